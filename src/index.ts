@@ -1,0 +1,2 @@
+export { init, simdSupported, usingSimd, type InitOptions } from "./wasm/module.js";
+export * from "./errors.js";

@@ -1,0 +1,130 @@
+// The arena: a bump allocator over the kernel module's linear memory, kept in JavaScript so
+// that running out of memory is a typed error here rather than a trap inside a kernel.
+//
+// Lifetime model: a top-level call (an eager op, or a transform such as grad) opens a scope;
+// everything allocated inside lives until the outermost scope closes, when the whole arena is
+// released at once and the epoch advances. Memory is never returned to the host, so a
+// program that repeats the same calls reaches a high-water mark and stops growing.
+import type { Kernels } from "./kernels.js";
+import { MemoryLimitError } from "../errors.js";
+
+const PAGE = 65536;
+/** wasm32 addresses 4 GiB; V8 caps a memory at 65536 pages. */
+const MAX_BYTES = 65536 * PAGE;
+
+/**
+ * Epochs are global (not per arena) so that a pointer cached against one arena can never be
+ * mistaken as valid in another one after `init()` switches builds.
+ */
+let nextEpoch = 1;
+
+/** @internal */
+export class Arena {
+  private readonly base: number;
+  private top: number;
+  private depth = 0;
+  /** Identifies the current generation of allocations; bumps when the arena is released. */
+  epoch = nextEpoch++;
+  private buffer: ArrayBuffer | null = null;
+  private f64View = new Float64Array(0);
+  private i32View = new Int32Array(0);
+
+  constructor(readonly kernels: Kernels) {
+    this.base = kernels.heapBase();
+    this.top = this.base;
+  }
+
+  /** Bytes currently in use above the static data. */
+  get used(): number {
+    return this.top - this.base;
+  }
+
+  /** Size of the whole linear memory in bytes (grows, never shrinks). */
+  get memoryBytes(): number {
+    return this.kernels.memory.buffer.byteLength;
+  }
+
+  /** Allocates `count` float64 slots (16-byte aligned) and returns the byte pointer. */
+  alloc(count: number, op = "alloc"): number {
+    return this.allocBytes(count * 8, op);
+  }
+
+  /** Allocates raw bytes, 16-byte aligned. */
+  allocBytes(bytes: number, op = "alloc"): number {
+    const ptr = this.top;
+    const end = ptr + ((bytes + 15) & ~15);
+    if (!Number.isSafeInteger(end) || end > MAX_BYTES) throw new MemoryLimitError(op, bytes);
+    const memory = this.kernels.memory;
+    const have = memory.buffer.byteLength;
+    if (end > have) {
+      try {
+        memory.grow(Math.ceil((end - have) / PAGE));
+      } catch {
+        throw new MemoryLimitError(op, bytes);
+      }
+    }
+    this.top = end;
+    return ptr;
+  }
+
+  /** A Float64Array over the whole memory, re-created after growth detached the old one. */
+  f64(): Float64Array {
+    const buf = this.kernels.memory.buffer;
+    if (buf !== this.buffer) this.refresh(buf);
+    return this.f64View;
+  }
+
+  /** An Int32Array over the whole memory. */
+  i32(): Int32Array {
+    const buf = this.kernels.memory.buffer;
+    if (buf !== this.buffer) this.refresh(buf);
+    return this.i32View;
+  }
+
+  /** A live view of `count` float64 at `ptr`; invalid after the next allocation that grows memory. */
+  view(ptr: number, count: number): Float64Array {
+    return this.f64().subarray(ptr >>> 3, (ptr >>> 3) + count);
+  }
+
+  /** Copies `src` into a fresh arena block and returns its pointer. */
+  put(src: ArrayLike<number>, op = "alloc"): number {
+    const ptr = this.alloc(src.length, op);
+    this.f64().set(src, ptr >>> 3);
+    return ptr;
+  }
+
+  /** Copies small i32 arrays (shapes, strides) into the arena. */
+  putI32(src: ArrayLike<number>): number {
+    const ptr = this.allocBytes(src.length * 4);
+    this.i32().set(src, ptr >>> 2);
+    return ptr;
+  }
+
+  /** Whether a scope is open (some top-level call is running). */
+  get active(): boolean {
+    return this.depth > 0;
+  }
+
+  /** Opens a scope. Pair with {@link exit} in a `finally`. */
+  enter(): void {
+    this.depth++;
+  }
+
+  /** Closes a scope; closing the outermost one releases everything allocated. */
+  exit(): void {
+    if (this.depth === 0) return;
+    if (--this.depth === 0) this.release();
+  }
+
+  /** Releases all allocations now (also used to recover after an error). */
+  release(): void {
+    this.top = this.base;
+    this.epoch = nextEpoch++;
+  }
+
+  private refresh(buf: ArrayBuffer): void {
+    this.buffer = buf;
+    this.f64View = new Float64Array(buf);
+    this.i32View = new Int32Array(buf);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The pointer ABI of the kernel module (`assembly/index.ts`): the one place where the
+ * TypeScript side states what the wasm exports are and what they mean.
+ *
+ * Conventions, for every kernel:
+ * - Pointers are byte offsets into the module's one linear memory, 8-byte aligned
+ *   (the arena hands out 16-byte aligned blocks; SIMD loads do not require it).
+ * - Counts and strides are in elements (f64), never bytes. Matrices are column-major:
+ *   element (i, j) of a matrix with leading dimension `ld` is at `ptr + 8 * (i + j * ld)`.
+ * - Results go to an `out` pointer the caller allocated. Unless a kernel says otherwise,
+ *   `out` may alias an input only if it is exactly that input (same pointer, same layout).
+ * - Kernels never allocate and never trap on valid arguments; argument validation (shapes,
+ *   sizes) is the TypeScript caller's job.
+ * @internal
+ */
+export interface Kernels {
+  readonly memory: WebAssembly.Memory;
+
+  /** First free byte above the module's static data (16-aligned). */
+  heapBase(): number;
+  /** 1 if this binary was compiled with SIMD, else 0. */
+  simdEnabled(): number;
+
+  // ---- blas.ts: level-1 and level-2 ----
+  /** Σ x[i·incx]·y[i·incy]. */
+  dot(n: number, x: number, incx: number, y: number, incy: number): number;
+  /** y ← α·x + y. */
+  axpy(n: number, alpha: number, x: number, incx: number, y: number, incy: number): void;
+  /** x ← α·x. */
+  scal(n: number, alpha: number, x: number, incx: number): void;
+  /**
+   * y ← α·op(A)·x + β·y with A m×n (leading dimension lda), op = A if trans = 0, Aᵀ if 1.
+   * When β = 0, y is not read (NaN in y does not propagate). y must not alias A or x.
+   */
+  gemv(trans: number, m: number, n: number, alpha: number, a: number, lda: number,
+    x: number, incx: number, beta: number, y: number, incy: number): void;
+
+  // ---- gemm.ts ----
+  /**
+   * C ← α·op(A)·op(B) + β·C, C m×n, op(A) m×k, op(B) k×n; transA/transB 0 = N, 1 = T.
+   * When β = 0, C is not read. C must not alias A or B.
+   */
+  gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number,
+    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void;
+
+  // ---- elementwise.ts ----
+  /** out[i] = f(x[i]) for i < n, f chosen by `op` (see {@link UnaryOp}). out may equal x. */
+  unary(op: number, n: number, x: number, out: number): void;
+  /**
+   * out = a ∘ b over a broadcast index space of `rank` dims (rank ≤ 8), dim 0 fastest.
+   * `shape`, `sa`, `sb` point to i32 arrays of length `rank`: the output extent per dim and
+   * the element strides of a and b per dim (0 where that operand is broadcast). `out` is
+   * dense column-major in `shape`. out may equal a or b when that operand is dense with the
+   * output's shape. Op codes: {@link BinaryOp}.
+   */
+  binary(op: number, rank: number, shape: number, a: number, sa: number, b: number, sb: number,
+    out: number): void;
+  /** out[i] = v for i < n. */
+  fill(n: number, v: number, out: number): void;
+  /** out[i] = cond[i] != 0 ? a[i] : b[i] for i < n (all dense, same length). */
+  select(n: number, cond: number, a: number, b: number, out: number): void;
+
+  // ---- reduce.ts ----
+  /** Σ x[i] (pairwise/blocked so rounding error grows like log n, not n). */
+  sum(n: number, x: number): number;
+  /** max x[i]; NaN if any x[i] is NaN; -Infinity when n = 0. */
+  max(n: number, x: number): number;
+  /** sqrt(Σ x[i]²) computed with scaling, so entries near 1e200 or 1e-200 do not over/underflow. */
+  nrm2(n: number, x: number): number;
+  /** Σ |x[i]|. */
+  asum(n: number, x: number): number;
+  /**
+   * Sum over the middle axis of a dense (pre, len, post) column-major block:
+   * out[i + pre·k] = Σ_j x[i + pre·(j + len·k)]. out has pre·post entries and must not alias x.
+   */
+  sumAxis(pre: number, len: number, post: number, x: number, out: number): void;
+  /** Like sumAxis with max (NaN-propagating); -Infinity when len = 0. */
+  maxAxis(pre: number, len: number, post: number, x: number, out: number): void;
+
+  // ---- transpose.ts ----
+  /** out (n×m) = aᵀ for a m×n, both dense column-major; cache-blocked. out must not alias a. */
+  transpose(m: number, n: number, a: number, out: number): void;
+
+  // ---- kron.ts ----
+  /**
+   * out = A ⊗ B, A ma×na, B mb×nb, out (ma·mb)×(na·nb), all dense column-major.
+   * out must not alias A or B.
+   */
+  kron(ma: number, na: number, a: number, mb: number, nb: number, b: number, out: number): void;
+}
+
+/** Op codes of {@link Kernels.unary}; must match `assembly/elementwise.ts`. @internal */
+export const enum UnaryOp {
+  Neg = 0, Abs = 1, Sign = 2, Square = 3, Sqrt = 4, Reciprocal = 5,
+  Exp = 6, Log = 7, Log1p = 8, Expm1 = 9, Sin = 10, Cos = 11, Tanh = 12,
+  Sigmoid = 13, Relu = 14, Softplus = 15, Atan = 16, Step = 17,
+}
+
+/**
+ * Op codes of {@link Kernels.binary}; must match `assembly/elementwise.ts`.
+ * Comparisons give 1.0 for true and 0.0 for false (NaN compares false, as in IEEE).
+ * @internal
+ */
+export const enum BinaryOp {
+  Add = 0, Sub = 1, Mul = 2, Div = 3, Pow = 4, Max = 5, Min = 6,
+  Gt = 7, Ge = 8, Lt = 9, Le = 10, Eq = 11, Ne = 12, Atan2 = 13,
+}
+
+/** Names of every function export, used to validate a loaded module. @internal */
+export const KERNEL_EXPORTS = [
+  "heapBase", "simdEnabled", "dot", "axpy", "scal", "gemv", "gemm", "unary", "binary", "fill",
+  "select", "sum", "max", "nrm2", "asum", "sumAxis", "maxAxis", "transpose", "kron",
+] as const satisfies readonly (keyof Kernels)[];

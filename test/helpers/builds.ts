@@ -1,0 +1,44 @@
+// Runs kernel tests against both binaries (SIMD and scalar), in Node and in Chromium.
+import { init, rt } from "../../src/wasm/module.js";
+import type { Kernels } from "../../src/wasm/kernels.js";
+import type { Arena } from "../../src/wasm/arena.js";
+
+export const BUILDS = [{ name: "simd", simd: true }, { name: "scalar", simd: false }] as const;
+
+/** Loads one build; call in `beforeAll`. Returns accessors for the live kernels and arena. */
+export async function useBuild(simd: boolean): Promise<{ k: Kernels; arena: Arena }> {
+  await init({ simd });
+  const r = rt();
+  if ((r.kernels.simdEnabled() === 1) !== simd) throw new Error(`expected the ${simd ? "simd" : "scalar"} build`);
+  return { k: r.kernels, arena: r.arena };
+}
+
+/** Copies a JS array into fresh arena memory. */
+export function put(arena: Arena, data: ArrayLike<number>): number {
+  return arena.put(data);
+}
+
+/** Reads `n` float64 back from the arena (a copy). */
+export function get(arena: Arena, ptr: number, n: number): Float64Array {
+  return arena.view(ptr, n).slice();
+}
+
+/** Deterministic pseudo-random numbers in [-1, 1) (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  };
+}
+
+/** A Float64Array of n seeded values in [-1, 1). */
+export function randArray(n: number, seed: number): Float64Array {
+  const r = rng(seed);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = r();
+  return out;
+}

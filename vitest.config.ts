@@ -1,0 +1,44 @@
+import { playwright } from "@vitest/browser-playwright";
+import { defineConfig } from "vitest/config";
+
+// BENCH=1 runs the tinybench suites under bench/ in the same two hosts.
+const include = process.env.BENCH ? ["bench/**/*.bench.test.ts"] : ["test/**/*.test.ts"];
+// Tests that need Node (child processes, the packed tarball, Playwright driving a page).
+const nodeOnly = ["test/node/**"];
+
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: "node", environment: "node", include, testTimeout: 60_000 } },
+      {
+        // Each project has its own Vite server; COOP/COEP here make the page cross-origin
+        // isolated (fine-grained timers, SharedArrayBuffer).
+        server: {
+          headers: {
+            "Cross-Origin-Opener-Policy": "same-origin",
+            "Cross-Origin-Embedder-Policy": "require-corp",
+          },
+        },
+        test: {
+          name: "browser",
+          include,
+          exclude: nodeOnly,
+          testTimeout: 60_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({
+              launchOptions: {
+                executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+                args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+              },
+            }),
+            instances: [{ browser: "chromium" }],
+          },
+        },
+      },
+    ],
+  },
+});
