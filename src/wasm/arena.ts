@@ -105,6 +105,11 @@ export class Arena {
     return this.depth > 0;
   }
 
+  /** True inside the outermost scope only: the point where results must leave the arena. */
+  depthIsOutermost(): boolean {
+    return this.depth === 1;
+  }
+
   /** Opens a scope. Pair with {@link exit} in a `finally`. */
   enter(): void {
     this.depth++;

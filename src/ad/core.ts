@@ -1,0 +1,221 @@
+// The autodiff core, after JAX: every primitive is bound through `bind`, which hands it to
+// the innermost active trace among its arguments. Two traces make all of reverse mode:
+//
+// - JvpTrace carries (primal, tangent) pairs and applies each primitive's JVP rule.
+// - LinearTrace stages the tangent computations (which JVP rules keep linear in the tangents)
+//   into a list of equations without running them.
+//
+// `vjp` = run f under a JvpTrace whose input tangents are LinearTrace variables, then walk
+// the staged equations backwards applying transpose rules. Transpose rules are written with
+// `bind` too, so the backward pass is itself differentiable by any outer trace: reverse mode
+// nests to any order, and forward-over-reverse (HVP) falls out. Each transform invocation
+// gets a fresh level, so nested derivatives never confuse their perturbations.
+import { Tensor, scoped } from "../tensor.js";
+import type { Shape } from "../shape.js";
+import { sameShape } from "../shape.js";
+import { fmtShape } from "../errors.js";
+
+/** Tangent or cotangent; `null` is a symbolic zero (never materialised unless needed). */
+export type Lin = Tensor | null;
+
+/**
+ * A primitive: the forward kernel binding, shape rule, JVP rule and (for primitives that
+ * appear in linear graphs, i.e. are linear in at least one argument) the transpose rule.
+ * Rules are written in terms of primitives so they can be differentiated again.
+ */
+export interface Primitive<P = unknown> {
+  readonly name: string;
+  /** Output shapes from input shapes; throws ShapeError naming the op on misuse. */
+  shape(shapes: readonly Shape[], params: P): Shape[];
+  /** Forward evaluation on concrete tensors, inside an arena scope. */
+  impl(args: readonly Tensor[], params: P): Tensor[];
+  /**
+   * Output tangents from input tangents. Called only when some tangent is non-zero; must be
+   * linear in `tangents` and give each tangent the shape of its output (or null).
+   */
+  jvp(tangents: readonly Lin[], primals: readonly Tensor[], outs: readonly Tensor[], params: P): Lin[];
+  /**
+   * Cotangents of the linear inputs (`linear[i]`) from the output cotangents; `null` for
+   * constant inputs. Required when the primitive is linear in some argument.
+   */
+  transpose?(cts: readonly Lin[], args: readonly Tensor[], linear: readonly boolean[], params: P): Lin[];
+}
+
+/** Declares a primitive; the type requires every rule a primitive must have. */
+export function primitive<P>(def: Primitive<P>): Primitive<P> {
+  return def;
+}
+
+// ---- traces ----
+
+export abstract class Trace {
+  level = 0;
+  abstract process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[];
+}
+
+/** A value flowing through a trace. Reading its entries gives the underlying primal's. */
+export abstract class Tracer extends Tensor {
+  constructor(shape: Shape, readonly _trace: Trace) {
+    super(shape, null);
+  }
+}
+
+const stack: Trace[] = [];
+
+function push<T extends Trace>(trace: T): T {
+  trace.level = stack.length + 1;
+  stack.push(trace);
+  return trace;
+}
+
+function pop(trace: Trace): void {
+  const top = stack.pop();
+  if (top !== trace) throw new Error("matcalc: internal: trace stack out of order");
+}
+
+/** Runs `fn` with `trace` pushed, popping it however `fn` ends. @internal */
+export function withTrace<T extends Trace, R>(trace: T, fn: (trace: T) => R): R {
+  push(trace);
+  try {
+    return fn(trace);
+  } finally {
+    pop(trace);
+  }
+}
+
+/** Applies a primitive: to the innermost trace among the arguments, else eagerly. */
+export function bind<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
+  let top: Trace | null = null;
+  for (const a of args) {
+    if (a instanceof Tracer && (top === null || a._trace.level > top.level)) top = a._trace;
+  }
+  if (top === null) {
+    prim.shape(args.map((a) => a.shape), params); // validates before any kernel runs
+    return scoped(() => prim.impl(args, params));
+  }
+  return top.process(prim, args, params);
+}
+
+/** `bind` for single-output primitives. */
+export function bind1<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor {
+  return bind(prim, args, params)[0]!;
+}
+
+// ---- forward mode ----
+
+export class JvpTracer extends Tracer {
+  constructor(trace: JvpTrace, readonly primal: Tensor, readonly tangent: Lin) {
+    super(primal.shape, trace);
+  }
+  override _concrete(): Tensor {
+    return this.primal._concrete();
+  }
+}
+
+export class JvpTrace extends Trace {
+  lift(x: Tensor): JvpTracer {
+    return x instanceof JvpTracer && x._trace === this ? x : new JvpTracer(this, x, null);
+  }
+  process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
+    const tracers = args.map((a) => this.lift(a));
+    const primals = tracers.map((t) => t.primal);
+    const tangents = tracers.map((t) => t.tangent);
+    const outs = bind(prim, primals, params);
+    const tOut = tangents.some((t) => t !== null) ? prim.jvp(tangents, primals, outs, params) : outs.map(() => null);
+    return outs.map((o, i) => {
+      const t = tOut[i] ?? null;
+      if (t !== null && !sameShape(t.shape, o.shape)) {
+        throw new Error(`matcalc: internal: jvp of ${prim.name} gave tangent ${fmtShape(t.shape)} for output ${fmtShape(o.shape)}`);
+      }
+      return new JvpTracer(this, o, t);
+    });
+  }
+  /** Splits a value returned from the traced function into primal and tangent. */
+  unpack(x: Tensor): [Tensor, Lin] {
+    return x instanceof JvpTracer && x._trace === this ? [x.primal, x.tangent] : [x, null];
+  }
+}
+
+// ---- staging linear functions ----
+
+export class LinearVar extends Tracer {
+  override _concrete(): Tensor {
+    throw new Error("matcalc: a tangent/cotangent placeholder has no values (reading one inside a JVP rule is a bug)");
+  }
+}
+
+export interface Eqn {
+  prim: Primitive<unknown>;
+  args: Tensor[];
+  params: unknown;
+  outs: LinearVar[];
+}
+
+export class LinearTrace extends Trace {
+  readonly eqns: Eqn[] = [];
+  newVar(shape: Shape): LinearVar {
+    return new LinearVar(shape, this);
+  }
+  isVar(x: Tensor | null): x is LinearVar {
+    return x instanceof LinearVar && x._trace === this;
+  }
+  process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
+    const shapes = prim.shape(args.map((a) => a.shape), params);
+    const outs = shapes.map((s) => this.newVar(s));
+    this.eqns.push({ prim: prim as Primitive<unknown>, args: [...args], params, outs });
+    return outs;
+  }
+}
+
+/** Adds two symbolic-zero-aware values. */
+export function addLin(a: Lin, b: Lin, add: (x: Tensor, y: Tensor) => Tensor): Lin {
+  return a === null ? b : b === null ? a : add(a, b);
+}
+
+/**
+ * Transposes a staged linear function: from cotangents of `outs`, the cotangents of `ins`.
+ * Runs with `bind`, so any trace active now differentiates it.
+ */
+export function backwardPass(
+  trace: LinearTrace,
+  outs: readonly Lin[],
+  cts: readonly Lin[],
+  ins: readonly LinearVar[],
+  add: (x: Tensor, y: Tensor) => Tensor,
+): Lin[] {
+  const acc = new Map<LinearVar, Tensor>();
+  const accumulate = (v: LinearVar, ct: Lin): void => {
+    if (ct === null) return;
+    const prev = acc.get(v);
+    acc.set(v, prev ? add(prev, ct) : ct);
+  };
+  outs.forEach((o, i) => {
+    if (trace.isVar(o)) accumulate(o, cts[i] ?? null);
+  });
+  for (let e = trace.eqns.length - 1; e >= 0; e--) {
+    const eqn = trace.eqns[e]!;
+    const cOuts = eqn.outs.map((o) => acc.get(o) ?? null);
+    if (cOuts.every((c) => c === null)) continue;
+    for (const o of eqn.outs) acc.delete(o);
+    const linear = eqn.args.map((a) => trace.isVar(a));
+    if (!eqn.prim.transpose) throw new Error(`matcalc: internal: ${eqn.prim.name} has no transpose rule but was staged as linear`);
+    const cIns = eqn.prim.transpose(cOuts, eqn.args, linear, eqn.params);
+    eqn.args.forEach((a, i) => {
+      if (linear[i]) accumulate(a as LinearVar, cIns[i] ?? null);
+    });
+  }
+  return ins.map((v) => acc.get(v) ?? null);
+}
+
+/** Evaluates a staged linear function forward on concrete (or traced) tangents. */
+export function forwardPass(trace: LinearTrace, ins: readonly LinearVar[], tangents: readonly Tensor[], outs: readonly Lin[]): Lin[] {
+  const env = new Map<Tensor, Tensor>();
+  ins.forEach((v, i) => env.set(v, tangents[i]!));
+  for (const eqn of trace.eqns) {
+    const args = eqn.args.map((a) => (trace.isVar(a) ? (env.get(a) ?? null) : a));
+    if (args.some((a) => a === null)) throw new Error(`matcalc: internal: unbound linear variable in ${eqn.prim.name}`);
+    const res = bind(eqn.prim, args as Tensor[], eqn.params);
+    eqn.outs.forEach((o, i) => env.set(o, res[i]!));
+  }
+  return outs.map((o) => (o === null ? null : trace.isVar(o) ? env.get(o)! : o));
+}

@@ -1,0 +1,10 @@
+// The public op namespace (`import * as mc from "matcalc"`).
+export {
+  abs, add, atan, cos, div, eq, exp, expm1, ge, gt, le, log, log1p, lt, maximum, minimum, mul, ne,
+  neg, pow, reciprocal, relu, sigmoid, sign, sin, softplus, sqrt, square, stopGradient, sub, tanh,
+  where, zerosLike,
+} from "./elementwise.js";
+export { broadcastTo, max, mean, sum } from "./reduce.js";
+export { concat, diag, reshape, slice, transpose, vec } from "./structure.js";
+export { dot, kron, kronMatVec, matmul, outer } from "./matmul.js";
+export { logSoftmax, logsumexp, norm, softmax, sumSquares, trace, type NormOrd } from "./composite.js";

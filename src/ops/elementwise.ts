@@ -1,0 +1,272 @@
+// Elementwise primitives: forward kernel → JVP → transpose, side by side.
+// Nonlinear unary primitives need only a JVP (reverse mode transposes the JVP's linear ops).
+// Binary primitives broadcast (NumPy rules); their transposes undo broadcasting through the
+// single helper `unbroadcast`.
+import { bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
+import { allocTensor, asTensor, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
+import { broadcastShapes, type Shape } from "../shape.js";
+import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
+import { binaryK, kernels, unaryK } from "./exec.js";
+import { unbroadcast, broadcastTo } from "./reduce.js";
+
+type NoParams = Record<string, never>;
+const NONE: NoParams = {};
+
+// ---- unary ----
+
+function unaryPrim(
+  name: string,
+  op: UnaryOp,
+  jvp: (t: Tensor, x: Tensor, y: Tensor) => Tensor | null,
+  transpose?: (ct: Tensor) => Tensor,
+): Primitive<NoParams> {
+  const p: Primitive<NoParams> = {
+    name,
+    shape: ([s]) => [s!],
+    impl: ([x]) => [unaryK(op, x!, name)],
+    jvp: ([t], [x], [y]) => [jvp(t!, x!, y!)],
+  };
+  if (transpose) p.transpose = ([ct]) => [ct === null ? null : transpose(ct!)];
+  return primitive(p);
+}
+
+const un = (p: Primitive<NoParams>) => (x: TensorLike): Tensor => bind1(p, [asTensor(x, p.name)], NONE);
+
+export const neg_p = unaryPrim("neg", UnaryOp.Neg, (t) => neg(t), (ct) => neg(ct));
+export const exp_p = unaryPrim("exp", UnaryOp.Exp, (t, _x, y) => mul(t, y));
+export const log_p = unaryPrim("log", UnaryOp.Log, (t, x) => div(t, x));
+export const log1p_p = unaryPrim("log1p", UnaryOp.Log1p, (t, x) => div(t, add(x, 1)));
+export const expm1_p = unaryPrim("expm1", UnaryOp.Expm1, (t, _x, y) => mul(t, add(y, 1)));
+export const sqrt_p = unaryPrim("sqrt", UnaryOp.Sqrt, (t, _x, y) => div(t, mul(y, 2)));
+export const square_p = unaryPrim("square", UnaryOp.Square, (t, x) => mul(t, mul(x, 2)));
+export const reciprocal_p = unaryPrim("reciprocal", UnaryOp.Reciprocal, (t, _x, y) => neg(mul(t, square(y))));
+export const sin_p = unaryPrim("sin", UnaryOp.Sin, (t, x) => mul(t, cos(x)));
+export const cos_p = unaryPrim("cos", UnaryOp.Cos, (t, x) => neg(mul(t, sin(x))));
+export const atan_p = unaryPrim("atan", UnaryOp.Atan, (t, x) => div(t, add(square(x), 1)));
+export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, _x, y) => mul(t, sub(1, square(y))));
+// Fused rather than composed from exp: the kernel is stable for |x| ≫ 1 where exp overflows,
+// and the rule reuses the output (σ' = σ(1 − σ)).
+export const sigmoid_p = unaryPrim("sigmoid", UnaryOp.Sigmoid, (t, _x, y) => mul(t, mul(y, sub(1, y))));
+// Fused for stability: log(1 + eˣ) overflows for x > 709 when composed.
+export const softplus_p = unaryPrim("softplus", UnaryOp.Softplus, (t, x) => mul(t, sigmoid(x)));
+export const abs_p = unaryPrim("abs", UnaryOp.Abs, (t, x) => mul(t, sign(x)));
+export const relu_p = unaryPrim("relu", UnaryOp.Relu, (t, x) => mul(t, step(x)));
+// Piecewise constant: derivative zero (almost everywhere), as in JAX.
+export const sign_p = unaryPrim("sign", UnaryOp.Sign, () => null);
+export const step_p = unaryPrim("step", UnaryOp.Step, () => null);
+
+/** −x. */
+export const neg = un(neg_p);
+/** eˣ. */
+export const exp = un(exp_p);
+/** Natural logarithm. */
+export const log = un(log_p);
+/** log(1 + x), accurate for small x. */
+export const log1p = un(log1p_p);
+/** eˣ − 1, accurate for small x. */
+export const expm1 = un(expm1_p);
+/** √x. */
+export const sqrt = un(sqrt_p);
+/** x². */
+export const square = un(square_p);
+/** 1 / x. */
+export const reciprocal = un(reciprocal_p);
+/** sin x. */
+export const sin = un(sin_p);
+/** cos x. */
+export const cos = un(cos_p);
+/** arctan x. */
+export const atan = un(atan_p);
+/** tanh x. */
+export const tanh = un(tanh_p);
+/** 1 / (1 + e⁻ˣ), stable for large |x|. */
+export const sigmoid = un(sigmoid_p);
+/** log(1 + eˣ), stable for large |x|. */
+export const softplus = un(softplus_p);
+/** |x|. Its derivative at 0 is taken as 0 (sign(0)). */
+export const abs = un(abs_p);
+/** max(x, 0). Its derivative at 0 is taken as 0. */
+export const relu = un(relu_p);
+/** −1, 0 or 1 (NaN for NaN); derivative zero. */
+export const sign = un(sign_p);
+/** 1 where x > 0, else 0; derivative zero. @internal */
+export const step = un(step_p);
+
+// ---- binary ----
+
+function binaryShape(name: string) {
+  return ([a, b]: readonly Shape[]): Shape[] => [broadcastShapes(name, a!, b!)];
+}
+
+function binaryPrim(
+  name: string,
+  op: BinaryOp,
+  jvp: Primitive<NoParams>["jvp"],
+  transpose?: Primitive<NoParams>["transpose"],
+): Primitive<NoParams> {
+  const shape = binaryShape(name);
+  const p: Primitive<NoParams> = {
+    name,
+    shape,
+    impl: ([a, b]) => [binaryK(op, a!, b!, shape([a!.shape, b!.shape])[0]!, name)],
+    jvp,
+  };
+  if (transpose) p.transpose = transpose;
+  return primitive(p);
+}
+
+/** A tangent broadcast to the output's shape (tangents must match their output exactly). */
+function fit(t: Lin, shape: Shape): Lin {
+  return t === null ? null : broadcastTo(t, shape);
+}
+
+export const add_p = binaryPrim(
+  "add",
+  BinaryOp.Add,
+  ([ta, tb], _p, [y]) => [ta === null ? fit(tb!, y!.shape) : tb === null ? fit(ta, y!.shape) : add(ta, tb)],
+  ([ct], [a, b], [la, lb]) => [la ? unbroadcast(ct!, a!.shape) : null, lb ? unbroadcast(ct!, b!.shape) : null],
+);
+
+export const sub_p = binaryPrim(
+  "sub",
+  BinaryOp.Sub,
+  ([ta, tb], _p, [y]) => [ta === null ? fit(neg(tb!), y!.shape) : tb === null ? fit(ta, y!.shape) : sub(ta, tb)],
+  ([ct], [a, b], [la, lb]) => [la ? unbroadcast(ct!, a!.shape) : null, lb ? unbroadcast(neg(ct!), b!.shape) : null],
+);
+
+export const mul_p = binaryPrim(
+  "mul",
+  BinaryOp.Mul,
+  ([ta, tb], [a, b], [y]) => {
+    const da = ta === null ? null : mul(ta, b!);
+    const db = tb === null ? null : mul(a!, tb);
+    return [fit(da === null ? db : db === null ? da : add(da, db), y!.shape)];
+  },
+  ([ct], [a, b], [la, lb]) => {
+    if (la && lb) throw new Error("matcalc: internal: mul of two linear values is not linear");
+    return [la ? unbroadcast(mul(ct!, b!), a!.shape) : null, lb ? unbroadcast(mul(a!, ct!), b!.shape) : null];
+  },
+);
+
+export const div_p = binaryPrim(
+  "div",
+  BinaryOp.Div,
+  // d(a/b) = (da − (a/b)·db) / b: reuses the quotient, one division.
+  ([ta, tb], [_a, b], [y]) => {
+    const num = tb === null ? ta! : ta === null ? neg(mul(y!, tb)) : sub(ta, mul(y!, tb));
+    return [fit(div(num, b!), y!.shape)];
+  },
+  ([ct], [a, b], [la, lb]) => {
+    if (lb) throw new Error("matcalc: internal: div is linear only in its numerator");
+    return [la ? unbroadcast(div(ct!, b!), a!.shape) : null, null];
+  },
+);
+
+export const pow_p = binaryPrim("pow", BinaryOp.Pow, ([ta, tb], [a, b], [y]) => {
+  // d(aᵇ) = b·aᵇ⁻¹·da + log(a)·aᵇ·db; the log term is taken as 0 where a = 0 (as JAX does),
+  // so x² at x = 0 has derivative 0 rather than NaN.
+  const da = ta === null ? null : mul(ta, mul(b!, pow(a!, sub(b!, 1))));
+  const db = tb === null ? null : mul(tb, mul(y!, where(eq(a!, 0), 0, log(where(eq(a!, 0), 1, a!)))));
+  return [fit(da === null ? db : db === null ? da : add(da, db), y!.shape)];
+});
+
+/** Ties give each side half the tangent, so the derivative is symmetric (JAX's convention). */
+function maxMinJvp(pick: (a: Tensor, b: Tensor) => Tensor): Primitive<NoParams>["jvp"] {
+  return ([ta, tb], [a, b], [y]) => {
+    const wa = add(pick(a!, b!), mul(eq(a!, b!), 0.5));
+    const da = ta === null ? null : mul(ta, wa);
+    const db = tb === null ? null : mul(tb, sub(1, wa));
+    return [fit(da === null ? db : db === null ? da : add(da, db), y!.shape)];
+  };
+}
+export const max_p = binaryPrim("maximum", BinaryOp.Max, maxMinJvp((a, b) => gt(a, b)));
+export const min_p = binaryPrim("minimum", BinaryOp.Min, maxMinJvp((a, b) => lt(a, b)));
+
+const compare = (name: string, op: BinaryOp) => binaryPrim(name, op, () => [null]);
+export const gt_p = compare("gt", BinaryOp.Gt);
+export const ge_p = compare("ge", BinaryOp.Ge);
+export const lt_p = compare("lt", BinaryOp.Lt);
+export const le_p = compare("le", BinaryOp.Le);
+export const eq_p = compare("eq", BinaryOp.Eq);
+export const ne_p = compare("ne", BinaryOp.Ne);
+
+const bin = (p: Primitive<NoParams>) => (a: TensorLike, b: TensorLike): Tensor =>
+  bind1(p, [asTensor(a, p.name), asTensor(b, p.name)], NONE);
+
+/** a + b (broadcasting). */
+export const add = bin(add_p);
+/** a − b (broadcasting). */
+export const sub = bin(sub_p);
+/** a · b elementwise (broadcasting). */
+export const mul = bin(mul_p);
+/** a / b elementwise (broadcasting). */
+export const div = bin(div_p);
+/** aᵇ elementwise (broadcasting). */
+export const pow = bin(pow_p);
+/** Elementwise maximum (NaN-propagating). */
+export const maximum = bin(max_p);
+/** Elementwise minimum (NaN-propagating). */
+export const minimum = bin(min_p);
+/** 1 where a > b else 0; not differentiable (zero derivative). */
+export const gt = bin(gt_p);
+/** 1 where a ≥ b else 0. */
+export const ge = bin(ge_p);
+/** 1 where a < b else 0. */
+export const lt = bin(lt_p);
+/** 1 where a ≤ b else 0. */
+export const le = bin(le_p);
+/** 1 where a = b else 0. */
+export const eq = bin(eq_p);
+/** 1 where a ≠ b else 0. */
+export const ne = bin(ne_p);
+
+// ---- selection ----
+
+export const where_p = primitive<NoParams>({
+  name: "where",
+  shape: ([c, a, b]) => [broadcastShapes("where", broadcastShapes("where", c!, a!), b!)],
+  impl: ([c, a, b]) => {
+    const shape = broadcastShapes("where", broadcastShapes("where", c!.shape, a!.shape), b!.shape);
+    // select(c, a, b) = a where c ≠ 0: mask arithmetic would turn Inf·0 into NaN, so select.
+    const [cc, aa, bb] = [c!, a!, b!].map((x) => broadcastTo(x, shape));
+    return [selectK(cc!, aa!, bb!)];
+  },
+  jvp: ([, ta, tb], [c], [y]) => {
+    if (ta === null && tb === null) return [null];
+    return [where(c!, ta ?? zerosLike(y!), tb ?? zerosLike(y!))];
+  },
+  transpose: ([ct], [c, a, b], [lc, la, lb]) => {
+    if (lc) throw new Error("matcalc: internal: where's condition cannot be linear");
+    const z = zerosLike(ct!);
+    return [null, la ? unbroadcast(where(c!, ct!, z), a!.shape) : null, lb ? unbroadcast(where(c!, z, ct!), b!.shape) : null];
+  },
+});
+
+function selectK(c: Tensor, a: Tensor, b: Tensor): Tensor {
+  const pc = ptrOf(c), pa = ptrOf(a), pb = ptrOf(b);
+  const out = allocTensor(a.shape, "where");
+  kernels().select(out.size, pc, pa, pb, out._ptr);
+  return out;
+}
+
+/** `a` where `cond` ≠ 0, else `b` (broadcasting); differentiable in a and b. */
+export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  return bind1(where_p, [asTensor(cond, "where"), asTensor(a, "where"), asTensor(b, "where")], NONE);
+}
+
+/** Zeros shaped like `x` (a constant: no derivative flows through it). */
+export function zerosLike(x: Tensor): Tensor {
+  return broadcastTo(asTensor(0), x.shape);
+}
+
+export const stopGradient_p = primitive<NoParams>({
+  name: "stopGradient",
+  shape: ([s]) => [s!],
+  impl: ([x]) => [x!],
+  jvp: () => [null],
+});
+
+/** The value of `x`, treated as a constant by every derivative. */
+export function stopGradient(x: TensorLike): Tensor {
+  return bind1(stopGradient_p, [asTensor(x, "stopGradient")], NONE);
+}

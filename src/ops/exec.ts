@@ -1,0 +1,74 @@
+// Runs kernels on concrete tensors: the only place that turns tensors into pointers.
+// Every function here is called from a primitive's `impl`, i.e. inside an arena scope with
+// shapes already validated by the primitive's shape rule.
+import { allocTensor, ptrOf, type Tensor } from "../tensor.js";
+import { broadcastStrides, collapse, denseStrides, sizeOf, type Shape } from "../shape.js";
+import { rt } from "../wasm/module.js";
+import type { BinaryOp, UnaryOp } from "../wasm/kernels.js";
+
+export function kernels() {
+  return rt().kernels;
+}
+
+export function unaryK(op: UnaryOp, x: Tensor, name: string): Tensor {
+  const px = ptrOf(x);
+  const out = allocTensor(x.shape, name);
+  kernels().unary(op, x.size, px, out._ptr);
+  return out;
+}
+
+/** out = a ∘ b with NumPy broadcasting to `shape` (the caller computed it). */
+export function binaryK(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape, name: string): Tensor {
+  const pa = ptrOf(a);
+  const pb = ptrOf(b);
+  const out = allocTensor(shape, name);
+  if (out.size === 0) return out;
+  const c = collapse(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
+  const arena = rt().arena;
+  const rank = c.shape.length;
+  const ps = arena.putI32(c.shape);
+  const psa = arena.putI32(c.strides[0]!);
+  const psb = arena.putI32(c.strides[1]!);
+  kernels().binary(op, rank, ps, pa, psa, pb, psb, out._ptr);
+  return out;
+}
+
+export function fillK(shape: Shape, v: number, name: string): Tensor {
+  const out = allocTensor(shape, name);
+  kernels().fill(out.size, v, out._ptr);
+  return out;
+}
+
+/**
+ * Copies a box of `src` (start offsets, extents `size`) into a box of `dst` (start offsets),
+ * both dense column-major. Runs of the fastest dimension move with one copyWithin each.
+ */
+export function copyBox(src: Tensor, srcStart: readonly number[], size: readonly number[], dst: Tensor, dstStart: readonly number[]): void {
+  const rank = size.length;
+  if (sizeOf(size) === 0) return;
+  const ps = ptrOf(src) >>> 3;
+  const pd = ptrOf(dst) >>> 3;
+  const f64 = rt().arena.f64();
+  const ss = denseStrides(src.shape);
+  const ds = denseStrides(dst.shape);
+  if (rank === 0) {
+    f64[pd] = f64[ps]!;
+    return;
+  }
+  const run = size[0]!;
+  const idx = new Array<number>(rank).fill(0);
+  for (;;) {
+    let so = ps, dof = pd;
+    for (let d = 0; d < rank; d++) {
+      so += (srcStart[d]! + idx[d]!) * ss[d]!;
+      dof += (dstStart[d]! + idx[d]!) * ds[d]!;
+    }
+    f64.copyWithin(dof, so, so + run);
+    let d = 1;
+    for (; d < rank; d++) {
+      if (++idx[d]! < size[d]!) break;
+      idx[d] = 0;
+    }
+    if (d === rank) return;
+  }
+}

@@ -1,0 +1,165 @@
+// Matrix products. `matmul_p` is the GEMM primitive with transpose flags, so every rule
+// (JVP and both transposes) is again one GEMM call with flags and never materialises Aᵀ.
+import { bind1, primitive } from "../ad/core.js";
+import { allocTensor, asTensor, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
+import { ShapeError } from "../errors.js";
+import { add, mul } from "./elementwise.js";
+import { reshape, vec } from "./structure.js";
+import { sum } from "./reduce.js";
+import { kernels } from "./exec.js";
+
+interface MatmulParams {
+  /** 1: use Aᵀ. */
+  ta: 0 | 1;
+  /** 1: use Bᵀ. */
+  tb: 0 | 1;
+}
+
+function dims(a: readonly number[], ta: number): [number, number] {
+  return ta ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
+}
+
+export const matmul_p = primitive<MatmulParams>({
+  name: "matmul",
+  shape: ([a, b], { ta, tb }) => {
+    if (a!.length !== 2 || b!.length !== 2) throw new ShapeError("matmul", "expects matrices", [a!, b!]);
+    const [m, k] = dims(a!, ta);
+    const [k2, n] = dims(b!, tb);
+    if (k !== k2) {
+      throw new ShapeError("matmul", `inner dimensions differ (${k} vs ${k2})`, [a!, b!]);
+    }
+    return [[m, n]];
+  },
+  impl: ([a, b], { ta, tb }) => {
+    const [m, k] = dims(a!.shape, ta);
+    const n = dims(b!.shape, tb)[1];
+    const pa = ptrOf(a!);
+    const pb = ptrOf(b!);
+    const out = allocTensor([m, n], "matmul");
+    if (m * n > 0) {
+      kernels().gemm(ta, tb, m, n, k, 1, pa, Math.max(1, a!.shape[0]!), pb, Math.max(1, b!.shape[0]!), 0, out._ptr, Math.max(1, m));
+    }
+    return [out];
+  },
+  jvp: ([ta_, tb_], [a, b], _o, p) => {
+    const da = ta_ === null ? null : mm(ta_, b!, p.ta, p.tb);
+    const db = tb_ === null ? null : mm(a!, tb_, p.ta, p.tb);
+    return [da === null ? db : db === null ? da : add(da, db)];
+  },
+  // C = op(A)·op(B): ct_op(A) = ct·op(B)ᵀ and ct_op(B) = op(A)ᵀ·ct, then undo op.
+  transpose: ([ct], [a, b], [la, lb], { ta, tb }) => {
+    if (la && lb) throw new Error("matcalc: internal: matmul of two linear values is not linear");
+    const ca = !la ? null : ta === 0 ? mm(ct!, b!, 0, tb ? 0 : 1) : mm(b!, ct!, tb, 1);
+    const cb = !lb ? null : tb === 0 ? mm(a!, ct!, ta ? 0 : 1, 0) : mm(ct!, a!, 1, ta);
+    return [ca, cb];
+  },
+});
+
+function mm(a: Tensor, b: Tensor, ta: 0 | 1, tb: 0 | 1): Tensor {
+  return bind1(matmul_p, [a, b], { ta, tb });
+}
+
+/**
+ * Matrix product with NumPy's rules for vectors: matrix·matrix, matrix·vector,
+ * vector·matrix, and vector·vector (the dot product, a scalar).
+ * @example
+ * ```ts
+ * matmul([[1, 2], [3, 4]], [1, 1]).toArray(); // [3, 7]
+ * ```
+ */
+export function matmul(a: TensorLike, b: TensorLike): Tensor {
+  const A = asTensor(a, "matmul");
+  const B = asTensor(b, "matmul");
+  if (A.rank === 0 || B.rank === 0 || A.rank > 2 || B.rank > 2) {
+    throw new ShapeError("matmul", "expects vectors or matrices (use mul for scalars)", [A.shape, B.shape]);
+  }
+  const A2 = A.rank === 1 ? reshape(A, [1, A.size]) : A;
+  const B2 = B.rank === 1 ? reshape(B, [B.size, 1]) : B;
+  if (A2.shape[1] !== B2.shape[0]) {
+    throw new ShapeError("matmul", `inner dimensions differ (${A2.shape[1]} vs ${B2.shape[0]})`, [A.shape, B.shape]);
+  }
+  const C = mm(A2, B2, 0, 0);
+  if (A.rank === 2 && B.rank === 2) return C;
+  if (A.rank === 1 && B.rank === 1) return reshape(C, []);
+  return vec(C);
+}
+
+/** Inner product of two vectors (or Frobenius inner product ⟨A, B⟩ of equal-shape tensors). */
+export function dot(a: TensorLike, b: TensorLike): Tensor {
+  const A = asTensor(a, "dot");
+  const B = asTensor(b, "dot");
+  if (A.size !== B.size || A.rank !== B.rank || A.shape.some((d, i) => d !== B.shape[i])) {
+    throw new ShapeError("dot", "operands must have the same shape", [A.shape, B.shape]);
+  }
+  return matmul(vec(A), vec(B));
+}
+
+/** Outer product x·yᵀ of two vectors. */
+export function outer(x: TensorLike, y: TensorLike): Tensor {
+  const X = asTensor(x, "outer");
+  const Y = asTensor(y, "outer");
+  if (X.rank !== 1 || Y.rank !== 1) throw new ShapeError("outer", "expects two vectors", [X.shape, Y.shape]);
+  return mm(reshape(X, [X.size, 1]), reshape(Y, [1, Y.size]), 0, 0);
+}
+
+// ---- Kronecker products ----
+
+export const kron_p = primitive<Record<string, never>>({
+  name: "kron",
+  shape: ([a, b]) => {
+    if (a!.length !== 2 || b!.length !== 2) throw new ShapeError("kron", "expects matrices", [a!, b!]);
+    return [[a![0]! * b![0]!, a![1]! * b![1]!]];
+  },
+  impl: ([a, b]) => {
+    const [ma, na] = a!.shape as [number, number];
+    const [mb, nb] = b!.shape as [number, number];
+    const pa = ptrOf(a!);
+    const pb = ptrOf(b!);
+    const out = allocTensor([ma * mb, na * nb], "kron");
+    kernels().kron(ma, na, pa, mb, nb, pb, out._ptr);
+    return [out];
+  },
+  jvp: ([ta, tb], [a, b]) => {
+    const da = ta === null ? null : kron(ta, b!);
+    const db = tb === null ? null : kron(a!, tb);
+    return [da === null ? db : db === null ? da : add(da, db)];
+  },
+  // In column-major storage A ⊗ B is the 4-d array K[ib, ia, jb, ja] = B[ib, jb]·A[ia, ja],
+  // so each cotangent is a broadcast product summed over the other factor's axes.
+  transpose: ([ct], [a, b], [la, lb]) => {
+    const [ma, na] = a!.shape as [number, number];
+    const [mb, nb] = b!.shape as [number, number];
+    const c4 = reshape(ct!, [mb, ma, nb, na]);
+    const ca = la ? sum(mul(c4, reshape(b!, [mb, 1, nb, 1])), [0, 2]) : null;
+    const cb = lb ? sum(mul(c4, reshape(a!, [1, ma, 1, na])), [1, 3]) : null;
+    return [ca, cb];
+  },
+});
+
+/** The Kronecker product A ⊗ B (vectors are taken as columns). */
+export function kron(a: TensorLike, b: TensorLike): Tensor {
+  const A = asTensor(a, "kron");
+  const B = asTensor(b, "kron");
+  const as2 = A.rank === 1 ? reshape(A, [A.size, 1]) : A;
+  const bs2 = B.rank === 1 ? reshape(B, [B.size, 1]) : B;
+  return bind1(kron_p, [as2, bs2], {});
+}
+
+/**
+ * (A ⊗ B)·x without forming A ⊗ B: vec(B · unvec(x) · Aᵀ), two GEMMs instead of one huge
+ * GEMV. For A p×q and B r×s, x has q·s entries and the result p·r.
+ * @example
+ * ```ts
+ * const y = kronMatVec(A, B, x); // equals matmul(kron(A, B), x)
+ * ```
+ */
+export function kronMatVec(a: TensorLike, b: TensorLike, x: TensorLike): Tensor {
+  const A = asTensor(a, "kronMatVec");
+  const B = asTensor(b, "kronMatVec");
+  const X = asTensor(x, "kronMatVec");
+  if (A.rank !== 2 || B.rank !== 2 || X.rank !== 1 || X.size !== A.shape[1]! * B.shape[1]!) {
+    throw new ShapeError("kronMatVec", "expects matrices A (p×q), B (r×s) and a vector of q·s entries", [A.shape, B.shape, X.shape]);
+  }
+  const Xm = reshape(X, [B.shape[1]!, A.shape[1]!]);
+  return vec(mm(mm(B, Xm, 0, 0), A, 0, 1));
+}

@@ -1,0 +1,146 @@
+// Reductions and broadcasting, which are each other's transposes: sum ↔ broadcastTo.
+// `unbroadcast` is the one place that undoes NumPy broadcasting for every binary rule.
+import { bind1, primitive } from "../ad/core.js";
+import { allocTensor, asTensor, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
+import { broadcastShapes, normAxes, sameShape, sizeOf, type Shape } from "../shape.js";
+import { ShapeError, fmtShape } from "../errors.js";
+import { BinaryOp } from "../wasm/kernels.js";
+import { binaryK, kernels } from "./exec.js";
+import { div, eq, mul } from "./elementwise.js";
+import { reshape } from "./structure.js";
+
+interface AxesParams {
+  axes: readonly number[];
+}
+
+function reducedShape(shape: Shape, axes: readonly number[], keep = false): number[] {
+  return keep ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
+}
+
+/** Groups sorted axes into runs of adjacent axes, so each run is one kernel call. */
+function runs(axes: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const a of axes) {
+    const last = out[out.length - 1];
+    if (last && last[1] === a) last[1] = a + 1;
+    else out.push([a, a + 1]);
+  }
+  return out;
+}
+
+function reduceImpl(x: Tensor, axes: readonly number[], kind: "sum" | "max"): Tensor {
+  const k = kernels();
+  if (axes.length === x.rank) {
+    const px = ptrOf(x);
+    const out = allocTensor([], kind);
+    const v = kind === "sum" ? k.sum(x.size, px) : k.max(x.size, px);
+    kernels().fill(1, v, out._ptr);
+    return out;
+  }
+  let cur = x;
+  let shape = [...x.shape];
+  // Highest runs first so the remaining axis numbers stay valid.
+  for (const [lo, hi] of runs(axes).reverse()) {
+    const pre = sizeOf(shape.slice(0, lo));
+    const len = sizeOf(shape.slice(lo, hi));
+    const post = sizeOf(shape.slice(hi));
+    const next = [...shape.slice(0, lo), ...shape.slice(hi)];
+    const px = ptrOf(cur);
+    const out = allocTensor(next, kind);
+    if (kind === "sum") k.sumAxis(pre, len, post, px, out._ptr);
+    else k.maxAxis(pre, len, post, px, out._ptr);
+    cur = out;
+    shape = next;
+  }
+  return cur;
+}
+
+export const sum_p = primitive<AxesParams>({
+  name: "sum",
+  shape: ([s], { axes }) => [reducedShape(s!, axes)],
+  impl: ([x], { axes }) => [reduceImpl(x!, axes, "sum")],
+  jvp: ([t], _p, _o, { axes }) => [sumAxes(t!, axes)],
+  transpose: ([ct], [x], _l, { axes }) => [broadcastTo(reshape(ct!, reducedShape(x!.shape, axes, true)), x!.shape)],
+});
+
+export const reduceMax_p = primitive<AxesParams>({
+  name: "max",
+  shape: ([s], { axes }) => {
+    for (const a of axes) if (s![a] === 0) throw new ShapeError("max", `cannot take the max over an empty axis ${a}`, [s!]);
+    return [reducedShape(s!, axes)];
+  },
+  impl: ([x], { axes }) => [reduceImpl(x!, axes, "max")],
+  // The tangent at the maximum; ties share it equally (so the derivative stays symmetric).
+  jvp: ([t], [x], [y], { axes }) => {
+    const mask = eq(x!, reshape(y!, reducedShape(x!.shape, axes, true)));
+    return [div(sumAxes(mul(t!, mask), axes), sumAxes(mask, axes))];
+  },
+});
+
+interface BroadcastParams {
+  shape: Shape;
+}
+
+export const broadcastTo_p = primitive<BroadcastParams>({
+  name: "broadcastTo",
+  shape: ([s], { shape }) => {
+    const b = broadcastShapes("broadcastTo", s!, shape);
+    if (!sameShape(b, shape)) throw new ShapeError("broadcastTo", `cannot broadcast ${fmtShape(s!)} to ${fmtShape(shape)}`, [s!]);
+    return [shape];
+  },
+  impl: ([x], { shape }) => [binaryK(BinaryOp.Mul, x!, asTensor(1), shape, "broadcastTo")],
+  jvp: ([t], _p, _o, { shape }) => [broadcastTo(t!, shape)],
+  transpose: ([ct], [x]) => [unbroadcast(ct!, x!.shape)],
+});
+
+function sumAxes(x: Tensor, axes: readonly number[]): Tensor {
+  return axes.length === 0 ? x : bind1(sum_p, [x], { axes });
+}
+
+/** `x` repeated along broadcast dims to `shape` (NumPy rules). */
+export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
+  const t = asTensor(x, "broadcastTo");
+  return sameShape(t.shape, shape) ? t : bind1(broadcastTo_p, [t], { shape: [...shape] });
+}
+
+/** Sums `ct` over the dims that broadcasting added or stretched, giving it `shape` again. @internal */
+export function unbroadcast(ct: Tensor, shape: Shape): Tensor {
+  if (sameShape(ct.shape, shape)) return ct;
+  const lead = ct.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < ct.rank; i++) {
+    if (i < lead || (shape[i - lead] === 1 && ct.shape[i] !== 1)) axes.push(i);
+  }
+  return reshape(sumAxes(ct, axes), shape);
+}
+
+/**
+ * Sum of all entries, or along `axis` (one or several; negative counts from the end).
+ * @example
+ * ```ts
+ * sum(matrix([[1, 2], [3, 4]])).item();          // 10
+ * sum(matrix([[1, 2], [3, 4]]), 0).toArray();    // [4, 6]  (down each column)
+ * ```
+ */
+export function sum(x: TensorLike, axis?: number | readonly number[], keepdims = false): Tensor {
+  const t = asTensor(x, "sum");
+  const axes = normAxes("sum", axis, t.rank, t.shape);
+  const s = sumAxes(t, axes);
+  return keepdims ? reshape(s, reducedShape(t.shape, axes, true)) : s;
+}
+
+/** Mean of all entries or along `axis`. */
+export function mean(x: TensorLike, axis?: number | readonly number[], keepdims = false): Tensor {
+  const t = asTensor(x, "mean");
+  const axes = normAxes("mean", axis, t.rank, t.shape);
+  const count = axes.reduce((n, a) => n * t.shape[a]!, 1);
+  return div(sum(t, axes, keepdims), count);
+}
+
+/** Maximum of all entries or along `axis` (NaN-propagating). */
+export function max(x: TensorLike, axis?: number | readonly number[], keepdims = false): Tensor {
+  const t = asTensor(x, "max");
+  const axes = normAxes("max", axis, t.rank, t.shape);
+  const m = axes.length === 0 ? t : bind1(reduceMax_p, [t], { axes });
+  return keepdims ? reshape(m, reducedShape(t.shape, axes, true)) : m;
+}

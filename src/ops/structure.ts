@@ -1,0 +1,246 @@
+// Structural primitives: they move entries without arithmetic, so all are linear and each
+// one's transpose is another structural op (reshape ↔ reshape, transpose ↔ transpose,
+// slice ↔ pad, concat ↔ slices, diagPart ↔ diagEmbed).
+import { bind, bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
+import { allocTensor, asTensor, ptrOf, withShape, type Tensor, type TensorLike } from "../tensor.js";
+import { checkShape, sizeOf, type Shape } from "../shape.js";
+import { ShapeError, fmtShape } from "../errors.js";
+import { copyBox, fillK, kernels } from "./exec.js";
+import { zerosLike } from "./elementwise.js";
+
+// ---- reshape (column-major: vec is free) ----
+
+interface ShapeParams {
+  shape: Shape;
+}
+
+export const reshape_p = primitive<ShapeParams>({
+  name: "reshape",
+  shape: ([s], { shape }) => {
+    if (sizeOf(s!) !== sizeOf(shape)) {
+      throw new ShapeError("reshape", `cannot reshape ${sizeOf(s!)} entries to ${fmtShape(shape)}`, [s!]);
+    }
+    return [shape];
+  },
+  impl: ([x], { shape }) => [withShape(x!, shape)],
+  jvp: ([t], _p, _o, { shape }) => [reshape(t!, shape)],
+  transpose: ([ct], [x]) => [reshape(ct!, x!.shape)],
+});
+
+/**
+ * The same entries under a new shape, read in **column-major** order (as MATLAB, Julia and
+ * Fortran do), so `reshape(X, [m * n])` is `vec(X)`. One extent may be -1 (inferred). Free.
+ */
+export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
+  const t = asTensor(x, "reshape");
+  let s = [...shape];
+  const infer = s.indexOf(-1);
+  if (infer >= 0) {
+    const rest = sizeOf(s.filter((_, i) => i !== infer));
+    if (rest === 0 || t.size % rest !== 0) throw new ShapeError("reshape", `cannot infer -1 in ${fmtShape(shape)}`, [t.shape]);
+    s[infer] = t.size / rest;
+  }
+  s = [...checkShape("reshape", s)];
+  if (s.length === t.rank && s.every((d, i) => d === t.shape[i])) return t;
+  return bind1(reshape_p, [t], { shape: s });
+}
+
+/** vec(X): the columns of X stacked into one vector (free in column-major storage). */
+export function vec(x: TensorLike): Tensor {
+  const t = asTensor(x, "vec");
+  return reshape(t, [t.size]);
+}
+
+// ---- transpose ----
+
+type NoParams = Record<string, never>;
+
+export const transpose_p = primitive<NoParams>({
+  name: "transpose",
+  shape: ([s]) => {
+    if (s!.length !== 2) throw new ShapeError("transpose", "expects a matrix", [s!]);
+    return [[s![1]!, s![0]!]];
+  },
+  impl: ([x]) => {
+    const [m, n] = x!.shape as [number, number];
+    const px = ptrOf(x!);
+    const out = allocTensor([n, m], "transpose");
+    kernels().transpose(m, n, px, out._ptr);
+    return [out];
+  },
+  jvp: ([t]) => [transpose(t!)],
+  transpose: ([ct]) => [transpose(ct!)],
+});
+
+/** Matrix transpose; vectors and scalars are returned unchanged (as NumPy's `.T`). */
+export function transpose(x: TensorLike): Tensor {
+  const t = asTensor(x, "transpose");
+  if (t.rank < 2) return t;
+  if (t.rank > 2) throw new ShapeError("transpose", "expects a matrix, vector or scalar", [t.shape]);
+  // A row or column vector's transpose is a free reshape in column-major storage.
+  if (t.shape[0] === 1 || t.shape[1] === 1) return reshape(t, [t.shape[1]!, t.shape[0]!]);
+  return bind1(transpose_p, [t], {});
+}
+
+// ---- slice and pad ----
+
+interface BoxParams {
+  start: readonly number[];
+  /** slice: the extents taken; pad: the full output shape. */
+  shape: Shape;
+}
+
+export const slice_p: Primitive<BoxParams> = primitive<BoxParams>({
+  name: "slice",
+  shape: ([s], { start, shape }) => {
+    if (start.length !== s!.length || shape.length !== s!.length) {
+      throw new ShapeError("slice", `start/size need ${s!.length} entries`, [s!]);
+    }
+    for (let d = 0; d < s!.length; d++) {
+      if (start[d]! < 0 || shape[d]! < 0 || start[d]! + shape[d]! > s![d]!) {
+        throw new ShapeError("slice", `box start ${fmtShape(start)} size ${fmtShape(shape)} exceeds the tensor`, [s!]);
+      }
+    }
+    return [shape];
+  },
+  impl: ([x], { start, shape }) => {
+    const out = allocTensor(shape, "slice");
+    copyBox(x!, start, shape, out, shape.map(() => 0));
+    return [out];
+  },
+  jvp: ([t], _p, _o, params) => [bind1(slice_p, [t!], params)],
+  transpose: ([ct], [x], _l, { start }) => [bind1(pad_p, [ct!], { start, shape: x!.shape })],
+});
+
+export const pad_p: Primitive<BoxParams> = primitive<BoxParams>({
+  name: "pad",
+  shape: ([s], { start, shape }) => {
+    for (let d = 0; d < shape.length; d++) {
+      if (start[d]! < 0 || start[d]! + s![d]! > shape[d]!) throw new ShapeError("pad", "box exceeds the output", [s!, shape]);
+    }
+    return [shape];
+  },
+  impl: ([x], { start, shape }) => {
+    const out = fillK(shape, 0, "pad");
+    copyBox(x!, x!.shape.map(() => 0), x!.shape, out, start);
+    return [out];
+  },
+  jvp: ([t], _p, _o, params) => [bind1(pad_p, [t!], params)],
+  transpose: ([ct], [x], _l, { start }) => [bind1(slice_p, [ct!], { start, shape: x!.shape })],
+});
+
+/**
+ * A contiguous box: `start` per dimension and `size` per dimension (-1 = to the end).
+ * @example
+ * ```ts
+ * slice(matrix([[1, 2, 3], [4, 5, 6]]), [0, 1], [2, 2]).toArray(); // [[2, 3], [5, 6]]
+ * ```
+ */
+export function slice(x: TensorLike, start: readonly number[], size?: readonly number[]): Tensor {
+  const t = asTensor(x, "slice");
+  const sz = t.shape.map((d, i) => {
+    const want = size?.[i] ?? -1;
+    return want === -1 ? d - (start[i] ?? 0) : want;
+  });
+  return bind1(slice_p, [t], { start: [...start], shape: sz });
+}
+
+// ---- concat ----
+
+interface AxisParams {
+  axis: number;
+}
+
+export const concat_p: Primitive<AxisParams> = primitive<AxisParams>({
+  name: "concat",
+  shape: (shapes, { axis }) => {
+    const first = shapes[0]!;
+    let total = 0;
+    for (const s of shapes) {
+      if (s.length !== first.length || s.some((d, i) => i !== axis && d !== first[i])) {
+        throw new ShapeError("concat", `shapes differ off axis ${axis}`, shapes);
+      }
+      total += s[axis]!;
+    }
+    return [first.map((d, i) => (i === axis ? total : d))];
+  },
+  impl: (xs, { axis }) => {
+    const shape = xs[0]!.shape.map((d, i) => (i === axis ? xs.reduce((n, x) => n + x.shape[axis]!, 0) : d));
+    const out = allocTensor(shape, "concat");
+    let offset = 0;
+    for (const x of xs) {
+      copyBox(x, x.shape.map(() => 0), x.shape, out, shape.map((_, i) => (i === axis ? offset : 0)));
+      offset += x.shape[axis]!;
+    }
+    return [out];
+  },
+  jvp: (ts, xs, _o, params) => [bind1(concat_p, ts.map((t, i) => t ?? zerosLike(xs[i]!)), params)],
+  transpose: ([ct], xs, linear, { axis }) => {
+    let offset = 0;
+    return xs.map((x, i): Lin => {
+      const start = x.shape.map((_, d) => (d === axis ? offset : 0));
+      offset += x.shape[axis]!;
+      return linear[i] ? bind1(slice_p, [ct!], { start, shape: x.shape }) : null;
+    });
+  },
+});
+
+/** Joins tensors along an existing `axis` (default 0). */
+export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
+  const ts = xs.map((x) => asTensor(x, "concat"));
+  if (ts.length === 0) throw new ShapeError("concat", "needs at least one tensor");
+  const rank = ts[0]!.rank;
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) throw new ShapeError("concat", `axis ${axis} out of range for rank ${rank}`, ts.map((t) => t.shape));
+  return ts.length === 1 ? ts[0]! : bind(concat_p, ts, { axis: a })[0]!;
+}
+
+// ---- diagonals ----
+
+interface DiagParams {
+  m: number;
+  n: number;
+}
+
+export const diagPart_p: Primitive<NoParams> = primitive<NoParams>({
+  name: "diag",
+  shape: ([s]) => {
+    if (s!.length !== 2) throw new ShapeError("diag", "expects a matrix or a vector", [s!]);
+    return [[Math.min(s![0]!, s![1]!)]];
+  },
+  impl: ([x]) => {
+    const [m, n] = x!.shape as [number, number];
+    const k = Math.min(m, n);
+    const out = allocTensor([k], "diag");
+    const src = x!.data;
+    const dst = out.data;
+    for (let i = 0; i < k; i++) dst[i] = src[i + i * m]!;
+    return [out];
+  },
+  jvp: ([t]) => [bind1(diagPart_p, [t!], {})],
+  transpose: ([ct], [x]) => [bind1(diagEmbed_p, [ct!], { m: x!.shape[0]!, n: x!.shape[1]! })],
+});
+
+export const diagEmbed_p: Primitive<DiagParams> = primitive<DiagParams>({
+  name: "diag",
+  shape: ([s], { m, n }) => {
+    if (s!.length !== 1 || s![0] !== Math.min(m, n)) throw new ShapeError("diag", "expects a vector", [s!]);
+    return [[m, n]];
+  },
+  impl: ([d], { m, n }) => {
+    const out = fillK([m, n], 0, "diag");
+    const src = d!.data;
+    const dst = out.data;
+    for (let i = 0; i < src.length; i++) dst[i + i * m] = src[i]!;
+    return [out];
+  },
+  jvp: ([t], _p, _o, params) => [bind1(diagEmbed_p, [t!], params)],
+  transpose: ([ct]) => [bind1(diagPart_p, [ct!], {})],
+});
+
+/** A matrix's diagonal as a vector, or a vector as a diagonal matrix (as NumPy's `diag`). */
+export function diag(x: TensorLike): Tensor {
+  const t = asTensor(x, "diag");
+  if (t.rank === 1) return bind1(diagEmbed_p, [t], { m: t.size, n: t.size });
+  return bind1(diagPart_p, [t], {});
+}
