@@ -15,3 +15,4 @@ export {
   type GradOptions, type JacobianOptions, type HvpOptions,
 } from "./ad/transforms.js";
 export type { PyTree } from "./ad/pytree.js";
+export { vmap, type VmapOptions } from "./ad/batching.js";

@@ -39,6 +39,12 @@ export interface Primitive<P = unknown> {
    * constant inputs. Required when the primitive is linear in some argument.
    */
   transpose?(cts: readonly Lin[], args: readonly Tensor[], linear: readonly boolean[], params: P): Lin[];
+  /**
+   * vmap rule: arguments with `batched[i]` carry a trailing batch axis of length `size`
+   * (trailing, so each batch member is contiguous in column-major storage); every output must
+   * carry one too. Without a rule, vmap loops over the batch (correct, not fast).
+   */
+  batch?(args: readonly Tensor[], batched: readonly boolean[], params: P, size: number): Tensor[];
 }
 
 /** Declares a primitive; the type requires every rule a primitive must have. */

@@ -10,6 +10,7 @@ import {
   JvpTrace, JvpTracer, LinearTrace, backwardPass, forwardPass, withTrace, type Lin, type LinearVar,
 } from "./core.js";
 import { assertSameStructure, flatten, unflatten, type PyTree, type TreeDef } from "./pytree.js";
+import { withBatch } from "./batching.js";
 
 /** Which positional arguments to differentiate, and whether `f` returns `[output, aux]`. */
 export interface GradOptions {
@@ -247,28 +248,42 @@ export interface JacobianOptions {
   /** 'numerator' (default, JAX/PyTorch): m×n with J[i][j] = ∂fᵢ/∂xⱼ. 'denominator': n×m. */
   layout?: "numerator" | "denominator";
   argnums?: number | readonly number[];
+  /**
+   * Basis directions pushed through together (default 128). Each chunk is one batched pass
+   * whose products are matrix-matrix; memory grows with the chunk, not with n.
+   */
+  chunkSize?: number;
 }
 
-/** Splits flat index `i` over leaves of the given shapes into a one-hot tree of tensors. */
-function basis(shapes: readonly (readonly number[])[], i: number): Tensor[] {
-  let offset = i;
+/**
+ * Columns `start … start+count−1` of the identity over the concatenated leaves, cut into one
+ * batched tensor per leaf (shape leaf.shape + [count], batch axis last).
+ */
+function basisChunk(shapes: readonly (readonly number[])[], start: number, count: number): Tensor[] {
+  let offset = 0;
   return shapes.map((s) => {
-    const t = zeros(s);
-    if (offset >= 0 && offset < t.size) t._buf![offset] = 1;
-    offset -= t.size;
+    const k = s.reduce((a, b) => a * b, 1);
+    const t = zeros([...s, count]);
+    for (let b = 0; b < count; b++) {
+      const q = start + b - offset;
+      if (q >= 0 && q < k) t._buf![q + k * b] = 1;
+    }
+    offset += k;
     return t;
   });
 }
 
-function flatVector(parts: readonly Tensor[]): Tensor {
-  const vs = parts.map((p) => vec(p));
-  return vs.length === 1 ? vs[0]! : concat(vs, 0);
+/** Batched leaves ([...shape, c] each) as one (Σ sizes) × c matrix. */
+function stackRows(leaves: readonly Tensor[], c: number): Tensor {
+  const rows = leaves.map((l) => reshape(l, [l.size / c, c]));
+  return rows.length === 1 ? rows[0]! : concat(rows, 0);
 }
 
 /**
  * The Jacobian of f, with every input and output taken through vec (columns stacked) and
  * pytree leaves concatenated in order: for F: R^{m×n} → R^{p×q} the numerator layout is
- * pq × mn with vec(dF) = J·vec(dX).
+ * pq × mn with vec(dF) = J·vec(dX). Basis directions go through in chunks as one batched
+ * pass (see {@link vmap}), so the work is matrix-matrix.
  * @example
  * ```ts
  * jacobian((x: Tensor) => A.matmul(x))(x);                          // A
@@ -281,26 +296,31 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) =>
       const { list } = argnumList("jacobian", opts.argnums, args.length);
       const L = linearizeCore("jacobian", f, args, list, false);
       const inShapes = L.vars.flat().map((v) => v.shape);
+      const outShapes = L.outPrimals.map((p) => p.shape);
       const n = inShapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
       const m = L.outPrimals.reduce((a, p) => a + p.size, 0);
       const mode = opts.mode === "fwd" || opts.mode === "rev" ? opts.mode : n < m ? "fwd" : "rev";
-      let J: Tensor;
-      if (m === 0 || n === 0) J = zeros([m, n]);
-      else if (mode === "fwd") {
-        const cols: Tensor[] = [];
-        for (let j = 0; j < n; j++) cols.push(reshape(flatVector(pushforward(L, basis(inShapes, j))), [m, 1]));
-        J = cols.length === 1 ? cols[0]! : concat(cols, 1);
-      } else {
-        const outShapes = L.outPrimals.map((p) => p.shape);
-        const rows: Tensor[] = [];
-        for (let i = 0; i < m; i++) {
-          const g = pullback(L, basis(outShapes, i));
-          const leaves = g.flatMap((tree) => flatten(tree, "jacobian")[0]);
-          rows.push(reshape(flatVector(leaves), [1, n]));
-        }
-        J = rows.length === 1 ? rows[0]! : concat(rows, 0);
+      const chunk = Math.max(1, Math.floor(opts.chunkSize ?? 128));
+      if (m === 0 || n === 0) return zeros(opts.layout === "denominator" ? [n, m] : [m, n]);
+      const blocks: Tensor[] = [];
+      const total = mode === "fwd" ? n : m;
+      for (let start = 0; start < total; start += chunk) {
+        const c = Math.min(chunk, total - start);
+        blocks.push(
+          withBatch(c, (wrap, unpack) => {
+            if (mode === "fwd") {
+              const outs = pushforward(L, basisChunk(inShapes, start, c).map(wrap));
+              return stackRows(outs.map(unpack), c); // m × c: columns of J
+            }
+            const g = pullback(L, basisChunk(outShapes, start, c).map(wrap));
+            const leaves = g.flatMap((tree) => flatten(tree, "jacobian")[0]);
+            return stackRows(leaves.map(unpack), c); // n × c: columns of Jᵀ
+          }),
+        );
       }
-      return opts.layout === "denominator" ? transpose(J) : J;
+      const B = blocks.length === 1 ? blocks[0]! : concat(blocks, 1);
+      const numerator = mode === "fwd";
+      return (opts.layout === "denominator") === numerator ? transpose(B) : B;
     });
 }
 
@@ -312,9 +332,11 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) =>
  * hessian((x: Tensor) => x.dot(A.matmul(x)))(x);   // A + Aᵀ
  * ```
  */
-export function hessian(f: Fn, opts: { argnums?: number | readonly number[] } = {}): (...args: any[]) => Tensor {
+export function hessian(f: Fn, opts: { argnums?: number | readonly number[]; chunkSize?: number } = {}): (...args: any[]) => Tensor {
   const argnums = opts.argnums ?? 0;
-  return jacobian(grad(f, { argnums }), { mode: "fwd", argnums });
+  const jopts: JacobianOptions = { mode: "fwd", argnums };
+  if (opts.chunkSize !== undefined) jopts.chunkSize = opts.chunkSize;
+  return jacobian(grad(f, { argnums }), jopts);
 }
 
 /** Options of {@link hvp}. */

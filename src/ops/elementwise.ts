@@ -8,6 +8,7 @@ import { broadcastShapes, type Shape } from "../shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
 import { binaryK, kernels, unaryK } from "./exec.js";
 import { unbroadcast, broadcastTo } from "./reduce.js";
+import { alignBatched } from "../ad/batching.js";
 
 type NoParams = Record<string, never>;
 const NONE: NoParams = {};
@@ -25,6 +26,8 @@ function unaryPrim(
     shape: ([s]) => [s!],
     impl: ([x]) => [unaryK(op, x!, name)],
     jvp: ([t], [x], [y]) => [jvp(t!, x!, y!)],
+    // Elementwise, so the batch axis is just more elements.
+    batch: ([x]) => [bind1(p, [x!], NONE)],
   };
   if (transpose) p.transpose = ([ct]) => [ct === null ? null : transpose(ct!)];
   return primitive(p);
@@ -94,6 +97,12 @@ export const step = un(step_p);
 
 // ---- binary ----
 
+/** Lines up elementwise operands so broadcasting pairs their batch axes. */
+function alignAll(args: readonly Tensor[], batched: readonly boolean[]): Tensor[] {
+  const rank = Math.max(...args.map((a, i) => a.rank - (batched[i] ? 1 : 0)));
+  return args.map((a, i) => alignBatched(a, batched[i]!, rank));
+}
+
 function binaryShape(name: string) {
   return ([a, b]: readonly Shape[]): Shape[] => [broadcastShapes(name, a!, b!)];
 }
@@ -110,6 +119,7 @@ function binaryPrim(
     shape,
     impl: ([a, b]) => [binaryK(op, a!, b!, shape([a!.shape, b!.shape])[0]!, name)],
     jvp,
+    batch: (args, batched) => [bind1(p, alignAll(args, batched), NONE)],
   };
   if (transpose) p.transpose = transpose;
   return primitive(p);
@@ -222,7 +232,7 @@ export const ne = bin(ne_p);
 
 // ---- selection ----
 
-export const where_p = primitive<NoParams>({
+export const where_p: Primitive<NoParams> = primitive<NoParams>({
   name: "where",
   shape: ([c, a, b]) => [broadcastShapes("where", broadcastShapes("where", c!, a!), b!)],
   impl: ([c, a, b]) => {
@@ -240,6 +250,7 @@ export const where_p = primitive<NoParams>({
     const z = zerosLike(ct!);
     return [null, la ? unbroadcast(where(c!, ct!, z), a!.shape) : null, lb ? unbroadcast(where(c!, z, ct!), b!.shape) : null];
   },
+  batch: (args, batched) => [bind1(where_p, alignAll(args, batched), NONE)],
 });
 
 function selectK(c: Tensor, a: Tensor, b: Tensor): Tensor {
@@ -264,6 +275,7 @@ export const stopGradient_p = primitive<NoParams>({
   shape: ([s]) => [s!],
   impl: ([x]) => [x!],
   jvp: () => [null],
+  batch: ([x]) => [stopGradient(x!)],
 });
 
 /** The value of `x`, treated as a constant by every derivative. */

@@ -1,7 +1,9 @@
 // Runs kernels on concrete tensors: the only place that turns tensors into pointers.
 // Every function here is called from a primitive's `impl`, i.e. inside an arena scope with
 // shapes already validated by the primitive's shape rule.
-import { allocTensor, ptrOf, type Tensor } from "../tensor.js";
+import { Tensor, allocTensor, ptrOf } from "../tensor.js";
+
+const ONE = new Tensor([], new Float64Array([1]));
 import { broadcastStrides, collapse, denseStrides, sizeOf, type Shape } from "../shape.js";
 import { rt } from "../wasm/module.js";
 import type { BinaryOp, UnaryOp } from "../wasm/kernels.js";
@@ -71,4 +73,18 @@ export function copyBox(src: Tensor, srcStart: readonly number[], size: readonly
     }
     if (d === rank) return;
   }
+}
+
+/** out = x with its axes permuted: out.shape[i] = x.shape[perm[i]] (a strided copy). */
+export function permuteK(x: Tensor, perm: readonly number[], name: string): Tensor {
+  const shape = perm.map((p) => x.shape[p]!);
+  const px = ptrOf(x);
+  const one = ptrOf(ONE);
+  const out = allocTensor(shape, name);
+  if (out.size === 0) return out;
+  const dense = denseStrides(x.shape);
+  const c = collapse(shape, [perm.map((p) => dense[p]!), shape.map(() => 0)]);
+  const arena = rt().arena;
+  kernels().binary(2 /* Mul */, c.shape.length, arena.putI32(c.shape), px, arena.putI32(c.strides[0]!), one, arena.putI32(c.strides[1]!), out._ptr);
+  return out;
 }

@@ -1,10 +1,12 @@
 // Matrix products. `matmul_p` is the GEMM primitive with transpose flags, so every rule
 // (JVP and both transposes) is again one GEMM call with flags and never materialises Aᵀ.
-import { bind1, primitive } from "../ad/core.js";
+import { bind1, primitive, type Primitive } from "../ad/core.js";
 import { allocTensor, asTensor, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
 import { ShapeError } from "../errors.js";
 import { add, mul } from "./elementwise.js";
-import { reshape, vec } from "./structure.js";
+import { reshape, slice, vec } from "./structure.js";
+import { permute } from "./permute.js";
+import { stack } from "../ad/batching.js";
 import { sum } from "./reduce.js";
 import { kernels } from "./exec.js";
 
@@ -19,7 +21,7 @@ function dims(a: readonly number[], ta: number): [number, number] {
   return ta ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
 }
 
-export const matmul_p = primitive<MatmulParams>({
+export const matmul_p: Primitive<MatmulParams> = primitive<MatmulParams>({
   name: "matmul",
   shape: ([a, b], { ta, tb }) => {
     if (a!.length !== 2 || b!.length !== 2) throw new ShapeError("matmul", "expects matrices", [a!, b!]);
@@ -53,7 +55,42 @@ export const matmul_p = primitive<MatmulParams>({
     const cb = !lb ? null : tb === 0 ? mm(a!, ct!, ta ? 0 : 1, 0) : mm(ct!, a!, 1, ta);
     return [ca, cb];
   },
+  batch: ([a, b], [ba, bb], { ta, tb }, size) => [batchedMatmul(a!, b!, ba!, bb!, ta, tb, size)],
 });
+
+/**
+ * A batch of products as ONE GEMM where the layout allows (batch axis last):
+ * - only B batched: [op(B)₁ … op(B)ₛ] side by side is a k × (n·s) matrix, so C = op(A)·that;
+ * - only A batched: stack the op(A)ᵦ vertically into an (m·s) × k matrix.
+ * Both batched: one GEMM per member.
+ */
+function batchedMatmul(a: Tensor, b: Tensor, ba: boolean, bb: boolean, ta: 0 | 1, tb: 0 | 1, size: number): Tensor {
+  if (ba && bb) {
+    const cs: Tensor[] = [];
+    for (let i = 0; i < size; i++) cs.push(mm(memberOf(a, i), memberOf(b, i), ta, tb));
+    return stack(cs);
+  }
+  if (bb) {
+    const B = tb ? permute(b, [1, 0, 2]) : b; // each member k × n
+    const [k, n] = B.shape as [number, number, number];
+    const m = ta ? a.shape[1]! : a.shape[0]!;
+    return reshape(mm(a, reshape(B, [k, n * size]), ta, 0), [m, n, size]);
+  }
+  // A batched: rows of (m·s) × k, member-major within each row block.
+  const n = tb ? b.shape[0]! : b.shape[1]!;
+  const m = ta ? a.shape[1]! : a.shape[0]!;
+  const k = ta ? a.shape[0]! : a.shape[1]!;
+  // ta = 1: members are k × m blocks side by side, i.e. a k × (m·s) matrix whose transpose
+  // stacks the op(A)ᵦ with member index slowest; ta = 0: permute to m × s × k first.
+  const rows = ta ? mm(reshape(a, [k, m * size]), b, 1, tb) : mm(reshape(permute(a, [0, 2, 1]), [m * size, k]), b, 0, tb);
+  // ta = 1 gives rows ordered (m fastest, then s); ta = 0 gives (m fastest, then s) as well.
+  return permute(reshape(rows, [m, size, n]), [0, 2, 1]);
+}
+
+function memberOf(v: Tensor, i: number): Tensor {
+  const base = v.shape.slice(0, -1);
+  return reshape(slice(v, [...base.map(() => 0), i], [...base, 1]), base);
+}
 
 function mm(a: Tensor, b: Tensor, ta: 0 | 1, tb: 0 | 1): Tensor {
   return bind1(matmul_p, [a, b], { ta, tb });

@@ -1,6 +1,7 @@
 // Reductions and broadcasting, which are each other's transposes: sum ↔ broadcastTo.
 // `unbroadcast` is the one place that undoes NumPy broadcasting for every binary rule.
-import { bind1, primitive } from "../ad/core.js";
+import { bind1, primitive, type Primitive } from "../ad/core.js";
+import { alignBatched } from "../ad/batching.js";
 import { allocTensor, asTensor, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
 import { broadcastShapes, normAxes, sameShape, sizeOf, type Shape } from "../shape.js";
 import { ShapeError, fmtShape } from "../errors.js";
@@ -55,15 +56,17 @@ function reduceImpl(x: Tensor, axes: readonly number[], kind: "sum" | "max"): Te
   return cur;
 }
 
-export const sum_p = primitive<AxesParams>({
+export const sum_p: Primitive<AxesParams> = primitive<AxesParams>({
   name: "sum",
   shape: ([s], { axes }) => [reducedShape(s!, axes)],
   impl: ([x], { axes }) => [reduceImpl(x!, axes, "sum")],
   jvp: ([t], _p, _o, { axes }) => [sumAxes(t!, axes)],
   transpose: ([ct], [x], _l, { axes }) => [broadcastTo(reshape(ct!, reducedShape(x!.shape, axes, true)), x!.shape)],
+  // The batch axis is last, so the reduced axes keep their numbers.
+  batch: ([x], _b, params) => [bind1(sum_p, [x!], params)],
 });
 
-export const reduceMax_p = primitive<AxesParams>({
+export const reduceMax_p: Primitive<AxesParams> = primitive<AxesParams>({
   name: "max",
   shape: ([s], { axes }) => {
     for (const a of axes) if (s![a] === 0) throw new ShapeError("max", `cannot take the max over an empty axis ${a}`, [s!]);
@@ -75,13 +78,14 @@ export const reduceMax_p = primitive<AxesParams>({
     const mask = eq(x!, reshape(y!, reducedShape(x!.shape, axes, true)));
     return [div(sumAxes(mul(t!, mask), axes), sumAxes(mask, axes))];
   },
+  batch: ([x], _b, params) => [bind1(reduceMax_p, [x!], params)],
 });
 
 interface BroadcastParams {
   shape: Shape;
 }
 
-export const broadcastTo_p = primitive<BroadcastParams>({
+export const broadcastTo_p: Primitive<BroadcastParams> = primitive<BroadcastParams>({
   name: "broadcastTo",
   shape: ([s], { shape }) => {
     const b = broadcastShapes("broadcastTo", s!, shape);
@@ -91,6 +95,7 @@ export const broadcastTo_p = primitive<BroadcastParams>({
   impl: ([x], { shape }) => [binaryK(BinaryOp.Mul, x!, asTensor(1), shape, "broadcastTo")],
   jvp: ([t], _p, _o, { shape }) => [broadcastTo(t!, shape)],
   transpose: ([ct], [x]) => [unbroadcast(ct!, x!.shape)],
+  batch: ([x], _b, { shape }, size) => [broadcastTo(alignBatched(x!, true, shape.length), [...shape, size])],
 });
 
 function sumAxes(x: Tensor, axes: readonly number[]): Tensor {

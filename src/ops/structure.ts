@@ -7,6 +7,8 @@ import { checkShape, sizeOf, type Shape } from "../shape.js";
 import { ShapeError, fmtShape } from "../errors.js";
 import { copyBox, fillK, kernels } from "./exec.js";
 import { zerosLike } from "./elementwise.js";
+import { broadcastTo } from "./reduce.js";
+import { permute } from "./permute.js";
 
 // ---- reshape (column-major: vec is free) ----
 
@@ -14,7 +16,7 @@ interface ShapeParams {
   shape: Shape;
 }
 
-export const reshape_p = primitive<ShapeParams>({
+export const reshape_p: Primitive<ShapeParams> = primitive<ShapeParams>({
   name: "reshape",
   shape: ([s], { shape }) => {
     if (sizeOf(s!) !== sizeOf(shape)) {
@@ -25,6 +27,8 @@ export const reshape_p = primitive<ShapeParams>({
   impl: ([x], { shape }) => [withShape(x!, shape)],
   jvp: ([t], _p, _o, { shape }) => [reshape(t!, shape)],
   transpose: ([ct], [x]) => [reshape(ct!, x!.shape)],
+  // Batch axis last = slowest: reshaping each member is reshaping the whole.
+  batch: ([x], _b, { shape }, size) => [reshape(x!, [...shape, size])],
 });
 
 /**
@@ -55,7 +59,7 @@ export function vec(x: TensorLike): Tensor {
 
 type NoParams = Record<string, never>;
 
-export const transpose_p = primitive<NoParams>({
+export const transpose_p: Primitive<NoParams> = primitive<NoParams>({
   name: "transpose",
   shape: ([s]) => {
     if (s!.length !== 2) throw new ShapeError("transpose", "expects a matrix", [s!]);
@@ -70,6 +74,7 @@ export const transpose_p = primitive<NoParams>({
   },
   jvp: ([t]) => [transpose(t!)],
   transpose: ([ct]) => [transpose(ct!)],
+  batch: ([x]) => [permute(x!, [1, 0, 2])],
 });
 
 /** Matrix transpose; vectors and scalars are returned unchanged (as NumPy's `.T`). */
@@ -110,6 +115,7 @@ export const slice_p: Primitive<BoxParams> = primitive<BoxParams>({
   },
   jvp: ([t], _p, _o, params) => [bind1(slice_p, [t!], params)],
   transpose: ([ct], [x], _l, { start }) => [bind1(pad_p, [ct!], { start, shape: x!.shape })],
+  batch: ([x], _b, { start, shape }, size) => [bind1(slice_p, [x!], { start: [...start, 0], shape: [...shape, size] })],
 });
 
 export const pad_p: Primitive<BoxParams> = primitive<BoxParams>({
@@ -127,6 +133,7 @@ export const pad_p: Primitive<BoxParams> = primitive<BoxParams>({
   },
   jvp: ([t], _p, _o, params) => [bind1(pad_p, [t!], params)],
   transpose: ([ct], [x], _l, { start }) => [bind1(slice_p, [ct!], { start, shape: x!.shape })],
+  batch: ([x], _b, { start, shape }, size) => [bind1(pad_p, [x!], { start: [...start, 0], shape: [...shape, size] })],
 });
 
 /**
@@ -183,6 +190,8 @@ export const concat_p: Primitive<AxisParams> = primitive<AxisParams>({
       return linear[i] ? bind1(slice_p, [ct!], { start, shape: x.shape }) : null;
     });
   },
+  batch: (xs, batched, params, size) =>
+    [bind1(concat_p, xs.map((x, i) => (batched[i] ? x : broadcastTo(reshape(x, [...x.shape, 1]), [...x.shape, size]))), params)],
 });
 
 /** Joins tensors along an existing `axis` (default 0). */

@@ -1,0 +1,156 @@
+// vmap: the batching trace. A batched value carries its batch axis LAST: in column-major
+// storage each batch member is then one contiguous block, so most rules are free reshapes and
+// a batch of matrix-vector products becomes one matrix-matrix product.
+import { ShapeError } from "../errors.js";
+import { Tensor, scoped } from "../tensor.js";
+import { concat, reshape, slice } from "../ops/structure.js";
+import { broadcastTo } from "../ops/reduce.js";
+import { permute } from "../ops/permute.js";
+import { Trace, Tracer, bind, withTrace, type Primitive } from "./core.js";
+import { flatten, unflatten } from "./pytree.js";
+
+export class BatchTracer extends Tracer {
+  constructor(trace: BatchTrace, readonly val: Tensor) {
+    super(val.shape.slice(0, -1), trace);
+  }
+  override _concrete(): Tensor {
+    throw new Error("matcalc: cannot read the entries of a batched value inside vmap (it holds a whole batch)");
+  }
+}
+
+export class BatchTrace extends Trace {
+  constructor(readonly size: number) {
+    super();
+  }
+  wrap(val: Tensor): BatchTracer {
+    return new BatchTracer(this, val);
+  }
+  process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
+    const vals: Tensor[] = [];
+    const batched: boolean[] = [];
+    for (const a of args) {
+      const own = a instanceof BatchTracer && a._trace === this;
+      vals.push(own ? a.val : a);
+      batched.push(own);
+    }
+    // Values that do not depend on the batch stay unbatched (and untraced).
+    if (!batched.some((b) => b)) return bind(prim, vals, params);
+    const outs = prim.batch ? prim.batch(vals, batched, params, this.size) : loopBatch(prim, vals, batched, params, this.size);
+    return outs.map((o) => this.wrap(o));
+  }
+  /** The batched value of a traced output (broadcasting outputs that ignore the batch). */
+  unpack(x: Tensor): Tensor {
+    if (x instanceof BatchTracer && x._trace === this) return x.val;
+    return broadcastTo(reshape(x, [...x.shape, 1]), [...x.shape, this.size]);
+  }
+}
+
+/** Member `b` of a batched value. */
+function member(v: Tensor, b: number): Tensor {
+  const base = v.shape.slice(0, -1);
+  return reshape(slice(v, [...base.map(() => 0), b], [...base, 1]), base);
+}
+
+/** Stacks equal-shape values along a new trailing axis. */
+export function stack(xs: readonly Tensor[]): Tensor {
+  const parts = xs.map((x) => reshape(x, [...x.shape, 1]));
+  return parts.length === 1 ? parts[0]! : concat(parts, xs[0]!.rank);
+}
+
+/** The fallback rule: apply the primitive member by member and stack the results. */
+function loopBatch<P>(prim: Primitive<P>, vals: readonly Tensor[], batched: readonly boolean[], params: P, size: number): Tensor[] {
+  const results: Tensor[][] = [];
+  for (let b = 0; b < size; b++) results.push(bind(prim, vals.map((v, i) => (batched[i] ? member(v, b) : v)), params));
+  return results[0]!.map((_, k) => stack(results.map((r) => r[k]!)));
+}
+
+/**
+ * Reshapes an elementwise operand for broadcasting against batched ones: base dims padded on
+ * the left to `rank`, then the batch axis (or 1 when unbatched).
+ */
+export function alignBatched(v: Tensor, batched: boolean, rank: number): Tensor {
+  const base = batched ? v.shape.slice(0, -1) : v.shape;
+  const pad = new Array<number>(rank - base.length).fill(1);
+  return reshape(v, [...pad, ...base, batched ? v.shape[v.rank - 1]! : 1]);
+}
+
+/** Moves axis `from` of `x` to the end. */
+function toLast(x: Tensor, from: number): Tensor {
+  if (from === x.rank - 1) return x;
+  const perm = [...Array(x.rank).keys()].filter((i) => i !== from);
+  return permute(x, [...perm, from]);
+}
+
+/** Moves the last axis of `x` to position `to`. */
+function fromLast(x: Tensor, to: number): Tensor {
+  const r = x.rank;
+  if (to === r - 1) return x;
+  const perm: number[] = [];
+  for (let i = 0; i < r - 1; i++) perm.push(i);
+  perm.splice(to, 0, r - 1);
+  return permute(x, perm);
+}
+
+/** Options of {@link vmap}. */
+export interface VmapOptions {
+  /** Mapped axis of each argument (null: not mapped, passed whole); default 0 for all. */
+  inAxes?: number | readonly (number | null)[];
+  /** Where the batch axis goes in every output (default 0). */
+  outAxes?: number;
+}
+
+/**
+ * Vectorizing map: `vmap(f)(xs)` applies f to every slice of xs along the mapped axis, in
+ * one pass whose primitives see the whole batch (a batch of matrix-vector products runs as
+ * one GEMM).
+ * @example
+ * ```ts
+ * const f = (x: Tensor) => A.matmul(x).tanh();
+ * vmap(f, { inAxes: 1, outAxes: 1 })(X);   // tanh(A·X), one column per x
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function vmap(f: (...args: any[]) => any, opts: VmapOptions = {}): (...args: any[]) => any {
+  return (...args: unknown[]) =>
+    scoped(() => {
+      const axes = args.map((_, i) => (typeof opts.inAxes === "number" || opts.inAxes === undefined ? (opts.inAxes ?? 0) : opts.inAxes[i] ?? null));
+      let size = -1;
+      const flat = args.map((a, i) => {
+        const [leaves, def] = flatten(a, "vmap");
+        const ax = axes[i];
+        if (ax !== null && ax !== undefined) {
+          for (const l of leaves) {
+            const k = ax < 0 ? ax + l.rank : ax;
+            if (k < 0 || k >= l.rank) throw new ShapeError("vmap", `in axis ${ax} is out of range for argument ${i}`, [l.shape]);
+            const n = l.shape[k]!;
+            if (size >= 0 && n !== size) throw new ShapeError("vmap", `mapped axes have different sizes (${size} vs ${n})`, [l.shape]);
+            size = n;
+          }
+        }
+        return { leaves, def, ax };
+      });
+      if (size < 0) throw new ShapeError("vmap", "no argument is mapped (inAxes are all null)");
+      const trace = new BatchTrace(size);
+      return withTrace(trace, () => {
+        const wrapped = flat.map(({ leaves, def, ax }) =>
+          ax === null || ax === undefined
+            ? unflatten(def, leaves)
+            : unflatten(def, leaves.map((l) => trace.wrap(toLast(l, ax < 0 ? ax + l.rank : ax)))),
+        );
+        const [outs, outDef] = flatten(f(...wrapped), "vmap");
+        const out = opts.outAxes ?? 0;
+        return unflatten(outDef, outs.map((o) => {
+          const v = trace.unpack(o);
+          const to = out < 0 ? out + v.rank : out;
+          if (to < 0 || to >= v.rank) throw new ShapeError("vmap", `out axis ${out} is out of range`, [v.shape]);
+          return fromLast(v, to);
+        }));
+      });
+    });
+}
+
+/** Runs `fn` with the given batched values wrapped as tracers of a fresh batch trace. @internal */
+export function withBatch<R>(size: number, fn: (wrap: (v: Tensor) => Tensor, unpack: (x: Tensor) => Tensor) => R): R {
+  const trace = new BatchTrace(size);
+  return withTrace(trace, () => fn((v) => trace.wrap(v), (x) => trace.unpack(x)));
+}
