@@ -16,3 +16,7 @@ export {
 } from "./ad/transforms.js";
 export type { PyTree } from "./ad/pytree.js";
 export { vmap, type VmapOptions } from "./ad/batching.js";
+export {
+  checkGrad, checkJacobian, checkHessian, checkGrads,
+  type CheckOptions, type CheckReport, type CheckGradsOptions,
+} from "./ad/check.js";
