@@ -1,0 +1,81 @@
+// Autodiff cost on the issue's reference problems: f, grad, HVP, Hessian for logistic
+// regression and a small MLP, and Jacobians of tanh(Wx). PyTorch 1.13 CPU float64 1-thread
+// figures measured on this machine class are in bench/RESULTS.md beside ours.
+import type { SuiteSpec, TaskSpec } from "../harness.js";
+import * as mc from "../../src/index.js";
+import { grad, hessian, hvp, jacobian, randn, type Tensor } from "../../src/index.js";
+
+function logistic(A: Tensor, y: Tensor) {
+  return (x: Tensor) => mc.softplus(y.mul(A.matmul(x)).neg()).sum();
+}
+
+function logisticTasks(m: number, n: number): TaskSpec[] {
+  const A = randn([m, n], { seed: 1 });
+  const y = mc.sign(randn([m], { seed: 2 }));
+  const x = randn([n], { seed: 3 }).mul(0.1);
+  const v = randn([n], { seed: 4 });
+  const f = logistic(A, y);
+  const g = grad(f);
+  const hv = hvp(f);
+  const H = hessian(f);
+  const group = `logistic ${m}×${n}`;
+  const tasks: TaskSpec[] = [
+    { name: "f", group, fn: () => f(x), baseline: true },
+    { name: "grad", group, fn: () => g(x) },
+    { name: "hvp", group, fn: () => hv(x, v) },
+  ];
+  if (n <= 1000) tasks.push({ name: "hessian", group, fn: () => H(x) });
+  return tasks;
+}
+
+function mlpTasks(): TaskSpec[] {
+  const X = randn([256, 20], { seed: 5 });
+  const Y = randn([256, 1], { seed: 6 });
+  const p = {
+    W1: randn([20, 20], { seed: 7 }).mul(0.3), b1: randn([20], { seed: 8 }).mul(0.1),
+    W2: randn([20, 1], { seed: 9 }).mul(0.3), b2: randn([1], { seed: 10 }).mul(0.1),
+  };
+  const v = {
+    W1: randn([20, 20], { seed: 11 }), b1: randn([20], { seed: 12 }),
+    W2: randn([20, 1], { seed: 13 }), b2: randn([1], { seed: 14 }),
+  };
+  const f = (q: typeof p) => X.matmul(q.W1).add(q.b1).tanh().matmul(q.W2).add(q.b2).sub(Y).square().mean();
+  const g = grad(f);
+  const hv = hvp(f);
+  const H = hessian(f);
+  const group = "MLP 20-20-1 tanh, 256 samples, 441 params";
+  return [
+    { name: "f", group, fn: () => f(p), baseline: true },
+    { name: "grad", group, fn: () => g(p) },
+    { name: "hvp", group, fn: () => hv(p, v) },
+    { name: "hessian", group, fn: () => H(p) },
+  ];
+}
+
+function jacobianTasks(m: number, n: number): TaskSpec[] {
+  const W = randn([m, n], { seed: 15 }).mul(1 / Math.sqrt(n));
+  const x = randn([n], { seed: 16 });
+  const f = (x: Tensor) => W.matmul(x).tanh();
+  const group = `jacobian tanh(Wx), W ${m}×${n}`;
+  const fwd = jacobian(f, { mode: "fwd" });
+  const rev = jacobian(f, { mode: "rev" });
+  return [
+    { name: "f", group, fn: () => f(x), baseline: true },
+    { name: "jacobian fwd", group, fn: () => fwd(x) },
+    { name: "jacobian rev", group, fn: () => rev(x) },
+  ];
+}
+
+export const spec: SuiteSpec = {
+  name: "autodiff",
+  time: 400,
+  tasks: () => [
+    ...logisticTasks(1000, 10),
+    ...logisticTasks(1000, 100),
+    ...logisticTasks(1000, 1000),
+    ...mlpTasks(),
+    ...jacobianTasks(100, 100),
+    ...jacobianTasks(1000, 100),
+    ...jacobianTasks(100, 1000),
+  ],
+};
