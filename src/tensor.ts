@@ -401,6 +401,9 @@ export function materialize(t: Tensor): void {
  */
 export function scoped<T>(fn: () => T, keep?: (result: T) => void): T {
   const arena = rt().arena;
+  // Inside a running top-level call nothing is released on exit: no bookkeeping needed, and
+  // an error propagates to the outermost scope, which releases the arena.
+  if (arena.active) return fn();
   arena.enter();
   let ok = false;
   try {

@@ -46,7 +46,7 @@ export class BatchTrace extends Trace {
 }
 
 /** Member `b` of a batched value. */
-function member(v: Tensor, b: number): Tensor {
+export function member(v: Tensor, b: number): Tensor {
   const base = v.shape.slice(0, -1);
   return reshape(slice(v, [...base.map(() => 0), b], [...base, 1]), base);
 }

@@ -24,15 +24,37 @@ export function binaryK(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape, name: 
   const pa = ptrOf(a);
   const pb = ptrOf(b);
   const out = allocTensor(shape, name);
-  if (out.size === 0) return out;
-  const c = collapse(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
+  const n = out.size;
+  if (n === 0) return out;
   const arena = rt().arena;
-  const rank = c.shape.length;
-  const ps = arena.putI32(c.shape);
-  const psa = arena.putI32(c.strides[0]!);
-  const psb = arena.putI32(c.strides[1]!);
-  kernels().binary(op, rank, ps, pa, psa, pb, psb, out._ptr);
+  // The common cases need no stride tables: equal sizes, or one side a single entry.
+  if (a.size === n && b.size === n) {
+    const [ps, psa, psb] = arena.setParams(LEN1(n), UNIT, UNIT);
+    kernels().binary(op, 1, ps, pa, psa, pb, psb, out._ptr);
+    return out;
+  }
+  if (b.size === 1 && a.size === n) {
+    const [ps, psa, psb] = arena.setParams(LEN1(n), UNIT, ZERO);
+    kernels().binary(op, 1, ps, pa, psa, pb, psb, out._ptr);
+    return out;
+  }
+  if (a.size === 1 && b.size === n) {
+    const [ps, psa, psb] = arena.setParams(LEN1(n), ZERO, UNIT);
+    kernels().binary(op, 1, ps, pa, psa, pb, psb, out._ptr);
+    return out;
+  }
+  const c = collapse(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
+  const [ps, psa, psb] = arena.setParams(c.shape, c.strides[0]!, c.strides[1]!);
+  kernels().binary(op, c.shape.length, ps, pa, psa, pb, psb, out._ptr);
   return out;
+}
+
+const UNIT = [1];
+const ZERO = [0];
+const len1: number[] = [0];
+function LEN1(n: number): number[] {
+  len1[0] = n;
+  return len1;
 }
 
 export function fillK(shape: Shape, v: number, name: string): Tensor {
@@ -84,7 +106,7 @@ export function permuteK(x: Tensor, perm: readonly number[], name: string): Tens
   if (out.size === 0) return out;
   const dense = denseStrides(x.shape);
   const c = collapse(shape, [perm.map((p) => dense[p]!), shape.map(() => 0)]);
-  const arena = rt().arena;
-  kernels().binary(2 /* Mul */, c.shape.length, arena.putI32(c.shape), px, arena.putI32(c.strides[0]!), one, arena.putI32(c.strides[1]!), out._ptr);
+  const [ps, psa, psb] = rt().arena.setParams(c.shape, c.strides[0]!, c.strides[1]!);
+  kernels().binary(2 /* Mul */, c.shape.length, ps, px, psa, one, psb, out._ptr);
   return out;
 }

@@ -9,6 +9,8 @@ import type { Kernels } from "./kernels.js";
 import { MemoryLimitError } from "../errors.js";
 
 const PAGE = 65536;
+/** i32 slots in the parameter block: three tables of up to 8 dims each, and room to spare. */
+export const PARAM_SLOTS = 64;
 /** wasm32 addresses 4 GiB; V8 caps a memory at 65536 pages. */
 const MAX_BYTES = 65536 * PAGE;
 
@@ -25,13 +27,20 @@ export class Arena {
   private depth = 0;
   /** Identifies the current generation of allocations; bumps when the arena is released. */
   epoch = nextEpoch++;
-  private buffer: ArrayBuffer | null = null;
   private f64View = new Float64Array(0);
   private i32View = new Int32Array(0);
 
+  /**
+   * A permanent block for kernel parameters (shape and stride tables), so passing them costs
+   * no allocation. Holds {@link PARAM_SLOTS} i32 values.
+   */
+  readonly params: number;
+
   constructor(readonly kernels: Kernels) {
-    this.base = kernels.heapBase();
+    this.params = kernels.heapBase();
+    this.base = this.params + PARAM_SLOTS * 4;
     this.top = this.base;
+    this.refresh(kernels.memory.buffer);
   }
 
   /** Bytes currently in use above the static data. */
@@ -62,23 +71,32 @@ export class Arena {
       } catch {
         throw new MemoryLimitError(op, bytes);
       }
+      // Growth detaches every view of the old buffer; kernels never grow memory themselves
+      // (no allocator inside wasm), so this is the only place views can go stale.
+      this.refresh(memory.buffer);
     }
     this.top = end;
     return ptr;
   }
 
-  /** A Float64Array over the whole memory, re-created after growth detached the old one. */
+  /** A Float64Array over the whole memory (re-created whenever the arena grows it). */
   f64(): Float64Array {
-    const buf = this.kernels.memory.buffer;
-    if (buf !== this.buffer) this.refresh(buf);
     return this.f64View;
   }
 
   /** An Int32Array over the whole memory. */
   i32(): Int32Array {
-    const buf = this.kernels.memory.buffer;
-    if (buf !== this.buffer) this.refresh(buf);
     return this.i32View;
+  }
+
+  /** Writes up to three i32 tables into the parameter block; returns their pointers. */
+  setParams(a: readonly number[], b: readonly number[], c: readonly number[]): [number, number, number] {
+    const v = this.i32View;
+    const base = this.params >>> 2;
+    for (let i = 0; i < a.length; i++) v[base + i] = a[i]!;
+    for (let i = 0; i < b.length; i++) v[base + 16 + i] = b[i]!;
+    for (let i = 0; i < c.length; i++) v[base + 32 + i] = c[i]!;
+    return [this.params, this.params + 64, this.params + 128];
   }
 
   /** A live view of `count` float64 at `ptr`; invalid after the next allocation that grows memory. */
@@ -128,7 +146,6 @@ export class Arena {
   }
 
   private refresh(buf: ArrayBuffer): void {
-    this.buffer = buf;
     this.f64View = new Float64Array(buf);
     this.i32View = new Int32Array(buf);
   }
