@@ -22,6 +22,7 @@ export default defineConfig({
         test: {
           name: "browser",
           include,
+          setupFiles: ["test/helpers/browser-setup.ts"],
           exclude: nodeOnly,
           testTimeout: 60_000,
           browser: {
