@@ -3,7 +3,7 @@
 import { ShapeError, fmtShape } from "../errors.js";
 import { Tensor, asTensor, materialize, scoped, zeros } from "../tensor.js";
 import { add, mul } from "../ops/elementwise.js";
-import { concat, reshape, vec } from "../ops/structure.js";
+import { concat, reshape } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
 import { transpose } from "../ops/structure.js";
 import {
