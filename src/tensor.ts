@@ -2,7 +2,7 @@
 // JS-owned Float64Array (what users hold) or in the kernel arena (intermediates of a running
 // top-level call). Tracers (src/ad/) are Tensors too, so user code is written once for both.
 import type * as Api from "./ops/api.js";
-import { DTypeError, ReleasedTensorError, ShapeError, fmtShape } from "./errors.js";
+import { DTypeError, MemoryLimitError, ReleasedTensorError, ShapeError, fmtShape } from "./errors.js";
 import { checkShape, sizeOf, type Shape } from "./shape.js";
 import { rt } from "./wasm/module.js";
 
@@ -61,6 +61,11 @@ export class Tensor {
     return this.shape.length;
   }
 
+  /** @internal False once the storage (or, for tracers, the trace) this value lives in is gone. */
+  _alive(): boolean {
+    return this._buf !== null || this._ptr === 0 || this._epoch === rt().arena.epoch;
+  }
+
   /** @internal The concrete tensor holding this value's entries (tracers override). */
   _concrete(): Tensor {
     return this;
@@ -74,11 +79,7 @@ export class Tensor {
     const c = this._concrete();
     if (c._buf) return c._buf;
     const arena = rt().arena;
-    if (c._epoch !== arena.epoch) {
-      throw new ReleasedTensorError(
-        "matcalc: this tensor was made inside a transform or op that has returned, and its memory was released; return it from the function instead of keeping it",
-      );
-    }
+    if (c._epoch !== arena.epoch) throw releasedError();
     return arena.view(c._ptr, c.size);
   }
 
@@ -177,6 +178,23 @@ export class Tensor {
 
 // ---- construction ----
 
+/** Entries a tensor may have: what 32-bit wasm memory can hold (4 GiB of float64). */
+const MAX_ENTRIES = 2 ** 29;
+
+/** Refuses shapes no kernel could hold, before allocating anything. @internal */
+export function checkSize(op: string, shape: Shape): number {
+  const n = sizeOf(shape);
+  if (n > MAX_ENTRIES) throw new MemoryLimitError(op, n * 8);
+  return n;
+}
+
+/** The error for touching a tensor whose arena memory was released. @internal */
+export function releasedError(): ReleasedTensorError {
+  return new ReleasedTensorError(
+    "matcalc: this tensor was made inside a transform or op that has returned, and its memory was released; return it from the function (or use hasAux) instead of keeping it",
+  );
+}
+
 function flattenRows(op: string, value: readonly NestedArray[]): { shape: number[]; data: Float64Array } {
   const shape: number[] = [];
   let probe: NestedArray = value;
@@ -185,7 +203,7 @@ function flattenRows(op: string, value: readonly NestedArray[]): { shape: number
     if (probe.length === 0) break;
     probe = (probe as readonly NestedArray[])[0]!;
   }
-  const size = sizeOf(shape);
+  const size = checkSize(op, shape);
   const data = new Float64Array(size);
   const strides: number[] = [];
   let acc = 1;
@@ -223,34 +241,38 @@ function flattenRows(op: string, value: readonly NestedArray[]): { shape: number
  * ```
  */
 export function tensor(value: TensorLike | ArrayLike<number>, shape?: readonly number[], opts?: { order?: "col" | "row" }): Tensor {
+  return makeTensor("tensor", value, shape, opts);
+}
+
+function makeTensor(op: string, value: TensorLike | ArrayLike<number>, shape?: readonly number[], opts?: { order?: "col" | "row" }): Tensor {
   if (value instanceof Tensor) {
     return shape ? ops().reshape(value, shape) : value;
   }
   if (typeof value === "number") {
-    if (shape && sizeOf(shape) !== 1) throw new ShapeError("tensor", "a number makes a tensor of size 1", [shape]);
-    return new Tensor(shape ? checkShape("tensor", shape) : [], new Float64Array([value]));
+    if (shape && sizeOf(shape) !== 1) throw new ShapeError(op, "a number makes a tensor of size 1", [shape]);
+    return new Tensor(shape ? checkShape(op, shape) : [], new Float64Array([value]));
   }
   if (Array.isArray(value) && (shape === undefined || value.some((v) => Array.isArray(v)))) {
-    const { shape: s, data } = flattenRows("tensor", value as readonly NestedArray[]);
+    const { shape: s, data } = flattenRows(op, value as readonly NestedArray[]);
     const t = new Tensor(s, data);
     return shape ? ops().reshape(t, shape) : t;
   }
   if (typeof value === "object" && value !== null && typeof (value as ArrayLike<number>).length === "number") {
     const src = value as ArrayLike<number>;
-    const s = shape ? checkShape("tensor", shape) : [src.length];
+    const s = shape ? checkShape(op, shape) : [src.length];
     if (sizeOf(s) !== src.length) {
-      throw new ShapeError("tensor", `${src.length} entries do not fill shape ${fmtShape(s)}`, [s]);
+      throw new ShapeError(op, `${src.length} entries do not fill shape ${fmtShape(s)}`, [s]);
     }
     const data = new Float64Array(src.length);
     for (let i = 0; i < src.length; i++) {
       const v = src[i];
-      if (typeof v !== "number") throw new DTypeError("tensor", `entry ${i} is ${typeof v}, not a number`);
+      if (typeof v !== "number") throw new DTypeError(op, `entry ${i} is ${typeof v}, not a number`);
       data[i] = v;
     }
     if (opts?.order === "row" && s.length >= 2) return rowMajorToColumn(data, s);
     return new Tensor(s, data);
   }
-  throw new DTypeError("tensor", `cannot make a tensor from ${value === null ? "null" : typeof value}`);
+  throw new DTypeError(op, `cannot make a tensor from ${value === null ? "null" : typeof value}`);
 }
 
 function rowMajorToColumn(data: Float64Array, shape: Shape): Tensor {
@@ -277,9 +299,12 @@ function rowMajorToColumn(data: Float64Array, shape: Shape): Tensor {
 
 /** Converts an op argument to a Tensor. @internal */
 export function asTensor(x: TensorLike, op = "op"): Tensor {
-  if (x instanceof Tensor) return x;
+  if (x instanceof Tensor) {
+    if (!x._alive()) throw releasedError();
+    return x;
+  }
   if (typeof x === "number") return new Tensor([], new Float64Array([x]));
-  if (Array.isArray(x) || x instanceof Float64Array) return tensor(x);
+  if (Array.isArray(x) || x instanceof Float64Array) return makeTensor(op, x);
   throw new DTypeError(op, `expected a Tensor, number or array, got ${x === null ? "null" : typeof x}`);
 }
 
@@ -302,24 +327,30 @@ export function scalar(value: number): Tensor {
 
 /** A tensor of one repeated value. */
 export function full(shape: readonly number[], value: number): Tensor {
-  const s = checkShape("full", shape);
-  return new Tensor(s, new Float64Array(sizeOf(s)).fill(value));
+  return fullOf("full", shape, value);
+}
+
+function fullOf(op: string, shape: readonly number[], value: number): Tensor {
+  const s = checkShape(op, shape);
+  const d = new Float64Array(checkSize(op, s));
+  if (value !== 0) d.fill(value);
+  return new Tensor(s, d);
 }
 
 /** Zeros of the given shape. */
 export function zeros(shape: readonly number[]): Tensor {
-  return full(shape, 0);
+  return fullOf("zeros", shape, 0);
 }
 
 /** Ones of the given shape. */
 export function ones(shape: readonly number[]): Tensor {
-  return full(shape, 1);
+  return fullOf("ones", shape, 1);
 }
 
 /** The n×m identity (m defaults to n). */
 export function eye(n: number, m: number = n): Tensor {
   const s = checkShape("eye", [n, m]);
-  const d = new Float64Array(n * m);
+  const d = new Float64Array(checkSize("eye", s));
   for (let i = 0; i < Math.min(n, m); i++) d[i + i * n] = 1;
   return new Tensor(s, d);
 }
@@ -333,7 +364,7 @@ export function eye(n: number, m: number = n): Tensor {
  */
 export function randn(shape: readonly number[], opts: { seed?: number } = {}): Tensor {
   const s = checkShape("randn", shape);
-  const n = sizeOf(s);
+  const n = checkSize("randn", s);
   const next = rng(opts.seed ?? Math.floor(Math.random() * 2 ** 32));
   const d = new Float64Array(n);
   for (let i = 0; i < n; i += 2) {
@@ -364,11 +395,7 @@ function rng(seed: number): () => number {
 export function ptrOf(t: Tensor): number {
   const arena = rt().arena;
   if (t._epoch === arena.epoch) return t._ptr;
-  if (!t._buf) {
-    throw new ReleasedTensorError(
-      "matcalc: a tensor made inside a transform was used after that transform returned; return it from the function instead of keeping it",
-    );
-  }
+  if (!t._buf) throw releasedError();
   t._ptr = arena.put(t._buf);
   t._epoch = arena.epoch;
   return t._ptr;
@@ -383,6 +410,7 @@ export function allocTensor(shape: Shape, op: string): Tensor {
 
 /** A tensor sharing `t`'s entries under another shape of the same size (free). @internal */
 export function withShape(t: Tensor, shape: Shape): Tensor {
+  if (!t._buf && t._epoch !== rt().arena.epoch) throw releasedError();
   return new Tensor(shape, t._buf, t._ptr, t._epoch);
 }
 
@@ -390,7 +418,7 @@ export function withShape(t: Tensor, shape: Shape): Tensor {
 export function materialize(t: Tensor): void {
   if (t._buf) return;
   const arena = rt().arena;
-  if (t._epoch !== arena.epoch) throw new ReleasedTensorError("matcalc: internal: materializing a released tensor");
+  if (t._epoch !== arena.epoch) throw releasedError();
   t._buf = arena.view(t._ptr, t.size).slice();
 }
 

@@ -56,6 +56,8 @@ export function primitive<P>(def: Primitive<P>): Primitive<P> {
 
 export abstract class Trace {
   level = 0;
+  /** False once popped: its tracers must not be used any more. */
+  alive = true;
   abstract process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[];
 }
 
@@ -63,6 +65,9 @@ export abstract class Trace {
 export abstract class Tracer extends Tensor {
   constructor(shape: Shape, readonly _trace: Trace) {
     super(shape, null);
+  }
+  override _alive(): boolean {
+    return this._trace.alive;
   }
 }
 
@@ -77,6 +82,7 @@ function push<T extends Trace>(trace: T): T {
 function pop(trace: Trace): void {
   const top = stack.pop();
   if (top !== trace) throw new Error("matcalc: internal: trace stack out of order");
+  trace.alive = false;
 }
 
 /** Runs `fn` with `trace` pushed, popping it however `fn` ends. @internal */

@@ -23,8 +23,11 @@ export function trace(x: TensorLike): Tensor {
  * The shift carries no derivative, so the gradient is exactly softmax(x).
  */
 export function logsumexp(x: TensorLike, axis?: number | readonly number[], keepdims = false): Tensor {
-  const t = asTensor(x, "logsumexp");
-  const axes = normAxes("logsumexp", axis, t.rank, t.shape);
+  return lse("logsumexp", asTensor(x, "logsumexp"), axis, keepdims);
+}
+
+function lse(op: string, t: Tensor, axis: number | readonly number[] | undefined, keepdims: boolean): Tensor {
+  const axes = normAxes(op, axis, t.rank, t.shape);
   const m = stopGradient(max(t, axes, true));
   const s = add(log(sum(exp(sub(t, m)), axes, true)), m);
   return keepdims ? s : sum(s, axes); // summing size-1 axes drops them
@@ -33,13 +36,13 @@ export function logsumexp(x: TensorLike, axis?: number | readonly number[], keep
 /** softmax along `axis` (default: the last). Its Jacobian is diag(p) − ppᵀ. */
 export function softmax(x: TensorLike, axis = -1): Tensor {
   const t = asTensor(x, "softmax");
-  return exp(sub(t, logsumexp(t, t.rank === 0 ? [] : axis, true)));
+  return exp(sub(t, lse("softmax", t, t.rank === 0 ? [] : axis, true)));
 }
 
 /** log softmax along `axis` (default: the last), computed stably as x − logsumexp(x). */
 export function logSoftmax(x: TensorLike, axis = -1): Tensor {
   const t = asTensor(x, "logSoftmax");
-  return sub(t, logsumexp(t, t.rank === 0 ? [] : axis, true));
+  return sub(t, lse("logSoftmax", t, t.rank === 0 ? [] : axis, true));
 }
 
 export const norm2_p = primitive<Record<string, never>>({

@@ -39,6 +39,7 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor(x, "reshape");
   let s = [...shape];
   const infer = s.indexOf(-1);
+  if (infer >= 0 && s.indexOf(-1, infer + 1) >= 0) throw new ShapeError("reshape", `at most one extent may be -1, got ${fmtShape(shape)}`, [t.shape]);
   if (infer >= 0) {
     const rest = sizeOf(s.filter((_, i) => i !== infer));
     if (rest === 0 || t.size % rest !== 0) throw new ShapeError("reshape", `cannot infer -1 in ${fmtShape(shape)}`, [t.shape]);
@@ -102,6 +103,9 @@ export const slice_p: Primitive<BoxParams> = primitive<BoxParams>({
       throw new ShapeError("slice", `start/size need ${s!.length} entries`, [s!]);
     }
     for (let d = 0; d < s!.length; d++) {
+      if (!Number.isInteger(start[d]) || !Number.isInteger(shape[d])) {
+        throw new ShapeError("slice", `box start ${fmtShape(start)} size ${fmtShape(shape)} must be whole numbers`, [s!]);
+      }
       if (start[d]! < 0 || shape[d]! < 0 || start[d]! + shape[d]! > s![d]!) {
         throw new ShapeError("slice", `box start ${fmtShape(start)} size ${fmtShape(shape)} exceeds the tensor`, [s!]);
       }
@@ -200,7 +204,7 @@ export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
   if (ts.length === 0) throw new ShapeError("concat", "needs at least one tensor");
   const rank = ts[0]!.rank;
   const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) throw new ShapeError("concat", `axis ${axis} out of range for rank ${rank}`, ts.map((t) => t.shape));
+  if (!Number.isInteger(a) || a < 0 || a >= rank) throw new ShapeError("concat", `axis ${axis} out of range for rank ${rank}`, ts.map((t) => t.shape));
   return ts.length === 1 ? ts[0]! : bind(concat_p, ts, { axis: a })[0]!;
 }
 

@@ -61,7 +61,8 @@ export class Arena {
   /** Allocates raw bytes, 16-byte aligned. */
   allocBytes(bytes: number, op = "alloc"): number {
     const ptr = this.top;
-    const end = ptr + ((bytes + 15) & ~15);
+    // Plain arithmetic, not `& ~15`: bitwise ops are 32-bit and would wrap sizes ≥ 2 GiB.
+    const end = ptr + Math.ceil(bytes / 16) * 16;
     if (!Number.isSafeInteger(end) || end > MAX_BYTES) throw new MemoryLimitError(op, bytes);
     const memory = this.kernels.memory;
     const have = memory.buffer.byteLength;
