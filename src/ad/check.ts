@@ -252,7 +252,8 @@ function run(f: Fn, args: readonly unknown[], opts: CheckGradsOptions, tr: Track
       return unflatten(d, shift(l, leavesOf(v[i])[0].map((t) => t.data), s));
     });
   // Central difference of f along v, scaled per call so huge inputs still get a relative step.
-  const scale = Math.max(1, ...args.map((a) => Math.max(0, ...Array.from(flatValues(a), Math.abs))));
+  let scale = 1;
+  for (const a of args) for (const v of flatValues(a)) scale = Math.max(scale, Math.abs(v));
   const h = eps * scale;
   const fdv = scoped(() => {
     const plus = flatValues(f(...at(h)));

@@ -5,7 +5,7 @@ import { bind1, primitive } from "../ad/core.js";
 import { allocTensor, asTensor, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
 import { ShapeError } from "../errors.js";
 import { normAxes } from "../shape.js";
-import { abs, add, div, exp, log, mul, pow, stopGradient, sub } from "./elementwise.js";
+import { abs, add, div, exp, log, lt, mul, pow, stopGradient, sub, where } from "./elementwise.js";
 import { max, sum } from "./reduce.js";
 import { diag } from "./structure.js";
 import { dot } from "./matmul.js";
@@ -28,7 +28,9 @@ export function logsumexp(x: TensorLike, axis?: number | readonly number[], keep
 
 function lse(op: string, t: Tensor, axis: number | readonly number[] | undefined, keepdims: boolean): Tensor {
   const axes = normAxes(op, axis, t.rank, t.shape);
-  const m = stopGradient(max(t, axes, true));
+  // Shift by the max only where it is finite: an all −∞ (or a +∞) slice must give ∓∞, not NaN.
+  const mx = max(t, axes, true);
+  const m = stopGradient(where(lt(abs(mx), Infinity), mx, 0));
   const s = add(log(sum(exp(sub(t, m)), axes, true)), m);
   return keepdims ? s : sum(s, axes); // summing size-1 axes drops them
 }

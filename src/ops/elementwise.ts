@@ -175,7 +175,10 @@ export const div_p = binaryPrim(
 export const pow_p = binaryPrim("pow", BinaryOp.Pow, ([ta, tb], [a, b], [y]) => {
   // d(aᵇ) = b·aᵇ⁻¹·da + log(a)·aᵇ·db; the log term is taken as 0 where a = 0 (as JAX does),
   // so x² at x = 0 has derivative 0 rather than NaN.
-  const da = ta === null ? null : mul(ta, mul(b!, pow(a!, sub(b!, 1))));
+  // b·aᵇ⁻¹ is taken as 0 where b = 0 (else 0·0⁻¹ = NaN at a = 0), as JAX does. The base is
+  // replaced by 1 there rather than the result masked, so no 0·∞ appears at higher orders either.
+  const safeA = where(eq(b!, 0), 1, a!);
+  const da = ta === null ? null : mul(ta, mul(b!, pow(safeA, sub(b!, 1))));
   const db = tb === null ? null : mul(tb, mul(y!, where(eq(a!, 0), 0, log(where(eq(a!, 0), 1, a!)))));
   return [fit(da === null ? db : db === null ? da : add(da, db), y!.shape)];
 });

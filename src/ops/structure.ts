@@ -209,46 +209,68 @@ export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
 }
 
 // ---- diagonals ----
+// Both accept an optional trailing batch axis ([m, n, s] ↔ [k, s]), which is their batch rule.
 
 interface DiagParams {
   m: number;
   n: number;
 }
 
+function batchOf(shape: Shape, base: number): number {
+  return shape.length > base ? shape[base]! : 1;
+}
+
 export const diagPart_p: Primitive<NoParams> = primitive<NoParams>({
   name: "diag",
   shape: ([s]) => {
-    if (s!.length !== 2) throw new ShapeError("diag", "expects a matrix or a vector", [s!]);
-    return [[Math.min(s![0]!, s![1]!)]];
+    if (s!.length !== 2 && s!.length !== 3) throw new ShapeError("diag", "expects a matrix or a vector", [s!]);
+    const k = Math.min(s![0]!, s![1]!);
+    return [s!.length === 3 ? [k, s![2]!] : [k]];
   },
   impl: ([x]) => {
     const [m, n] = x!.shape as [number, number];
+    const b = batchOf(x!.shape, 2);
     const k = Math.min(m, n);
-    const out = allocTensor([k], "diag");
+    const out = allocTensor(x!.rank === 3 ? [k, b] : [k], "diag");
     const src = x!.data;
     const dst = out.data;
-    for (let i = 0; i < k; i++) dst[i] = src[i + i * m]!;
+    for (let t = 0; t < b; t++) for (let i = 0; i < k; i++) dst[i + k * t] = src[i + i * m + m * n * t]!;
     return [out];
   },
   jvp: ([t]) => [bind1(diagPart_p, [t!], {})],
   transpose: ([ct], [x]) => [bind1(diagEmbed_p, [ct!], { m: x!.shape[0]!, n: x!.shape[1]! })],
+  batch: ([x], _b, _p, size) => {
+    if (x!.rank === 3) return [bind1(diagPart_p, [x!], {})];
+    // Already batched once (nested vmap): fold the two batch axes into one and back.
+    const [m, n, s1] = x!.shape as [number, number, number];
+    const k = Math.min(m, n);
+    return [reshape(bind1(diagPart_p, [reshape(x!, [m, n, s1 * size])], {}), [k, s1, size])];
+  },
 });
 
 export const diagEmbed_p: Primitive<DiagParams> = primitive<DiagParams>({
   name: "diag",
   shape: ([s], { m, n }) => {
-    if (s!.length !== 1 || s![0] !== Math.min(m, n)) throw new ShapeError("diag", "expects a vector", [s!]);
-    return [[m, n]];
+    const k = Math.min(m, n);
+    if ((s!.length !== 1 && s!.length !== 2) || s![0] !== k) throw new ShapeError("diag", "expects a vector", [s!]);
+    return [s!.length === 2 ? [m, n, s![1]!] : [m, n]];
   },
   impl: ([d], { m, n }) => {
-    const out = fillK([m, n], 0, "diag");
+    const b = batchOf(d!.shape, 1);
+    const k = Math.min(m, n);
+    const out = fillK(d!.rank === 2 ? [m, n, b] : [m, n], 0, "diag");
     const src = d!.data;
     const dst = out.data;
-    for (let i = 0; i < src.length; i++) dst[i + i * m] = src[i]!;
+    for (let t = 0; t < b; t++) for (let i = 0; i < k; i++) dst[i + i * m + m * n * t] = src[i + k * t]!;
     return [out];
   },
   jvp: ([t], _p, _o, params) => [bind1(diagEmbed_p, [t!], params)],
   transpose: ([ct]) => [bind1(diagPart_p, [ct!], {})],
+  batch: ([d], _b, params, size) => {
+    if (d!.rank === 2) return [bind1(diagEmbed_p, [d!], params)];
+    const [k, s1] = d!.shape as [number, number, number];
+    return [reshape(bind1(diagEmbed_p, [reshape(d!, [k, s1 * size])], params), [params.m, params.n, s1, size])];
+  },
 });
 
 /** A matrix's diagonal as a vector, or a vector as a diagonal matrix (as NumPy's `diag`). */
