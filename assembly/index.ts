@@ -13,3 +13,7 @@ export * from "./elementwise";
 export * from "./reduce";
 export * from "./transpose";
 export * from "./kron";
+export * from "./trsm";
+export * from "./lu";
+export * from "./cholesky";
+export * from "./eigh";

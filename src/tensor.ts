@@ -174,6 +174,12 @@ export class Tensor {
   softmax(axis?: number): Tensor { return ops().softmax(this, axis); }
   logSoftmax(axis?: number): Tensor { return ops().logSoftmax(this, axis); }
   logsumexp(axis?: number | readonly number[], keepdims?: boolean): Tensor { return ops().logsumexp(this, axis, keepdims); }
+  slice(start: readonly number[], size?: readonly number[]): Tensor { return ops().slice(this, start, size); }
+  inv(): Tensor { return ops().inv(this); }
+  solve(b: TensorLike): Tensor { return ops().solve(this, b); }
+  det(): Tensor { return ops().det(this); }
+  logdet(opts?: { spd?: boolean }): Tensor { return ops().logdet(this, opts); }
+  cholesky(): Tensor { return ops().cholesky(this); }
 }
 
 // ---- construction ----

@@ -8,3 +8,7 @@ export { broadcastTo, max, mean, sum } from "./reduce.js";
 export { concat, diag, reshape, slice, transpose, vec } from "./structure.js";
 export { dot, kron, kronMatVec, matmul, outer } from "./matmul.js";
 export { logSoftmax, logsumexp, norm, softmax, sumSquares, trace, type NormOrd } from "./composite.js";
+export {
+  cholesky, commutation, det, eigh, inv, logdet, slogdet, solve, triangularSolve,
+  type Commutation, type TriangularSolveOptions,
+} from "./linalg.js";

@@ -87,6 +87,50 @@ export interface Kernels {
    * out must not alias A or B.
    */
   kron(ma: number, na: number, a: number, mb: number, nb: number, b: number, out: number): void;
+
+  // ---- trsm.ts, lu.ts, cholesky.ts, eigh.ts: LAPACK-style factorizations ----
+  // Flags are i32: 0/1 as documented. `ipiv` points to an i32 array (4-byte entries), 0-based.
+  /**
+   * Triangular solve with many right-hand sides (BLAS dtrsm): op(A)·X = α·B (side = 0) or
+   * X·op(A) = α·B (side = 1), X overwriting B (m×n, ldb). A is m×m (side 0) or n×n (side 1);
+   * uplo 0 = lower, 1 = upper (only that triangle is read); trans 0 = A, 1 = Aᵀ;
+   * diag 0 = non-unit, 1 = unit (the diagonal is not read). α = 0 zeroes B without reading
+   * A or B. B must not overlap A. A zero diagonal entry gives Inf/NaN, not an error.
+   */
+  trsm(side: number, uplo: number, trans: number, diag: number, m: number, n: number,
+    alpha: number, a: number, lda: number, b: number, ldb: number): void;
+  /**
+   * In-place LU factorization with partial pivoting P·A = L·U of the m×n matrix A (lda)
+   * (LAPACK dgetrf): L unit lower triangular/trapezoidal, stored strictly below the diagonal;
+   * U upper, on and above it. ipiv (min(m, n) i32 entries, 0-based): row i was swapped with
+   * row ipiv[i], for i = 0, 1, … in order. Returns 0, or k + 1 for the first k with
+   * U[k][k] exactly zero (the factorization is still completed, as LAPACK does).
+   */
+  getrf(m: number, n: number, a: number, lda: number, ipiv: number): number;
+  /**
+   * Solves A·X = B (trans = 0) or Aᵀ·X = B (trans = 1) in place in B (n×nrhs, ldb), with A's
+   * n×n factors and ipiv from getrf (LAPACK dgetrs). Does not check for singularity.
+   */
+  getrs(trans: number, n: number, nrhs: number, a: number, lda: number, ipiv: number,
+    b: number, ldb: number): void;
+  /**
+   * In-place Cholesky factorization A = L·Lᵀ of the n×n symmetric positive definite matrix
+   * whose lower triangle is at a (lda) (LAPACK dpotrf, uplo = L). Only the lower triangle is
+   * read and written; the strict upper triangle is left untouched. Returns 0, or k (1-based)
+   * when the leading minor of order k is not positive definite (or NaN); the lower triangle
+   * then holds partial results.
+   */
+  potrf(n: number, a: number, lda: number): number;
+  /**
+   * Symmetric eigendecomposition A = V·diag(w)·Vᵀ from the lower triangle of the n×n A (lda)
+   * (LAPACK dsyev, jobz = V, uplo = L): eigenvalues ascending in w[0..n), orthonormal
+   * eigenvectors overwrite A's columns (column j belongs to w[j]). `work` is scratch of at
+   * least {@link Kernels.syevWorkSize}(n) float64. Returns 0, or > 0 if the QL iteration did
+   * not converge (w, A then partial); a NaN or ±Inf entry returns n with w all NaN.
+   */
+  syev(n: number, a: number, lda: number, w: number, work: number): number;
+  /** Number of float64 scratch entries {@link Kernels.syev} needs for order n (≥ 1). */
+  syevWorkSize(n: number): number;
 }
 
 /** Op codes of {@link Kernels.unary}; must match `assembly/elementwise.ts`. @internal */
@@ -110,4 +154,5 @@ export const enum BinaryOp {
 export const KERNEL_EXPORTS = [
   "heapBase", "simdEnabled", "dot", "axpy", "scal", "gemv", "gemm", "unary", "binary", "fill",
   "select", "sum", "max", "nrm2", "asum", "sumAxis", "maxAxis", "transpose", "kron",
+  "trsm", "getrf", "getrs", "potrf", "syev", "syevWorkSize",
 ] as const satisfies readonly (keyof Kernels)[];

@@ -261,20 +261,18 @@ const native = (name: string): AnyOp => {
 };
 
 describe("native det / logdet / inv / solve", () => {
-  // BUG: missing op — mc.det is not exported (DESIGN.md lists det as a differentiable primitive).
-  it.skip("∂det(A)/∂A = det(A)·A⁻ᵀ with mc.det", () => {
+  // Native linear-algebra primitives against the same closed forms.
+  it("∂det(A)/∂A = det(A)·A⁻ᵀ with mc.det", () => {
     const A = randWellConditioned(5, 70);
     expectClose(grad((A: Tensor) => native("det")(A))(T(A)), scale(transpose(inv(A)), det(A)));
   });
 
-  // BUG: missing op — mc.logdet is not exported.
-  it.skip("∂log det(A)/∂A = A⁻ᵀ with mc.logdet, and Σ⁻¹ for SPD Σ", () => {
+  it("∂log det(A)/∂A = A⁻ᵀ with mc.logdet, and Σ⁻¹ for SPD Σ", () => {
     const A = randSpd(5, 71);
     expectClose(grad((A: Tensor) => native("logdet")(A))(T(A)), inv(A));
   });
 
-  // BUG: missing op — mc.inv is not exported.
-  it.skip("d(X⁻¹) = −X⁻¹ dX X⁻¹ with mc.inv", () => {
+  it("d(X⁻¹) = −X⁻¹ dX X⁻¹ with mc.inv", () => {
     const X = randWellConditioned(5, 72);
     const dX = randMat(5, 5, 73);
     const [, d] = jvp((X: Tensor) => native("inv")(X), [T(X)], [T(dX)]) as [Tensor, Tensor];
@@ -282,8 +280,7 @@ describe("native det / logdet / inv / solve", () => {
     expectClose(d, scale(matmul(matmul(Xi, dX), Xi), -1));
   });
 
-  // BUG: missing op — mc.solve is not exported.
-  it.skip("∂⟨c, A⁻¹b⟩/∂b = A⁻ᵀc with mc.solve", () => {
+  it("∂⟨c, A⁻¹b⟩/∂b = A⁻ᵀc with mc.solve", () => {
     const A = randWellConditioned(5, 74);
     const b = randVec(5, 75);
     const c = randVec(5, 76);

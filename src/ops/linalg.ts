@@ -1,0 +1,419 @@
+// Linear algebra primitives with derivatives. As in JAX, only triangular solve and solve
+// carry transpose rules (they are linear in their right-hand side); cholesky, det, slogdet and
+// eigh need only a JVP, written with solves and products, so reverse mode and every higher
+// order follow by transposition.
+import { bind, bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
+import { Tensor, allocTensor, asTensor, ptrOf, type TensorLike } from "../tensor.js";
+import { ShapeError, NotPositiveDefiniteError, SingularMatrixError, DTypeError, fmtShape } from "../errors.js";
+import type { Shape } from "../shape.js";
+import { rt } from "../wasm/module.js";
+import { kernels } from "./exec.js";
+import { add, div, exp, log, mul, neg, sub } from "./elementwise.js";
+import { sum } from "./reduce.js";
+import { diag, reshape, transpose, vec } from "./structure.js";
+import { matmul } from "./matmul.js";
+import { member, stack } from "../ad/batching.js";
+
+// ---- helpers ----
+
+function square(op: string, s: Shape): number {
+  if (s.length !== 2 || s[0] !== s[1]) throw new ShapeError(op, "expects a square matrix", [s]);
+  return s[0]!;
+}
+
+/** Copies a concrete tensor into a fresh arena block the kernel may overwrite. */
+function scratchCopy(x: Tensor, op: string): Tensor {
+  const src = ptrOf(x);
+  const out = allocTensor(x.shape, op);
+  const f64 = rt().arena.f64();
+  f64.copyWithin(out._ptr >>> 3, src >>> 3, (src >>> 3) + x.size);
+  return out;
+}
+
+/** LAPACK's contract: NaN or Inf in, an error out (not a silent NaN result). */
+function assertFinite(op: string, x: Tensor): void {
+  if (!Number.isFinite(kernels().asum(x.size, ptrOf(x)))) {
+    throw new DTypeError(op, `matrix of shape ${fmtShape(x.shape)} contains NaN or Infinity`);
+  }
+}
+
+/** Lower (or upper) triangle mask, `diagValue` on the diagonal: a constant. */
+function triMask(n: number, lower: boolean, diagValue: number): Tensor {
+  const d = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    for (let i = 0; i < n; i++) {
+      if (i === j) d[i + j * n] = diagValue;
+      else if (lower ? i > j : i < j) d[i + j * n] = 1;
+    }
+  }
+  return new Tensor([n, n], d);
+}
+
+function identity(n: number): Tensor {
+  const d = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) d[i + i * n] = 1;
+  return new Tensor([n, n], d);
+}
+
+function sym(x: Tensor): Tensor {
+  return mul(add(x, transpose(x)), 0.5);
+}
+
+interface LU {
+  lu: Tensor;
+  ipiv: number;
+  n: number;
+}
+
+/** LU factors of a concrete square matrix, with typed errors. */
+function luFactor(a: Tensor, op: string): LU {
+  const n = square(op, a.shape);
+  assertFinite(op, a);
+  const lu = scratchCopy(a, op);
+  const ipiv = rt().arena.allocBytes(Math.max(1, n) * 4, op);
+  const info = kernels().getrf(n, n, lu._ptr, Math.max(1, n), ipiv);
+  if (info > 0) throw new SingularMatrixError(op, info - 1, a.shape);
+  return { lu, ipiv, n };
+}
+
+// ---- solve(A, B): A⁻¹B or A⁻ᵀB ----
+
+interface SolveParams {
+  /** 1: solve with Aᵀ. */
+  trans: 0 | 1;
+}
+
+export const solve_p: Primitive<SolveParams> = primitive<SolveParams>({
+  name: "solve",
+  shape: ([a, b]) => {
+    const n = square("solve", a!);
+    if (b!.length !== 2 || b![0] !== n) throw new ShapeError("solve", `right-hand side needs ${n} rows`, [a!, b!]);
+    return [b!];
+  },
+  impl: ([a, b], { trans }) => {
+    const { lu, ipiv, n } = luFactor(a!, "solve");
+    assertFinite("solve", b!);
+    const x = scratchCopy(b!, "solve");
+    if (n > 0 && b!.shape[1]! > 0) kernels().getrs(trans, n, b!.shape[1]!, lu._ptr, Math.max(1, n), ipiv, x._ptr, Math.max(1, n));
+    return [x];
+  },
+  // X = op(A)⁻¹B ⇒ dX = op(A)⁻¹(dB − op(dA)·X).
+  jvp: ([ta, tb], [a], [x], { trans }) => {
+    let rhs: Lin = tb;
+    if (ta !== null) {
+      const dAX = matmul(trans ? transpose(ta) : ta, x!);
+      rhs = rhs === null ? neg(dAX) : sub(rhs, dAX);
+    }
+    return [bind1(solve_p, [a!, rhs!], { trans })];
+  },
+  transpose: ([ct], [a], [la, lb], { trans }) => {
+    if (la || !lb) throw new Error("matcalc: internal: solve is linear only in its right-hand side");
+    return [null, bind1(solve_p, [a!, ct!], { trans: trans ? 0 : 1 })];
+  },
+  // A shared, B batched: all right-hand sides of the batch in one solve.
+  batch: ([a, b], [ba, bb], params, size) => {
+    if (!ba && bb) {
+      const [n, k] = b!.shape as [number, number, number];
+      return [reshape(bind1(solve_p, [a!, reshape(b!, [n, k * size])], params), [n, k, size])];
+    }
+    return [stack(Array.from({ length: size }, (_, i) => bind1(solve_p, [memberOr(a!, ba!, i), memberOr(b!, bb!, i)], params)))];
+  },
+});
+
+function memberOr(v: Tensor, batched: boolean, i: number): Tensor {
+  return batched ? member(v, i) : v;
+}
+
+/**
+ * Solves A·X = B for square A (B a matrix or a vector), by LU with partial pivoting.
+ * Throws SingularMatrixError (with the zero pivot's index) for singular A.
+ * @example
+ * ```ts
+ * solve([[2, 0], [0, 4]], [2, 4]).toArray(); // [1, 1]
+ * ```
+ */
+export function solve(a: TensorLike, b: TensorLike): Tensor {
+  const A = asTensor(a, "solve");
+  const B = asTensor(b, "solve");
+  if (B.rank === 1) return vec(bind1(solve_p, [A, reshape(B, [B.size, 1])], { trans: 0 }));
+  return bind1(solve_p, [A, B], { trans: 0 });
+}
+
+/** A⁻¹ (prefer `solve` when you need A⁻¹B). */
+export function inv(a: TensorLike): Tensor {
+  const A = asTensor(a, "inv");
+  return bind1(solve_p, [A, identity(square("inv", A.shape))], { trans: 0 });
+}
+
+// ---- triangular solve ----
+
+/** Options of {@link triangularSolve}. */
+export interface TriangularSolveOptions {
+  /** Solve op(A)·X = B (true, default) or X·op(A) = B (false). */
+  left?: boolean;
+  /** A is lower (default) or upper triangular; the other triangle is never read. */
+  lower?: boolean;
+  /** Use Aᵀ. */
+  transA?: boolean;
+  /** A's diagonal is taken as ones. */
+  unitDiagonal?: boolean;
+}
+
+interface TriParams {
+  left: boolean;
+  lower: boolean;
+  transA: boolean;
+  unit: boolean;
+}
+
+export const triangularSolve_p: Primitive<TriParams> = primitive<TriParams>({
+  name: "triangularSolve",
+  shape: ([a, b], { left }) => {
+    const n = square("triangularSolve", a!);
+    if (b!.length !== 2 || (left ? b![0] : b![1]) !== n) {
+      throw new ShapeError("triangularSolve", `B needs ${n} ${left ? "rows" : "columns"}`, [a!, b!]);
+    }
+    return [b!];
+  },
+  impl: ([a, b], p) => {
+    assertFinite("triangularSolve", a!);
+    const n = a!.shape[0]!;
+    const pa = ptrOf(a!);
+    if (!p.unit) {
+      const d = a!.data;
+      for (let i = 0; i < n; i++) if (d[i + i * n] === 0) throw new SingularMatrixError("triangularSolve", i, a!.shape);
+    }
+    const x = scratchCopy(b!, "triangularSolve");
+    const [m, k] = b!.shape as [number, number];
+    if (m > 0 && k > 0) {
+      kernels().trsm(p.left ? 0 : 1, p.lower ? 0 : 1, p.transA ? 1 : 0, p.unit ? 1 : 0, m, k, 1, pa, Math.max(1, n), x._ptr, Math.max(1, m));
+    }
+    return [x];
+  },
+  // X = op(A)⁻¹B (left): dX = op(A)⁻¹(dB − op(dA)X), with dA restricted to the triangle read.
+  jvp: ([ta, tb], [a], [x], p) => {
+    let rhs: Lin = tb;
+    if (ta !== null) {
+      const n = a!.shape[0]!;
+      const dA = mul(ta, triMask(n, p.lower, p.unit ? 0 : 1));
+      const opdA = p.transA ? transpose(dA) : dA;
+      const term = p.left ? matmul(opdA, x!) : matmul(x!, opdA);
+      rhs = rhs === null ? neg(term) : sub(rhs, term);
+    }
+    return [bind1(triangularSolve_p, [a!, rhs!], p)];
+  },
+  transpose: ([ct], [a], [la, lb], p) => {
+    if (la || !lb) throw new Error("matcalc: internal: triangularSolve is linear only in B");
+    return [null, bind1(triangularSolve_p, [a!, ct!], { ...p, transA: !p.transA })];
+  },
+  batch: ([a, b], [ba, bb], p, size) => {
+    if (!ba && bb && p.left) {
+      const [m, k] = b!.shape as [number, number, number];
+      return [reshape(bind1(triangularSolve_p, [a!, reshape(b!, [m, k * size])], p), [m, k, size])];
+    }
+    return [stack(Array.from({ length: size }, (_, i) => bind1(triangularSolve_p, [memberOr(a!, ba!, i), memberOr(b!, bb!, i)], p)))];
+  },
+});
+
+/**
+ * Solves op(A)·X = B (or X·op(A) = B) with A triangular; only A's triangle is read.
+ * @example
+ * ```ts
+ * const L = cholesky(S);
+ * triangularSolve(L, B, { lower: true });               // L⁻¹B
+ * triangularSolve(L, B, { lower: true, transA: true }); // L⁻ᵀB
+ * ```
+ */
+export function triangularSolve(a: TensorLike, b: TensorLike, opts: TriangularSolveOptions = {}): Tensor {
+  const A = asTensor(a, "triangularSolve");
+  const B = asTensor(b, "triangularSolve");
+  const p: TriParams = { left: opts.left ?? true, lower: opts.lower ?? true, transA: opts.transA ?? false, unit: opts.unitDiagonal ?? false };
+  if (B.rank === 1) return vec(bind1(triangularSolve_p, [A, reshape(B, p.left ? [B.size, 1] : [1, B.size])], p));
+  return bind1(triangularSolve_p, [A, B], p);
+}
+
+// ---- Cholesky ----
+
+export const cholesky_p: Primitive<Record<string, never>> = primitive<Record<string, never>>({
+  name: "cholesky",
+  shape: ([a]) => {
+    square("cholesky", a!);
+    return [a!];
+  },
+  impl: ([a]) => {
+    const n = a!.shape[0]!;
+    assertFinite("cholesky", a!);
+    const l = scratchCopy(a!, "cholesky");
+    const info = n > 0 ? kernels().potrf(n, l._ptr, n) : 0;
+    if (info > 0) throw new NotPositiveDefiniteError("cholesky", info, a!.shape);
+    // potrf leaves the strict upper triangle as it was: zero it, L is lower triangular.
+    const d = l.data;
+    for (let j = 1; j < n; j++) d.fill(0, j * n, j * n + j);
+    return [l];
+  },
+  // Murray (2016), arXiv:1602.07527, eq. 8: dL = L·Φ(L⁻¹ dA L⁻ᵀ), Φ = lower triangle with the
+  // diagonal halved. dA is symmetrized first (the input is taken as symmetric, as in JAX).
+  jvp: ([t], _a, [l]) => {
+    const n = l!.shape[0]!;
+    const dA = sym(t!);
+    const X = triangularSolve(l!, dA, { lower: true });              // L⁻¹ dA
+    const Y = triangularSolve(l!, X, { lower: true, left: false, transA: true }); // L⁻¹ dA L⁻ᵀ
+    return [matmul(l!, mul(Y, triMask(n, true, 0.5)))];
+  },
+});
+
+/**
+ * The lower Cholesky factor L of a symmetric positive definite matrix (A = LLᵀ); only the
+ * lower triangle of A is read. Throws NotPositiveDefiniteError naming the failing minor.
+ * As in JAX, derivatives treat A as symmetric: a tangent dA acts as (dA + dAᵀ)/2, so the
+ * gradient with respect to A is symmetric.
+ */
+export function cholesky(a: TensorLike): Tensor {
+  return bind1(cholesky_p, [asTensor(a, "cholesky")], {});
+}
+
+// ---- determinants ----
+
+/** sign(det A) and log|det A| from LU, in one primitive. */
+export const slogdet_p: Primitive<Record<string, never>> = primitive<Record<string, never>>({
+  name: "slogdet",
+  shape: ([a]) => {
+    square("slogdet", a!);
+    return [[], []];
+  },
+  impl: ([a]) => {
+    const n = a!.shape[0]!;
+    let sign = 1;
+    let logabs = 0;
+    if (n > 0) {
+      assertFinite("slogdet", a!);
+      const lu = scratchCopy(a!, "slogdet");
+      const ipiv = rt().arena.allocBytes(n * 4, "slogdet");
+      const info = kernels().getrf(n, n, lu._ptr, n, ipiv);
+      if (info > 0) {
+        sign = 0;
+        logabs = -Infinity;
+      } else {
+        const d = lu.data;
+        const piv = rt().arena.i32().subarray(ipiv >>> 2, (ipiv >>> 2) + n);
+        for (let i = 0; i < n; i++) {
+          const u = d[i + i * n]!;
+          if (u < 0) sign = -sign;
+          if (piv[i] !== i) sign = -sign;
+          logabs += Math.log(Math.abs(u));
+        }
+      }
+    }
+    return [new Tensor([], new Float64Array([sign])), new Tensor([], new Float64Array([logabs]))];
+  },
+  // d log|det A| = tr(A⁻¹ dA); the sign is piecewise constant.
+  jvp: ([t], [a]) => [null, sum(diag(solve(a!, t!)))],
+});
+
+/**
+ * [sign(det A), log|det A|], stable where det itself would over- or underflow.
+ * @example
+ * ```ts
+ * const [s, ld] = slogdet(A);   // det A = s · exp(ld)
+ * ```
+ */
+export function slogdet(a: TensorLike): [Tensor, Tensor] {
+  const [s, l] = bind(slogdet_p, [asTensor(a, "slogdet")], {});
+  return [s!, l!];
+}
+
+/**
+ * log|det A| (general square A, by LU). With `{ spd: true }` A is taken as symmetric positive
+ * definite and the Cholesky path is used: 2·Σ log Lᵢᵢ, which also checks definiteness.
+ * Its gradient is A⁻ᵀ.
+ */
+export function logdet(a: TensorLike, opts: { spd?: boolean } = {}): Tensor {
+  const A = asTensor(a, "logdet");
+  if (opts.spd) return mul(sum(log(diag(cholesky(A)))), 2);
+  return slogdet(A)[1];
+}
+
+/** det A = sign · exp(log|det A|); its gradient is det(A)·A⁻ᵀ. */
+export function det(a: TensorLike): Tensor {
+  const [s, l] = slogdet(a);
+  return mul(s, exp(l));
+}
+
+// ---- symmetric eigendecomposition ----
+
+export const eigh_p: Primitive<Record<string, never>> = primitive<Record<string, never>>({
+  name: "eigh",
+  shape: ([a]) => {
+    const n = square("eigh", a!);
+    return [[n], [n, n]];
+  },
+  impl: ([a]) => {
+    const n = a!.shape[0]!;
+    assertFinite("eigh", a!);
+    const v = scratchCopy(a!, "eigh");
+    const w = allocTensor([n], "eigh");
+    if (n > 0) {
+      const work = rt().arena.alloc(kernels().syevWorkSize(n), "eigh");
+      const info = kernels().syev(n, v._ptr, n, w._ptr, work);
+      if (info > 0) throw new Error(`eigh: the QL iteration did not converge (info ${info}) for a matrix of shape ${fmtShape(a!.shape)}`);
+    }
+    return [w, v];
+  },
+  // With A = VΛVᵀ and distinct eigenvalues (Magnus 1985; Giles 2008, §3.1):
+  // dΛ = diag(Vᵀ dA V), dV = V (F ∘ (Vᵀ dA V)), Fᵢⱼ = 1/(λⱼ − λᵢ) off the diagonal, 0 on it.
+  // Near-degenerate eigenvalues make F huge: the eigenvectors are then ill-defined (documented).
+  jvp: ([t], _a, [w, v]) => {
+    const n = w!.size;
+    // F from ops (not from w's values) so that it is differentiated again at higher orders.
+    const I = identity(n);
+    const gaps = sub(reshape(w!, [1, n]), reshape(w!, [n, 1])); // λⱼ − λᵢ
+    const F = div(sub(1, I), add(gaps, I));                      // 0 on the diagonal
+    const S = matmul(matmul(transpose(v!), sym(t!)), v!);
+    return [diag(S), matmul(v!, mul(F, S))];
+  },
+});
+
+/**
+ * Eigenvalues (ascending) and orthonormal eigenvectors (columns) of a symmetric matrix; only
+ * the lower triangle is read, and derivatives treat A as symmetric (as for cholesky). Derivatives assume distinct eigenvalues: near a degeneracy the
+ * eigenvector derivatives blow up (the eigenvectors themselves are not unique there), while
+ * eigenvalue derivatives stay finite.
+ * @example
+ * ```ts
+ * const [w, V] = eigh(S);   // S = V·diag(w)·Vᵀ
+ * ```
+ */
+export function eigh(a: TensorLike): [Tensor, Tensor] {
+  const [w, v] = bind(eigh_p, [asTensor(a, "eigh")], {});
+  return [w!, v!];
+}
+
+// ---- the commutation matrix ----
+
+/** The commutation matrix K(m, n): K·vec(X) = vec(Xᵀ) for X m×n, applied without forming it. */
+export interface Commutation {
+  readonly shape: readonly [number, number];
+  /** K·v for v = vec(X) (m·n entries): vec(Xᵀ). Differentiable. */
+  apply(v: TensorLike): Tensor;
+  /** K as an explicit mn × mn 0/1 matrix (for checks and small cases). */
+  toMatrix(): Tensor;
+}
+
+/**
+ * K(m, n), the permutation with vec(Xᵀ) = K vec(X) for X m×n; it appears in every Hessian of
+ * a function of Xᵀ or X⁻¹ (e.g. ∂² log det X = −K (X⁻ᵀ ⊗ X⁻¹) over vec).
+ */
+export function commutation(m: number, n: number): Commutation {
+  return {
+    shape: [m * n, m * n],
+    apply: (v) => vec(transpose(reshape(asTensor(v, "commutation"), [m, n]))),
+    toMatrix: () => {
+      const N = m * n;
+      const d = new Float64Array(N * N);
+      // Row r of K picks entry (i, j) of X into position r = j + n·i of vec(Xᵀ).
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) d[(j + n * i) + N * (i + m * j)] = 1;
+      return new Tensor([N, N], d);
+    },
+  };
+}
+
