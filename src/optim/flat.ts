@@ -1,0 +1,89 @@
+// Pytree ↔ flat vector. The optimizers do their own arithmetic on one Float64Array holding
+// every leaf of x (each leaf vec'd, i.e. in its column-major storage order, leaves in
+// pytree order); matcalc is called only for f, ∇f, HVPs, Hessians and Jacobians, whose
+// pytree-shaped results are read back into flat vectors here.
+import { DTypeError, ShapeError, fmtShape } from "../errors.js";
+import { Tensor } from "../tensor.js";
+import { assertSameStructure, describe, flatten, unflatten, type PyTree, type TreeDef } from "../ad/pytree.js";
+
+/** Where each leaf of a pytree lives in the flat vector. */
+export class Layout {
+  readonly n: number;
+  private constructor(
+    readonly def: TreeDef,
+    readonly shapes: readonly (readonly number[])[],
+    readonly offsets: readonly number[],
+    readonly sizes: readonly number[],
+  ) {
+    this.n = sizes.reduce((a, b) => a + b, 0);
+  }
+
+  /** The layout of `tree` and its entries as a fresh flat vector. */
+  static of(tree: unknown, op: string, what = "x0"): { layout: Layout; vec: Float64Array } {
+    if (tree === undefined || tree === null) throw new DTypeError(op, `${what} is ${tree === null ? "null" : "undefined"}`);
+    const [leaves, def] = flatten(tree, op);
+    const shapes = leaves.map((l) => l.shape);
+    const sizes = leaves.map((l) => l.size);
+    const offsets: number[] = [];
+    let off = 0;
+    for (const s of sizes) {
+      offsets.push(off);
+      off += s;
+    }
+    const layout = new Layout(def, shapes, offsets, sizes);
+    if (layout.n === 0) throw new ShapeError(op, `${what} has no entries (structure ${describe(def)})`);
+    const vec = new Float64Array(layout.n);
+    leaves.forEach((l, i) => vec.set(l.data, offsets[i]!));
+    return { layout, vec };
+  }
+
+  /** Describes the structure, e.g. `{b: [3], w: [3, 2]}`. */
+  describe(): string {
+    return describe(this.def);
+  }
+
+  /** A pytree shaped like x0 holding a copy of `vec` (each leaf owns its entries). */
+  toTree(vec: Float64Array): PyTree {
+    if (this.shapes.length === 1) return unflatten(this.def, [new Tensor(this.shapes[0]!, vec.slice(0, this.n))]);
+    return unflatten(
+      this.def,
+      this.shapes.map((s, i) => new Tensor(s, vec.slice(this.offsets[i]!, this.offsets[i]! + this.sizes[i]!))),
+    );
+  }
+
+  /** Copies the leaves of a tree with this structure (e.g. a gradient) into `out`. */
+  read(tree: unknown, out: Float64Array, op: string): void {
+    const [leaves] = flatten(tree, op);
+    if (leaves.length !== this.sizes.length) {
+      throw new ShapeError(op, `expected ${this.sizes.length} leaves (${this.describe()}), got ${leaves.length}`);
+    }
+    for (let i = 0; i < leaves.length; i++) {
+      const l = leaves[i]!;
+      if (l.size !== this.sizes[i]) {
+        throw new ShapeError(op, `leaf ${i} has shape ${fmtShape(l.shape)}, expected ${fmtShape(this.shapes[i]!)}`);
+      }
+      out.set(l.data, this.offsets[i]!);
+    }
+  }
+
+  /** Reads a user-supplied tree that must have exactly this structure (ShapeError otherwise). */
+  readMatching(tree: unknown, op: string, what: string): Float64Array {
+    const [leaves, def] = flatten(tree, op);
+    assertSameStructure(op, this.def, def, what);
+    const out = new Float64Array(this.n);
+    leaves.forEach((l, i) => out.set(l.data, this.offsets[i]!));
+    return out;
+  }
+}
+
+/** Throws a DTypeError naming the first non-finite entry of `v`. */
+export function assertFiniteVec(op: string, what: string, v: Float64Array, layout: Layout): void {
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i]!)) {
+      let leaf = 0;
+      while (leaf + 1 < layout.offsets.length && layout.offsets[leaf + 1]! <= i) leaf++;
+      const where = layout.offsets.length > 1 ? ` (leaf ${leaf}, entry ${i - layout.offsets[leaf]!})` : ` (entry ${i})`;
+      throw new DTypeError(op, `${what} contains ${v[i]} at flat index ${i}${where}; it must be finite`);
+    }
+  }
+}

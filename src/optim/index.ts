@@ -1,0 +1,13 @@
+/**
+ * matcalc/optim: unconstrained minimization and nonlinear least squares driven by matcalc's
+ * own derivatives (gradients, Hessian-vector products, Hessians, Jacobians, JVPs/VJPs).
+ * Iterates may be tensors or pytrees of tensors; the optimizers' own vector arithmetic runs on
+ * flat Float64Arrays in plain JavaScript.
+ * @packageDocumentation
+ */
+export { minimize } from "./minimize.js";
+export { leastSquares } from "./least-squares.js";
+export type {
+  Callback, CommonOptions, Evaluations, IterationState, LeastSquaresMethod, LeastSquaresOptions,
+  LeastSquaresResult, MinimizeMethod, MinimizeOptions, MinimizeResult, Status, TensorTree,
+} from "./types.js";

@@ -1,0 +1,76 @@
+// Limited-memory BFGS: the two-loop recursion (Nocedal & Wright, Algorithm 7.4) with
+// H₀ = γI, γ = sᵀy / yᵀy from the newest pair (N&W eq. 7.20), inside Algorithm 7.5 with a
+// strong Wolfe line search. History m pairs in ring buffers; a pair whose curvature sᵀy is
+// not positive (to rounding) is not stored. O(m·n) per iteration.
+import { ALPHA_MAX, LINE_SEARCH_EVALS, type MethodContext } from "./method.js";
+import { LineEvaluator, strongWolfe } from "./line-search.js";
+import type { Status } from "./types.js";
+import { axpy, dot, norm2, sub } from "./vec.js";
+
+export function lbfgs({ run, obj, o }: MethodContext): Status {
+  const n = run.n;
+  const m = Math.max(1, Math.floor(o.history));
+  const S: Float64Array[] = [], Y: Float64Array[] = [];
+  const rho = new Float64Array(m);
+  const alpha = new Float64Array(m);
+  let count = 0, head = 0; // pairs stored; index of the next slot
+  let gamma = 1;
+  const p = new Float64Array(n);
+  const ev = new LineEvaluator(n, (x, g) => obj.valueGrad(x, g));
+  const st0 = run.initial();
+  if (st0) return st0;
+  for (;;) {
+    // Two-loop recursion: p = −H g.
+    for (let i = 0; i < n; i++) p[i] = -run.g[i]!;
+    for (let k = 0; k < count; k++) {
+      const i = (head - 1 - k + m) % m;
+      const a = rho[i]! * dot(S[i]!, p);
+      alpha[i] = a;
+      axpy(-a, Y[i]!, p);
+    }
+    for (let i = 0; i < n; i++) p[i]! *= gamma;
+    for (let k = count - 1; k >= 0; k--) {
+      const i = (head - 1 - k + m) % m;
+      const b = rho[i]! * dot(Y[i]!, p);
+      axpy(alpha[i]! - b, S[i]!, p);
+    }
+    let slope = dot(run.g, p);
+    if (!(slope < 0)) {
+      count = 0;
+      gamma = 1;
+      for (let i = 0; i < n; i++) p[i] = -run.g[i]!;
+      slope = dot(run.g, p);
+      if (!(slope < 0)) return "lineSearchFailed";
+    }
+    const a1 = count === 0 ? Math.min(1, 1 / norm2(run.g)) : 1;
+    ev.reset(run.x, p);
+    const ls = strongWolfe(ev, run.f, slope, a1, { c1: o.c1, c2: o.c2, alphaMax: ALPHA_MAX, maxEvals: LINE_SEARCH_EVALS });
+    if (!ls.ok) {
+      if (count > 0) {
+        // A stale history can give a poor direction: retry once from steepest descent.
+        count = 0;
+        gamma = 1;
+        continue;
+      }
+      return ls.nonFinite ? "nonFinite" : "lineSearchFailed";
+    }
+    const pt = ev.pointAt(ls.alpha);
+    if (head >= S.length) {
+      S.push(new Float64Array(n));
+      Y.push(new Float64Array(n));
+    }
+    const s = S[head]!, y = Y[head]!;
+    sub(pt.x, run.x, s);
+    sub(pt.g, run.g, y);
+    const sy = dot(s, y), yy = dot(y, y);
+    if (sy > 2.2e-16 * yy && yy > 0) {
+      rho[head] = 1 / sy;
+      gamma = sy / yy;
+      head = (head + 1) % m;
+      count = Math.min(count + 1, m);
+    }
+    run.radius = ls.alpha;
+    const st = run.accept(pt.x, pt.f, pt.g);
+    if (st) return st;
+  }
+}

@@ -1,0 +1,185 @@
+// minimize(): option checking, the evaluation at x0, dispatch to a method, the result.
+import { DTypeError } from "../errors.js";
+import type { Tensor } from "../tensor.js";
+import type { PyTree } from "../ad/pytree.js";
+import { Layout, assertFiniteVec } from "./flat.js";
+import { Guard, Objective, StopRun, type HvpOp } from "./objective.js";
+import { CONVERGED, MESSAGES, Run, type Limits } from "./driver.js";
+import type { Method, MethodOptions } from "./method.js";
+import type { CommonOptions, MinimizeMethod, MinimizeOptions, MinimizeResult, Status, TensorTree } from "./types.js";
+import { gd } from "./gd.js";
+import { bfgs } from "./bfgs.js";
+import { lbfgs } from "./lbfgs.js";
+import { newton } from "./newton.js";
+import { newtonCg } from "./newton-cg.js";
+import { trustNcg } from "./trust-ncg.js";
+import { allFinite } from "./vec.js";
+import { Session } from "./session.js";
+
+const METHODS: Record<MinimizeMethod, { fn: Method; usesHvp: boolean }> = {
+  gd: { fn: gd, usesHvp: false },
+  bfgs: { fn: bfgs, usesHvp: false },
+  lbfgs: { fn: lbfgs, usesHvp: false },
+  newton: { fn: newton, usesHvp: false },
+  "newton-cg": { fn: newtonCg, usesHvp: true },
+  "trust-ncg": { fn: trustNcg, usesHvp: true },
+};
+
+/** Reads a numeric option: a number ≥ `min` (or the default). @internal */
+export function numOpt(op: string, opts: object, key: string, def: number, min = 0, integer = false): number {
+  const v = (opts as Record<string, unknown>)[key];
+  if (v === undefined) return def;
+  if (typeof v !== "number" || Number.isNaN(v) || v < min || (integer && Number.isFinite(v) && !Number.isInteger(v))) {
+    throw new DTypeError(op, `option ${key} must be ${integer ? "an integer" : "a number"} ≥ ${min}, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** Shared option checks of minimize and leastSquares. @internal */
+export function commonLimits(op: string, options: CommonOptions<never>, defaults: { maxIterations: number; valueTol: number }): {
+  limits: Limits;
+  guard: Guard;
+} {
+  if (options === null || typeof options !== "object") throw new DTypeError(op, `options must be an object, got ${options === null ? "null" : typeof options}`);
+  if (options.callback !== undefined && typeof options.callback !== "function") throw new DTypeError(op, "option callback must be a function");
+  const signal = options.signal;
+  if (signal !== undefined && (signal === null || typeof signal !== "object" || typeof (signal as AbortSignal).aborted !== "boolean")) {
+    throw new DTypeError(op, "option signal must be an AbortSignal");
+  }
+  const limits: Limits = {
+    gradTol: numOpt(op, options, "gradTol", 1e-5),
+    stepTol: numOpt(op, options, "stepTol", 1e-12),
+    valueTol: numOpt(op, options, "valueTol", defaults.valueTol),
+    maxIterations: numOpt(op, options, "maxIterations", defaults.maxIterations, 0, true),
+    callback: options.callback as Limits["callback"],
+  };
+  const guard = new Guard(
+    numOpt(op, options, "maxEvaluations", Infinity, 1, true),
+    numOpt(op, options, "timeLimit", Infinity, 0),
+    signal,
+  );
+  return { limits, guard };
+}
+
+/**
+ * Minimizes a scalar function of a tensor or a pytree of tensors, with derivatives from
+ * matcalc's autodiff.
+ *
+ * Methods:
+ * - `'lbfgs'` (default): limited-memory BFGS, history `history` (10). O(m·n) per iteration.
+ * - `'bfgs'`: BFGS on a dense inverse Hessian, updated in place in O(n²) per iteration.
+ * - `'newton'`: dense Hessian and Cholesky, with a shift when it is not positive definite
+ *   (never a step uphill); strong Wolfe line search.
+ * - `'newton-cg'`: truncated Newton, CG on Hessian-vector products (never forms H),
+ *   stopping at negative curvature.
+ * - `'trust-ncg'`: Steihaug–Toint CG trust region on Hessian-vector products.
+ * - `'gd'`: gradient descent (a baseline).
+ *
+ * Line searches satisfy the strong Wolfe conditions (c₁ = 1e-4, c₂ = 0.9). The second-order
+ * methods do not report convergence at a saddle point or a maximum: a short Lanczos probe of
+ * the Hessian runs before they stop, and they step along negative curvature if it finds any.
+ *
+ * Stops when ‖∇f‖∞ ≤ `gradTol` (1e-5), the step is below `stepTol`, the decrease of f is
+ * below `valueTol`, or on `maxIterations`, `maxEvaluations`, `timeLimit`, the `callback`
+ * returning `false`/`'stop'`, or the `signal` aborting. `result.status` says which, and
+ * `converged` is true only for the three tolerances.
+ *
+ * Bad input throws: a non-finite x0 or f(x0) (DTypeError), f returning a non-scalar
+ * (ShapeError) or something that is not a Tensor (DTypeError), unknown options (DTypeError).
+ *
+ * @example
+ * ```ts
+ * import * as mc from "matcalc";
+ * import { vector, zeros, scalar, type Tensor } from "matcalc";
+ * import { minimize } from "matcalc/optim";
+ *
+ * // Rosenbrock's function 100(y − x²)² + (1 − x)²: minimum 0 at (1, 1).
+ * const rosen = (v: Tensor) => {
+ *   const x = mc.slice(v, [0], [1]), y = mc.slice(v, [1], [1]);
+ *   return y.sub(x.square()).square().mul(100).add(mc.sub(1, x).square()).sum();
+ * };
+ * const res = minimize(rosen, vector([-1.2, 1]), { method: "trust-ncg" });
+ * res.converged;     // true  (res.status === "gradTol")
+ * res.x.toArray();   // ≈ [1, 1]
+ * res.evaluations;   // { f, grad, hvp, hessian }
+ *
+ * // A pytree: x0 = { w, b } gives res.x = { w, b }; stop early from a callback.
+ * const loss = (p: { w: Tensor; b: Tensor }) => A.matmul(p.w).add(p.b).sub(y).square().mean();
+ * const fit = minimize(loss, { w: zeros([3]), b: scalar(0) }, {
+ *   method: "lbfgs",
+ *   callback: (s) => s.value > 1e-3 || "stop",
+ * });
+ * fit.x.w;           // Tensor [3]
+ * ```
+ */
+export function minimize<T extends PyTree>(
+  f: (x: TensorTree<T>) => Tensor,
+  x0: T,
+  options: MinimizeOptions<TensorTree<T>> = {},
+): MinimizeResult<TensorTree<T>> {
+  const op = "minimize";
+  if (typeof f !== "function") throw new DTypeError(op, `f must be a function, got ${f === null ? "null" : typeof f}`);
+  if (options === null || typeof options !== "object") throw new DTypeError(op, `options must be an object, got ${options === null ? "null" : typeof options}`);
+  const method = options.method ?? "lbfgs";
+  const entry = METHODS[method];
+  if (!entry || !Object.prototype.hasOwnProperty.call(METHODS, method)) {
+    throw new DTypeError(op, `unknown method ${JSON.stringify(method)}; expected one of ${Object.keys(METHODS).map((m) => `'${m}'`).join(", ")}`);
+  }
+  const { layout, vec: x0flat } = Layout.of(x0, op);
+  assertFiniteVec(op, "x0", x0flat, layout);
+  const n = layout.n;
+  const { limits, guard } = commonLimits(op, options as unknown as CommonOptions<never>, { maxIterations: method === "gd" ? 10000 : 1000, valueTol: 0 });
+  const cs = options.curvatureCheck;
+  const mo: MethodOptions = {
+    c1: numOpt(op, options, "c1", 1e-4),
+    c2: numOpt(op, options, "c2", 0.9),
+    history: numOpt(op, options, "history", 10, 1, true),
+    cgMaxIterations: numOpt(op, options, "cgMaxIterations", Math.max(20, 2 * n), 1, true),
+    initialTrustRadius: numOpt(op, options, "initialTrustRadius", 1, Number.MIN_VALUE),
+    maxTrustRadius: numOpt(op, options, "maxTrustRadius", 1000, Number.MIN_VALUE),
+    curvatureSteps: cs === false ? 0 : cs === true || cs === undefined ? Math.min(10, n) : numOpt(op, options, "curvatureCheck", 10, 0, true),
+  };
+  if (!(mo.c1 > 0 && mo.c1 < mo.c2 && mo.c2 < 1)) throw new DTypeError(op, `line search constants need 0 < c1 < c2 < 1, got c1 = ${mo.c1}, c2 = ${mo.c2}`);
+
+  const session = new Session();
+  const obj = new Objective(f as unknown as (x: unknown) => Tensor, layout, guard, session, op);
+  const g0 = new Float64Array(n);
+  let hvp0: HvpOp | undefined;
+  let f0: number;
+  let status: Status;
+  let run: Run;
+  try {
+    if (entry.usesHvp) {
+      const lin = obj.linearized(x0flat, g0);
+      f0 = lin.value;
+      hvp0 = lin.hvp;
+    } else {
+      f0 = obj.valueGrad(x0flat, g0);
+    }
+    if (!Number.isFinite(f0)) throw new DTypeError(op, `f(x0) is ${f0}; the objective must be finite at the starting point`);
+    if (!allFinite(g0)) assertFiniteVec(op, "the gradient of f at x0", g0, layout);
+    guard.started = true;
+    run = new Run(layout, guard, limits, x0flat, f0, g0);
+    run.beforeUserCode = () => session.close();
+    try {
+      const ctx = hvp0 ? { run, obj, o: mo, hvp0 } : { run, obj, o: mo };
+      status = entry.fn(ctx);
+    } catch (e) {
+      if (e instanceof StopRun) status = e.status;
+      else throw e;
+    }
+  } finally {
+    session.close();
+  }
+  return {
+    x: layout.toTree(run.x) as unknown as TensorTree<T>,
+    value: run.f,
+    grad: layout.toTree(run.g) as unknown as TensorTree<T>,
+    gradNorm: run.gradNorm,
+    iterations: run.iterations,
+    evaluations: { ...guard.counts },
+    converged: CONVERGED.has(status),
+    status,
+    message: `${method}: ${MESSAGES[status]} after ${run.iterations} iteration(s); f = ${run.f}, ‖∇f‖∞ = ${run.gradNorm.toExponential(3)}`,
+  };
+}

@@ -1,0 +1,131 @@
+// Trust-region Newton–CG: the Steihaug–Toint truncated CG for the trust-region subproblem
+// (Nocedal & Wright, Algorithm 7.2) inside the trust-region framework of N&W Algorithm 4.1.
+// CG on Hessian-vector products runs until the forcing tolerance
+// ‖r‖ ≤ min(0.5, √‖g‖)·‖g‖, until it meets non-positive curvature, or until it leaves the
+// region; in the last two cases the step goes to the boundary along the current direction.
+//
+// Each trial point is evaluated by one linearization of x ↦ (f, ∇f), which gives f for the
+// ratio test and, when the step is accepted, ∇f and the HVP operator at the new iterate.
+// The model value m(p) = gᵀp + ½pᵀHp costs no extra product: CG keeps r = g + H z.
+import { CONVERGED } from "./driver.js";
+import { escapeNegativeCurvature } from "./curvature.js";
+import type { MethodContext } from "./method.js";
+import type { HvpOp } from "./objective.js";
+import type { Status } from "./types.js";
+import { allFinite, axpy, dot, norm2 } from "./vec.js";
+
+/** Acceptance threshold on ρ = actual / predicted reduction (N&W Algorithm 4.1's η). */
+const ETA = 0.15;
+
+export function trustNcg({ run, obj, o, hvp0 }: MethodContext): Status {
+  const n = run.n;
+  const z = new Float64Array(n), r = new Float64Array(n), d = new Float64Array(n), Hd = new Float64Array(n);
+  const p = new Float64Array(n), Hp = new Float64Array(n);
+  const xT = new Float64Array(n), gT = new Float64Array(n), gTmp = new Float64Array(n);
+  let hv: HvpOp | null = hvp0 ?? null;
+  let radius = o.initialTrustRadius;
+  const maxRadius = o.maxTrustRadius;
+  const maxCg = Math.max(1, o.cgMaxIterations);
+  const hvAt = (): HvpOp => (hv ??= obj.linearized(run.x, gTmp).hvp);
+  const valueGrad = (x: Float64Array, g: Float64Array) => obj.valueGrad(x, g);
+
+  /** Writes p = z + τd with ‖p‖ = Δ (the root that lowers the model more) and H p. */
+  const toBoundary = (g: Float64Array, both: boolean): void => {
+    const zz = dot(z, z), zd = dot(z, d), dd = dot(d, d);
+    const disc = Math.sqrt(Math.max(0, zd * zd - dd * (zz - radius * radius)));
+    // Stable roots of dd·τ² + 2zd·τ + (zz − Δ²) = 0.
+    const q = -(zd + Math.sign(zd || 1) * disc);
+    let t1 = q / dd, t2 = (zz - radius * radius) / q;
+    if (!Number.isFinite(t2)) t2 = t1;
+    if (t1 < t2) [t1, t2] = [t2, t1]; // t1 ≥ 0 ≥ t2
+    let tau = t1;
+    if (both) {
+      // m(z + τd) − m(z) = τ·dᵀr + ½τ²·dᵀHd.
+      const dr = dot(d, r), dHd = dot(d, Hd);
+      const m1 = t1 * dr + 0.5 * t1 * t1 * dHd, m2 = t2 * dr + 0.5 * t2 * t2 * dHd;
+      if (m2 < m1) tau = t2;
+    }
+    for (let i = 0; i < n; i++) {
+      p[i] = z[i]! + tau * d[i]!;
+      Hp[i] = r[i]! - g[i]! + tau * Hd[i]!; // H z = r − g
+    }
+  };
+
+  let st = run.initial();
+  let finiteTrial = false; // any trial with finite f and ∇f since the last accepted step
+  for (;;) {
+    if (st) {
+      if (!CONVERGED.has(st) || o.curvatureSteps <= 0) return st;
+      const esc = escapeNegativeCurvature(run.x, run.f, run.g, hvAt(), o.curvatureSteps, radius, valueGrad, xT, gT);
+      if (!esc.moved) return esc.stuck ? "lineSearchFailed" : st;
+      hv = null;
+      st = run.accept(xT, esc.f, gT);
+      continue;
+    }
+    const H = hvAt();
+    const g = run.g;
+    const gnorm = norm2(g);
+    const tol = Math.min(0.5, Math.sqrt(gnorm)) * gnorm;
+    // Steihaug–Toint CG (N&W Algorithm 7.2).
+    z.fill(0);
+    r.set(g);
+    for (let i = 0; i < n; i++) d[i] = -g[i]!;
+    let rr = gnorm * gnorm;
+    let done = false;
+    for (let j = 0; j < maxCg && !done; j++) {
+      H(d, Hd);
+      const dHd = dot(d, Hd);
+      if (!(dHd > 0)) {
+        toBoundary(g, true);
+        done = true;
+        break;
+      }
+      const alpha = rr / dHd;
+      const zz = dot(z, z), zd = dot(z, d), dd = dot(d, d);
+      if (zz + 2 * alpha * zd + alpha * alpha * dd >= radius * radius) {
+        toBoundary(g, false);
+        done = true;
+        break;
+      }
+      axpy(alpha, d, z);
+      axpy(alpha, Hd, r);
+      const rrNew = dot(r, r);
+      if (Math.sqrt(rrNew) <= tol) break;
+      const beta = rrNew / rr;
+      for (let i = 0; i < n; i++) d[i] = -r[i]! + beta * d[i]!;
+      rr = rrNew;
+    }
+    if (!done) {
+      p.set(z);
+      for (let i = 0; i < n; i++) Hp[i] = r[i]! - g[i]!;
+    }
+    const pnorm = norm2(p);
+    const pred = -(dot(g, p) + 0.5 * dot(p, Hp));
+    for (let i = 0; i < n; i++) xT[i] = run.x[i]! + p[i]!;
+    let rho = -Infinity;
+    let trial: { value: number; hvp: HvpOp } | null = null;
+    if (pred > 0 && pnorm > 0) {
+      trial = obj.linearized(xT, gT);
+      if (Number.isFinite(trial.value) && allFinite(gT)) {
+        finiteTrial = true;
+        const ared = run.f - trial.value;
+        rho = ared / pred;
+        // Both reductions at rounding level: f can no longer judge the step. Accept it if the
+        // gradient shrinks (Conn, Gould & Toint, Trust-Region Methods, §17.4.2).
+        const noise = 10 * Number.EPSILON * Math.abs(run.f);
+        if (Math.abs(ared) <= noise && pred <= noise) rho = norm2(gT) < gnorm ? 1 : -Infinity;
+      }
+    }
+    // Radius update (N&W Algorithm 4.1).
+    if (!(rho >= 0.25)) radius = 0.25 * Math.min(radius, pnorm > 0 ? pnorm : radius);
+    else if (rho > 0.75 && pnorm >= 0.99 * radius) radius = Math.min(2 * radius, maxRadius);
+    run.radius = radius;
+    if (rho > ETA && trial) {
+      hv = trial.hvp;
+      finiteTrial = false;
+      st = run.accept(xT, trial.value, gT);
+    } else if (radius <= 1e-15 * (1 + norm2(run.x))) {
+      return finiteTrial ? "trustRegionCollapsed" : "nonFinite";
+    }
+  }
+}

@@ -1,0 +1,194 @@
+// Public option and result types of matcalc/optim.
+import type { NestedArray, Tensor } from "../tensor.js";
+import type { PyTree } from "../ad/pytree.js";
+
+/**
+ * The structure of a pytree with every leaf as a Tensor: what f receives and what results
+ * hold (x0 = `{ w: [0, 0], b: 0 }` gives `{ w: Tensor, b: Tensor }`).
+ */
+export type TensorTree<T> = T extends Tensor | number | Float64Array | readonly NestedArray[]
+  ? Tensor
+  : { [K in keyof T]: TensorTree<T[K]> };
+
+/** The algorithms of {@link minimize}. */
+export type MinimizeMethod = "newton" | "newton-cg" | "trust-ncg" | "bfgs" | "lbfgs" | "gd";
+
+/**
+ * Why a run stopped.
+ *
+ * - `gradTol`, `stepTol`, `valueTol`: the corresponding tolerance was met (`converged: true`).
+ *   Second-order methods (`newton`, `newton-cg`, `trust-ncg`) also check that no direction of
+ *   negative curvature is left before reporting this.
+ * - `maxIterations`, `maxEvaluations`, `timeLimit`: a budget ran out.
+ * - `callback`: the callback returned `false` or `'stop'`. `aborted`: the AbortSignal fired.
+ * - `lineSearchFailed`: no step along the search direction decreased f enough (often: the
+ *   iterate is as good as floating point allows, or the gradient is inaccurate).
+ * - `trustRegionCollapsed`: the trust region shrank to nothing without an acceptable step.
+ * - `unbounded`: f reached −∞ (or below `-1e300`): the problem has no minimum.
+ * - `nonFinite`: f or its derivatives became NaN/Infinity and no finite step was found.
+ */
+export type Status =
+  | "gradTol"
+  | "stepTol"
+  | "valueTol"
+  | "maxIterations"
+  | "maxEvaluations"
+  | "timeLimit"
+  | "callback"
+  | "aborted"
+  | "lineSearchFailed"
+  | "trustRegionCollapsed"
+  | "unbounded"
+  | "nonFinite";
+
+/** Work done: calls of f (each `grad` also yields f), gradients, HVPs and dense Hessians. */
+export interface Evaluations {
+  /** Evaluations of the objective (or of the residual, for leastSquares). */
+  f: number;
+  /** Gradients (for leastSquares: Jᵀr products computed with a Jacobian or a VJP). */
+  grad: number;
+  /** Hessian-vector products (for leastSquares: JᵀJ·v products). */
+  hvp: number;
+  /** Dense Hessians. */
+  hessian: number;
+}
+
+/** What the callback sees after every iteration. */
+export interface IterationState<T = PyTree> {
+  /** Iterations completed (1 on the first call). */
+  iteration: number;
+  /** The current iterate, shaped like x0 (built on first access). */
+  readonly x: T;
+  /** The current iterate as one flat vector (pytree leaves concatenated, each vec'd). Do not modify. */
+  readonly xFlat: Float64Array;
+  value: number;
+  /** ‖∇f‖∞ at x (for leastSquares: ‖Jᵀr‖∞). */
+  gradNorm: number;
+  /** ‖Δx‖∞ of the step just taken. */
+  stepNorm: number;
+  evaluations: Readonly<Evaluations>;
+  /** Milliseconds since the run started. */
+  elapsedMs: number;
+  /** Trust-region radius (trust-ncg, lm), or the step length the line search chose. */
+  radius?: number;
+  /** Levenberg–Marquardt parameter λ (lm), or the shift τ added to the Hessian (newton). */
+  lambda?: number;
+}
+
+/** Return `false` or `'stop'` to stop the run (status `'callback'`); anything else continues. */
+export type Callback<T = PyTree> = (state: IterationState<T>) => unknown;
+
+/** Stopping rules and hooks shared by {@link minimize} and {@link leastSquares}. */
+export interface CommonOptions<T = PyTree> {
+  /** Stop when ‖∇f‖∞ ≤ gradTol (default 1e-5). */
+  gradTol?: number;
+  /** Stop when ‖Δx‖∞ ≤ stepTol · (1 + ‖x‖∞) (default 1e-12). */
+  stepTol?: number;
+  /**
+   * Stop when the decrease of f in one iteration is at most valueTol · max(|f|, 1)
+   * (default 0: off; for leastSquares, 1e-14 relative reduction of the cost).
+   */
+  valueTol?: number;
+  /** Default 1000 (10000 for `'gd'`). */
+  maxIterations?: number;
+  /** Budget of objective (or residual) evaluations. Default: unlimited. */
+  maxEvaluations?: number;
+  /** Wall-clock budget in milliseconds. Default: unlimited. */
+  timeLimit?: number;
+  /**
+   * Called after every iteration; return `false` or `'stop'` to stop. The callback may use
+   * matcalc freely: the run's arena session is released before each call, so tensors it
+   * makes are ordinary ones (the cost: newton-cg, trust-ncg and matrix-free leastSquares
+   * rebuild their HVP / J·v operators once per iteration).
+   */
+  callback?: Callback<T>;
+  /** Stops the run (status `'aborted'`) at the next evaluation or iteration boundary. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link minimize}. */
+export interface MinimizeOptions<T = PyTree> extends CommonOptions<T> {
+  /** Default `'lbfgs'`. */
+  method?: MinimizeMethod;
+  /** L-BFGS history length m (default 10). */
+  history?: number;
+  /** Armijo constant c₁ of the line search (default 1e-4). */
+  c1?: number;
+  /** Curvature constant c₂ of the strong Wolfe conditions (default 0.9). */
+  c2?: number;
+  /** Inner CG iterations per outer iteration for newton-cg / trust-ncg (default max(20, 2n)). */
+  cgMaxIterations?: number;
+  /** trust-ncg: initial radius (default 1) and largest radius (default 1000). */
+  initialTrustRadius?: number;
+  maxTrustRadius?: number;
+  /**
+   * Second-order methods: before reporting convergence, run this many Lanczos steps on the
+   * Hessian from a fixed pseudo-random start to look for negative curvature (a saddle or a
+   * maximum), and step along it if found. `false` or 0 turns the check off. Default 10
+   * (capped at n, so exact for n ≤ 10; stops early once the smallest Ritz value is positive
+   * and converged). Costs that many HVPs once per run (dense H·v for newton).
+   */
+  curvatureCheck?: boolean | number;
+}
+
+/** Result of {@link minimize}. */
+export interface MinimizeResult<T = PyTree> {
+  /** The final iterate, with x0's structure (leaves are Tensors). */
+  x: T;
+  /** f(x). */
+  value: number;
+  /** ∇f(x), with x0's structure. */
+  grad: T;
+  /** ‖∇f(x)‖∞. */
+  gradNorm: number;
+  iterations: number;
+  evaluations: Evaluations;
+  /** True when a tolerance (gradTol, stepTol, valueTol) stopped the run. */
+  converged: boolean;
+  status: Status;
+  message: string;
+}
+
+/** Algorithms of {@link leastSquares}. */
+export type LeastSquaresMethod = "lm" | "gauss-newton";
+
+/** Options of {@link leastSquares}. */
+export interface LeastSquaresOptions<T = PyTree> extends CommonOptions<T> {
+  /** Default `'lm'`. */
+  method?: LeastSquaresMethod;
+  /**
+   * Form the Jacobian (`false`), or work matrix-free with JVPs/VJPs and CG on JᵀJ (`true`).
+   * Default `'auto'`: matrix-free when there are more than 1000 parameters or the Jacobian
+   * would have more than 4·10⁶ entries.
+   */
+  matrixFree?: boolean | "auto";
+  /** Return the Jacobian at the solution in `result.jacobian` (m × n, numerator layout). */
+  returnJacobian?: boolean;
+  /**
+   * LM variable scaling D (positive, with x0's structure). Default: Moré's adaptive scaling,
+   * the running maximum of the Jacobian's column norms.
+   */
+  diag?: PyTree;
+  /** LM: initial trust radius is `initialStepBound · ‖D x0‖` (or the bound itself if 0); default 100. */
+  initialStepBound?: number;
+  /** Matrix-free: CG iterations per outer iteration (default max(20, min(2n, 500))). */
+  cgMaxIterations?: number;
+}
+
+/** Result of {@link leastSquares}: {@link MinimizeResult} fields with `value` = cost. */
+export interface LeastSquaresResult<T = PyTree> extends MinimizeResult<T> {
+  /** r(x), as the residual function returned it. */
+  residual: PyTree;
+  /** ½‖r(x)‖² (equal to `value`). */
+  cost: number;
+  /** J(x) (m × n, numerator layout) when `returnJacobian` was set. */
+  jacobian?: Tensor;
+  evaluations: Evaluations & {
+    /** Dense Jacobians formed. */
+    jacobian: number;
+    /** J·v products (matrix-free path). */
+    jvp: number;
+    /** Jᵀ·u products (matrix-free path). */
+    vjp: number;
+  };
+}
