@@ -1,6 +1,7 @@
 // `npm start`: a terminal walk-through of what matcalc does, using the built package.
 // It grows as capabilities land; every number printed is computed here, not typed in.
 import * as mc from "../dist/index.js";
+import { minimize, leastSquares } from "../dist/optim/index.js";
 
 const { matrix, vector, grad, jacobian, hessian, hvp, vmap, randn, checkGrad } = mc;
 const line = (s = "") => console.log(s);
@@ -49,7 +50,34 @@ const cols = vmap((x) => B.matmul(x).tanh(), { inAxes: 1, outAxes: 1 })(X);
 line(`  ${"vmap(x ↦ tanh(Bx)) over 4 columns".padEnd(34)} max |diff| vs tanh(BX) = ${maxAbsDiff(cols, B.matmul(X).tanh()).toExponential(1)}`);
 line();
 
-line("4. Kernel speed (one quick timing; bench/ has the real measurements)");
+line("4. Linear algebra with derivatives");
+const S = randn([4, 4], { seed: 6 }).add(mc.eye(4).mul(4));
+line(`  ${"grad log|det X| vs X⁻ᵀ".padEnd(34)} max |diff| = ${maxAbsDiff(grad((X) => mc.logdet(X))(S), mc.inv(S).T).toExponential(1)}`);
+const K = mc.commutation(4, 4).toMatrix();
+const Hld = hessian((X) => mc.logdet(X))(S);
+line(`  ${"hessian log|det X| vs −K(X⁻ᵀ⊗X⁻¹)".padEnd(34)} max |diff| = ${maxAbsDiff(Hld, K.matmul(mc.kron(mc.inv(S).T, mc.inv(S))).neg()).toExponential(1)} (16×16)`);
+line();
+
+line("5. Optimizers driven by autodiff (matcalc/optim)");
+const t = mc.tensor(Array.from({ length: 20 }, (_, i) => i / 4));
+const yObs = t.mul(-0.7).exp().mul(2.5).add(0.3);
+const fit = leastSquares((p) => p.a.mul(t.mul(p.k.neg()).exp()).add(p.c).sub(yObs), { a: mc.scalar(1), k: mc.scalar(0.1), c: mc.scalar(0) }, { method: "lm" });
+line(`  leastSquares(LM) fit of 2.5·e^(−0.7t) + 0.3: a = ${fit.x.a.item().toFixed(6)}, k = ${fit.x.k.item().toFixed(6)}, c = ${fit.x.c.item().toFixed(6)} in ${fit.iterations} iterations`);
+const n2 = 100;
+const x0 = mc.tensor(Array.from({ length: n2 }, (_, i) => (i % 2 === 0 ? -1.2 : 1)));
+const rosen = (x) => {
+  const P = x.reshape([2, n2 / 2]);
+  const odd = P.slice([0, 0], [1, n2 / 2]), even = P.slice([1, 0], [1, n2 / 2]);
+  return even.sub(odd.square()).square().mul(100).add(odd.sub(1).square()).sum();
+};
+for (const method of ["newton-cg", "trust-ncg", "lbfgs", "bfgs"]) {
+  const r = minimize(rosen, x0, { method });
+  const e = r.evaluations;
+  line(`  ${`extended Rosenbrock n=100, ${method}`.padEnd(40)} f = ${r.value.toExponential(2)}, ${r.iterations} iterations, f/grad ${e.f}/${e.grad}, hvp ${e.hvp}, ${r.status}`);
+}
+line();
+
+line("6. Kernel speed (one quick timing; bench/ has the real measurements)");
 const n = 256;
 const G1 = randn([n, n], { seed: 4 }), G2 = randn([n, n], { seed: 5 });
 G1.matmul(G2); // warm up
