@@ -1,68 +1,448 @@
-// PLACEHOLDER (naive); replaced by the elementwise helper. Op codes match src/wasm/kernels.ts.
-function un(op: i32, x: f64): f64 {
+// Elementwise kernels: unary math, broadcasting binary ops, fill and select.
+// ABI and op codes: src/wasm/kernels.ts (UnaryOp, BinaryOp); the codes below must match.
+//
+// Dispatch. Each export switches on the op code once and then runs a loop specialized for
+// that op: the per-op helpers are @inline and take the code as a literal, so Binaryen folds
+// every inner `switch` away and each loop body is straight-line code for one op.
+//
+// SIMD. In the SIMD build the loops run two lanes at a time (f64x2) and finish an odd
+// element with the scalar form of the same op. For every op the scalar and f64x2 forms give
+// the same bits for the same input (see assembly/math/*.ts), so a result never depends on
+// an element's position, and the two builds agree exactly. Ops with no cheap vector form
+// (sin, cos, atan, pow, atan2: table lookups or long branchy reductions) call
+// AssemblyScript's NativeMath (musl ports) element by element in both builds.
+//
+// Aliasing. Every loop reads an element (or a pair) before writing the same position, so
+// `out` may equal an input that is dense in the output's layout.
+import { expCoreV, expFastV, expScalar } from "./math/exp";
+import { expm1Scalar, expm1V } from "./math/expm1";
+import { log1pFastV, log1pScalar, log1pV, logCoreV, logFastV, logScalar } from "./math/log";
+import { reluScalar, sigmoidScalar, sigmoidV, softplusScalar, softplusV, tanhScalar, tanhStoreV, tanhV } from "./math/act";
+
+// ---- op codes (src/wasm/kernels.ts) ----
+const NEG = 0, ABS = 1, SIGN = 2, SQUARE = 3, SQRT = 4, RECIPROCAL = 5, EXP = 6, LOG = 7,
+  LOG1P = 8, EXPM1 = 9, SIN = 10, COS = 11, TANH = 12, SIGMOID = 13, RELU = 14, SOFTPLUS = 15,
+  ATAN = 16, STEP = 17;
+const ADD = 0, SUB = 1, MUL = 2, DIV = 3, POW = 4, MAX = 5, MIN = 6, GT = 7, GE = 8, LT = 9,
+  LE = 10, EQ = 11, NE = 12, ATAN2 = 13;
+
+// f64x2 constants are loaded from memory rather than built with v128.const, which V8 11
+// rematerializes from immediates inside every loop iteration (see assembly/math/exp.ts).
+const VK: usize = memory.data<u64>([
+  0x3FF0000000000000, 0x3FF0000000000000, // 1.0
+  0x8000000000000000, 0x8000000000000000, // sign bit
+], 16);
+// @ts-ignore: decorator
+@inline function vOne(): v128 {
+  return v128.load(VK);
+}
+// @ts-ignore: decorator
+@inline function vSign(): v128 {
+  return v128.load(VK, 16);
+}
+
+// ---- unary ----
+
+/** Math.pow with JavaScript's special cases where C's pow (musl) differs. */
+// @ts-ignore: decorator
+@inline function powJs(x: f64, y: f64): f64 {
+  // C: pow(1, NaN) = 1 and pow(±1, ±Inf) = 1; ECMAScript Number::exponentiate: NaN for both.
+  if (y != y || (Math.abs(x) == 1.0 && Math.abs(y) == Infinity)) return NaN;
+  return Math.pow(x, y);
+}
+
+// @ts-ignore: decorator
+@inline function unaryS(op: i32, x: f64): f64 {
   switch (op) {
-    case 0: return -x;
-    case 1: return Math.abs(x);
-    case 2: return x > 0 ? 1.0 : x < 0 ? -1.0 : x;
-    case 3: return x * x;
-    case 4: return Math.sqrt(x);
-    case 5: return 1.0 / x;
-    case 6: return Math.exp(x);
-    case 7: return Math.log(x);
-    case 8: return Math.log1p(x);
-    case 9: return Math.expm1(x);
-    case 10: return Math.sin(x);
-    case 11: return Math.cos(x);
-    case 12: return Math.tanh(x);
-    case 13: return x >= 0 ? 1.0 / (1.0 + Math.exp(-x)) : Math.exp(x) / (1.0 + Math.exp(x));
-    case 14: return x > 0 ? x : (x != x ? x : 0.0);
-    case 15: return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
-    case 16: return Math.atan(x);
-    case 17: return x > 0 ? 1.0 : (x != x ? x : 0.0);
+    case NEG: return -x;
+    case ABS: return Math.abs(x);
+    case SIGN: return x > 0 ? 1.0 : x < 0 ? -1.0 : x; // ±0 and NaN map to themselves
+    case SQUARE: return x * x;
+    case SQRT: return Math.sqrt(x);
+    case RECIPROCAL: return 1.0 / x;
+    case EXP: return expScalar(x);
+    case LOG: return logScalar(x);
+    case LOG1P: return log1pScalar(x);
+    case EXPM1: return expm1Scalar(x);
+    case SIN: return Math.sin(x);
+    case COS: return Math.cos(x);
+    case TANH: return tanhScalar(x);
+    case SIGMOID: return sigmoidScalar(x);
+    case RELU: return reluScalar(x);
+    case SOFTPLUS: return softplusScalar(x);
+    case ATAN: return Math.atan(x);
+    case STEP: return x > 0 ? 1.0 : x != x ? x : 0.0;
   }
   return NaN;
 }
-function bin(op: i32, a: f64, b: f64): f64 {
+
+/** Whether `op` has an f64x2 form (the rest run the scalar loop in both builds). */
+// @ts-ignore: decorator
+@inline function unaryHasV(op: i32): bool {
+  return op != SIN && op != COS && op != ATAN;
+}
+
+// @ts-ignore: decorator
+@inline function unaryV(op: i32, x: v128): v128 {
   switch (op) {
-    case 0: return a + b;
-    case 1: return a - b;
-    case 2: return a * b;
-    case 3: return a / b;
-    case 4: return Math.pow(a, b);
-    case 5: return a != a || b != b ? NaN : Math.max(a, b);
-    case 6: return a != a || b != b ? NaN : Math.min(a, b);
-    case 7: return a > b ? 1.0 : 0.0;
-    case 8: return a >= b ? 1.0 : 0.0;
-    case 9: return a < b ? 1.0 : 0.0;
-    case 10: return a <= b ? 1.0 : 0.0;
-    case 11: return a == b ? 1.0 : 0.0;
-    case 12: return a != b ? 1.0 : 0.0;
-    case 13: return Math.atan2(a, b);
-  }
-  return NaN;
-}
-export function unary(op: i32, n: i32, x: usize, out: usize): void {
-  for (let i = 0; i < n; i++) store<f64>(out + (<usize>i << 3), un(op, load<f64>(x + (<usize>i << 3))));
-}
-export function binary(op: i32, rank: i32, shape: usize, a: usize, sa: usize, b: usize, sb: usize, out: usize): void {
-  let total = 1;
-  for (let d = 0; d < rank; d++) total *= load<i32>(shape + (<usize>d << 2));
-  for (let idx = 0; idx < total; idx++) {
-    let rem = idx, ia = 0, ib = 0;
-    for (let d = 0; d < rank; d++) {
-      const ext = load<i32>(shape + (<usize>d << 2));
-      const i = rem % ext; rem = rem / ext;
-      ia += i * load<i32>(sa + (<usize>d << 2));
-      ib += i * load<i32>(sb + (<usize>d << 2));
+    case NEG: return f64x2.neg(x);
+    case ABS: return f64x2.abs(x);
+    case SIGN: {
+      // ±1 with x's sign where x is nonzero and not NaN; x itself elsewhere.
+      const one = v128.or(v128.and(x, vSign()), vOne());
+      return v128.bitselect(one, x, v128.and(f64x2.ne(x, f64x2.splat(0.0)), f64x2.eq(x, x)));
     }
-    store<f64>(out + (<usize>idx << 3), bin(op, load<f64>(a + (<usize>ia << 3)), load<f64>(b + (<usize>ib << 3))));
+    case SQUARE: return f64x2.mul(x, x);
+    case SQRT: return f64x2.sqrt(x);
+    case RECIPROCAL: return f64x2.div(vOne(), x);
+    case EXP: return expCoreV(x);
+    case LOG: return logCoreV(x);
+    case LOG1P: return log1pV(x);
+    case EXPM1: return expm1V(x);
+    case TANH: return tanhV(x);
+    case SIGMOID: return sigmoidV(x);
+    case RELU: return f64x2.max(x, f64x2.splat(0.0));
+    case SOFTPLUS: return softplusV(x);
+    case STEP: {
+      const s = v128.and(f64x2.gt(x, f64x2.splat(0.0)), vOne());
+      return v128.bitselect(s, x, f64x2.eq(x, x));
+    }
+  }
+  return x;
+}
+
+/**
+ * Whether both lanes are in the domain where unaryV(op) equals unaryS(op) bit for bit; the
+ * rest (overflow, subnormal results, NaN, out-of-domain arguments) go lane by lane through
+ * the scalar routine. Always true for ops whose vector form covers every input.
+ */
+// @ts-ignore: decorator
+@inline function unaryFastV(op: i32, x: v128): bool {
+  switch (op) {
+    case EXP: case EXPM1: case SIGMOID: case SOFTPLUS: return expFastV(x);
+    case LOG: return logFastV(x);
+    case LOG1P: return log1pFastV(x);
+  }
+  return true;
+}
+
+/** Cheap ops are unrolled to two vectors per iteration to keep loop overhead off the adds. */
+// @ts-ignore: decorator
+@inline function unaryCheap(op: i32): bool {
+  return op == NEG || op == ABS || op == SIGN || op == SQUARE || op == SQRT || op == RECIPROCAL ||
+    op == RELU || op == STEP;
+}
+
+// @ts-ignore: decorator
+@inline function mapUnary(op: i32, n: i32, x: usize, out: usize): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD && unaryHasV(op)) {
+    if (unaryCheap(op)) {
+      for (; i + 4 <= n; i += 4) {
+        const o = <usize>i << 3;
+        const v0 = v128.load(x + o), v1 = v128.load(x + o, 16);
+        v128.store(out + o, unaryV(op, v0));
+        v128.store(out + o, unaryV(op, v1), 16);
+      }
+    }
+    for (; i + 2 <= n; i += 2) {
+      const o = <usize>i << 3;
+      const v = v128.load(x + o);
+      // Stores in both arms keep this a branch (see expFastV): the scalar path only runs for
+      // pairs that need it.
+      if (op == TANH) {
+        tanhStoreV(v, out + o);
+      } else if (unaryFastV(op, v)) {
+        v128.store(out + o, unaryV(op, v));
+      } else {
+        store<f64>(out + o, unaryS(op, f64x2.extract_lane(v, 0)));
+        store<f64>(out + o, unaryS(op, f64x2.extract_lane(v, 1)), 8);
+      }
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 3;
+    store<f64>(out + o, unaryS(op, load<f64>(x + o)));
   }
 }
-export function fill(n: i32, v: f64, out: usize): void {
-  for (let i = 0; i < n; i++) store<f64>(out + (<usize>i << 3), v);
+
+/** out[i] = f(x[i]) for i < n, f chosen by `op` (UnaryOp). out may equal x. */
+export function unary(op: i32, n: i32, x: usize, out: usize): void {
+  switch (op) {
+    case NEG: mapUnary(NEG, n, x, out); break;
+    case ABS: mapUnary(ABS, n, x, out); break;
+    case SIGN: mapUnary(SIGN, n, x, out); break;
+    case SQUARE: mapUnary(SQUARE, n, x, out); break;
+    case SQRT: mapUnary(SQRT, n, x, out); break;
+    case RECIPROCAL: mapUnary(RECIPROCAL, n, x, out); break;
+    case EXP: mapUnary(EXP, n, x, out); break;
+    case LOG: mapUnary(LOG, n, x, out); break;
+    case LOG1P: mapUnary(LOG1P, n, x, out); break;
+    case EXPM1: mapUnary(EXPM1, n, x, out); break;
+    case SIN: mapUnary(SIN, n, x, out); break;
+    case COS: mapUnary(COS, n, x, out); break;
+    case TANH: mapUnary(TANH, n, x, out); break;
+    case SIGMOID: mapUnary(SIGMOID, n, x, out); break;
+    case RELU: mapUnary(RELU, n, x, out); break;
+    case SOFTPLUS: mapUnary(SOFTPLUS, n, x, out); break;
+    case ATAN: mapUnary(ATAN, n, x, out); break;
+    case STEP: mapUnary(STEP, n, x, out); break;
+  }
 }
+
+// ---- binary ----
+
+// @ts-ignore: decorator
+@inline function binaryS(op: i32, a: f64, b: f64): f64 {
+  switch (op) {
+    case ADD: return a + b;
+    case SUB: return a - b;
+    case MUL: return a * b;
+    case DIV: return a / b;
+    case POW: return powJs(a, b);
+    case MAX: return Math.max(a, b); // f64.max: NaN-propagating, max(−0, +0) = +0, as JS
+    case MIN: return Math.min(a, b);
+    case GT: return a > b ? 1.0 : 0.0;
+    case GE: return a >= b ? 1.0 : 0.0;
+    case LT: return a < b ? 1.0 : 0.0;
+    case LE: return a <= b ? 1.0 : 0.0;
+    case EQ: return a == b ? 1.0 : 0.0;
+    case NE: return a != b ? 1.0 : 0.0;
+    case ATAN2: return Math.atan2(a, b);
+  }
+  return NaN;
+}
+
+// @ts-ignore: decorator
+@inline function binaryHasV(op: i32): bool {
+  return op != POW && op != ATAN2;
+}
+
+// @ts-ignore: decorator
+@inline function binaryV(op: i32, a: v128, b: v128): v128 {
+  switch (op) {
+    case ADD: return f64x2.add(a, b);
+    case SUB: return f64x2.sub(a, b);
+    case MUL: return f64x2.mul(a, b);
+    case DIV: return f64x2.div(a, b);
+    case MAX: return f64x2.max(a, b); // same NaN and ±0 rules as f64.max
+    case MIN: return f64x2.min(a, b);
+    // Comparison masks are all-ones or zero; AND with 1.0 gives 1.0 or +0.
+    case GT: return v128.and(f64x2.gt(a, b), vOne());
+    case GE: return v128.and(f64x2.ge(a, b), vOne());
+    case LT: return v128.and(f64x2.lt(a, b), vOne());
+    case LE: return v128.and(f64x2.le(a, b), vOne());
+    case EQ: return v128.and(f64x2.eq(a, b), vOne());
+    case NE: return v128.and(f64x2.ne(a, b), vOne());
+  }
+  return a;
+}
+
+/**
+ * One output row of n elements: out[i] = a[i·sa] ∘ b[i·sb]. The (1,1), (1,0) and (0,1)
+ * stride patterns (same shape, b broadcast, a broadcast) get f64x2 loops; the rest is a
+ * strided scalar loop.
+ */
+// @ts-ignore: decorator
+@inline function binaryRow(op: i32, n: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize): void {
+  let i = 0;
+  if (sa == 1 && sb == 1) {
+    if (ASC_FEATURE_SIMD && binaryHasV(op)) {
+      for (; i + 4 <= n; i += 4) {
+        const o = <usize>i << 3;
+        const r0 = binaryV(op, v128.load(a + o), v128.load(b + o));
+        const r1 = binaryV(op, v128.load(a + o, 16), v128.load(b + o, 16));
+        v128.store(out + o, r0);
+        v128.store(out + o, r1, 16);
+      }
+      for (; i + 2 <= n; i += 2) {
+        const o = <usize>i << 3;
+        v128.store(out + o, binaryV(op, v128.load(a + o), v128.load(b + o)));
+      }
+    }
+    for (; i < n; i++) {
+      const o = <usize>i << 3;
+      store<f64>(out + o, binaryS(op, load<f64>(a + o), load<f64>(b + o)));
+    }
+  } else if (sa == 1 && sb == 0) {
+    const bs = load<f64>(b);
+    if (ASC_FEATURE_SIMD && binaryHasV(op)) {
+      const bv = f64x2.splat(bs);
+      for (; i + 4 <= n; i += 4) {
+        const o = <usize>i << 3;
+        const r0 = binaryV(op, v128.load(a + o), bv);
+        const r1 = binaryV(op, v128.load(a + o, 16), bv);
+        v128.store(out + o, r0);
+        v128.store(out + o, r1, 16);
+      }
+      for (; i + 2 <= n; i += 2) {
+        const o = <usize>i << 3;
+        v128.store(out + o, binaryV(op, v128.load(a + o), bv));
+      }
+    }
+    for (; i < n; i++) {
+      const o = <usize>i << 3;
+      store<f64>(out + o, binaryS(op, load<f64>(a + o), bs));
+    }
+  } else if (sa == 0 && sb == 1) {
+    const as = load<f64>(a);
+    if (ASC_FEATURE_SIMD && binaryHasV(op)) {
+      const av = f64x2.splat(as);
+      for (; i + 4 <= n; i += 4) {
+        const o = <usize>i << 3;
+        const r0 = binaryV(op, av, v128.load(b + o));
+        const r1 = binaryV(op, av, v128.load(b + o, 16));
+        v128.store(out + o, r0);
+        v128.store(out + o, r1, 16);
+      }
+      for (; i + 2 <= n; i += 2) {
+        const o = <usize>i << 3;
+        v128.store(out + o, binaryV(op, av, v128.load(b + o)));
+      }
+    }
+    for (; i < n; i++) {
+      const o = <usize>i << 3;
+      store<f64>(out + o, binaryS(op, as, load<f64>(b + o)));
+    }
+  } else {
+    // Pointer steps are computed in i32 and wrap like wasm32 addresses, so negative
+    // strides work too.
+    const da = <usize>(sa << 3), db = <usize>(sb << 3);
+    let pa = a, pb = b;
+    for (; i < n; i++) {
+      store<f64>(out + (<usize>i << 3), binaryS(op, load<f64>(pa), load<f64>(pb)));
+      pa += da;
+      pb += db;
+    }
+  }
+}
+
+/** Per-dimension counters of the outer loops (rank ≤ 8); static, below __heap_base. */
+const COUNTERS: usize = memory.data(32, 16);
+
+/**
+ * Walks dims 1..rank−1 like an odometer (dim 1 fastest) and runs one dim-0 row per step.
+ * Each step moves the operands' pointers by one stride of the dim that advanced and rewinds
+ * the dims that wrapped, so no flat index is ever decomposed into coordinates.
+ */
+// @ts-ignore: decorator
+@inline function binaryDrive(op: i32, rank: i32, shape: usize, a: usize, sa: usize, b: usize, sb: usize, out: usize): void {
+  const n0 = load<i32>(shape), sa0 = load<i32>(sa), sb0 = load<i32>(sb);
+  const rowBytes = <usize>n0 << 3;
+  memory.fill(COUNTERS, 0, 32);
+  let pa = a, pb = b, po = out;
+  while (true) {
+    binaryRow(op, n0, pa, sa0, pb, sb0, po);
+    po += rowBytes;
+    let d = 1;
+    for (; d < rank; d++) {
+      const dq = <usize>d << 2;
+      const ext = load<i32>(shape + dq), ad = load<i32>(sa + dq), bd = load<i32>(sb + dq);
+      const c = load<i32>(COUNTERS + dq) + 1;
+      if (c < ext) {
+        store<i32>(COUNTERS + dq, c);
+        pa += <usize>(ad << 3);
+        pb += <usize>(bd << 3);
+        break;
+      }
+      store<i32>(COUNTERS + dq, 0);
+      pa -= <usize>((ad * (ext - 1)) << 3);
+      pb -= <usize>((bd * (ext - 1)) << 3);
+    }
+    if (d >= rank) return;
+  }
+}
+
+/**
+ * out = a ∘ b over a broadcast index space of `rank` dims (rank ≤ 8), dim 0 fastest.
+ * `shape`, `sa`, `sb` point to i32[rank]: output extents and element strides (0 where
+ * broadcast). out is dense in `shape`. Rank 0 is one element; any zero extent is no work.
+ */
+export function binary(op: i32, rank: i32, shape: usize, a: usize, sa: usize, b: usize, sb: usize, out: usize): void {
+  if (rank <= 0) {
+    // One element: the shape and stride pointers are not read.
+    const x = load<f64>(a), y = load<f64>(b);
+    let r: f64;
+    switch (op) {
+      case ADD: r = binaryS(ADD, x, y); break;
+      case SUB: r = binaryS(SUB, x, y); break;
+      case MUL: r = binaryS(MUL, x, y); break;
+      case DIV: r = binaryS(DIV, x, y); break;
+      case POW: r = binaryS(POW, x, y); break;
+      case MAX: r = binaryS(MAX, x, y); break;
+      case MIN: r = binaryS(MIN, x, y); break;
+      case GT: r = binaryS(GT, x, y); break;
+      case GE: r = binaryS(GE, x, y); break;
+      case LT: r = binaryS(LT, x, y); break;
+      case LE: r = binaryS(LE, x, y); break;
+      case EQ: r = binaryS(EQ, x, y); break;
+      case NE: r = binaryS(NE, x, y); break;
+      case ATAN2: r = binaryS(ATAN2, x, y); break;
+      default: r = NaN;
+    }
+    store<f64>(out, r);
+    return;
+  }
+  for (let d = 0; d < rank; d++) if (load<i32>(shape + (<usize>d << 2)) <= 0) return;
+  switch (op) {
+    case ADD: binaryDrive(ADD, rank, shape, a, sa, b, sb, out); break;
+    case SUB: binaryDrive(SUB, rank, shape, a, sa, b, sb, out); break;
+    case MUL: binaryDrive(MUL, rank, shape, a, sa, b, sb, out); break;
+    case DIV: binaryDrive(DIV, rank, shape, a, sa, b, sb, out); break;
+    case POW: binaryDrive(POW, rank, shape, a, sa, b, sb, out); break;
+    case MAX: binaryDrive(MAX, rank, shape, a, sa, b, sb, out); break;
+    case MIN: binaryDrive(MIN, rank, shape, a, sa, b, sb, out); break;
+    case GT: binaryDrive(GT, rank, shape, a, sa, b, sb, out); break;
+    case GE: binaryDrive(GE, rank, shape, a, sa, b, sb, out); break;
+    case LT: binaryDrive(LT, rank, shape, a, sa, b, sb, out); break;
+    case LE: binaryDrive(LE, rank, shape, a, sa, b, sb, out); break;
+    case EQ: binaryDrive(EQ, rank, shape, a, sa, b, sb, out); break;
+    case NE: binaryDrive(NE, rank, shape, a, sa, b, sb, out); break;
+    case ATAN2: binaryDrive(ATAN2, rank, shape, a, sa, b, sb, out); break;
+  }
+}
+
+// ---- fill, select ----
+
+/** out[i] = v for i < n. */
+export function fill(n: i32, v: f64, out: usize): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vv = f64x2.splat(v);
+    for (; i + 8 <= n; i += 8) {
+      const p = out + (<usize>i << 3);
+      v128.store(p, vv);
+      v128.store(p, vv, 16);
+      v128.store(p, vv, 32);
+      v128.store(p, vv, 48);
+    }
+    for (; i + 2 <= n; i += 2) v128.store(out + (<usize>i << 3), vv);
+  }
+  for (; i < n; i++) store<f64>(out + (<usize>i << 3), v);
+}
+
+/**
+ * out[i] = cond[i] != 0 ? a[i] : b[i] (all dense, length n). NaN counts as true and −0 as
+ * false, as `cond != 0` does in JavaScript. out may equal any input.
+ */
 export function select(n: i32, cond: usize, a: usize, b: usize, out: usize): void {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const zero = f64x2.splat(0.0);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 3;
+      const m0 = f64x2.ne(v128.load(cond + o), zero), m1 = f64x2.ne(v128.load(cond + o, 16), zero);
+      const r0 = v128.bitselect(v128.load(a + o), v128.load(b + o), m0);
+      const r1 = v128.bitselect(v128.load(a + o, 16), v128.load(b + o, 16), m1);
+      v128.store(out + o, r0);
+      v128.store(out + o, r1, 16);
+    }
+    for (; i + 2 <= n; i += 2) {
+      const o = <usize>i << 3;
+      v128.store(out + o, v128.bitselect(v128.load(a + o), v128.load(b + o), f64x2.ne(v128.load(cond + o), zero)));
+    }
+  }
+  for (; i < n; i++) {
     const o = <usize>i << 3;
     store<f64>(out + o, load<f64>(cond + o) != 0 ? load<f64>(a + o) : load<f64>(b + o));
   }

@@ -276,6 +276,8 @@ export const diagEmbed_p: Primitive<DiagParams> = primitive<DiagParams>({
 /** A matrix's diagonal as a vector, or a vector as a diagonal matrix (as NumPy's `diag`). */
 export function diag(x: TensorLike): Tensor {
   const t = asTensor(x, "diag");
+  // Rank 3 is the primitives' batched form, not part of the public op.
+  if (t.rank !== 1 && t.rank !== 2) throw new ShapeError("diag", "expects a matrix or a vector", [t.shape]);
   if (t.rank === 1) return bind1(diagEmbed_p, [t], { m: t.size, n: t.size });
   return bind1(diagPart_p, [t], {});
 }

@@ -1,0 +1,111 @@
+// Elementwise kernels: throughput (Melem/s) of exp, tanh, add (same shape), add with a
+// broadcast row vector, mul and relu at n = 1e3, 1e5, 1e6, for the SIMD and scalar builds
+// against a plain JavaScript loop over Float64Array (the baseline of each group).
+//
+// Node only for now: the binaries are read from dist/wasm with node:fs (run `npm run asbuild`
+// first). In a browser the suite has no tasks.
+import type { SuiteSpec, TaskSpec } from "../harness.js";
+import { BinaryOp, UnaryOp, type Kernels } from "../../src/wasm/kernels.js";
+import { instantiateKernels } from "../../src/wasm/module.js";
+import { Arena } from "../../src/wasm/arena.js";
+
+const SIZES = [1e3, 1e5, 1e6];
+
+interface Build { name: string; k: Kernels; arena: Arena }
+let builds: Build[] = [];
+
+/** Seeded values in [lo, hi) (xorshift32; deterministic across runs and hosts). */
+function values(n: number, lo: number, hi: number, seed: number): Float64Array {
+  const out = new Float64Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    out[i] = lo + (s / 4294967296) * (hi - lo);
+  }
+  return out;
+}
+
+/** m×n with m·n = size, as square as the factors of a power of ten allow. */
+function matrixShape(size: number): [number, number] {
+  const m = 10 ** Math.floor(Math.log10(size) / 2);
+  return [m, size / m];
+}
+
+// Plain-JS baselines: one monomorphic function per op, so V8 can inline Math.exp and friends.
+function jsExp(x: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]!);
+}
+function jsTanh(x: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < x.length; i++) out[i] = Math.tanh(x[i]!);
+}
+function jsRelu(x: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    out[i] = v > 0 ? v : 0;
+  }
+}
+function jsAdd(a: Float64Array, b: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! + b[i]!;
+}
+function jsMul(a: Float64Array, b: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! * b[i]!;
+}
+/** a (m×n, column-major) + row (1×n) broadcast down the rows. */
+function jsAddRow(m: number, n: number, a: Float64Array, row: Float64Array, out: Float64Array): void {
+  for (let j = 0; j < n; j++) {
+    const r = row[j]!, o = j * m;
+    for (let i = 0; i < m; i++) out[o + i] = a[o + i]! + r;
+  }
+}
+
+export const spec: SuiteSpec = {
+  name: "elementwise",
+  async setup() {
+    if (typeof window !== "undefined") return;
+    const { readFileSync } = await import("node:fs");
+    builds = ["simd", "scalar"].map((name) => {
+      const bytes = readFileSync(new URL(`../../dist/wasm/kernels.${name}.wasm`, import.meta.url));
+      const k = instantiateKernels(new WebAssembly.Module(bytes));
+      return { name, k, arena: new Arena(k) };
+    });
+  },
+  tasks() {
+    const tasks: TaskSpec[] = [];
+    if (builds.length === 0) return tasks;
+    for (const n of SIZES) {
+      const [m, cols] = matrixShape(n);
+      const x = values(n, -5, 5, 1), tx = values(n, -3, 3, 2), a = values(n, -1, 1, 3), b = values(n, -1, 1, 4);
+      const row = values(cols, -1, 1, 5);
+      const out = new Float64Array(n);
+      const group = (op: string): string => `${op} n=1e${Math.log10(n)}`;
+      tasks.push(
+        { name: "plain JS", group: group("exp"), baseline: true, elements: n, fn: () => jsExp(x, out) },
+        { name: "plain JS", group: group("tanh"), baseline: true, elements: n, fn: () => jsTanh(tx, out) },
+        { name: "plain JS", group: group("add"), baseline: true, elements: n, fn: () => jsAdd(a, b, out) },
+        { name: "plain JS", group: group("add row"), baseline: true, elements: n, fn: () => jsAddRow(m, cols, a, row, out) },
+        { name: "plain JS", group: group("mul"), baseline: true, elements: n, fn: () => jsMul(a, b, out) },
+        { name: "plain JS", group: group("relu"), baseline: true, elements: n, fn: () => jsRelu(x, out) },
+      );
+      for (const { name, k, arena } of builds) {
+        const px = arena.put(x), ptx = arena.put(tx), pa = arena.put(a), pb = arena.put(b), prow = arena.put(row);
+        const pout = arena.alloc(n);
+        const shape1 = arena.putI32([n]), unit = arena.putI32([1]);
+        const shape2 = arena.putI32([m, cols]), dense2 = arena.putI32([1, m]), rowStrides = arena.putI32([0, 1]);
+        const t = `matcalc ${name}`;
+        tasks.push(
+          { name: t, group: group("exp"), elements: n, fn: () => k.unary(UnaryOp.Exp, n, px, pout) },
+          { name: t, group: group("tanh"), elements: n, fn: () => k.unary(UnaryOp.Tanh, n, ptx, pout) },
+          { name: t, group: group("add"), elements: n, fn: () => k.binary(BinaryOp.Add, 1, shape1, pa, unit, pb, unit, pout) },
+          { name: t, group: group("add row"), elements: n, fn: () => k.binary(BinaryOp.Add, 2, shape2, pa, dense2, prow, rowStrides, pout) },
+          { name: t, group: group("mul"), elements: n, fn: () => k.binary(BinaryOp.Mul, 1, shape1, pa, unit, pb, unit, pout) },
+          { name: t, group: group("relu"), elements: n, fn: () => k.unary(UnaryOp.Relu, n, px, pout) },
+        );
+      }
+    }
+    // Run each group's tasks back to back, so they see the same machine state.
+    const order = [...new Set(tasks.map((t) => t.group))];
+    return tasks.sort((p, q) => order.indexOf(p.group) - order.indexOf(q.group));
+  },
+};
