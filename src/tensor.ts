@@ -5,6 +5,7 @@ import type * as Api from "./ops/api.js";
 import { DTypeError, MemoryLimitError, ReleasedTensorError, ShapeError, fmtShape } from "./errors.js";
 import { checkShape, sizeOf, type Shape } from "./shape.js";
 import { rt } from "./wasm/module.js";
+import { RESIDENT_MIN_ENTRIES } from "./wasm/arena.js";
 
 /** Nested arrays of numbers, written row by row as on paper. */
 export type NestedArray = number | readonly NestedArray[];
@@ -46,6 +47,12 @@ export class Tensor {
   _ptr: number;
   /** @internal */
   _epoch: number;
+  /** @internal Resident copy (see Arena), valid while `_resGen` equals the arena's. */
+  _resPtr = 0;
+  /** @internal */
+  _resGen = 0;
+  /** @internal Top-level calls that copied this tensor in (decides residency). */
+  _uses = 0;
 
   /** @internal Use {@link tensor} and friends. */
   constructor(shape: Shape, buf: Float64Array | null, ptr = 0, epoch = 0) {
@@ -402,8 +409,12 @@ export function ptrOf(t: Tensor): number {
   const arena = rt().arena;
   if (t._epoch === arena.epoch) return t._ptr;
   if (!t._buf) throw releasedError();
+  if (t._resGen === arena.residentGen) return t._resPtr;
   t._ptr = arena.put(t._buf);
   t._epoch = arena.epoch;
+  // A tensor copied in by a second top-level call is probably a constant the caller keeps
+  // reusing (a data matrix): keep a resident copy from the next call on.
+  if (t.size >= RESIDENT_MIN_ENTRIES && ++t._uses >= 2) arena.wantResident(t);
   return t._ptr;
 }
 
@@ -417,7 +428,10 @@ export function allocTensor(shape: Shape, op: string): Tensor {
 /** A tensor sharing `t`'s entries under another shape of the same size (free). @internal */
 export function withShape(t: Tensor, shape: Shape): Tensor {
   if (!t._buf && t._epoch !== rt().arena.epoch) throw releasedError();
-  return new Tensor(shape, t._buf, t._ptr, t._epoch);
+  const r = new Tensor(shape, t._buf, t._ptr, t._epoch);
+  r._resPtr = t._resPtr;
+  r._resGen = t._resGen;
+  return r;
 }
 
 /** Copies an arena-backed tensor's entries into JS-owned memory so it outlives the scope. @internal */

@@ -13,17 +13,17 @@ export function kernels() {
 }
 
 export function unaryK(op: UnaryOp, x: Tensor, name: string): Tensor {
-  const px = ptrOf(x);
+  // Output first: an allocation that cannot succeed fails before any input is copied in.
   const out = allocTensor(x.shape, name);
-  kernels().unary(op, x.size, px, out._ptr);
+  kernels().unary(op, x.size, ptrOf(x), out._ptr);
   return out;
 }
 
 /** out = a ∘ b with NumPy broadcasting to `shape` (the caller computed it). */
 export function binaryK(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape, name: string): Tensor {
+  const out = allocTensor(shape, name);
   const pa = ptrOf(a);
   const pb = ptrOf(b);
-  const out = allocTensor(shape, name);
   const n = out.size;
   if (n === 0) return out;
   const arena = rt().arena;
@@ -100,9 +100,9 @@ export function copyBox(src: Tensor, srcStart: readonly number[], size: readonly
 /** out = x with its axes permuted: out.shape[i] = x.shape[perm[i]] (a strided copy). */
 export function permuteK(x: Tensor, perm: readonly number[], name: string): Tensor {
   const shape = perm.map((p) => x.shape[p]!);
+  const out = allocTensor(shape, name);
   const px = ptrOf(x);
   const one = ptrOf(ONE);
-  const out = allocTensor(shape, name);
   if (out.size === 0) return out;
   const dense = denseStrides(x.shape);
   const c = collapse(shape, [perm.map((p) => dense[p]!), shape.map(() => 0)]);

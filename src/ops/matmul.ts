@@ -35,12 +35,18 @@ export const matmul_p: Primitive<MatmulParams> = primitive<MatmulParams>({
   impl: ([a, b], { ta, tb }) => {
     const [m, k] = dims(a!.shape, ta);
     const n = dims(b!.shape, tb)[1];
+    const out = allocTensor([m, n], "matmul");
     const pa = ptrOf(a!);
     const pb = ptrOf(b!);
-    const out = allocTensor([m, n], "matmul");
-    if (m * n > 0) {
-      kernels().gemm(ta, tb, m, n, k, 1, pa, Math.max(1, a!.shape[0]!), pb, Math.max(1, b!.shape[0]!), 0, out._ptr, Math.max(1, m));
-    }
+    const lda = Math.max(1, a!.shape[0]!);
+    const ldb = Math.max(1, b!.shape[0]!);
+    if (m * n === 0) return [out];
+    if (k === 0) kernels().fill(m * n, 0, out._ptr);
+    // Matrix·vector products are memory-bound: GEMV streams the matrix once. A vector
+    // operand (k×1, or 1×k transposed) is contiguous either way, so its increment is 1.
+    else if (n === 1) kernels().gemv(ta, a!.shape[0]!, a!.shape[1]!, 1, pa, lda, pb, 1, 0, out._ptr, 1);
+    else if (m === 1) kernels().gemv(tb ? 0 : 1, b!.shape[0]!, b!.shape[1]!, 1, pb, ldb, pa, 1, 0, out._ptr, 1);
+    else kernels().gemm(ta, tb, m, n, k, 1, pa, lda, pb, ldb, 0, out._ptr, Math.max(1, m));
     return [out];
   },
   jvp: ([ta_, tb_], [a, b], _o, p) => {
@@ -150,9 +156,9 @@ export const kron_p = primitive<Record<string, never>>({
   impl: ([a, b]) => {
     const [ma, na] = a!.shape as [number, number];
     const [mb, nb] = b!.shape as [number, number];
+    const out = allocTensor([ma * mb, na * nb], "kron");
     const pa = ptrOf(a!);
     const pb = ptrOf(b!);
-    const out = allocTensor([ma * mb, na * nb], "kron");
     kernels().kron(ma, na, pa, mb, nb, pb, out._ptr);
     return [out];
   },

@@ -11,6 +11,17 @@ import { MemoryLimitError } from "../errors.js";
 const PAGE = 65536;
 /** i32 slots in the parameter block: three tables of up to 8 dims each, and room to spare. */
 export const PARAM_SLOTS = 64;
+/** Bytes the resident cache may hold before it is flushed and refilled. */
+const RESIDENT_BUDGET = 64 * 2 ** 20;
+/** Smallest tensor worth keeping resident (smaller ones copy in faster than they'd save). */
+export const RESIDENT_MIN_ENTRIES = 256;
+
+/** A JS-owned array that wants a resident copy; implemented by Tensor. */
+export interface ResidentCandidate {
+  readonly _buf: Float64Array | null;
+  _resPtr: number;
+  _resGen: number;
+}
 /** wasm32 addresses 4 GiB; V8 caps a memory at 65536 pages. */
 const MAX_BYTES = 65536 * PAGE;
 
@@ -24,6 +35,15 @@ let nextEpoch = 1;
 export class Arena {
   private readonly base: number;
   private top: number;
+  /**
+   * Layout: [params | resident cache | transient allocations]. The resident cache holds
+   * copies of JS-owned tensors that keep coming back (a data matrix an objective closes over),
+   * so each call does not copy them in again. It only changes while the arena is idle.
+   */
+  private residentTop: number;
+  /** Identifies the resident cache's contents; bumps when it is flushed. Global, like epochs. */
+  residentGen = nextEpoch++;
+  private readonly pending = new Set<ResidentCandidate>();
   private depth = 0;
   /** Identifies the current generation of allocations; bumps when the arena is released. */
   epoch = nextEpoch++;
@@ -39,13 +59,24 @@ export class Arena {
   constructor(readonly kernels: Kernels) {
     this.params = kernels.heapBase();
     this.base = this.params + PARAM_SLOTS * 4;
+    this.residentTop = this.base;
     this.top = this.base;
     this.refresh(kernels.memory.buffer);
   }
 
-  /** Bytes currently in use above the static data. */
+  /** Bytes of transient allocations (0 whenever no top-level call is running). */
   get used(): number {
-    return this.top - this.base;
+    return this.top - this.residentTop;
+  }
+
+  /** Bytes held by the resident cache. */
+  get residentBytes(): number {
+    return this.residentTop - this.base;
+  }
+
+  /** Asks for a resident copy of `t`, made when the arena is next idle. */
+  wantResident(t: ResidentCandidate): void {
+    if (this.pending.size < 64) this.pending.add(t);
   }
 
   /** Size of the whole linear memory in bytes (grows, never shrinks). */
@@ -60,7 +91,11 @@ export class Arena {
 
   /** Allocates raw bytes, 16-byte aligned. */
   allocBytes(bytes: number, op = "alloc"): number {
-    const ptr = this.top;
+    return this.bump(bytes, op, false);
+  }
+
+  private bump(bytes: number, op: string, resident: boolean): number {
+    const ptr = resident ? this.residentTop : this.top;
     // Plain arithmetic, not `& ~15`: bitwise ops are 32-bit and would wrap sizes ≥ 2 GiB.
     const end = ptr + Math.ceil(bytes / 16) * 16;
     if (!Number.isSafeInteger(end) || end > MAX_BYTES) throw new MemoryLimitError(op, bytes);
@@ -76,7 +111,8 @@ export class Arena {
       // (no allocator inside wasm), so this is the only place views can go stale.
       this.refresh(memory.buffer);
     }
-    this.top = end;
+    if (resident) this.residentTop = end;
+    this.top = Math.max(this.top, end);
     return ptr;
   }
 
@@ -140,10 +176,37 @@ export class Arena {
     if (--this.depth === 0) this.release();
   }
 
-  /** Releases all allocations now (also used to recover after an error). */
+  /** Releases all transient allocations now (also used to recover after an error). */
   release(): void {
-    this.top = this.base;
+    this.top = this.residentTop;
     this.epoch = nextEpoch++;
+    if (this.pending.size > 0) this.admitPending();
+  }
+
+  /** Copies the tensors that asked for residency into the cache (the arena is idle now). */
+  private admitPending(): void {
+    for (const t of this.pending) {
+      if (!t._buf || t._resGen === this.residentGen) continue;
+      const bytes = t._buf.length * 8;
+      if (bytes > RESIDENT_BUDGET) continue;
+      if (this.residentBytes + bytes > RESIDENT_BUDGET) {
+        // Flush wholesale: every resident pointer becomes stale; hot tensors come back.
+        this.residentTop = this.base;
+        this.top = this.base;
+        this.residentGen = nextEpoch++;
+      }
+      let ptr: number;
+      try {
+        ptr = this.bump(bytes, "resident", true);
+      } catch {
+        continue; // no room: the tensor simply stays non-resident
+      }
+      this.f64View.set(t._buf, ptr >>> 3);
+      t._resPtr = ptr;
+      t._resGen = this.residentGen;
+    }
+    this.pending.clear();
+    this.top = this.residentTop;
   }
 
   private refresh(buf: ArrayBuffer): void {
