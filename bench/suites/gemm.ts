@@ -1,0 +1,178 @@
+// GEMM and GEMV throughput: matcalc's two kernel binaries (SIMD and scalar), a plain-JS loop
+// and ml-matrix, on square float64 problems.
+//
+// - "matcalc simd" / "matcalc scalar": each binary is instantiated here (its own memory and
+//   Arena), inputs are allocated once, and the timed call is the bare kernel
+//   gemm(N, N, n, n, n, 1, A, n, B, n, 0, C, n): no copies, no allocation.
+// - "plain JS ikj" (the baseline): ROW-major Float64Arrays, C zeroed and then the i-k-j loop
+//   C[i,:] += A[i,k]·B[k,:] (the cache-friendly order for row-major; inner loop contiguous).
+// - "ml-matrix": Matrix#mmul (allocates its result, as a user would call it).
+//
+// Node only for now: the binaries are read from dist/wasm with node:fs (run `npm run build`
+// first). In a browser the suite has no tasks.
+import type { SuiteSpec, TaskSpec } from "../harness.js";
+import type { Kernels } from "../../src/wasm/kernels.js";
+import { instantiateKernels } from "../../src/wasm/module.js";
+import { Arena } from "../../src/wasm/arena.js";
+import { Matrix } from "ml-matrix";
+
+const GEMM_SIZES = [32, 64, 128, 256, 512, 1024];
+const GEMV_SIZES = [256, 1024];
+/**
+ * A JS baseline whose single call takes longer than this is left out of its group: tinybench
+ * runs every task at least 64 + 5 times, so a 3 s call would take minutes on its own.
+ */
+const MAX_CALL_MS = 3000;
+
+interface Build {
+  name: string;
+  k: Kernels;
+  a: number;
+  b: number;
+  c: number;
+  x: number;
+  y: number;
+}
+
+/** Deterministic values in [-1, 1). */
+function fillRandom(out: Float64Array, seed: number): Float64Array {
+  let s = seed >>> 0;
+  for (let i = 0; i < out.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2147483648 - 1;
+  }
+  return out;
+}
+
+async function loadBuild(name: string, file: string, maxN: number): Promise<Build> {
+  const { readFileSync } = await import("node:fs");
+  const bytes = readFileSync(new URL(`../../dist/wasm/${file}`, import.meta.url));
+  const k = instantiateKernels(new WebAssembly.Module(bytes));
+  const arena = new Arena(k);
+  const nn = maxN * maxN;
+  const a = arena.put(fillRandom(new Float64Array(nn), 1));
+  const b = arena.put(fillRandom(new Float64Array(nn), 2));
+  const c = arena.alloc(nn);
+  const x = arena.put(fillRandom(new Float64Array(maxN), 3));
+  const y = arena.alloc(maxN);
+  return { name, k, a, b, c, x, y };
+}
+
+/** Row-major C = A·B, i-k-j order. */
+function jsGemm(n: number, A: Float64Array, B: Float64Array, C: Float64Array): void {
+  C.fill(0);
+  for (let i = 0; i < n; i++) {
+    const ci = i * n;
+    for (let p = 0; p < n; p++) {
+      const aip = A[ci + p]!;
+      const bp = p * n;
+      for (let j = 0; j < n; j++) C[ci + j] += aip * B[bp + j]!;
+    }
+  }
+}
+
+/** Row-major y = A·x (row dots). */
+function jsGemv(n: number, A: Float64Array, x: Float64Array, y: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    const ai = i * n;
+    for (let j = 0; j < n; j++) s += A[ai + j]! * x[j]!;
+    y[i] = s;
+  }
+}
+
+function timeOnce(fn: () => unknown): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+/**
+ * Checks the benchmarked kernel against the JS loop once, so the suite never reports the
+ * speed of a wrong answer. Read row-major, the column-major buffers hold Aᵀ and Bᵀ, so
+ * jsGemm(B, A) computes Bᵀ·Aᵀ = (A·B)ᵀ row-major: the memory image of A·B column-major.
+ */
+function crossCheck(build: Build, n: number): void {
+  const A = fillRandom(new Float64Array(n * n), 11), B = fillRandom(new Float64Array(n * n), 12);
+  const mem = () => new Float64Array(build.k.memory.buffer);
+  mem().set(A, build.a / 8);
+  mem().set(B, build.b / 8);
+  build.k.gemm(0, 0, n, n, n, 1, build.a, n, build.b, n, 0, build.c, n);
+  const want = new Float64Array(n * n);
+  jsGemm(n, B, A, want);
+  const got = mem().subarray(build.c / 8, build.c / 8 + n * n);
+  for (let i = 0; i < n * n; i++) {
+    if (!(Math.abs(got[i]! - want[i]!) <= 1e-12 * n)) {
+      throw new Error(`gemm bench: ${build.name} disagrees with the JS loop at n=${n}, entry ${i}`);
+    }
+  }
+  // Restore the benchmark's inputs.
+  mem().set(fillRandom(new Float64Array(n * n), 1), build.a / 8);
+  mem().set(fillRandom(new Float64Array(n * n), 2), build.b / 8);
+}
+
+async function tasks(): Promise<TaskSpec[]> {
+  if (typeof window !== "undefined") {
+    console.log("gemm suite: Node only for now (reads dist/wasm with node:fs); skipped in the browser");
+    return [];
+  }
+  const maxN = Math.max(...GEMM_SIZES, ...GEMV_SIZES);
+  const builds = [
+    await loadBuild("matcalc simd", "kernels.simd.wasm", maxN),
+    await loadBuild("matcalc scalar", "kernels.scalar.wasm", maxN),
+  ];
+  if (builds[0]!.k.simdEnabled() !== 1 || builds[1]!.k.simdEnabled() !== 0) {
+    throw new Error("gemm bench: dist/wasm holds the wrong binaries; run `npm run build`");
+  }
+  for (const build of builds) crossCheck(build, 67);
+
+  const out: TaskSpec[] = [];
+  for (const n of GEMM_SIZES) {
+    const flops = 2 * n * n * n;
+    const A = fillRandom(new Float64Array(n * n), 1), B = fillRandom(new Float64Array(n * n), 2);
+    const C = new Float64Array(n * n);
+    const mA = new Matrix(n, n), mB = new Matrix(n, n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        mA.set(i, j, A[i * n + j]!);
+        mB.set(i, j, B[i * n + j]!);
+      }
+    }
+    const js = () => jsGemm(n, A, B, C);
+    const ml = () => mA.mmul(mB);
+    // One probe call each decides whether the JS baselines fit in the time budget.
+    const skipped: string[] = [];
+    const jsMs = n >= 1024 ? timeOnce(js) : 0, mlMs = n >= 1024 ? timeOnce(ml) : 0;
+    if (jsMs > MAX_CALL_MS) skipped.push(`plain JS ${(jsMs / 1000).toFixed(1)} s/call`);
+    if (mlMs > MAX_CALL_MS) skipped.push(`ml-matrix ${(mlMs / 1000).toFixed(1)} s/call`);
+    const group = `gemm n=${n}${skipped.length ? ` (skipped, one call each: ${skipped.join(", ")})` : ""}`;
+    const jsIn = jsMs <= MAX_CALL_MS;
+    for (const { name, k, a, b, c } of builds) {
+      out.push({
+        name, group, flops, baseline: !jsIn && name === "matcalc scalar",
+        fn: () => k.gemm(0, 0, n, n, n, 1, a, n, b, n, 0, c, n),
+      });
+    }
+    if (jsIn) out.push({ name: "plain JS ikj", group, flops, baseline: true, fn: js });
+    if (mlMs <= MAX_CALL_MS) out.push({ name: "ml-matrix", group, flops, fn: ml });
+  }
+
+  for (const n of GEMV_SIZES) {
+    const flops = 2 * n * n;
+    const group = `gemv n=${n}`;
+    const A = fillRandom(new Float64Array(n * n), 1), x = fillRandom(new Float64Array(n), 3);
+    const y = new Float64Array(n);
+    const mA = new Matrix(n, n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) mA.set(i, j, A[i * n + j]!);
+    const mx = Matrix.columnVector(Array.from(x));
+    for (const { name, k, a, x: px, y: py } of builds) {
+      out.push({ name: `${name} A·x`, group, flops, fn: () => k.gemv(0, n, n, 1, a, n, px, 1, 0, py, 1) });
+      out.push({ name: `${name} Aᵀ·x`, group, flops, fn: () => k.gemv(1, n, n, 1, a, n, px, 1, 0, py, 1) });
+    }
+    out.push({ name: "plain JS row dots", group, flops, baseline: true, fn: () => jsGemv(n, A, x, y) });
+    out.push({ name: "ml-matrix", group, flops, fn: () => mA.mmul(mx) });
+  }
+  return out;
+}
+
+export const spec: SuiteSpec = { name: "gemm", tasks };
