@@ -14,7 +14,13 @@ it("runs the benchmark suites", async () => {
   }
   console.log(`\n${toMarkdown(rows)}`);
   if (typeof window === "undefined") {
-    const { writeFileSync } = await import("node:fs");
-    writeFileSync(new URL("./results.node.json", import.meta.url), JSON.stringify(rows, null, 2));
+    const { existsSync, readFileSync, writeFileSync } = await import("node:fs");
+    const file = new URL("./results.node.json", import.meta.url);
+    // A filtered run replaces only the suites it ran, so one suite can be re-measured alone.
+    const ran = new Set(rows.map((r) => r.suite));
+    const kept: Row[] = filter && existsSync(file)
+      ? (JSON.parse(readFileSync(file, "utf8")) as Row[]).filter((r) => !ran.has(r.suite))
+      : [];
+    writeFileSync(file, JSON.stringify([...kept, ...rows], null, 2));
   }
 }, 3_600_000);
