@@ -85,3 +85,13 @@ export function toMarkdown(rows: Row[]): string {
   }
   return out.join("\n");
 }
+
+/** Deterministic values in [-1, 1) (an LCG: the same inputs on every host and run). */
+export function fillRandom(out: Float64Array, seed: number): Float64Array {
+  let s = seed >>> 0;
+  for (let i = 0; i < out.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2147483648 - 1;
+  }
+  return out;
+}

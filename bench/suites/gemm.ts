@@ -10,7 +10,7 @@
 //
 // Node only for now: the binaries are read from dist/wasm with node:fs (run `npm run build`
 // first). In a browser the suite has no tasks.
-import type { SuiteSpec, TaskSpec } from "../harness.js";
+import { fillRandom, type SuiteSpec, type TaskSpec } from "../harness.js";
 import type { Kernels } from "../../src/wasm/kernels.js";
 import { instantiateKernels } from "../../src/wasm/module.js";
 import { Arena } from "../../src/wasm/arena.js";
@@ -32,16 +32,6 @@ interface Build {
   c: number;
   x: number;
   y: number;
-}
-
-/** Deterministic values in [-1, 1). */
-function fillRandom(out: Float64Array, seed: number): Float64Array {
-  let s = seed >>> 0;
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2147483648 - 1;
-  }
-  return out;
 }
 
 async function loadBuild(name: string, file: string, maxN: number): Promise<Build> {

@@ -14,23 +14,13 @@
 //
 // Node only for now (the binary is read with node:fs; run `npm run build` first): in a
 // browser the suite has no tasks.
-import type { SuiteSpec, TaskSpec } from "../harness.js";
+import { fillRandom, type SuiteSpec, type TaskSpec } from "../harness.js";
 import type { Kernels } from "../../src/wasm/kernels.js";
 import { instantiateKernels } from "../../src/wasm/module.js";
 import { Arena } from "../../src/wasm/arena.js";
 
 const SIZES = [64, 256, 512];
 const SYEV_SIZES = [64, 256];
-
-/** Deterministic values in [-1, 1). */
-function fillRandom(out: Float64Array, seed: number): Float64Array {
-  let s = seed >>> 0;
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2147483648 - 1;
-  }
-  return out;
-}
 
 async function loadSimd(): Promise<{ k: Kernels; arena: Arena }> {
   const { readFileSync } = await import("node:fs");
