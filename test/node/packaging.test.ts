@@ -1,6 +1,3 @@
-// WORK IN PROGRESS, not run by vitest (not *.test.ts): 6 of 7 cases pass; the Vite case
-// still fails with "ops are not registered" (Vite drops the ops registration despite
-// package.json sideEffects). Rename to packaging.test.ts once Vite passes.
 // Packs matcalc with `npm pack`, installs the tarball into a throwaway consumer and checks
 // that every documented way of loading it (Node ESM/CJS, plain page, Vite, esbuild, worker)
 // really computes. The fixtures are written here so the test owns its whole consumer tree.
