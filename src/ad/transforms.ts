@@ -11,6 +11,7 @@ import {
 } from "./core.js";
 import { assertSameStructure, flatten, unflatten, type PyTree, type TreeDef } from "./pytree.js";
 import { withBatch } from "./batching.js";
+import { markBasis } from "./basis.js";
 
 /** Which positional arguments to differentiate, and whether `f` returns `[output, aux]`. */
 export interface GradOptions {
@@ -268,6 +269,8 @@ function basisChunk(shapes: readonly (readonly number[])[], start: number, count
       const q = start + b - offset;
       if (q >= 0 && q < k) t._buf![q + k * b] = 1;
     }
+    // Only a chunk wholly inside this leaf is a run of identity columns.
+    if (start - offset >= 0 && start - offset + count <= k) markBasis(t, start - offset);
     offset += k;
     return t;
   });

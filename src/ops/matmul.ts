@@ -1,13 +1,14 @@
 // Matrix products. `matmul_p` is the GEMM primitive with transpose flags, so every rule
 // (JVP and both transposes) is again one GEMM call with flags and never materialises Aᵀ.
 import { bind1, primitive, type Primitive } from "../ad/core.js";
-import { allocTensor, asTensor, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
+import { allocTensor, asTensor, ptrOf, zeros, type Tensor, type TensorLike } from "../tensor.js";
 import { ShapeError } from "../errors.js";
 import { add, mul } from "./elementwise.js";
-import { reshape, slice, vec } from "./structure.js";
+import { concat, reshape, slice, transpose, vec } from "./structure.js";
 import { permute } from "./permute.js";
 import { stack } from "../ad/batching.js";
-import { sum } from "./reduce.js";
+import { broadcastTo, sum } from "./reduce.js";
+import { basisStart } from "../ad/basis.js";
 import { kernels } from "./exec.js";
 
 interface MatmulParams {
@@ -76,6 +77,14 @@ function batchedMatmul(a: Tensor, b: Tensor, ba: boolean, bb: boolean, ta: 0 | 1
     for (let i = 0; i < size; i++) cs.push(mm(memberOf(a, i), memberOf(b, i), ta, tb));
     return stack(cs);
   }
+  if (bb && tb === 0) {
+    const s = basisStart(b);
+    if (s !== undefined) return timesBasis(a, ta, s, b.shape as [number, number, number]);
+  }
+  if (ba && ta === 0) {
+    const s = basisStart(a);
+    if (s !== undefined) return basisTimes(b, tb, s, a.shape as [number, number, number]);
+  }
   if (bb) {
     const B = tb ? permute(b, [1, 0, 2]) : b; // each member k × n
     const [k, n] = B.shape as [number, number, number];
@@ -91,6 +100,49 @@ function batchedMatmul(a: Tensor, b: Tensor, ba: boolean, bb: boolean, ta: 0 | 1
   const rows = ta ? mm(reshape(a, [k, m * size]), b, 1, tb) : mm(reshape(permute(a, [0, 2, 1]), [m * size, k]), b, 0, tb);
   // ta = 1 gives rows ordered (m fastest, then s); ta = 0 gives (m fastest, then s) as well.
   return permute(reshape(rows, [m, size, n]), [0, 2, 1]);
+}
+
+/**
+ * op(A)·E for the basis chunk E (members k × n, member t one-hot at vec index q = s + t, i.e.
+ * at row q mod k, column ⌊q/k⌋): member t is column (q mod k) of op(A) placed in column ⌊q/k⌋.
+ * Gathered by slicing runs of consecutive columns, then spread by a 0/1 mask: O(m·n·c) instead
+ * of the GEMM's O(m·k·n·c).
+ */
+function timesBasis(a: Tensor, ta: 0 | 1, s: number, [k, n, c]: [number, number, number]): Tensor {
+  const m = ta ? a.shape[1]! : a.shape[0]!;
+  const pieces: Tensor[] = [];
+  for (let t = 0; t < c; ) {
+    const r = (s + t) % k;
+    const len = Math.min(k - r, c - t);
+    pieces.push(ta ? transpose(slice(a, [r, 0], [len, m])) : slice(a, [0, r], [m, len]));
+    t += len;
+  }
+  const G = reshape(pieces.length === 1 ? pieces[0]! : concat(pieces, 1), [m, 1, c]);
+  if (n === 1) return G;
+  const mask = zeros([1, n, c]);
+  for (let t = 0; t < c; t++) mask._buf![Math.floor((s + t) / k) + n * t] = 1;
+  return mul(G, mask);
+}
+
+/**
+ * E·op(B) for the basis chunk E (members m × k, member t one-hot at row q mod m, column ⌊q/m⌋,
+ * q = s + t): member t is row ⌊q/m⌋ of op(B) placed in row q mod m. See {@link timesBasis}.
+ */
+function basisTimes(b: Tensor, tb: 0 | 1, s: number, [m, , c]: [number, number, number]): Tensor {
+  const n = tb ? b.shape[0]! : b.shape[1]!;
+  const pieces: Tensor[] = [];
+  for (let t = 0; t < c; ) {
+    const row = Math.floor((s + t) / m);
+    const len = Math.min(m - ((s + t) % m), c - t);
+    const r = tb ? slice(b, [0, row], [n, 1]) : reshape(slice(b, [row, 0], [1, n]), [n, 1]);
+    pieces.push(len === 1 ? r : broadcastTo(r, [n, len]));
+    t += len;
+  }
+  const G = reshape(pieces.length === 1 ? pieces[0]! : concat(pieces, 1), [1, n, c]);
+  if (m === 1) return G;
+  const mask = zeros([m, 1, c]);
+  for (let t = 0; t < c; t++) mask._buf![((s + t) % m) + m * t] = 1;
+  return mul(mask, G);
 }
 
 function memberOf(v: Tensor, i: number): Tensor {

@@ -9,6 +9,7 @@ import { copyBox, fillK, kernels } from "./exec.js";
 import { zerosLike } from "./elementwise.js";
 import { broadcastTo } from "./reduce.js";
 import { permute } from "./permute.js";
+import { basisStart, markBasis } from "../ad/basis.js";
 
 // ---- reshape (column-major: vec is free) ----
 
@@ -28,7 +29,12 @@ export const reshape_p: Primitive<ShapeParams> = primitive<ShapeParams>({
   jvp: ([t], _p, _o, { shape }) => [reshape(t!, shape)],
   transpose: ([ct], [x]) => [reshape(ct!, x!.shape)],
   // Batch axis last = slowest: reshaping each member is reshaping the whole.
-  batch: ([x], _b, { shape }, size) => [reshape(x!, [...shape, size])],
+  // A basis chunk stays one under reshape: vec order, hence each member's one-hot, is kept.
+  batch: ([x], _b, { shape }, size) => {
+    const r = reshape(x!, [...shape, size]);
+    const s = basisStart(x!);
+    return [s === undefined ? r : markBasis(r, s)];
+  },
 });
 
 /**
