@@ -10,7 +10,7 @@
 // `bind` too, so the backward pass is itself differentiable by any outer trace: reverse mode
 // nests to any order, and forward-over-reverse (HVP) falls out. Each transform invocation
 // gets a fresh level, so nested derivatives never confuse their perturbations.
-import { Tensor, scoped } from "../tensor.js";
+import { Tensor, scoped, zeros } from "../tensor.js";
 import type { Shape } from "../shape.js";
 import { sameShape } from "../shape.js";
 import { fmtShape } from "../errors.js";
@@ -219,15 +219,30 @@ export function backwardPass(
   return ins.map((v) => acc.get(v) ?? null);
 }
 
-/** Evaluates a staged linear function forward on concrete (or traced) tangents. */
-export function forwardPass(trace: LinearTrace, ins: readonly LinearVar[], tangents: readonly Tensor[], outs: readonly Lin[]): Lin[] {
-  const env = new Map<Tensor, Tensor>();
-  ins.forEach((v, i) => env.set(v, tangents[i]!));
+/**
+ * Evaluates a staged linear function forward on concrete (or traced) tangents. A null tangent
+ * is a symbolic zero: an equation whose linear inputs are all zero is skipped (its outputs are
+ * zero, the equations being linear), so a Jacobian chunk that seeds one pytree leaf never
+ * computes with the other leaves' zeros.
+ */
+export function forwardPass(trace: LinearTrace, ins: readonly LinearVar[], tangents: readonly Lin[], outs: readonly Lin[]): Lin[] {
+  const env = new Map<Tensor, Lin>();
+  ins.forEach((v, i) => env.set(v, tangents[i] ?? null));
   for (const eqn of trace.eqns) {
-    const args = eqn.args.map((a) => (trace.isVar(a) ? (env.get(a) ?? null) : a));
-    if (args.some((a) => a === null)) throw new Error(`matcalc: internal: unbound linear variable in ${eqn.prim.name}`);
-    const res = bind(eqn.prim, args as Tensor[], eqn.params);
+    let live = false;
+    const args = eqn.args.map((a) => {
+      if (!trace.isVar(a)) return a;
+      const t = env.get(a);
+      if (t === undefined) throw new Error(`matcalc: internal: unbound linear variable in ${eqn.prim.name}`);
+      if (t !== null) live = true;
+      return t;
+    });
+    if (!live) {
+      for (const o of eqn.outs) env.set(o, null);
+      continue;
+    }
+    const res = bind(eqn.prim, args.map((a, i) => a ?? zeros(eqn.args[i]!.shape)), eqn.params);
     eqn.outs.forEach((o, i) => env.set(o, res[i]!));
   }
-  return outs.map((o) => (o === null ? null : trace.isVar(o) ? env.get(o)! : o));
+  return outs.map((o) => (o === null ? null : trace.isVar(o) ? (env.get(o) ?? null) : o));
 }

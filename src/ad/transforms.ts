@@ -9,6 +9,7 @@ import { transpose } from "../ops/structure.js";
 import {
   JvpTrace, JvpTracer, LinearTrace, backwardPass, forwardPass, withTrace, type Lin, type LinearVar,
 } from "./core.js";
+import { sizeOf } from "../shape.js";
 import { assertSameStructure, flatten, unflatten, type PyTree, type TreeDef } from "./pytree.js";
 import { withBatch } from "./batching.js";
 import { markBasis } from "./basis.js";
@@ -88,7 +89,7 @@ function linearizeCore(op: string, f: Fn, args: unknown[], argnums: number[], ha
 }
 
 /** Cotangents of the inputs (zeros where none flowed), one tree per differentiated argument. */
-function pullback(L: Linearized, cts: readonly Tensor[]): PyTree[] {
+function pullback(L: Linearized, cts: readonly Lin[]): PyTree[] {
   const flatVars = L.vars.flat();
   const g = backwardPass(L.lin, L.outTangents, cts, flatVars, add);
   let i = 0;
@@ -96,7 +97,7 @@ function pullback(L: Linearized, cts: readonly Tensor[]): PyTree[] {
 }
 
 /** Tangents of the outputs for given input tangents (flat, in argnum order). */
-function pushforward(L: Linearized, tangents: readonly Tensor[]): Tensor[] {
+function pushforward(L: Linearized, tangents: readonly Lin[]): Tensor[] {
   return forwardPass(L.lin, L.vars.flat(), tangents, L.outTangents).map((t, i) => t ?? zeros(L.outPrimals[i]!.shape));
 }
 
@@ -257,22 +258,31 @@ export interface JacobianOptions {
 }
 
 /**
- * Columns `start … start+count−1` of the identity over the concatenated leaves, cut into one
- * batched tensor per leaf (shape leaf.shape + [count], batch axis last).
+ * How jacobian cuts the identity: chunks of at most `chunk` directions that never straddle two
+ * leaves (so every other leaf's tangent is a symbolic zero and each chunk is one run of identity
+ * columns, see basis.ts), spread evenly within a leaf. In order, so the blocks concatenate.
  */
-function basisChunk(shapes: readonly (readonly number[])[], start: number, count: number): Tensor[] {
-  let offset = 0;
-  return shapes.map((s) => {
+function chunkPlan(sizes: readonly number[], chunk: number): { leaf: number; start: number; count: number }[] {
+  const plan: { leaf: number; start: number; count: number }[] = [];
+  sizes.forEach((k, leaf) => {
+    if (k === 0) return;
+    const per = Math.ceil(k / Math.ceil(k / chunk));
+    for (let start = 0; start < k; start += per) plan.push({ leaf, start, count: Math.min(per, k - start) });
+  });
+  return plan;
+}
+
+/**
+ * Columns `start … start+count−1` of leaf `leaf`'s identity, batched (shape leaf.shape +
+ * [count], batch axis last) and marked as a basis chunk; null (zero) for the other leaves.
+ */
+function basisChunk(shapes: readonly (readonly number[])[], leaf: number, start: number, count: number): Lin[] {
+  return shapes.map((s, l) => {
+    if (l !== leaf) return null;
     const k = s.reduce((a, b) => a * b, 1);
     const t = zeros([...s, count]);
-    for (let b = 0; b < count; b++) {
-      const q = start + b - offset;
-      if (q >= 0 && q < k) t._buf![q + k * b] = 1;
-    }
-    // Only a chunk wholly inside this leaf is a run of identity columns.
-    if (start - offset >= 0 && start - offset + count <= k) markBasis(t, start - offset);
-    offset += k;
-    return t;
+    for (let b = 0; b < count; b++) t._buf![start + b + k * b] = 1;
+    return markBasis(t, start);
   });
 }
 
@@ -306,16 +316,16 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) =>
       const chunk = Math.max(1, Math.floor(opts.chunkSize ?? 128));
       if (m === 0 || n === 0) return zeros(opts.layout === "denominator" ? [n, m] : [m, n]);
       const blocks: Tensor[] = [];
-      const total = mode === "fwd" ? n : m;
-      for (let start = 0; start < total; start += chunk) {
-        const c = Math.min(chunk, total - start);
+      const seedShapes = mode === "fwd" ? inShapes : outShapes;
+      for (const { leaf, start, count: c } of chunkPlan(seedShapes.map(sizeOf), chunk)) {
         blocks.push(
           withBatch(c, (wrap, unpack) => {
+            const seeds = basisChunk(seedShapes, leaf, start, c).map((t) => (t === null ? null : wrap(t)));
             if (mode === "fwd") {
-              const outs = pushforward(L, basisChunk(inShapes, start, c).map(wrap));
+              const outs = pushforward(L, seeds);
               return stackRows(outs.map(unpack), c); // m × c: columns of J
             }
-            const g = pullback(L, basisChunk(outShapes, start, c).map(wrap));
+            const g = pullback(L, seeds);
             const leaves = g.flatMap((tree) => flatten(tree, "jacobian")[0]);
             return stackRows(leaves.map(unpack), c); // n × c: columns of Jᵀ
           }),
