@@ -3,13 +3,15 @@ import { defineConfig } from "vitest/config";
 
 // BENCH=1 runs the tinybench suites under bench/ in the same two hosts.
 const include = process.env.BENCH ? ["bench/**/*.bench.test.ts"] : ["test/**/*.test.ts"];
+// BENCH=1: passes BENCH_FILTER, BENCH_TIME and the machine to the runner in both hosts.
+const globalSetup = process.env.BENCH ? ["bench/global-setup.ts"] : [];
 // Tests that need Node (child processes, the packed tarball, Playwright driving a page).
 const nodeOnly = ["test/node/**"];
 
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: "node", environment: "node", include, testTimeout: 60_000 } },
+      { test: { name: "node", environment: "node", include, globalSetup, testTimeout: 60_000 } },
       {
         // Each project has its own Vite server; COOP/COEP here make the page cross-origin
         // isolated (fine-grained timers, SharedArrayBuffer).
@@ -22,6 +24,7 @@ export default defineConfig({
         test: {
           name: "browser",
           include,
+          globalSetup,
           setupFiles: ["test/helpers/browser-setup.ts"],
           exclude: nodeOnly,
           testTimeout: 60_000,

@@ -4,6 +4,87 @@
 // group's baseline measured in the same run.
 import { Bench } from "tinybench";
 
+/** The Node side's machine, as bench/global-setup.ts sees it (os module). */
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memGiB: number;
+  os: string;
+}
+
+/** What bench/global-setup.ts passes to the runner in both hosts (the browser has no process.env). */
+export interface BenchContext {
+  /** BENCH_FILTER: run only the suites whose file path contains it. */
+  filter?: string;
+  /** BENCH_TIME: ms per task for every suite (a quick check, not a measurement). */
+  time?: number;
+  machine: Machine;
+  /** `git describe --always --dirty` of the checkout. */
+  commit?: string;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    bench: BenchContext;
+  }
+}
+
+/** Whether this is Node (vitest's node project) rather than a browser page. */
+export function isNode(): boolean {
+  return typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
+}
+
+/** Overrides of every suite's timing (BENCH_TIME). */
+export interface RunOptions {
+  /** Time per task in ms, instead of the suite's own. */
+  time?: number;
+}
+
+/** Minimum samples per task when BENCH_TIME shortens a run (tinybench's default is 64). */
+const QUICK_MIN_SAMPLES = 5;
+
+/**
+ * The smallest step of performance.now() here: ~1e-4 ms or finer in Node, 5 µs in a
+ * cross-origin-isolated Chromium page, 100 µs in a non-isolated one.
+ */
+export function timerResolutionMs(): number {
+  let best = Infinity;
+  for (let i = 0; i < 20; i++) {
+    const t0 = performance.now();
+    let t1 = t0;
+    while (t1 === t0) t1 = performance.now();
+    best = Math.min(best, t1 - t0);
+  }
+  return best;
+}
+
+/**
+ * Shortest time one sample may take: a task faster than this is timed as a batch of calls
+ * per sample (`Row.reps`), and its figures are per call. Chromium's 5 µs clock would round
+ * a 3 µs kernel to 0 or 5 µs per sample; 0.5 ms keeps the rounding under 1%. The same rule
+ * applies in every host, so the hosts are measured the same way.
+ */
+export function minSampleMs(resolutionMs: number = timerResolutionMs()): number {
+  return Math.max(0.5, 100 * resolutionMs);
+}
+
+/** How many calls of fn take at least `targetMs` (1 when one call already does). */
+function callsPerSample(fn: () => unknown, targetMs: number): number {
+  let t0 = performance.now();
+  fn(); // also warms up
+  if (performance.now() - t0 >= targetMs) return 1;
+  let reps = 1;
+  for (;;) {
+    t0 = performance.now();
+    for (let i = 0; i < reps; i++) fn();
+    const dt = performance.now() - t0;
+    if (dt >= targetMs) return reps === 1 ? 1 : Math.ceil((reps * targetMs) / dt);
+    if (reps >= 1 << 24) return reps;
+    // Jump close to the target once the batch is long enough to measure, else double.
+    reps = dt > targetMs / 8 ? Math.ceil((reps * targetMs * 1.1) / dt) : reps * 2;
+  }
+}
+
 export interface TaskSpec {
   /** Shown in the tables, e.g. "matcalc simd". */
   name: string;
@@ -34,33 +115,50 @@ export interface Row {
   p50Ms: number;
   meanMs: number;
   rme: number;
+  /** Timed samples (each of `reps` calls). */
   samples: number;
+  /** Calls per sample, when a call is shorter than the minimum sample time (figures are per call). */
+  reps?: number;
   gflops?: number;
   melemPerS?: number;
   /** baseline p50 / this p50: >1 means faster than the baseline. */
   speedup?: number;
 }
 
-export async function runSuite(spec: SuiteSpec, log: (line: string) => void = () => {}): Promise<Row[]> {
+export async function runSuite(spec: SuiteSpec, log: (line: string) => void = () => {}, opts: RunOptions = {}): Promise<Row[]> {
   await spec.setup?.();
   const tasks = await spec.tasks();
   const rows: Row[] = [];
-  for (const t of tasks) {
+  const quick = opts.time !== undefined;
+  const target = minSampleMs();
+  for (const [i, t] of tasks.entries()) {
+    const reps = callsPerSample(t.fn, target);
+    const f = t.fn;
+    const fn = reps === 1 ? f : () => {
+      for (let j = 0; j < reps; j++) f();
+    };
     // One Bench per task: each gets its own warm-up, and tasks of a group run back to back.
-    const bench = new Bench({ name: spec.name, time: spec.time ?? 300, warmupTime: 100, warmupIterations: 5 });
-    bench.add(t.name, t.fn);
+    const bench = new Bench({
+      name: spec.name,
+      time: opts.time ?? spec.time ?? 300,
+      warmupTime: quick ? Math.min(100, opts.time!) : 100,
+      warmupIterations: quick ? 1 : 5,
+      ...(quick ? { iterations: QUICK_MIN_SAMPLES } : {}),
+    });
+    bench.add(t.name, fn);
     await bench.run();
     const r = bench.tasks[0]!.result;
     if (r.state !== "completed") throw new Error(`${spec.name}/${t.name}: ${r.state}${"error" in r ? `: ${String(r.error)}` : ""}`);
-    const p50 = r.latency.p50 ?? r.latency.mean;
+    const p50 = (r.latency.p50 ?? r.latency.mean) / reps;
     const row: Row = {
-      suite: spec.name, group: t.group, task: t.name, p50Ms: p50, meanMs: r.latency.mean,
+      suite: spec.name, group: t.group, task: t.name, p50Ms: p50, meanMs: r.latency.mean / reps,
       rme: r.latency.rme, samples: r.latency.samplesCount,
     };
+    if (reps > 1) row.reps = reps;
     if (t.flops) row.gflops = t.flops / (p50 * 1e6);
     if (t.elements) row.melemPerS = t.elements / (p50 * 1e3);
     rows.push(row);
-    log(`${spec.name} | ${t.group} | ${t.name}: p50 ${fmt(p50)} ms${row.gflops ? `, ${row.gflops.toFixed(2)} GFLOP/s` : ""}`);
+    log(`[${i + 1}/${tasks.length}] ${spec.name} | ${t.group} | ${t.name}: p50 ${fmt(p50)} ms${row.gflops ? `, ${row.gflops.toFixed(2)} GFLOP/s` : ""}${row.melemPerS ? `, ${row.melemPerS.toFixed(0)} Melem/s` : ""}${reps > 1 ? ` (${reps} calls/sample)` : ""}`);
   }
   for (const t of tasks.filter((x) => x.baseline)) {
     const base = rows.find((r) => r.group === t.group && r.task === t.name)!;

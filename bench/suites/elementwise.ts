@@ -2,12 +2,12 @@
 // broadcast row vector, mul and relu at n = 1e3, 1e5, 1e6, for the SIMD and scalar builds
 // against a plain JavaScript loop over Float64Array (the baseline of each group).
 //
-// Node only for now: the binaries are read from dist/wasm with node:fs (run `npm run asbuild`
-// first). In a browser the suite has no tasks.
+// Every host: the binaries come from dist/wasm (run `npm run build` first) through
+// bench/wasm-bytes.ts.
 import type { SuiteSpec, TaskSpec } from "../harness.js";
 import { BinaryOp, UnaryOp, type Kernels } from "../../src/wasm/kernels.js";
-import { instantiateKernels } from "../../src/wasm/module.js";
-import { Arena } from "../../src/wasm/arena.js";
+import type { Arena } from "../../src/wasm/arena.js";
+import { loadKernels, type BuildName } from "../wasm-bytes.js";
 
 const SIZES = [1e3, 1e5, 1e6];
 
@@ -63,17 +63,12 @@ function jsAddRow(m: number, n: number, a: Float64Array, row: Float64Array, out:
 export const spec: SuiteSpec = {
   name: "elementwise",
   async setup() {
-    if (typeof window !== "undefined") return;
-    const { readFileSync } = await import("node:fs");
-    builds = ["simd", "scalar"].map((name) => {
-      const bytes = readFileSync(new URL(`../../dist/wasm/kernels.${name}.wasm`, import.meta.url));
-      const k = instantiateKernels(new WebAssembly.Module(bytes));
-      return { name, k, arena: new Arena(k) };
-    });
+    if (builds.length > 0) return;
+    const names: BuildName[] = ["simd", "scalar"];
+    builds = await Promise.all(names.map(async (name) => ({ name, ...(await loadKernels(name)) })));
   },
   tasks() {
     const tasks: TaskSpec[] = [];
-    if (builds.length === 0) return tasks;
     for (const n of SIZES) {
       const [m, cols] = matrixShape(n);
       const x = values(n, -5, 5, 1), tx = values(n, -3, 3, 2), a = values(n, -1, 1, 3), b = values(n, -1, 1, 4);

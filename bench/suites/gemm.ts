@@ -8,12 +8,11 @@
 //   C[i,:] += A[i,k]·B[k,:] (the cache-friendly order for row-major; inner loop contiguous).
 // - "ml-matrix": Matrix#mmul (allocates its result, as a user would call it).
 //
-// Node only for now: the binaries are read from dist/wasm with node:fs (run `npm run build`
-// first). In a browser the suite has no tasks.
+// Every host: the binaries come from dist/wasm (run `npm run build` first) through
+// bench/wasm-bytes.ts, read from disk in Node and fetched in the browser.
 import { fillRandom, type SuiteSpec, type TaskSpec } from "../harness.js";
 import type { Kernels } from "../../src/wasm/kernels.js";
-import { instantiateKernels } from "../../src/wasm/module.js";
-import { Arena } from "../../src/wasm/arena.js";
+import { loadKernels, type BuildName } from "../wasm-bytes.js";
 import { Matrix } from "ml-matrix";
 
 const GEMM_SIZES = [32, 64, 128, 256, 512, 1024];
@@ -34,11 +33,9 @@ interface Build {
   y: number;
 }
 
-async function loadBuild(name: string, file: string, maxN: number): Promise<Build> {
-  const { readFileSync } = await import("node:fs");
-  const bytes = readFileSync(new URL(`../../dist/wasm/${file}`, import.meta.url));
-  const k = instantiateKernels(new WebAssembly.Module(bytes));
-  const arena = new Arena(k);
+async function loadBuild(build: BuildName, maxN: number): Promise<Build> {
+  const name = `matcalc ${build}`;
+  const { k, arena } = await loadKernels(build);
   const nn = maxN * maxN;
   const a = arena.put(fillRandom(new Float64Array(nn), 1));
   const b = arena.put(fillRandom(new Float64Array(nn), 2));
@@ -102,18 +99,9 @@ function crossCheck(build: Build, n: number): void {
 }
 
 async function tasks(): Promise<TaskSpec[]> {
-  if (typeof window !== "undefined") {
-    console.log("gemm suite: Node only for now (reads dist/wasm with node:fs); skipped in the browser");
-    return [];
-  }
   const maxN = Math.max(...GEMM_SIZES, ...GEMV_SIZES);
-  const builds = [
-    await loadBuild("matcalc simd", "kernels.simd.wasm", maxN),
-    await loadBuild("matcalc scalar", "kernels.scalar.wasm", maxN),
-  ];
-  if (builds[0]!.k.simdEnabled() !== 1 || builds[1]!.k.simdEnabled() !== 0) {
-    throw new Error("gemm bench: dist/wasm holds the wrong binaries; run `npm run build`");
-  }
+  // loadKernels checks each binary is the build it is named after.
+  const builds = [await loadBuild("simd", maxN), await loadBuild("scalar", maxN)];
   for (const build of builds) crossCheck(build, 67);
 
   const out: TaskSpec[] = [];

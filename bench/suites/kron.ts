@@ -6,11 +6,12 @@
 // kron kernel and multiplies with gemv (p⁴ multiplies + 2p⁴ flops, and p⁴·8 bytes of memory:
 // 128 MiB at p = 64).
 //
-// The binary is dist/wasm/kernels.simd.wasm (run `npm run asbuild` first): read with node:fs
-// in Node, fetched from the Vite server in the browser project.
+// The binary is dist/wasm/kernels.simd.wasm (run `npm run build` first), loaded through
+// bench/wasm-bytes.ts: read from disk in Node, fetched from the Vite server in the browser.
 import type { SuiteSpec, TaskSpec } from "../harness.js";
 import type { Kernels } from "../../src/wasm/kernels.js";
 import type { Arena } from "../../src/wasm/arena.js";
+import { loadKernels } from "../wasm-bytes.js";
 
 const KRON_SIZES = [16, 32, 64];
 const TRANSPOSE_SIZES = [256, 1024];
@@ -105,21 +106,7 @@ export const spec: SuiteSpec = {
   name: "kron, transpose, sum (simd)",
   async setup() {
     if (k) return;
-    const { instantiateKernels } = await import("../../src/wasm/module.js");
-    const { Arena } = await import("../../src/wasm/arena.js");
-    const url = new URL("../../dist/wasm/kernels.simd.wasm", import.meta.url);
-    let bytes: BufferSource;
-    if (typeof window === "undefined") {
-      const { readFileSync } = await import("node:fs");
-      bytes = readFileSync(url);
-    } else {
-      const response = await fetch(url);
-      if (!response.ok) throw new Error(`kron bench: could not fetch ${url.href} (HTTP ${response.status})`);
-      bytes = await response.arrayBuffer();
-    }
-    k = instantiateKernels(new WebAssembly.Module(bytes));
-    if (k.simdEnabled() !== 1) throw new Error("dist/wasm/kernels.simd.wasm is not the SIMD build");
-    arena = new Arena(k);
+    ({ k, arena } = await loadKernels("simd"));
     for (const p of KRON_SIZES) tasks.push(...kronTasks(k, arena, p));
     for (const n of TRANSPOSE_SIZES) tasks.push(...transposeTasks(k, arena, n));
     tasks.push(...sumTasks(k, arena, SUM_N));

@@ -12,23 +12,15 @@
 // copyWithin inside linear memory (n² doubles; under 2% of the call at n = 64, and the same
 // for every build). gemm needs no copy.
 //
-// Node only for now (the binary is read with node:fs; run `npm run build` first): in a
-// browser the suite has no tasks.
+// Every host: the SIMD binary comes from dist/wasm (run `npm run build` first) through
+// bench/wasm-bytes.ts.
 import { fillRandom, type SuiteSpec, type TaskSpec } from "../harness.js";
 import type { Kernels } from "../../src/wasm/kernels.js";
-import { instantiateKernels } from "../../src/wasm/module.js";
-import { Arena } from "../../src/wasm/arena.js";
+import type { Arena } from "../../src/wasm/arena.js";
+import { loadKernels } from "../wasm-bytes.js";
 
 const SIZES = [64, 256, 512];
 const SYEV_SIZES = [64, 256];
-
-async function loadSimd(): Promise<{ k: Kernels; arena: Arena }> {
-  const { readFileSync } = await import("node:fs");
-  const bytes = readFileSync(new URL("../../dist/wasm/kernels.simd.wasm", import.meta.url));
-  const k = instantiateKernels(new WebAssembly.Module(bytes));
-  if (k.simdEnabled() !== 1) throw new Error("linalg bench: dist/wasm/kernels.simd.wasm is not the SIMD build");
-  return { k, arena: new Arena(k) };
-}
 
 /** Per-size buffers: pristine inputs and the working copies the timed calls overwrite. */
 interface Buffers {
@@ -89,11 +81,7 @@ function crossCheck(k: Kernels, arena: Arena, b: Buffers): void {
 }
 
 async function tasks(): Promise<TaskSpec[]> {
-  if (typeof window !== "undefined") {
-    console.log("linalg suite: Node only for now (reads dist/wasm with node:fs); skipped in the browser");
-    return [];
-  }
-  const { k, arena } = await loadSimd();
+  const { k, arena } = await loadKernels("simd");
   const out: TaskSpec[] = [];
   for (const n of SIZES) {
     const b = setupSize(k, arena, n);
