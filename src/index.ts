@@ -16,6 +16,7 @@ export {
 } from "./ad/transforms.js";
 export type { PyTree } from "./ad/pytree.js";
 export { vmap, type VmapOptions } from "./ad/batching.js";
+export { jit, type JitOptions } from "./ad/jit.js";
 export {
   checkGrad, checkJacobian, checkHessian, checkGrads,
   type CheckOptions, type CheckReport, type CheckGradsOptions,

@@ -13,6 +13,13 @@ export type NestedArray = number | readonly NestedArray[];
 /** Anything an op accepts in place of a Tensor. */
 export type TensorLike = Tensor | number | readonly NestedArray[] | Float64Array;
 
+/**
+ * @internal Told of every read of a tensor's entries from JavaScript (`data`, `toArray`,
+ * `item`, copy-out). `jit` sets it while recording, to notice code whose control flow
+ * depends on values, which a recorded kernel sequence could not replay.
+ */
+export const readHook: { onRead: ((t: Tensor) => void) | null } = { onRead: null };
+
 let OPS: typeof Api | null = null;
 /** Called once by src/ops/index.ts so methods can reach the ops without an import cycle. @internal */
 export function registerOps(ops: typeof Api): void {
@@ -84,13 +91,21 @@ export class Tensor {
    */
   get data(): Float64Array {
     const c = this._concrete();
+    if (readHook.onRead) readHook.onRead(c);
     if (c._buf) return c._buf;
     const arena = rt().arena;
     if (c._epoch !== arena.epoch) throw releasedError();
     return arena.view(c._ptr, c.size);
   }
 
-  /** Nested arrays, row by row (a scalar gives a number). */
+  /**
+   * Nested arrays, row by row (a scalar gives a number).
+   * @example
+   * ```ts
+   * matrix([[1, 2], [3, 4]]).toArray();   // [[1, 2], [3, 4]]
+   * scalar(5).toArray();                  // 5
+   * ```
+   */
   toArray(): NestedArray {
     const d = this.data;
     const shape = this.shape;
@@ -112,13 +127,27 @@ export class Tensor {
     return build(0, 0);
   }
 
-  /** The single entry of a size-1 tensor. */
+  /**
+   * The single entry of a size-1 tensor (throws ShapeError otherwise).
+   * @example
+   * ```ts
+   * vector([1, 2, 3]).sum().item();   // 6
+   * ```
+   */
   item(): number {
     if (this.size !== 1) throw new ShapeError("item", "needs a tensor with exactly one entry", [this.shape]);
     return this.data[0]!;
   }
 
-  /** The entry at `(i, j, ...)` (row, column, ...). */
+  /**
+   * The entry at `(i, j, ...)` (row, column, ...); negative indices count from the end.
+   * @example
+   * ```ts
+   * const A = matrix([[1, 2], [3, 4]]);
+   * A.get(1, 0);     // 3
+   * A.get(-1, -1);   // 4
+   * ```
+   */
   get(...index: number[]): number {
     if (index.length !== this.shape.length) {
       throw new ShapeError("get", `needs ${this.shape.length} indices, got ${index.length}`, [this.shape]);
@@ -137,55 +166,373 @@ export class Tensor {
     return this.data[off]!;
   }
 
+  /**
+   * The shape and the entries, row by row.
+   * @example
+   * ```ts
+   * String(matrix([[1, 2], [3, 4]]));   // "Tensor[2, 2] [[1,2],[3,4]]"
+   * ```
+   */
   toString(): string {
     return `Tensor${fmtShape(this.shape)} ${JSON.stringify(this.toArray())}`;
   }
 
   // ---- methods: thin forwards to the ops (src/ops/api.ts documents each) ----
+  /**
+   * this + y (broadcasting); see {@link index!add | add}.
+   * @example
+   * ```ts
+   * vector([1, 2]).add(10).toArray();                     // [11, 12]
+   * matrix([[1, 2], [3, 4]]).add([10, 20]).toArray();     // [[11, 22], [13, 24]]
+   * ```
+   */
   add(y: TensorLike): Tensor { return ops().add(this, y); }
+  /**
+   * this − y (broadcasting); see {@link index!sub | sub}.
+   * @example
+   * ```ts
+   * vector([5, 7]).sub([1, 2]).toArray();   // [4, 5]
+   * ```
+   */
   sub(y: TensorLike): Tensor { return ops().sub(this, y); }
+  /**
+   * this · y elementwise (broadcasting); see {@link index!mul | mul}.
+   * @example
+   * ```ts
+   * vector([1, 2, 3]).mul(2).toArray();   // [2, 4, 6]
+   * ```
+   */
   mul(y: TensorLike): Tensor { return ops().mul(this, y); }
+  /**
+   * this / y elementwise (broadcasting); see {@link index!div | div}.
+   * @example
+   * ```ts
+   * vector([1, 2]).div(4).toArray();   // [0.25, 0.5]
+   * ```
+   */
   div(y: TensorLike): Tensor { return ops().div(this, y); }
+  /**
+   * thisʸ elementwise (broadcasting); see {@link index!pow | pow}.
+   * @example
+   * ```ts
+   * vector([2, 3]).pow(2).toArray();   // [4, 9]
+   * ```
+   */
   pow(y: TensorLike): Tensor { return ops().pow(this, y); }
+  /**
+   * Elementwise maximum with y (broadcasting); see {@link index!maximum | maximum}.
+   * @example
+   * ```ts
+   * vector([-1, 2]).maximum(0).toArray();   // [0, 2]
+   * ```
+   */
   maximum(y: TensorLike): Tensor { return ops().maximum(this, y); }
+  /**
+   * Elementwise minimum with y (broadcasting); see {@link index!minimum | minimum}.
+   * @example
+   * ```ts
+   * vector([-1, 2]).minimum(0).toArray();   // [-1, 0]
+   * ```
+   */
   minimum(y: TensorLike): Tensor { return ops().minimum(this, y); }
+  /**
+   * −this; see {@link index!neg | neg}.
+   * @example
+   * ```ts
+   * vector([1, -2]).neg().toArray();   // [-1, 2]
+   * ```
+   */
   neg(): Tensor { return ops().neg(this); }
+  /**
+   * |this| elementwise; see {@link index!abs | abs}.
+   * @example
+   * ```ts
+   * vector([-2, 3]).abs().toArray();   // [2, 3]
+   * ```
+   */
   abs(): Tensor { return ops().abs(this); }
+  /**
+   * Elementwise square root; see {@link index!sqrt | sqrt}.
+   * @example
+   * ```ts
+   * vector([4, 9]).sqrt().toArray();   // [2, 3]
+   * ```
+   */
   sqrt(): Tensor { return ops().sqrt(this); }
+  /**
+   * Elementwise square; see {@link index!square | square}.
+   * @example
+   * ```ts
+   * vector([-3, 2]).square().toArray();   // [9, 4]
+   * ```
+   */
   square(): Tensor { return ops().square(this); }
+  /**
+   * Elementwise eˣ; see {@link index!exp | exp}.
+   * @example
+   * ```ts
+   * vector([0, 1]).exp().toArray();   // [1, 2.718281828459045]
+   * ```
+   */
   exp(): Tensor { return ops().exp(this); }
+  /**
+   * Elementwise natural logarithm; see {@link index!log | log}.
+   * @example
+   * ```ts
+   * vector([1, Math.E]).log().toArray();   // [0, 1]
+   * ```
+   */
   log(): Tensor { return ops().log(this); }
+  /**
+   * Elementwise log(1 + x), accurate for small x; see {@link index!log1p | log1p}.
+   * @example
+   * ```ts
+   * scalar(1e-20).log1p().item();   // 1e-20  (Math.log(1 + 1e-20) gives 0)
+   * ```
+   */
   log1p(): Tensor { return ops().log1p(this); }
+  /**
+   * Elementwise eˣ − 1, accurate for small x; see {@link index!expm1 | expm1}.
+   * @example
+   * ```ts
+   * scalar(1e-20).expm1().item();   // 1e-20  (Math.exp(1e-20) − 1 gives 0)
+   * ```
+   */
   expm1(): Tensor { return ops().expm1(this); }
+  /**
+   * Elementwise sine; see {@link index!sin | sin}.
+   * @example
+   * ```ts
+   * vector([0, Math.PI / 2]).sin().toArray();   // [0, 1]
+   * ```
+   */
   sin(): Tensor { return ops().sin(this); }
+  /**
+   * Elementwise cosine; see {@link index!cos | cos}.
+   * @example
+   * ```ts
+   * vector([0, Math.PI]).cos().toArray();   // [1, -1]
+   * ```
+   */
   cos(): Tensor { return ops().cos(this); }
+  /**
+   * Elementwise arctangent; see {@link index!atan | atan}.
+   * @example
+   * ```ts
+   * vector([0, 1]).atan().toArray();   // [0, 0.7853981633974483]  (π/4)
+   * ```
+   */
   atan(): Tensor { return ops().atan(this); }
+  /**
+   * Elementwise tanh; see {@link index!tanh | tanh}.
+   * @example
+   * ```ts
+   * vector([0, 1000]).tanh().toArray();   // [0, 1]
+   * ```
+   */
   tanh(): Tensor { return ops().tanh(this); }
+  /**
+   * Elementwise logistic sigmoid, stable for large |x|; see {@link index!sigmoid | sigmoid}.
+   * @example
+   * ```ts
+   * vector([0, 800, -800]).sigmoid().toArray();   // [0.5, 1, 0]
+   * ```
+   */
   sigmoid(): Tensor { return ops().sigmoid(this); }
+  /**
+   * Elementwise max(x, 0); see {@link index!relu | relu}.
+   * @example
+   * ```ts
+   * vector([-1, 0, 2]).relu().toArray();   // [0, 0, 2]
+   * ```
+   */
   relu(): Tensor { return ops().relu(this); }
+  /**
+   * Elementwise log(1 + eˣ), stable for large |x|; see {@link index!softplus | softplus}.
+   * @example
+   * ```ts
+   * vector([0, 1000]).softplus().toArray();   // [0.6931471805599453, 1000]  (log 2, x)
+   * ```
+   */
   softplus(): Tensor { return ops().softplus(this); }
+  /**
+   * this · y, with NumPy's rules for vectors; see {@link index!matmul | matmul}.
+   * @example
+   * ```ts
+   * matrix([[1, 2], [3, 4]]).matmul([1, 1]).toArray();   // [3, 7]
+   * ```
+   */
   matmul(y: TensorLike): Tensor { return ops().matmul(this, y); }
+  /**
+   * Inner product with y (Frobenius for matrices); see {@link index!dot | dot}.
+   * @example
+   * ```ts
+   * vector([1, 2, 3]).dot([4, 5, 6]).item();   // 32
+   * ```
+   */
   dot(y: TensorLike): Tensor { return ops().dot(this, y); }
+  /**
+   * Outer product this·yᵀ of two vectors; see {@link index!outer | outer}.
+   * @example
+   * ```ts
+   * vector([1, 2]).outer([3, 4]).toArray();   // [[3, 4], [6, 8]]
+   * ```
+   */
   outer(y: TensorLike): Tensor { return ops().outer(this, y); }
+  /**
+   * Matrix transpose (vectors and scalars unchanged); see {@link index!transpose | transpose}.
+   * @example
+   * ```ts
+   * matrix([[1, 2], [3, 4]]).transpose().toArray();   // [[1, 3], [2, 4]]
+   * ```
+   */
   transpose(): Tensor { return ops().transpose(this); }
-  /** The transpose (a matrix's; a vector or scalar is returned unchanged). */
+  /**
+   * The transpose (a matrix's; a vector or scalar is returned unchanged).
+   * @example
+   * ```ts
+   * matrix([[1, 2, 3]]).T.shape;   // [3, 1]
+   * ```
+   */
   get T(): Tensor { return ops().transpose(this); }
+  /**
+   * Sum of all entries, or along `axis`; see {@link index!sum | sum}.
+   * @example
+   * ```ts
+   * matrix([[1, 2], [3, 4]]).sum().item();          // 10
+   * matrix([[1, 2], [3, 4]]).sum(1).toArray();      // [3, 7]  (across each row)
+   * ```
+   */
   sum(axis?: number | readonly number[], keepdims?: boolean): Tensor { return ops().sum(this, axis, keepdims); }
+  /**
+   * Mean of all entries, or along `axis`; see {@link index!mean | mean}.
+   * @example
+   * ```ts
+   * matrix([[1, 2], [3, 4]]).mean(0).toArray();   // [2, 3]
+   * ```
+   */
   mean(axis?: number | readonly number[], keepdims?: boolean): Tensor { return ops().mean(this, axis, keepdims); }
+  /**
+   * Maximum of all entries, or along `axis`; see {@link index!max | max}.
+   * @example
+   * ```ts
+   * matrix([[1, 5], [7, 2]]).max(1).toArray();   // [5, 7]
+   * ```
+   */
   max(axis?: number | readonly number[], keepdims?: boolean): Tensor { return ops().max(this, axis, keepdims); }
+  /**
+   * The same entries under a new shape, read column-major; see {@link index!reshape | reshape}.
+   * @example
+   * ```ts
+   * vector([1, 2, 3, 4]).reshape([2, 2]).toArray();   // [[1, 3], [2, 4]]
+   * ```
+   */
   reshape(shape: readonly number[]): Tensor { return ops().reshape(this, shape); }
+  /**
+   * vec(X): the columns stacked into one vector; see {@link index!vec | vec}.
+   * @example
+   * ```ts
+   * matrix([[1, 2], [3, 4]]).vec().toArray();   // [1, 3, 2, 4]
+   * ```
+   */
   vec(): Tensor { return ops().vec(this); }
+  /**
+   * tr(X), the sum of the diagonal; see {@link index!trace | trace}.
+   * @example
+   * ```ts
+   * matrix([[1, 2], [3, 4]]).trace().item();   // 5
+   * ```
+   */
   trace(): Tensor { return ops().trace(this); }
+  /**
+   * A matrix's diagonal, or a vector as a diagonal matrix; see {@link index!diag | diag}.
+   * @example
+   * ```ts
+   * matrix([[1, 2], [3, 4]]).diag().toArray();   // [1, 4]
+   * ```
+   */
   diag(): Tensor { return ops().diag(this); }
+  /**
+   * Vector p-norm (default 2) or Frobenius norm; see {@link index!norm | norm}.
+   * @example
+   * ```ts
+   * vector([3, -4]).norm().item();    // 5
+   * vector([3, -4]).norm(1).item();   // 7
+   * ```
+   */
   norm(ord?: Api.NormOrd): Tensor { return ops().norm(this, ord); }
+  /**
+   * softmax along `axis` (default: the last); see {@link index!softmax | softmax}.
+   * @example
+   * ```ts
+   * vector([0, 0]).softmax().toArray();   // [0.5, 0.5]
+   * ```
+   */
   softmax(axis?: number): Tensor { return ops().softmax(this, axis); }
+  /**
+   * log softmax along `axis` (default: the last); see {@link index!logSoftmax | logSoftmax}.
+   * @example
+   * ```ts
+   * vector([0, 0]).logSoftmax().toArray();   // [-0.6931471805599453, -0.6931471805599453]  (−log 2)
+   * ```
+   */
   logSoftmax(axis?: number): Tensor { return ops().logSoftmax(this, axis); }
+  /**
+   * log Σ exp, stably; see {@link index!logsumexp | logsumexp}.
+   * @example
+   * ```ts
+   * vector([1000, 1000]).logsumexp().item();   // 1000.6931471805599  (1000 + log 2, no overflow)
+   * ```
+   */
   logsumexp(axis?: number | readonly number[], keepdims?: boolean): Tensor { return ops().logsumexp(this, axis, keepdims); }
+  /**
+   * A contiguous box (`size` −1 or omitted: to the end); see {@link index!slice | slice}.
+   * @example
+   * ```ts
+   * vector([1, 2, 3, 4]).slice([1], [2]).toArray();   // [2, 3]
+   * vector([1, 2, 3, 4]).slice([1]).toArray();        // [2, 3, 4]
+   * ```
+   */
   slice(start: readonly number[], size?: readonly number[]): Tensor { return ops().slice(this, start, size); }
+  /**
+   * The inverse matrix; see {@link index!inv | inv}.
+   * @example
+   * ```ts
+   * matrix([[2, 0], [0, 4]]).inv().toArray();   // [[0.5, 0], [0, 0.25]]
+   * ```
+   */
   inv(): Tensor { return ops().inv(this); }
+  /**
+   * X solving this·X = b; see {@link index!solve | solve}.
+   * @example
+   * ```ts
+   * matrix([[2, 0], [0, 4]]).solve([2, 4]).toArray();   // [1, 1]
+   * ```
+   */
   solve(b: TensorLike): Tensor { return ops().solve(this, b); }
+  /**
+   * The determinant; see {@link index!det | det}.
+   * @example
+   * ```ts
+   * matrix([[2, 0], [0, 3]]).det().item();   // 6
+   * ```
+   */
   det(): Tensor { return ops().det(this); }
+  /**
+   * log|det|; `{ spd: true }` takes the Cholesky path; see {@link index!logdet | logdet}.
+   * @example
+   * ```ts
+   * matrix([[2, 0], [0, 3]]).logdet({ spd: true }).item();   // 1.791759469228055  (log 6)
+   * ```
+   */
   logdet(opts?: { spd?: boolean }): Tensor { return ops().logdet(this, opts); }
+  /**
+   * The lower Cholesky factor; see {@link index!cholesky | cholesky}.
+   * @example
+   * ```ts
+   * matrix([[4, 2], [2, 5]]).cholesky().toArray();   // [[2, 0], [1, 2]]
+   * ```
+   */
   cholesky(): Tensor { return ops().cholesky(this); }
 }
 
@@ -251,6 +598,7 @@ function flattenRows(op: string, value: readonly NestedArray[]): { shape: number
  * tensor(3);                                   // scalar
  * tensor([[1, 2, 3], [4, 5, 6]]).shape;        // [2, 3]
  * tensor(new Float64Array([1, 4, 2, 5, 3, 6]), [2, 3]); // the same matrix
+ * tensor([1, 2, 3, 4, 5, 6], [2, 3], { order: "row" });  // the same matrix, read row by row
  * ```
  */
 export function tensor(value: TensorLike | ArrayLike<number>, shape?: readonly number[], opts?: { order?: "col" | "row" }): Tensor {
@@ -321,24 +669,53 @@ export function asTensor(x: TensorLike, op = "op"): Tensor {
   throw new DTypeError(op, `expected a Tensor, number or array, got ${x === null ? "null" : typeof x}`);
 }
 
-/** A matrix from rows: `matrix([[1, 2], [3, 4]])`. */
+/**
+ * A matrix from rows: `matrix([[1, 2], [3, 4]])`. Throws if `rows` is not rank 2.
+ * @example
+ * ```ts
+ * const A = matrix([[1, 2, 3], [4, 5, 6]]);
+ * A.shape;       // [2, 3]
+ * A.get(1, 0);   // 4  (row 1, column 0)
+ * ```
+ */
 export function matrix(rows: readonly (readonly number[])[]): Tensor {
   const t = tensor(rows);
   if (t.rank !== 2) throw new ShapeError("matrix", "expects an array of rows", [t.shape]);
   return t;
 }
 
-/** A vector (rank 1). */
+/**
+ * A vector (rank 1) from an array or any array-like of numbers (e.g. a Float64Array).
+ * @example
+ * ```ts
+ * vector([1, 2, 3]).shape;                       // [3]
+ * vector(new Float64Array([1, 2])).toArray();    // [1, 2]
+ * ```
+ */
 export function vector(values: ArrayLike<number>): Tensor {
   return tensor(values, [values.length]);
 }
 
-/** A rank-0 tensor. */
+/**
+ * A rank-0 tensor.
+ * @example
+ * ```ts
+ * const s = scalar(2);
+ * s.shape;    // []
+ * s.item();   // 2
+ * ```
+ */
 export function scalar(value: number): Tensor {
   return tensor(value);
 }
 
-/** A tensor of one repeated value. */
+/**
+ * A tensor of one repeated value.
+ * @example
+ * ```ts
+ * full([2, 2], 7).toArray();   // [[7, 7], [7, 7]]
+ * ```
+ */
 export function full(shape: readonly number[], value: number): Tensor {
   return fullOf("full", shape, value);
 }
@@ -350,17 +727,36 @@ function fullOf(op: string, shape: readonly number[], value: number): Tensor {
   return new Tensor(s, d);
 }
 
-/** Zeros of the given shape. */
+/**
+ * Zeros of the given shape.
+ * @example
+ * ```ts
+ * zeros([2, 3]).toArray();   // [[0, 0, 0], [0, 0, 0]]
+ * ```
+ */
 export function zeros(shape: readonly number[]): Tensor {
   return fullOf("zeros", shape, 0);
 }
 
-/** Ones of the given shape. */
+/**
+ * Ones of the given shape.
+ * @example
+ * ```ts
+ * ones([3]).toArray();   // [1, 1, 1]
+ * ```
+ */
 export function ones(shape: readonly number[]): Tensor {
   return fullOf("ones", shape, 1);
 }
 
-/** The n×m identity (m defaults to n). */
+/**
+ * The n×m identity (m defaults to n).
+ * @example
+ * ```ts
+ * eye(2).toArray();      // [[1, 0], [0, 1]]
+ * eye(2, 3).toArray();   // [[1, 0, 0], [0, 1, 0]]
+ * ```
+ */
 export function eye(n: number, m: number = n): Tensor {
   const s = checkShape("eye", [n, m]);
   const d = new Float64Array(checkSize("eye", s));
@@ -373,6 +769,8 @@ export function eye(n: number, m: number = n): Tensor {
  * @example
  * ```ts
  * const X = randn([3, 2], { seed: 42 });
+ * X.shape;                                       // [3, 2]
+ * randn([4], { seed: 1 }).data;                  // the same four numbers on every call
  * ```
  */
 export function randn(shape: readonly number[], opts: { seed?: number } = {}): Tensor {
@@ -436,6 +834,7 @@ export function withShape(t: Tensor, shape: Shape): Tensor {
 
 /** Copies an arena-backed tensor's entries into JS-owned memory so it outlives the scope. @internal */
 export function materialize(t: Tensor): void {
+  if (readHook.onRead) readHook.onRead(t);
   if (t._buf) return;
   const arena = rt().arena;
   if (t._epoch !== arena.epoch) throw releasedError();

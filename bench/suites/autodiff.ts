@@ -3,7 +3,7 @@
 // figures measured on this machine class are in bench/RESULTS.md beside ours.
 import type { SuiteSpec, TaskSpec } from "../harness.js";
 import * as mc from "../../src/index.js";
-import { grad, hessian, hvp, jacobian, randn, type Tensor } from "../../src/index.js";
+import { grad, hessian, hvp, jacobian, jit, randn, type Tensor } from "../../src/index.js";
 
 function logistic(A: Tensor, y: Tensor) {
   return (x: Tensor) => mc.softplus(y.mul(A.matmul(x)).neg()).sum();
@@ -19,12 +19,17 @@ function logisticTasks(m: number, n: number): TaskSpec[] {
   const hv = hvp(f);
   const H = hessian(f);
   const group = `logistic ${m}×${n}`;
+  // jit(...) replays the recorded kernels without tracing (what a JAX user would time).
+  const jg = jit(g), jhv = jit(hv), jH = jit(H);
   const tasks: TaskSpec[] = [
     { name: "f", group, fn: () => f(x), baseline: true },
     { name: "grad", group, fn: () => g(x) },
+    { name: "jit grad", group, fn: () => jg(x) },
     { name: "hvp", group, fn: () => hv(x, v) },
+    { name: "jit hvp", group, fn: () => jhv(x, v) },
   ];
   if (n <= 1000) tasks.push({ name: "hessian", group, fn: () => H(x) });
+  if (n <= 100) tasks.push({ name: "jit hessian", group, fn: () => jH(x) });
   return tasks;
 }
 
@@ -44,11 +49,15 @@ function mlpTasks(): TaskSpec[] {
   const hv = hvp(f);
   const H = hessian(f);
   const group = "MLP 20-20-1 tanh, 256 samples, 441 params";
+  const jg = jit(g), jhv = jit(hv), jH = jit(H);
   return [
     { name: "f", group, fn: () => f(p), baseline: true },
     { name: "grad", group, fn: () => g(p) },
+    { name: "jit grad", group, fn: () => jg(p) },
     { name: "hvp", group, fn: () => hv(p, v) },
+    { name: "jit hvp", group, fn: () => jhv(p, v) },
     { name: "hessian", group, fn: () => H(p) },
+    { name: "jit hessian", group, fn: () => jH(p) },
   ];
 }
 
@@ -59,10 +68,13 @@ function jacobianTasks(m: number, n: number): TaskSpec[] {
   const group = `jacobian tanh(Wx), W ${m}×${n}`;
   const fwd = jacobian(f, { mode: "fwd" });
   const rev = jacobian(f, { mode: "rev" });
+  const jfwd = jit(fwd), jrev = jit(rev);
   return [
     { name: "f", group, fn: () => f(x), baseline: true },
     { name: "jacobian fwd", group, fn: () => fwd(x) },
+    { name: "jit jacobian fwd", group, fn: () => jfwd(x) },
     { name: "jacobian rev", group, fn: () => rev(x) },
+    { name: "jit jacobian rev", group, fn: () => jrev(x) },
   ];
 }
 

@@ -95,6 +95,16 @@ export function withTrace<T extends Trace, R>(trace: T, fn: (trace: T) => R): R 
   }
 }
 
+/** What `jit` needs to see of eager evaluation while it records (see jit.ts). @internal */
+export interface Recorder {
+  /** Nonzero while a primitive's own implementation runs (its reads of entries are its own). */
+  inImpl: number;
+  step(prim: Primitive<unknown>, args: readonly Tensor[], params: unknown, outs: readonly Tensor[]): void;
+}
+
+/** The active recorder, if `jit` is recording. @internal */
+export const recording: { current: Recorder | null } = { current: null };
+
 /** Applies a primitive: to the innermost trace among the arguments, else eagerly. */
 export function bind<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
   let top: Trace | null = null;
@@ -103,7 +113,17 @@ export function bind<P>(prim: Primitive<P>, args: readonly Tensor[], params: P):
   }
   if (top === null) {
     prim.shape(args.map((a) => a.shape), params); // validates before any kernel runs
-    return scoped(() => prim.impl(args, params));
+    const rec = recording.current;
+    // A primitive whose implementation binds others is replayed whole, not its parts.
+    if (rec === null || rec.inImpl > 0) return scoped(() => prim.impl(args, params));
+    rec.inImpl++;
+    try {
+      const outs = scoped(() => prim.impl(args, params));
+      rec.step(prim as Primitive<unknown>, args, params, outs);
+      return outs;
+    } finally {
+      rec.inImpl--;
+    }
   }
   return top.process(prim, args, params);
 }

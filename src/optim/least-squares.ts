@@ -19,6 +19,7 @@
 //   'gauss-newton' truncated CG on JᵀJ p = −Jᵀr (forcing term as in N&W Alg. 7.1) + backtracking.
 import { DTypeError, ShapeError } from "../errors.js";
 import { Tensor, scoped } from "../tensor.js";
+import { jit } from "../ad/jit.js";
 import { jacobian, linearize, vjp } from "../ad/transforms.js";
 import { flatten, type PyTree, type TreeDef } from "../ad/pytree.js";
 // Through the ops index, which also registers the Tensor methods user code calls.
@@ -61,7 +62,11 @@ class Residual {
   outShapes: (readonly number[])[] = [];
   readonly extra: LsCounts = { jacobian: 0, jvp: 0, vjp: 0 };
 
-  constructor(userR: Fn, readonly layout: Layout, readonly guard: Guard, readonly session: Session, readonly op: string) {
+  /** r and its dense Jacobian, recorded once and replayed (see jit) unless jit is off. */
+  private readonly rEval: Fn;
+  private readonly jac: Fn;
+
+  constructor(userR: Fn, readonly layout: Layout, readonly guard: Guard, readonly session: Session, readonly op: string, useJit = true) {
     this.r = (x: unknown) => {
       const y = userR(x);
       if (!tensorLeaves(y)) {
@@ -69,6 +74,9 @@ class Residual {
       }
       return y;
     };
+    const J = jacobian(this.r, { mode: "auto" });
+    this.rEval = useJit ? jit(this.r) : this.r;
+    this.jac = useJit ? jit(J) : J;
   }
 
   /** Flat residual (fresh array) and the tree the function returned. */
@@ -97,7 +105,7 @@ class Residual {
     this.guard.check(true);
     this.guard.counts.f++;
     const xt = this.layout.toTree(x);
-    return this.session.run(() => this.read(this.r(xt)));
+    return this.session.run(() => this.read(this.rEval(xt)));
   }
 
   /** A flat residual as a tree shaped like r's output (JS-owned tensors). */
@@ -119,7 +127,7 @@ class Residual {
     this.guard.check(false);
     this.extra.jacobian++;
     const xt = this.layout.toTree(x);
-    return this.session.run(() => jacobian(this.r, { mode: "auto" })(xt).data.slice());
+    return this.session.run(() => (this.jac(xt) as Tensor).data.slice());
   }
 
   /**
@@ -610,6 +618,7 @@ function gaussNewtonMatrixFree(s: LsState): Status {
  * import { leastSquares } from "matcalc/optim";
  *
  * // Fit y ≈ a·exp(−k·t) + c to data (t, y); p = [a, k, c].
+ * const ts = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], ys = ts.map((t) => 2 * Math.exp(-0.5 * t) + 1);
  * const t = vector(ts), y = vector(ys);
  * const model = (p: Tensor) =>
  *   mc.slice(p, [0], [1]).mul(t.mul(mc.slice(p, [1], [1]).neg()).exp()).add(mc.slice(p, [2], [1]));
@@ -617,13 +626,13 @@ function gaussNewtonMatrixFree(s: LsState): Status {
  *   method: "lm",
  *   returnJacobian: true,
  * });
- * res.x.toArray();   // [a, k, c]
- * res.cost;          // ½‖r‖² at the solution
+ * res.x.toArray();   // [a, k, c] ≈ [2, 0.5, 1]
+ * res.cost;          // ½‖r‖² at the solution (≈ 0 here: the data are exact)
  * res.residual;      // r(x), shaped as the residual function returns it
- * res.jacobian;      // J(x), m × 3
+ * res.jacobian;      // J(x), m × 3  (here [10, 3])
  *
- * // Large problems go matrix-free automatically (J·v and Jᵀu, CG on JᵀJ):
- * leastSquares(r, x0, { method: "gauss-newton", matrixFree: true });
+ * // Large problems go matrix-free automatically (J·v and Jᵀu, CG on JᵀJ); or force it:
+ * leastSquares((p: Tensor) => model(p).sub(y), vector([1, 1, 0]), { method: "gauss-newton", matrixFree: true });
  * ```
  */
 export function leastSquares<T extends PyTree>(
@@ -651,7 +660,7 @@ export function leastSquares<T extends PyTree>(
   }
   const factor = numOpt(op, options, "initialStepBound", 100, Number.MIN_VALUE);
   const session = new Session();
-  const res = new Residual(residual as unknown as (x: unknown) => PyTree, layout, guard, session, op);
+  const res = new Residual(residual as unknown as (x: unknown) => PyTree, layout, guard, session, op, options.jit ?? true);
   try {
     // x0: residual, then the Jacobian (dense path).
     const r0 = res.eval(x0flat);

@@ -104,12 +104,14 @@ export function commonLimits(op: string, options: CommonOptions<never>, defaults
  * res.evaluations;   // { f, grad, hvp, hessian }
  *
  * // A pytree: x0 = { w, b } gives res.x = { w, b }; stop early from a callback.
+ * const A = mc.matrix([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]]), y = vector([1, 2, 3, 7]);
  * const loss = (p: { w: Tensor; b: Tensor }) => A.matmul(p.w).add(p.b).sub(y).square().mean();
  * const fit = minimize(loss, { w: zeros([3]), b: scalar(0) }, {
  *   method: "lbfgs",
  *   callback: (s) => s.value > 1e-3 || "stop",
  * });
  * fit.x.w;           // Tensor [3]
+ * fit.status;        // "callback"  (stopped once the loss was ≤ 1e-3)
  * ```
  */
 export function minimize<T extends PyTree>(
@@ -142,7 +144,7 @@ export function minimize<T extends PyTree>(
   if (!(mo.c1 > 0 && mo.c1 < mo.c2 && mo.c2 < 1)) throw new DTypeError(op, `line search constants need 0 < c1 < c2 < 1, got c1 = ${mo.c1}, c2 = ${mo.c2}`);
 
   const session = new Session();
-  const obj = new Objective(f as unknown as (x: unknown) => Tensor, layout, guard, session, op);
+  const obj = new Objective(f as unknown as (x: unknown) => Tensor, layout, guard, session, op, options.jit ?? true);
   const g0 = new Float64Array(n);
   let hvp0: HvpOp | undefined;
   let f0: number;

@@ -61,11 +61,13 @@ export interface IterationState<T = PyTree> {
   readonly x: T;
   /** The current iterate as one flat vector (pytree leaves concatenated, each vec'd). Do not modify. */
   readonly xFlat: Float64Array;
+  /** f(x) (for leastSquares: the cost ½‖r(x)‖²). */
   value: number;
   /** ‖∇f‖∞ at x (for leastSquares: ‖Jᵀr‖∞). */
   gradNorm: number;
   /** ‖Δx‖∞ of the step just taken. */
   stepNorm: number;
+  /** Work done so far. */
   evaluations: Readonly<Evaluations>;
   /** Milliseconds since the run started. */
   elapsedMs: number;
@@ -104,6 +106,13 @@ export interface CommonOptions<T = PyTree> {
   callback?: Callback<T>;
   /** Stops the run (status `'aborted'`) at the next evaluation or iteration boundary. */
   signal?: AbortSignal;
+  /**
+   * Record the derivative computations once and replay them at every evaluation (see
+   * {@link jit}; default true). Set false when the objective's control flow depends on
+   * JavaScript state that changes between calls; a value-dependent branch (reading `.data` or
+   * `.item()` of x's values inside f) is detected and needs nothing.
+   */
+  jit?: boolean;
 }
 
 /** Options of {@link minimize}. */
@@ -120,6 +129,7 @@ export interface MinimizeOptions<T = PyTree> extends CommonOptions<T> {
   cgMaxIterations?: number;
   /** trust-ncg: initial radius (default 1) and largest radius (default 1000). */
   initialTrustRadius?: number;
+  /** trust-ncg: largest trust radius (default 1000). */
   maxTrustRadius?: number;
   /**
    * Second-order methods: before reporting convergence, run this many Lanczos steps on the
@@ -141,11 +151,15 @@ export interface MinimizeResult<T = PyTree> {
   grad: T;
   /** ‖∇f(x)‖∞. */
   gradNorm: number;
+  /** Iterations completed. */
   iterations: number;
+  /** Work done: objective evaluations, gradients, HVPs, dense Hessians. */
   evaluations: Evaluations;
   /** True when a tolerance (gradTol, stepTol, valueTol) stopped the run. */
   converged: boolean;
+  /** Why the run stopped (see {@link Status}). */
   status: Status;
+  /** One line a person can read: method, reason, iterations, f and ‖∇f‖∞. */
   message: string;
 }
 
@@ -183,6 +197,7 @@ export interface LeastSquaresResult<T = PyTree> extends MinimizeResult<T> {
   cost: number;
   /** J(x) (m × n, numerator layout) when `returnJacobian` was set. */
   jacobian?: Tensor;
+  /** Work done, with the Jacobian, JVP and VJP counts of leastSquares. */
   evaluations: Evaluations & {
     /** Dense Jacobians formed. */
     jacobian: number;

@@ -83,10 +83,36 @@ it("an abort between evaluations is seen inside a line search (no further evalua
     if (++calls === 3) ctrl.abort();
     return rosen(x);
   };
-  const res = minimize(f, x0(), { method: "bfgs", signal: ctrl.signal });
+  // f aborts from a JS side effect, so it must run at every evaluation: jit off (a jitted f
+  // runs once per signature, see the next test).
+  const res = minimize(f, x0(), { method: "bfgs", signal: ctrl.signal, jit: false });
   expect(res.status).toBe("aborted");
   expect(res.evaluations.f).toBe(3);
   expect(calls).toBe(3);
+});
+
+it("with jit (the default) f's JavaScript runs once per signature; the run and its counts are unchanged", () => {
+  let calls = 0;
+  const f = (x: Tensor) => {
+    calls++;
+    return rosen(x);
+  };
+  for (const method of ["lbfgs", "bfgs", "newton-cg", "trust-ncg", "newton"] as const) {
+    calls = 0;
+    const jitted = minimize(f, x0(), { method });
+    const jsCalls = calls;
+    calls = 0;
+    const plain = minimize(f, x0(), { method, jit: false });
+    expect(jitted.status).toBe(plain.status);
+    expect(jitted.iterations).toBe(plain.iterations);
+    expect(jitted.evaluations).toEqual(plain.evaluations);
+    expect(jitted.value).toBe(plain.value);
+    expect(Array.from(jitted.x.data)).toEqual(Array.from(plain.x.data));
+    // Plain: f is traced at every evaluation. Jitted: once for value+gradient, once for the
+    // linearization (HVP methods), once for the Hessian (newton).
+    expect(calls).toBeGreaterThanOrEqual(plain.evaluations.f);
+    expect(jsCalls).toBeLessThanOrEqual(3);
+  }
 });
 
 it("valueTol and stepTol stop early and count as convergence", () => {
