@@ -6,7 +6,20 @@ export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
 
-/** Operands whose shapes do not fit the operation. */
+/**
+ * Operands whose shapes do not fit the operation. The message names the op and the shapes.
+ * @example
+ * ```ts
+ * try {
+ *   matmul(zeros([2, 3]), zeros([4, 2]));
+ * } catch (e) {
+ *   e instanceof ShapeError;   // true
+ *   e.op;                      // "matmul"
+ *   e.shapes;                  // [[2, 3], [4, 2]]
+ *   e.message;                 // "matmul: inner dimensions differ (3 vs 4) (shapes [2, 3], [4, 2])"
+ * }
+ * ```
+ */
 export class ShapeError extends Error {
   override readonly name = "ShapeError";
   constructor(
@@ -20,7 +33,17 @@ export class ShapeError extends Error {
   }
 }
 
-/** A value of the wrong kind: a string where a number was expected, a ragged array, ... */
+/**
+ * A value of the wrong kind: a string where a number was expected, a ragged array, NaN or
+ * Infinity given to a factorization, ... It is a `TypeError`; `op` names the operation.
+ * @example
+ * ```ts
+ * tensor([[1, 2], [3]]);
+ * // throws DTypeError: "tensor: ragged nested array: expected 2 entries at depth 1, shape [2, 2]"
+ * solve([[NaN, 0], [0, 1]], [1, 1]);
+ * // throws DTypeError: "solve: matrix of shape [2, 2] contains NaN or Infinity"
+ * ```
+ */
 export class DTypeError extends TypeError {
   override readonly name = "DTypeError";
   constructor(readonly op: string, message: string) {
@@ -28,7 +51,20 @@ export class DTypeError extends TypeError {
   }
 }
 
-/** A matrix that is singular to working precision. `index` is the failing pivot (0-based). */
+/**
+ * A matrix that is singular to working precision. `index` is the failing pivot (0-based),
+ * `op` the operation.
+ * @example
+ * ```ts
+ * try {
+ *   solve([[1, 2], [2, 4]], [1, 1]);
+ * } catch (e) {
+ *   e instanceof SingularMatrixError;   // true
+ *   e.index;                            // 1
+ *   e.message;                          // "solve: matrix of shape [2, 2] is singular (zero pivot at index 1)"
+ * }
+ * ```
+ */
 export class SingularMatrixError extends Error {
   override readonly name = "SingularMatrixError";
   constructor(readonly op: string, readonly index: number, shape: readonly number[]) {
@@ -36,7 +72,19 @@ export class SingularMatrixError extends Error {
   }
 }
 
-/** A matrix that is not positive definite. `minor` is the order of the failing leading minor. */
+/**
+ * A matrix that is not positive definite. `minor` is the order of the failing leading minor,
+ * `op` the operation.
+ * @example
+ * ```ts
+ * try {
+ *   cholesky([[1, 2], [2, 1]]);
+ * } catch (e) {
+ *   e instanceof NotPositiveDefiniteError;   // true
+ *   e.minor;                                 // 2
+ * }
+ * ```
+ */
 export class NotPositiveDefiniteError extends Error {
   override readonly name = "NotPositiveDefiniteError";
   constructor(readonly op: string, readonly minor: number, shape: readonly number[]) {
@@ -44,7 +92,19 @@ export class NotPositiveDefiniteError extends Error {
   }
 }
 
-/** A value too large for the 4 GiB of 32-bit WebAssembly memory. */
+/**
+ * A value too large for the 4 GiB of 32-bit WebAssembly memory (a `RangeError`, never a wasm
+ * trap). `bytes` is what the op needed; the next call works normally.
+ * @example
+ * ```ts
+ * try {
+ *   zeros([1e5, 1e5]);
+ * } catch (e) {
+ *   e instanceof MemoryLimitError;   // true
+ *   e.bytes;                         // 80000000000
+ * }
+ * ```
+ */
 export class MemoryLimitError extends RangeError {
   override readonly name = "MemoryLimitError";
   constructor(readonly op: string, readonly bytes: number) {
@@ -52,12 +112,38 @@ export class MemoryLimitError extends RangeError {
   }
 }
 
-/** An op ran in a browser before `await init()`. */
+/**
+ * An op ran in a browser before `await init()`. (Node loads the kernels on first use, so it
+ * never throws this there.)
+ * @example
+ * ```ts
+ * // In a browser:
+ * vector([1, 2]).add(1);   // throws NotInitializedError: "... `await init()` once before using any op"
+ * await init();
+ * vector([1, 2]).add(1);   // [2, 3]
+ * ```
+ */
 export class NotInitializedError extends Error {
   override readonly name = "NotInitializedError";
 }
 
-/** A tensor made inside a transform was used after that transform returned. */
+/**
+ * A tensor made inside a transform was used after that transform returned: its memory was
+ * released with the call. Return what you need instead (`hasAux` exists for that).
+ * @example
+ * ```ts
+ * let kept: Tensor | undefined;
+ * grad((x: Tensor) => { kept = x.mul(2); return kept.sum(); })(vector([1, 2]));
+ * kept!.toArray();   // throws ReleasedTensorError
+ *
+ * // Instead, return it as aux:
+ * const [g, y] = grad((x: Tensor) => {
+ *   const y = x.mul(2);
+ *   return [y.sum(), y];
+ * }, { hasAux: true })(vector([1, 2]));
+ * y.toArray();       // [2, 4]
+ * ```
+ */
 export class ReleasedTensorError extends Error {
   override readonly name = "ReleasedTensorError";
 }

@@ -2,6 +2,10 @@
 // broadcasting kernel consumes. Storage is column-major, so dimension 0 is the fastest.
 import { ShapeError, fmtShape } from "./errors.js";
 
+/**
+ * A tensor's extents, one per dimension (`[]` for a scalar, `[m, n]` for an m×n matrix).
+ * @inline
+ */
 export type Shape = readonly number[];
 
 export function sizeOf(shape: Shape): number {

@@ -102,7 +102,13 @@ function sumAxes(x: Tensor, axes: readonly number[]): Tensor {
   return axes.length === 0 ? x : bind1(sum_p, [x], { axes });
 }
 
-/** `x` repeated along broadcast dims to `shape` (NumPy rules). */
+/**
+ * `x` repeated along broadcast dims to `shape` (NumPy rules).
+ * @example
+ * ```ts
+ * broadcastTo([1, 2], [3, 2]).toArray();   // [[1, 2], [1, 2], [1, 2]]
+ * ```
+ */
 export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor(x, "broadcastTo");
   return sameShape(t.shape, shape) ? t : bind1(broadcastTo_p, [t], { shape: [...shape] });
@@ -134,7 +140,14 @@ export function sum(x: TensorLike, axis?: number | readonly number[], keepdims =
   return keepdims ? reshape(s, reducedShape(t.shape, axes, true)) : s;
 }
 
-/** Mean of all entries or along `axis`. */
+/**
+ * Mean of all entries or along `axis` (one or several; negative counts from the end).
+ * @example
+ * ```ts
+ * mean([1, 2, 3, 4]).item();                        // 2.5
+ * mean(matrix([[1, 2], [3, 4]]), 1).toArray();      // [1.5, 3.5]  (across each row)
+ * ```
+ */
 export function mean(x: TensorLike, axis?: number | readonly number[], keepdims = false): Tensor {
   const t = asTensor(x, "mean");
   const axes = normAxes("mean", axis, t.rank, t.shape);
@@ -142,7 +155,15 @@ export function mean(x: TensorLike, axis?: number | readonly number[], keepdims 
   return div(sum(t, axes, keepdims), count);
 }
 
-/** Maximum of all entries or along `axis` (NaN-propagating). */
+/**
+ * Maximum of all entries or along `axis` (NaN-propagating). Tied maxima share the derivative.
+ * @example
+ * ```ts
+ * max([[1, 5], [7, 2]]).item();              // 7
+ * max([[1, 5], [7, 2]], 0).toArray();        // [7, 5]  (down each column)
+ * max([[1, 5], [7, 2]], 1, true).shape;      // [2, 1]  (keepdims)
+ * ```
+ */
 export function max(x: TensorLike, axis?: number | readonly number[], keepdims = false): Tensor {
   const t = asTensor(x, "max");
   const axes = normAxes("max", axis, t.rank, t.shape);

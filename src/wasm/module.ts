@@ -11,7 +11,14 @@ const SIMD_PROBE = new Uint8Array([
   15, 253, 98, 11,
 ]);
 
-/** Whether this host validates WebAssembly SIMD (128-bit) modules. */
+/**
+ * Whether this host validates WebAssembly SIMD (128-bit) modules (the probe `init()` uses to
+ * pick a build).
+ * @example
+ * ```ts
+ * simdSupported();   // true in Node ≥ 20 and current browsers
+ * ```
+ */
 export function simdSupported(): boolean {
   try {
     return WebAssembly.validate(SIMD_PROBE);
@@ -119,7 +126,16 @@ export function rt(): Runtime {
   return install(module);
 }
 
-/** Whether the loaded kernels are the SIMD build (loads them in Node if needed). */
+/**
+ * Whether the loaded kernels are the SIMD build (loads them in Node if needed).
+ * @example
+ * ```ts
+ * await init({ simd: false });
+ * usingSimd();   // false: the scalar build
+ * await init();
+ * usingSimd();   // true where simdSupported()
+ * ```
+ */
 export function usingSimd(): boolean {
   return rt().kernels.simdEnabled() === 1;
 }
