@@ -1,0 +1,98 @@
+// `node demo/serve.mjs`: serves the interactive demo from the repo root so that the page
+// loads the built package exactly as a consumer would (dist/ through an import map).
+// Only /demo/ and /dist/ are reachable: nothing else in the working tree is worth exposing.
+import { createServer } from "node:http";
+import { readFile, stat } from "node:fs/promises";
+import { extname, resolve, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
+// Checked on the resolved file, after decoding: "/dist/..%2Fsrc/x" must not reach src/.
+const allowed = ["demo", "dist"].map((d) => resolve(root, d) + sep);
+const types = {
+  ".html": "text/html; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  // WebAssembly.compileStreaming and some browsers' checks insist on this exact type.
+  ".wasm": "application/wasm",
+  ".json": "application/json; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+};
+
+async function handle(req, res) {
+  let path;
+  try {
+    path = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname);
+  } catch {
+    res.writeHead(400).end("bad request");
+    return;
+  }
+  if (path === "/" || path === "/demo") {
+    res.writeHead(302, { Location: "/demo/" }).end();
+    return;
+  }
+  if (path.endsWith("/")) path += "index.html";
+  const file = resolve(root, "." + path);
+  // resolve() has already collapsed any `..`, so a prefix check on the result is sufficient.
+  if (path.includes("\0") || !allowed.some((dir) => file.startsWith(dir))) {
+    res.writeHead(404).end("not found");
+    return;
+  }
+  try {
+    if (!(await stat(file)).isFile()) throw new Error("not a file");
+    const body = await readFile(file);
+    res.writeHead(200, {
+      "Content-Type": types[extname(file)] ?? "application/octet-stream",
+      // dist/ is rebuilt under a running server; a stale cached kernel would be confusing.
+      "Cache-Control": "no-store",
+      // Cross-origin isolation: performance.now() gets its fine resolution (the identity
+      // explorer times sub-millisecond calls). Everything the page loads is same-origin.
+      "Cross-Origin-Opener-Policy": "same-origin",
+      "Cross-Origin-Embedder-Policy": "require-corp",
+    });
+    res.end(req.method === "HEAD" ? undefined : body);
+  } catch {
+    res.writeHead(404).end("not found");
+  }
+}
+
+/**
+ * Starts the demo server on 127.0.0.1.
+ * @param {number} [port] 0 picks a free port.
+ * @returns {Promise<{ url: string, port: number, close: () => Promise<void> }>}
+ */
+export function startServer(port = 0) {
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.writeHead(500).end());
+  });
+  return new Promise((ok, fail) => {
+    server.once("error", fail);
+    server.listen(port, "127.0.0.1", () => {
+      const addr = server.address();
+      const actual = typeof addr === "object" && addr ? addr.port : port;
+      ok({
+        url: `http://127.0.0.1:${actual}/demo/`,
+        port: actual,
+        close: () => new Promise((done) => {
+          server.closeAllConnections?.();
+          server.close(() => done());
+        }),
+      });
+    });
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const port = Number(process.env.PORT ?? 5173);
+  try {
+    const { url } = await startServer(port);
+    console.log(`matcalc demo: ${url}  (Ctrl-C to stop)`);
+  } catch (e) {
+    if (e?.code !== "EADDRINUSE") throw e;
+    console.error(`matcalc demo: port ${port} is in use; try PORT=0 npm run demo (any free port) or PORT=8080 npm run demo`);
+    process.exitCode = 1;
+  }
+}
