@@ -5,14 +5,27 @@ import { defineConfig } from "vitest/config";
 const include = process.env.BENCH ? ["bench/**/*.bench.test.ts"] : ["test/**/*.test.ts"];
 // BENCH=1: passes BENCH_FILTER, BENCH_TIME and the machine to the runner in both hosts.
 const globalSetup = process.env.BENCH ? ["bench/global-setup.ts"] : [];
+// BENCH=1: the suites' progress lines go to the terminal as they come, without the
+// "stdout | file > test" header vitest puts above every console.log (both hosts).
+const onConsoleLog = process.env.BENCH ? benchConsoleLog : undefined;
+// BENCH=1: the browser project keeps its pre-bundled deps (ml-matrix from bench/node_modules)
+// in a cache of its own, so `npm test` and the bench never invalidate each other's.
+const browserCacheDir = process.env.BENCH ? "node_modules/.vite-bench" : undefined;
+
+function benchConsoleLog(log: string, type: "stdout" | "stderr"): false {
+  (type === "stderr" ? process.stderr : process.stdout).write(log.endsWith("\n") ? log : `${log}\n`);
+  return false;
+}
 // Tests that need Node (child processes, the packed tarball, Playwright driving a page).
 const nodeOnly = ["test/node/**"];
 
 export default defineConfig({
   test: {
+    ...(onConsoleLog ? { onConsoleLog } : {}),
     projects: [
       { test: { name: "node", environment: "node", include, globalSetup, testTimeout: 60_000 } },
       {
+        ...(browserCacheDir ? { cacheDir: browserCacheDir } : {}),
         // Each project has its own Vite server; COOP/COEP here make the page cross-origin
         // isolated (fine-grained timers, SharedArrayBuffer).
         server: {

@@ -2,10 +2,12 @@
 // writes bench/results.<host>.json as { meta, rows }:
 //   Node:     `npm run bench`          → bench/results.node.json     (node:fs)
 //   Chromium: `npm run bench:browser`  → bench/results.chromium.json (vitest's commands.writeFile)
+//   Both, then bench/RESULTS.md: `npm run bench:all` (one host at a time, never concurrently).
+// Progress lines go to the terminal as each task finishes (vitest.config.ts's onConsoleLog).
 // BENCH_FILTER, BENCH_TIME and the Node side's machine come from bench/global-setup.ts.
 import { inject, it } from "vitest";
 import { init, usingSimd } from "../src/index.js";
-import { isNode, runSuite, toMarkdown, type Machine, type Row, type SuiteSpec } from "./harness.js";
+import { isNode, runSuite, timerResolutionMs, toMarkdown, type Machine, type Row, type SuiteSpec } from "./harness.js";
 
 const modules = import.meta.glob<{ spec: SuiteSpec }>("./suites/*.ts", { eager: true });
 
@@ -19,6 +21,10 @@ export interface Meta {
   date: string;
   /** The build matcalc's own runtime loaded (suites that instantiate both builds name them per task). */
   build: "simd" | "scalar";
+  /** The smallest step of performance.now() seen in this host (ms). */
+  timerResolutionMs?: number;
+  /** Chromium: whether the page was cross-origin isolated (5 µs timers instead of 100 µs). */
+  crossOriginIsolated?: boolean;
   /** BENCH_TIME in ms, when set: a quick run, not a measurement. */
   time?: number;
   commit?: string;
@@ -67,8 +73,10 @@ it("runs the benchmark suites", async () => {
     machine: node ? ctx.machine : { ...ctx.machine, hardwareConcurrency: navigator.hardwareConcurrency },
     date: new Date().toISOString(),
     build: usingSimd() ? "simd" : "scalar",
+    timerResolutionMs: timerResolutionMs(),
     suites: {},
   };
+  if (!node) meta.crossOriginIsolated = globalThis.crossOriginIsolated;
   if (ctx.time !== undefined) meta.time = ctx.time;
   if (ctx.commit) meta.commit = ctx.commit;
   console.log(
@@ -78,9 +86,12 @@ it("runs the benchmark suites", async () => {
   );
 
   const rows: Row[] = [];
-  for (const [path, mod] of Object.entries(modules)) {
-    if (ctx.filter && !path.includes(ctx.filter)) continue;
+  const selected = Object.entries(modules).filter(([path]) => !ctx.filter || path.includes(ctx.filter));
+  if (selected.length === 0) throw new Error(`bench: BENCH_FILTER=${ctx.filter} matches no suite under bench/suites/`);
+  const t0 = performance.now();
+  for (const [i, [path, mod]] of selected.entries()) {
     const started = new Date().toISOString();
+    console.log(`${host} suite ${i + 1}/${selected.length}: ${mod.spec.name} (${path.replace("./", "bench/")}), ${((performance.now() - t0) / 1000).toFixed(0)} s elapsed`);
     const suiteRows = await runSuite(mod.spec, (l) => console.log(`${host} ${l}`), ctx.time !== undefined ? { time: ctx.time } : {});
     rows.push(...suiteRows);
     meta.suites[mod.spec.name] = ctx.time !== undefined ? { date: started, time: ctx.time } : { date: started };

@@ -74,7 +74,7 @@ function tasks(): TaskSpec[] {
         `optim | ${group} | ${method}: ${r.status}, f = ${r.value.toExponential(3)}, ${counts(r)}; first (cold) solve ${once.toFixed(2)} ms` +
           ` | scipy 1.10: ${SCIPY_MS[group]![method]} ms${SCIPY_COUNTS[group]?.[method] ? ` (${SCIPY_COUNTS[group]![method]})` : ""}`,
       );
-      out.push({ name: method, group, fn: solve, baseline: method === "lbfgs" });
+      out.push({ name: method, group, fn: solve, baseline: method === "lbfgs", note: `${r.status}, ${counts(r)}` });
     }
   }
   return out;
