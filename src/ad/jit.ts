@@ -184,15 +184,28 @@ export interface JitOptions {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): F {
   const cache = new Map<string, Program | string>();
+  /** The same programs under quickKey's cheaper key (tensor-only trees). */
+  const fast = new Map<string, Program>();
   const jitted = (...args: unknown[]): unknown => {
     // Nested jit or a call from inside a transform: the outer trace decides.
     if (recording.current !== null || args.some(isTracedLeaf)) return f(...args);
+    // Fast path for the replay of trees made only of tensors.
+    const quick: Tensor[] = [];
+    const qkey = quickKey(args, quick);
+    if (qkey !== null) {
+      const hit = fast.get(qkey);
+      if (hit !== undefined) return scoped(() => unflatten(hit.outDef, replay(hit, quick)));
+    }
     // Each argument is a tree of its own (an argument list of numbers is not one tensor).
     const parts = args.map((a) => flatten(a, "jit"));
     const leaves = parts.flatMap(([l]) => l);
     const defs = parts.map(([, d]) => d);
     const key = signature({ kind: "array", children: defs });
     const cached = cache.get(key);
+    if (qkey !== null && cached !== undefined && typeof cached !== "string") {
+      if (fast.size >= MAX_SIGNATURES) fast.clear();
+      fast.set(qkey, cached);
+    }
     if (typeof cached === "string") return f(...args);
     if (cached !== undefined) {
       return scoped(() => unflatten(cached.outDef, replay(cached, leaves)));
@@ -236,6 +249,38 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
 function remember(cache: Map<string, Program | string>, key: string, v: Program | string): void {
   if (cache.size >= MAX_SIGNATURES) cache.delete(cache.keys().next().value!);
   cache.set(key, v);
+}
+
+/**
+ * A key for argument trees made only of Tensors (the common case), collecting the leaves in
+ * flatten's order (object keys sorted); null when some leaf is not a Tensor.
+ */
+function quickKey(x: unknown, leaves: Tensor[]): string | null {
+  if (x instanceof Tensor) {
+    if (x instanceof Tracer) return null;
+    leaves.push(x);
+    return `[${x.shape.join(",")}]`;
+  }
+  if (Array.isArray(x)) {
+    let k = "(";
+    for (const v of x) {
+      if (typeof v === "number") return null;
+      const sub = quickKey(v, leaves);
+      if (sub === null) return null;
+      k += sub + ";";
+    }
+    return k + ")";
+  }
+  if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
+    let k = "{";
+    for (const name of Object.keys(x).sort()) {
+      const sub = quickKey((x as Record<string, unknown>)[name], leaves);
+      if (sub === null) return null;
+      k += `${name}:${sub};`;
+    }
+    return k + "}";
+  }
+  return null;
 }
 
 function isTracedLeaf(x: unknown): boolean {

@@ -5,7 +5,7 @@
 import { ALPHA_MAX, LINE_SEARCH_EVALS, type MethodContext } from "./method.js";
 import { LineEvaluator, strongWolfe } from "./line-search.js";
 import type { Status } from "./types.js";
-import { axpy, dot, norm2, sub } from "./vec.js";
+import { axpy, axpyDot, dot, norm2, sub } from "./vec.js";
 
 export function lbfgs({ run, obj, o }: MethodContext): Status {
   const n = run.n;
@@ -20,19 +20,49 @@ export function lbfgs({ run, obj, o }: MethodContext): Status {
   const st0 = run.initial();
   if (st0) return st0;
   for (;;) {
-    // Two-loop recursion: p = −H g.
-    for (let i = 0; i < n; i++) p[i] = -run.g[i]!;
-    for (let k = 0; k < count; k++) {
-      const i = (head - 1 - k + m) % m;
-      const a = rho[i]! * dot(S[i]!, p);
-      alpha[i] = a;
-      axpy(-a, Y[i]!, p);
+    // Two-loop recursion: p = −H g. Each pass over p finishes one update and already
+    // accumulates the next pair's dot product with the updated entries, so the 4·m passes
+    // of the textbook loops become 2·m + 2 (the loops are memory-bound at large n).
+    const g = run.g;
+    const ring = (k: number) => (head - 1 - k + m) % m;
+    let next = 0;
+    if (count > 0) {
+      const s0 = S[ring(0)]!;
+      for (let i = 0; i < n; i++) {
+        const v = -g[i]!;
+        p[i] = v;
+        next += s0[i]! * v;
+      }
+    } else {
+      for (let i = 0; i < n; i++) p[i] = -g[i]!;
     }
-    for (let i = 0; i < n; i++) p[i]! *= gamma;
+    for (let k = 0; k < count; k++) {
+      const i = ring(k);
+      const a = rho[i]! * next;
+      alpha[i] = a;
+      const y = Y[i]!;
+      if (k + 1 < count) {
+        const sn = S[ring(k + 1)]!;
+        next = axpyDot(-a, y, p, sn);
+      } else if (count > 0) {
+        // Last update of the first loop, with p·γ and the first dot of the second loop.
+        const yn = Y[ring(count - 1)]!;
+        let d = 0;
+        for (let j = 0; j < n; j++) {
+          const v = (p[j]! - a * y[j]!) * gamma;
+          p[j] = v;
+          d += yn[j]! * v;
+        }
+        next = d;
+      }
+    }
+    if (count === 0) for (let i = 0; i < n; i++) p[i]! *= gamma;
     for (let k = count - 1; k >= 0; k--) {
-      const i = (head - 1 - k + m) % m;
-      const b = rho[i]! * dot(Y[i]!, p);
-      axpy(alpha[i]! - b, S[i]!, p);
+      const i = ring(k);
+      const b = rho[i]! * next;
+      const c = alpha[i]! - b;
+      if (k > 0) next = axpyDot(c, S[i]!, p, Y[ring(k - 1)]!);
+      else axpy(c, S[i]!, p);
     }
     let slope = dot(run.g, p);
     if (!(slope < 0)) {

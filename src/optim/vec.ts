@@ -43,6 +43,26 @@ export function axpy(a: number, x: Float64Array, y: Float64Array): void {
   for (let i = 0; i < y.length; i++) y[i]! += a * x[i]!;
 }
 
+/** y += a·x, returning z·y (the updated y) from the same pass. */
+export function axpyDot(a: number, x: Float64Array, y: Float64Array, z: Float64Array): number {
+  let d0 = 0, d1 = 0;
+  const n = y.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const u = y[i]! + a * x[i]!, v = y[i + 1]! + a * x[i + 1]!;
+    y[i] = u;
+    y[i + 1] = v;
+    d0 += z[i]! * u;
+    d1 += z[i + 1]! * v;
+  }
+  for (; i < n; i++) {
+    const u = y[i]! + a * x[i]!;
+    y[i] = u;
+    d0 += z[i]! * u;
+  }
+  return d0 + d1;
+}
+
 /** out = x + a·y */
 export function addScaled(x: Float64Array, a: number, y: Float64Array, out: Float64Array): void {
   for (let i = 0; i < out.length; i++) out[i] = x[i]! + a * y[i]!;
