@@ -8,10 +8,34 @@ import { broadcastTo } from "../ops/reduce.js";
 import { permute } from "../ops/permute.js";
 import { Trace, Tracer, bind, withTrace, type Primitive } from "./core.js";
 import { flatten, unflatten } from "./pytree.js";
+import { basisChunk, basisFactors, fitsLowRank, lowRankOf, lowRankRule, type LowRank } from "./basis.js";
+import { fromLowRank } from "../ops/lowrank.js";
 
 export class BatchTracer extends Tracer {
-  constructor(trace: BatchTrace, readonly val: Tensor) {
-    super(val.shape.slice(0, -1), trace);
+  private dense: Tensor | null;
+  /**
+   * A batched value: dense (`val`, batch axis last), or held as low-rank factors (see
+   * basis.ts) with the dense value formed from them, or by `make`, only when a rule needs it.
+   */
+  constructor(trace: BatchTrace, val: Tensor | null, readonly lowRank?: LowRank, private make?: () => Tensor) {
+    super(val ? val.shape.slice(0, -1) : [lowRank!.u.shape[0]!, lowRank!.v.shape[0]!], trace);
+    this.dense = val;
+  }
+  /** The dense batched value (formed now if the batch was held as factors). */
+  get val(): Tensor {
+    if (this.dense === null) {
+      this.dense = this.make ? this.make() : fromLowRank(this.lowRank!.u, this.lowRank!.v);
+      this.make = undefined;
+    }
+    return this.dense;
+  }
+  /** The dense value if it exists already. */
+  get denseVal(): Tensor | undefined {
+    return this.dense ?? undefined;
+  }
+  /** Low-rank factors: held, or marked on the dense value. */
+  factors(): LowRank | undefined {
+    return this.lowRank ?? (this.dense ? lowRankOf(this.dense) : undefined);
   }
   override _concrete(): Tensor {
     throw new Error("matcalc: cannot read the entries of a batched value inside vmap (it holds a whole batch)");
@@ -25,18 +49,39 @@ export class BatchTrace extends Trace {
   wrap(val: Tensor): BatchTracer {
     return new BatchTracer(this, val);
   }
+  /**
+   * The basis chunk e_start … e_{start+size−1} over vec of `shape` (see basis.ts), batched.
+   * For matrices it is held as rank-one factors; the dense chunk is made only if a rule needs it.
+   */
+  wrapBasis(shape: readonly number[], start: number): BatchTracer {
+    const lr = shape.length === 2 ? basisFactors([shape[0]!, shape[1]!, this.size], start) : undefined;
+    if (lr === undefined) return this.wrap(basisChunk(shape, start, this.size));
+    return new BatchTracer(this, null, lr, () => basisChunk(shape, start, this.size));
+  }
   process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
-    const vals: Tensor[] = [];
-    const batched: boolean[] = [];
-    for (const a of args) {
-      const own = a instanceof BatchTracer && a._trace === this;
-      vals.push(own ? a.val : a);
-      batched.push(own);
-    }
+    const batched = args.map((a) => a instanceof BatchTracer && a._trace === this);
     // Values that do not depend on the batch stay unbatched (and untraced).
-    if (!batched.some((b) => b)) return bind(prim, vals, params);
+    if (!batched.some((b) => b)) return bind(prim, args, params);
+    const lr = this.lowRankApply(prim, args, batched, params);
+    if (lr !== undefined) return [new BatchTracer(this, null, lr)];
+    const vals = args.map((a, i) => (batched[i] ? (a as BatchTracer).val : a));
     const outs = prim.batch ? prim.batch(vals, batched, params, this.size) : loopBatch(prim, vals, batched, params, this.size);
     return outs.map((o) => this.wrap(o));
+  }
+  /**
+   * The primitive's low-rank rule (basis.ts) when some batched argument has factors: the
+   * output's factors, if the rule has a case for these arguments and they fit the output.
+   */
+  private lowRankApply<P>(prim: Primitive<P>, args: readonly Tensor[], batched: readonly boolean[], params: P): LowRank | undefined {
+    const rule = lowRankRule(prim);
+    if (rule === undefined) return undefined;
+    const lrs = args.map((a, i) => (batched[i] ? (a as BatchTracer).factors() : undefined));
+    if (lrs.every((l) => l === undefined)) return undefined;
+    const vals = args.map((a, i) => (batched[i] ? (a as BatchTracer).denseVal : a));
+    const out = rule(vals, lrs, batched, params);
+    if (out === undefined) return undefined;
+    const [shape] = prim.shape(args.map((a) => a.shape), params);
+    return shape!.length === 2 && fitsLowRank(out, shape![0]!, shape![1]!, this.size) ? out : undefined;
   }
   /** The batched value of a traced output (broadcasting outputs that ignore the batch). */
   unpack(x: Tensor): Tensor {
@@ -107,6 +152,10 @@ export interface VmapOptions {
  * ```ts
  * const f = (x: Tensor) => A.matmul(x).tanh();
  * vmap(f, { inAxes: 1, outAxes: 1 })(X);   // tanh(A·X), one column per x
+ * vmap((x: Tensor) => x.dot(x))(matrix([[1, 2], [3, 4]])).toArray();        // [5, 25]  (one per row)
+ * vmap(grad((x: Tensor) => x.square().sum()))(matrix([[1, 2], [3, 4]]));    // [[2, 4], [6, 8]]
+ * // null: an argument passed whole to every call
+ * vmap((x: Tensor, w: Tensor) => x.dot(w), { inAxes: [0, null] })(matrix([[1, 2], [3, 4]]), vector([1, 1])); // [3, 7]
  * ```
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -149,8 +198,15 @@ export function vmap(f: (...args: any[]) => any, opts: VmapOptions = {}): (...ar
     });
 }
 
-/** Runs `fn` with the given batched values wrapped as tracers of a fresh batch trace. @internal */
-export function withBatch<R>(size: number, fn: (wrap: (v: Tensor) => Tensor, unpack: (x: Tensor) => Tensor) => R): R {
+/**
+ * Runs `fn` with the given batched values wrapped as tracers of a fresh batch trace;
+ * `basis(shape, start)` wraps the basis chunk e_start … e_{start+size−1} over vec of `shape`
+ * (formed only if needed, see {@link BatchTrace.wrapBasis}). @internal
+ */
+export function withBatch<R>(
+  size: number,
+  fn: (wrap: (v: Tensor) => Tensor, unpack: (x: Tensor) => Tensor, basis: (shape: readonly number[], start: number) => Tensor) => R,
+): R {
   const trace = new BatchTrace(size);
-  return withTrace(trace, () => fn((v) => trace.wrap(v), (x) => trace.unpack(x)));
+  return withTrace(trace, () => fn((v) => trace.wrap(v), (x) => trace.unpack(x), (shape, start) => trace.wrapBasis(shape, start)));
 }

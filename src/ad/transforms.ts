@@ -12,7 +12,6 @@ import {
 import { sizeOf } from "../shape.js";
 import { assertSameStructure, flatten, unflatten, type PyTree, type TreeDef } from "./pytree.js";
 import { withBatch } from "./batching.js";
-import { markBasis } from "./basis.js";
 
 /** Which positional arguments to differentiate, and whether `f` returns `[output, aux]`. */
 export interface GradOptions {
@@ -23,6 +22,7 @@ export interface GradOptions {
 }
 
 // A function of pytrees; typed loosely because argument structures are the caller's.
+/** A function of tensors and pytrees of tensors. @inline */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => any;
 
@@ -101,6 +101,27 @@ function pushforward(L: Linearized, tangents: readonly Lin[]): Tensor[] {
   return forwardPass(L.lin, L.vars.flat(), tangents, L.outTangents).map((t, i) => t ?? zeros(L.outPrimals[i]!.shape));
 }
 
+/**
+ * Drops the staged equations no output tangent depends on, before forward passes run them:
+ * e.g. in hessian (jacobian of grad f) the tangent of f's own value, which grad stages but
+ * never returns; jacobian would otherwise compute it for every chunk.
+ */
+function pruneDead(L: Linearized): void {
+  const eqns = L.lin.eqns;
+  const live = new Set<Tensor>();
+  for (const t of L.outTangents) if (L.lin.isVar(t)) live.add(t);
+  const kept: typeof eqns = [];
+  for (let e = eqns.length - 1; e >= 0; e--) {
+    const eqn = eqns[e]!;
+    if (!eqn.outs.some((o) => live.has(o))) continue;
+    kept.push(eqn);
+    for (const a of eqn.args) if (L.lin.isVar(a)) live.add(a);
+  }
+  if (kept.length === eqns.length) return;
+  eqns.length = 0;
+  for (let e = kept.length - 1; e >= 0; e--) eqns.push(kept[e]!);
+}
+
 /** Keeps a staged linear function usable after its top-level call returned. */
 function keepResiduals(L: Linearized): void {
   for (const e of L.lin.eqns) for (const a of e.args) if (!L.lin.isVar(a)) materialize(a._concrete());
@@ -119,6 +140,11 @@ function scalarOut(op: string, L: Linearized): Tensor {
  * @example
  * ```ts
  * const [v, g] = valueAndGrad((x: Tensor) => x.mul(x).sum())(vector([1, 2])); // 5, [2, 4]
+ * // hasAux: f returns [output, aux]; the result is [[value, aux], grad].
+ * const [[v2, y], g2] = valueAndGrad((x: Tensor) => {
+ *   const y = x.mul(2);
+ *   return [y.dot(x), y];
+ * }, { hasAux: true })(vector([1, 2]));                   // 10, [2, 4], [4, 8]
  * ```
  */
 export function valueAndGrad(f: Fn, opts: GradOptions = {}): (...args: any[]) => any {
@@ -138,9 +164,14 @@ export function valueAndGrad(f: Fn, opts: GradOptions = {}): (...args: any[]) =>
  * pytree). Nests: `grad(grad(f))`.
  * @example
  * ```ts
+ * const A = matrix([[2, 1], [1, 3]]);
  * const f = (x: Tensor) => x.dot(A.matmul(x));          // xᵀAx
- * grad(f)(x);                                           // (A + Aᵀ)x
- * grad((p: { w: Tensor; b: Tensor }) => loss(p))({ w, b }); // { w: ∂L/∂w, b: ∂L/∂b }
+ * grad(f)(vector([1, 0])).toArray();                    // [4, 2]  = (A + Aᵀ)x
+ * grad(grad((x: Tensor) => x.pow(3)))(scalar(2)).item(); // 12  = 6x (nested)
+ * grad((p: { w: Tensor; b: Tensor }) => p.w.mul(p.b).sum())({ w: vector([1, 2]), b: scalar(3) });
+ * // { w: Tensor [3, 3], b: Tensor 3 }  (a pytree in, the same pytree of gradients out)
+ * grad((a: Tensor, b: Tensor) => a.mul(b).sum(), { argnums: 1 })(vector([1, 2]), vector([3, 4]));
+ * // [1, 2]  (∂/∂b)
  * ```
  */
 export function grad(f: Fn, opts: GradOptions = {}): (...args: any[]) => any {
@@ -156,6 +187,7 @@ export function grad(f: Fn, opts: GradOptions = {}): (...args: any[]) => any {
  * @example
  * ```ts
  * const [y, dy] = jvp((x: Tensor) => x.sin(), [x], [v]); // dy = cos(x) ∘ v
+ * jvp((x: Tensor) => x.sin(), [vector([0, Math.PI])], [vector([1, 1])])[1].toArray(); // [1, -1]
  * ```
  */
 export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[]): [any, any] {
@@ -186,8 +218,11 @@ export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unkno
  * every argument (an array, one per primal).
  * @example
  * ```ts
- * const [y, back] = vjp((A: Tensor, x: Tensor) => A.matmul(x), A, x);
- * const [ctA, ctx] = back(u);    // u·xᵀ and Aᵀu
+ * const A = matrix([[1, 2], [3, 4]]), x = vector([1, 2]);
+ * const [y, back] = vjp((A: Tensor, x: Tensor) => A.matmul(x), A, x); // y = [5, 11]
+ * const [ctA, ctx] = back(vector([1, 0]));   // u·xᵀ and Aᵀu for u = [1, 0]
+ * ctA.toArray();   // [[1, 2], [0, 0]]
+ * ctx.toArray();   // [1, 2]
  * ```
  */
 export function vjp(f: Fn, ...primals: unknown[]): [any, (cotangent: unknown) => any[]] {
@@ -214,8 +249,9 @@ export function vjp(f: Fn, ...primals: unknown[]): [any, (cotangent: unknown) =>
  * output tangent, evaluated without re-running f's nonlinear parts.
  * @example
  * ```ts
- * const [y, f_jvp] = linearize((x: Tensor) => x.exp().sum(), x);
- * f_jvp(v);   // ⟨exp(x), v⟩, for any v
+ * const [y, f_jvp] = linearize((x: Tensor) => x.exp().sum(), vector([0, 0])); // y = 2
+ * f_jvp(v);                          // ⟨exp(x), v⟩, for any v
+ * f_jvp(vector([1, 2])).item();      // 3
  * ```
  */
 export function linearize(f: Fn, ...primals: unknown[]): [any, (...tangents: unknown[]) => any] {
@@ -224,6 +260,7 @@ export function linearize(f: Fn, ...primals: unknown[]): [any, (...tangents: unk
   const out = scoped(
     () => {
       L = linearizeCore("linearize", f, primals, argnums, false);
+      pruneDead(L);
       return unflatten(L.outDef, L.outPrimals);
     },
     () => keepResiduals(L),
@@ -249,12 +286,23 @@ export interface JacobianOptions {
   mode?: "fwd" | "rev" | "auto";
   /** 'numerator' (default, JAX/PyTorch): m×n with J[i][j] = ∂fᵢ/∂xⱼ. 'denominator': n×m. */
   layout?: "numerator" | "denominator";
+  /** Index or indices of the differentiated arguments (default 0); several give their columns side by side. */
   argnums?: number | readonly number[];
   /**
-   * Basis directions pushed through together (default 128). Each chunk is one batched pass
-   * whose products are matrix-matrix; memory grows with the chunk, not with n.
+   * Basis directions pushed through together. Each chunk is one batched pass whose products
+   * are matrix-matrix. The default takes as many as keep one chunk's seeds and block of the
+   * Jacobian within 128 MiB (at least 128): fewer passes, and no copy joining blocks when one
+   * chunk suffices.
    */
   chunkSize?: number;
+}
+
+/** Bytes of seeds and Jacobian one default chunk holds at most (see JacobianOptions.chunkSize). */
+const CHUNK_BYTES = 128 * 2 ** 20;
+
+/** Default directions per chunk when each direction has `rows` entries of seed and result. */
+function defaultChunk(rows: number): number {
+  return Math.max(128, Math.floor(CHUNK_BYTES / (8 * Math.max(1, rows))));
 }
 
 /**
@@ -272,20 +320,6 @@ function chunkPlan(sizes: readonly number[], chunk: number): { leaf: number; sta
   return plan;
 }
 
-/**
- * Columns `start … start+count−1` of leaf `leaf`'s identity, batched (shape leaf.shape +
- * [count], batch axis last) and marked as a basis chunk; null (zero) for the other leaves.
- */
-function basisChunk(shapes: readonly (readonly number[])[], leaf: number, start: number, count: number): Lin[] {
-  return shapes.map((s, l) => {
-    if (l !== leaf) return null;
-    const k = s.reduce((a, b) => a * b, 1);
-    const t = zeros([...s, count]);
-    for (let b = 0; b < count; b++) t._buf![start + b + k * b] = 1;
-    return markBasis(t, start);
-  });
-}
-
 /** Batched leaves ([...shape, c] each) as one (Σ sizes) × c matrix. */
 function stackRows(leaves: readonly Tensor[], c: number): Tensor {
   const rows = leaves.map((l) => reshape(l, [l.size / c, c]));
@@ -299,8 +333,12 @@ function stackRows(leaves: readonly Tensor[], c: number): Tensor {
  * pass (see {@link vmap}), so the work is matrix-matrix.
  * @example
  * ```ts
- * jacobian((x: Tensor) => A.matmul(x))(x);                          // A
- * jacobian((x: Tensor) => A.matmul(x), { layout: "denominator" })(x); // Aᵀ
+ * const A = matrix([[1, 2], [3, 4]]), x = vector([1, 1]);
+ * jacobian((x: Tensor) => A.matmul(x))(x);                          // A  = [[1, 2], [3, 4]]
+ * jacobian((x: Tensor) => A.matmul(x), { layout: "denominator" })(x); // Aᵀ = [[1, 3], [2, 4]]
+ * // Several arguments: their columns side by side, [∂f/∂a, ∂f/∂b].
+ * jacobian((a: Tensor, b: Tensor) => a.mul(b), { argnums: [0, 1] })(vector([1, 2]), vector([3, 4]));
+ * // [[3, 0, 1, 0], [0, 4, 0, 2]]
  * ```
  */
 export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) => Tensor {
@@ -313,14 +351,16 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) =>
       const n = inShapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
       const m = L.outPrimals.reduce((a, p) => a + p.size, 0);
       const mode = opts.mode === "fwd" || opts.mode === "rev" ? opts.mode : n < m ? "fwd" : "rev";
-      const chunk = Math.max(1, Math.floor(opts.chunkSize ?? 128));
+      if (mode === "fwd") pruneDead(L);
+      const chunk = Math.max(1, Math.floor(opts.chunkSize ?? defaultChunk(m + n)));
       if (m === 0 || n === 0) return zeros(opts.layout === "denominator" ? [n, m] : [m, n]);
       const blocks: Tensor[] = [];
       const seedShapes = mode === "fwd" ? inShapes : outShapes;
       for (const { leaf, start, count: c } of chunkPlan(seedShapes.map(sizeOf), chunk)) {
         blocks.push(
-          withBatch(c, (wrap, unpack) => {
-            const seeds = basisChunk(seedShapes, leaf, start, c).map((t) => (t === null ? null : wrap(t)));
+          withBatch(c, (_wrap, unpack, basis) => {
+            // Columns start … start+c−1 of leaf `leaf`'s identity (basis.ts); zero for the others.
+            const seeds = seedShapes.map((s, l) => (l === leaf ? basis(s, start) : null));
             if (mode === "fwd") {
               const outs = pushforward(L, seeds);
               return stackRows(outs.map(unpack), c); // m × c: columns of J
@@ -342,7 +382,9 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) =>
  * symmetric, computed forward-over-reverse.
  * @example
  * ```ts
- * hessian((x: Tensor) => x.dot(A.matmul(x)))(x);   // A + Aᵀ
+ * const A = matrix([[1, 2], [3, 4]]);
+ * hessian((x: Tensor) => x.dot(A.matmul(x)))(vector([0.3, 0.7]));   // A + Aᵀ = [[2, 5], [5, 8]]
+ * hessian((X: Tensor) => X.square().sum())(eye(2));                // 2·I, 4 × 4 (over vec(X))
  * ```
  */
 export function hessian(f: Fn, opts: { argnums?: number | readonly number[]; chunkSize?: number } = {}): (...args: any[]) => Tensor {
@@ -362,7 +404,11 @@ export interface HvpOptions {
  * Hessian-vector product H(x)·v, shaped like x, without forming H.
  * @example
  * ```ts
- * hvp((x: Tensor) => x.dot(A.matmul(x)))(x, v);   // (A + Aᵀ)v
+ * const A = matrix([[1, 2], [3, 4]]);
+ * const f = (x: Tensor) => x.dot(A.matmul(x));
+ * hvp(f)(x, v);                                            // (A + Aᵀ)v
+ * hvp(f)(vector([0.3, 0.7]), vector([1, 0])).toArray();    // [2, 5]
+ * hvp(f, { mode: "rev-rev" })(vector([0.3, 0.7]), vector([1, 0])).toArray(); // [2, 5]
  * ```
  */
 export function hvp(f: Fn, opts: HvpOptions = {}): (x: unknown, v: unknown) => any {

@@ -9,6 +9,8 @@ import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
 import { binaryK, kernels, unaryK } from "./exec.js";
 import { unbroadcast, broadcastTo } from "./reduce.js";
 import { alignBatched } from "../ad/batching.js";
+import { defLowRank, type LowRank } from "../ad/basis.js";
+import { concat, reshape } from "./structure.js";
 
 type NoParams = Record<string, never>;
 const NONE: NoParams = {};
@@ -58,39 +60,143 @@ export const relu_p = unaryPrim("relu", UnaryOp.Relu, (t, x) => mul(t, step(x)))
 export const sign_p = unaryPrim("sign", UnaryOp.Sign, () => null);
 export const step_p = unaryPrim("step", UnaryOp.Step, () => null);
 
-/** −x. */
+/**
+ * −x.
+ * @example
+ * ```ts
+ * neg([1, -2]).toArray();   // [-1, 2]
+ * ```
+ */
 export const neg = un(neg_p);
-/** eˣ. */
+/**
+ * eˣ.
+ * @example
+ * ```ts
+ * exp([0, 1]).toArray();   // [1, 2.718281828459045]
+ * ```
+ */
 export const exp = un(exp_p);
-/** Natural logarithm. */
+/**
+ * Natural logarithm.
+ * @example
+ * ```ts
+ * log([1, Math.E]).toArray();   // [0, 1]
+ * ```
+ */
 export const log = un(log_p);
-/** log(1 + x), accurate for small x. */
+/**
+ * log(1 + x), accurate for small x.
+ * @example
+ * ```ts
+ * log1p(1e-20).item();   // 1e-20  (Math.log(1 + 1e-20) gives 0)
+ * ```
+ */
 export const log1p = un(log1p_p);
-/** eˣ − 1, accurate for small x. */
+/**
+ * eˣ − 1, accurate for small x.
+ * @example
+ * ```ts
+ * expm1(1e-20).item();   // 1e-20  (Math.exp(1e-20) − 1 gives 0)
+ * ```
+ */
 export const expm1 = un(expm1_p);
-/** √x. */
+/**
+ * √x.
+ * @example
+ * ```ts
+ * sqrt([4, 9]).toArray();   // [2, 3]
+ * ```
+ */
 export const sqrt = un(sqrt_p);
-/** x². */
+/**
+ * x².
+ * @example
+ * ```ts
+ * square([-3, 2]).toArray();   // [9, 4]
+ * ```
+ */
 export const square = un(square_p);
-/** 1 / x. */
+/**
+ * 1 / x.
+ * @example
+ * ```ts
+ * reciprocal([2, 4]).toArray();   // [0.5, 0.25]
+ * ```
+ */
 export const reciprocal = un(reciprocal_p);
-/** sin x. */
+/**
+ * sin x.
+ * @example
+ * ```ts
+ * sin([0, Math.PI / 2]).toArray();   // [0, 1]
+ * ```
+ */
 export const sin = un(sin_p);
-/** cos x. */
+/**
+ * cos x.
+ * @example
+ * ```ts
+ * cos([0, Math.PI]).toArray();   // [1, -1]
+ * ```
+ */
 export const cos = un(cos_p);
-/** arctan x. */
+/**
+ * arctan x.
+ * @example
+ * ```ts
+ * atan([0, 1]).toArray();   // [0, 0.7853981633974483]  (π/4)
+ * ```
+ */
 export const atan = un(atan_p);
-/** tanh x. */
+/**
+ * tanh x.
+ * @example
+ * ```ts
+ * tanh([0, 1000, -1000]).toArray();   // [0, 1, -1]
+ * ```
+ */
 export const tanh = un(tanh_p);
-/** 1 / (1 + e⁻ˣ), stable for large |x|. */
+/**
+ * 1 / (1 + e⁻ˣ), stable for large |x|.
+ * @example
+ * ```ts
+ * sigmoid([0, 800, -800]).toArray();   // [0.5, 1, 0]  (no overflow)
+ * ```
+ */
 export const sigmoid = un(sigmoid_p);
-/** log(1 + eˣ), stable for large |x|. */
+/**
+ * log(1 + eˣ), stable for large |x|.
+ * @example
+ * ```ts
+ * softplus([0, 1000]).toArray();   // [0.6931471805599453, 1000]  (log 2; no overflow)
+ * ```
+ */
 export const softplus = un(softplus_p);
-/** |x|. Its derivative at 0 is taken as 0 (sign(0)). */
+/**
+ * |x|. Its derivative at 0 is taken as 0 (sign(0)).
+ * @example
+ * ```ts
+ * abs([-2, 0, 3]).toArray();                                      // [2, 0, 3]
+ * grad((x: Tensor) => abs(x).sum())(vector([-2, 0, 3])).toArray(); // [-1, 0, 1]
+ * ```
+ */
 export const abs = un(abs_p);
-/** max(x, 0). Its derivative at 0 is taken as 0. */
+/**
+ * max(x, 0). Its derivative at 0 is taken as 0.
+ * @example
+ * ```ts
+ * relu([-1, 0, 2]).toArray();                                      // [0, 0, 2]
+ * grad((x: Tensor) => relu(x).sum())(vector([-1, 0, 2])).toArray(); // [0, 0, 1]
+ * ```
+ */
 export const relu = un(relu_p);
-/** −1, 0 or 1 (NaN for NaN); derivative zero. */
+/**
+ * −1, 0 or 1 (NaN for NaN); derivative zero.
+ * @example
+ * ```ts
+ * sign([-2, 0, 5]).toArray();   // [-1, 0, 1]
+ * ```
+ */
 export const sign = un(sign_p);
 /** 1 where x > 0, else 0; derivative zero. @internal */
 export const step = un(step_p);
@@ -172,6 +278,27 @@ export const div_p = binaryPrim(
   },
 );
 
+// Low-rank batches (src/ad/basis.ts): −UVᵀ = (−U)Vᵀ, s·UVᵀ = (sU)Vᵀ for a scalar s (one per
+// member or shared), and U₁V₁ᵀ ± U₂V₂ᵀ = [U₁, ±U₂][V₁, V₂]ᵀ (the ranks add).
+defLowRank(neg_p, (_v, [x]) => (x === undefined ? undefined : { u: neg(x.u), v: x.v }));
+for (const [p, sign] of [[add_p, 1], [sub_p, -1]] as const) {
+  defLowRank(p, (_v, [x, y]) => {
+    if (x === undefined || y === undefined || x.u.shape[0] !== y.u.shape[0] || x.v.shape[0] !== y.v.shape[0]) return undefined;
+    return { u: concat([x.u, sign > 0 ? y.u : neg(y.u)], 1), v: concat([x.v, y.v], 1) };
+  });
+}
+defLowRank(mul_p, (vals, [x, y], batched) => scaleLowRank(x, vals[1], batched[1]!, false) ?? scaleLowRank(y, vals[0], batched[0]!, false));
+defLowRank(div_p, (vals, [x], batched) => scaleLowRank(x, vals[1], batched[1]!, true));
+
+/** (s·U)Vᵀ or (U/s)Vᵀ when `s` is a scalar per member (batched) or a shared one. */
+function scaleLowRank(lr: LowRank | undefined, s: Tensor | undefined, batched: boolean, divide: boolean): LowRank | undefined {
+  if (lr === undefined || s === undefined) return undefined;
+  const c = lr.u.shape[2]!;
+  if (s.size !== (batched ? c : 1)) return undefined;
+  const k = reshape(s, batched ? [1, 1, c] : []);
+  return { u: divide ? div(lr.u, k) : mul(lr.u, k), v: lr.v };
+}
+
 export const pow_p = binaryPrim("pow", BinaryOp.Pow, ([ta, tb], [a, b], [y]) => {
   // d(aᵇ) = b·aᵇ⁻¹·da + log(a)·aᵇ·db; the log term is taken as 0 where a = 0 (as JAX does),
   // so x² at x = 0 has derivative 0 rather than NaN.
@@ -206,31 +333,112 @@ export const ne_p = compare("ne", BinaryOp.Ne);
 const bin = (p: Primitive<NoParams>) => (a: TensorLike, b: TensorLike): Tensor =>
   bind1(p, [asTensor(a, p.name), asTensor(b, p.name)], NONE);
 
-/** a + b (broadcasting). */
+/**
+ * a + b (broadcasting).
+ * @example
+ * ```ts
+ * add([[1, 2], [3, 4]], [10, 20]).toArray();   // [[11, 22], [13, 24]]  (the [2] row added to every row)
+ * ```
+ */
 export const add = bin(add_p);
-/** a − b (broadcasting). */
+/**
+ * a − b (broadcasting).
+ * @example
+ * ```ts
+ * sub([5, 7], 1).toArray();   // [4, 6]
+ * ```
+ */
 export const sub = bin(sub_p);
-/** a · b elementwise (broadcasting). */
+/**
+ * a · b elementwise (broadcasting).
+ * @example
+ * ```ts
+ * mul([1, 2, 3], 2).toArray();   // [2, 4, 6]
+ * ```
+ */
 export const mul = bin(mul_p);
-/** a / b elementwise (broadcasting). */
+/**
+ * a / b elementwise (broadcasting).
+ * @example
+ * ```ts
+ * div([1, 2], [4, 8]).toArray();   // [0.25, 0.25]
+ * ```
+ */
 export const div = bin(div_p);
-/** aᵇ elementwise (broadcasting). */
+/**
+ * aᵇ elementwise (broadcasting). The derivative in the exponent is taken as 0 where a = 0,
+ * so x² has derivative 0 (not NaN) at 0.
+ * @example
+ * ```ts
+ * pow([2, 3], 2).toArray();                                        // [4, 9]
+ * grad((x: Tensor) => pow(x, 2).sum())(vector([0, 3])).toArray();  // [0, 6]
+ * ```
+ */
 export const pow = bin(pow_p);
-/** Elementwise maximum (NaN-propagating). */
+/**
+ * Elementwise maximum (NaN-propagating). At a tie each side gets half the derivative.
+ * @example
+ * ```ts
+ * maximum([1, 5], [3, 2]).toArray();                                        // [3, 5]
+ * grad((x: Tensor) => maximum(x, 1).sum())(vector([1, 2, 0])).toArray();    // [0.5, 1, 0]
+ * ```
+ */
 export const maximum = bin(max_p);
-/** Elementwise minimum (NaN-propagating). */
+/**
+ * Elementwise minimum (NaN-propagating). At a tie each side gets half the derivative.
+ * @example
+ * ```ts
+ * minimum([1, 5], 3).toArray();   // [1, 3]
+ * ```
+ */
 export const minimum = bin(min_p);
-/** 1 where a > b else 0; not differentiable (zero derivative). */
+/**
+ * 1 where a > b else 0; not differentiable (zero derivative).
+ * @example
+ * ```ts
+ * gt([1, 2, 3], 2).toArray();   // [0, 0, 1]
+ * ```
+ */
 export const gt = bin(gt_p);
-/** 1 where a ≥ b else 0. */
+/**
+ * 1 where a ≥ b else 0.
+ * @example
+ * ```ts
+ * ge([1, 2, 3], 2).toArray();   // [0, 1, 1]
+ * ```
+ */
 export const ge = bin(ge_p);
-/** 1 where a < b else 0. */
+/**
+ * 1 where a < b else 0.
+ * @example
+ * ```ts
+ * lt([1, 2, 3], 2).toArray();   // [1, 0, 0]
+ * ```
+ */
 export const lt = bin(lt_p);
-/** 1 where a ≤ b else 0. */
+/**
+ * 1 where a ≤ b else 0.
+ * @example
+ * ```ts
+ * le([1, 2, 3], 2).toArray();   // [1, 1, 0]
+ * ```
+ */
 export const le = bin(le_p);
-/** 1 where a = b else 0. */
+/**
+ * 1 where a = b else 0.
+ * @example
+ * ```ts
+ * eq([1, 2, 3], 2).toArray();   // [0, 1, 0]
+ * ```
+ */
 export const eq = bin(eq_p);
-/** 1 where a ≠ b else 0. */
+/**
+ * 1 where a ≠ b else 0.
+ * @example
+ * ```ts
+ * ne([1, 2, 3], 2).toArray();   // [1, 0, 1]
+ * ```
+ */
 export const ne = bin(ne_p);
 
 // ---- selection ----
@@ -263,12 +471,26 @@ function selectK(c: Tensor, a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
-/** `a` where `cond` ≠ 0, else `b` (broadcasting); differentiable in a and b. */
+/**
+ * `a` where `cond` ≠ 0, else `b` (broadcasting); differentiable in a and b.
+ * @example
+ * ```ts
+ * where([1, 0, 1], [1, 2, 3], [-1, -2, -3]).toArray();   // [1, -2, 3]
+ * const x = vector([-1, 2]);
+ * where(gt(x, 0), x, 0).toArray();                       // [0, 2]
+ * ```
+ */
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   return bind1(where_p, [asTensor(cond, "where"), asTensor(a, "where"), asTensor(b, "where")], NONE);
 }
 
-/** Zeros shaped like `x` (a constant: no derivative flows through it). */
+/**
+ * Zeros shaped like `x` (a constant: no derivative flows through it).
+ * @example
+ * ```ts
+ * zerosLike(matrix([[1, 2], [3, 4]])).toArray();   // [[0, 0], [0, 0]]
+ * ```
+ */
 export function zerosLike(x: Tensor): Tensor {
   return broadcastTo(asTensor(0), x.shape);
 }
@@ -281,7 +503,13 @@ export const stopGradient_p = primitive<NoParams>({
   batch: ([x]) => [stopGradient(x!)],
 });
 
-/** The value of `x`, treated as a constant by every derivative. */
+/**
+ * The value of `x`, treated as a constant by every derivative.
+ * @example
+ * ```ts
+ * grad((x: Tensor) => x.mul(stopGradient(x)).sum())(vector([3])).toArray();   // [3]  (not 6)
+ * ```
+ */
 export function stopGradient(x: TensorLike): Tensor {
   return bind1(stopGradient_p, [asTensor(x, "stopGradient")], NONE);
 }

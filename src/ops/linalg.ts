@@ -13,6 +13,9 @@ import { sum } from "./reduce.js";
 import { diag, reshape, transpose, vec } from "./structure.js";
 import { matmul } from "./matmul.js";
 import { member, stack } from "../ad/batching.js";
+import { defLowRank } from "../ad/basis.js";
+import { permute } from "./permute.js";
+import { mapFactor } from "./lowrank.js";
 
 // ---- helpers ----
 
@@ -97,12 +100,14 @@ export const solve_p: Primitive<SolveParams> = primitive<SolveParams>({
     if (n > 0 && b!.shape[1]! > 0) kernels().getrs(trans, n, b!.shape[1]!, lu._ptr, Math.max(1, n), ipiv, x._ptr, Math.max(1, n));
     return [x];
   },
-  // X = op(A)⁻¹B ⇒ dX = op(A)⁻¹(dB − op(dA)·X).
+  // X = op(A)⁻¹B ⇒ dX = op(A)⁻¹(dB + op(dA)·(−X)). The sign goes on the primal X, negated
+  // once, rather than on a tangent: a linearized function (e.g. a Hessian's, which runs on
+  // whole batches of directions) then has no negation pass to run.
   jvp: ([ta, tb], [a], [x], { trans }) => {
     let rhs: Lin = tb;
     if (ta !== null) {
-      const dAX = matmul(trans ? transpose(ta) : ta, x!);
-      rhs = rhs === null ? neg(dAX) : sub(rhs, dAX);
+      const dAX = matmul(trans ? transpose(ta) : ta, neg(x!));
+      rhs = rhs === null ? dAX : add(rhs, dAX);
     }
     return [bind1(solve_p, [a!, rhs!], { trans })];
   },
@@ -120,6 +125,11 @@ export const solve_p: Primitive<SolveParams> = primitive<SolveParams>({
   },
 });
 
+// Low-rank batches (src/ad/basis.ts) against a shared A: only the left factor is solved,
+// op(A)⁻¹UVᵀ = (op(A)⁻¹U)Vᵀ, one solve with r·c right-hand sides instead of n·c.
+defLowRank(solve_p, ([a], [, lb], [ba, bb], params) =>
+  !ba && bb && lb !== undefined ? { u: mapFactor(lb.u, (cols) => bind1(solve_p, [a!, cols], params)), v: lb.v } : undefined);
+
 function memberOr(v: Tensor, batched: boolean, i: number): Tensor {
   return batched ? member(v, i) : v;
 }
@@ -130,6 +140,7 @@ function memberOr(v: Tensor, batched: boolean, i: number): Tensor {
  * @example
  * ```ts
  * solve([[2, 0], [0, 4]], [2, 4]).toArray(); // [1, 1]
+ * solve([[2, 0], [0, 4]], [[2, 4], [4, 8]]).toArray(); // [[1, 2], [1, 2]]  (B a matrix)
  * ```
  */
 export function solve(a: TensorLike, b: TensorLike): Tensor {
@@ -139,7 +150,14 @@ export function solve(a: TensorLike, b: TensorLike): Tensor {
   return bind1(solve_p, [A, B], { trans: 0 });
 }
 
-/** A⁻¹ (prefer `solve` when you need A⁻¹B). */
+/**
+ * A⁻¹ (prefer `solve` when you need A⁻¹B).
+ * @example
+ * ```ts
+ * inv([[2, 0], [0, 4]]).toArray();   // [[0.5, 0], [0, 0.25]]
+ * inv([[1, 2], [3, 4]]).toArray();   // ≈ [[-2, 1], [1.5, -0.5]]
+ * ```
+ */
 export function inv(a: TensorLike): Tensor {
   const A = asTensor(a, "inv");
   return bind1(solve_p, [A, identity(square("inv", A.shape))], { trans: 0 });
@@ -191,14 +209,16 @@ export const triangularSolve_p: Primitive<TriParams> = primitive<TriParams>({
     return [x];
   },
   // X = op(A)⁻¹B (left): dX = op(A)⁻¹(dB − op(dA)X), with dA restricted to the triangle read.
+  // The sign goes on the primal X, as for solve.
   jvp: ([ta, tb], [a], [x], p) => {
     let rhs: Lin = tb;
     if (ta !== null) {
       const n = a!.shape[0]!;
       const dA = mul(ta, triMask(n, p.lower, p.unit ? 0 : 1));
       const opdA = p.transA ? transpose(dA) : dA;
-      const term = p.left ? matmul(opdA, x!) : matmul(x!, opdA);
-      rhs = rhs === null ? neg(term) : sub(rhs, term);
+      const negX = neg(x!);
+      const term = p.left ? matmul(opdA, negX) : matmul(negX, opdA);
+      rhs = rhs === null ? term : add(rhs, term);
     }
     return [bind1(triangularSolve_p, [a!, rhs!], p)];
   },
@@ -206,13 +226,31 @@ export const triangularSolve_p: Primitive<TriParams> = primitive<TriParams>({
     if (la || !lb) throw new Error("matcalc: internal: triangularSolve is linear only in B");
     return [null, bind1(triangularSolve_p, [a!, ct!], { ...p, transA: !p.transA })];
   },
+  // A shared, B batched: one solve for the whole batch. Left (op(A)X = B): the members side
+  // by side are the right-hand sides. Right (X·op(A) = B): transposed, op(A)ᵀXᵀ = Bᵀ, a left
+  // solve on the members' transposes.
   batch: ([a, b], [ba, bb], p, size) => {
-    if (!ba && bb && p.left) {
+    if (!ba && bb) {
+      if (p.left) {
+        const [m, k] = b!.shape as [number, number, number];
+        return [reshape(bind1(triangularSolve_p, [a!, reshape(b!, [m, k * size])], p), [m, k, size])];
+      }
       const [m, k] = b!.shape as [number, number, number];
-      return [reshape(bind1(triangularSolve_p, [a!, reshape(b!, [m, k * size])], p), [m, k, size])];
+      const bt = reshape(permute(b!, [1, 0, 2]), [k, m * size]);
+      const xt = bind1(triangularSolve_p, [a!, bt], { ...p, left: true, transA: !p.transA });
+      return [permute(reshape(xt, [k, m, size]), [1, 0, 2])];
     }
     return [stack(Array.from({ length: size }, (_, i) => bind1(triangularSolve_p, [memberOr(a!, ba!, i), memberOr(b!, bb!, i)], p)))];
   },
+});
+
+// Low-rank batches against a shared A: op(A)⁻¹UVᵀ = (op(A)⁻¹U)Vᵀ on the left, and on the
+// right UVᵀop(A)⁻¹ = U(op(A)⁻ᵀV)ᵀ, a left solve on V.
+defLowRank(triangularSolve_p, ([a], [, lb], [ba, bb], p) => {
+  if (ba || !bb || lb === undefined) return undefined;
+  if (p.left) return { u: mapFactor(lb.u, (cols) => bind1(triangularSolve_p, [a!, cols], p)), v: lb.v };
+  const q = { ...p, left: true, transA: !p.transA };
+  return { u: lb.u, v: mapFactor(lb.v, (cols) => bind1(triangularSolve_p, [a!, cols], q)) };
 });
 
 /**
@@ -222,6 +260,10 @@ export const triangularSolve_p: Primitive<TriParams> = primitive<TriParams>({
  * const L = cholesky(S);
  * triangularSolve(L, B, { lower: true });               // L⁻¹B
  * triangularSolve(L, B, { lower: true, transA: true }); // L⁻ᵀB
+ *
+ * const L2 = matrix([[2, 0], [1, 2]]);
+ * triangularSolve(L2, [2, 5]).toArray();                    // [1, 2]
+ * triangularSolve(L2, [2, 5], { transA: true }).toArray();  // [-0.25, 2.5]
  * ```
  */
 export function triangularSolve(a: TensorLike, b: TensorLike, opts: TriangularSolveOptions = {}): Tensor {
@@ -267,6 +309,11 @@ export const cholesky_p: Primitive<Record<string, never>> = primitive<Record<str
  * lower triangle of A is read. Throws NotPositiveDefiniteError naming the failing minor.
  * As in JAX, derivatives treat A as symmetric: a tangent dA acts as (dA + dAᵀ)/2, so the
  * gradient with respect to A is symmetric.
+ * @example
+ * ```ts
+ * cholesky([[4, 2], [2, 5]]).toArray();   // [[2, 0], [1, 2]]
+ * cholesky([[1, 2], [2, 1]]);             // throws NotPositiveDefiniteError (minor 2)
+ * ```
  */
 export function cholesky(a: TensorLike): Tensor {
   return bind1(cholesky_p, [asTensor(a, "cholesky")], {});
@@ -315,6 +362,9 @@ export const slogdet_p: Primitive<Record<string, never>> = primitive<Record<stri
  * @example
  * ```ts
  * const [s, ld] = slogdet(A);   // det A = s · exp(ld)
+ * const [s2, ld2] = slogdet([[1, 2], [3, 4]]);   // det = −2
+ * s2.item();    // -1
+ * ld2.item();   // 0.6931471805599453  (log 2)
  * ```
  */
 export function slogdet(a: TensorLike): [Tensor, Tensor] {
@@ -326,6 +376,12 @@ export function slogdet(a: TensorLike): [Tensor, Tensor] {
  * log|det A| (general square A, by LU). With `{ spd: true }` A is taken as symmetric positive
  * definite and the Cholesky path is used: 2·Σ log Lᵢᵢ, which also checks definiteness.
  * Its gradient is A⁻ᵀ.
+ * @example
+ * ```ts
+ * logdet([[2, 0], [0, 3]]).item();                  // 1.791759469228055  (log 6)
+ * logdet([[2, 0], [0, 3]], { spd: true }).item();   // 1.791759469228055
+ * grad((X: Tensor) => logdet(X))(matrix([[2, 1], [0, 4]])).toArray(); // [[0.5, 0], [-0.125, 0.25]]  (X⁻ᵀ)
+ * ```
  */
 export function logdet(a: TensorLike, opts: { spd?: boolean } = {}): Tensor {
   const A = asTensor(a, "logdet");
@@ -333,7 +389,14 @@ export function logdet(a: TensorLike, opts: { spd?: boolean } = {}): Tensor {
   return slogdet(A)[1];
 }
 
-/** det A = sign · exp(log|det A|); its gradient is det(A)·A⁻ᵀ. */
+/**
+ * det A = sign · exp(log|det A|); its gradient is det(A)·A⁻ᵀ.
+ * @example
+ * ```ts
+ * det([[1, 2], [3, 4]]).item();                                       // -2
+ * grad((X: Tensor) => det(X))(matrix([[1, 2], [3, 4]])).toArray();    // ≈ [[4, -3], [-2, 1]]
+ * ```
+ */
 export function det(a: TensorLike): Tensor {
   const [s, l] = slogdet(a);
   return mul(s, exp(l));
@@ -381,6 +444,7 @@ export const eigh_p: Primitive<Record<string, never>> = primitive<Record<string,
  * @example
  * ```ts
  * const [w, V] = eigh(S);   // S = V·diag(w)·Vᵀ
+ * eigh([[2, 1], [1, 2]])[0].toArray();   // ≈ [1, 3]
  * ```
  */
 export function eigh(a: TensorLike): [Tensor, Tensor] {
@@ -392,16 +456,37 @@ export function eigh(a: TensorLike): [Tensor, Tensor] {
 
 /** The commutation matrix K(m, n): K·vec(X) = vec(Xᵀ) for X m×n, applied without forming it. */
 export interface Commutation {
+  /** [m·n, m·n]. */
   readonly shape: readonly [number, number];
-  /** K·v for v = vec(X) (m·n entries): vec(Xᵀ). Differentiable. */
+  /**
+   * K·v for v = vec(X) (m·n entries): vec(Xᵀ). Differentiable.
+   * @example
+   * ```ts
+   * commutation(2, 3).apply([1, 4, 2, 5, 3, 6]).toArray();   // [1, 2, 3, 4, 5, 6]
+   * ```
+   */
   apply(v: TensorLike): Tensor;
-  /** K as an explicit mn × mn 0/1 matrix (for checks and small cases). */
+  /**
+   * K as an explicit mn × mn 0/1 matrix (for checks and small cases).
+   * @example
+   * ```ts
+   * commutation(2, 2).toMatrix().toArray();
+   * // [[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]]
+   * ```
+   */
   toMatrix(): Tensor;
 }
 
 /**
  * K(m, n), the permutation with vec(Xᵀ) = K vec(X) for X m×n; it appears in every Hessian of
  * a function of Xᵀ or X⁻¹ (e.g. ∂² log det X = −K (X⁻ᵀ ⊗ X⁻¹) over vec).
+ * @example
+ * ```ts
+ * const X = matrix([[1, 2, 3], [4, 5, 6]]);
+ * const K = commutation(2, 3);
+ * K.shape;                        // [6, 6]
+ * K.apply(vec(X)).toArray();      // [1, 2, 3, 4, 5, 6]  = vec(Xᵀ)
+ * ```
  */
 export function commutation(m: number, n: number): Commutation {
   return {

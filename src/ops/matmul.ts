@@ -8,7 +8,8 @@ import { concat, reshape, slice, transpose, vec } from "./structure.js";
 import { permute } from "./permute.js";
 import { stack } from "../ad/batching.js";
 import { broadcastTo, sum } from "./reduce.js";
-import { basisStart } from "../ad/basis.js";
+import { basisStart, defLowRank, markLowRank } from "../ad/basis.js";
+import { mapFactor, swapFactors } from "./lowrank.js";
 import { kernels } from "./exec.js";
 
 interface MatmulParams {
@@ -63,6 +64,20 @@ export const matmul_p: Primitive<MatmulParams> = primitive<MatmulParams>({
     return [ca, cb];
   },
   batch: ([a, b], [ba, bb], { ta, tb }, size) => [batchedMatmul(a!, b!, ba!, bb!, ta, tb, size)],
+});
+
+// Low-rank batches (src/ad/basis.ts), one operand shared: op(A)·PQᵀ = (op(A)P)Qᵀ and
+// PQᵀ·op(B) = P(op(B)ᵀQ)ᵀ, one GEMM with r·c columns instead of n·c.
+defLowRank(matmul_p, ([a, b], [la, lb], [ba, bb], { ta, tb }) => {
+  if (bb && !ba && lb !== undefined) {
+    const { u: P, v: Q } = tb ? swapFactors(lb) : lb;
+    return { u: mapFactor(P, (cols) => mm(a!, cols, ta, 0)), v: Q };
+  }
+  if (ba && !bb && la !== undefined) {
+    const { u: P, v: Q } = ta ? swapFactors(la) : la;
+    return { u: P, v: mapFactor(Q, (cols) => mm(b!, cols, tb ? 0 : 1, 0)) };
+  }
+  return undefined;
 });
 
 /**
@@ -121,7 +136,8 @@ function timesBasis(a: Tensor, ta: 0 | 1, s: number, [k, n, c]: [number, number,
   if (n === 1) return G;
   const mask = zeros([1, n, c]);
   for (let t = 0; t < c; t++) mask._buf![Math.floor((s + t) / k) + n * t] = 1;
-  return mul(G, mask);
+  // Member t is G_t·e_jᵀ: rank one, which later products and solves can use.
+  return markLowRank(mul(G, mask), G, reshape(mask, [n, 1, c]));
 }
 
 /**
@@ -142,7 +158,8 @@ function basisTimes(b: Tensor, tb: 0 | 1, s: number, [m, , c]: [number, number, 
   if (m === 1) return G;
   const mask = zeros([m, 1, c]);
   for (let t = 0; t < c; t++) mask._buf![((s + t) % m) + m * t] = 1;
-  return mul(mask, G);
+  // Member t is e_i·G_tᵀ: rank one.
+  return markLowRank(mul(mask, G), mask, reshape(G, [n, 1, c]));
 }
 
 function memberOf(v: Tensor, i: number): Tensor {
@@ -160,6 +177,8 @@ function mm(a: Tensor, b: Tensor, ta: 0 | 1, tb: 0 | 1): Tensor {
  * @example
  * ```ts
  * matmul([[1, 2], [3, 4]], [1, 1]).toArray(); // [3, 7]
+ * matmul([1, 1], [[1, 2], [3, 4]]).toArray(); // [4, 6]  (vector·matrix)
+ * matmul([1, 2], [3, 4]).item();              // 11      (vector·vector)
  * ```
  */
 export function matmul(a: TensorLike, b: TensorLike): Tensor {
@@ -179,7 +198,14 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
   return vec(C);
 }
 
-/** Inner product of two vectors (or Frobenius inner product ⟨A, B⟩ of equal-shape tensors). */
+/**
+ * Inner product of two vectors (or Frobenius inner product ⟨A, B⟩ of equal-shape tensors).
+ * @example
+ * ```ts
+ * dot([1, 2, 3], [4, 5, 6]).item();                  // 32
+ * dot([[1, 2], [3, 4]], [[1, 0], [0, 1]]).item();    // 5  (= tr(AᵀB))
+ * ```
+ */
 export function dot(a: TensorLike, b: TensorLike): Tensor {
   const A = asTensor(a, "dot");
   const B = asTensor(b, "dot");
@@ -189,7 +215,13 @@ export function dot(a: TensorLike, b: TensorLike): Tensor {
   return matmul(vec(A), vec(B));
 }
 
-/** Outer product x·yᵀ of two vectors. */
+/**
+ * Outer product x·yᵀ of two vectors.
+ * @example
+ * ```ts
+ * outer([1, 2], [3, 4, 5]).toArray();   // [[3, 4, 5], [6, 8, 10]]
+ * ```
+ */
 export function outer(x: TensorLike, y: TensorLike): Tensor {
   const X = asTensor(x, "outer");
   const Y = asTensor(y, "outer");
@@ -231,7 +263,13 @@ export const kron_p = primitive<Record<string, never>>({
   },
 });
 
-/** The Kronecker product A ⊗ B (vectors are taken as columns). */
+/**
+ * The Kronecker product A ⊗ B (vectors are taken as columns).
+ * @example
+ * ```ts
+ * kron(eye(2), [[1, 2]]).toArray();   // [[1, 2, 0, 0], [0, 0, 1, 2]]
+ * ```
+ */
 export function kron(a: TensorLike, b: TensorLike): Tensor {
   const A = asTensor(a, "kron");
   const B = asTensor(b, "kron");
@@ -246,6 +284,7 @@ export function kron(a: TensorLike, b: TensorLike): Tensor {
  * @example
  * ```ts
  * const y = kronMatVec(A, B, x); // equals matmul(kron(A, B), x)
+ * kronMatVec([[1, 2], [3, 4]], [[0, 1], [1, 0]], [1, 2, 3, 4]).toArray(); // [10, 7, 22, 15]
  * ```
  */
 export function kronMatVec(a: TensorLike, b: TensorLike, x: TensorLike): Tensor {

@@ -9,7 +9,7 @@ import { copyBox, fillK, kernels } from "./exec.js";
 import { zerosLike } from "./elementwise.js";
 import { broadcastTo } from "./reduce.js";
 import { permute } from "./permute.js";
-import { basisStart, markBasis } from "../ad/basis.js";
+import { basisStart, defLowRank, markBasis } from "../ad/basis.js";
 
 // ---- reshape (column-major: vec is free) ----
 
@@ -40,6 +40,11 @@ export const reshape_p: Primitive<ShapeParams> = primitive<ShapeParams>({
 /**
  * The same entries under a new shape, read in **column-major** order (as MATLAB, Julia and
  * Fortran do), so `reshape(X, [m * n])` is `vec(X)`. One extent may be -1 (inferred). Free.
+ * @example
+ * ```ts
+ * reshape(matrix([[1, 2], [3, 4]]), [4]).toArray();          // [1, 3, 2, 4]  (= vec)
+ * reshape(vector([1, 2, 3, 4, 5, 6]), [2, -1]).toArray();    // [[1, 3, 5], [2, 4, 6]]
+ * ```
  */
 export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor(x, "reshape");
@@ -56,7 +61,13 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   return bind1(reshape_p, [t], { shape: s });
 }
 
-/** vec(X): the columns of X stacked into one vector (free in column-major storage). */
+/**
+ * vec(X): the columns of X stacked into one vector (free in column-major storage).
+ * @example
+ * ```ts
+ * vec(matrix([[1, 2], [3, 4]])).toArray();   // [1, 3, 2, 4]
+ * ```
+ */
 export function vec(x: TensorLike): Tensor {
   const t = asTensor(x, "vec");
   return reshape(t, [t.size]);
@@ -83,8 +94,18 @@ export const transpose_p: Primitive<NoParams> = primitive<NoParams>({
   transpose: ([ct]) => [transpose(ct!)],
   batch: ([x]) => [permute(x!, [1, 0, 2])],
 });
+// Low-rank batches (ad/basis.ts): (UVᵀ)ᵀ = VUᵀ.
+defLowRank(transpose_p, (_v, [lr]) => (lr === undefined ? undefined : { u: lr.v, v: lr.u }));
 
-/** Matrix transpose; vectors and scalars are returned unchanged (as NumPy's `.T`). */
+/**
+ * Matrix transpose; vectors and scalars are returned unchanged (as NumPy's `.T`).
+ * @example
+ * ```ts
+ * transpose([[1, 2], [3, 4]]).toArray();   // [[1, 3], [2, 4]]
+ * transpose([[1, 2, 3]]).shape;            // [3, 1]
+ * transpose([1, 2]).shape;                 // [2]  (unchanged)
+ * ```
+ */
 export function transpose(x: TensorLike): Tensor {
   const t = asTensor(x, "transpose");
   if (t.rank < 2) return t;
@@ -204,7 +225,15 @@ export const concat_p: Primitive<AxisParams> = primitive<AxisParams>({
     [bind1(concat_p, xs.map((x, i) => (batched[i] ? x : broadcastTo(reshape(x, [...x.shape, 1]), [...x.shape, size]))), params)],
 });
 
-/** Joins tensors along an existing `axis` (default 0). */
+/**
+ * Joins tensors along an existing `axis` (default 0).
+ * @example
+ * ```ts
+ * concat([vector([1]), vector([2, 3])]).toArray();                    // [1, 2, 3]
+ * concat([matrix([[1, 2]]), matrix([[3, 4]])]).toArray();             // [[1, 2], [3, 4]]
+ * concat([matrix([[1], [2]]), matrix([[3], [4]])], 1).toArray();      // [[1, 3], [2, 4]]
+ * ```
+ */
 export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
   const ts = xs.map((x) => asTensor(x, "concat"));
   if (ts.length === 0) throw new ShapeError("concat", "needs at least one tensor");
@@ -279,7 +308,14 @@ export const diagEmbed_p: Primitive<DiagParams> = primitive<DiagParams>({
   },
 });
 
-/** A matrix's diagonal as a vector, or a vector as a diagonal matrix (as NumPy's `diag`). */
+/**
+ * A matrix's diagonal as a vector, or a vector as a diagonal matrix (as NumPy's `diag`).
+ * @example
+ * ```ts
+ * diag([[1, 2], [3, 4]]).toArray();   // [1, 4]
+ * diag([1, 2]).toArray();             // [[1, 0], [0, 2]]
+ * ```
+ */
 export function diag(x: TensorLike): Tensor {
   const t = asTensor(x, "diag");
   // Rank 3 is the primitives' batched form, not part of the public op.
