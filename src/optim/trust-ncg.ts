@@ -12,7 +12,7 @@ import { escapeNegativeCurvature } from "./curvature.js";
 import type { MethodContext } from "./method.js";
 import type { HvpOp } from "./objective.js";
 import type { Status } from "./types.js";
-import { allFinite, axpy, dot, norm2 } from "./vec.js";
+import { allFinite, axpy, axpyDot, dot, norm2 } from "./vec.js";
 
 /** Acceptance threshold on ρ = actual / predicted reduction (N&W Algorithm 4.1's η). */
 const ETA = 0.15;
@@ -71,6 +71,10 @@ export function trustNcg({ run, obj, o, hvp0 }: MethodContext): Status {
     r.set(g);
     for (let i = 0; i < n; i++) d[i] = -g[i]!;
     let rr = gnorm * gnorm;
+    // ‖z‖², zᵀd and ‖d‖² by Steihaug's recurrences (z₀ = 0, rⱼ₊₁ ⊥ z and d, as CG keeps them;
+    // Conn, Gould & Toint, Trust-Region Methods, §7.5.1), instead of three dot products per
+    // step; toBoundary recomputes them exactly when the step is cut.
+    let zz = 0, zd = 0, dd = rr;
     let done = false;
     for (let j = 0; j < maxCg && !done; j++) {
       H(d, Hd);
@@ -81,18 +85,20 @@ export function trustNcg({ run, obj, o, hvp0 }: MethodContext): Status {
         break;
       }
       const alpha = rr / dHd;
-      const zz = dot(z, z), zd = dot(z, d), dd = dot(d, d);
-      if (zz + 2 * alpha * zd + alpha * alpha * dd >= radius * radius) {
+      const zzNew = zz + 2 * alpha * zd + alpha * alpha * dd;
+      if (zzNew >= radius * radius) {
         toBoundary(g, false);
         done = true;
         break;
       }
       axpy(alpha, d, z);
-      axpy(alpha, Hd, r);
-      const rrNew = dot(r, r);
+      const rrNew = axpyDot(alpha, Hd, r, r);
       if (Math.sqrt(rrNew) <= tol) break;
       const beta = rrNew / rr;
       for (let i = 0; i < n; i++) d[i] = -r[i]! + beta * d[i]!;
+      zd = beta * (zd + alpha * dd);
+      dd = rrNew + beta * beta * dd;
+      zz = zzNew;
       rr = rrNew;
     }
     if (!done) {
