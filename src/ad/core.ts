@@ -45,6 +45,13 @@ export interface Primitive<P = unknown> {
    * carry one too. Without a rule, vmap loops over the batch (correct, not fast).
    */
   batch?(args: readonly Tensor[], batched: readonly boolean[], params: P, size: number): Tensor[];
+  /**
+   * Set for primitives linear in all their arguments jointly whose `jvp` rule reads only the
+   * outputs' shapes (add, sub). A forward pass over a staged linear function then applies
+   * that rule to symbolic zeros instead of adding materialized zeros: in a Jacobian chunk that
+   * seeds one pytree leaf, every sum with another leaf's (zero) tangent is free.
+   */
+  readonly nullSafeJvp?: boolean;
 }
 
 /** Declares a primitive; the type requires every rule a primitive must have. */
@@ -259,6 +266,11 @@ export function forwardPass(trace: LinearTrace, ins: readonly LinearVar[], tange
     });
     if (!live) {
       for (const o of eqn.outs) env.set(o, null);
+      continue;
+    }
+    if (eqn.prim.nullSafeJvp && args.some((a) => a === null)) {
+      const res = eqn.prim.jvp(args, eqn.args, eqn.outs, eqn.params);
+      eqn.outs.forEach((o, i) => env.set(o, res[i] ?? null));
       continue;
     }
     const res = bind(eqn.prim, args.map((a, i) => a ?? zeros(eqn.args[i]!.shape)), eqn.params);

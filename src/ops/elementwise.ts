@@ -236,19 +236,20 @@ function fit(t: Lin, shape: Shape): Lin {
   return t === null ? null : broadcastTo(t, shape);
 }
 
-export const add_p = binaryPrim(
+// add and sub: their JVP rules read only the output's shape (nullSafeJvp, see core.ts).
+export const add_p: Primitive<NoParams> = Object.assign(binaryPrim(
   "add",
   BinaryOp.Add,
   ([ta, tb], _p, [y]) => [ta === null ? fit(tb!, y!.shape) : tb === null ? fit(ta, y!.shape) : add(ta, tb)],
   ([ct], [a, b], [la, lb]) => [la ? unbroadcast(ct!, a!.shape) : null, lb ? unbroadcast(ct!, b!.shape) : null],
-);
+), { nullSafeJvp: true });
 
-export const sub_p = binaryPrim(
+export const sub_p: Primitive<NoParams> = Object.assign(binaryPrim(
   "sub",
   BinaryOp.Sub,
   ([ta, tb], _p, [y]) => [ta === null ? fit(neg(tb!), y!.shape) : tb === null ? fit(ta, y!.shape) : sub(ta, tb)],
   ([ct], [a, b], [la, lb]) => [la ? unbroadcast(ct!, a!.shape) : null, lb ? unbroadcast(neg(ct!), b!.shape) : null],
-);
+), { nullSafeJvp: true });
 
 export const mul_p = binaryPrim(
   "mul",
