@@ -35,7 +35,8 @@ export class ShapeError extends Error {
 
 /**
  * A value of the wrong kind: a string where a number was expected, a ragged array, NaN or
- * Infinity given to a factorization, ... It is a `TypeError`; `op` names the operation.
+ * Infinity given to a factorization, a batched value whose entries are read inside `vmap`
+ * (op `"vmap"`: it holds a whole batch), ... It is a `TypeError`; `op` names the operation.
  * @example
  * ```ts
  * tensor([[1, 2], [3]]);
@@ -53,7 +54,8 @@ export class DTypeError extends TypeError {
 
 /**
  * A matrix that is singular to working precision. `index` is the failing pivot (0-based),
- * `op` the operation.
+ * `op` the operation the user called (`inv`, `det`, `logdet`, … name themselves, not the
+ * solve they run inside, also when the singular solve comes from differentiating them).
  * @example
  * ```ts
  * try {
@@ -74,7 +76,7 @@ export class SingularMatrixError extends Error {
 
 /**
  * A matrix that is not positive definite. `minor` is the order of the failing leading minor,
- * `op` the operation.
+ * `op` the operation the user called (`logdet(A, { spd: true })` says `logdet`).
  * @example
  * ```ts
  * try {

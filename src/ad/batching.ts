@@ -1,8 +1,8 @@
 // vmap: the batching trace. A batched value carries its batch axis LAST: in column-major
 // storage each batch member is then one contiguous block, so most rules are free reshapes and
 // a batch of matrix-vector products becomes one matrix-matrix product.
-import { ShapeError } from "../errors.js";
-import { Tensor, scoped } from "../tensor.js";
+import { DTypeError, ShapeError } from "../errors.js";
+import { Tensor, releasedError, scoped } from "../tensor.js";
 import { concat, reshape, slice } from "../ops/structure.js";
 import { broadcastTo } from "../ops/reduce.js";
 import { permute } from "../ops/permute.js";
@@ -37,8 +37,14 @@ export class BatchTracer extends Tracer {
   factors(): LowRank | undefined {
     return this.lowRank ?? (this.dense ? lowRankOf(this.dense) : undefined);
   }
+  /**
+   * A batched value has no entries of its own to read. While its vmap runs, reading them is a
+   * DTypeError (the value is a whole batch, not a tensor of its shape); once the vmap call has
+   * returned, the value was released with it, as any tensor smuggled out of a transform.
+   */
   override _concrete(): Tensor {
-    throw new Error("matcalc: cannot read the entries of a batched value inside vmap (it holds a whole batch)");
+    if (!this._trace.alive) throw releasedError();
+    throw new DTypeError("vmap", "cannot read the entries of a batched value inside vmap (it holds a whole batch)");
   }
 }
 

@@ -84,36 +84,42 @@ function luFactor(a: Tensor, op: string): LU {
 interface SolveParams {
   /** 1: solve with Aᵀ. */
   trans: 0 | 1;
+  /**
+   * The op the user called (`"solve"`, `"inv"`, `"det"`, …), named by the typed errors this
+   * solve raises; it travels through the JVP, transpose and batch rules and through `jit`
+   * replays, so a singular matrix is reported against the user's call, not this primitive.
+   */
+  op: string;
 }
 
 export const solve_p: Primitive<SolveParams> = primitive<SolveParams>({
   name: "solve",
-  shape: ([a, b]) => {
-    const n = square("solve", a!);
-    if (b!.length !== 2 || b![0] !== n) throw new ShapeError("solve", `right-hand side needs ${n} rows`, [a!, b!]);
+  shape: ([a, b], { op }) => {
+    const n = square(op, a!);
+    if (b!.length !== 2 || b![0] !== n) throw new ShapeError(op, `right-hand side needs ${n} rows`, [a!, b!]);
     return [b!];
   },
-  impl: ([a, b], { trans }) => {
-    const { lu, ipiv, n } = luFactor(a!, "solve");
-    assertFinite("solve", b!);
-    const x = scratchCopy(b!, "solve");
+  impl: ([a, b], { trans, op }) => {
+    const { lu, ipiv, n } = luFactor(a!, op);
+    assertFinite(op, b!);
+    const x = scratchCopy(b!, op);
     if (n > 0 && b!.shape[1]! > 0) kernels().getrs(trans, n, b!.shape[1]!, lu._ptr, Math.max(1, n), ipiv, x._ptr, Math.max(1, n));
     return [x];
   },
   // X = op(A)⁻¹B ⇒ dX = op(A)⁻¹(dB + op(dA)·(−X)). The sign goes on the primal X, negated
   // once, rather than on a tangent: a linearized function (e.g. a Hessian's, which runs on
   // whole batches of directions) then has no negation pass to run.
-  jvp: ([ta, tb], [a], [x], { trans }) => {
+  jvp: ([ta, tb], [a], [x], params) => {
     let rhs: Lin = tb;
     if (ta !== null) {
-      const dAX = matmul(trans ? transpose(ta) : ta, neg(x!));
+      const dAX = matmul(params.trans ? transpose(ta) : ta, neg(x!));
       rhs = rhs === null ? dAX : add(rhs, dAX);
     }
-    return [bind1(solve_p, [a!, rhs!], { trans })];
+    return [bind1(solve_p, [a!, rhs!], params)];
   },
-  transpose: ([ct], [a], [la, lb], { trans }) => {
+  transpose: ([ct], [a], [la, lb], { trans, op }) => {
     if (la || !lb) throw new Error("matcalc: internal: solve is linear only in its right-hand side");
-    return [null, bind1(solve_p, [a!, ct!], { trans: trans ? 0 : 1 })];
+    return [null, bind1(solve_p, [a!, ct!], { trans: trans ? 0 : 1, op })];
   },
   // A shared, B batched: all right-hand sides of the batch in one solve.
   batch: ([a, b], [ba, bb], params, size) => {
@@ -146,12 +152,13 @@ function memberOr(v: Tensor, batched: boolean, i: number): Tensor {
 export function solve(a: TensorLike, b: TensorLike): Tensor {
   const A = asTensor(a, "solve");
   const B = asTensor(b, "solve");
-  if (B.rank === 1) return vec(bind1(solve_p, [A, reshape(B, [B.size, 1])], { trans: 0 }));
-  return bind1(solve_p, [A, B], { trans: 0 });
+  if (B.rank === 1) return vec(bind1(solve_p, [A, reshape(B, [B.size, 1])], { trans: 0, op: "solve" }));
+  return bind1(solve_p, [A, B], { trans: 0, op: "solve" });
 }
 
 /**
- * A⁻¹ (prefer `solve` when you need A⁻¹B).
+ * A⁻¹ (prefer `solve` when you need A⁻¹B). A singular A throws SingularMatrixError naming
+ * `inv`, the shape and the zero pivot's index.
  * @example
  * ```ts
  * inv([[2, 0], [0, 4]]).toArray();   // [[0.5, 0], [0, 0.25]]
@@ -160,7 +167,7 @@ export function solve(a: TensorLike, b: TensorLike): Tensor {
  */
 export function inv(a: TensorLike): Tensor {
   const A = asTensor(a, "inv");
-  return bind1(solve_p, [A, identity(square("inv", A.shape))], { trans: 0 });
+  return bind1(solve_p, [A, identity(square("inv", A.shape))], { trans: 0, op: "inv" });
 }
 
 // ---- triangular solve ----
@@ -276,18 +283,23 @@ export function triangularSolve(a: TensorLike, b: TensorLike, opts: TriangularSo
 
 // ---- Cholesky ----
 
-export const cholesky_p: Primitive<Record<string, never>> = primitive<Record<string, never>>({
+/** The op the user called, named by the primitive's typed errors (e.g. `logdet` on its Cholesky path). */
+interface OpParams {
+  op: string;
+}
+
+export const cholesky_p: Primitive<OpParams> = primitive<OpParams>({
   name: "cholesky",
-  shape: ([a]) => {
-    square("cholesky", a!);
+  shape: ([a], { op }) => {
+    square(op, a!);
     return [a!];
   },
-  impl: ([a]) => {
+  impl: ([a], { op }) => {
     const n = a!.shape[0]!;
-    assertFinite("cholesky", a!);
-    const l = scratchCopy(a!, "cholesky");
+    assertFinite(op, a!);
+    const l = scratchCopy(a!, op);
     const info = n > 0 ? kernels().potrf(n, l._ptr, n) : 0;
-    if (info > 0) throw new NotPositiveDefiniteError("cholesky", info, a!.shape);
+    if (info > 0) throw new NotPositiveDefiniteError(op, info, a!.shape);
     // potrf leaves the strict upper triangle as it was: zero it, L is lower triangular.
     const d = l.data;
     for (let j = 1; j < n; j++) d.fill(0, j * n, j * n + j);
@@ -316,26 +328,26 @@ export const cholesky_p: Primitive<Record<string, never>> = primitive<Record<str
  * ```
  */
 export function cholesky(a: TensorLike): Tensor {
-  return bind1(cholesky_p, [asTensor(a, "cholesky")], {});
+  return bind1(cholesky_p, [asTensor(a, "cholesky")], { op: "cholesky" });
 }
 
 // ---- determinants ----
 
 /** sign(det A) and log|det A| from LU, in one primitive. */
-export const slogdet_p: Primitive<Record<string, never>> = primitive<Record<string, never>>({
+export const slogdet_p: Primitive<OpParams> = primitive<OpParams>({
   name: "slogdet",
-  shape: ([a]) => {
-    square("slogdet", a!);
+  shape: ([a], { op }) => {
+    square(op, a!);
     return [[], []];
   },
-  impl: ([a]) => {
+  impl: ([a], { op }) => {
     const n = a!.shape[0]!;
     let sign = 1;
     let logabs = 0;
     if (n > 0) {
-      assertFinite("slogdet", a!);
-      const lu = scratchCopy(a!, "slogdet");
-      const ipiv = rt().arena.allocBytes(n * 4, "slogdet");
+      assertFinite(op, a!);
+      const lu = scratchCopy(a!, op);
+      const ipiv = rt().arena.allocBytes(n * 4, op);
       const info = kernels().getrf(n, n, lu._ptr, n, ipiv);
       if (info > 0) {
         sign = 0;
@@ -353,9 +365,16 @@ export const slogdet_p: Primitive<Record<string, never>> = primitive<Record<stri
     }
     return [new Tensor([], new Float64Array([sign])), new Tensor([], new Float64Array([logabs]))];
   },
-  // d log|det A| = tr(A⁻¹ dA); the sign is piecewise constant.
-  jvp: ([t], [a]) => [null, sum(diag(solve(a!, t!)))],
+  // d log|det A| = tr(A⁻¹ dA); the sign is piecewise constant. The solve names the user's op:
+  // differentiating det/logdet/slogdet at a singular A raises SingularMatrixError for that op.
+  jvp: ([t], [a], _outs, { op }) => [null, sum(diag(bind1(solve_p, [a!, t!], { trans: 0, op })))],
 });
+
+/** slogdet's two outputs, with typed errors naming `op` (the function the user called). */
+function slogdetAs(a: TensorLike, op: string): [Tensor, Tensor] {
+  const [s, l] = bind(slogdet_p, [asTensor(a, op)], { op });
+  return [s!, l!];
+}
 
 /**
  * [sign(det A), log|det A|], stable where det itself would over- or underflow.
@@ -368,8 +387,7 @@ export const slogdet_p: Primitive<Record<string, never>> = primitive<Record<stri
  * ```
  */
 export function slogdet(a: TensorLike): [Tensor, Tensor] {
-  const [s, l] = bind(slogdet_p, [asTensor(a, "slogdet")], {});
-  return [s!, l!];
+  return slogdetAs(a, "slogdet");
 }
 
 /**
@@ -385,8 +403,8 @@ export function slogdet(a: TensorLike): [Tensor, Tensor] {
  */
 export function logdet(a: TensorLike, opts: { spd?: boolean } = {}): Tensor {
   const A = asTensor(a, "logdet");
-  if (opts.spd) return mul(sum(log(diag(cholesky(A)))), 2);
-  return slogdet(A)[1];
+  if (opts.spd) return mul(sum(log(diag(bind1(cholesky_p, [A], { op: "logdet" })))), 2);
+  return slogdetAs(A, "logdet")[1];
 }
 
 /**
@@ -398,7 +416,7 @@ export function logdet(a: TensorLike, opts: { spd?: boolean } = {}): Tensor {
  * ```
  */
 export function det(a: TensorLike): Tensor {
-  const [s, l] = slogdet(a);
+  const [s, l] = slogdetAs(a, "det");
   return mul(s, exp(l));
 }
 

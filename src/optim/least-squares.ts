@@ -130,14 +130,25 @@ class Residual {
     return this.session.run(() => (this.jac(xt) as Tensor).data.slice());
   }
 
+  /** The gradient Jᵀr from a dense Jacobian (m × n, column-major) into g: counted in `grad`. */
+  gradient(J: Float64Array, r: Float64Array, g: Float64Array): void {
+    this.guard.counts.grad++;
+    const m = this.m;
+    for (let j = 0; j < g.length; j++) g[j] = dot(J.subarray(j * m, (j + 1) * m), r);
+  }
+
   /**
-   * r(x) with J·v (forward mode, linearize) and Jᵀ·u (reverse mode, vjp) operators at x. The
-   * operators live in the session's arena and rebuild themselves after a release.
+   * r(x) with J·v (forward mode, linearize) and Jᵀ·u (reverse mode, vjp) operators at x, and
+   * the gradient Jᵀr (one Jᵀ·u product with u = r). The operators live in the session's arena
+   * and rebuild themselves after a release (re-evaluating r at x, which counts in `f`).
+   *
+   * Counts: `jv` one `jvp`; `jtv` one `vjp`; `gradient` one `vjp` and one `grad`.
    */
   operators(x: Float64Array): {
     r: Float64Array;
     jv: (v: Float64Array, out: Float64Array) => void;
     jtv: (u: Float64Array, out: Float64Array) => void;
+    gradient: (out: Float64Array) => void;
   } {
     this.guard.check(true);
     this.guard.counts.f++;
@@ -159,7 +170,20 @@ class Residual {
     };
     build();
     const ensure = (): void => {
-      if (gen !== this.session.generation) build();
+      if (gen !== this.session.generation) {
+        this.guard.counts.f++;
+        build();
+      }
+    };
+    const jtv = (u: Float64Array, out: Float64Array): void => {
+      this.guard.check(false);
+      this.extra.vjp++;
+      ensure();
+      const ct = this.toTree(u);
+      this.session.run(() => {
+        const [g] = back(ct);
+        this.layout.read(g, out, this.op);
+      });
     };
     return {
       r,
@@ -178,15 +202,10 @@ class Residual {
           if (off !== m) throw new ShapeError(this.op, "internal: JVP size mismatch");
         });
       },
-      jtv: (u, out) => {
-        this.guard.check(false);
-        this.extra.vjp++;
-        ensure();
-        const ct = this.toTree(u);
-        this.session.run(() => {
-          const [g] = back(ct);
-          this.layout.read(g, out, this.op);
-        });
+      jtv,
+      gradient: (out) => {
+        jtv(r, out);
+        this.guard.counts.grad++;
       },
     };
   }
@@ -204,12 +223,8 @@ function rebuild(def: TreeDef, leaves: Tensor[]): PyTree {
   return build(def);
 }
 
-/** JᵀJ (n×n) and Jᵀr for a column-major m×n J. */
-function normalEquations(J: Float64Array, m: number, n: number, r: Float64Array, A: Float64Array, g: Float64Array): void {
-  for (let j = 0; j < n; j++) {
-    const cj = J.subarray(j * m, (j + 1) * m);
-    g[j] = dot(cj, r);
-  }
+/** JᵀJ (n×n) for a column-major m×n J (the gradient Jᵀr is Residual.gradient). */
+function normalMatrix(J: Float64Array, m: number, n: number, A: Float64Array): void {
   if (m * n * n > 2e6) {
     // Large: one GEMM in the kernels.
     const Jt = new Tensor([m, n], J);
@@ -346,7 +361,9 @@ function lmDense(s: LsState): Status {
   if (delta === 0) delta = s.factor;
   let lambda = 0;
   let fnorm = norm2(s.r);
-  normalEquations(J, m, n, s.r, A, g);
+  // Jᵀr at x0 was formed (and counted) by leastSquares: it is run.g.
+  normalMatrix(J, m, n, A);
+  g.set(run.g);
   let st = run.initial();
   let first = true;
   while (!st) {
@@ -387,7 +404,8 @@ function lmDense(s: LsState): Status {
       s.J = J;
       s.r = rT;
       fnorm = fnormT;
-      normalEquations(J, m, n, s.r, A, g);
+      normalMatrix(J, m, n, A);
+      res.gradient(J, s.r, g);
       scaleD();
       st = run.accept(xT, 0.5 * fnormT * fnormT, g);
       if (st) break;
@@ -405,7 +423,9 @@ function gaussNewtonDense(s: LsState): Status {
   const { res, run, m, n } = s;
   const A = new Float64Array(n * n), L = new Float64Array(n * n);
   const g = new Float64Array(n), p = new Float64Array(n), xT = new Float64Array(n);
-  normalEquations(s.J!, m, n, s.r, A, g);
+  // Jᵀr at x0 was formed (and counted) by leastSquares: it is run.g.
+  normalMatrix(s.J!, m, n, A);
+  g.set(run.g);
   let st = run.initial();
   while (!st) {
     const tau = shiftedCholesky(A, n, L);
@@ -438,7 +458,8 @@ function gaussNewtonDense(s: LsState): Status {
     if (!allFinite(Jt)) return "nonFinite";
     s.J = Jt;
     s.r = last;
-    normalEquations(s.J, m, n, s.r, A, g);
+    normalMatrix(s.J, m, n, A);
+    res.gradient(s.J, s.r, g);
     run.radius = ls.alpha;
     run.lambda = tau;
     st = run.accept(xT, ls.f, g);
@@ -455,7 +476,7 @@ function lmMatrixFree(s: LsState): Status {
   const Hd = new Float64Array(n), p = new Float64Array(n), Hp = new Float64Array(n), xT = new Float64Array(n);
   const Jd = new Float64Array(m);
   let ops = res.operators(run.x);
-  ops.jtv(ops.r, g);
+  ops.gradient(g);
   s.r = ops.r;
   run.g.set(g);
   run.gradNorm = normInf(g);
@@ -513,7 +534,7 @@ function lmMatrixFree(s: LsState): Status {
     run.radius = radius;
     if (rho > 1e-4) {
       ops = res.operators(xT);
-      ops.jtv(ops.r, g);
+      ops.gradient(g);
       s.r = ops.r;
       const fPrev = run.f;
       st = run.accept(xT, fT, g);
@@ -531,7 +552,7 @@ function gaussNewtonMatrixFree(s: LsState): Status {
   const g = new Float64Array(n), z = new Float64Array(n), r = new Float64Array(n), d = new Float64Array(n);
   const Hd = new Float64Array(n), xT = new Float64Array(n), Jd = new Float64Array(m);
   let ops = res.operators(run.x);
-  ops.jtv(ops.r, g);
+  ops.gradient(g);
   s.r = ops.r;
   run.g.set(g);
   run.gradNorm = normInf(g);
@@ -578,7 +599,7 @@ function gaussNewtonMatrixFree(s: LsState): Status {
     if (!ls.ok) return ls.nonFinite ? "nonFinite" : "lineSearchFailed";
     addScaled(run.x, ls.alpha, z, xT);
     ops = res.operators(xT);
-    ops.jtv(ops.r, g);
+    ops.gradient(g);
     s.r = ops.r;
     const fPrev = run.f;
     run.radius = ls.alpha;
@@ -675,7 +696,7 @@ export function leastSquares<T extends PyTree>(
     if (!matrixFree) {
       J = res.jacobian(x0flat);
       if (!allFinite(J)) throw new DTypeError(op, "the Jacobian of the residual at x0 is not finite");
-      for (let j = 0; j < n; j++) g0[j] = dot(J.subarray(j * m, (j + 1) * m), r0);
+      res.gradient(J, r0, g0);
     }
     const nr0 = norm2(r0);
     guard.started = true;
@@ -695,6 +716,14 @@ export function leastSquares<T extends PyTree>(
       if (e instanceof StopRun) status = e.status;
       else throw e;
     }
+    let jacobianAtX: Tensor | undefined;
+    if (options.returnJacobian) {
+      // Part of the result, not of the run: the run's budgets (time, AbortSignal) no longer
+      // apply, so a run they stopped still returns (instead of throwing StopRun here).
+      guard.started = false;
+      const Jf = state.J && !matrixFree ? state.J : res.jacobian(run.x);
+      jacobianAtX = new Tensor([m, n], Jf.slice());
+    }
     // state.r always belongs to run.x: methods update both together on acceptance.
     const result: LeastSquaresResult<TensorTree<T>> = {
       x: layout.toTree(run.x) as unknown as TensorTree<T>,
@@ -702,6 +731,7 @@ export function leastSquares<T extends PyTree>(
       grad: layout.toTree(run.g) as unknown as TensorTree<T>,
       gradNorm: run.gradNorm,
       iterations: run.iterations,
+      // After the Jacobian above, which counts when it is formed (matrix-free path).
       evaluations: { ...guard.counts, ...res.extra },
       converged: CONVERGED.has(status),
       status,
@@ -709,10 +739,7 @@ export function leastSquares<T extends PyTree>(
       residual: res.toTree(state.r),
       cost: run.f,
     };
-    if (options.returnJacobian) {
-      const Jf = state.J && !matrixFree ? state.J : res.jacobian(run.x);
-      result.jacobian = new Tensor([m, n], Jf.slice());
-    }
+    if (jacobianAtX) result.jacobian = jacobianAtX;
     return result;
   } finally {
     session.close();

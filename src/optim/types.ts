@@ -43,11 +43,21 @@ export type Status =
 
 /** Work done: calls of f (each `grad` also yields f), gradients, HVPs and dense Hessians. */
 export interface Evaluations {
-  /** Evaluations of the objective (or of the residual, for leastSquares). */
+  /**
+   * Evaluations of the objective (or of the residual, for leastSquares: every trial point,
+   * and on the matrix-free path every point where the J·v / Jᵀu operators are built).
+   */
   f: number;
-  /** Gradients (for leastSquares: Jᵀr products computed with a Jacobian or a VJP). */
+  /**
+   * Gradients (for leastSquares: Jᵀr products, one per point where the gradient is needed
+   * — x0 and every accepted step — formed from the dense Jacobian, or by one VJP on the
+   * matrix-free path).
+   */
   grad: number;
-  /** Hessian-vector products (for leastSquares: JᵀJ·v products). */
+  /**
+   * Hessian-vector products (for leastSquares: Gauss–Newton products JᵀJ·v on the
+   * matrix-free path, one JVP and one VJP each; 0 on the dense path, which forms JᵀJ).
+   */
   hvp: number;
   /** Dense Hessians. */
   hessian: number;
@@ -197,13 +207,18 @@ export interface LeastSquaresResult<T = PyTree> extends MinimizeResult<T> {
   cost: number;
   /** J(x) (m × n, numerator layout) when `returnJacobian` was set. */
   jacobian?: Tensor;
-  /** Work done, with the Jacobian, JVP and VJP counts of leastSquares. */
+  /**
+   * Work done, with the Jacobian, JVP and VJP counts of leastSquares. Dense path: `grad`
+   * ≤ `jacobian` (one Jᵀr per finite Jacobian; a trial Jacobian that is not finite rejects
+   * the step), `jvp` = `vjp` = `hvp` = 0. Matrix-free path: `jvp` = `hvp` and `vjp` = `grad`
+   * + `hvp`; `jacobian` is 0, or 1 with `returnJacobian`.
+   */
   evaluations: Evaluations & {
-    /** Dense Jacobians formed. */
+    /** Dense Jacobians formed (x0, the trial points of successful steps, `returnJacobian`). */
     jacobian: number;
-    /** J·v products (matrix-free path). */
+    /** J·v products (matrix-free path): one per JᵀJ·v product. */
     jvp: number;
-    /** Jᵀ·u products (matrix-free path). */
+    /** Jᵀ·u products (matrix-free path): the gradients Jᵀr and one per JᵀJ·v product. */
     vjp: number;
   };
 }

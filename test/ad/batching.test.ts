@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as mc from "../../src/index.js";
-import { grad, hessian, hvp, jacobian, randn, vmap, type Tensor } from "../../src/index.js";
+import { DTypeError, ReleasedTensorError, grad, hessian, hvp, jacobian, randn, vmap, type Tensor } from "../../src/index.js";
 
 function close(a: Tensor, b: Tensor, tol = 1e-10): void {
   expect(a.shape).toEqual(b.shape);
@@ -85,5 +85,62 @@ describe("batched jacobian and hessian", () => {
     close(Hh, Hh.T, 1e-10);
     const J = jacobian(grad(h), { mode: "rev" })(x);
     close(Hh, J, 1e-10);
+  });
+});
+
+// Regression: a value made inside vmap and kept after it returned threw a plain Error
+// ("cannot read the entries of a batched value inside vmap") when read; it is released with
+// the call like any leaked tensor (README, "Memory model"), so it throws ReleasedTensorError.
+describe("values read inside vmap, and values smuggled out of it", () => {
+  const caught = (fn: () => unknown): unknown => {
+    try {
+      fn();
+    } catch (e) {
+      return e;
+    }
+    throw new Error("expected a throw");
+  };
+  const X = mc.matrix([[1, 2], [3, 4]]);
+
+  it("reading a batched value inside vmap is a DTypeError naming vmap", () => {
+    for (const read of [(x: Tensor) => x.toArray(), (x: Tensor) => x.data, (x: Tensor) => x.sum().item(), (x: Tensor) => x.mul(2).get(0)]) {
+      const e = caught(() => vmap((x: Tensor) => (read(x), x))(X)) as DTypeError;
+      expect(e).toBeInstanceOf(DTypeError);
+      expect(e.op).toBe("vmap");
+      expect(e.message).toBe("vmap: cannot read the entries of a batched value inside vmap (it holds a whole batch)");
+    }
+    // Also through a transform running inside vmap.
+    expect(caught(() => vmap(grad((x: Tensor) => (x.toArray(), x.sum())))(X))).toBeInstanceOf(DTypeError);
+    // The next call works.
+    close(vmap((x: Tensor) => x.mul(2))(X) as Tensor, X.mul(2), 0);
+  });
+
+  it("a value kept after vmap returned throws ReleasedTensorError on every use", () => {
+    let kept: Tensor | undefined;
+    const out = vmap((x: Tensor) => {
+      kept = x.mul(2);
+      return kept.sum();
+    })(X) as Tensor;
+    expect(out.toArray()).toEqual([6, 14]); // what vmap returned is fine
+    const t = kept!;
+    expect(t.shape).toEqual([2]); // metadata survives
+    for (const use of [() => t.data, () => t.toArray(), () => t.get(0), () => t.sum().item(), () => String(t), () => t.add(1),
+      () => t.exp(), () => t.reshape([2, 1]), () => mc.matmul(t, t), () => t.dot(t), () => t.T,
+      () => grad((x: Tensor) => x.mul(t).sum())(mc.vector([1, 1]))]) {
+      const e = caught(use) as Error;
+      expect(e).toBeInstanceOf(ReleasedTensorError);
+      expect(e.message).toMatch(/return it from the function/);
+    }
+    // A value smuggled out of an inner vmap is released with it, even while the outer runs.
+    let inner: Tensor | undefined;
+    const e = caught(() => vmap((y: Tensor) => {
+      vmap((x: Tensor) => {
+        inner = x.mul(y);
+        return x;
+      })(X);
+      return inner!.toArray();
+    })(X));
+    expect(e).toBeInstanceOf(ReleasedTensorError);
+    close(vmap((x: Tensor) => x.add(1))(X) as Tensor, X.add(1), 0);
   });
 });

@@ -176,6 +176,84 @@ describe.each(BUILDS)("linear algebra primitives ($name)", ({ simd }) => {
     close(mc.solve(general(3, 18), [1, 2, 3]).reshape([3, 1]), mc.solve(general(3, 18), [[1], [2], [3]]), 1e-15);
   });
 
+  // Regression: inv of a singular matrix reported `solve: matrix … is singular` (inv runs a
+  // solve inside), logdet(A, { spd: true }) reported `cholesky`, and det/logdet reported
+  // `slogdet`. Every error names the op the user called, with the shape and the pivot/minor.
+  it("errors name the op the user called: inv, det, logdet, slogdet, logdet spd, triangularSolve", () => {
+    const caught = (fn: () => unknown): any => {
+      try {
+        fn();
+      } catch (e) {
+        return e;
+      }
+      throw new Error("expected a throw");
+    };
+    const sing = matrix([[1, 2, 3], [2, 4, 6], [1, 0, 1]]);
+    const viaSolve = caught(() => mc.solve(sing, [1, 2, 3]));
+    expect(viaSolve.op).toBe("solve");
+    const singular = (e: any, op: string, shape = "[3, 3]"): void => {
+      expect(e).toBeInstanceOf(SingularMatrixError);
+      expect(e.op).toBe(op);
+      expect(e.index).toBe(viaSolve.index); // the pivot index is kept
+      expect(e.message).toBe(`${op}: matrix of shape ${shape} is singular (zero pivot at index ${viaSolve.index})`);
+    };
+    // inv: eagerly, as a method, under grad, under vmap, and replayed by jit.
+    singular(caught(() => mc.inv(sing)), "inv");
+    singular(caught(() => sing.inv()), "inv");
+    singular(caught(() => grad((X: Tensor) => mc.inv(X).sum())(sing)), "inv");
+    const batch = tensor([[[2, 0], [0, 2]], [[1, 2], [2, 4]]]); // member 1 is singular
+    const eb = caught(() => mc.vmap((X: Tensor) => mc.inv(X))(batch));
+    expect(eb).toBeInstanceOf(SingularMatrixError);
+    expect(eb.op).toBe("inv");
+    expect(eb.message).toMatch(/^inv: matrix of shape \[2, 2\] is singular \(zero pivot at index 1\)$/);
+    const jinv = mc.jit((X: Tensor) => mc.inv(X));
+    jinv(mc.eye(2)); // recorded
+    const ej = caught(() => jinv(matrix([[1, 2], [2, 4]]))); // replayed
+    expect(ej).toBeInstanceOf(SingularMatrixError);
+    expect(ej.op).toBe("inv");
+    expect(ej.index).toBe(1);
+    // det, logdet, slogdet: singular values are fine (0, −∞), their derivatives need A⁻¹.
+    expect(mc.det(sing).item()).toBe(0);
+    expect(mc.logdet(sing).item()).toBe(-Infinity);
+    expect(mc.slogdet(sing).map((t) => t.item())).toEqual([0, -Infinity]);
+    singular(caught(() => grad((X: Tensor) => mc.det(X))(sing)), "det");
+    singular(caught(() => grad((X: Tensor) => mc.logdet(X))(sing)), "logdet");
+    singular(caught(() => grad((X: Tensor) => mc.slogdet(X)[1])(sing)), "slogdet");
+    singular(caught(() => hessian((X: Tensor) => mc.logdet(X))(sing)), "logdet");
+    // Shape and NaN errors name them too.
+    for (const [op, f] of [["inv", mc.inv], ["det", mc.det], ["logdet", mc.logdet], ["slogdet", mc.slogdet],
+      ["logdet", (a: Tensor) => mc.logdet(a, { spd: true })]] as const) {
+      const es = caught(() => f(randn([2, 3], { seed: 1 })));
+      expect(es, op).toBeInstanceOf(ShapeError);
+      expect(es.op).toBe(op);
+      expect(es.message).toBe(`${op}: expects a square matrix (shapes [2, 3])`);
+      const en = caught(() => f(matrix([[1, NaN], [0, 1]])));
+      expect(en, op).toBeInstanceOf(mc.DTypeError);
+      expect(en.message).toBe(`${op}: matrix of shape [2, 2] contains NaN or Infinity`);
+    }
+    // logdet's Cholesky path names logdet, with the failing minor; cholesky itself names cholesky.
+    const notPd = matrix([[1, 2, 0], [2, 1, 0], [0, 0, 1]]);
+    const ep = caught(() => mc.logdet(notPd, { spd: true }));
+    expect(ep).toBeInstanceOf(NotPositiveDefiniteError);
+    expect(ep.op).toBe("logdet");
+    expect(ep.minor).toBe(2);
+    expect(ep.message).toBe("logdet: matrix of shape [3, 3] is not positive definite (leading minor of order 2 fails)");
+    expect(caught(() => grad((X: Tensor) => mc.logdet(X, { spd: true }))(notPd)).op).toBe("logdet");
+    expect(caught(() => mc.cholesky(notPd)).op).toBe("cholesky");
+    // triangularSolve is itself the user's op: a zero diagonal entry names it, with its index.
+    const Lz = matrix([[2, 0, 0], [1, 0, 0], [1, 1, 3]]);
+    for (const opts of [{}, { transA: true }, { left: false }, { lower: false }]) {
+      const et = caught(() => mc.triangularSolve(Lz, opts.left === false ? [[1, 2, 3]] : [1, 2, 3], opts));
+      expect(et).toBeInstanceOf(SingularMatrixError);
+      expect(et.op).toBe("triangularSolve");
+      expect(et.index).toBe(1);
+      expect(et.message).toBe("triangularSolve: matrix of shape [3, 3] is singular (zero pivot at index 1)");
+    }
+    expect(mc.triangularSolve(Lz, [1, 2, 3], { unitDiagonal: true }).toArray()).toEqual([1, 1, 1]);
+    // And the next call works.
+    close(mc.inv(matrix([[2, 0], [0, 4]])), matrix([[0.5, 0], [0, 0.25]]), 0);
+  });
+
   it("ill-conditioned SPD matrices (cond up to 1e10) reconstruct", () => {
     const n = 12;
     const [, Q] = mc.eigh(spd(n, 19));

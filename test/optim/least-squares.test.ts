@@ -129,6 +129,86 @@ describe("exponential decay y = a·exp(−k·t) + c", () => {
     expect(rt[0].shape).toEqual([30]);
     expect(rt[1].tail.shape).toEqual([30]);
   });
+
+  // Regression: evaluations.grad stayed 0 although every method forms Jᵀr (from the dense
+  // Jacobian, or by a VJP on the matrix-free path) and the docs say it counts those. With
+  // jit off, the residual's JavaScript runs once per evaluation of r, once per dense Jacobian,
+  // and twice per matrix-free operator build (vjp and linearize each trace r), which pins the
+  // counts down exactly.
+  describe("evaluation counts are what the algorithm did", () => {
+    const counted = (method: LeastSquaresMethod, matrixFree: boolean, extra: Record<string, unknown> = {}) => {
+      let calls = 0;
+      const r = (p: Tensor) => {
+        calls++;
+        return model(p).sub(yExact);
+      };
+      const res = leastSquares(r, vector([1, 0.5, 0]), { method, matrixFree, gradTol: 1e-12, jit: false, ...extra });
+      expect(res.converged, res.message).toBe(true);
+      return { res, ev: res.evaluations, calls };
+    };
+
+    it.each(["lm", "gauss-newton"] as const)("dense %s: one Jᵀr per Jacobian, at x0 and every accepted step", (method) => {
+      const { res, ev, calls } = counted(method, false);
+      expect(res.iterations).toBeGreaterThan(1);
+      expect(ev.grad).toBe(res.iterations + 1);
+      expect(ev.jacobian).toBe(ev.grad);
+      expect(ev.f).toBeGreaterThan(res.iterations); // x0 and at least one trial per step
+      expect(calls).toBe(ev.f + ev.jacobian);
+      expect([ev.jvp, ev.vjp, ev.hvp, ev.hessian]).toEqual([0, 0, 0, 0]);
+    });
+
+    it.each(["lm", "gauss-newton"] as const)("matrix-free %s: a VJP per gradient and a JVP + VJP per JᵀJ·v", (method) => {
+      const { res, ev, calls } = counted(method, true);
+      expect(res.iterations).toBeGreaterThan(1);
+      expect(ev.grad).toBe(res.iterations + 1);
+      expect(ev.hvp).toBeGreaterThanOrEqual(res.iterations); // at least one CG step per iteration
+      expect(ev.jvp).toBe(ev.hvp);
+      expect(ev.vjp).toBe(ev.grad + ev.hvp);
+      expect([ev.jacobian, ev.hessian]).toEqual([0, 0]);
+      // r at x0, then per operator build (one per gradient) and per trial point.
+      expect(calls).toBe(ev.f + ev.grad);
+      // returnJacobian forms one Jacobian at the end.
+      expect(counted(method, true, { returnJacobian: true }).ev.jacobian).toBe(1);
+    });
+
+    it("matrix-free: an operator rebuilt after the callback released the session counts in f", () => {
+      const plain = counted("lm", true);
+      const withCb = counted("lm", true, { callback: () => {} });
+      // Same iterates, same products; each rebuild evaluates r again (and traces it twice).
+      expect(withCb.res.iterations).toBe(plain.res.iterations);
+      for (const k of ["grad", "hvp", "jvp", "vjp", "jacobian"] as const) expect(withCb.ev[k]).toBe(plain.ev[k]);
+      const rebuilds = withCb.ev.f - plain.ev.f;
+      expect(rebuilds).toBeGreaterThan(0);
+      expect(withCb.calls - plain.calls).toBe(2 * rebuilds);
+    });
+
+    // Regression: the final Jacobian of returnJacobian (matrix-free path) was formed after the
+    // counts were copied (so it was not counted) and under the run's budgets, so a run stopped
+    // by its AbortSignal or time limit threw the internal StopRun object instead of returning.
+    it("returnJacobian after an abort or a time limit (matrix-free): returned and counted", () => {
+      const ac = new AbortController();
+      const r = (p: Tensor) => model(p).sub(yExact);
+      const aborted = leastSquares(r, vector([1, 0.5, 0]), {
+        matrixFree: true, returnJacobian: true, signal: ac.signal, callback: (st) => void (st.iteration === 2 && ac.abort()),
+      });
+      const timed = leastSquares(r, vector([1, 0.5, 0]), { matrixFree: true, returnJacobian: true, timeLimit: 0 });
+      expect(aborted.status).toBe("aborted");
+      expect(timed.status).toBe("timeLimit");
+      for (const res of [aborted, timed]) {
+        expect(res.evaluations.jacobian).toBe(1);
+        const J = jacobian(r)(res.x as Tensor).data;
+        res.jacobian!.data.forEach((v, i) => expect(v).toBeCloseTo(J[i]!, 12));
+      }
+    });
+
+    it("jit does not change the counts", () => {
+      for (const [method, matrixFree] of [["lm", false], ["gauss-newton", true]] as const) {
+        const off = counted(method, matrixFree).ev;
+        const on = leastSquares((p: Tensor) => model(p).sub(yExact), vector([1, 0.5, 0]), { method, matrixFree, gradTol: 1e-12 }).evaluations;
+        expect(on).toEqual(off);
+      }
+    });
+  });
 });
 
 describe("matrix-free path", () => {
