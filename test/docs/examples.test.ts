@@ -403,7 +403,7 @@ describe.each(BUILDS)("documented examples ($name build)", ({ simd }) => {
     const rh = checkHessian((x: Tensor) => x.pow(4).sum(), vector([0.5, -1]));
     expect(rh.ok).toBe(true);
     expect(rh.comparisons).toBe(12);
-    expect(checkGrads((x: Tensor) => x.matmul(x.T).logsumexp(), [randn([3, 4])], { order: 2 }).ok).toBe(true);
+    expect(checkGrads((x: Tensor) => x.matmul(x.T).logsumexp(), [randn([3, 4], { seed: 3 })], { order: 2 }).ok).toBe(true);
   });
 
   // ---- src/errors.ts ----
