@@ -867,13 +867,14 @@ export function scoped<T>(fn: () => T, keep?: (result: T) => void): T {
   }
 }
 
-/** Materializes every Tensor in a tree of arrays and plain objects. @internal */
-export function materializeTree(x: unknown): void {
+/** Materializes every Tensor in a tree of arrays and plain objects (cycles are visited once). @internal */
+export function materializeTree(x: unknown, seen?: Set<unknown>): void {
   if (x instanceof Tensor) {
     materialize(x._concrete());
-  } else if (Array.isArray(x)) {
-    for (const v of x) materializeTree(v);
-  } else if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
-    for (const v of Object.values(x)) materializeTree(v);
+  } else if (Array.isArray(x) || (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype)) {
+    seen ??= new Set();
+    if (seen.has(x)) return;
+    seen.add(x);
+    for (const v of Array.isArray(x) ? x : Object.values(x as object)) materializeTree(v, seen);
   }
 }

@@ -106,7 +106,22 @@ export function withTrace<T extends Trace, R>(trace: T, fn: (trace: T) => R): R 
 export interface Recorder {
   /** Nonzero while a primitive's own implementation runs (its reads of entries are its own). */
   inImpl: number;
+  /**
+   * The trace depth when the recording began: a tracer of a trace at or below it belongs to a
+   * transform around the jitted call (a value f closes over), which a replay could not follow.
+   */
+  depth: number;
+  /**
+   * Marks the recording as unusable: f runs un-jitted for this signature, or, when `retry`,
+   * for this call only (a kernel error at these values: a call that raises none records).
+   */
+  fail(why: string, retry?: boolean): void;
   step(prim: Primitive<unknown>, args: readonly Tensor[], params: unknown, outs: readonly Tensor[]): void;
+}
+
+/** How many traces are active now. @internal */
+export function traceDepth(): number {
+  return stack.length;
 }
 
 /** The active recorder, if `jit` is recording. @internal */
@@ -124,14 +139,22 @@ export function bind<P>(prim: Primitive<P>, args: readonly Tensor[], params: P):
     // A primitive whose implementation binds others is replayed whole, not its parts.
     if (rec === null || rec.inImpl > 0) return scoped(() => prim.impl(args, params));
     rec.inImpl++;
+    let outs: Tensor[];
     try {
-      const outs = scoped(() => prim.impl(args, params));
-      rec.step(prim as Primitive<unknown>, args, params, outs);
-      return outs;
+      outs = scoped(() => prim.impl(args, params));
+    } catch (e) {
+      // A kernel error (singular matrix, …) depends on the values, and f may catch it and take
+      // another path: a recording cannot stand for other inputs.
+      rec.fail(`${prim.name} raised an error while f was recorded`, true);
+      throw e;
     } finally {
       rec.inImpl--;
     }
+    rec.step(prim as Primitive<unknown>, args, params, outs);
+    return outs;
   }
+  const rec = recording.current;
+  if (rec !== null && top.level <= rec.depth) rec.fail("f uses a traced value of a transform around the jitted call (a tracer it closes over)");
   return top.process(prim, args, params);
 }
 

@@ -11,12 +11,14 @@
 // A recording is only valid if the computation cannot take another path for other input
 // values. It is refused (and f simply runs un-jitted for that signature) when, while it
 // records, f reads the entries of a value that depends on the inputs (data-dependent control
-// flow) or uses an arena value it did not compute (a tensor leaked from another call). What
-// the recorder cannot see is plain JavaScript state: like `jax.jit`, a jitted function must be a pure function of its tensor
-// arguments; side effects in it run once, when it is recorded.
-import { DTypeError } from "../errors.js";
-import { Tensor, readHook, scoped, withShape } from "../tensor.js";
-import { Tracer, recording, type Primitive, type Recorder } from "./core.js";
+// flow; values computed from constants alone may be read), a kernel raises an error (f might
+// catch it and go another way), f uses an arena value it did not compute (a tensor leaked from
+// another call) or a tracer of a transform around the call (a value it closes over). What the
+// recorder cannot see is plain JavaScript state: like `jax.jit`, a jitted function must be a
+// pure function of its arguments; side effects in it run once, when it is recorded, and the
+// tensors it closes over are constants of the recording.
+import { Tensor, asTensor, readHook, releasedError, scoped, withShape, type TensorLike } from "../tensor.js";
+import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "./core.js";
 import { flatten, unflatten, type TreeDef } from "./pytree.js";
 
 /** Where a step's argument or a result comes from. */
@@ -34,18 +36,36 @@ interface Step {
   nOut: number;
 }
 
+/**
+ * How to rebuild what f returned: tensors come from the replay; numbers, strings and other
+ * plain values are returned as recorded (a Float64Array as a fresh copy).
+ */
+type OutDef =
+  | { k: "t" }
+  | { k: "v"; v: unknown }
+  | { k: "f64"; v: Float64Array }
+  | { k: "a"; c: OutDef[] }
+  | { k: "o"; keys: string[]; c: OutDef[] };
+
 interface Program {
   steps: Step[];
   slots: number;
   outs: Ref[];
-  outDef: TreeDef;
+  outDef: OutDef;
+  /** Storage of the program's own constants that results share (see {@link ownConstants}). */
+  own: Set<Float64Array>;
 }
 
 class Recording implements Recorder {
   inImpl = 0;
+  depth = 0;
   failed: string | null = null;
+  /** Every failure is a kernel error: a later call (at other values) may record. */
+  retry = true;
   readonly steps: Step[] = [];
   private readonly where = new Map<Tensor, Ref>();
+  /** Values computed from the inputs (the others are computed from constants alone). */
+  private readonly dependent = new Set<Tensor>();
   private slots = 0;
 
   constructor(inputs: readonly Tensor[]) {
@@ -54,22 +74,25 @@ class Recording implements Recorder {
 
   /** Registers input leaves as inputs `first, first+1, …`. */
   addInputs(inputs: readonly Tensor[], first: number): void {
-    inputs.forEach((t, i) => this.where.set(t, { kind: "in", i: first + i }));
+    inputs.forEach((t, i) => {
+      this.where.set(t, { kind: "in", i: first + i });
+      this.dependent.add(t);
+    });
   }
 
   get slotCount(): number {
     return this.slots;
   }
 
-  fail(why: string): void {
+  fail(why: string, retry = false): void {
     this.failed ??= why;
+    if (!retry) this.retry = false;
   }
 
   /** Reading an input-dependent value from JavaScript means the path may depend on it. */
   onRead = (t: Tensor): void => {
     if (this.inImpl > 0) return;
-    const r = this.where.get(t);
-    if (r !== undefined) this.fail("f reads the entries of a value computed from its inputs");
+    if (this.dependent.has(t)) this.fail("f reads the entries of a value computed from its inputs");
   };
 
   ref(t: Tensor): Ref | null {
@@ -84,6 +107,7 @@ class Recording implements Recorder {
   step(prim: Primitive<unknown>, args: readonly Tensor[], params: unknown, outs: readonly Tensor[]): void {
     if (this.failed) return;
     const refs: Ref[] = [];
+    let dependent = false;
     for (const a of args) {
       const r = this.ref(a);
       if (r === null) {
@@ -91,36 +115,50 @@ class Recording implements Recorder {
         return;
       }
       refs.push(r);
+      if (this.dependent.has(a)) dependent = true;
     }
     const out = this.slots;
     outs.forEach((o, j) => {
-      // An output that is an input (or an earlier value) under the same object stays what it was.
-      if (!this.where.has(o)) this.where.set(o, { kind: "slot", i: out + j });
+      // An output that is an argument, an input or an earlier value under the same object
+      // (stopGradient returns its argument) stays what it was.
+      if (this.where.has(o) || args.includes(o)) return;
+      this.where.set(o, { kind: "slot", i: out + j });
+      if (dependent) this.dependent.add(o);
     });
     this.slots += outs.length;
     this.steps.push({ prim, params, args: refs, out, nOut: outs.length });
   }
 
-  program(results: readonly Tensor[], outDef: TreeDef): Program | null {
+  /** Where each result comes from; null if the recording cannot stand for f. */
+  program(results: readonly Tensor[]): Ref[] | null {
     if (this.failed) return null;
     const outs: Ref[] = [];
     for (const t of results) {
-      const r = this.ref(t._concrete());
-      if (r === null) return null;
+      if (t instanceof Tracer) {
+        this.fail("f returns a traced value of a transform around the jitted call");
+        return null;
+      }
+      const r = this.ref(t);
+      if (r === null) {
+        this.fail("a result is not computed by this call");
+        return null;
+      }
       outs.push(r);
     }
-    return { steps: this.steps, slots: this.slots, outs, outDef };
+    return outs;
   }
 
   /** Runs `fn` with this recording active (and the read hook set). */
   during<T>(fn: () => T): T {
+    const prev = recording.current;
     const prevHook = readHook.onRead;
     recording.current = this;
     readHook.onRead = this.onRead;
+    this.depth = traceDepth();
     try {
       return fn();
     } finally {
-      recording.current = null;
+      recording.current = prev;
       readHook.onRead = prevHook;
     }
   }
@@ -129,7 +167,33 @@ class Recording implements Recorder {
 function replay(p: Program, inputs: readonly Tensor[]): Tensor[] {
   const vals: Tensor[] = new Array<Tensor>(p.slots);
   runSteps(p.steps, 0, p.steps.length, vals, inputs);
-  return p.outs.map((r) => deref(r, vals, inputs));
+  return p.outs.map((r) => {
+    const t = deref(r, vals, inputs);
+    // A result sharing a constant's storage (the constant itself, or a reshape of it) is
+    // copied: each call returns tensors of its own, as f does.
+    return t._buf !== null && p.own.has(t._buf) ? new Tensor(t.shape, t._buf.slice()) : t;
+  });
+}
+
+/**
+ * Gives the program its own copies of the constants whose storage a result shares (zeros a
+ * rule made for an argument f ignores, a scalar 1 reshaped into a gradient, a captured tensor
+ * returned as it is): the caller may write into the recording call's results, and that must
+ * not change later replays. Returns the copies' storage.
+ */
+function ownConstants(steps: Step[], outs: Ref[], results: readonly Tensor[]): Set<Float64Array> {
+  const shared = new Set<Float64Array>();
+  for (const t of results) if (t._buf !== null) shared.add(t._buf);
+  const copies = new Map<Tensor, Tensor>();
+  const own = (r: Ref): Ref => {
+    if (r.kind !== "const" || !shared.has(r.t._buf!)) return r;
+    let c = copies.get(r.t);
+    if (c === undefined) copies.set(r.t, (c = new Tensor(r.t.shape, r.t._buf!.slice())));
+    return { kind: "const", t: c };
+  };
+  for (const s of steps) s.args = s.args.map(own);
+  outs.forEach((r, i) => (outs[i] = own(r)));
+  return new Set([...copies.values()].map((c) => c._buf!));
 }
 
 function deref(r: Ref, vals: readonly Tensor[], inputs: readonly Tensor[]): Tensor {
@@ -145,7 +209,7 @@ function runSteps(steps: readonly Step[], from: number, to: number, vals: Tensor
   }
 }
 
-/** Cache key: the argument structure and every leaf's shape. */
+/** jitLinearize's cache key: the argument's structure and every leaf's shape. */
 function signature(def: TreeDef): string {
   return JSON.stringify(def);
 }
@@ -168,10 +232,17 @@ export interface JitOptions {
  * them directly, skipping all tracing. Use it on transformed functions that are called many
  * times, e.g. inside an optimization loop.
  *
- * As with `jax.jit`, `f` must be a pure function of its tensor arguments: JavaScript side
- * effects run only when a signature is first recorded. Code whose control flow reads input
- * values (`.data`, `.toArray()`, `.item()` of a traced value) cannot be replayed; matcalc
- * detects this and runs `f` normally for that signature.
+ * As with `jax.jit`, `f` must be a pure function of its arguments: JavaScript side effects
+ * run only when a signature is first recorded, and tensors `f` closes over are constants of
+ * the recording (assigning another tensor to a captured variable does not change later
+ * replays). Numbers, numeric arrays and Float64Arrays among the arguments are leaves like
+ * tensors: `f` is recorded with them as tensors and replays see their new values. Strings,
+ * booleans, null and undefined are static: part of the signature, passed to `f` unchanged.
+ * Code whose control flow reads input values (`.data`, `.toArray()`, `.item()` of a value
+ * computed from the arguments) cannot be replayed; matcalc detects this and runs `f`
+ * normally for that signature, as it does when a kernel raises an error during the recording
+ * (f might catch it). A replay that raises an error runs `f` instead, so `f` handles (or
+ * raises) it as it would un-jitted.
  *
  * @example
  * ```ts
@@ -184,112 +255,226 @@ export interface JitOptions {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): F {
   const cache = new Map<string, Program | string>();
-  /** The same programs under quickKey's cheaper key (tensor-only trees). */
-  const fast = new Map<string, Program>();
-  const jitted = (...args: unknown[]): unknown => {
-    // Nested jit or a call from inside a transform: the outer trace decides.
-    if (recording.current !== null || args.some(isTracedLeaf)) return f(...args);
-    // Fast path for the replay of trees made only of tensors.
-    const quick: Tensor[] = [];
-    const qkey = quickKey(args, quick);
-    if (qkey !== null) {
-      const hit = fast.get(qkey);
-      if (hit !== undefined) return scoped(() => unflatten(hit.outDef, replay(hit, quick)));
-    }
-    // Each argument is a tree of its own (an argument list of numbers is not one tensor).
-    const parts = args.map((a) => flatten(a, "jit"));
-    const leaves = parts.flatMap(([l]) => l);
-    const defs = parts.map(([, d]) => d);
-    const key = signature({ kind: "array", children: defs });
-    const cached = cache.get(key);
-    if (qkey !== null && cached !== undefined && typeof cached !== "string") {
-      if (fast.size >= MAX_SIGNATURES) fast.clear();
-      fast.set(qkey, cached);
-    }
-    if (typeof cached === "string") return f(...args);
-    if (cached !== undefined) {
-      return scoped(() => unflatten(cached.outDef, replay(cached, leaves)));
-    }
-    return scoped(() => {
+  /** Why the last recording failed, reported once its arena scope has closed. */
+  let failure: string | null = null;
+  const fallback = (key: string, why: string, retry = false): void => {
+    if (!retry) remember(cache, key, why);
+    failure = why;
+  };
+  const record = (plan: ArgPlan, args: unknown[]): unknown => {
+    failure = null;
+    const result = recordScoped(plan, args);
+    const why = failure;
+    failure = null;
+    // Outside the scope: tensors the callback makes are the caller's, as anywhere else.
+    if (why !== null) opts.onFallback?.(why);
+    return result;
+  };
+  const recordScoped = (plan: ArgPlan, args: unknown[]): unknown =>
+    scoped(() => {
       // Fresh objects stand for the arguments, so a tensor that f also captures (or that is
       // passed twice) is told apart from the argument by identity.
-      const inputs = leaves.map((t) => withShape(t, t.shape));
+      const inputs = plan.leaves.map((t) => withShape(t, t.shape));
       const rec = new Recording(inputs);
-      let at = 0;
-      const fresh = defs.map((d, i) => {
-        const n = parts[i]![0].length;
-        at += n;
-        return unflatten(d, inputs.slice(at - n, at));
-      });
-      const result = rec.during(() => f(...fresh));
-      let outLeaves: Tensor[], outDef: TreeDef;
+      const fresh = rebuildArgs(args, inputs);
+      let result: unknown;
       try {
-        [outLeaves, outDef] = flatten(result, "jit");
+        result = rec.during(() => f(...fresh));
       } catch (e) {
-        if (e instanceof DTypeError) {
-          remember(cache, key, "f returns values other than tensors");
-          return result;
-        }
-        throw e;
+        // f was given tensors for its numbers and arrays: whether f itself fails decides.
+        if (!plan.converted) throw e;
+        rec.fail("f fails when its numeric arguments are given as tensors");
       }
-      const prog = rec.program(outLeaves, outDef);
-      if (prog === null) {
-        const why = rec.failed ?? "a result is not computed by this call";
-        remember(cache, key, why);
-        opts.onFallback?.(why);
-      } else {
-        remember(cache, key, prog);
+      if (rec.failed !== null) {
+        // Given tensors for numbers, f may have read them as numbers: run f on its own arguments.
+        if (plan.converted) result = f(...args);
+        fallback(plan.key, rec.failed, rec.retry);
+        return result;
+      }
+      const outLeaves: Tensor[] = [];
+      const outDef = planOut(result, outLeaves);
+      if (outDef === null) {
+        fallback(plan.key, "f returns values jit cannot rebuild (only tensors, numbers, strings, booleans, null, undefined and Float64Arrays, in arrays and plain objects)");
+        return result;
+      }
+      const outs = rec.program(outLeaves);
+      if (outs === null) fallback(plan.key, rec.failed ?? "a result is not computed by this call");
+      else {
+        const own = ownConstants(rec.steps, outs, outLeaves);
+        remember(cache, plan.key, { steps: rec.steps, slots: rec.slotCount, outs, outDef, own });
       }
       return result;
     });
+  const jitted = (...args: unknown[]): unknown => {
+    // Nested jit or a call while another jit records: the outer recording decides.
+    if (recording.current !== null) return f(...args);
+    const plan = planArgs(args);
+    // A traced argument (a call from inside a transform) or one jit cannot key: f decides.
+    if (plan === null) return f(...args);
+    const cached = cache.get(plan.key);
+    if (typeof cached === "string") return f(...args);
+    if (cached === undefined) return record(plan, args);
+    try {
+      return scoped(() => rebuildOut(cached.outDef, replay(cached, plan.leaves), { i: 0 }));
+    } catch {
+      // A kernel raised an error (a singular matrix, NaN into a factorization, …): f may
+      // catch it and go on, or raise it itself. Either way, f decides.
+      return f(...args);
+    }
   };
   return jitted as F;
 }
 
-function remember(cache: Map<string, Program | string>, key: string, v: Program | string): void {
-  if (cache.size >= MAX_SIGNATURES) cache.delete(cache.keys().next().value!);
+function remember(cache: Map<string, unknown>, key: string, v: unknown): void {
+  if (cache.size >= MAX_SIGNATURES && !cache.has(key)) cache.delete(cache.keys().next().value!);
   cache.set(key, v);
 }
 
+function isNumeric(x: unknown): boolean {
+  return typeof x === "number" || (Array.isArray(x) && x.every(isNumeric));
+}
+
+/** A numeric leaf that f receives as a tensor (a number, a numeric array, a Float64Array). */
+function isNumericLeaf(x: unknown): boolean {
+  return typeof x === "number" || x instanceof Float64Array || (Array.isArray(x) && isNumeric(x));
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype;
+}
+
+/** The arguments' signature, and their tensor leaves in order. */
+interface ArgPlan {
+  key: string;
+  leaves: Tensor[];
+  /** Some leaf is a number, numeric array or Float64Array made into a tensor. */
+  converted: boolean;
+}
+
 /**
- * A key for argument trees made only of Tensors (the common case), collecting the leaves in
- * flatten's order (object keys sorted); null when some leaf is not a Tensor.
+ * Walks the arguments as pytrees (object keys sorted, as flatten does): tensor leaves are
+ * inputs (keyed by shape), numeric leaves become tensor inputs, strings, booleans, null and
+ * undefined are static (keyed by value). Null when some argument is a tracer (a call from
+ * inside a transform) or a value jit cannot key (a function, a class instance).
  */
-function quickKey(x: unknown, leaves: Tensor[]): string | null {
+function planArgs(args: readonly unknown[]): ArgPlan | null {
+  const leaves: Tensor[] = [];
+  let converted = false;
+  /** Arrays and objects being walked (a cycle is no tree: f decides). */
+  const open = new Set<unknown>();
+  const walk = (x: unknown): string | null => {
+    if (x instanceof Tensor) {
+      if (x instanceof Tracer) return null;
+      if (!x._alive()) throw releasedError();
+      leaves.push(x);
+      return `[${x.shape.join(",")}]`;
+    }
+    if (isNumericLeaf(x)) {
+      let t: Tensor;
+      try {
+        t = asTensor(x as TensorLike, "jit");
+      } catch {
+        return null; // ragged nesting: not a tensor, f decides what it means
+      }
+      converted = true;
+      leaves.push(t);
+      return `[${t.shape.join(",")}]`;
+    }
+    if (Array.isArray(x) || isPlainObject(x)) {
+      if (open.has(x)) return null;
+      open.add(x);
+      let k = Array.isArray(x) ? "(" : "{";
+      if (Array.isArray(x)) {
+        for (const v of x) {
+          const sub = walk(v);
+          if (sub === null) return null;
+          k += sub + ",";
+        }
+      } else {
+        for (const name of Object.keys(x).sort()) {
+          const sub = walk(x[name]);
+          if (sub === null) return null;
+          k += `${JSON.stringify(name)}:${sub},`;
+        }
+      }
+      open.delete(x);
+      return k + (Array.isArray(x) ? ")" : "}");
+    }
+    if (x === undefined) return "u";
+    if (x === null || typeof x === "string" || typeof x === "boolean") return `=${JSON.stringify(x)}`;
+    return null;
+  };
+  // Each argument is a tree of its own (an argument list of numbers is not one tensor).
+  let key = "(";
+  for (const a of args) {
+    const sub = walk(a);
+    if (sub === null) return null;
+    key += sub + ",";
+  }
+  return { key: key + ")", leaves, converted };
+}
+
+/** The arguments with the tensor and numeric leaves replaced, in planArgs' order, by `fresh`. */
+function rebuildArgs(args: unknown[], fresh: readonly Tensor[]): unknown[] {
+  let i = 0;
+  const build = (x: unknown): unknown => {
+    if (x instanceof Tensor || isNumericLeaf(x)) return fresh[i++];
+    if (Array.isArray(x)) return x.map(build);
+    if (isPlainObject(x)) {
+      const keys = Object.keys(x);
+      const built = new Map<string, unknown>();
+      for (const k of [...keys].sort()) built.set(k, build(x[k]));
+      // f sees the keys in the caller's order.
+      const out: Record<string, unknown> = {};
+      for (const k of keys) out[k] = built.get(k);
+      return out;
+    }
+    return x;
+  };
+  return args.map(build);
+}
+
+/** What f returned, as a structure to rebuild; null for values jit cannot rebuild. */
+function planOut(x: unknown, leaves: Tensor[], open = new Set<unknown>()): OutDef | null {
   if (x instanceof Tensor) {
-    if (x instanceof Tracer) return null;
     leaves.push(x);
-    return `[${x.shape.join(",")}]`;
+    return { k: "t" };
   }
-  if (Array.isArray(x)) {
-    let k = "(";
-    for (const v of x) {
-      if (typeof v === "number") return null;
-      const sub = quickKey(v, leaves);
-      if (sub === null) return null;
-      k += sub + ";";
+  if (Array.isArray(x) || isPlainObject(x)) {
+    if (open.has(x)) return null; // a cycle
+    open.add(x);
+    const keys = Array.isArray(x) ? null : Object.keys(x);
+    const c: OutDef[] = [];
+    for (const v of keys === null ? (x as unknown[]) : keys.map((k) => (x as Record<string, unknown>)[k])) {
+      const d = planOut(v, leaves, open);
+      if (d === null) return null;
+      c.push(d);
     }
-    return k + ")";
+    open.delete(x);
+    return keys === null ? { k: "a", c } : { k: "o", keys, c };
   }
-  if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
-    let k = "{";
-    for (const name of Object.keys(x).sort()) {
-      const sub = quickKey((x as Record<string, unknown>)[name], leaves);
-      if (sub === null) return null;
-      k += `${name}:${sub};`;
-    }
-    return k + "}";
-  }
+  if (x instanceof Float64Array) return { k: "f64", v: x.slice() };
+  const t = typeof x;
+  if (x === null || t === "undefined" || t === "number" || t === "string" || t === "boolean" || t === "bigint") return { k: "v", v: x };
   return null;
 }
 
-function isTracedLeaf(x: unknown): boolean {
-  if (x instanceof Tensor) return x instanceof Tracer;
-  if (Array.isArray(x)) return x.some(isTracedLeaf);
-  if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
-    return Object.values(x).some(isTracedLeaf);
+function rebuildOut(d: OutDef, leaves: readonly Tensor[], at: { i: number }): unknown {
+  switch (d.k) {
+    case "t":
+      return leaves[at.i++];
+    case "v":
+      return d.v;
+    case "f64":
+      return d.v.slice();
+    case "a":
+      return d.c.map((c) => rebuildOut(c, leaves, at));
+    case "o": {
+      const out: Record<string, unknown> = {};
+      d.keys.forEach((k, j) => (out[k] = rebuildOut(d.c[j]!, leaves, at)));
+      return out;
+    }
   }
-  return false;
 }
 
 /** A recorded linearization: the steps up to `split` compute f(x) and the residuals; the rest, J·t. */
@@ -324,13 +509,21 @@ export function jitLinearize(
     if (cached !== undefined) {
       const p = cached;
       const vals: Tensor[] = new Array<Tensor>(p.slots);
-      runSteps(p.steps, 0, p.split, vals, leaves);
+      try {
+        runSteps(p.steps, 0, p.split, vals, leaves);
+      } catch {
+        return linearize(f, x); // a kernel error: f handles or raises it, as in jit
+      }
       const out = unflatten(p.outDef, p.outs.map((r) => deref(r, vals, leaves)));
       const jvpFn = (t: unknown): unknown => {
         const [tl, td] = flatten(t, "linearize");
         if (signature(td) !== key) return linearize(f, x)[1](t);
         const inputs = [...leaves, ...tl];
-        runSteps(p.steps, p.split, p.steps.length, vals, inputs);
+        try {
+          runSteps(p.steps, p.split, p.steps.length, vals, inputs);
+        } catch {
+          return linearize(f, x)[1](t);
+        }
         return unflatten(p.tangentDef, p.tangentOuts.map((r) => deref(r, vals, inputs)));
       };
       return [out, jvpFn];
@@ -348,7 +541,8 @@ export function jitLinearize(
     }
     let done = false;
     const jvpFn = (t: unknown): unknown => {
-      if (done) return lin(t);
+      // Recorded once; not while another jit records (that recording takes these steps).
+      if (done || recording.current !== null) return lin(t);
       done = true;
       const [tl, td] = flatten(t, "linearize");
       if (signature(td) !== key || outDef === null) {
@@ -365,15 +559,14 @@ export function jitLinearize(
         cache.set(key, "tangent outputs are not tensors");
         return tres;
       }
-      const outsP = rec.program(outLeaves, outDef);
-      const tanP = rec.program(tLeaves, tDef);
+      const outsP = rec.program(outLeaves);
+      const tanP = rec.program(tLeaves);
       if (outsP === null || tanP === null) {
-        cache.set(key, rec.failed ?? "a result is not computed by this call");
+        if (!rec.retry || rec.failed === null) remember(cache, key, rec.failed ?? "a result is not computed by this call");
       } else {
-        if (cache.size >= MAX_SIGNATURES) cache.delete(cache.keys().next().value!);
-        cache.set(key, {
-          steps: rec.steps, split, slots: rec.slotCount, outs: outsP.outs, outDef,
-          tangentOuts: tanP.outs, tangentDef: tDef, nIn: leaves.length,
+        remember(cache, key, {
+          steps: rec.steps, split, slots: rec.slotCount, outs: outsP, outDef,
+          tangentOuts: tanP, tangentDef: tDef, nIn: leaves.length,
         });
       }
       return tres;

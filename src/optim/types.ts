@@ -120,7 +120,8 @@ export interface CommonOptions<T = PyTree> {
    * Record the derivative computations once and replay them at every evaluation (see
    * {@link jit}; default true). Set false when the objective's control flow depends on
    * JavaScript state that changes between calls; a value-dependent branch (reading `.data` or
-   * `.item()` of x's values inside f) is detected and needs nothing.
+   * `.item()` of x's values inside f, or catching an error a factorization raises) is detected
+   * and needs nothing.
    */
   jit?: boolean;
 }
