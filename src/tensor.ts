@@ -6,6 +6,7 @@ import { DTypeError, MemoryLimitError, ReleasedTensorError, ShapeError, fmtShape
 import { checkShape, sizeOf, type Shape } from "./shape.js";
 import { rt } from "./wasm/module.js";
 import { RESIDENT_MIN_ENTRIES } from "./wasm/arena.js";
+import { mulberry32 } from "./random.js";
 
 /** Nested arrays of numbers, written row by row as on paper. */
 export type NestedArray = number | readonly NestedArray[];
@@ -776,7 +777,7 @@ export function eye(n: number, m: number = n): Tensor {
 export function randn(shape: readonly number[], opts: { seed?: number } = {}): Tensor {
   const s = checkShape("randn", shape);
   const n = checkSize("randn", s);
-  const next = rng(opts.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const next = mulberry32(opts.seed ?? Math.floor(Math.random() * 2 ** 32));
   const d = new Float64Array(n);
   for (let i = 0; i < n; i += 2) {
     const u1 = 1 - next(); // (0, 1]: log is finite
@@ -788,17 +789,6 @@ export function randn(shape: readonly number[], opts: { seed?: number } = {}): T
   return new Tensor(s, d);
 }
 
-/** Uniform [0, 1) generator (mulberry32): small, fast, reproducible; ample for test data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---- storage: the bridge between tensors and kernel memory ----
 

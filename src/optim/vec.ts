@@ -98,14 +98,5 @@ export function allFinite(a: Float64Array): boolean {
   return true;
 }
 
-/** Deterministic uniform [0, 1) generator (mulberry32), for reproducible probe vectors. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic uniform [0, 1) generator, for reproducible probe vectors. */
+export { mulberry32 } from "../random.js";

@@ -11,6 +11,7 @@
 // Tolerances are tight on purpose: rtol 1e-6 for the gradient checks, with entries below
 // atol = 1e-4 compared absolutely to 1e-10 (see ATOL); a rule that is off by 1e-4 relative
 // fails (see "negative controls" at the end). vmap vs loop: 1e-12 of the result's scale.
+import { mulberry32 } from "../../src/random.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as mc from "../../src/index.js";
 import { checkGrads, jvp, tensor, vjp, vmap, type Tensor } from "../../src/index.js";
@@ -27,14 +28,7 @@ type Gen = (n: number, seed: number) => Float64Array;
 
 /** mulberry32 in [0, 1). */
 function uniform01(seed: number): () => number {
-  let a = (seed * 2654435761) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32((seed * 2654435761) >>> 0);
 }
 
 /** Standard normal (Box–Muller), clipped to ±3 so exp/expm1 stay moderate. */

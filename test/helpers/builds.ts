@@ -1,4 +1,5 @@
 // Runs kernel tests against both binaries (SIMD and scalar), in Node and in Chromium.
+import { mulberry32 } from "../../src/random.js";
 import { init, rt } from "../../src/wasm/module.js";
 import type { Kernels } from "../../src/wasm/kernels.js";
 import type { Arena } from "../../src/wasm/arena.js";
@@ -25,14 +26,8 @@ export function get(arena: Arena, ptr: number, n: number): Float64Array {
 
 /** Deterministic pseudo-random numbers in [-1, 1) (mulberry32). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const u = mulberry32(seed);
+  return () => u() * 2 - 1;
 }
 
 /** A Float64Array of n seeded values in [-1, 1). */

@@ -1,6 +1,7 @@
 // The random-composition generator of test/ad/property.test.ts (its header explains it),
 // shared with test/ad/jit-stress.test.ts: seeded expression trees over the primitives, with
 // shapes, value bounds and kink margins tracked so that every op stays in its domain.
+import { mulberry32 } from "../../src/random.js";
 import * as mc from "../../src/index.js";
 import { tensor, type Tensor } from "../../src/index.js";
 
@@ -9,14 +10,7 @@ import { tensor, type Tensor } from "../../src/index.js";
 // ---------------------------------------------------------------------------------------
 
 export function mulberry(seed: number): () => number {
-  let a = (seed * 2654435761 + 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32((seed * 2654435761 + 0x9e3779b9) >>> 0);
 }
 
 export const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);

@@ -1,5 +1,6 @@
 // Plain-JS reference implementations on nested row-major arrays (as written on paper), used
 // to check matcalc's eager ops. Deliberately naive: clear loops, no shared code with src/.
+import { mulberry32 } from "../../src/random.js";
 import { expect } from "vitest";
 
 export type Nested = number | Nested[];
@@ -212,14 +213,8 @@ export function kronRef(A: Mat, B: Mat): Mat {
 
 /** Deterministic values in [-1, 1) (mulberry32), independent of matcalc's randn. */
 export function rand(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const u = mulberry32(seed);
+  return () => u() * 2 - 1;
 }
 
 /** A nested array of `shape` with seeded values in [lo, hi). */

@@ -22,16 +22,8 @@ export function useKernels(): void {
 // Seeded random inputs (mulberry32 + Box–Muller), independent of the library's randn.
 
 /** Uniform [0, 1) generator (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from "../../src/random.js";
+import { mulberry32 } from "../../src/random.js";
 
 /** n standard-normal samples from `seed`. */
 export function gaussians(n: number, seed: number): number[] {

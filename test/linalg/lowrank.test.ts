@@ -5,6 +5,7 @@
 // forms where they exist. Chunk sizes cut the identity mid-column; functions mix low-rank
 // cases with ones that must fall back to dense values (Hadamard products, ranks above the cap,
 // reshapes), in both modes.
+import { close as closeTo, general, spd } from "../helpers/linalg.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as mc from "../../src/index.js";
 import { Tensor, hessian, hvp, jacobian, jvp, randn, zeros } from "../../src/index.js";
@@ -13,22 +14,7 @@ import { maxRank } from "../../src/ad/basis.js";
 import { rt } from "../../src/wasm/module.js";
 import { BUILDS, useBuild } from "../helpers/builds.js";
 
-function close(a: Tensor, b: Tensor, tol = 1e-11): void {
-  expect(a.shape).toEqual(b.shape);
-  let scale = 1;
-  for (const v of b.data) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  a.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - b.data[i]!))));
-  expect(worst / scale).toBeLessThanOrEqual(tol);
-}
-
-function general(n: number, seed: number): Tensor {
-  return randn([n, n], { seed }).add(mc.eye(n).mul(n));
-}
-function spd(n: number, seed: number): Tensor {
-  const B = randn([n, n], { seed });
-  return B.matmul(B.T).add(mc.eye(n));
-}
+const close = (a: Tensor, b: Tensor, tol = 1e-11) => closeTo(a, b, tol);
 function unit(shape: number[], k: number): Tensor {
   const e = zeros(shape);
   e.data[k] = 1;

@@ -1,5 +1,6 @@
 // Differentiable linear algebra: reconstruction, the seeds' identities, derivatives to second
 // order in both modes, the Kronecker/commutation structure of Hessians, and typed errors.
+import { close as closeTo, general, spd } from "../helpers/linalg.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as mc from "../../src/index.js";
 import {
@@ -8,24 +9,7 @@ import {
 } from "../../src/index.js";
 import { BUILDS, useBuild } from "../helpers/builds.js";
 
-function close(a: Tensor, b: Tensor, tol = 1e-10): void {
-  expect(a.shape).toEqual(b.shape);
-  let scale = 1;
-  for (const v of b.data) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  a.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - b.data[i]!))));
-  expect(worst / scale).toBeLessThanOrEqual(tol);
-}
-
-/** Well-conditioned general matrix: I·n + noise. */
-function general(n: number, seed: number): Tensor {
-  return randn([n, n], { seed }).add(mc.eye(n).mul(n));
-}
-/** SPD: BBᵀ + I. */
-function spd(n: number, seed: number): Tensor {
-  const B = randn([n, n], { seed });
-  return B.matmul(B.T).add(mc.eye(n));
-}
+const close = (a: Tensor, b: Tensor, tol = 1e-10) => closeTo(a, b, tol);
 
 describe.each(BUILDS)("linear algebra primitives ($name)", ({ simd }) => {
   beforeAll(async () => {
