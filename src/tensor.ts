@@ -51,7 +51,7 @@ export class Tensor {
   readonly size: number;
   /** @internal JS-owned storage, or null while the entries live only in the arena. */
   _buf: Float64Array | null;
-  /** @internal Arena byte pointer, valid while `_epoch` equals the arena's epoch. */
+  /** @internal Arena byte pointer, valid while the arena says `_epoch` and `_ptr` are live. */
   _ptr: number;
   /** @internal */
   _epoch: number;
@@ -78,7 +78,7 @@ export class Tensor {
 
   /** @internal False once the storage (or, for tracers, the trace) this value lives in is gone. */
   _alive(): boolean {
-    return this._buf !== null || this._ptr === 0 || this._epoch === rt().arena.epoch;
+    return this._buf !== null || this._ptr === 0 || rt().arena.live(this._epoch, this._ptr);
   }
 
   /** @internal The concrete tensor holding this value's entries (tracers override). */
@@ -95,7 +95,7 @@ export class Tensor {
     if (readHook.onRead) readHook.onRead(c);
     if (c._buf) return c._buf;
     const arena = rt().arena;
-    if (c._epoch !== arena.epoch) throw releasedError();
+    if (!arena.live(c._epoch, c._ptr)) throw releasedError();
     return arena.view(c._ptr, c.size);
   }
 
@@ -795,7 +795,7 @@ export function randn(shape: readonly number[], opts: { seed?: number } = {}): T
 /** Arena pointer of a concrete tensor's entries, copying JS-owned data in once per scope. @internal */
 export function ptrOf(t: Tensor): number {
   const arena = rt().arena;
-  if (t._epoch === arena.epoch) return t._ptr;
+  if (arena.live(t._epoch, t._ptr)) return t._ptr;
   if (!t._buf) throw releasedError();
   if (t._resGen === arena.residentGen) return t._resPtr;
   t._ptr = arena.put(t._buf);
@@ -815,7 +815,7 @@ export function allocTensor(shape: Shape, op: string): Tensor {
 
 /** A tensor sharing `t`'s entries under another shape of the same size (free). @internal */
 export function withShape(t: Tensor, shape: Shape): Tensor {
-  if (!t._buf && t._epoch !== rt().arena.epoch) throw releasedError();
+  if (!t._buf && !rt().arena.live(t._epoch, t._ptr)) throw releasedError();
   const r = new Tensor(shape, t._buf, t._ptr, t._epoch);
   r._resPtr = t._resPtr;
   r._resGen = t._resGen;
@@ -827,7 +827,7 @@ export function materialize(t: Tensor): void {
   if (readHook.onRead) readHook.onRead(t);
   if (t._buf) return;
   const arena = rt().arena;
-  if (t._epoch !== arena.epoch) throw releasedError();
+  if (!arena.live(t._epoch, t._ptr)) throw releasedError();
   t._buf = arena.view(t._ptr, t.size).slice();
 }
 

@@ -17,6 +17,7 @@
 // recorder cannot see is plain JavaScript state: like `jax.jit`, a jitted function must be a
 // pure function of its arguments; side effects in it run once, when it is recorded, and the
 // tensors it closes over are constants of the recording.
+import { MemoryLimitError } from "../errors.js";
 import { Tensor, asTensor, readHook, releasedError, scoped, withShape, type TensorLike } from "../tensor.js";
 import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "./core.js";
 import { flatten, unflatten, type TreeDef } from "./pytree.js";
@@ -263,7 +264,19 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
   };
   const record = (plan: ArgPlan, args: unknown[]): unknown => {
     failure = null;
-    const result = recordScoped(plan, args);
+    let result: unknown;
+    try {
+      result = recordScoped(plan, args);
+    } catch (e) {
+      if (!(e instanceof MemoryLimitError)) throw e;
+      // A recording keeps every value alive to the end; run alone, f may free as it goes
+      // (jacobian frees each chunk).
+      const why = "f needs more memory than a recording can hold";
+      remember(cache, plan.key, why);
+      failure = null;
+      opts.onFallback?.(why);
+      return f(...args);
+    }
     const why = failure;
     failure = null;
     // Outside the scope: tensors the callback makes are the caller's, as anywhere else.

@@ -7,8 +7,10 @@ import { concat, reshape } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
 import { transpose } from "../ops/structure.js";
 import {
-  JvpTrace, JvpTracer, LinearTrace, backwardPass, forwardPass, withTrace, type Lin, type LinearVar,
+  JvpTrace, JvpTracer, LinearTrace, backwardPass, forwardPass, recording, traceDepth, withTrace, type Lin,
+  type LinearVar,
 } from "./core.js";
+import { rt } from "../wasm/module.js";
 import { sizeOf } from "../shape.js";
 import { assertSameStructure, flatten, unflatten, type PyTree, type TreeDef } from "./pytree.js";
 import { withBatch } from "./batching.js";
@@ -291,8 +293,11 @@ export interface JacobianOptions {
   /**
    * Basis directions pushed through together. Each chunk is one batched pass whose products
    * are matrix-matrix. The default takes as many as keep one chunk's seeds and block of the
-   * Jacobian within 128 MiB (at least 128): fewer passes, and no copy joining blocks when one
-   * chunk suffices.
+   * Jacobian within 128 MiB (at least 128), and no more than keep the chunk's intermediate
+   * values (estimated from the staged linear function) within 512 MiB. At top level the
+   * memory of each chunk is freed once its block is copied out, so a large Jacobian or
+   * Hessian needs about its own bytes (three times: the blocks, the joined matrix and the
+   * result) plus one chunk's working set.
    */
   chunkSize?: number;
 }
@@ -300,9 +305,28 @@ export interface JacobianOptions {
 /** Bytes of seeds and Jacobian one default chunk holds at most (see JacobianOptions.chunkSize). */
 const CHUNK_BYTES = 128 * 2 ** 20;
 
-/** Default directions per chunk when each direction has `rows` entries of seed and result. */
-function defaultChunk(rows: number): number {
-  return Math.max(128, Math.floor(CHUNK_BYTES / (8 * Math.max(1, rows))));
+/** Bytes of intermediate values one default chunk may create (see JacobianOptions.chunkSize). */
+const CHUNK_WORK_BYTES = 512 * 2 ** 20;
+
+/**
+ * Default directions per chunk when each direction has `rows` entries of seed and result and
+ * the staged linear function creates `work` entries per direction (an upper bound: rank-one
+ * and symbolic-zero values take less).
+ */
+function defaultChunk(rows: number, work: number): number {
+  const byResult = Math.max(128, Math.floor(CHUNK_BYTES / (8 * Math.max(1, rows))));
+  const byWork = Math.max(1, Math.floor(CHUNK_WORK_BYTES / (8 * Math.max(1, work))));
+  return Math.min(byResult, byWork);
+}
+
+/** Entries one direction creates when pushed through L (forward) or pulled back (reverse). */
+function workPerDirection(L: Linearized, mode: "fwd" | "rev"): number {
+  let w = 0;
+  for (const e of L.lin.eqns) {
+    for (const o of e.outs) w += o.size;
+    if (mode === "rev") for (const a of e.args) if (L.lin.isVar(a)) w += a.size;
+  }
+  return w;
 }
 
 /**
@@ -352,12 +376,20 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) =>
       const m = L.outPrimals.reduce((a, p) => a + p.size, 0);
       const mode = opts.mode === "fwd" || opts.mode === "rev" ? opts.mode : n < m ? "fwd" : "rev";
       if (mode === "fwd") pruneDead(L);
-      const chunk = Math.max(1, Math.floor(opts.chunkSize ?? defaultChunk(m + n)));
+      const chunk = Math.max(1, Math.floor(opts.chunkSize ?? defaultChunk(m + n, workPerDirection(L, mode))));
       if (m === 0 || n === 0) return zeros(opts.layout === "denominator" ? [n, m] : [m, n]);
       const blocks: Tensor[] = [];
       const seedShapes = mode === "fwd" ? inShapes : outShapes;
-      for (const { leaf, start, count: c } of chunkPlan(seedShapes.map(sizeOf), chunk)) {
-        blocks.push(
+      const plan = chunkPlan(seedShapes.map(sizeOf), chunk);
+      // At top level (no transform around this call could hold a chunk's values), each chunk's
+      // memory is freed once its block is copied out: memory stays near the Jacobian's own.
+      // Not while jit records (a replay cannot cross freed memory); a recording that runs out
+      // of memory makes jit run the call un-jitted, which frees.
+      const arena = rt().arena;
+      const rewind = plan.length > 1 && traceDepth() === 0 && recording.current === null;
+      const mark = arena.mark();
+      plan.forEach(({ leaf, start, count: c }, k) => {
+        const block = (
           withBatch(c, (_wrap, unpack, basis) => {
             // Columns start … start+c−1 of leaf `leaf`'s identity (basis.ts); zero for the others.
             const seeds = seedShapes.map((s, l) => (l === leaf ? basis(s, start) : null));
@@ -368,9 +400,14 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) =>
             const g = pullback(L, seeds);
             const leaves = g.flatMap((tree) => flatten(tree, "jacobian")[0]);
             return stackRows(leaves.map(unpack), c); // n × c: columns of Jᵀ
-          }),
+          })
         );
-      }
+        if (rewind && k < plan.length - 1) {
+          materialize(block);
+          arena.rewind(mark);
+        }
+        blocks.push(block);
+      });
       const B = blocks.length === 1 ? blocks[0]! : concat(blocks, 1);
       const numerator = mode === "fwd";
       return (opts.layout === "denominator") === numerator ? transpose(B) : B;

@@ -176,10 +176,41 @@ export class Arena {
     if (--this.depth === 0) this.release();
   }
 
+  /**
+   * Epochs retired by {@link rewind} during the running call, each with the address below
+   * which its blocks are still valid.
+   */
+  private readonly kept = new Map<number, number>();
+
+  /** Whether a block allocated at `ptr` during `epoch` is still valid. */
+  live(epoch: number, ptr: number): boolean {
+    if (epoch === this.epoch) return true;
+    const below = this.kept.get(epoch);
+    return below !== undefined && ptr < below;
+  }
+
+  /** The current top of the transient allocations, to {@link rewind} to later. */
+  mark(): number {
+    return this.top;
+  }
+
+  /**
+   * Frees what the running call allocated since `mark` (jacobian does this between chunks,
+   * having copied each chunk's block out). Blocks below the mark stay valid; tensors whose
+   * blocks lie above it read as released, and JS-owned ones are simply copied in again.
+   */
+  rewind(mark: number): void {
+    for (const [e, below] of this.kept) if (below > mark) this.kept.set(e, mark);
+    this.kept.set(this.epoch, mark);
+    this.epoch = nextEpoch++;
+    this.top = mark;
+  }
+
   /** Releases all transient allocations now (also used to recover after an error). */
   release(): void {
     this.top = this.residentTop;
     this.epoch = nextEpoch++;
+    this.kept.clear();
     if (this.pending.size > 0) this.admitPending();
   }
 
