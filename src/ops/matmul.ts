@@ -80,6 +80,70 @@ defLowRank(matmul_p, ([a, b], [la, lb], [ba, bb], { ta, tb }) => {
   return undefined;
 });
 
+interface BmmParams {
+  /** 1: use Bᵀ. */
+  tb: 0 | 1;
+}
+
+/**
+ * A batch (trailing axis) of products Aᵦ·op(B) with one shared B, as one GEMM per member on
+ * the member's contiguous block: matmul's batch rule uses it for a batched left operand with
+ * members large enough that the per-call cost is small next to the permutes (two copies of
+ * the batch) that stacking the members into one GEMM needs. Bilinear like matmul; its B
+ * cotangent sums over the members (one GEMM on the stacked members).
+ */
+export const bmmLeft_p: Primitive<BmmParams> = primitive<BmmParams>({
+  name: "bmmLeft",
+  shape: ([a, b], { tb }) => {
+    if (a!.length !== 3 || b!.length !== 2) throw new ShapeError("matmul", "batched product expects [m, k, s] and a matrix", [a!, b!]);
+    const [k2, n] = dims(b!, tb);
+    if (a![1] !== k2) throw new ShapeError("matmul", `inner dimensions differ (${a![1]} vs ${k2})`, [a!, b!]);
+    return [[a![0]!, n, a![2]!]];
+  },
+  impl: ([a, b], { tb }) => {
+    const [m, k, s] = a!.shape as [number, number, number];
+    const n = dims(b!.shape, tb)[1];
+    const out = allocTensor([m, n, s], "matmul");
+    if (m * n * s === 0) return [out];
+    if (k === 0) {
+      kernels().fill(m * n * s, 0, out._ptr);
+      return [out];
+    }
+    const pa = ptrOf(a!), pb = ptrOf(b!);
+    const ldb = Math.max(1, b!.shape[0]!);
+    const k_ = kernels();
+    for (let i = 0; i < s; i++) {
+      const ai = pa + i * m * k * 8, oi = out._ptr + i * m * n * 8;
+      // op(B) with one column is a contiguous vector whether or not it is transposed.
+      if (n === 1) k_.gemv(0, m, k, 1, ai, m, pb, 1, 0, oi, 1);
+      else k_.gemm(0, tb, m, n, k, 1, ai, m, pb, ldb, 0, oi, m);
+    }
+    return [out];
+  },
+  jvp: ([ta_, tb_], [a, b], _o, p) => {
+    const da = ta_ === null ? null : bind1(bmmLeft_p, [ta_, b!], p);
+    const db = tb_ === null ? null : bind1(bmmLeft_p, [a!, tb_], p);
+    return [da === null ? db : db === null ? da : add(da, db)];
+  },
+  // Cᵦ = Aᵦ·op(B): ct_Aᵦ = ctᵦ·op(B)ᵀ; ct_op(B) = Σᵦ Aᵦᵀ·ctᵦ = Â ᵀĈ with the members stacked.
+  transpose: ([ct], [a, b], [la, lb], { tb }) => {
+    if (la && lb) throw new Error("matcalc: internal: bmmLeft of two linear values is not linear");
+    const ca = la ? bind1(bmmLeft_p, [ct!, b!], { tb: tb ? 0 : 1 }) : null;
+    let cb: Tensor | null = null;
+    if (lb) {
+      const [m, k, s] = a!.shape as [number, number, number];
+      const n = ct!.shape[1]!;
+      const A2 = reshape(permute(a!, [0, 2, 1]), [m * s, k]);
+      const C2 = reshape(permute(ct!, [0, 2, 1]), [m * s, n]);
+      cb = tb ? mm(C2, A2, 1, 0) : mm(A2, C2, 1, 0);
+    }
+    return [ca, cb];
+  },
+});
+
+/** Members at least this large (m·k entries) take bmmLeft instead of the permuted GEMM. */
+const BMM_MIN_MEMBER = 512;
+
 /**
  * A batch of products as ONE GEMM where the layout allows (batch axis last):
  * - only B batched: [op(B)₁ … op(B)ₛ] side by side is a k × (n·s) matrix, so C = op(A)·that;
@@ -106,6 +170,7 @@ function batchedMatmul(a: Tensor, b: Tensor, ba: boolean, bb: boolean, ta: 0 | 1
     const m = ta ? a.shape[1]! : a.shape[0]!;
     return reshape(mm(a, reshape(B, [k, n * size]), ta, 0), [m, n, size]);
   }
+  if (ta === 0 && a.shape[0]! * a.shape[1]! >= BMM_MIN_MEMBER) return bind1(bmmLeft_p, [a, b], { tb });
   // A batched: rows of (m·s) × k, member-major within each row block.
   const n = tb ? b.shape[0]! : b.shape[1]!;
   const m = ta ? a.shape[1]! : a.shape[0]!;
