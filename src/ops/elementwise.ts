@@ -48,10 +48,29 @@ export const reciprocal_p = unaryPrim("reciprocal", UnaryOp.Reciprocal, (t, _x, 
 export const sin_p = unaryPrim("sin", UnaryOp.Sin, (t, x) => mul(t, cos(x)));
 export const cos_p = unaryPrim("cos", UnaryOp.Cos, (t, x) => neg(mul(t, sin(x))));
 export const atan_p = unaryPrim("atan", UnaryOp.Atan, (t, x) => div(t, add(square(x), 1)));
-export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, _x, y) => mul(t, sub(1, square(y))));
+/**
+ * tanh′ and σ′ as functions of the output y (1 − y², y(1 − y)), one primitive each so that
+ * their own derivative is ONE product of the tangent with an unbatched factor (−2y, 1 − 2y).
+ * Composed from sub/square/mul, the second derivative cost a negation, or two products and a
+ * sum, over the batched tangent in every Hessian and HVP through tanh or sigmoid.
+ */
+function outputSlopePrim(name: string, value: (y: Tensor) => Tensor, slope: (y: Tensor) => Tensor): Primitive<NoParams> {
+  const p: Primitive<NoParams> = {
+    name,
+    shape: ([s]) => [s!],
+    impl: ([y]) => [value(y!)],
+    jvp: ([t], [y]) => [mul(t!, slope(y!))],
+    batch: ([y]) => [bind1(p, [y!], NONE)],
+  };
+  return primitive(p);
+}
+const tanhSlope_p = outputSlopePrim("tanhSlope", (y) => sub(1, square(y)), (y) => mul(y, -2));
+const sigmoidSlope_p = outputSlopePrim("sigmoidSlope", (y) => mul(y, sub(1, y)), (y) => sub(1, mul(y, 2)));
+
+export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, _x, y) => mul(t, bind1(tanhSlope_p, [y], NONE)));
 // Fused rather than composed from exp: the kernel is stable for |x| ≫ 1 where exp overflows,
 // and the rule reuses the output (σ' = σ(1 − σ)).
-export const sigmoid_p = unaryPrim("sigmoid", UnaryOp.Sigmoid, (t, _x, y) => mul(t, mul(y, sub(1, y))));
+export const sigmoid_p = unaryPrim("sigmoid", UnaryOp.Sigmoid, (t, _x, y) => mul(t, bind1(sigmoidSlope_p, [y], NONE)));
 // Fused for stability: log(1 + eˣ) overflows for x > 709 when composed.
 export const softplus_p = unaryPrim("softplus", UnaryOp.Softplus, (t, x) => mul(t, sigmoid(x)));
 export const abs_p = unaryPrim("abs", UnaryOp.Abs, (t, x) => mul(t, sign(x)));

@@ -141,7 +141,7 @@ export const bmmLeft_p: Primitive<BmmParams> = primitive<BmmParams>({
   },
 });
 
-/** Members at least this large (m·k entries) take bmmLeft instead of the permuted GEMM. */
+/** Members whose input and output blocks hold at least this many entries take bmmLeft. */
 const BMM_MIN_MEMBER = 512;
 
 /**
@@ -170,8 +170,12 @@ function batchedMatmul(a: Tensor, b: Tensor, ba: boolean, bb: boolean, ta: 0 | 1
     const m = ta ? a.shape[1]! : a.shape[0]!;
     return reshape(mm(a, reshape(B, [k, n * size]), ta, 0), [m, n, size]);
   }
-  if (ta === 0 && a.shape[0]! * a.shape[1]! >= BMM_MIN_MEMBER) return bind1(bmmLeft_p, [a, b], { tb });
-  // A batched: rows of (m·s) × k, member-major within each row block.
+  // The stacked GEMM copies the batch in and out (m·(k + n) entries per member): past a few
+  // hundred, one GEMM call per member is cheaper.
+  if (ta === 0 && a.shape[0]! * (a.shape[1]! + (tb ? b.shape[0]! : b.shape[1]!)) >= BMM_MIN_MEMBER) {
+    return bind1(bmmLeft_p, [a, b], { tb });
+  }
+  // A batched, small members: rows of (m·s) × k, member-major within each row block.
   const n = tb ? b.shape[0]! : b.shape[1]!;
   const m = ta ? a.shape[1]! : a.shape[0]!;
   const k = ta ? a.shape[0]! : a.shape[1]!;
