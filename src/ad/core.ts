@@ -301,3 +301,24 @@ export function forwardPass(trace: LinearTrace, ins: readonly LinearVar[], tange
   }
   return outs.map((o) => (o === null ? null : trace.isVar(o) ? (env.get(o) ?? null) : o));
 }
+
+/**
+ * Drops the staged equations no output in `outs` depends on, before forward passes run them:
+ * e.g. in hessian (jacobian of grad f) the tangent of f's own value, which grad stages but
+ * never returns; jacobian would otherwise compute it for every chunk.
+ */
+export function pruneDead(trace: LinearTrace, outs: readonly Lin[]): void {
+  const eqns = trace.eqns;
+  const live = new Set<Tensor>();
+  for (const t of outs) if (trace.isVar(t)) live.add(t);
+  const kept: Eqn[] = [];
+  for (let e = eqns.length - 1; e >= 0; e--) {
+    const eqn = eqns[e]!;
+    if (!eqn.outs.some((o) => live.has(o))) continue;
+    kept.push(eqn);
+    for (const a of eqn.args) if (trace.isVar(a)) live.add(a);
+  }
+  if (kept.length === eqns.length) return;
+  eqns.length = 0;
+  for (let e = kept.length - 1; e >= 0; e--) eqns.push(kept[e]!);
+}

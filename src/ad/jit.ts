@@ -20,7 +20,6 @@
 import { MemoryLimitError } from "../errors.js";
 import { Tensor, asTensor, readHook, releasedError, scoped, withShape, type TensorLike } from "../tensor.js";
 import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "./core.js";
-import { flatten, unflatten, type TreeDef } from "./pytree.js";
 
 /** Where a step's argument or a result comes from. */
 type Ref =
@@ -208,11 +207,6 @@ function runSteps(steps: readonly Step[], from: number, to: number, vals: Tensor
     const outs = s.prim.impl(args, s.params);
     for (let j = 0; j < s.nOut; j++) vals[s.out + j] = outs[j]!;
   }
-}
-
-/** jitLinearize's cache key: the argument's structure and every leaf's shape. */
-function signature(def: TreeDef): string {
-  return JSON.stringify(def);
 }
 
 /** Recordings kept per jitted function (distinct argument signatures). */
@@ -496,10 +490,9 @@ interface LinearizedProgram {
   split: number;
   slots: number;
   outs: Ref[];
-  outDef: TreeDef;
+  outDef: OutDef;
   tangentOuts: Ref[];
-  tangentDef: TreeDef;
-  nIn: number;
+  tangentDef: OutDef;
 }
 
 /**
@@ -515,10 +508,11 @@ export function jitLinearize(
 ): (x: unknown) => [unknown, (t: unknown) => unknown] {
   const cache = new Map<string, LinearizedProgram | string>();
   return (x) => {
-    const [leaves, def] = flatten(x, "linearize");
-    const key = signature(def);
+    const plan = planArgs([x]);
+    if (plan === null || plan.converted || recording.current !== null) return linearize(f, x);
+    const key = plan.key, leaves = plan.leaves;
     const cached = cache.get(key);
-    if (typeof cached === "string" || recording.current !== null) return linearize(f, x);
+    if (typeof cached === "string") return linearize(f, x);
     if (cached !== undefined) {
       const p = cached;
       const vals: Tensor[] = new Array<Tensor>(p.slots);
@@ -527,48 +521,44 @@ export function jitLinearize(
       } catch {
         return linearize(f, x); // a kernel error: f handles or raises it, as in jit
       }
-      const out = unflatten(p.outDef, p.outs.map((r) => deref(r, vals, leaves)));
+      const out = rebuildOut(p.outDef, p.outs.map((r) => deref(r, vals, leaves)), { i: 0 });
       const jvpFn = (t: unknown): unknown => {
-        const [tl, td] = flatten(t, "linearize");
-        if (signature(td) !== key) return linearize(f, x)[1](t);
-        const inputs = [...leaves, ...tl];
+        const tp = planArgs([t]);
+        if (tp === null || tp.key !== key) return linearize(f, x)[1](t);
+        const inputs = [...leaves, ...tp.leaves];
         try {
           runSteps(p.steps, p.split, p.steps.length, vals, inputs);
         } catch {
           return linearize(f, x)[1](t);
         }
-        return unflatten(p.tangentDef, p.tangentOuts.map((r) => deref(r, vals, inputs)));
+        return rebuildOut(p.tangentDef, p.tangentOuts.map((r) => deref(r, vals, inputs)), { i: 0 });
       };
       return [out, jvpFn];
     }
     // Record: the linearization now, the tangent part at the first J·t.
     const inputs = leaves.map((t) => withShape(t, t.shape));
     const rec = new Recording(inputs);
-    const [out, lin] = rec.during(() => linearize(f, unflatten(def, inputs)));
+    const [out, lin] = rec.during(() => linearize(f, rebuildArgs([x], inputs)[0]));
     const split = rec.steps.length;
-    let outLeaves: Tensor[] = [], outDef: TreeDef | null = null;
-    try {
-      [outLeaves, outDef] = flatten(out, "linearize");
-    } catch {
-      rec.fail("f returns values other than tensors");
-    }
+    const outLeaves: Tensor[] = [];
+    const outDef = planOut(out, outLeaves);
+    if (outDef === null) rec.fail("f returns values jit cannot rebuild");
     let done = false;
     const jvpFn = (t: unknown): unknown => {
       // Recorded once; not while another jit records (that recording takes these steps).
       if (done || recording.current !== null) return lin(t);
       done = true;
-      const [tl, td] = flatten(t, "linearize");
-      if (signature(td) !== key || outDef === null) {
+      const tp = planArgs([t]);
+      if (tp === null || tp.key !== key || outDef === null) {
         cache.set(key, "tangent of another structure");
         return lin(t);
       }
-      const tin = tl.map((v) => withShape(v, v.shape));
+      const tin = tp.leaves.map((v) => withShape(v, v.shape));
       rec.addInputs(tin, leaves.length);
-      const tres = rec.during(() => lin(unflatten(td, tin)));
-      let tLeaves: Tensor[], tDef: TreeDef;
-      try {
-        [tLeaves, tDef] = flatten(tres, "linearize");
-      } catch {
+      const tres = rec.during(() => lin(rebuildArgs([t], tin)[0]));
+      const tLeaves: Tensor[] = [];
+      const tDef = planOut(tres, tLeaves);
+      if (tDef === null) {
         cache.set(key, "tangent outputs are not tensors");
         return tres;
       }
@@ -577,10 +567,7 @@ export function jitLinearize(
       if (outsP === null || tanP === null) {
         if (!rec.retry || rec.failed === null) remember(cache, key, rec.failed ?? "a result is not computed by this call");
       } else {
-        remember(cache, key, {
-          steps: rec.steps, split, slots: rec.slotCount, outs: outsP, outDef,
-          tangentOuts: tanP, tangentDef: tDef, nIn: leaves.length,
-        });
+        remember(cache, key, { steps: rec.steps, split, slots: rec.slotCount, outs: outsP, outDef, tangentOuts: tanP, tangentDef: tDef });
       }
       return tres;
     };

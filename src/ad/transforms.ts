@@ -7,7 +7,7 @@ import { concat, reshape } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
 import { transpose } from "../ops/structure.js";
 import {
-  JvpTrace, JvpTracer, LinearTrace, backwardPass, forwardPass, recording, traceDepth, withTrace, type Lin,
+  JvpTrace, JvpTracer, LinearTrace, backwardPass, forwardPass, pruneDead, recording, traceDepth, withTrace, type Lin,
   type LinearVar,
 } from "./core.js";
 import { rt } from "../wasm/module.js";
@@ -101,27 +101,6 @@ function pullback(L: Linearized, cts: readonly Lin[]): PyTree[] {
 /** Tangents of the outputs for given input tangents (flat, in argnum order). */
 function pushforward(L: Linearized, tangents: readonly Lin[]): Tensor[] {
   return forwardPass(L.lin, L.vars.flat(), tangents, L.outTangents).map((t, i) => t ?? zeros(L.outPrimals[i]!.shape));
-}
-
-/**
- * Drops the staged equations no output tangent depends on, before forward passes run them:
- * e.g. in hessian (jacobian of grad f) the tangent of f's own value, which grad stages but
- * never returns; jacobian would otherwise compute it for every chunk.
- */
-function pruneDead(L: Linearized): void {
-  const eqns = L.lin.eqns;
-  const live = new Set<Tensor>();
-  for (const t of L.outTangents) if (L.lin.isVar(t)) live.add(t);
-  const kept: typeof eqns = [];
-  for (let e = eqns.length - 1; e >= 0; e--) {
-    const eqn = eqns[e]!;
-    if (!eqn.outs.some((o) => live.has(o))) continue;
-    kept.push(eqn);
-    for (const a of eqn.args) if (L.lin.isVar(a)) live.add(a);
-  }
-  if (kept.length === eqns.length) return;
-  eqns.length = 0;
-  for (let e = kept.length - 1; e >= 0; e--) eqns.push(kept[e]!);
 }
 
 /** Keeps a staged linear function usable after its top-level call returned. */
@@ -262,7 +241,7 @@ export function linearize(f: Fn, ...primals: unknown[]): [any, (...tangents: unk
   const out = scoped(
     () => {
       L = linearizeCore("linearize", f, primals, argnums, false);
-      pruneDead(L);
+      pruneDead(L.lin, L.outTangents);
       return unflatten(L.outDef, L.outPrimals);
     },
     () => keepResiduals(L),
@@ -375,7 +354,7 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) =>
       const n = inShapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
       const m = L.outPrimals.reduce((a, p) => a + p.size, 0);
       const mode = opts.mode === "fwd" || opts.mode === "rev" ? opts.mode : n < m ? "fwd" : "rev";
-      if (mode === "fwd") pruneDead(L);
+      if (mode === "fwd") pruneDead(L.lin, L.outTangents);
       const chunk = Math.max(1, Math.floor(opts.chunkSize ?? defaultChunk(m + n, workPerDirection(L, mode))));
       if (m === 0 || n === 0) return zeros(opts.layout === "denominator" ? [n, m] : [m, n]);
       const blocks: Tensor[] = [];

@@ -11,7 +11,8 @@
 import { jacobiEigen } from "./dense.js";
 import { backtracking } from "./line-search.js";
 import type { HvpOp } from "./objective.js";
-import { addScaled, axpy, dot, mulberry32, norm2, scale } from "./vec.js";
+import { addScaled, axpy, dot, norm2, scale } from "./vec.js";
+import { mulberry32 } from "../random.js";
 
 export interface CurvatureProbe {
   /** Smallest Ritz value found (an upper bound on λmin(H)). */

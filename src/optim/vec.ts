@@ -98,5 +98,3 @@ export function allFinite(a: Float64Array): boolean {
   return true;
 }
 
-/** Deterministic uniform [0, 1) generator, for reproducible probe vectors. */
-export { mulberry32 } from "../random.js";

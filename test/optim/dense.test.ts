@@ -10,7 +10,8 @@ import { LineEvaluator, strongWolfe } from "../../src/optim/line-search.js";
 import { Layout } from "../../src/optim/flat.js";
 import { Guard, Objective } from "../../src/optim/objective.js";
 import { Session } from "../../src/optim/session.js";
-import { dot, mulberry32 } from "../../src/optim/vec.js";
+import { dot } from "../../src/optim/vec.js";
+import { mulberry32 } from "../../src/random.js";
 import { rosenbrock, sumOfSquares } from "./problems.js";
 
 function randSym(n: number, seed: number, shift: number): Float64Array {
