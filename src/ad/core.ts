@@ -52,6 +52,12 @@ export interface Primitive<P = unknown> {
    * seeds one pytree leaf, every sum with another leaf's (zero) tangent is free.
    */
   readonly nullSafeJvp?: boolean;
+  /**
+   * Set for primitives whose implementation can raise an error for some argument values (a
+   * singular or non-positive-definite matrix). `jit` keeps such a step even when nothing uses
+   * its outputs, so a replay raises where the un-jitted call would.
+   */
+  readonly mayRaise?: boolean;
 }
 
 /** Declares a primitive; the type requires every rule a primitive must have. */

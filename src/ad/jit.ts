@@ -196,6 +196,31 @@ function ownConstants(steps: Step[], outs: Ref[], results: readonly Tensor[]): S
   return new Set([...copies.values()].map((c) => c._buf!));
 }
 
+/**
+ * The steps some result needs, in order, and how many of the first `split` those are. A
+ * recording holds everything f computed, and transforms compute more than they return (grad
+ * evaluates f's value and drops it; a Hessian's forward pass, the primal outputs): a replay
+ * skips it. Steps whose primitive can raise are kept, so a replay fails where f would.
+ */
+function liveSteps(steps: readonly Step[], results: readonly Ref[], split = steps.length): { steps: Step[]; split: number } {
+  const live = new Set<number>();
+  const use = (r: Ref): void => {
+    if (r.kind === "slot") live.add(r.i);
+  };
+  results.forEach(use);
+  const keep: boolean[] = new Array<boolean>(steps.length);
+  for (let k = steps.length - 1; k >= 0; k--) {
+    const s = steps[k]!;
+    let needed = s.prim.mayRaise === true;
+    for (let j = 0; j < s.nOut && !needed; j++) needed = live.has(s.out + j);
+    keep[k] = needed;
+    if (needed) s.args.forEach(use);
+  }
+  let kept = 0;
+  for (let k = 0; k < split; k++) if (keep[k]) kept++;
+  return { steps: steps.filter((_, k) => keep[k]), split: kept };
+}
+
 function deref(r: Ref, vals: readonly Tensor[], inputs: readonly Tensor[]): Tensor {
   return r.kind === "slot" ? vals[r.i]! : r.kind === "in" ? inputs[r.i]! : r.t;
 }
@@ -307,8 +332,9 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       const outs = rec.program(outLeaves);
       if (outs === null) fallback(plan.key, rec.failed ?? "a result is not computed by this call");
       else {
-        const own = ownConstants(rec.steps, outs, outLeaves);
-        remember(cache, plan.key, { steps: rec.steps, slots: rec.slotCount, outs, outDef, own });
+        const { steps } = liveSteps(rec.steps, outs);
+        const own = ownConstants(steps, outs, outLeaves);
+        remember(cache, plan.key, { steps, slots: rec.slotCount, outs, outDef, own });
       }
       return result;
     });
@@ -567,7 +593,8 @@ export function jitLinearize(
       if (outsP === null || tanP === null) {
         if (!rec.retry || rec.failed === null) remember(cache, key, rec.failed ?? "a result is not computed by this call");
       } else {
-        remember(cache, key, { steps: rec.steps, split, slots: rec.slotCount, outs: outsP, outDef, tangentOuts: tanP, tangentDef: tDef });
+        const live = liveSteps(rec.steps, [...outsP, ...tanP], split);
+        remember(cache, key, { steps: live.steps, split: live.split, slots: rec.slotCount, outs: outsP, outDef, tangentOuts: tanP, tangentDef: tDef });
       }
       return tres;
     };

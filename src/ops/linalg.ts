@@ -94,6 +94,7 @@ interface SolveParams {
 
 export const solve_p: Primitive<SolveParams> = primitive<SolveParams>({
   name: "solve",
+  mayRaise: true,
   shape: ([a, b], { op }) => {
     const n = square(op, a!);
     if (b!.length !== 2 || b![0] !== n) throw new ShapeError(op, `right-hand side needs ${n} rows`, [a!, b!]);
@@ -193,6 +194,7 @@ interface TriParams {
 
 export const triangularSolve_p: Primitive<TriParams> = primitive<TriParams>({
   name: "triangularSolve",
+  mayRaise: true,
   shape: ([a, b], { left }) => {
     const n = square("triangularSolve", a!);
     if (b!.length !== 2 || (left ? b![0] : b![1]) !== n) {
@@ -290,6 +292,7 @@ interface OpParams {
 
 export const cholesky_p: Primitive<OpParams> = primitive<OpParams>({
   name: "cholesky",
+  mayRaise: true,
   shape: ([a], { op }) => {
     square(op, a!);
     return [a!];
@@ -336,6 +339,7 @@ export function cholesky(a: TensorLike): Tensor {
 /** sign(det A) and log|det A| from LU, in one primitive. */
 export const slogdet_p: Primitive<OpParams> = primitive<OpParams>({
   name: "slogdet",
+  mayRaise: true,
   shape: ([a], { op }) => {
     square(op, a!);
     return [[], []];
@@ -424,6 +428,7 @@ export function det(a: TensorLike): Tensor {
 
 export const eigh_p: Primitive<Record<string, never>> = primitive<Record<string, never>>({
   name: "eigh",
+  mayRaise: true,
   shape: ([a]) => {
     const n = square("eigh", a!);
     return [[n], [n, n]];

@@ -1,15 +1,16 @@
 // jit: a recorded kernel sequence must give bit-identical results to running f, re-record for
 // a new signature, refuse value-dependent code, and keep errors and memory behaviour intact.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as mc from "../../src/index.js";
 import {
-  SingularMatrixError, grad, hessian, hvp, jacobian, jit, matrix, randn, scalar, valueAndGrad, vector, vmap,
+  NotPositiveDefiniteError, SingularMatrixError, grad, hessian, hvp, jacobian, jit, matrix, randn, scalar, valueAndGrad, vector, vmap,
   type Tensor,
 } from "../../src/index.js";
 import { jitLinearize } from "../../src/ad/jit.js";
 import { linearize } from "../../src/ad/transforms.js";
 import { rt } from "../../src/wasm/module.js";
 import { scoped } from "../../src/tensor.js";
+import { softplus_p } from "../../src/ops/elementwise.js";
 
 const same = (a: Tensor, b: Tensor) => {
   expect(a.shape).toEqual(b.shape);
@@ -119,6 +120,38 @@ describe("jit", () => {
     expect(() => inv(matrix([[1, 2], [2, 4]]))).toThrow(SingularMatrixError);
     same(inv(matrix([[4, 0], [0, 2]])) as Tensor, matrix([[0.25, 0], [0, 0.5]]));
     expect(rt().arena.active).toBe(false);
+  });
+
+  it("a replay skips what no result needs (grad drops f's value), but keeps steps that can raise", () => {
+    const y = vector([1, -1, 1]);
+    const f = (x: Tensor) => mc.softplus(y.mul(A.matmul(x)).neg()).sum();
+    const g = grad(f), jg = jit(g);
+    const x0 = vector([0.1, -0.2, 0.3]), x1 = vector([-0.4, 0.5, 0.2]);
+    same(jg(x0) as Tensor, g(x0));
+    // softplus only makes f's value, which grad discards: the recording ran it, replays do not.
+    const spy = vi.spyOn(softplus_p, "impl");
+    try {
+      same(jg(x1) as Tensor, g(x1));
+      // g(x1) ran it once; the replay added nothing.
+      expect(spy).toHaveBeenCalledTimes(1);
+      const jvg = jit(valueAndGrad(f));
+      jvg(x0);
+      spy.mockClear();
+      const [v, gv] = jvg(x1) as [Tensor, Tensor];
+      expect(spy).toHaveBeenCalledTimes(1);
+      same(v, f(x1));
+      same(gv, g(x1));
+    } finally {
+      spy.mockRestore();
+    }
+    // An unused Cholesky still decides whether the call fails, as it does without jit.
+    const h = jit((x: Tensor) => {
+      mc.cholesky(mc.outer(x, x).add(mc.eye(3).mul(x.sum())));
+      return x.mul(2);
+    });
+    same(h(vector([1, 2, 3])) as Tensor, vector([2, 4, 6]));
+    expect(() => h(vector([1, 2, -9]))).toThrow(NotPositiveDefiniteError);
+    same(h(vector([3, 2, 1])) as Tensor, vector([6, 4, 2]));
   });
 
   it("repeated replays reach a memory high-water mark", () => {
