@@ -58,6 +58,12 @@ export interface Primitive<P = unknown> {
    * its outputs, so a replay raises where the un-jitted call would.
    */
   readonly mayRaise?: boolean;
+  /**
+   * The elementwise kernel (a UnaryOp or BinaryOp code) that `impl` runs, for primitives whose
+   * output entry i is a function of entry i of each argument (or of a single-entry argument).
+   * `jit`'s row-block fusion runs such steps on blocks of entries (see fuse.ts).
+   */
+  readonly elementwise?: { readonly unary: number } | { readonly binary: number };
 }
 
 /** Declares a primitive; the type requires every rule a primitive must have. */

@@ -20,20 +20,32 @@
 import { MemoryLimitError } from "../errors.js";
 import { Tensor, asTensor, readHook, releasedError, scoped, withShape, type TensorLike } from "../tensor.js";
 import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "./core.js";
+import type { Shape } from "../shape.js";
+import { fuseRowBlocks, shapeTable } from "./fuse.js";
 
-/** Where a step's argument or a result comes from. */
-type Ref =
+/** Where a step's argument or a result comes from. @internal */
+export type Ref =
   | { kind: "in"; i: number }
   | { kind: "slot"; i: number }
   | { kind: "const"; t: Tensor };
 
-interface Step {
+/** One recorded primitive application. @internal */
+export interface Step {
   prim: Primitive<unknown>;
   params: unknown;
   args: Ref[];
-  /** Slot index of the first output; outputs occupy consecutive slots. */
+  /** Slot index of the first output; outputs occupy consecutive slots unless `outSlots` says otherwise. */
   out: number;
   nOut: number;
+  /** The outputs' shapes (for the fusion pass). */
+  shapes: Shape[];
+  /** Explicit output slots (a fused step's outputs are the slots of the steps it replaced). */
+  outSlots?: number[];
+}
+
+/** Slot of a step's j-th output. @internal */
+export function slotOf(s: Step, j: number): number {
+  return s.outSlots === undefined ? s.out + j : s.outSlots[j]!;
 }
 
 /**
@@ -126,7 +138,7 @@ class Recording implements Recorder {
       if (dependent) this.dependent.add(o);
     });
     this.slots += outs.length;
-    this.steps.push({ prim, params, args: refs, out, nOut: outs.length });
+    this.steps.push({ prim, params, args: refs, out, nOut: outs.length, shapes: outs.map((o) => o.shape) });
   }
 
   /** Where each result comes from; null if the recording cannot stand for f. */
@@ -212,7 +224,7 @@ function liveSteps(steps: readonly Step[], results: readonly Ref[], split = step
   for (let k = steps.length - 1; k >= 0; k--) {
     const s = steps[k]!;
     let needed = s.prim.mayRaise === true;
-    for (let j = 0; j < s.nOut && !needed; j++) needed = live.has(s.out + j);
+    for (let j = 0; j < s.nOut && !needed; j++) needed = live.has(slotOf(s, j));
     keep[k] = needed;
     if (needed) s.args.forEach(use);
   }
@@ -230,7 +242,7 @@ function runSteps(steps: readonly Step[], from: number, to: number, vals: Tensor
     const s = steps[k]!;
     const args = s.args.map((r) => deref(r, vals, inputs));
     const outs = s.prim.impl(args, s.params);
-    for (let j = 0; j < s.nOut; j++) vals[s.out + j] = outs[j]!;
+    for (let j = 0; j < s.nOut; j++) vals[slotOf(s, j)] = outs[j]!;
   }
 }
 
@@ -332,7 +344,8 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       const outs = rec.program(outLeaves);
       if (outs === null) fallback(plan.key, rec.failed ?? "a result is not computed by this call");
       else {
-        const { steps } = liveSteps(rec.steps, outs);
+        const live = liveSteps(rec.steps, outs).steps;
+        const steps = fuseRowBlocks(live, shapeTable(live, inputs.map((t) => t.shape)));
         const own = ownConstants(steps, outs, outLeaves);
         remember(cache, plan.key, { steps, slots: rec.slotCount, outs, outDef, own });
       }
@@ -594,7 +607,11 @@ export function jitLinearize(
         if (!rec.retry || rec.failed === null) remember(cache, key, rec.failed ?? "a result is not computed by this call");
       } else {
         const live = liveSteps(rec.steps, [...outsP, ...tanP], split);
-        remember(cache, key, { steps: live.steps, split: live.split, slots: rec.slotCount, outs: outsP, outDef, tangentOuts: tanP, tangentDef: tDef });
+        // Each part runs as a unit (the primal once per point, the tangent per J·t): fused apart.
+        const shapeOf = shapeTable(live.steps, [...inputs, ...tin].map((t) => t.shape));
+        const primal = fuseRowBlocks(live.steps.slice(0, live.split), shapeOf);
+        const tangent = fuseRowBlocks(live.steps.slice(live.split), shapeOf);
+        remember(cache, key, { steps: [...primal, ...tangent], split: primal.length, slots: rec.slotCount, outs: outsP, outDef, tangentOuts: tanP, tangentDef: tDef });
       }
       return tres;
     };

@@ -27,6 +27,7 @@ function unaryPrim(
     name,
     shape: ([s]) => [s!],
     impl: ([x]) => [unaryK(op, x!, name)],
+    elementwise: { unary: op },
     jvp: ([t], [x], [y]) => [jvp(t!, x!, y!)],
     // Elementwise, so the batch axis is just more elements.
     batch: ([x]) => [bind1(p, [x!], NONE)],
@@ -243,6 +244,7 @@ function binaryPrim(
     name,
     shape,
     impl: ([a, b]) => [binaryK(op, a!, b!, shape([a!.shape, b!.shape])[0]!, name)],
+    elementwise: { binary: op },
     jvp,
     batch: (args, batched) => [bind1(p, alignAll(args, batched), NONE)],
   };
