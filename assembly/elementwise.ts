@@ -133,6 +133,21 @@ const VK: usize = memory.data<u64>([
     op == RELU || op == STEP;
 }
 
+/** f of one pair, stored at p: the vector form where it is exact, else lane by lane. */
+// @ts-ignore: decorator
+@inline function storePair(op: i32, v: v128, p: usize): void {
+  // Stores in both arms keep this a branch (see expFastV): the scalar path only runs for
+  // pairs that need it.
+  if (op == TANH) {
+    tanhStoreV(v, p);
+  } else if (unaryFastV(op, v)) {
+    v128.store(p, unaryV(op, v));
+  } else {
+    store<f64>(p, unaryS(op, f64x2.extract_lane(v, 0)));
+    store<f64>(p, unaryS(op, f64x2.extract_lane(v, 1)), 8);
+  }
+}
+
 // @ts-ignore: decorator
 @inline function mapUnary(op: i32, n: i32, x: usize, out: usize): void {
   let i = 0;
@@ -145,19 +160,25 @@ const VK: usize = memory.data<u64>([
         v128.store(out + o, unaryV(op, v1), 16);
       }
     }
+    if (!unaryCheap(op) && op != TANH) {
+      // Two independent pairs per iteration: these ops are long dependency chains (exp then
+      // log1p for softplus), and a second chain in the same block lets the CPU overlap them.
+      for (; i + 4 <= n; i += 4) {
+        const o = <usize>i << 3;
+        const v0 = v128.load(x + o), v1 = v128.load(x + o, 16);
+        if (unaryFastV(op, v0) && unaryFastV(op, v1)) {
+          const r0 = unaryV(op, v0), r1 = unaryV(op, v1);
+          v128.store(out + o, r0);
+          v128.store(out + o, r1, 16);
+        } else {
+          storePair(op, v0, out + o);
+          storePair(op, v1, out + o + 16);
+        }
+      }
+    }
     for (; i + 2 <= n; i += 2) {
       const o = <usize>i << 3;
-      const v = v128.load(x + o);
-      // Stores in both arms keep this a branch (see expFastV): the scalar path only runs for
-      // pairs that need it.
-      if (op == TANH) {
-        tanhStoreV(v, out + o);
-      } else if (unaryFastV(op, v)) {
-        v128.store(out + o, unaryV(op, v));
-      } else {
-        store<f64>(out + o, unaryS(op, f64x2.extract_lane(v, 0)));
-        store<f64>(out + o, unaryS(op, f64x2.extract_lane(v, 1)), 8);
-      }
+      storePair(op, v128.load(x + o), out + o);
     }
   }
   for (; i < n; i++) {
