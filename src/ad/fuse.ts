@@ -172,6 +172,13 @@ function planRegion(
   if (region[region.length - 1] !== t) return null;
   const inRegion = new Set(region);
   const inside = (a: Ref): boolean => inRegion.has(prodOf(a) ?? -1);
+  // A broadcast of a single entry (sum's transpose makes one) is read as that entry: stride 0.
+  const argsOf = (s: Step): Ref[] =>
+    s.prim.elementwise === undefined ? s.args : s.args.map((a) => {
+      const k = prodOf(a);
+      const b = k === undefined ? null : steps[k]!;
+      return b !== null && b.prim.name === "broadcastTo" && !inRegion.has(k!) && sizeOne(shapeOf(b.args[0]!)) ? b.args[0]! : a;
+    });
   for (const k of region) {
     if (k === c || k === t) continue;
     const s = steps[k]!;
@@ -183,7 +190,7 @@ function planRegion(
     } else if (ew !== undefined && "unary" in ew) {
       if (!same(shapeOf(s.args[0]!), out)) return null;
     } else if (ew !== undefined && "binary" in ew) {
-      for (const a of s.args) {
+      for (const a of argsOf(s)) {
         const as = shapeOf(a);
         if (!same(as, out) && !(sizeOne(as) && !inside(a))) return null;
       }
@@ -197,7 +204,7 @@ function planRegion(
   const keyOf = (a: Ref): string => (a.kind === "const" ? `c${consts.indexOf(a.t) >= 0 ? consts.indexOf(a.t) : consts.push(a.t) - 1}` : `${a.kind}${a.i}`);
   const rowwise: boolean[] = [];
   for (const k of region) {
-    for (const a of steps[k]!.args) {
+    for (const a of argsOf(steps[k]!)) {
       if (inside(a)) continue;
       const key = keyOf(a);
       if (index.has(key)) continue;
@@ -221,7 +228,10 @@ function planRegion(
     else if (k === t) ops.push({ k: "sink", x: val(s.args[0]!), r: val(s.args[1]!), out });
     else if (s.prim.name === "reshape") alias = val(s.args[0]!);
     else if (ew !== undefined && "unary" in ew) ops.push({ k: "un", code: ew.unary, x: val(s.args[0]!), out });
-    else if (ew !== undefined && "binary" in ew) ops.push({ k: "bin", code: ew.binary, a: val(s.args[0]!), b: val(s.args[1]!), out });
+    else if (ew !== undefined && "binary" in ew) {
+      const [a, b] = argsOf(s);
+      ops.push({ k: "bin", code: ew.binary, a: val(a!), b: val(b!), out });
+    }
     outs.push({ shape: s.shapes[0]!, alias });
     rowwise.push(k !== t);
     index.set(keyOf({ kind: "slot", i: slotOf(s, 0) }), out);

@@ -345,7 +345,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       if (outs === null) fallback(plan.key, rec.failed ?? "a result is not computed by this call");
       else {
         const live = liveSteps(rec.steps, outs).steps;
-        const steps = fuseRowBlocks(live, shapeTable(live, inputs.map((t) => t.shape)));
+        const steps = liveSteps(fuseRowBlocks(live, shapeTable(live, inputs.map((t) => t.shape))), outs).steps;
         const own = ownConstants(steps, outs, outLeaves);
         remember(cache, plan.key, { steps, slots: rec.slotCount, outs, outDef, own });
       }
@@ -539,11 +539,14 @@ interface LinearizedProgram {
  * same signature replays the kernels that evaluate f and its residuals at x, and each J·t
  * replays only the tangent kernels. Must run inside an open arena scope (an optimizer's
  * session): the residuals live in it. Falls back to plain `linearize` when f cannot be
- * recorded. @internal
+ * recorded. `keepTangent(i)` false says the caller ignores the J·t output leaf i: replays
+ * skip the steps only it needs and give `undefined` in its place (the optimizers read H·v
+ * and not the tangent of f's value). @internal
  */
 export function jitLinearize(
   f: (x: unknown) => unknown,
   linearize: (f: (x: unknown) => unknown, x: unknown) => [unknown, (t: unknown) => unknown],
+  keepTangent: (leaf: number) => boolean = () => true,
 ): (x: unknown) => [unknown, (t: unknown) => unknown] {
   const cache = new Map<string, LinearizedProgram | string>();
   return (x) => {
@@ -570,7 +573,7 @@ export function jitLinearize(
         } catch {
           return linearize(f, x)[1](t);
         }
-        return rebuildOut(p.tangentDef, p.tangentOuts.map((r) => deref(r, vals, inputs)), { i: 0 });
+        return rebuildOut(p.tangentDef, p.tangentOuts.map((r, i) => (keepTangent(i) ? deref(r, vals, inputs) : undefined)) as Tensor[], { i: 0 });
       };
       return [out, jvpFn];
     }
@@ -606,12 +609,15 @@ export function jitLinearize(
       if (outsP === null || tanP === null) {
         if (!rec.retry || rec.failed === null) remember(cache, key, rec.failed ?? "a result is not computed by this call");
       } else {
-        const live = liveSteps(rec.steps, [...outsP, ...tanP], split);
+        const results = [...outsP, ...tanP.filter((_, i) => keepTangent(i))];
+        const live = liveSteps(rec.steps, results, split);
         // Each part runs as a unit (the primal once per point, the tangent per J·t): fused apart.
         const shapeOf = shapeTable(live.steps, [...inputs, ...tin].map((t) => t.shape));
         const primal = fuseRowBlocks(live.steps.slice(0, live.split), shapeOf);
         const tangent = fuseRowBlocks(live.steps.slice(live.split), shapeOf);
-        remember(cache, key, { steps: [...primal, ...tangent], split: primal.length, slots: rec.slotCount, outs: outsP, outDef, tangentOuts: tanP, tangentDef: tDef });
+        // Fusion reads single entries where a broadcast of them was: drop broadcasts left unused.
+        const final = liveSteps([...primal, ...tangent], results, primal.length);
+        remember(cache, key, { steps: final.steps, split: final.split, slots: rec.slotCount, outs: outsP, outDef, tangentOuts: tanP, tangentDef: tDef });
       }
       return tres;
     };

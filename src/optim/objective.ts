@@ -93,7 +93,8 @@ export class Objective {
     const lin = (fn: (x: unknown) => unknown, x: unknown) => linearize(fn, x) as [unknown, (t: unknown) => unknown];
     this.vg = useJit ? jit(vg) : vg;
     this.hess = useJit ? jit(hessian(this.f)) : hessian(this.f);
-    this.lin = useJit ? jitLinearize(vg, lin) : (x) => lin(vg, x);
+    // H·v is the tangent of ∇f; the tangent of f's value (leaf 0) is never read.
+    this.lin = useJit ? jitLinearize(vg, lin, (leaf) => leaf > 0) : (x) => lin(vg, x);
   }
 
   get counts(): Evaluations {
