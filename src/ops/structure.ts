@@ -3,7 +3,7 @@
 // slice ↔ pad, concat ↔ slices, diagPart ↔ diagEmbed).
 import { bind, bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
 import { allocTensor, asTensor, ptrOf, withShape, type Tensor, type TensorLike } from "../tensor.js";
-import { checkShape, sizeOf, type Shape } from "../shape.js";
+import { checkShape, sameShape, sizeOf, type Shape } from "../shape.js";
 import { ShapeError, fmtShape } from "../errors.js";
 import { copyBox, fillK, kernels } from "./exec.js";
 import { zerosLike } from "./elementwise.js";
@@ -140,6 +140,8 @@ export const slice_p: Primitive<BoxParams> = primitive<BoxParams>({
     return [shape];
   },
   impl: ([x], { start, shape }) => {
+    // The whole tensor (a Jacobian chunk that takes every basis direction): shared, as reshape shares.
+    if (start.every((d) => d === 0) && sameShape(shape, x!.shape)) return [withShape(x!, shape)];
     const out = allocTensor(shape, "slice");
     copyBox(x!, start, shape, out, shape.map(() => 0));
     return [out];
