@@ -129,6 +129,11 @@ export interface Recorder {
    */
   fail(why: string, retry?: boolean): void;
   step(prim: Primitive<unknown>, args: readonly Tensor[], params: unknown, outs: readonly Tensor[]): void;
+  /**
+   * In a dry recording, the outputs (uninitialized) of a step that depends on the inputs: its
+   * kernel is not run, since the recording is replayed for the result. Null: run the step.
+   */
+  skip(prim: Primitive<unknown>, args: readonly Tensor[], shapes: readonly Shape[]): Tensor[] | null;
 }
 
 /** How many traces are active now. @internal */
@@ -146,14 +151,14 @@ export function bind<P>(prim: Primitive<P>, args: readonly Tensor[], params: P):
     if (a instanceof Tracer && (top === null || a._trace.level > top.level)) top = a._trace;
   }
   if (top === null) {
-    prim.shape(args.map((a) => a.shape), params); // validates before any kernel runs
+    const shapes = prim.shape(args.map((a) => a.shape), params); // validates before any kernel runs
     const rec = recording.current;
     // A primitive whose implementation binds others is replayed whole, not its parts.
     if (rec === null || rec.inImpl > 0) return scoped(() => prim.impl(args, params));
     rec.inImpl++;
     let outs: Tensor[];
     try {
-      outs = scoped(() => prim.impl(args, params));
+      outs = rec.skip(prim as Primitive<unknown>, args, shapes) ?? scoped(() => prim.impl(args, params));
     } catch (e) {
       // A kernel error (singular matrix, …) depends on the values, and f may catch it and take
       // another path: a recording cannot stand for other inputs.

@@ -15,10 +15,15 @@
 // catch it and go another way), f uses an arena value it did not compute (a tensor leaked from
 // another call) or a tracer of a transform around the call (a value it closes over). What the
 // recorder cannot see is plain JavaScript state: like `jax.jit`, a jitted function must be a
-// pure function of its arguments; side effects in it run once, when it is recorded, and the
+// pure function of its arguments; side effects in it run when it is recorded, and the
 // tensors it closes over are constants of the recording.
+//
+// A signature is first recorded dry: f and its transforms run, but the kernels of steps that
+// depend on the arguments do not (their outputs are left unwritten), and the result comes
+// from replaying the recording, fused and pruned. Only if that cannot stand (f reads a value,
+// raises, or reaches a step whose error would depend on the values) does f run for real.
 import { MemoryLimitError } from "../errors.js";
-import { Tensor, asTensor, readHook, releasedError, scoped, withShape, type TensorLike } from "../tensor.js";
+import { Tensor, allocTensor, asTensor, readHook, releasedError, scoped, withShape, type TensorLike } from "../tensor.js";
 import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "./core.js";
 import type { Shape } from "../shape.js";
 import { fuseRowBlocks, shapeTable } from "./fuse.js";
@@ -68,6 +73,9 @@ interface Program {
   own: Set<Float64Array>;
 }
 
+/** Ends a dry recording that met a step it must run but cannot (see {@link Recording.skip}). */
+class DryAbort extends Error {}
+
 class Recording implements Recorder {
   inImpl = 0;
   depth = 0;
@@ -80,8 +88,19 @@ class Recording implements Recorder {
   private readonly dependent = new Set<Tensor>();
   private slots = 0;
 
-  constructor(inputs: readonly Tensor[]) {
+  /**
+   * @param dry Skip the kernels of input-dependent steps (the caller replays the recording
+   *   for the result): recording then costs the JavaScript of f and its transforms only.
+   */
+  constructor(inputs: readonly Tensor[], readonly dry = false) {
     this.addInputs(inputs, 0);
+  }
+
+  skip(prim: Primitive<unknown>, args: readonly Tensor[], shapes: readonly Shape[]): Tensor[] | null {
+    if (!this.dry || this.failed !== null || !args.some((a) => this.dependent.has(a))) return null;
+    // Its error would depend on the (unknown) values: record it by running f for real.
+    if (prim.mayRaise) throw new DryAbort();
+    return shapes.map((s) => allocTensor(s, prim.name));
   }
 
   /** Registers input leaves as inputs `first, first+1, …`. */
@@ -265,7 +284,8 @@ export interface JitOptions {
  * times, e.g. inside an optimization loop.
  *
  * As with `jax.jit`, `f` must be a pure function of its arguments: JavaScript side effects
- * run only when a signature is first recorded, and tensors `f` closes over are constants of
+ * run only when a signature is first recorded (twice, once, if its first, dry recording
+ * cannot stand, e.g. when `f` reads a value), and tensors `f` closes over are constants of
  * the recording (assigning another tensor to a captured variable does not change later
  * replays). Numbers, numeric arrays and Float64Arrays among the arguments are leaves like
  * tensors: `f` is recorded with them as tensors and replays see their new values. Strings,
@@ -289,6 +309,8 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
   const cache = new Map<string, Program | string>();
   /** Why the last recording failed, reported once its arena scope has closed. */
   let failure: string | null = null;
+  /** Whether to try a dry recording first (until one of f's could not stand). */
+  let dry = true;
   const fallback = (key: string, why: string, retry = false): void => {
     if (!retry) remember(cache, key, why);
     failure = why;
@@ -297,6 +319,11 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     failure = null;
     let result: unknown;
     try {
+      if (dry) {
+        if (recordDry(plan, args)) return replayCached(plan, args);
+        // f reads values, raises, or uses linear algebra: record its other signatures for real.
+        dry = false;
+      }
       result = recordScoped(plan, args);
     } catch (e) {
       if (!(e instanceof MemoryLimitError)) throw e;
@@ -343,13 +370,41 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       }
       const outs = rec.program(outLeaves);
       if (outs === null) fallback(plan.key, rec.failed ?? "a result is not computed by this call");
-      else {
-        const live = liveSteps(rec.steps, outs).steps;
-        const steps = liveSteps(fuseRowBlocks(live, shapeTable(live, inputs.map((t) => t.shape))), outs).steps;
-        const own = ownConstants(steps, outs, outLeaves);
-        remember(cache, plan.key, { steps, slots: rec.slotCount, outs, outDef, own });
-      }
+      else keep(plan, rec, inputs, outs, outDef, outLeaves);
       return result;
+    });
+  /** Compiles a finished recording (dead steps out, row chains fused) and caches it. */
+  const keep = (plan: ArgPlan, rec: Recording, inputs: Tensor[], outs: Ref[], outDef: OutDef, outLeaves: Tensor[]): void => {
+    const live = liveSteps(rec.steps, outs).steps;
+    const steps = liveSteps(fuseRowBlocks(live, shapeTable(live, inputs.map((t) => t.shape))), outs).steps;
+    const own = ownConstants(steps, outs, outLeaves);
+    remember(cache, plan.key, { steps, slots: rec.slotCount, outs, outDef, own });
+  };
+  /**
+   * Records f without running the kernels of steps that depend on the arguments; the caller
+   * then replays the recording for the result, so a signature's first call costs about what
+   * later ones do plus f's JavaScript. False when that cannot stand (f raises, reads a
+   * value, returns what jit cannot rebuild, or reaches a step that can raise): the caller
+   * then records by running f for real.
+   */
+  const recordDry = (plan: ArgPlan, args: unknown[]): boolean =>
+    scoped(() => {
+      const inputs = plan.leaves.map((t) => withShape(t, t.shape));
+      const rec = new Recording(inputs, true);
+      const fresh = rebuildArgs(args, inputs);
+      let result: unknown;
+      try {
+        result = rec.during(() => f(...fresh));
+      } catch {
+        return false;
+      }
+      if (rec.failed !== null) return false;
+      const outLeaves: Tensor[] = [];
+      const outDef = planOut(result, outLeaves);
+      const outs = outDef === null ? null : rec.program(outLeaves);
+      if (outs === null) return false;
+      keep(plan, rec, inputs, outs, outDef!, outLeaves);
+      return true;
     });
   const jitted = (...args: unknown[]): unknown => {
     // Nested jit or a call while another jit records: the outer recording decides.
@@ -360,6 +415,10 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     const cached = cache.get(plan.key);
     if (typeof cached === "string") return f(...args);
     if (cached === undefined) return record(plan, args);
+    return replayCached(plan, args);
+  };
+  const replayCached = (plan: ArgPlan, args: unknown[]): unknown => {
+    const cached = cache.get(plan.key) as Program;
     try {
       return scoped(() => rebuildOut(cached.outDef, replay(cached, plan.leaves), { i: 0 }));
     } catch {

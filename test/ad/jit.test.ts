@@ -154,6 +154,28 @@ describe("jit", () => {
     same(h(vector([3, 2, 1])) as Tensor, vector([6, 4, 2]));
   });
 
+  it("a first call records dry: kernels of values computed from x run only in the replay", () => {
+    const y = vector([1, -1, 1]);
+    const c = counted((x: Tensor) => mc.softplus(y.mul(A.matmul(x)).neg()).sum());
+    const jg = jit(grad(c.f)), jvg = jit(valueAndGrad(c.f));
+    const spy = vi.spyOn(softplus_p, "impl");
+    try {
+      const x = vector([0.3, -0.1, 0.2]);
+      // grad drops f's value: recorded dry and replayed, softplus never runs.
+      const g = jg(x) as Tensor;
+      expect(spy).toHaveBeenCalledTimes(0);
+      const [v, g1] = jvg(x) as [Tensor, Tensor];
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(c.calls()).toBe(2);
+      const [v0, g0] = valueAndGrad(c.f)(x);
+      same(v, v0);
+      same(g, g0);
+      same(g1, g0);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it("repeated replays reach a memory high-water mark", () => {
     const g = jit(grad((x: Tensor) => mc.softplus(x).sum()));
     const x = randn([5000], { seed: 9 });
