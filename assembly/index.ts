@@ -8,6 +8,7 @@
 // dimension ld sits at ptr + 8·(i + j·ld).
 export * from "./layout";
 export * from "./blas";
+export * from "./vec";
 export * from "./gemm";
 export * from "./elementwise";
 export * from "./reduce";

@@ -10,31 +10,42 @@
 // replaced by (yᵀs / yᵀy)·I (N&W eq. 6.20). The line search satisfies the strong Wolfe
 // conditions, which guarantee yᵀs > 0; an update is skipped if rounding breaks that.
 import { ALPHA_MAX, LINE_SEARCH_EVALS, type MethodContext } from "./method.js";
-import { symvPacked } from "./dense.js";
+import { symvPacked, syr2Packed } from "./dense.js";
 import { LineEvaluator, strongWolfe } from "./line-search.js";
 import type { Status } from "./types.js";
-import { dot, norm2, sub } from "./vec.js";
+import { addScaled, axpby, dot, negate, norm2, scale, scaleTo, sub } from "./vec.js";
+import { MAX_FLOATS, vectorFloats } from "./workspace.js";
 
-export function bfgs({ run, obj, o }: MethodContext): Status {
+/**
+ * Float64 of workspace bfgs needs: packed H, its 5 vectors, the line search's 4. When H cannot
+ * fit (n ≳ 5800) it is left out, so the workspace is not grown for nothing: H is then a plain
+ * array, updated by the JS loops.
+ */
+export function bfgsFloats(n: number): number {
+  const vectors = vectorFloats(9, n), h = vectorFloats(1, (n * (n + 1)) / 2);
+  return vectors + h + vectorFloats(3, n) <= MAX_FLOATS ? vectors + h : vectors;
+}
+
+export function bfgs({ run, obj, o, ws }: MethodContext): Status {
   const n = run.n;
   let H: Float64Array | null = null; // null: H = gamma·I (not yet formed)
   let gamma = 1;
-  const p = new Float64Array(n); // current search direction −H g
-  const s = new Float64Array(n);
-  const y = new Float64Array(n);
-  const u = new Float64Array(n);
-  const Hg = new Float64Array(n);
-  const ev = new LineEvaluator(n, (x, g) => obj.valueGrad(x, g));
+  const p = ws.vec(n); // current search direction −H g
+  const s = ws.vec(n);
+  const y = ws.vec(n);
+  const u = ws.vec(n);
+  const Hg = ws.vec(n);
+  const ev = new LineEvaluator(n, (x, g) => obj.valueGrad(x, g), ws);
   const st0 = run.initial();
   if (st0) return st0;
-  for (let i = 0; i < n; i++) p[i] = -run.g[i]!;
+  negate(run.g, p);
   let first = true;
   for (;;) {
     let slope = dot(run.g, p);
     if (!(slope < 0)) {
       // H lost positive definiteness to rounding: restart from the scaled identity.
       H = null;
-      for (let i = 0; i < n; i++) p[i] = -gamma * run.g[i]!;
+      scaleTo(-gamma, run.g, p);
       slope = dot(run.g, p);
       if (!(slope < 0)) return "lineSearchFailed";
     }
@@ -49,28 +60,30 @@ export function bfgs({ run, obj, o }: MethodContext): Status {
     const yy = dot(y, y);
     // H g⁺ with the old H (the one that produced p = −H g).
     if (H) symvPacked(H, n, pt.g, Hg);
-    else for (let i = 0; i < n; i++) Hg[i] = gamma * pt.g[i]!;
+    else scaleTo(gamma, pt.g, Hg);
     if (sy > 1e-10 * Math.sqrt(dot(s, s) * yy)) {
       if (!H) {
         // First update: H₀ = (yᵀs / yᵀy)·I, formed now (N&W 6.20).
         const g0 = sy / yy;
-        H = new Float64Array((n * (n + 1)) / 2);
+        H = ws.vec((n * (n + 1)) / 2);
         for (let i = 0; i < n; i++) H[(i * (i + 3)) / 2] = g0; // diagonal entry (i, i)
-        for (let i = 0; i < n; i++) Hg[i] = g0 * pt.g[i]!;
+        scaleTo(g0, pt.g, Hg);
         gamma = g0;
         // H y = H₀ y.
-        for (let i = 0; i < n; i++) u[i] = g0 * y[i]!;
+        scaleTo(g0, y, u);
       } else {
         // H y = H g⁺ − H g = H g⁺ + p.
-        for (let i = 0; i < n; i++) u[i] = Hg[i]! + p[i]!;
+        addScaled(Hg, 1, p, u);
       }
       bfgsInverseUpdate(H, n, s, y, u);
       // Next direction −H⁺ g⁺ = −(H g⁺ + s (uᵀg⁺) + u (sᵀg⁺)).
       const ug = dot(u, pt.g), sg = dot(s, pt.g);
-      for (let i = 0; i < n; i++) p[i] = -(Hg[i]! + s[i]! * ug + u[i]! * sg);
+      addScaled(Hg, ug, s, p);
+      addScaled(p, sg, u, p);
+      scale(-1, p);
       first = false;
     } else {
-      for (let i = 0; i < n; i++) p[i] = -Hg[i]!;
+      negate(Hg, p);
     }
     run.radius = ls.alpha;
     const st = run.accept(pt.x, pt.f, pt.g);
@@ -88,10 +101,6 @@ export function bfgsInverseUpdate(H: Float64Array, n: number, s: Float64Array, y
   const rho = 1 / dot(s, y);
   const yHy = dot(y, u);
   const c = 0.5 * (rho * rho * yHy + rho);
-  for (let i = 0; i < n; i++) u[i] = -rho * u[i]! + c * s[i]!;
-  for (let i = 0; i < n; i++) {
-    const si = s[i]!, ui = u[i]!;
-    const r = (i * (i + 1)) / 2;
-    for (let j = 0; j <= i; j++) H[r + j]! += si * u[j]! + ui * s[j]!;
-  }
+  axpby(c, s, -rho, u);
+  syr2Packed(H, n, s, u);
 }

@@ -12,6 +12,7 @@ import { jacobiEigen } from "./dense.js";
 import { backtracking } from "./line-search.js";
 import type { HvpOp } from "./objective.js";
 import { addScaled, axpy, dot, norm2, scale } from "./vec.js";
+import { HEAP, vectorFloats, type VecSource } from "./workspace.js";
 import { mulberry32 } from "../random.js";
 
 export interface CurvatureProbe {
@@ -23,17 +24,25 @@ export interface CurvatureProbe {
   d: Float64Array;
 }
 
-/** k Lanczos steps on H (through `hv`), from a seeded random start. Null if H·v is not finite. */
-export function lanczosSmallest(hv: HvpOp, n: number, k: number, seed = 0x9e3779b9): CurvatureProbe | null {
+/** Float64 of workspace a probe of `steps` Lanczos steps needs (its basis, w and d). */
+export function curvatureFloats(n: number, steps: number): number {
+  return steps > 0 ? vectorFloats(Math.min(steps, n) + 2, n) : 0;
+}
+
+/**
+ * k Lanczos steps on H (through `hv`), from a seeded random start. Null if H·v is not finite.
+ * The vectors (and the returned d) come from `vectors`.
+ */
+export function lanczosSmallest(hv: HvpOp, n: number, k: number, seed = 0x9e3779b9, vectors: VecSource = HEAP): CurvatureProbe | null {
   k = Math.max(1, Math.min(k, n));
   const rand = mulberry32(seed);
   const Q: Float64Array[] = [];
   const alpha: number[] = [];
   const beta: number[] = [];
-  let q = new Float64Array(n);
+  let q = vectors.vec(n);
   for (let i = 0; i < n; i++) q[i] = 2 * rand() - 1;
   scale(1 / norm2(q), q);
-  const w = new Float64Array(n);
+  const w = vectors.vec(n);
   let tscale = 0;
   for (let j = 0; j < k; j++) {
     Q.push(q);
@@ -53,7 +62,8 @@ export function lanczosSmallest(hv: HvpOp, n: number, k: number, seed = 0x9e3779
     // that barely meets its eigenvector, but with a random start that is unlikely.
     if (j >= 2 && converged(alpha, beta, b)) break;
     beta.push(b);
-    q = w.slice();
+    q = vectors.vec(n);
+    q.set(w);
     scale(1 / b, q);
   }
   const m = alpha.length;
@@ -68,7 +78,7 @@ export function lanczosSmallest(hv: HvpOp, n: number, k: number, seed = 0x9e3779
     if (values[i]! < values[imin]!) imin = i;
     smax = Math.max(smax, Math.abs(values[i]!));
   }
-  const d = new Float64Array(n);
+  const d = vectors.vec(n);
   for (let i = 0; i < m; i++) axpy(V[i * m + imin]!, Q[i]!, d);
   scale(1 / norm2(d), d);
   return { lambda: values[imin]!, scale: smax, d };
@@ -100,7 +110,8 @@ function converged(alpha: readonly number[], beta: readonly number[], b: number)
 
 /**
  * Looks for negative curvature at x and, if found, a step along it that lowers f (into
- * `xOut`, with the gradient in `gOut`).
+ * `xOut`, with the gradient in `gOut`). The probe's vectors are scratch from `vectors`,
+ * given back before it returns.
  */
 export function escapeNegativeCurvature(
   x: Float64Array,
@@ -112,9 +123,27 @@ export function escapeNegativeCurvature(
   evalAt: (x: Float64Array, g: Float64Array) => number,
   xOut: Float64Array,
   gOut: Float64Array,
+  vectors: VecSource = HEAP,
 ): Escape {
   if (steps <= 0) return { moved: false, stuck: false };
-  const probe = lanczosSmallest(hv, x.length, steps);
+  const mark = vectors.mark();
+  try {
+    return escapeAlong(lanczosSmallest(hv, x.length, steps, undefined, vectors), x, f, g, alpha0, evalAt, xOut, gOut);
+  } finally {
+    vectors.rewind(mark);
+  }
+}
+
+function escapeAlong(
+  probe: CurvatureProbe | null,
+  x: Float64Array,
+  f: number,
+  g: Float64Array,
+  alpha0: number,
+  evalAt: (x: Float64Array, g: Float64Array) => number,
+  xOut: Float64Array,
+  gOut: Float64Array,
+): Escape {
   if (!probe || !(probe.lambda < -1e-8 * Math.max(probe.scale, 1e-300))) return { moved: false, stuck: false };
   const d = probe.d;
   let slope = dot(g, d);

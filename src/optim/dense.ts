@@ -4,10 +4,13 @@
 // softly (to add a shift) and triangular solves on matrices the optimizer owns. matcalc's
 // differentiable kernels (`cholesky`, `triangularSolve`, `solve` in src/ops/linalg.ts) can
 // replace these once exported; the interface below is what they would have to provide.
+// The exception is bfgs's packed inverse Hessian: its O(n²) product and update run as wasm
+// kernels when it lives in the run's workspace (see vec.ts), with the same bits.
 //
 // Storage: n×n symmetric matrices are dense Float64Arrays; since they are symmetric,
 // row-major and column-major coincide. Cholesky factors L (lower) are stored row-major,
 // L[i*n + j] for j ≤ i, so the inner products of the factorization run over contiguous rows.
+import { ptr, wasm3 } from "./vec.js";
 
 /**
  * Cholesky factorization A = L·Lᵀ of a symmetric n×n matrix (only A's lower triangle is
@@ -103,20 +106,60 @@ export function symv(A: Float64Array, n: number, v: Float64Array, out: Float64Ar
 /**
  * out = A·v for a symmetric A in packed lower-triangular row-major storage (A[i][j], j ≤ i,
  * at i(i+1)/2 + j). One pass over the n(n+1)/2 stored entries does both the row dot product
- * and the column update, so the memory traffic is half that of a full matrix.
+ * and the column update, so the memory traffic is half that of a full matrix. Runs as the
+ * `spmv` kernel when all three arrays are workspace vectors, with the same bits: row i's dot
+ * product uses vec.ts's fixed order (eight partial sums).
  */
 export function symvPacked(P: Float64Array, n: number, v: Float64Array, out: Float64Array): void {
+  const k = wasm3(P, v, out, true);
+  if (k) return k.spmv(n, ptr(P), ptr(v), ptr(out));
   out.fill(0);
   for (let i = 0; i < n; i++) {
     const r = (i * (i + 1)) / 2;
     const vi = v[i]!;
-    let s = 0;
-    for (let j = 0; j < i; j++) {
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    let j = 0;
+    for (; j + 8 <= i; j += 8) {
+      const e0 = P[r + j]!, e1 = P[r + j + 1]!, e2 = P[r + j + 2]!, e3 = P[r + j + 3]!;
+      const e4 = P[r + j + 4]!, e5 = P[r + j + 5]!, e6 = P[r + j + 6]!, e7 = P[r + j + 7]!;
+      s0 += e0 * v[j]!;
+      s1 += e1 * v[j + 1]!;
+      s2 += e2 * v[j + 2]!;
+      s3 += e3 * v[j + 3]!;
+      s4 += e4 * v[j + 4]!;
+      s5 += e5 * v[j + 5]!;
+      s6 += e6 * v[j + 6]!;
+      s7 += e7 * v[j + 7]!;
+      out[j]! += e0 * vi;
+      out[j + 1]! += e1 * vi;
+      out[j + 2]! += e2 * vi;
+      out[j + 3]! += e3 * vi;
+      out[j + 4]! += e4 * vi;
+      out[j + 5]! += e5 * vi;
+      out[j + 6]! += e6 * vi;
+      out[j + 7]! += e7 * vi;
+    }
+    let s = s0 + s2 + (s4 + s6) + (s1 + s3 + (s5 + s7));
+    for (; j < i; j++) {
       const a = P[r + j]!;
       s += a * v[j]!;
       out[j]! += a * vi;
     }
     out[i]! += s + P[r + i]! * vi;
+  }
+}
+
+/**
+ * P ← P + x·yᵀ + y·xᵀ for a symmetric P packed as in {@link symvPacked} (entry-wise
+ * P[i][j] + (x_i·y_j + y_i·x_j)); the `spr2` kernel when all three are workspace vectors.
+ */
+export function syr2Packed(P: Float64Array, n: number, x: Float64Array, y: Float64Array): void {
+  const k = wasm3(P, x, y, true);
+  if (k) return k.spr2(n, ptr(x), ptr(y), ptr(P));
+  for (let i = 0; i < n; i++) {
+    const xi = x[i]!, yi = y[i]!;
+    const r = (i * (i + 1)) / 2;
+    for (let j = 0; j <= i; j++) P[r + j]! += xi * y[j]! + yi * x[j]!;
   }
 }
 

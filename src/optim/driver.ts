@@ -4,6 +4,7 @@ import type { Layout } from "./flat.js";
 import type { Guard } from "./objective.js";
 import type { Callback, Evaluations, IterationState, Status } from "./types.js";
 import { diffNormInf, normInf } from "./vec.js";
+import { HEAP, type VecSource } from "./workspace.js";
 
 /** Options after defaults. @internal */
 export interface Limits {
@@ -34,7 +35,11 @@ export const MESSAGES: Record<Status, string> = {
   nonFinite: "stopped: f or its gradient is not finite at every trial point",
 };
 
-/** State of one run. Methods update x, f, g through {@link Run.accept}. @internal */
+/**
+ * State of one run. Methods update x, f, g through {@link Run.accept}. x and g come from the
+ * run's workspace, so they are never handed to user code as they are (callers copy).
+ * @internal
+ */
 export class Run {
   readonly n: number;
   readonly x: Float64Array;
@@ -55,10 +60,13 @@ export class Run {
     x0: Float64Array,
     f0: number,
     g0: Float64Array,
+    vectors: VecSource = HEAP,
   ) {
     this.n = x0.length;
-    this.x = x0.slice();
-    this.g = g0.slice();
+    this.x = vectors.vec(this.n);
+    this.x.set(x0);
+    this.g = vectors.vec(this.n);
+    this.g.set(g0);
     this.f = f0;
     this.gradNorm = normInf(g0);
   }
@@ -106,7 +114,8 @@ export class Run {
   /** True when the callback asked to stop. */
   private callCallback(stepNorm: number): boolean {
     const layout = this.layout;
-    const xFlat = this.x;
+    // A copy: the state may outlive the iteration (and the run), this.x does not.
+    const xFlat = this.x.slice();
     let tree: unknown;
     const state: IterationState = {
       iteration: this.iterations,

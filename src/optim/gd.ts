@@ -4,11 +4,17 @@ import { ALPHA_MAX, LINE_SEARCH_EVALS, type MethodContext } from "./method.js";
 import { LineEvaluator, strongWolfe } from "./line-search.js";
 import type { Status } from "./types.js";
 import { dot, negate, norm2 } from "./vec.js";
+import { vectorFloats } from "./workspace.js";
 
-export function gd({ run, obj, o }: MethodContext): Status {
+/** Float64 of workspace gd needs: p and the line search's 4 vectors. */
+export function gdFloats(n: number): number {
+  return vectorFloats(5, n);
+}
+
+export function gd({ run, obj, o, ws }: MethodContext): Status {
   const n = run.n;
-  const p = new Float64Array(n);
-  const ev = new LineEvaluator(n, (x, g) => obj.valueGrad(x, g));
+  const p = ws.vec(n);
+  const ev = new LineEvaluator(n, (x, g) => obj.valueGrad(x, g), ws);
   const st0 = run.initial();
   if (st0) return st0;
   let prevAlpha = 0, prevSlope = 0;

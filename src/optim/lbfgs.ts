@@ -2,12 +2,18 @@
 // H₀ = γI, γ = sᵀy / yᵀy from the newest pair (N&W eq. 7.20), inside Algorithm 7.5 with a
 // strong Wolfe line search. History m pairs in ring buffers; a pair whose curvature sᵀy is
 // not positive (to rounding) is not stored. O(m·n) per iteration.
-import { ALPHA_MAX, LINE_SEARCH_EVALS, type MethodContext } from "./method.js";
+import { ALPHA_MAX, LINE_SEARCH_EVALS, type MethodContext, type MethodOptions } from "./method.js";
 import { LineEvaluator, strongWolfe } from "./line-search.js";
 import type { Status } from "./types.js";
-import { axpy, axpyDot, dot, norm2, sub } from "./vec.js";
+import { axpy, axpyDot, axpyScaleDot, dot, negate, norm2, scale, scaleDot, sub } from "./vec.js";
+import { vectorFloats } from "./workspace.js";
 
-export function lbfgs({ run, obj, o }: MethodContext): Status {
+/** Float64 of workspace lbfgs needs: p, the m pairs (s, y), the line search's 4 vectors. */
+export function lbfgsFloats(n: number, o: MethodOptions): number {
+  return vectorFloats(2 * Math.max(1, Math.floor(o.history)) + 5, n);
+}
+
+export function lbfgs({ run, obj, o, ws }: MethodContext): Status {
   const n = run.n;
   const m = Math.max(1, Math.floor(o.history));
   const S: Float64Array[] = [], Y: Float64Array[] = [];
@@ -15,8 +21,8 @@ export function lbfgs({ run, obj, o }: MethodContext): Status {
   const alpha = new Float64Array(m);
   let count = 0, head = 0; // pairs stored; index of the next slot
   let gamma = 1;
-  const p = new Float64Array(n);
-  const ev = new LineEvaluator(n, (x, g) => obj.valueGrad(x, g));
+  const p = ws.vec(n);
+  const ev = new LineEvaluator(n, (x, g) => obj.valueGrad(x, g), ws);
   const st0 = run.initial();
   if (st0) return st0;
   for (;;) {
@@ -26,37 +32,19 @@ export function lbfgs({ run, obj, o }: MethodContext): Status {
     const g = run.g;
     const ring = (k: number) => (head - 1 - k + m) % m;
     let next = 0;
-    if (count > 0) {
-      const s0 = S[ring(0)]!;
-      for (let i = 0; i < n; i++) {
-        const v = -g[i]!;
-        p[i] = v;
-        next += s0[i]! * v;
-      }
-    } else {
-      for (let i = 0; i < n; i++) p[i] = -g[i]!;
-    }
+    if (count > 0) next = scaleDot(-1, g, p, S[ring(0)]!);
+    else negate(g, p);
     for (let k = 0; k < count; k++) {
       const i = ring(k);
       const a = rho[i]! * next;
       alpha[i] = a;
       const y = Y[i]!;
-      if (k + 1 < count) {
-        const sn = S[ring(k + 1)]!;
-        next = axpyDot(-a, y, p, sn);
-      } else if (count > 0) {
-        // Last update of the first loop, with p·γ and the first dot of the second loop.
-        const yn = Y[ring(count - 1)]!;
-        let d = 0;
-        for (let j = 0; j < n; j++) {
-          const v = (p[j]! - a * y[j]!) * gamma;
-          p[j] = v;
-          d += yn[j]! * v;
-        }
-        next = d;
-      }
+      // The last update of the first loop also applies H₀ = γI and takes the first dot
+      // product of the second loop.
+      if (k + 1 < count) next = axpyDot(-a, y, p, S[ring(k + 1)]!);
+      else next = axpyScaleDot(-a, y, gamma, p, Y[ring(count - 1)]!);
     }
-    if (count === 0) for (let i = 0; i < n; i++) p[i]! *= gamma;
+    if (count === 0) scale(gamma, p);
     for (let k = count - 1; k >= 0; k--) {
       const i = ring(k);
       const b = rho[i]! * next;
@@ -68,7 +56,7 @@ export function lbfgs({ run, obj, o }: MethodContext): Status {
     if (!(slope < 0)) {
       count = 0;
       gamma = 1;
-      for (let i = 0; i < n; i++) p[i] = -run.g[i]!;
+      negate(run.g, p);
       slope = dot(run.g, p);
       if (!(slope < 0)) return "lineSearchFailed";
     }
@@ -86,8 +74,8 @@ export function lbfgs({ run, obj, o }: MethodContext): Status {
     }
     const pt = ev.pointAt(ls.alpha);
     if (head >= S.length) {
-      S.push(new Float64Array(n));
-      Y.push(new Float64Array(n));
+      S.push(ws.vec(n));
+      Y.push(ws.vec(n));
     }
     const s = S[head]!, y = Y[head]!;
     sub(pt.x, run.x, s);

@@ -32,7 +32,8 @@ import { cholesky, choleskySolve, forwardSolve, shiftedCholesky, symv } from "./
 import { backtracking } from "./line-search.js";
 import { Session } from "./session.js";
 import type { CommonOptions, LeastSquaresOptions, LeastSquaresResult, Status, TensorTree } from "./types.js";
-import { addScaled, allFinite, axpy, dot, norm2, normInf } from "./vec.js";
+import { addScaled, allFinite, axpby, axpy, axpyDot, dot, negate, norm2, normInf, sub } from "./vec.js";
+import { Workspace, vectorFloats, type VecSource } from "./workspace.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (x: any) => any;
@@ -260,6 +261,8 @@ interface LsState {
   /** Residual and Jacobian at run.x, kept current by the methods. */
   r: Float64Array;
   J: Float64Array | null;
+  /** Where the matrix-free methods' vectors come from (the run's workspace). */
+  ws: VecSource;
 }
 
 /**
@@ -471,10 +474,10 @@ function gaussNewtonDense(s: LsState): Status {
 
 /** Matrix-free trust-region Gauss–Newton (LM) with Steihaug–Toint CG on JᵀJ. */
 function lmMatrixFree(s: LsState): Status {
-  const { res, run, n, m } = s;
-  const g = new Float64Array(n), z = new Float64Array(n), r = new Float64Array(n), d = new Float64Array(n);
-  const Hd = new Float64Array(n), p = new Float64Array(n), Hp = new Float64Array(n), xT = new Float64Array(n);
-  const Jd = new Float64Array(m);
+  const { res, run, n, m, ws } = s;
+  const g = ws.vec(n), z = ws.vec(n), r = ws.vec(n), d = ws.vec(n);
+  const Hd = ws.vec(n), p = ws.vec(n), Hp = ws.vec(n), xT = ws.vec(n);
+  const Jd = ws.vec(m);
   let ops = res.operators(run.x);
   ops.gradient(g);
   s.r = ops.r;
@@ -493,7 +496,7 @@ function lmMatrixFree(s: LsState): Status {
     const tol = Math.min(0.5, Math.sqrt(gnorm)) * gnorm;
     z.fill(0);
     r.set(g);
-    for (let i = 0; i < n; i++) d[i] = -g[i]!;
+    negate(g, d);
     let rr = gnorm * gnorm;
     let boundary = false;
     let tau = 0;
@@ -509,16 +512,19 @@ function lmMatrixFree(s: LsState): Status {
         break;
       }
       axpy(alpha, d, z);
-      axpy(alpha, Hd, r);
-      const rrNew = dot(r, r);
+      const rrNew = axpyDot(alpha, Hd, r, r);
       if (Math.sqrt(rrNew) <= tol) break;
       const beta = rrNew / rr;
-      for (let i = 0; i < n; i++) d[i] = -r[i]! + beta * d[i]!;
+      axpby(-1, r, beta, d);
       rr = rrNew;
     }
-    for (let i = 0; i < n; i++) {
-      p[i] = z[i]! + (boundary ? tau * d[i]! : 0);
-      Hp[i] = r[i]! - g[i]! + (boundary ? tau * Hd[i]! : 0);
+    // p = z (+ τd on the boundary) and H p = r − g (+ τ·Hd).
+    sub(r, g, Hp);
+    if (boundary) {
+      addScaled(z, tau, d, p);
+      axpy(tau, Hd, Hp);
+    } else {
+      p.set(z);
     }
     const pnorm = norm2(p);
     if (first) radius = Math.min(radius, pnorm);
@@ -548,9 +554,9 @@ function lmMatrixFree(s: LsState): Status {
 
 /** Matrix-free Gauss–Newton: truncated CG on JᵀJ p = −Jᵀr, then backtracking. */
 function gaussNewtonMatrixFree(s: LsState): Status {
-  const { res, run, n, m } = s;
-  const g = new Float64Array(n), z = new Float64Array(n), r = new Float64Array(n), d = new Float64Array(n);
-  const Hd = new Float64Array(n), xT = new Float64Array(n), Jd = new Float64Array(m);
+  const { res, run, n, m, ws } = s;
+  const g = ws.vec(n), z = ws.vec(n), r = ws.vec(n), d = ws.vec(n);
+  const Hd = ws.vec(n), xT = ws.vec(n), Jd = ws.vec(m);
   let ops = res.operators(run.x);
   ops.gradient(g);
   s.r = ops.r;
@@ -562,7 +568,7 @@ function gaussNewtonMatrixFree(s: LsState): Status {
     const tol = Math.min(0.5, Math.sqrt(gnorm)) * gnorm;
     z.fill(0);
     r.set(g);
-    for (let i = 0; i < n; i++) d[i] = -g[i]!;
+    negate(g, d);
     let rr = gnorm * gnorm;
     for (let j = 0; j < s.cgMax; j++) {
       ops.jv(d, Jd);
@@ -570,16 +576,15 @@ function gaussNewtonMatrixFree(s: LsState): Status {
       res.guard.counts.hvp++;
       const dHd = dot(d, Hd);
       if (!(dHd > 0)) {
-        if (j === 0) for (let i = 0; i < n; i++) z[i] = -g[i]!;
+        if (j === 0) negate(g, z);
         break;
       }
       const alpha = rr / dHd;
       axpy(alpha, d, z);
-      axpy(alpha, Hd, r);
-      const rrNew = dot(r, r);
+      const rrNew = axpyDot(alpha, Hd, r, r);
       if (Math.sqrt(rrNew) <= tol) break;
       const beta = rrNew / rr;
-      for (let i = 0; i < n; i++) d[i] = -r[i]! + beta * d[i]!;
+      axpby(-1, r, beta, d);
       rr = rrNew;
     }
     const slope = dot(g, z);
@@ -682,6 +687,7 @@ export function leastSquares<T extends PyTree>(
   const factor = numOpt(op, options, "initialStepBound", 100, Number.MIN_VALUE);
   const session = new Session();
   const res = new Residual(residual as unknown as (x: unknown) => PyTree, layout, guard, session, op, options.jit ?? true);
+  let ws: Workspace | null = null;
   try {
     // x0: residual, then the Jacobian (dense path).
     const r0 = res.eval(x0flat);
@@ -692,7 +698,10 @@ export function leastSquares<T extends PyTree>(
     const matrixFree = mf === "auto" ? n > 1000 || m * n > 4e6 : mf;
     const cgMax = numOpt(op, options, "cgMaxIterations", Math.max(20, Math.min(2 * n, 500)), 1, true);
     let J: Float64Array | null = null;
-    const g0 = new Float64Array(n);
+    // The run's x and g and the matrix-free methods' vectors (with J·v, m entries) live in a
+    // workspace; the dense methods' matrices and their O(n²)–O(mn²) loops stay in JS.
+    ws = Workspace.acquire(vectorFloats(3, n) + (matrixFree ? vectorFloats(8, n) + vectorFloats(1, m) : 0));
+    const g0 = ws.vec(n);
     if (!matrixFree) {
       J = res.jacobian(x0flat);
       if (!allFinite(J)) throw new DTypeError(op, "the Jacobian of the residual at x0 is not finite");
@@ -702,10 +711,10 @@ export function leastSquares<T extends PyTree>(
     guard.started = true;
     // LM and the matrix-free methods apply stepTol/valueTol themselves (MINPACK semantics).
     const runLimits: Limits = { ...limits, stepTol: -1, valueTol: 0 };
-    const run = new Run(layout, guard, runLimits, x0flat, 0.5 * nr0 * nr0, g0);
+    const run = new Run(layout, guard, runLimits, x0flat, 0.5 * nr0 * nr0, g0, ws);
     run.beforeUserCode = () => session.close();
     const state: LsState = {
-      res, run, m, n, stepTol: limits.stepTol, valueTol: limits.valueTol, diag, factor, cgMax, r: r0, J,
+      res, run, m, n, stepTol: limits.stepTol, valueTol: limits.valueTol, diag, factor, cgMax, r: r0, J, ws,
     };
     let status: Status;
     try {
@@ -743,5 +752,6 @@ export function leastSquares<T extends PyTree>(
     return result;
   } finally {
     session.close();
+    ws?.release();
   }
 }

@@ -9,6 +9,7 @@
 // backtracking: Armijo backtracking with quadratic interpolation (N&W §3.5, eq. 3.57),
 // for searches that only need values (Gauss–Newton, negative-curvature steps).
 import { addScaled, dot } from "./vec.js";
+import { HEAP, type VecSource } from "./workspace.js";
 
 /** φ(α) and φ'(α). */
 export interface LinePoint {
@@ -43,6 +44,7 @@ export interface LineSearchResult {
  * point ("lo") so the caller can adopt either without re-evaluating.
  * `evalAt(x, g, first)` returns f(x) and writes ∇f(x) into g; `first` marks the first trial
  * of a search (where newton-cg asks for a linearization instead of a plain gradient).
+ * Its four vectors come from `vectors` (the run's workspace).
  */
 export class LineEvaluator {
   readonly xT: Float64Array;
@@ -57,11 +59,15 @@ export class LineEvaluator {
   private p!: Float64Array;
   private first = true;
 
-  constructor(n: number, private readonly evalAt: (x: Float64Array, g: Float64Array, first: boolean) => number) {
-    this.xT = new Float64Array(n);
-    this.gT = new Float64Array(n);
-    this.xL = new Float64Array(n);
-    this.gL = new Float64Array(n);
+  constructor(
+    n: number,
+    private readonly evalAt: (x: Float64Array, g: Float64Array, first: boolean) => number,
+    vectors: VecSource = HEAP,
+  ) {
+    this.xT = vectors.vec(n);
+    this.gT = vectors.vec(n);
+    this.xL = vectors.vec(n);
+    this.gL = vectors.vec(n);
   }
 
   /** Starts a search from x along p (both are read, not copied: keep them unchanged). */

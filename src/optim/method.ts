@@ -2,6 +2,7 @@
 import type { Run } from "./driver.js";
 import type { HvpOp, Objective } from "./objective.js";
 import type { Status } from "./types.js";
+import type { VecSource } from "./workspace.js";
 
 export interface MethodOptions {
   c1: number;
@@ -20,6 +21,8 @@ export interface MethodContext {
   o: MethodOptions;
   /** HVP operator at x0, when the method asked for a linearized first evaluation. */
   hvp0?: HvpOp;
+  /** Where the method's vectors come from: the run's workspace (see workspace.ts). */
+  ws: VecSource;
 }
 
 export type Method = (ctx: MethodContext) => Status;

@@ -5,24 +5,26 @@ import type { PyTree } from "../ad/pytree.js";
 import { Layout, assertFiniteVec } from "./flat.js";
 import { Guard, Objective, StopRun, type HvpOp } from "./objective.js";
 import { CONVERGED, MESSAGES, Run, type Limits } from "./driver.js";
-import type { Method, MethodOptions } from "./method.js";
+import type { Method, MethodContext, MethodOptions } from "./method.js";
 import type { CommonOptions, MinimizeMethod, MinimizeOptions, MinimizeResult, Status, TensorTree } from "./types.js";
-import { gd } from "./gd.js";
-import { bfgs } from "./bfgs.js";
-import { lbfgs } from "./lbfgs.js";
-import { newton } from "./newton.js";
-import { newtonCg } from "./newton-cg.js";
-import { trustNcg } from "./trust-ncg.js";
+import { gd, gdFloats } from "./gd.js";
+import { bfgs, bfgsFloats } from "./bfgs.js";
+import { lbfgs, lbfgsFloats } from "./lbfgs.js";
+import { newton, newtonFloats } from "./newton.js";
+import { newtonCg, newtonCgFloats } from "./newton-cg.js";
+import { trustNcg, trustNcgFloats } from "./trust-ncg.js";
 import { allFinite } from "./vec.js";
 import { Session } from "./session.js";
+import { Workspace, vectorFloats } from "./workspace.js";
 
-const METHODS: Record<MinimizeMethod, { fn: Method; usesHvp: boolean }> = {
-  gd: { fn: gd, usesHvp: false },
-  bfgs: { fn: bfgs, usesHvp: false },
-  lbfgs: { fn: lbfgs, usesHvp: false },
-  newton: { fn: newton, usesHvp: false },
-  "newton-cg": { fn: newtonCg, usesHvp: true },
-  "trust-ncg": { fn: trustNcg, usesHvp: true },
+/** Each method, whether it starts from a linearization, and the workspace it needs (float64). */
+const METHODS: Record<MinimizeMethod, { fn: Method; usesHvp: boolean; floats: (n: number, o: MethodOptions) => number }> = {
+  gd: { fn: gd, usesHvp: false, floats: gdFloats },
+  bfgs: { fn: bfgs, usesHvp: false, floats: bfgsFloats },
+  lbfgs: { fn: lbfgs, usesHvp: false, floats: lbfgsFloats },
+  newton: { fn: newton, usesHvp: false, floats: newtonFloats },
+  "newton-cg": { fn: newtonCg, usesHvp: true, floats: newtonCgFloats },
+  "trust-ncg": { fn: trustNcg, usesHvp: true, floats: trustNcgFloats },
 };
 
 /** Reads a numeric option: a number ≥ `min` (or the default). @internal */
@@ -145,7 +147,10 @@ export function minimize<T extends PyTree>(
 
   const session = new Session();
   const obj = new Objective(f as unknown as (x: unknown) => Tensor, layout, guard, session, op, options.jit ?? true);
-  const g0 = new Float64Array(n);
+  // The run's vectors (run.x, run.g and the method's) live in a workspace of their own; the
+  // result below copies out of it (Layout.toTree), and the workspace is released before return.
+  const ws = Workspace.acquire(vectorFloats(3, n) + entry.floats(n, mo));
+  const g0 = ws.vec(n);
   let hvp0: HvpOp | undefined;
   let f0: number;
   let status: Status;
@@ -161,27 +166,29 @@ export function minimize<T extends PyTree>(
     if (!Number.isFinite(f0)) throw new DTypeError(op, `f(x0) is ${f0}; the objective must be finite at the starting point`);
     if (!allFinite(g0)) assertFiniteVec(op, "the gradient of f at x0", g0, layout);
     guard.started = true;
-    run = new Run(layout, guard, limits, x0flat, f0, g0);
+    run = new Run(layout, guard, limits, x0flat, f0, g0, ws);
     run.beforeUserCode = () => session.close();
     try {
-      const ctx = hvp0 ? { run, obj, o: mo, hvp0 } : { run, obj, o: mo };
+      const ctx: MethodContext = hvp0 ? { run, obj, o: mo, hvp0, ws } : { run, obj, o: mo, ws };
       status = entry.fn(ctx);
     } catch (e) {
       if (e instanceof StopRun) status = e.status;
       else throw e;
     }
+    // Built before the workspace goes back to the pool: toTree copies run.x and run.g.
+    return {
+      x: layout.toTree(run.x) as unknown as TensorTree<T>,
+      value: run.f,
+      grad: layout.toTree(run.g) as unknown as TensorTree<T>,
+      gradNorm: run.gradNorm,
+      iterations: run.iterations,
+      evaluations: { ...guard.counts },
+      converged: CONVERGED.has(status),
+      status,
+      message: `${method}: ${MESSAGES[status]} after ${run.iterations} iteration(s); f = ${run.f}, ‖∇f‖∞ = ${run.gradNorm.toExponential(3)}`,
+    };
   } finally {
     session.close();
+    ws.release();
   }
-  return {
-    x: layout.toTree(run.x) as unknown as TensorTree<T>,
-    value: run.f,
-    grad: layout.toTree(run.g) as unknown as TensorTree<T>,
-    gradNorm: run.gradNorm,
-    iterations: run.iterations,
-    evaluations: { ...guard.counts },
-    converged: CONVERGED.has(status),
-    status,
-    message: `${method}: ${MESSAGES[status]} after ${run.iterations} iteration(s); f = ${run.f}, ‖∇f‖∞ = ${run.gradNorm.toExponential(3)}`,
-  };
 }

@@ -16,17 +16,23 @@
 // point or a maximum: before reporting convergence a Lanczos probe looks for negative
 // curvature and the method steps along it when found (see curvature.ts).
 import { CONVERGED } from "./driver.js";
-import { escapeNegativeCurvature } from "./curvature.js";
+import { curvatureFloats, escapeNegativeCurvature } from "./curvature.js";
 import { LineEvaluator, strongWolfe } from "./line-search.js";
-import { ALPHA_MAX, LINE_SEARCH_EVALS, type MethodContext } from "./method.js";
+import { ALPHA_MAX, LINE_SEARCH_EVALS, type MethodContext, type MethodOptions } from "./method.js";
 import type { HvpOp } from "./objective.js";
 import type { Status } from "./types.js";
-import { axpy, dot, norm2 } from "./vec.js";
+import { axpby, axpy, axpyDot, dot, negate, norm2 } from "./vec.js";
+import { vectorFloats } from "./workspace.js";
 
-export function newtonCg({ run, obj, o, hvp0 }: MethodContext): Status {
+/** Float64 of workspace newton-cg needs: 7 vectors, the line search's 4, the curvature probe's. */
+export function newtonCgFloats(n: number, o: MethodOptions): number {
+  return vectorFloats(11, n) + curvatureFloats(n, o.curvatureSteps);
+}
+
+export function newtonCg({ run, obj, o, hvp0, ws }: MethodContext): Status {
   const n = run.n;
-  const z = new Float64Array(n), r = new Float64Array(n), d = new Float64Array(n), Hd = new Float64Array(n);
-  const xN = new Float64Array(n), gN = new Float64Array(n), gTmp = new Float64Array(n);
+  const z = ws.vec(n), r = ws.vec(n), d = ws.vec(n), Hd = ws.vec(n);
+  const xN = ws.vec(n), gN = ws.vec(n), gTmp = ws.vec(n);
   let hv: HvpOp | null = hvp0 ?? null;
   let linOp: HvpOp | null = null;
   let linAlpha = NaN;
@@ -38,7 +44,7 @@ export function newtonCg({ run, obj, o, hvp0 }: MethodContext): Status {
       return lin.value;
     }
     return obj.valueGrad(x, g);
-  });
+  }, ws);
   const hvAt = (): HvpOp => (hv ??= obj.linearized(run.x, gTmp).hvp);
   const valueGrad = (x: Float64Array, g: Float64Array) => obj.valueGrad(x, g);
   const maxCg = Math.max(1, o.cgMaxIterations);
@@ -46,7 +52,7 @@ export function newtonCg({ run, obj, o, hvp0 }: MethodContext): Status {
   for (;;) {
     if (st) {
       if (!CONVERGED.has(st) || o.curvatureSteps <= 0) return st;
-      const esc = escapeNegativeCurvature(run.x, run.f, run.g, hvAt(), o.curvatureSteps, 1, valueGrad, xN, gN);
+      const esc = escapeNegativeCurvature(run.x, run.f, run.g, hvAt(), o.curvatureSteps, 1, valueGrad, xN, gN, ws);
       if (!esc.moved) return esc.stuck ? "lineSearchFailed" : st;
       hv = null;
       st = run.accept(xN, esc.f, gN);
@@ -59,7 +65,7 @@ export function newtonCg({ run, obj, o, hvp0 }: MethodContext): Status {
     const tol = Math.min(0.5, Math.sqrt(gnorm)) * gnorm;
     z.fill(0);
     r.set(g);
-    for (let i = 0; i < n; i++) d[i] = -g[i]!;
+    negate(g, d);
     let rr = gnorm * gnorm;
     for (let j = 0; j < maxCg; j++) {
       H(d, Hd);
@@ -72,21 +78,20 @@ export function newtonCg({ run, obj, o, hvp0 }: MethodContext): Status {
         const len = Math.max(Math.abs(dHd) / dd, 0) / Math.sqrt(dd);
         const sign = dot(g, d) > 0 ? -1 : 1;
         if (len > 0 && Number.isFinite(len)) axpy(sign * len, d, z);
-        else if (j === 0) for (let i = 0; i < n; i++) z[i] = -g[i]!;
+        else if (j === 0) negate(g, z);
         break;
       }
       const alpha = rr / dHd;
       axpy(alpha, d, z);
-      axpy(alpha, Hd, r);
-      const rrNew = dot(r, r);
+      const rrNew = axpyDot(alpha, Hd, r, r);
       if (Math.sqrt(rrNew) <= tol) break;
       const beta = rrNew / rr;
-      for (let i = 0; i < n; i++) d[i] = -r[i]! + beta * d[i]!;
+      axpby(-1, r, beta, d);
       rr = rrNew;
     }
     let slope = dot(g, z);
     if (!(slope < 0)) {
-      for (let i = 0; i < n; i++) z[i] = -g[i]!;
+      negate(g, z);
       slope = -gnorm * gnorm;
     }
     linOp = null;

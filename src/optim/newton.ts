@@ -6,23 +6,37 @@
 // if it does not, a Lanczos probe on it looks for negative curvature to step along.
 import { CONVERGED } from "./driver.js";
 import { cholesky, choleskySolve, shiftedCholesky, symv } from "./dense.js";
-import { escapeNegativeCurvature } from "./curvature.js";
+import { curvatureFloats, escapeNegativeCurvature } from "./curvature.js";
 import { LineEvaluator, strongWolfe } from "./line-search.js";
-import { ALPHA_MAX, LINE_SEARCH_EVALS, type MethodContext } from "./method.js";
+import { ALPHA_MAX, LINE_SEARCH_EVALS, type MethodContext, type MethodOptions } from "./method.js";
 import type { HvpOp } from "./objective.js";
 import type { Status } from "./types.js";
-import { allFinite, dot } from "./vec.js";
+import { allFinite, dot, negate } from "./vec.js";
+import { vectorFloats } from "./workspace.js";
 
-export function newton({ run, obj, o }: MethodContext): Status {
+/** Lanczos steps of the curvature probe on the dense Hessian (H·v is cheap there). */
+function probeSteps(n: number, o: MethodOptions): number {
+  return n <= 200 ? n : Math.max(o.curvatureSteps, 50);
+}
+
+/**
+ * Float64 of workspace newton needs: its 3 vectors, the line search's 4, the curvature
+ * probe's. H and L stay plain arrays: the dense factorizations run in JavaScript.
+ */
+export function newtonFloats(n: number, o: MethodOptions): number {
+  return vectorFloats(7, n) + (o.curvatureSteps > 0 ? curvatureFloats(n, probeSteps(n, o)) : 0);
+}
+
+export function newton({ run, obj, o, ws }: MethodContext): Status {
   const n = run.n;
   const H = new Float64Array(n * n);
   const L = new Float64Array(n * n);
-  const p = new Float64Array(n);
-  const xN = new Float64Array(n), gN = new Float64Array(n);
+  const p = ws.vec(n);
+  const xN = ws.vec(n), gN = ws.vec(n);
   let haveH = false; // H holds the Hessian at run.x
   const denseHv: HvpOp = (v, out) => symv(H, n, v, out);
   const valueGrad = (x: Float64Array, g: Float64Array) => obj.valueGrad(x, g);
-  const ev = new LineEvaluator(n, valueGrad);
+  const ev = new LineEvaluator(n, valueGrad, ws);
   let st = run.initial();
   for (;;) {
     if (st) {
@@ -30,8 +44,7 @@ export function newton({ run, obj, o }: MethodContext): Status {
       if (!haveH) obj.hessian(run.x, H);
       haveH = true;
       if (cholesky(H, n, L) < 0) return st; // positive definite: a strict local minimum
-      const steps = n <= 200 ? n : Math.max(o.curvatureSteps, 50); // dense H·v is cheap
-      const esc = escapeNegativeCurvature(run.x, run.f, run.g, denseHv, steps, 1, valueGrad, xN, gN);
+      const esc = escapeNegativeCurvature(run.x, run.f, run.g, denseHv, probeSteps(n, o), 1, valueGrad, xN, gN, ws);
       if (!esc.moved) return esc.stuck ? "lineSearchFailed" : st;
       haveH = false;
       st = run.accept(xN, esc.f, gN);
@@ -41,12 +54,12 @@ export function newton({ run, obj, o }: MethodContext): Status {
     haveH = false;
     if (!allFinite(H)) return "nonFinite";
     const tau = shiftedCholesky(H, n, L);
-    for (let i = 0; i < n; i++) p[i] = -run.g[i]!;
+    negate(run.g, p);
     choleskySolve(L, n, p, p);
     let slope = dot(run.g, p);
     if (!(slope < 0)) {
       // Only rounding can get here (H + τI is positive definite): never step uphill.
-      for (let i = 0; i < n; i++) p[i] = -run.g[i]!;
+      negate(run.g, p);
       slope = dot(run.g, p);
     }
     run.lambda = tau;

@@ -8,20 +8,26 @@
 // ratio test and, when the step is accepted, ∇f and the HVP operator at the new iterate.
 // The model value m(p) = gᵀp + ½pᵀHp costs no extra product: CG keeps r = g + H z.
 import { CONVERGED } from "./driver.js";
-import { escapeNegativeCurvature } from "./curvature.js";
-import type { MethodContext } from "./method.js";
+import { curvatureFloats, escapeNegativeCurvature } from "./curvature.js";
+import type { MethodContext, MethodOptions } from "./method.js";
 import type { HvpOp } from "./objective.js";
 import type { Status } from "./types.js";
-import { allFinite, axpy, axpyDot, dot, norm2 } from "./vec.js";
+import { addScaled, allFinite, axpby, axpy, axpyDot, dot, negate, norm2, sub } from "./vec.js";
+import { vectorFloats } from "./workspace.js";
 
 /** Acceptance threshold on ρ = actual / predicted reduction (N&W Algorithm 4.1's η). */
 const ETA = 0.15;
 
-export function trustNcg({ run, obj, o, hvp0 }: MethodContext): Status {
+/** Float64 of workspace trust-ncg needs: its nine vectors and the curvature probe's. */
+export function trustNcgFloats(n: number, o: MethodOptions): number {
+  return vectorFloats(9, n) + curvatureFloats(n, o.curvatureSteps);
+}
+
+export function trustNcg({ run, obj, o, hvp0, ws }: MethodContext): Status {
   const n = run.n;
-  const z = new Float64Array(n), r = new Float64Array(n), d = new Float64Array(n), Hd = new Float64Array(n);
-  const p = new Float64Array(n), Hp = new Float64Array(n);
-  const xT = new Float64Array(n), gT = new Float64Array(n), gTmp = new Float64Array(n);
+  const z = ws.vec(n), r = ws.vec(n), d = ws.vec(n), Hd = ws.vec(n);
+  const p = ws.vec(n), Hp = ws.vec(n);
+  const xT = ws.vec(n), gT = ws.vec(n), gTmp = ws.vec(n);
   let hv: HvpOp | null = hvp0 ?? null;
   let radius = o.initialTrustRadius;
   const maxRadius = o.maxTrustRadius;
@@ -45,10 +51,9 @@ export function trustNcg({ run, obj, o, hvp0 }: MethodContext): Status {
       const m1 = t1 * dr + 0.5 * t1 * t1 * dHd, m2 = t2 * dr + 0.5 * t2 * t2 * dHd;
       if (m2 < m1) tau = t2;
     }
-    for (let i = 0; i < n; i++) {
-      p[i] = z[i]! + tau * d[i]!;
-      Hp[i] = r[i]! - g[i]! + tau * Hd[i]!; // H z = r − g
-    }
+    addScaled(z, tau, d, p);
+    sub(r, g, Hp); // H z = r − g
+    axpy(tau, Hd, Hp);
   };
 
   let st = run.initial();
@@ -56,7 +61,7 @@ export function trustNcg({ run, obj, o, hvp0 }: MethodContext): Status {
   for (;;) {
     if (st) {
       if (!CONVERGED.has(st) || o.curvatureSteps <= 0) return st;
-      const esc = escapeNegativeCurvature(run.x, run.f, run.g, hvAt(), o.curvatureSteps, radius, valueGrad, xT, gT);
+      const esc = escapeNegativeCurvature(run.x, run.f, run.g, hvAt(), o.curvatureSteps, radius, valueGrad, xT, gT, ws);
       if (!esc.moved) return esc.stuck ? "lineSearchFailed" : st;
       hv = null;
       st = run.accept(xT, esc.f, gT);
@@ -69,7 +74,7 @@ export function trustNcg({ run, obj, o, hvp0 }: MethodContext): Status {
     // Steihaug–Toint CG (N&W Algorithm 7.2).
     z.fill(0);
     r.set(g);
-    for (let i = 0; i < n; i++) d[i] = -g[i]!;
+    negate(g, d);
     let rr = gnorm * gnorm;
     // ‖z‖², zᵀd and ‖d‖² by Steihaug's recurrences (z₀ = 0, rⱼ₊₁ ⊥ z and d, as CG keeps them;
     // Conn, Gould & Toint, Trust-Region Methods, §7.5.1), instead of three dot products per
@@ -95,7 +100,7 @@ export function trustNcg({ run, obj, o, hvp0 }: MethodContext): Status {
       const rrNew = axpyDot(alpha, Hd, r, r);
       if (Math.sqrt(rrNew) <= tol) break;
       const beta = rrNew / rr;
-      for (let i = 0; i < n; i++) d[i] = -r[i]! + beta * d[i]!;
+      axpby(-1, r, beta, d);
       zd = beta * (zd + alpha * dd);
       dd = rrNew + beta * beta * dd;
       zz = zzNew;
@@ -103,11 +108,11 @@ export function trustNcg({ run, obj, o, hvp0 }: MethodContext): Status {
     }
     if (!done) {
       p.set(z);
-      for (let i = 0; i < n; i++) Hp[i] = r[i]! - g[i]!;
+      sub(r, g, Hp);
     }
     const pnorm = norm2(p);
     const pred = -(dot(g, p) + 0.5 * dot(p, Hp));
-    for (let i = 0; i < n; i++) xT[i] = run.x[i]! + p[i]!;
+    addScaled(run.x, 1, p, xT);
     let rho = -Infinity;
     let trial: { value: number; hvp: HvpOp } | null = null;
     if (pred > 0 && pnorm > 0) {

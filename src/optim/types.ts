@@ -69,7 +69,7 @@ export interface IterationState<T = PyTree> {
   iteration: number;
   /** The current iterate, shaped like x0 (built on first access). */
   readonly x: T;
-  /** The current iterate as one flat vector (pytree leaves concatenated, each vec'd). Do not modify. */
+  /** The current iterate as one flat vector (pytree leaves concatenated, each vec'd): the callback's own copy. */
   readonly xFlat: Float64Array;
   /** f(x) (for leastSquares: the cost ½‖r(x)‖²). */
   value: number;

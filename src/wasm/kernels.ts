@@ -35,6 +35,38 @@ export interface Kernels {
   gemv(trans: number, m: number, n: number, alpha: number, a: number, lda: number,
     x: number, incx: number, beta: number, y: number, incy: number): void;
 
+  // ---- vec.ts: the optimizers' level-1 loops (unit stride) ----
+  // Each is bit-identical to its JavaScript twin in src/optim/vec.ts: element-wise results
+  // are the same IEEE operations (no fused multiply-add); reductions use one fixed order
+  // (partial sums over i mod 8 for whole blocks of eight, combined as
+  // ((s0+s2)+(s4+s6)) + ((s1+s3)+(s5+s7)), then the n mod 8 remaining terms in order).
+  // Fused write-and-reduce kernels store y[i] (or out[i]) before reading z[i], so z may be
+  // that output. Partial overlaps are not allowed.
+  /** Σ x[i]·y[i] in the fixed order. */
+  vdot(n: number, x: number, y: number): number;
+  /** y ← y + a·x; returns z·y of the updated y. */
+  axpyDot(n: number, a: number, x: number, y: number, z: number): number;
+  /** y ← c·(y + a·x); returns z·y of the updated y. */
+  axpyScaleDot(n: number, a: number, x: number, c: number, y: number, z: number): number;
+  /** out ← a·x; returns z·out. out may equal x. */
+  scaleDot(n: number, a: number, x: number, out: number, z: number): number;
+  /** max |x[i]| (0 when n = 0); NaN if any x[i] is NaN. */
+  nrmInf(n: number, x: number): number;
+  /** max |a[i] − b[i]| (0 when n = 0); NaN if any difference is NaN. */
+  diffNrmInf(n: number, a: number, b: number): number;
+  /** out ← x + a·y. out may equal x or y. */
+  addScaled(n: number, x: number, a: number, y: number, out: number): void;
+  /** y ← a·x + b·y. */
+  axpby(n: number, a: number, x: number, b: number, y: number): void;
+  /** out ← a·x (a plain product). out may equal x. */
+  scaleTo(n: number, a: number, x: number, out: number): void;
+  // Packed symmetric A: upper triangle by columns (BLAS uplo = 'U'), i.e. lower triangle by
+  // rows: A(i, j), j ≤ i, at ap[i(i+1)/2 + j].
+  /** y ← A·x (row i's dot product with x[0..i) in the fixed order). y must not overlap ap or x. */
+  spmv(n: number, ap: number, x: number, y: number): void;
+  /** A ← A + x·yᵀ + y·xᵀ, entry-wise A(i, j) + (x_i·y_j + y_i·x_j). */
+  spr2(n: number, x: number, y: number, ap: number): void;
+
   // ---- gemm.ts ----
   /**
    * C ← α·op(A)·op(B) + β·C, C m×n, op(A) m×k, op(B) k×n; transA/transB 0 = N, 1 = T.
@@ -152,7 +184,8 @@ export const enum BinaryOp {
 
 /** Names of every function export, used to validate a loaded module. @internal */
 export const KERNEL_EXPORTS = [
-  "heapBase", "simdEnabled", "dot", "axpy", "scal", "gemv", "gemm", "unary", "binary", "fill",
+  "heapBase", "simdEnabled", "dot", "axpy", "scal", "gemv", "vdot", "axpyDot", "axpyScaleDot",
+  "scaleDot", "nrmInf", "diffNrmInf", "addScaled", "axpby", "scaleTo", "spmv", "spr2", "gemm", "unary", "binary", "fill",
   "select", "sum", "max", "nrm2", "asum", "sumAxis", "maxAxis", "transpose", "kron",
   "trsm", "getrf", "getrs", "potrf", "syev", "syevWorkSize",
 ] as const satisfies readonly (keyof Kernels)[];

@@ -44,6 +44,8 @@ export interface InitOptions {
 
 /** The live kernel instance and its arena. @internal */
 export interface Runtime {
+  /** The compiled module the kernels were instantiated from (more instances can share it). */
+  readonly module: WebAssembly.Module;
   readonly kernels: Kernels;
   readonly arena: Arena;
   readonly simd: boolean;
@@ -76,7 +78,7 @@ export function instantiateKernels(module: WebAssembly.Module): Kernels {
 
 function install(module: WebAssembly.Module): Runtime {
   const kernels = instantiateKernels(module);
-  runtime = { kernels, arena: new Arena(kernels), simd: kernels.simdEnabled() === 1 };
+  runtime = { module, kernels, arena: new Arena(kernels), simd: kernels.simdEnabled() === 1 };
   return runtime;
 }
 
