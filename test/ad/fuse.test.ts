@@ -2,7 +2,7 @@
 // a large X runs as one blocked pass. It must fire where it applies (the replay calls no
 // matmul for X), stay out where it does not, and give what the unfused steps give: entrywise
 // values and X·v bit for bit, Xᵀ·r to rounding.
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import * as mc from "../../src/index.js";
 import { grad, hessian, hvp, jit, randn, valueAndGrad, type Tensor } from "../../src/index.js";
 import { jitLinearize } from "../../src/ad/jit.js";
@@ -10,12 +10,7 @@ import { linearize } from "../../src/ad/transforms.js";
 import { matmul_p } from "../../src/ops/matmul.js";
 import { scoped } from "../../src/tensor.js";
 
-const M = 3000, N = 60; // X is 1.4 MB: above the fusion threshold
-const X = randn([M, N], { seed: 1 });
-const y = mc.sign(randn([M], { seed: 2 }));
-const t = randn([M], { seed: 3 });
-const w = randn([N], { seed: 4 }).mul(0.2);
-const v = randn([N], { seed: 5 });
+const M = 3000;
 
 /** max |a − b| / max(|b|, floor) over the entries. */
 function relErr(a: Tensor, b: Tensor): number {
@@ -35,10 +30,20 @@ function matmulCalls(fn: () => unknown): number {
   }
 }
 
-const logistic = (q: Tensor) => mc.softplus(y.mul(X.matmul(q)).neg()).mean().add(q.dot(q).mul(5e-4));
-const leastSquares = (q: Tensor) => X.matmul(q).sub(t).square().sum().mul(0.5);
-
 describe("row-block fusion", () => {
+  const N = 60; // X (M × N) is 1.4 MB: above the fusion threshold
+  const X = randn([M, N], { seed: 1 });
+  const t = randn([M], { seed: 3 });
+  const v = randn([N], { seed: 5 });
+  // Made by kernels, so after the browser project's beforeAll has loaded them.
+  let y!: Tensor, w!: Tensor;
+  beforeAll(() => {
+    y = mc.sign(randn([M], { seed: 2 }));
+    w = randn([N], { seed: 4 }).mul(0.2);
+  });
+  const logistic = (q: Tensor) => mc.softplus(y.mul(X.matmul(q)).neg()).mean().add(q.dot(q).mul(5e-4));
+  const leastSquares = (q: Tensor) => X.matmul(q).sub(t).square().sum().mul(0.5);
+
   afterEach(() => vi.restoreAllMocks());
 
   it("logistic value and gradient: the replay runs no product with X, and equals the unfused call", () => {
