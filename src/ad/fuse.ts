@@ -62,9 +62,11 @@ const rowBlocks_p: Primitive<RowPlan> = primitive<RowPlan>({
     const ptr = vals.map((t) => ptrOf(t));
     const { kernels: K, arena } = rt();
     const { m, n, ops, rowwise } = p;
+    let off = 0;
+    const at = (v: number): number => (rowwise[v] ? ptr[v]! + off : ptr[v]!);
     for (let i0 = 0; i0 < m; i0 += p.rows) {
-      const bm = Math.min(p.rows, m - i0), off = 8 * i0;
-      const at = (v: number): number => (rowwise[v] ? ptr[v]! + off : ptr[v]!);
+      const bm = Math.min(p.rows, m - i0);
+      off = 8 * i0;
       for (const op of ops) {
         switch (op.k) {
           case "src":
@@ -200,8 +202,14 @@ function planRegion(
   // region's outputs.
   const args: Ref[] = [];
   const index = new Map<string, number>();
-  const consts: Tensor[] = [];
-  const keyOf = (a: Ref): string => (a.kind === "const" ? `c${consts.indexOf(a.t) >= 0 ? consts.indexOf(a.t) : consts.push(a.t) - 1}` : `${a.kind}${a.i}`);
+  // Constants are keyed by identity (one argument per distinct tensor).
+  const constIds = new Map<Tensor, number>();
+  const keyOf = (a: Ref): string => {
+    if (a.kind !== "const") return `${a.kind}${a.i}`;
+    let id = constIds.get(a.t);
+    if (id === undefined) constIds.set(a.t, (id = constIds.size));
+    return `c${id}`;
+  };
   const rowwise: boolean[] = [];
   for (const k of region) {
     for (const a of argsOf(steps[k]!)) {

@@ -19,6 +19,16 @@ export function put(arena: Arena, data: ArrayLike<number>): number {
   return arena.put(data);
 }
 
+/** Copies `data` into the arena between NaN guards (at 8 mod 16 when `odd`); returns its pointer. */
+export function putGuarded(arena: Arena, data: ArrayLike<number>, odd: boolean): number {
+  const pad = odd ? 1 : 2;
+  const ptr = arena.alloc(data.length + pad + 1);
+  const v = arena.view(ptr, data.length + pad + 1);
+  v.fill(NaN);
+  v.set(data, pad);
+  return ptr + 8 * pad;
+}
+
 /** Reads `n` float64 back from the arena (a copy). */
 export function get(arena: Arena, ptr: number, n: number): Float64Array {
   return arena.view(ptr, n).slice();

@@ -5,7 +5,7 @@
 // Index tests use dyadic integers (k/8 with |k| ≤ 1000), whose sums are exact in any order,
 // so they compare with toBe; accuracy is tested separately against exact BigInt sums.
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BUILDS, get, rng, randArray, useBuild } from "../helpers/builds.js";
+import { BUILDS, get, rng, randArray, useBuild, putGuarded } from "../helpers/builds.js";
 import type { Kernels } from "../../src/wasm/kernels.js";
 import type { Arena } from "../../src/wasm/arena.js";
 
@@ -15,15 +15,6 @@ const LONG = [255, 256, 257, 511, 513, 1000, 4099, 65537];
 const AXES = [1, 3, 17, 129];
 const EPS = 2 ** -52;
 
-/** Copies `data` into the arena between NaN guards; `odd` puts it at 8 mod 16. */
-function putGuarded(arena: Arena, data: ArrayLike<number>, odd: boolean): number {
-  const pad = odd ? 1 : 2;
-  const ptr = arena.alloc(data.length + pad + 1);
-  const v = arena.view(ptr, data.length + pad + 1);
-  v.fill(NaN);
-  v.set(data, pad);
-  return ptr + 8 * pad;
-}
 
 /** n dyadic integers k/8, |k| ≤ 1000, never -0. */
 function dyadic(n: number, seed: number): Float64Array {

@@ -4,7 +4,7 @@
 // read past the end turns the result into NaN) and half the cases start 8 bytes off 16-byte
 // alignment; outputs' guards must survive.
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BUILDS, randArray, rng, useBuild } from "../helpers/builds.js";
+import { BUILDS, randArray, rng, useBuild, putGuarded } from "../helpers/builds.js";
 import type { Kernels } from "../../src/wasm/kernels.js";
 import type { Arena } from "../../src/wasm/arena.js";
 import * as V from "../../src/optim/vec.js";
@@ -21,15 +21,6 @@ function wild(n: number, seed: number): Float64Array {
   return Float64Array.from({ length: n }, () => r() * 2 ** Math.round(20 * r()));
 }
 
-/** Copies `data` into the arena between NaN guards (at 8 mod 16 when `odd`); returns its pointer. */
-function place(arena: Arena, data: Float64Array, odd: boolean): number {
-  const pad = odd ? 1 : 2;
-  const ptr = arena.alloc(data.length + pad + 1);
-  const v = arena.view(ptr, data.length + pad + 1);
-  v.fill(NaN);
-  v.set(data, pad);
-  return ptr + 8 * pad;
-}
 
 /** n entries at ptr plus the guard on each side. */
 function read(arena: Arena, ptr: number, n: number): { vals: Float64Array; before: number; after: number } {
@@ -76,7 +67,7 @@ describe.each(BUILDS)("optimizer level-1 kernels ($name)", ({ simd }) => {
     const a = -0.6180339887, c = 0.75;
 
     it("vdot matches dot", () => {
-      const got = k.vdot(n, place(arena, x, odd), place(arena, y, !odd));
+      const got = k.vdot(n, putGuarded(arena, x, odd), putGuarded(arena, y, !odd));
       expect(Object.is(got, V.dot(x, y))).toBe(true);
       const ref = naiveDot(x, y);
       expectClose(got, ref.s, ref.scale, n);
@@ -84,7 +75,7 @@ describe.each(BUILDS)("optimizer level-1 kernels ($name)", ({ simd }) => {
 
     it("axpyDot and axpyScaleDot match (z apart, and z = y)", () => {
       for (const cc of [1, c]) {
-        const px = place(arena, x, odd), py = place(arena, y, odd), pz = place(arena, z, !odd);
+        const px = putGuarded(arena, x, odd), py = putGuarded(arena, y, odd), pz = putGuarded(arena, z, !odd);
         const got = cc === 1 ? k.axpyDot(n, a, px, py, pz) : k.axpyScaleDot(n, a, px, cc, py, pz);
         const yJs = y.slice();
         const want = cc === 1 ? V.axpyDot(a, x, yJs, z) : V.axpyScaleDot(a, x, cc, yJs, z);
@@ -95,7 +86,7 @@ describe.each(BUILDS)("optimizer level-1 kernels ($name)", ({ simd }) => {
         expectClose(got, ref.s, ref.scale, n);
 
         // z = y: the squared norm of the updated y.
-        const py2 = place(arena, y, odd);
+        const py2 = putGuarded(arena, y, odd);
         const got2 = k.axpyScaleDot(n, a, px, cc, py2, py2);
         const yJs2 = y.slice();
         expect(Object.is(got2, V.axpyScaleDot(a, x, cc, yJs2, yJs2))).toBe(true);
@@ -105,22 +96,22 @@ describe.each(BUILDS)("optimizer level-1 kernels ($name)", ({ simd }) => {
     });
 
     it("scaleDot matches (out apart, and out = x)", () => {
-      const px = place(arena, x, odd), po = place(arena, new Float64Array(n), odd), pz = place(arena, z, odd);
+      const px = putGuarded(arena, x, odd), po = putGuarded(arena, new Float64Array(n), odd), pz = putGuarded(arena, z, odd);
       const got = k.scaleDot(n, a, px, po, pz);
       const oJs = new Float64Array(n);
       expect(Object.is(got, V.scaleDot(a, x, oJs, z))).toBe(true);
       expectSame(out(arena, po, n), oJs, "out");
-      const px2 = place(arena, x, !odd);
+      const px2 = putGuarded(arena, x, !odd);
       const xJs = x.slice();
       expect(Object.is(k.scaleDot(n, a, px2, px2, pz), V.scaleDot(a, xJs, xJs, z))).toBe(true);
       expectSame(out(arena, px2, n), xJs, "out (= x)");
     });
 
     it("nrmInf and diffNrmInf match", () => {
-      const got = k.nrmInf(n, place(arena, x, odd));
+      const got = k.nrmInf(n, putGuarded(arena, x, odd));
       expect(Object.is(got, V.normInf(x))).toBe(true);
       expect(got).toBe(n === 0 ? 0 : Math.max(...Array.from(x, Math.abs)));
-      const gotD = k.diffNrmInf(n, place(arena, x, odd), place(arena, y, !odd));
+      const gotD = k.diffNrmInf(n, putGuarded(arena, x, odd), putGuarded(arena, y, !odd));
       expect(Object.is(gotD, V.diffNormInf(x, y))).toBe(true);
       let want = 0;
       for (let i = 0; i < n; i++) want = Math.max(want, Math.abs(x[i]! - y[i]!));
@@ -129,8 +120,8 @@ describe.each(BUILDS)("optimizer level-1 kernels ($name)", ({ simd }) => {
 
     it("addScaled matches (out apart, out = x, out = y)", () => {
       for (const alias of ["none", "x", "y"] as const) {
-        const px = place(arena, x, odd), py = place(arena, y, !odd);
-        const po = alias === "x" ? px : alias === "y" ? py : place(arena, new Float64Array(n), odd);
+        const px = putGuarded(arena, x, odd), py = putGuarded(arena, y, !odd);
+        const po = alias === "x" ? px : alias === "y" ? py : putGuarded(arena, new Float64Array(n), odd);
         k.addScaled(n, px, a, py, po);
         const xJs = x.slice(), yJs = y.slice();
         const oJs = alias === "x" ? xJs : alias === "y" ? yJs : new Float64Array(n);
@@ -142,14 +133,14 @@ describe.each(BUILDS)("optimizer level-1 kernels ($name)", ({ simd }) => {
     });
 
     it("axpby and scaleTo match", () => {
-      const px = place(arena, x, odd), py = place(arena, y, odd);
+      const px = putGuarded(arena, x, odd), py = putGuarded(arena, y, odd);
       k.axpby(n, -1, px, c, py);
       const yJs = y.slice();
       V.axpby(-1, x, c, yJs);
       expectSame(out(arena, py, n), yJs, "axpby y");
       for (let i = 0; i < n; i++) expect(yJs[i]).toBe(-x[i]! + c * y[i]!);
 
-      const po = place(arena, new Float64Array(n), !odd);
+      const po = putGuarded(arena, new Float64Array(n), !odd);
       k.scaleTo(n, a, px, po);
       const oJs = new Float64Array(n);
       V.scaleTo(a, x, oJs);
@@ -164,19 +155,19 @@ describe.each(BUILDS)("optimizer level-1 kernels ($name)", ({ simd }) => {
       for (const at of new Set([0, n >> 1, n - 1])) {
         const x = randArray(n, n);
         x[at] = NaN;
-        expect(k.nrmInf(n, place(arena, x, at % 2 === 0))).toBeNaN();
+        expect(k.nrmInf(n, putGuarded(arena, x, at % 2 === 0))).toBeNaN();
         expect(V.normInf(x)).toBeNaN();
         const y = randArray(n, n + 1);
-        expect(k.diffNrmInf(n, place(arena, y, false), place(arena, x, true))).toBeNaN();
-        expect(k.diffNrmInf(n, place(arena, x, true), place(arena, y, false))).toBeNaN();
+        expect(k.diffNrmInf(n, putGuarded(arena, y, false), putGuarded(arena, x, true))).toBeNaN();
+        expect(k.diffNrmInf(n, putGuarded(arena, x, true), putGuarded(arena, y, false))).toBeNaN();
         // Inf − Inf is NaN too.
         const inf = new Float64Array(n).fill(1);
         inf[at] = Infinity;
-        expect(k.diffNrmInf(n, place(arena, inf, false), place(arena, inf, false))).toBeNaN();
+        expect(k.diffNrmInf(n, putGuarded(arena, inf, false), putGuarded(arena, inf, false))).toBeNaN();
         // An infinity elsewhere does not hide the NaN, and alone gives Infinity.
         x[(at + 1) % n] = -Infinity;
-        if (n > 1) expect(k.nrmInf(n, place(arena, x, false))).toBeNaN();
-        expect(k.nrmInf(n, place(arena, inf, true))).toBe(Infinity);
+        if (n > 1) expect(k.nrmInf(n, putGuarded(arena, x, false))).toBeNaN();
+        expect(k.nrmInf(n, putGuarded(arena, inf, true))).toBe(Infinity);
         arena.release();
       }
     });
@@ -185,9 +176,9 @@ describe.each(BUILDS)("optimizer level-1 kernels ($name)", ({ simd }) => {
       for (const n of [3, 9, 1000]) {
         const x = randArray(n, 5), y = randArray(n, 6);
         y[n - 1] = NaN;
-        expect(k.vdot(n, place(arena, x, false), place(arena, y, false))).toBeNaN();
-        expect(k.axpyDot(n, 1, place(arena, x, false), place(arena, randArray(n, 7), false), place(arena, y, false))).toBeNaN();
-        expect(Object.is(k.nrmInf(n, place(arena, new Float64Array(n).fill(-0), false)), 0)).toBe(true);
+        expect(k.vdot(n, putGuarded(arena, x, false), putGuarded(arena, y, false))).toBeNaN();
+        expect(k.axpyDot(n, 1, putGuarded(arena, x, false), putGuarded(arena, randArray(n, 7), false), putGuarded(arena, y, false))).toBeNaN();
+        expect(Object.is(k.nrmInf(n, putGuarded(arena, new Float64Array(n).fill(-0), false)), 0)).toBe(true);
         arena.release();
       }
     });
@@ -207,7 +198,7 @@ describe.each(BUILDS)("optimizer level-1 kernels ($name)", ({ simd }) => {
     it.each([0, 1, 2, 3, 7, 8, 9, 17, 40])("match symvPacked and syr2Packed (n=%i)", (n) => {
       const len = (n * (n + 1)) / 2;
       const P = wild(len, 40 + n), v = wild(n, 50 + n), s = wild(n, 60 + n);
-      const pP = place(arena, P, n % 2 === 1), pv = place(arena, v, false), po = place(arena, randArray(n, 1), true);
+      const pP = putGuarded(arena, P, n % 2 === 1), pv = putGuarded(arena, v, false), po = putGuarded(arena, randArray(n, 1), true);
       k.spmv(n, pP, pv, po);
       const oJs = new Float64Array(n);
       symvPacked(P, n, v, oJs);
@@ -223,7 +214,7 @@ describe.each(BUILDS)("optimizer level-1 kernels ($name)", ({ simd }) => {
         expectClose(oJs[i]!, want, scale, n);
       }
 
-      k.spr2(n, pv, place(arena, s, true), pP);
+      k.spr2(n, pv, putGuarded(arena, s, true), pP);
       const PJs = P.slice();
       syr2Packed(PJs, n, v, s);
       expectSame(out(arena, pP, len), PJs, "spr2");
