@@ -134,6 +134,12 @@ export interface Recorder {
    * kernel is not run, since the recording is replayed for the result. Null: run the step.
    */
   skip(prim: Primitive<unknown>, args: readonly Tensor[], shapes: readonly Shape[]): Tensor[] | null;
+  /**
+   * Brackets a jacobian chunk: the replay frees what the steps in between allocated, once
+   * `block` (their result, read by later steps) is copied out (see regions.ts).
+   */
+  openRegion(): void;
+  closeRegion(block: Tensor): void;
 }
 
 /** How many traces are active now. @internal */

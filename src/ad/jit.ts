@@ -27,6 +27,9 @@ import { Tensor, allocTensor, asTensor, readHook, releasedError, scoped, withSha
 import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "./core.js";
 import type { Shape } from "../shape.js";
 import { fuseRowBlocks, shapeTable } from "./fuse.js";
+import { foldScalings } from "./fold.js";
+import { symmetricProducts } from "./gram.js";
+import { bySegments, checkRegions, regionClose_p, regionOpen_p, type RegionParams } from "./regions.js";
 
 /** Where a step's argument or a result comes from. @internal */
 export type Ref =
@@ -160,6 +163,25 @@ class Recording implements Recorder {
     this.steps.push({ prim, params, args: refs, out, nOut: outs.length, shapes: outs.map((o) => o.shape) });
   }
 
+  /** Params of the regions opened and not yet closed (see regions.ts). */
+  private readonly openRegions: RegionParams[] = [];
+
+  openRegion(): void {
+    const p: RegionParams = { mark: 0, rewind: true };
+    this.openRegions.push(p);
+    this.steps.push({ prim: regionOpen_p as Primitive<unknown>, params: p, args: [], out: this.slots, nOut: 0, shapes: [] });
+  }
+
+  closeRegion(block: Tensor): void {
+    const p = this.openRegions.pop();
+    const r = this.ref(block);
+    if (p === undefined || r === null) return; // no open region, or a failed recording: nothing to mark
+    const out = this.slots++;
+    this.steps.push({ prim: regionClose_p as Primitive<unknown>, params: p, args: [r], out, nOut: 1, shapes: [block.shape] });
+    // Later steps read the block as the close step's output (JS-owned once the replay rewinds).
+    this.where.set(block, { kind: "slot", i: out });
+  }
+
   /** Where each result comes from; null if the recording cannot stand for f. */
   program(results: readonly Tensor[]): Ref[] | null {
     if (this.failed) return null;
@@ -240,12 +262,15 @@ function liveSteps(steps: readonly Step[], results: readonly Ref[], split = step
   };
   results.forEach(use);
   const keep: boolean[] = new Array<boolean>(steps.length);
+  /** Regions whose close is kept: their open (no outputs, so never "used") is kept too. */
+  const closed = new Set<unknown>();
   for (let k = steps.length - 1; k >= 0; k--) {
     const s = steps[k]!;
-    let needed = s.prim.mayRaise === true;
+    let needed = s.prim.mayRaise === true || (s.prim === regionOpen_p && closed.has(s.params));
     for (let j = 0; j < s.nOut && !needed; j++) needed = live.has(slotOf(s, j));
     keep[k] = needed;
     if (needed) s.args.forEach(use);
+    if (needed && s.prim === regionClose_p) closed.add(s.params);
   }
   let kept = 0;
   for (let k = 0; k < split; k++) if (keep[k]) kept++;
@@ -373,12 +398,21 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       else keep(plan, rec, inputs, outs, outDef, outLeaves);
       return result;
     });
-  /** Compiles a finished recording (dead steps out, row chains fused) and caches it. */
+  /**
+   * Compiles a finished recording (dead steps out, scalings folded, symmetric products
+   * halved, row chains fused) and caches it.
+   */
   const keep = (plan: ArgPlan, rec: Recording, inputs: Tensor[], outs: Ref[], outDef: OutDef, outLeaves: Tensor[]): void => {
-    const live = liveSteps(rec.steps, outs).steps;
-    const steps = liveSteps(fuseRowBlocks(live, shapeTable(live, inputs.map((t) => t.shape))), outs).steps;
+    const inShapes = inputs.map((t) => t.shape);
+    const pruned = liveSteps(rec.steps, outs).steps;
+    const folded = foldScalings(pruned, outs, shapeTable(pruned, inShapes), rec.slotCount);
+    const live = liveSteps(folded.steps, outs).steps;
+    const shapeOf = shapeTable(live, inShapes);
+    const sym = symmetricProducts(live, shapeOf);
+    const steps = liveSteps(bySegments(sym, (seg) => fuseRowBlocks(seg, shapeOf)), outs).steps;
+    checkRegions(steps, outs);
     const own = ownConstants(steps, outs, outLeaves);
-    remember(cache, plan.key, { steps, slots: rec.slotCount, outs, outDef, own });
+    remember(cache, plan.key, { steps, slots: folded.slots, outs, outDef, own });
   };
   /**
    * Records f without running the kernels of steps that depend on the arguments; the caller
@@ -672,10 +706,12 @@ export function jitLinearize(
         const live = liveSteps(rec.steps, results, split);
         // Each part runs as a unit (the primal once per point, the tangent per J·t): fused apart.
         const shapeOf = shapeTable(live.steps, [...inputs, ...tin].map((t) => t.shape));
-        const primal = fuseRowBlocks(live.steps.slice(0, live.split), shapeOf);
-        const tangent = fuseRowBlocks(live.steps.slice(live.split), shapeOf);
+        const fuse = (seg: Step[]): Step[] => fuseRowBlocks(seg, shapeOf);
+        const primal = bySegments(live.steps.slice(0, live.split), fuse);
+        const tangent = bySegments(live.steps.slice(live.split), fuse);
         // Fusion reads single entries where a broadcast of them was: drop broadcasts left unused.
         const final = liveSteps([...primal, ...tangent], results, primal.length);
+        checkRegions(final.steps, results);
         remember(cache, key, { steps: final.steps, split: final.split, slots: rec.slotCount, outs: outsP, outDef, tangentOuts: tanP, tangentDef: tDef });
       }
       return tres;

@@ -1,0 +1,111 @@
+// Symmetric products in recorded programs: Aᵀ·(d ∘ A) computed as a symmetric matrix.
+//
+// The Hessian of a loss over a data matrix A (a GLM, least squares) ends in Aᵀ·D·A: the basis
+// chunk pushed through A·E = A is scaled by a column of per-row weights (see fold.ts) and
+// contracted with A again. That product is symmetric, so only the blocks on and above the
+// diagonal need computing: with column blocks of width b, block column J costs a GEMM with
+// J·b rows, about (1 + 1/J_max)/2 of the full product's flops, and the lower triangle is a copy.
+// A step qualifies when both operands are views of the same matrix (reshapes and whole-tensor
+// slices of one value) and the weights broadcast along its rows (m × 1, or a single entry).
+import { primitive, type Primitive } from "./core.js";
+import { slotOf, type Ref, type Step } from "./jit.js";
+import { mul_p, neg_p } from "../ops/elementwise.js";
+import { allocTensor, ptrOf } from "../tensor.js";
+import { sizeOf, type Shape } from "../shape.js";
+import { rt } from "../wasm/module.js";
+
+/** Columns per block. 20 measured best for A 1000×100 (10 and 25 within a few %). */
+const BLOCK = 20;
+/** Below this many columns the full GEMM is as fast. */
+const MIN_COLUMNS = 2 * BLOCK;
+
+interface GramParams {
+  /** Rows (the contracted dimension) and columns of A. */
+  k: number;
+  n: number;
+}
+
+const replayOnly = (): never => {
+  throw new Error("matcalc: internal: a symmetric product step is only replayed, never traced");
+};
+
+/** out = aᵀ·b for b = d ∘ a (so out is symmetric): the upper block triangle, then a mirror copy. */
+export const gramSym_p: Primitive<GramParams> = primitive<GramParams>({
+  name: "gramSym",
+  shape: replayOnly,
+  impl: ([a, b], { k, n }) => {
+    const out = allocTensor([n, n], "matmul");
+    const pa = ptrOf(a!), pb = ptrOf(b!), pc = out._ptr;
+    const K = rt().kernels;
+    for (let j0 = 0; j0 < n; j0 += BLOCK) {
+      const j1 = Math.min(n, j0 + BLOCK);
+      // C[0:j1, j0:j1] = A[:, 0:j1]ᵀ · B[:, j0:j1]
+      K.gemm(1, 0, j1, j1 - j0, k, 1, pa, k, pb + 8 * j0 * k, k, 0, pc + 8 * j0 * n, n);
+    }
+    const c = rt().arena.f64();
+    const base = pc / 8;
+    for (let j = 0; j < n; j++) for (let i = j + 1; i < n; i++) c[base + i + j * n] = c[base + j + i * n]!;
+    return [out];
+  },
+  jvp: replayOnly,
+});
+
+const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/**
+ * Replaces each product Aᵀ·B in `steps` with B = d ∘ A (or B = A, or several row scalings and
+ * negations of A in turn) by a symmetric product step (see above). `shapeOf` gives any value's
+ * shape.
+ */
+export function symmetricProducts(steps: readonly Step[], shapeOf: (r: Ref) => Shape): Step[] {
+  const producer = new Map<number, Step>();
+  for (const s of steps) for (let j = 0; j < s.nOut; j++) producer.set(slotOf(s, j), s);
+  /** The value a ref is a view of (through reshapes and whole slices), as a comparable key. */
+  const base = (r: Ref): Ref => {
+    for (;;) {
+      const s = r.kind === "slot" ? producer.get(r.i) : undefined;
+      if (s === undefined) return r;
+      const whole = s.prim.name === "slice" && sameShape(shapeOf(s.args[0]!), s.shapes[0]!);
+      if (s.prim.name !== "reshape" && !whole) return r;
+      r = s.args[0]!;
+    }
+  };
+  const same = (x: Ref, y: Ref): boolean => {
+    const a = base(x), b = base(y);
+    if (a.kind !== b.kind) return false;
+    return a.kind === "const" ? a.t === (b as typeof a).t : a.i === (b as { i: number }).i;
+  };
+  return steps.map((s) => {
+    if (s.prim.name !== "matmul") return s;
+    const { ta, tb } = s.params as { ta: number; tb: number };
+    if (ta !== 1 || tb !== 0) return s;
+    const [a, b] = s.args as [Ref, Ref];
+    const as = shapeOf(a);
+    if (as.length !== 2 || as[1]! < MIN_COLUMNS || !sameShape(as, shapeOf(b))) return s;
+    const [k, n] = as as [number, number];
+    const column = (f: Ref): boolean => {
+      const fs = shapeOf(f);
+      return sizeOf(fs) === 1 || (fs.length === 2 && fs[0] === k && fs[1] === 1);
+    };
+    // b = w₁ ∘ (w₂ ∘ … (±A)) through views, each w a column of row weights (or one number).
+    let r = b, ok = false;
+    for (;;) {
+      if (same(r, a)) {
+        ok = true;
+        break;
+      }
+      const rb = base(r);
+      const w = rb.kind === "slot" ? producer.get(rb.i) : undefined;
+      if (w === undefined || !sameShape(w.shapes[0]!, as)) break;
+      if (w.prim === neg_p) r = w.args[0]!;
+      else if (w.prim === mul_p) {
+        const [x, d] = w.args as [Ref, Ref];
+        if (column(d) && sameShape(shapeOf(x), as)) r = x;
+        else if (column(x) && sameShape(shapeOf(d), as)) r = d;
+        else break;
+      } else break;
+    }
+    if (!ok) return s;
+    return { ...s, prim: gramSym_p as Primitive<unknown>, params: { k, n } };
+  });
+}

@@ -1,0 +1,233 @@
+// jit's compile passes besides fusion (fuse.test.ts): jacobian chunks as memory regions
+// (src/ad/regions.ts), folded chains of scalings (src/ad/fold.ts) and symmetric products
+// (src/ad/gram.ts). Each must fire where it applies, stay out where it does not, and give what
+// running f gives: bit for bit, except the mirrored lower triangle of a symmetric product.
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import * as mc from "../../src/index.js";
+import { hessian, jacobian, jit, randn, type Tensor } from "../../src/index.js";
+import { slotOf, type Ref, type Step } from "../../src/ad/jit.js";
+import type { Primitive } from "../../src/ad/core.js";
+import { checkRegions, regionClose_p, regionOpen_p, type RegionParams } from "../../src/ad/regions.js";
+import { foldScalings } from "../../src/ad/fold.js";
+import { gramSym_p, symmetricProducts } from "../../src/ad/gram.js";
+import { mul_p, neg_p, sigmoid_p } from "../../src/ops/elementwise.js";
+import { matmul_p } from "../../src/ops/matmul.js";
+import { rt } from "../../src/wasm/module.js";
+import type { Shape } from "../../src/shape.js";
+
+afterEach(() => vi.restoreAllMocks());
+
+/** Entry by entry with Object.is (0 ≠ −0). */
+const bitwise = (a: Tensor, b: Tensor): boolean => {
+  expect(a.shape).toEqual(b.shape);
+  return Array.from(a.data).every((v, i) => Object.is(v, b.data[i]));
+};
+
+/** A synthetic step (tests of the passes alone; never run). */
+const step = (prim: Primitive<unknown>, args: Ref[], out: number, shape: Shape, params: unknown = undefined): Step => ({
+  prim, params, args, out, nOut: 1, shapes: [shape],
+});
+const slot = (i: number): Ref => ({ kind: "slot", i });
+const konst = (t: Tensor): Ref => ({ kind: "const", t });
+/** Shapes of synthetic programs: consts their own, slots from the steps. */
+const shapes = (steps: readonly Step[], inputs: readonly Shape[] = []) => {
+  const m = new Map<number, Shape>();
+  for (const s of steps) for (let j = 0; j < s.nOut; j++) m.set(slotOf(s, j), s.shapes[j]!);
+  return (r: Ref): Shape => (r.kind === "const" ? r.t.shape : r.kind === "in" ? inputs[r.i]! : m.get(r.i)!);
+};
+
+describe("regions: a replay frees each jacobian chunk's memory", () => {
+  const X = randn([64, 6], { seed: 5 }), Y = randn([64, 1], { seed: 6 });
+  const p = { W1: randn([6, 5], { seed: 7 }), b1: randn([5], { seed: 8 }), W2: randn([5, 1], { seed: 9 }), b2: randn([1], { seed: 10 }) };
+  const loss = (q: typeof p) => X.matmul(q.W1).add(q.b1).tanh().matmul(q.W2).add(q.b2).sub(Y).square().mean();
+  const n = 6 * 5 + 5 + 5 + 1; // 41 parameters
+
+  it("MLP Hessian in chunks of 4: bit for bit with the un-jitted one; between chunks the arena grows by one block", () => {
+    const H = hessian(loss, { chunkSize: 4 }), jH = jit(H);
+    jH(p); // records
+    const used: number[] = [];
+    const close = regionClose_p.impl;
+    vi.spyOn(regionClose_p, "impl").mockImplementation((args, params) => {
+      const out = close(args, params);
+      used.push(rt().arena.used);
+      return out;
+    });
+    for (const s of [0, 1]) {
+      used.length = 0;
+      const q = s === 0 ? p : { ...p, W1: p.W1.mul(-0.5) };
+      expect(bitwise(jH(q) as Tensor, H(q))).toBe(true);
+      // Chunks never straddle leaves, spread evenly within one: W1 30 → 4×7 + 2, b1 and W2 5 → 3 + 2, b2 1.
+      const cols = [4, 4, 4, 4, 4, 4, 4, 2, 3, 2, 3, 2, 1];
+      expect(used.length).toBe(cols.length);
+      // What stays after a close is the blocks so far (n × c each, 16-byte aligned): the
+      // chunk's tangents (64 × 5 × c and more) are gone.
+      for (let k = 1; k < used.length; k++) expect(used[k]! - used[k - 1]!).toBe(Math.ceil((n * cols[k]! * 8) / 16) * 16);
+    }
+  });
+
+  it("jacobian under jit with chunks: same as un-jitted, both modes", () => {
+    const W = randn([30, 12], { seed: 3 }), x = randn([12], { seed: 4 });
+    const f = (v: Tensor) => W.matmul(v).tanh();
+    for (const mode of ["fwd", "rev"] as const) {
+      const J = jacobian(f, { mode, chunkSize: 5 }), jJ = jit(J);
+      jJ(x);
+      expect(bitwise(jJ(x.mul(2)) as Tensor, J(x.mul(2)))).toBe(true);
+    }
+  });
+
+  it("checkRegions keeps a rewind only when nothing made inside is read after the close", () => {
+    const A = randn([3], { seed: 1 });
+    const program = (readAfter: boolean, asResult: boolean) => {
+      const r: RegionParams = { mark: 0, rewind: true };
+      const steps: Step[] = [
+        { prim: regionOpen_p as Primitive<unknown>, params: r, args: [], out: 0, nOut: 0, shapes: [] },
+        step(neg_p as Primitive<unknown>, [konst(A)], 0, [3]), // s0 inside
+        step(neg_p as Primitive<unknown>, [slot(0)], 1, [3]), // s1: the block
+        step(regionClose_p as Primitive<unknown>, [slot(1)], 2, [3], r), // s2: the block, kept
+        step(neg_p as Primitive<unknown>, [readAfter ? slot(0) : slot(2)], 3, [3]),
+      ];
+      checkRegions(steps, [asResult ? slot(0) : slot(3)]);
+      return r.rewind;
+    };
+    expect(program(false, false)).toBe(true);
+    expect(program(true, false)).toBe(false); // s0 read after the close
+    expect(program(false, true)).toBe(false); // s0 returned
+  });
+});
+
+describe("folding chains of scalings", () => {
+  const m = 400, n = 50;
+  const A = randn([m, n], { seed: 1 });
+  const x = randn([n], { seed: 3 });
+  let y!: Tensor;
+  beforeAll(() => {
+    y = mc.sign(randn([m], { seed: 2 }));
+  });
+  const logistic = (q: Tensor) => mc.softplus(y.mul(A.matmul(q)).neg()).sum();
+
+  it("logistic Hessian: one pass over the m × n tangents instead of six, bit for bit", () => {
+    const H = hessian(logistic), jH = jit(H);
+    jH(x);
+    const big = (calls: unknown[][]) => calls.filter((c) => (c[0] as Tensor[]).some((t) => t.size === m * n)).length;
+    const mulSpy = vi.spyOn(mul_p, "impl"), negSpy = vi.spyOn(neg_p, "impl");
+    const out = jH(x.mul(0.3)) as Tensor;
+    expect(big(mulSpy.mock.calls)).toBe(1);
+    expect(big(negSpy.mock.calls)).toBe(0);
+    vi.restoreAllMocks();
+    // The symmetric product mirrors the lower triangle: compare the upper one exactly.
+    const ref = H(x.mul(0.3));
+    for (let j = 0; j < n; j++) for (let i = 0; i <= j; i++) expect(Object.is(out.get(i, j), ref.get(i, j))).toBe(true);
+  });
+
+  it("folds exact factors (±1, 0, negations) with one that rounds, never two that round", () => {
+    const T = randn([8, 6], { seed: 1 });
+    const signs = mc.tensor(new Float64Array([1, -1, 0, 1, -1, 1, 1, -1]), [8, 1]);
+    const c1 = randn([8, 1], { seed: 2 }), c2 = randn([8, 1], { seed: 3 });
+    const mulP = mul_p as Primitive<unknown>, negP = neg_p as Primitive<unknown>;
+    // s0 = T ∘ signs, s1 = −s0, s2 = s1 ∘ c1 (rounds), s3 = s2 ∘ c2 (rounds too)
+    const steps: Step[] = [
+      step(mulP, [konst(T), konst(signs)], 0, [8, 6]),
+      step(negP, [slot(0)], 1, [8, 6]),
+      step(mulP, [slot(1), konst(c1)], 2, [8, 6]),
+      step(mulP, [slot(2), konst(c2)], 3, [8, 6]),
+    ];
+    const { steps: out, slots } = foldScalings(steps, [slot(3)], shapes(steps), 4);
+    const bySlot = new Map(out.map((s) => [slotOf(s, 0), s]));
+    // s2 reads T directly with a combined 8 × 1 factor; s3 still reads s2 (c1 and c2 both round).
+    const s2 = bySlot.get(2)!;
+    expect(s2.args[0]).toEqual(konst(T));
+    expect(s2.args[1]!.kind).toBe("slot");
+    expect(bySlot.get(3)!.args[0]).toEqual(slot(2));
+    expect(slots).toBeGreaterThan(4);
+    // A factor as large as the output is never folded.
+    const wide = randn([8, 6], { seed: 4 });
+    const s: Step[] = [step(negP, [konst(T)], 0, [8, 6]), step(mulP, [slot(0), konst(wide)], 1, [8, 6])];
+    expect(foldScalings(s, [slot(1)], shapes(s), 2).steps).toEqual(s);
+  });
+});
+
+describe("symmetric products Aᵀ·(d ∘ A)", () => {
+  const m = 300, n = 60;
+  const A = randn([m, n], { seed: 11 });
+  const x = randn([n], { seed: 13 });
+  const b = randn([m], { seed: 14 });
+  let y!: Tensor;
+  beforeAll(() => {
+    y = mc.sign(randn([m], { seed: 12 }));
+  });
+
+  it("logistic Hessian: computed as symmetric, equals Aᵀ diag(σ(z)σ(−z)) A", () => {
+    const f = (q: Tensor) => mc.softplus(y.mul(A.matmul(q)).neg()).sum();
+    const H = hessian(f), jH = jit(H);
+    jH(x);
+    const gram = vi.spyOn(gramSym_p, "impl");
+    const mm = vi.spyOn(matmul_p, "impl");
+    const out = jH(x) as Tensor;
+    expect(gram).toHaveBeenCalledTimes(1);
+    expect(mm.mock.calls.filter(([args]) => args.some((a) => a.size === m * n) && args.every((a) => a.shape[1] === n)).length).toBe(0);
+    vi.restoreAllMocks();
+    const z = A.matmul(x);
+    const d = mc.sigmoid(z).mul(mc.sigmoid(z.neg())).reshape([m, 1]);
+    const closed = A.T.matmul(A.mul(d));
+    const ref = H(x);
+    const scale = Math.max(...Array.from(closed.data, Math.abs));
+    for (let i = 0; i < n * n; i++) {
+      expect(Math.abs(out.data[i]! - closed.data[i]!)).toBeLessThan(1e-12 * scale);
+      expect(Math.abs(out.data[i]! - ref.data[i]!)).toBeLessThan(1e-13 * scale);
+    }
+    for (let j = 0; j < n; j++) for (let i = 0; i < j; i++) expect(out.get(i, j)).toBe(out.get(j, i));
+  });
+
+  it("least squares Hessian (no weights): AᵀA", () => {
+    const f = (q: Tensor) => A.matmul(q).sub(b).square().sum().mul(0.5);
+    const jH = jit(hessian(f));
+    jH(x);
+    const gram = vi.spyOn(gramSym_p, "impl");
+    const out = jH(x.mul(-1)) as Tensor;
+    expect(gram).toHaveBeenCalledTimes(1);
+    vi.restoreAllMocks();
+    const AtA = A.T.matmul(A);
+    const scale = Math.max(...Array.from(AtA.data, Math.abs));
+    for (let i = 0; i < n * n; i++) expect(Math.abs(out.data[i]! - AtA.data[i]!)).toBeLessThan(1e-12 * scale);
+  });
+
+  it("stays out of products that are not symmetric, and of narrow ones: those replay bit for bit", () => {
+    const B = randn([m, n], { seed: 15 });
+    // Hessian of Σ sin(Ax)·(Bx): Aᵀ D B + Bᵀ D A + …, no Aᵀ(d ∘ A).
+    const f = (q: Tensor) => mc.sin(A.matmul(q)).mul(B.matmul(q)).sum();
+    const H = hessian(f), jH = jit(H);
+    jH(x);
+    const gram = vi.spyOn(gramSym_p, "impl");
+    expect(bitwise(jH(x) as Tensor, H(x))).toBe(true);
+    expect(gram).not.toHaveBeenCalled();
+    // Fewer than 40 columns: the full GEMM.
+    const A30 = randn([m, 30], { seed: 16 }), x30 = randn([30], { seed: 17 });
+    const g = (q: Tensor) => mc.softplus(y.mul(A30.matmul(q)).neg()).sum();
+    const H30 = hessian(g), jH30 = jit(H30);
+    jH30(x30);
+    expect(bitwise(jH30(x30) as Tensor, H30(x30))).toBe(true);
+    expect(gram).not.toHaveBeenCalled();
+  });
+
+  it("the pattern: same matrix on both sides (through views), weights one per row", () => {
+    const mulP = mul_p as Primitive<unknown>, mmP = matmul_p as Primitive<unknown>;
+    const P = randn([100, 50], { seed: 1 }), Q = randn([100, 50], { seed: 2 });
+    const program = (w: Tensor, other = P) => {
+      const steps: Step[] = [
+        step(mulP, [konst(other), konst(w)], 0, [100, 50]),
+        step(mmP, [konst(P), slot(0)], 1, [50, 50], { ta: 1, tb: 0 }),
+      ];
+      return symmetricProducts(steps, shapes(steps))[1]!.prim === (gramSym_p as Primitive<unknown>);
+    };
+    expect(program(randn([100, 1], { seed: 3 }))).toBe(true);
+    expect(program(randn([1], { seed: 3 }))).toBe(true);
+    expect(program(randn([1, 50], { seed: 3 }))).toBe(false); // column weights: Aᵀ A diag(w)
+    expect(program(randn([100, 1], { seed: 3 }), Q)).toBe(false); // Aᵀ(d ∘ B)
+    // sigmoid is not a view: its output is another matrix.
+    const steps: Step[] = [
+      step(sigmoid_p as Primitive<unknown>, [konst(P)], 0, [100, 50]),
+      step(mmP, [konst(P), slot(0)], 1, [50, 50], { ta: 1, tb: 0 }),
+    ];
+    expect(symmetricProducts(steps, shapes(steps))[1]!.prim).toBe(mmP);
+  });
+});
