@@ -273,8 +273,9 @@ export interface JacobianOptions {
    * Basis directions pushed through together. Each chunk is one batched pass whose products
    * are matrix-matrix. The default takes as many as keep one chunk's seeds and block of the
    * Jacobian within 128 MiB (at least 128), and no more than keep the chunk's intermediate
-   * values (estimated from the staged linear function) within 8 MiB, so they stay in cache
-   * (but at least 8 directions), and within 512 MiB in any case. At top level the
+   * values (estimated from the staged linear function) within 512 MiB; and when one
+   * direction's values exceed 128 KiB, within 4 MiB (at least 4 directions), so that they stay
+   * in cache. At top level the
    * memory of each chunk is freed once its block is copied out, so a large Jacobian or
    * Hessian needs about its own bytes (three times: the blocks, the joined matrix and the
    * result) plus one chunk's working set.
@@ -289,15 +290,20 @@ const CHUNK_BYTES = 128 * 2 ** 20;
 const CHUNK_WORK_BYTES = 512 * 2 ** 20;
 
 /**
- * Bytes of intermediate values a default chunk aims at, when that leaves it at least
- * {@link MIN_CACHE_CHUNK} directions: a chunk whose values stay in cache (its memory is reused
- * by the next, see regions.ts) runs its elementwise passes at cache speed, not memory speed.
- * Measured on a 2 MiB-L2 machine: the MLP 20-20-1 Hessian (425 KB of values per direction by
- * this estimate) takes 29 ms in chunks of 400 and 15–17 ms in chunks of 5–20; the logistic
- * Hessian over A 1000×100 (74 KB) wants its 100 directions in one chunk (one GEMM, see gram.ts).
+ * When one direction's intermediate values take more than {@link CACHE_DIRECTION_BYTES}, a
+ * default chunk holds about {@link CHUNK_CACHE_BYTES} of them (at least
+ * {@link MIN_CACHE_CHUNK} directions): its values then stay in cache (a chunk's memory is
+ * reused by the next, see regions.ts), and its elementwise passes run at cache speed, not
+ * memory speed. Directions with smaller values are dominated by their products with the
+ * data (GEMM, which wants wide chunks) and keep the wide default. Measured on a 2 MiB-L2
+ * machine: the MLP 20-20-1 Hessian (425 KB of values per direction by this estimate) takes
+ * 29 ms in chunks of 400 and 14–16 ms in chunks of 5–10; the logistic Hessian over A
+ * 1000×100 (74 KB per direction) wants its 100 directions in one chunk (one symmetric GEMM,
+ * see gram.ts).
  */
-const CHUNK_CACHE_BYTES = 8 * 2 ** 20;
-const MIN_CACHE_CHUNK = 8;
+const CACHE_DIRECTION_BYTES = 128 * 2 ** 10;
+const CHUNK_CACHE_BYTES = 4 * 2 ** 20;
+const MIN_CACHE_CHUNK = 4;
 
 /**
  * Default directions per chunk when each direction has `rows` entries of seed and result and
@@ -308,7 +314,7 @@ function defaultChunk(rows: number, work: number): number {
   const w = 8 * Math.max(1, work);
   const byResult = Math.max(128, Math.floor(CHUNK_BYTES / (8 * Math.max(1, rows))));
   const byWork = Math.max(1, Math.floor(CHUNK_WORK_BYTES / w));
-  const byCache = Math.max(MIN_CACHE_CHUNK, Math.floor(CHUNK_CACHE_BYTES / w));
+  const byCache = w > CACHE_DIRECTION_BYTES ? Math.max(MIN_CACHE_CHUNK, Math.floor(CHUNK_CACHE_BYTES / w)) : Infinity;
   return Math.min(byResult, byWork, byCache);
 }
 
