@@ -274,7 +274,7 @@ export interface JacobianOptions {
    * are matrix-matrix. The default takes as many as keep one chunk's seeds and block of the
    * Jacobian within 128 MiB (at least 128), and no more than keep the chunk's intermediate
    * values (estimated from the staged linear function) within 512 MiB; and when one
-   * direction's values exceed 128 KiB, within 4 MiB (at least 4 directions), so that they stay
+   * direction's values exceed 128 KiB, within 2 MiB (at least 4 directions), so that they stay
    * in cache. At top level the
    * memory of each chunk is freed once its block is copied out, so a large Jacobian or
    * Hessian needs about its own bytes (three times: the blocks, the joined matrix and the
@@ -296,13 +296,14 @@ const CHUNK_WORK_BYTES = 512 * 2 ** 20;
  * reused by the next, see regions.ts), and its elementwise passes run at cache speed, not
  * memory speed. Directions with smaller values are dominated by their products with the
  * data (GEMM, which wants wide chunks) and keep the wide default. Measured on a 2 MiB-L2
- * machine: the MLP 20-20-1 Hessian (425 KB of values per direction by this estimate) takes
- * 29 ms in chunks of 400 and 14–16 ms in chunks of 5–10; the logistic Hessian over A
- * 1000×100 (74 KB per direction) wants its 100 directions in one chunk (one symmetric GEMM,
- * see gram.ts).
+ * machine, jit replays of the MLP 20-20-1 Hessian (425 KB of values per direction by this
+ * estimate, an upper bound), p50 in one run: chunks of 3 21.8 ms, 4 20.9, 5 21.9, 9 23.3,
+ * 12 22.7; one chunk of 400 (the old default) ~41 at the same time. The logistic Hessian
+ * over A 1000×100 (74 KB per direction) wants its 100 directions in one chunk (one
+ * symmetric GEMM, see gram.ts).
  */
 const CACHE_DIRECTION_BYTES = 128 * 2 ** 10;
-const CHUNK_CACHE_BYTES = 4 * 2 ** 20;
+const CHUNK_CACHE_BYTES = 2 * 2 ** 20;
 const MIN_CACHE_CHUNK = 4;
 
 /**
