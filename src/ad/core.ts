@@ -71,6 +71,17 @@ export function primitive<P>(def: Primitive<P>): Primitive<P> {
   return def;
 }
 
+/**
+ * A primitive that only `jit` replays run: a step its compile passes make (a fused loop, a
+ * symmetric product, a memory region's bound), never traced or differentiated. @internal
+ */
+export function replayPrimitive<P>(name: string, impl: Primitive<P>["impl"]): Primitive<P> {
+  const never = (): never => {
+    throw new Error(`matcalc: internal: ${name} is a compiled step, only replayed, never traced`);
+  };
+  return primitive<P>({ name, shape: never, impl, jvp: never });
+}
+
 // ---- traces ----
 
 export abstract class Trace {

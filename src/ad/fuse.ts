@@ -13,7 +13,7 @@
 // other steps (f's value, a sum of softplus(z)) read them afterwards. Entrywise results and
 // X·w are bit for bit what the unfused steps give; Xᵀ·r is summed block by block, so it
 // differs in rounding, as any change of summation order does.
-import { primitive, type Primitive } from "./core.js";
+import { replayPrimitive, type Primitive } from "./core.js";
 import { slotOf, type Ref, type Step } from "./jit.js";
 import { Tensor, allocTensor, ptrOf, withShape } from "../tensor.js";
 import type { Shape } from "../shape.js";
@@ -51,49 +51,40 @@ interface RowPlan {
 
 const lenP = [0], strideA = [1], strideB = [1];
 
-const rowBlocks_p: Primitive<RowPlan> = primitive<RowPlan>({
-  name: "rowBlocks",
-  shape: () => {
-    throw new Error("matcalc: internal: a fused step is only replayed, never traced");
-  },
-  impl: (args, p) => {
-    const vals: Tensor[] = [...args];
-    for (const o of p.outs) vals.push(o.alias < 0 ? allocTensor(o.shape, "matmul") : withShape(vals[o.alias]!, o.shape));
-    const ptr = vals.map((t) => ptrOf(t));
-    const { kernels: K, arena } = rt();
-    const { m, n, ops, rowwise } = p;
-    let off = 0;
-    const at = (v: number): number => (rowwise[v] ? ptr[v]! + off : ptr[v]!);
-    for (let i0 = 0; i0 < m; i0 += p.rows) {
-      const bm = Math.min(p.rows, m - i0);
-      off = 8 * i0;
-      for (const op of ops) {
-        switch (op.k) {
-          case "src":
-            K.gemv(0, bm, n, 1, ptr[op.x]! + off, m, ptr[op.v]!, 1, 0, ptr[op.out]! + off, 1);
-            break;
-          case "un":
-            K.unary(op.code, bm, at(op.x), ptr[op.out]! + off);
-            break;
-          case "bin": {
-            lenP[0] = bm;
-            strideA[0] = rowwise[op.a] ? 1 : 0;
-            strideB[0] = rowwise[op.b] ? 1 : 0;
-            const [ps, pa, pb] = arena.setParams(lenP, strideA, strideB);
-            K.binary(op.code, 1, ps, at(op.a), pa, at(op.b), pb, ptr[op.out]! + off);
-            break;
-          }
-          case "sink":
-            K.gemv(1, bm, n, 1, ptr[op.x]! + off, m, ptr[op.r]! + off, 1, i0 === 0 ? 0 : 1, ptr[op.out]!, 1);
-            break;
+const rowBlocks_p: Primitive<RowPlan> = replayPrimitive<RowPlan>("rowBlocks", (args, p) => {
+  const vals: Tensor[] = [...args];
+  for (const o of p.outs) vals.push(o.alias < 0 ? allocTensor(o.shape, "matmul") : withShape(vals[o.alias]!, o.shape));
+  const ptr = vals.map((t) => ptrOf(t));
+  const { kernels: K, arena } = rt();
+  const { m, n, ops, rowwise } = p;
+  let off = 0;
+  const at = (v: number): number => (rowwise[v] ? ptr[v]! + off : ptr[v]!);
+  for (let i0 = 0; i0 < m; i0 += p.rows) {
+    const bm = Math.min(p.rows, m - i0);
+    off = 8 * i0;
+    for (const op of ops) {
+      switch (op.k) {
+        case "src":
+          K.gemv(0, bm, n, 1, ptr[op.x]! + off, m, ptr[op.v]!, 1, 0, ptr[op.out]! + off, 1);
+          break;
+        case "un":
+          K.unary(op.code, bm, at(op.x), ptr[op.out]! + off);
+          break;
+        case "bin": {
+          lenP[0] = bm;
+          strideA[0] = rowwise[op.a] ? 1 : 0;
+          strideB[0] = rowwise[op.b] ? 1 : 0;
+          const [ps, pa, pb] = arena.setParams(lenP, strideA, strideB);
+          K.binary(op.code, 1, ps, at(op.a), pa, at(op.b), pb, ptr[op.out]! + off);
+          break;
         }
+        case "sink":
+          K.gemv(1, bm, n, 1, ptr[op.x]! + off, m, ptr[op.r]! + off, 1, i0 === 0 ? 0 : 1, ptr[op.out]!, 1);
+          break;
       }
     }
-    return vals.slice(p.nIn);
-  },
-  jvp: () => {
-    throw new Error("matcalc: internal: a fused step is only replayed, never traced");
-  },
+  }
+  return vals.slice(p.nIn);
 });
 
 const sameRef = (a: Ref, b: Ref): boolean =>

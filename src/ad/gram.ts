@@ -7,7 +7,7 @@
 // J·b rows, about (1 + 1/J_max)/2 of the full product's flops, and the lower triangle is a copy.
 // A step qualifies when both operands are views of the same matrix (reshapes and whole-tensor
 // slices of one value) and the weights broadcast along its rows (m × 1, or a single entry).
-import { primitive, type Primitive } from "./core.js";
+import { replayPrimitive, type Primitive } from "./core.js";
 import { slotOf, type Ref, type Step } from "./jit.js";
 import { mul_p, neg_p } from "../ops/elementwise.js";
 import { allocTensor, ptrOf } from "../tensor.js";
@@ -25,29 +25,20 @@ interface GramParams {
   n: number;
 }
 
-const replayOnly = (): never => {
-  throw new Error("matcalc: internal: a symmetric product step is only replayed, never traced");
-};
-
 /** out = aᵀ·b for b = d ∘ a (so out is symmetric): the upper block triangle, then a mirror copy. */
-export const gramSym_p: Primitive<GramParams> = primitive<GramParams>({
-  name: "gramSym",
-  shape: replayOnly,
-  impl: ([a, b], { k, n }) => {
-    const out = allocTensor([n, n], "matmul");
-    const pa = ptrOf(a!), pb = ptrOf(b!), pc = out._ptr;
-    const K = rt().kernels;
-    for (let j0 = 0; j0 < n; j0 += BLOCK) {
-      const j1 = Math.min(n, j0 + BLOCK);
-      // C[0:j1, j0:j1] = A[:, 0:j1]ᵀ · B[:, j0:j1]
-      K.gemm(1, 0, j1, j1 - j0, k, 1, pa, k, pb + 8 * j0 * k, k, 0, pc + 8 * j0 * n, n);
-    }
-    const c = rt().arena.f64();
-    const base = pc / 8;
-    for (let j = 0; j < n; j++) for (let i = j + 1; i < n; i++) c[base + i + j * n] = c[base + j + i * n]!;
-    return [out];
-  },
-  jvp: replayOnly,
+export const gramSym_p: Primitive<GramParams> = replayPrimitive<GramParams>("gramSym", ([a, b], { k, n }) => {
+  const out = allocTensor([n, n], "matmul");
+  const pa = ptrOf(a!), pb = ptrOf(b!), pc = out._ptr;
+  const K = rt().kernels;
+  for (let j0 = 0; j0 < n; j0 += BLOCK) {
+    const j1 = Math.min(n, j0 + BLOCK);
+    // C[0:j1, j0:j1] = A[:, 0:j1]ᵀ · B[:, j0:j1]
+    K.gemm(1, 0, j1, j1 - j0, k, 1, pa, k, pb + 8 * j0 * k, k, 0, pc + 8 * j0 * n, n);
+  }
+  const c = rt().arena.f64();
+  const base = pc / 8;
+  for (let j = 0; j < n; j++) for (let i = j + 1; i < n; i++) c[base + i + j * n] = c[base + j + i * n]!;
+  return [out];
 });
 
 const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);

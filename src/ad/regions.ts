@@ -12,7 +12,7 @@
 //
 // Measured on the MLP 20-20-1 Hessian (441 × 441, 2 MiB L2): with every chunk in fresh memory
 // the tangents stream from DRAM at each step; rewinding keeps them in cache.
-import { primitive, type Primitive } from "./core.js";
+import { replayPrimitive, type Primitive } from "./core.js";
 import { slotOf, type Ref, type Step } from "./jit.js";
 import { allocTensor } from "../tensor.js";
 import { rt } from "../wasm/module.js";
@@ -23,45 +23,31 @@ export interface RegionParams {
   rewind: boolean;
 }
 
-const replayOnly = (): never => {
-  throw new Error("matcalc: internal: a region step is only replayed, never traced");
-};
-
 /** Takes the arena mark the region's close rewinds to. */
-export const regionOpen_p: Primitive<RegionParams> = primitive<RegionParams>({
-  name: "regionOpen",
-  shape: replayOnly,
-  impl: (_args, p) => {
-    p.mark = rt().arena.mark();
-    return [];
-  },
-  jvp: replayOnly,
+export const regionOpen_p: Primitive<RegionParams> = replayPrimitive<RegionParams>("regionOpen", (_args, p) => {
+  p.mark = rt().arena.mark();
+  return [];
 });
 
 /**
  * Frees everything the region allocated except its block, which moves down to the region's
  * start (a memmove within the arena: no copy out to JS and back in for the steps that read it).
  */
-export const regionClose_p: Primitive<RegionParams> = primitive<RegionParams>({
-  name: "regionClose",
-  shape: replayOnly,
-  impl: ([block], p) => {
-    const t = block!;
-    if (!p.rewind) return [t];
-    const arena = rt().arena;
-    // JS-owned, or made before the region: the rewind leaves it valid.
-    if (t._buf !== null || !arena.live(t._epoch, t._ptr) || t._ptr < p.mark) {
-      arena.rewind(p.mark);
-      return [t];
-    }
-    const src = t._ptr;
+export const regionClose_p: Primitive<RegionParams> = replayPrimitive<RegionParams>("regionClose", ([block], p) => {
+  const t = block!;
+  if (!p.rewind) return [t];
+  const arena = rt().arena;
+  // JS-owned, or made before the region: the rewind leaves it valid.
+  if (t._buf !== null || !arena.live(t._epoch, t._ptr) || t._ptr < p.mark) {
     arena.rewind(p.mark);
-    const moved = allocTensor(t.shape, "jacobian");
-    // Overlapping ranges are fine: copyWithin moves as memmove does, and moved lies below src.
-    arena.f64().copyWithin(moved._ptr / 8, src / 8, src / 8 + t.size);
-    return [moved];
-  },
-  jvp: replayOnly,
+    return [t];
+  }
+  const src = t._ptr;
+  arena.rewind(p.mark);
+  const moved = allocTensor(t.shape, "jacobian");
+  // Overlapping ranges are fine: copyWithin moves as memmove does, and moved lies below src.
+  arena.f64().copyWithin(moved._ptr / 8, src / 8, src / 8 + t.size);
+  return [moved];
 });
 
 export const isRegionStep = (s: Step): boolean => s.prim === regionOpen_p || s.prim === regionClose_p;
