@@ -146,8 +146,8 @@ export interface Recorder {
    */
   skip(prim: Primitive<unknown>, args: readonly Tensor[], shapes: readonly Shape[]): Tensor[] | null;
   /**
-   * Brackets a jacobian chunk: the replay frees what the steps in between allocated, once
-   * `block` (their result, read by later steps) is copied out (see regions.ts).
+   * Brackets a jacobian chunk: the replay frees what the steps in between allocated, except
+   * `block` (their result, read by later steps), which it moves down (see regions.ts).
    */
   openRegion(): void;
   closeRegion(block: Tensor): void;

@@ -178,7 +178,7 @@ class Recording implements Recorder {
     if (p === undefined || r === null) return; // no open region, or a failed recording: nothing to mark
     const out = this.slots++;
     this.steps.push({ prim: regionClose_p as Primitive<unknown>, params: p, args: [r], out, nOut: 1, shapes: [block.shape] });
-    // Later steps read the block as the close step's output (JS-owned once the replay rewinds).
+    // Later steps read the block as the close step's output (where the replay moved it).
     this.where.set(block, { kind: "slot", i: out });
   }
 

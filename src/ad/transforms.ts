@@ -275,10 +275,9 @@ export interface JacobianOptions {
    * Jacobian within 128 MiB (at least 128), and no more than keep the chunk's intermediate
    * values (estimated from the staged linear function) within 512 MiB; and when one
    * direction's values exceed 128 KiB, within 2 MiB (at least 4 directions), so that they stay
-   * in cache. At top level the
-   * memory of each chunk is freed once its block is copied out, so a large Jacobian or
-   * Hessian needs about its own bytes (three times: the blocks, the joined matrix and the
-   * result) plus one chunk's working set.
+   * in cache. At top level, and in `jit` replays, the memory of each chunk is freed once its
+   * block is copied out, so a large Jacobian or Hessian needs about its own bytes (three
+   * times: the blocks, the joined matrix and the result) plus one chunk's working set.
    */
   chunkSize?: number;
 }
