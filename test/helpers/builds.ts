@@ -19,11 +19,14 @@ export function put(arena: Arena, data: ArrayLike<number>): number {
   return arena.put(data);
 }
 
-/** Copies `data` into the arena between NaN guards (at 8 mod 16 when `odd`); returns its pointer. */
+/**
+ * Copies `data` into the arena between NaN guards (at 8 mod 16 when `odd`; two guard entries
+ * after it, so a 16-byte overread at either alignment reads NaN); returns its pointer.
+ */
 export function putGuarded(arena: Arena, data: ArrayLike<number>, odd: boolean): number {
   const pad = odd ? 1 : 2;
-  const ptr = arena.alloc(data.length + pad + 1);
-  const v = arena.view(ptr, data.length + pad + 1);
+  const ptr = arena.alloc(data.length + pad + 2);
+  const v = arena.view(ptr, data.length + pad + 2);
   v.fill(NaN);
   v.set(data, pad);
   return ptr + 8 * pad;

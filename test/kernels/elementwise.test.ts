@@ -8,7 +8,7 @@
 // for bit (Object.is, so signed zeros count); transcendental ops within a few ulps (their
 // accuracy is tested in depth in accuracy.test.ts).
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BUILDS, rng, useBuild } from "../helpers/builds.js";
+import { BUILDS, putGuarded as putGuardedIn, rng, useBuild } from "../helpers/builds.js";
 import { BinaryOp, UnaryOp, type Kernels } from "../../src/wasm/kernels.js";
 import type { Arena } from "../../src/wasm/arena.js";
 
@@ -132,14 +132,7 @@ describe.each(BUILDS)("elementwise ($name)", ({ simd }) => {
   afterEach(() => arena.release());
 
   /** Copies `xs` into the arena between NaN guards; `odd` puts it at 8 mod 16. */
-  function putGuarded(xs: ArrayLike<number>, odd = false): number {
-    const pad = odd ? 1 : 2;
-    const ptr = arena.alloc(xs.length + pad + 2);
-    const v = arena.view(ptr, xs.length + pad + 2);
-    v.fill(NaN);
-    v.set(xs, pad);
-    return ptr + 8 * pad;
-  }
+  const putGuarded = (xs: ArrayLike<number>, odd = false): number => putGuardedIn(arena, xs, odd);
   /** n output slots between sentinel guards. */
   function outGuarded(n: number, odd = false): number {
     const pad = odd ? 1 : 2;
