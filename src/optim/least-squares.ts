@@ -159,17 +159,20 @@ class Residual {
     let back!: (ct: unknown) => unknown[];
     let fwd!: (t: unknown) => unknown;
     let r!: Float64Array;
+    /** Builds the operators at x; runs inside a session run (a nested run could release it). */
     const build = (): void => {
-      this.session.run(() => {
-        const xt = this.layout.toTree(xc);
-        const [out, b] = vjp(this.r, xt) as [unknown, (ct: unknown) => unknown[]];
-        r = this.read(out);
-        back = b;
-        fwd = (linearize(this.r, xt) as [unknown, (t: unknown) => unknown])[1];
-        gen = this.session.generation;
-      });
+      const xt = this.layout.toTree(xc);
+      const [out, b] = vjp(this.r, xt) as [unknown, (ct: unknown) => unknown[]];
+      r = this.read(out);
+      back = b;
+      fwd = (linearize(this.r, xt) as [unknown, (t: unknown) => unknown])[1];
+      gen = this.session.generation;
     };
-    build();
+    this.session.run(build);
+    /**
+     * Rebuilds the operators if the session was released since; called inside a run, since
+     * starting one may release an over-budget session (and the operators with it).
+     */
     const ensure = (): void => {
       if (gen !== this.session.generation) {
         this.guard.counts.f++;
@@ -179,9 +182,9 @@ class Residual {
     const jtv = (u: Float64Array, out: Float64Array): void => {
       this.guard.check(false);
       this.extra.vjp++;
-      ensure();
       const ct = this.toTree(u);
       this.session.run(() => {
+        ensure();
         const [g] = back(ct);
         this.layout.read(g, out, this.op);
       });
@@ -191,9 +194,9 @@ class Residual {
       jv: (v, out) => {
         this.guard.check(false);
         this.extra.jvp++;
-        ensure();
         const vt = this.layout.toTree(v);
         this.session.run(() => {
+          ensure();
           const [leaves] = flatten(fwd(vt), this.op);
           let off = 0;
           for (const l of leaves) {

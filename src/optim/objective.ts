@@ -127,25 +127,27 @@ export class Objective {
     const xc = x.slice();
     let fn!: (t: unknown) => [Tensor, unknown];
     let gen = -1;
-    const build = (gOut: Float64Array): number =>
-      this.session.run(() => {
-        const [[v, gt], lin] = this.lin(this.layout.toTree(xc)) as [[Tensor, unknown], (t: unknown) => [Tensor, unknown]];
-        this.layout.read(gt, gOut, this.op);
-        fn = lin;
-        gen = this.session.generation;
-        return v.data[0]!;
-      });
-    const value = build(g);
+    /** Linearizes at x; runs inside a session run (a nested run could release the session). */
+    const build = (gOut: Float64Array): number => {
+      const [[v, gt], lin] = this.lin(this.layout.toTree(xc)) as [[Tensor, unknown], (t: unknown) => [Tensor, unknown]];
+      this.layout.read(gt, gOut, this.op);
+      fn = lin;
+      gen = this.session.generation;
+      return v.data[0]!;
+    };
+    const value = this.session.run(() => build(g));
     const hvp: HvpOp = (vec, out) => {
       this.guard.check(false);
-      if (gen !== this.session.generation) {
-        this.counts.f++;
-        this.counts.grad++;
-        build(new Float64Array(this.layout.n));
-      }
       this.counts.hvp++;
       const tree = this.layout.toTree(vec);
       this.session.run(() => {
+        // Checked inside the run: starting it may release an over-budget session, and with
+        // it the linearization.
+        if (gen !== this.session.generation) {
+          this.counts.f++;
+          this.counts.grad++;
+          build(new Float64Array(this.layout.n));
+        }
         const [, hv] = fn(tree);
         this.layout.read(hv, out, this.op);
       });
