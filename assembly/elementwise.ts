@@ -423,6 +423,217 @@ export function binary(op: i32, rank: i32, shape: usize, a: usize, sa: usize, b:
   }
 }
 
+// ---- fused entrywise programs ----
+
+/** Entries of dim 0 run per op at a time: a program's temporaries stay in L1 (2 KiB each). */
+const TILE: i32 = 256;
+// Op codes of fused programs beyond BinaryOp's: a negation, and compound ops that keep their
+// inner products in registers (one store per entry instead of two or three; each product and
+// sum is rounded as the separate ops round it, so the entries are the same bits).
+const FUSED_NEG = 16;
+const MUL_MUL = 17; // (a·b)·c
+const MUL_ADD = 18; // a·b + c
+const MUL_SUB = 19; // a·b − c
+const SUB_MUL = 20; // c − a·b
+const MUL_ADD_MUL = 21; // a·b + c·d
+const MUL_SUB_MUL = 22; // a·b − c·d
+/** Per-dimension counters of fusedRows' outer loops (rank ≤ 8); static, below __heap_base. */
+const FCOUNTERS: usize = memory.data(32, 16);
+/** Splatted copies of operands broadcast along a row (stride 0): four slots of 32 bytes. */
+const SPLATS: usize = memory.data(128, 16);
+
+// @ts-ignore: decorator
+@inline function negRow(n: i32, a: usize, sa: i32, out: usize): void {
+  let i = 0;
+  if (sa == 1) {
+    if (ASC_FEATURE_SIMD) {
+      for (; i + 2 <= n; i += 2) {
+        const o = <usize>i << 3;
+        v128.store(out + o, f64x2.neg(v128.load(a + o)));
+      }
+    }
+    for (; i < n; i++) store<f64>(out + (<usize>i << 3), -load<f64>(a + (<usize>i << 3)));
+  } else {
+    const da = <usize>(sa << 3);
+    let pa = a;
+    for (; i < n; i++) {
+      store<f64>(out + (<usize>i << 3), -load<f64>(pa));
+      pa += da;
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function compoundS(op: i32, a: f64, b: f64, c: f64, d: f64): f64 {
+  switch (op) {
+    case MUL_MUL: return (a * b) * c;
+    case MUL_ADD: return a * b + c;
+    case MUL_SUB: return a * b - c;
+    case SUB_MUL: return c - a * b;
+    case MUL_ADD_MUL: return a * b + c * d;
+    case MUL_SUB_MUL: return a * b - c * d;
+  }
+  return NaN;
+}
+
+// @ts-ignore: decorator
+@inline function compoundV(op: i32, a: v128, b: v128, c: v128, d: v128): v128 {
+  switch (op) {
+    case MUL_MUL: return f64x2.mul(f64x2.mul(a, b), c);
+    case MUL_ADD: return f64x2.add(f64x2.mul(a, b), c);
+    case MUL_SUB: return f64x2.sub(f64x2.mul(a, b), c);
+    case SUB_MUL: return f64x2.sub(c, f64x2.mul(a, b));
+    case MUL_ADD_MUL: return f64x2.add(f64x2.mul(a, b), f64x2.mul(c, d));
+    case MUL_SUB_MUL: return f64x2.sub(f64x2.mul(a, b), f64x2.mul(c, d));
+  }
+  return a;
+}
+
+/**
+ * The pointer the vector loop reads an operand with element stride s ∈ {0, 1} from: itself,
+ * or for s = 0 a 32-byte slot holding its entry four times (so v128.load(p, 16) is valid too).
+ */
+// @ts-ignore: decorator
+@inline function vecPtr(p: usize, s: i32, k: i32): usize {
+  if (s != 0) return p;
+  const q = SPLATS + (<usize>k << 5);
+  const v = v128.load64_splat(p);
+  v128.store(q, v);
+  v128.store(q, v, 16);
+  return q;
+}
+
+/** One row of a compound op: out[i] = op(a[i·sa], b[i·sb], c[i·sc], d[i·sd]). */
+// @ts-ignore: decorator
+@inline function compoundRow(op: i32, n: i32, a: usize, sa: i32, b: usize, sb: i32, c: usize, sc: i32,
+  d: usize, sd: i32, out: usize): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD && <u32>sa <= 1 && <u32>sb <= 1 && <u32>sc <= 1 && <u32>sd <= 1) {
+    // Four entries an iteration (two vectors), as binaryRow: V8 checks for interrupts once per
+    // loop iteration, and a short body is dominated by that and the pointer updates.
+    let pa = vecPtr(a, sa, 0), pb = vecPtr(b, sb, 1), pc = vecPtr(c, sc, 2), pd = vecPtr(d, sd, 3);
+    const da = <usize>(sa << 5), db = <usize>(sb << 5), dc = <usize>(sc << 5), dd = <usize>(sd << 5);
+    let po = out;
+    for (; i + 4 <= n; i += 4) {
+      const r0 = compoundV(op, v128.load(pa), v128.load(pb), v128.load(pc), v128.load(pd));
+      const r1 = compoundV(op, v128.load(pa, 16), v128.load(pb, 16), v128.load(pc, 16), v128.load(pd, 16));
+      v128.store(po, r0);
+      v128.store(po, r1, 16);
+      pa += da;
+      pb += db;
+      pc += dc;
+      pd += dd;
+      po += 32;
+    }
+  }
+  for (; i < n; i++) {
+    store<f64>(out + (<usize>i << 3), compoundS(op,
+      load<f64>(a + <usize>((i * sa) << 3)), load<f64>(b + <usize>((i * sb) << 3)),
+      load<f64>(c + <usize>((i * sc) << 3)), load<f64>(d + <usize>((i * sd) << 3))));
+  }
+}
+
+/**
+ * Runs a straight-line program of entrywise ops over one broadcast index space of `rank` dims
+ * (rank ≤ 8, dim 0 fastest), a tile of a dim-0 row at a time: every op runs on the tile
+ * before the next tile starts, so values the program makes and reads again stay in cache
+ * instead of taking a pass over memory each. Each entry is computed by the same IEEE
+ * operations as `binary` computes it op by op, so results are the same bits.
+ *
+ * `shape`: i32[rank]. Values 0 … nMem−1 live in memory: `base` i32[nMem] byte pointers and
+ * `strides` i32[nMem·rank] element strides (value v's at v·rank + d; 0 where broadcast).
+ * Values nMem … are temporaries: TILE entries each at `scratch` + (v − nMem)·TILE·8.
+ * `ops`: i32[6·nOps], each (code, dst, a, b, c, d): dst = a ∘ b for a BinaryOp code (add,
+ * sub, mul, div, max, min), dst = −a for code 16, compound codes 17–22 as above. A dst is a
+ * temporary or a value dense in `shape` (stride 1 on dim 0). `cur`: i32[nMem] scratch.
+ */
+export function fusedRows(rank: i32, shape: usize, nMem: i32, base: usize, strides: usize, nOps: i32,
+  ops: usize, scratch: usize, cur: usize): void {
+  for (let d = 0; d < rank; d++) if (load<i32>(shape + (<usize>d << 2)) <= 0) return;
+  const n0 = load<i32>(shape);
+  const rstride = <usize>rank << 2;
+  for (let v = 0; v < nMem; v++) store<i32>(cur + (<usize>v << 2), load<i32>(base + (<usize>v << 2)));
+  memory.fill(FCOUNTERS, 0, 32);
+  while (true) {
+    for (let t0 = 0; t0 < n0; t0 += TILE) {
+      const len = min(TILE, n0 - t0);
+      for (let k = 0; k < nOps; k++) {
+        const op = ops + <usize>k * 24;
+        const code = load<i32>(op);
+        const pd = operandPtr(load<i32>(op, 4), nMem, cur, strides, rstride, t0, scratch);
+        const av = load<i32>(op, 8), bv = load<i32>(op, 12);
+        const pa = operandPtr(av, nMem, cur, strides, rstride, t0, scratch);
+        const sa = operandStride(av, nMem, strides, rstride);
+        if (code == FUSED_NEG) {
+          negRow(len, pa, sa, pd);
+          continue;
+        }
+        const pb = operandPtr(bv, nMem, cur, strides, rstride, t0, scratch);
+        const sb = operandStride(bv, nMem, strides, rstride);
+        if (code < FUSED_NEG) {
+          switch (code) {
+            case ADD: binaryRow(ADD, len, pa, sa, pb, sb, pd); break;
+            case SUB: binaryRow(SUB, len, pa, sa, pb, sb, pd); break;
+            case MUL: binaryRow(MUL, len, pa, sa, pb, sb, pd); break;
+            case DIV: binaryRow(DIV, len, pa, sa, pb, sb, pd); break;
+            case MAX: binaryRow(MAX, len, pa, sa, pb, sb, pd); break;
+            case MIN: binaryRow(MIN, len, pa, sa, pb, sb, pd); break;
+          }
+          continue;
+        }
+        const cv = load<i32>(op, 16), dv = load<i32>(op, 20);
+        const pc = operandPtr(cv, nMem, cur, strides, rstride, t0, scratch);
+        const sc = operandStride(cv, nMem, strides, rstride);
+        const pe = operandPtr(dv, nMem, cur, strides, rstride, t0, scratch);
+        const se = operandStride(dv, nMem, strides, rstride);
+        switch (code) {
+          case MUL_MUL: compoundRow(MUL_MUL, len, pa, sa, pb, sb, pc, sc, pe, se, pd); break;
+          case MUL_ADD: compoundRow(MUL_ADD, len, pa, sa, pb, sb, pc, sc, pe, se, pd); break;
+          case MUL_SUB: compoundRow(MUL_SUB, len, pa, sa, pb, sb, pc, sc, pe, se, pd); break;
+          case SUB_MUL: compoundRow(SUB_MUL, len, pa, sa, pb, sb, pc, sc, pe, se, pd); break;
+          case MUL_ADD_MUL: compoundRow(MUL_ADD_MUL, len, pa, sa, pb, sb, pc, sc, pe, se, pd); break;
+          case MUL_SUB_MUL: compoundRow(MUL_SUB_MUL, len, pa, sa, pb, sb, pc, sc, pe, se, pd); break;
+        }
+      }
+    }
+    // Next row: advance the odometer over dims 1 … rank−1, moving every value's pointer.
+    let d = 1;
+    for (; d < rank; d++) {
+      const dq = <usize>d << 2;
+      const ext = load<i32>(shape + dq);
+      const c = load<i32>(FCOUNTERS + dq) + 1;
+      if (c < ext) {
+        store<i32>(FCOUNTERS + dq, c);
+        for (let v = 0; v < nMem; v++) {
+          const p = cur + (<usize>v << 2);
+          store<i32>(p, load<i32>(p) + (load<i32>(strides + <usize>v * rstride + dq) << 3));
+        }
+        break;
+      }
+      store<i32>(FCOUNTERS + dq, 0);
+      for (let v = 0; v < nMem; v++) {
+        const p = cur + (<usize>v << 2);
+        store<i32>(p, load<i32>(p) - ((load<i32>(strides + <usize>v * rstride + dq) * (ext - 1)) << 3));
+      }
+    }
+    if (d >= rank) return;
+  }
+}
+
+/** Where value v's entries of the current tile start (temporaries restart at every tile). */
+// @ts-ignore: decorator
+@inline function operandPtr(v: i32, nMem: i32, cur: usize, strides: usize, rstride: usize, t0: i32, scratch: usize): usize {
+  if (v >= nMem) return scratch + <usize>((v - nMem) * TILE) * 8;
+  const s = load<i32>(strides + <usize>v * rstride);
+  return <usize>load<i32>(cur + (<usize>v << 2)) + <usize>((t0 * s) << 3);
+}
+
+/** Value v's element stride along a row. */
+// @ts-ignore: decorator
+@inline function operandStride(v: i32, nMem: i32, strides: usize, rstride: usize): i32 {
+  return v >= nMem ? 1 : load<i32>(strides + <usize>v * rstride);
+}
+
 // ---- fill, select ----
 
 /** out[i] = v for i < n. */

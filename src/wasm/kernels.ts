@@ -91,6 +91,20 @@ export interface Kernels {
   fill(n: number, v: number, out: number): void;
   /** out[i] = cond[i] != 0 ? a[i] : b[i] for i < n (all dense, same length). */
   select(n: number, cond: number, a: number, b: number, out: number): void;
+  /**
+   * Runs a straight-line program of entrywise ops over one broadcast index space of `rank`
+   * dims (1 ≤ rank ≤ 8, dim 0 fastest), a tile of 256 dim-0 entries at a time, so the values
+   * it makes and reads again stay in cache. `shape`: i32[rank]. Values 0 … nMem−1 are in
+   * memory: `base` i32[nMem] byte pointers, `strides` i32[nMem·rank] element strides (value
+   * v's at v·rank + d, 0 where broadcast); values nMem … are temporaries of 256 entries each at
+   * `scratch` + (v − nMem)·2048. `ops`: i32[6·nOps], each (code, dst, a, b, c, d): dst = a ∘ b
+   * for {@link BinaryOp} Add, Sub, Mul, Div, Max or Min; dst = −a for 16; compound codes 17
+   * (a·b)·c, 18 a·b + c, 19 a·b − c, 20 c − a·b, 21 a·b + c·d, 22 a·b − c·d (unused operand
+   * fields must still name a value). A dst is a temporary or dense in `shape`. `cur`: i32[nMem]
+   * scratch. Entries are bit for bit what {@link Kernels.binary} gives op by op.
+   */
+  fusedRows(rank: number, shape: number, nMem: number, base: number, strides: number, nOps: number,
+    ops: number, scratch: number, cur: number): void;
 
   // ---- reduce.ts ----
   /** Σ x[i] (pairwise/blocked so rounding error grows like log n, not n). */
@@ -185,7 +199,7 @@ export const enum BinaryOp {
 /** Names of every function export, used to validate a loaded module. @internal */
 export const KERNEL_EXPORTS = [
   "heapBase", "simdEnabled", "dot", "axpy", "scal", "gemv", "vdot", "axpyDot", "axpyScaleDot",
-  "scaleDot", "nrmInf", "diffNrmInf", "addScaled", "axpby", "scaleTo", "spmv", "spr2", "gemm", "unary", "binary", "fill",
+  "scaleDot", "nrmInf", "diffNrmInf", "addScaled", "axpby", "scaleTo", "spmv", "spr2", "gemm", "unary", "binary", "fusedRows", "fill",
   "select", "sum", "max", "nrm2", "asum", "sumAxis", "maxAxis", "transpose", "kron",
   "trsm", "getrf", "getrs", "potrf", "syev", "syevWorkSize",
 ] as const satisfies readonly (keyof Kernels)[];
