@@ -1,7 +1,7 @@
 // Matrix products. `matmul_p` is the GEMM primitive with transpose flags, so every rule
 // (JVP and both transposes) is again one GEMM call with flags and never materialises Aᵀ.
 import { bind1, primitive, type Primitive } from "../ad/core.js";
-import { allocTensor, asTensor, ptrOf, zeros, type Tensor, type TensorLike } from "../tensor.js";
+import { allocTensor, asTensor, ptrOf, withShape, zeros, type Tensor, type TensorLike } from "../tensor.js";
 import { ShapeError } from "../errors.js";
 import { add, mul } from "./elementwise.js";
 import { concat, reshape, slice, transpose, vec } from "./structure.js";
@@ -10,7 +10,8 @@ import { stack } from "../ad/batching.js";
 import { broadcastTo, sum } from "./reduce.js";
 import { basisStart, defLowRank, markLowRank } from "../ad/basis.js";
 import { mapFactor, swapFactors } from "./lowrank.js";
-import { kernels } from "./exec.js";
+import { binaryK, kernels } from "./exec.js";
+import { BinaryOp } from "../wasm/kernels.js";
 
 interface MatmulParams {
   /** 1: use Aᵀ. */
@@ -109,6 +110,9 @@ export const bmmLeft_p: Primitive<BmmParams> = primitive<BmmParams>({
       kernels().fill(m * n * s, 0, out._ptr);
       return [out];
     }
+    // One inner index: every member is an outer product aᵦ·op(B), entry by entry a product
+    // (the GEMM path would pack and add it to zero). jit's entrywise chains read it so too.
+    if (k === 1) return [binaryK(BinaryOp.Mul, a!, withShape(b!, [1, n, 1]), [m, n, s], "matmul")];
     const pa = ptrOf(a!), pb = ptrOf(b!);
     const ldb = Math.max(1, b!.shape[0]!);
     const k_ = kernels();
