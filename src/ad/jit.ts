@@ -27,6 +27,7 @@ import { Tensor, allocTensor, asTensor, readHook, releasedError, scoped, withSha
 import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "./core.js";
 import type { Shape } from "../shape.js";
 import { fuseRowBlocks, shapeTable } from "./fuse.js";
+import { fuseChains, readCounts } from "./chains.js";
 import { foldScalings } from "./fold.js";
 import { symmetricProducts } from "./gram.js";
 import { bySegments, checkRegions, regionClose_p, regionOpen_p, type RegionParams } from "./regions.js";
@@ -400,7 +401,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     });
   /**
    * Compiles a finished recording (dead steps out, scalings folded, symmetric products
-   * halved, row chains fused) and caches it.
+   * halved, row chains fused, entrywise chains fused) and caches it.
    */
   const keep = (plan: ArgPlan, rec: Recording, inputs: Tensor[], outs: Ref[], outDef: OutDef, outLeaves: Tensor[]): void => {
     const inShapes = inputs.map((t) => t.shape);
@@ -409,7 +410,9 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     const live = liveSteps(folded.steps, outs).steps;
     const shapeOf = shapeTable(live, inShapes);
     const sym = symmetricProducts(live, shapeOf);
-    const steps = liveSteps(bySegments(sym, (seg) => fuseRowBlocks(seg, shapeOf)), outs).steps;
+    const rows = liveSteps(bySegments(sym, (seg) => fuseRowBlocks(seg, shapeOf)), outs).steps;
+    const reads = readCounts(rows, outs);
+    const steps = bySegments(rows, (seg) => fuseChains(seg, shapeOf, reads));
     checkRegions(steps, outs);
     const own = ownConstants(steps, outs, outLeaves);
     remember(cache, plan.key, { steps, slots: folded.slots, outs, outDef, own });
@@ -710,7 +713,11 @@ export function jitLinearize(
         const primal = bySegments(live.steps.slice(0, live.split), fuse);
         const tangent = bySegments(live.steps.slice(live.split), fuse);
         // Fusion reads single entries where a broadcast of them was: drop broadcasts left unused.
-        const final = liveSteps([...primal, ...tangent], results, primal.length);
+        const rows = liveSteps([...primal, ...tangent], results, primal.length);
+        const reads = readCounts(rows.steps, results);
+        const chains = (seg: Step[]): Step[] => fuseChains(seg, shapeOf, reads);
+        const primalC = bySegments(rows.steps.slice(0, rows.split), chains);
+        const final = { steps: [...primalC, ...bySegments(rows.steps.slice(rows.split), chains)], split: primalC.length };
         checkRegions(final.steps, results);
         remember(cache, key, { steps: final.steps, split: final.split, slots: rec.slotCount, outs: outsP, outDef, tangentOuts: tanP, tangentDef: tDef });
       }

@@ -10,8 +10,9 @@ import type { Primitive } from "../../src/ad/core.js";
 import { checkRegions, regionClose_p, regionOpen_p, type RegionParams } from "../../src/ad/regions.js";
 import { foldScalings } from "../../src/ad/fold.js";
 import { gramSym_p, symmetricProducts } from "../../src/ad/gram.js";
+import { entrywiseChain_p } from "../../src/ad/chains.js";
 import { mul_p, neg_p, sigmoid_p } from "../../src/ops/elementwise.js";
-import { matmul_p } from "../../src/ops/matmul.js";
+import { bmmLeft_p, matmul_p } from "../../src/ops/matmul.js";
 import { rt } from "../../src/wasm/module.js";
 import type { Shape } from "../../src/shape.js";
 
@@ -229,5 +230,86 @@ describe("symmetric products Aᵀ·(d ∘ A)", () => {
       step(mmP, [konst(P), slot(0)], 1, [50, 50], { ta: 1, tb: 0 }),
     ];
     expect(symmetricProducts(steps, shapes(steps))[1]!.prim).toBe(mmP);
+  });
+});
+
+describe("entrywise chains: one kernel call each, bit for bit", () => {
+  /** Seeded entries with signed zeros, infinities and NaN mixed in. */
+  const special = (shape: number[], seed: number): Tensor => {
+    const t = randn(shape, { seed });
+    const d = Float64Array.from(t.data);
+    const odd = [0, -0, Infinity, -Infinity, NaN, 1e-300, -1e300];
+    for (let i = 0; i < d.length; i += 13) d[i] = odd[(i / 13) % odd.length]!;
+    return mc.tensor(d, shape);
+  };
+  const same = (a: Tensor | Tensor[], b: Tensor | Tensor[]): boolean =>
+    Array.isArray(a) ? a.every((t, i) => bitwise(t, (b as Tensor[])[i]!)) : bitwise(a, b as Tensor);
+
+  // Every fused op and every compound form (a·b·c, a·b ± c, c − a·b, a·b ± c·d), operands
+  // broadcast along rows, across rows and as scalars; a product read twice (not folded); a
+  // value read after the chain and one returned (outputs); e·e reads one value twice.
+  const program = (x: Tensor, r: Tensor, c: Tensor, s: Tensor): Tensor[] => {
+    const p = x.mul(r);
+    const q = p.add(c.mul(x)); //           a·b + c·d
+    const u = q.sub(x.mul(s)); //           a·b − c (folded product on the right: c − a·b)
+    const w = x.mul(c).mul(r).sub(p); //    (a·b)·c, then a value read twice (p)
+    const e = mc.maximum(u, w.neg()).div(r);
+    const g = mc.minimum(e.mul(e), q).add(x.mul(r).mul(s));
+    return [g.sub(e), e, p.mul(q).sub(u.mul(w))]; // a·b − c·d; e and the last are results
+  };
+
+  it("rank 2 and 3, rows across tiles and odd tails: jit replays the unfused values exactly", () => {
+    const cases: [number[], number[], number[]][] = [
+      [[300, 7], [300, 1], [7]], //        rows of 300: a tile of 256 and one of 44
+      [[257, 3], [1, 3], [257, 1]], //     odd length: scalar tails
+      [[33, 5, 4], [33, 1, 4], [5, 1]], // rank 3, broadcast on the middle dim
+    ];
+    for (const [xs, rs, cs] of cases) {
+      const spy = vi.spyOn(entrywiseChain_p, "impl");
+      const jf = jit(program);
+      const args = (k: number) => [special(xs, 10 + k), randn(rs, { seed: 20 + k }), randn(cs, { seed: 30 + k }), mc.scalar(0.75 + k)] as const;
+      jf(...args(0));
+      spy.mockClear();
+      for (const k of [1, 2]) expect(same(jf(...args(k)), program(...args(k)))).toBe(true);
+      // Everything has the chain's shape: one fused step per call.
+      expect(spy).toHaveBeenCalledTimes(2);
+      vi.restoreAllMocks();
+    }
+  });
+
+  it("rows shorter than 16 entries stay unfused (and still replay exactly)", () => {
+    const spy = vi.spyOn(entrywiseChain_p, "impl");
+    const jf = jit(program);
+    const args = (k: number) => [special([4, 300], k), randn([4, 1], { seed: 2 }), randn([300], { seed: 3 }), mc.scalar(2)] as const;
+    jf(...args(1));
+    expect(same(jf(...args(5)), program(...args(5)))).toBe(true);
+    expect(spy).not.toHaveBeenCalled();
+  });
+
+  it("bmmLeft over one inner index is the outer product, entry by entry", () => {
+    const a = special([37, 1, 3], 4), b = randn([6, 1], { seed: 5 });
+    const out = bmmLeft_p.impl([a, b], { tb: 1 })[0]!;
+    expect(out.shape).toEqual([37, 6, 3]);
+    for (let k = 0; k < 3; k++) {
+      for (let j = 0; j < 6; j++) {
+        for (let i = 0; i < 37; i++) expect(Object.is(out.get(i, j, k), a.get(i, 0, k) * b.get(j, 0))).toBe(true);
+      }
+    }
+  });
+
+  it("MLP Hessian: its tangent chains (outer products included) run fused, bit for bit", () => {
+    const X = randn([64, 6], { seed: 5 }), Y = randn([64, 1], { seed: 6 });
+    const p = { W1: randn([6, 5], { seed: 7 }), b1: randn([5], { seed: 8 }), W2: randn([5, 1], { seed: 9 }), b2: randn([1], { seed: 10 }) };
+    const loss = (q: typeof p) => X.matmul(q.W1).add(q.b1).tanh().matmul(q.W2).add(q.b2).sub(Y).square().mean();
+    const H = hessian(loss, { chunkSize: 4 }), jH = jit(H);
+    jH(p);
+    const chain = vi.spyOn(entrywiseChain_p, "impl"), bmm = vi.spyOn(bmmLeft_p, "impl");
+    const q = { ...p, W1: p.W1.mul(-0.5) };
+    const out = jH(q) as Tensor;
+    expect(chain.mock.calls.length).toBeGreaterThanOrEqual(13); // 13 chunks, at least one chain each
+    // No outer product (a [64, 1, c] block times W2) runs on its own any more.
+    expect(bmm.mock.calls.filter((c) => (c[0] as Tensor[])[0]!.shape[1] === 1)).toHaveLength(0);
+    vi.restoreAllMocks();
+    expect(bitwise(out, H(q))).toBe(true);
   });
 });
