@@ -104,10 +104,18 @@ export class Arena {
     const have = this.f64View.byteLength;
     if (end > have) {
       const memory = this.kernels.memory;
+      const need = Math.ceil((end - have) / PAGE);
+      // Geometric steps: a Hessian's first call grows memory to its high-water mark, and one
+      // grow per allocation (a thousand of them, ~0.3 ms each) was most of that call's time.
+      const step = Math.max(need, Math.min(Math.ceil(have / PAGE / 2), MAX_BYTES / PAGE - have / PAGE));
       try {
-        memory.grow(Math.ceil((end - have) / PAGE));
+        memory.grow(step);
       } catch {
-        throw new MemoryLimitError(op, bytes);
+        try {
+          memory.grow(need);
+        } catch {
+          throw new MemoryLimitError(op, bytes);
+        }
       }
       // Growth detaches every view of the old buffer; kernels never grow memory themselves
       // (no allocator inside wasm), so this is the only place views can go stale.
