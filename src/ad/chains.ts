@@ -13,9 +13,9 @@
 // outputs. Each entry is the same IEEE operation on the same operands as before, so a fused
 // replay is bit for bit the unfused one.
 import { replayPrimitive, type Primitive } from "./core.js";
-import { slotOf, type Ref, type Step } from "./jit.js";
-import { allocTensor, ptrOf, type Tensor } from "../tensor.js";
-import { broadcastStrides, collapse, denseStrides, sizeOf, type Shape } from "../shape.js";
+import { refKeys, slotOf, type Ref, type Step } from "./jit.js";
+import { allocTensor, ptrOf } from "../tensor.js";
+import { broadcastStrides, collapse, denseStrides, sameShape, sizeOf, type Shape } from "../shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
 import { rt } from "../wasm/module.js";
 
@@ -101,8 +101,6 @@ function opCode(s: Step, shapeOf: (r: Ref) => Shape): number | null {
   return ew.unary === UnaryOp.Neg ? NEG : null;
 }
 
-const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
-
 /**
  * How many times each slot is read in a whole program (its steps' arguments and its
  * results): a chain's value is an output iff something outside the chain reads it.
@@ -139,9 +137,8 @@ export function fuseChains(steps: readonly Step[], shapeOf: (r: Ref) => Shape, r
     const joins = code !== null && shape !== undefined && sizeOf(shape) >= MIN_ENTRIES;
     if (chain.length > 0) {
       const readsChain = s.args.some((a) => a.kind === "slot" && members.has(a.i));
-      // A chain's values are read dense, in its own shape, by its later members only.
-      const fits = joins && sameShape(shape!, chain[0]!.shapes[0]!) &&
-        s.args.every((a) => !(a.kind === "slot" && members.has(a.i)) || sameShape(shapeOf(a), shape!));
+      // All of a chain's values have its shape, so its later members read them dense.
+      const fits = joins && sameShape(shape!, chain[0]!.shapes[0]!);
       if (!fits && (readsChain || joins)) close();
     }
     if (joins) {
@@ -166,12 +163,8 @@ function planChain(chain: readonly Step[], shapeOf: (r: Ref) => Shape, reads: Re
   const args: Ref[] = [];
   const argShape: Shape[] = [];
   const argIndex = new Map<string, number>();
-  const constIds = new Map<Tensor, number>();
-  const keyOf = (a: Ref, sh: Shape): string => {
-    let id = a.kind === "const" ? constIds.get(a.t) : a.i;
-    if (id === undefined) constIds.set((a as { t: Tensor }).t, (id = constIds.size));
-    return `${a.kind}${id}:${sh.join(",")}`;
-  };
+  const refKey = refKeys();
+  const keyOf = (a: Ref, sh: Shape): string => `${refKey(a)}:${sh.join(",")}`;
   const operands = new Map<Step, Operand[]>();
   for (const s of chain) {
     const shapes = argShapes(s, shapeOf);

@@ -16,7 +16,7 @@
 import { slotOf, type Ref, type Step } from "./jit.js";
 import { mul_p, neg_p } from "../ops/elementwise.js";
 import type { Primitive } from "./core.js";
-import { broadcastShapes, sizeOf, type Shape } from "../shape.js";
+import { broadcastShapes, sameShape, sizeOf, type Shape } from "../shape.js";
 
 /** A folded factor must have at most this fraction of the output's entries. */
 const MAX_FACTOR_SHARE = 1 / 4;
@@ -28,7 +28,6 @@ interface Scaling {
   exact: boolean;
 }
 
-const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** The scaling a step applies, if it is a product of its (full-size) output with a small factor, or a negation. */
 function scalingOf(s: Step, shapeOf: (r: Ref) => Shape, exact: (r: Ref) => boolean): Scaling | null {

@@ -14,9 +14,9 @@
 // X·w are bit for bit what the unfused steps give; Xᵀ·r is summed block by block, so it
 // differs in rounding, as any change of summation order does.
 import { replayPrimitive, type Primitive } from "./core.js";
-import { slotOf, type Ref, type Step } from "./jit.js";
+import { refKeys, slotOf, type Ref, type Step } from "./jit.js";
 import { Tensor, allocTensor, ptrOf, withShape } from "../tensor.js";
-import type { Shape } from "../shape.js";
+import { sameShape, type Shape } from "../shape.js";
 import { rt } from "../wasm/module.js";
 
 /** Fuse only when X cannot stay in cache between the two passes anyway. */
@@ -181,11 +181,11 @@ function planRegion(
     if (s.prim.name === "reshape") {
       if (!isRow(shapeOf(s.args[0]!), m)) return null;
     } else if (ew !== undefined && "unary" in ew) {
-      if (!same(shapeOf(s.args[0]!), out)) return null;
+      if (!sameShape(shapeOf(s.args[0]!), out)) return null;
     } else if (ew !== undefined && "binary" in ew) {
       for (const a of argsOf(s)) {
         const as = shapeOf(a);
-        if (!same(as, out) && !(sizeOne(as) && !inside(a))) return null;
+        if (!sameShape(as, out) && !(sizeOne(as) && !inside(a))) return null;
       }
     } else return null;
   }
@@ -194,13 +194,7 @@ function planRegion(
   const args: Ref[] = [];
   const index = new Map<string, number>();
   // Constants are keyed by identity (one argument per distinct tensor).
-  const constIds = new Map<Tensor, number>();
-  const keyOf = (a: Ref): string => {
-    if (a.kind !== "const") return `${a.kind}${a.i}`;
-    let id = constIds.get(a.t);
-    if (id === undefined) constIds.set(a.t, (id = constIds.size));
-    return `c${id}`;
-  };
+  const keyOf = refKeys();
   const rowwise: boolean[] = [];
   for (const k of region) {
     for (const a of argsOf(steps[k]!)) {
@@ -256,10 +250,6 @@ function planRegion(
   const before = steps.filter((_, k) => pre.has(k));
   const after = steps.filter((_, k) => !pre.has(k) && !inRegion.has(k));
   return [...before, fusedStep, ...after];
-}
-
-function same(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /** Shapes of a program's values, for {@link fuseRowBlocks}. @internal */

@@ -11,7 +11,7 @@ import { replayPrimitive, type Primitive } from "./core.js";
 import { slotOf, type Ref, type Step } from "./jit.js";
 import { mul_p, neg_p } from "../ops/elementwise.js";
 import { allocTensor, ptrOf } from "../tensor.js";
-import { sizeOf, type Shape } from "../shape.js";
+import { sameShape, sizeOf, type Shape } from "../shape.js";
 import { rt } from "../wasm/module.js";
 
 /** Columns per block. 20 measured best for A 1000×100 (10 and 25 within a few %). */
@@ -41,7 +41,6 @@ export const gramSym_p: Primitive<GramParams> = replayPrimitive<GramParams>("gra
   return [out];
 });
 
-const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
  * Replaces each product Aᵀ·B in `steps` with B = d ∘ A (or B = A, or several row scalings and

@@ -52,6 +52,20 @@ export interface Step {
   outSlots?: number[];
 }
 
+/**
+ * A key per distinct value a ref names (constants by identity), for passes that give each
+ * value read from outside a fused step one argument. @internal
+ */
+export function refKeys(): (r: Ref) => string {
+  const constIds = new Map<Tensor, number>();
+  return (r) => {
+    if (r.kind !== "const") return `${r.kind}${r.i}`;
+    let id = constIds.get(r.t);
+    if (id === undefined) constIds.set(r.t, (id = constIds.size));
+    return `c${id}`;
+  };
+}
+
 /** Slot of a step's j-th output. @internal */
 export function slotOf(s: Step, j: number): number {
   return s.outSlots === undefined ? s.out + j : s.outSlots[j]!;
