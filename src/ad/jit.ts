@@ -30,6 +30,7 @@ import { fuseRowBlocks, shapeTable } from "./fuse.js";
 import { fuseChains, readCounts } from "./chains.js";
 import { foldScalings } from "./fold.js";
 import { symmetricProducts } from "./gram.js";
+import { lowerTriangle } from "./triangle.js";
 import { bySegments, checkRegions, regionClose_p, regionOpen_p, type RegionParams } from "./regions.js";
 
 /** Where a step's argument or a result comes from. @internal */
@@ -414,12 +415,14 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       return result;
     });
   /**
-   * Compiles a finished recording (dead steps out, scalings folded, symmetric products
-   * halved, row chains fused, entrywise chains fused) and caches it.
+   * Compiles a finished recording (dead steps out, chunked Hessians below the diagonal only,
+   * scalings folded, symmetric products halved, row chains fused, entrywise chains fused) and
+   * caches it.
    */
   const keep = (plan: ArgPlan, rec: Recording, inputs: Tensor[], outs: Ref[], outDef: OutDef, outLeaves: Tensor[]): void => {
     const inShapes = inputs.map((t) => t.shape);
-    const pruned = liveSteps(rec.steps, outs).steps;
+    const marked = liveSteps(rec.steps, outs).steps;
+    const pruned = liveSteps(lowerTriangle(marked, shapeTable(marked, inShapes), outs), outs).steps;
     const folded = foldScalings(pruned, outs, shapeTable(pruned, inShapes), rec.slotCount);
     const live = liveSteps(folded.steps, outs).steps;
     const shapeOf = shapeTable(live, inShapes);

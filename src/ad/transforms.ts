@@ -7,13 +7,14 @@ import { concat, reshape } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
 import { transpose } from "../ops/structure.js";
 import {
-  JvpTrace, JvpTracer, LinearTrace, backwardPass, forwardPass, pruneDead, recording, traceDepth, withTrace, type Lin,
+  JvpTrace, JvpTracer, LinearTrace, Tracer, backwardPass, bind1, forwardPass, pruneDead, recording, traceDepth, withTrace, type Lin,
   type LinearVar,
 } from "./core.js";
 import { rt } from "../wasm/module.js";
 import { sizeOf } from "../shape.js";
 import { assertSameStructure, flatten, unflatten, type PyTree, type TreeDef } from "./pytree.js";
 import { withBatch } from "./batching.js";
+import { demandRows_p, mirrorUpper_p } from "./triangle.js";
 
 /** Which positional arguments to differentiate, and whether `f` returns `[output, aux]`. */
 export interface GradOptions {
@@ -365,6 +366,14 @@ function stackRows(leaves: readonly Tensor[], c: number): Tensor {
  * ```
  */
 export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) => Tensor {
+  return jacobianOf(f, opts, false);
+}
+
+/**
+ * {@link jacobian}; `symmetric` says the Jacobian is symmetric (a Hessian), so a jit recording
+ * may compute each chunk's block below the diagonal only (see triangle.ts).
+ */
+function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args: any[]) => Tensor {
   return (...args: unknown[]) =>
     scoped(() => {
       const { list } = argnumList("jacobian", opts.argnums, args.length);
@@ -390,10 +399,14 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) =>
       const rewind = plan.length > 1 && traceDepth() === 0 && rec === null;
       // Recorded at jit's own level, each chunk is a region whose memory the replay frees.
       const regions = plan.length > 1 && rec !== null && traceDepth() === rec.depth;
+      // There a Hessian's chunk needs only its rows from its first column down (triangle.ts).
+      const lower = regions && symmetric && mode === "fwd";
+      const leafStart = seedShapes.map((_, l) => seedShapes.slice(0, l).reduce((a, s) => a + sizeOf(s), 0));
+      const mirrored: number[] = [];
       const mark = arena.mark();
       plan.forEach(({ leaf, start, count: c }, k) => {
         if (regions) rec.openRegion();
-        const block = (
+        let block = (
           withBatch(c, (_wrap, unpack, basis) => {
             // Columns start … start+c−1 of leaf `leaf`'s identity (basis.ts); zero for the others.
             const seeds = seedShapes.map((s, l) => (l === leaf ? basis(s, start) : null));
@@ -406,6 +419,11 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) =>
             return stackRows(leaves.map(unpack), c); // n × c: columns of Jᵀ
           })
         );
+        if (lower && !(block instanceof Tracer)) {
+          const first = leafStart[leaf]! + start;
+          block = bind1(demandRows_p, [block], { first });
+          mirrored.push(first, c);
+        }
         if (regions) rec.closeRegion(block);
         if (rewind && k < plan.length - 1) {
           materialize(block);
@@ -413,7 +431,8 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) =>
         }
         blocks.push(block);
       });
-      const B = blocks.length === 1 ? blocks[0]! : concat(blocks, 1);
+      let B = blocks.length === 1 ? blocks[0]! : concat(blocks, 1);
+      if (mirrored.length === 2 * plan.length) B = bind1(mirrorUpper_p, [B], { chunks: mirrored });
       const numerator = mode === "fwd";
       return (opts.layout === "denominator") === numerator ? transpose(B) : B;
     });
@@ -421,7 +440,9 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) =>
 
 /**
  * The Hessian of scalar f over vec of its argument (pytree leaves concatenated): n × n and
- * symmetric, computed forward-over-reverse.
+ * symmetric, computed forward-over-reverse. Under {@link jit}, a Hessian computed in several
+ * chunks computes each chunk's rows from the diagonal down and mirrors the rest: exactly
+ * symmetric, its lower triangle bit for bit the un-jitted one's.
  * @example
  * ```ts
  * const A = matrix([[1, 2], [3, 4]]);
@@ -433,7 +454,7 @@ export function hessian(f: Fn, opts: { argnums?: number | readonly number[]; chu
   const argnums = opts.argnums ?? 0;
   const jopts: JacobianOptions = { mode: "fwd", argnums };
   if (opts.chunkSize !== undefined) jopts.chunkSize = opts.chunkSize;
-  return jacobian(grad(f, { argnums }), jopts);
+  return jacobianOf(grad(f, { argnums }), jopts, true);
 }
 
 /** Options of {@link hvp}. */

@@ -1,7 +1,8 @@
 // jit's compile passes besides fusion (fuse.test.ts): jacobian chunks as memory regions
-// (src/ad/regions.ts), folded chains of scalings (src/ad/fold.ts) and symmetric products
-// (src/ad/gram.ts). Each must fire where it applies, stay out where it does not, and give what
-// running f gives: bit for bit, except the mirrored lower triangle of a symmetric product.
+// (src/ad/regions.ts), folded chains of scalings (src/ad/fold.ts), symmetric products
+// (src/ad/gram.ts) and Hessians below the diagonal (src/ad/triangle.ts). Each must fire where
+// it applies, stay out where it does not, and give what running f gives: bit for bit, except
+// the mirrored triangle of a symmetric product or of a Hessian computed in chunks.
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import * as mc from "../../src/index.js";
 import { hessian, jacobian, jit, randn, type Tensor } from "../../src/index.js";
@@ -15,6 +16,10 @@ import { mul_p, neg_p, sigmoid_p } from "../../src/ops/elementwise.js";
 import { bmmLeft_p, matmul_p } from "../../src/ops/matmul.js";
 import { rt } from "../../src/wasm/module.js";
 import type { Shape } from "../../src/shape.js";
+import { lowerMirrored } from "../helpers/hessian.js";
+import { demandRows_p, lowerTriangle, matmulColumns_p } from "../../src/ad/triangle.js";
+import { scoped } from "../../src/tensor.js";
+import { reshape_p } from "../../src/ops/structure.js";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -43,7 +48,7 @@ describe("regions: a replay frees each jacobian chunk's memory", () => {
   const loss = (q: typeof p) => X.matmul(q.W1).add(q.b1).tanh().matmul(q.W2).add(q.b2).sub(Y).square().mean();
   const n = 6 * 5 + 5 + 5 + 1; // 41 parameters
 
-  it("MLP Hessian in chunks of 4: bit for bit with the un-jitted one; between chunks the arena grows by one block", () => {
+  it("MLP Hessian in chunks of 4: bit for bit with the un-jitted one (lower triangle, mirrored); between chunks the arena grows by one block", () => {
     const H = hessian(loss, { chunkSize: 4 }), jH = jit(H);
     jH(p); // records
     const used: number[] = [];
@@ -56,7 +61,7 @@ describe("regions: a replay frees each jacobian chunk's memory", () => {
     for (const s of [0, 1]) {
       used.length = 0;
       const q = s === 0 ? p : { ...p, W1: p.W1.mul(-0.5) };
-      expect(bitwise(jH(q) as Tensor, H(q))).toBe(true);
+      expect(bitwise(jH(q) as Tensor, lowerMirrored(H(q)))).toBe(true);
       // Chunks never straddle leaves, spread evenly within one: W1 30 → 4×7 + 2, b1 and W2 5 → 3 + 2, b2 1.
       const cols = [4, 4, 4, 4, 4, 4, 4, 2, 3, 2, 3, 2, 1];
       expect(used.length).toBe(cols.length);
@@ -310,6 +315,93 @@ describe("entrywise chains: one kernel call each, bit for bit", () => {
     // No outer product (a [64, 1, c] block times W2) runs on its own any more.
     expect(bmm.mock.calls.filter((c) => (c[0] as Tensor[])[0]!.shape[1] === 1)).toHaveLength(0);
     vi.restoreAllMocks();
-    expect(bitwise(out, H(q))).toBe(true);
+    expect(bitwise(out, lowerMirrored(H(q)))).toBe(true);
+  });
+});
+
+describe("Hessians in chunks: below the diagonal only (triangle.ts)", () => {
+  // 41 parameters in chunks of 4: W1 (30) as 4×7 + 2, b1 and W2 as 3 + 2 each, b2 as 1.
+  const X = randn([64, 6], { seed: 5 }), Y = randn([64, 1], { seed: 6 });
+  const p = { W1: randn([6, 5], { seed: 7 }), b1: randn([5], { seed: 8 }), W2: randn([5, 1], { seed: 9 }), b2: randn([1], { seed: 10 }) };
+  const loss = (q: typeof p) => X.matmul(q.W1).add(q.b1).tanh().matmul(q.W2).add(q.b2).sub(Y).square().mean();
+
+  it("MLP: the W1 block's GEMM Xᵀ·δ runs only on columns at or below each chunk; the result is symmetric", () => {
+    const H = hessian(loss, { chunkSize: 4 }), jH = jit(H);
+    const first = jH(p) as Tensor; // recorded (dry, then replayed)
+    const cols = vi.spyOn(matmulColumns_p, "impl");
+    const q = { ...p, W1: p.W1.mul(0.7) };
+    const out = jH(q) as Tensor;
+    // W1 chunk g needs rows ≥ g of its [6, 5, c] gradient tangent: the GEMM columns (5 per
+    // direction) below floor(g / 6) are skipped, keeping at least 2. Chunks g = 0, 4 skip
+    // nothing (the full matmul runs); b1, W2, b2 need none of W1's rows (no kernel at all).
+    const ranges = cols.mock.calls.map(([, params]) => (params as { ranges: number[] }).ranges);
+    vi.restoreAllMocks();
+    const skipped = ranges.map((r) => (r.length === 0 ? 5 : r[0]!));
+    expect(skipped).toEqual([1, 2, 2, 3, 3, 3, 5, 5, 5, 5, 5]);
+    for (const r of ranges) for (let i = 0; i < r.length; i += 2) expect(r[i + 1]! - r[i]!).toBeGreaterThanOrEqual(2);
+    const n = 41;
+    for (const [h, at] of [[out, q], [first, p]] as const) {
+      expect(bitwise(h, lowerMirrored(H(at)))).toBe(true);
+      for (let j = 0; j < n; j++) for (let i = 0; i < j; i++) expect(Object.is(h.get(i, j), h.get(j, i))).toBe(true);
+    }
+  });
+
+  it("Hessian of Σ tanh(AX) over vec(X): the closed form δᵢₖ Σ_q Aᵢq… mirrored exactly, through narrowed GEMMs", () => {
+    // f = Σ tanh(A·X): H[(i,j),(k,l)] = δ_jl Σ_q A_qi A_qk s_qj with s = −2 t (1 − t²), t = tanh(AX).
+    const A = randn([30, 8], { seed: 3 }), X0 = randn([8, 6], { seed: 1 }).mul(0.3);
+    const f = (x: Tensor) => A.matmul(x).tanh().sum();
+    const jH = jit(hessian(f, { chunkSize: 5 }));
+    jH(X0);
+    const cols = vi.spyOn(matmulColumns_p, "impl");
+    const out = jH(X0) as Tensor;
+    expect(cols.mock.calls.filter(([, pr]) => (pr as { ranges: number[] }).ranges.length > 0).length).toBeGreaterThan(0);
+    vi.restoreAllMocks();
+    const t = A.matmul(X0).tanh();
+    const s = t.mul(t.square().neg().add(1)).mul(-2);
+    for (let c1 = 0; c1 < 48; c1++) {
+      for (let c2 = 0; c2 < 48; c2++) {
+        const [i, j] = [c1 % 8, Math.floor(c1 / 8)], [k, l] = [c2 % 8, Math.floor(c2 / 8)];
+        let h = 0;
+        if (j === l) for (let qq = 0; qq < 30; qq++) h += A.get(qq, i) * A.get(qq, k) * s.get(qq, j);
+        expect(Math.abs(out.get(c1, c2) - h)).toBeLessThan(1e-12);
+        expect(Object.is(out.get(c1, c2), out.get(c2, c1))).toBe(true);
+      }
+    }
+  });
+
+  it("matmulColumns: the asked columns equal the full product's bit for bit, all four transpose flags", () => {
+    const m = 7, k = 40, n = 12;
+    for (const ta of [0, 1]) {
+      for (const tb of [0, 1]) {
+        const a = randn(ta ? [k, m] : [m, k], { seed: 20 + ta }), b = randn(tb ? [n, k] : [k, n], { seed: 30 + tb });
+        const full = mc.matmul(ta ? a.T : a, tb ? b.T : b);
+        scoped(() => {
+          const [part] = matmulColumns_p.impl([a, b], { ta, tb, m, n, k, ranges: [2, 5, 9, 12] });
+          for (const q of [2, 3, 4, 9, 10, 11]) for (let i = 0; i < m; i++) expect(Object.is(part!.get(i, q), full.get(i, q))).toBe(true);
+        });
+      }
+    }
+  });
+
+  it("the pass: marks removed; a GEMM whose output another step reads is left whole", () => {
+    const mmP = matmul_p as Primitive<unknown>, markP = demandRows_p as Primitive<unknown>, reshapeP = reshape_p as Primitive<unknown>;
+    const A = randn([64, 6], { seed: 1 }), D = randn([64, 20], { seed: 2 });
+    const program = (readTwice: boolean): Step[] => {
+      const steps: Step[] = [
+        step(mmP, [konst(A), konst(D)], 0, [6, 20], { ta: 1, tb: 0 }), // 6 × (5 columns × 4 directions)
+        step(reshapeP, [slot(0)], 1, [30, 4], { shape: [30, 4] }),
+        step(markP, [slot(1)], 2, [30, 4], { first: 24 }),
+      ];
+      if (readTwice) steps.push(step(neg_p as Primitive<unknown>, [slot(0)], 3, [6, 20]));
+      return steps;
+    };
+    const outs: Ref[] = [slot(2)];
+    const once = lowerTriangle(program(false), shapes(program(false)), outs);
+    expect(outs).toEqual([slot(1)]);
+    expect(once.map((s) => s.prim.name)).toEqual(["matmulColumns", "reshape"]);
+    // Rows ≥ 24 of each 30-row column: GEMM columns 4 (of 0…4) and, kept 2 wide, 3.
+    expect((once[0]!.params as { ranges: number[] }).ranges).toEqual([3, 5, 8, 10, 13, 15, 18, 20]);
+    const twice = lowerTriangle(program(true), shapes(program(true)), [slot(2), slot(3)]);
+    expect(twice.map((s) => s.prim.name)).toEqual(["matmul", "reshape", "neg"]);
   });
 });
