@@ -121,11 +121,16 @@ export function readCounts(steps: readonly Step[], results: readonly Ref[]): Map
  * ({@link readCounts}); `shapeOf` gives any value's shape.
  */
 export function fuseChains(steps: readonly Step[], shapeOf: (r: Ref) => Shape, reads: ReadonlyMap<number, number>): Step[] {
+  const broadcasts = new Map<number, Ref>();
+  for (const s of steps) {
+    if (s.prim.name === "broadcastTo" && sizeOf(shapeOf(s.args[0]!)) === 1) broadcasts.set(slotOf(s, 0), s.args[0]!);
+  }
+  const single = (r: Ref): Ref | null => (r.kind === "slot" ? (broadcasts.get(r.i) ?? null) : null);
   const out: Step[] = [];
   let chain: Step[] = [];
   let members = new Set<number>();
   const close = (): void => {
-    const fused = chain.length >= 2 ? planChain(chain, shapeOf, reads) : null;
+    const fused = chain.length >= 2 ? planChain(chain, shapeOf, reads, single) : null;
     if (fused === null) out.push(...chain);
     else out.push(fused);
     chain = [];
@@ -151,7 +156,9 @@ export function fuseChains(steps: readonly Step[], shapeOf: (r: Ref) => Shape, r
 }
 
 /** The fused step for `chain` (steps in order, same output shape), or null if it does not pay. */
-function planChain(chain: readonly Step[], shapeOf: (r: Ref) => Shape, reads: ReadonlyMap<number, number>): Step | null {
+function planChain(
+  chain: readonly Step[], shapeOf: (r: Ref) => Shape, reads: ReadonlyMap<number, number>, single: (r: Ref) => Ref | null,
+): Step | null {
   const shape = chain[0]!.shapes[0]!;
   const internal = new Map<number, number>();
   for (const s of chain) for (const a of s.args) if (a.kind === "slot") internal.set(a.i, (internal.get(a.i) ?? 0) + 1);
@@ -168,14 +175,18 @@ function planChain(chain: readonly Step[], shapeOf: (r: Ref) => Shape, reads: Re
   const operands = new Map<Step, Operand[]>();
   for (const s of chain) {
     const shapes = argShapes(s, shapeOf);
-    operands.set(s, s.args.map((a, i): Operand => {
-      if (a.kind === "slot" && memberSlots.has(a.i)) return { m: a.i };
-      const k = keyOf(a, shapes[i]!);
+    operands.set(s, s.args.map((ref, i): Operand => {
+      if (ref.kind === "slot" && memberSlots.has(ref.i)) return { m: ref.i };
+      // A broadcast of a single entry (sum's transpose makes one: the cotangent 1 of a loss)
+      // is read as that entry, at stride 0; the broadcast step is then left unread.
+      const src = single(ref);
+      const a = src ?? ref, sh = src === null ? shapes[i]! : [];
+      const k = keyOf(a, sh);
       let v = argIndex.get(k);
       if (v === undefined) {
         argIndex.set(k, (v = args.length));
         args.push(a);
-        argShape.push(shapes[i]!);
+        argShape.push(sh);
       }
       return { e: v };
     }));

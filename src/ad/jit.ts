@@ -298,11 +298,19 @@ function deref(r: Ref, vals: readonly Tensor[], inputs: readonly Tensor[]): Tens
 }
 
 function runSteps(steps: readonly Step[], from: number, to: number, vals: Tensor[], inputs: readonly Tensor[]): void {
+  // The replay's only JavaScript besides the kernels' own (an MLP Hessian runs ~3000 steps a
+  // call): plain loops, no closure per step.
   for (let k = from; k < to; k++) {
     const s = steps[k]!;
-    const args = s.args.map((r) => deref(r, vals, inputs));
+    const refs = s.args;
+    const args = new Array<Tensor>(refs.length);
+    for (let i = 0; i < refs.length; i++) {
+      const r = refs[i]!;
+      args[i] = r.kind === "slot" ? vals[r.i]! : r.kind === "in" ? inputs[r.i]! : r.t;
+    }
     const outs = s.prim.impl(args, s.params);
-    for (let j = 0; j < s.nOut; j++) vals[slotOf(s, j)] = outs[j]!;
+    if (s.outSlots === undefined) for (let j = 0; j < s.nOut; j++) vals[s.out + j] = outs[j]!;
+    else for (let j = 0; j < s.nOut; j++) vals[s.outSlots[j]!] = outs[j]!;
   }
 }
 
@@ -429,7 +437,8 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     const sym = symmetricProducts(live, shapeOf);
     const rows = liveSteps(bySegments(sym, (seg) => fuseRowBlocks(seg, shapeOf)), outs).steps;
     const reads = readCounts(rows, outs);
-    const steps = bySegments(rows, (seg) => fuseChains(seg, shapeOf, reads));
+    // Chains read single-entry broadcasts as the entry: drop broadcasts left unread.
+    const steps = liveSteps(bySegments(rows, (seg) => fuseChains(seg, shapeOf, reads)), outs).steps;
     checkRegions(steps, outs);
     const own = ownConstants(steps, outs, outLeaves);
     remember(cache, plan.key, { steps, slots: folded.slots, outs, outDef, own });
@@ -734,7 +743,7 @@ export function jitLinearize(
         const reads = readCounts(rows.steps, results);
         const chains = (seg: Step[]): Step[] => fuseChains(seg, shapeOf, reads);
         const primalC = bySegments(rows.steps.slice(0, rows.split), chains);
-        const final = { steps: [...primalC, ...bySegments(rows.steps.slice(rows.split), chains)], split: primalC.length };
+        const final = liveSteps([...primalC, ...bySegments(rows.steps.slice(rows.split), chains)], results, primalC.length);
         checkRegions(final.steps, results);
         remember(cache, key, { steps: final.steps, split: final.split, slots: rec.slotCount, outs: outsP, outDef, tangentOuts: tanP, tangentDef: tDef });
       }

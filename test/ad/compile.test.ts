@@ -20,6 +20,7 @@ import { lowerMirrored } from "../helpers/hessian.js";
 import { demandRows_p, lowerTriangle, matmulColumns_p } from "../../src/ad/triangle.js";
 import { scoped } from "../../src/tensor.js";
 import { reshape_p } from "../../src/ops/structure.js";
+import { broadcastTo_p } from "../../src/ops/reduce.js";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -300,6 +301,20 @@ describe("entrywise chains: one kernel call each, bit for bit", () => {
         for (let i = 0; i < 37; i++) expect(Object.is(out.get(i, j, k), a.get(i, 0, k) * b.get(j, 0))).toBe(true);
       }
     }
+  });
+
+  it("a single entry broadcast into a chain (a loss's cotangent 1) is read as that entry: no broadcast runs", () => {
+    const A = randn([1000, 10], { seed: 1 }), x = randn([10], { seed: 3 }).mul(0.1);
+    const y = mc.sign(randn([1000], { seed: 2 }));
+    const f = (q: Tensor) => mc.softplus(y.mul(A.matmul(q)).neg()).sum();
+    const g = mc.grad(f), jg = jit(g);
+    jg(x);
+    const bc = vi.spyOn(broadcastTo_p, "impl"), chain = vi.spyOn(entrywiseChain_p, "impl");
+    const out = jg(x.mul(-2)) as Tensor;
+    expect(bc).not.toHaveBeenCalled();
+    expect(chain.mock.calls.some(([args]) => (args as Tensor[]).some((a) => a.size === 1))).toBe(true);
+    vi.restoreAllMocks();
+    expect(bitwise(out, g(x.mul(-2)))).toBe(true);
   });
 
   it("MLP Hessian: its tangent chains (outer products included) run fused, bit for bit", () => {
