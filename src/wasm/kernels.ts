@@ -74,6 +74,12 @@ export interface Kernels {
    */
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void;
+  /**
+   * gemm's n × n product on and above the diagonal only (for symmetric products): entries
+   * i ≤ j bit for bit gemm's; below it, entries are left unwritten (save in diagonal tiles).
+   */
+  gemmUpper(transA: number, transB: number, n: number, k: number, alpha: number,
+    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void;
 
   // ---- elementwise.ts ----
   /** out[i] = f(x[i]) for i < n, f chosen by `op` (see {@link UnaryOp}). out may equal x. */
@@ -199,7 +205,7 @@ export const enum BinaryOp {
 /** Names of every function export, used to validate a loaded module. @internal */
 export const KERNEL_EXPORTS = [
   "heapBase", "simdEnabled", "dot", "axpy", "scal", "gemv", "vdot", "axpyDot", "axpyScaleDot",
-  "scaleDot", "nrmInf", "diffNrmInf", "addScaled", "axpby", "scaleTo", "spmv", "spr2", "gemm", "unary", "binary", "fusedRows", "fill",
+  "scaleDot", "nrmInf", "diffNrmInf", "addScaled", "axpby", "scaleTo", "spmv", "spr2", "gemm", "gemmUpper", "unary", "binary", "fusedRows", "fill",
   "select", "sum", "max", "nrm2", "asum", "sumAxis", "maxAxis", "transpose", "kron",
   "trsm", "getrf", "getrs", "potrf", "syev", "syevWorkSize",
 ] as const satisfies readonly (keyof Kernels)[];

@@ -115,6 +115,42 @@ describe.each(BUILDS)("gemm ($name)", ({ simd }) => {
     it("multi-block m=131 n=515 k=259", () => check(tA, tB, 131, 515, 259, 42));
   });
 
+  // gemmUpper: entries on and above the diagonal bit for bit gemm's (same blocking, same
+  // order of sums); below it, only the 4×4 tiles the diagonal crosses are written.
+  it.each([
+    [1, 0, 100, 1000], [0, 0, 37, 9], [1, 1, 130, 259], [0, 1, 6, 300], [1, 0, 515, 20], [1, 0, 7, 3], [0, 0, 1, 5],
+  ])("gemmUpper op(A)=%i op(B)=%i n=%i k=%i: the upper triangle of gemm's product", (tA, tB, n, kk) => {
+    for (const [alpha, beta, pad] of [[1, 0, 0], [-0.5, 2, 3]] as const) {
+      const A = tA ? mat(kk, n, kk + pad, 5) : mat(n, kk, n + pad, 5);
+      const B = tB ? mat(n, kk, n + pad, 6) : mat(kk, n, kk + pad, 6);
+      const C = mat(n, n, n + pad, 7, C_PAD);
+      const pa = put(arena, A.data), pb = put(arena, B.data);
+      const full = put(arena, C.data), upper = put(arena, C.data);
+      k.gemm(tA, tB, n, n, kk, alpha, pa, A.ld, pb, B.ld, beta, full, C.ld);
+      k.gemmUpper(tA, tB, n, kk, alpha, pa, A.ld, pb, B.ld, beta, upper, C.ld);
+      const want = get(arena, full, C.data.length), got = get(arena, upper, C.data.length);
+      // Tiny products run whole; otherwise tiles are 4×4 from the first row and column.
+      const whole = n * n * kk < 512 || n === 1;
+      let kept = 0;
+      const bad: string[] = [];
+      for (let j = 0; j < n; j++) {
+        for (let i = 0; i < C.ld; i++) {
+          const at = i + j * C.ld;
+          if (i >= n) { if (got[at] !== C_PAD) bad.push(`pad (${i}, ${j})`); }
+          else if (i <= j || whole) { if (!Object.is(got[at], want[at])) bad.push(`(${i}, ${j}) ${got[at]} vs ${want[at]}`); }
+          else if (Math.floor(i / 4) > Math.floor(j / 4)) {
+            // Below the diagonal's tiles: untouched.
+            if (got[at] !== C.data[at]) bad.push(`written below (${i}, ${j})`);
+            kept++;
+          }
+        }
+      }
+      expect(bad.slice(0, 5)).toEqual([]);
+      if (n >= 100) expect(kept).toBeGreaterThan(n * n * 0.4);
+      arena.release();
+    }
+  });
+
   it("β = 0 overwrites NaN/Inf in C; β = 1 accumulates", () => {
     for (const fill of [Number.NaN, Number.POSITIVE_INFINITY]) {
       const { got, out, bound } = run(0, 0, 33, 20, 40, 1, 0, 1, 9, fill);
