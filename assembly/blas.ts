@@ -150,12 +150,95 @@ function scaleVec(n: i32, beta: f64, y: usize, incy: i32): void {
 }
 
 /**
+ * Bytes of A (lda·n·8) up to which gemvN keeps row blocks in registers across all columns.
+ * That order reads A in 64-byte pieces a column apart, which costs little from cache (A that
+ * small is in the 2 MiB L2 when a product is repeated, as in an optimizer or a Hessian's
+ * replay) but defeats the prefetcher from memory. Measured (one run, µs), streaming vs
+ * registers: 1000×100 14.6 vs 12.5, 1000×10 1.54 vs 1.28, 256×20 0.83 vs 0.62; but 1000×1000
+ * 295 vs 445 and 10000×100 299 vs 463.
+ */
+const GEMV_REGS_BYTES: i64 = 1 << 20;
+
+/**
+ * y ← α·A·x + β·y for A in cache: eight rows at a time (four f64x2 accumulators) summed over
+ * all columns, then merged into y. Each entry is Σ_j A[i,j]·x[j] summed in order of j, in both
+ * builds (the scalar build runs four rows at a time the same way).
+ */
+function gemvNRegs(m: i32, n: i32, alpha: f64, a: usize, lda: i32, x: usize, incx: i32,
+  beta: f64, y: usize, incy: i32): void {
+  const ldaB = <usize>lda << 3, sx = <usize>incx << 3, sy = <usize>incy << 3;
+  const xEnd = x + <usize>n * sx;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 8 <= m; i += 8) {
+      let p = a + (<usize>i << 3);
+      let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0;
+      for (let px = x; px != xEnd; px += sx) {
+        const v = v128.load64_splat(px);
+        s0 = madd(v128.load(p), v, s0);
+        s1 = madd(v128.load(p, 16), v, s1);
+        s2 = madd(v128.load(p, 32), v, s2);
+        s3 = madd(v128.load(p, 48), v, s3);
+        p += ldaB;
+      }
+      v128.store(VBUF, s0);
+      v128.store(VBUF, s1, 16);
+      v128.store(VBUF, s2, 32);
+      v128.store(VBUF, s3, 48);
+      mergeY(8, alpha, beta, y + <usize>i * sy, sy);
+    }
+  }
+  for (; i + 4 <= m; i += 4) {
+    let p = a + (<usize>i << 3);
+    let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    for (let px = x; px != xEnd; px += sx) {
+      const v = load<f64>(px);
+      s0 += load<f64>(p) * v;
+      s1 += load<f64>(p, 8) * v;
+      s2 += load<f64>(p, 16) * v;
+      s3 += load<f64>(p, 24) * v;
+      p += ldaB;
+    }
+    store<f64>(VBUF, s0);
+    store<f64>(VBUF, s1, 8);
+    store<f64>(VBUF, s2, 16);
+    store<f64>(VBUF, s3, 24);
+    mergeY(4, alpha, beta, y + <usize>i * sy, sy);
+  }
+  for (; i < m; i++) {
+    let p = a + (<usize>i << 3);
+    let s = 0.0;
+    for (let px = x; px != xEnd; px += sx) {
+      s += load<f64>(p) * load<f64>(px);
+      p += ldaB;
+    }
+    store<f64>(VBUF, s);
+    mergeY(1, alpha, beta, y + <usize>i * sy, sy);
+  }
+}
+
+/** y[0 : rows] (stride sy bytes) ← α·VBUF[0 : rows] + β·y; β = 0 does not read y. */
+// @ts-ignore: decorator
+@inline function mergeY(rows: i32, alpha: f64, beta: f64, py: usize, sy: usize): void {
+  for (let o: usize = 0; o < (<usize>rows << 3); o += 8) {
+    const v = alpha * load<f64>(VBUF + o);
+    store<f64>(py, beta == 0 ? v : v + beta * load<f64>(py));
+    py += sy;
+  }
+}
+
+/**
  * y ← α·A·x + β·y, column-axpy order: the row block y[i0 : i0+RB] is accumulated in VBUF
  * while four columns of A stream past at a time (each A column segment is read once,
- * contiguously), then merged into y with α and β.
+ * contiguously), then merged into y with α and β. A small enough to be in cache goes to
+ * gemvNRegs instead.
  */
 function gemvN(m: i32, n: i32, alpha: f64, a: usize, lda: i32, x: usize, incx: i32,
   beta: f64, y: usize, incy: i32): void {
+  if (<i64>lda * <i64>n * 8 <= GEMV_REGS_BYTES) {
+    gemvNRegs(m, n, alpha, a, lda, x, incx, beta, y, incy);
+    return;
+  }
   const ldaB = <usize>lda << 3, sx = <usize>incx << 3, sy = <usize>incy << 3;
   for (let i0 = 0; i0 < m; i0 += RB) {
     const bytes = <usize>min<i32>(RB, m - i0) << 3;
