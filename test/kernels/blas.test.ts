@@ -140,8 +140,9 @@ const GEMV_SHAPES: [number, number][] = [
   [1, 1], [2, 3], [3, 2], [5, 17], [17, 5], [33, 33], [127, 129], [129, 127], [4, 1], [1, 4],
   // Crosses the 1024-row block of both orientations (and of the gathered x for op = T).
   [1030, 7], [2100, 5], [7, 1030],
-  // Over 1 MiB of A: op = N streams columns instead of keeping rows in registers.
-  [1100, 130],
+  // Over 1 MiB of A, and columns 2 KiB apart (L1 sets alias): op = N streams columns instead
+  // of keeping rows in registers.
+  [1100, 130], [256, 30],
 ];
 const GEMV_CASES: [number, number, number, number, number][] = [
   // α, β, lda padding, incx, incy
