@@ -253,15 +253,11 @@ function packBlock(dst: usize, src: usize, mn: i32, kc: i32, rs: usize, cs: usiz
  * A is either packed in APACK (inPlace false) or read in place at `a` (op(A) = A, columns
  * ldaB bytes apart); in place, a partial last row panel is packed into APACK instead, since
  * reading it in place would run past A's last row (and possibly past the end of memory).
+ * With `upper` (gemmUpper), tiles wholly below the diagonal are skipped; `below` is how far
+ * the block's first row lies below its first column (ic − jc).
  */
-/**
- * Set by gemmUpper for one call: tiles wholly below the diagonal are skipped. macroKernel's
- * `below` is how far its block's first row lies below its first column (ic − jc).
- */
-let UPPER = false;
-
 function macroKernel(mc: i32, nc: i32, kc: i32, alpha: f64, beta: f64, c: usize, ldc: usize,
-  inPlace: bool, a: usize, ldaB: usize, below: i32): void {
+  inPlace: bool, a: usize, ldaB: usize, upper: bool, below: i32): void {
   const bpanel = <usize>kc << 5;
   const apanel: usize = inPlace ? <usize>MR << 3 : <usize>kc << 5;
   const astep: usize = inPlace ? ldaB : 32;
@@ -276,7 +272,7 @@ function macroKernel(mc: i32, nc: i32, kc: i32, alpha: f64, beta: f64, c: usize,
       const mr = min<i32>(MR, mc - ir);
       const full = ir < mFull;
       const pa = full ? ap : APACK, st = full ? astep : 32;
-      if (UPPER && below + ir > jr + nr - 1) {
+      if (upper && below + ir > jr + nr - 1) {
         // Its first row is below its last column: every entry is below the diagonal.
       } else if (mr == MR && nr == NR) {
         kernel(kc, pa, st, bp, cp, ldc, alpha, beta);
@@ -364,6 +360,12 @@ function gemmSmall(m: i32, n: i32, k: i32, alpha: f64, a: usize, ars: usize, acs
  */
 export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64,
   a: usize, lda: i32, b: usize, ldb: i32, beta: f64, c: usize, ldc: i32): void {
+  gemmTiles(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, false);
+}
+
+/** gemm; with `upper`, the micro-tiles wholly below the diagonal are skipped (gemmUpper). */
+function gemmTiles(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f64, c: usize, ldc: i32, upper: bool): void {
   if (m <= 0 || n <= 0) return;
   const ldcB = <usize>ldc << 3;
   if (alpha == 0 || k <= 0) {
@@ -408,7 +410,7 @@ export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f6
         const ablk = a + <usize>ic * ars + <usize>pc * acs;
         if (!direct) packBlock(APACK, ablk, mc, kc, ars, acs);
         macroKernel(mc, nc, kc, alpha, betaBlock, c + (<usize>ic << 3) + <usize>jc * ldcB, ldcB,
-          direct, ablk, ldaB, ic - jc);
+          direct, ablk, ldaB, upper, ic - jc);
       }
     }
   }
@@ -424,7 +426,5 @@ export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f6
  */
 export function gemmUpper(transA: i32, transB: i32, n: i32, k: i32, alpha: f64,
   a: usize, lda: i32, b: usize, ldb: i32, beta: f64, c: usize, ldc: i32): void {
-  UPPER = true;
-  gemm(transA, transB, n, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  UPPER = false;
+  gemmTiles(transA, transB, n, n, k, alpha, a, lda, b, ldb, beta, c, ldc, true);
 }
