@@ -17,6 +17,7 @@ import { refKeys, slotOf, type Ref, type Step } from "./jit.js";
 import { allocTensor, ptrOf } from "../tensor.js";
 import { broadcastStrides, collapse, denseStrides, sameShape, sizeOf, type Shape } from "../shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
+import { broadcastEntry } from "./fuse.js";
 import { rt } from "../wasm/module.js";
 
 // Codes of fused programs beyond BinaryOp's (assembly/elementwise.ts, fusedRows): a
@@ -123,7 +124,8 @@ export function readCounts(steps: readonly Step[], results: readonly Ref[]): Map
 export function fuseChains(steps: readonly Step[], shapeOf: (r: Ref) => Shape, reads: ReadonlyMap<number, number>): Step[] {
   const broadcasts = new Map<number, Ref>();
   for (const s of steps) {
-    if (s.prim.name === "broadcastTo" && sizeOf(shapeOf(s.args[0]!)) === 1) broadcasts.set(slotOf(s, 0), s.args[0]!);
+    const entry = broadcastEntry(s, shapeOf);
+    if (entry !== null) broadcasts.set(slotOf(s, 0), entry);
   }
   const single = (r: Ref): Ref | null => (r.kind === "slot" ? (broadcasts.get(r.i) ?? null) : null);
   const out: Step[] = [];
@@ -177,8 +179,8 @@ function planChain(
     const shapes = argShapes(s, shapeOf);
     operands.set(s, s.args.map((ref, i): Operand => {
       if (ref.kind === "slot" && memberSlots.has(ref.i)) return { m: ref.i };
-      // A broadcast of a single entry (sum's transpose makes one: the cotangent 1 of a loss)
-      // is read as that entry, at stride 0; the broadcast step is then left unread.
+      // A broadcast of a single entry is read as that entry, at stride 0 (fuse.ts's
+      // broadcastEntry); the broadcast step is then left unread.
       const src = single(ref);
       const a = src ?? ref, sh = src === null ? shapes[i]! : [];
       const k = keyOf(a, sh);

@@ -148,6 +148,14 @@ function fuseOne(steps: Step[], shapeOf: (r: Ref) => Shape): Step[] | null {
 const isRow = (s: Shape, m: number): boolean => (s.length === 1 && s[0] === m) || (s.length === 2 && s[0] === m && s[1] === 1);
 const sizeOne = (s: Shape): boolean => s.every((d) => d === 1);
 
+/**
+ * The entry a broadcast of a single entry spreads (sum's transpose makes one: the cotangent 1
+ * of a loss), which fused loops read at stride 0 instead; null for any other step. @internal
+ */
+export function broadcastEntry(s: Step, shapeOf: (r: Ref) => Shape): Ref | null {
+  return s.prim.name === "broadcastTo" && sizeOne(shapeOf(s.args[0]!)) ? s.args[0]! : null;
+}
+
 /** The rewritten steps if the chain from step `c` (X·v) to step `t` (Xᵀ·r) can be fused. */
 function planRegion(
   steps: Step[],
@@ -165,12 +173,11 @@ function planRegion(
   if (region[region.length - 1] !== t) return null;
   const inRegion = new Set(region);
   const inside = (a: Ref): boolean => inRegion.has(prodOf(a) ?? -1);
-  // A broadcast of a single entry (sum's transpose makes one) is read as that entry: stride 0.
+  // A broadcast of a single entry made outside the region is read as that entry: stride 0.
   const argsOf = (s: Step): Ref[] =>
     s.prim.elementwise === undefined ? s.args : s.args.map((a) => {
       const k = prodOf(a);
-      const b = k === undefined ? null : steps[k]!;
-      return b !== null && b.prim.name === "broadcastTo" && !inRegion.has(k!) && sizeOne(shapeOf(b.args[0]!)) ? b.args[0]! : a;
+      return (k === undefined || inRegion.has(k) ? null : broadcastEntry(steps[k]!, shapeOf)) ?? a;
     });
   for (const k of region) {
     if (k === c || k === t) continue;

@@ -15,6 +15,7 @@ import { mul_p, neg_p } from "../ops/elementwise.js";
 import { allocTensor, ptrOf } from "../tensor.js";
 import { sameShape, sizeOf, type Shape } from "../shape.js";
 import { rt } from "../wasm/module.js";
+import { mirrorTriangle } from "../ops/exec.js";
 
 /**
  * Below this many columns (two micro-tiles) too little is skipped. From 8 on it pays: logistic
@@ -33,9 +34,7 @@ export const gramSym_p: Primitive<GramParams> = replayPrimitive<GramParams>("gra
   const out = allocTensor([n, n], "matmul");
   const pa = ptrOf(a!), pb = ptrOf(b!), pc = out._ptr;
   rt().kernels.gemmUpper(1, 0, n, k, 1, pa, k, pb, k, 0, pc, n);
-  const c = rt().arena.f64();
-  const base = pc / 8;
-  for (let j = 0; j < n; j++) for (let i = j + 1; i < n; i++) c[base + i + j * n] = c[base + j + i * n]!;
+  mirrorTriangle(pc, n, "upper");
   return [out];
 });
 

@@ -402,7 +402,7 @@ function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args:
       // There a Hessian's chunk needs only its rows from its first column down (triangle.ts).
       const lower = regions && symmetric && mode === "fwd";
       const leafStart = seedShapes.map((_, l) => seedShapes.slice(0, l).reduce((a, s) => a + sizeOf(s), 0));
-      const mirrored: number[] = [];
+      let marked = 0;
       const mark = arena.mark();
       plan.forEach(({ leaf, start, count: c }, k) => {
         if (regions) rec.openRegion();
@@ -422,7 +422,7 @@ function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args:
         if (lower && !(block instanceof Tracer)) {
           const first = leafStart[leaf]! + start;
           block = bind1(demandRows_p, [block], { first });
-          mirrored.push(first, c);
+          marked++;
         }
         if (regions) rec.closeRegion(block);
         if (rewind && k < plan.length - 1) {
@@ -432,7 +432,7 @@ function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args:
         blocks.push(block);
       });
       let B = blocks.length === 1 ? blocks[0]! : concat(blocks, 1);
-      if (mirrored.length === 2 * plan.length) B = bind1(mirrorUpper_p, [B], { chunks: mirrored });
+      if (marked === plan.length) B = bind1(mirrorUpper_p, [B], {});
       const numerator = mode === "fwd";
       return (opts.layout === "denominator") === numerator ? transpose(B) : B;
     });

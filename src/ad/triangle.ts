@@ -3,8 +3,8 @@
 // A Hessian is symmetric, so the chunk of its columns g … g+c−1 needs only rows g and below:
 // the rows above are, transposed, the columns the chunks before it computed. When jit records
 // a chunked Hessian, jacobian marks each chunk's block with the first row it needs
-// (`demandRows_p`) and ends with a step that fills every column's rows above its chunk from
-// the rows it mirrors (`mirrorUpper_p`). The pass below then narrows the products that make
+// (`demandRows_p`) and ends with a step that sets the triangle above the diagonal from the one
+// below (`mirrorUpper_p`). The pass below then narrows the products that make
 // those blocks. A weight matrix's gradient tangent ends in a GEMM (Xᵀ·δ for a layer's
 // weights) whose output columns are runs of the block's rows, so only the columns holding
 // needed rows are computed, and a leaf whose rows all lie above the chunk is not computed at
@@ -19,6 +19,7 @@ import { slotOf, type Ref, type Step } from "./jit.js";
 import { Tensor, allocTensor, ptrOf, withShape } from "../tensor.js";
 import { ShapeError } from "../errors.js";
 import { rt } from "../wasm/module.js";
+import { mirrorTriangle } from "../ops/exec.js";
 import type { Shape } from "../shape.js";
 
 interface DemandParams {
@@ -39,26 +40,22 @@ export const demandRows_p: Primitive<DemandParams> = primitive<DemandParams>({
   },
 });
 
-interface MirrorParams {
-  /** Chunks as pairs (first column, number of columns), in order. */
-  chunks: readonly number[];
-}
+type NoParams = Record<string, never>;
 
 /**
- * The n × n Hessian with entry (i, j) set to entry (j, i) above the diagonal, i < j, in the
- * chunks' columns: rows above a chunk's first column are what its narrowed products left
- * unwritten, and the rest makes the result exactly symmetric (as computed, the two triangles
- * of a chunk's diagonal block differ by rounding).
+ * The n × n Hessian with entry (i, j) set to entry (j, i) above the diagonal, i < j: rows above
+ * a chunk's first column are what its narrowed products left unwritten, and the rest makes the
+ * result exactly symmetric (as computed, the two triangles of a chunk's diagonal block differ
+ * by rounding).
  */
-export const mirrorUpper_p: Primitive<MirrorParams> = primitive<MirrorParams>({
+export const mirrorUpper_p: Primitive<NoParams> = primitive<NoParams>({
   name: "mirrorUpper",
   shape: ([s]) => {
     if (s!.length !== 2 || s![0] !== s![1]) throw new ShapeError("hessian", "internal: the Hessian is not square", [s!]);
     return [s!];
   },
-  impl: ([h], { chunks }) => {
+  impl: ([h]) => {
     const t = h!;
-    const n = t.shape[0]!;
     // The block concat made for this step alone (read by nothing else): mirrored in place.
     let out: Tensor;
     if (t._buf === null) out = withShape(t, t.shape);
@@ -66,12 +63,7 @@ export const mirrorUpper_p: Primitive<MirrorParams> = primitive<MirrorParams>({
       out = allocTensor(t.shape, "hessian");
       rt().arena.f64().set(t._buf, out._ptr / 8);
     }
-    const base = ptrOf(out) / 8;
-    const c = rt().arena.f64();
-    for (let k = 0; k < chunks.length; k += 2) {
-      const g = chunks[k]!, end = g + chunks[k + 1]!;
-      for (let j = g; j < end; j++) for (let i = 0; i < j; i++) c[base + i + j * n] = c[base + j + i * n]!;
-    }
+    mirrorTriangle(ptrOf(out), t.shape[0]!, "lower");
     return [out];
   },
   jvp: () => {

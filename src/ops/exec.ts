@@ -57,6 +57,20 @@ function LEN1(n: number): number[] {
   return len1;
 }
 
+/**
+ * Makes the n × n column-major matrix at arena pointer `ptr` symmetric by copying one triangle
+ * onto the other: from "upper", each entry below the diagonal is set from its mirror above it;
+ * from "lower", the reverse. For products computed on one side only (gram.ts, triangle.ts).
+ */
+export function mirrorTriangle(ptr: number, n: number, from: "upper" | "lower"): void {
+  const c = rt().arena.f64(), base = ptr >>> 3;
+  const up = from === "upper";
+  for (let j = 0; j < n; j++) {
+    const i1 = up ? n : j;
+    for (let i = up ? j + 1 : 0; i < i1; i++) c[base + i + j * n] = c[base + j + i * n]!;
+  }
+}
+
 export function fillK(shape: Shape, v: number, name: string): Tensor {
   const out = allocTensor(shape, name);
   kernels().fill(out.size, v, out._ptr);
