@@ -51,163 +51,365 @@ const VK: usize = memory.data<u64>([
   return Math.pow(x, y);
 }
 
-// @ts-ignore: decorator
-@inline function unaryS(op: i32, x: f64): f64 {
-  switch (op) {
-    case NEG: return -x;
-    case ABS: return Math.abs(x);
-    case SIGN: return x > 0 ? 1.0 : x < 0 ? -1.0 : x; // ±0 and NaN map to themselves
-    case SQUARE: return x * x;
-    case SQRT: return Math.sqrt(x);
-    case RECIPROCAL: return 1.0 / x;
-    case EXP: return expScalar(x);
-    case LOG: return logScalar(x);
-    case LOG1P: return log1pScalar(x);
-    case EXPM1: return expm1Scalar(x);
-    case SIN: return Math.sin(x);
-    case COS: return Math.cos(x);
-    case TANH: return tanhScalar(x);
-    case SIGMOID: return sigmoidScalar(x);
-    case RELU: return reluScalar(x);
-    case SOFTPLUS: return softplusScalar(x);
-    case ATAN: return Math.atan(x);
-    case STEP: return x > 0 ? 1.0 : x != x ? x : 0.0;
-  }
-  return NaN;
-}
-
-/** Whether `op` has an f64x2 form (the rest run the scalar loop in both builds). */
-// @ts-ignore: decorator
-@inline function unaryHasV(op: i32): bool {
-  return op != SIN && op != COS && op != ATAN;
-}
-
-// @ts-ignore: decorator
-@inline function unaryV(op: i32, x: v128): v128 {
-  switch (op) {
-    case NEG: return f64x2.neg(x);
-    case ABS: return f64x2.abs(x);
-    case SIGN: {
-      // ±1 with x's sign where x is nonzero and not NaN; x itself elsewhere.
-      const one = v128.or(v128.and(x, vSign()), vOne());
-      return v128.bitselect(one, x, v128.and(f64x2.ne(x, f64x2.splat(0.0)), f64x2.eq(x, x)));
-    }
-    case SQUARE: return f64x2.mul(x, x);
-    case SQRT: return f64x2.sqrt(x);
-    case RECIPROCAL: return f64x2.div(vOne(), x);
-    case EXP: return expCoreV(x);
-    case LOG: return logCoreV(x);
-    case LOG1P: return log1pV(x);
-    case EXPM1: return expm1V(x);
-    case TANH: return tanhV(x);
-    case SIGMOID: return sigmoidV(x);
-    case RELU: return f64x2.max(x, f64x2.splat(0.0));
-    case SOFTPLUS: return softplusV(x);
-    case STEP: {
-      const s = v128.and(f64x2.gt(x, f64x2.splat(0.0)), vOne());
-      return v128.bitselect(s, x, f64x2.eq(x, x));
-    }
-  }
-  return x;
-}
-
+// Each unary op is a small class of @inline methods, and the loop is a generic over that class.
+// AssemblyScript monomorphizes the generic, so each op's loop is compiled from that op's code
+// alone. (A switch on an op code inside @inline helpers is not folded by the compiler: every
+// copy of the loop carried all eighteen ops' vector code, and the SIMD build took minutes.)
+// Instances are never made: the loop calls the methods on a null reference of the class.
+// Each op's class holds, as @inline methods: s (the op on one entry), v (on two entries;
+// equal to s lane by lane where fastV holds), fastV (whether both lanes are in the domain
+// where v equals s bit for bit; the rest, such as overflow, subnormal results, NaN and
+// out-of-domain arguments, go lane by lane through s), and kind, the loop it runs:
+/** Cheap: unrolled to two vectors per iteration to keep loop overhead off the adds. */
+const CHEAP = 0;
+/** Long dependency chains: two independent pairs per iteration, checked with fastV. */
+const CHAIN = 1;
+/** tanh: stores each pair itself (storePairV), keeping its two regimes in one pass. */
+const TANH_PAIR = 2;
 /**
- * Whether both lanes are in the domain where unaryV(op) equals unaryS(op) bit for bit; the
- * rest (overflow, subnormal results, NaN, out-of-domain arguments) go lane by lane through
- * the scalar routine. Always true for ops whose vector form covers every input.
+ * No cheap vector form (table lookups or long branchy reductions): AssemblyScript's
+ * NativeMath (musl ports) element by element in both builds.
  */
+const SCALAR = 3;
+// The classes share no base class: an inherited method that a subclass overrides is virtual
+// in AssemblyScript and would not be inlined.
+
 // @ts-ignore: decorator
-@inline function unaryFastV(op: i32, x: v128): bool {
-  switch (op) {
-    case EXP: case EXPM1: case SIGMOID: case SOFTPLUS: return expFastV(x);
-    case LOG: return logFastV(x);
-    case LOG1P: return log1pFastV(x);
-  }
-  return true;
+@final @unmanaged class OpNeg {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 { return -x; }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 { return f64x2.neg(x); }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return true; }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return CHEAP; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
 }
 
-/** Cheap ops are unrolled to two vectors per iteration to keep loop overhead off the adds. */
 // @ts-ignore: decorator
-@inline function unaryCheap(op: i32): bool {
-  return op == NEG || op == ABS || op == SIGN || op == SQUARE || op == SQRT || op == RECIPROCAL ||
-    op == RELU || op == STEP;
+@final @unmanaged class OpAbs {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 { return Math.abs(x); }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 { return f64x2.abs(x); }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return true; }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return CHEAP; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class OpSign {
+  /** ±0 and NaN map to themselves. */
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 {
+    // ±1 with x's sign where x is nonzero and not NaN; x itself elsewhere.
+    const one = v128.or(v128.and(x, vSign()), vOne());
+    return v128.bitselect(one, x, v128.and(f64x2.ne(x, f64x2.splat(0.0)), f64x2.eq(x, x)));
+  }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return true; }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return CHEAP; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class OpSquare {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 { return x * x; }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 { return f64x2.mul(x, x); }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return true; }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return CHEAP; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class OpSqrt {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 { return Math.sqrt(x); }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 { return f64x2.sqrt(x); }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return true; }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return CHEAP; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class OpReciprocal {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 { return 1.0 / x; }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 { return f64x2.div(vOne(), x); }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return true; }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return CHEAP; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class OpExp {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 { return expScalar(x); }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 { return expCoreV(x); }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return expFastV(x); }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return CHAIN; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class OpLog {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 { return logScalar(x); }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 { return logCoreV(x); }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return logFastV(x); }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return CHAIN; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class OpLog1p {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 { return log1pScalar(x); }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 { return log1pV(x); }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return log1pFastV(x); }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return CHAIN; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class OpExpm1 {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 { return expm1Scalar(x); }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 { return expm1V(x); }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return expFastV(x); }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return CHAIN; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class OpSin {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 { return Math.sin(x); }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 { return x; }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return true; }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return SCALAR; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class OpCos {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 { return Math.cos(x); }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 { return x; }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return true; }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return SCALAR; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class OpAtan {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 { return Math.atan(x); }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 { return x; }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return true; }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return SCALAR; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class OpTanh {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 { return tanhScalar(x); }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 { return tanhV(x); }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void { tanhStoreV(x, p); }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return true; }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return TANH_PAIR; }
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class OpSigmoid {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 { return sigmoidScalar(x); }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 { return sigmoidV(x); }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return expFastV(x); }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return CHAIN; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class OpRelu {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 { return reluScalar(x); }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 { return f64x2.max(x, f64x2.splat(0.0)); }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return true; }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return CHEAP; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class OpSoftplus {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 { return softplusScalar(x); }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 { return softplusV(x); }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return expFastV(x); }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return CHAIN; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class OpStep {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 { return x > 0 ? 1.0 : x != x ? x : 0.0; }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 {
+    const s = v128.and(f64x2.gt(x, f64x2.splat(0.0)), vOne());
+    return v128.bitselect(s, x, f64x2.eq(x, x));
+  }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return true; }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return CHEAP; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
 }
 
 /** f of one pair, stored at p: the vector form where it is exact, else lane by lane. */
 // @ts-ignore: decorator
-@inline function storePair(op: i32, v: v128, p: usize): void {
+@inline function storePair<Op>(v: v128, p: usize): void {
+  const op = changetype<Op>(0);
   // Stores in both arms keep this a branch (see expFastV): the scalar path only runs for
   // pairs that need it.
-  if (op == TANH) {
-    tanhStoreV(v, p);
-  } else if (unaryFastV(op, v)) {
-    v128.store(p, unaryV(op, v));
+  if (op.kind() == TANH_PAIR) {
+    op.storePairV(v, p);
+  } else if (op.fastV(v)) {
+    v128.store(p, op.v(v));
   } else {
-    store<f64>(p, unaryS(op, f64x2.extract_lane(v, 0)));
-    store<f64>(p, unaryS(op, f64x2.extract_lane(v, 1)), 8);
+    store<f64>(p, op.s(f64x2.extract_lane(v, 0)));
+    store<f64>(p, op.s(f64x2.extract_lane(v, 1)), 8);
   }
 }
 
-// @ts-ignore: decorator
-@inline function mapUnary(op: i32, n: i32, x: usize, out: usize): void {
+function mapUnary<Op>(n: i32, x: usize, out: usize): void {
+  const op = changetype<Op>(0);
   let i = 0;
-  if (ASC_FEATURE_SIMD && unaryHasV(op)) {
-    if (unaryCheap(op)) {
+  if (ASC_FEATURE_SIMD && op.kind() != SCALAR) {
+    if (op.kind() == CHEAP) {
       for (; i + 4 <= n; i += 4) {
         const o = <usize>i << 3;
         const v0 = v128.load(x + o), v1 = v128.load(x + o, 16);
-        v128.store(out + o, unaryV(op, v0));
-        v128.store(out + o, unaryV(op, v1), 16);
+        v128.store(out + o, op.v(v0));
+        v128.store(out + o, op.v(v1), 16);
       }
     }
-    if (!unaryCheap(op) && op != TANH) {
+    if (op.kind() == CHAIN) {
       // Two independent pairs per iteration: these ops are long dependency chains (exp then
       // log1p for softplus), and a second chain in the same block lets the CPU overlap them.
       for (; i + 4 <= n; i += 4) {
         const o = <usize>i << 3;
         const v0 = v128.load(x + o), v1 = v128.load(x + o, 16);
-        if (unaryFastV(op, v0) && unaryFastV(op, v1)) {
-          const r0 = unaryV(op, v0), r1 = unaryV(op, v1);
+        if (op.fastV(v0) && op.fastV(v1)) {
+          const r0 = op.v(v0), r1 = op.v(v1);
           v128.store(out + o, r0);
           v128.store(out + o, r1, 16);
         } else {
-          storePair(op, v0, out + o);
-          storePair(op, v1, out + o + 16);
+          storePair<Op>(v0, out + o);
+          storePair<Op>(v1, out + o + 16);
         }
       }
     }
     for (; i + 2 <= n; i += 2) {
       const o = <usize>i << 3;
-      storePair(op, v128.load(x + o), out + o);
+      storePair<Op>(v128.load(x + o), out + o);
     }
   }
   for (; i < n; i++) {
     const o = <usize>i << 3;
-    store<f64>(out + o, unaryS(op, load<f64>(x + o)));
+    store<f64>(out + o, op.s(load<f64>(x + o)));
   }
 }
 
 /** out[i] = f(x[i]) for i < n, f chosen by `op` (UnaryOp). out may equal x. */
 export function unary(op: i32, n: i32, x: usize, out: usize): void {
   switch (op) {
-    case NEG: mapUnary(NEG, n, x, out); break;
-    case ABS: mapUnary(ABS, n, x, out); break;
-    case SIGN: mapUnary(SIGN, n, x, out); break;
-    case SQUARE: mapUnary(SQUARE, n, x, out); break;
-    case SQRT: mapUnary(SQRT, n, x, out); break;
-    case RECIPROCAL: mapUnary(RECIPROCAL, n, x, out); break;
-    case EXP: mapUnary(EXP, n, x, out); break;
-    case LOG: mapUnary(LOG, n, x, out); break;
-    case LOG1P: mapUnary(LOG1P, n, x, out); break;
-    case EXPM1: mapUnary(EXPM1, n, x, out); break;
-    case SIN: mapUnary(SIN, n, x, out); break;
-    case COS: mapUnary(COS, n, x, out); break;
-    case TANH: mapUnary(TANH, n, x, out); break;
-    case SIGMOID: mapUnary(SIGMOID, n, x, out); break;
-    case RELU: mapUnary(RELU, n, x, out); break;
-    case SOFTPLUS: mapUnary(SOFTPLUS, n, x, out); break;
-    case ATAN: mapUnary(ATAN, n, x, out); break;
-    case STEP: mapUnary(STEP, n, x, out); break;
+    case NEG: mapUnary<OpNeg>(n, x, out); break;
+    case ABS: mapUnary<OpAbs>(n, x, out); break;
+    case SIGN: mapUnary<OpSign>(n, x, out); break;
+    case SQUARE: mapUnary<OpSquare>(n, x, out); break;
+    case SQRT: mapUnary<OpSqrt>(n, x, out); break;
+    case RECIPROCAL: mapUnary<OpReciprocal>(n, x, out); break;
+    case EXP: mapUnary<OpExp>(n, x, out); break;
+    case LOG: mapUnary<OpLog>(n, x, out); break;
+    case LOG1P: mapUnary<OpLog1p>(n, x, out); break;
+    case EXPM1: mapUnary<OpExpm1>(n, x, out); break;
+    case SIN: mapUnary<OpSin>(n, x, out); break;
+    case COS: mapUnary<OpCos>(n, x, out); break;
+    case TANH: mapUnary<OpTanh>(n, x, out); break;
+    case SIGMOID: mapUnary<OpSigmoid>(n, x, out); break;
+    case RELU: mapUnary<OpRelu>(n, x, out); break;
+    case SOFTPLUS: mapUnary<OpSoftplus>(n, x, out); break;
+    case ATAN: mapUnary<OpAtan>(n, x, out); break;
+    case STEP: mapUnary<OpStep>(n, x, out); break;
   }
 }
 

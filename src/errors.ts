@@ -149,3 +149,32 @@ export class NotInitializedError extends Error {
 export class ReleasedTensorError extends Error {
   override readonly name = "ReleasedTensorError";
 }
+
+/**
+ * An options object with a key the function does not know, or a value it cannot use. Options
+ * are never ignored: `key` names the offending option, `valid` lists the ones `op` takes.
+ * @example
+ * ```ts
+ * try {
+ *   jacobian(f, { layot: "denominator" });
+ * } catch (e) {
+ *   e instanceof OptionError;   // true
+ *   e.key;                      // "layot"
+ *   e.message;                  // 'jacobian: unknown option "layot" (valid: argnums, chunkSize, layout, mode)'
+ * }
+ * ```
+ */
+export class OptionError extends TypeError {
+  override readonly name = "OptionError";
+  constructor(
+    /** The function the user called. */
+    readonly op: string,
+    /** The unknown or badly valued option. */
+    readonly key: string,
+    message: string,
+    /** The options `op` takes. */
+    readonly valid: readonly string[] = [],
+  ) {
+    super(`${op}: ${message}`);
+  }
+}
