@@ -41,6 +41,7 @@ export function logsumexp(x: TensorLike, axis?: number | readonly number[], keep
 
 function lse(op: string, t: Tensor, axis: number | readonly number[] | undefined, keepdims: boolean): Tensor {
   const axes = normAxes(op, axis, t.rank, t.shape);
+  for (const a of axes) if (t.shape[a] === 0) throw new ShapeError(op, `cannot normalize over an empty axis ${a}`, [t.shape]);
   // Shift by the max only where it is finite: an all −∞ (or a +∞) slice must give ∓∞, not NaN.
   const mx = max(t, axes, true);
   const m = stopGradient(where(lt(abs(mx), Infinity), mx, 0));

@@ -3,7 +3,7 @@
 import { bind1, primitive, type Primitive } from "../ad/core.js";
 import { alignBatched } from "../ad/batching.js";
 import { allocTensor, asTensor, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
-import { broadcastShapes, normAxes, sameShape, sizeOf, type Shape } from "../shape.js";
+import { broadcastShapes, checkShape, normAxes, sameShape, sizeOf, type Shape } from "../shape.js";
 import { ShapeError, fmtShape } from "../errors.js";
 import { BinaryOp } from "../wasm/kernels.js";
 import { binaryK, kernels } from "./exec.js";
@@ -111,6 +111,7 @@ function sumAxes(x: Tensor, axes: readonly number[]): Tensor {
  */
 export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor(x, "broadcastTo");
+  checkShape("broadcastTo", shape);
   return sameShape(t.shape, shape) ? t : bind1(broadcastTo_p, [t], { shape: [...shape] });
 }
 
