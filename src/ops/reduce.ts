@@ -153,7 +153,12 @@ export function mean(x: TensorLike, axis?: number | readonly number[], keepdims 
   const t = asTensor(x, "mean");
   const axes = normAxes("mean", axis, t.rank, t.shape);
   const count = axes.reduce((n, a) => n * t.shape[a]!, 1);
-  return div(sum(t, axes, keepdims), count);
+  if (count <= 1) return div(sum(t, axes, keepdims), count);
+  // Σ (x / 2ᵏ) / (count / 2ᵏ) with 2ᵏ ≥ count: the sum cannot overflow (mean of [1e308, 1e308]
+  // is 1e308), and scaling by a power of two is exact, so the result is s / count rounded
+  // once, as before, bit for bit (entries below 2⁻¹⁰²²·2ᵏ, near the subnormals, excepted).
+  const k = 2 ** Math.ceil(Math.log2(count));
+  return div(sum(mul(t, 1 / k), axes, keepdims), count / k);
 }
 
 /**
