@@ -109,8 +109,8 @@ export class NotPositiveDefiniteError extends Error {
  */
 export class MemoryLimitError extends RangeError {
   override readonly name = "MemoryLimitError";
-  constructor(readonly op: string, readonly bytes: number) {
-    super(`${op}: needs ${bytes} bytes of kernel memory, more than 32-bit WebAssembly can address (4 GiB)`);
+  constructor(readonly op: string, readonly bytes: number, detail?: string) {
+    super(`${op}: needs ${bytes} bytes of kernel memory, more than 32-bit WebAssembly can address (4 GiB)${detail ? `: ${detail}` : ""}`);
   }
 }
 

@@ -1,6 +1,6 @@
 // Shape arithmetic: sizes, NumPy broadcasting, axis normalisation, and the stride tables the
 // broadcasting kernel consumes. Storage is column-major, so dimension 0 is the fastest.
-import { ShapeError, fmtShape } from "./errors.js";
+import { DTypeError, ShapeError, fmtShape } from "./errors.js";
 
 /**
  * A tensor's extents, one per dimension (`[]` for a scalar, `[m, n]` for an m×n matrix).
@@ -91,6 +91,10 @@ export function normAxes(op: string, axes: number | readonly number[] | undefine
 }
 
 export function checkShape(op: string, shape: readonly unknown[]): Shape {
+  if (!Array.isArray(shape)) {
+    const got = shape === null ? "null" : typeof shape === "string" ? JSON.stringify(shape) : typeof shape;
+    throw new DTypeError(op, `shape must be an array of extents (e.g. [2, 3]), got ${got}`);
+  }
   for (const d of shape) {
     if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
       throw new ShapeError(op, `invalid shape [${shape.join(", ")}]: extents must be non-negative integers`);

@@ -7,6 +7,7 @@ import { checkShape, sizeOf, type Shape } from "./shape.js";
 import { rt } from "./wasm/module.js";
 import { RESIDENT_MIN_ENTRIES } from "./wasm/arena.js";
 import { mulberry32 } from "./random.js";
+import { checkOptions, finite, oneOf } from "./options.js";
 
 /** Nested arrays of numbers, written row by row as on paper. */
 export type NestedArray = number | readonly NestedArray[];
@@ -535,6 +536,90 @@ export class Tensor {
    * ```
    */
   cholesky(): Tensor { return ops().cholesky(this); }
+  /**
+   * 1 where this > y else 0 (broadcasting); see {@link index!gt | gt}.
+   * @example
+   * ```ts
+   * vector([1, 2, 3]).gt(2).toArray();   // [0, 0, 1]
+   * ```
+   */
+  gt(y: TensorLike): Tensor { return ops().gt(this, y); }
+  /**
+   * 1 where this ≥ y else 0 (broadcasting); see {@link index!ge | ge}.
+   * @example
+   * ```ts
+   * vector([1, 2, 3]).ge(2).toArray();   // [0, 1, 1]
+   * ```
+   */
+  ge(y: TensorLike): Tensor { return ops().ge(this, y); }
+  /**
+   * 1 where this < y else 0 (broadcasting); see {@link index!lt | lt}.
+   * @example
+   * ```ts
+   * vector([1, 2, 3]).lt(2).toArray();   // [1, 0, 0]
+   * ```
+   */
+  lt(y: TensorLike): Tensor { return ops().lt(this, y); }
+  /**
+   * 1 where this ≤ y else 0 (broadcasting); see {@link index!le | le}.
+   * @example
+   * ```ts
+   * vector([1, 2, 3]).le(2).toArray();   // [1, 1, 0]
+   * ```
+   */
+  le(y: TensorLike): Tensor { return ops().le(this, y); }
+  /**
+   * 1 where this = y else 0 (broadcasting); see {@link index!eq | eq}.
+   * @example
+   * ```ts
+   * vector([1, 2, 3]).eq(2).toArray();   // [0, 1, 0]
+   * ```
+   */
+  eq(y: TensorLike): Tensor { return ops().eq(this, y); }
+  /**
+   * 1 where this ≠ y else 0 (broadcasting); see {@link index!ne | ne}.
+   * @example
+   * ```ts
+   * vector([1, 2, 3]).ne(2).toArray();   // [1, 0, 1]
+   * ```
+   */
+  ne(y: TensorLike): Tensor { return ops().ne(this, y); }
+  /**
+   * This tensor where `cond` ≠ 0, else `other` (broadcasting), as PyTorch's `x.where(cond, y)`;
+   * see {@link index!where | where} (`where(cond, this, other)`).
+   * @example
+   * ```ts
+   * const x = vector([-1, 2]);
+   * x.where(x.gt(0), 0).toArray();   // [0, 2]
+   * ```
+   */
+  where(cond: TensorLike, other: TensorLike): Tensor { return ops().where(cond, this, other); }
+  /**
+   * Eigenvalues (ascending) and eigenvectors of a symmetric matrix; see {@link index!eigh | eigh}.
+   * @example
+   * ```ts
+   * const [w, V] = matrix([[2, 1], [1, 2]]).eigh();
+   * w.toArray();   // ≈ [1, 3]
+   * ```
+   */
+  eigh(): [Tensor, Tensor] { return ops().eigh(this); }
+  /**
+   * The Kronecker product this ⊗ y; see {@link index!kron | kron}.
+   * @example
+   * ```ts
+   * matrix([[1, 2]]).kron([[1], [10]]).toArray();   // [[1, 2], [10, 20]]
+   * ```
+   */
+  kron(y: TensorLike): Tensor { return ops().kron(this, y); }
+  /**
+   * This tensor joined with `other` along `axis` (default 0); see {@link index!concat | concat}.
+   * @example
+   * ```ts
+   * vector([1]).concat([2, 3]).toArray();                     // [1, 2, 3]
+   * matrix([[1], [2]]).concat([[3], [4]], 1).toArray();       // [[1, 3], [2, 4]]
+   * ```
+   */
+  concat(other: TensorLike, axis?: number): Tensor { return ops().concat([this, other], axis); }
 }
 
 // ---- construction ----
@@ -603,6 +688,8 @@ function flattenRows(op: string, value: readonly NestedArray[]): { shape: number
  * ```
  */
 export function tensor(value: TensorLike | ArrayLike<number>, shape?: readonly number[], opts?: { order?: "col" | "row" }): Tensor {
+  checkOptions("tensor", opts, { order: oneOf("col", "row") });
+  if (shape !== undefined) checkShape("tensor", shape);
   return makeTensor("tensor", value, shape, opts);
 }
 
@@ -680,7 +767,7 @@ export function asTensor(x: TensorLike, op = "op"): Tensor {
  * ```
  */
 export function matrix(rows: readonly (readonly number[])[]): Tensor {
-  const t = tensor(rows);
+  const t = makeTensor("matrix", rows);
   if (t.rank !== 2) throw new ShapeError("matrix", "expects an array of rows", [t.shape]);
   return t;
 }
@@ -694,7 +781,10 @@ export function matrix(rows: readonly (readonly number[])[]): Tensor {
  * ```
  */
 export function vector(values: ArrayLike<number>): Tensor {
-  return tensor(values, [values.length]);
+  if (values === null || typeof values !== "object" || typeof values.length !== "number") {
+    throw new DTypeError("vector", `expects an array or array-like of numbers, got ${values === null ? "null" : typeof values}`);
+  }
+  return makeTensor("vector", values, [values.length]);
 }
 
 /**
@@ -707,7 +797,8 @@ export function vector(values: ArrayLike<number>): Tensor {
  * ```
  */
 export function scalar(value: number): Tensor {
-  return tensor(value);
+  if (typeof value !== "number") throw new DTypeError("scalar", `expects a number, got ${Array.isArray(value) ? "an array" : typeof value}`);
+  return makeTensor("scalar", value);
 }
 
 /**
@@ -723,6 +814,7 @@ export function full(shape: readonly number[], value: number): Tensor {
 
 function fullOf(op: string, shape: readonly number[], value: number): Tensor {
   const s = checkShape(op, shape);
+  if (typeof value !== "number") throw new DTypeError(op, `the value must be a number, got ${typeof value}`);
   const d = new Float64Array(checkSize(op, s));
   if (value !== 0) d.fill(value);
   return new Tensor(s, d);
@@ -775,6 +867,7 @@ export function eye(n: number, m: number = n): Tensor {
  * ```
  */
 export function randn(shape: readonly number[], opts: { seed?: number } = {}): Tensor {
+  checkOptions("randn", opts, { seed: finite() });
   const s = checkShape("randn", shape);
   const n = checkSize("randn", s);
   const next = mulberry32(opts.seed ?? Math.floor(Math.random() * 2 ** 32));

@@ -1,6 +1,7 @@
 // vmap: the batching trace. A batched value carries its batch axis LAST: in column-major
 // storage each batch member is then one contiguous block, so most rules are free reshapes and
 // a batch of matrix-vector products becomes one matrix-matrix product.
+import { checkFunction, checkOptions } from "../options.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { Tensor, releasedError, scoped } from "../tensor.js";
 import { concat, reshape, slice } from "../ops/structure.js";
@@ -142,6 +143,15 @@ function fromLast(x: Tensor, to: number): Tensor {
   return permute(x, perm);
 }
 
+const isAxis = (v: unknown): boolean => typeof v === "number" && Number.isInteger(v);
+const VMAP_OPTIONS = {
+  inAxes: (v: unknown) =>
+    isAxis(v) || (Array.isArray(v) && v.every((a) => a === null || isAxis(a)))
+      ? undefined
+      : "an integer or an array of integers and nulls",
+  outAxes: (v: unknown) => (isAxis(v) ? undefined : "an integer"),
+};
+
 /** Options of {@link vmap}. */
 export interface VmapOptions {
   /** Mapped axis of each argument (null: not mapped, passed whole); default 0 for all. */
@@ -166,6 +176,8 @@ export interface VmapOptions {
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function vmap(f: (...args: any[]) => any, opts: VmapOptions = {}): (...args: any[]) => any {
+  checkFunction("vmap", f);
+  checkOptions("vmap", opts, VMAP_OPTIONS);
   return (...args: unknown[]) =>
     scoped(() => {
       const axes = args.map((_, i) => (typeof opts.inAxes === "number" || opts.inAxes === undefined ? (opts.inAxes ?? 0) : opts.inAxes[i] ?? null));

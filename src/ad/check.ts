@@ -2,7 +2,12 @@
 // second order. The method follows autograd's and JAX's check_grads: compare a JVP with a
 // finite difference along a random direction, compare a VJP through ⟨u, J v⟩ = ⟨Jᵀu, v⟩,
 // then recurse on the derivative function itself.
-import { ShapeError } from "../errors.js";
+import { DTypeError, ShapeError } from "../errors.js";
+import { checkFunction, checkOptions, finite, nonNegative, type OptionSpec } from "../options.js";
+
+/** A step: a finite number > 0. */
+const positive = (v: unknown): string | undefined =>
+  typeof v === "number" && Number.isFinite(v) && v > 0 ? undefined : "a finite number > 0";
 import { Tensor, randn, scoped, tensor } from "../tensor.js";
 import { flatten, unflatten, type PyTree, type TreeDef } from "./pytree.js";
 import { grad, hessian, hvp, jacobian, jvp, vjp } from "./transforms.js";
@@ -67,8 +72,17 @@ class Tracker {
   }
 }
 
-function leavesOf(x: unknown): [Tensor[], TreeDef] {
-  return flatten(x, "check");
+function leavesOf(x: unknown, op = "check"): [Tensor[], TreeDef] {
+  return flatten(x, op);
+}
+
+const CHECK_OPTIONS = { eps: positive, rtol: nonNegative, atol: nonNegative };
+
+/** Validates a check's function, options and point, so bad input fails naming the check. */
+function checkArgs(op: string, f: unknown, opts: unknown, spec: OptionSpec, x: readonly unknown[]): void {
+  checkFunction(op, f);
+  checkOptions(op, opts, spec);
+  for (const a of x) leavesOf(a, op);
 }
 
 /** x + s·v over flat leaves (concrete). */
@@ -106,6 +120,7 @@ function flatValues(x: unknown): Float64Array {
  * ```
  */
 export function checkGrad(f: Fn, x: unknown, opts: CheckOptions = {}): CheckReport {
+  checkArgs("checkGrad", f, opts, CHECK_OPTIONS, [x]);
   const eps = opts.eps ?? 1e-5;
   const tr = new Tracker(opts.rtol ?? 1e-6, opts.atol ?? 1e-8);
   const [leaves, def] = leavesOf(x);
@@ -145,6 +160,7 @@ export function checkGrad(f: Fn, x: unknown, opts: CheckOptions = {}): CheckRepo
  * ```
  */
 export function checkJacobian(f: Fn, x: unknown, opts: CheckOptions = {}): CheckReport {
+  checkArgs("checkJacobian", f, opts, CHECK_OPTIONS, [x]);
   const eps = opts.eps ?? 1e-5;
   const tr = new Tracker(opts.rtol ?? 1e-6, opts.atol ?? 1e-8);
   const [leaves, def] = leavesOf(x);
@@ -184,6 +200,7 @@ export function checkJacobian(f: Fn, x: unknown, opts: CheckOptions = {}): Check
  * ```
  */
 export function checkHessian(f: Fn, x: unknown, opts: CheckOptions & { seed?: number } = {}): CheckReport {
+  checkArgs("checkHessian", f, opts, { ...CHECK_OPTIONS, seed: finite() }, [x]);
   const eps = opts.eps ?? 1e-5;
   const tr = new Tracker(opts.rtol ?? 1e-6, opts.atol ?? 1e-8);
   const [leaves, def] = leavesOf(x);
@@ -253,6 +270,13 @@ function vdot(a: unknown, b: unknown): number {
  * ```
  */
 export function checkGrads(f: Fn, args: readonly unknown[], opts: CheckGradsOptions = {}): CheckReport {
+  if (!Array.isArray(args)) throw new DTypeError("checkGrads", "args must be an array (one entry per argument of f)");
+  checkArgs("checkGrads", f, opts, {
+    ...CHECK_OPTIONS,
+    order: (v) => (v === 1 || v === 2 ? undefined : "1 or 2"),
+    modes: (v) => (Array.isArray(v) && v.every((m) => m === "fwd" || m === "rev") ? undefined : 'an array of "fwd" and "rev"'),
+    seed: finite(),
+  }, args);
   const tr = new Tracker(opts.rtol ?? 1e-5, opts.atol ?? 1e-7);
   run(f, args, opts, tr, 1, opts.seed ?? 1);
   return tr.report("checkGrads");

@@ -1,6 +1,7 @@
 // The transforms: functions in, functions out, named and shaped as in JAX. Each invocation is
 // one top-level call: intermediates live in the arena and only the results leave it.
-import { ShapeError, fmtShape } from "../errors.js";
+import { DTypeError, MemoryLimitError, ShapeError, fmtShape } from "../errors.js";
+import { argnums as argnumsCheck, bool, checkFunction, checkOptions, oneOf, positiveInt } from "../options.js";
 import { Tensor, asTensor, materialize, scoped, zeros } from "../tensor.js";
 import { add, mul } from "../ops/elementwise.js";
 import { concat, reshape } from "../ops/structure.js";
@@ -130,11 +131,24 @@ function scalarOut(op: string, L: Linearized): Tensor {
  * ```
  */
 export function valueAndGrad(f: Fn, opts: GradOptions = {}): (...args: any[]) => any {
+  checkGradArgs("valueAndGrad", f, opts);
+  return valueAndGradOf("valueAndGrad", f, opts);
+}
+
+const GRAD_OPTIONS = { argnums: argnumsCheck, hasAux: bool };
+
+function checkGradArgs(op: string, f: unknown, opts: unknown): void {
+  checkFunction(op, f);
+  checkOptions(op, opts, GRAD_OPTIONS);
+}
+
+/** valueAndGrad, its errors naming `op` (the transform the user called). */
+function valueAndGradOf(op: string, f: Fn, opts: GradOptions): (...args: any[]) => any {
   return (...args: unknown[]) =>
     scoped(() => {
-      const { list, single } = argnumList("valueAndGrad", opts.argnums, args.length);
-      const L = linearizeCore("valueAndGrad", f, args, list, opts.hasAux ?? false);
-      const out = scalarOut("valueAndGrad", L);
+      const { list, single } = argnumList(op, opts.argnums, args.length);
+      const L = linearizeCore(op, f, args, list, opts.hasAux ?? false);
+      const out = scalarOut(op, L);
       const g = pullback(L, [asTensor(1)].map((one) => reshape(one, out.shape)));
       const grads = single ? g[0] : g;
       return opts.hasAux ? [[out, L.aux], grads] : [out, grads];
@@ -157,7 +171,12 @@ export function valueAndGrad(f: Fn, opts: GradOptions = {}): (...args: any[]) =>
  * ```
  */
 export function grad(f: Fn, opts: GradOptions = {}): (...args: any[]) => any {
-  const vg = valueAndGrad(f, opts);
+  checkGradArgs("grad", f, opts);
+  return gradOf("grad", f, opts);
+}
+
+function gradOf(op: string, f: Fn, opts: GradOptions): (...args: any[]) => any {
+  const vg = valueAndGradOf(op, f, opts);
   return (...args: unknown[]) => {
     const [v, g] = vg(...args) as [unknown, unknown];
     return opts.hasAux ? [g, (v as unknown[])[1]] : g;
@@ -173,19 +192,27 @@ export function grad(f: Fn, opts: GradOptions = {}): (...args: any[]) => any {
  * ```
  */
 export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[]): [any, any] {
+  return jvpOf("jvp", f, primals, tangents);
+}
+
+function jvpOf(op: string, f: Fn, primals: readonly unknown[], tangents: readonly unknown[]): [any, any] {
+  checkFunction(op, f);
+  if (!Array.isArray(primals) || !Array.isArray(tangents)) {
+    throw new DTypeError(op, "primals and tangents must be arrays (one entry per argument of f)");
+  }
   return scoped(() => {
     if (primals.length !== tangents.length) {
-      throw new ShapeError("jvp", `got ${primals.length} primals but ${tangents.length} tangents`);
+      throw new ShapeError(op, `got ${primals.length} primals but ${tangents.length} tangents`);
     }
     const jt = new JvpTrace();
     return withTrace(jt, () => {
       const args = primals.map((p, i) => {
-        const [pl, pd] = flatten(p, "jvp");
-        const [tl, td] = flatten(tangents[i], "jvp");
-        assertSameStructure("jvp", pd, td, "tangents");
+        const [pl, pd] = flatten(p, op);
+        const [tl, td] = flatten(tangents[i], op);
+        assertSameStructure(op, pd, td, "tangents");
         return unflatten(pd, pl.map((l, j) => new JvpTracer(jt, l, tl[j]!)));
       });
-      const [outLeaves, outDef] = flatten(f(...args), "jvp");
+      const [outLeaves, outDef] = flatten(f(...args), op);
       const pairs = outLeaves.map((x) => jt.unpack(x));
       return [
         unflatten(outDef, pairs.map(([p]) => p)),
@@ -208,6 +235,7 @@ export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unkno
  * ```
  */
 export function vjp(f: Fn, ...primals: unknown[]): [any, (cotangent: unknown) => any[]] {
+  checkFunction("vjp", f);
   const argnums = primals.map((_, i) => i);
   let L!: Linearized;
   const out = scoped(
@@ -237,6 +265,7 @@ export function vjp(f: Fn, ...primals: unknown[]): [any, (cotangent: unknown) =>
  * ```
  */
 export function linearize(f: Fn, ...primals: unknown[]): [any, (...tangents: unknown[]) => any] {
+  checkFunction("linearize", f);
   const argnums = primals.map((_, i) => i);
   let L!: Linearized;
   const out = scoped(
@@ -366,18 +395,49 @@ function stackRows(leaves: readonly Tensor[], c: number): Tensor {
  * ```
  */
 export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) => Tensor {
-  return jacobianOf(f, opts, false);
+  checkFunction("jacobian", f);
+  checkOptions("jacobian", opts, JACOBIAN_OPTIONS);
+  return jacobianOf("jacobian", f, opts, false);
 }
+
+const JACOBIAN_OPTIONS = {
+  argnums: argnumsCheck,
+  chunkSize: positiveInt(true),
+  layout: oneOf("numerator", "denominator"),
+  mode: oneOf("fwd", "rev", "auto"),
+};
+
+/**
+ * Refuses a Jacobian that cannot fit before any work: it is assembled in kernel memory, from
+ * its blocks (copied back in) into the joined matrix, so it needs twice its bytes there
+ * (once when it is one chunk).
+ */
+function checkResultSize(op: string, m: number, n: number, chunks: number): void {
+  const bytes = 8 * m * n;
+  if ((chunks > 1 ? 2 : 1) * bytes <= KERNEL_BYTES) return;
+  const alt = op === "hessian"
+    ? "use hvp(f)(x, v) for Hessian-vector products (matrix-free), or compute blocks of rows with jacobian(grad(f)) over slices of x"
+    : "use jvp/vjp for Jacobian-vector products (matrix-free), or compute blocks of the Jacobian over slices of the input";
+  throw new MemoryLimitError(op, bytes, `the ${m} × ${n} result takes ${bytes} bytes (${(bytes / 2 ** 30).toFixed(1)} GiB) and is assembled in 4 GiB of 32-bit WebAssembly memory; ${alt}`);
+}
+
+/** What 32-bit WebAssembly memory can address. */
+const KERNEL_BYTES = 2 ** 32;
 
 /**
  * {@link jacobian}; `symmetric` says the Jacobian is symmetric (a Hessian), so a jit recording
  * may compute each chunk's block below the diagonal only (see triangle.ts).
  */
-function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args: any[]) => Tensor {
+function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean): (...args: any[]) => Tensor {
   return (...args: unknown[]) =>
     scoped(() => {
-      const { list } = argnumList("jacobian", opts.argnums, args.length);
-      const L = linearizeCore("jacobian", f, args, list, false);
+      const { list } = argnumList(op, opts.argnums, args.length);
+      if (symmetric) {
+        // A Hessian's size is known from its arguments alone: refuse it before tracing f.
+        const n = list.reduce((a, k) => a + flatten(args[k], op)[0].reduce((b, l) => b + l.size, 0), 0);
+        checkResultSize(op, n, n, 2);
+      }
+      const L = linearizeCore(op, f, args, list, false);
       const inShapes = L.vars.flat().map((v) => v.shape);
       const outShapes = L.outPrimals.map((p) => p.shape);
       const n = inShapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
@@ -385,6 +445,7 @@ function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args:
       const mode = opts.mode === "fwd" || opts.mode === "rev" ? opts.mode : n < m ? "fwd" : "rev";
       if (mode === "fwd") pruneDead(L.lin, L.outTangents);
       const chunk = Math.max(1, Math.floor(opts.chunkSize ?? defaultChunk(m + n, workPerDirection(L, mode))));
+      checkResultSize(op, m, n, Math.ceil((mode === "fwd" ? n : m) / chunk));
       if (m === 0 || n === 0) return zeros(opts.layout === "denominator" ? [n, m] : [m, n]);
       const blocks: Tensor[] = [];
       const seedShapes = mode === "fwd" ? inShapes : outShapes;
@@ -415,7 +476,7 @@ function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args:
               return stackRows(outs.map(unpack), c); // m × c: columns of J
             }
             const g = pullback(L, seeds);
-            const leaves = g.flatMap((tree) => flatten(tree, "jacobian")[0]);
+            const leaves = g.flatMap((tree) => flatten(tree, op)[0]);
             return stackRows(leaves.map(unpack), c); // n × c: columns of Jᵀ
           })
         );
@@ -451,11 +512,15 @@ function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args:
  * ```
  */
 export function hessian(f: Fn, opts: { argnums?: number | readonly number[]; chunkSize?: number } = {}): (...args: any[]) => Tensor {
+  checkFunction("hessian", f);
+  checkOptions("hessian", opts, HESSIAN_OPTIONS);
   const argnums = opts.argnums ?? 0;
   const jopts: JacobianOptions = { mode: "fwd", argnums };
   if (opts.chunkSize !== undefined) jopts.chunkSize = opts.chunkSize;
-  return jacobianOf(grad(f, { argnums }), jopts, true);
+  return jacobianOf("hessian", gradOf("hessian", f, { argnums }), jopts, true);
 }
+
+const HESSIAN_OPTIONS = { argnums: argnumsCheck, chunkSize: positiveInt(true) };
 
 /** Options of {@link hvp}. */
 export interface HvpOptions {
@@ -475,14 +540,25 @@ export interface HvpOptions {
  * ```
  */
 export function hvp(f: Fn, opts: HvpOptions = {}): (x: unknown, v: unknown) => any {
-  const g = grad(f);
+  checkFunction("hvp", f);
+  checkOptions("hvp", opts, { mode: oneOf("fwd-rev", "rev-rev") });
+  const g = gradOf("hvp", f, {});
+  // v must be shaped like x: checked here, so the error names hvp, not the jvp inside it.
+  const checkV = (x: unknown, v: unknown): void => {
+    assertSameStructure("hvp", flatten(x, "hvp")[1], flatten(v, "hvp")[1], "v");
+  };
   if (opts.mode === "rev-rev") {
-    return (x, v) =>
-      grad((y: unknown) => {
+    return (x, v) => {
+      checkV(x, v);
+      return gradOf("hvp", (y: unknown) => {
         const [gl] = flatten(g(y), "hvp");
         const [vl] = flatten(v, "hvp");
         return gl.map((t, i) => sum(mul(t, vl[i]!))).reduce((a, b) => add(a, b));
-      })(x);
+      }, {})(x);
+    };
   }
-  return (x, v) => jvp(g, [x], [v])[1];
+  return (x, v) => {
+    checkV(x, v);
+    return jvpOf("hvp", g, [x], [v])[1];
+  };
 }

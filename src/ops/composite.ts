@@ -5,7 +5,7 @@ import { bind1, primitive } from "../ad/core.js";
 import { allocTensor, asTensor, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
 import { ShapeError } from "../errors.js";
 import { normAxes } from "../shape.js";
-import { abs, add, div, exp, log, lt, mul, pow, stopGradient, sub, where } from "./elementwise.js";
+import { abs, add, div, eq, exp, log, lt, mul, pow, stopGradient, sub, where } from "./elementwise.js";
 import { max, sum } from "./reduce.js";
 import { diag } from "./structure.js";
 import { dot } from "./matmul.js";
@@ -40,12 +40,32 @@ export function logsumexp(x: TensorLike, axis?: number | readonly number[], keep
 }
 
 function lse(op: string, t: Tensor, axis: number | readonly number[] | undefined, keepdims: boolean): Tensor {
+  const [m, axes, logSum] = shiftedLogSum(op, t, axis);
+  const s = add(logSum, m);
+  return keepdims ? s : sum(s, axes); // summing size-1 axes drops them
+}
+
+/**
+ * The max m along the axes (kept as size-1 axes, a constant to every derivative) and
+ * log Σ exp(x − m). The shift cancels exactly in every result, so it needs no derivative.
+ */
+function shiftedLogSum(op: string, t: Tensor, axis: number | readonly number[] | undefined): [Tensor, number[], Tensor] {
   const axes = normAxes(op, axis, t.rank, t.shape);
+  for (const a of axes) if (t.shape[a] === 0) throw new ShapeError(op, `cannot normalize over an empty axis ${a}`, [t.shape]);
   // Shift by the max only where it is finite: an all −∞ (or a +∞) slice must give ∓∞, not NaN.
   const mx = max(t, axes, true);
   const m = stopGradient(where(lt(abs(mx), Infinity), mx, 0));
-  const s = add(log(sum(exp(sub(t, m)), axes, true)), m);
-  return keepdims ? s : sum(s, axes); // summing size-1 axes drops them
+  return [m, axes, log(sum(exp(sub(t, m)), axes, true))];
+}
+
+/**
+ * log softmax as (x − m) − log Σ exp(x − m): x − m is exact (Sterbenz) near the max, so no
+ * digit of x's magnitude is lost; x − logsumexp(x) would round m + log Σ first (at logits
+ * near 1e10 softmax([1e10, 1e10]) came out 0.4999997606, at 1e15 summing to 0.945).
+ */
+function logSoftmaxOf(op: string, t: Tensor, axis: number): Tensor {
+  const [m, , logSum] = shiftedLogSum(op, t, t.rank === 0 ? [] : axis);
+  return sub(sub(t, m), logSum);
 }
 
 /**
@@ -59,7 +79,7 @@ function lse(op: string, t: Tensor, axis: number | readonly number[] | undefined
  */
 export function softmax(x: TensorLike, axis = -1): Tensor {
   const t = asTensor(x, "softmax");
-  return exp(sub(t, lse("softmax", t, t.rank === 0 ? [] : axis, true)));
+  return exp(logSoftmaxOf("softmax", t, axis));
 }
 
 /**
@@ -72,7 +92,7 @@ export function softmax(x: TensorLike, axis = -1): Tensor {
  */
 export function logSoftmax(x: TensorLike, axis = -1): Tensor {
   const t = asTensor(x, "logSoftmax");
-  return sub(t, lse("logSoftmax", t, t.rank === 0 ? [] : axis, true));
+  return logSoftmaxOf("logSoftmax", t, axis);
 }
 
 export const norm2_p = primitive<Record<string, never>>({
@@ -84,8 +104,10 @@ export const norm2_p = primitive<Record<string, never>>({
     kernels().fill(1, kernels().nrm2(x!.size, px), out._ptr);
     return [out];
   },
-  // d‖x‖ = ⟨x, dx⟩ / ‖x‖ (undefined at 0, where this gives NaN as JAX does).
-  jvp: ([t], [x], [y]) => [div(dot(x!, t!), y!)],
+  // d‖x‖ = ⟨x / ‖x‖, dx⟩: the unit vector first, so subnormal x ([3e-310, 4e-310]) does not
+  // meet 1/‖x‖ = Inf. At x = 0 the norm has no derivative; we return the minimum-norm
+  // subgradient 0 (JAX gives NaN).
+  jvp: ([t], [x], [y]) => [dot(where(eq(y!, 0), 0, div(x!, y!)), t!)],
 });
 
 /** Norm orders: a number p ≥ 1 (vectors), `'fro'`, or `Infinity`. */
@@ -117,7 +139,12 @@ export function norm(x: TensorLike, ord?: NormOrd): Tensor {
   if (o === 1) return sum(abs(t));
   if (o === Infinity) return max(abs(t));
   if (typeof o !== "number" || !(o >= 1)) throw new ShapeError("norm", `ord must be ≥ 1, 'fro' or Infinity (got ${String(o)})`, [t.shape]);
-  return pow(sum(pow(abs(t), o)), 1 / o);
+  // Scaled by the largest |xᵢ| (a constant: ‖x‖ₚ = s‖x/s‖ₚ for every s > 0, so the derivative
+  // is unchanged), so |xᵢ|ᵖ neither overflows nor underflows for entries near 1e±200.
+  const a = abs(t);
+  const mx = max(a);
+  const s = stopGradient(where(mul(lt(0, mx), lt(mx, Infinity)), mx, 1));
+  return mul(pow(sum(pow(div(a, s), o)), 1 / o), s);
 }
 
 /**

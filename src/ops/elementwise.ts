@@ -50,28 +50,43 @@ export const sin_p = unaryPrim("sin", UnaryOp.Sin, (t, x) => mul(t, cos(x)));
 export const cos_p = unaryPrim("cos", UnaryOp.Cos, (t, x) => neg(mul(t, sin(x))));
 export const atan_p = unaryPrim("atan", UnaryOp.Atan, (t, x) => div(t, add(square(x), 1)));
 /**
- * tanh′ and σ′ as functions of the output y (1 − y², y(1 − y)), one primitive each so that
- * their own derivative is ONE product of the tangent with an unbatched factor (−2y, 1 − 2y).
- * Composed from sub/square/mul, the second derivative cost a negation, or two products and a
- * sum, over the batched tangent in every Hessian and HVP through tanh or sigmoid.
+ * tanh′ and σ′ from the input x, in forms without cancellation: sech²x = 4e/(1 + e)² with
+ * e = exp(−2|x|), and σ′(x) = e/(1 + e)² with e = exp(−|x|). The output forms 1 − tanh²x and
+ * σ(1 − σ) lose every digit once tanh x or σ(x) rounds to ±1 (|x| ≳ 19 and 37: 30 % error at
+ * 37, 100 % beyond), which is also what JAX computes. One primitive each, so their own
+ * derivative is ONE product of the tangent with an unbatched factor: (sech²)′ = −2 tanh(x)·sech²x
+ * and σ′′ = −tanh(x/2)·σ′ (not σ′(1 − 2σ), which cancels near 0).
  */
-function outputSlopePrim(name: string, value: (y: Tensor) => Tensor, slope: (y: Tensor) => Tensor): Primitive<NoParams> {
+function slopePrim(name: string, value: (x: Tensor) => Tensor, slope: (x: Tensor, y: Tensor) => Tensor): Primitive<NoParams> {
   const p: Primitive<NoParams> = {
     name,
     shape: ([s]) => [s!],
-    impl: ([y]) => [value(y!)],
-    jvp: ([t], [y]) => [mul(t!, slope(y!))],
-    batch: ([y]) => [bind1(p, [y!], NONE)],
+    impl: ([x]) => [value(x!)],
+    jvp: ([t], [x], [y]) => [mul(t!, slope(x!, y!))],
+    batch: ([x]) => [bind1(p, [x!], NONE)],
   };
   return primitive(p);
 }
-const tanhSlope_p = outputSlopePrim("tanhSlope", (y) => sub(1, square(y)), (y) => mul(y, -2));
-const sigmoidSlope_p = outputSlopePrim("sigmoidSlope", (y) => mul(y, sub(1, y)), (y) => sub(1, mul(y, 2)));
+const tanhSlope_p = slopePrim(
+  "tanhSlope",
+  (x) => {
+    const e = exp(mul(abs(x), -2));
+    return div(mul(e, 4), square(add(e, 1)));
+  },
+  (x, y) => mul(mul(tanh(x), y), -2),
+);
+const sigmoidSlope_p = slopePrim(
+  "sigmoidSlope",
+  (x) => {
+    const e = exp(neg(abs(x)));
+    return div(e, square(add(e, 1)));
+  },
+  (x, y) => neg(mul(tanh(mul(x, 0.5)), y)),
+);
 
-export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, _x, y) => mul(t, bind1(tanhSlope_p, [y], NONE)));
-// Fused rather than composed from exp: the kernel is stable for |x| ≫ 1 where exp overflows,
-// and the rule reuses the output (σ' = σ(1 − σ)).
-export const sigmoid_p = unaryPrim("sigmoid", UnaryOp.Sigmoid, (t, _x, y) => mul(t, bind1(sigmoidSlope_p, [y], NONE)));
+export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, x) => mul(t, bind1(tanhSlope_p, [x], NONE)));
+// Fused rather than composed from exp: the kernel is stable for |x| ≫ 1 where exp overflows.
+export const sigmoid_p = unaryPrim("sigmoid", UnaryOp.Sigmoid, (t, x) => mul(t, bind1(sigmoidSlope_p, [x], NONE)));
 // Fused for stability: log(1 + eˣ) overflows for x > 709 when composed.
 export const softplus_p = unaryPrim("softplus", UnaryOp.Softplus, (t, x) => mul(t, sigmoid(x)));
 export const abs_p = unaryPrim("abs", UnaryOp.Abs, (t, x) => mul(t, sign(x)));

@@ -2,6 +2,7 @@
 // carry transpose rules (they are linear in their right-hand side); cholesky, det, slogdet and
 // eigh need only a JVP, written with solves and products, so reverse mode and every higher
 // order follow by transposition.
+import { bool, checkOptions } from "../options.js";
 import { bind, bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
 import { Tensor, allocTensor, asTensor, ptrOf, type TensorLike } from "../tensor.js";
 import { ShapeError, NotPositiveDefiniteError, SingularMatrixError, DTypeError, fmtShape } from "../errors.js";
@@ -276,6 +277,7 @@ defLowRank(triangularSolve_p, ([a], [, lb], [ba, bb], p) => {
  * ```
  */
 export function triangularSolve(a: TensorLike, b: TensorLike, opts: TriangularSolveOptions = {}): Tensor {
+  checkOptions("triangularSolve", opts, { left: bool, lower: bool, transA: bool, unitDiagonal: bool });
   const A = asTensor(a, "triangularSolve");
   const B = asTensor(b, "triangularSolve");
   const p: TriParams = { left: opts.left ?? true, lower: opts.lower ?? true, transA: opts.transA ?? false, unit: opts.unitDiagonal ?? false };
@@ -406,6 +408,7 @@ export function slogdet(a: TensorLike): [Tensor, Tensor] {
  * ```
  */
 export function logdet(a: TensorLike, opts: { spd?: boolean } = {}): Tensor {
+  checkOptions("logdet", opts, { spd: bool });
   const A = asTensor(a, "logdet");
   if (opts.spd) return mul(sum(log(diag(bind1(cholesky_p, [A], { op: "logdet" })))), 2);
   return slogdetAs(A, "logdet")[1];

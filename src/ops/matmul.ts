@@ -1,7 +1,7 @@
 // Matrix products. `matmul_p` is the GEMM primitive with transpose flags, so every rule
 // (JVP and both transposes) is again one GEMM call with flags and never materialises Aᵀ.
 import { bind1, primitive, type Primitive } from "../ad/core.js";
-import { allocTensor, asTensor, ptrOf, withShape, zeros, type Tensor, type TensorLike } from "../tensor.js";
+import { allocTensor, asTensor, checkSize, ptrOf, withShape, zeros, type Tensor, type TensorLike } from "../tensor.js";
 import { ShapeError } from "../errors.js";
 import { add, mul } from "./elementwise.js";
 import { concat, reshape, slice, transpose, vec } from "./structure.js";
@@ -299,6 +299,7 @@ export function outer(x: TensorLike, y: TensorLike): Tensor {
   const X = asTensor(x, "outer");
   const Y = asTensor(y, "outer");
   if (X.rank !== 1 || Y.rank !== 1) throw new ShapeError("outer", "expects two vectors", [X.shape, Y.shape]);
+  checkSize("outer", [X.size, Y.size]);
   return mm(reshape(X, [X.size, 1]), reshape(Y, [1, Y.size]), 0, 0);
 }
 

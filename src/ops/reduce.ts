@@ -3,7 +3,7 @@
 import { bind1, primitive, type Primitive } from "../ad/core.js";
 import { alignBatched } from "../ad/batching.js";
 import { allocTensor, asTensor, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
-import { broadcastShapes, normAxes, sameShape, sizeOf, type Shape } from "../shape.js";
+import { broadcastShapes, checkShape, normAxes, sameShape, sizeOf, type Shape } from "../shape.js";
 import { ShapeError, fmtShape } from "../errors.js";
 import { BinaryOp } from "../wasm/kernels.js";
 import { binaryK, kernels } from "./exec.js";
@@ -111,6 +111,7 @@ function sumAxes(x: Tensor, axes: readonly number[]): Tensor {
  */
 export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor(x, "broadcastTo");
+  checkShape("broadcastTo", shape);
   return sameShape(t.shape, shape) ? t : bind1(broadcastTo_p, [t], { shape: [...shape] });
 }
 
@@ -152,7 +153,12 @@ export function mean(x: TensorLike, axis?: number | readonly number[], keepdims 
   const t = asTensor(x, "mean");
   const axes = normAxes("mean", axis, t.rank, t.shape);
   const count = axes.reduce((n, a) => n * t.shape[a]!, 1);
-  return div(sum(t, axes, keepdims), count);
+  if (count <= 1) return div(sum(t, axes, keepdims), count);
+  // Σ (x / 2ᵏ) / (count / 2ᵏ) with 2ᵏ ≥ count: the sum cannot overflow (mean of [1e308, 1e308]
+  // is 1e308), and scaling by a power of two is exact, so the result is s / count rounded
+  // once, as before, bit for bit (entries below 2⁻¹⁰²²·2ᵏ, near the subnormals, excepted).
+  const k = 2 ** Math.ceil(Math.log2(count));
+  return div(sum(mul(t, 1 / k), axes, keepdims), count / k);
 }
 
 /**

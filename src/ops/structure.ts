@@ -4,7 +4,7 @@
 import { bind, bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
 import { allocTensor, asTensor, ptrOf, withShape, type Tensor, type TensorLike } from "../tensor.js";
 import { checkShape, sameShape, sizeOf, type Shape } from "../shape.js";
-import { ShapeError, fmtShape } from "../errors.js";
+import { DTypeError, ShapeError, fmtShape } from "../errors.js";
 import { copyBox, fillK, kernels } from "./exec.js";
 import { zerosLike } from "./elementwise.js";
 import { broadcastTo } from "./reduce.js";
@@ -48,7 +48,7 @@ export const reshape_p: Primitive<ShapeParams> = primitive<ShapeParams>({
  */
 export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor(x, "reshape");
-  let s = [...shape];
+  let s = [...(Array.isArray(shape) ? shape : checkShape("reshape", shape))];
   const infer = s.indexOf(-1);
   if (infer >= 0 && s.indexOf(-1, infer + 1) >= 0) throw new ShapeError("reshape", `at most one extent may be -1, got ${fmtShape(shape)}`, [t.shape]);
   if (infer >= 0) {
@@ -237,6 +237,7 @@ export const concat_p: Primitive<AxisParams> = primitive<AxisParams>({
  * ```
  */
 export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
+  if (!Array.isArray(xs)) throw new DTypeError("concat", "expects an array of tensors");
   const ts = xs.map((x) => asTensor(x, "concat"));
   if (ts.length === 0) throw new ShapeError("concat", "needs at least one tensor");
   const rank = ts[0]!.rank;

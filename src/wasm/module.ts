@@ -4,6 +4,14 @@ import { compileKernels, compileKernelsSync } from "#wasm-bytes";
 import { KERNEL_EXPORTS, type Kernels } from "./kernels.js";
 import { Arena } from "./arena.js";
 import { NotInitializedError } from "../errors.js";
+import { bool, checkOptions } from "../options.js";
+
+const INIT_OPTIONS = {
+  simd: bool,
+  module: (v: unknown) => (v instanceof WebAssembly.Module ? undefined : "a WebAssembly.Module"),
+  url: (v: unknown) => (typeof v === "string" || v instanceof URL ? undefined : "a string or URL"),
+  bytes: (v: unknown) => (v instanceof ArrayBuffer || ArrayBuffer.isView(v) ? undefined : "an ArrayBuffer or typed array"),
+};
 
 // The 31-byte module wasm-feature-detect 1.9.0 validates for `simd()` (i8x16.popcnt).
 const SIMD_PROBE = new Uint8Array([
@@ -103,6 +111,7 @@ function pickSimd(requested: boolean | undefined): boolean {
  * ```
  */
 export async function init(options: InitOptions = {}): Promise<void> {
+  checkOptions("init", options, INIT_OPTIONS);
   const simd = pickSimd(options.simd);
   let module: WebAssembly.Module;
   if (options.module) module = options.module;
