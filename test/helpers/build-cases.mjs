@@ -130,3 +130,70 @@ export async function compareBuilds(mc) {
   await mc.init({ build: "relaxed-simd" });
   return out;
 }
+
+/**
+ * The level-1 and triangular-solve kernels the public ops do not reach directly: dot, axpy
+ * (unit stride) and trsm (left, lower, m = 100 > the 32-row leaf, so the leaf kernel and the
+ * gemm updates both run), on fresh instances of the two builds. `mod` is the package's
+ * dist/wasm/module.js (or src/wasm/module.ts): { init, rt, instantiateKernels }.
+ * Bounds: dot 2·γ_n·Σ|xᵢyᵢ|; axpy 3u·(|αxᵢ| + |yᵢ|) (one rounding fused, two unfused);
+ * trsm: each build's residual |α·B − L·X̂| ≤ 2·γ_{m+1}·(|L|·|X̂| + |α·B|) (Higham Thm 8.5, the
+ * residual's own rounding included), and |X̂_relaxed − X̂_simd| counted.
+ */
+export async function compareKernels(mod) {
+  const instances = {};
+  for (const build of ["simd", "relaxed-simd"]) {
+    await mod.init({ build });
+    instances[build] = mod.instantiateKernels(mod.rt().module);
+  }
+  await mod.init({ build: "relaxed-simd" });
+  const n = 1003, m = 100, nrhs = 37;
+  const x = randMatrix(1, n, 21)[0], y = randMatrix(1, n, 22)[0], alpha = 0.7390851332151607;
+  const Lm = randMatrix(m, m, 23).map((row, i) => row.map((v, j) => (j > i ? 0 : i === j ? 4 + v : v / 4)));
+  const Bm = randMatrix(m, nrhs, 24);
+  const colMajor = (A) => Float64Array.from({ length: A.length * A[0].length }, (_, t) => A[t % A.length][Math.floor(t / A.length)]);
+  const run = (k) => {
+    const base = k.heapBase();
+    const need = base + 8 * (3 * n + m * m + m * nrhs) + 64;
+    if (k.memory.buffer.byteLength < need) k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536));
+    const f = () => new Float64Array(k.memory.buffer);
+    const px = base, py = px + 8 * n, pa = py + 8 * n, pb = pa + 8 * m * m;
+    f().set(x, px / 8);
+    f().set(y, py / 8);
+    const d = k.dot(n, px, 1, py, 1);
+    k.axpy(n, alpha, px, 1, py, 1);
+    const ax = Array.from(f().subarray(py / 8, py / 8 + n));
+    f().set(colMajor(Lm), pa / 8);
+    f().set(colMajor(Bm), pb / 8);
+    k.trsm(0, 0, 0, 0, m, nrhs, alpha, pa, m, pb, m);
+    const X = Array.from(f().subarray(pb / 8, pb / 8 + m * nrhs));
+    return { d, ax, X };
+  };
+  const s = run(instances.simd), r = run(instances["relaxed-simd"]);
+  const again = run(instances["relaxed-simd"]);
+  const repeats = Object.is(again.d, r.d) && same(again.ax, r.ax) && same(again.X, r.X);
+  const dotBound = 2 * gamma(n) * x.reduce((acc, v, i) => acc + Math.abs(v * y[i]), 0);
+  const axpyBound = y.map((v, i) => 3 * U * (Math.abs(alpha * x[i]) + Math.abs(v)));
+  const residualRatio = (X) => {
+    let worst = 0;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < nrhs; j++) {
+        let lx = 0, abs = 0;
+        for (let p = 0; p <= i; p++) {
+          lx += Lm[i][p] * X[p + j * m];
+          abs += Math.abs(Lm[i][p] * X[p + j * m]);
+        }
+        const rhs = alpha * Bm[i][j];
+        worst = Math.max(worst, Math.abs(rhs - lx) / (2 * gamma(m + 1) * (abs + Math.abs(rhs))));
+      }
+    }
+    return worst;
+  };
+  const count = (a, b) => a.reduce((c, v, i) => c + (Object.is(v, b[i]) ? 0 : 1), 0);
+  return {
+    repeats,
+    dot: { differ: Object.is(s.d, r.d) ? 0 : 1, worstRatio: Math.abs(s.d - r.d) / dotBound },
+    axpy: { differ: count(s.ax, r.ax), worstRatio: Math.max(...s.ax.map((v, i) => Math.abs(v - r.ax[i]) / axpyBound[i])) },
+    trsm: { differ: count(s.X, r.X), worstRatio: Math.max(residualRatio(s.X), residualRatio(r.X)) },
+  };
+}

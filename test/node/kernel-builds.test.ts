@@ -132,4 +132,17 @@ describe("relaxed-SIMD build against the SIMD build (Node with the flag)", () =>
       expect(c.differ, c.name).toBeGreaterThan(0);
     }
   });
+
+  it("dot, axpy and trsm kernels: within their bounds, reproducible, and fused", async () => {
+    const out = await child(`
+      import * as mod from "${dist}wasm/module.js";
+      import { compareKernels } from "${cases}";
+      console.log(JSON.stringify(await compareKernels(mod)));
+    `, [RELAXED_FLAG]);
+    expect(out.repeats).toBe(true);
+    for (const name of ["dot", "axpy", "trsm"]) {
+      expect(out[name].worstRatio, name).toBeLessThanOrEqual(1);
+      expect(out[name].differ, name).toBeGreaterThan(0);
+    }
+  });
 });

@@ -18,7 +18,8 @@ const TYPES: Record<string, string> = {
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"></head><body><pre id="out"></pre>
 <script type="module">
   import * as mc from "/dist/index.js";
-  import { compareBuilds } from "/test/helpers/build-cases.mjs";
+  import * as mod from "/dist/wasm/module.js";
+  import { compareBuilds, compareKernels } from "/test/helpers/build-cases.mjs";
   const out = document.getElementById("out");
   try {
     await mc.init();
@@ -31,7 +32,8 @@ const PAGE = `<!doctype html><html><head><meta charset="utf-8"></head><body><pre
       builds.push([mc.kernelBuild(), mc.matrix([[1, 2], [3, 4]]).matmul([1, 1]).toArray()]);
     }
     const cases = await compareBuilds(mc);
-    out.textContent = JSON.stringify({ detected, relaxed: mc.relaxedSimdSupported(), g, mv, builds, cases });
+    const kernels = await compareKernels(mod);
+    out.textContent = JSON.stringify({ detected, relaxed: mc.relaxedSimdSupported(), g, mv, builds, cases, kernels });
   } catch (e) { out.textContent = JSON.stringify({ error: String(e) }); }
 </script></body></html>`;
 
@@ -98,6 +100,11 @@ it("a page with no import map imports dist/index.js by URL, picks relaxed SIMD, 
       expect(c.differ, c.name).toBeGreaterThan(0);
     }
     expect(result.cases).toHaveLength(6);
+    expect(result.kernels.repeats).toBe(true);
+    for (const name of ["dot", "axpy", "trsm"]) {
+      expect(result.kernels[name].worstRatio, name).toBeLessThanOrEqual(1);
+      expect(result.kernels[name].differ, name).toBeGreaterThan(0);
+    }
     // Each binary was fetched from dist/wasm/, beside the module that located it.
     for (const f of ["kernels.relaxed.wasm", "kernels.simd.wasm", "kernels.scalar.wasm"]) {
       expect(requests).toContain(`/dist/wasm/${f}`);
