@@ -34,6 +34,7 @@ describe.runIf(inBrowser)("relaxed-SIMD build in the browser", () => {
     }
     const k = await compareKernels(mod);
     expect(k.repeats).toBe(true);
+    expect(k.unfusedSame).toBe(true);
     for (const name of ["dot", "axpy", "trsm"]) {
       expect(k[name].worstRatio, name).toBeLessThanOrEqual(1);
       expect(k[name].differ, name).toBeGreaterThan(0);

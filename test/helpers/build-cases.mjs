@@ -139,6 +139,8 @@ export async function compareBuilds(mc) {
  * Bounds: dot 2·γ_n·Σ|xᵢyᵢ|; axpy 3u·(|αxᵢ| + |yᵢ|) (one rounding fused, two unfused);
  * trsm: each build's residual |α·B − L·X̂| ≤ 2·γ_{m+1}·(|L|·|X̂| + |α·B|) (Higham Thm 8.5, the
  * residual's own rounding included), and |X̂_relaxed − X̂_simd| counted.
+ * Everything else is the same code in both builds: the elementwise math (all 18 unary ops,
+ * UnaryOp 0–17) and the sum reduction must match bit for bit (`unfusedSame`).
  */
 export async function compareKernels(mod) {
   const instances = {};
@@ -167,11 +169,21 @@ export async function compareKernels(mod) {
     f().set(colMajor(Bm), pb / 8);
     k.trsm(0, 0, 0, 0, m, nrhs, alpha, pa, m, pb, m);
     const X = Array.from(f().subarray(pb / 8, pb / 8 + m * nrhs));
-    return { d, ax, X };
+    // Unfused kernels: every unary op over wide-ranging inputs, and a long sum.
+    const w = randMatrix(1, n, 25)[0].map((v, i) => v * 2 ** ((i % 61) - 30));
+    const unary = [];
+    for (let op = 0; op <= 17; op++) {
+      f().set(w, px / 8);
+      k.unary(op, n, px, py);
+      unary.push(...f().subarray(py / 8, py / 8 + n));
+    }
+    f().set(w, px / 8);
+    unary.push(k.sum(n, px));
+    return { d, ax, X, unary };
   };
   const s = run(instances.simd), r = run(instances["relaxed-simd"]);
   const again = run(instances["relaxed-simd"]);
-  const repeats = Object.is(again.d, r.d) && same(again.ax, r.ax) && same(again.X, r.X);
+  const repeats = Object.is(again.d, r.d) && same(again.ax, r.ax) && same(again.X, r.X) && same(again.unary, r.unary);
   const dotBound = 2 * gamma(n) * x.reduce((acc, v, i) => acc + Math.abs(v * y[i]), 0);
   const axpyBound = y.map((v, i) => 3 * U * (Math.abs(alpha * x[i]) + Math.abs(v)));
   const residualRatio = (X) => {
@@ -192,6 +204,7 @@ export async function compareKernels(mod) {
   const count = (a, b) => a.reduce((c, v, i) => c + (Object.is(v, b[i]) ? 0 : 1), 0);
   return {
     repeats,
+    unfusedSame: same(s.unary, r.unary) && s.unary.length === 18 * n + 1,
     dot: { differ: Object.is(s.d, r.d) ? 0 : 1, worstRatio: Math.abs(s.d - r.d) / dotBound },
     axpy: { differ: count(s.ax, r.ax), worstRatio: Math.max(...s.ax.map((v, i) => Math.abs(v - r.ax[i]) / axpyBound[i])) },
     trsm: { differ: count(s.X, r.X), worstRatio: Math.max(residualRatio(s.X), residualRatio(r.X)) },

@@ -133,13 +133,14 @@ describe("relaxed-SIMD build against the SIMD build (Node with the flag)", () =>
     }
   });
 
-  it("dot, axpy and trsm kernels: within their bounds, reproducible, and fused", async () => {
+  it("dot, axpy and trsm kernels: within their bounds, reproducible, and fused; elementwise math and sum unchanged", async () => {
     const out = await child(`
       import * as mod from "${dist}wasm/module.js";
       import { compareKernels } from "${cases}";
       console.log(JSON.stringify(await compareKernels(mod)));
     `, [RELAXED_FLAG]);
     expect(out.repeats).toBe(true);
+    expect(out.unfusedSame).toBe(true);
     for (const name of ["dot", "axpy", "trsm"]) {
       expect(out[name].worstRatio, name).toBeLessThanOrEqual(1);
       expect(out[name].differ, name).toBeGreaterThan(0);

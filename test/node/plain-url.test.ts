@@ -101,6 +101,7 @@ it("a page with no import map imports dist/index.js by URL, picks relaxed SIMD, 
     }
     expect(result.cases).toHaveLength(6);
     expect(result.kernels.repeats).toBe(true);
+    expect(result.kernels.unfusedSame).toBe(true);
     for (const name of ["dot", "axpy", "trsm"]) {
       expect(result.kernels[name].worstRatio, name).toBeLessThanOrEqual(1);
       expect(result.kernels[name].differ, name).toBeGreaterThan(0);
