@@ -207,8 +207,8 @@ export async function init(options: InitOptions = {}): Promise<void> {
   }
   if (given === 1) {
     // The binary decides the build; an explicit choice is checked against it.
-    const expected = requestedBuild(options)?.build;
-    const explicit = options.build !== undefined || options.simd !== undefined ? expected : undefined;
+    // (pickBuild refuses a build the host cannot run before any fetch or compile.)
+    const explicit = options.build !== undefined || options.simd !== undefined ? pickBuild(options) : undefined;
     let module: WebAssembly.Module;
     if (options.module) module = options.module;
     else if (options.bytes) module = await WebAssembly.compile(options.bytes);

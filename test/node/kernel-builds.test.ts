@@ -91,9 +91,12 @@ describe("which build runs", () => {
     await fails({ bytes, url: "x.wasm" }, 'init: pass at most one of "module", "bytes" and "url"');
     await fails({ bytes, build: "simd" }, 'init: option "build" is "simd" but the binary given is the "scalar" build');
     if (!relaxedSimdSupported()) {
-      await fails({ build: "relaxed-simd" },
-        'init: init({ build: "relaxed-simd" }) but this host does not support the "relaxed-simd" build ' +
-        "(Node 20 needs --experimental-wasm-relaxed-simd; Node ≥ 22 and Chromium ≥ 114 have it)");
+      const message = 'init: init({ build: "relaxed-simd" }) but this host does not support the "relaxed-simd" build ' +
+        "(Node 20 needs --experimental-wasm-relaxed-simd; Node ≥ 22 and Chromium ≥ 114 have it)";
+      await fails({ build: "relaxed-simd" }, message);
+      // Also with the binary given: refused before it is compiled.
+      const relaxed = readFileSync(new URL("../../dist/wasm/kernels.relaxed.wasm", import.meta.url));
+      await fails({ bytes: relaxed, build: "relaxed-simd" }, message);
     }
     // A refused call leaves the loaded build as it was, and bytes that match load.
     await init({ bytes, build: "scalar" });
