@@ -12,9 +12,9 @@ const onConsoleLog = process.env.BENCH ? benchConsoleLog : undefined;
 // BENCH=1: the browser project keeps its pre-bundled deps (ml-matrix from bench/node_modules)
 // in a cache of its own, so `npm test` and the bench never invalidate each other's.
 const browserCacheDir = process.env.BENCH ? "node_modules/.vite-bench" : undefined;
-// BENCH=1: extra Node flags for the node project's workers, e.g.
-// BENCH_NODE_FLAGS=--experimental-wasm-relaxed-simd (Node 20 runs the relaxed build only so).
-const execArgv = process.env.BENCH && process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(/\s+/) : [];
+// Extra Node flags for the node project's workers (tests and bench), e.g.
+// VITEST_NODE_FLAGS=--experimental-wasm-relaxed-simd: Node 20 runs the relaxed build only so.
+const execArgv = process.env.VITEST_NODE_FLAGS ? process.env.VITEST_NODE_FLAGS.trim().split(/\s+/) : [];
 
 function benchConsoleLog(log: string, type: "stdout" | "stderr"): false {
   (type === "stderr" ? process.stderr : process.stdout).write(log.endsWith("\n") ? log : `${log}\n`);
@@ -36,7 +36,7 @@ export default defineConfig({
   test: {
     ...(onConsoleLog ? { onConsoleLog } : {}),
     projects: [
-      { resolve, test: { name: "node", environment: "node", include, globalSetup, execArgv, testTimeout: 60_000 } },
+      { resolve, test: { name: "node", environment: "node", include, globalSetup, ...(execArgv.length ? { execArgv } : {}), testTimeout: 60_000 } },
       {
         resolve,
         ...(browserCacheDir ? { cacheDir: browserCacheDir } : {}),

@@ -40,7 +40,7 @@ export interface Results {
   rows: Row[];
 }
 
-/** The V8 wasm flags Node runs with (BENCH_NODE_FLAGS), e.g. --experimental-wasm-relaxed-simd. */
+/** The V8 wasm flags Node runs with (VITEST_NODE_FLAGS), e.g. --experimental-wasm-relaxed-simd. */
 function wasmFlags(): Record<string, string> {
   const flags = process.execArgv.filter((f) => /^--(experimental-)?wasm/.test(f));
   return flags.length ? { flags: flags.join(" ") } : {};

@@ -8,7 +8,7 @@
 //
 // Runs where the host validates relaxed SIMD: Chromium (`npm run bench:browser`), and Node 20
 // only with the flag, e.g.
-//   BENCH=1 BENCH_FILTER=gemm-relaxed BENCH_NODE_FLAGS=--experimental-wasm-relaxed-simd \
+//   BENCH=1 BENCH_FILTER=gemm-relaxed VITEST_NODE_FLAGS=--experimental-wasm-relaxed-simd \
 //     npx vitest run --project node
 // Elsewhere it has no tasks (and says so).
 //
@@ -114,7 +114,7 @@ function cpuRatio(a: () => unknown, b: () => unknown, budgetMs: number): number 
 
 async function tasks(): Promise<TaskSpec[]> {
   if (!relaxedSimdSupported()) {
-    console.log("gemm-relaxed: this host does not validate relaxed SIMD (Node 20: BENCH_NODE_FLAGS=--experimental-wasm-relaxed-simd); no tasks");
+    console.log("gemm-relaxed: this host does not validate relaxed SIMD (Node 20: VITEST_NODE_FLAGS=--experimental-wasm-relaxed-simd); no tasks");
     return [];
   }
   const maxN = Math.max(...GEMM_SIZES, FACTOR_SIZE);
