@@ -1,7 +1,7 @@
 // Where the shipped kernel binaries are and how to read them, in every host, with no import map
 // and no bundler configuration: each binary is located by a literal
 // `new URL("./….wasm", import.meta.url)` next to this module (dist/wasm/), the pattern Vite,
-// Rollup, webpack and Parcel rewrite to the asset they emit, and that a plain
+// webpack 5 and Parcel rewrite to the asset they emit (esbuild leaves it as is), and that a plain
 // `<script type="module">` resolves against the module's own URL. Node reads the file through
 // `process.getBuiltinModule` (no `node:` import, so browser bundles never see one); browsers
 // fetch it. (In this repository's tests, vitest aliases this module to its compiled copy in
