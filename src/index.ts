@@ -3,7 +3,9 @@
  * Jacobians, Hessians and HVPs come from automatic differentiation over WebAssembly kernels.
  * @packageDocumentation
  */
-export { init, simdSupported, usingSimd, type InitOptions } from "./wasm/module.js";
+export {
+  init, simdSupported, relaxedSimdSupported, usingSimd, kernelBuild, type InitOptions, type KernelBuild,
+} from "./wasm/module.js";
 export * from "./errors.js";
 export {
   Tensor, tensor, matrix, vector, scalar, zeros, ones, full, eye, randn,

@@ -20,6 +20,8 @@ export interface Kernels {
   heapBase(): number;
   /** 1 if this binary was compiled with SIMD, else 0. */
   simdEnabled(): number;
+  /** 1 if this binary was compiled with relaxed SIMD (f64x2.relaxed_madd), else 0. */
+  relaxedSimdEnabled(): number;
 
   // ---- blas.ts: level-1 and level-2 ----
   /** Σ x[i·incx]·y[i·incy]. */
@@ -204,7 +206,7 @@ export const enum BinaryOp {
 
 /** Names of every function export, used to validate a loaded module. @internal */
 export const KERNEL_EXPORTS = [
-  "heapBase", "simdEnabled", "dot", "axpy", "scal", "gemv", "vdot", "axpyDot", "axpyScaleDot",
+  "heapBase", "simdEnabled", "relaxedSimdEnabled", "dot", "axpy", "scal", "gemv", "vdot", "axpyDot", "axpyScaleDot",
   "scaleDot", "nrmInf", "diffNrmInf", "addScaled", "axpby", "scaleTo", "spmv", "spr2", "gemm", "gemmUpper", "unary", "binary", "fusedRows", "fill",
   "select", "sum", "max", "nrm2", "asum", "sumAxis", "maxAxis", "transpose", "kron",
   "trsm", "getrf", "getrs", "potrf", "syev", "syevWorkSize",

@@ -111,8 +111,8 @@ describe("packed tarball", () => {
     const files = stdout.split("\n").filter(Boolean).map((f) => f.replace(/^package\//, ""));
     for (const f of [
       "package.json", "dist/index.js", "dist/index.d.ts", "dist/optim/index.js",
-      "dist/wasm/kernels.simd.wasm", "dist/wasm/kernels.scalar.wasm",
-      "dist/wasm/bytes.node.js", "dist/wasm/bytes.browser.js",
+      "dist/wasm/kernels.relaxed.wasm", "dist/wasm/kernels.simd.wasm", "dist/wasm/kernels.scalar.wasm",
+      "dist/wasm/kernel-files.js",
     ]) expect(files).toContain(f);
     expect(files.filter((f) => f.startsWith("src/") || f.startsWith("test/"))).toEqual([]);
   });
@@ -142,18 +142,18 @@ describe("packed tarball", () => {
     check(JSON.parse(stdout));
   });
 
-  it("works in a plain page with an import map", async () => {
-    const map = {
-      imports: {
-        matcalc: "./node_modules/matcalc/dist/index.js",
-        // The page has no package.json resolution, so the internal `imports` entry must be mapped too.
-        "#wasm-bytes": "./node_modules/matcalc/dist/wasm/bytes.browser.js",
-      },
-    };
+  it("works in a plain page with an import map for the bare name only", async () => {
+    const map = { imports: { matcalc: "./node_modules/matcalc/dist/index.js" } };
     writeFileSync(join(consumer, "plain.html"), PAGE(
       `<script type="importmap">${JSON.stringify(map)}</script><script type="module">${BROWSER_MAIN}</script>`,
     ));
     check(await pageResult(consumer, "plain.html"));
+  });
+
+  it("works in a plain page importing dist/index.js by URL, with no import map", async () => {
+    const main = BROWSER_MAIN.replace('from "matcalc"', 'from "./node_modules/matcalc/dist/index.js"');
+    writeFileSync(join(consumer, "by-url.html"), PAGE(`<script type="module">${main}</script>`));
+    check(await pageResult(consumer, "by-url.html"));
   });
 
   it("works when bundled by Vite", async () => {
@@ -164,7 +164,7 @@ describe("packed tarball", () => {
     const { build } = await import("vite");
     await build({ root, logLevel: "silent", configFile: false, build: { outDir: join(root, "out"), emptyOutDir: true } });
     // Fails if Vite did not see the `new URL(..., import.meta.url)` assets.
-    expect(readdirSync(join(root, "out", "assets")).some((f) => f.endsWith(".wasm"))).toBe(true);
+    expect(readdirSync(join(root, "out", "assets")).filter((f) => f.endsWith(".wasm"))).toHaveLength(3);
     check(await pageResult(join(root, "out")));
   });
 
@@ -178,7 +178,7 @@ describe("packed tarball", () => {
       entryPoints: [join(root, "main.js")], outfile: join(root, "bundle.js"),
       bundle: true, platform: "browser", format: "esm", logLevel: "silent",
     });
-    for (const f of ["kernels.simd.wasm", "kernels.scalar.wasm"]) {
+    for (const f of ["kernels.relaxed.wasm", "kernels.simd.wasm", "kernels.scalar.wasm"]) {
       cpSync(join(consumer, "node_modules/matcalc/dist/wasm", f), join(root, f));
     }
     check(await pageResult(root));
@@ -206,7 +206,7 @@ describe("packed tarball", () => {
       entryPoints: [join(root, "worker.js")], outfile: join(root, "worker.bundle.js"),
       bundle: true, platform: "browser", format: "esm", logLevel: "silent",
     });
-    for (const f of ["kernels.simd.wasm", "kernels.scalar.wasm"]) {
+    for (const f of ["kernels.relaxed.wasm", "kernels.simd.wasm", "kernels.scalar.wasm"]) {
       cpSync(join(consumer, "node_modules/matcalc/dist/wasm", f), join(root, f));
     }
     check(await pageResult(root));
