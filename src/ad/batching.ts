@@ -8,6 +8,7 @@ import { broadcastTo } from "../ops/reduce.js";
 import { permute } from "../ops/permute.js";
 import { Trace, Tracer, bind, withTrace, type Primitive } from "./core.js";
 import { flatten, unflatten } from "./pytree.js";
+import type { TensorsOf, TreeArgs } from "./types.js";
 import { basisChunk, basisFactors, fitsLowRank, lowRankOf, lowRankRule, type LowRank } from "./basis.js";
 import { fromLowRank } from "../ops/lowrank.js";
 
@@ -164,6 +165,8 @@ export interface VmapOptions {
  * vmap((x: Tensor, w: Tensor) => x.dot(w), { inAxes: [0, null] })(matrix([[1, 2], [3, 4]]), vector([1, 1])); // [3, 7]
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function vmap<P extends any[], R>(f: (...args: P) => R, opts?: VmapOptions): (...args: TreeArgs<P>) => TensorsOf<R>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function vmap(f: (...args: any[]) => any, opts: VmapOptions = {}): (...args: any[]) => any {
   return (...args: unknown[]) =>

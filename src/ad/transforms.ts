@@ -15,11 +15,12 @@ import { sizeOf } from "../shape.js";
 import { assertSameStructure, flatten, unflatten, type PyTree, type TreeDef } from "./pytree.js";
 import { withBatch } from "./batching.js";
 import { demandRows_p, mirrorUpper_p } from "./triangle.js";
+import type { AllGradsOf, Argnums, ArgsOf, GradsOf, TensorsOf, TreeArg, TreeArgs } from "./types.js";
 
 /** Which positional arguments to differentiate, and whether `f` returns `[output, aux]`. */
-export interface GradOptions {
+export interface GradOptions<A extends Argnums = Argnums> {
   /** Index or indices of the differentiated arguments (default 0). */
-  argnums?: number | readonly number[];
+  argnums?: A;
   /** `f` returns `[output, aux]`; aux is passed through undifferentiated. */
   hasAux?: boolean;
 }
@@ -28,6 +29,9 @@ export interface GradOptions {
 /** A function of tensors and pytrees of tensors. @inline */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => any;
+
+/** A transform's implementation, called from inside this module with options only known at run time. */
+type LooseTransform = (f: Fn, opts?: GradOptions) => Fn;
 
 function argnumList(op: string, argnums: GradOptions["argnums"], nargs: number): { list: number[]; single: boolean } {
   const single = argnums === undefined || typeof argnums === "number";
@@ -129,7 +133,15 @@ function scalarOut(op: string, L: Linearized): Tensor {
  * }, { hasAux: true })(vector([1, 2]));                   // 10, [2, 4], [4, 8]
  * ```
  */
-export function valueAndGrad(f: Fn, opts: GradOptions = {}): (...args: any[]) => any {
+export function valueAndGrad<P extends any[], Aux, const A extends Argnums = 0>(
+  f: (...args: P) => readonly [Tensor, Aux],
+  opts: GradOptions<A> & { hasAux: true },
+): (...args: ArgsOf<P, NoInfer<A>>) => [[Tensor, Aux], GradsOf<P, NoInfer<A>>];
+export function valueAndGrad<P extends any[], const A extends Argnums = 0>(
+  f: (...args: P) => Tensor,
+  opts?: GradOptions<A> & { hasAux?: false },
+): (...args: ArgsOf<P, NoInfer<A>>) => [Tensor, GradsOf<P, NoInfer<A>>];
+export function valueAndGrad(f: Fn, opts: GradOptions = {}): Fn {
   return (...args: unknown[]) =>
     scoped(() => {
       const { list, single } = argnumList("valueAndGrad", opts.argnums, args.length);
@@ -156,8 +168,16 @@ export function valueAndGrad(f: Fn, opts: GradOptions = {}): (...args: any[]) =>
  * // [1, 2]  (∂/∂b)
  * ```
  */
-export function grad(f: Fn, opts: GradOptions = {}): (...args: any[]) => any {
-  const vg = valueAndGrad(f, opts);
+export function grad<P extends any[], Aux, const A extends Argnums = 0>(
+  f: (...args: P) => readonly [Tensor, Aux],
+  opts: GradOptions<A> & { hasAux: true },
+): (...args: ArgsOf<P, NoInfer<A>>) => [GradsOf<P, NoInfer<A>>, Aux];
+export function grad<P extends any[], const A extends Argnums = 0>(
+  f: (...args: P) => Tensor,
+  opts?: GradOptions<A> & { hasAux?: false },
+): (...args: ArgsOf<P, NoInfer<A>>) => GradsOf<P, NoInfer<A>>;
+export function grad(f: Fn, opts: GradOptions = {}): Fn {
+  const vg = (valueAndGrad as LooseTransform)(f, opts);
   return (...args: unknown[]) => {
     const [v, g] = vg(...args) as [unknown, unknown];
     return opts.hasAux ? [g, (v as unknown[])[1]] : g;
@@ -172,6 +192,11 @@ export function grad(f: Fn, opts: GradOptions = {}): (...args: any[]) => any {
  * jvp((x: Tensor) => x.sin(), [vector([0, Math.PI])], [vector([1, 1])])[1].toArray(); // [1, -1]
  * ```
  */
+export function jvp<P extends any[], R>(
+  f: (...args: P) => R,
+  primals: NoInfer<Readonly<TreeArgs<P>>>,
+  tangents: NoInfer<Readonly<TreeArgs<P>>>,
+): [TensorsOf<R>, TensorsOf<R>];
 export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[]): [any, any] {
   return scoped(() => {
     if (primals.length !== tangents.length) {
@@ -207,6 +232,10 @@ export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unkno
  * ctx.toArray();   // [1, 2]
  * ```
  */
+export function vjp<P extends any[], R>(
+  f: (...args: P) => R,
+  ...primals: NoInfer<TreeArgs<P>>
+): [TensorsOf<R>, (cotangent: TreeArg<TensorsOf<R>>) => AllGradsOf<P>];
 export function vjp(f: Fn, ...primals: unknown[]): [any, (cotangent: unknown) => any[]] {
   const argnums = primals.map((_, i) => i);
   let L!: Linearized;
@@ -236,6 +265,10 @@ export function vjp(f: Fn, ...primals: unknown[]): [any, (cotangent: unknown) =>
  * f_jvp(vector([1, 2])).item();      // 3
  * ```
  */
+export function linearize<P extends any[], R>(
+  f: (...args: P) => R,
+  ...primals: NoInfer<TreeArgs<P>>
+): [TensorsOf<R>, (...tangents: TreeArgs<P>) => TensorsOf<R>];
 export function linearize(f: Fn, ...primals: unknown[]): [any, (...tangents: unknown[]) => any] {
   const argnums = primals.map((_, i) => i);
   let L!: Linearized;
@@ -262,14 +295,14 @@ export function linearize(f: Fn, ...primals: unknown[]): [any, (...tangents: unk
 }
 
 /** Options of {@link jacobian}. */
-export interface JacobianOptions {
+export interface JacobianOptions<A extends Argnums = Argnums> {
   /** 'fwd' pushes input basis vectors, 'rev' pulls output basis vectors; 'auto' (default)
    * picks forward when there are fewer inputs than outputs. */
   mode?: "fwd" | "rev" | "auto";
   /** 'numerator' (default, JAX/PyTorch): m×n with J[i][j] = ∂fᵢ/∂xⱼ. 'denominator': n×m. */
   layout?: "numerator" | "denominator";
   /** Index or indices of the differentiated arguments (default 0); several give their columns side by side. */
-  argnums?: number | readonly number[];
+  argnums?: A;
   /**
    * Basis directions pushed through together. Each chunk is one batched pass whose products
    * are matrix-matrix. The default takes as many as keep one chunk's seeds and block of the
@@ -365,6 +398,10 @@ function stackRows(leaves: readonly Tensor[], c: number): Tensor {
  * // [[3, 0, 1, 0], [0, 4, 0, 2]]
  * ```
  */
+export function jacobian<P extends any[], const A extends Argnums = 0>(
+  f: (...args: P) => PyTree,
+  opts?: JacobianOptions<A>,
+): (...args: ArgsOf<P, NoInfer<A>>) => Tensor;
 export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) => Tensor {
   return jacobianOf(f, opts, false);
 }
@@ -450,11 +487,23 @@ function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args:
  * hessian((X: Tensor) => X.square().sum())(eye(2));                // 2·I, 4 × 4 (over vec(X))
  * ```
  */
-export function hessian(f: Fn, opts: { argnums?: number | readonly number[]; chunkSize?: number } = {}): (...args: any[]) => Tensor {
+export function hessian<P extends any[], const A extends Argnums = 0>(
+  f: (...args: P) => Tensor,
+  opts?: HessianOptions<A>,
+): (...args: ArgsOf<P, NoInfer<A>>) => Tensor;
+export function hessian(f: Fn, opts: HessianOptions = {}): (...args: any[]) => Tensor {
   const argnums = opts.argnums ?? 0;
   const jopts: JacobianOptions = { mode: "fwd", argnums };
   if (opts.chunkSize !== undefined) jopts.chunkSize = opts.chunkSize;
-  return jacobianOf(grad(f, { argnums }), jopts, true);
+  return jacobianOf((grad as LooseTransform)(f, { argnums }), jopts, true);
+}
+
+/** Options of {@link hessian}. */
+export interface HessianOptions<A extends Argnums = Argnums> {
+  /** Index or indices of the differentiated arguments (default 0); several give one joint Hessian. */
+  argnums?: A;
+  /** Basis directions pushed through together (see {@link JacobianOptions.chunkSize}). */
+  chunkSize?: number;
 }
 
 /** Options of {@link hvp}. */
@@ -474,8 +523,9 @@ export interface HvpOptions {
  * hvp(f, { mode: "rev-rev" })(vector([0.3, 0.7]), vector([1, 0])).toArray(); // [2, 5]
  * ```
  */
+export function hvp<X>(f: (x: X) => Tensor, opts?: HvpOptions): (x: TreeArg<X>, v: TreeArg<X>) => TensorsOf<X>;
 export function hvp(f: Fn, opts: HvpOptions = {}): (x: unknown, v: unknown) => any {
-  const g = grad(f);
+  const g = (grad as LooseTransform)(f);
   if (opts.mode === "rev-rev") {
     return (x, v) =>
       grad((y: unknown) => {
