@@ -7,7 +7,7 @@ export { init, simdSupported, usingSimd, type InitOptions } from "./wasm/module.
 export * from "./errors.js";
 export {
   Tensor, tensor, matrix, vector, scalar, zeros, ones, full, eye, randn,
-  type NestedArray, type TensorLike,
+  type NestedArray, type TensorLike, type TensorOptions,
 } from "./tensor.js";
 export * from "./ops/index.js";
 export {

@@ -7,6 +7,7 @@ import { checkShape, sizeOf, type Shape } from "./shape.js";
 import { rt } from "./wasm/module.js";
 import { RESIDENT_MIN_ENTRIES } from "./wasm/arena.js";
 import { mulberry32 } from "./random.js";
+import { checkOptions, oneOf } from "./options.js";
 
 /** Nested arrays of numbers, written row by row as on paper. */
 export type NestedArray = number | readonly NestedArray[];
@@ -589,24 +590,40 @@ function flattenRows(op: string, value: readonly NestedArray[]): { shape: number
   return { shape, data };
 }
 
+/** How {@link tensor} reads flat entries given with a shape. */
+export interface TensorOptions {
+  /**
+   * `'row'` (default): row by row, last index fastest, as NumPy, PyTorch, tfjs and ml-matrix
+   * read flat data. `'col'`: column-major storage (first index fastest, the layout of
+   * {@link Tensor.data}), taken as is: a Float64Array becomes the tensor's storage without a
+   * copy, so it must not be written to afterwards.
+   */
+  order?: "row" | "col";
+}
+
 /**
- * Makes a tensor from a number, nested arrays (row by row), or a typed/array-like of entries
- * with an explicit `shape`. Typed input with a shape is read **column-major** (as `.data`);
- * pass `{ order: 'row' }` to read it row-major.
+ * Makes a tensor from a number, nested arrays (row by row), or a flat array/typed array of
+ * entries with an explicit `shape`. Flat entries are read **row by row** (row-major, last
+ * index fastest) as in NumPy; `{ order: 'col' }` takes column-major storage (the layout of
+ * `.data`) as is, without a copy for a Float64Array. (`reshape` and `vec` are column-major:
+ * vec stacks columns.)
  *
  * @example
  * ```ts
  * tensor(3);                                   // scalar
  * tensor([[1, 2, 3], [4, 5, 6]]).shape;        // [2, 3]
- * tensor(new Float64Array([1, 4, 2, 5, 3, 6]), [2, 3]); // the same matrix
- * tensor([1, 2, 3, 4, 5, 6], [2, 3], { order: "row" });  // the same matrix, read row by row
+ * tensor([1, 2, 3, 4, 5, 6], [2, 3]);          // the same matrix, read row by row
+ * tensor(new Float64Array([1, 4, 2, 5, 3, 6]), [2, 3], { order: "col" }); // the same matrix, from column-major storage
  * ```
  */
-export function tensor(value: TensorLike | ArrayLike<number>, shape?: readonly number[], opts?: { order?: "col" | "row" }): Tensor {
+export function tensor(value: TensorLike | ArrayLike<number>, shape?: readonly number[], opts?: TensorOptions): Tensor {
+  checkOptions("tensor", opts, TENSOR_OPTIONS);
   return makeTensor("tensor", value, shape, opts);
 }
 
-function makeTensor(op: string, value: TensorLike | ArrayLike<number>, shape?: readonly number[], opts?: { order?: "col" | "row" }): Tensor {
+const TENSOR_OPTIONS = { order: oneOf("row", "col") };
+
+function makeTensor(op: string, value: TensorLike | ArrayLike<number>, shape?: readonly number[], opts?: TensorOptions): Tensor {
   if (value instanceof Tensor) {
     return shape ? ops().reshape(value, shape) : value;
   }
@@ -625,14 +642,16 @@ function makeTensor(op: string, value: TensorLike | ArrayLike<number>, shape?: r
     if (sizeOf(s) !== src.length) {
       throw new ShapeError(op, `${src.length} entries do not fill shape ${fmtShape(s)}`, [s]);
     }
+    // Only an explicit 'col' shares the caller's array: everywhere else a tensor owns a copy.
+    if (opts?.order === "col" && src instanceof Float64Array) return new Tensor(s, src);
+    const byRow = opts?.order !== "col" && s.length >= 2;
     const data = new Float64Array(src.length);
     for (let i = 0; i < src.length; i++) {
       const v = src[i];
       if (typeof v !== "number") throw new DTypeError(op, `entry ${i} is ${typeof v}, not a number`);
       data[i] = v;
     }
-    if (opts?.order === "row" && s.length >= 2) return rowMajorToColumn(data, s);
-    return new Tensor(s, data);
+    return byRow ? rowMajorToColumn(data, s) : new Tensor(s, data);
   }
   throw new DTypeError(op, `cannot make a tensor from ${value === null ? "null" : typeof value}`);
 }

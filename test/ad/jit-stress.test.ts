@@ -71,7 +71,7 @@ function stackLead(xs: readonly Tensor[]): Tensor {
   const n = xs[0]!.size;
   const out = new Float64Array(n * xs.length);
   xs.forEach((x, b) => x.data.forEach((v, k) => (out[b + xs.length * k] = v)));
-  return mc.tensor(out, [xs.length, ...xs[0]!.shape]);
+  return mc.tensor(out, [xs.length, ...xs[0]!.shape], { order: "col" });
 }
 const spd = (seed: number, n = 4) => {
   const M = randn([n, n], { seed });

@@ -63,8 +63,8 @@ describe.each(BUILDS)("documented examples ($name build)", ({ simd }) => {
   it("tensor, matrix, vector, scalar", () => {
     expect(tensor(3).shape).toEqual([]);
     expect(tensor([[1, 2, 3], [4, 5, 6]]).shape).toEqual([2, 3]);
-    expect(arr(tensor(new Float64Array([1, 4, 2, 5, 3, 6]), [2, 3]))).toEqual([[1, 2, 3], [4, 5, 6]]);
-    expect(arr(tensor([1, 2, 3, 4, 5, 6], [2, 3], { order: "row" }))).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(arr(tensor([1, 2, 3, 4, 5, 6], [2, 3]))).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(arr(tensor(new Float64Array([1, 4, 2, 5, 3, 6]), [2, 3], { order: "col" }))).toEqual([[1, 2, 3], [4, 5, 6]]);
     const A = matrix([[1, 2, 3], [4, 5, 6]]);
     expect(A.shape).toEqual([2, 3]);
     expect(A.get(1, 0)).toBe(4);
