@@ -9,6 +9,7 @@ export {
   Tensor, tensor, matrix, vector, scalar, zeros, ones, full, eye, randn,
   type NestedArray, type TensorLike, type TensorOptions,
 } from "./tensor.js";
+export type { TensorJSON, JSONEntries } from "./format.js";
 export * from "./ops/index.js";
 export {
   grad, valueAndGrad, jvp, vjp, linearize, jacobian, hessian, hvp,

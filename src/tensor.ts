@@ -8,6 +8,10 @@ import { rt } from "./wasm/module.js";
 import { RESIDENT_MIN_ENTRIES } from "./wasm/arena.js";
 import { mulberry32 } from "./random.js";
 import { checkOptions, oneOf } from "./options.js";
+import { formatTensor, fromJSONForm, toJSONForm, type TensorJSON } from "./format.js";
+
+/** Node's util.inspect hook, by its registered name so that browsers need no node:util. */
+const INSPECT: unique symbol = Symbol.for("nodejs.util.inspect.custom") as never;
 
 /** Nested arrays of numbers, written row by row as on paper. */
 export type NestedArray = number | readonly NestedArray[];
@@ -168,15 +172,55 @@ export class Tensor {
     return this.data[off]!;
   }
 
+  // ---- printing and serialization (src/format.ts) ----
   /**
-   * The shape and the entries, row by row.
+   * The shape, then the entries row by row as NumPy prints them: right-aligned, one number
+   * format for all, and above 1000 entries only the first and last 3 along each axis, with
+   * `...` between. `console.log(t)` in Node prints the same (through `util.inspect.custom`).
    * @example
    * ```ts
-   * String(matrix([[1, 2], [3, 4]]));   // "Tensor[2, 2] [[1,2],[3,4]]"
+   * String(matrix([[1, 2], [3, 4]]));   // "Tensor [2, 2]\n[[1, 2],\n [3, 4]]"
+   * String(scalar(0.5));                // "Tensor [] 0.5"
    * ```
    */
   toString(): string {
-    return `Tensor${fmtShape(this.shape)} ${JSON.stringify(this.toArray())}`;
+    return formatTensor(this.shape, this.data);
+  }
+
+  /** Node's `console.log` / `util.inspect` show {@link Tensor.toString}'s display, not the fields. @internal */
+  [INSPECT](): string {
+    return this.toString();
+  }
+
+  /**
+   * `{ shape, data }` with the entries as nested arrays, row by row, so that
+   * `JSON.stringify` of a tensor (or of a pytree of tensors) reads like the tensor.
+   * Entries JSON cannot carry are strings: `"-0"`, `"NaN"`, `"Infinity"`, `"-Infinity"` (see
+   * {@link TensorJSON}); {@link Tensor.fromJSON} reads it all back bit for bit.
+   * @example
+   * ```ts
+   * JSON.stringify(matrix([[1, -0], [NaN, Infinity]]));
+   * // '{"shape":[2,2],"data":[[1,"-0"],["NaN","Infinity"]]}'
+   * ```
+   */
+  toJSON(): TensorJSON {
+    return toJSONForm(this.shape, this.data);
+  }
+
+  /**
+   * The tensor a {@link Tensor.toJSON} form (or its JSON text) describes, bit for bit.
+   * Throws `ShapeError` when the data does not match the shape, `DTypeError` for an entry
+   * that is not a number or one of the strings toJSON writes.
+   * @example
+   * ```ts
+   * const t = Tensor.fromJSON(JSON.parse(JSON.stringify(vector([-0, NaN, 1e-310]))));
+   * Object.is(t.get(0), -0);   // true
+   * Tensor.fromJSON('{"shape":[2],"data":[1,"-Infinity"]}').toArray();   // [1, -Infinity]
+   * ```
+   */
+  static fromJSON(json: TensorJSON | string): Tensor {
+    const { shape, data } = fromJSONForm(json);
+    return new Tensor(shape, data);
   }
 
   // ---- methods: thin forwards to the ops (src/ops/api.ts documents each) ----
