@@ -103,6 +103,7 @@ export function formatTensor(shape: readonly number[], data: ArrayLike<number>):
  * `"NaN"`, `"Infinity"`, `"-Infinity"` (a NaN with a payload other than the default quiet NaN
  * is `"NaN:"` followed by its 16 hex digits). Every other entry is a JSON number, which
  * JavaScript prints with the fewest digits that read back to the same double.
+ * @category Tensors
  */
 export interface TensorJSON {
   /** Extent of each dimension. */
@@ -111,7 +112,10 @@ export interface TensorJSON {
   data: JSONEntries;
 }
 
-/** Nested arrays of encoded entries (see {@link TensorJSON}). */
+/**
+ * Nested arrays of encoded entries (see {@link TensorJSON}).
+ * @category Tensors
+ */
 export type JSONEntries = number | string | JSONEntries[];
 
 const bits = new DataView(new ArrayBuffer(8));

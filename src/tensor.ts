@@ -13,10 +13,16 @@ import { formatTensor, fromJSONForm, toJSONForm, type TensorJSON } from "./forma
 /** Node's util.inspect hook, by its registered name so that browsers need no node:util. */
 const INSPECT: unique symbol = Symbol.for("nodejs.util.inspect.custom") as never;
 
-/** Nested arrays of numbers, written row by row as on paper. */
+/**
+ * Nested arrays of numbers, written row by row as on paper.
+ * @category Tensors
+ */
 export type NestedArray = number | readonly NestedArray[];
 
-/** Anything an op accepts in place of a Tensor. */
+/**
+ * Anything an op accepts in place of a Tensor.
+ * @category Tensors
+ */
 export type TensorLike = Tensor | number | readonly NestedArray[] | Float64Array;
 
 /**
@@ -48,6 +54,7 @@ function ops(): typeof Api {
  * A.matmul([1, 1]).toArray();      // [3, 7]
  * A.T.toArray();                   // [[1, 3], [2, 4]]
  * ```
+ * @category Tensors
  */
 export class Tensor {
   /** Extent of each dimension. */
@@ -634,7 +641,10 @@ function flattenRows(op: string, value: readonly NestedArray[]): { shape: number
   return { shape, data };
 }
 
-/** How {@link tensor} reads flat entries given with a shape. */
+/**
+ * How {@link tensor} reads flat entries given with a shape.
+ * @category Tensors
+ */
 export interface TensorOptions {
   /**
    * `'row'` (default): row by row, last index fastest, as NumPy, PyTorch, tfjs and ml-matrix
@@ -659,6 +669,7 @@ export interface TensorOptions {
  * tensor([1, 2, 3, 4, 5, 6], [2, 3]);          // the same matrix, read row by row
  * tensor(new Float64Array([1, 4, 2, 5, 3, 6]), [2, 3], { order: "col" }); // the same matrix, from column-major storage
  * ```
+ * @category Tensors
  */
 export function tensor(value: TensorLike | ArrayLike<number>, shape?: readonly number[], opts?: TensorOptions): Tensor {
   checkOptions("tensor", opts, TENSOR_OPTIONS);
@@ -741,6 +752,7 @@ export function asTensor(x: TensorLike, op = "op"): Tensor {
  * A.shape;       // [2, 3]
  * A.get(1, 0);   // 4  (row 1, column 0)
  * ```
+ * @category Tensors
  */
 export function matrix(rows: readonly (readonly number[])[]): Tensor {
   const t = tensor(rows);
@@ -755,6 +767,7 @@ export function matrix(rows: readonly (readonly number[])[]): Tensor {
  * vector([1, 2, 3]).shape;                       // [3]
  * vector(new Float64Array([1, 2])).toArray();    // [1, 2]
  * ```
+ * @category Tensors
  */
 export function vector(values: ArrayLike<number>): Tensor {
   return tensor(values, [values.length]);
@@ -768,6 +781,7 @@ export function vector(values: ArrayLike<number>): Tensor {
  * s.shape;    // []
  * s.item();   // 2
  * ```
+ * @category Tensors
  */
 export function scalar(value: number): Tensor {
   return tensor(value);
@@ -779,6 +793,7 @@ export function scalar(value: number): Tensor {
  * ```ts
  * full([2, 2], 7).toArray();   // [[7, 7], [7, 7]]
  * ```
+ * @category Tensors
  */
 export function full(shape: readonly number[], value: number): Tensor {
   return fullOf("full", shape, value);
@@ -797,6 +812,7 @@ function fullOf(op: string, shape: readonly number[], value: number): Tensor {
  * ```ts
  * zeros([2, 3]).toArray();   // [[0, 0, 0], [0, 0, 0]]
  * ```
+ * @category Tensors
  */
 export function zeros(shape: readonly number[]): Tensor {
   return fullOf("zeros", shape, 0);
@@ -808,6 +824,7 @@ export function zeros(shape: readonly number[]): Tensor {
  * ```ts
  * ones([3]).toArray();   // [1, 1, 1]
  * ```
+ * @category Tensors
  */
 export function ones(shape: readonly number[]): Tensor {
   return fullOf("ones", shape, 1);
@@ -820,6 +837,7 @@ export function ones(shape: readonly number[]): Tensor {
  * eye(2).toArray();      // [[1, 0], [0, 1]]
  * eye(2, 3).toArray();   // [[1, 0, 0], [0, 1, 0]]
  * ```
+ * @category Tensors
  */
 export function eye(n: number, m: number = n): Tensor {
   const s = checkShape("eye", [n, m]);
@@ -836,6 +854,7 @@ export function eye(n: number, m: number = n): Tensor {
  * X.shape;                                       // [3, 2]
  * randn([4], { seed: 1 }).data;                  // the same four numbers on every call
  * ```
+ * @category Tensors
  */
 export function randn(shape: readonly number[], opts: { seed?: number } = {}): Tensor {
   const s = checkShape("randn", shape);

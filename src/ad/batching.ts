@@ -143,7 +143,10 @@ function fromLast(x: Tensor, to: number): Tensor {
   return permute(x, perm);
 }
 
-/** Options of {@link vmap}. */
+/**
+ * Options of {@link vmap}.
+ * @category Transforms
+ */
 export interface VmapOptions {
   /** Mapped axis of each argument (null: not mapped, passed whole); default 0 for all. */
   inAxes?: number | readonly (number | null)[];
@@ -164,6 +167,7 @@ export interface VmapOptions {
  * // null: an argument passed whole to every call
  * vmap((x: Tensor, w: Tensor) => x.dot(w), { inAxes: [0, null] })(matrix([[1, 2], [3, 4]]), vector([1, 1])); // [3, 7]
  * ```
+ * @category Transforms
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function vmap<P extends any[], R>(f: (...args: P) => R, opts?: VmapOptions): (...args: TreeArgs<P>) => TensorsOf<R>;

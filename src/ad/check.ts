@@ -7,7 +7,10 @@ import { Tensor, randn, scoped, tensor } from "../tensor.js";
 import { flatten, unflatten, type PyTree, type TreeDef } from "./pytree.js";
 import { grad, hessian, hvp, jacobian, jvp, vjp } from "./transforms.js";
 
-/** Options shared by the checks. */
+/**
+ * Options shared by the checks.
+ * @category Gradient checks
+ */
 export interface CheckOptions {
   /** Finite-difference step, scaled by max(1, |xᵢ|) per coordinate (default 1e-5). */
   eps?: number;
@@ -17,7 +20,10 @@ export interface CheckOptions {
   atol?: number;
 }
 
-/** What a check found: the worst disagreement and where. */
+/**
+ * What a check found: the worst disagreement and where.
+ * @category Gradient checks
+ */
 export interface CheckReport {
   /** Whether `maxError` is within `rtol`. */
   ok: boolean;
@@ -104,6 +110,7 @@ function flatValues(x: unknown): Float64Array {
  * r.comparisons;   // 10  (5 coordinates × 2 modes)
  * r.message;       // "checkGrad: ok: worst relative error 1.15e-10 at grad[0] (rev) (ad …, fd …); 10 comparisons, rtol 0.000001"
  * ```
+ * @category Gradient checks
  */
 export function checkGrad(f: Fn, x: unknown, opts: CheckOptions = {}): CheckReport {
   const eps = opts.eps ?? 1e-5;
@@ -143,6 +150,7 @@ export function checkGrad(f: Fn, x: unknown, opts: CheckOptions = {}): CheckRepo
  * r.ok;            // true
  * r.comparisons;   // 8  (2×2 entries × 2 modes)
  * ```
+ * @category Gradient checks
  */
 export function checkJacobian(f: Fn, x: unknown, opts: CheckOptions = {}): CheckReport {
   const eps = opts.eps ?? 1e-5;
@@ -182,6 +190,7 @@ export function checkJacobian(f: Fn, x: unknown, opts: CheckOptions = {}): Check
  * r.ok;            // true
  * r.comparisons;   // 12  (4 entries, 4 symmetry pairs, 2 × 2 HVP entries)
  * ```
+ * @category Gradient checks
  */
 export function checkHessian(f: Fn, x: unknown, opts: CheckOptions & { seed?: number } = {}): CheckReport {
   const eps = opts.eps ?? 1e-5;
@@ -221,7 +230,10 @@ export function checkHessian(f: Fn, x: unknown, opts: CheckOptions & { seed?: nu
   return tr.report("checkHessian");
 }
 
-/** Options of {@link checkGrads}. */
+/**
+ * Options of {@link checkGrads}.
+ * @category Gradient checks
+ */
 export interface CheckGradsOptions extends CheckOptions {
   /** Derivative order to check (1 or 2; default 2). */
   order?: 1 | 2;
@@ -251,6 +263,7 @@ function vdot(a: unknown, b: unknown): number {
  * ```ts
  * checkGrads((x: Tensor) => x.matmul(x.T).logsumexp(), [randn([3, 4])], { order: 2 }).ok; // true
  * ```
+ * @category Gradient checks
  */
 export function checkGrads(f: Fn, args: readonly unknown[], opts: CheckGradsOptions = {}): CheckReport {
   const tr = new Tracker(opts.rtol ?? 1e-5, opts.atol ?? 1e-7);

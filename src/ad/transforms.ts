@@ -17,7 +17,10 @@ import { withBatch } from "./batching.js";
 import { demandRows_p, mirrorUpper_p } from "./triangle.js";
 import type { AllGradsOf, Argnums, ArgsOf, GradsOf, TensorsOf, TreeArg, TreeArgs } from "./types.js";
 
-/** Which positional arguments to differentiate, and whether `f` returns `[output, aux]`. */
+/**
+ * Which positional arguments to differentiate, and whether `f` returns `[output, aux]`.
+ * @category Transforms
+ */
 export interface GradOptions<A extends Argnums = Argnums> {
   /** Index or indices of the differentiated arguments (default 0). */
   argnums?: A;
@@ -132,6 +135,7 @@ function scalarOut(op: string, L: Linearized): Tensor {
  *   return [y.dot(x), y];
  * }, { hasAux: true })(vector([1, 2]));                   // 10, [2, 4], [4, 8]
  * ```
+ * @category Transforms
  */
 export function valueAndGrad<P extends any[], Aux, const A extends Argnums = 0>(
   f: (...args: P) => readonly [Tensor, Aux],
@@ -167,6 +171,7 @@ export function valueAndGrad(f: Fn, opts: GradOptions = {}): Fn {
  * grad((a: Tensor, b: Tensor) => a.mul(b).sum(), { argnums: 1 })(vector([1, 2]), vector([3, 4]));
  * // [1, 2]  (∂/∂b)
  * ```
+ * @category Transforms
  */
 export function grad<P extends any[], Aux, const A extends Argnums = 0>(
   f: (...args: P) => readonly [Tensor, Aux],
@@ -191,6 +196,7 @@ export function grad(f: Fn, opts: GradOptions = {}): Fn {
  * const [y, dy] = jvp((x: Tensor) => x.sin(), [x], [v]); // dy = cos(x) ∘ v
  * jvp((x: Tensor) => x.sin(), [vector([0, Math.PI])], [vector([1, 1])])[1].toArray(); // [1, -1]
  * ```
+ * @category Transforms
  */
 export function jvp<P extends any[], R>(
   f: (...args: P) => R,
@@ -231,6 +237,7 @@ export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unkno
  * ctA.toArray();   // [[1, 2], [0, 0]]
  * ctx.toArray();   // [1, 2]
  * ```
+ * @category Transforms
  */
 export function vjp<P extends any[], R>(
   f: (...args: P) => R,
@@ -264,6 +271,7 @@ export function vjp(f: Fn, ...primals: unknown[]): [any, (cotangent: unknown) =>
  * f_jvp(v);                          // ⟨exp(x), v⟩, for any v
  * f_jvp(vector([1, 2])).item();      // 3
  * ```
+ * @category Transforms
  */
 export function linearize<P extends any[], R>(
   f: (...args: P) => R,
@@ -294,7 +302,10 @@ export function linearize(f: Fn, ...primals: unknown[]): [any, (...tangents: unk
   return [out, fn];
 }
 
-/** Options of {@link jacobian}. */
+/**
+ * Options of {@link jacobian}.
+ * @category Transforms
+ */
 export interface JacobianOptions<A extends Argnums = Argnums> {
   /** 'fwd' pushes input basis vectors, 'rev' pulls output basis vectors; 'auto' (default)
    * picks forward when there are fewer inputs than outputs. */
@@ -397,6 +408,7 @@ function stackRows(leaves: readonly Tensor[], c: number): Tensor {
  * jacobian((a: Tensor, b: Tensor) => a.mul(b), { argnums: [0, 1] })(vector([1, 2]), vector([3, 4]));
  * // [[3, 0, 1, 0], [0, 4, 0, 2]]
  * ```
+ * @category Transforms
  */
 export function jacobian<P extends any[], const A extends Argnums = 0>(
   f: (...args: P) => PyTree,
@@ -486,6 +498,7 @@ function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args:
  * hessian((x: Tensor) => x.dot(A.matmul(x)))(vector([0.3, 0.7]));   // A + Aᵀ = [[2, 5], [5, 8]]
  * hessian((X: Tensor) => X.square().sum())(eye(2));                // 2·I, 4 × 4 (over vec(X))
  * ```
+ * @category Transforms
  */
 export function hessian<P extends any[], const A extends Argnums = 0>(
   f: (...args: P) => Tensor,
@@ -498,7 +511,10 @@ export function hessian(f: Fn, opts: HessianOptions = {}): (...args: any[]) => T
   return jacobianOf((grad as LooseTransform)(f, { argnums }), jopts, true);
 }
 
-/** Options of {@link hessian}. */
+/**
+ * Options of {@link hessian}.
+ * @category Transforms
+ */
 export interface HessianOptions<A extends Argnums = Argnums> {
   /** Index or indices of the differentiated arguments (default 0); several give one joint Hessian. */
   argnums?: A;
@@ -506,7 +522,10 @@ export interface HessianOptions<A extends Argnums = Argnums> {
   chunkSize?: number;
 }
 
-/** Options of {@link hvp}. */
+/**
+ * Options of {@link hvp}.
+ * @category Transforms
+ */
 export interface HvpOptions {
   /** 'fwd-rev' (default): jvp of grad, about the cost of two gradients. 'rev-rev': grad of ⟨grad, v⟩. */
   mode?: "fwd-rev" | "rev-rev";
@@ -522,6 +541,7 @@ export interface HvpOptions {
  * hvp(f)(vector([0.3, 0.7]), vector([1, 0])).toArray();    // [2, 5]
  * hvp(f, { mode: "rev-rev" })(vector([0.3, 0.7]), vector([1, 0])).toArray(); // [2, 5]
  * ```
+ * @category Transforms
  */
 export function hvp<X>(f: (x: X) => Tensor, opts?: HvpOptions): (x: TreeArg<X>, v: TreeArg<X>) => TensorsOf<X>;
 export function hvp(f: Fn, opts: HvpOptions = {}): (x: unknown, v: unknown) => any {

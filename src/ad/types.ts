@@ -5,7 +5,10 @@
 import type { NestedArray, Tensor, TensorLike } from "../tensor.js";
 import type { PyTree } from "./pytree.js";
 
-/** Which positional arguments a transform differentiates: an index or a tuple of indices. */
+/**
+ * Which positional arguments a transform differentiates: an index or a tuple of indices.
+ * @category Transform types
+ */
 export type Argnums = number | readonly number[];
 
 /**
@@ -17,6 +20,7 @@ export type Argnums = number | readonly number[];
  * ```ts
  * type G = TensorsOf<{ W: Tensor; b: number[] }>;   // { W: Tensor; b: Tensor }
  * ```
+ * @category Transform types
  */
 export type TensorsOf<T> = IsAny<T> extends true
   ? any
@@ -31,6 +35,7 @@ type LeafTensors<T> = T extends Tensor | number | Float64Array | readonly Nested
 /**
  * A tree of tensors of unknown structure: what {@link TensorsOf} gives for a value typed only
  * as a {@link PyTree} (or `unknown`).
+ * @category Transform types
  */
 export type TensorTree = Tensor | TensorTree[] | { [key: string]: TensorTree };
 
@@ -46,6 +51,7 @@ type IsAny<T> = 0 extends 1 & T ? true : false;
  * ```ts
  * type A = TreeArg<{ W: Tensor; b: Tensor }>;   // { W: TensorLike; b: TensorLike }
  * ```
+ * @category Transform types
  */
 export type TreeArg<T> = unknown extends T ? T : TensorTree extends T ? PyTree : LeafArg<T>;
 
@@ -68,15 +74,22 @@ type Selected<A extends Argnums> = `${A extends number ? A : A extends readonly 
 /**
  * f's parameters `P`, with those `A` selects (the differentiated ones) widened by
  * {@link TreeArg}: differentiated arguments may be TensorLike, the others pass to f as given.
+ * @category Transform types
  */
 export type ArgsOf<P extends readonly unknown[], A extends Argnums> = {
   [K in keyof P]: K extends Selected<A> ? TreeArg<P[K]> : P[K];
 };
 
-/** Every parameter of `P` through {@link TreeArg} (transforms that convert all arguments). */
+/**
+ * Every parameter of `P` through {@link TreeArg} (transforms that convert all arguments).
+ * @category Transform types
+ */
 export type TreeArgs<P extends readonly unknown[]> = { [K in keyof P]: TreeArg<P[K]> };
 
-/** Gradients of the parameters `A` selects: one tree for an index, a tuple for a tuple. */
+/**
+ * Gradients of the parameters `A` selects: one tree for an index, a tuple for a tuple.
+ * @category Transform types
+ */
 export type GradsOf<P extends readonly unknown[], A extends Argnums> = A extends number
   ? TensorsOf<P[A]>
   : A extends readonly number[]
@@ -90,5 +103,8 @@ type GradsTuple<P extends readonly unknown[], A extends readonly number[]> = A e
     ? [TensorsOf<P[H]>, ...GradsTuple<P, T>]
     : TensorsOf<P[A[number]]>[];
 
-/** One gradient tree per parameter of `P` (the cotangents {@link vjp}'s pullback returns). */
+/**
+ * One gradient tree per parameter of `P` (the cotangents {@link vjp}'s pullback returns).
+ * @category Transform types
+ */
 export type AllGradsOf<P extends readonly unknown[]> = { -readonly [K in keyof P]: TensorsOf<P[K]> };

@@ -18,6 +18,7 @@ const SIMD_PROBE = new Uint8Array([
  * ```ts
  * simdSupported();   // true in Node ≥ 20 and current browsers
  * ```
+ * @category Loading
  */
 export function simdSupported(): boolean {
   try {
@@ -27,19 +28,25 @@ export function simdSupported(): boolean {
   }
 }
 
-/** Options of {@link init}: where the kernel binary comes from and which build to use. */
+/**
+ * Options of {@link init}: where the kernel binary comes from and which build to use.
+ * @category Loading
+ */
 export interface InitOptions {
   /**
    * Use the SIMD build (`true`), the scalar build (`false`), or detect (default).
    * Asking for SIMD on a host without it throws.
    */
   simd?: boolean;
-  /** A compiled module, for CSP-restricted pages or custom bundling. */
-  module?: WebAssembly.Module;
+  /**
+   * A compiled `WebAssembly.Module`, for CSP-restricted pages or custom bundling. (Typed as
+   * `object` so that the declarations compile without the DOM lib, which declares WebAssembly.)
+   */
+  module?: object;
   /** Where to fetch the binary from (a CDN, or an asset path your bundler emitted). */
   url?: string | URL;
   /** The binary's bytes. */
-  bytes?: BufferSource;
+  bytes?: ArrayBuffer | ArrayBufferView;
 }
 
 /** The live kernel instance and its arena. @internal */
@@ -101,12 +108,13 @@ function pickSimd(requested: boolean | undefined): boolean {
  * await init();                       // picks the SIMD build when the host supports it
  * matrix([[1, 2], [3, 4]]).matmul([1, 1]).toArray(); // [3, 7]
  * ```
+ * @category Loading
  */
 export async function init(options: InitOptions = {}): Promise<void> {
   const simd = pickSimd(options.simd);
   let module: WebAssembly.Module;
-  if (options.module) module = options.module;
-  else if (options.bytes) module = await WebAssembly.compile(options.bytes);
+  if (options.module) module = options.module as WebAssembly.Module;
+  else if (options.bytes) module = await WebAssembly.compile(options.bytes as BufferSource);
   else if (options.url !== undefined) {
     const response = await fetch(options.url);
     if (!response.ok) throw new Error(`matcalc: could not fetch ${String(options.url)} (HTTP ${response.status})`);
@@ -137,6 +145,7 @@ export function rt(): Runtime {
  * await init();
  * usingSimd();   // true where simdSupported()
  * ```
+ * @category Loading
  */
 export function usingSimd(): boolean {
   return rt().kernels.simdEnabled() === 1;
