@@ -141,6 +141,12 @@ export function valueAndGrad<P extends any[], Aux, const A extends Argnums = 0>(
   f: (...args: P) => readonly [Tensor, Aux],
   opts: GradOptions<A> & { hasAux: true },
 ): (...args: ArgsOf<P, NoInfer<A>>) => [[Tensor, Aux], GradsOf<P, NoInfer<A>>];
+// f declared apart returning `[out, aux]` is typed as an array, not a pair: aux is then typed
+// as the array's element type.
+export function valueAndGrad<P extends any[], Aux, const A extends Argnums = 0>(
+  f: (...args: P) => readonly (Tensor | Aux)[],
+  opts: GradOptions<A> & { hasAux: true },
+): (...args: ArgsOf<P, NoInfer<A>>) => [[Tensor, Tensor | Aux], GradsOf<P, NoInfer<A>>];
 export function valueAndGrad<P extends any[], const A extends Argnums = 0>(
   f: (...args: P) => Tensor,
   opts?: GradOptions<A> & { hasAux?: false },
@@ -177,6 +183,12 @@ export function grad<P extends any[], Aux, const A extends Argnums = 0>(
   f: (...args: P) => readonly [Tensor, Aux],
   opts: GradOptions<A> & { hasAux: true },
 ): (...args: ArgsOf<P, NoInfer<A>>) => [GradsOf<P, NoInfer<A>>, Aux];
+// f declared apart returning `[out, aux]` is typed as an array, not a pair: aux is then typed
+// as the array's element type.
+export function grad<P extends any[], Aux, const A extends Argnums = 0>(
+  f: (...args: P) => readonly (Tensor | Aux)[],
+  opts: GradOptions<A> & { hasAux: true },
+): (...args: ArgsOf<P, NoInfer<A>>) => [GradsOf<P, NoInfer<A>>, Tensor | Aux];
 export function grad<P extends any[], const A extends Argnums = 0>(
   f: (...args: P) => Tensor,
   opts?: GradOptions<A> & { hasAux?: false },

@@ -51,6 +51,13 @@ const [[v1, aux1], g1] = valueAndGrad((x: Tensor) => [x.dot(x), x.mul(2)], { has
 expectTypeOf(v1).toEqualTypeOf<Tensor>();
 expectTypeOf(aux1).toEqualTypeOf<Tensor>();
 expectTypeOf(g1).toEqualTypeOf<Tensor>();
+// f declared apart returns an array, not a pair: the aux is typed as its element type.
+const arrayAux = (x: Tensor, k: Tensor) => {
+  const z = x.mul(k);
+  return [z.sum(), { z, label: "aux" }];
+};
+expectTypeOf(grad(arrayAux, { hasAux: true, argnums: [0, 1] })(x, x)).toEqualTypeOf<[[Tensor, Tensor], Tensor | { z: Tensor; label: string }]>();
+expectTypeOf(valueAndGrad(arrayAux, { hasAux: true })(x, x)[0][1]).toEqualTypeOf<Tensor | { z: Tensor; label: string }>();
 // @ts-expect-error with hasAux, f returns [output, aux]
 grad(f, { hasAux: true });
 // @ts-expect-error without hasAux, f returns a Tensor, not a pair
