@@ -194,9 +194,17 @@ export class Tensor {
     return formatTensor(this.shape, this.data);
   }
 
-  /** Node's `console.log` / `util.inspect` show {@link Tensor.toString}'s display, not the fields. @internal */
+  /**
+   * Node's `console.log` / `util.inspect` show {@link Tensor.toString}'s display, not the
+   * fields; a value whose entries cannot be read (a batch inside vmap, a released tensor)
+   * shows its shape and why, since a debugging print must not throw. @internal
+   */
   [INSPECT](): string {
-    return this.toString();
+    try {
+      return this.toString();
+    } catch (e) {
+      return `Tensor ${fmtShape(this.shape)} <${e instanceof Error ? e.message : String(e)}>`;
+    }
   }
 
   /**

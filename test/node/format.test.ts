@@ -2,7 +2,7 @@
 // (toJSON / Tensor.fromJSON). Exact expected text, and bit-for-bit round trips.
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { DTypeError, ShapeError, Tensor, matrix, randn, scalar, tensor, vector } from "../../src/index.js";
+import { DTypeError, ShapeError, Tensor, grad, matrix, randn, scalar, tensor, vector, vmap } from "../../src/index.js";
 
 const iota = (n: number, f = (i: number) => i) => Array.from({ length: n }, (_, i) => f(i));
 /** The 64 bits of every entry, so NaN payloads and −0 compare too. */
@@ -70,6 +70,22 @@ describe("printing", () => {
       " [[4, 5],\n" +
       "  [6, 7]]]",
     );
+  });
+
+  it("inspecting a value whose entries cannot be read shows its shape and why, without throwing", () => {
+    let shown = "";
+    vmap((x: Tensor) => {
+      shown = inspect(x);
+      return x.sum();
+    })(matrix([[1, 2], [3, 4]]));
+    expect(shown).toMatch(/^Tensor \[2\] <.*vmap.*>$/);
+    let kept: Tensor | undefined;
+    grad((x: Tensor) => {
+      kept = x.mul(2);
+      return x.sum();
+    })(vector([1, 2]));
+    expect(inspect(kept)).toMatch(/^Tensor \[2\] <matcalc: this tensor was made inside a transform/);
+    expect(String(scalar(0.5))).toBe("Tensor [] 0.5"); // the toString example
   });
 
   it("empty tensors and tensors inside objects", () => {
