@@ -107,7 +107,9 @@ describe.each(BUILDS)("constructors ($name)", ({ simd }) => {
       const src = new Float64Array([1, 4, 2, 5, 3, 6]);
       const t = tensor(src, [2, 3], { order: "col" });
       expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
-      expect(t.data).toBe(src); // zero copy: the array is the tensor's storage
+      // zero copy: the array is the tensor's storage (which is why it must not be written to)
+      src[0] = 99;
+      expect(t.get(0, 0)).toBe(99);
       const r = tensor(Array.from({ length: 24 }, (_, i) => i), [2, 3, 4], { order: "col" });
       expect(r.get(1, 2, 3)).toBe(1 + 2 * 2 + 3 * 6); // first index fastest
       // a plain array (or another typed array) is converted, hence copied
