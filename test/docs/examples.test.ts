@@ -93,7 +93,7 @@ describe.each(BUILDS)("documented examples ($name build)", ({ simd }) => {
     const A = matrix([[1, 2], [3, 4]]);
     expect(A.get(1, 0)).toBe(3);
     expect(A.get(-1, -1)).toBe(4);
-    expect(String(matrix([[1, 2], [3, 4]]))).toBe("Tensor [2, 2]\n[[1, 2],\n [3, 4]]"); // toString (test/tensor/format.test.ts has the rest)
+    expect(String(matrix([[1, 2], [3, 4]]))).toBe("Tensor [2, 2]\n[[1, 2],\n [3, 4]]"); // toString (test/node/format.test.ts has the rest)
   });
 
   it("Tensor arithmetic methods", () => {

@@ -296,7 +296,7 @@ describe.each(BUILDS)("constructors ($name)", ({ simd }) => {
     });
 
     it("toString shows the shape and the rows", () => {
-      expect(String(matrix([[1, 2], [3, 4]]))).toBe("Tensor[2, 2] [[1,2],[3,4]]");
+      expect(String(matrix([[1, 2], [3, 4]]))).toBe("Tensor [2, 2]\n[[1, 2],\n [3, 4]]"); // more in test/node/format.test.ts
     });
   });
 
