@@ -16,7 +16,7 @@ export {
   type GradOptions, type JacobianOptions, type HessianOptions, type HvpOptions,
 } from "./ad/transforms.js";
 export type { PyTree } from "./ad/pytree.js";
-export type { Argnums, ArgsOf, AllGradsOf, GradsOf, TensorTree, TensorsOf, TreeArg, TreeArgs } from "./ad/types.js";
+export type { Argnums, ArgsOf, AllGradsOf, GradsOf, TensorPyTree, TensorsOf, TreeArg, TreeArgs } from "./ad/types.js";
 export { vmap, type VmapOptions } from "./ad/batching.js";
 export { jit, type JitOptions } from "./ad/jit.js";
 export {

@@ -25,7 +25,7 @@ export type Argnums = number | readonly number[];
 export type TensorsOf<T> = IsAny<T> extends true
   ? any
   : PyTree extends T
-    ? TensorTree
+    ? TensorPyTree
     : LeafTensors<T>;
 
 type LeafTensors<T> = T extends Tensor | number | Float64Array | readonly NestedArray[]
@@ -37,7 +37,7 @@ type LeafTensors<T> = T extends Tensor | number | Float64Array | readonly Nested
  * as a {@link PyTree} (or `unknown`).
  * @category Transform types
  */
-export type TensorTree = Tensor | TensorTree[] | { [key: string]: TensorTree };
+export type TensorPyTree = Tensor | TensorPyTree[] | { [key: string]: TensorPyTree };
 
 /** An unannotated parameter (`grad((x) => …)`) is `any`: its trees stay `any`, not a union. */
 type IsAny<T> = 0 extends 1 & T ? true : false;
@@ -53,7 +53,7 @@ type IsAny<T> = 0 extends 1 & T ? true : false;
  * ```
  * @category Transform types
  */
-export type TreeArg<T> = unknown extends T ? T : TensorTree extends T ? PyTree : LeafArg<T>;
+export type TreeArg<T> = unknown extends T ? T : TensorPyTree extends T ? PyTree : LeafArg<T>;
 
 type LeafArg<T> = T extends Tensor ? TensorLike : TreeNodeArg<T>;
 
