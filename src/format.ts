@@ -180,3 +180,32 @@ export function fromJSONForm(json: unknown): { shape: number[]; data: Float64Arr
   walk(data, 0, 0);
   return { shape: s, data: out };
 }
+
+/** Chrome DevTools' JsonML: `[tag, attributes?, ...children]`. */
+type JsonML = [string, ...(string | JsonML | { style: string })[]];
+
+/** A Chrome DevTools custom formatter (shown when "Enable custom formatters" is on). */
+export interface DevtoolsFormatter {
+  header(x: unknown): JsonML | null;
+  hasBody(x: unknown): boolean;
+  body(x: unknown): JsonML | null;
+}
+
+/**
+ * The DevTools formatter for tensors: the header is `Tensor [shape]`, the expanded body the
+ * NumPy-like display. `display` may throw (a released tensor); the body then says why.
+ */
+export function devtoolsFormatter(isTensor: (x: unknown) => boolean, shapeOf: (x: never) => readonly number[], display: (x: never) => string): DevtoolsFormatter {
+  const show = (x: unknown): string => {
+    try {
+      return display(x as never).split("\n").slice(1).join("\n") || display(x as never);
+    } catch (e) {
+      return `<${e instanceof Error ? e.message : String(e)}>`;
+    }
+  };
+  return {
+    header: (x) => (isTensor(x) ? ["span", { style: "font-weight: bold" }, `Tensor ${fmtShape(shapeOf(x as never))}`] : null),
+    hasBody: (x) => isTensor(x),
+    body: (x) => (isTensor(x) ? ["div", { style: "font-family: monospace; white-space: pre; margin-left: 1em" }, show(x)] : null),
+  };
+}

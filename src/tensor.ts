@@ -8,7 +8,7 @@ import { rt } from "./wasm/module.js";
 import { RESIDENT_MIN_ENTRIES } from "./wasm/arena.js";
 import { mulberry32 } from "./random.js";
 import { checkOptions, oneOf } from "./options.js";
-import { formatTensor, fromJSONForm, toJSONForm, type TensorJSON } from "./format.js";
+import { devtoolsFormatter, formatTensor, fromJSONForm, toJSONForm, type TensorJSON } from "./format.js";
 
 /** Node's util.inspect hook, by its registered name so that browsers need no node:util. */
 const INSPECT: unique symbol = Symbol.for("nodejs.util.inspect.custom") as never;
@@ -595,6 +595,17 @@ export class Tensor {
    * ```
    */
   cholesky(): Tensor { return ops().cholesky(this); }
+}
+
+// Chrome DevTools draws tensors with this formatter when "Enable custom formatters" is on
+// (Settings → Preferences → Console); without the setting the array is never read.
+{
+  const g = globalThis as { devtoolsFormatters?: unknown[] };
+  if (Array.isArray(g.devtoolsFormatters) || g.devtoolsFormatters === undefined) {
+    (g.devtoolsFormatters ??= []).push(
+      devtoolsFormatter((x) => x instanceof Tensor, (t: Tensor) => t.shape, (t: Tensor) => t.toString()),
+    );
+  }
 }
 
 // ---- construction ----

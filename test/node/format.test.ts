@@ -137,3 +137,31 @@ describe("JSON", () => {
     expect(() => Tensor.fromJSON({ data: [1] } as never)).toThrow(DTypeError);
   });
 });
+
+describe("Chrome DevTools custom formatter", () => {
+  type F = { header(x: unknown): unknown; hasBody(x: unknown): boolean; body(x: unknown): unknown };
+  const formatter = (): F => {
+    const list = (globalThis as { devtoolsFormatters?: F[] }).devtoolsFormatters ?? [];
+    const f = list.find((x) => x.header(scalar(1)) !== null);
+    expect(f, "a formatter for tensors is registered on import").toBeDefined();
+    return f!;
+  };
+
+  it("draws a header with the shape and a body with the rows", () => {
+    const f = formatter();
+    const A = matrix([[1, 2], [3, 4]]);
+    expect(f.header(A)).toEqual(["span", { style: "font-weight: bold" }, "Tensor [2, 2]"]);
+    expect(f.hasBody(A)).toBe(true);
+    expect(f.body(A)).toEqual(["div", { style: "font-family: monospace; white-space: pre; margin-left: 1em" }, "[[1, 2],\n [3, 4]]"]);
+    expect((f.body(scalar(0.5)) as unknown[])[2]).toBe("Tensor [] 0.5");
+  });
+
+  it("leaves other objects to DevTools", () => {
+    const f = formatter();
+    for (const x of [{}, [1, 2], new Float64Array(2), null, 3]) {
+      expect(f.header(x)).toBeNull();
+      expect(f.hasBody(x)).toBe(false);
+    }
+  });
+});
+
