@@ -241,6 +241,17 @@ describe("packed tarball: types, license, source maps", () => {
     }
   });
 
+  it("prints tensors row by row through console.log, and round-trips JSON, from the installed package", async () => {
+    writeFileSync(join(consumer, "print.mjs"), `
+      import { matrix, Tensor } from "matcalc";
+      console.log(matrix([[1, 2], [3, 4]]));
+      const t = Tensor.fromJSON(JSON.stringify(matrix([[-0, NaN], [Infinity, 0.1]])));
+      console.log(Object.is(t.get(0, 0), -0), Number.isNaN(t.get(0, 1)), t.get(1, 0), t.get(1, 1));
+    `);
+    const { stdout } = await run(process.execPath, ["print.mjs"], { cwd: consumer });
+    expect(stdout).toBe("Tensor [2, 2]\n[[1, 2],\n [3, 4]]\ntrue true Infinity 0.1\n");
+  });
+
   it("its declarations hide internal fields", () => {
     const dts = readFileSync(join(consumer, "node_modules/matcalc/dist/tensor.d.ts"), "utf8");
     expect(dts).toMatch(/declare class Tensor/);
