@@ -28,6 +28,12 @@ const s: string = grad(f)(x);
 grad(f)("nope", 1, 2);
 // @ts-expect-error the gradient of a pytree has only the pytree's keys
 grad(loss)(p, A, x).nonexistent;
+const loss1 = (p: Params) => p.W.sum().add(p.b.sum());
+expectTypeOf(grad(loss1)(p)).toEqualTypeOf<{ W: Tensor; b: Tensor }>();
+// @ts-expect-error the issue's own example: no such key
+grad(loss1)(p).nonexistent;
+// @ts-expect-error a pytree argument needs all its keys
+grad(loss1)({ W: A });
 // @ts-expect-error a non-differentiated argument is passed to f as is: it must be a Tensor
 grad(loss)(p, [[1, 2], [3, 4]], x);
 // @ts-expect-error f must return a Tensor (a scalar)
