@@ -165,7 +165,10 @@ export function valueAndGrad(f: Fn, opts: GradOptions = {}): Fn {
 
 /**
  * The gradient of a scalar function, shaped like the differentiated argument (a pytree for a
- * pytree). Nests: `grad(grad(f))`.
+ * pytree). Nests: `grad(grad(f))`. Typed from f: the result takes f's parameters (any
+ * {@link TensorLike} where a differentiated parameter is a Tensor) and returns the
+ * gradient with that parameter's type ({@link TensorsOf}); `argnums: [i, j]` gives a tuple,
+ * and with `hasAux` the result is `[gradient, aux]`.
  * @example
  * ```ts
  * const A = matrix([[2, 1], [1, 3]]);
