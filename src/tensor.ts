@@ -8,11 +8,21 @@ import { rt } from "./wasm/module.js";
 import { RESIDENT_MIN_ENTRIES } from "./wasm/arena.js";
 import { mulberry32 } from "./random.js";
 import { checkOptions, finite, oneOf } from "./options.js";
+import { devtoolsFormatter, formatTensor, fromJSONForm, toJSONForm, type TensorJSON } from "./format.js";
 
-/** Nested arrays of numbers, written row by row as on paper. */
+/** Node's util.inspect hook, by its registered name so that browsers need no node:util. */
+const INSPECT: unique symbol = Symbol.for("nodejs.util.inspect.custom") as never;
+
+/**
+ * Nested arrays of numbers, written row by row as on paper.
+ * @category Tensors
+ */
 export type NestedArray = number | readonly NestedArray[];
 
-/** Anything an op accepts in place of a Tensor. */
+/**
+ * Anything an op accepts in place of a Tensor.
+ * @category Tensors
+ */
 export type TensorLike = Tensor | number | readonly NestedArray[] | Float64Array;
 
 /**
@@ -44,6 +54,7 @@ function ops(): typeof Api {
  * A.matmul([1, 1]).toArray();      // [3, 7]
  * A.T.toArray();                   // [[1, 3], [2, 4]]
  * ```
+ * @category Tensors
  */
 export class Tensor {
   /** Extent of each dimension. */
@@ -168,15 +179,63 @@ export class Tensor {
     return this.data[off]!;
   }
 
+  // ---- printing and serialization (src/format.ts) ----
   /**
-   * The shape and the entries, row by row.
+   * The shape, then the entries row by row as NumPy prints them: right-aligned, one number
+   * format for all, and above 1000 entries only the first and last 3 along each axis, with
+   * `...` between. `console.log(t)` in Node prints the same (through `util.inspect.custom`).
    * @example
    * ```ts
-   * String(matrix([[1, 2], [3, 4]]));   // "Tensor[2, 2] [[1,2],[3,4]]"
+   * String(matrix([[1, 2], [3, 4]]));   // "Tensor [2, 2]\n[[1, 2],\n [3, 4]]"
+   * String(scalar(0.5));                // "Tensor [] 0.5"
    * ```
    */
   toString(): string {
-    return `Tensor${fmtShape(this.shape)} ${JSON.stringify(this.toArray())}`;
+    return formatTensor(this.shape, this.data);
+  }
+
+  /**
+   * Node's `console.log` / `util.inspect` show {@link Tensor.toString}'s display, not the
+   * fields; a value whose entries cannot be read (a batch inside vmap, a released tensor)
+   * shows its shape and why, since a debugging print must not throw. @internal
+   */
+  [INSPECT](): string {
+    try {
+      return this.toString();
+    } catch (e) {
+      return `Tensor ${fmtShape(this.shape)} <${e instanceof Error ? e.message : String(e)}>`;
+    }
+  }
+
+  /**
+   * `{ shape, data }` with the entries as nested arrays, row by row, so that
+   * `JSON.stringify` of a tensor (or of a pytree of tensors) reads like the tensor.
+   * Entries JSON cannot carry are strings: `"-0"`, `"NaN"`, `"Infinity"`, `"-Infinity"` (see
+   * {@link TensorJSON}); {@link Tensor.fromJSON} reads it all back bit for bit.
+   * @example
+   * ```ts
+   * JSON.stringify(matrix([[1, -0], [NaN, Infinity]]));
+   * // '{"shape":[2,2],"data":[[1,"-0"],["NaN","Infinity"]]}'
+   * ```
+   */
+  toJSON(): TensorJSON {
+    return toJSONForm(this.shape, this.data);
+  }
+
+  /**
+   * The tensor a {@link Tensor.toJSON} form (or its JSON text) describes, bit for bit.
+   * Throws `ShapeError` when the data does not match the shape, `DTypeError` for an entry
+   * that is not a number or one of the strings toJSON writes.
+   * @example
+   * ```ts
+   * const t = Tensor.fromJSON(JSON.parse(JSON.stringify(vector([-0, NaN, 1e-310]))));
+   * Object.is(t.get(0), -0);   // true
+   * Tensor.fromJSON('{"shape":[2],"data":[1,"-Infinity"]}').toArray();   // [1, -Infinity]
+   * ```
+   */
+  static fromJSON(json: TensorJSON | string): Tensor {
+    const { shape, data } = fromJSONForm(json);
+    return new Tensor(shape, data);
   }
 
   // ---- methods: thin forwards to the ops (src/ops/api.ts documents each) ----
@@ -622,6 +681,17 @@ export class Tensor {
   concat(other: TensorLike, axis?: number): Tensor { return ops().concat([this, other], axis); }
 }
 
+// Chrome DevTools draws tensors with this formatter when "Enable custom formatters" is on
+// (Settings → Preferences → Console); without the setting the array is never read.
+{
+  const g = globalThis as { devtoolsFormatters?: unknown[] };
+  if (Array.isArray(g.devtoolsFormatters) || g.devtoolsFormatters === undefined) {
+    (g.devtoolsFormatters ??= []).push(
+      devtoolsFormatter((x) => x instanceof Tensor, (t: Tensor) => t.shape, (t: Tensor) => t.toString()),
+    );
+  }
+}
+
 // ---- construction ----
 
 /** Entries a tensor may have: what 32-bit wasm memory can hold (4 GiB of float64). */
@@ -675,25 +745,44 @@ function flattenRows(op: string, value: readonly NestedArray[]): { shape: number
 }
 
 /**
- * Makes a tensor from a number, nested arrays (row by row), or a typed/array-like of entries
- * with an explicit `shape`. Typed input with a shape is read **column-major** (as `.data`);
- * pass `{ order: 'row' }` to read it row-major.
+ * How {@link tensor} reads flat entries given with a shape.
+ * @category Tensors
+ */
+export interface TensorOptions {
+  /**
+   * `'row'` (default): row by row, last index fastest, as NumPy, PyTorch, tfjs and ml-matrix
+   * read flat data. `'col'`: column-major storage (first index fastest, the layout of
+   * {@link Tensor.data}), taken as is: a Float64Array becomes the tensor's storage without a
+   * copy, so it must not be written to afterwards.
+   */
+  order?: "row" | "col";
+}
+
+/**
+ * Makes a tensor from a number, nested arrays (row by row), or a flat array/typed array of
+ * entries with an explicit `shape`. Flat entries are read **row by row** (row-major, last
+ * index fastest) as in NumPy; `{ order: 'col' }` takes column-major storage (the layout of
+ * `.data`) as is, without a copy for a Float64Array. (`reshape` and `vec` are column-major:
+ * vec stacks columns.)
  *
  * @example
  * ```ts
  * tensor(3);                                   // scalar
  * tensor([[1, 2, 3], [4, 5, 6]]).shape;        // [2, 3]
- * tensor(new Float64Array([1, 4, 2, 5, 3, 6]), [2, 3]); // the same matrix
- * tensor([1, 2, 3, 4, 5, 6], [2, 3], { order: "row" });  // the same matrix, read row by row
+ * tensor([1, 2, 3, 4, 5, 6], [2, 3]);          // the same matrix, read row by row
+ * tensor(new Float64Array([1, 4, 2, 5, 3, 6]), [2, 3], { order: "col" }); // the same matrix, from column-major storage
  * ```
+ * @category Tensors
  */
-export function tensor(value: TensorLike | ArrayLike<number>, shape?: readonly number[], opts?: { order?: "col" | "row" }): Tensor {
-  checkOptions("tensor", opts, { order: oneOf("col", "row") });
+export function tensor(value: TensorLike | ArrayLike<number>, shape?: readonly number[], opts?: TensorOptions): Tensor {
+  checkOptions("tensor", opts, TENSOR_OPTIONS);
   if (shape !== undefined) checkShape("tensor", shape);
   return makeTensor("tensor", value, shape, opts);
 }
 
-function makeTensor(op: string, value: TensorLike | ArrayLike<number>, shape?: readonly number[], opts?: { order?: "col" | "row" }): Tensor {
+const TENSOR_OPTIONS = { order: oneOf("row", "col") };
+
+function makeTensor(op: string, value: TensorLike | ArrayLike<number>, shape?: readonly number[], opts?: TensorOptions): Tensor {
   if (value instanceof Tensor) {
     return shape ? ops().reshape(value, shape) : value;
   }
@@ -712,14 +801,16 @@ function makeTensor(op: string, value: TensorLike | ArrayLike<number>, shape?: r
     if (sizeOf(s) !== src.length) {
       throw new ShapeError(op, `${src.length} entries do not fill shape ${fmtShape(s)}`, [s]);
     }
+    // Only an explicit 'col' shares the caller's array: everywhere else a tensor owns a copy.
+    if (opts?.order === "col" && src instanceof Float64Array) return new Tensor(s, src);
+    const byRow = opts?.order !== "col" && s.length >= 2;
     const data = new Float64Array(src.length);
     for (let i = 0; i < src.length; i++) {
       const v = src[i];
       if (typeof v !== "number") throw new DTypeError(op, `entry ${i} is ${typeof v}, not a number`);
       data[i] = v;
     }
-    if (opts?.order === "row" && s.length >= 2) return rowMajorToColumn(data, s);
-    return new Tensor(s, data);
+    return byRow ? rowMajorToColumn(data, s) : new Tensor(s, data);
   }
   throw new DTypeError(op, `cannot make a tensor from ${value === null ? "null" : typeof value}`);
 }
@@ -765,6 +856,7 @@ export function asTensor(x: TensorLike, op = "op"): Tensor {
  * A.shape;       // [2, 3]
  * A.get(1, 0);   // 4  (row 1, column 0)
  * ```
+ * @category Tensors
  */
 export function matrix(rows: readonly (readonly number[])[]): Tensor {
   const t = makeTensor("matrix", rows);
@@ -779,6 +871,7 @@ export function matrix(rows: readonly (readonly number[])[]): Tensor {
  * vector([1, 2, 3]).shape;                       // [3]
  * vector(new Float64Array([1, 2])).toArray();    // [1, 2]
  * ```
+ * @category Tensors
  */
 export function vector(values: ArrayLike<number>): Tensor {
   if (values === null || typeof values !== "object" || typeof values.length !== "number") {
@@ -795,6 +888,7 @@ export function vector(values: ArrayLike<number>): Tensor {
  * s.shape;    // []
  * s.item();   // 2
  * ```
+ * @category Tensors
  */
 export function scalar(value: number): Tensor {
   if (typeof value !== "number") throw new DTypeError("scalar", `expects a number, got ${Array.isArray(value) ? "an array" : typeof value}`);
@@ -807,6 +901,7 @@ export function scalar(value: number): Tensor {
  * ```ts
  * full([2, 2], 7).toArray();   // [[7, 7], [7, 7]]
  * ```
+ * @category Tensors
  */
 export function full(shape: readonly number[], value: number): Tensor {
   return fullOf("full", shape, value);
@@ -826,6 +921,7 @@ function fullOf(op: string, shape: readonly number[], value: number): Tensor {
  * ```ts
  * zeros([2, 3]).toArray();   // [[0, 0, 0], [0, 0, 0]]
  * ```
+ * @category Tensors
  */
 export function zeros(shape: readonly number[]): Tensor {
   return fullOf("zeros", shape, 0);
@@ -837,6 +933,7 @@ export function zeros(shape: readonly number[]): Tensor {
  * ```ts
  * ones([3]).toArray();   // [1, 1, 1]
  * ```
+ * @category Tensors
  */
 export function ones(shape: readonly number[]): Tensor {
   return fullOf("ones", shape, 1);
@@ -849,6 +946,7 @@ export function ones(shape: readonly number[]): Tensor {
  * eye(2).toArray();      // [[1, 0], [0, 1]]
  * eye(2, 3).toArray();   // [[1, 0, 0], [0, 1, 0]]
  * ```
+ * @category Tensors
  */
 export function eye(n: number, m: number = n): Tensor {
   const s = checkShape("eye", [n, m]);
@@ -865,6 +963,7 @@ export function eye(n: number, m: number = n): Tensor {
  * X.shape;                                       // [3, 2]
  * randn([4], { seed: 1 }).data;                  // the same four numbers on every call
  * ```
+ * @category Tensors
  */
 export function randn(shape: readonly number[], opts: { seed?: number } = {}): Tensor {
   checkOptions("randn", opts, { seed: finite() });

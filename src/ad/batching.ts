@@ -9,6 +9,7 @@ import { broadcastTo } from "../ops/reduce.js";
 import { permute } from "../ops/permute.js";
 import { Trace, Tracer, bind, withTrace, type Primitive } from "./core.js";
 import { flatten, unflatten } from "./pytree.js";
+import type { TensorsOf, TreeArgs } from "./types.js";
 import { basisChunk, basisFactors, fitsLowRank, lowRankOf, lowRankRule, type LowRank } from "./basis.js";
 import { fromLowRank } from "../ops/lowrank.js";
 
@@ -152,7 +153,10 @@ const VMAP_OPTIONS = {
   outAxes: (v: unknown) => (isAxis(v) ? undefined : "an integer"),
 };
 
-/** Options of {@link vmap}. */
+/**
+ * Options of {@link vmap}.
+ * @category Transforms
+ */
 export interface VmapOptions {
   /** Mapped axis of each argument (null: not mapped, passed whole); default 0 for all. */
   inAxes?: number | readonly (number | null)[];
@@ -173,7 +177,10 @@ export interface VmapOptions {
  * // null: an argument passed whole to every call
  * vmap((x: Tensor, w: Tensor) => x.dot(w), { inAxes: [0, null] })(matrix([[1, 2], [3, 4]]), vector([1, 1])); // [3, 7]
  * ```
+ * @category Transforms
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function vmap<P extends any[], R>(f: (...args: P) => R, opts?: VmapOptions): (...args: TreeArgs<P>) => TensorsOf<R>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function vmap(f: (...args: any[]) => any, opts: VmapOptions = {}): (...args: any[]) => any {
   checkFunction("vmap", f);

@@ -12,7 +12,10 @@ import { Tensor, randn, scoped, tensor } from "../tensor.js";
 import { flatten, unflatten, type PyTree, type TreeDef } from "./pytree.js";
 import { grad, hessian, hvp, jacobian, jvp, vjp } from "./transforms.js";
 
-/** Options shared by the checks. */
+/**
+ * Options shared by the checks.
+ * @category Gradient checks
+ */
 export interface CheckOptions {
   /** Finite-difference step, scaled by max(1, |xᵢ|) per coordinate (default 1e-5). */
   eps?: number;
@@ -22,7 +25,10 @@ export interface CheckOptions {
   atol?: number;
 }
 
-/** What a check found: the worst disagreement and where. */
+/**
+ * What a check found: the worst disagreement and where.
+ * @category Gradient checks
+ */
 export interface CheckReport {
   /** Whether `maxError` is within `rtol`. */
   ok: boolean;
@@ -91,7 +97,7 @@ function shift(leaves: readonly Tensor[], dirs: readonly Float64Array[], s: numb
     const d = l.data;
     const out = new Float64Array(d.length);
     for (let k = 0; k < d.length; k++) out[k] = d[k]! + s * dirs[i]![k]!;
-    return tensor(out, l.shape);
+    return tensor(out, l.shape, { order: "col" });
   });
 }
 
@@ -118,6 +124,7 @@ function flatValues(x: unknown): Float64Array {
  * r.comparisons;   // 10  (5 coordinates × 2 modes)
  * r.message;       // "checkGrad: ok: worst relative error 1.15e-10 at grad[0] (rev) (ad …, fd …); 10 comparisons, rtol 0.000001"
  * ```
+ * @category Gradient checks
  */
 export function checkGrad(f: Fn, x: unknown, opts: CheckOptions = {}): CheckReport {
   checkArgs("checkGrad", f, opts, CHECK_OPTIONS, [x]);
@@ -158,6 +165,7 @@ export function checkGrad(f: Fn, x: unknown, opts: CheckOptions = {}): CheckRepo
  * r.ok;            // true
  * r.comparisons;   // 8  (2×2 entries × 2 modes)
  * ```
+ * @category Gradient checks
  */
 export function checkJacobian(f: Fn, x: unknown, opts: CheckOptions = {}): CheckReport {
   checkArgs("checkJacobian", f, opts, CHECK_OPTIONS, [x]);
@@ -198,6 +206,7 @@ export function checkJacobian(f: Fn, x: unknown, opts: CheckOptions = {}): Check
  * r.ok;            // true
  * r.comparisons;   // 12  (4 entries, 4 symmetry pairs, 2 × 2 HVP entries)
  * ```
+ * @category Gradient checks
  */
 export function checkHessian(f: Fn, x: unknown, opts: CheckOptions & { seed?: number } = {}): CheckReport {
   checkArgs("checkHessian", f, opts, { ...CHECK_OPTIONS, seed: finite() }, [x]);
@@ -238,7 +247,10 @@ export function checkHessian(f: Fn, x: unknown, opts: CheckOptions & { seed?: nu
   return tr.report("checkHessian");
 }
 
-/** Options of {@link checkGrads}. */
+/**
+ * Options of {@link checkGrads}.
+ * @category Gradient checks
+ */
 export interface CheckGradsOptions extends CheckOptions {
   /** Derivative order to check (1 or 2; default 2). */
   order?: 1 | 2;
@@ -268,6 +280,7 @@ function vdot(a: unknown, b: unknown): number {
  * ```ts
  * checkGrads((x: Tensor) => x.matmul(x.T).logsumexp(), [randn([3, 4])], { order: 2 }).ok; // true
  * ```
+ * @category Gradient checks
  */
 export function checkGrads(f: Fn, args: readonly unknown[], opts: CheckGradsOptions = {}): CheckReport {
   if (!Array.isArray(args)) throw new DTypeError("checkGrads", "args must be an array (one entry per argument of f)");

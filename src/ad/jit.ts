@@ -319,7 +319,10 @@ function runSteps(steps: readonly Step[], from: number, to: number, vals: Tensor
 /** Recordings kept per jitted function (distinct argument signatures). */
 const MAX_SIGNATURES = 16;
 
-/** Options of {@link jit}. */
+/**
+ * Options of {@link jit}.
+ * @category Transforms
+ */
 export interface JitOptions {
   /**
    * Called with the reason when a signature cannot be recorded (f then runs un-jitted for
@@ -354,6 +357,7 @@ export interface JitOptions {
  * g(vector([1.2, 0.8])).toArray();   // [6.4, 7.2]  (recorded)
  * g(vector([1, 0])).toArray();       // [4, 2]      (replayed)
  * ```
+ * @category Transforms
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): F {

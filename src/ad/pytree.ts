@@ -5,7 +5,10 @@
 import { DTypeError, ShapeError, fmtShape } from "../errors.js";
 import { asTensor, Tensor, type NestedArray } from "../tensor.js";
 
-/** A tree of tensors: a Tensor, or arrays / plain objects of trees. */
+/**
+ * A tree of tensors: a Tensor, or arrays / plain objects of trees.
+ * @category Transform types
+ */
 export type PyTree = Tensor | number | Float64Array | readonly NestedArray[] | readonly PyTree[] | { readonly [key: string]: PyTree };
 
 export type TreeDef =

@@ -16,11 +16,15 @@ import { sizeOf } from "../shape.js";
 import { assertSameStructure, flatten, unflatten, type PyTree, type TreeDef } from "./pytree.js";
 import { withBatch } from "./batching.js";
 import { demandRows_p, mirrorUpper_p } from "./triangle.js";
+import type { AllGradsOf, Argnums, ArgsOf, GradsOf, TensorsOf, TreeArg, TreeArgs } from "./types.js";
 
-/** Which positional arguments to differentiate, and whether `f` returns `[output, aux]`. */
-export interface GradOptions {
+/**
+ * Which positional arguments to differentiate, and whether `f` returns `[output, aux]`.
+ * @category Transforms
+ */
+export interface GradOptions<A extends Argnums = Argnums> {
   /** Index or indices of the differentiated arguments (default 0). */
-  argnums?: number | readonly number[];
+  argnums?: A;
   /** `f` returns `[output, aux]`; aux is passed through undifferentiated. */
   hasAux?: boolean;
 }
@@ -29,6 +33,9 @@ export interface GradOptions {
 /** A function of tensors and pytrees of tensors. @inline */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => any;
+
+/** A transform's implementation, called from inside this module with options only known at run time. */
+type LooseTransform = (f: Fn, opts?: GradOptions) => Fn;
 
 function argnumList(op: string, argnums: GradOptions["argnums"], nargs: number): { list: number[]; single: boolean } {
   const single = argnums === undefined || typeof argnums === "number";
@@ -129,7 +136,22 @@ function scalarOut(op: string, L: Linearized): Tensor {
  *   return [y.dot(x), y];
  * }, { hasAux: true })(vector([1, 2]));                   // 10, [2, 4], [4, 8]
  * ```
+ * @category Transforms
  */
+export function valueAndGrad<P extends any[], Aux, const A extends Argnums = 0>(
+  f: (...args: P) => readonly [Tensor, Aux],
+  opts: GradOptions<A> & { hasAux: true },
+): (...args: ArgsOf<P, NoInfer<A>>) => [[Tensor, Aux], GradsOf<P, NoInfer<A>>];
+// f declared apart returning `[out, aux]` is typed as an array, not a pair: aux is then typed
+// as the array's element type.
+export function valueAndGrad<P extends any[], Aux, const A extends Argnums = 0>(
+  f: (...args: P) => readonly (Tensor | Aux)[],
+  opts: GradOptions<A> & { hasAux: true },
+): (...args: ArgsOf<P, NoInfer<A>>) => [[Tensor, Tensor | Aux], GradsOf<P, NoInfer<A>>];
+export function valueAndGrad<P extends any[], const A extends Argnums = 0>(
+  f: (...args: P) => Tensor,
+  opts?: GradOptions<A> & { hasAux?: false },
+): (...args: ArgsOf<P, NoInfer<A>>) => [Tensor, GradsOf<P, NoInfer<A>>];
 export function valueAndGrad(f: Fn, opts: GradOptions = {}): (...args: any[]) => any {
   checkGradArgs("valueAndGrad", f, opts);
   return valueAndGradOf("valueAndGrad", f, opts);
@@ -157,7 +179,10 @@ function valueAndGradOf(op: string, f: Fn, opts: GradOptions): (...args: any[]) 
 
 /**
  * The gradient of a scalar function, shaped like the differentiated argument (a pytree for a
- * pytree). Nests: `grad(grad(f))`.
+ * pytree). Nests: `grad(grad(f))`. Typed from f: the result takes f's parameters (any
+ * {@link TensorLike} where a differentiated parameter is a Tensor) and returns the
+ * gradient with that parameter's type ({@link TensorsOf}); `argnums: [i, j]` gives a tuple,
+ * and with `hasAux` the result is `[gradient, aux]`.
  * @example
  * ```ts
  * const A = matrix([[2, 1], [1, 3]]);
@@ -169,7 +194,22 @@ function valueAndGradOf(op: string, f: Fn, opts: GradOptions): (...args: any[]) 
  * grad((a: Tensor, b: Tensor) => a.mul(b).sum(), { argnums: 1 })(vector([1, 2]), vector([3, 4]));
  * // [1, 2]  (∂/∂b)
  * ```
+ * @category Transforms
  */
+export function grad<P extends any[], Aux, const A extends Argnums = 0>(
+  f: (...args: P) => readonly [Tensor, Aux],
+  opts: GradOptions<A> & { hasAux: true },
+): (...args: ArgsOf<P, NoInfer<A>>) => [GradsOf<P, NoInfer<A>>, Aux];
+// f declared apart returning `[out, aux]` is typed as an array, not a pair: aux is then typed
+// as the array's element type.
+export function grad<P extends any[], Aux, const A extends Argnums = 0>(
+  f: (...args: P) => readonly (Tensor | Aux)[],
+  opts: GradOptions<A> & { hasAux: true },
+): (...args: ArgsOf<P, NoInfer<A>>) => [GradsOf<P, NoInfer<A>>, Tensor | Aux];
+export function grad<P extends any[], const A extends Argnums = 0>(
+  f: (...args: P) => Tensor,
+  opts?: GradOptions<A> & { hasAux?: false },
+): (...args: ArgsOf<P, NoInfer<A>>) => GradsOf<P, NoInfer<A>>;
 export function grad(f: Fn, opts: GradOptions = {}): (...args: any[]) => any {
   checkGradArgs("grad", f, opts);
   return gradOf("grad", f, opts);
@@ -190,7 +230,13 @@ function gradOf(op: string, f: Fn, opts: GradOptions): (...args: any[]) => any {
  * const [y, dy] = jvp((x: Tensor) => x.sin(), [x], [v]); // dy = cos(x) ∘ v
  * jvp((x: Tensor) => x.sin(), [vector([0, Math.PI])], [vector([1, 1])])[1].toArray(); // [1, -1]
  * ```
+ * @category Transforms
  */
+export function jvp<P extends any[], R>(
+  f: (...args: P) => R,
+  primals: NoInfer<Readonly<TreeArgs<P>>>,
+  tangents: NoInfer<Readonly<TreeArgs<P>>>,
+): [TensorsOf<R>, TensorsOf<R>];
 export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[]): [any, any] {
   return jvpOf("jvp", f, primals, tangents);
 }
@@ -233,7 +279,12 @@ function jvpOf(op: string, f: Fn, primals: readonly unknown[], tangents: readonl
  * ctA.toArray();   // [[1, 2], [0, 0]]
  * ctx.toArray();   // [1, 2]
  * ```
+ * @category Transforms
  */
+export function vjp<P extends any[], R>(
+  f: (...args: P) => R,
+  ...primals: NoInfer<TreeArgs<P>>
+): [TensorsOf<R>, (cotangent: TreeArg<TensorsOf<R>>) => AllGradsOf<P>];
 export function vjp(f: Fn, ...primals: unknown[]): [any, (cotangent: unknown) => any[]] {
   checkFunction("vjp", f);
   const argnums = primals.map((_, i) => i);
@@ -263,7 +314,12 @@ export function vjp(f: Fn, ...primals: unknown[]): [any, (cotangent: unknown) =>
  * f_jvp(v);                          // ⟨exp(x), v⟩, for any v
  * f_jvp(vector([1, 2])).item();      // 3
  * ```
+ * @category Transforms
  */
+export function linearize<P extends any[], R>(
+  f: (...args: P) => R,
+  ...primals: NoInfer<TreeArgs<P>>
+): [TensorsOf<R>, (...tangents: TreeArgs<P>) => TensorsOf<R>];
 export function linearize(f: Fn, ...primals: unknown[]): [any, (...tangents: unknown[]) => any] {
   checkFunction("linearize", f);
   const argnums = primals.map((_, i) => i);
@@ -290,15 +346,18 @@ export function linearize(f: Fn, ...primals: unknown[]): [any, (...tangents: unk
   return [out, fn];
 }
 
-/** Options of {@link jacobian}. */
-export interface JacobianOptions {
+/**
+ * Options of {@link jacobian}.
+ * @category Transforms
+ */
+export interface JacobianOptions<A extends Argnums = Argnums> {
   /** 'fwd' pushes input basis vectors, 'rev' pulls output basis vectors; 'auto' (default)
    * picks forward when there are fewer inputs than outputs. */
   mode?: "fwd" | "rev" | "auto";
   /** 'numerator' (default, JAX/PyTorch): m×n with J[i][j] = ∂fᵢ/∂xⱼ. 'denominator': n×m. */
   layout?: "numerator" | "denominator";
   /** Index or indices of the differentiated arguments (default 0); several give their columns side by side. */
-  argnums?: number | readonly number[];
+  argnums?: A;
   /**
    * Basis directions pushed through together. Each chunk is one batched pass whose products
    * are matrix-matrix. The default takes as many as keep one chunk's seeds and block of the
@@ -393,7 +452,12 @@ function stackRows(leaves: readonly Tensor[], c: number): Tensor {
  * jacobian((a: Tensor, b: Tensor) => a.mul(b), { argnums: [0, 1] })(vector([1, 2]), vector([3, 4]));
  * // [[3, 0, 1, 0], [0, 4, 0, 2]]
  * ```
+ * @category Transforms
  */
+export function jacobian<P extends any[], const A extends Argnums = 0>(
+  f: (...args: P) => PyTree,
+  opts?: JacobianOptions<A>,
+): (...args: ArgsOf<P, NoInfer<A>>) => Tensor;
 export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) => Tensor {
   checkFunction("jacobian", f);
   checkOptions("jacobian", opts, JACOBIAN_OPTIONS);
@@ -510,8 +574,13 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
  * hessian((x: Tensor) => x.dot(A.matmul(x)))(vector([0.3, 0.7]));   // A + Aᵀ = [[2, 5], [5, 8]]
  * hessian((X: Tensor) => X.square().sum())(eye(2));                // 2·I, 4 × 4 (over vec(X))
  * ```
+ * @category Transforms
  */
-export function hessian(f: Fn, opts: { argnums?: number | readonly number[]; chunkSize?: number } = {}): (...args: any[]) => Tensor {
+export function hessian<P extends any[], const A extends Argnums = 0>(
+  f: (...args: P) => Tensor,
+  opts?: HessianOptions<A>,
+): (...args: ArgsOf<P, NoInfer<A>>) => Tensor;
+export function hessian(f: Fn, opts: HessianOptions = {}): (...args: any[]) => Tensor {
   checkFunction("hessian", f);
   checkOptions("hessian", opts, HESSIAN_OPTIONS);
   const argnums = opts.argnums ?? 0;
@@ -522,7 +591,21 @@ export function hessian(f: Fn, opts: { argnums?: number | readonly number[]; chu
 
 const HESSIAN_OPTIONS = { argnums: argnumsCheck, chunkSize: positiveInt(true) };
 
-/** Options of {@link hvp}. */
+/**
+ * Options of {@link hessian}.
+ * @category Transforms
+ */
+export interface HessianOptions<A extends Argnums = Argnums> {
+  /** Index or indices of the differentiated arguments (default 0); several give one joint Hessian. */
+  argnums?: A;
+  /** Basis directions pushed through together (see {@link JacobianOptions.chunkSize}). */
+  chunkSize?: number;
+}
+
+/**
+ * Options of {@link hvp}.
+ * @category Transforms
+ */
 export interface HvpOptions {
   /** 'fwd-rev' (default): jvp of grad, about the cost of two gradients. 'rev-rev': grad of ⟨grad, v⟩. */
   mode?: "fwd-rev" | "rev-rev";
@@ -538,7 +621,9 @@ export interface HvpOptions {
  * hvp(f)(vector([0.3, 0.7]), vector([1, 0])).toArray();    // [2, 5]
  * hvp(f, { mode: "rev-rev" })(vector([0.3, 0.7]), vector([1, 0])).toArray(); // [2, 5]
  * ```
+ * @category Transforms
  */
+export function hvp<X>(f: (x: X) => Tensor, opts?: HvpOptions): (x: TreeArg<X>, v: TreeArg<X>) => TensorsOf<X>;
 export function hvp(f: Fn, opts: HvpOptions = {}): (x: unknown, v: unknown) => any {
   checkFunction("hvp", f);
   checkOptions("hvp", opts, { mode: oneOf("fwd-rev", "rev-rev") });

@@ -18,6 +18,7 @@ import { kernels } from "./exec.js";
  * trace([[1, 2], [3, 4]]).item();                                    // 5
  * grad((X: Tensor) => trace(X))(matrix([[1, 2], [3, 4]])).toArray(); // [[1, 0], [0, 1]]  (I)
  * ```
+ * @category Softmax, norms and trace
  */
 export function trace(x: TensorLike): Tensor {
   const t = asTensor(x, "trace");
@@ -34,6 +35,7 @@ export function trace(x: TensorLike): Tensor {
  * logsumexp([[0, 0], [1000, 1000]], 1).toArray();      // [0.6931471805599453, 1000.6931471805599]
  * grad((x: Tensor) => logsumexp(x))(vector([0, 0])).toArray(); // [0.5, 0.5]  (softmax)
  * ```
+ * @category Softmax, norms and trace
  */
 export function logsumexp(x: TensorLike, axis?: number | readonly number[], keepdims = false): Tensor {
   return lse("logsumexp", asTensor(x, "logsumexp"), axis, keepdims);
@@ -76,6 +78,7 @@ function logSoftmaxOf(op: string, t: Tensor, axis: number): Tensor {
  * softmax([[0, 0], [1000, 1000]]).toArray();       // [[0.5, 0.5], [0.5, 0.5]]  (each row)
  * jacobian((s: Tensor) => softmax(s))(vector([0, 0])).toArray(); // [[0.25, -0.25], [-0.25, 0.25]]
  * ```
+ * @category Softmax, norms and trace
  */
 export function softmax(x: TensorLike, axis = -1): Tensor {
   const t = asTensor(x, "softmax");
@@ -89,6 +92,7 @@ export function softmax(x: TensorLike, axis = -1): Tensor {
  * logSoftmax([0, 0]).toArray();          // [-0.6931471805599453, -0.6931471805599453]  (−log 2)
  * logSoftmax([0, 1000]).toArray();       // [-1000, 0]  (no overflow)
  * ```
+ * @category Softmax, norms and trace
  */
 export function logSoftmax(x: TensorLike, axis = -1): Tensor {
   const t = asTensor(x, "logSoftmax");
@@ -110,7 +114,10 @@ export const norm2_p = primitive<Record<string, never>>({
   jvp: ([t], [x], [y]) => [dot(where(eq(y!, 0), 0, div(x!, y!)), t!)],
 });
 
-/** Norm orders: a number p ≥ 1 (vectors), `'fro'`, or `Infinity`. */
+/**
+ * Norm orders: a number p ≥ 1 (vectors), `'fro'`, or `Infinity`.
+ * @category Softmax, norms and trace
+ */
 export type NormOrd = number | "fro";
 
 /**
@@ -125,6 +132,7 @@ export type NormOrd = number | "fro";
  * norm([[1, 2], [2, 4]]).item();       // 5  (Frobenius)
  * norm([3e200, 4e200]).item();         // ≈ 5e200  (no overflow)
  * ```
+ * @category Softmax, norms and trace
  */
 export function norm(x: TensorLike, ord?: NormOrd): Tensor {
   const t = asTensor(x, "norm");
@@ -154,6 +162,7 @@ export function norm(x: TensorLike, ord?: NormOrd): Tensor {
  * sumSquares([1, 2, 3]).item();                                        // 14
  * grad((x: Tensor) => sumSquares(x))(vector([1, 2, 3])).toArray();     // [2, 4, 6]
  * ```
+ * @category Softmax, norms and trace
  */
 export function sumSquares(x: TensorLike): Tensor {
   const t = asTensor(x, "sumSquares");

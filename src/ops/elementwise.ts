@@ -101,6 +101,7 @@ export const step_p = unaryPrim("step", UnaryOp.Step, () => null);
  * ```ts
  * neg([1, -2]).toArray();   // [-1, 2]
  * ```
+ * @category Elementwise
  */
 export const neg = un(neg_p);
 /**
@@ -109,6 +110,7 @@ export const neg = un(neg_p);
  * ```ts
  * exp([0, 1]).toArray();   // [1, 2.718281828459045]
  * ```
+ * @category Elementwise
  */
 export const exp = un(exp_p);
 /**
@@ -117,6 +119,7 @@ export const exp = un(exp_p);
  * ```ts
  * log([1, Math.E]).toArray();   // [0, 1]
  * ```
+ * @category Elementwise
  */
 export const log = un(log_p);
 /**
@@ -125,6 +128,7 @@ export const log = un(log_p);
  * ```ts
  * log1p(1e-20).item();   // 1e-20  (Math.log(1 + 1e-20) gives 0)
  * ```
+ * @category Elementwise
  */
 export const log1p = un(log1p_p);
 /**
@@ -133,6 +137,7 @@ export const log1p = un(log1p_p);
  * ```ts
  * expm1(1e-20).item();   // 1e-20  (Math.exp(1e-20) − 1 gives 0)
  * ```
+ * @category Elementwise
  */
 export const expm1 = un(expm1_p);
 /**
@@ -141,6 +146,7 @@ export const expm1 = un(expm1_p);
  * ```ts
  * sqrt([4, 9]).toArray();   // [2, 3]
  * ```
+ * @category Elementwise
  */
 export const sqrt = un(sqrt_p);
 /**
@@ -149,6 +155,7 @@ export const sqrt = un(sqrt_p);
  * ```ts
  * square([-3, 2]).toArray();   // [9, 4]
  * ```
+ * @category Elementwise
  */
 export const square = un(square_p);
 /**
@@ -157,6 +164,7 @@ export const square = un(square_p);
  * ```ts
  * reciprocal([2, 4]).toArray();   // [0.5, 0.25]
  * ```
+ * @category Elementwise
  */
 export const reciprocal = un(reciprocal_p);
 /**
@@ -165,6 +173,7 @@ export const reciprocal = un(reciprocal_p);
  * ```ts
  * sin([0, Math.PI / 2]).toArray();   // [0, 1]
  * ```
+ * @category Elementwise
  */
 export const sin = un(sin_p);
 /**
@@ -173,6 +182,7 @@ export const sin = un(sin_p);
  * ```ts
  * cos([0, Math.PI]).toArray();   // [1, -1]
  * ```
+ * @category Elementwise
  */
 export const cos = un(cos_p);
 /**
@@ -181,6 +191,7 @@ export const cos = un(cos_p);
  * ```ts
  * atan([0, 1]).toArray();   // [0, 0.7853981633974483]  (π/4)
  * ```
+ * @category Elementwise
  */
 export const atan = un(atan_p);
 /**
@@ -189,6 +200,7 @@ export const atan = un(atan_p);
  * ```ts
  * tanh([0, 1000, -1000]).toArray();   // [0, 1, -1]
  * ```
+ * @category Elementwise
  */
 export const tanh = un(tanh_p);
 /**
@@ -197,6 +209,7 @@ export const tanh = un(tanh_p);
  * ```ts
  * sigmoid([0, 800, -800]).toArray();   // [0.5, 1, 0]  (no overflow)
  * ```
+ * @category Elementwise
  */
 export const sigmoid = un(sigmoid_p);
 /**
@@ -205,6 +218,7 @@ export const sigmoid = un(sigmoid_p);
  * ```ts
  * softplus([0, 1000]).toArray();   // [0.6931471805599453, 1000]  (log 2; no overflow)
  * ```
+ * @category Elementwise
  */
 export const softplus = un(softplus_p);
 /**
@@ -214,6 +228,7 @@ export const softplus = un(softplus_p);
  * abs([-2, 0, 3]).toArray();                                      // [2, 0, 3]
  * grad((x: Tensor) => abs(x).sum())(vector([-2, 0, 3])).toArray(); // [-1, 0, 1]
  * ```
+ * @category Elementwise
  */
 export const abs = un(abs_p);
 /**
@@ -223,6 +238,7 @@ export const abs = un(abs_p);
  * relu([-1, 0, 2]).toArray();                                      // [0, 0, 2]
  * grad((x: Tensor) => relu(x).sum())(vector([-1, 0, 2])).toArray(); // [0, 0, 1]
  * ```
+ * @category Elementwise
  */
 export const relu = un(relu_p);
 /**
@@ -231,6 +247,7 @@ export const relu = un(relu_p);
  * ```ts
  * sign([-2, 0, 5]).toArray();   // [-1, 0, 1]
  * ```
+ * @category Elementwise
  */
 export const sign = un(sign_p);
 /** 1 where x > 0, else 0; derivative zero. @internal */
@@ -376,6 +393,7 @@ const bin = (p: Primitive<NoParams>) => (a: TensorLike, b: TensorLike): Tensor =
  * ```ts
  * add([[1, 2], [3, 4]], [10, 20]).toArray();   // [[11, 22], [13, 24]]  (the [2] row added to every row)
  * ```
+ * @category Elementwise
  */
 export const add = bin(add_p);
 /**
@@ -384,6 +402,7 @@ export const add = bin(add_p);
  * ```ts
  * sub([5, 7], 1).toArray();   // [4, 6]
  * ```
+ * @category Elementwise
  */
 export const sub = bin(sub_p);
 /**
@@ -392,6 +411,7 @@ export const sub = bin(sub_p);
  * ```ts
  * mul([1, 2, 3], 2).toArray();   // [2, 4, 6]
  * ```
+ * @category Elementwise
  */
 export const mul = bin(mul_p);
 /**
@@ -400,6 +420,7 @@ export const mul = bin(mul_p);
  * ```ts
  * div([1, 2], [4, 8]).toArray();   // [0.25, 0.25]
  * ```
+ * @category Elementwise
  */
 export const div = bin(div_p);
 /**
@@ -410,6 +431,7 @@ export const div = bin(div_p);
  * pow([2, 3], 2).toArray();                                        // [4, 9]
  * grad((x: Tensor) => pow(x, 2).sum())(vector([0, 3])).toArray();  // [0, 6]
  * ```
+ * @category Elementwise
  */
 export const pow = bin(pow_p);
 /**
@@ -419,6 +441,7 @@ export const pow = bin(pow_p);
  * maximum([1, 5], [3, 2]).toArray();                                        // [3, 5]
  * grad((x: Tensor) => maximum(x, 1).sum())(vector([1, 2, 0])).toArray();    // [0.5, 1, 0]
  * ```
+ * @category Elementwise
  */
 export const maximum = bin(max_p);
 /**
@@ -427,6 +450,7 @@ export const maximum = bin(max_p);
  * ```ts
  * minimum([1, 5], 3).toArray();   // [1, 3]
  * ```
+ * @category Elementwise
  */
 export const minimum = bin(min_p);
 /**
@@ -435,6 +459,7 @@ export const minimum = bin(min_p);
  * ```ts
  * gt([1, 2, 3], 2).toArray();   // [0, 0, 1]
  * ```
+ * @category Elementwise
  */
 export const gt = bin(gt_p);
 /**
@@ -443,6 +468,7 @@ export const gt = bin(gt_p);
  * ```ts
  * ge([1, 2, 3], 2).toArray();   // [0, 1, 1]
  * ```
+ * @category Elementwise
  */
 export const ge = bin(ge_p);
 /**
@@ -451,6 +477,7 @@ export const ge = bin(ge_p);
  * ```ts
  * lt([1, 2, 3], 2).toArray();   // [1, 0, 0]
  * ```
+ * @category Elementwise
  */
 export const lt = bin(lt_p);
 /**
@@ -459,6 +486,7 @@ export const lt = bin(lt_p);
  * ```ts
  * le([1, 2, 3], 2).toArray();   // [1, 1, 0]
  * ```
+ * @category Elementwise
  */
 export const le = bin(le_p);
 /**
@@ -467,6 +495,7 @@ export const le = bin(le_p);
  * ```ts
  * eq([1, 2, 3], 2).toArray();   // [0, 1, 0]
  * ```
+ * @category Elementwise
  */
 export const eq = bin(eq_p);
 /**
@@ -475,6 +504,7 @@ export const eq = bin(eq_p);
  * ```ts
  * ne([1, 2, 3], 2).toArray();   // [1, 0, 1]
  * ```
+ * @category Elementwise
  */
 export const ne = bin(ne_p);
 
@@ -516,6 +546,7 @@ function selectK(c: Tensor, a: Tensor, b: Tensor): Tensor {
  * const x = vector([-1, 2]);
  * where(gt(x, 0), x, 0).toArray();                       // [0, 2]
  * ```
+ * @category Elementwise
  */
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   return bind1(where_p, [asTensor(cond, "where"), asTensor(a, "where"), asTensor(b, "where")], NONE);
@@ -527,6 +558,7 @@ export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
  * ```ts
  * zerosLike(matrix([[1, 2], [3, 4]])).toArray();   // [[0, 0], [0, 0]]
  * ```
+ * @category Elementwise
  */
 export function zerosLike(x: Tensor): Tensor {
   return broadcastTo(asTensor(0), x.shape);
@@ -546,6 +578,7 @@ export const stopGradient_p = primitive<NoParams>({
  * ```ts
  * grad((x: Tensor) => x.mul(stopGradient(x)).sum())(vector([3])).toArray();   // [3]  (not 6)
  * ```
+ * @category Elementwise
  */
 export function stopGradient(x: TensorLike): Tensor {
   return bind1(stopGradient_p, [asTensor(x, "stopGradient")], NONE);

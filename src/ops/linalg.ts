@@ -150,6 +150,7 @@ function memberOr(v: Tensor, batched: boolean, i: number): Tensor {
  * solve([[2, 0], [0, 4]], [2, 4]).toArray(); // [1, 1]
  * solve([[2, 0], [0, 4]], [[2, 4], [4, 8]]).toArray(); // [[1, 2], [1, 2]]  (B a matrix)
  * ```
+ * @category Linear algebra
  */
 export function solve(a: TensorLike, b: TensorLike): Tensor {
   const A = asTensor(a, "solve");
@@ -166,6 +167,7 @@ export function solve(a: TensorLike, b: TensorLike): Tensor {
  * inv([[2, 0], [0, 4]]).toArray();   // [[0.5, 0], [0, 0.25]]
  * inv([[1, 2], [3, 4]]).toArray();   // ≈ [[-2, 1], [1.5, -0.5]]
  * ```
+ * @category Linear algebra
  */
 export function inv(a: TensorLike): Tensor {
   const A = asTensor(a, "inv");
@@ -174,7 +176,10 @@ export function inv(a: TensorLike): Tensor {
 
 // ---- triangular solve ----
 
-/** Options of {@link triangularSolve}. */
+/**
+ * Options of {@link triangularSolve}.
+ * @category Linear algebra
+ */
 export interface TriangularSolveOptions {
   /** Solve op(A)·X = B (true, default) or X·op(A) = B (false). */
   left?: boolean;
@@ -275,6 +280,7 @@ defLowRank(triangularSolve_p, ([a], [, lb], [ba, bb], p) => {
  * triangularSolve(L2, [2, 5]).toArray();                    // [1, 2]
  * triangularSolve(L2, [2, 5], { transA: true }).toArray();  // [-0.25, 2.5]
  * ```
+ * @category Linear algebra
  */
 export function triangularSolve(a: TensorLike, b: TensorLike, opts: TriangularSolveOptions = {}): Tensor {
   checkOptions("triangularSolve", opts, { left: bool, lower: bool, transA: bool, unitDiagonal: bool });
@@ -331,6 +337,7 @@ export const cholesky_p: Primitive<OpParams> = primitive<OpParams>({
  * cholesky([[4, 2], [2, 5]]).toArray();   // [[2, 0], [1, 2]]
  * cholesky([[1, 2], [2, 1]]);             // throws NotPositiveDefiniteError (minor 2)
  * ```
+ * @category Linear algebra
  */
 export function cholesky(a: TensorLike): Tensor {
   return bind1(cholesky_p, [asTensor(a, "cholesky")], { op: "cholesky" });
@@ -391,6 +398,7 @@ function slogdetAs(a: TensorLike, op: string): [Tensor, Tensor] {
  * s2.item();    // -1
  * ld2.item();   // 0.6931471805599453  (log 2)
  * ```
+ * @category Linear algebra
  */
 export function slogdet(a: TensorLike): [Tensor, Tensor] {
   return slogdetAs(a, "slogdet");
@@ -406,6 +414,7 @@ export function slogdet(a: TensorLike): [Tensor, Tensor] {
  * logdet([[2, 0], [0, 3]], { spd: true }).item();   // 1.791759469228055
  * grad((X: Tensor) => logdet(X))(matrix([[2, 1], [0, 4]])).toArray(); // [[0.5, 0], [-0.125, 0.25]]  (X⁻ᵀ)
  * ```
+ * @category Linear algebra
  */
 export function logdet(a: TensorLike, opts: { spd?: boolean } = {}): Tensor {
   checkOptions("logdet", opts, { spd: bool });
@@ -421,6 +430,7 @@ export function logdet(a: TensorLike, opts: { spd?: boolean } = {}): Tensor {
  * det([[1, 2], [3, 4]]).item();                                       // -2
  * grad((X: Tensor) => det(X))(matrix([[1, 2], [3, 4]])).toArray();    // ≈ [[4, -3], [-2, 1]]
  * ```
+ * @category Linear algebra
  */
 export function det(a: TensorLike): Tensor {
   const [s, l] = slogdetAs(a, "det");
@@ -472,6 +482,7 @@ export const eigh_p: Primitive<Record<string, never>> = primitive<Record<string,
  * const [w, V] = eigh(S);   // S = V·diag(w)·Vᵀ
  * eigh([[2, 1], [1, 2]])[0].toArray();   // ≈ [1, 3]
  * ```
+ * @category Linear algebra
  */
 export function eigh(a: TensorLike): [Tensor, Tensor] {
   const [w, v] = bind(eigh_p, [asTensor(a, "eigh")], {});
@@ -480,7 +491,10 @@ export function eigh(a: TensorLike): [Tensor, Tensor] {
 
 // ---- the commutation matrix ----
 
-/** The commutation matrix K(m, n): K·vec(X) = vec(Xᵀ) for X m×n, applied without forming it. */
+/**
+ * The commutation matrix K(m, n): K·vec(X) = vec(Xᵀ) for X m×n, applied without forming it.
+ * @category Linear algebra
+ */
 export interface Commutation {
   /** [m·n, m·n]. */
   readonly shape: readonly [number, number];
@@ -513,6 +527,7 @@ export interface Commutation {
  * K.shape;                        // [6, 6]
  * K.apply(vec(X)).toArray();      // [1, 2, 3, 4, 5, 6]  = vec(Xᵀ)
  * ```
+ * @category Linear algebra
  */
 export function commutation(m: number, n: number): Commutation {
   return {

@@ -253,6 +253,7 @@ function mm(a: Tensor, b: Tensor, ta: 0 | 1, tb: 0 | 1): Tensor {
  * matmul([1, 1], [[1, 2], [3, 4]]).toArray(); // [4, 6]  (vector·matrix)
  * matmul([1, 2], [3, 4]).item();              // 11      (vector·vector)
  * ```
+ * @category Products
  */
 export function matmul(a: TensorLike, b: TensorLike): Tensor {
   const A = asTensor(a, "matmul");
@@ -278,6 +279,7 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
  * dot([1, 2, 3], [4, 5, 6]).item();                  // 32
  * dot([[1, 2], [3, 4]], [[1, 0], [0, 1]]).item();    // 5  (= tr(AᵀB))
  * ```
+ * @category Products
  */
 export function dot(a: TensorLike, b: TensorLike): Tensor {
   const A = asTensor(a, "dot");
@@ -294,6 +296,7 @@ export function dot(a: TensorLike, b: TensorLike): Tensor {
  * ```ts
  * outer([1, 2], [3, 4, 5]).toArray();   // [[3, 4, 5], [6, 8, 10]]
  * ```
+ * @category Products
  */
 export function outer(x: TensorLike, y: TensorLike): Tensor {
   const X = asTensor(x, "outer");
@@ -343,6 +346,7 @@ export const kron_p = primitive<Record<string, never>>({
  * ```ts
  * kron(eye(2), [[1, 2]]).toArray();   // [[1, 2, 0, 0], [0, 0, 1, 2]]
  * ```
+ * @category Products
  */
 export function kron(a: TensorLike, b: TensorLike): Tensor {
   const A = asTensor(a, "kron");
@@ -360,6 +364,7 @@ export function kron(a: TensorLike, b: TensorLike): Tensor {
  * const y = kronMatVec(A, B, x); // equals matmul(kron(A, B), x)
  * kronMatVec([[1, 2], [3, 4]], [[0, 1], [1, 0]], [1, 2, 3, 4]).toArray(); // [10, 7, 22, 15]
  * ```
+ * @category Products
  */
 export function kronMatVec(a: TensorLike, b: TensorLike, x: TensorLike): Tensor {
   const A = asTensor(a, "kronMatVec");

@@ -108,6 +108,7 @@ function sumAxes(x: Tensor, axes: readonly number[]): Tensor {
  * ```ts
  * broadcastTo([1, 2], [3, 2]).toArray();   // [[1, 2], [1, 2], [1, 2]]
  * ```
+ * @category Reductions
  */
 export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor(x, "broadcastTo");
@@ -133,6 +134,7 @@ export function unbroadcast(ct: Tensor, shape: Shape): Tensor {
  * sum(matrix([[1, 2], [3, 4]])).item();          // 10
  * sum(matrix([[1, 2], [3, 4]]), 0).toArray();    // [4, 6]  (down each column)
  * ```
+ * @category Reductions
  */
 export function sum(x: TensorLike, axis?: number | readonly number[], keepdims = false): Tensor {
   const t = asTensor(x, "sum");
@@ -148,6 +150,7 @@ export function sum(x: TensorLike, axis?: number | readonly number[], keepdims =
  * mean([1, 2, 3, 4]).item();                        // 2.5
  * mean(matrix([[1, 2], [3, 4]]), 1).toArray();      // [1.5, 3.5]  (across each row)
  * ```
+ * @category Reductions
  */
 export function mean(x: TensorLike, axis?: number | readonly number[], keepdims = false): Tensor {
   const t = asTensor(x, "mean");
@@ -169,6 +172,7 @@ export function mean(x: TensorLike, axis?: number | readonly number[], keepdims 
  * max([[1, 5], [7, 2]], 0).toArray();        // [7, 5]  (down each column)
  * max([[1, 5], [7, 2]], 1, true).shape;      // [2, 1]  (keepdims)
  * ```
+ * @category Reductions
  */
 export function max(x: TensorLike, axis?: number | readonly number[], keepdims = false): Tensor {
   const t = asTensor(x, "max");

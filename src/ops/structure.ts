@@ -45,6 +45,7 @@ export const reshape_p: Primitive<ShapeParams> = primitive<ShapeParams>({
  * reshape(matrix([[1, 2], [3, 4]]), [4]).toArray();          // [1, 3, 2, 4]  (= vec)
  * reshape(vector([1, 2, 3, 4, 5, 6]), [2, -1]).toArray();    // [[1, 3, 5], [2, 4, 6]]
  * ```
+ * @category Shape and structure
  */
 export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor(x, "reshape");
@@ -67,6 +68,7 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
  * ```ts
  * vec(matrix([[1, 2], [3, 4]])).toArray();   // [1, 3, 2, 4]
  * ```
+ * @category Shape and structure
  */
 export function vec(x: TensorLike): Tensor {
   const t = asTensor(x, "vec");
@@ -105,6 +107,7 @@ defLowRank(transpose_p, (_v, [lr]) => (lr === undefined ? undefined : { u: lr.v,
  * transpose([[1, 2, 3]]).shape;            // [3, 1]
  * transpose([1, 2]).shape;                 // [2]  (unchanged)
  * ```
+ * @category Shape and structure
  */
 export function transpose(x: TensorLike): Tensor {
   const t = asTensor(x, "transpose");
@@ -175,6 +178,7 @@ export const pad_p: Primitive<BoxParams> = primitive<BoxParams>({
  * ```ts
  * slice(matrix([[1, 2, 3], [4, 5, 6]]), [0, 1], [2, 2]).toArray(); // [[2, 3], [5, 6]]
  * ```
+ * @category Shape and structure
  */
 export function slice(x: TensorLike, start: readonly number[], size?: readonly number[]): Tensor {
   const t = asTensor(x, "slice");
@@ -235,6 +239,7 @@ export const concat_p: Primitive<AxisParams> = primitive<AxisParams>({
  * concat([matrix([[1, 2]]), matrix([[3, 4]])]).toArray();             // [[1, 2], [3, 4]]
  * concat([matrix([[1], [2]]), matrix([[3], [4]])], 1).toArray();      // [[1, 3], [2, 4]]
  * ```
+ * @category Shape and structure
  */
 export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
   if (!Array.isArray(xs)) throw new DTypeError("concat", "expects an array of tensors");
@@ -318,6 +323,7 @@ export const diagEmbed_p: Primitive<DiagParams> = primitive<DiagParams>({
  * diag([[1, 2], [3, 4]]).toArray();   // [1, 4]
  * diag([1, 2]).toArray();             // [[1, 0], [0, 2]]
  * ```
+ * @category Shape and structure
  */
 export function diag(x: TensorLike): Tensor {
   const t = asTensor(x, "diag");

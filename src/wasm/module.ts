@@ -40,6 +40,7 @@ function validates(probe: Uint8Array<ArrayBuffer>): boolean {
  * ```ts
  * simdSupported();   // true in Node ≥ 20 and current browsers
  * ```
+ * @category Loading
  */
 export function simdSupported(): boolean {
   return validates(SIMD_PROBE);
@@ -65,7 +66,10 @@ function supported(build: KernelBuild): boolean {
   return build === "scalar" || (build === "simd" ? simdSupported() : relaxedSimdSupported());
 }
 
-/** Options of {@link init}: where the kernel binary comes from and which build to use. */
+/**
+ * Options of {@link init}: where the kernel binary comes from and which build to use.
+ * @category Loading
+ */
 export interface InitOptions {
   /**
    * Which build to load: `'relaxed-simd'` (f64x2 with fused multiply-add), `'simd'` (f64x2,
@@ -79,12 +83,15 @@ export interface InitOptions {
    * build existed); not together with `build`.
    */
   simd?: boolean;
-  /** A compiled module, for CSP-restricted pages or custom bundling. */
-  module?: WebAssembly.Module;
+  /**
+   * A compiled `WebAssembly.Module`, for CSP-restricted pages or custom bundling. (Typed as
+   * `object` so that the declarations compile without the DOM lib, which declares WebAssembly.)
+   */
+  module?: object;
   /** Where to fetch the binary from (a CDN, or an asset path your bundler emitted). */
   url?: string | URL;
   /** The binary's bytes. */
-  bytes?: BufferSource;
+  bytes?: ArrayBuffer | ArrayBufferView;
 }
 
 const isBytes: OptionCheck = (v) =>
@@ -198,6 +205,7 @@ function pickBuild(options: InitOptions): KernelBuild {
  * await init({ build: "scalar" });
  * kernelBuild();                      // "scalar"
  * ```
+ * @category Loading
  */
 export async function init(options: InitOptions = {}): Promise<void> {
   checkOptions("init", options, INIT_OPTIONS);
@@ -210,8 +218,8 @@ export async function init(options: InitOptions = {}): Promise<void> {
     // (pickBuild refuses a build the host cannot run before any fetch or compile.)
     const explicit = options.build !== undefined || options.simd !== undefined ? pickBuild(options) : undefined;
     let module: WebAssembly.Module;
-    if (options.module) module = options.module;
-    else if (options.bytes) module = await WebAssembly.compile(options.bytes);
+    if (options.module) module = options.module as WebAssembly.Module;
+    else if (options.bytes) module = await WebAssembly.compile(options.bytes as BufferSource);
     else {
       const response = await fetch(options.url!);
       if (!response.ok) throw new Error(`matcalc: could not fetch ${String(options.url)} (HTTP ${response.status})`);
@@ -247,6 +255,7 @@ export function rt(): Runtime {
  * await init({ build: "simd" });
  * usingSimd();   // true
  * ```
+ * @category Loading
  */
 export function usingSimd(): boolean {
   return rt().simd;
