@@ -115,8 +115,10 @@ export type NormOrd = number | "fro";
 
 /**
  * Vector p-norms (p = 2 default, 1, Infinity, any p ≥ 1) and the Frobenius norm of a matrix
- * (`'fro'`, the default for matrices). The 2-norm is scaled, so it neither overflows nor
- * underflows for entries near 1e±200.
+ * (`'fro'`, the default for matrices). Every p-norm is scaled, so it neither overflows nor
+ * underflows for entries near 1e±200, and the 2-norm's gradient x/‖x‖ stays finite for
+ * subnormal x. At x = 0, where the 2-norm has no derivative, its gradient is the minimum-norm
+ * subgradient 0 (JAX gives NaN).
  * @example
  * ```ts
  * norm([3, 4]).item();                 // 5
@@ -124,6 +126,7 @@ export type NormOrd = number | "fro";
  * norm([3, -4], Infinity).item();      // 4
  * norm([[1, 2], [2, 4]]).item();       // 5  (Frobenius)
  * norm([3e200, 4e200]).item();         // ≈ 5e200  (no overflow)
+ * grad((x: Tensor) => norm(x))(vector([0, 0])).toArray();   // [0, 0]  (subgradient at 0)
  * ```
  */
 export function norm(x: TensorLike, ord?: NormOrd): Tensor {

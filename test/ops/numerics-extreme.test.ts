@@ -96,6 +96,7 @@ describe.each(BUILDS)("numerics at extreme arguments ($name build)", ({ simd }) 
     });
 
     it("at 0 the gradient is the minimum-norm subgradient 0 (documented), not NaN", () => {
+      expect(grad((v: Tensor) => mc.norm(v))(vector([0, 0])).toArray()).toEqual([0, 0]); // norm's TSDoc example
       expect(grad((v: Tensor) => mc.norm(v))(vector([0, 0, 0])).toArray()).toEqual([0, 0, 0]);
       expect(grad((X: Tensor) => mc.norm(X))(mc.zeros([2, 2])).toArray()).toEqual([[0, 0], [0, 0]]);
       expect(jvp((v: Tensor) => mc.norm(v), [vector([0, 0])], [vector([1, 1])])[1].item()).toBe(0);
