@@ -3,7 +3,7 @@
 // be unstable (norm2 below: sqrt(Σx²) overflows for entries near 1e200).
 import { bind1, primitive } from "../ad/core.js";
 import { allocTensor, asTensor, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
-import { ShapeError } from "../errors.js";
+import { DTypeError, ShapeError } from "../errors.js";
 import { normAxes } from "../shape.js";
 import { abs, add, div, eq, exp, log, lt, mul, pow, stopGradient, sub, where } from "./elementwise.js";
 import { max, sum } from "./reduce.js";
@@ -131,6 +131,9 @@ export type NormOrd = number | "fro";
  */
 export function norm(x: TensorLike, ord?: NormOrd): Tensor {
   const t = asTensor(x, "norm");
+  if (ord !== undefined && typeof ord !== "number" && ord !== "fro") {
+    throw new DTypeError("norm", `ord must be a number ≥ 1, 'fro' or Infinity, got ${ord === null ? "null" : typeof ord === "string" ? JSON.stringify(ord) : typeof ord}`);
+  }
   const o = ord ?? (t.rank === 2 ? "fro" : 2);
   if (o === "fro" || o === 2) {
     if (o === 2 && t.rank === 2) {

@@ -3,7 +3,7 @@
 // Binary primitives broadcast (NumPy rules); their transposes undo broadcasting through the
 // single helper `unbroadcast`.
 import { bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
-import { allocTensor, asTensor, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
+import { allocTensor, asTensor, checkSize, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
 import { broadcastShapes, type Shape } from "../shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
 import { binaryK, kernels, unaryK } from "./exec.js";
@@ -518,7 +518,9 @@ function selectK(c: Tensor, a: Tensor, b: Tensor): Tensor {
  * ```
  */
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
-  return bind1(where_p, [asTensor(cond, "where"), asTensor(a, "where"), asTensor(b, "where")], NONE);
+  const args = [asTensor(cond, "where"), asTensor(a, "where"), asTensor(b, "where")];
+  checkSize("where", broadcastShapes("where", broadcastShapes("where", args[0]!.shape, args[1]!.shape), args[2]!.shape));
+  return bind1(where_p, args, NONE);
 }
 
 /**
@@ -529,7 +531,7 @@ export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function zerosLike(x: Tensor): Tensor {
-  return broadcastTo(asTensor(0), x.shape);
+  return broadcastTo(asTensor(0), asTensor(x, "zerosLike").shape);
 }
 
 export const stopGradient_p = primitive<NoParams>({
