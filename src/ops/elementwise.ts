@@ -50,39 +50,16 @@ export const sin_p = unaryPrim("sin", UnaryOp.Sin, (t, x) => mul(t, cos(x)));
 export const cos_p = unaryPrim("cos", UnaryOp.Cos, (t, x) => neg(mul(t, sin(x))));
 export const atan_p = unaryPrim("atan", UnaryOp.Atan, (t, x) => div(t, add(square(x), 1)));
 /**
- * tanh′ and σ′ from the input x, in forms without cancellation: sech²x = 4e/(1 + e)² with
- * e = exp(−2|x|), and σ′(x) = e/(1 + e)² with e = exp(−|x|). The output forms 1 − tanh²x and
- * σ(1 − σ) lose every digit once tanh x or σ(x) rounds to ±1 (|x| ≳ 19 and 37: 30 % error at
- * 37, 100 % beyond), which is also what JAX computes. One primitive each, so their own
- * derivative is ONE product of the tangent with an unbatched factor: (sech²)′ = −2 tanh(x)·sech²x
- * and σ′′ = −tanh(x/2)·σ′ (not σ′(1 − 2σ), which cancels near 0).
+ * tanh′ and σ′ from the input x, by kernels in forms without cancellation (assembly/
+ * elementwise.ts): sech²x = 4e/(1 + e)² with e = exp(−2|x|), and σ′(x) = e/(1 + e)² with
+ * e = exp(−|x|). The output forms 1 − tanh²x and σ(1 − σ) lose every digit once tanh x or σ(x)
+ * rounds to ±1 (|x| ≳ 19 and 37: 30 % error at 37, 100 % beyond), which is also what JAX
+ * computes. One primitive each, so their own derivative is ONE product of the tangent with an
+ * unbatched factor: (sech²)′ = −2 tanh(x)·sech²x and σ″ = −tanh(x/2)·σ′ (not σ′(1 − 2σ), which
+ * cancels near 0).
  */
-function slopePrim(name: string, value: (x: Tensor) => Tensor, slope: (x: Tensor, y: Tensor) => Tensor): Primitive<NoParams> {
-  const p: Primitive<NoParams> = {
-    name,
-    shape: ([s]) => [s!],
-    impl: ([x]) => [value(x!)],
-    jvp: ([t], [x], [y]) => [mul(t!, slope(x!, y!))],
-    batch: ([x]) => [bind1(p, [x!], NONE)],
-  };
-  return primitive(p);
-}
-const tanhSlope_p = slopePrim(
-  "tanhSlope",
-  (x) => {
-    const e = exp(mul(abs(x), -2));
-    return div(mul(e, 4), square(add(e, 1)));
-  },
-  (x, y) => mul(mul(tanh(x), y), -2),
-);
-const sigmoidSlope_p = slopePrim(
-  "sigmoidSlope",
-  (x) => {
-    const e = exp(neg(abs(x)));
-    return div(e, square(add(e, 1)));
-  },
-  (x, y) => neg(mul(tanh(mul(x, 0.5)), y)),
-);
+const tanhSlope_p = unaryPrim("tanhSlope", UnaryOp.Sech2, (t, x, y) => mul(t, mul(mul(tanh(x), y), -2)));
+const sigmoidSlope_p = unaryPrim("sigmoidSlope", UnaryOp.SigmoidSlope, (t, x, y) => mul(t, neg(mul(tanh(mul(x, 0.5)), y))));
 
 export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, x) => mul(t, bind1(tanhSlope_p, [x], NONE)));
 // Fused rather than composed from exp: the kernel is stable for |x| ≫ 1 where exp overflows.
