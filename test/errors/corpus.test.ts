@@ -419,7 +419,7 @@ describe("bad-input corpus", () => {
       counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
       if (r.outcome !== "typed" && r.outcome !== "works") bad.push(`[${r.outcome}] ${entry.c.name} — ${r.detail}`);
     }
-    if (process.env.CORPUS_REPORT) {
+    if (typeof process !== "undefined" && process.env?.CORPUS_REPORT) {
       console.log(`corpus: ${cases.length} inputs`, JSON.stringify(counts));
       console.log(bad.join("\n"));
       return;
