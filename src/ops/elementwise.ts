@@ -58,10 +58,20 @@ export const atan_p = unaryPrim("atan", UnaryOp.Atan, (t, x) => div(t, add(squar
  * unbatched factor: (sech²)′ = −2 tanh(x)·sech²x and σ″ = −tanh(x/2)·σ′ (not σ′(1 − 2σ), which
  * cancels near 0).
  */
-const tanhSlope_p = unaryPrim("tanhSlope", UnaryOp.Sech2, (t, x, y) => mul(t, mul(mul(tanh(x), y), -2)));
+const tanhSlope_p: Primitive<NoParams> = primitive<NoParams>({
+  name: "tanhSlope",
+  shape: ([s]) => [s!],
+  impl: ([x]) => [unaryK(UnaryOp.Sech2, x!, "tanhSlope")],
+  // The kernel reads x only; y = tanh(x) rides along so that (sech²)′ reuses tanh's output
+  // instead of computing tanh again (a third exp-based pass in every HVP through tanh).
+  elementwise: { unary: UnaryOp.Sech2 },
+  // y is a function of x: the whole derivative flows through x's tangent.
+  jvp: ([t], [, y], [s]) => [t === null ? null : mul(t!, mul(mul(y!, s!), -2))],
+  batch: (args, batched) => [bind1(tanhSlope_p, alignAll(args, batched), NONE)],
+});
 const sigmoidSlope_p = unaryPrim("sigmoidSlope", UnaryOp.SigmoidSlope, (t, x, y) => mul(t, neg(mul(tanh(mul(x, 0.5)), y))));
 
-export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, x) => mul(t, bind1(tanhSlope_p, [x], NONE)));
+export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, x, y) => mul(t, bind1(tanhSlope_p, [x, y], NONE)));
 // Fused rather than composed from exp: the kernel is stable for |x| ≫ 1 where exp overflows.
 export const sigmoid_p = unaryPrim("sigmoid", UnaryOp.Sigmoid, (t, x) => mul(t, bind1(sigmoidSlope_p, [x], NONE)));
 // Fused for stability: log(1 + eˣ) overflows for x > 709 when composed.

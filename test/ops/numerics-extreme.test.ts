@@ -135,6 +135,21 @@ describe.each(BUILDS)("numerics at extreme arguments ($name build)", ({ simd }) 
       }
     });
 
+    it("third derivatives, and second derivatives under vmap, match the closed forms", () => {
+      for (const x of [-3, -0.2, 0.7, 2.5]) {
+        const t = Math.tanh(x), s = 1 / Math.cosh(x) ** 2;
+        const d3 = grad(grad(grad((u: Tensor) => u.tanh().sum())))(vector([x])) as Tensor;
+        expect(rel(d3.item(), 4 * t * t * s - 2 * s * s)).toBeLessThan(1e-14);
+      }
+      const xs = [-3, -0.2, 0.7, 2.5];
+      const H = mc.vmap(hessian((u: Tensor) => u.tanh().sum().add(u.sigmoid().sum())))(mc.reshape(vector(xs), [4, 1])) as Tensor;
+      xs.forEach((x, i) => {
+        const t = Math.tanh(x), s = 1 / Math.cosh(x) ** 2, sg = 1 / (1 + Math.exp(-x));
+        const want = -2 * t * s - Math.tanh(x / 2) * sg * (1 - sg);
+        expect(rel(H.data[i]!, want)).toBeLessThan(1e-14);
+      });
+    });
+
     it("at 0: tanh′ = 1, σ′ = 1/4 exactly", () => {
       expect((grad((u: Tensor) => u.tanh().sum())(vector([0])) as Tensor).item()).toBe(1);
       expect((grad((u: Tensor) => u.sigmoid().sum())(vector([0])) as Tensor).item()).toBe(0.25);
