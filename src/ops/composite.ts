@@ -3,7 +3,7 @@
 // be unstable (norm2 below: sqrt(Σx²) overflows for entries near 1e200).
 import { bind1, primitive } from "../ad/core.js";
 import { allocTensor, asTensor, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
-import { ShapeError } from "../errors.js";
+import { DTypeError, ShapeError } from "../errors.js";
 import { normAxes } from "../shape.js";
 import { abs, add, div, eq, exp, log, lt, mul, pow, stopGradient, sub, where } from "./elementwise.js";
 import { max, sum } from "./reduce.js";
@@ -122,8 +122,10 @@ export type NormOrd = number | "fro";
 
 /**
  * Vector p-norms (p = 2 default, 1, Infinity, any p ≥ 1) and the Frobenius norm of a matrix
- * (`'fro'`, the default for matrices). The 2-norm is scaled, so it neither overflows nor
- * underflows for entries near 1e±200.
+ * (`'fro'`, the default for matrices). Every p-norm is scaled, so it neither overflows nor
+ * underflows for entries near 1e±200, and the 2-norm's gradient x/‖x‖ stays finite for
+ * subnormal x. At x = 0, where the 2-norm has no derivative, its gradient is the minimum-norm
+ * subgradient 0 (JAX gives NaN).
  * @example
  * ```ts
  * norm([3, 4]).item();                 // 5
@@ -131,11 +133,15 @@ export type NormOrd = number | "fro";
  * norm([3, -4], Infinity).item();      // 4
  * norm([[1, 2], [2, 4]]).item();       // 5  (Frobenius)
  * norm([3e200, 4e200]).item();         // ≈ 5e200  (no overflow)
+ * grad((x: Tensor) => norm(x))(vector([0, 0])).toArray();   // [0, 0]  (subgradient at 0)
  * ```
  * @category Softmax, norms and trace
  */
 export function norm(x: TensorLike, ord?: NormOrd): Tensor {
   const t = asTensor(x, "norm");
+  if (ord !== undefined && typeof ord !== "number" && ord !== "fro") {
+    throw new DTypeError("norm", `ord must be a number ≥ 1, 'fro' or Infinity, got ${ord === null ? "null" : typeof ord === "string" ? JSON.stringify(ord) : typeof ord}`);
+  }
   const o = ord ?? (t.rank === 2 ? "fro" : 2);
   if (o === "fro" || o === 2) {
     if (o === 2 && t.rank === 2) {

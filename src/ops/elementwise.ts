@@ -3,7 +3,7 @@
 // Binary primitives broadcast (NumPy rules); their transposes undo broadcasting through the
 // single helper `unbroadcast`.
 import { bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
-import { allocTensor, asTensor, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
+import { allocTensor, asTensor, checkSize, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
 import { broadcastShapes, type Shape } from "../shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
 import { binaryK, kernels, unaryK } from "./exec.js";
@@ -50,41 +50,28 @@ export const sin_p = unaryPrim("sin", UnaryOp.Sin, (t, x) => mul(t, cos(x)));
 export const cos_p = unaryPrim("cos", UnaryOp.Cos, (t, x) => neg(mul(t, sin(x))));
 export const atan_p = unaryPrim("atan", UnaryOp.Atan, (t, x) => div(t, add(square(x), 1)));
 /**
- * tanh′ and σ′ from the input x, in forms without cancellation: sech²x = 4e/(1 + e)² with
- * e = exp(−2|x|), and σ′(x) = e/(1 + e)² with e = exp(−|x|). The output forms 1 − tanh²x and
- * σ(1 − σ) lose every digit once tanh x or σ(x) rounds to ±1 (|x| ≳ 19 and 37: 30 % error at
- * 37, 100 % beyond), which is also what JAX computes. One primitive each, so their own
- * derivative is ONE product of the tangent with an unbatched factor: (sech²)′ = −2 tanh(x)·sech²x
- * and σ′′ = −tanh(x/2)·σ′ (not σ′(1 − 2σ), which cancels near 0).
+ * tanh′ and σ′ from the input x, by kernels in forms without cancellation (assembly/
+ * elementwise.ts): sech²x = 4e/(1 + e)² with e = exp(−2|x|), and σ′(x) = e/(1 + e)² with
+ * e = exp(−|x|). The output forms 1 − tanh²x and σ(1 − σ) lose every digit once tanh x or σ(x)
+ * rounds to ±1 (|x| ≳ 19 and 37: 30 % error at 37, 100 % beyond), which is also what JAX
+ * computes. One primitive each, so their own derivative is ONE product of the tangent with an
+ * unbatched factor: (sech²)′ = −2 tanh(x)·sech²x and σ″ = −tanh(x/2)·σ′ (not σ′(1 − 2σ), which
+ * cancels near 0).
  */
-function slopePrim(name: string, value: (x: Tensor) => Tensor, slope: (x: Tensor, y: Tensor) => Tensor): Primitive<NoParams> {
-  const p: Primitive<NoParams> = {
-    name,
-    shape: ([s]) => [s!],
-    impl: ([x]) => [value(x!)],
-    jvp: ([t], [x], [y]) => [mul(t!, slope(x!, y!))],
-    batch: ([x]) => [bind1(p, [x!], NONE)],
-  };
-  return primitive(p);
-}
-const tanhSlope_p = slopePrim(
-  "tanhSlope",
-  (x) => {
-    const e = exp(mul(abs(x), -2));
-    return div(mul(e, 4), square(add(e, 1)));
-  },
-  (x, y) => mul(mul(tanh(x), y), -2),
-);
-const sigmoidSlope_p = slopePrim(
-  "sigmoidSlope",
-  (x) => {
-    const e = exp(neg(abs(x)));
-    return div(e, square(add(e, 1)));
-  },
-  (x, y) => neg(mul(tanh(mul(x, 0.5)), y)),
-);
+const tanhSlope_p: Primitive<NoParams> = primitive<NoParams>({
+  name: "tanhSlope",
+  shape: ([s]) => [s!],
+  impl: ([x]) => [unaryK(UnaryOp.Sech2, x!, "tanhSlope")],
+  // The kernel reads x only; y = tanh(x) rides along so that (sech²)′ reuses tanh's output
+  // instead of computing tanh again (a third exp-based pass in every HVP through tanh).
+  elementwise: { unary: UnaryOp.Sech2 },
+  // y is a function of x: the whole derivative flows through x's tangent.
+  jvp: ([t], [, y], [s]) => [t === null ? null : mul(t!, mul(mul(y!, s!), -2))],
+  batch: (args, batched) => [bind1(tanhSlope_p, alignAll(args, batched), NONE)],
+});
+const sigmoidSlope_p = unaryPrim("sigmoidSlope", UnaryOp.SigmoidSlope, (t, x, y) => mul(t, neg(mul(tanh(mul(x, 0.5)), y))));
 
-export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, x) => mul(t, bind1(tanhSlope_p, [x], NONE)));
+export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, x, y) => mul(t, bind1(tanhSlope_p, [x, y], NONE)));
 // Fused rather than composed from exp: the kernel is stable for |x| ≫ 1 where exp overflows.
 export const sigmoid_p = unaryPrim("sigmoid", UnaryOp.Sigmoid, (t, x) => mul(t, bind1(sigmoidSlope_p, [x], NONE)));
 // Fused for stability: log(1 + eˣ) overflows for x > 709 when composed.
@@ -549,7 +536,9 @@ function selectK(c: Tensor, a: Tensor, b: Tensor): Tensor {
  * @category Elementwise
  */
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
-  return bind1(where_p, [asTensor(cond, "where"), asTensor(a, "where"), asTensor(b, "where")], NONE);
+  const args = [asTensor(cond, "where"), asTensor(a, "where"), asTensor(b, "where")];
+  checkSize("where", broadcastShapes("where", broadcastShapes("where", args[0]!.shape, args[1]!.shape), args[2]!.shape));
+  return bind1(where_p, args, NONE);
 }
 
 /**
@@ -561,7 +550,7 @@ export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
  * @category Elementwise
  */
 export function zerosLike(x: Tensor): Tensor {
-  return broadcastTo(asTensor(0), x.shape);
+  return broadcastTo(asTensor(0), asTensor(x, "zerosLike").shape);
 }
 
 export const stopGradient_p = primitive<NoParams>({

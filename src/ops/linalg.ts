@@ -6,7 +6,7 @@ import { bool, checkOptions } from "../options.js";
 import { bind, bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
 import { Tensor, allocTensor, asTensor, ptrOf, type TensorLike } from "../tensor.js";
 import { ShapeError, NotPositiveDefiniteError, SingularMatrixError, DTypeError, fmtShape } from "../errors.js";
-import type { Shape } from "../shape.js";
+import { checkShape, type Shape } from "../shape.js";
 import { rt } from "../wasm/module.js";
 import { kernels } from "./exec.js";
 import { add, div, exp, log, mul, neg, sub } from "./elementwise.js";
@@ -530,6 +530,7 @@ export interface Commutation {
  * @category Linear algebra
  */
 export function commutation(m: number, n: number): Commutation {
+  checkShape("commutation", [m, n]);
   return {
     shape: [m * n, m * n],
     apply: (v) => vec(transpose(reshape(asTensor(v, "commutation"), [m, n]))),

@@ -182,6 +182,8 @@ export const pad_p: Primitive<BoxParams> = primitive<BoxParams>({
  */
 export function slice(x: TensorLike, start: readonly number[], size?: readonly number[]): Tensor {
   const t = asTensor(x, "slice");
+  if (!Array.isArray(start)) throw new DTypeError("slice", "start must be an array of indices, one per dimension");
+  if (size !== undefined && !Array.isArray(size)) throw new DTypeError("slice", "size must be an array of extents (−1: to the end) or omitted");
   const sz = t.shape.map((d, i) => {
     const want = size?.[i] ?? -1;
     return want === -1 ? d - (start[i] ?? 0) : want;

@@ -191,7 +191,7 @@ export interface Kernels {
 export const enum UnaryOp {
   Neg = 0, Abs = 1, Sign = 2, Square = 3, Sqrt = 4, Reciprocal = 5,
   Exp = 6, Log = 7, Log1p = 8, Expm1 = 9, Sin = 10, Cos = 11, Tanh = 12,
-  Sigmoid = 13, Relu = 14, Softplus = 15, Atan = 16, Step = 17,
+  Sigmoid = 13, Relu = 14, Softplus = 15, Atan = 16, Step = 17, Sech2 = 18, SigmoidSlope = 19,
 }
 
 /**

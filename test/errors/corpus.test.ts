@@ -5,8 +5,15 @@
 // `works` may instead succeed, but then its result is checked.
 //
 // CORPUS_REPORT=1 prints the counts by outcome instead of failing (used to measure before/after).
+// On 0926240 (before these guards) the 1507 inputs gave: 1172 typed errors naming the op, 66
+// typed errors naming another op (max, jvp, jacobian, valueAndGrad, matmul, broadcastTo, …),
+// 90 untyped errors (stack overflows on cycles, "shape is not iterable", "f is not a
+// function"), 171 accepted silently (unknown options, bad option values, non-functions, Symbol
+// keys, getters), 2 wrong results (__proto__ keys) and 6 right results. After: 1496 typed
+// errors naming the op, 11 right results, nothing else.
 import { describe, expect, it } from "vitest";
 import * as mc from "../../src/index.js";
+import * as api from "../../src/ops/api.js";
 import {
   DTypeError, MemoryLimitError, NotPositiveDefiniteError, OptionError, ReleasedTensorError, ShapeError, SingularMatrixError,
   Tensor, checkGrad, checkGrads, checkHessian, checkJacobian, grad, hessian, hvp, init, jacobian, jit, jvp, linearize,
@@ -68,11 +75,34 @@ for (const op of BINARY) {
   }
 }
 
+// Every function of the public op namespace (src/ops/api.ts), each argument position in turn
+// given a value of the wrong kind, the others valid.
+const VALID: Record<string, unknown[]> = {
+  concat: [[[1, 2], [3]]], commutation: [2, 3], kronMatVec: [[[1, 0], [0, 1]], [[1]], [1, 2]],
+  slice: [[1, 2, 3], [0], [2]], reshape: [[1, 2, 3, 4], [2, 2]], broadcastTo: [[1, 2], [3, 2]], where: [[1, 0], [1, 2], [3, 4]],
+  zerosLike: [vector([1, 2])],
+};
+for (const [name, fn] of Object.entries(api)) {
+  if (typeof fn !== "function") continue;
+  const args = VALID[name] ?? (fn.length >= 2 ? [[[2, 1], [1, 2]], [[1, 0], [0, 1]]] : [[[2, 1], [1, 2]]]);
+  args.forEach((_, pos) => {
+    for (const [what, v] of [["a string", "x"], ["null", null], ["a Symbol", Symbol("s")], ["an object", { a: 1 }]] as const) {
+      add(name, `argument ${pos} ${what}`, () => (fn as (...a: unknown[]) => unknown)(...args.map((a, i) => (i === pos ? v : a))));
+    }
+  });
+}
+
 // ---- wrong shapes and ranks ----
 for (const op of ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "gt", "ge", "lt", "le", "eq", "ne"]) {
   add(op, "[3] with [2]", () => OPS[op]!([1, 2, 3], [1, 2]));
   add(op, "[2, 3] with [2]", () => OPS[op]!([[1, 2, 3], [4, 5, 6]], [1, 2]));
 }
+for (const op of ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "gt", "ge", "lt", "le", "eq", "ne"]) {
+  add(op, "a broadcast too big for memory", () => OPS[op]!(mc.zeros([1e5, 1]), mc.zeros([1, 1e5])));
+}
+add("matmul", "a product too big for memory", () => mc.matmul(mc.zeros([1e5, 1]), mc.zeros([1, 1e5])));
+add("where", "a broadcast too big for memory", () => mc.where(mc.zeros([1e5, 1]), mc.zeros([1, 1e5]), 0));
+add("broadcastTo", "a shape too big for memory", () => mc.broadcastTo([1], [1e5, 1e5]));
 add("where", "[3] with [2]", () => mc.where([1, 0, 1], [1, 2], [3, 4]));
 add("where", "a string condition", () => mc.where("x" as never, [1, 2], [3, 4]));
 add("matmul", "inner dimensions", () => mc.matmul([[1, 2, 3]], [[1, 2]]));
@@ -389,7 +419,7 @@ describe("bad-input corpus", () => {
       counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
       if (r.outcome !== "typed" && r.outcome !== "works") bad.push(`[${r.outcome}] ${entry.c.name} — ${r.detail}`);
     }
-    if ((globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.CORPUS_REPORT) {
+    if (typeof process !== "undefined" && process.env?.CORPUS_REPORT) {
       console.log(`corpus: ${cases.length} inputs`, JSON.stringify(counts));
       console.log(bad.join("\n"));
       return;

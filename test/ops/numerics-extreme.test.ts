@@ -96,6 +96,7 @@ describe.each(BUILDS)("numerics at extreme arguments ($name build)", ({ simd }) 
     });
 
     it("at 0 the gradient is the minimum-norm subgradient 0 (documented), not NaN", () => {
+      expect(grad((v: Tensor) => mc.norm(v))(vector([0, 0])).toArray()).toEqual([0, 0]); // norm's TSDoc example
       expect(grad((v: Tensor) => mc.norm(v))(vector([0, 0, 0])).toArray()).toEqual([0, 0, 0]);
       expect(grad((X: Tensor) => mc.norm(X))(mc.zeros([2, 2])).toArray()).toEqual([[0, 0], [0, 0]]);
       expect(jvp((v: Tensor) => mc.norm(v), [vector([0, 0])], [vector([1, 1])])[1].item()).toBe(0);
@@ -132,6 +133,21 @@ describe.each(BUILDS)("numerics at extreme arguments ($name build)", ({ simd }) 
         expect((grad((u: Tensor) => u.tanh().sum())(vector([x])) as Tensor).item()).toBe(0);
         expect((grad((u: Tensor) => u.sigmoid().sum())(vector([x])) as Tensor).item()).toBe(0);
       }
+    });
+
+    it("third derivatives, and second derivatives under vmap, match the closed forms", () => {
+      for (const x of [-3, -0.2, 0.7, 2.5]) {
+        const t = Math.tanh(x), s = 1 / Math.cosh(x) ** 2;
+        const d3 = grad(grad(grad((u: Tensor) => u.tanh().sum())))(vector([x])) as Tensor;
+        expect(rel(d3.item(), 4 * t * t * s - 2 * s * s)).toBeLessThan(1e-14);
+      }
+      const xs = [-3, -0.2, 0.7, 2.5];
+      const H = mc.vmap(hessian((u: Tensor) => u.tanh().sum().add(u.sigmoid().sum())))(mc.reshape(vector(xs), [4, 1])) as Tensor;
+      xs.forEach((x, i) => {
+        const t = Math.tanh(x), s = 1 / Math.cosh(x) ** 2, sg = 1 / (1 + Math.exp(-x));
+        const want = -2 * t * s - Math.tanh(x / 2) * sg * (1 - sg);
+        expect(rel(H.data[i]!, want)).toBeLessThan(1e-14);
+      });
     });
 
     it("at 0: tanh′ = 1, σ′ = 1/4 exactly", () => {
