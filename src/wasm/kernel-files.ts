@@ -31,7 +31,7 @@ function fileSystem(url: URL): NodeFs | null {
   return typeof proc?.getBuiltinModule === "function" ? (proc.getBuiltinModule("node:fs") as NodeFs) : null;
 }
 
-/** Compiles a shipped kernel binary: read from disk in Node, fetched elsewhere. */
+/** Compiles a shipped kernel binary: read from disk in Node, fetched elsewhere. @internal */
 export async function compileKernels(build: KernelBuild): Promise<WebAssembly.Module> {
   const url = fileUrl(build);
   const fs = fileSystem(url);
@@ -52,6 +52,7 @@ export async function compileKernels(build: KernelBuild): Promise<WebAssembly.Mo
 /**
  * Compiles a shipped kernel binary synchronously where the host can read files (Node, so ops
  * work without an explicit `init()`); null elsewhere (browsers must `await init()`).
+ * @internal
  */
 export function compileKernelsSync(build: KernelBuild): WebAssembly.Module | null {
   const url = fileUrl(build);
