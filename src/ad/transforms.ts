@@ -3,7 +3,7 @@
 import { ShapeError, fmtShape } from "../errors.js";
 import { Tensor, asTensor, materialize, scoped, zeros } from "../tensor.js";
 import { add, mul } from "../ops/elementwise.js";
-import { concat, reshape } from "../ops/structure.js";
+import { concat, reshape, slice } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
 import { transpose } from "../ops/structure.js";
 import {
@@ -12,7 +12,7 @@ import {
 } from "./core.js";
 import { rt } from "../wasm/module.js";
 import { sizeOf } from "../shape.js";
-import { assertSameStructure, flatten, unflatten, type PyTree, type TreeDef } from "./pytree.js";
+import { flatten, flattenLike, mapTensors, unflatten, type PyTree, type TreeDef } from "./pytree.js";
 import { withBatch } from "./batching.js";
 import { demandRows_p, mirrorUpper_p } from "./triangle.js";
 
@@ -29,7 +29,12 @@ export interface GradOptions {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => any;
 
-function argnumList(op: string, argnums: GradOptions["argnums"], nargs: number): { list: number[]; single: boolean } {
+/**
+ * The differentiated arguments: `list` as the user wrote them (an index may repeat: its
+ * derivative is then given at each place), `unique` the distinct ones in first-seen order
+ * (what is traced; an argument is traced once whatever argnums says).
+ */
+function argnumList(op: string, argnums: GradOptions["argnums"], nargs: number): { list: number[]; unique: number[]; single: boolean } {
   const single = argnums === undefined || typeof argnums === "number";
   const list = argnums === undefined ? [0] : typeof argnums === "number" ? [argnums] : [...argnums];
   for (const a of list) {
@@ -37,17 +42,7 @@ function argnumList(op: string, argnums: GradOptions["argnums"], nargs: number):
       throw new ShapeError(op, `argnums ${a} is out of range for ${nargs} argument(s)`);
     }
   }
-  return { list, single };
-}
-
-/** Replaces every Tensor in a tree of arrays/plain objects, leaving other values alone. */
-function mapTensors(x: unknown, fn: (t: Tensor) => Tensor): unknown {
-  if (x instanceof Tensor) return fn(x);
-  if (Array.isArray(x)) return x.map((v) => mapTensors(v, fn));
-  if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
-    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, mapTensors(v, fn)]));
-  }
-  return x;
+  return { list, unique: [...new Set(list)], single };
 }
 
 /** f traced once: its outputs, and its linearization as a staged linear function. */
@@ -78,7 +73,7 @@ function linearizeCore(op: string, f: Fn, args: unknown[], argnums: number[], ha
       let aux: unknown;
       if (hasAux) {
         if (!Array.isArray(res) || res.length !== 2) throw new ShapeError(op, "with hasAux, f must return [output, aux]");
-        aux = mapTensors(res[1], (t) => jt.unpack(t)[0]);
+        aux = mapTensors(res[1], (t) => jt.unpack(t)[0], op);
         res = res[0];
       }
       const [outLeaves, outDef] = flatten(res, op);
@@ -132,11 +127,11 @@ function scalarOut(op: string, L: Linearized): Tensor {
 export function valueAndGrad(f: Fn, opts: GradOptions = {}): (...args: any[]) => any {
   return (...args: unknown[]) =>
     scoped(() => {
-      const { list, single } = argnumList("valueAndGrad", opts.argnums, args.length);
-      const L = linearizeCore("valueAndGrad", f, args, list, opts.hasAux ?? false);
+      const { list, unique, single } = argnumList("valueAndGrad", opts.argnums, args.length);
+      const L = linearizeCore("valueAndGrad", f, args, unique, opts.hasAux ?? false);
       const out = scalarOut("valueAndGrad", L);
       const g = pullback(L, [asTensor(1)].map((one) => reshape(one, out.shape)));
-      const grads = single ? g[0] : g;
+      const grads = single ? g[0] : list.map((a) => g[unique.indexOf(a)]);
       return opts.hasAux ? [[out, L.aux], grads] : [out, grads];
     });
 }
@@ -181,8 +176,7 @@ export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unkno
     return withTrace(jt, () => {
       const args = primals.map((p, i) => {
         const [pl, pd] = flatten(p, "jvp");
-        const [tl, td] = flatten(tangents[i], "jvp");
-        assertSameStructure("jvp", pd, td, "tangents");
+        const tl = flattenLike(pd, tangents[i], "jvp", "tangents");
         return unflatten(pd, pl.map((l, j) => new JvpTracer(jt, l, tl[j]!)));
       });
       const [outLeaves, outDef] = flatten(f(...args), "jvp");
@@ -219,9 +213,7 @@ export function vjp(f: Fn, ...primals: unknown[]): [any, (cotangent: unknown) =>
   );
   const back = (ct: unknown): PyTree[] =>
     scoped(() => {
-      const [cl, cd] = flatten(ct, "vjp");
-      assertSameStructure("vjp", L.outDef, cd, "the cotangent");
-      return pullback(L, cl);
+      return pullback(L, flattenLike(L.outDef, ct, "vjp", "the cotangent"));
     });
   return [out, back];
 }
@@ -252,9 +244,7 @@ export function linearize(f: Fn, ...primals: unknown[]): [any, (...tangents: unk
       if (tangents.length !== primals.length) throw new ShapeError("linearize", `expected ${primals.length} tangents, got ${tangents.length}`);
       const flat: Tensor[] = [];
       tangents.forEach((t, i) => {
-        const [tl, td] = flatten(t, "linearize");
-        assertSameStructure("linearize", L.inDefs[i]!, td, "tangents");
-        flat.push(...tl);
+        flat.push(...flattenLike(L.inDefs[i]!, t, "linearize", "tangents"));
       });
       return unflatten(L.outDef, pushforward(L, flat));
     });
@@ -376,8 +366,8 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) =>
 function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args: any[]) => Tensor {
   return (...args: unknown[]) =>
     scoped(() => {
-      const { list } = argnumList("jacobian", opts.argnums, args.length);
-      const L = linearizeCore("jacobian", f, args, list, false);
+      const { list, unique } = argnumList("jacobian", opts.argnums, args.length);
+      const L = linearizeCore("jacobian", f, args, unique, false);
       const inShapes = L.vars.flat().map((v) => v.shape);
       const outShapes = L.outPrimals.map((p) => p.shape);
       const n = inShapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
@@ -434,8 +424,24 @@ function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args:
       let B = blocks.length === 1 ? blocks[0]! : concat(blocks, 1);
       if (marked === plan.length) B = bind1(mirrorUpper_p, [B], {});
       const numerator = mode === "fwd";
+      if (list.length !== unique.length) B = repeatArgs(B, numerator ? 1 : 0, L, list, unique);
       return (opts.layout === "denominator") === numerator ? transpose(B) : B;
     });
+}
+
+/**
+ * J's input axis (`axis` of B) laid out for argnums as written (`list`, with repeats) from its
+ * layout for the distinct arguments (`unique`): each argument's block, in `list` order.
+ */
+function repeatArgs(B: Tensor, axis: 0 | 1, L: Linearized, list: readonly number[], unique: readonly number[]): Tensor {
+  const sizes = L.vars.map((vs) => vs.reduce((a, v) => a + v.size, 0));
+  const starts = sizes.map((_, k) => sizes.slice(0, k).reduce((a, b) => a + b, 0));
+  const other = B.shape[1 - axis]!;
+  const parts = list.map((a) => {
+    const k = unique.indexOf(a);
+    return axis === 1 ? slice(B, [0, starts[k]!], [other, sizes[k]!]) : slice(B, [starts[k]!, 0], [sizes[k]!, other]);
+  });
+  return concat(parts, axis);
 }
 
 /**
@@ -479,8 +485,8 @@ export function hvp(f: Fn, opts: HvpOptions = {}): (x: unknown, v: unknown) => a
   if (opts.mode === "rev-rev") {
     return (x, v) =>
       grad((y: unknown) => {
-        const [gl] = flatten(g(y), "hvp");
-        const [vl] = flatten(v, "hvp");
+        const [gl, gd] = flatten(g(y), "hvp");
+        const vl = flattenLike(gd, v, "hvp", "v");
         return gl.map((t, i) => sum(mul(t, vl[i]!))).reduce((a, b) => add(a, b));
       })(x);
   }
