@@ -7,7 +7,8 @@ import { hessian, hvp, jacobian, matrix, randn, tensor, zeros, type Tensor } fro
 function close(a: Tensor, b: Tensor, tol = 1e-12): void {
   expect(a.shape).toEqual(b.shape);
   let worst = 0;
-  for (let i = 0; i < a.size; i++) worst = Math.max(worst, Math.abs(a.data[i]! - b.data[i]!));
+  const ad = a.data, bd = b.data;
+  for (let i = 0; i < a.size; i++) worst = Math.max(worst, Math.abs(ad[i]! - bd[i]!));
   expect(worst).toBeLessThanOrEqual(tol);
 }
 
@@ -17,7 +18,7 @@ function build(rows: number, cols: number, entry: (i: number, j: number) => numb
   for (let i = 0; i < rows; i++) out.push(Array.from({ length: cols }, (_, j) => entry(i, j)));
   return matrix(out);
 }
-const at = (A: Tensor, i: number, j: number) => A.data[i + A.shape[0]! * j]!;
+const at = (A: Tensor, i: number, j: number) => A.get(i, j);
 
 const chunks = [1, 2, 3, 5, 7, 128];
 const modes = ["fwd", "rev"] as const;
