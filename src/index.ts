@@ -12,9 +12,13 @@ export {
 export * from "./ops/index.js";
 export {
   grad, valueAndGrad, jvp, vjp, linearize, jacobian, hessian, hvp,
-  type GradOptions, type JacobianOptions, type HvpOptions,
+  type GradOptions, type JacobianOptions, type HessianOptions, type HvpOptions,
 } from "./ad/transforms.js";
 export type { PyTree } from "./ad/pytree.js";
+export {
+  treeMap, treeLeaves, treeFlatten, treeUnflatten, ravelPytree, PyTreeDef,
+  type MapTree, type TreeLeaf,
+} from "./ad/tree-util.js";
 export { vmap, type VmapOptions } from "./ad/batching.js";
 export { jit, type JitOptions } from "./ad/jit.js";
 export {

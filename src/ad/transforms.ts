@@ -15,6 +15,7 @@ import { sizeOf } from "../shape.js";
 import { flatten, flattenLike, mapTensors, unflatten, type PyTree, type TreeDef } from "./pytree.js";
 import { withBatch } from "./batching.js";
 import { demandRows_p, mirrorUpper_p } from "./triangle.js";
+import { any as anyOption, bool, checkOptions, oneOf, positiveInt } from "../options.js";
 
 /** Which positional arguments to differentiate, and whether `f` returns `[output, aux]`. */
 export interface GradOptions {
@@ -271,7 +272,24 @@ export interface JacobianOptions {
    * times: the blocks, the joined matrix and the result) plus one chunk's working set.
    */
   chunkSize?: number;
+  /**
+   * Return the Jacobian as nested blocks keyed by the user's names instead of one matrix:
+   * f's output tree, each leaf replaced by the argument's tree (the array of the arguments
+   * for several argnums) of matrices, the block of output leaf i and input leaf j being
+   * m_i × n_j over vec (n_j × m_i in the denominator layout). E.g. the Hessian of f over
+   * `{ W, b }` as `{ W: { W, b }, b: { W, b } }`.
+   */
+  blocks?: boolean;
 }
+
+/** The checks of {@link JacobianOptions}. */
+const JACOBIAN_OPTIONS = {
+  mode: oneOf("fwd", "rev", "auto"),
+  layout: oneOf("numerator", "denominator"),
+  argnums: anyOption,
+  chunkSize: positiveInt(),
+  blocks: bool,
+};
 
 /** Bytes of seeds and Jacobian one default chunk holds at most (see JacobianOptions.chunkSize). */
 const CHUNK_BYTES = 128 * 2 ** 20;
@@ -355,7 +373,10 @@ function stackRows(leaves: readonly Tensor[], c: number): Tensor {
  * // [[3, 0, 1, 0], [0, 4, 0, 2]]
  * ```
  */
-export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) => Tensor {
+export function jacobian(f: Fn, opts: JacobianOptions & { blocks: true }): (...args: any[]) => any;
+export function jacobian(f: Fn, opts?: JacobianOptions): (...args: any[]) => Tensor;
+export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) => any {
+  checkOptions("jacobian", opts, JACOBIAN_OPTIONS);
   return jacobianOf(f, opts, false);
 }
 
@@ -363,10 +384,10 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) =>
  * {@link jacobian}; `symmetric` says the Jacobian is symmetric (a Hessian), so a jit recording
  * may compute each chunk's block below the diagonal only (see triangle.ts).
  */
-function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args: any[]) => Tensor {
+function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args: any[]) => any {
   return (...args: unknown[]) =>
     scoped(() => {
-      const { list, unique } = argnumList("jacobian", opts.argnums, args.length);
+      const { list, unique, single } = argnumList("jacobian", opts.argnums, args.length);
       const L = linearizeCore("jacobian", f, args, unique, false);
       const inShapes = L.vars.flat().map((v) => v.shape);
       const outShapes = L.outPrimals.map((p) => p.shape);
@@ -375,7 +396,12 @@ function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args:
       const mode = opts.mode === "fwd" || opts.mode === "rev" ? opts.mode : n < m ? "fwd" : "rev";
       if (mode === "fwd") pruneDead(L.lin, L.outTangents);
       const chunk = Math.max(1, Math.floor(opts.chunkSize ?? defaultChunk(m + n, workPerDirection(L, mode))));
-      if (m === 0 || n === 0) return zeros(opts.layout === "denominator" ? [n, m] : [m, n]);
+      const done = (J: Tensor): Tensor | PyTree => (opts.blocks === true ? toBlocks(J, opts.layout === "denominator", L, list, unique, single) : J);
+      if (m === 0 || n === 0) {
+        const argSizes = L.vars.map((vs) => vs.reduce((a, v) => a + v.size, 0));
+        const nList = list.reduce((a, x) => a + argSizes[unique.indexOf(x)]!, 0);
+        return done(zeros(opts.layout === "denominator" ? [nList, m] : [m, nList]));
+      }
       const blocks: Tensor[] = [];
       const seedShapes = mode === "fwd" ? inShapes : outShapes;
       const plan = chunkPlan(seedShapes.map(sizeOf), chunk);
@@ -425,8 +451,27 @@ function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args:
       if (marked === plan.length) B = bind1(mirrorUpper_p, [B], {});
       const numerator = mode === "fwd";
       if (list.length !== unique.length) B = repeatArgs(B, numerator ? 1 : 0, L, list, unique);
-      return (opts.layout === "denominator") === numerator ? transpose(B) : B;
+      return done((opts.layout === "denominator") === numerator ? transpose(B) : B);
     });
+}
+
+/**
+ * J cut into blocks nested as f's output tree of (argument tree of) matrices: the block of
+ * output leaf i and input leaf j is m_i × n_j (n_j × m_i in the denominator layout), each
+ * taken through vec. The argument tree is the argument's own for one argnum, the array of
+ * the arguments for several.
+ */
+function toBlocks(J: Tensor, denominator: boolean, L: Linearized, list: readonly number[], unique: readonly number[], single: boolean): PyTree {
+  const rows = L.outPrimals.map((p) => p.size);
+  const ks = list.map((a) => unique.indexOf(a));
+  const cols = ks.flatMap((k) => L.vars[k]!.map((v) => v.size));
+  const inDef: TreeDef = single ? L.inDefs[ks[0]!]! : { kind: "array", children: ks.map((k) => L.inDefs[k]!) };
+  const starts = (sizes: readonly number[]): number[] => sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+  const r0 = starts(rows), c0 = starts(cols);
+  const perOut = rows.map((m, i) =>
+    unflatten(inDef, cols.map((n, j) => (denominator ? slice(J, [c0[j]!, r0[i]!], [n, m]) : slice(J, [r0[i]!, c0[j]!], [m, n])))),
+  );
+  return unflatten(L.outDef, perOut);
 }
 
 /**
@@ -444,6 +489,18 @@ function repeatArgs(B: Tensor, axis: 0 | 1, L: Linearized, list: readonly number
   return concat(parts, axis);
 }
 
+/** Options of {@link hessian}: as {@link JacobianOptions}' `argnums`, `chunkSize` and `blocks`. */
+export interface HessianOptions {
+  /** Index or indices of the differentiated arguments (default 0). */
+  argnums?: number | readonly number[];
+  /** Directions per chunk (see {@link JacobianOptions.chunkSize}). */
+  chunkSize?: number;
+  /** Nested blocks keyed by the user's names (see {@link JacobianOptions.blocks}). */
+  blocks?: boolean;
+}
+
+const HESSIAN_OPTIONS = { argnums: anyOption, chunkSize: positiveInt(), blocks: bool };
+
 /**
  * The Hessian of scalar f over vec of its argument (pytree leaves concatenated): n × n and
  * symmetric, computed forward-over-reverse. Under {@link jit}, a Hessian computed in several
@@ -456,10 +513,14 @@ function repeatArgs(B: Tensor, axis: 0 | 1, L: Linearized, list: readonly number
  * hessian((X: Tensor) => X.square().sum())(eye(2));                // 2·I, 4 × 4 (over vec(X))
  * ```
  */
-export function hessian(f: Fn, opts: { argnums?: number | readonly number[]; chunkSize?: number } = {}): (...args: any[]) => Tensor {
+export function hessian(f: Fn, opts: HessianOptions & { blocks: true }): (...args: any[]) => any;
+export function hessian(f: Fn, opts?: HessianOptions): (...args: any[]) => Tensor;
+export function hessian(f: Fn, opts: HessianOptions = {}): (...args: any[]) => any {
+  checkOptions("hessian", opts, HESSIAN_OPTIONS);
   const argnums = opts.argnums ?? 0;
   const jopts: JacobianOptions = { mode: "fwd", argnums };
   if (opts.chunkSize !== undefined) jopts.chunkSize = opts.chunkSize;
+  if (opts.blocks !== undefined) jopts.blocks = opts.blocks;
   return jacobianOf(grad(f, { argnums }), jopts, true);
 }
 
