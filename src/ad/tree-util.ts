@@ -38,8 +38,12 @@ export type MapTree<T, R> = T extends Tensor | number | Float64Array | string | 
 export class PyTreeDef {
   /** Number of leaves. */
   readonly numLeaves: number;
-  /** @internal */
-  constructor(readonly _def: Def<AnyLeafDef>, numLeaves: number) {
+  /** @internal The structure as ad/pytree.ts walks it. */
+  readonly _def: Def<AnyLeafDef>;
+
+  /** @internal Made by {@link treeFlatten}. */
+  constructor(def: Def<AnyLeafDef>, numLeaves: number) {
+    this._def = def;
     this.numLeaves = numLeaves;
   }
 
