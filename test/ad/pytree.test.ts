@@ -2,7 +2,8 @@
 // receives, every flat order, jit's cache key; jit's non-tensor leaves are static.
 import { describe, expect, it } from "vitest";
 import {
-  DTypeError, ShapeError, Tensor, concat, grad, hessian, hvp, jacobian, jit, jvp, linearize, matrix, scalar, valueAndGrad, vector, vjp,
+  DTypeError, ShapeError, Tensor, concat, grad, hessian, hvp, jacobian, jit, jvp, linearize, matrix, ravelPytree, scalar, treeMap,
+  valueAndGrad, vector, vjp,
 } from "../../src/index.js";
 import { minimize } from "../../src/optim/index.js";
 
@@ -209,5 +210,25 @@ describe("grad with repeated argnums", () => {
     expect(Jd.toArray()).toEqual([[3, 0], [0, 3], [3, 0], [0, 3]]);
     const H = hessian(f, { argnums: [0, 0] })(x, y);
     expect(H.toArray()).toEqual([[6, 0, 6, 0], [0, 6, 0, 6], [6, 0, 6, 0], [0, 6, 0, 6]]);
+  });
+});
+
+describe("README: Pytrees section example, as written", () => {
+  it("runs and gives what its comments say", () => {
+    const net = (p: Params) => Object.values(p).reduce((h: Tensor, W) => W.matmul(h).tanh(), vector([1, -1])).sum();
+    const p = { second: matrix([[0.5, 0], [-1, 1]]), first: matrix([[1, 2], [0, 1]]) };
+    expect(valueAndGrad(net)(p)[0].item() === net(p).item()).toBe(true);
+    const H = hessian(net)(p);
+    expect(H.shape).toEqual([8, 8]);
+    const blk = (hessian(net, { blocks: true })(p) as Record<string, Record<string, Tensor>>).second!.first!;
+    expect(blk.shape).toEqual([4, 4]);
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) expect(blk.get(i, j)).toBe(H.get(i, 4 + j));
+    const [flat, unravel] = ravelPytree(p);
+    expect(Array.from(flat.data)).toEqual([...p.second.data, ...p.first.data]);
+    expect((unravel(flat) as Params).first!.toArray()).toEqual([[1, 2], [0, 1]]);
+    const g = grad(net)(p) as Params;
+    const step = treeMap((W: Tensor, G: Tensor) => W.sub(G.mul(0.1)), p, g);
+    expect(Object.keys(step)).toEqual(["second", "first"]);
+    expect(step.first.get(0, 1)).toBe(2 - 0.1 * g.first!.get(0, 1));
   });
 });
