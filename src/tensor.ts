@@ -881,7 +881,8 @@ export function scoped<T>(fn: () => T, keep?: (result: T) => void): T {
 export function materializeTree(x: unknown, seen?: Set<unknown>): void {
   if (x instanceof Tensor) {
     materialize(x._concrete());
-  } else if (Array.isArray(x) || (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype)) {
+  } else if (Array.isArray(x) || (x !== null && typeof x === "object" && [Object.prototype, null].includes(Object.getPrototypeOf(x)))) {
+    // Plain objects as ad/pytree.ts reads them: null-prototype ones too.
     seen ??= new Set();
     if (seen.has(x)) return;
     seen.add(x);

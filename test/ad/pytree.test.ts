@@ -68,7 +68,7 @@ describe("object pytrees keep the user's key order", () => {
     linearize(f, p);
     jit(f)(p);
     jit(grad(f))(p);
-    minimize(f, p, { method: "bfgs", maxIterations: 2 });
+    for (const method of ["bfgs", "newton", "newton-cg", "trust-ncg"] as const) minimize(f, p, { method, maxIterations: 2 });
     expect(new Set(seen)).toEqual(new Set(["second,first"]));
   });
 
@@ -123,6 +123,18 @@ describe("object pytrees keep the user's key order", () => {
     }
     expect(net(p).item()).not.toBe(net(swapped).item());
     expect(runs).toBe(2);
+  });
+});
+
+describe("null-prototype objects are plain objects", () => {
+  it("grad and jit read and return them (results stay alive after the call)", () => {
+    const p = Object.assign(Object.create(null) as Record<string, Tensor>, { b: vector([1, 2]), a: vector([3]) });
+    const f = (q: Record<string, Tensor>) => q.b!.square().sum().add(q.a!.sum());
+    const g = grad(f)(p) as Record<string, Tensor>;
+    expect(Object.keys(g)).toEqual(["b", "a"]);
+    expect(g.b!.toArray()).toEqual([2, 4]);
+    const j = jit((q: Record<string, Tensor>) => Object.assign(Object.create(null) as Record<string, Tensor>, { y: q.b!.mul(2) }));
+    for (let i = 0; i < 2; i++) expect((j(p) as Record<string, Tensor>).y!.toArray()).toEqual([2, 4]);
   });
 });
 
