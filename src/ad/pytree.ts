@@ -297,23 +297,60 @@ export function flattenStatic(args: readonly unknown[], op: string, allowTracers
   return [leaves, { kind: "array", children }];
 }
 
+/** Object keys as written in tree keys (JSON-quoted), memoized: jit computes a key per call. */
+const quoted = new Map<string, string>();
+
+function quote(k: string): string {
+  let q = quoted.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (quoted.size < 4096) quoted.set(k, q);
+  }
+  return q;
+}
+
 /**
  * A string that two treedefs share exactly when they are equal: the same structure, the same
  * keys in the same order, the same leaf shapes and the same static values (jit's cache key).
  */
 export function treeKey(def: Def<TensorLeafDef | StaticLeafDef | AnyLeafDef>): string {
-  switch (def.kind) {
-    case "leaf":
-      return `[${def.shape.join(",")}]`;
-    case "static":
-      return `=${def.key}`;
-    case "any":
-      return "*";
-    case "array":
-      return `(${def.children.map(treeKey).join(",")})`;
-    case "object":
-      return `{${def.keys.map((k, i) => `${JSON.stringify(k)}:${treeKey(def.children[i]!)}`).join(",")}}`;
-  }
+  let out = "";
+  // One string built in a single pass: jit keys every call's arguments.
+  const go = (d: Def<TensorLeafDef | StaticLeafDef | AnyLeafDef>): void => {
+    switch (d.kind) {
+      case "leaf": {
+        out += "[";
+        for (let i = 0; i < d.shape.length; i++) out += (i > 0 ? "," : "") + d.shape[i];
+        out += "]";
+        return;
+      }
+      case "static":
+        out += "=" + d.key;
+        return;
+      case "any":
+        out += "*";
+        return;
+      case "array":
+        out += "(";
+        for (const c of d.children) {
+          go(c);
+          out += ",";
+        }
+        out += ")";
+        return;
+      case "object":
+        out += "{";
+        for (let i = 0; i < d.keys.length; i++) {
+          out += quote(d.keys[i]!) + ":";
+          go(d.children[i]!);
+          out += ",";
+        }
+        out += "}";
+        return;
+    }
+  };
+  go(def);
+  return out;
 }
 
 /** Whether two treedefs are equal (structure, key order, leaf shapes, static values). */
