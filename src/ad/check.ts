@@ -77,7 +77,7 @@ function shift(leaves: readonly Tensor[], dirs: readonly Float64Array[], s: numb
     const d = storage(l);
     const out = new Float64Array(d.length);
     for (let k = 0; k < d.length; k++) out[k] = d[k]! + s * dirs[i]![k]!;
-    return tensor(out, l.shape);
+    return tensor(out, l.shape, { order: "col" }); // vec order, whatever the default for flat data
   });
 }
 

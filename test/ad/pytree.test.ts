@@ -5,7 +5,7 @@ import {
   DTypeError, ShapeError, Tensor, concat, grad, hessian, hvp, jacobian, jit, jvp, linearize, matrix, ravelPytree, scalar, treeMap,
   valueAndGrad, vector, vjp,
 } from "../../src/index.js";
-import { minimize } from "../../src/optim/index.js";
+import { leastSquares, minimize } from "../../src/optim/index.js";
 
 type Params = Record<string, Tensor>;
 
@@ -76,6 +76,20 @@ describe("object pytrees keep the user's key order", () => {
     const res = minimize(net, p1(), { method: "bfgs", maxIterations: 5 });
     expect(Object.keys(res.x)).toEqual(["second", "first"]);
     expect(res.value).toBe(net(res.x as Params).item());
+  });
+
+  it("leastSquares' returnJacobian columns and callback's flat vector follow the key order", () => {
+    const r = (p: { b: Tensor; a: Tensor }) => concat([p.b.sub(1), p.a.sub(3).mul(2)], 0);
+    const res = leastSquares(r, { b: vector([0]), a: vector([0]) }, { returnJacobian: true });
+    expect(Object.keys(res.x)).toEqual(["b", "a"]);
+    expect(res.jacobian!.toArray()).toEqual([[1, 0], [0, 2]]);
+    const seen: [number[], number[]][] = [];
+    minimize((p: { z: Tensor; y: Tensor }) => p.z.sub(5).square().sum().add(p.y.square().mul(3).sum()), { z: vector([1]), y: vector([2]) }, {
+      method: "bfgs", maxIterations: 2,
+      callback: (s) => void seen.push([Array.from(s.xFlat), [s.x.z.item(), s.x.y.item()]]),
+    });
+    expect(seen.length).toBeGreaterThan(0);
+    for (const [flat, zy] of seen) expect(flat).toEqual(zy); // z first, as built
   });
 
   it("Jacobian and Hessian columns follow the key order", () => {
