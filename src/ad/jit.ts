@@ -333,7 +333,8 @@ export interface JitOptions {
  * strings, null, undefined, arrays of numbers, Float64Arrays) is static, as with `jax.jit`'s
  * `static_argnums`: `f` receives it unchanged (`typeof s === "number"`, `switch (s)` and
  * `Array.isArray(a)` hold), and its value is part of the signature, so a new value records
- * anew. Pass `scalar(s)` for a scalar that should be traced. Object keys are part of the
+ * anew (static arrays are keyed by their entries on every call: pass data as tensors). Pass
+ * `scalar(s)` for a scalar that should be traced. Object keys are part of the
  * signature in their order; results that are not tensors come back as they were recorded.
  * Code whose control flow reads input values (`.data`, `.toArray()`, `.item()` of a value
  * computed from the arguments) cannot be replayed; matcalc detects this and runs `f`
