@@ -191,7 +191,8 @@ export function flattenLike(def: TreeDef, tree: unknown, op: string, what: strin
       return;
     }
     if (d.kind === "array") {
-      if (!isArrayNode(x) || (x as unknown[]).length !== d.children.length) fail(pathText(path));
+      // An array of numbers matches an array of scalar leaves entry by entry.
+      if (!Array.isArray(x) || x.length !== d.children.length) fail(pathText(path));
       d.children.forEach((c, i) => {
         path.push(i);
         go(c, (x as unknown[])[i]);

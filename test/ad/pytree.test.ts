@@ -106,6 +106,9 @@ describe("object pytrees keep the user's key order", () => {
     const [, t] = jvp(f, [{ a: vector([1]), b: vector([1]) }], [{ b: vector([1]), a: vector([0]) }]);
     expect((t as Tensor).toArray()).toEqual([3]);
     expect(() => jvp(f, [{ a: vector([1]), b: vector([1]) }], [{ a: vector([1]), c: vector([1]) }])).toThrow(ShapeError);
+    const [, t2] = jvp((p: Tensor[]) => p[0]!.mul(p[1]!), [[scalar(2), scalar(3)]], [[1, 0]]);
+    expect((t2 as Tensor).item()).toBe(3);
+    expect(() => jvp((p: Tensor[]) => p[0]!, [[scalar(2), scalar(3)]], [[1, 0, 0]])).toThrow(ShapeError);
     const hv = hvp((p: { a: Tensor; b: Tensor }) => p.a.square().sum().add(p.b.square().mul(5).sum()))(
       { a: vector([1]), b: vector([1]) }, { b: vector([1]), a: vector([0]) },
     ) as { a: Tensor; b: Tensor };

@@ -16,6 +16,14 @@ describe("tensor storage is immutable", () => {
     expect(t.toArray()).toEqual([[1, 2], [3, 4]]);
   });
 
+  it("Tensor.data's TSDoc example", () => {
+    const t = vector([1, 2]);
+    const d = t.data;
+    expect(d).toEqual(new Float64Array([1, 2]));
+    d[0] = -1;
+    expect(t.get(0)).toBe(1);
+  });
+
   it("the issue's case: a closure tensor written through .data after a jit recording replays no stale branch", () => {
     const C = vector([1, 2]);
     // Reading a constant is allowed while recording: the branch is part of the recording.
