@@ -6,7 +6,10 @@ import { minimize, leastSquares } from "../dist/optim/index.js";
 const { matrix, vector, grad, jacobian, hessian, hvp, vmap, randn, checkGrad } = mc;
 const line = (s = "") => console.log(s);
 const show = (label, t) => line(`  ${label.padEnd(34)} ${JSON.stringify(t.toArray(), (_, v) => (typeof v === "number" ? +v.toFixed(6) : v))}`);
-const maxAbsDiff = (a, b) => a.data.reduce((m, v, i) => Math.max(m, Math.abs(v - b.data[i])), 0);
+const maxAbsDiff = (a, b) => {
+  const bd = b.data; // .data is a copy: read it once
+  return a.data.reduce((m, v, i) => Math.max(m, Math.abs(v - bd[i])), 0);
+};
 
 line("matcalc: matrix calculus for JavaScript (float64, WebAssembly kernels)");
 line(`kernels: ${mc.usingSimd() ? "SIMD (f64x2)" : "scalar"} build, Node ${process.version}`);

@@ -19,6 +19,10 @@ export {
 } from "./ad/transforms.js";
 export type { PyTree } from "./ad/pytree.js";
 export type { Argnums, ArgsOf, AllGradsOf, GradsOf, TensorPyTree, TensorsOf, TreeArg, TreeArgs } from "./ad/types.js";
+export {
+  treeMap, treeLeaves, treeFlatten, treeUnflatten, ravelPytree, PyTreeDef,
+  type MapTree, type TreeLeaf,
+} from "./ad/tree-util.js";
 export { vmap, type VmapOptions } from "./ad/batching.js";
 export { jit, type JitOptions } from "./ad/jit.js";
 export {

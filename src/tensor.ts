@@ -99,16 +99,21 @@ export class Tensor {
   }
 
   /**
-   * The entries in column-major order (first index fastest). For a tensor made inside a
-   * transform this is a live view that is valid until that call returns.
+   * A copy of the entries in column-major order (first index fastest), the caller's to keep
+   * and modify. Tensors are immutable: writing into this array never changes the tensor (so
+   * a recording of `jit` or a resident copy in the arena can never go stale). It is a fresh
+   * copy on every access: read it once (`const d = t.data`) rather than in a loop, or use
+   * {@link Tensor.get} / {@link Tensor.toArray}.
+   * @example
+   * ```ts
+   * const t = vector([1, 2]);
+   * const d = t.data;   // Float64Array [1, 2]
+   * d[0] = -1;          // changes the copy only
+   * t.get(0);           // 1
+   * ```
    */
   get data(): Float64Array {
-    const c = this._concrete();
-    if (readHook.onRead) readHook.onRead(c);
-    if (c._buf) return c._buf;
-    const arena = rt().arena;
-    if (!arena.live(c._epoch, c._ptr)) throw releasedError();
-    return arena.view(c._ptr, c.size);
+    return storage(this).slice();
   }
 
   /**
@@ -120,7 +125,7 @@ export class Tensor {
    * ```
    */
   toArray(): NestedArray {
-    const d = this.data;
+    const d = storage(this);
     const shape = this.shape;
     if (shape.length === 0) return d[0]!;
     const strides: number[] = [];
@@ -149,7 +154,7 @@ export class Tensor {
    */
   item(): number {
     if (this.size !== 1) throw new ShapeError("item", "needs a tensor with exactly one entry", [this.shape]);
-    return this.data[0]!;
+    return storage(this)[0]!;
   }
 
   /**
@@ -176,7 +181,7 @@ export class Tensor {
       off += (i < 0 ? i + e : i) * stride;
       stride *= e;
     }
-    return this.data[off]!;
+    return storage(this)[off]!;
   }
 
   // ---- printing and serialization (src/format.ts) ----
@@ -705,6 +710,21 @@ export function checkSize(op: string, shape: Shape): number {
 }
 
 /** The error for touching a tensor whose arena memory was released. @internal */
+/**
+ * The entries of `t` in place (column-major), for the library's own reads and for kernels
+ * that fill a tensor they just allocated: never hand this array to a user (`.data` copies).
+ * For a value inside a running transform it is a live arena view, valid until that call
+ * returns. Tells jit's read hook. @internal
+ */
+export function storage(t: Tensor): Float64Array {
+  const c = t._concrete();
+  if (readHook.onRead) readHook.onRead(c);
+  if (c._buf) return c._buf;
+  const arena = rt().arena;
+  if (!arena.live(c._epoch, c._ptr)) throw releasedError();
+  return arena.view(c._ptr, c.size);
+}
+
 export function releasedError(): ReleasedTensorError {
   return new ReleasedTensorError(
     "matcalc: this tensor was made inside a transform or op that has returned, and its memory was released; return it from the function (or use hasAux) instead of keeping it",
@@ -1053,7 +1073,8 @@ export function scoped<T>(fn: () => T, keep?: (result: T) => void): T {
 export function materializeTree(x: unknown, seen?: Set<unknown>): void {
   if (x instanceof Tensor) {
     materialize(x._concrete());
-  } else if (Array.isArray(x) || (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype)) {
+  } else if (Array.isArray(x) || (x !== null && typeof x === "object" && [Object.prototype, null].includes(Object.getPrototypeOf(x)))) {
+    // Plain objects as ad/pytree.ts reads them: null-prototype ones too.
     seen ??= new Set();
     if (seen.has(x)) return;
     seen.add(x);

@@ -8,7 +8,7 @@ import { checkFunction, checkOptions, finite, nonNegative, type OptionSpec } fro
 /** A step: a finite number > 0. */
 const positive = (v: unknown): string | undefined =>
   typeof v === "number" && Number.isFinite(v) && v > 0 ? undefined : "a finite number > 0";
-import { Tensor, randn, scoped, tensor } from "../tensor.js";
+import { Tensor, randn, scoped, storage, tensor } from "../tensor.js";
 import { flatten, unflatten, type PyTree, type TreeDef } from "./pytree.js";
 import { grad, hessian, hvp, jacobian, jvp, vjp } from "./transforms.js";
 
@@ -94,10 +94,10 @@ function checkArgs(op: string, f: unknown, opts: unknown, spec: OptionSpec, x: r
 /** x + s·v over flat leaves (concrete). */
 function shift(leaves: readonly Tensor[], dirs: readonly Float64Array[], s: number): Tensor[] {
   return leaves.map((l, i) => {
-    const d = l.data;
+    const d = storage(l);
     const out = new Float64Array(d.length);
     for (let k = 0; k < d.length; k++) out[k] = d[k]! + s * dirs[i]![k]!;
-    return tensor(out, l.shape, { order: "col" });
+    return tensor(out, l.shape, { order: "col" }); // vec order, whatever the default for flat data
   });
 }
 
@@ -107,7 +107,7 @@ function flatValues(x: unknown): Float64Array {
   const out = new Float64Array(n);
   let o = 0;
   for (const l of leaves) {
-    out.set(l.data, o);
+    out.set(storage(l), o);
     o += l.size;
   }
   return out;
@@ -132,15 +132,15 @@ export function checkGrad(f: Fn, x: unknown, opts: CheckOptions = {}): CheckRepo
   const tr = new Tracker(opts.rtol ?? 1e-6, opts.atol ?? 1e-8);
   const [leaves, def] = leavesOf(x);
   const rev = flatValues(grad(f)(x));
-  const fwd = jacobian(f, { mode: "fwd" })(x).data;
+  const fwd = storage(jacobian(f, { mode: "fwd" })(x));
   const value = (ls: Tensor[]): number => {
     const y = f(unflatten(def, ls)) as Tensor;
     if (!(y instanceof Tensor) || y.size !== 1) throw new ShapeError("checkGrad", "f must return a scalar");
-    return y.data[0]!;
+    return storage(y)[0]!;
   };
   let i = 0;
   leaves.forEach((l, li) => {
-    const d = l.data;
+    const d = storage(l);
     for (let k = 0; k < l.size; k++, i++) {
       const h = eps * Math.max(1, Math.abs(d[k]!));
       const dirs = leaves.map((m, mi) => {
@@ -175,11 +175,11 @@ export function checkJacobian(f: Fn, x: unknown, opts: CheckOptions = {}): Check
   const Jf = jacobian(f, { mode: "fwd" })(x);
   const Jr = jacobian(f, { mode: "rev" })(x);
   const m = Jf.shape[0]!;
-  const df = Jf.data, dr = Jr.data;
+  const df = storage(Jf), dr = storage(Jr);
   let j = 0;
   leaves.forEach((l, li) => {
     for (let k = 0; k < l.size; k++, j++) {
-      const h = eps * Math.max(1, Math.abs(l.data[k]!));
+      const h = eps * Math.max(1, Math.abs(storage(l)[k]!));
       const dirs = leaves.map((q, qi) => {
         const a = new Float64Array(q.size);
         if (qi === li) a[k] = 1;
@@ -215,12 +215,12 @@ export function checkHessian(f: Fn, x: unknown, opts: CheckOptions & { seed?: nu
   const [leaves, def] = leavesOf(x);
   const H = hessian(f)(x);
   const n = H.shape[0]!;
-  const hd = H.data;
+  const hd = storage(H);
   const g = grad(f);
   let j = 0;
   leaves.forEach((l, li) => {
     for (let k = 0; k < l.size; k++, j++) {
-      const h = eps * Math.max(1, Math.abs(l.data[k]!));
+      const h = eps * Math.max(1, Math.abs(storage(l)[k]!));
       const dirs = leaves.map((q, qi) => {
         const a = new Float64Array(q.size);
         if (qi === li) a[k] = 1;
@@ -302,7 +302,7 @@ function run(f: Fn, args: readonly unknown[], opts: CheckGradsOptions, tr: Track
   const at = (s: number): unknown[] =>
     args.map((a, i) => {
       const [l, d] = leavesOf(a);
-      return unflatten(d, shift(l, leavesOf(v[i])[0].map((t) => t.data), s));
+      return unflatten(d, shift(l, leavesOf(v[i])[0].map((t) => storage(t)), s));
     });
   // Central difference of f along v, scaled per call so huge inputs still get a relative step.
   let scale = 1;

@@ -22,10 +22,10 @@
 // depend on the arguments do not (their outputs are left unwritten), and the result comes
 // from replaying the recording, fused and pruned. Only if that cannot stand (f reads a value,
 // raises, or reaches a step whose error would depend on the values) does f run for real.
-import { checkTreeNodes } from "./pytree.js";
 import { checkFunction, checkOptions, fn as fnCheck } from "../options.js";
-import { MemoryLimitError } from "../errors.js";
+import { DTypeError, MemoryLimitError } from "../errors.js";
 import { Tensor, allocTensor, asTensor, readHook, releasedError, scoped, withShape, type TensorLike } from "../tensor.js";
+import { checkTreeNodes, flattenStatic, treeKey, unflatten, type StaticTreeDef } from "./pytree.js";
 import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "./core.js";
 import type { Shape } from "../shape.js";
 import { fuseRowBlocks, shapeTable } from "./fuse.js";
@@ -74,16 +74,8 @@ export function slotOf(s: Step, j: number): number {
   return s.outSlots === undefined ? s.out + j : s.outSlots[j]!;
 }
 
-/**
- * How to rebuild what f returned: tensors come from the replay; numbers, strings and other
- * plain values are returned as recorded (a Float64Array as a fresh copy).
- */
-type OutDef =
-  | { k: "t" }
-  | { k: "v"; v: unknown }
-  | { k: "f64"; v: Float64Array }
-  | { k: "a"; c: OutDef[] }
-  | { k: "o"; keys: string[]; c: OutDef[] };
+/** How to rebuild what f returned: `[result]` as a treedef (see {@link planOut}). */
+type OutDef = StaticTreeDef;
 
 interface Program {
   steps: Step[];
@@ -341,9 +333,13 @@ export interface JitOptions {
  * run only when a signature is first recorded (twice, once, if its first, dry recording
  * cannot stand, e.g. when `f` reads a value), and tensors `f` closes over are constants of
  * the recording (assigning another tensor to a captured variable does not change later
- * replays). Numbers, numeric arrays and Float64Arrays among the arguments are leaves like
- * tensors: `f` is recorded with them as tensors and replays see their new values. Strings,
- * booleans, null and undefined are static: part of the signature, passed to `f` unchanged.
+ * replays). Only tensors are traced: every other leaf of the arguments (numbers, booleans,
+ * strings, null, undefined, arrays of numbers, Float64Arrays) is static, as with `jax.jit`'s
+ * `static_argnums`: `f` receives it unchanged (`typeof s === "number"`, `switch (s)` and
+ * `Array.isArray(a)` hold), and its value is part of the signature, so a new value records
+ * anew (static arrays are keyed by their entries on every call: pass data as tensors). Pass
+ * `scalar(s)` for a scalar that should be traced. Object keys are part of the
+ * signature in their order; results that are not tensors come back as they were recorded.
  * Code whose control flow reads input values (`.data`, `.toArray()`, `.item()` of a value
  * computed from the arguments) cannot be replayed; matcalc detects this and runs `f`
  * normally for that signature, as it does when a kernel raises an error during the recording
@@ -381,7 +377,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
         // f reads values, raises, or uses linear algebra: record its other signatures for real.
         dry = false;
       }
-      result = recordScoped(plan, args);
+      result = recordScoped(plan);
     } catch (e) {
       if (!(e instanceof MemoryLimitError)) throw e;
       // A recording keeps every value alive to the end; run alone, f may free as it goes
@@ -398,31 +394,22 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     if (why !== null) opts.onFallback?.(why);
     return result;
   };
-  const recordScoped = (plan: ArgPlan, args: unknown[]): unknown =>
+  const recordScoped = (plan: ArgPlan): unknown =>
     scoped(() => {
       // Fresh objects stand for the arguments, so a tensor that f also captures (or that is
       // passed twice) is told apart from the argument by identity.
       const inputs = plan.leaves.map((t) => withShape(t, t.shape));
       const rec = new Recording(inputs);
-      const fresh = rebuildArgs(args, inputs);
-      let result: unknown;
-      try {
-        result = rec.during(() => f(...fresh));
-      } catch (e) {
-        // f was given tensors for its numbers and arrays: whether f itself fails decides.
-        if (!plan.converted) throw e;
-        rec.fail("f fails when its numeric arguments are given as tensors");
-      }
+      const fresh = rebuildArgs(plan, inputs);
+      const result = rec.during(() => f(...fresh));
       if (rec.failed !== null) {
-        // Given tensors for numbers, f may have read them as numbers: run f on its own arguments.
-        if (plan.converted) result = f(...args);
         fallback(plan.key, rec.failed, rec.retry);
         return result;
       }
       const outLeaves: Tensor[] = [];
       const outDef = planOut(result, outLeaves);
       if (outDef === null) {
-        fallback(plan.key, "f returns values jit cannot rebuild (only tensors, numbers, strings, booleans, null, undefined and Float64Arrays, in arrays and plain objects)");
+        fallback(plan.key, "f returns values jit cannot rebuild (only tensors, numbers, strings, booleans, null, undefined, bigints and Float64Arrays, in arrays and plain objects)");
         return result;
       }
       const outs = rec.program(outLeaves);
@@ -462,7 +449,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     scoped(() => {
       const inputs = plan.leaves.map((t) => withShape(t, t.shape));
       const rec = new Recording(inputs, true);
-      const fresh = rebuildArgs(args, inputs);
+      const fresh = rebuildArgs(plan, inputs);
       let result: unknown;
       try {
         result = rec.during(() => f(...fresh));
@@ -492,7 +479,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
   const replayCached = (plan: ArgPlan, args: unknown[]): unknown => {
     const cached = cache.get(plan.key) as Program;
     try {
-      return scoped(() => rebuildOut(cached.outDef, replay(cached, plan.leaves), { i: 0 }));
+      return scoped(() => rebuildOut(cached.outDef, replay(cached, plan.leaves)));
     } catch {
       // A kernel raised an error (a singular matrix, NaN into a factorization, …): f may
       // catch it and go on, or raise it itself. Either way, f decides.
@@ -507,154 +494,58 @@ function remember(cache: Map<string, unknown>, key: string, v: unknown): void {
   cache.set(key, v);
 }
 
-function isNumeric(x: unknown): boolean {
-  return typeof x === "number" || (Array.isArray(x) && x.every(isNumeric));
-}
-
-/** A numeric leaf that f receives as a tensor (a number, a numeric array, a Float64Array). */
-function isNumericLeaf(x: unknown): boolean {
-  return typeof x === "number" || x instanceof Float64Array || (Array.isArray(x) && isNumeric(x));
-}
-
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  return x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype;
-}
-
-/** The arguments' signature, and their tensor leaves in order. */
+/** The arguments' signature (jit's cache key), their structure and their tensor leaves in order. */
 interface ArgPlan {
   key: string;
+  def: StaticTreeDef;
   leaves: Tensor[];
-  /** Some leaf is a number, numeric array or Float64Array made into a tensor. */
-  converted: boolean;
 }
 
 /**
- * Walks the arguments as pytrees (object keys sorted, as flatten does): tensor leaves are
- * inputs (keyed by shape), numeric leaves become tensor inputs, strings, booleans, null and
- * undefined are static (keyed by value). Null when some argument is a tracer (a call from
- * inside a transform) or a value jit cannot key (a function, a class instance).
+ * Flattens the arguments as pytrees (object keys in the caller's order, which is part of the
+ * key): tensor leaves are inputs (keyed by shape); numbers, strings, booleans, null,
+ * undefined, arrays of numbers and Float64Arrays are static (keyed by value, given to f as
+ * they are), as `jax.jit`'s static_argnums. Null when some argument is a tracer (a call from
+ * inside a transform) or a value jit cannot key (a function, a class instance, a cycle).
  */
 function planArgs(args: readonly unknown[]): ArgPlan | null {
-  const leaves: Tensor[] = [];
-  let converted = false;
-  /** Arrays and objects being walked (a cycle is no tree: f decides). */
-  const open = new Set<unknown>();
-  const walk = (x: unknown): string | null => {
-    if (x instanceof Tensor) {
-      if (x instanceof Tracer) return null;
-      if (!x._alive()) throw releasedError();
-      leaves.push(x);
-      return `[${x.shape.join(",")}]`;
-    }
-    if (isNumericLeaf(x)) {
-      let t: Tensor;
-      try {
-        t = asTensor(x as TensorLike, "jit");
-      } catch {
-        return null; // ragged nesting: not a tensor, f decides what it means
-      }
-      converted = true;
-      leaves.push(t);
-      return `[${t.shape.join(",")}]`;
-    }
-    if (Array.isArray(x) || isPlainObject(x)) {
-      if (open.has(x)) return null;
-      open.add(x);
-      let k = Array.isArray(x) ? "(" : "{";
-      if (Array.isArray(x)) {
-        for (const v of x) {
-          const sub = walk(v);
-          if (sub === null) return null;
-          k += sub + ",";
-        }
-      } else {
-        for (const name of Object.keys(x).sort()) {
-          const sub = walk(x[name]);
-          if (sub === null) return null;
-          k += `${JSON.stringify(name)}:${sub},`;
-        }
-      }
-      open.delete(x);
-      return k + (Array.isArray(x) ? ")" : "}");
-    }
-    if (x === undefined) return "u";
-    if (x === null || typeof x === "string" || typeof x === "boolean") return `=${JSON.stringify(x)}`;
-    return null;
-  };
-  // Each argument is a tree of its own (an argument list of numbers is not one tensor).
-  let key = "(";
-  for (const a of args) {
-    const sub = walk(a);
-    if (sub === null) return null;
-    key += sub + ",";
+  let flat: [Tensor[], StaticTreeDef] | null;
+  try {
+    flat = flattenStatic(args, "jit");
+  } catch (e) {
+    if (e instanceof DTypeError) return null; // a cycle or a symbol key: no tree, f decides
+    throw e;
   }
-  return { key: key + ")", leaves, converted };
+  if (flat === null) return null;
+  const [leaves, def] = flat;
+  return { key: treeKey(def), def, leaves };
 }
 
-/** The arguments with the tensor and numeric leaves replaced, in planArgs' order, by `fresh`. */
-function rebuildArgs(args: unknown[], fresh: readonly Tensor[]): unknown[] {
-  let i = 0;
-  const build = (x: unknown): unknown => {
-    if (x instanceof Tensor || isNumericLeaf(x)) return fresh[i++];
-    if (Array.isArray(x)) return x.map(build);
-    if (isPlainObject(x)) {
-      const keys = Object.keys(x);
-      const built = new Map<string, unknown>();
-      for (const k of [...keys].sort()) built.set(k, build(x[k]));
-      // f sees the keys in the caller's order.
-      const out: Record<string, unknown> = {};
-      // Defined, not assigned: a "__proto__" key (JSON.parse makes them) stays an own key.
-      for (const k of keys) Object.defineProperty(out, k, { value: built.get(k), enumerable: true, writable: true, configurable: true });
-      return out;
-    }
-    return x;
-  };
-  return args.map(build);
+/** The arguments with their tensor leaves replaced, in planArgs' order, by `fresh`. */
+function rebuildArgs(plan: ArgPlan, fresh: readonly Tensor[]): unknown[] {
+  return unflatten(plan.def, fresh) as unknown[];
 }
 
-/** What f returned, as a structure to rebuild; null for values jit cannot rebuild. */
-function planOut(x: unknown, leaves: Tensor[], open = new Set<unknown>()): OutDef | null {
-  if (x instanceof Tensor) {
-    leaves.push(x);
-    return { k: "t" };
+/**
+ * What f returned, as a structure to rebuild (tensors from the replay, every other leaf as
+ * recorded); null for values jit cannot rebuild (functions, class instances, cycles).
+ */
+function planOut(x: unknown, leaves: Tensor[]): OutDef | null {
+  let flat: [Tensor[], StaticTreeDef] | null;
+  try {
+    flat = flattenStatic([x], "jit", true, true);
+  } catch (e) {
+    if (e instanceof DTypeError) return null;
+    throw e;
   }
-  if (Array.isArray(x) || isPlainObject(x)) {
-    if (open.has(x)) return null; // a cycle
-    open.add(x);
-    const keys = Array.isArray(x) ? null : Object.keys(x);
-    const c: OutDef[] = [];
-    for (const v of keys === null ? (x as unknown[]) : keys.map((k) => (x as Record<string, unknown>)[k])) {
-      const d = planOut(v, leaves, open);
-      if (d === null) return null;
-      c.push(d);
-    }
-    open.delete(x);
-    return keys === null ? { k: "a", c } : { k: "o", keys, c };
-  }
-  if (x instanceof Float64Array) return { k: "f64", v: x.slice() };
-  const t = typeof x;
-  if (x === null || t === "undefined" || t === "number" || t === "string" || t === "boolean" || t === "bigint") return { k: "v", v: x };
-  return null;
+  if (flat === null) return null;
+  leaves.push(...flat[0]);
+  return flat[1];
 }
 
-function rebuildOut(d: OutDef, leaves: readonly Tensor[], at: { i: number }): unknown {
-  switch (d.k) {
-    case "t":
-      return leaves[at.i++];
-    case "v":
-      return d.v;
-    case "f64":
-      return d.v.slice();
-    case "a":
-      return d.c.map((c) => rebuildOut(c, leaves, at));
-    case "o": {
-      const out: Record<string, unknown> = {};
-      d.keys.forEach((k, j) =>
-        Object.defineProperty(out, k, { value: rebuildOut(d.c[j]!, leaves, at), enumerable: true, writable: true, configurable: true }),
-      );
-      return out;
-    }
-  }
+/** The result, rebuilt: static leaves as fresh copies, so a caller's writes never reach the recording. */
+function rebuildOut(d: OutDef, leaves: readonly (Tensor | undefined)[]): unknown {
+  return (unflatten(d, leaves, true) as unknown[])[0];
 }
 
 /** A recorded linearization: the steps up to `split` compute f(x) and the residuals; the rest, J·t. */
@@ -685,7 +576,7 @@ export function jitLinearize(
   const cache = new Map<string, LinearizedProgram | string>();
   return (x) => {
     const plan = planArgs([x]);
-    if (plan === null || plan.converted || recording.current !== null) return linearize(f, x);
+    if (plan === null || recording.current !== null) return linearize(f, x);
     const key = plan.key, leaves = plan.leaves;
     const cached = cache.get(key);
     if (typeof cached === "string") return linearize(f, x);
@@ -697,7 +588,7 @@ export function jitLinearize(
       } catch {
         return linearize(f, x); // a kernel error: f handles or raises it, as in jit
       }
-      const out = rebuildOut(p.outDef, p.outs.map((r) => deref(r, vals, leaves)), { i: 0 });
+      const out = rebuildOut(p.outDef, p.outs.map((r) => deref(r, vals, leaves)));
       const jvpFn = (t: unknown): unknown => {
         const tp = planArgs([t]);
         if (tp === null || tp.key !== key) return linearize(f, x)[1](t);
@@ -707,14 +598,14 @@ export function jitLinearize(
         } catch {
           return linearize(f, x)[1](t);
         }
-        return rebuildOut(p.tangentDef, p.tangentOuts.map((r, i) => (keepTangent(i) ? deref(r, vals, inputs) : undefined)) as Tensor[], { i: 0 });
+        return rebuildOut(p.tangentDef, p.tangentOuts.map((r, i) => (keepTangent(i) ? deref(r, vals, inputs) : undefined)) as Tensor[]);
       };
       return [out, jvpFn];
     }
     // Record: the linearization now, the tangent part at the first J·t.
     const inputs = leaves.map((t) => withShape(t, t.shape));
     const rec = new Recording(inputs);
-    const [out, lin] = rec.during(() => linearize(f, rebuildArgs([x], inputs)[0]));
+    const [out, lin] = rec.during(() => linearize(f, rebuildArgs(plan, inputs)[0]));
     const split = rec.steps.length;
     const outLeaves: Tensor[] = [];
     const outDef = planOut(out, outLeaves);
@@ -731,7 +622,7 @@ export function jitLinearize(
       }
       const tin = tp.leaves.map((v) => withShape(v, v.shape));
       rec.addInputs(tin, leaves.length);
-      const tres = rec.during(() => lin(rebuildArgs([t], tin)[0]));
+      const tres = rec.during(() => lin(rebuildArgs(tp, tin)[0]));
       const tLeaves: Tensor[] = [];
       const tDef = planOut(tres, tLeaves);
       if (tDef === null) {

@@ -4,7 +4,7 @@ import { DTypeError, MemoryLimitError, ShapeError, fmtShape } from "../errors.js
 import { argnums as argnumsCheck, bool, checkFunction, checkOptions, oneOf, positiveInt } from "../options.js";
 import { Tensor, asTensor, materialize, scoped, zeros } from "../tensor.js";
 import { add, mul } from "../ops/elementwise.js";
-import { concat, reshape } from "../ops/structure.js";
+import { concat, reshape, slice } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
 import { transpose } from "../ops/structure.js";
 import {
@@ -13,7 +13,7 @@ import {
 } from "./core.js";
 import { rt } from "../wasm/module.js";
 import { sizeOf } from "../shape.js";
-import { assertSameStructure, flatten, unflatten, type PyTree, type TreeDef } from "./pytree.js";
+import { flatten, flattenLike, mapTensors, unflatten, type PyTree, type TreeDef } from "./pytree.js";
 import { withBatch } from "./batching.js";
 import { demandRows_p, mirrorUpper_p } from "./triangle.js";
 import type { AllGradsOf, Argnums, ArgsOf, GradsOf, TensorsOf, TreeArg, TreeArgs } from "./types.js";
@@ -37,7 +37,12 @@ type Fn = (...args: any[]) => any;
 /** A transform's implementation, called from inside this module with options only known at run time. */
 type LooseTransform = (f: Fn, opts?: GradOptions) => Fn;
 
-function argnumList(op: string, argnums: GradOptions["argnums"], nargs: number): { list: number[]; single: boolean } {
+/**
+ * The differentiated arguments: `list` as the user wrote them (an index may repeat: its
+ * derivative is then given at each place), `unique` the distinct ones in first-seen order
+ * (what is traced; an argument is traced once whatever argnums says).
+ */
+function argnumList(op: string, argnums: GradOptions["argnums"], nargs: number): { list: number[]; unique: number[]; single: boolean } {
   const single = argnums === undefined || typeof argnums === "number";
   const list = argnums === undefined ? [0] : typeof argnums === "number" ? [argnums] : [...argnums];
   for (const a of list) {
@@ -45,17 +50,7 @@ function argnumList(op: string, argnums: GradOptions["argnums"], nargs: number):
       throw new ShapeError(op, `argnums ${a} is out of range for ${nargs} argument(s)`);
     }
   }
-  return { list, single };
-}
-
-/** Replaces every Tensor in a tree of arrays/plain objects, leaving other values alone. */
-function mapTensors(x: unknown, fn: (t: Tensor) => Tensor): unknown {
-  if (x instanceof Tensor) return fn(x);
-  if (Array.isArray(x)) return x.map((v) => mapTensors(v, fn));
-  if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
-    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, mapTensors(v, fn)]));
-  }
-  return x;
+  return { list, unique: [...new Set(list)], single };
 }
 
 /** f traced once: its outputs, and its linearization as a staged linear function. */
@@ -86,7 +81,7 @@ function linearizeCore(op: string, f: Fn, args: unknown[], argnums: number[], ha
       let aux: unknown;
       if (hasAux) {
         if (!Array.isArray(res) || res.length !== 2) throw new ShapeError(op, "with hasAux, f must return [output, aux]");
-        aux = mapTensors(res[1], (t) => jt.unpack(t)[0]);
+        aux = mapTensors(res[1], (t) => jt.unpack(t)[0], op);
         res = res[0];
       }
       const [outLeaves, outDef] = flatten(res, op);
@@ -168,11 +163,11 @@ function checkGradArgs(op: string, f: unknown, opts: unknown): void {
 function valueAndGradOf(op: string, f: Fn, opts: GradOptions): (...args: any[]) => any {
   return (...args: unknown[]) =>
     scoped(() => {
-      const { list, single } = argnumList(op, opts.argnums, args.length);
-      const L = linearizeCore(op, f, args, list, opts.hasAux ?? false);
+      const { list, unique, single } = argnumList(op, opts.argnums, args.length);
+      const L = linearizeCore(op, f, args, unique, opts.hasAux ?? false);
       const out = scalarOut(op, L);
       const g = pullback(L, [asTensor(1)].map((one) => reshape(one, out.shape)));
-      const grads = single ? g[0] : g;
+      const grads = single ? g[0] : list.map((a) => g[unique.indexOf(a)]);
       return opts.hasAux ? [[out, L.aux], grads] : [out, grads];
     });
 }
@@ -254,8 +249,7 @@ function jvpOf(op: string, f: Fn, primals: readonly unknown[], tangents: readonl
     return withTrace(jt, () => {
       const args = primals.map((p, i) => {
         const [pl, pd] = flatten(p, op);
-        const [tl, td] = flatten(tangents[i], op);
-        assertSameStructure(op, pd, td, "tangents");
+        const tl = flattenLike(pd, tangents[i], op, "tangents");
         return unflatten(pd, pl.map((l, j) => new JvpTracer(jt, l, tl[j]!)));
       });
       const [outLeaves, outDef] = flatten(f(...args), op);
@@ -298,9 +292,7 @@ export function vjp(f: Fn, ...primals: unknown[]): [any, (cotangent: unknown) =>
   );
   const back = (ct: unknown): PyTree[] =>
     scoped(() => {
-      const [cl, cd] = flatten(ct, "vjp");
-      assertSameStructure("vjp", L.outDef, cd, "the cotangent");
-      return pullback(L, cl);
+      return pullback(L, flattenLike(L.outDef, ct, "vjp", "the cotangent"));
     });
   return [out, back];
 }
@@ -337,9 +329,7 @@ export function linearize(f: Fn, ...primals: unknown[]): [any, (...tangents: unk
       if (tangents.length !== primals.length) throw new ShapeError("linearize", `expected ${primals.length} tangents, got ${tangents.length}`);
       const flat: Tensor[] = [];
       tangents.forEach((t, i) => {
-        const [tl, td] = flatten(t, "linearize");
-        assertSameStructure("linearize", L.inDefs[i]!, td, "tangents");
-        flat.push(...tl);
+        flat.push(...flattenLike(L.inDefs[i]!, t, "linearize", "tangents"));
       });
       return unflatten(L.outDef, pushforward(L, flat));
     });
@@ -369,7 +359,24 @@ export interface JacobianOptions<A extends Argnums = Argnums> {
    * times: the blocks, the joined matrix and the result) plus one chunk's working set.
    */
   chunkSize?: number;
+  /**
+   * Return the Jacobian as nested blocks keyed by the user's names instead of one matrix:
+   * f's output tree, each leaf replaced by the argument's tree (the array of the arguments
+   * for several argnums) of matrices, the block of output leaf i and input leaf j being
+   * m_i × n_j over vec (n_j × m_i in the denominator layout). E.g. the Hessian of f over
+   * `{ W, b }` as `{ W: { W, b }, b: { W, b } }`.
+   */
+  blocks?: boolean;
 }
+
+/** The checks of {@link JacobianOptions}. */
+const JACOBIAN_OPTIONS = {
+  mode: oneOf("fwd", "rev", "auto"),
+  layout: oneOf("numerator", "denominator"),
+  argnums: argnumsCheck,
+  chunkSize: positiveInt(true),
+  blocks: bool,
+};
 
 /** Bytes of seeds and Jacobian one default chunk holds at most (see JacobianOptions.chunkSize). */
 const CHUNK_BYTES = 128 * 2 ** 20;
@@ -456,20 +463,18 @@ function stackRows(leaves: readonly Tensor[], c: number): Tensor {
  */
 export function jacobian<P extends any[], const A extends Argnums = 0>(
   f: (...args: P) => PyTree,
+  opts: JacobianOptions<A> & { blocks: true },
+): (...args: ArgsOf<P, NoInfer<A>>) => any;
+export function jacobian<P extends any[], const A extends Argnums = 0>(
+  f: (...args: P) => PyTree,
   opts?: JacobianOptions<A>,
 ): (...args: ArgsOf<P, NoInfer<A>>) => Tensor;
-export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) => Tensor {
+export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) => any {
   checkFunction("jacobian", f);
   checkOptions("jacobian", opts, JACOBIAN_OPTIONS);
   return jacobianOf("jacobian", f, opts, false);
 }
 
-const JACOBIAN_OPTIONS = {
-  argnums: argnumsCheck,
-  chunkSize: positiveInt(true),
-  layout: oneOf("numerator", "denominator"),
-  mode: oneOf("fwd", "rev", "auto"),
-};
 
 /**
  * Refuses a Jacobian that cannot fit before any work: it is assembled in kernel memory, from
@@ -492,16 +497,16 @@ const KERNEL_BYTES = 2 ** 32;
  * {@link jacobian}; `symmetric` says the Jacobian is symmetric (a Hessian), so a jit recording
  * may compute each chunk's block below the diagonal only (see triangle.ts).
  */
-function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean): (...args: any[]) => Tensor {
+function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean): (...args: any[]) => any {
   return (...args: unknown[]) =>
     scoped(() => {
-      const { list } = argnumList(op, opts.argnums, args.length);
+      const { list, unique, single } = argnumList(op, opts.argnums, args.length);
       if (symmetric) {
         // A Hessian's size is known from its arguments alone: refuse it before tracing f.
         const n = list.reduce((a, k) => a + flatten(args[k], op)[0].reduce((b, l) => b + l.size, 0), 0);
         checkResultSize(op, n, n, 2);
       }
-      const L = linearizeCore(op, f, args, list, false);
+      const L = linearizeCore(op, f, args, unique, false);
       const inShapes = L.vars.flat().map((v) => v.shape);
       const outShapes = L.outPrimals.map((p) => p.shape);
       const n = inShapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
@@ -510,7 +515,12 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
       if (mode === "fwd") pruneDead(L.lin, L.outTangents);
       const chunk = Math.max(1, Math.floor(opts.chunkSize ?? defaultChunk(m + n, workPerDirection(L, mode))));
       checkResultSize(op, m, n, Math.ceil((mode === "fwd" ? n : m) / chunk));
-      if (m === 0 || n === 0) return zeros(opts.layout === "denominator" ? [n, m] : [m, n]);
+      const done = (J: Tensor): Tensor | PyTree => (opts.blocks === true ? toBlocks(J, opts.layout === "denominator", L, list, unique, single) : J);
+      if (m === 0 || n === 0) {
+        const argSizes = L.vars.map((vs) => vs.reduce((a, v) => a + v.size, 0));
+        const nList = list.reduce((a, x) => a + argSizes[unique.indexOf(x)]!, 0);
+        return done(zeros(opts.layout === "denominator" ? [nList, m] : [m, nList]));
+      }
       const blocks: Tensor[] = [];
       const seedShapes = mode === "fwd" ? inShapes : outShapes;
       const plan = chunkPlan(seedShapes.map(sizeOf), chunk);
@@ -559,9 +569,45 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
       let B = blocks.length === 1 ? blocks[0]! : concat(blocks, 1);
       if (marked === plan.length) B = bind1(mirrorUpper_p, [B], {});
       const numerator = mode === "fwd";
-      return (opts.layout === "denominator") === numerator ? transpose(B) : B;
+      if (list.length !== unique.length) B = repeatArgs(B, numerator ? 1 : 0, L, list, unique);
+      return done((opts.layout === "denominator") === numerator ? transpose(B) : B);
     });
 }
+
+/**
+ * J cut into blocks nested as f's output tree of (argument tree of) matrices: the block of
+ * output leaf i and input leaf j is m_i × n_j (n_j × m_i in the denominator layout), each
+ * taken through vec. The argument tree is the argument's own for one argnum, the array of
+ * the arguments for several.
+ */
+function toBlocks(J: Tensor, denominator: boolean, L: Linearized, list: readonly number[], unique: readonly number[], single: boolean): PyTree {
+  const rows = L.outPrimals.map((p) => p.size);
+  const ks = list.map((a) => unique.indexOf(a));
+  const cols = ks.flatMap((k) => L.vars[k]!.map((v) => v.size));
+  const inDef: TreeDef = single ? L.inDefs[ks[0]!]! : { kind: "array", children: ks.map((k) => L.inDefs[k]!) };
+  const starts = (sizes: readonly number[]): number[] => sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+  const r0 = starts(rows), c0 = starts(cols);
+  const perOut = rows.map((m, i) =>
+    unflatten(inDef, cols.map((n, j) => (denominator ? slice(J, [c0[j]!, r0[i]!], [n, m]) : slice(J, [r0[i]!, c0[j]!], [m, n])))),
+  );
+  return unflatten(L.outDef, perOut);
+}
+
+/**
+ * J's input axis (`axis` of B) laid out for argnums as written (`list`, with repeats) from its
+ * layout for the distinct arguments (`unique`): each argument's block, in `list` order.
+ */
+function repeatArgs(B: Tensor, axis: 0 | 1, L: Linearized, list: readonly number[], unique: readonly number[]): Tensor {
+  const sizes = L.vars.map((vs) => vs.reduce((a, v) => a + v.size, 0));
+  const starts = sizes.map((_, k) => sizes.slice(0, k).reduce((a, b) => a + b, 0));
+  const other = B.shape[1 - axis]!;
+  const parts = list.map((a) => {
+    const k = unique.indexOf(a);
+    return axis === 1 ? slice(B, [0, starts[k]!], [other, sizes[k]!]) : slice(B, [starts[k]!, 0], [sizes[k]!, other]);
+  });
+  return concat(parts, axis);
+}
+
 
 /**
  * The Hessian of scalar f over vec of its argument (pytree leaves concatenated): n × n and
@@ -578,21 +624,26 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
  */
 export function hessian<P extends any[], const A extends Argnums = 0>(
   f: (...args: P) => Tensor,
+  opts: HessianOptions<A> & { blocks: true },
+): (...args: ArgsOf<P, NoInfer<A>>) => any;
+export function hessian<P extends any[], const A extends Argnums = 0>(
+  f: (...args: P) => Tensor,
   opts?: HessianOptions<A>,
 ): (...args: ArgsOf<P, NoInfer<A>>) => Tensor;
-export function hessian(f: Fn, opts: HessianOptions = {}): (...args: any[]) => Tensor {
+export function hessian(f: Fn, opts: HessianOptions = {}): (...args: any[]) => any {
   checkFunction("hessian", f);
   checkOptions("hessian", opts, HESSIAN_OPTIONS);
   const argnums = opts.argnums ?? 0;
   const jopts: JacobianOptions = { mode: "fwd", argnums };
   if (opts.chunkSize !== undefined) jopts.chunkSize = opts.chunkSize;
+  if (opts.blocks !== undefined) jopts.blocks = opts.blocks;
   return jacobianOf("hessian", gradOf("hessian", f, { argnums }), jopts, true);
 }
 
-const HESSIAN_OPTIONS = { argnums: argnumsCheck, chunkSize: positiveInt(true) };
+const HESSIAN_OPTIONS = { argnums: argnumsCheck, chunkSize: positiveInt(true), blocks: bool };
 
 /**
- * Options of {@link hessian}.
+ * Options of {@link hessian}: as {@link JacobianOptions}' `argnums`, `chunkSize` and `blocks`.
  * @category Transforms
  */
 export interface HessianOptions<A extends Argnums = Argnums> {
@@ -600,6 +651,8 @@ export interface HessianOptions<A extends Argnums = Argnums> {
   argnums?: A;
   /** Basis directions pushed through together (see {@link JacobianOptions.chunkSize}). */
   chunkSize?: number;
+  /** Nested blocks keyed by the user's names (see {@link JacobianOptions.blocks}). */
+  blocks?: boolean;
 }
 
 /**
@@ -630,14 +683,14 @@ export function hvp(f: Fn, opts: HvpOptions = {}): (x: unknown, v: unknown) => a
   const g = gradOf("hvp", f, {});
   // v must be shaped like x: checked here, so the error names hvp, not the jvp inside it.
   const checkV = (x: unknown, v: unknown): void => {
-    assertSameStructure("hvp", flatten(x, "hvp")[1], flatten(v, "hvp")[1], "v");
+    flattenLike(flatten(x, "hvp")[1], v, "hvp", "v");
   };
   if (opts.mode === "rev-rev") {
     return (x, v) => {
       checkV(x, v);
       return gradOf("hvp", (y: unknown) => {
-        const [gl] = flatten(g(y), "hvp");
-        const [vl] = flatten(v, "hvp");
+        const [gl, gd] = flatten(g(y), "hvp");
+        const vl = flattenLike(gd, v, "hvp", "v");
         return gl.map((t, i) => sum(mul(t, vl[i]!))).reduce((a, b) => add(a, b));
       }, {})(x);
     };

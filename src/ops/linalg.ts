@@ -4,7 +4,7 @@
 // order follow by transposition.
 import { bool, checkOptions } from "../options.js";
 import { bind, bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
-import { Tensor, allocTensor, asTensor, ptrOf, type TensorLike } from "../tensor.js";
+import { Tensor, allocTensor, asTensor, ptrOf, storage, type TensorLike } from "../tensor.js";
 import { ShapeError, NotPositiveDefiniteError, SingularMatrixError, DTypeError, fmtShape } from "../errors.js";
 import { checkShape, type Shape } from "../shape.js";
 import { rt } from "../wasm/module.js";
@@ -213,7 +213,7 @@ export const triangularSolve_p: Primitive<TriParams> = primitive<TriParams>({
     const n = a!.shape[0]!;
     const pa = ptrOf(a!);
     if (!p.unit) {
-      const d = a!.data;
+      const d = storage(a!);
       for (let i = 0; i < n; i++) if (d[i + i * n] === 0) throw new SingularMatrixError("triangularSolve", i, a!.shape);
     }
     const x = scratchCopy(b!, "triangularSolve");
@@ -312,7 +312,7 @@ export const cholesky_p: Primitive<OpParams> = primitive<OpParams>({
     const info = n > 0 ? kernels().potrf(n, l._ptr, n) : 0;
     if (info > 0) throw new NotPositiveDefiniteError(op, info, a!.shape);
     // potrf leaves the strict upper triangle as it was: zero it, L is lower triangular.
-    const d = l.data;
+    const d = storage(l);
     for (let j = 1; j < n; j++) d.fill(0, j * n, j * n + j);
     return [l];
   },
@@ -366,7 +366,7 @@ export const slogdet_p: Primitive<OpParams> = primitive<OpParams>({
         sign = 0;
         logabs = -Infinity;
       } else {
-        const d = lu.data;
+        const d = storage(lu);
         const piv = rt().arena.i32().subarray(ipiv >>> 2, (ipiv >>> 2) + n);
         for (let i = 0; i < n; i++) {
           const u = d[i + i * n]!;

@@ -2,7 +2,7 @@
 // one's transpose is another structural op (reshape ↔ reshape, transpose ↔ transpose,
 // slice ↔ pad, concat ↔ slices, diagPart ↔ diagEmbed).
 import { bind, bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
-import { allocTensor, asTensor, ptrOf, withShape, type Tensor, type TensorLike } from "../tensor.js";
+import { allocTensor, asTensor, ptrOf, storage, withShape, type Tensor, type TensorLike } from "../tensor.js";
 import { checkShape, sameShape, sizeOf, type Shape } from "../shape.js";
 import { DTypeError, ShapeError, fmtShape } from "../errors.js";
 import { copyBox, fillK, kernels } from "./exec.js";
@@ -277,8 +277,8 @@ export const diagPart_p: Primitive<NoParams> = primitive<NoParams>({
     const b = batchOf(x!.shape, 2);
     const k = Math.min(m, n);
     const out = allocTensor(x!.rank === 3 ? [k, b] : [k], "diag");
-    const src = x!.data;
-    const dst = out.data;
+    const src = storage(x!);
+    const dst = storage(out);
     for (let t = 0; t < b; t++) for (let i = 0; i < k; i++) dst[i + k * t] = src[i + i * m + m * n * t]!;
     return [out];
   },
@@ -304,8 +304,8 @@ export const diagEmbed_p: Primitive<DiagParams> = primitive<DiagParams>({
     const b = batchOf(d!.shape, 1);
     const k = Math.min(m, n);
     const out = fillK(d!.rank === 2 ? [m, n, b] : [m, n], 0, "diag");
-    const src = d!.data;
-    const dst = out.data;
+    const src = storage(d!);
+    const dst = storage(out);
     for (let t = 0; t < b; t++) for (let i = 0; i < k; i++) dst[i + i * m + m * n * t] = src[i + k * t]!;
     return [out];
   },

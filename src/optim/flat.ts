@@ -1,10 +1,10 @@
 // Pytree ↔ flat vector. The optimizers do their own arithmetic on one Float64Array holding
 // every leaf of x (each leaf vec'd, i.e. in its column-major storage order, leaves in
-// pytree order); matcalc is called only for f, ∇f, HVPs, Hessians and Jacobians, whose
+// pytree order: object keys in the user's order, see ad/pytree.ts); matcalc is called only for f, ∇f, HVPs, Hessians and Jacobians, whose
 // pytree-shaped results are read back into flat vectors here.
 import { DTypeError, ShapeError, fmtShape } from "../errors.js";
-import { Tensor } from "../tensor.js";
-import { assertSameStructure, describe, flatten, unflatten, type PyTree, type TreeDef } from "../ad/pytree.js";
+import { Tensor, storage } from "../tensor.js";
+import { describe, flatten, flattenLike, unflatten, type PyTree, type TreeDef } from "../ad/pytree.js";
 
 /** Where each leaf of a pytree lives in the flat vector. */
 export class Layout {
@@ -33,7 +33,7 @@ export class Layout {
     const layout = new Layout(def, shapes, offsets, sizes);
     if (layout.n === 0) throw new ShapeError(op, `${what} has no entries (structure ${describe(def)})`);
     const vec = new Float64Array(layout.n);
-    leaves.forEach((l, i) => vec.set(l.data, offsets[i]!));
+    leaves.forEach((l, i) => vec.set(storage(l), offsets[i]!));
     return { layout, vec };
   }
 
@@ -62,16 +62,15 @@ export class Layout {
       if (l.size !== this.sizes[i]) {
         throw new ShapeError(op, `leaf ${i} has shape ${fmtShape(l.shape)}, expected ${fmtShape(this.shapes[i]!)}`);
       }
-      out.set(l.data, this.offsets[i]!);
+      out.set(storage(l), this.offsets[i]!);
     }
   }
 
   /** Reads a user-supplied tree that must have exactly this structure (ShapeError otherwise). */
   readMatching(tree: unknown, op: string, what: string): Float64Array {
-    const [leaves, def] = flatten(tree, op);
-    assertSameStructure(op, this.def, def, what);
+    const leaves = flattenLike(this.def, tree, op, what);
     const out = new Float64Array(this.n);
-    leaves.forEach((l, i) => out.set(l.data, this.offsets[i]!));
+    leaves.forEach((l, i) => out.set(storage(l), this.offsets[i]!));
     return out;
   }
 }

@@ -3,7 +3,7 @@
 // one place. A budget that runs out mid-iteration throws StopRun, which the driver catches
 // and turns into a status, keeping the last accepted iterate.
 import { DTypeError, ShapeError, fmtShape } from "../errors.js";
-import { Tensor } from "../tensor.js";
+import { Tensor, storage } from "../tensor.js";
 import { hessian, linearize, valueAndGrad } from "../ad/transforms.js";
 import { jit, jitLinearize } from "../ad/jit.js";
 import type { Layout } from "./flat.js";
@@ -110,7 +110,7 @@ export class Objective {
     return this.session.run(() => {
       const [v, gt] = this.vg(tree) as [Tensor, unknown];
       this.layout.read(gt, g, this.op);
-      return v.data[0]!;
+      return storage(v)[0]!;
     });
   }
 
@@ -133,7 +133,7 @@ export class Objective {
       this.layout.read(gt, gOut, this.op);
       fn = lin;
       gen = this.session.generation;
-      return v.data[0]!;
+      return storage(v)[0]!;
     };
     const value = this.session.run(() => build(g));
     const hvp: HvpOp = (vec, out) => {
@@ -160,6 +160,6 @@ export class Objective {
     this.guard.check(false);
     this.counts.hessian++;
     const tree = this.layout.toTree(x);
-    this.session.run(() => H.set((this.hess(tree) as Tensor).data));
+    this.session.run(() => H.set(storage(this.hess(tree) as Tensor)));
   }
 }

@@ -27,7 +27,8 @@ afterEach(() => vi.restoreAllMocks());
 /** Entry by entry with Object.is (0 ≠ −0). */
 const bitwise = (a: Tensor, b: Tensor): boolean => {
   expect(a.shape).toEqual(b.shape);
-  return Array.from(a.data).every((v, i) => Object.is(v, b.data[i]));
+  const bd = b.data;
+  return Array.from(a.data).every((v, i) => Object.is(v, bd[i]));
 };
 
 /** A synthetic step (tests of the passes alone; never run). */
@@ -178,9 +179,10 @@ describe("symmetric products Aᵀ·(d ∘ A)", () => {
     const closed = A.T.matmul(A.mul(d));
     const ref = H(x);
     const scale = Math.max(...Array.from(closed.data, Math.abs));
+    const od = out.data, cd = closed.data, rd = ref.data;
     for (let i = 0; i < n * n; i++) {
-      expect(Math.abs(out.data[i]! - closed.data[i]!)).toBeLessThan(1e-12 * scale);
-      expect(Math.abs(out.data[i]! - ref.data[i]!)).toBeLessThan(1e-13 * scale);
+      expect(Math.abs(od[i]! - cd[i]!)).toBeLessThan(1e-12 * scale);
+      expect(Math.abs(od[i]! - rd[i]!)).toBeLessThan(1e-13 * scale);
     }
     for (let j = 0; j < n; j++) for (let i = 0; i < j; i++) expect(out.get(i, j)).toBe(out.get(j, i));
   });
@@ -195,7 +197,8 @@ describe("symmetric products Aᵀ·(d ∘ A)", () => {
     vi.restoreAllMocks();
     const AtA = A.T.matmul(A);
     const scale = Math.max(...Array.from(AtA.data, Math.abs));
-    for (let i = 0; i < n * n; i++) expect(Math.abs(out.data[i]! - AtA.data[i]!)).toBeLessThan(1e-12 * scale);
+    const od = out.data, ad = AtA.data;
+    for (let i = 0; i < n * n; i++) expect(Math.abs(od[i]! - ad[i]!)).toBeLessThan(1e-12 * scale);
   });
 
   it("stays out of products that are not symmetric, and of narrow ones: those replay bit for bit", () => {

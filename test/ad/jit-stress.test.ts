@@ -137,26 +137,38 @@ describe("arguments and results", () => {
   const A = matrix([[2, 1, 0], [1, 3, -1], [0, -1, 4]]);
 
   it("hasAux with tensor and non-tensor aux; argnums with a number among the arguments", () => {
-    const f = (x: Tensor, k: Tensor, y: Tensor) => {
+    const f = (x: Tensor, k: Tensor | number, y: Tensor) => {
       const z = x.mul(y).mul(k);
       return [z.sum(), { z, label: "aux", n: 3, list: [1, 2], none: null, f64: new Float64Array([7]) }];
     };
     const c = counted(f);
     const g = jit(grad(c.f, { argnums: [0, 2], hasAux: true }));
     const ref = grad(f, { argnums: [0, 2], hasAux: true });
-    for (const [x, k, y] of [[vec(1, 2), 3, vec(4, 5)], [vec(-1, 0.5), 5, vec(2, 2)], [vec(0, 7), -2, vec(1, -1)]] as const) {
-      same(g(x, k, y), ref(x, k, y));
-    }
-    expect(c.runs()).toBe(1);
+    const cases = [[vec(1, 2), 3, vec(4, 5)], [vec(-1, 0.5), 5, vec(2, 2)], [vec(0, 7), -2, vec(1, -1)]] as const;
+    // A number is static: each value records once, and a repeated value replays.
+    for (const [x, k, y] of cases) same(g(x, k, y), ref(x, k, y));
+    expect(c.runs()).toBe(3);
+    same(g(vec(9, 9), 3, vec(1, 1)), ref(vec(9, 9), 3, vec(1, 1)));
+    expect(c.runs()).toBe(3);
+    // scalar(k) is traced: one recording for every value.
+    const c2 = counted(f);
+    const g2 = jit(grad(c2.f, { argnums: [0, 2], hasAux: true }));
+    for (const [x, k, y] of cases) same(g2(x, scalar(k), y), ref(x, scalar(k), y));
+    expect(c2.runs()).toBe(1);
   });
 
-  it("pytrees with numbers, nested arrays and Float64Array leaves get their new values on replay", () => {
-    const f = (p: { a: Tensor; b: Tensor; c: Tensor; d: Tensor }) => p.a.mul(p.c).add(mc.sum(p.b)).add(mc.matmul(p.d, p.a).mul(2));
+  it("pytrees with numbers, nested arrays and Float64Array leaves: static, keyed by value, given to f as they are", () => {
+    const kinds: string[] = [];
+    const f = (p: { a: Tensor; b: number[][]; c: number; d: Float64Array }) => {
+      kinds.push(`${Array.isArray(p.b)} ${typeof p.c} ${p.d instanceof Float64Array}`);
+      return p.a.mul(p.c).add(mc.sum(p.b)).add(mc.matmul(mc.tensor(p.d, [1, 2]), p.a).mul(2));
+    };
     const c = counted(f);
     const j = jit(c.f);
     const arg = (s: number) => ({ a: vec(s, 2 * s), b: [[s, 1], [2, s]], c: s + 1, d: new Float64Array([s, -s]) });
-    for (const s of [1, 2.5, -3]) same(j(arg(s)), f(arg(s) as never));
-    expect(c.runs()).toBe(1);
+    for (const s of [1, 2.5, -3, 1, 2.5]) same(j(arg(s)), f(arg(s)));
+    expect(c.runs()).toBe(3); // one recording per distinct static value, replays for the repeats
+    expect(new Set(kinds)).toEqual(new Set(["true number true"]));
   });
 
   it("results that are an input, a constant, a captured tensor, zeros of an unused argument, plain values", () => {
@@ -197,11 +209,14 @@ describe("arguments and results", () => {
     const c = counted(f);
     const j = jit(c.f);
     for (const s of [1, 2, 3]) {
-      same(j(vec(s, 2), []), f(vec(s, 2), mc.tensor([])));
+      same(j(vec(s, 2), mc.tensor([])), f(vec(s, 2), mc.tensor([])));
       same(j(vec(s, 2), zeros([0])), f(vec(s, 2), zeros([0])));
-      same(j(vec(s, 2), [[]]), f(vec(s, 2), zeros([1, 0])));
+      same(j(vec(s, 2), zeros([1, 0])), f(vec(s, 2), zeros([1, 0])));
     }
-    expect(c.runs()).toBe(2); // two signatures: [0] from [] and zeros([0]) alike, and [1, 0] from [[]]
+    expect(c.runs()).toBe(2); // two signatures: [0] from tensor([]) and zeros([0]) alike, and [1, 0]
+    // An empty array is an empty node, given to f as it is (static, as every non-tensor).
+    const je = jit((x: Tensor, e: unknown[]) => x.sum().add(e.length));
+    for (const s of [1, 2]) same(je(vec(s, 2), []), scalar(s + 2));
     const gz = jit(grad((x: Tensor) => x.square().sum()));
     for (let i = 0; i < 3; i++) same(gz(zeros([0])), zeros([0]));
     const jz = jit(jacobian((x: Tensor) => x.mul(2)));

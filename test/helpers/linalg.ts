@@ -9,7 +9,8 @@ export function close(a: Tensor, b: Tensor, tol: number): void {
   let scale = 1;
   for (const v of b.data) scale = Math.max(scale, Math.abs(v));
   let worst = 0;
-  a.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - b.data[i]!))));
+  const bd = b.data;
+  a.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - bd[i]!))));
   expect(worst / scale).toBeLessThanOrEqual(tol);
 }
 

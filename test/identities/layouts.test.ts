@@ -208,7 +208,7 @@ describe("pytrees and several arguments: leaves concatenated in order", () => {
     expectJacobian(f, [T(a), T(b)], B, { argnums: 1 });
   });
 
-  it("an array pytree [a, b] and an object pytree { a, b } (keys in sorted order)", () => {
+  it("an array pytree [a, b] and an object pytree { a, b } (keys in their order)", () => {
     expectJacobian((p: Tensor[]) => T(A).matmul(p[0]!).add(T(B).matmul(p[1]!)), [[T(a), T(b)]], AB);
     expectJacobian((p: { a: Tensor; b: Tensor }) => T(A).matmul(p.a).add(T(B).matmul(p.b)), [{ a: T(a), b: T(b) }], AB);
   });

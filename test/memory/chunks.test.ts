@@ -19,7 +19,8 @@ const loss = (q: P) => X.matmul(q.W1).add(q.b1).tanh().matmul(q.W2).add(q.b2).su
 function maxDiff(a: Tensor, b: Tensor): number {
   expect(a.shape).toEqual(b.shape);
   let m = 0;
-  a.data.forEach((v, i) => (m = Math.max(m, Math.abs(v - b.data[i]!))));
+  const bd = b.data;
+  a.data.forEach((v, i) => (m = Math.max(m, Math.abs(v - bd[i]!))));
   return m;
 }
 

@@ -10,7 +10,8 @@ import { BUILDS, useBuild } from "../helpers/builds.js";
 function maxDiff(a: Tensor, b: Tensor): number {
   expect(a.shape).toEqual(b.shape);
   let m = 0;
-  a.data.forEach((v, i) => (m = Math.max(m, Math.abs(v - b.data[i]!))));
+  const bd = b.data;
+  a.data.forEach((v, i) => (m = Math.max(m, Math.abs(v - bd[i]!))));
   return m;
 }
 
