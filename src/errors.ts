@@ -167,7 +167,7 @@ export class ReleasedTensorError extends Error {
  * } catch (e) {
  *   e instanceof OptionError;   // true
  *   e.key;                      // "layot"
- *   e.message;                  // 'jacobian: unknown option "layot" (valid: argnums, chunkSize, layout, mode)'
+ *   e.message;                  // 'jacobian: unknown option "layot" (valid: argnums, blocks, chunkSize, layout, mode)'
  * }
  * ```
  * @category Errors
