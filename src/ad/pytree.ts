@@ -24,7 +24,7 @@ import { Tracer } from "./core.js";
  */
 export type PyTree = Tensor | number | Float64Array | readonly NestedArray[] | readonly PyTree[] | { readonly [key: string]: PyTree };
 
-/** A tensor leaf: its place in a treedef records its shape. @internal */
+/** A tensor leaf: its place in a treedef records its shape. */
 export interface TensorLeafDef {
   kind: "leaf";
   shape: readonly number[];
@@ -32,7 +32,7 @@ export interface TensorLeafDef {
 
 /**
  * A static (non-tensor) leaf: a number, string, boolean, null, undefined, bigint, an array
- * of numbers or a Float64Array. Its value is part of the treedef and of its key. @internal
+ * of numbers or a Float64Array. Its value is part of the treedef and of its key.
  */
 export interface StaticLeafDef {
   kind: "static";
@@ -40,31 +40,31 @@ export interface StaticLeafDef {
   key: string;
 }
 
-/** Any other leaf (the generic walker keeps any value). @internal */
+/** Any other leaf (the generic walker keeps any value). */
 export interface AnyLeafDef {
   kind: "any";
 }
 
-/** @internal */
+/** A node of a treedef. */
 export interface ArrayNodeDef<L> {
   kind: "array";
   children: Def<L>[];
 }
 
-/** @internal */
+/** A node of a treedef. */
 export interface ObjectNodeDef<L> {
   kind: "object";
   keys: string[];
   children: Def<L>[];
 }
 
-/** A treedef whose leaves are described by `L`. @internal */
+/** A treedef whose leaves are described by `L`. */
 export type Def<L> = L | ArrayNodeDef<L> | ObjectNodeDef<L>;
 
-/** The structure of a tree of tensors (transforms, optimizers). @internal */
+/** The structure of a tree of tensors (transforms, optimizers). */
 export type TreeDef = Def<TensorLeafDef>;
 
-/** The structure of a tree of tensors and static leaves (jit). @internal */
+/** The structure of a tree of tensors and static leaves (jit). */
 export type StaticTreeDef = Def<TensorLeafDef | StaticLeafDef>;
 
 function isNumericArray(x: unknown): boolean {
