@@ -17,7 +17,7 @@ function benchConsoleLog(log: string, type: "stdout" | "stderr"): false {
   return false;
 }
 // Tests that need Node (child processes, the packed tarball, Playwright driving a page).
-const nodeOnly = ["test/node/**"];
+const nodeOnly = ["test/node/**", "test/arch/**"];
 
 export default defineConfig({
   test: {

@@ -3,13 +3,14 @@
 // a batch of matrix-vector products becomes one matrix-matrix product.
 import { DTypeError, ShapeError } from "../errors.js";
 import { Tensor, releasedError, scoped } from "../tensor.js";
-import { concat, reshape, slice } from "../ops/structure.js";
+import { reshape } from "../ops/structure.js";
 import { broadcastTo } from "../ops/reduce.js";
 import { permute } from "../ops/permute.js";
 import { Trace, Tracer, bind, withTrace, type Primitive } from "./core.js";
 import { flatten, unflatten } from "./pytree.js";
 import { basisChunk, basisFactors, fitsLowRank, lowRankOf, lowRankRule, type LowRank } from "./basis.js";
 import { fromLowRank } from "../ops/lowrank.js";
+import { member, stack } from "../ops/batched.js";
 
 export class BatchTracer extends Tracer {
   private dense: Tensor | null;
@@ -96,33 +97,11 @@ export class BatchTrace extends Trace {
   }
 }
 
-/** Member `b` of a batched value. */
-export function member(v: Tensor, b: number): Tensor {
-  const base = v.shape.slice(0, -1);
-  return reshape(slice(v, [...base.map(() => 0), b], [...base, 1]), base);
-}
-
-/** Stacks equal-shape values along a new trailing axis. */
-export function stack(xs: readonly Tensor[]): Tensor {
-  const parts = xs.map((x) => reshape(x, [...x.shape, 1]));
-  return parts.length === 1 ? parts[0]! : concat(parts, xs[0]!.rank);
-}
-
 /** The fallback rule: apply the primitive member by member and stack the results. */
 function loopBatch<P>(prim: Primitive<P>, vals: readonly Tensor[], batched: readonly boolean[], params: P, size: number): Tensor[] {
   const results: Tensor[][] = [];
   for (let b = 0; b < size; b++) results.push(bind(prim, vals.map((v, i) => (batched[i] ? member(v, b) : v)), params));
   return results[0]!.map((_, k) => stack(results.map((r) => r[k]!)));
-}
-
-/**
- * Reshapes an elementwise operand for broadcasting against batched ones: base dims padded on
- * the left to `rank`, then the batch axis (or 1 when unbatched).
- */
-export function alignBatched(v: Tensor, batched: boolean, rank: number): Tensor {
-  const base = batched ? v.shape.slice(0, -1) : v.shape;
-  const pad = new Array<number>(rank - base.length).fill(1);
-  return reshape(v, [...pad, ...base, batched ? v.shape[v.rank - 1]! : 1]);
 }
 
 /** Moves axis `from` of `x` to the end. */

@@ -13,11 +13,10 @@
 // outputs. Each entry is the same IEEE operation on the same operands as before, so a fused
 // replay is bit for bit the unfused one.
 import { replayPrimitive, type Primitive } from "./core.js";
-import { refKeys, slotOf, type Ref, type Step } from "./jit.js";
+import { broadcastEntry, refKeys, slotOf, type Ref, type Step } from "./program.js";
 import { allocTensor, ptrOf } from "../tensor.js";
 import { broadcastStrides, collapse, denseStrides, sameShape, sizeOf, type Shape } from "../shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
-import { broadcastEntry } from "./fuse.js";
 import { rt } from "../wasm/module.js";
 
 // Codes of fused programs beyond BinaryOp's (assembly/elementwise.ts, fusedRows): a

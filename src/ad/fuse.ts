@@ -14,7 +14,7 @@
 // X·w are bit for bit what the unfused steps give; Xᵀ·r is summed block by block, so it
 // differs in rounding, as any change of summation order does.
 import { replayPrimitive, type Primitive } from "./core.js";
-import { refKeys, slotOf, type Ref, type Step } from "./jit.js";
+import { broadcastEntry, refKeys, slotOf, type Ref, type Step } from "./program.js";
 import { Tensor, allocTensor, ptrOf, withShape } from "../tensor.js";
 import { sameShape, type Shape } from "../shape.js";
 import { rt } from "../wasm/module.js";
@@ -148,13 +148,6 @@ function fuseOne(steps: Step[], shapeOf: (r: Ref) => Shape): Step[] | null {
 const isRow = (s: Shape, m: number): boolean => (s.length === 1 && s[0] === m) || (s.length === 2 && s[0] === m && s[1] === 1);
 const sizeOne = (s: Shape): boolean => s.every((d) => d === 1);
 
-/**
- * The entry a broadcast of a single entry spreads (sum's transpose makes one: the cotangent 1
- * of a loss), which fused loops read at stride 0 instead; null for any other step. @internal
- */
-export function broadcastEntry(s: Step, shapeOf: (r: Ref) => Shape): Ref | null {
-  return s.prim.name === "broadcastTo" && sizeOne(shapeOf(s.args[0]!)) ? s.args[0]! : null;
-}
 
 /** The rewritten steps if the chain from step `c` (X·v) to step `t` (Xᵀ·r) can be fused. */
 function planRegion(
@@ -259,9 +252,3 @@ function planRegion(
   return [...before, fusedStep, ...after];
 }
 
-/** Shapes of a program's values, for {@link fuseRowBlocks}. @internal */
-export function shapeTable(steps: readonly Step[], inShapes: readonly Shape[]): (r: Ref) => Shape {
-  const slots = new Map<number, Shape>();
-  for (const s of steps) for (let j = 0; j < s.nOut; j++) slots.set(slotOf(s, j), s.shapes[j]!);
-  return (r) => (r.kind === "const" ? r.t.shape : r.kind === "in" ? inShapes[r.i]! : slots.get(r.i)!);
-}

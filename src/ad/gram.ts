@@ -10,7 +10,7 @@
 // A step qualifies when both operands are views of the same matrix (reshapes and whole-tensor
 // slices of one value) and the weights broadcast along its rows (m × 1, or a single entry).
 import { replayPrimitive, type Primitive } from "./core.js";
-import { slotOf, type Ref, type Step } from "./jit.js";
+import { slotOf, type Ref, type Step } from "./program.js";
 import { mul_p, neg_p } from "../ops/elementwise.js";
 import { allocTensor, ptrOf } from "../tensor.js";
 import { sameShape, sizeOf, type Shape } from "../shape.js";

@@ -26,51 +26,14 @@ import { MemoryLimitError } from "../errors.js";
 import { Tensor, allocTensor, asTensor, readHook, releasedError, scoped, withShape, type TensorLike } from "../tensor.js";
 import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "./core.js";
 import type { Shape } from "../shape.js";
-import { fuseRowBlocks, shapeTable } from "./fuse.js";
+import { bySegments, deref, liveSteps, runSteps, shapeTable, type Program, type Ref, type Step } from "./program.js";
+import { regionClose_p, regionOpen_p, type RegionParams } from "./markers.js";
+import { fuseRowBlocks } from "./fuse.js";
 import { fuseChains, readCounts } from "./chains.js";
 import { foldScalings } from "./fold.js";
 import { symmetricProducts } from "./gram.js";
 import { lowerTriangle } from "./triangle.js";
-import { bySegments, checkRegions, regionClose_p, regionOpen_p, type RegionParams } from "./regions.js";
-
-/** Where a step's argument or a result comes from. @internal */
-export type Ref =
-  | { kind: "in"; i: number }
-  | { kind: "slot"; i: number }
-  | { kind: "const"; t: Tensor };
-
-/** One recorded primitive application. @internal */
-export interface Step {
-  prim: Primitive<unknown>;
-  params: unknown;
-  args: Ref[];
-  /** Slot index of the first output; outputs occupy consecutive slots unless `outSlots` says otherwise. */
-  out: number;
-  nOut: number;
-  /** The outputs' shapes (for the fusion pass). */
-  shapes: Shape[];
-  /** Explicit output slots (a fused step's outputs are the slots of the steps it replaced). */
-  outSlots?: number[];
-}
-
-/**
- * A key per distinct value a ref names (constants by identity), for passes that give each
- * value read from outside a fused step one argument. @internal
- */
-export function refKeys(): (r: Ref) => string {
-  const constIds = new Map<Tensor, number>();
-  return (r) => {
-    if (r.kind !== "const") return `${r.kind}${r.i}`;
-    let id = constIds.get(r.t);
-    if (id === undefined) constIds.set(r.t, (id = constIds.size));
-    return `c${id}`;
-  };
-}
-
-/** Slot of a step's j-th output. @internal */
-export function slotOf(s: Step, j: number): number {
-  return s.outSlots === undefined ? s.out + j : s.outSlots[j]!;
-}
+import { checkRegions } from "./regions.js";
 
 /**
  * How to rebuild what f returned: tensors come from the replay; numbers, strings and other
@@ -83,10 +46,8 @@ type OutDef =
   | { k: "a"; c: OutDef[] }
   | { k: "o"; keys: string[]; c: OutDef[] };
 
-interface Program {
-  steps: Step[];
-  slots: number;
-  outs: Ref[];
+/** A cached recording: the program, how to rebuild f's result from its outputs. */
+interface CachedProgram extends Program {
   outDef: OutDef;
   /** Storage of the program's own constants that results share (see {@link ownConstants}). */
   own: Set<Float64Array>;
@@ -233,7 +194,7 @@ class Recording implements Recorder {
   }
 }
 
-function replay(p: Program, inputs: readonly Tensor[]): Tensor[] {
+function replay(p: CachedProgram, inputs: readonly Tensor[]): Tensor[] {
   const vals: Tensor[] = new Array<Tensor>(p.slots);
   runSteps(p.steps, 0, p.steps.length, vals, inputs);
   return p.outs.map((r) => {
@@ -263,55 +224,6 @@ function ownConstants(steps: Step[], outs: Ref[], results: readonly Tensor[]): S
   for (const s of steps) s.args = s.args.map(own);
   outs.forEach((r, i) => (outs[i] = own(r)));
   return new Set([...copies.values()].map((c) => c._buf!));
-}
-
-/**
- * The steps some result needs, in order, and how many of the first `split` those are. A
- * recording holds everything f computed, and transforms compute more than they return (grad
- * evaluates f's value and drops it; a Hessian's forward pass, the primal outputs): a replay
- * skips it. Steps whose primitive can raise are kept, so a replay fails where f would.
- */
-function liveSteps(steps: readonly Step[], results: readonly Ref[], split = steps.length): { steps: Step[]; split: number } {
-  const live = new Set<number>();
-  const use = (r: Ref): void => {
-    if (r.kind === "slot") live.add(r.i);
-  };
-  results.forEach(use);
-  const keep: boolean[] = new Array<boolean>(steps.length);
-  /** Regions whose close is kept: their open (no outputs, so never "used") is kept too. */
-  const closed = new Set<unknown>();
-  for (let k = steps.length - 1; k >= 0; k--) {
-    const s = steps[k]!;
-    let needed = s.prim.mayRaise === true || (s.prim === regionOpen_p && closed.has(s.params));
-    for (let j = 0; j < s.nOut && !needed; j++) needed = live.has(slotOf(s, j));
-    keep[k] = needed;
-    if (needed) s.args.forEach(use);
-    if (needed && s.prim === regionClose_p) closed.add(s.params);
-  }
-  let kept = 0;
-  for (let k = 0; k < split; k++) if (keep[k]) kept++;
-  return { steps: steps.filter((_, k) => keep[k]), split: kept };
-}
-
-function deref(r: Ref, vals: readonly Tensor[], inputs: readonly Tensor[]): Tensor {
-  return r.kind === "slot" ? vals[r.i]! : r.kind === "in" ? inputs[r.i]! : r.t;
-}
-
-function runSteps(steps: readonly Step[], from: number, to: number, vals: Tensor[], inputs: readonly Tensor[]): void {
-  // The replay's only JavaScript besides the kernels' own (an MLP Hessian runs ~3000 steps a
-  // call): plain loops, no closure per step.
-  for (let k = from; k < to; k++) {
-    const s = steps[k]!;
-    const refs = s.args;
-    const args = new Array<Tensor>(refs.length);
-    for (let i = 0; i < refs.length; i++) {
-      const r = refs[i]!;
-      args[i] = r.kind === "slot" ? vals[r.i]! : r.kind === "in" ? inputs[r.i]! : r.t;
-    }
-    const outs = s.prim.impl(args, s.params);
-    if (s.outSlots === undefined) for (let j = 0; j < s.nOut; j++) vals[s.out + j] = outs[j]!;
-    else for (let j = 0; j < s.nOut; j++) vals[s.outSlots[j]!] = outs[j]!;
-  }
 }
 
 /** Recordings kept per jitted function (distinct argument signatures). */
@@ -481,7 +393,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     return replayCached(plan, args);
   };
   const replayCached = (plan: ArgPlan, args: unknown[]): unknown => {
-    const cached = cache.get(plan.key) as Program;
+    const cached = cache.get(plan.key) as CachedProgram;
     try {
       return scoped(() => rebuildOut(cached.outDef, replay(cached, plan.leaves), { i: 0 }));
     } catch {

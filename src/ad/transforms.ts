@@ -14,7 +14,7 @@ import { rt } from "../wasm/module.js";
 import { sizeOf } from "../shape.js";
 import { assertSameStructure, flatten, unflatten, type PyTree, type TreeDef } from "./pytree.js";
 import { withBatch } from "./batching.js";
-import { demandRows_p, mirrorUpper_p } from "./triangle.js";
+import { demandRows_p, mirrorUpper_p } from "./markers.js";
 
 /** Which positional arguments to differentiate, and whether `f` returns `[output, aux]`. */
 export interface GradOptions {

@@ -8,7 +8,7 @@ import { broadcastShapes, type Shape } from "../shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
 import { binaryK, kernels, unaryK } from "./exec.js";
 import { unbroadcast, broadcastTo } from "./reduce.js";
-import { alignBatched } from "../ad/batching.js";
+import { alignBatched } from "./batched.js";
 import { defLowRank, type LowRank } from "../ad/basis.js";
 import { concat, reshape } from "./structure.js";
 

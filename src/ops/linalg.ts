@@ -12,7 +12,7 @@ import { add, div, exp, log, mul, neg, sub } from "./elementwise.js";
 import { sum } from "./reduce.js";
 import { diag, reshape, transpose, vec } from "./structure.js";
 import { matmul } from "./matmul.js";
-import { member, stack } from "../ad/batching.js";
+import { member, stack } from "./batched.js";
 import { defLowRank } from "../ad/basis.js";
 import { permute } from "./permute.js";
 import { mapFactor } from "./lowrank.js";

@@ -6,7 +6,7 @@ import { ShapeError } from "../errors.js";
 import { add, mul } from "./elementwise.js";
 import { concat, reshape, slice, transpose, vec } from "./structure.js";
 import { permute } from "./permute.js";
-import { stack } from "../ad/batching.js";
+import { stack } from "./batched.js";
 import { broadcastTo, sum } from "./reduce.js";
 import { basisStart, defLowRank, markLowRank } from "../ad/basis.js";
 import { mapFactor, swapFactors } from "./lowrank.js";

@@ -1,13 +1,12 @@
 // Reductions and broadcasting, which are each other's transposes: sum ↔ broadcastTo.
 // `unbroadcast` is the one place that undoes NumPy broadcasting for every binary rule.
 import { bind1, primitive, type Primitive } from "../ad/core.js";
-import { alignBatched } from "../ad/batching.js";
-import { allocTensor, asTensor, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
+import { alignBatched } from "./batched.js";
+import { allocTensor, asTensor, ops, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
 import { broadcastShapes, normAxes, sameShape, sizeOf, type Shape } from "../shape.js";
 import { ShapeError, fmtShape } from "../errors.js";
 import { BinaryOp } from "../wasm/kernels.js";
 import { binaryK, kernels } from "./exec.js";
-import { div, eq, mul } from "./elementwise.js";
 import { reshape } from "./structure.js";
 
 interface AxesParams {
@@ -75,6 +74,7 @@ export const reduceMax_p: Primitive<AxesParams> = primitive<AxesParams>({
   impl: ([x], { axes }) => [reduceImpl(x!, axes, "max")],
   // The tangent at the maximum; ties share it equally (so the derivative stays symmetric).
   jvp: ([t], [x], [y], { axes }) => {
+    const { div, eq, mul } = ops();
     const mask = eq(x!, reshape(y!, reducedShape(x!.shape, axes, true)));
     return [div(sumAxes(mul(t!, mask), axes), sumAxes(mask, axes))];
   },
@@ -152,7 +152,7 @@ export function mean(x: TensorLike, axis?: number | readonly number[], keepdims 
   const t = asTensor(x, "mean");
   const axes = normAxes("mean", axis, t.rank, t.shape);
   const count = axes.reduce((n, a) => n * t.shape[a]!, 1);
-  return div(sum(t, axes, keepdims), count);
+  return ops().div(sum(t, axes, keepdims), count);
 }
 
 /**

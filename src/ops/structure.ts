@@ -2,12 +2,10 @@
 // one's transpose is another structural op (reshape ↔ reshape, transpose ↔ transpose,
 // slice ↔ pad, concat ↔ slices, diagPart ↔ diagEmbed).
 import { bind, bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
-import { allocTensor, asTensor, ptrOf, withShape, type Tensor, type TensorLike } from "../tensor.js";
+import { allocTensor, asTensor, ops, ptrOf, withShape, type Tensor, type TensorLike } from "../tensor.js";
 import { checkShape, sameShape, sizeOf, type Shape } from "../shape.js";
 import { ShapeError, fmtShape } from "../errors.js";
 import { copyBox, fillK, kernels } from "./exec.js";
-import { zerosLike } from "./elementwise.js";
-import { broadcastTo } from "./reduce.js";
 import { permute } from "./permute.js";
 import { basisStart, defLowRank, markBasis } from "../ad/basis.js";
 
@@ -214,7 +212,7 @@ export const concat_p: Primitive<AxisParams> = primitive<AxisParams>({
     }
     return [out];
   },
-  jvp: (ts, xs, _o, params) => [bind1(concat_p, ts.map((t, i) => t ?? zerosLike(xs[i]!)), params)],
+  jvp: (ts, xs, _o, params) => [bind1(concat_p, ts.map((t, i) => t ?? ops().zerosLike(xs[i]!)), params)],
   transpose: ([ct], xs, linear, { axis }) => {
     let offset = 0;
     return xs.map((x, i): Lin => {
@@ -224,7 +222,7 @@ export const concat_p: Primitive<AxisParams> = primitive<AxisParams>({
     });
   },
   batch: (xs, batched, params, size) =>
-    [bind1(concat_p, xs.map((x, i) => (batched[i] ? x : broadcastTo(reshape(x, [...x.shape, 1]), [...x.shape, size]))), params)],
+    [bind1(concat_p, xs.map((x, i) => (batched[i] ? x : ops().broadcastTo(reshape(x, [...x.shape, 1]), [...x.shape, size]))), params)],
 });
 
 /**

@@ -1,0 +1,72 @@
+// The layering (tensor ← core ← ops ← transforms ← jit ← optim) is kept by this check: any
+// import cycle among src/ files fails `npm test` and prints one concrete cycle.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+// @ts-expect-error: a plain .mjs script without declarations
+import { findCycles, formatCycles, importGraph, importsOf } from "../../scripts/check-cycles.mjs";
+
+type Cycle = { files: string[]; cycle: string[] };
+const find = findCycles as (g: Map<string, string[]>) => Cycle[];
+const graphOf = importGraph as (dir: string) => Map<string, string[]>;
+const format = formatCycles as (c: Cycle[], root: string) => string;
+const specs = importsOf as (text: string) => string[];
+
+function tree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "cycles-"));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, path, ".."), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  made.push(dir);
+  return dir;
+}
+const made: string[] = [];
+afterAll(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
+
+describe("import cycles", () => {
+  it("src/ has none", () => {
+    const cycles = find(graphOf("src"));
+    // The message is the cycle itself, so a failure says which import to remove.
+    expect(format(cycles, process.cwd())).toBe("");
+  });
+
+  it("finds a synthetic three-file cycle closed by a type-only import, and names it", () => {
+    const dir = tree({
+      "a/x.ts": 'import { y } from "../b/y.js";\nexport const x = y;\n',
+      "b/y.ts": 'export { z as y } from "./z.js";\n',
+      "b/z.ts": 'import type { X } from "../a/x.js";\nexport const z = 1;\nexport type Z = X;\n',
+      "c/free.ts": 'import { x } from "../a/x.js";\nexport const w = x;\n',
+    });
+    const cycles = find(graphOf(dir));
+    expect(cycles).toHaveLength(1);
+    expect(cycles[0]!.files.map((f) => f.slice(dir.length + 1))).toEqual(["a/x.ts", "b/y.ts", "b/z.ts"]);
+    expect(format(cycles, dir)).toContain("a/x.ts → b/y.ts → b/z.ts → a/x.ts");
+  });
+
+  it("finds a file that imports itself and ignores an acyclic diamond", () => {
+    const self = tree({ "s.ts": 'import "./s.js";\n' });
+    expect(find(graphOf(self))).toHaveLength(1);
+    const diamond = tree({
+      "top.ts": 'import { l } from "./l.js";\nimport { r } from "./r.js";\nexport const t = l + r;\n',
+      "l.ts": 'import { b } from "./b.js";\nexport const l = b;\n',
+      "r.ts": 'import { b } from "./b.js";\nexport const r = b;\n',
+      "b.ts": "export const b = 1;\n",
+    });
+    expect(find(graphOf(diamond))).toHaveLength(0);
+  });
+
+  it("reads multi-line, type-only, re-export and dynamic imports; skips comments and packages", () => {
+    const text = [
+      'import {\n  a,\n  b,\n} from "./ab.js";',
+      'import type { T } from "../t.js";',
+      'export * from "./all.js";',
+      'const m = await import("./lazy.js");',
+      '// import { no } from "./commented.js";',
+      '/* import { no } from "./block.js"; */',
+      'import { it } from "vitest";',
+    ].join("\n");
+    expect(specs(text)).toEqual(["./ab.js", "../t.js", "./all.js", "./lazy.js"]);
+  });
+});
