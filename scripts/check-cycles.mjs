@@ -116,6 +116,49 @@ function oneCycle(graph, files) {
   return [start, start];
 }
 
+/**
+ * The layers of src/, lowest first: a file may import files of its own layer or lower ones.
+ * Entries are paths relative to the repository root, a trailing "/" meaning a folder; the
+ * most specific entry wins. Files no entry covers are not checked.
+ */
+export const LAYERS = [
+  ["tensor", ["src/errors.ts", "src/shape.ts", "src/options.ts", "src/random.ts", "src/wasm/", "src/tensor.ts"]],
+  ["core", ["src/ad/core.ts", "src/ad/basis.ts", "src/ad/pytree.ts", "src/ops/exec.ts"]],
+  ["ops", ["src/ops/", "src/ad/markers.ts"]],
+  ["transforms", ["src/ad/", "src/ad/transforms.ts", "src/ad/batching.ts", "src/ad/check.ts"]],
+  ["jit", ["src/ad/jit.ts", "src/ad/program.ts", "src/ad/chains.ts", "src/ad/fold.ts", "src/ad/fuse.ts", "src/ad/gram.ts", "src/ad/regions.ts", "src/ad/triangle.ts"]],
+  ["optim", ["src/optim/"]],
+  ["api", ["src/index.ts"]],
+];
+
+/** Layer index of a repository-relative path, or -1 when no entry covers it. */
+export function layerOf(path, layers = LAYERS) {
+  let best = -1, bestLen = -1;
+  layers.forEach(([, entries], i) => {
+    for (const e of entries) {
+      const hit = e.endsWith("/") ? path.startsWith(e) : path === e;
+      if (hit && e.length > bestLen) [best, bestLen] = [i, e.length];
+    }
+  });
+  return best;
+}
+
+/** Imports that point to a higher layer: `from → to (layer → layer)`, paths relative to `root`. */
+export function layerViolations(graph, root, layers = LAYERS) {
+  const out = [];
+  for (const [from, deps] of graph) {
+    const rf = relative(root, from).split("\\").join("/");
+    const lf = layerOf(rf, layers);
+    if (lf < 0) continue;
+    for (const to of deps) {
+      const rt = relative(root, to).split("\\").join("/");
+      const lt = layerOf(rt, layers);
+      if (lt > lf) out.push(`${rf} → ${rt} (${layers[lf][0]} imports ${layers[lt][0]})`);
+    }
+  }
+  return out;
+}
+
 /** Human-readable report of cycles, paths relative to `root`. */
 export function formatCycles(cycles, root) {
   return cycles
@@ -125,11 +168,12 @@ export function formatCycles(cycles, root) {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const dir = resolve(process.argv[2] ?? "src");
-  const cycles = findCycles(importGraph(dir));
-  if (cycles.length === 0) {
-    console.log(`no import cycles in ${relative(process.cwd(), dir) || "."}`);
-  } else {
-    console.error(formatCycles(cycles, process.cwd()));
-    process.exit(1);
-  }
+  const graph = importGraph(dir);
+  const cycles = findCycles(graph);
+  const upward = layerViolations(graph, process.cwd());
+  if (cycles.length === 0) console.log(`no import cycles in ${relative(process.cwd(), dir) || "."}`);
+  else console.error(formatCycles(cycles, process.cwd()));
+  if (upward.length === 0) console.log("no upward imports between layers");
+  else console.error(`upward imports:\n  ${upward.join("\n  ")}`);
+  if (cycles.length > 0 || upward.length > 0) process.exit(1);
 }

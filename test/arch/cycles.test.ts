@@ -5,13 +5,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs script without declarations
-import { findCycles, formatCycles, importGraph, importsOf } from "../../scripts/check-cycles.mjs";
+import { findCycles, formatCycles, importGraph, importsOf, layerViolations } from "../../scripts/check-cycles.mjs";
 
 type Cycle = { files: string[]; cycle: string[] };
 const find = findCycles as (g: Map<string, string[]>) => Cycle[];
 const graphOf = importGraph as (dir: string) => Map<string, string[]>;
 const format = formatCycles as (c: Cycle[], root: string) => string;
 const specs = importsOf as (text: string) => string[];
+type Layers = [string, string[]][];
+const upward = layerViolations as (g: Map<string, string[]>, root: string, layers?: Layers) => string[];
 
 function tree(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "cycles-"));
@@ -30,6 +32,20 @@ describe("import cycles", () => {
     const cycles = find(graphOf("src"));
     // The message is the cycle itself, so a failure says which import to remove.
     expect(format(cycles, process.cwd())).toBe("");
+  });
+
+  it("src/ imports only its own layer or lower ones (tensor ← core ← ops ← transforms ← jit ← optim)", () => {
+    expect(upward(graphOf("src"), process.cwd()).join("\n")).toBe("");
+  });
+
+  it("reports an import from a lower layer to a higher one, and not the other way", () => {
+    const dir = tree({
+      "src/low/a.ts": 'import { b } from "../high/b.js";\nexport const a = b;\n',
+      "src/high/b.ts": "export const b = 1;\n",
+      "src/high/c.ts": 'import { a } from "../low/a.js";\nexport const c = a;\n',
+    });
+    const layers: Layers = [["low", ["src/low/"]], ["high", ["src/high/"]]];
+    expect(upward(graphOf(join(dir, "src")), dir, layers)).toEqual(["src/low/a.ts → src/high/b.ts (low imports high)"]);
   });
 
   it("finds a synthetic three-file cycle closed by a type-only import, and names it", () => {
