@@ -126,7 +126,7 @@ export const LAYERS = [
   ["core", ["src/ad/core.ts", "src/ad/basis.ts", "src/ad/pytree.ts", "src/ops/exec.ts"]],
   ["ops", ["src/ops/", "src/ad/markers.ts"]],
   ["transforms", ["src/ad/", "src/ad/transforms.ts", "src/ad/batching.ts", "src/ad/check.ts"]],
-  ["jit", ["src/ad/jit.ts", "src/ad/program.ts", "src/ad/chains.ts", "src/ad/fold.ts", "src/ad/fuse.ts", "src/ad/gram.ts", "src/ad/regions.ts", "src/ad/triangle.ts"]],
+  ["jit", ["src/ad/jit.ts", "src/ad/program.ts", "src/ad/pipeline.ts", "src/ad/chains.ts", "src/ad/fold.ts", "src/ad/fuse.ts", "src/ad/gram.ts", "src/ad/regions.ts", "src/ad/triangle.ts"]],
   ["optim", ["src/optim/"]],
   ["api", ["src/index.ts"]],
 ];

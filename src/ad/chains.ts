@@ -18,6 +18,9 @@ import { allocTensor, ptrOf } from "../tensor.js";
 import { broadcastStrides, collapse, denseStrides, sameShape, sizeOf, type Shape } from "../shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
 import { rt } from "../wasm/module.js";
+import { bmmLeft_p } from "../ops/matmul.js";
+
+const BMM_LEFT = bmmLeft_p as Primitive<unknown>;
 
 // Codes of fused programs beyond BinaryOp's (assembly/elementwise.ts, fusedRows): a
 // negation, and compound ops: (a·b)·c, a·b + c, a·b − c, c − a·b, a·b + c·d, a·b − c·d.
@@ -79,7 +82,7 @@ export const entrywiseChain_p = chain_p;
 
 /** A batched product over one inner index (bmmLeft, [m, 1, s] by a vector): an outer product. */
 function isOuter(s: Step, shapeOf: (r: Ref) => Shape): boolean {
-  if (s.prim.name !== "bmmLeft") return false;
+  if (s.prim !== BMM_LEFT) return false;
   const a = shapeOf(s.args[0]!), b = shapeOf(s.args[1]!);
   return a.length === 3 && a[1] === 1 && b.length === 2 && (b[0] === 1 || b[1] === 1);
 }
@@ -89,7 +92,7 @@ function isOuter(s: Step, shapeOf: (r: Ref) => Shape): boolean {
  * vector, read as [1, n, 1] (bmmLeft's impl multiplies the same way, entry by entry).
  */
 function argShapes(s: Step, shapeOf: (r: Ref) => Shape): Shape[] {
-  if (s.prim.name !== "bmmLeft") return s.args.map(shapeOf);
+  if (s.prim !== BMM_LEFT) return s.args.map(shapeOf);
   return [shapeOf(s.args[0]!), [1, s.shapes[0]![1]!, 1]];
 }
 

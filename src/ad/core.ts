@@ -64,6 +64,8 @@ export interface Primitive<P = unknown> {
    * `jit`'s row-block fusion runs such steps on blocks of entries (see fuse.ts).
    */
   readonly elementwise?: { readonly unary: number } | { readonly binary: number };
+  /** Set for the steps jit's passes make ({@link replayPrimitive}): no shape rule to check. */
+  readonly compiled?: boolean;
 }
 
 /** Declares a primitive; the type requires every rule a primitive must have. */
@@ -79,7 +81,7 @@ export function replayPrimitive<P>(name: string, impl: Primitive<P>["impl"]): Pr
   const never = (): never => {
     throw new Error(`matcalc: internal: ${name} is a compiled step, only replayed, never traced`);
   };
-  return primitive<P>({ name, shape: never, impl, jvp: never });
+  return primitive<P>({ name, shape: never, impl, jvp: never, compiled: true });
 }
 
 // ---- traces ----

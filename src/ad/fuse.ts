@@ -18,6 +18,10 @@ import { broadcastEntry, refKeys, slotOf, type Ref, type Step } from "./program.
 import { Tensor, allocTensor, ptrOf, withShape } from "../tensor.js";
 import { sameShape, type Shape } from "../shape.js";
 import { rt } from "../wasm/module.js";
+import { matmul_p } from "../ops/matmul.js";
+import { reshape_p } from "../ops/structure.js";
+
+const MATMUL = matmul_p as Primitive<unknown>, RESHAPE = reshape_p as Primitive<unknown>;
 
 /** Fuse only when X cannot stay in cache between the two passes anyway. */
 const MIN_MATRIX_BYTES = 2 ** 20;
@@ -104,7 +108,7 @@ export function fuseRowBlocks(steps: Step[], shapeOf: (r: Ref) => Shape): Step[]
 }
 
 function isMatmul(s: Step, ta: number): boolean {
-  if (s.prim.name !== "matmul") return false;
+  if (s.prim !== MATMUL) return false;
   const p = s.params as { ta: number; tb: number };
   return p.ta === ta && p.tb === 0;
 }
@@ -178,7 +182,7 @@ function planRegion(
     const out = s.shapes[0]!;
     if (s.nOut !== 1 || !isRow(out, m)) return null;
     const ew = s.prim.elementwise;
-    if (s.prim.name === "reshape") {
+    if (s.prim === RESHAPE) {
       if (!isRow(shapeOf(s.args[0]!), m)) return null;
     } else if (ew !== undefined && "unary" in ew) {
       if (!sameShape(shapeOf(s.args[0]!), out)) return null;
@@ -219,7 +223,7 @@ function planRegion(
     let alias = -1;
     if (k === c) ops.push({ k: "src", x: val(s.args[0]!), v: val(s.args[1]!), out });
     else if (k === t) ops.push({ k: "sink", x: val(s.args[0]!), r: val(s.args[1]!), out });
-    else if (s.prim.name === "reshape") alias = val(s.args[0]!);
+    else if (s.prim === RESHAPE) alias = val(s.args[0]!);
     else if (ew !== undefined && "unary" in ew) ops.push({ k: "un", code: ew.unary, x: val(s.args[0]!), out });
     else if (ew !== undefined && "binary" in ew) {
       const [a, b] = argsOf(s);

@@ -16,6 +16,10 @@ import { allocTensor, ptrOf } from "../tensor.js";
 import { sameShape, sizeOf, type Shape } from "../shape.js";
 import { rt } from "../wasm/module.js";
 import { mirrorTriangle } from "../ops/exec.js";
+import { matmul_p } from "../ops/matmul.js";
+import { reshape_p, slice_p } from "../ops/structure.js";
+
+const MATMUL = matmul_p as Primitive<unknown>, RESHAPE = reshape_p as Primitive<unknown>, SLICE = slice_p as Primitive<unknown>;
 
 /**
  * Below this many columns (two micro-tiles) too little is skipped. From 8 on it pays: logistic
@@ -52,8 +56,8 @@ export function symmetricProducts(steps: readonly Step[], shapeOf: (r: Ref) => S
     for (;;) {
       const s = r.kind === "slot" ? producer.get(r.i) : undefined;
       if (s === undefined) return r;
-      const whole = s.prim.name === "slice" && sameShape(shapeOf(s.args[0]!), s.shapes[0]!);
-      if (s.prim.name !== "reshape" && !whole) return r;
+      const whole = s.prim === SLICE && sameShape(shapeOf(s.args[0]!), s.shapes[0]!);
+      if (s.prim !== RESHAPE && !whole) return r;
       r = s.args[0]!;
     }
   };
@@ -63,7 +67,7 @@ export function symmetricProducts(steps: readonly Step[], shapeOf: (r: Ref) => S
     return a.kind === "const" ? a.t === (b as typeof a).t : a.i === (b as { i: number }).i;
   };
   return steps.map((s) => {
-    if (s.prim.name !== "matmul") return s;
+    if (s.prim !== MATMUL) return s;
     const { ta, tb } = s.params as { ta: number; tb: number };
     if (ta !== 1 || tb !== 0) return s;
     const [a, b] = s.args as [Ref, Ref];

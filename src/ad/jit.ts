@@ -26,14 +26,10 @@ import { MemoryLimitError } from "../errors.js";
 import { Tensor, allocTensor, asTensor, readHook, releasedError, scoped, withShape, type TensorLike } from "../tensor.js";
 import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "./core.js";
 import type { Shape } from "../shape.js";
-import { bySegments, deref, liveSteps, runSteps, shapeTable, type Program, type Ref, type Step } from "./program.js";
+import { deref, runSteps, type Program, type Ref, type Step } from "./program.js";
 import { regionClose_p, regionOpen_p, type RegionParams } from "./markers.js";
-import { fuseRowBlocks } from "./fuse.js";
-import { fuseChains, readCounts } from "./chains.js";
-import { foldScalings } from "./fold.js";
-import { symmetricProducts } from "./gram.js";
-import { lowerTriangle } from "./triangle.js";
-import { checkRegions } from "./regions.js";
+import { JIT_PASSES, LINEARIZE_PASSES, jitDebug, runPasses } from "./pipeline.js";
+import { ProgramError } from "./program.js";
 
 /**
  * How to rebuild what f returned: tensors come from the replay; numbers, strings and other
@@ -56,7 +52,8 @@ interface CachedProgram extends Program {
 /** Ends a dry recording that met a step it must run but cannot (see {@link Recording.skip}). */
 class DryAbort extends Error {}
 
-class Recording implements Recorder {
+/** @internal Exported for tests that inject failures into it. */
+export class Recording implements Recorder {
   inImpl = 0;
   depth = 0;
   failed: string | null = null;
@@ -116,6 +113,22 @@ class Recording implements Recorder {
   }
 
   step(prim: Primitive<unknown>, args: readonly Tensor[], params: unknown, outs: readonly Tensor[]): void {
+    this.guard(() => this.record(prim, args, params, outs));
+  }
+
+  /**
+   * Runs a piece of the recorder: a failure of its own (a bug, a limit of the engine) must not
+   * reach f, which then simply runs un-jitted for this signature.
+   */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.fail(`jit failed while recording (${internalReason(e)})`);
+    }
+  }
+
+  private record(prim: Primitive<unknown>, args: readonly Tensor[], params: unknown, outs: readonly Tensor[]): void {
     if (this.failed) return;
     const refs: Ref[] = [];
     let dependent = false;
@@ -144,12 +157,20 @@ class Recording implements Recorder {
   private readonly openRegions: RegionParams[] = [];
 
   openRegion(): void {
+    this.guard(() => this.open());
+  }
+
+  closeRegion(block: Tensor): void {
+    this.guard(() => this.close(block));
+  }
+
+  private open(): void {
     const p: RegionParams = { mark: 0, rewind: true };
     this.openRegions.push(p);
     this.steps.push({ prim: regionOpen_p as Primitive<unknown>, params: p, args: [], out: this.slots, nOut: 0, shapes: [] });
   }
 
-  closeRegion(block: Tensor): void {
+  private close(block: Tensor): void {
     const p = this.openRegions.pop();
     const r = this.ref(block);
     if (p === undefined || r === null) return; // no open region, or a failed recording: nothing to mark
@@ -281,7 +302,13 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     let result: unknown;
     try {
       if (dry) {
-        if (recordDry(plan, args)) return replayCached(plan, args);
+        if (recordDry(plan, args)) {
+          if (typeof cache.get(plan.key) !== "string") return replayCached(plan, args);
+          const why = failure!;
+          failure = null;
+          opts.onFallback?.(why);
+          return f(...args);
+        }
         // f reads values, raises, or uses linear algebra: record its other signatures for real.
         dry = false;
       }
@@ -335,25 +362,23 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       return result;
     });
   /**
-   * Compiles a finished recording (dead steps out, chunked Hessians below the diagonal only,
-   * scalings folded, symmetric products halved, row chains fused, entrywise chains fused) and
-   * caches it.
+   * Compiles a finished recording (the passes of {@link JIT_PASSES}, pipeline.ts) and caches
+   * it. If compiling fails (a pass's own failure), the signature runs un-jitted from now on:
+   * false, with the reason given to `fallback`.
    */
-  const keep = (plan: ArgPlan, rec: Recording, inputs: Tensor[], outs: Ref[], outDef: OutDef, outLeaves: Tensor[]): void => {
-    const inShapes = inputs.map((t) => t.shape);
-    const marked = liveSteps(rec.steps, outs).steps;
-    const pruned = liveSteps(lowerTriangle(marked, shapeTable(marked, inShapes), outs), outs).steps;
-    const folded = foldScalings(pruned, outs, shapeTable(pruned, inShapes), rec.slotCount);
-    const live = liveSteps(folded.steps, outs).steps;
-    const shapeOf = shapeTable(live, inShapes);
-    const sym = symmetricProducts(live, shapeOf);
-    const rows = liveSteps(bySegments(sym, (seg) => fuseRowBlocks(seg, shapeOf)), outs).steps;
-    const reads = readCounts(rows, outs);
-    // Chains read single-entry broadcasts as the entry: drop broadcasts left unread.
-    const steps = liveSteps(bySegments(rows, (seg) => fuseChains(seg, shapeOf, reads)), outs).steps;
-    checkRegions(steps, outs);
-    const own = ownConstants(steps, outs, outLeaves);
-    remember(cache, plan.key, { steps, slots: folded.slots, outs, outDef, own });
+  const keep = (plan: ArgPlan, rec: Recording, inputs: Tensor[], outs: Ref[], outDef: OutDef, outLeaves: Tensor[]): boolean => {
+    try {
+      const inShapes = inputs.map((t) => t.shape);
+      const compiled = runPasses(JIT_PASSES, { steps: rec.steps, slots: rec.slotCount, outs, split: rec.steps.length }, inShapes);
+      const own = ownConstants(compiled.steps, compiled.outs, outLeaves);
+      remember(cache, plan.key, { steps: compiled.steps, slots: compiled.slots, outs: compiled.outs, outDef, own });
+      return true;
+    } catch (e) {
+      // Tests verify every pass's output: a broken invariant must fail them, not fall back.
+      if (jitDebug.verify && e instanceof ProgramError) throw e;
+      fallback(plan.key, `jit failed while compiling the recording (${internalReason(e)})`);
+      return false;
+    }
   };
   /**
    * Records f without running the kernels of steps that depend on the arguments; the caller
@@ -378,6 +403,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       const outDef = planOut(result, outLeaves);
       const outs = outDef === null ? null : rec.program(outLeaves);
       if (outs === null) return false;
+      // Not compiled: the signature falls back (keep said why); true, so f is not recorded again.
       keep(plan, rec, inputs, outs, outDef!, outLeaves);
       return true;
     });
@@ -403,6 +429,12 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     }
   };
   return jitted as F;
+}
+
+/** A short reason for an internal failure of the recorder or a pass. */
+function internalReason(e: unknown): string {
+  if (e instanceof RangeError) return `${e.message}: the recording is too long for this engine`;
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
 
 function remember(cache: Map<string, unknown>, key: string, v: unknown): void {
@@ -644,20 +676,14 @@ export function jitLinearize(
         if (!rec.retry || rec.failed === null) remember(cache, key, rec.failed ?? "a result is not computed by this call");
       } else {
         const results = [...outsP, ...tanP.filter((_, i) => keepTangent(i))];
-        const live = liveSteps(rec.steps, results, split);
-        // Each part runs as a unit (the primal once per point, the tangent per J·t): fused apart.
-        const shapeOf = shapeTable(live.steps, [...inputs, ...tin].map((t) => t.shape));
-        const fuse = (seg: Step[]): Step[] => fuseRowBlocks(seg, shapeOf);
-        const primal = bySegments(live.steps.slice(0, live.split), fuse);
-        const tangent = bySegments(live.steps.slice(live.split), fuse);
-        // Fusion reads single entries where a broadcast of them was: drop broadcasts left unused.
-        const rows = liveSteps([...primal, ...tangent], results, primal.length);
-        const reads = readCounts(rows.steps, results);
-        const chains = (seg: Step[]): Step[] => fuseChains(seg, shapeOf, reads);
-        const primalC = bySegments(rows.steps.slice(0, rows.split), chains);
-        const final = liveSteps([...primalC, ...bySegments(rows.steps.slice(rows.split), chains)], results, primalC.length);
-        checkRegions(final.steps, results);
-        remember(cache, key, { steps: final.steps, split: final.split, slots: rec.slotCount, outs: outsP, outDef, tangentOuts: tanP, tangentDef: tDef });
+        const inShapes = [...inputs, ...tin].map((t) => t.shape);
+        try {
+          const final = runPasses(LINEARIZE_PASSES, { steps: rec.steps, slots: rec.slotCount, outs: results, split }, inShapes);
+          remember(cache, key, { steps: final.steps, split: final.split, slots: rec.slotCount, outs: outsP, outDef, tangentOuts: tanP, tangentDef: tDef });
+        } catch (e) {
+          if (jitDebug.verify && e instanceof ProgramError) throw e;
+          remember(cache, key, `jit failed while compiling the recording (${internalReason(e)})`);
+        }
       }
       return tres;
     };

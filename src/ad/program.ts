@@ -155,3 +155,62 @@ export function broadcastEntry(s: Step, shapeOf: (r: Ref) => Shape): Ref | null 
 }
 
 export type { RegionParams };
+
+/** A program that breaks an invariant of the IR; `pass` names the pass that made it. @internal */
+export class ProgramError extends Error {
+  constructor(readonly pass: string, why: string) {
+    super(`matcalc: internal: jit program invalid after ${pass}: ${why}`);
+    this.name = "ProgramError";
+  }
+}
+
+/**
+ * Checks the IR's invariants, throwing a {@link ProgramError} naming `pass` at the first one
+ * broken: every slot is written once, before any read; inputs exist; each step records one
+ * shape per output and, for primitives with a shape rule, the shapes that rule gives; regions
+ * open and close in nested order; results name values that exist. Tests run it after every
+ * pass (see pipeline.ts); it costs a shape rule per step, so replays never do. @internal
+ */
+export function verifyProgram(p: Program, inShapes: readonly Shape[], pass = "recording"): void {
+  const fail = (k: number, why: string): never => {
+    const s = p.steps[k];
+    throw new ProgramError(pass, k < 0 ? why : `step ${k} (${s?.prim.name}): ${why}`);
+  };
+  const shapes = new Map<number, Shape>();
+  const shapeOf = (r: Ref, k: number): Shape => {
+    if (r.kind === "const") return r.t.shape;
+    if (r.kind === "in") return inShapes[r.i] ?? fail(k, `reads input ${r.i} of ${inShapes.length}`);
+    return shapes.get(r.i) ?? fail(k, `reads slot ${r.i} before any step writes it`);
+  };
+  const open: unknown[] = [];
+  for (let k = 0; k < p.steps.length; k++) {
+    const s = p.steps[k]!;
+    const argShapes = s.args.map((r) => shapeOf(r, k));
+    if (s.shapes.length !== s.nOut) fail(k, `${s.nOut} outputs but ${s.shapes.length} shapes`);
+    if (s.outSlots !== undefined && s.outSlots.length !== s.nOut) fail(k, `${s.nOut} outputs but ${s.outSlots.length} output slots`);
+    if (s.prim === regionOpen_p) open.push(s.params);
+    else if (s.prim === regionClose_p && (s.params as RegionParams).rewind) {
+      // A close that rewinds must close the innermost open region (checkRegions turns the
+      // rewind off otherwise, so a pass that reorders regions must not leave one on).
+      if (open[open.length - 1] !== s.params) fail(k, "closes a region that is not the innermost open one");
+    }
+    if (s.prim === regionClose_p) {
+      const i = open.lastIndexOf(s.params);
+      if (i >= 0) open.splice(i, 1);
+    }
+    if (!s.prim.compiled) {
+      const want = s.prim.shape(argShapes, s.params);
+      for (let j = 0; j < s.nOut; j++) {
+        const a = want[j], b = s.shapes[j]!;
+        if (a === undefined || a.length !== b.length || a.some((d, i) => d !== b[i])) fail(k, `output ${j} recorded as [${b.join(", ")}] but its shape rule gives [${a?.join(", ")}]`);
+      }
+    }
+    for (let j = 0; j < s.nOut; j++) {
+      const slot = slotOf(s, j);
+      if (shapes.has(slot)) fail(k, `writes slot ${slot} a second time`);
+      if (slot < 0 || slot >= p.slots) fail(k, `writes slot ${slot} outside the program's ${p.slots} slots`);
+      shapes.set(slot, s.shapes[j]!);
+    }
+  }
+  for (const r of p.outs) shapeOf(r, -1);
+}

@@ -20,6 +20,10 @@ import { demandRows_p, type DemandParams } from "./markers.js";
 import { allocTensor, ptrOf } from "../tensor.js";
 import { rt } from "../wasm/module.js";
 import type { Shape } from "../shape.js";
+import { matmul_p } from "../ops/matmul.js";
+import { concat_p, reshape_p } from "../ops/structure.js";
+
+const MATMUL = matmul_p as Primitive<unknown>, RESHAPE = reshape_p as Primitive<unknown>, CONCAT = concat_p as Primitive<unknown>;
 
 interface ColumnsParams {
   ta: number;
@@ -71,7 +75,7 @@ export function lowerTriangle(steps: readonly Step[], shapeOf: (r: Ref) => Shape
     const { first } = mark.params as DemandParams;
     const block = mark.args[0]!;
     const cat = readOnce(block);
-    const parts = cat !== undefined && cat.prim.name === "concat" && (cat.params as { axis: number }).axis === 0 ? cat.args : [block];
+    const parts = cat !== undefined && cat.prim === CONCAT && (cat.params as { axis: number }).axis === 0 ? cat.args : [block];
     let offset = 0;
     for (const part of parts) {
       const ps = shapeOf(part);
@@ -81,8 +85,8 @@ export function lowerTriangle(steps: readonly Step[], shapeOf: (r: Ref) => Shape
       if (skip <= 0 || ps.length !== 2) continue;
       // Through reshapes (column-major: the same entries in the same order) to a GEMM.
       let r = part, s = readOnce(r);
-      while (s !== undefined && s.prim.name === "reshape") s = readOnce((r = s.args[0]!));
-      if (s === undefined || s.prim.name !== "matmul" || replaced.has(s)) continue;
+      while (s !== undefined && s.prim === RESHAPE) s = readOnce((r = s.args[0]!));
+      if (s === undefined || s.prim !== MATMUL || replaced.has(s)) continue;
       const [m, n] = s.shapes[0]! as [number, number];
       const { ta, tb } = s.params as { ta: number; tb: number };
       const as = shapeOf(s.args[0]!);

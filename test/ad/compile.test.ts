@@ -23,6 +23,10 @@ import { demandRows_p } from "../../src/ad/markers.js";
 import { scoped } from "../../src/tensor.js";
 import { reshape_p } from "../../src/ops/structure.js";
 import { broadcastTo_p } from "../../src/ops/reduce.js";
+import { jitDebug } from "../../src/ad/pipeline.js";
+
+// Every pass's output is checked against the IR's invariants (verifyProgram).
+jitDebug.verify = true;
 
 afterEach(() => vi.restoreAllMocks());
 
