@@ -20,9 +20,17 @@ export function sourceFiles(dir) {
   return out.sort();
 }
 
+/**
+ * The text without its comments, in one left-to-right scan (so "src/ops/*.ts" in a line
+ * comment does not open a block comment, and "//" inside a string is kept).
+ */
+export function stripComments(text) {
+  return text.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\/|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`/g, (m) => (m[0] === "/" ? "" : m));
+}
+
 /** Relative import specifiers of one source text (comments are stripped first). */
 export function importsOf(text) {
-  const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+  const code = stripComments(text);
   const specs = [];
   for (const m of code.matchAll(IMPORT)) {
     const spec = m[1] ?? m[2] ?? m[3];
