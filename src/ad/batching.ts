@@ -8,7 +8,7 @@ import { broadcastTo } from "../ops/reduce.js";
 import { permute } from "../ops/permute.js";
 import { Trace, Tracer, bind, withTrace, type Primitive } from "./core.js";
 import { flatten, unflatten } from "./pytree.js";
-import { basisChunk, basisFactors, fitsLowRank, lowRankOf, lowRankRule, type LowRank } from "./basis.js";
+import { basisChunk, basisFactors, fitsLowRank, lowRankOf, type LowRank } from "./basis.js";
 import { fromLowRank } from "../ops/lowrank.js";
 import { member, stack } from "../ops/batched.js";
 
@@ -76,11 +76,11 @@ export class BatchTrace extends Trace {
     return outs.map((o) => this.wrap(o));
   }
   /**
-   * The primitive's low-rank rule (basis.ts) when some batched argument has factors: the
+   * The primitive's low-rank rule (its `lowRank` field) when some batched argument has factors: the
    * output's factors, if the rule has a case for these arguments and they fit the output.
    */
   private lowRankApply<P>(prim: Primitive<P>, args: readonly Tensor[], batched: readonly boolean[], params: P): LowRank | undefined {
-    const rule = lowRankRule(prim);
+    const rule = prim.lowRank;
     if (rule === undefined) return undefined;
     const lrs = args.map((a, i) => (batched[i] ? (a as BatchTracer).factors() : undefined));
     if (lrs.every((l) => l === undefined)) return undefined;

@@ -58,6 +58,7 @@ export interface DemandParams {
  */
 export const demandRows_p: Primitive<DemandParams> = primitive<DemandParams>({
   name: "demandRows",
+  marker: true,
   shape: ([s]) => [s!],
   impl: ([t]) => [withShape(t!, t!.shape)],
   jvp: () => {
@@ -75,6 +76,7 @@ type NoParams = Record<string, never>;
  */
 export const mirrorUpper_p: Primitive<NoParams> = primitive<NoParams>({
   name: "mirrorUpper",
+  marker: true,
   shape: ([s]) => {
     if (s!.length !== 2 || s![0] !== s![1]) throw new ShapeError("hessian", "internal: the Hessian is not square", [s!]);
     return [s!];

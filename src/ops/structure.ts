@@ -7,7 +7,7 @@ import { checkShape, sameShape, sizeOf, type Shape } from "../shape.js";
 import { ShapeError, fmtShape } from "../errors.js";
 import { copyBox, fillK, kernels } from "./exec.js";
 import { permute } from "./permute.js";
-import { basisStart, defLowRank, markBasis } from "../ad/basis.js";
+import { basisStart, markBasis } from "../ad/basis.js";
 
 // ---- reshape (column-major: vec is free) ----
 
@@ -91,9 +91,9 @@ export const transpose_p: Primitive<NoParams> = primitive<NoParams>({
   jvp: ([t]) => [transpose(t!)],
   transpose: ([ct]) => [transpose(ct!)],
   batch: ([x]) => [permute(x!, [1, 0, 2])],
+  // Low-rank batches (ad/basis.ts): (UVᵀ)ᵀ = VUᵀ.
+  lowRank: (_v, [lr]) => (lr === undefined ? undefined : { u: lr.v, v: lr.u }),
 });
-// Low-rank batches (ad/basis.ts): (UVᵀ)ᵀ = VUᵀ.
-defLowRank(transpose_p, (_v, [lr]) => (lr === undefined ? undefined : { u: lr.v, v: lr.u }));
 
 /**
  * Matrix transpose; vectors and scalars are returned unchanged (as NumPy's `.T`).
