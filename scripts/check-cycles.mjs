@@ -131,10 +131,10 @@ function oneCycle(graph, files) {
  */
 export const LAYERS = [
   ["tensor", ["src/errors.ts", "src/shape.ts", "src/options.ts", "src/random.ts", "src/wasm/", "src/tensor.ts"]],
-  ["core", ["src/ad/core.ts", "src/ad/basis.ts", "src/ad/pytree.ts", "src/ops/exec.ts"]],
+  ["core", ["src/core/", "src/ad/core.ts", "src/ad/basis.ts", "src/ad/pytree.ts", "src/ops/exec.ts"]],
   ["ops", ["src/ops/", "src/ad/markers.ts"]],
-  ["transforms", ["src/ad/", "src/ad/transforms.ts", "src/ad/batching.ts", "src/ad/check.ts"]],
-  ["jit", ["src/ad/jit.ts", "src/ad/program.ts", "src/ad/pipeline.ts", "src/ad/chains.ts", "src/ad/fold.ts", "src/ad/fuse.ts", "src/ad/gram.ts", "src/ad/regions.ts", "src/ad/triangle.ts"]],
+  ["transforms", ["src/transforms/", "src/ad/", "src/ad/transforms.ts", "src/ad/batching.ts", "src/ad/check.ts"]],
+  ["jit", ["src/jit/", "src/ad/jit.ts", "src/ad/program.ts", "src/ad/pipeline.ts", "src/ad/chains.ts", "src/ad/fold.ts", "src/ad/fuse.ts", "src/ad/gram.ts", "src/ad/regions.ts", "src/ad/triangle.ts"]],
   ["optim", ["src/optim/"]],
   ["api", ["src/index.ts"]],
 ];
