@@ -27,9 +27,8 @@ const MATMUL = matmul_p as Primitive<unknown>, RESHAPE = reshape_p as Primitive<
 const MIN_MATRIX_BYTES = 2 ** 20;
 const MIN_ROWS = 1024;
 /**
- * Bytes of X per block: a block is read twice, the second time from cache. 256 KiB blocks
- * measured best on a 2 MiB-L2 machine (X 10000×100: the pair 596 → 445 µs; 128 KiB to
- * 1 MiB blocks are within 2 % of it).
+ * Bytes of X per block: a block is read twice, the second time from cache, so a block is
+ * well under L2 (2 MiB here); 128 KiB to 1 MiB blocks are all close (bench/NOTES.md).
  */
 const BLOCK_BYTES = 256 * 1024;
 

@@ -4,9 +4,8 @@
 // chunk pushed through A·E = A is scaled by a column of per-row weights (see fold.ts) and
 // contracted with A again. That product is symmetric, so only the triangle on and above the
 // diagonal is computed (gemmUpper: one GEMM pass that skips the micro-tiles below the
-// diagonal) and the lower triangle is a copy. Measured for A 1000×100 (one run): full GEMM
-// 930 µs, one GEMM per 20-column block (the upper block triangle; each call re-packs A) 600 µs,
-// gemmUpper ~500 µs.
+// diagonal) and the lower triangle is a copy (about half a full GEMM's time; one GEMM per
+// column block, which re-packs A at each call, lies between: bench/NOTES.md).
 // A step qualifies when both operands are views of the same matrix (reshapes and whole-tensor
 // slices of one value) and the weights broadcast along its rows (m × 1, or a single entry).
 import { replayPrimitive, type Primitive } from "./core.js";
@@ -21,10 +20,7 @@ import { reshape_p, slice_p } from "../ops/structure.js";
 
 const MATMUL = matmul_p as Primitive<unknown>, RESHAPE = reshape_p as Primitive<unknown>, SLICE = slice_p as Primitive<unknown>;
 
-/**
- * Below this many columns (two micro-tiles) too little is skipped. From 8 on it pays: logistic
- * 1000×10 jit Hessian 33.5 → 29.6 µs in one run.
- */
+/** Below this many columns (two micro-tiles) too little is skipped; from 8 on it pays. */
 const MIN_COLUMNS = 8;
 
 interface GramParams {

@@ -9,11 +9,8 @@
 // weights) whose output columns are runs of the block's rows, so only the columns holding
 // needed rows are computed, and a leaf whose rows all lie above the chunk is not computed at
 // all. The rows left unwritten are all above the chunk's first row, which the mirror
-// overwrites.
-//
-// Measured on the MLP 20-20-1 Hessian (441 × 441, chunks of 4): the W1 block's GEMM Xᵀ·δ
-// (20 × 256 × 80 a chunk) drops from ~40 µs to ~22 µs on average, and to nothing for the
-// chunks of b1, W2 and b2.
+// overwrites. On the MLP 20-20-1 Hessian the W1 block's GEMM Xᵀ·δ halves on average, and
+// vanishes for the chunks of b1, W2 and b2 (bench/NOTES.md).
 import { replayPrimitive, type Primitive } from "./core.js";
 import { slotOf, type Ref, type Step } from "./program.js";
 import { demandRows_p, type DemandParams } from "./markers.js";
