@@ -93,8 +93,9 @@ describe("the pass pipeline", () => {
   });
 
   it("passes match primitives by identity, never by name (a renamed primitive keeps its passes)", async () => {
-    const { readFileSync } = await import("node:fs").catch(() => ({ readFileSync: null }));
-    if (readFileSync === null) return; // browser: the source is not readable
+    const fs = (await import("node:fs").catch(() => null)) as { readFileSync?: (p: string, e: string) => string } | null;
+    const readFileSync = fs?.readFileSync;
+    if (typeof readFileSync !== "function") return; // browser: the source is not readable
     const files = ["src/ad/program.ts", "src/ad/pipeline.ts", "src/ad/fuse.ts", "src/ad/chains.ts", "src/ad/fold.ts",
       "src/ad/gram.ts", "src/ad/regions.ts", "src/ad/triangle.ts", "src/ad/jit.ts"];
     for (const f of files) {
