@@ -13,7 +13,7 @@
 // outputs. Each entry is the same IEEE operation on the same operands as before, so a fused
 // replay is bit for bit the unfused one.
 import { replayPrimitive, type Primitive } from "./core.js";
-import { broadcastEntry, refKeys, slotOf, type Ref, type Step } from "./program.js";
+import { append, broadcastEntry, refKeys, slotOf, type Ref, type Step } from "./program.js";
 import { allocTensor, ptrOf } from "../tensor.js";
 import { broadcastStrides, collapse, denseStrides, sameShape, sizeOf, type Shape } from "../shape.js";
 import { BinaryOp, FusedOp, UnaryOp } from "../wasm/kernels.js";
@@ -132,7 +132,7 @@ export function fuseChains(steps: readonly Step[], shapeOf: (r: Ref) => Shape, r
   let members = new Set<number>();
   const close = (): void => {
     const fused = chain.length >= 2 ? planChain(chain, shapeOf, reads, single) : null;
-    if (fused === null) out.push(...chain);
+    if (fused === null) append(out, chain);
     else out.push(fused);
     chain = [];
     members = new Set();

@@ -67,11 +67,15 @@ export function foldScalings(steps: readonly Step[], results: readonly Ref[], sh
   /** Slots known to hold only −1, 0 and 1 (folded factors of exact ones included). */
   const exactSlots = new Set<number>();
   const exact = (r: Ref): boolean => {
-    if (r.kind === "in") return false;
-    if (r.kind === "const") return r.t._buf !== null && r.t._buf.every((v) => v === 1 || v === -1 || v === 0);
-    if (exactSlots.has(r.i)) return true;
-    const s = producer.get(r.i);
-    return s !== undefined && EXACT_MAPS.has(s.prim) && exact(s.args[0]!);
+    // Back through exact maps to where the entries come from (a loop: chains run long).
+    for (;;) {
+      if (r.kind === "in") return false;
+      if (r.kind === "const") return r.t._buf !== null && r.t._buf.every((v) => v === 1 || v === -1 || v === 0);
+      if (exactSlots.has(r.i)) return true;
+      const s = producer.get(r.i);
+      if (s === undefined || !EXACT_MAPS.has(s.prim)) return false;
+      r = s.args[0]!;
+    }
   };
   const shapes = new Map<number, Shape>();
   const shape = (r: Ref): Shape => (r.kind === "slot" && shapes.has(r.i) ? shapes.get(r.i)! : shapeOf(r));

@@ -64,11 +64,19 @@ export function append<T>(dst: T[], src: readonly T[]): T[] {
   return dst;
 }
 
+/** One more than the largest slot `steps` write (a size for tables indexed by slot). */
+function slotBound(steps: readonly Step[]): number {
+  let n = 0;
+  for (const s of steps) for (let j = 0; j < s.nOut; j++) n = Math.max(n, slotOf(s, j) + 1);
+  return n;
+}
+
 /** The shape of any value a ref names in `steps` (inputs by their shapes). @internal */
 export function shapeTable(steps: readonly Step[], inShapes: readonly Shape[]): (r: Ref) => Shape {
-  const slots = new Map<number, Shape>();
-  for (const s of steps) for (let j = 0; j < s.nOut; j++) slots.set(slotOf(s, j), s.shapes[j]!);
-  return (r) => (r.kind === "const" ? r.t.shape : r.kind === "in" ? inShapes[r.i]! : slots.get(r.i)!);
+  // Indexed by slot, not a Map: programs run to 10⁶ steps, and this is built before every pass.
+  const slots = new Array<Shape>(slotBound(steps));
+  for (const s of steps) for (let j = 0; j < s.nOut; j++) slots[slotOf(s, j)] = s.shapes[j]!;
+  return (r) => (r.kind === "const" ? r.t.shape : r.kind === "in" ? inShapes[r.i]! : slots[r.i]!);
 }
 
 /**
@@ -79,21 +87,25 @@ export function shapeTable(steps: readonly Step[], inShapes: readonly Shape[]): 
  * @internal
  */
 export function liveSteps(steps: readonly Step[], results: readonly Ref[], split = steps.length): { steps: Step[]; split: number } {
-  const live = new Set<number>();
-  const use = (r: Ref): void => {
-    if (r.kind === "slot") live.add(r.i);
-  };
-  results.forEach(use);
+  // Live slots as a byte per slot (a Set of 10⁶ numbers costs most of a pass); a read of a
+  // slot no step writes falls outside it and is ignored, as no step can be kept for it.
+  const live = new Uint8Array(slotBound(steps));
+  for (const r of results) if (r.kind === "slot") live[r.i] = 1;
   const keep: boolean[] = new Array<boolean>(steps.length);
   /** Regions whose close is kept: their open (no outputs, so never "used") is kept too. */
   const closed = new Set<unknown>();
   for (let k = steps.length - 1; k >= 0; k--) {
     const s = steps[k]!;
     let needed = s.prim.mayRaise === true || (s.prim === regionOpen_p && closed.has(s.params));
-    for (let j = 0; j < s.nOut && !needed; j++) needed = live.has(slotOf(s, j));
+    for (let j = 0; j < s.nOut && !needed; j++) needed = live[slotOf(s, j)] === 1;
     keep[k] = needed;
-    if (needed) s.args.forEach(use);
-    if (needed && s.prim === regionClose_p) closed.add(s.params);
+    if (!needed) continue;
+    const args = s.args;
+    for (let i = 0; i < args.length; i++) {
+      const r = args[i]!;
+      if (r.kind === "slot") live[r.i] = 1;
+    }
+    if (s.prim === regionClose_p) closed.add(s.params);
   }
   let kept = 0;
   for (let k = 0; k < split; k++) if (keep[k]) kept++;

@@ -141,6 +141,22 @@ describe("long recordings", () => {
     expect(fallbacks).toEqual([]);
     jitDebug.verify = true;
   });
+
+  it("a factor made by 20 000 negations: foldScalings walks back through them without recursion", () => {
+    jitDebug.verify = false;
+    const g = (x: Tensor) => {
+      let c = scalar(-1);
+      for (let i = 0; i < 20000; i++) c = c.neg();
+      return x.mul(c).mul(x).sum();
+    };
+    const fallbacks: string[] = [];
+    const jg = jit(grad(g), { onFallback: (r) => fallbacks.push(r) });
+    const x = vector([1, -2, 3]);
+    expect(Array.from(jg(x).data)).toEqual(Array.from(grad(g)(x).data));
+    expect(Array.from(jg(x.mul(2)).data)).toEqual([-4, 8, -12]);
+    expect(fallbacks).toEqual([]);
+    jitDebug.verify = true;
+  });
 });
 
 describe("failures inside jit fall back to the un-jitted call", () => {
