@@ -300,19 +300,19 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
   const record = (plan: ArgPlan, args: unknown[]): unknown => {
     failure = null;
     let result: unknown;
+    /** Recorded dry but not compiled (keep said why): f runs un-jitted, after the report. */
+    let uncompiled = false;
     try {
       if (dry) {
         if (recordDry(plan, args)) {
           if (typeof cache.get(plan.key) !== "string") return replayCached(plan, args);
-          const why = failure!;
-          failure = null;
-          opts.onFallback?.(why);
-          return f(...args);
+          uncompiled = true;
+        } else {
+          // f reads values, raises, or uses linear algebra: record its other signatures for real.
+          dry = false;
         }
-        // f reads values, raises, or uses linear algebra: record its other signatures for real.
-        dry = false;
       }
-      result = recordScoped(plan, args);
+      if (!uncompiled) result = recordScoped(plan, args);
     } catch (e) {
       if (!(e instanceof MemoryLimitError)) throw e;
       // A recording keeps every value alive to the end; run alone, f may free as it goes
@@ -327,7 +327,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     failure = null;
     // Outside the scope: tensors the callback makes are the caller's, as anywhere else.
     if (why !== null) opts.onFallback?.(why);
-    return result;
+    return uncompiled ? f(...args) : result;
   };
   const recordScoped = (plan: ArgPlan, args: unknown[]): unknown =>
     scoped(() => {
