@@ -92,17 +92,9 @@ describe("the pass pipeline", () => {
     expect(runPasses([], program(dead, [slot(1)], 2), [[3]]).steps.map((s) => slotOf(s, 0))).toEqual([1]);
   });
 
-  it("passes match primitives by identity, never by name (a renamed primitive keeps its passes)", async () => {
-    const fs = (await import("node:fs").catch(() => null)) as { readFileSync?: (p: string, e: string) => string } | null;
-    const readFileSync = fs?.readFileSync;
-    if (typeof readFileSync !== "function") return; // browser: the source is not readable
-    const files = ["src/ad/program.ts", "src/ad/pipeline.ts", "src/ad/fuse.ts", "src/ad/chains.ts", "src/ad/fold.ts",
-      "src/ad/gram.ts", "src/ad/regions.ts", "src/ad/triangle.ts", "src/ad/jit.ts"];
-    for (const f of files) {
-      const src = readFileSync(f, "utf8");
-      expect(src, f).not.toMatch(/prim\.name\s*[!=]==|\.has\([^)]*prim\.name\)|new Set\(\["/);
-    }
-    // And at run time: with matmul and reshape renamed, a least-squares Hessian AᵀA still
+  // The source-level check (no `prim.name ===` in the jit) is in test/arch/passes.test.ts.
+  it("passes match primitives by identity, never by name (a renamed primitive keeps its passes)", () => {
+    // With matmul and reshape renamed, a least-squares Hessian AᵀA still
     // takes the symmetric-product pass.
     const A = randn([300, 24], { seed: 3 }), b = randn([300], { seed: 4 }), w = randn([24], { seed: 5 });
     const f = (q: Tensor) => A.matmul(q).sub(b).square().sum().mul(0.5);
