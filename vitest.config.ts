@@ -16,6 +16,8 @@ function benchConsoleLog(log: string, type: "stdout" | "stderr"): false {
   (type === "stderr" ? process.stderr : process.stdout).write(log.endsWith("\n") ? log : `${log}\n`);
   return false;
 }
+// Tests (not the bench) verify the jit's programs after every pass.
+const verifySetup = process.env.BENCH ? [] : ["test/helpers/jit-verify.ts"];
 // Tests that need Node (child processes, the packed tarball, Playwright driving a page).
 const nodeOnly = ["test/node/**", "test/arch/**"];
 
@@ -23,7 +25,7 @@ export default defineConfig({
   test: {
     ...(onConsoleLog ? { onConsoleLog } : {}),
     projects: [
-      { test: { name: "node", environment: "node", include, globalSetup, testTimeout: 60_000 } },
+      { test: { name: "node", environment: "node", include, globalSetup, setupFiles: verifySetup, testTimeout: 60_000 } },
       {
         ...(browserCacheDir ? { cacheDir: browserCacheDir } : {}),
         // Each project has its own Vite server; COOP/COEP here make the page cross-origin
@@ -38,7 +40,7 @@ export default defineConfig({
           name: "browser",
           include,
           globalSetup,
-          setupFiles: ["test/helpers/browser-setup.ts"],
+          setupFiles: ["test/helpers/browser-setup.ts", ...verifySetup],
           exclude: nodeOnly,
           testTimeout: 60_000,
           browser: {
