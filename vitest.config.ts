@@ -1,4 +1,5 @@
 import { playwright } from "@vitest/browser-playwright";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // BENCH=1 runs the tinybench suites under bench/ in the same two hosts.
@@ -11,6 +12,9 @@ const onConsoleLog = process.env.BENCH ? benchConsoleLog : undefined;
 // BENCH=1: the browser project keeps its pre-bundled deps (ml-matrix from bench/node_modules)
 // in a cache of its own, so `npm test` and the bench never invalidate each other's.
 const browserCacheDir = process.env.BENCH ? "node_modules/.vite-bench" : undefined;
+// Extra Node flags for the node project's workers (tests and bench), e.g.
+// VITEST_NODE_FLAGS=--experimental-wasm-relaxed-simd: Node 20 runs the relaxed build only so.
+const execArgv = process.env.VITEST_NODE_FLAGS ? process.env.VITEST_NODE_FLAGS.trim().split(/\s+/) : [];
 
 function benchConsoleLog(log: string, type: "stdout" | "stderr"): false {
   (type === "stderr" ? process.stderr : process.stdout).write(log.endsWith("\n") ? log : `${log}\n`);
@@ -18,6 +22,15 @@ function benchConsoleLog(log: string, type: "stdout" | "stderr"): false {
 }
 // Tests (not the bench) verify the jit's programs after every pass.
 const verifySetup = process.env.BENCH ? [] : ["test/helpers/jit-verify.ts"];
+// Tests import src/, but the kernel binaries are built into dist/wasm/: the module that
+// locates them by `new URL(..., import.meta.url)` is taken from there (compiled), so the URLs
+// resolve beside the binaries, in Node and in the browser project alike.
+const resolve = {
+  alias: [{
+    find: /^\.\/kernel-files\.js$/,
+    replacement: fileURLToPath(new URL("./dist/wasm/kernel-files.js", import.meta.url)),
+  }],
+};
 // Tests that need Node (child processes, the packed tarball, Playwright driving a page).
 const nodeOnly = ["test/node/**", "test/arch/**"];
 
@@ -25,8 +38,9 @@ export default defineConfig({
   test: {
     ...(onConsoleLog ? { onConsoleLog } : {}),
     projects: [
-      { test: { name: "node", environment: "node", include, globalSetup, setupFiles: verifySetup, testTimeout: 60_000 } },
+      { resolve, test: { name: "node", environment: "node", include, globalSetup, setupFiles: verifySetup, ...(execArgv.length ? { execArgv } : {}), testTimeout: 60_000 } },
       {
+        resolve,
         ...(browserCacheDir ? { cacheDir: browserCacheDir } : {}),
         // Each project has its own Vite server; COOP/COEP here make the page cross-origin
         // isolated (fine-grained timers, SharedArrayBuffer).

@@ -4,16 +4,13 @@
 // (increments in elements; unit increments take the f64x2 fast paths). Matrices are
 // column-major with leading dimension lda.
 
+import { madd } from "./fma";
+
 /** Rows of y (or x) handled per gemv block: 8 KiB, so the block stays in L1. */
 const RB: i32 = 1024;
 /** gemv scratch: the partial y block (op = N) or the gathered x block (op = T, incx ≠ 1). */
 const VBUF: usize = memory.data(RB * 8, 16);
 
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
-  return f64x2.add(c, f64x2.mul(a, b));
-}
 
 // @ts-ignore: decorator
 @inline function hsum(v: v128): f64 {

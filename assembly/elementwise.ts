@@ -22,7 +22,7 @@ import { reluScalar, sigmoidScalar, sigmoidV, softplusScalar, softplusV, tanhSca
 // ---- op codes (src/wasm/kernels.ts) ----
 const NEG = 0, ABS = 1, SIGN = 2, SQUARE = 3, SQRT = 4, RECIPROCAL = 5, EXP = 6, LOG = 7,
   LOG1P = 8, EXPM1 = 9, SIN = 10, COS = 11, TANH = 12, SIGMOID = 13, RELU = 14, SOFTPLUS = 15,
-  ATAN = 16, STEP = 17;
+  ATAN = 16, STEP = 17, SECH2 = 18, SIGMOID_SLOPE = 19;
 const ADD = 0, SUB = 1, MUL = 2, DIV = 3, POW = 4, MAX = 5, MIN = 6, GT = 7, GE = 8, LT = 9,
   LE = 10, EQ = 11, NE = 12, ATAN2 = 13;
 
@@ -31,6 +31,8 @@ const ADD = 0, SUB = 1, MUL = 2, DIV = 3, POW = 4, MAX = 5, MIN = 6, GT = 7, GE 
 const VK: usize = memory.data<u64>([
   0x3FF0000000000000, 0x3FF0000000000000, // 1.0
   0x8000000000000000, 0x8000000000000000, // sign bit
+  0xC000000000000000, 0xC000000000000000, // -2.0
+  0x4010000000000000, 0x4010000000000000, // 4.0
 ], 16);
 // @ts-ignore: decorator
 @inline function vOne(): v128 {
@@ -39,6 +41,15 @@ const VK: usize = memory.data<u64>([
 // @ts-ignore: decorator
 @inline function vSign(): v128 {
   return v128.load(VK, 16);
+}
+
+// @ts-ignore: decorator
+@inline function vMinus2(): v128 {
+  return v128.load(VK, 32);
+}
+// @ts-ignore: decorator
+@inline function vFour(): v128 {
+  return v128.load(VK, 48);
 }
 
 // ---- unary ----
@@ -334,6 +345,55 @@ const SCALAR = 3;
   @inline storePairV(x: v128, p: usize): void {}
 }
 
+// tanh′ and σ′ (derivative rules of tanh and sigmoid, src/ops/elementwise.ts) in forms without
+// cancellation: 1 − tanh²x and σ(1 − σ) lose every digit once tanh x or σ(x) rounds to ±1.
+
+/** sech²x = 4e / (1 + e)² with e = exp(−2|x|). */
+// @ts-ignore: decorator
+@final @unmanaged class OpSech2 {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 {
+    const e = expScalar(-2.0 * Math.abs(x));
+    const d = 1.0 + e;
+    return (e * 4.0) / (d * d);
+  }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 {
+    const e = expCoreV(f64x2.mul(f64x2.abs(x), vMinus2()));
+    const d = f64x2.add(vOne(), e);
+    return f64x2.div(f64x2.mul(e, vFour()), f64x2.mul(d, d));
+  }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return expFastV(f64x2.add(x, x)); }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return CHAIN; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
+}
+
+/** σ′(x) = e / (1 + e)² with e = exp(−|x|). */
+// @ts-ignore: decorator
+@final @unmanaged class OpSigmoidSlope {
+  // @ts-ignore: decorator
+  @inline s(x: f64): f64 {
+    const e = expScalar(-Math.abs(x));
+    const d = 1.0 + e;
+    return e / (d * d);
+  }
+  // @ts-ignore: decorator
+  @inline v(x: v128): v128 {
+    const e = expCoreV(f64x2.neg(f64x2.abs(x)));
+    const d = f64x2.add(vOne(), e);
+    return f64x2.div(e, f64x2.mul(d, d));
+  }
+  // @ts-ignore: decorator
+  @inline fastV(x: v128): bool { return expFastV(x); }
+  // @ts-ignore: decorator
+  @inline kind(): i32 { return CHAIN; }
+  // @ts-ignore: decorator
+  @inline storePairV(x: v128, p: usize): void {}
+}
+
 /** f of one pair, stored at p: the vector form where it is exact, else lane by lane. */
 // @ts-ignore: decorator
 @inline function storePair<Op>(v: v128, p: usize): void {
@@ -410,6 +470,8 @@ export function unary(op: i32, n: i32, x: usize, out: usize): void {
     case SOFTPLUS: mapUnary<OpSoftplus>(n, x, out); break;
     case ATAN: mapUnary<OpAtan>(n, x, out); break;
     case STEP: mapUnary<OpStep>(n, x, out); break;
+    case SECH2: mapUnary<OpSech2>(n, x, out); break;
+    case SIGMOID_SLOPE: mapUnary<OpSigmoidSlope>(n, x, out); break;
   }
 }
 

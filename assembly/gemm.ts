@@ -28,6 +28,7 @@
 // multiply-add is 2 instructions on 3 FP ports) the ceiling is 3 × 2 lanes × 2.3 GHz ≈ 13.8
 // GFLOP/s; native C with SSE2 mul + add measures 13.2. The 4×4 loop alone runs at 13.5-13.8.
 import { gemv } from "./blas";
+import { madd } from "./fma";
 
 /** Micro-tile rows (A micro-panel height) and columns (B micro-panel width). */
 const MR: i32 = 4;
@@ -64,14 +65,6 @@ const SMALL_MNK: i32 = 512;
  * at n = 256 and up, in-place A (strided, from L2/L3) is 5-30% slower than packed.
  */
 const DIRECT_A: i64 = 16384;
-
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  // Fused where the build allows it (relaxed-simd), otherwise mul + add: both round
-  // within the tolerance any caller may rely on.
-  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
-  return f64x2.add(c, f64x2.mul(a, b));
-}
 
 /**
  * The MR×NR micro-kernel: C[0:4, 0:4] ← α·Ap·Bp + β·C over kc ≥ 1 steps. Bp holds kc groups

@@ -8,3 +8,8 @@ export function heapBase(): usize {
 export function simdEnabled(): i32 {
   return ASC_FEATURE_SIMD ? 1 : 0;
 }
+
+/** 1 in the relaxed-SIMD build (fused multiply-add), else 0. */
+export function relaxedSimdEnabled(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+}

@@ -24,6 +24,7 @@
 // Multiplying by the reciprocal instead of dividing (as optimized BLAS kernels do) changes
 // each result by at most one rounding and keeps divisions out of the kernel.
 import { gemm } from "./gemm";
+import { nmadd } from "./fma";
 
 /** Largest triangle solved by the register kernel; larger ones are split. */
 const LEAF: i32 = 32;
@@ -62,10 +63,10 @@ function solveUpperRight(m: i32, t: i32, b: usize, cs: usize, alpha: f64): void 
         const tend = tj + (<usize>j << 3);
         while (tk < tend) {
           const u = v128.load_splat<f64>(tk);
-          x0 = f64x2.sub(x0, f64x2.mul(v128.load(bk), u));
-          x1 = f64x2.sub(x1, f64x2.mul(v128.load(bk, 16), u));
-          x2 = f64x2.sub(x2, f64x2.mul(v128.load(bk, 32), u));
-          x3 = f64x2.sub(x3, f64x2.mul(v128.load(bk, 48), u));
+          x0 = nmadd(v128.load(bk), u, x0);
+          x1 = nmadd(v128.load(bk, 16), u, x1);
+          x2 = nmadd(v128.load(bk, 32), u, x2);
+          x3 = nmadd(v128.load(bk, 48), u, x3);
           tk += 8;
           bk += cs;
         }
@@ -86,7 +87,7 @@ function solveUpperRight(m: i32, t: i32, b: usize, cs: usize, alpha: f64): void 
         let bk = bi, tk = tj;
         const tend = tj + (<usize>j << 3);
         while (tk < tend) {
-          x0 = f64x2.sub(x0, f64x2.mul(v128.load(bk), v128.load_splat<f64>(tk)));
+          x0 = nmadd(v128.load(bk), v128.load_splat<f64>(tk), x0);
           tk += 8;
           bk += cs;
         }

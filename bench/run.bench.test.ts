@@ -6,7 +6,7 @@
 // Progress lines go to the terminal as each task finishes (vitest.config.ts's onConsoleLog).
 // BENCH_FILTER, BENCH_TIME and the Node side's machine come from bench/global-setup.ts.
 import { inject, it } from "vitest";
-import { init, usingSimd } from "../src/index.js";
+import { init, kernelBuild, type KernelBuild } from "../src/index.js";
 import { isNode, runSuite, timerResolutionMs, toMarkdown, type Machine, type Row, type SuiteSpec } from "./harness.js";
 
 const modules = import.meta.glob<{ spec: SuiteSpec }>("./suites/*.ts", { eager: true });
@@ -20,7 +20,7 @@ export interface Meta {
   /** When this run started (ISO 8601). */
   date: string;
   /** The build matcalc's own runtime loaded (suites that instantiate both builds name them per task). */
-  build: "simd" | "scalar";
+  build: KernelBuild;
   /** The smallest step of performance.now() seen in this host (ms). */
   timerResolutionMs?: number;
   /** Chromium: whether the page was cross-origin isolated (5 µs timers instead of 100 µs). */
@@ -38,6 +38,12 @@ export interface Meta {
 export interface Results {
   meta: Meta;
   rows: Row[];
+}
+
+/** The V8 wasm flags Node runs with (VITEST_NODE_FLAGS), e.g. --experimental-wasm-relaxed-simd. */
+function wasmFlags(): Record<string, string> {
+  const flags = process.execArgv.filter((f) => /^--(experimental-)?wasm/.test(f));
+  return flags.length ? { flags: flags.join(" ") } : {};
 }
 
 async function browserVersions(): Promise<Record<string, string>> {
@@ -68,11 +74,11 @@ it("runs the benchmark suites", async () => {
   const meta: Meta = {
     host,
     versions: node
-      ? { node: process.version, v8: process.versions.v8 }
+      ? { node: process.version, v8: process.versions.v8, ...wasmFlags() }
       : await browserVersions(),
     machine: node ? ctx.machine : { ...ctx.machine, hardwareConcurrency: navigator.hardwareConcurrency },
     date: new Date().toISOString(),
-    build: usingSimd() ? "simd" : "scalar",
+    build: kernelBuild(),
     timerResolutionMs: timerResolutionMs(),
     suites: {},
   };

@@ -1,8 +1,9 @@
 // `node demo/serve.mjs`: serves the interactive demo from the repo root so that the page
 // loads the built package exactly as a consumer would (dist/ through an import map).
-// Only /demo/ and /dist/ are reachable: nothing else in the working tree is worth exposing.
+// Only /demo/ and /dist/ are reachable (symlinks are followed only within them), by GET and
+// HEAD: nothing else in the working tree is worth exposing.
 import { createServer } from "node:http";
-import { readFile, stat } from "node:fs/promises";
+import { readFile, realpath, stat } from "node:fs/promises";
 import { extname, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -22,7 +23,22 @@ const types = {
   ".png": "image/png",
 };
 
+// Every answer, errors included: browsers must not guess a type other than the one sent.
+const common = { "X-Content-Type-Options": "nosniff" };
+
+/** The allowed directories with symlinks resolved (dist/ may appear after the server starts). */
+async function realAllowed() {
+  const dirs = await Promise.all(allowed.map((d) => realpath(d).then((r) => r + sep, () => null)));
+  return dirs.filter((d) => d !== null);
+}
+
 async function handle(req, res) {
+  for (const [k, v] of Object.entries(common)) res.setHeader(k, v);
+  // A static server: nothing to post, put or delete.
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    res.writeHead(405, { Allow: "GET, HEAD" }).end("method not allowed");
+    return;
+  }
   let path;
   try {
     path = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname);
@@ -43,7 +59,11 @@ async function handle(req, res) {
   }
   try {
     if (!(await stat(file)).isFile()) throw new Error("not a file");
-    const body = await readFile(file);
+    // A symlink inside demo/ or dist/ must not lead out of them (to ~/.ssh, the repo's .git, …):
+    // check where the file really is, against the directories' own real paths.
+    const real = await realpath(file);
+    if (!(await realAllowed()).some((dir) => real.startsWith(dir))) throw new Error("outside");
+    const body = await readFile(real);
     res.writeHead(200, {
       "Content-Type": types[extname(file)] ?? "application/octet-stream",
       // dist/ is rebuilt under a running server; a stale cached kernel would be confusing.

@@ -3,7 +3,7 @@
 // asconfig.json and the compiler's version is kept in dist/wasm/.stamp, and a build whose
 // hash matches the stamp (with every output present) is skipped.
 //   node scripts/build-wasm.mjs           build what is stale (the default for npm scripts)
-//   node scripts/build-wasm.mjs --force   rebuild both targets
+//   node scripts/build-wasm.mjs --force   rebuild every target
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -11,7 +11,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const TARGETS = ["simd", "scalar"];
+const TARGETS = ["simd", "relaxed", "scalar"];
 const config = JSON.parse(readFileSync(join(root, "asconfig.json"), "utf8"));
 const outputs = TARGETS.map((t) => join(root, config.targets[t].outFile));
 const stampFile = join(root, "dist/wasm/.stamp");

@@ -19,6 +19,7 @@ export function fmtShape(shape: readonly number[]): string {
  *   e.message;                 // "matmul: inner dimensions differ (3 vs 4) (shapes [2, 3], [4, 2])"
  * }
  * ```
+ * @category Errors
  */
 export class ShapeError extends Error {
   override readonly name = "ShapeError";
@@ -44,6 +45,7 @@ export class ShapeError extends Error {
  * solve([[NaN, 0], [0, 1]], [1, 1]);
  * // throws DTypeError: "solve: matrix of shape [2, 2] contains NaN or Infinity"
  * ```
+ * @category Errors
  */
 export class DTypeError extends TypeError {
   override readonly name = "DTypeError";
@@ -66,6 +68,7 @@ export class DTypeError extends TypeError {
  *   e.message;                          // "solve: matrix of shape [2, 2] is singular (zero pivot at index 1)"
  * }
  * ```
+ * @category Errors
  */
 export class SingularMatrixError extends Error {
   override readonly name = "SingularMatrixError";
@@ -86,6 +89,7 @@ export class SingularMatrixError extends Error {
  *   e.minor;                                 // 2
  * }
  * ```
+ * @category Errors
  */
 export class NotPositiveDefiniteError extends Error {
   override readonly name = "NotPositiveDefiniteError";
@@ -106,11 +110,12 @@ export class NotPositiveDefiniteError extends Error {
  *   e.bytes;                         // 80000000000
  * }
  * ```
+ * @category Errors
  */
 export class MemoryLimitError extends RangeError {
   override readonly name = "MemoryLimitError";
-  constructor(readonly op: string, readonly bytes: number) {
-    super(`${op}: needs ${bytes} bytes of kernel memory, more than 32-bit WebAssembly can address (4 GiB)`);
+  constructor(readonly op: string, readonly bytes: number, detail?: string) {
+    super(`${op}: needs ${bytes} bytes of kernel memory, more than 32-bit WebAssembly can address (4 GiB)${detail ? `: ${detail}` : ""}`);
   }
 }
 
@@ -124,6 +129,7 @@ export class MemoryLimitError extends RangeError {
  * await init();
  * vector([1, 2]).add(1);   // [2, 3]
  * ```
+ * @category Errors
  */
 export class NotInitializedError extends Error {
   override readonly name = "NotInitializedError";
@@ -145,6 +151,7 @@ export class NotInitializedError extends Error {
  * }, { hasAux: true })(vector([1, 2]));
  * y.toArray();       // [2, 4]
  * ```
+ * @category Errors
  */
 export class ReleasedTensorError extends Error {
   override readonly name = "ReleasedTensorError";
@@ -163,6 +170,7 @@ export class ReleasedTensorError extends Error {
  *   e.message;                  // 'jacobian: unknown option "layot" (valid: argnums, chunkSize, layout, mode)'
  * }
  * ```
+ * @category Errors
  */
 export class OptionError extends TypeError {
   override readonly name = "OptionError";

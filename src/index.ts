@@ -3,18 +3,22 @@
  * Jacobians, Hessians and HVPs come from automatic differentiation over WebAssembly kernels.
  * @packageDocumentation
  */
-export { init, simdSupported, usingSimd, type InitOptions } from "./wasm/module.js";
+export {
+  init, simdSupported, relaxedSimdSupported, usingSimd, kernelBuild, type InitOptions, type KernelBuild,
+} from "./wasm/module.js";
 export * from "./errors.js";
 export {
   Tensor, tensor, matrix, vector, scalar, zeros, ones, full, eye, randn,
-  type NestedArray, type TensorLike,
+  type NestedArray, type TensorLike, type TensorOptions,
 } from "./tensor.js";
+export type { TensorJSON, JSONEntries } from "./format.js";
 export * from "./ops/index.js";
 export {
   grad, valueAndGrad, jvp, vjp, linearize, jacobian, hessian, hvp,
-  type GradOptions, type JacobianOptions, type HvpOptions,
+  type GradOptions, type JacobianOptions, type HessianOptions, type HvpOptions,
 } from "./ad/transforms.js";
 export type { PyTree } from "./ad/pytree.js";
+export type { Argnums, ArgsOf, AllGradsOf, GradsOf, TensorPyTree, TensorsOf, TreeArg, TreeArgs } from "./ad/types.js";
 export { vmap, type VmapOptions } from "./ad/batching.js";
 export { jit, type JitOptions } from "./ad/jit.js";
 export {

@@ -1,7 +1,7 @@
 // Options are never ignored: every public function that takes an options object checks it
 // here, so an unknown key (a typo, an option of another function) or a bad value is an
 // OptionError naming the function, the key and the valid keys.
-import { OptionError } from "./errors.js";
+import { DTypeError, OptionError } from "./errors.js";
 
 /** Checks one option's value; returns a description of what was expected when it is bad. */
 export type OptionCheck = (value: unknown) => string | undefined;
@@ -97,4 +97,19 @@ function range(min: number, max: number): string {
   if (max === Infinity) return ` ≥ ${min}`;
   if (min === -Infinity) return ` ≤ ${max}`;
   return ` in [${min}, ${max}]`;
+}
+
+/** Argument indices: an integer ≥ 0 or a non-empty array of them (`argnums`). */
+export const argnums: OptionCheck = (v) =>
+  (typeof v === "number" && Number.isInteger(v) && v >= 0) ||
+  (Array.isArray(v) && v.length > 0 && v.every((a) => typeof a === "number" && Number.isInteger(a) && a >= 0))
+    ? undefined
+    : "an integer ≥ 0 or a non-empty array of them";
+
+/**
+ * Throws a DTypeError naming `op` unless `f` is a function: a transform given something else
+ * fails when it is made, not later when the result is called.
+ */
+export function checkFunction(op: string, f: unknown, what = "f"): void {
+  if (typeof f !== "function") throw new DTypeError(op, `${what} must be a function, got ${describe(f)}`);
 }

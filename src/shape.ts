@@ -1,6 +1,6 @@
 // Shape arithmetic: sizes, NumPy broadcasting, axis normalisation, and the stride tables the
 // broadcasting kernel consumes. Storage is column-major, so dimension 0 is the fastest.
-import { ShapeError, fmtShape } from "./errors.js";
+import { DTypeError, ShapeError, fmtShape } from "./errors.js";
 
 /**
  * A tensor's extents, one per dimension (`[]` for a scalar, `[m, n]` for an m×n matrix).
@@ -79,6 +79,9 @@ export function collapse(shape: Shape, strides: number[][]): { shape: number[]; 
 /** Normalises axes (negative counts from the end), checks range, sorts and dedupes. */
 export function normAxes(op: string, axes: number | readonly number[] | undefined, rank: number, shape: Shape): number[] {
   if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
+  if (typeof axes !== "number" && !Array.isArray(axes)) {
+    throw new DTypeError(op, `axis must be an integer or an array of integers, got ${axes === null ? "null" : typeof axes}`);
+  }
   const list = typeof axes === "number" ? [axes] : axes;
   const out = new Set<number>();
   for (const a of list) {
@@ -91,9 +94,13 @@ export function normAxes(op: string, axes: number | readonly number[] | undefine
 }
 
 export function checkShape(op: string, shape: readonly unknown[]): Shape {
+  if (!Array.isArray(shape)) {
+    const got = shape === null ? "null" : typeof shape === "string" ? JSON.stringify(shape) : typeof shape;
+    throw new DTypeError(op, `shape must be an array of extents (e.g. [2, 3]), got ${got}`);
+  }
   for (const d of shape) {
     if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
-      throw new ShapeError(op, `invalid shape [${shape.join(", ")}]: extents must be non-negative integers`);
+      throw new ShapeError(op, `invalid shape [${shape.map((e) => String(e)).join(", ")}]: extents must be non-negative integers`);
     }
   }
   return shape as Shape;

@@ -6,11 +6,22 @@ import { checkShape, sizeOf, type Shape } from "./shape.js";
 import { rt } from "./wasm/module.js";
 import { RESIDENT_MIN_ENTRIES } from "./wasm/arena.js";
 import { mulberry32 } from "./random.js";
+import { checkOptions, finite, oneOf } from "./options.js";
+import { devtoolsFormatter, formatTensor, fromJSONForm, toJSONForm, type TensorJSON } from "./format.js";
 
-/** Nested arrays of numbers, written row by row as on paper. */
+/** Node's util.inspect hook, by its registered name so that browsers need no node:util. */
+const INSPECT: unique symbol = Symbol.for("nodejs.util.inspect.custom") as never;
+
+/**
+ * Nested arrays of numbers, written row by row as on paper.
+ * @category Tensors
+ */
 export type NestedArray = number | readonly NestedArray[];
 
-/** Anything an op accepts in place of a Tensor. */
+/**
+ * Anything an op accepts in place of a Tensor.
+ * @category Tensors
+ */
 export type TensorLike = Tensor | number | readonly NestedArray[] | Float64Array;
 
 /**
@@ -20,7 +31,10 @@ export type TensorLike = Tensor | number | readonly NestedArray[] | Float64Array
  */
 export const readHook: { onRead: ((t: Tensor) => void) | null } = { onRead: null };
 
-/** Norm orders: a number p ≥ 1 (vectors), `'fro'`, or `Infinity`. */
+/**
+ * Norm orders: a number p ≥ 1 (vectors), `'fro'`, or `Infinity`.
+ * @category Softmax, norms and trace
+ */
 export type NormOrd = number | "fro";
 
 type Axes = number | readonly number[];
@@ -41,6 +55,12 @@ export interface TensorOps {
   maximum(x: TensorLike, y: TensorLike): Tensor;
   minimum(x: TensorLike, y: TensorLike): Tensor;
   eq(x: TensorLike, y: TensorLike): Tensor;
+  ne(x: TensorLike, y: TensorLike): Tensor;
+  gt(x: TensorLike, y: TensorLike): Tensor;
+  ge(x: TensorLike, y: TensorLike): Tensor;
+  lt(x: TensorLike, y: TensorLike): Tensor;
+  le(x: TensorLike, y: TensorLike): Tensor;
+  where(cond: TensorLike, x: TensorLike, y: TensorLike): Tensor;
   neg(x: TensorLike): Tensor;
   abs(x: TensorLike): Tensor;
   sqrt(x: TensorLike): Tensor;
@@ -79,6 +99,9 @@ export interface TensorOps {
   det(x: TensorLike): Tensor;
   logdet(x: TensorLike, opts?: { spd?: boolean }): Tensor;
   cholesky(x: TensorLike): Tensor;
+  eigh(x: TensorLike): [Tensor, Tensor];
+  kron(x: TensorLike, y: TensorLike): Tensor;
+  concat(xs: readonly TensorLike[], axis?: number): Tensor;
 }
 
 let OPS: TensorOps | null = null;
@@ -104,6 +127,7 @@ export function ops(): TensorOps {
  * A.matmul([1, 1]).toArray();      // [3, 7]
  * A.T.toArray();                   // [[1, 3], [2, 4]]
  * ```
+ * @category Tensors
  */
 export class Tensor {
   /** Extent of each dimension. */
@@ -228,15 +252,63 @@ export class Tensor {
     return this.data[off]!;
   }
 
+  // ---- printing and serialization (src/format.ts) ----
   /**
-   * The shape and the entries, row by row.
+   * The shape, then the entries row by row as NumPy prints them: right-aligned, one number
+   * format for all, and above 1000 entries only the first and last 3 along each axis, with
+   * `...` between. `console.log(t)` in Node prints the same (through `util.inspect.custom`).
    * @example
    * ```ts
-   * String(matrix([[1, 2], [3, 4]]));   // "Tensor[2, 2] [[1,2],[3,4]]"
+   * String(matrix([[1, 2], [3, 4]]));   // "Tensor [2, 2]\n[[1, 2],\n [3, 4]]"
+   * String(scalar(0.5));                // "Tensor [] 0.5"
    * ```
    */
   toString(): string {
-    return `Tensor${fmtShape(this.shape)} ${JSON.stringify(this.toArray())}`;
+    return formatTensor(this.shape, this.data);
+  }
+
+  /**
+   * Node's `console.log` / `util.inspect` show {@link Tensor.toString}'s display, not the
+   * fields; a value whose entries cannot be read (a batch inside vmap, a released tensor)
+   * shows its shape and why, since a debugging print must not throw. @internal
+   */
+  [INSPECT](): string {
+    try {
+      return this.toString();
+    } catch (e) {
+      return `Tensor ${fmtShape(this.shape)} <${e instanceof Error ? e.message : String(e)}>`;
+    }
+  }
+
+  /**
+   * `{ shape, data }` with the entries as nested arrays, row by row, so that
+   * `JSON.stringify` of a tensor (or of a pytree of tensors) reads like the tensor.
+   * Entries JSON cannot carry are strings: `"-0"`, `"NaN"`, `"Infinity"`, `"-Infinity"` (see
+   * {@link TensorJSON}); {@link Tensor.fromJSON} reads it all back bit for bit.
+   * @example
+   * ```ts
+   * JSON.stringify(matrix([[1, -0], [NaN, Infinity]]));
+   * // '{"shape":[2,2],"data":[[1,"-0"],["NaN","Infinity"]]}'
+   * ```
+   */
+  toJSON(): TensorJSON {
+    return toJSONForm(this.shape, this.data);
+  }
+
+  /**
+   * The tensor a {@link Tensor.toJSON} form (or its JSON text) describes, bit for bit.
+   * Throws `ShapeError` when the data does not match the shape, `DTypeError` for an entry
+   * that is not a number or one of the strings toJSON writes.
+   * @example
+   * ```ts
+   * const t = Tensor.fromJSON(JSON.parse(JSON.stringify(vector([-0, NaN, 1e-310]))));
+   * Object.is(t.get(0), -0);   // true
+   * Tensor.fromJSON('{"shape":[2],"data":[1,"-Infinity"]}').toArray();   // [1, -Infinity]
+   * ```
+   */
+  static fromJSON(json: TensorJSON | string): Tensor {
+    const { shape, data } = fromJSONForm(json);
+    return new Tensor(shape, data);
   }
 
   // ---- methods: thin forwards to the ops (src/ops/api.ts documents each) ----
@@ -596,6 +668,101 @@ export class Tensor {
    * ```
    */
   cholesky(): Tensor { return ops().cholesky(this); }
+  /**
+   * 1 where this > y else 0 (broadcasting); see {@link index!gt | gt}.
+   * @example
+   * ```ts
+   * vector([1, 2, 3]).gt(2).toArray();   // [0, 0, 1]
+   * ```
+   */
+  gt(y: TensorLike): Tensor { return ops().gt(this, y); }
+  /**
+   * 1 where this ≥ y else 0 (broadcasting); see {@link index!ge | ge}.
+   * @example
+   * ```ts
+   * vector([1, 2, 3]).ge(2).toArray();   // [0, 1, 1]
+   * ```
+   */
+  ge(y: TensorLike): Tensor { return ops().ge(this, y); }
+  /**
+   * 1 where this < y else 0 (broadcasting); see {@link index!lt | lt}.
+   * @example
+   * ```ts
+   * vector([1, 2, 3]).lt(2).toArray();   // [1, 0, 0]
+   * ```
+   */
+  lt(y: TensorLike): Tensor { return ops().lt(this, y); }
+  /**
+   * 1 where this ≤ y else 0 (broadcasting); see {@link index!le | le}.
+   * @example
+   * ```ts
+   * vector([1, 2, 3]).le(2).toArray();   // [1, 1, 0]
+   * ```
+   */
+  le(y: TensorLike): Tensor { return ops().le(this, y); }
+  /**
+   * 1 where this = y else 0 (broadcasting); see {@link index!eq | eq}.
+   * @example
+   * ```ts
+   * vector([1, 2, 3]).eq(2).toArray();   // [0, 1, 0]
+   * ```
+   */
+  eq(y: TensorLike): Tensor { return ops().eq(this, y); }
+  /**
+   * 1 where this ≠ y else 0 (broadcasting); see {@link index!ne | ne}.
+   * @example
+   * ```ts
+   * vector([1, 2, 3]).ne(2).toArray();   // [1, 0, 1]
+   * ```
+   */
+  ne(y: TensorLike): Tensor { return ops().ne(this, y); }
+  /**
+   * This tensor where `cond` ≠ 0, else `other` (broadcasting), as PyTorch's `x.where(cond, y)`;
+   * see {@link index!where | where} (`where(cond, this, other)`).
+   * @example
+   * ```ts
+   * const x = vector([-1, 2]);
+   * x.where(x.gt(0), 0).toArray();   // [0, 2]
+   * ```
+   */
+  where(cond: TensorLike, other: TensorLike): Tensor { return ops().where(cond, this, other); }
+  /**
+   * Eigenvalues (ascending) and eigenvectors of a symmetric matrix; see {@link index!eigh | eigh}.
+   * @example
+   * ```ts
+   * const [w, V] = matrix([[2, 1], [1, 2]]).eigh();
+   * w.toArray();   // ≈ [1, 3]
+   * ```
+   */
+  eigh(): [Tensor, Tensor] { return ops().eigh(this); }
+  /**
+   * The Kronecker product this ⊗ y; see {@link index!kron | kron}.
+   * @example
+   * ```ts
+   * matrix([[1, 2]]).kron([[1], [10]]).toArray();   // [[1, 2], [10, 20]]
+   * ```
+   */
+  kron(y: TensorLike): Tensor { return ops().kron(this, y); }
+  /**
+   * This tensor joined with `other` along `axis` (default 0); see {@link index!concat | concat}.
+   * @example
+   * ```ts
+   * vector([1]).concat([2, 3]).toArray();                     // [1, 2, 3]
+   * matrix([[1], [2]]).concat([[3], [4]], 1).toArray();       // [[1, 3], [2, 4]]
+   * ```
+   */
+  concat(other: TensorLike, axis?: number): Tensor { return ops().concat([this, other], axis); }
+}
+
+// Chrome DevTools draws tensors with this formatter when "Enable custom formatters" is on
+// (Settings → Preferences → Console); without the setting the array is never read.
+{
+  const g = globalThis as { devtoolsFormatters?: unknown[] };
+  if (Array.isArray(g.devtoolsFormatters) || g.devtoolsFormatters === undefined) {
+    (g.devtoolsFormatters ??= []).push(
+      devtoolsFormatter((x) => x instanceof Tensor, (t: Tensor) => t.shape, (t: Tensor) => t.toString()),
+    );
+  }
 }
 
 // ---- construction ----
@@ -651,23 +818,44 @@ function flattenRows(op: string, value: readonly NestedArray[]): { shape: number
 }
 
 /**
- * Makes a tensor from a number, nested arrays (row by row), or a typed/array-like of entries
- * with an explicit `shape`. Typed input with a shape is read **column-major** (as `.data`);
- * pass `{ order: 'row' }` to read it row-major.
+ * How {@link tensor} reads flat entries given with a shape.
+ * @category Tensors
+ */
+export interface TensorOptions {
+  /**
+   * `'row'` (default): row by row, last index fastest, as NumPy, PyTorch, tfjs and ml-matrix
+   * read flat data. `'col'`: column-major storage (first index fastest, the layout of
+   * {@link Tensor.data}), taken as is: a Float64Array becomes the tensor's storage without a
+   * copy, so it must not be written to afterwards.
+   */
+  order?: "row" | "col";
+}
+
+/**
+ * Makes a tensor from a number, nested arrays (row by row), or a flat array/typed array of
+ * entries with an explicit `shape`. Flat entries are read **row by row** (row-major, last
+ * index fastest) as in NumPy; `{ order: 'col' }` takes column-major storage (the layout of
+ * `.data`) as is, without a copy for a Float64Array. (`reshape` and `vec` are column-major:
+ * vec stacks columns.)
  *
  * @example
  * ```ts
  * tensor(3);                                   // scalar
  * tensor([[1, 2, 3], [4, 5, 6]]).shape;        // [2, 3]
- * tensor(new Float64Array([1, 4, 2, 5, 3, 6]), [2, 3]); // the same matrix
- * tensor([1, 2, 3, 4, 5, 6], [2, 3], { order: "row" });  // the same matrix, read row by row
+ * tensor([1, 2, 3, 4, 5, 6], [2, 3]);          // the same matrix, read row by row
+ * tensor(new Float64Array([1, 4, 2, 5, 3, 6]), [2, 3], { order: "col" }); // the same matrix, from column-major storage
  * ```
+ * @category Tensors
  */
-export function tensor(value: TensorLike | ArrayLike<number>, shape?: readonly number[], opts?: { order?: "col" | "row" }): Tensor {
+export function tensor(value: TensorLike | ArrayLike<number>, shape?: readonly number[], opts?: TensorOptions): Tensor {
+  checkOptions("tensor", opts, TENSOR_OPTIONS);
+  if (shape !== undefined) checkShape("tensor", shape);
   return makeTensor("tensor", value, shape, opts);
 }
 
-function makeTensor(op: string, value: TensorLike | ArrayLike<number>, shape?: readonly number[], opts?: { order?: "col" | "row" }): Tensor {
+const TENSOR_OPTIONS = { order: oneOf("row", "col") };
+
+function makeTensor(op: string, value: TensorLike | ArrayLike<number>, shape?: readonly number[], opts?: TensorOptions): Tensor {
   if (value instanceof Tensor) {
     return shape ? ops().reshape(value, shape) : value;
   }
@@ -686,14 +874,16 @@ function makeTensor(op: string, value: TensorLike | ArrayLike<number>, shape?: r
     if (sizeOf(s) !== src.length) {
       throw new ShapeError(op, `${src.length} entries do not fill shape ${fmtShape(s)}`, [s]);
     }
+    // Only an explicit 'col' shares the caller's array: everywhere else a tensor owns a copy.
+    if (opts?.order === "col" && src instanceof Float64Array) return new Tensor(s, src);
+    const byRow = opts?.order !== "col" && s.length >= 2;
     const data = new Float64Array(src.length);
     for (let i = 0; i < src.length; i++) {
       const v = src[i];
       if (typeof v !== "number") throw new DTypeError(op, `entry ${i} is ${typeof v}, not a number`);
       data[i] = v;
     }
-    if (opts?.order === "row" && s.length >= 2) return rowMajorToColumn(data, s);
-    return new Tensor(s, data);
+    return byRow ? rowMajorToColumn(data, s) : new Tensor(s, data);
   }
   throw new DTypeError(op, `cannot make a tensor from ${value === null ? "null" : typeof value}`);
 }
@@ -739,9 +929,10 @@ export function asTensor(x: TensorLike, op = "op"): Tensor {
  * A.shape;       // [2, 3]
  * A.get(1, 0);   // 4  (row 1, column 0)
  * ```
+ * @category Tensors
  */
 export function matrix(rows: readonly (readonly number[])[]): Tensor {
-  const t = tensor(rows);
+  const t = makeTensor("matrix", rows);
   if (t.rank !== 2) throw new ShapeError("matrix", "expects an array of rows", [t.shape]);
   return t;
 }
@@ -753,9 +944,13 @@ export function matrix(rows: readonly (readonly number[])[]): Tensor {
  * vector([1, 2, 3]).shape;                       // [3]
  * vector(new Float64Array([1, 2])).toArray();    // [1, 2]
  * ```
+ * @category Tensors
  */
 export function vector(values: ArrayLike<number>): Tensor {
-  return tensor(values, [values.length]);
+  if (values === null || typeof values !== "object" || typeof values.length !== "number") {
+    throw new DTypeError("vector", `expects an array or array-like of numbers, got ${values === null ? "null" : typeof values}`);
+  }
+  return makeTensor("vector", values, [values.length]);
 }
 
 /**
@@ -766,9 +961,11 @@ export function vector(values: ArrayLike<number>): Tensor {
  * s.shape;    // []
  * s.item();   // 2
  * ```
+ * @category Tensors
  */
 export function scalar(value: number): Tensor {
-  return tensor(value);
+  if (typeof value !== "number") throw new DTypeError("scalar", `expects a number, got ${Array.isArray(value) ? "an array" : typeof value}`);
+  return makeTensor("scalar", value);
 }
 
 /**
@@ -777,6 +974,7 @@ export function scalar(value: number): Tensor {
  * ```ts
  * full([2, 2], 7).toArray();   // [[7, 7], [7, 7]]
  * ```
+ * @category Tensors
  */
 export function full(shape: readonly number[], value: number): Tensor {
   return fullOf("full", shape, value);
@@ -784,6 +982,7 @@ export function full(shape: readonly number[], value: number): Tensor {
 
 function fullOf(op: string, shape: readonly number[], value: number): Tensor {
   const s = checkShape(op, shape);
+  if (typeof value !== "number") throw new DTypeError(op, `the value must be a number, got ${typeof value}`);
   const d = new Float64Array(checkSize(op, s));
   if (value !== 0) d.fill(value);
   return new Tensor(s, d);
@@ -795,6 +994,7 @@ function fullOf(op: string, shape: readonly number[], value: number): Tensor {
  * ```ts
  * zeros([2, 3]).toArray();   // [[0, 0, 0], [0, 0, 0]]
  * ```
+ * @category Tensors
  */
 export function zeros(shape: readonly number[]): Tensor {
   return fullOf("zeros", shape, 0);
@@ -806,6 +1006,7 @@ export function zeros(shape: readonly number[]): Tensor {
  * ```ts
  * ones([3]).toArray();   // [1, 1, 1]
  * ```
+ * @category Tensors
  */
 export function ones(shape: readonly number[]): Tensor {
   return fullOf("ones", shape, 1);
@@ -818,6 +1019,7 @@ export function ones(shape: readonly number[]): Tensor {
  * eye(2).toArray();      // [[1, 0], [0, 1]]
  * eye(2, 3).toArray();   // [[1, 0, 0], [0, 1, 0]]
  * ```
+ * @category Tensors
  */
 export function eye(n: number, m: number = n): Tensor {
   const s = checkShape("eye", [n, m]);
@@ -834,8 +1036,10 @@ export function eye(n: number, m: number = n): Tensor {
  * X.shape;                                       // [3, 2]
  * randn([4], { seed: 1 }).data;                  // the same four numbers on every call
  * ```
+ * @category Tensors
  */
 export function randn(shape: readonly number[], opts: { seed?: number } = {}): Tensor {
+  checkOptions("randn", opts, { seed: finite() });
   const s = checkShape("randn", shape);
   const n = checkSize("randn", s);
   const next = mulberry32(opts.seed ?? Math.floor(Math.random() * 2 ** 32));

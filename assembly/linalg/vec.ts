@@ -1,6 +1,8 @@
 // Contiguous-vector helpers shared by the LAPACK-style kernels (lu, cholesky, eigh). Not part
 // of the exported ABI: every vector here has unit stride, and every pointer is a byte address.
 
+import { madd } from "../fma";
+
 /** Smallest normal f64 (LAPACK dlamch('S')): 1/SFMIN does not overflow. */
 export const SFMIN: f64 = 2.2250738585072014e-308;
 /** Unit roundoff 2⁻⁵³ (LAPACK dlamch('E')). */
@@ -53,8 +55,8 @@ export function axpyv(n: i32, alpha: f64, x: usize, y: usize): void {
     const va = f64x2.splat(alpha);
     for (; i + 4 <= n; i += 4) {
       const px = x + (<usize>i << 3), py = y + (<usize>i << 3);
-      v128.store(py, f64x2.add(v128.load(py), f64x2.mul(va, v128.load(px))));
-      v128.store(py, f64x2.add(v128.load(py, 16), f64x2.mul(va, v128.load(px, 16))), 16);
+      v128.store(py, madd(va, v128.load(px), v128.load(py)));
+      v128.store(py, madd(va, v128.load(px, 16), v128.load(py, 16)), 16);
     }
   }
   for (; i < n; i++) {

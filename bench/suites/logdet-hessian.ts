@@ -23,7 +23,7 @@ function tasks(n: number): TaskSpec[] {
         for (let i = 0; i < n; i++) out[col + i + j * n] = -xjk * d[l + i * n]!;
       }
     }
-    return mc.tensor(out, [nn, nn]);
+    return mc.tensor(out, [nn, nn], { order: "col" });
   };
   const group = `hessian logdet X, ${n}×${n} (${n * n}×${n * n})`;
   return [

@@ -64,7 +64,7 @@ export function setupField() {
       }
     }
     const At = matrix(A);
-    const G = vmap(grad((p) => p.dot(At.matmul(p))), { inAxes: 1, outAxes: 1 })(tensor(pts, [2, QUIVER * QUIVER])).data;
+    const G = vmap(grad((p) => p.dot(At.matmul(p))), { inAxes: 1, outAxes: 1 })(tensor(pts, [2, QUIVER * QUIVER], { order: "col" })).data;
     bg = { grid, tone, levels, zero, degenerate, pts, G: Float64Array.from(G), h };
   }
 

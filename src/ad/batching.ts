@@ -1,6 +1,7 @@
 // vmap: the batching trace. A batched value carries its batch axis LAST: in column-major
 // storage each batch member is then one contiguous block, so most rules are free reshapes and
 // a batch of matrix-vector products becomes one matrix-matrix product.
+import { checkFunction, checkOptions } from "../options.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { Tensor, releasedError, scoped } from "../tensor.js";
 import { reshape } from "../ops/structure.js";
@@ -8,6 +9,7 @@ import { broadcastTo } from "../ops/reduce.js";
 import { permute } from "../ops/permute.js";
 import { Trace, Tracer, bind, withTrace, type Primitive } from "./core.js";
 import { flatten, unflatten } from "./pytree.js";
+import type { TensorsOf, TreeArgs } from "./types.js";
 import { basisChunk, basisFactors, fitsLowRank, lowRankOf, type LowRank } from "./basis.js";
 import { fromLowRank } from "../ops/lowrank.js";
 import { member, stack } from "../ops/batched.js";
@@ -121,7 +123,19 @@ function fromLast(x: Tensor, to: number): Tensor {
   return permute(x, perm);
 }
 
-/** Options of {@link vmap}. */
+const isAxis = (v: unknown): boolean => typeof v === "number" && Number.isInteger(v);
+const VMAP_OPTIONS = {
+  inAxes: (v: unknown) =>
+    isAxis(v) || (Array.isArray(v) && v.every((a) => a === null || isAxis(a)))
+      ? undefined
+      : "an integer or an array of integers and nulls",
+  outAxes: (v: unknown) => (isAxis(v) ? undefined : "an integer"),
+};
+
+/**
+ * Options of {@link vmap}.
+ * @category Transforms
+ */
 export interface VmapOptions {
   /** Mapped axis of each argument (null: not mapped, passed whole); default 0 for all. */
   inAxes?: number | readonly (number | null)[];
@@ -142,9 +156,14 @@ export interface VmapOptions {
  * // null: an argument passed whole to every call
  * vmap((x: Tensor, w: Tensor) => x.dot(w), { inAxes: [0, null] })(matrix([[1, 2], [3, 4]]), vector([1, 1])); // [3, 7]
  * ```
+ * @category Transforms
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function vmap<P extends any[], R>(f: (...args: P) => R, opts?: VmapOptions): (...args: TreeArgs<P>) => TensorsOf<R>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function vmap(f: (...args: any[]) => any, opts: VmapOptions = {}): (...args: any[]) => any {
+  checkFunction("vmap", f);
+  checkOptions("vmap", opts, VMAP_OPTIONS);
   return (...args: unknown[]) =>
     scoped(() => {
       const axes = args.map((_, i) => (typeof opts.inAxes === "number" || opts.inAxes === undefined ? (opts.inAxes ?? 0) : opts.inAxes[i] ?? null));

@@ -2,12 +2,20 @@
 // second order. The method follows autograd's and JAX's check_grads: compare a JVP with a
 // finite difference along a random direction, compare a VJP through ⟨u, J v⟩ = ⟨Jᵀu, v⟩,
 // then recurse on the derivative function itself.
-import { ShapeError } from "../errors.js";
+import { DTypeError, ShapeError } from "../errors.js";
+import { checkFunction, checkOptions, finite, nonNegative, type OptionSpec } from "../options.js";
+
+/** A step: a finite number > 0. */
+const positive = (v: unknown): string | undefined =>
+  typeof v === "number" && Number.isFinite(v) && v > 0 ? undefined : "a finite number > 0";
 import { Tensor, randn, scoped, tensor } from "../tensor.js";
 import { flatten, unflatten, type PyTree, type TreeDef } from "./pytree.js";
 import { grad, hessian, hvp, jacobian, jvp, vjp } from "./transforms.js";
 
-/** Options shared by the checks. */
+/**
+ * Options shared by the checks.
+ * @category Gradient checks
+ */
 export interface CheckOptions {
   /** Finite-difference step, scaled by max(1, |xᵢ|) per coordinate (default 1e-5). */
   eps?: number;
@@ -17,7 +25,10 @@ export interface CheckOptions {
   atol?: number;
 }
 
-/** What a check found: the worst disagreement and where. */
+/**
+ * What a check found: the worst disagreement and where.
+ * @category Gradient checks
+ */
 export interface CheckReport {
   /** Whether `maxError` is within `rtol`. */
   ok: boolean;
@@ -67,8 +78,17 @@ class Tracker {
   }
 }
 
-function leavesOf(x: unknown): [Tensor[], TreeDef] {
-  return flatten(x, "check");
+function leavesOf(x: unknown, op = "check"): [Tensor[], TreeDef] {
+  return flatten(x, op);
+}
+
+const CHECK_OPTIONS = { eps: positive, rtol: nonNegative, atol: nonNegative };
+
+/** Validates a check's function, options and point, so bad input fails naming the check. */
+function checkArgs(op: string, f: unknown, opts: unknown, spec: OptionSpec, x: readonly unknown[]): void {
+  checkFunction(op, f);
+  checkOptions(op, opts, spec);
+  for (const a of x) leavesOf(a, op);
 }
 
 /** x + s·v over flat leaves (concrete). */
@@ -77,7 +97,7 @@ function shift(leaves: readonly Tensor[], dirs: readonly Float64Array[], s: numb
     const d = l.data;
     const out = new Float64Array(d.length);
     for (let k = 0; k < d.length; k++) out[k] = d[k]! + s * dirs[i]![k]!;
-    return tensor(out, l.shape);
+    return tensor(out, l.shape, { order: "col" });
   });
 }
 
@@ -104,8 +124,10 @@ function flatValues(x: unknown): Float64Array {
  * r.comparisons;   // 10  (5 coordinates × 2 modes)
  * r.message;       // "checkGrad: ok: worst relative error 1.15e-10 at grad[0] (rev) (ad …, fd …); 10 comparisons, rtol 0.000001"
  * ```
+ * @category Gradient checks
  */
 export function checkGrad(f: Fn, x: unknown, opts: CheckOptions = {}): CheckReport {
+  checkArgs("checkGrad", f, opts, CHECK_OPTIONS, [x]);
   const eps = opts.eps ?? 1e-5;
   const tr = new Tracker(opts.rtol ?? 1e-6, opts.atol ?? 1e-8);
   const [leaves, def] = leavesOf(x);
@@ -143,8 +165,10 @@ export function checkGrad(f: Fn, x: unknown, opts: CheckOptions = {}): CheckRepo
  * r.ok;            // true
  * r.comparisons;   // 8  (2×2 entries × 2 modes)
  * ```
+ * @category Gradient checks
  */
 export function checkJacobian(f: Fn, x: unknown, opts: CheckOptions = {}): CheckReport {
+  checkArgs("checkJacobian", f, opts, CHECK_OPTIONS, [x]);
   const eps = opts.eps ?? 1e-5;
   const tr = new Tracker(opts.rtol ?? 1e-6, opts.atol ?? 1e-8);
   const [leaves, def] = leavesOf(x);
@@ -182,8 +206,10 @@ export function checkJacobian(f: Fn, x: unknown, opts: CheckOptions = {}): Check
  * r.ok;            // true
  * r.comparisons;   // 12  (4 entries, 4 symmetry pairs, 2 × 2 HVP entries)
  * ```
+ * @category Gradient checks
  */
 export function checkHessian(f: Fn, x: unknown, opts: CheckOptions & { seed?: number } = {}): CheckReport {
+  checkArgs("checkHessian", f, opts, { ...CHECK_OPTIONS, seed: finite() }, [x]);
   const eps = opts.eps ?? 1e-5;
   const tr = new Tracker(opts.rtol ?? 1e-6, opts.atol ?? 1e-8);
   const [leaves, def] = leavesOf(x);
@@ -221,7 +247,10 @@ export function checkHessian(f: Fn, x: unknown, opts: CheckOptions & { seed?: nu
   return tr.report("checkHessian");
 }
 
-/** Options of {@link checkGrads}. */
+/**
+ * Options of {@link checkGrads}.
+ * @category Gradient checks
+ */
 export interface CheckGradsOptions extends CheckOptions {
   /** Derivative order to check (1 or 2; default 2). */
   order?: 1 | 2;
@@ -251,8 +280,16 @@ function vdot(a: unknown, b: unknown): number {
  * ```ts
  * checkGrads((x: Tensor) => x.matmul(x.T).logsumexp(), [randn([3, 4])], { order: 2 }).ok; // true
  * ```
+ * @category Gradient checks
  */
 export function checkGrads(f: Fn, args: readonly unknown[], opts: CheckGradsOptions = {}): CheckReport {
+  if (!Array.isArray(args)) throw new DTypeError("checkGrads", "args must be an array (one entry per argument of f)");
+  checkArgs("checkGrads", f, opts, {
+    ...CHECK_OPTIONS,
+    order: (v) => (v === 1 || v === 2 ? undefined : "1 or 2"),
+    modes: (v) => (Array.isArray(v) && v.every((m) => m === "fwd" || m === "rev") ? undefined : 'an array of "fwd" and "rev"'),
+    seed: finite(),
+  }, args);
   const tr = new Tracker(opts.rtol ?? 1e-5, opts.atol ?? 1e-7);
   run(f, args, opts, tr, 1, opts.seed ?? 1);
   return tr.report("checkGrads");

@@ -22,6 +22,8 @@
 // depend on the arguments do not (their outputs are left unwritten), and the result comes
 // from replaying the recording, fused and pruned. Only if that cannot stand (f reads a value,
 // raises, or reaches a step whose error would depend on the values) does f run for real.
+import { checkTreeNodes } from "./pytree.js";
+import { checkFunction, checkOptions, fn as fnCheck } from "../options.js";
 import { MemoryLimitError } from "../errors.js";
 import { Tensor, allocTensor, asTensor, readHook, releasedError, scoped, withShape, type TensorLike } from "../tensor.js";
 import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "./core.js";
@@ -250,7 +252,10 @@ function ownConstants(steps: Step[], outs: Ref[], results: readonly Tensor[]): S
 /** Recordings kept per jitted function (distinct argument signatures). */
 const MAX_SIGNATURES = 16;
 
-/** Options of {@link jit}. */
+/**
+ * Options of {@link jit}.
+ * @category Transforms
+ */
 export interface JitOptions {
   /**
    * Called with the reason when a signature cannot be recorded (f then runs un-jitted for
@@ -285,9 +290,12 @@ export interface JitOptions {
  * g(vector([1.2, 0.8])).toArray();   // [6.4, 7.2]  (recorded)
  * g(vector([1, 0])).toArray();       // [4, 2]      (replayed)
  * ```
+ * @category Transforms
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): F {
+  checkFunction("jit", f);
+  checkOptions("jit", opts, { onFallback: fnCheck });
   const cache = new Map<string, Program | string>();
   /** Why the last recording failed, reported once its arena scope has closed. */
   let failure: string | null = null;
@@ -408,6 +416,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       return true;
     });
   const jitted = (...args: unknown[]): unknown => {
+    checkTreeNodes("jit", args);
     // Nested jit or a call while another jit records: the outer recording decides.
     if (recording.current !== null) return f(...args);
     const plan = planArgs(args);
@@ -538,7 +547,8 @@ function rebuildArgs(args: unknown[], fresh: readonly Tensor[]): unknown[] {
       for (const k of [...keys].sort()) built.set(k, build(x[k]));
       // f sees the keys in the caller's order.
       const out: Record<string, unknown> = {};
-      for (const k of keys) out[k] = built.get(k);
+      // Defined, not assigned: a "__proto__" key (JSON.parse makes them) stays an own key.
+      for (const k of keys) Object.defineProperty(out, k, { value: built.get(k), enumerable: true, writable: true, configurable: true });
       return out;
     }
     return x;
@@ -583,7 +593,9 @@ function rebuildOut(d: OutDef, leaves: readonly Tensor[], at: { i: number }): un
       return d.c.map((c) => rebuildOut(c, leaves, at));
     case "o": {
       const out: Record<string, unknown> = {};
-      d.keys.forEach((k, j) => (out[k] = rebuildOut(d.c[j]!, leaves, at)));
+      d.keys.forEach((k, j) =>
+        Object.defineProperty(out, k, { value: rebuildOut(d.c[j]!, leaves, at), enumerable: true, writable: true, configurable: true }),
+      );
       return out;
     }
   }

@@ -5,7 +5,10 @@
 import { DTypeError, ShapeError, fmtShape } from "../errors.js";
 import { asTensor, Tensor, type NestedArray } from "../tensor.js";
 
-/** A tree of tensors: a Tensor, or arrays / plain objects of trees. */
+/**
+ * A tree of tensors: a Tensor, or arrays / plain objects of trees.
+ * @category Transform types
+ */
 export type PyTree = Tensor | number | Float64Array | readonly NestedArray[] | readonly PyTree[] | { readonly [key: string]: PyTree };
 
 export type TreeDef =
@@ -13,8 +16,29 @@ export type TreeDef =
   | { kind: "array"; children: TreeDef[] }
   | { kind: "object"; keys: string[]; children: TreeDef[] };
 
-function isNumeric(x: unknown): boolean {
-  return typeof x === "number" || (Array.isArray(x) && x.every(isNumeric));
+function isNumeric(x: unknown, path?: Set<unknown>): boolean {
+  if (typeof x === "number") return true;
+  if (!Array.isArray(x)) return false;
+  // A cyclic array is not numeric (flatten then reports the cycle).
+  path ??= new Set();
+  if (path.has(x)) return false;
+  path.add(x);
+  const ok = x.every((v) => isNumeric(v, path));
+  path.delete(x);
+  return ok;
+}
+
+function isPlainObject(x: unknown): boolean {
+  if (x === null || typeof x !== "object") return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+function kindOf(x: unknown): string {
+  if (x === null) return "null";
+  if (typeof x !== "object") return typeof x;
+  const name = (Object.getPrototypeOf(x) as { constructor?: { name?: string } } | null)?.constructor?.name;
+  return name ? `an object of class ${name}` : "an object";
 }
 
 export function isLeaf(x: unknown): boolean {
@@ -23,21 +47,61 @@ export function isLeaf(x: unknown): boolean {
 
 export function flatten(tree: unknown, op = "pytree"): [Tensor[], TreeDef] {
   const leaves: Tensor[] = [];
+  // The nodes on the path from the root: a node met again is a cycle (a stack overflow else).
+  const path = new Set<unknown>();
   const walk = (x: unknown): TreeDef => {
     if (isLeaf(x)) {
       const t = asTensor(x as Tensor, op);
       leaves.push(t);
       return { kind: "leaf", shape: t.shape };
     }
-    if (Array.isArray(x)) return { kind: "array", children: x.map(walk) };
-    if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
-      const keys = Object.keys(x).sort();
-      return { kind: "object", keys, children: keys.map((k) => walk((x as Record<string, unknown>)[k])) };
+    if (Array.isArray(x) || isPlainObject(x)) {
+      if (path.has(x)) throw new DTypeError(op, "the pytree contains a cycle (a node that contains itself)");
+      path.add(x);
+      const def = Array.isArray(x) ? { kind: "array" as const, children: x.map(walk) } : objectDef(x as object);
+      path.delete(x);
+      return def;
     }
-    throw new DTypeError(op, `expected tensors, numbers, arrays or plain objects of them, got ${x === null ? "null" : typeof x}`);
+    throw new DTypeError(op, `expected tensors, numbers, arrays or plain objects of them, got ${kindOf(x)}`);
+  };
+  // Symbol keys and getters would be dropped or re-read silently: refuse them.
+  const objectDef = (x: object): TreeDef => {
+    for (const key of Reflect.ownKeys(x)) {
+      const d = Object.getOwnPropertyDescriptor(x, key)!;
+      if (typeof key === "symbol") throw new DTypeError(op, `pytree objects take string keys only, got ${key.toString()}`);
+      if (!d.enumerable) continue;
+      if (d.get || d.set) throw new DTypeError(op, `pytree key "${key}" is a getter/setter; pass plain data properties`);
+    }
+    const keys = Object.keys(x).sort();
+    return { kind: "object", keys, children: keys.map((k) => walk((x as Record<string, unknown>)[k])) };
   };
   const def = walk(tree);
   return [leaves, def];
+}
+
+/**
+ * Refuses what no pytree can be, whatever its leaves: a cycle (a node that contains itself),
+ * Symbol keys and getters (which a rebuilt tree would drop or read once). For transforms such
+ * as jit that pass non-tensor leaves through unchanged.
+ */
+export function checkTreeNodes(op: string, tree: unknown): void {
+  const path = new Set<unknown>();
+  const walk = (x: unknown): void => {
+    if (!Array.isArray(x) && !isPlainObject(x)) return;
+    if (path.has(x)) throw new DTypeError(op, "the pytree contains a cycle (a node that contains itself)");
+    path.add(x);
+    if (Array.isArray(x)) x.forEach(walk);
+    else {
+      for (const key of Reflect.ownKeys(x as object)) {
+        const d = Object.getOwnPropertyDescriptor(x, key)!;
+        if (typeof key === "symbol") throw new DTypeError(op, `pytree objects take string keys only, got ${key.toString()}`);
+        if (d.enumerable && (d.get || d.set)) throw new DTypeError(op, `pytree key "${key}" is a getter/setter; pass plain data properties`);
+        if (d.enumerable) walk(d.value);
+      }
+    }
+    path.delete(x);
+  };
+  walk(tree);
 }
 
 export function unflatten(def: TreeDef, leaves: readonly Tensor[]): PyTree {
@@ -46,7 +110,10 @@ export function unflatten(def: TreeDef, leaves: readonly Tensor[]): PyTree {
     if (d.kind === "leaf") return leaves[i++]!;
     if (d.kind === "array") return d.children.map(build);
     const out: Record<string, PyTree> = {};
-    d.keys.forEach((k, j) => (out[k] = build(d.children[j]!)));
+    // Defined, not assigned: a "__proto__" key (JSON.parse makes them) stays an own key.
+    d.keys.forEach((k, j) =>
+      Object.defineProperty(out, k, { value: build(d.children[j]!), enumerable: true, writable: true, configurable: true }),
+    );
     return out;
   };
   return build(def);

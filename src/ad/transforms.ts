@@ -1,6 +1,7 @@
 // The transforms: functions in, functions out, named and shaped as in JAX. Each invocation is
 // one top-level call: intermediates live in the arena and only the results leave it.
-import { ShapeError, fmtShape } from "../errors.js";
+import { DTypeError, MemoryLimitError, ShapeError, fmtShape } from "../errors.js";
+import { argnums as argnumsCheck, bool, checkFunction, checkOptions, oneOf, positiveInt } from "../options.js";
 import { Tensor, asTensor, materialize, scoped, zeros } from "../tensor.js";
 import { add, mul } from "../ops/elementwise.js";
 import { concat, reshape } from "../ops/structure.js";
@@ -15,11 +16,15 @@ import { sizeOf } from "../shape.js";
 import { assertSameStructure, flatten, unflatten, type PyTree, type TreeDef } from "./pytree.js";
 import { withBatch } from "./batching.js";
 import { demandRows_p, mirrorUpper_p } from "./markers.js";
+import type { AllGradsOf, Argnums, ArgsOf, GradsOf, TensorsOf, TreeArg, TreeArgs } from "./types.js";
 
-/** Which positional arguments to differentiate, and whether `f` returns `[output, aux]`. */
-export interface GradOptions {
+/**
+ * Which positional arguments to differentiate, and whether `f` returns `[output, aux]`.
+ * @category Transforms
+ */
+export interface GradOptions<A extends Argnums = Argnums> {
   /** Index or indices of the differentiated arguments (default 0). */
-  argnums?: number | readonly number[];
+  argnums?: A;
   /** `f` returns `[output, aux]`; aux is passed through undifferentiated. */
   hasAux?: boolean;
 }
@@ -28,6 +33,9 @@ export interface GradOptions {
 /** A function of tensors and pytrees of tensors. @inline */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => any;
+
+/** A transform's implementation, called from inside this module with options only known at run time. */
+type LooseTransform = (f: Fn, opts?: GradOptions) => Fn;
 
 function argnumList(op: string, argnums: GradOptions["argnums"], nargs: number): { list: number[]; single: boolean } {
   const single = argnums === undefined || typeof argnums === "number";
@@ -128,13 +136,41 @@ function scalarOut(op: string, L: Linearized): Tensor {
  *   return [y.dot(x), y];
  * }, { hasAux: true })(vector([1, 2]));                   // 10, [2, 4], [4, 8]
  * ```
+ * @category Transforms
  */
+export function valueAndGrad<P extends any[], Aux, const A extends Argnums = 0>(
+  f: (...args: P) => readonly [Tensor, Aux],
+  opts: GradOptions<A> & { hasAux: true },
+): (...args: ArgsOf<P, NoInfer<A>>) => [[Tensor, Aux], GradsOf<P, NoInfer<A>>];
+// f declared apart returning `[out, aux]` is typed as an array, not a pair: aux is then typed
+// as the array's element type.
+export function valueAndGrad<P extends any[], Aux, const A extends Argnums = 0>(
+  f: (...args: P) => readonly (Tensor | Aux)[],
+  opts: GradOptions<A> & { hasAux: true },
+): (...args: ArgsOf<P, NoInfer<A>>) => [[Tensor, Tensor | Aux], GradsOf<P, NoInfer<A>>];
+export function valueAndGrad<P extends any[], const A extends Argnums = 0>(
+  f: (...args: P) => Tensor,
+  opts?: GradOptions<A> & { hasAux?: false },
+): (...args: ArgsOf<P, NoInfer<A>>) => [Tensor, GradsOf<P, NoInfer<A>>];
 export function valueAndGrad(f: Fn, opts: GradOptions = {}): (...args: any[]) => any {
+  checkGradArgs("valueAndGrad", f, opts);
+  return valueAndGradOf("valueAndGrad", f, opts);
+}
+
+const GRAD_OPTIONS = { argnums: argnumsCheck, hasAux: bool };
+
+function checkGradArgs(op: string, f: unknown, opts: unknown): void {
+  checkFunction(op, f);
+  checkOptions(op, opts, GRAD_OPTIONS);
+}
+
+/** valueAndGrad, its errors naming `op` (the transform the user called). */
+function valueAndGradOf(op: string, f: Fn, opts: GradOptions): (...args: any[]) => any {
   return (...args: unknown[]) =>
     scoped(() => {
-      const { list, single } = argnumList("valueAndGrad", opts.argnums, args.length);
-      const L = linearizeCore("valueAndGrad", f, args, list, opts.hasAux ?? false);
-      const out = scalarOut("valueAndGrad", L);
+      const { list, single } = argnumList(op, opts.argnums, args.length);
+      const L = linearizeCore(op, f, args, list, opts.hasAux ?? false);
+      const out = scalarOut(op, L);
       const g = pullback(L, [asTensor(1)].map((one) => reshape(one, out.shape)));
       const grads = single ? g[0] : g;
       return opts.hasAux ? [[out, L.aux], grads] : [out, grads];
@@ -143,7 +179,10 @@ export function valueAndGrad(f: Fn, opts: GradOptions = {}): (...args: any[]) =>
 
 /**
  * The gradient of a scalar function, shaped like the differentiated argument (a pytree for a
- * pytree). Nests: `grad(grad(f))`.
+ * pytree). Nests: `grad(grad(f))`. Typed from f: the result takes f's parameters (any
+ * {@link TensorLike} where a differentiated parameter is a Tensor) and returns the
+ * gradient with that parameter's type ({@link TensorsOf}); `argnums: [i, j]` gives a tuple,
+ * and with `hasAux` the result is `[gradient, aux]`.
  * @example
  * ```ts
  * const A = matrix([[2, 1], [1, 3]]);
@@ -155,9 +194,29 @@ export function valueAndGrad(f: Fn, opts: GradOptions = {}): (...args: any[]) =>
  * grad((a: Tensor, b: Tensor) => a.mul(b).sum(), { argnums: 1 })(vector([1, 2]), vector([3, 4]));
  * // [1, 2]  (∂/∂b)
  * ```
+ * @category Transforms
  */
+export function grad<P extends any[], Aux, const A extends Argnums = 0>(
+  f: (...args: P) => readonly [Tensor, Aux],
+  opts: GradOptions<A> & { hasAux: true },
+): (...args: ArgsOf<P, NoInfer<A>>) => [GradsOf<P, NoInfer<A>>, Aux];
+// f declared apart returning `[out, aux]` is typed as an array, not a pair: aux is then typed
+// as the array's element type.
+export function grad<P extends any[], Aux, const A extends Argnums = 0>(
+  f: (...args: P) => readonly (Tensor | Aux)[],
+  opts: GradOptions<A> & { hasAux: true },
+): (...args: ArgsOf<P, NoInfer<A>>) => [GradsOf<P, NoInfer<A>>, Tensor | Aux];
+export function grad<P extends any[], const A extends Argnums = 0>(
+  f: (...args: P) => Tensor,
+  opts?: GradOptions<A> & { hasAux?: false },
+): (...args: ArgsOf<P, NoInfer<A>>) => GradsOf<P, NoInfer<A>>;
 export function grad(f: Fn, opts: GradOptions = {}): (...args: any[]) => any {
-  const vg = valueAndGrad(f, opts);
+  checkGradArgs("grad", f, opts);
+  return gradOf("grad", f, opts);
+}
+
+function gradOf(op: string, f: Fn, opts: GradOptions): (...args: any[]) => any {
+  const vg = valueAndGradOf(op, f, opts);
   return (...args: unknown[]) => {
     const [v, g] = vg(...args) as [unknown, unknown];
     return opts.hasAux ? [g, (v as unknown[])[1]] : g;
@@ -171,21 +230,35 @@ export function grad(f: Fn, opts: GradOptions = {}): (...args: any[]) => any {
  * const [y, dy] = jvp((x: Tensor) => x.sin(), [x], [v]); // dy = cos(x) ∘ v
  * jvp((x: Tensor) => x.sin(), [vector([0, Math.PI])], [vector([1, 1])])[1].toArray(); // [1, -1]
  * ```
+ * @category Transforms
  */
+export function jvp<P extends any[], R>(
+  f: (...args: P) => R,
+  primals: NoInfer<Readonly<TreeArgs<P>>>,
+  tangents: NoInfer<Readonly<TreeArgs<P>>>,
+): [TensorsOf<R>, TensorsOf<R>];
 export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[]): [any, any] {
+  return jvpOf("jvp", f, primals, tangents);
+}
+
+function jvpOf(op: string, f: Fn, primals: readonly unknown[], tangents: readonly unknown[]): [any, any] {
+  checkFunction(op, f);
+  if (!Array.isArray(primals) || !Array.isArray(tangents)) {
+    throw new DTypeError(op, "primals and tangents must be arrays (one entry per argument of f)");
+  }
   return scoped(() => {
     if (primals.length !== tangents.length) {
-      throw new ShapeError("jvp", `got ${primals.length} primals but ${tangents.length} tangents`);
+      throw new ShapeError(op, `got ${primals.length} primals but ${tangents.length} tangents`);
     }
     const jt = new JvpTrace();
     return withTrace(jt, () => {
       const args = primals.map((p, i) => {
-        const [pl, pd] = flatten(p, "jvp");
-        const [tl, td] = flatten(tangents[i], "jvp");
-        assertSameStructure("jvp", pd, td, "tangents");
+        const [pl, pd] = flatten(p, op);
+        const [tl, td] = flatten(tangents[i], op);
+        assertSameStructure(op, pd, td, "tangents");
         return unflatten(pd, pl.map((l, j) => new JvpTracer(jt, l, tl[j]!)));
       });
-      const [outLeaves, outDef] = flatten(f(...args), "jvp");
+      const [outLeaves, outDef] = flatten(f(...args), op);
       const pairs = outLeaves.map((x) => jt.unpack(x));
       return [
         unflatten(outDef, pairs.map(([p]) => p)),
@@ -206,8 +279,14 @@ export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unkno
  * ctA.toArray();   // [[1, 2], [0, 0]]
  * ctx.toArray();   // [1, 2]
  * ```
+ * @category Transforms
  */
+export function vjp<P extends any[], R>(
+  f: (...args: P) => R,
+  ...primals: NoInfer<TreeArgs<P>>
+): [TensorsOf<R>, (cotangent: TreeArg<TensorsOf<R>>) => AllGradsOf<P>];
 export function vjp(f: Fn, ...primals: unknown[]): [any, (cotangent: unknown) => any[]] {
+  checkFunction("vjp", f);
   const argnums = primals.map((_, i) => i);
   let L!: Linearized;
   const out = scoped(
@@ -235,8 +314,14 @@ export function vjp(f: Fn, ...primals: unknown[]): [any, (cotangent: unknown) =>
  * f_jvp(v);                          // ⟨exp(x), v⟩, for any v
  * f_jvp(vector([1, 2])).item();      // 3
  * ```
+ * @category Transforms
  */
+export function linearize<P extends any[], R>(
+  f: (...args: P) => R,
+  ...primals: NoInfer<TreeArgs<P>>
+): [TensorsOf<R>, (...tangents: TreeArgs<P>) => TensorsOf<R>];
 export function linearize(f: Fn, ...primals: unknown[]): [any, (...tangents: unknown[]) => any] {
+  checkFunction("linearize", f);
   const argnums = primals.map((_, i) => i);
   let L!: Linearized;
   const out = scoped(
@@ -261,15 +346,18 @@ export function linearize(f: Fn, ...primals: unknown[]): [any, (...tangents: unk
   return [out, fn];
 }
 
-/** Options of {@link jacobian}. */
-export interface JacobianOptions {
+/**
+ * Options of {@link jacobian}.
+ * @category Transforms
+ */
+export interface JacobianOptions<A extends Argnums = Argnums> {
   /** 'fwd' pushes input basis vectors, 'rev' pulls output basis vectors; 'auto' (default)
    * picks forward when there are fewer inputs than outputs. */
   mode?: "fwd" | "rev" | "auto";
   /** 'numerator' (default, JAX/PyTorch): m×n with J[i][j] = ∂fᵢ/∂xⱼ. 'denominator': n×m. */
   layout?: "numerator" | "denominator";
   /** Index or indices of the differentiated arguments (default 0); several give their columns side by side. */
-  argnums?: number | readonly number[];
+  argnums?: A;
   /**
    * Basis directions pushed through together. Each chunk is one batched pass whose products
    * are matrix-matrix. The default takes as many as keep one chunk's seeds and block of the
@@ -363,20 +451,56 @@ function stackRows(leaves: readonly Tensor[], c: number): Tensor {
  * jacobian((a: Tensor, b: Tensor) => a.mul(b), { argnums: [0, 1] })(vector([1, 2]), vector([3, 4]));
  * // [[3, 0, 1, 0], [0, 4, 0, 2]]
  * ```
+ * @category Transforms
  */
+export function jacobian<P extends any[], const A extends Argnums = 0>(
+  f: (...args: P) => PyTree,
+  opts?: JacobianOptions<A>,
+): (...args: ArgsOf<P, NoInfer<A>>) => Tensor;
 export function jacobian(f: Fn, opts: JacobianOptions = {}): (...args: any[]) => Tensor {
-  return jacobianOf(f, opts, false);
+  checkFunction("jacobian", f);
+  checkOptions("jacobian", opts, JACOBIAN_OPTIONS);
+  return jacobianOf("jacobian", f, opts, false);
 }
+
+const JACOBIAN_OPTIONS = {
+  argnums: argnumsCheck,
+  chunkSize: positiveInt(true),
+  layout: oneOf("numerator", "denominator"),
+  mode: oneOf("fwd", "rev", "auto"),
+};
+
+/**
+ * Refuses a Jacobian that cannot fit before any work: it is assembled in kernel memory, from
+ * its blocks (copied back in) into the joined matrix, so it needs twice its bytes there
+ * (once when it is one chunk).
+ */
+function checkResultSize(op: string, m: number, n: number, chunks: number): void {
+  const bytes = 8 * m * n;
+  if ((chunks > 1 ? 2 : 1) * bytes <= KERNEL_BYTES) return;
+  const alt = op === "hessian"
+    ? "use hvp(f)(x, v) for Hessian-vector products (matrix-free), or compute blocks of rows with jacobian(grad(f)) over slices of x"
+    : "use jvp/vjp for Jacobian-vector products (matrix-free), or compute blocks of the Jacobian over slices of the input";
+  throw new MemoryLimitError(op, bytes, `the ${m} × ${n} result takes ${bytes} bytes (${(bytes / 2 ** 30).toFixed(1)} GiB) and is assembled in 4 GiB of 32-bit WebAssembly memory; ${alt}`);
+}
+
+/** What 32-bit WebAssembly memory can address. */
+const KERNEL_BYTES = 2 ** 32;
 
 /**
  * {@link jacobian}; `symmetric` says the Jacobian is symmetric (a Hessian), so a jit recording
  * may compute each chunk's block below the diagonal only (see triangle.ts).
  */
-function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args: any[]) => Tensor {
+function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean): (...args: any[]) => Tensor {
   return (...args: unknown[]) =>
     scoped(() => {
-      const { list } = argnumList("jacobian", opts.argnums, args.length);
-      const L = linearizeCore("jacobian", f, args, list, false);
+      const { list } = argnumList(op, opts.argnums, args.length);
+      if (symmetric) {
+        // A Hessian's size is known from its arguments alone: refuse it before tracing f.
+        const n = list.reduce((a, k) => a + flatten(args[k], op)[0].reduce((b, l) => b + l.size, 0), 0);
+        checkResultSize(op, n, n, 2);
+      }
+      const L = linearizeCore(op, f, args, list, false);
       const inShapes = L.vars.flat().map((v) => v.shape);
       const outShapes = L.outPrimals.map((p) => p.shape);
       const n = inShapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
@@ -384,6 +508,7 @@ function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args:
       const mode = opts.mode === "fwd" || opts.mode === "rev" ? opts.mode : n < m ? "fwd" : "rev";
       if (mode === "fwd") pruneDead(L.lin, L.outTangents);
       const chunk = Math.max(1, Math.floor(opts.chunkSize ?? defaultChunk(m + n, workPerDirection(L, mode))));
+      checkResultSize(op, m, n, Math.ceil((mode === "fwd" ? n : m) / chunk));
       if (m === 0 || n === 0) return zeros(opts.layout === "denominator" ? [n, m] : [m, n]);
       const blocks: Tensor[] = [];
       const seedShapes = mode === "fwd" ? inShapes : outShapes;
@@ -414,7 +539,7 @@ function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args:
               return stackRows(outs.map(unpack), c); // m × c: columns of J
             }
             const g = pullback(L, seeds);
-            const leaves = g.flatMap((tree) => flatten(tree, "jacobian")[0]);
+            const leaves = g.flatMap((tree) => flatten(tree, op)[0]);
             return stackRows(leaves.map(unpack), c); // n × c: columns of Jᵀ
           })
         );
@@ -448,15 +573,38 @@ function jacobianOf(f: Fn, opts: JacobianOptions, symmetric: boolean): (...args:
  * hessian((x: Tensor) => x.dot(A.matmul(x)))(vector([0.3, 0.7]));   // A + Aᵀ = [[2, 5], [5, 8]]
  * hessian((X: Tensor) => X.square().sum())(eye(2));                // 2·I, 4 × 4 (over vec(X))
  * ```
+ * @category Transforms
  */
-export function hessian(f: Fn, opts: { argnums?: number | readonly number[]; chunkSize?: number } = {}): (...args: any[]) => Tensor {
+export function hessian<P extends any[], const A extends Argnums = 0>(
+  f: (...args: P) => Tensor,
+  opts?: HessianOptions<A>,
+): (...args: ArgsOf<P, NoInfer<A>>) => Tensor;
+export function hessian(f: Fn, opts: HessianOptions = {}): (...args: any[]) => Tensor {
+  checkFunction("hessian", f);
+  checkOptions("hessian", opts, HESSIAN_OPTIONS);
   const argnums = opts.argnums ?? 0;
   const jopts: JacobianOptions = { mode: "fwd", argnums };
   if (opts.chunkSize !== undefined) jopts.chunkSize = opts.chunkSize;
-  return jacobianOf(grad(f, { argnums }), jopts, true);
+  return jacobianOf("hessian", gradOf("hessian", f, { argnums }), jopts, true);
 }
 
-/** Options of {@link hvp}. */
+const HESSIAN_OPTIONS = { argnums: argnumsCheck, chunkSize: positiveInt(true) };
+
+/**
+ * Options of {@link hessian}.
+ * @category Transforms
+ */
+export interface HessianOptions<A extends Argnums = Argnums> {
+  /** Index or indices of the differentiated arguments (default 0); several give one joint Hessian. */
+  argnums?: A;
+  /** Basis directions pushed through together (see {@link JacobianOptions.chunkSize}). */
+  chunkSize?: number;
+}
+
+/**
+ * Options of {@link hvp}.
+ * @category Transforms
+ */
 export interface HvpOptions {
   /** 'fwd-rev' (default): jvp of grad, about the cost of two gradients. 'rev-rev': grad of ⟨grad, v⟩. */
   mode?: "fwd-rev" | "rev-rev";
@@ -472,16 +620,29 @@ export interface HvpOptions {
  * hvp(f)(vector([0.3, 0.7]), vector([1, 0])).toArray();    // [2, 5]
  * hvp(f, { mode: "rev-rev" })(vector([0.3, 0.7]), vector([1, 0])).toArray(); // [2, 5]
  * ```
+ * @category Transforms
  */
+export function hvp<X>(f: (x: X) => Tensor, opts?: HvpOptions): (x: TreeArg<X>, v: TreeArg<X>) => TensorsOf<X>;
 export function hvp(f: Fn, opts: HvpOptions = {}): (x: unknown, v: unknown) => any {
-  const g = grad(f);
+  checkFunction("hvp", f);
+  checkOptions("hvp", opts, { mode: oneOf("fwd-rev", "rev-rev") });
+  const g = gradOf("hvp", f, {});
+  // v must be shaped like x: checked here, so the error names hvp, not the jvp inside it.
+  const checkV = (x: unknown, v: unknown): void => {
+    assertSameStructure("hvp", flatten(x, "hvp")[1], flatten(v, "hvp")[1], "v");
+  };
   if (opts.mode === "rev-rev") {
-    return (x, v) =>
-      grad((y: unknown) => {
+    return (x, v) => {
+      checkV(x, v);
+      return gradOf("hvp", (y: unknown) => {
         const [gl] = flatten(g(y), "hvp");
         const [vl] = flatten(v, "hvp");
         return gl.map((t, i) => sum(mul(t, vl[i]!))).reduce((a, b) => add(a, b));
-      })(x);
+      }, {})(x);
+    };
   }
-  return (x, v) => jvp(g, [x], [v])[1];
+  return (x, v) => {
+    checkV(x, v);
+    return jvpOf("hvp", g, [x], [v])[1];
+  };
 }

@@ -3,7 +3,7 @@
 // Binary primitives broadcast (NumPy rules); their transposes undo broadcasting through the
 // single helper `unbroadcast`.
 import { bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
-import { allocTensor, asTensor, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
+import { allocTensor, asTensor, checkSize, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
 import { broadcastShapes, type Shape } from "../shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
 import { binaryK, kernels, unaryK } from "./exec.js";
@@ -58,28 +58,30 @@ export const sin_p = unaryPrim("sin", UnaryOp.Sin, (t, x) => mul(t, cos(x)));
 export const cos_p = unaryPrim("cos", UnaryOp.Cos, (t, x) => neg(mul(t, sin(x))));
 export const atan_p = unaryPrim("atan", UnaryOp.Atan, (t, x) => div(t, add(square(x), 1)));
 /**
- * tanh′ and σ′ as functions of the output y (1 − y², y(1 − y)), one primitive each so that
- * their own derivative is ONE product of the tangent with an unbatched factor (−2y, 1 − 2y).
- * Composed from sub/square/mul, the second derivative cost a negation, or two products and a
- * sum, over the batched tangent in every Hessian and HVP through tanh or sigmoid.
+ * tanh′ and σ′ from the input x, by kernels in forms without cancellation (assembly/
+ * elementwise.ts): sech²x = 4e/(1 + e)² with e = exp(−2|x|), and σ′(x) = e/(1 + e)² with
+ * e = exp(−|x|). The output forms 1 − tanh²x and σ(1 − σ) lose every digit once tanh x or σ(x)
+ * rounds to ±1 (|x| ≳ 19 and 37: 30 % error at 37, 100 % beyond), which is also what JAX
+ * computes. One primitive each, so their own derivative is ONE product of the tangent with an
+ * unbatched factor: (sech²)′ = −2 tanh(x)·sech²x and σ″ = −tanh(x/2)·σ′ (not σ′(1 − 2σ), which
+ * cancels near 0).
  */
-function outputSlopePrim(name: string, value: (y: Tensor) => Tensor, slope: (y: Tensor) => Tensor): Primitive<NoParams> {
-  const p: Primitive<NoParams> = {
-    name,
-    shape: ([s]) => [s!],
-    impl: ([y]) => [value(y!)],
-    jvp: ([t], [y]) => [mul(t!, slope(y!))],
-    batch: ([y]) => [bind1(p, [y!], NONE)],
-  };
-  return primitive(p);
-}
-const tanhSlope_p = outputSlopePrim("tanhSlope", (y) => sub(1, square(y)), (y) => mul(y, -2));
-const sigmoidSlope_p = outputSlopePrim("sigmoidSlope", (y) => mul(y, sub(1, y)), (y) => sub(1, mul(y, 2)));
+const tanhSlope_p: Primitive<NoParams> = primitive<NoParams>({
+  name: "tanhSlope",
+  shape: ([s]) => [s!],
+  impl: ([x]) => [unaryK(UnaryOp.Sech2, x!, "tanhSlope")],
+  // The kernel reads x only; y = tanh(x) rides along so that (sech²)′ reuses tanh's output
+  // instead of computing tanh again (a third exp-based pass in every HVP through tanh).
+  elementwise: { unary: UnaryOp.Sech2 },
+  // y is a function of x: the whole derivative flows through x's tangent.
+  jvp: ([t], [, y], [s]) => [t === null ? null : mul(t!, mul(mul(y!, s!), -2))],
+  batch: (args, batched) => [bind1(tanhSlope_p, alignAll(args, batched), NONE)],
+});
+const sigmoidSlope_p = unaryPrim("sigmoidSlope", UnaryOp.SigmoidSlope, (t, x, y) => mul(t, neg(mul(tanh(mul(x, 0.5)), y))));
 
-export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, _x, y) => mul(t, bind1(tanhSlope_p, [y], NONE)));
-// Fused rather than composed from exp: the kernel is stable for |x| ≫ 1 where exp overflows,
-// and the rule reuses the output (σ' = σ(1 − σ)).
-export const sigmoid_p = unaryPrim("sigmoid", UnaryOp.Sigmoid, (t, _x, y) => mul(t, bind1(sigmoidSlope_p, [y], NONE)));
+export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, x, y) => mul(t, bind1(tanhSlope_p, [x, y], NONE)));
+// Fused rather than composed from exp: the kernel is stable for |x| ≫ 1 where exp overflows.
+export const sigmoid_p = unaryPrim("sigmoid", UnaryOp.Sigmoid, (t, x) => mul(t, bind1(sigmoidSlope_p, [x], NONE)));
 // Fused for stability: log(1 + eˣ) overflows for x > 709 when composed.
 export const softplus_p = unaryPrim("softplus", UnaryOp.Softplus, (t, x) => mul(t, sigmoid(x)));
 export const abs_p = unaryPrim("abs", UnaryOp.Abs, (t, x) => mul(t, sign(x)));
@@ -94,6 +96,7 @@ export const step_p = unaryPrim("step", UnaryOp.Step, () => null);
  * ```ts
  * neg([1, -2]).toArray();   // [-1, 2]
  * ```
+ * @category Elementwise
  */
 export const neg = un(neg_p);
 /**
@@ -102,6 +105,7 @@ export const neg = un(neg_p);
  * ```ts
  * exp([0, 1]).toArray();   // [1, 2.718281828459045]
  * ```
+ * @category Elementwise
  */
 export const exp = un(exp_p);
 /**
@@ -110,6 +114,7 @@ export const exp = un(exp_p);
  * ```ts
  * log([1, Math.E]).toArray();   // [0, 1]
  * ```
+ * @category Elementwise
  */
 export const log = un(log_p);
 /**
@@ -118,6 +123,7 @@ export const log = un(log_p);
  * ```ts
  * log1p(1e-20).item();   // 1e-20  (Math.log(1 + 1e-20) gives 0)
  * ```
+ * @category Elementwise
  */
 export const log1p = un(log1p_p);
 /**
@@ -126,6 +132,7 @@ export const log1p = un(log1p_p);
  * ```ts
  * expm1(1e-20).item();   // 1e-20  (Math.exp(1e-20) − 1 gives 0)
  * ```
+ * @category Elementwise
  */
 export const expm1 = un(expm1_p);
 /**
@@ -134,6 +141,7 @@ export const expm1 = un(expm1_p);
  * ```ts
  * sqrt([4, 9]).toArray();   // [2, 3]
  * ```
+ * @category Elementwise
  */
 export const sqrt = un(sqrt_p);
 /**
@@ -142,6 +150,7 @@ export const sqrt = un(sqrt_p);
  * ```ts
  * square([-3, 2]).toArray();   // [9, 4]
  * ```
+ * @category Elementwise
  */
 export const square = un(square_p);
 /**
@@ -150,6 +159,7 @@ export const square = un(square_p);
  * ```ts
  * reciprocal([2, 4]).toArray();   // [0.5, 0.25]
  * ```
+ * @category Elementwise
  */
 export const reciprocal = un(reciprocal_p);
 /**
@@ -158,6 +168,7 @@ export const reciprocal = un(reciprocal_p);
  * ```ts
  * sin([0, Math.PI / 2]).toArray();   // [0, 1]
  * ```
+ * @category Elementwise
  */
 export const sin = un(sin_p);
 /**
@@ -166,6 +177,7 @@ export const sin = un(sin_p);
  * ```ts
  * cos([0, Math.PI]).toArray();   // [1, -1]
  * ```
+ * @category Elementwise
  */
 export const cos = un(cos_p);
 /**
@@ -174,6 +186,7 @@ export const cos = un(cos_p);
  * ```ts
  * atan([0, 1]).toArray();   // [0, 0.7853981633974483]  (π/4)
  * ```
+ * @category Elementwise
  */
 export const atan = un(atan_p);
 /**
@@ -182,6 +195,7 @@ export const atan = un(atan_p);
  * ```ts
  * tanh([0, 1000, -1000]).toArray();   // [0, 1, -1]
  * ```
+ * @category Elementwise
  */
 export const tanh = un(tanh_p);
 /**
@@ -190,6 +204,7 @@ export const tanh = un(tanh_p);
  * ```ts
  * sigmoid([0, 800, -800]).toArray();   // [0.5, 1, 0]  (no overflow)
  * ```
+ * @category Elementwise
  */
 export const sigmoid = un(sigmoid_p);
 /**
@@ -198,6 +213,7 @@ export const sigmoid = un(sigmoid_p);
  * ```ts
  * softplus([0, 1000]).toArray();   // [0.6931471805599453, 1000]  (log 2; no overflow)
  * ```
+ * @category Elementwise
  */
 export const softplus = un(softplus_p);
 /**
@@ -207,6 +223,7 @@ export const softplus = un(softplus_p);
  * abs([-2, 0, 3]).toArray();                                      // [2, 0, 3]
  * grad((x: Tensor) => abs(x).sum())(vector([-2, 0, 3])).toArray(); // [-1, 0, 1]
  * ```
+ * @category Elementwise
  */
 export const abs = un(abs_p);
 /**
@@ -216,6 +233,7 @@ export const abs = un(abs_p);
  * relu([-1, 0, 2]).toArray();                                      // [0, 0, 2]
  * grad((x: Tensor) => relu(x).sum())(vector([-1, 0, 2])).toArray(); // [0, 0, 1]
  * ```
+ * @category Elementwise
  */
 export const relu = un(relu_p);
 /**
@@ -224,6 +242,7 @@ export const relu = un(relu_p);
  * ```ts
  * sign([-2, 0, 5]).toArray();   // [-1, 0, 1]
  * ```
+ * @category Elementwise
  */
 export const sign = un(sign_p);
 /** 1 where x > 0, else 0; derivative zero. @internal */
@@ -378,6 +397,7 @@ const bin = (p: Primitive<NoParams>) => (a: TensorLike, b: TensorLike): Tensor =
  * ```ts
  * add([[1, 2], [3, 4]], [10, 20]).toArray();   // [[11, 22], [13, 24]]  (the [2] row added to every row)
  * ```
+ * @category Elementwise
  */
 export const add = bin(add_p);
 /**
@@ -386,6 +406,7 @@ export const add = bin(add_p);
  * ```ts
  * sub([5, 7], 1).toArray();   // [4, 6]
  * ```
+ * @category Elementwise
  */
 export const sub = bin(sub_p);
 /**
@@ -394,6 +415,7 @@ export const sub = bin(sub_p);
  * ```ts
  * mul([1, 2, 3], 2).toArray();   // [2, 4, 6]
  * ```
+ * @category Elementwise
  */
 export const mul = bin(mul_p);
 /**
@@ -402,6 +424,7 @@ export const mul = bin(mul_p);
  * ```ts
  * div([1, 2], [4, 8]).toArray();   // [0.25, 0.25]
  * ```
+ * @category Elementwise
  */
 export const div = bin(div_p);
 /**
@@ -412,6 +435,7 @@ export const div = bin(div_p);
  * pow([2, 3], 2).toArray();                                        // [4, 9]
  * grad((x: Tensor) => pow(x, 2).sum())(vector([0, 3])).toArray();  // [0, 6]
  * ```
+ * @category Elementwise
  */
 export const pow = bin(pow_p);
 /**
@@ -421,6 +445,7 @@ export const pow = bin(pow_p);
  * maximum([1, 5], [3, 2]).toArray();                                        // [3, 5]
  * grad((x: Tensor) => maximum(x, 1).sum())(vector([1, 2, 0])).toArray();    // [0.5, 1, 0]
  * ```
+ * @category Elementwise
  */
 export const maximum = bin(max_p);
 /**
@@ -429,6 +454,7 @@ export const maximum = bin(max_p);
  * ```ts
  * minimum([1, 5], 3).toArray();   // [1, 3]
  * ```
+ * @category Elementwise
  */
 export const minimum = bin(min_p);
 /**
@@ -437,6 +463,7 @@ export const minimum = bin(min_p);
  * ```ts
  * gt([1, 2, 3], 2).toArray();   // [0, 0, 1]
  * ```
+ * @category Elementwise
  */
 export const gt = bin(gt_p);
 /**
@@ -445,6 +472,7 @@ export const gt = bin(gt_p);
  * ```ts
  * ge([1, 2, 3], 2).toArray();   // [0, 1, 1]
  * ```
+ * @category Elementwise
  */
 export const ge = bin(ge_p);
 /**
@@ -453,6 +481,7 @@ export const ge = bin(ge_p);
  * ```ts
  * lt([1, 2, 3], 2).toArray();   // [1, 0, 0]
  * ```
+ * @category Elementwise
  */
 export const lt = bin(lt_p);
 /**
@@ -461,6 +490,7 @@ export const lt = bin(lt_p);
  * ```ts
  * le([1, 2, 3], 2).toArray();   // [1, 1, 0]
  * ```
+ * @category Elementwise
  */
 export const le = bin(le_p);
 /**
@@ -469,6 +499,7 @@ export const le = bin(le_p);
  * ```ts
  * eq([1, 2, 3], 2).toArray();   // [0, 1, 0]
  * ```
+ * @category Elementwise
  */
 export const eq = bin(eq_p);
 /**
@@ -477,6 +508,7 @@ export const eq = bin(eq_p);
  * ```ts
  * ne([1, 2, 3], 2).toArray();   // [1, 0, 1]
  * ```
+ * @category Elementwise
  */
 export const ne = bin(ne_p);
 
@@ -518,9 +550,12 @@ function selectK(c: Tensor, a: Tensor, b: Tensor): Tensor {
  * const x = vector([-1, 2]);
  * where(gt(x, 0), x, 0).toArray();                       // [0, 2]
  * ```
+ * @category Elementwise
  */
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
-  return bind1(where_p, [asTensor(cond, "where"), asTensor(a, "where"), asTensor(b, "where")], NONE);
+  const args = [asTensor(cond, "where"), asTensor(a, "where"), asTensor(b, "where")];
+  checkSize("where", broadcastShapes("where", broadcastShapes("where", args[0]!.shape, args[1]!.shape), args[2]!.shape));
+  return bind1(where_p, args, NONE);
 }
 
 /**
@@ -529,9 +564,10 @@ export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
  * ```ts
  * zerosLike(matrix([[1, 2], [3, 4]])).toArray();   // [[0, 0], [0, 0]]
  * ```
+ * @category Elementwise
  */
 export function zerosLike(x: Tensor): Tensor {
-  return broadcastTo(asTensor(0), x.shape);
+  return broadcastTo(asTensor(0), asTensor(x, "zerosLike").shape);
 }
 
 export const stopGradient_p = primitive<NoParams>({
@@ -548,6 +584,7 @@ export const stopGradient_p = primitive<NoParams>({
  * ```ts
  * grad((x: Tensor) => x.mul(stopGradient(x)).sum())(vector([3])).toArray();   // [3]  (not 6)
  * ```
+ * @category Elementwise
  */
 export function stopGradient(x: TensorLike): Tensor {
   return bind1(stopGradient_p, [asTensor(x, "stopGradient")], NONE);

@@ -2,10 +2,11 @@
 // carry transpose rules (they are linear in their right-hand side); cholesky, det, slogdet and
 // eigh need only a JVP, written with solves and products, so reverse mode and every higher
 // order follow by transposition.
+import { bool, checkOptions } from "../options.js";
 import { bind, bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
 import { Tensor, allocTensor, asTensor, ptrOf, type TensorLike } from "../tensor.js";
 import { ShapeError, NotPositiveDefiniteError, SingularMatrixError, DTypeError, fmtShape } from "../errors.js";
-import type { Shape } from "../shape.js";
+import { checkShape, type Shape } from "../shape.js";
 import { rt } from "../wasm/module.js";
 import { kernels } from "./exec.js";
 import { add, div, exp, log, mul, neg, sub } from "./elementwise.js";
@@ -147,6 +148,7 @@ function memberOr(v: Tensor, batched: boolean, i: number): Tensor {
  * solve([[2, 0], [0, 4]], [2, 4]).toArray(); // [1, 1]
  * solve([[2, 0], [0, 4]], [[2, 4], [4, 8]]).toArray(); // [[1, 2], [1, 2]]  (B a matrix)
  * ```
+ * @category Linear algebra
  */
 export function solve(a: TensorLike, b: TensorLike): Tensor {
   const A = asTensor(a, "solve");
@@ -163,6 +165,7 @@ export function solve(a: TensorLike, b: TensorLike): Tensor {
  * inv([[2, 0], [0, 4]]).toArray();   // [[0.5, 0], [0, 0.25]]
  * inv([[1, 2], [3, 4]]).toArray();   // ≈ [[-2, 1], [1.5, -0.5]]
  * ```
+ * @category Linear algebra
  */
 export function inv(a: TensorLike): Tensor {
   const A = asTensor(a, "inv");
@@ -171,7 +174,10 @@ export function inv(a: TensorLike): Tensor {
 
 // ---- triangular solve ----
 
-/** Options of {@link triangularSolve}. */
+/**
+ * Options of {@link triangularSolve}.
+ * @category Linear algebra
+ */
 export interface TriangularSolveOptions {
   /** Solve op(A)·X = B (true, default) or X·op(A) = B (false). */
   left?: boolean;
@@ -271,8 +277,10 @@ export const triangularSolve_p: Primitive<TriParams> = primitive<TriParams>({
  * triangularSolve(L2, [2, 5]).toArray();                    // [1, 2]
  * triangularSolve(L2, [2, 5], { transA: true }).toArray();  // [-0.25, 2.5]
  * ```
+ * @category Linear algebra
  */
 export function triangularSolve(a: TensorLike, b: TensorLike, opts: TriangularSolveOptions = {}): Tensor {
+  checkOptions("triangularSolve", opts, { left: bool, lower: bool, transA: bool, unitDiagonal: bool });
   const A = asTensor(a, "triangularSolve");
   const B = asTensor(b, "triangularSolve");
   const p: TriParams = { left: opts.left ?? true, lower: opts.lower ?? true, transA: opts.transA ?? false, unit: opts.unitDiagonal ?? false };
@@ -326,6 +334,7 @@ export const cholesky_p: Primitive<OpParams> = primitive<OpParams>({
  * cholesky([[4, 2], [2, 5]]).toArray();   // [[2, 0], [1, 2]]
  * cholesky([[1, 2], [2, 1]]);             // throws NotPositiveDefiniteError (minor 2)
  * ```
+ * @category Linear algebra
  */
 export function cholesky(a: TensorLike): Tensor {
   return bind1(cholesky_p, [asTensor(a, "cholesky")], { op: "cholesky" });
@@ -386,6 +395,7 @@ function slogdetAs(a: TensorLike, op: string): [Tensor, Tensor] {
  * s2.item();    // -1
  * ld2.item();   // 0.6931471805599453  (log 2)
  * ```
+ * @category Linear algebra
  */
 export function slogdet(a: TensorLike): [Tensor, Tensor] {
   return slogdetAs(a, "slogdet");
@@ -401,8 +411,10 @@ export function slogdet(a: TensorLike): [Tensor, Tensor] {
  * logdet([[2, 0], [0, 3]], { spd: true }).item();   // 1.791759469228055
  * grad((X: Tensor) => logdet(X))(matrix([[2, 1], [0, 4]])).toArray(); // [[0.5, 0], [-0.125, 0.25]]  (X⁻ᵀ)
  * ```
+ * @category Linear algebra
  */
 export function logdet(a: TensorLike, opts: { spd?: boolean } = {}): Tensor {
+  checkOptions("logdet", opts, { spd: bool });
   const A = asTensor(a, "logdet");
   if (opts.spd) return mul(sum(log(diag(bind1(cholesky_p, [A], { op: "logdet" })))), 2);
   return slogdetAs(A, "logdet")[1];
@@ -415,6 +427,7 @@ export function logdet(a: TensorLike, opts: { spd?: boolean } = {}): Tensor {
  * det([[1, 2], [3, 4]]).item();                                       // -2
  * grad((X: Tensor) => det(X))(matrix([[1, 2], [3, 4]])).toArray();    // ≈ [[4, -3], [-2, 1]]
  * ```
+ * @category Linear algebra
  */
 export function det(a: TensorLike): Tensor {
   const [s, l] = slogdetAs(a, "det");
@@ -466,6 +479,7 @@ export const eigh_p: Primitive<Record<string, never>> = primitive<Record<string,
  * const [w, V] = eigh(S);   // S = V·diag(w)·Vᵀ
  * eigh([[2, 1], [1, 2]])[0].toArray();   // ≈ [1, 3]
  * ```
+ * @category Linear algebra
  */
 export function eigh(a: TensorLike): [Tensor, Tensor] {
   const [w, v] = bind(eigh_p, [asTensor(a, "eigh")], {});
@@ -474,7 +488,10 @@ export function eigh(a: TensorLike): [Tensor, Tensor] {
 
 // ---- the commutation matrix ----
 
-/** The commutation matrix K(m, n): K·vec(X) = vec(Xᵀ) for X m×n, applied without forming it. */
+/**
+ * The commutation matrix K(m, n): K·vec(X) = vec(Xᵀ) for X m×n, applied without forming it.
+ * @category Linear algebra
+ */
 export interface Commutation {
   /** [m·n, m·n]. */
   readonly shape: readonly [number, number];
@@ -507,8 +524,10 @@ export interface Commutation {
  * K.shape;                        // [6, 6]
  * K.apply(vec(X)).toArray();      // [1, 2, 3, 4, 5, 6]  = vec(Xᵀ)
  * ```
+ * @category Linear algebra
  */
 export function commutation(m: number, n: number): Commutation {
+  checkShape("commutation", [m, n]);
   return {
     shape: [m * n, m * n],
     apply: (v) => vec(transpose(reshape(asTensor(v, "commutation"), [m, n]))),

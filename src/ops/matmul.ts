@@ -1,7 +1,7 @@
 // Matrix products. `matmul_p` is the GEMM primitive with transpose flags, so every rule
 // (JVP and both transposes) is again one GEMM call with flags and never materialises Aᵀ.
 import { bind1, primitive, type Primitive } from "../ad/core.js";
-import { allocTensor, asTensor, ptrOf, withShape, zeros, type Tensor, type TensorLike } from "../tensor.js";
+import { allocTensor, asTensor, checkSize, ptrOf, withShape, zeros, type Tensor, type TensorLike } from "../tensor.js";
 import { ShapeError } from "../errors.js";
 import { add, mul } from "./elementwise.js";
 import { concat, reshape, slice, transpose, vec } from "./structure.js";
@@ -252,6 +252,7 @@ function mm(a: Tensor, b: Tensor, ta: 0 | 1, tb: 0 | 1): Tensor {
  * matmul([1, 1], [[1, 2], [3, 4]]).toArray(); // [4, 6]  (vector·matrix)
  * matmul([1, 2], [3, 4]).item();              // 11      (vector·vector)
  * ```
+ * @category Products
  */
 export function matmul(a: TensorLike, b: TensorLike): Tensor {
   const A = asTensor(a, "matmul");
@@ -277,6 +278,7 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
  * dot([1, 2, 3], [4, 5, 6]).item();                  // 32
  * dot([[1, 2], [3, 4]], [[1, 0], [0, 1]]).item();    // 5  (= tr(AᵀB))
  * ```
+ * @category Products
  */
 export function dot(a: TensorLike, b: TensorLike): Tensor {
   const A = asTensor(a, "dot");
@@ -293,11 +295,13 @@ export function dot(a: TensorLike, b: TensorLike): Tensor {
  * ```ts
  * outer([1, 2], [3, 4, 5]).toArray();   // [[3, 4, 5], [6, 8, 10]]
  * ```
+ * @category Products
  */
 export function outer(x: TensorLike, y: TensorLike): Tensor {
   const X = asTensor(x, "outer");
   const Y = asTensor(y, "outer");
   if (X.rank !== 1 || Y.rank !== 1) throw new ShapeError("outer", "expects two vectors", [X.shape, Y.shape]);
+  checkSize("outer", [X.size, Y.size]);
   return mm(reshape(X, [X.size, 1]), reshape(Y, [1, Y.size]), 0, 0);
 }
 
@@ -341,6 +345,7 @@ export const kron_p = primitive<Record<string, never>>({
  * ```ts
  * kron(eye(2), [[1, 2]]).toArray();   // [[1, 2, 0, 0], [0, 0, 1, 2]]
  * ```
+ * @category Products
  */
 export function kron(a: TensorLike, b: TensorLike): Tensor {
   const A = asTensor(a, "kron");
@@ -358,6 +363,7 @@ export function kron(a: TensorLike, b: TensorLike): Tensor {
  * const y = kronMatVec(A, B, x); // equals matmul(kron(A, B), x)
  * kronMatVec([[1, 2], [3, 4]], [[0, 1], [1, 0]], [1, 2, 3, 4]).toArray(); // [10, 7, 22, 15]
  * ```
+ * @category Products
  */
 export function kronMatVec(a: TensorLike, b: TensorLike, x: TensorLike): Tensor {
   const A = asTensor(a, "kronMatVec");

@@ -3,7 +3,7 @@
 import { bind1, primitive, type Primitive } from "../ad/core.js";
 import { alignBatched } from "./batched.js";
 import { allocTensor, asTensor, ops, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
-import { broadcastShapes, normAxes, sameShape, sizeOf, type Shape } from "../shape.js";
+import { broadcastShapes, checkShape, normAxes, sameShape, sizeOf, type Shape } from "../shape.js";
 import { ShapeError, fmtShape } from "../errors.js";
 import { BinaryOp } from "../wasm/kernels.js";
 import { binaryK, kernels } from "./exec.js";
@@ -108,9 +108,11 @@ function sumAxes(x: Tensor, axes: readonly number[]): Tensor {
  * ```ts
  * broadcastTo([1, 2], [3, 2]).toArray();   // [[1, 2], [1, 2], [1, 2]]
  * ```
+ * @category Reductions
  */
 export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor(x, "broadcastTo");
+  checkShape("broadcastTo", shape);
   return sameShape(t.shape, shape) ? t : bind1(broadcastTo_p, [t], { shape: [...shape] });
 }
 
@@ -132,6 +134,7 @@ export function unbroadcast(ct: Tensor, shape: Shape): Tensor {
  * sum(matrix([[1, 2], [3, 4]])).item();          // 10
  * sum(matrix([[1, 2], [3, 4]]), 0).toArray();    // [4, 6]  (down each column)
  * ```
+ * @category Reductions
  */
 export function sum(x: TensorLike, axis?: number | readonly number[], keepdims = false): Tensor {
   const t = asTensor(x, "sum");
@@ -147,12 +150,19 @@ export function sum(x: TensorLike, axis?: number | readonly number[], keepdims =
  * mean([1, 2, 3, 4]).item();                        // 2.5
  * mean(matrix([[1, 2], [3, 4]]), 1).toArray();      // [1.5, 3.5]  (across each row)
  * ```
+ * @category Reductions
  */
 export function mean(x: TensorLike, axis?: number | readonly number[], keepdims = false): Tensor {
   const t = asTensor(x, "mean");
   const axes = normAxes("mean", axis, t.rank, t.shape);
   const count = axes.reduce((n, a) => n * t.shape[a]!, 1);
-  return ops().div(sum(t, axes, keepdims), count);
+  const { div, mul } = ops();
+  if (count <= 1) return div(sum(t, axes, keepdims), count);
+  // Σ (x / 2ᵏ) / (count / 2ᵏ) with 2ᵏ ≥ count: the sum cannot overflow (mean of [1e308, 1e308]
+  // is 1e308), and scaling by a power of two is exact, so the result is s / count rounded
+  // once, as before, bit for bit (entries below 2⁻¹⁰²²·2ᵏ, near the subnormals, excepted).
+  const k = 2 ** Math.ceil(Math.log2(count));
+  return div(sum(mul(t, 1 / k), axes, keepdims), count / k);
 }
 
 /**
@@ -163,6 +173,7 @@ export function mean(x: TensorLike, axis?: number | readonly number[], keepdims 
  * max([[1, 5], [7, 2]], 0).toArray();        // [7, 5]  (down each column)
  * max([[1, 5], [7, 2]], 1, true).shape;      // [2, 1]  (keepdims)
  * ```
+ * @category Reductions
  */
 export function max(x: TensorLike, axis?: number | readonly number[], keepdims = false): Tensor {
   const t = asTensor(x, "max");

@@ -4,7 +4,7 @@
 import { bind, bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
 import { allocTensor, asTensor, ops, ptrOf, withShape, type Tensor, type TensorLike } from "../tensor.js";
 import { checkShape, sameShape, sizeOf, type Shape } from "../shape.js";
-import { ShapeError, fmtShape } from "../errors.js";
+import { DTypeError, ShapeError, fmtShape } from "../errors.js";
 import { copyBox, fillK, kernels } from "./exec.js";
 import { permute } from "./permute.js";
 import { basisStart, markBasis } from "../ad/basis.js";
@@ -43,10 +43,11 @@ export const reshape_p: Primitive<ShapeParams> = primitive<ShapeParams>({
  * reshape(matrix([[1, 2], [3, 4]]), [4]).toArray();          // [1, 3, 2, 4]  (= vec)
  * reshape(vector([1, 2, 3, 4, 5, 6]), [2, -1]).toArray();    // [[1, 3, 5], [2, 4, 6]]
  * ```
+ * @category Shape and structure
  */
 export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor(x, "reshape");
-  let s = [...shape];
+  let s = [...(Array.isArray(shape) ? shape : checkShape("reshape", shape))];
   const infer = s.indexOf(-1);
   if (infer >= 0 && s.indexOf(-1, infer + 1) >= 0) throw new ShapeError("reshape", `at most one extent may be -1, got ${fmtShape(shape)}`, [t.shape]);
   if (infer >= 0) {
@@ -65,6 +66,7 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
  * ```ts
  * vec(matrix([[1, 2], [3, 4]])).toArray();   // [1, 3, 2, 4]
  * ```
+ * @category Shape and structure
  */
 export function vec(x: TensorLike): Tensor {
   const t = asTensor(x, "vec");
@@ -103,6 +105,7 @@ export const transpose_p: Primitive<NoParams> = primitive<NoParams>({
  * transpose([[1, 2, 3]]).shape;            // [3, 1]
  * transpose([1, 2]).shape;                 // [2]  (unchanged)
  * ```
+ * @category Shape and structure
  */
 export function transpose(x: TensorLike): Tensor {
   const t = asTensor(x, "transpose");
@@ -173,9 +176,12 @@ export const pad_p: Primitive<BoxParams> = primitive<BoxParams>({
  * ```ts
  * slice(matrix([[1, 2, 3], [4, 5, 6]]), [0, 1], [2, 2]).toArray(); // [[2, 3], [5, 6]]
  * ```
+ * @category Shape and structure
  */
 export function slice(x: TensorLike, start: readonly number[], size?: readonly number[]): Tensor {
   const t = asTensor(x, "slice");
+  if (!Array.isArray(start)) throw new DTypeError("slice", "start must be an array of indices, one per dimension");
+  if (size !== undefined && !Array.isArray(size)) throw new DTypeError("slice", "size must be an array of extents (−1: to the end) or omitted");
   const sz = t.shape.map((d, i) => {
     const want = size?.[i] ?? -1;
     return want === -1 ? d - (start[i] ?? 0) : want;
@@ -233,8 +239,10 @@ export const concat_p: Primitive<AxisParams> = primitive<AxisParams>({
  * concat([matrix([[1, 2]]), matrix([[3, 4]])]).toArray();             // [[1, 2], [3, 4]]
  * concat([matrix([[1], [2]]), matrix([[3], [4]])], 1).toArray();      // [[1, 3], [2, 4]]
  * ```
+ * @category Shape and structure
  */
 export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
+  if (!Array.isArray(xs)) throw new DTypeError("concat", "expects an array of tensors");
   const ts = xs.map((x) => asTensor(x, "concat"));
   if (ts.length === 0) throw new ShapeError("concat", "needs at least one tensor");
   const rank = ts[0]!.rank;
@@ -315,6 +323,7 @@ export const diagEmbed_p: Primitive<DiagParams> = primitive<DiagParams>({
  * diag([[1, 2], [3, 4]]).toArray();   // [1, 4]
  * diag([1, 2]).toArray();             // [[1, 0], [0, 2]]
  * ```
+ * @category Shape and structure
  */
 export function diag(x: TensorLike): Tensor {
   const t = asTensor(x, "diag");

@@ -20,6 +20,8 @@ export interface Kernels {
   heapBase(): number;
   /** 1 if this binary was compiled with SIMD, else 0. */
   simdEnabled(): number;
+  /** 1 if this binary was compiled with relaxed SIMD (f64x2.relaxed_madd), else 0. */
+  relaxedSimdEnabled(): number;
 
   // ---- blas.ts: level-1 and level-2 ----
   /** Σ x[i·incx]·y[i·incy]. */
@@ -189,7 +191,7 @@ export interface Kernels {
 export const enum UnaryOp {
   Neg = 0, Abs = 1, Sign = 2, Square = 3, Sqrt = 4, Reciprocal = 5,
   Exp = 6, Log = 7, Log1p = 8, Expm1 = 9, Sin = 10, Cos = 11, Tanh = 12,
-  Sigmoid = 13, Relu = 14, Softplus = 15, Atan = 16, Step = 17,
+  Sigmoid = 13, Relu = 14, Softplus = 15, Atan = 16, Step = 17, Sech2 = 18, SigmoidSlope = 19,
 }
 
 /**
@@ -225,7 +227,7 @@ export const enum FusedOp {
 
 /** Names of every function export, used to validate a loaded module. @internal */
 export const KERNEL_EXPORTS = [
-  "heapBase", "simdEnabled", "dot", "axpy", "scal", "gemv", "vdot", "axpyDot", "axpyScaleDot",
+  "heapBase", "simdEnabled", "relaxedSimdEnabled", "dot", "axpy", "scal", "gemv", "vdot", "axpyDot", "axpyScaleDot",
   "scaleDot", "nrmInf", "diffNrmInf", "addScaled", "axpby", "scaleTo", "spmv", "spr2", "gemm", "gemmUpper", "unary", "binary", "fusedRows", "fill",
   "select", "sum", "max", "nrm2", "asum", "sumAxis", "maxAxis", "transpose", "kron",
   "trsm", "getrf", "getrs", "potrf", "syev", "syevWorkSize",

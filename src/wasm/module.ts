@@ -1,15 +1,37 @@
-// Loading the kernel module: which binary (SIMD or scalar), from where, and when.
+// Loading the kernel module: which binary (relaxed SIMD, SIMD or scalar), from where, and when.
 // Node loads synchronously on first use; browsers must `await init()` once.
-import { compileKernels, compileKernelsSync } from "#wasm-bytes";
+import { compileKernels, compileKernelsSync, type KernelBuild } from "./kernel-files.js";
 import { KERNEL_EXPORTS, type Kernels } from "./kernels.js";
 import { Arena } from "./arena.js";
-import { NotInitializedError } from "../errors.js";
+import { NotInitializedError, OptionError } from "../errors.js";
+import { bool, checkOptions, oneOf, type OptionCheck } from "../options.js";
+
+export type { KernelBuild } from "./kernel-files.js";
 
 // The 31-byte module wasm-feature-detect 1.9.0 validates for `simd()` (i8x16.popcnt).
 const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253,
   15, 253, 98, 11,
 ]);
+
+// One function `() -> v128` whose body is f64x2.relaxed_madd of three i8x16.splat(0): the
+// instruction the relaxed build's kernels rely on (opcode 0xfd 0x107, LEB128 0x87 0x02).
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, // magic, version
+  1, 5, 1, 96, 0, 1, 123, // type section: () -> v128
+  3, 2, 1, 0, // function section: one function of type 0
+  10, 19, 1, 17, 0, // code section: one body of 17 bytes, no locals
+  65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, // 3 × (i32.const 0; i8x16.splat)
+  253, 135, 2, 11, // f64x2.relaxed_madd; end
+]);
+
+function validates(probe: Uint8Array<ArrayBuffer>): boolean {
+  try {
+    return WebAssembly.validate(probe);
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Whether this host validates WebAssembly SIMD (128-bit) modules (the probe `init()` uses to
@@ -18,29 +40,69 @@ const SIMD_PROBE = new Uint8Array([
  * ```ts
  * simdSupported();   // true in Node ≥ 20 and current browsers
  * ```
+ * @category Loading
  */
 export function simdSupported(): boolean {
-  try {
-    return WebAssembly.validate(SIMD_PROBE);
-  } catch {
-    return false;
-  }
+  return validates(SIMD_PROBE);
 }
 
-/** Options of {@link init}: where the kernel binary comes from and which build to use. */
+/**
+ * Whether this host validates WebAssembly relaxed SIMD (`f64x2.relaxed_madd`), which the
+ * `'relaxed-simd'` build needs: Chromium ≥ 114, Node ≥ 22; Node 20 only with
+ * `--experimental-wasm-relaxed-simd`.
+ * @example
+ * ```ts
+ * relaxedSimdSupported();   // false in Node 20 without the flag, true in Chromium
+ * ```
+ */
+export function relaxedSimdSupported(): boolean {
+  return simdSupported() && validates(RELAXED_PROBE);
+}
+
+const BUILDS: readonly KernelBuild[] = ["relaxed-simd", "simd", "scalar"];
+
+/** Whether the host can run a build. */
+function supported(build: KernelBuild): boolean {
+  return build === "scalar" || (build === "simd" ? simdSupported() : relaxedSimdSupported());
+}
+
+/**
+ * Options of {@link init}: where the kernel binary comes from and which build to use.
+ * @category Loading
+ */
 export interface InitOptions {
   /**
-   * Use the SIMD build (`true`), the scalar build (`false`), or detect (default).
-   * Asking for SIMD on a host without it throws.
+   * Which build to load: `'relaxed-simd'` (f64x2 with fused multiply-add), `'simd'` (f64x2,
+   * mul + add) or `'scalar'`. Default: the environment variable `MATCALC_BUILD` where there is
+   * one (Node), else the fastest build the host validates. Asking for a build the host cannot
+   * run throws. With `module`, `bytes` or `url` it states which build that binary must be.
+   */
+  build?: KernelBuild;
+  /**
+   * `true` is `build: 'simd'`, `false` is `build: 'scalar'` (kept from before the relaxed
+   * build existed); not together with `build`.
    */
   simd?: boolean;
-  /** A compiled module, for CSP-restricted pages or custom bundling. */
-  module?: WebAssembly.Module;
+  /**
+   * A compiled `WebAssembly.Module`, for CSP-restricted pages or custom bundling. (Typed as
+   * `object` so that the declarations compile without the DOM lib, which declares WebAssembly.)
+   */
+  module?: object;
   /** Where to fetch the binary from (a CDN, or an asset path your bundler emitted). */
   url?: string | URL;
   /** The binary's bytes. */
-  bytes?: BufferSource;
+  bytes?: ArrayBuffer | ArrayBufferView;
 }
+
+const isBytes: OptionCheck = (v) =>
+  v instanceof ArrayBuffer || ArrayBuffer.isView(v) ? undefined : "an ArrayBuffer or a typed array";
+const INIT_OPTIONS = {
+  build: oneOf(...BUILDS),
+  simd: bool,
+  module: (v: unknown) => (v instanceof WebAssembly.Module ? undefined : "a WebAssembly.Module"),
+  url: (v: unknown) => (typeof v === "string" || v instanceof URL ? undefined : "a string or a URL"),
+  bytes: isBytes,
+} satisfies Record<keyof InitOptions, OptionCheck>;
 
 /** The live kernel instance and its arena. @internal */
 export interface Runtime {
@@ -49,13 +111,10 @@ export interface Runtime {
   readonly kernels: Kernels;
   readonly arena: Arena;
   readonly simd: boolean;
+  readonly build: KernelBuild;
 }
 
 let runtime: Runtime | null = null;
-
-function binaryName(simd: boolean): string {
-  return simd ? "kernels.simd.wasm" : "kernels.scalar.wasm";
-}
 
 /** Instantiates a kernel module and checks it exports the whole ABI. @internal */
 export function instantiateKernels(module: WebAssembly.Module): Kernels {
@@ -76,68 +135,144 @@ export function instantiateKernels(module: WebAssembly.Module): Kernels {
   return exports as unknown as Kernels;
 }
 
-function install(module: WebAssembly.Module): Runtime {
+/** Which build a kernel instance is, read from the binary itself. @internal */
+export function buildOf(kernels: Kernels): KernelBuild {
+  if (kernels.relaxedSimdEnabled() === 1) return "relaxed-simd";
+  return kernels.simdEnabled() === 1 ? "simd" : "scalar";
+}
+
+function install(module: WebAssembly.Module, expected: KernelBuild | undefined): Runtime {
   const kernels = instantiateKernels(module);
-  runtime = { module, kernels, arena: new Arena(kernels), simd: kernels.simdEnabled() === 1 };
+  const build = buildOf(kernels);
+  if (expected !== undefined && build !== expected) {
+    throw new OptionError("init", "build", `option "build" is "${expected}" but the binary given is the "${build}" build`, [...BUILDS]);
+  }
+  runtime = { module, kernels, arena: new Arena(kernels), simd: build !== "scalar", build };
   return runtime;
 }
 
-function pickSimd(requested: boolean | undefined): boolean {
-  const supported = simdSupported();
-  if (requested === true && !supported) {
-    throw new Error("matcalc: init({ simd: true }) but this host does not support WebAssembly SIMD");
+/** MATCALC_BUILD from the environment (Node, Deno, Bun), checked; undefined when unset. */
+function environmentBuild(): KernelBuild | undefined {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const value = env?.["MATCALC_BUILD"];
+  if (value === undefined || value === "") return undefined;
+  if (!(BUILDS as readonly string[]).includes(value)) {
+    throw new OptionError("init", "MATCALC_BUILD",
+      `environment variable MATCALC_BUILD must be one of ${BUILDS.map((b) => `"${b}"`).join(", ")}, got "${value}"`,
+      [...BUILDS]);
   }
-  return requested ?? supported;
+  return value as KernelBuild;
+}
+
+/** The build the user asked for (options, then MATCALC_BUILD), or undefined to detect. */
+function requestedBuild(options: InitOptions): { build: KernelBuild; source: string } | undefined {
+  if (options.build !== undefined && options.simd !== undefined) {
+    throw new OptionError("init", "simd", 'options "build" and "simd" both choose the build: pass only "build"', Object.keys(INIT_OPTIONS));
+  }
+  if (options.build !== undefined) return { build: options.build, source: `init({ build: "${options.build}" })` };
+  if (options.simd !== undefined) return { build: options.simd ? "simd" : "scalar", source: `init({ simd: ${options.simd} })` };
+  const env = environmentBuild();
+  return env === undefined ? undefined : { build: env, source: `MATCALC_BUILD=${env}` };
+}
+
+/** The build to load: the requested one if the host runs it (else an error), or the fastest. */
+function pickBuild(options: InitOptions): KernelBuild {
+  const asked = requestedBuild(options);
+  if (asked === undefined) return BUILDS.find(supported)!;
+  if (!supported(asked.build)) {
+    const hint = asked.build === "relaxed-simd" ? " (Node 20 needs --experimental-wasm-relaxed-simd; Node ≥ 22 and Chromium ≥ 114 have it)" : "";
+    throw new OptionError("init", asked.source.startsWith("MATCALC") ? "MATCALC_BUILD" : "build",
+      `${asked.source} but this host does not support the "${asked.build}" build${hint}`, [...BUILDS]);
+  }
+  return asked.build;
 }
 
 /**
  * Loads the kernels. Optional in Node (the first op loads them synchronously); required once
- * in browsers before any op. Calling it again switches builds (e.g. `{ simd: false }` in tests);
- * tensors made before a switch keep their values.
+ * in browsers before any op. Calling it again switches builds (e.g. `{ build: 'scalar' }` in
+ * tests); tensors made before a switch keep their values.
+ *
+ * The shipped binaries sit next to the module (`dist/wasm/`) and are found through
+ * `new URL("./kernels.….wasm", import.meta.url)`: Node, a plain `<script type="module">`
+ * (no import map needed for them) and bundlers all resolve it. Elsewhere pass `url`, `bytes`
+ * or `module`.
  *
  * @example
  * ```ts
- * import { init, matrix } from "matcalc";
- * await init();                       // picks the SIMD build when the host supports it
+ * import { init, kernelBuild, matrix } from "matcalc";
+ * await init();                       // the fastest build the host validates
  * matrix([[1, 2], [3, 4]]).matmul([1, 1]).toArray(); // [3, 7]
+ * await init({ build: "scalar" });
+ * kernelBuild();                      // "scalar"
  * ```
+ * @category Loading
  */
 export async function init(options: InitOptions = {}): Promise<void> {
-  const simd = pickSimd(options.simd);
-  let module: WebAssembly.Module;
-  if (options.module) module = options.module;
-  else if (options.bytes) module = await WebAssembly.compile(options.bytes);
-  else if (options.url !== undefined) {
-    const response = await fetch(options.url);
-    if (!response.ok) throw new Error(`matcalc: could not fetch ${String(options.url)} (HTTP ${response.status})`);
-    module = await WebAssembly.compile(await response.arrayBuffer());
-  } else module = await compileKernels(binaryName(simd));
-  install(module);
+  checkOptions("init", options, INIT_OPTIONS);
+  const given = [options.module, options.bytes, options.url].filter((v) => v !== undefined).length;
+  if (given > 1) {
+    throw new OptionError("init", "module", 'pass at most one of "module", "bytes" and "url"', Object.keys(INIT_OPTIONS));
+  }
+  if (given === 1) {
+    // The binary decides the build; an explicit choice is checked against it.
+    // (pickBuild refuses a build the host cannot run before any fetch or compile.)
+    const explicit = options.build !== undefined || options.simd !== undefined ? pickBuild(options) : undefined;
+    let module: WebAssembly.Module;
+    if (options.module) module = options.module as WebAssembly.Module;
+    else if (options.bytes) module = await WebAssembly.compile(options.bytes as BufferSource);
+    else {
+      const response = await fetch(options.url!);
+      if (!response.ok) throw new Error(`matcalc: could not fetch ${String(options.url)} (HTTP ${response.status})`);
+      module = await WebAssembly.compile(await response.arrayBuffer());
+    }
+    install(module, explicit);
+    return;
+  }
+  const build = pickBuild(options);
+  install(await compileKernels(build), build);
 }
 
 /** The active runtime, loading it synchronously where the host allows. @internal */
 export function rt(): Runtime {
   if (runtime) return runtime;
-  const simd = pickSimd(undefined);
-  const module = compileKernelsSync(binaryName(simd));
+  const build = pickBuild({});
+  const module = compileKernelsSync(build);
   if (!module) {
     throw new NotInitializedError(
       "matcalc: the kernels are not loaded yet; in a browser, `await init()` once before using any op",
     );
   }
-  return install(module);
+  return install(module, build);
 }
 
 /**
- * Whether the loaded kernels are the SIMD build (loads them in Node if needed).
+ * Whether the loaded kernels use WebAssembly SIMD (the `'simd'` or `'relaxed-simd'` build;
+ * loads them in Node if needed).
  * @example
  * ```ts
- * await init({ simd: false });
- * usingSimd();   // false: the scalar build
- * await init();
- * usingSimd();   // true where simdSupported()
+ * await init({ build: "scalar" });
+ * usingSimd();   // false
+ * await init({ build: "simd" });
+ * usingSimd();   // true
  * ```
+ * @category Loading
  */
 export function usingSimd(): boolean {
-  return rt().kernels.simdEnabled() === 1;
+  return rt().simd;
+}
+
+/**
+ * Which kernel build runs (loads the kernels in Node if needed): `'relaxed-simd'` (f64x2 with
+ * fused multiply-add in GEMM, GEMV, dot/axpy, and so in LU, Cholesky and triangular solves),
+ * `'simd'` (f64x2, multiply then add) or `'scalar'`. Fused multiply-add rounds once where the
+ * SIMD build rounds twice, so the two SIMD builds' results differ in the last bits (both within
+ * the same error bounds); each build is bit-reproducible on a given machine.
+ * @example
+ * ```ts
+ * await init({ build: "simd" });
+ * kernelBuild();   // "simd"
+ * ```
+ */
+export function kernelBuild(): KernelBuild {
+  return rt().build;
 }

@@ -252,7 +252,7 @@ describe("entrywise chains: one kernel call each, bit for bit", () => {
     const d = Float64Array.from(t.data);
     const odd = [0, -0, Infinity, -Infinity, NaN, 1e-300, -1e300];
     for (let i = 0; i < d.length; i += 13) d[i] = odd[(i / 13) % odd.length]!;
-    return mc.tensor(d, shape);
+    return mc.tensor(d, shape, { order: "col" });
   };
   const same = (a: Tensor | Tensor[], b: Tensor | Tensor[]): boolean =>
     Array.isArray(a) ? a.every((t, i) => bitwise(t, (b as Tensor[])[i]!)) : bitwise(a, b as Tensor);

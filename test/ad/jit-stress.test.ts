@@ -75,7 +75,7 @@ function stackLead(xs: readonly Tensor[]): Tensor {
   const n = xs[0]!.size;
   const out = new Float64Array(n * xs.length);
   xs.forEach((x, b) => x.data.forEach((v, k) => (out[b + xs.length * k] = v)));
-  return mc.tensor(out, [xs.length, ...xs[0]!.shape]);
+  return mc.tensor(out, [xs.length, ...xs[0]!.shape], { order: "col" });
 }
 const spd = (seed: number, n = 4) => {
   const M = randn([n, n], { seed });
@@ -281,7 +281,8 @@ describe("data-dependent control flow falls back; reads of constants do not", ()
     ["data", (t) => t.data[0]!],
     ["toArray", (t) => (t.toArray() as number[])[0]!],
     ["get", (t) => t.get(0)],
-    ["toString", (t) => Number(/\[?(-?[\d.e+-]+)/.exec(String(t).split(" ")[1]!)![1])],
+    // The first entry of the display's first row (line 2; line 1 is "Tensor [shape]").
+    ["toString", (t) => Number(/(-?[\d.]+(?:e[-+]?\d+)?)/.exec(String(t).split("\n")[1]!)![1])],
     ["template literal", (t) => (`${t}`.includes("-") ? -1 : 1)],
     ["JS comparison", (t) => ((t as unknown as number) > 0 ? 1 : -1)],
   ];

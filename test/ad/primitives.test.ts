@@ -489,7 +489,7 @@ function stackLead(xs: readonly Tensor[]): Tensor {
     const d = x.data;
     for (let k = 0; k < n; k++) out[b + xs.length * k] = d[k]!;
   });
-  return tensor(out, [xs.length, ...xs[0]!.shape]);
+  return tensor(out, [xs.length, ...xs[0]!.shape], { order: "col" });
 }
 
 /**

@@ -44,7 +44,7 @@ function unflat(v: Float64Array, shapes: readonly Shape[]): Tensor[] {
   let o = 0;
   return shapes.map((s) => {
     const k = prod(s);
-    const t = tensor(v.slice(o, o + k), s);
+    const t = tensor(v.slice(o, o + k), s, { order: "col" });
     o += k;
     return t;
   });
@@ -115,7 +115,7 @@ function stackLead(xs: readonly Tensor[]): Tensor {
     const d = x.data;
     for (let k = 0; k < n; k++) out[b + xs.length * k] = d[k]!;
   });
-  return tensor(out, [xs.length, ...xs[0]!.shape]);
+  return tensor(out, [xs.length, ...xs[0]!.shape], { order: "col" });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -179,7 +179,7 @@ function checkComposition(c: Composition, xs0: Tensor[]): Outcome {
   compare(out.fd, "jvp", jv.data, fdJv, RTOL_FD, FD_NOISE * gScale * vScale);
   const u = randVec(gval.size, c.seed * 5 + 13);
   const [, back] = vjp(g, xs0);
-  const ct = flat(back(tensor(u, gval.shape))[0] as Tensor[]);
+  const ct = flat(back(tensor(u, gval.shape, { order: "col" }))[0] as Tensor[]);
   let uJvAbs = 0, uAbs = 0;
   for (let i = 0; i < u.length; i++) {
     uJvAbs += Math.abs(u[i]! * fdJv[i]!);

@@ -1,23 +1,27 @@
 // The central identities again, at larger and odd sizes (SIMD remainder paths, blocked GEMM
-// edges, several Jacobian chunks), under both kernel builds: SIMD and scalar.
+// edges, several Jacobian chunks), under every kernel build: relaxed SIMD (where the host
+// validates it: Chromium, Node ≥ 22, Node 20 with --experimental-wasm-relaxed-simd), SIMD, scalar.
 import { beforeAll, describe, expect, it } from "vitest";
 import * as mc from "../../src/index.js";
-import { grad, hessian, hvp, init, jacobian, simdSupported, usingSimd, type Tensor } from "../../src/index.js";
+import {
+  grad, hessian, hvp, init, jacobian, kernelBuild, relaxedSimdSupported, simdSupported, type KernelBuild, type Tensor,
+} from "../../src/index.js";
 import {
   T, add, diagMat, expectClose, eye, hadamard, kron, map, matmul, matvec, maxAbs, outer, randMat, randVec, scale,
   softmaxJs, solve, sub, transpose, unvec, vecOf, type Mat,
 } from "./helpers.js";
 
-const builds = [
-  { name: "simd", simd: true },
-  { name: "scalar", simd: false },
-] as const;
+const builds: { name: KernelBuild; supported: () => boolean }[] = [
+  { name: "relaxed-simd", supported: relaxedSimdSupported },
+  { name: "simd", supported: simdSupported },
+  { name: "scalar", supported: () => true },
+];
 
 for (const build of builds) {
-  describe.skipIf(build.simd && !simdSupported())(`${build.name} build`, () => {
+  describe.skipIf(!build.supported())(`${build.name} build`, () => {
     beforeAll(async () => {
-      await init({ simd: build.simd });
-      expect(usingSimd()).toBe(build.simd);
+      await init({ build: build.name });
+      expect(kernelBuild()).toBe(build.name);
     });
 
     it("∂(xᵀAx)/∂x = (A + Aᵀ)x and ∇² = A + Aᵀ, n = 37", () => {

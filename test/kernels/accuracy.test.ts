@@ -165,6 +165,17 @@ function sigmoidRef(x: number): Ref {
   const E = unscale(e);
   return plain(div(E, add(dd(1), E)));
 }
+/** c·e/(1 + e)² for e = exp(−a·|x|): sech²x (c = 4, a = 2) and σ′(x) (c = 1, a = 1). */
+function slopeRef(x: number, c: number, a: number): Ref {
+  const e = expRef(-a * Math.abs(x));
+  if (e.k < -200) { // c·e·(1 − 2e + …), kept scaled so subnormal results stay exact
+    const m = mul(scale([e.hi, e.lo], Math.log2(c)), sub(dd(1), scale(unscale(e), 1)));
+    return { hi: m[0], lo: m[1], k: e.k };
+  }
+  const E = unscale(e);
+  const d = add(dd(1), E);
+  return plain(div(scale(E, Math.log2(c)), mul(d, d)));
+}
 function softplusRef(x: number): Ref {
   if (x > 0) return plain(add(dd(x), log1pDD(unscale(expRef(-x)))));
   const e = expRef(x);
@@ -311,6 +322,12 @@ const CASES: UnaryCase[] = [
     inputs: [...BROAD, ...EXP_EDGES, ...linspace(-40, 40, 8001), ...uniform(-750, 40, 4000, 8), ...[-1000, 1000, -40]] },
   { op: UnaryOp.Softplus, name: "softplus", ref: softplusRef, refBound: 1.25,
     inputs: [...BROAD, ...EXP_EDGES, ...linspace(-40, 40, 8001), ...uniform(-750, 40, 4000, 9), ...[-1000, 1000, -40]] },
+  // tanh′ and σ′ (the derivative rules of tanh and sigmoid), in the tails where 1 − tanh² and
+  // σ(1 − σ) had no digit left.
+  { op: UnaryOp.Sech2, name: "sech²", ref: (x) => slopeRef(x, 4, 2), refBound: 4,
+    inputs: [...BROAD, ...EXP_EDGES, ...both(linspace(0, 40, 8001)), ...uniform(-380, 380, 4000, 13), ...both(around(354, 3))] },
+  { op: UnaryOp.SigmoidSlope, name: "σ′", ref: (x) => slopeRef(x, 1, 1), refBound: 4,
+    inputs: [...BROAD, ...EXP_EDGES, ...both(linspace(0, 40, 8001)), ...uniform(-750, 750, 4000, 14), ...both(around(708, 3))] },
   { op: UnaryOp.Sin, name: "sin", js: Math.sin,
     inputs: [...BROAD, ...linspace(-10, 10, 4001), ...logspace(1e3, 1e22, 500), ...[1, 2, 3, 4, 100, 1000].flatMap((m) => around((m * Math.PI) / 2, 2))] },
   { op: UnaryOp.Cos, name: "cos", js: Math.cos,
@@ -403,7 +420,8 @@ describe.each(BUILDS)("accuracy ($name)", ({ name, simd }) => {
 
 describe("both builds, every position", () => {
   const ops = [UnaryOp.Exp, UnaryOp.Log, UnaryOp.Log1p, UnaryOp.Tanh, UnaryOp.Sigmoid, UnaryOp.Softplus,
-    UnaryOp.Expm1, UnaryOp.Sin, UnaryOp.Atan, UnaryOp.Sign, UnaryOp.Step, UnaryOp.Relu, UnaryOp.Reciprocal];
+    UnaryOp.Expm1, UnaryOp.Sin, UnaryOp.Atan, UnaryOp.Sign, UnaryOp.Step, UnaryOp.Relu, UnaryOp.Reciprocal,
+    UnaryOp.Sech2, UnaryOp.SigmoidSlope];
   // An odd length, so every value also passes through the scalar tail when shifted by one.
   const xs = [...BROAD, ...EXP_EDGES, ...linspace(-1.5, 1.5, 301), ...LOG1P_WINDOW, ...EXPM1_SWITCHES,
     ...both(around(0.625, 3)), ...both(around(22, 3)), ...uniform(-3, 45, 4000, 12)];

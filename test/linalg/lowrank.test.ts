@@ -44,7 +44,7 @@ function logdetHessian(X: Tensor): Tensor {
   for (let l = 0; l < n; l++) for (let k = 0; k < n; k++) {
     for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) out[(k + l * n) * nn + i + j * n] = -d[j + k * n]! * d[l + i * n]!;
   }
-  return mc.tensor(out, [nn, nn]);
+  return mc.tensor(out, [nn, nn], { order: "col" });
 }
 
 const chunks = [undefined, 1, 3, 7, 16];

@@ -91,7 +91,7 @@ describe.each(BUILDS)("linear algebra primitives ($name)", ({ simd }) => {
     const H = hessian(f)(X);
     // d²f[V, W] = tr(X⁻¹VX⁻¹WX⁻¹A) + tr(X⁻¹WX⁻¹VX⁻¹A); check entry by entry.
     const Xi = mc.inv(X);
-    const E = (k: number) => { const d = new Float64Array(n * n); d[k] = 1; return tensor(d, [n, n]); };
+    const E = (k: number) => { const d = new Float64Array(n * n); d[k] = 1; return tensor(d, [n, n], { order: "col" }); }; // unit at vec index k
     for (let i = 0; i < n * n; i++) for (let j = 0; j < n * n; j++) {
       const V = E(i), W = E(j);
       const t1 = mc.trace(Xi.matmul(V).matmul(Xi).matmul(W).matmul(Xi).matmul(A)).item();

@@ -112,7 +112,10 @@ describe("demo page", () => {
     expect(await page.textContent("#status")).toMatch(/Kernels loaded/);
     // Only the page itself and the built package were fetched; a wasm binary among them.
     for (const p of requested) expect(p, p).toMatch(/^\/(demo\/|dist\/)/);
-    expect(requested.some((p) => /^\/dist\/wasm\/kernels\.(simd|scalar)\.wasm$/.test(p))).toBe(true);
+    // Chromium validates relaxed SIMD: the page loads that build, and says so.
+    expect(requested).toContain("/dist/wasm/kernels.relaxed.wasm");
+    expect(await page.getAttribute("#status", "data-build")).toBe("relaxed-simd");
+    expect(await page.textContent("#status")).toMatch(/relaxed-SIMD build/);
     expect(requested).toContain("/dist/optim/index.js");
     expect(problems).toEqual([]);
     await page.screenshot({ path: resolve(shots, "page-loaded.png") });

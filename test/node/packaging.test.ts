@@ -111,8 +111,8 @@ describe("packed tarball", () => {
     const files = stdout.split("\n").filter(Boolean).map((f) => f.replace(/^package\//, ""));
     for (const f of [
       "package.json", "dist/index.js", "dist/index.d.ts", "dist/optim/index.js",
-      "dist/wasm/kernels.simd.wasm", "dist/wasm/kernels.scalar.wasm",
-      "dist/wasm/bytes.node.js", "dist/wasm/bytes.browser.js",
+      "dist/wasm/kernels.relaxed.wasm", "dist/wasm/kernels.simd.wasm", "dist/wasm/kernels.scalar.wasm",
+      "dist/wasm/kernel-files.js",
     ]) expect(files).toContain(f);
     expect(files.filter((f) => f.startsWith("src/") || f.startsWith("test/"))).toEqual([]);
   });
@@ -142,18 +142,18 @@ describe("packed tarball", () => {
     check(JSON.parse(stdout));
   });
 
-  it("works in a plain page with an import map", async () => {
-    const map = {
-      imports: {
-        matcalc: "./node_modules/matcalc/dist/index.js",
-        // The page has no package.json resolution, so the internal `imports` entry must be mapped too.
-        "#wasm-bytes": "./node_modules/matcalc/dist/wasm/bytes.browser.js",
-      },
-    };
+  it("works in a plain page with an import map for the bare name only", async () => {
+    const map = { imports: { matcalc: "./node_modules/matcalc/dist/index.js" } };
     writeFileSync(join(consumer, "plain.html"), PAGE(
       `<script type="importmap">${JSON.stringify(map)}</script><script type="module">${BROWSER_MAIN}</script>`,
     ));
     check(await pageResult(consumer, "plain.html"));
+  });
+
+  it("works in a plain page importing dist/index.js by URL, with no import map", async () => {
+    const main = BROWSER_MAIN.replace('from "matcalc"', 'from "./node_modules/matcalc/dist/index.js"');
+    writeFileSync(join(consumer, "by-url.html"), PAGE(`<script type="module">${main}</script>`));
+    check(await pageResult(consumer, "by-url.html"));
   });
 
   it("works when bundled by Vite", async () => {
@@ -164,7 +164,7 @@ describe("packed tarball", () => {
     const { build } = await import("vite");
     await build({ root, logLevel: "silent", configFile: false, build: { outDir: join(root, "out"), emptyOutDir: true } });
     // Fails if Vite did not see the `new URL(..., import.meta.url)` assets.
-    expect(readdirSync(join(root, "out", "assets")).some((f) => f.endsWith(".wasm"))).toBe(true);
+    expect(readdirSync(join(root, "out", "assets")).filter((f) => f.endsWith(".wasm"))).toHaveLength(3);
     check(await pageResult(join(root, "out")));
   });
 
@@ -178,7 +178,7 @@ describe("packed tarball", () => {
       entryPoints: [join(root, "main.js")], outfile: join(root, "bundle.js"),
       bundle: true, platform: "browser", format: "esm", logLevel: "silent",
     });
-    for (const f of ["kernels.simd.wasm", "kernels.scalar.wasm"]) {
+    for (const f of ["kernels.relaxed.wasm", "kernels.simd.wasm", "kernels.scalar.wasm"]) {
       cpSync(join(consumer, "node_modules/matcalc/dist/wasm", f), join(root, f));
     }
     check(await pageResult(root));
@@ -206,9 +206,107 @@ describe("packed tarball", () => {
       entryPoints: [join(root, "worker.js")], outfile: join(root, "worker.bundle.js"),
       bundle: true, platform: "browser", format: "esm", logLevel: "silent",
     });
-    for (const f of ["kernels.simd.wasm", "kernels.scalar.wasm"]) {
+    for (const f of ["kernels.relaxed.wasm", "kernels.simd.wasm", "kernels.scalar.wasm"]) {
       cpSync(join(consumer, "node_modules/matcalc/dist/wasm", f), join(root, f));
     }
     check(await pageResult(root));
   });
+});
+
+describe("packed tarball: types, license, source maps", () => {
+  it("ships the MIT LICENSE that package.json names", async () => {
+    const { stdout } = await run("tar", ["-xzOf", tarball, "package/LICENSE"]);
+    expect(stdout).toMatch(/^MIT License\n/);
+    expect(JSON.parse(readFileSync(join(repo, "package.json"), "utf8")).license).toBe("MIT");
+  });
+
+  it("its source maps resolve: every .js.map carries its sources, no .d.ts.map points at unshipped src/", async () => {
+    const root = join(tmp, "unpacked");
+    mkdirSync(root, { recursive: true });
+    await run("tar", ["-xzf", tarball, "-C", root]);
+    const pkg = join(root, "package");
+    const { stdout } = await run("tar", ["-tzf", tarball]);
+    const files = stdout.split("\n").filter(Boolean).map((f) => f.replace(/^package\//, ""));
+    expect(files.filter((f) => f.endsWith(".d.ts.map"))).toEqual([]);
+    const js = files.filter((f) => f.endsWith(".js"));
+    expect(js.length).toBeGreaterThan(10);
+    for (const f of js) {
+      const ref = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(readFileSync(join(pkg, f), "utf8"));
+      if (!ref) continue;
+      const mapFile = join(pkg, f, "..", ref[1]!);
+      expect(existsSync(mapFile), `${f} names a map that is shipped`).toBe(true);
+      const map = JSON.parse(readFileSync(mapFile, "utf8")) as { sources: string[]; sourcesContent?: (string | null)[] };
+      expect(map.sourcesContent?.length, `${f}: sourcesContent for every source`).toBe(map.sources.length);
+      expect(map.sourcesContent!.every((s) => typeof s === "string" && s.length > 0), `${f}: sources inlined`).toBe(true);
+    }
+  });
+
+  it("prints tensors row by row through console.log, and round-trips JSON, from the installed package", async () => {
+    writeFileSync(join(consumer, "print.mjs"), `
+      import { matrix, Tensor } from "matcalc";
+      console.log(matrix([[1, 2], [3, 4]]));
+      const t = Tensor.fromJSON(JSON.stringify(matrix([[-0, NaN], [Infinity, 0.1]])));
+      console.log(Object.is(t.get(0, 0), -0), Number.isNaN(t.get(0, 1)), t.get(1, 0), t.get(1, 1));
+    `);
+    const { stdout } = await run(process.execPath, ["print.mjs"], { cwd: consumer });
+    expect(stdout).toBe("Tensor [2, 2]\n[[1, 2],\n [3, 4]]\ntrue true Infinity 0.1\n");
+  });
+
+  it("its declarations hide internal fields", () => {
+    const dts = readFileSync(join(consumer, "node_modules/matcalc/dist/tensor.d.ts"), "utf8");
+    expect(dts).toMatch(/declare class Tensor/);
+    expect(dts).not.toMatch(/\b_(buf|ptr|epoch|resPtr|resGen|uses|alive|concrete)\b/);
+  });
+
+  // One consumer file type-checked under each module resolution, strict, with only ES2022 and
+  // @types/node (no DOM lib), and once with the package's own .d.ts checked (skipLibCheck false). The
+  // `@ts-expect-error` lines prove the types are really resolved (an `any` would accept them).
+  const CONSUMER_TS = `
+    import { grad, matrix, vector, Tensor, type TensorLike } from "matcalc";
+    import { minimize } from "matcalc/optim";
+    const f = (x: Tensor) => x.dot(x);
+    const g: Tensor = grad(f)(vector([1, 2, 3]));
+    const p = grad((q: { W: Tensor; b: Tensor }) => q.W.sum().add(q.b.sum()))({ W: [[1, 2]], b: [0] });
+    const W: Tensor = p.W;
+    // @ts-expect-error a gradient is not a string
+    const s: string = grad(f)(vector([1]));
+    // @ts-expect-error the arguments are f's
+    grad(f)("nope", 1, 2);
+    // @ts-expect-error internal fields are not declared
+    matrix([[1]])._buf;
+    const r = minimize((x: Tensor) => x.sub(vector([1, 2])).square().sum(), vector([0, 0]));
+    const back: Tensor = Tensor.fromJSON(JSON.parse(JSON.stringify(r.x)));
+    const like: TensorLike = [1, 2];
+    export { g, W, s, back, like };
+  `;
+  for (const [resolution, module, file] of [
+    ["node10", "commonjs", "main.ts"],
+    ["node16", "node16", "main.mts"],
+    ["bundler", "esnext", "main.ts"],
+  ] as const) {
+    it(`type-checks with tsc --strict, lib es2022 + @types/node, moduleResolution ${resolution}${resolution === "bundler" ? ", skipLibCheck false" : ""}`, async () => {
+      const dir = join(consumer, `types-${resolution}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, file), CONSUMER_TS);
+      writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
+        compilerOptions: {
+          strict: true, noEmit: true, target: "es2022", lib: ["es2022"], types: ["node"],
+          typeRoots: [join(repo, "node_modules/@types")],
+          // The package's .d.ts are the same files under every resolution: checked once (with
+          // all of @types/node, the slow part), the other two check resolution and use.
+          skipLibCheck: resolution !== "bundler",
+          module, moduleResolution: resolution,
+          // node10 is deprecated in TypeScript 6 (still supported); consumers on it must say so.
+          ignoreDeprecations: "6.0",
+        },
+        files: [file],
+      }));
+      const tsc = join(repo, "node_modules/typescript/bin/tsc");
+      const out = await run(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: dir }).then(
+        () => "",
+        (e: { stdout: string; stderr: string }) => e.stdout + e.stderr,
+      );
+      expect(out).toBe("");
+    });
+  }
 });

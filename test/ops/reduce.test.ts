@@ -124,7 +124,7 @@ describe.each(BUILDS)("reductions ($name)", ({ simd }) => {
     expectClose(mc.sum(vector(x)).item(), ref, 1e-13, 0);
     expectClose(mc.mean(vector(x)).item(), ref / n, 1e-13, 0);
     // and along an axis of a long-thin matrix
-    const M = tensor(x.subarray(0, 1_000_000), [1000, 1000]);
+    const M = tensor(x.subarray(0, 1_000_000), [1000, 1000], { order: "col" });
     const cols = mc.sum(M, 0).toArray() as number[];
     for (let j = 0; j < 1000; j += 97) {
       let cs = 0;

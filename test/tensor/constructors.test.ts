@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as mc from "../../src/index.js";
 import {
-  DTypeError, ShapeError, Tensor, eye, full, matrix, ones, randn, scalar, tensor, vector, zeros,
+  DTypeError, OptionError, ShapeError, Tensor, eye, full, matrix, ones, randn, scalar, tensor, vector, zeros,
 } from "../../src/index.js";
 import { BUILDS, useBuild } from "../helpers/builds.js";
 import { colMajor, expectClose, fromCol, randNested, shapeOf, transposeRef, type Mat, type Nested } from "../helpers/reference.js";
@@ -85,38 +85,65 @@ describe.each(BUILDS)("constructors ($name)", ({ simd }) => {
   });
 
   describe("typed arrays with a shape", () => {
-    it("are read column-major by default", () => {
-      const t = tensor(new Float64Array([1, 4, 2, 5, 3, 6]), [2, 3]);
+    it("are read row-major (row by row, last index fastest) by default, as NumPy reads them", () => {
+      const t = tensor(new Float64Array([1, 2, 3, 4, 5, 6]), [2, 3]);
       expect(t.shape).toEqual([2, 3]);
       expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
       expect(Array.from(t.data)).toEqual([1, 4, 2, 5, 3, 6]);
+      expect(tensor([1, 2, 3, 4, 5, 6], [2, 3]).toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+      // { order: "row" } says the same thing explicitly
+      expect(tensor([1, 2, 3, 4, 5, 6], [2, 3], { order: "row" }).toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+      // rank 3: last index fastest
+      const flat = Array.from({ length: 24 }, (_, i) => i);
+      const r = tensor(flat, [2, 3, 4]);
+      expect(r.toArray()).toEqual([0, 1].map((i) => [0, 1, 2].map((j) => [0, 1, 2, 3].map((k) => 12 * i + 4 * j + k))));
+      expect(r.get(1, 2, 3)).toBe(23);
+      // a vector is the same either way
+      expect(tensor([1, 2, 3], [3]).toArray()).toEqual([1, 2, 3]);
+      expect(tensor([1, 2, 3], [3], { order: "col" }).toArray()).toEqual([1, 2, 3]);
     });
 
-    it("are read row-major with { order: 'row' }", () => {
-      const t = tensor(new Float64Array([1, 2, 3, 4, 5, 6]), [2, 3], { order: "row" });
+    it("are taken as column-major storage with { order: 'col' }, a Float64Array without a copy", () => {
+      const src = new Float64Array([1, 4, 2, 5, 3, 6]);
+      const t = tensor(src, [2, 3], { order: "col" });
       expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
-      expect(Array.from(t.data)).toEqual([1, 4, 2, 5, 3, 6]);
-      // rank 3, row-major: last index fastest
-      const flat = Array.from({ length: 24 }, (_, i) => i);
-      const r = tensor(flat, [2, 3, 4], { order: "row" });
-      expect(r.toArray()).toEqual([0, 1].map((i) => [0, 1, 2].map((j) => [0, 1, 2, 3].map((k) => 12 * i + 4 * j + k))));
-      // a vector is the same either way
-      expect(tensor([1, 2, 3], [3], { order: "row" }).toArray()).toEqual([1, 2, 3]);
+      // zero copy: the array is the tensor's storage (which is why it must not be written to)
+      src[0] = 99;
+      expect(t.get(0, 0)).toBe(99);
+      const r = tensor(Array.from({ length: 24 }, (_, i) => i), [2, 3, 4], { order: "col" });
+      expect(r.get(1, 2, 3)).toBe(1 + 2 * 2 + 3 * 6); // first index fastest
+      // a plain array (or another typed array) is converted, hence copied
+      expect(tensor([1, 4, 2, 5, 3, 6], [2, 3], { order: "col" }).toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    });
+
+    it("match NumPy's reading of the same flat data (np.arange(6).reshape(2, 3))", () => {
+      // np.arange(6).reshape(2, 3) == [[0, 1, 2], [3, 4, 5]] (NumPy's default order 'C').
+      expect(tensor([0, 1, 2, 3, 4, 5], [2, 3]).toArray()).toEqual([[0, 1, 2], [3, 4, 5]]);
+      // np.arange(6).reshape(2, 3, order='F') == [[0, 2, 4], [1, 3, 5]]
+      expect(tensor([0, 1, 2, 3, 4, 5], [2, 3], { order: "col" }).toArray()).toEqual([[0, 2, 4], [1, 3, 5]]);
+    });
+
+    it("an unknown order or option is an OptionError", () => {
+      expect(() => tensor([1, 2, 3, 4], [2, 2], { order: "C" } as never)).toThrow(OptionError);
+      expect(() => tensor([1, 2, 3, 4], [2, 2], { order: "row", copy: false } as never)).toThrow(/unknown option "copy"/);
     });
 
     it("accept other array-likes (Float32Array, Int32Array, plain arrays, {length})", () => {
-      expect(tensor(new Float32Array([1, 2, 3, 4]), [2, 2]).toArray()).toEqual([[1, 3], [2, 4]]);
-      expect(tensor(new Int32Array([1, 2, 3, 4]), [2, 2]).toArray()).toEqual([[1, 3], [2, 4]]);
-      expect(tensor([1, 2, 3, 4], [2, 2]).toArray()).toEqual([[1, 3], [2, 4]]);
+      expect(tensor(new Float32Array([1, 2, 3, 4]), [2, 2]).toArray()).toEqual([[1, 2], [3, 4]]);
+      expect(tensor(new Int32Array([1, 2, 3, 4]), [2, 2]).toArray()).toEqual([[1, 2], [3, 4]]);
+      expect(tensor(new Int32Array([1, 2, 3, 4]), [2, 2], { order: "col" }).toArray()).toEqual([[1, 3], [2, 4]]);
+      expect(tensor([1, 2, 3, 4], [2, 2]).toArray()).toEqual([[1, 2], [3, 4]]);
       expect(tensor({ length: 2, 0: 7, 1: 8 } as ArrayLike<number>, [2]).toArray()).toEqual([7, 8]);
       expect(tensor(new Float64Array([1, 2, 3])).shape).toEqual([3]);
     });
 
-    it("copy their input (later writes to the source do not leak in)", () => {
+    it("copy their input by default (later writes to the source do not leak in)", () => {
       const src = new Float64Array([1, 2, 3, 4]);
       const t = tensor(src, [2, 2]);
+      const v = tensor(src, [4]);
       src[0] = 99;
-      expect(t.toArray()).toEqual([[1, 3], [2, 4]]);
+      expect(t.toArray()).toEqual([[1, 2], [3, 4]]);
+      expect(v.toArray()).toEqual([1, 2, 3, 4]);
     });
 
     it("a size mismatch is a ShapeError", () => {
@@ -231,7 +258,7 @@ describe.each(BUILDS)("constructors ($name)", ({ simd }) => {
         expect(t.toArray()).toEqual(x);
         expect(Array.from(t.data)).toEqual(colMajor(x));
         // and back in through .data + shape
-        expect(tensor(t.data, t.shape).toArray()).toEqual(x);
+        expect(tensor(t.data, t.shape, { order: "col" }).toArray()).toEqual(x);
       }
     });
 
@@ -269,7 +296,7 @@ describe.each(BUILDS)("constructors ($name)", ({ simd }) => {
     });
 
     it("toString shows the shape and the rows", () => {
-      expect(String(matrix([[1, 2], [3, 4]]))).toBe("Tensor[2, 2] [[1,2],[3,4]]");
+      expect(String(matrix([[1, 2], [3, 4]]))).toBe("Tensor [2, 2]\n[[1, 2],\n [3, 4]]"); // more in test/node/format.test.ts
     });
   });
 

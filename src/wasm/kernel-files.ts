@@ -1,0 +1,60 @@
+// Where the shipped kernel binaries are and how to read them, in every host, with no import map
+// and no bundler configuration: each binary is located by a literal
+// `new URL("./….wasm", import.meta.url)` next to this module (dist/wasm/), the pattern Vite,
+// webpack 5 and Parcel rewrite to the asset they emit (esbuild leaves it as is), and that a plain
+// `<script type="module">` resolves against the module's own URL. Node reads the file through
+// `process.getBuiltinModule` (no `node:` import, so browser bundles never see one); browsers
+// fetch it. (In this repository's tests, vitest aliases this module to its compiled copy in
+// dist/wasm/, beside the binaries: see vitest.config.ts.)
+
+/** The kernel builds, fastest first. */
+export type KernelBuild = "relaxed-simd" | "simd" | "scalar";
+
+/** A literal `new URL` per build, so that bundlers see (and emit) every binary. */
+function fileUrl(build: KernelBuild): URL {
+  if (build === "relaxed-simd") return new URL("./kernels.relaxed.wasm", import.meta.url);
+  if (build === "simd") return new URL("./kernels.simd.wasm", import.meta.url);
+  return new URL("./kernels.scalar.wasm", import.meta.url);
+}
+
+interface NodeFs {
+  readFileSync(path: URL): Uint8Array<ArrayBuffer>;
+}
+
+/**
+ * Node's `fs` for a `file:` URL when the host has `process.getBuiltinModule` (Node ≥ 20.16,
+ * Deno, Bun), else null (then the URL is fetched: browsers, and hosts whose fetch reads files).
+ */
+function fileSystem(url: URL): NodeFs | null {
+  if (url.protocol !== "file:") return null;
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return typeof proc?.getBuiltinModule === "function" ? (proc.getBuiltinModule("node:fs") as NodeFs) : null;
+}
+
+/** Compiles a shipped kernel binary: read from disk in Node, fetched elsewhere. */
+export async function compileKernels(build: KernelBuild): Promise<WebAssembly.Module> {
+  const url = fileUrl(build);
+  const fs = fileSystem(url);
+  if (fs) return WebAssembly.compile(fs.readFileSync(url));
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    const hint = url.protocol === "file:"
+      ? " (this host cannot read files by URL: use Node ≥ 20.16, or pass the binary with init({ bytes }))"
+      : "";
+    throw new Error(`matcalc: could not fetch ${url.href}${hint}: ${String(e)}`);
+  }
+  if (!response.ok) throw new Error(`matcalc: could not fetch ${url.href} (HTTP ${response.status})`);
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+/**
+ * Compiles a shipped kernel binary synchronously where the host can read files (Node, so ops
+ * work without an explicit `init()`); null elsewhere (browsers must `await init()`).
+ */
+export function compileKernelsSync(build: KernelBuild): WebAssembly.Module | null {
+  const url = fileUrl(build);
+  const fs = fileSystem(url);
+  return fs ? new WebAssembly.Module(fs.readFileSync(url)) : null;
+}
