@@ -130,7 +130,7 @@ function oneCycle(graph, files) {
  * most specific entry wins. Files no entry covers are not checked.
  */
 export const LAYERS = [
-  ["tensor", ["src/errors.ts", "src/shape.ts", "src/options.ts", "src/random.ts", "src/wasm/", "src/tensor.ts"]],
+  ["tensor", ["src/errors.ts", "src/shape.ts", "src/options.ts", "src/random.ts", "src/format.ts", "src/wasm/", "src/tensor.ts"]],
   ["core", ["src/core/", "src/ad/core.ts", "src/ad/basis.ts", "src/ad/pytree.ts", "src/ops/exec.ts"]],
   ["ops", ["src/ops/", "src/ad/markers.ts"]],
   ["transforms", ["src/transforms/", "src/ad/", "src/ad/transforms.ts", "src/ad/batching.ts", "src/ad/check.ts"]],

@@ -32,6 +32,7 @@ export const MOVES = [
   ["src/ad/transforms.ts", "src/transforms/transforms.ts"],
   ["src/ad/batching.ts", "src/transforms/vmap.ts"],
   ["src/ad/check.ts", "src/transforms/check.ts"],
+  ["src/ad/types.ts", "src/transforms/types.ts"],
   ["src/ad/jit.ts", "src/jit/jit.ts"],
   ["src/ad/program.ts", "src/jit/program.ts"],
   ["src/ad/pipeline.ts", "src/jit/pipeline.ts"],
