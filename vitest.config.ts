@@ -20,6 +20,8 @@ function benchConsoleLog(log: string, type: "stdout" | "stderr"): false {
   (type === "stderr" ? process.stderr : process.stdout).write(log.endsWith("\n") ? log : `${log}\n`);
   return false;
 }
+// Tests (not the bench) verify the jit's programs after every pass.
+const verifySetup = process.env.BENCH ? [] : ["test/helpers/jit-verify.ts"];
 // Tests import src/, but the kernel binaries are built into dist/wasm/: the module that
 // locates them by `new URL(..., import.meta.url)` is taken from there (compiled), so the URLs
 // resolve beside the binaries, in Node and in the browser project alike.
@@ -30,13 +32,13 @@ const resolve = {
   }],
 };
 // Tests that need Node (child processes, the packed tarball, Playwright driving a page).
-const nodeOnly = ["test/node/**"];
+const nodeOnly = ["test/node/**", "test/arch/**"];
 
 export default defineConfig({
   test: {
     ...(onConsoleLog ? { onConsoleLog } : {}),
     projects: [
-      { resolve, test: { name: "node", environment: "node", include, globalSetup, ...(execArgv.length ? { execArgv } : {}), testTimeout: 60_000 } },
+      { resolve, test: { name: "node", environment: "node", include, globalSetup, setupFiles: verifySetup, ...(execArgv.length ? { execArgv } : {}), testTimeout: 60_000 } },
       {
         resolve,
         ...(browserCacheDir ? { cacheDir: browserCacheDir } : {}),
@@ -52,7 +54,7 @@ export default defineConfig({
           name: "browser",
           include,
           globalSetup,
-          setupFiles: ["test/helpers/browser-setup.ts"],
+          setupFiles: ["test/helpers/browser-setup.ts", ...verifySetup],
           exclude: nodeOnly,
           testTimeout: 60_000,
           browser: {

@@ -1,7 +1,6 @@
 // The Tensor type: float64, column-major, immutable. A tensor's entries live either in a
 // JS-owned Float64Array (what users hold) or in the kernel arena (intermediates of a running
 // top-level call). Tracers (src/ad/) are Tensors too, so user code is written once for both.
-import type * as Api from "./ops/api.js";
 import { DTypeError, MemoryLimitError, ReleasedTensorError, ShapeError, fmtShape } from "./errors.js";
 import { checkShape, sizeOf, type Shape } from "./shape.js";
 import { rt } from "./wasm/module.js";
@@ -32,12 +31,86 @@ export type TensorLike = Tensor | number | readonly NestedArray[] | Float64Array
  */
 export const readHook: { onRead: ((t: Tensor) => void) | null } = { onRead: null };
 
-let OPS: typeof Api | null = null;
+/**
+ * Norm orders: a number p ≥ 1 (vectors), `'fro'`, or `Infinity`.
+ * @category Softmax, norms and trace
+ */
+export type NormOrd = number | "fro";
+
+type Axes = number | readonly number[];
+
+/**
+ * What the Tensor methods forward to, and what an op file calls when the op it needs lives in
+ * a file above it (src/ops/ is ordered permute ← structure ← reduce ← elementwise ← lowrank ←
+ * matmul ← linalg ← composite; a rule calling an op later in that order goes through this
+ * table instead of an import, so no import points back). src/ops/index.ts installs the ops;
+ * the type check there proves every entry is provided. @internal
+ */
+export interface TensorOps {
+  add(x: TensorLike, y: TensorLike): Tensor;
+  sub(x: TensorLike, y: TensorLike): Tensor;
+  mul(x: TensorLike, y: TensorLike): Tensor;
+  div(x: TensorLike, y: TensorLike): Tensor;
+  pow(x: TensorLike, y: TensorLike): Tensor;
+  maximum(x: TensorLike, y: TensorLike): Tensor;
+  minimum(x: TensorLike, y: TensorLike): Tensor;
+  eq(x: TensorLike, y: TensorLike): Tensor;
+  ne(x: TensorLike, y: TensorLike): Tensor;
+  gt(x: TensorLike, y: TensorLike): Tensor;
+  ge(x: TensorLike, y: TensorLike): Tensor;
+  lt(x: TensorLike, y: TensorLike): Tensor;
+  le(x: TensorLike, y: TensorLike): Tensor;
+  where(cond: TensorLike, x: TensorLike, y: TensorLike): Tensor;
+  neg(x: TensorLike): Tensor;
+  abs(x: TensorLike): Tensor;
+  sqrt(x: TensorLike): Tensor;
+  square(x: TensorLike): Tensor;
+  exp(x: TensorLike): Tensor;
+  log(x: TensorLike): Tensor;
+  log1p(x: TensorLike): Tensor;
+  expm1(x: TensorLike): Tensor;
+  sin(x: TensorLike): Tensor;
+  cos(x: TensorLike): Tensor;
+  atan(x: TensorLike): Tensor;
+  tanh(x: TensorLike): Tensor;
+  sigmoid(x: TensorLike): Tensor;
+  relu(x: TensorLike): Tensor;
+  softplus(x: TensorLike): Tensor;
+  zerosLike(x: Tensor): Tensor;
+  matmul(x: TensorLike, y: TensorLike): Tensor;
+  dot(x: TensorLike, y: TensorLike): Tensor;
+  outer(x: TensorLike, y: TensorLike): Tensor;
+  transpose(x: TensorLike): Tensor;
+  sum(x: TensorLike, axis?: Axes, keepdims?: boolean): Tensor;
+  mean(x: TensorLike, axis?: Axes, keepdims?: boolean): Tensor;
+  max(x: TensorLike, axis?: Axes, keepdims?: boolean): Tensor;
+  broadcastTo(x: TensorLike, shape: readonly number[]): Tensor;
+  reshape(x: TensorLike, shape: readonly number[]): Tensor;
+  vec(x: TensorLike): Tensor;
+  trace(x: TensorLike): Tensor;
+  diag(x: TensorLike): Tensor;
+  norm(x: TensorLike, ord?: NormOrd): Tensor;
+  softmax(x: TensorLike, axis?: number): Tensor;
+  logSoftmax(x: TensorLike, axis?: number): Tensor;
+  logsumexp(x: TensorLike, axis?: Axes, keepdims?: boolean): Tensor;
+  slice(x: TensorLike, start: readonly number[], size?: readonly number[]): Tensor;
+  inv(x: TensorLike): Tensor;
+  solve(a: TensorLike, b: TensorLike): Tensor;
+  det(x: TensorLike): Tensor;
+  logdet(x: TensorLike, opts?: { spd?: boolean }): Tensor;
+  cholesky(x: TensorLike): Tensor;
+  eigh(x: TensorLike): [Tensor, Tensor];
+  kron(x: TensorLike, y: TensorLike): Tensor;
+  concat(xs: readonly TensorLike[], axis?: number): Tensor;
+}
+
+let OPS: TensorOps | null = null;
 /** Called once by src/ops/index.ts so methods can reach the ops without an import cycle. @internal */
-export function registerOps(ops: typeof Api): void {
+export function registerOps(ops: TensorOps): void {
   OPS = ops;
 }
-function ops(): typeof Api {
+/** The installed ops (see {@link TensorOps}). @internal */
+export function ops(): TensorOps {
   if (!OPS) throw new Error("matcalc: ops are not registered (import from 'matcalc', not from internal files)");
   return OPS;
 }
@@ -526,7 +599,7 @@ export class Tensor {
    * vector([3, -4]).norm(1).item();   // 7
    * ```
    */
-  norm(ord?: Api.NormOrd): Tensor { return ops().norm(this, ord); }
+  norm(ord?: NormOrd): Tensor { return ops().norm(this, ord); }
   /**
    * softmax along `axis` (default: the last); see {@link index!softmax | softmax}.
    * @example

@@ -15,7 +15,9 @@
 // until some rule without a low-rank case needs one. So the Hessian of log|det X| costs O(n²)
 // per direction instead of O(n³), and writes each direction's n² entries once.
 import { zeros, type Tensor } from "../tensor.js";
-import type { Primitive } from "./core.js";
+import type { LowRank } from "./core.js";
+
+export type { LowRank, LowRankRule } from "./core.js";
 
 const marks = new WeakMap<Tensor, number>();
 
@@ -31,12 +33,6 @@ export function markBasis(t: Tensor, start: number): Tensor {
 /** The chunk's first index if `t` is a marked basis chunk. */
 export function basisStart(t: Tensor): number | undefined {
   return marks.get(t);
-}
-
-/** Factors of a batch of low-rank matrices: member b = U_b·V_bᵀ, U [m, r, c], V [n, r, c]. */
-export interface LowRank {
-  u: Tensor;
-  v: Tensor;
 }
 
 const lowRanks = new WeakMap<Tensor, LowRank>();
@@ -105,30 +101,4 @@ export function basisChunk(shape: readonly number[], start: number, count: numbe
   const t = zeros([...shape, count]);
   for (let b = 0; b < count; b++) t._buf![start + b + k * b] = 1;
   return markBasis(t, start);
-}
-
-/**
- * A primitive's batch rule on low-rank batches. `vals[i]` is argument i's value when it is
- * unbatched or already dense (undefined for a batch held only as factors), `lrs[i]` the
- * factors of a batched argument when known. Returns the output's factors, or undefined when
- * the case is not low-rank (the trace then forms dense values and uses the ordinary rule).
- * The trace checks that the factors fit the output's shape.
- */
-export type LowRankRule<P> = (
-  vals: readonly (Tensor | undefined)[],
-  lrs: readonly (LowRank | undefined)[],
-  batched: readonly boolean[],
-  params: P,
-) => LowRank | undefined;
-
-const rules = new Map<Primitive<never>, LowRankRule<never>>();
-
-/** Registers `prim`'s low-rank batch rule (single-output primitives). */
-export function defLowRank<P>(prim: Primitive<P>, rule: LowRankRule<P>): void {
-  rules.set(prim as Primitive<never>, rule as LowRankRule<never>);
-}
-
-/** The low-rank batch rule of `prim`, if it has one. */
-export function lowRankRule<P>(prim: Primitive<P>): LowRankRule<P> | undefined {
-  return rules.get(prim as Primitive<never>) as LowRankRule<P> | undefined;
 }

@@ -4,14 +4,15 @@
 import { checkFunction, checkOptions } from "../options.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { Tensor, releasedError, scoped } from "../tensor.js";
-import { concat, reshape, slice } from "../ops/structure.js";
+import { reshape } from "../ops/structure.js";
 import { broadcastTo } from "../ops/reduce.js";
 import { permute } from "../ops/permute.js";
 import { Trace, Tracer, bind, withTrace, type Primitive } from "./core.js";
 import { flatten, unflatten } from "./pytree.js";
 import type { TensorsOf, TreeArgs } from "./types.js";
-import { basisChunk, basisFactors, fitsLowRank, lowRankOf, lowRankRule, type LowRank } from "./basis.js";
+import { basisChunk, basisFactors, fitsLowRank, lowRankOf, type LowRank } from "./basis.js";
 import { fromLowRank } from "../ops/lowrank.js";
+import { member, stack } from "../ops/batched.js";
 
 export class BatchTracer extends Tracer {
   private dense: Tensor | null;
@@ -77,11 +78,11 @@ export class BatchTrace extends Trace {
     return outs.map((o) => this.wrap(o));
   }
   /**
-   * The primitive's low-rank rule (basis.ts) when some batched argument has factors: the
+   * The primitive's low-rank rule (its `lowRank` field) when some batched argument has factors: the
    * output's factors, if the rule has a case for these arguments and they fit the output.
    */
   private lowRankApply<P>(prim: Primitive<P>, args: readonly Tensor[], batched: readonly boolean[], params: P): LowRank | undefined {
-    const rule = lowRankRule(prim);
+    const rule = prim.lowRank;
     if (rule === undefined) return undefined;
     const lrs = args.map((a, i) => (batched[i] ? (a as BatchTracer).factors() : undefined));
     if (lrs.every((l) => l === undefined)) return undefined;
@@ -98,33 +99,11 @@ export class BatchTrace extends Trace {
   }
 }
 
-/** Member `b` of a batched value. */
-export function member(v: Tensor, b: number): Tensor {
-  const base = v.shape.slice(0, -1);
-  return reshape(slice(v, [...base.map(() => 0), b], [...base, 1]), base);
-}
-
-/** Stacks equal-shape values along a new trailing axis. */
-export function stack(xs: readonly Tensor[]): Tensor {
-  const parts = xs.map((x) => reshape(x, [...x.shape, 1]));
-  return parts.length === 1 ? parts[0]! : concat(parts, xs[0]!.rank);
-}
-
 /** The fallback rule: apply the primitive member by member and stack the results. */
 function loopBatch<P>(prim: Primitive<P>, vals: readonly Tensor[], batched: readonly boolean[], params: P, size: number): Tensor[] {
   const results: Tensor[][] = [];
   for (let b = 0; b < size; b++) results.push(bind(prim, vals.map((v, i) => (batched[i] ? member(v, b) : v)), params));
   return results[0]!.map((_, k) => stack(results.map((r) => r[k]!)));
-}
-
-/**
- * Reshapes an elementwise operand for broadcasting against batched ones: base dims padded on
- * the left to `rank`, then the batch axis (or 1 when unbatched).
- */
-export function alignBatched(v: Tensor, batched: boolean, rank: number): Tensor {
-  const base = batched ? v.shape.slice(0, -1) : v.shape;
-  const pad = new Array<number>(rank - base.length).fill(1);
-  return reshape(v, [...pad, ...base, batched ? v.shape[v.rank - 1]! : 1]);
 }
 
 /** Moves axis `from` of `x` to the end. */

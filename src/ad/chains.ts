@@ -13,16 +13,15 @@
 // outputs. Each entry is the same IEEE operation on the same operands as before, so a fused
 // replay is bit for bit the unfused one.
 import { replayPrimitive, type Primitive } from "./core.js";
-import { refKeys, slotOf, type Ref, type Step } from "./jit.js";
+import { append, broadcastEntry, refKeys, slotOf, type Ref, type Step } from "./program.js";
 import { allocTensor, ptrOf } from "../tensor.js";
 import { broadcastStrides, collapse, denseStrides, sameShape, sizeOf, type Shape } from "../shape.js";
-import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
-import { broadcastEntry } from "./fuse.js";
+import { BinaryOp, FusedOp, UnaryOp } from "../wasm/kernels.js";
 import { rt } from "../wasm/module.js";
+import { bmmLeft_p } from "../ops/matmul.js";
 
-// Codes of fused programs beyond BinaryOp's (assembly/elementwise.ts, fusedRows): a
-// negation, and compound ops: (a·b)·c, a·b + c, a·b − c, c − a·b, a·b + c·d, a·b − c·d.
-const NEG = 16, MUL_MUL = 17, MUL_ADD = 18, MUL_SUB = 19, SUB_MUL = 20, MUL_ADD_MUL = 21, MUL_SUB_MUL = 22;
+const BMM_LEFT = bmmLeft_p as Primitive<unknown>;
+
 
 /** An operand of a chain op: a value the chain makes (by slot) or one of its arguments. */
 type Operand = { m: number } | { e: number };
@@ -80,7 +79,7 @@ export const entrywiseChain_p = chain_p;
 
 /** A batched product over one inner index (bmmLeft, [m, 1, s] by a vector): an outer product. */
 function isOuter(s: Step, shapeOf: (r: Ref) => Shape): boolean {
-  if (s.prim.name !== "bmmLeft") return false;
+  if (s.prim !== BMM_LEFT) return false;
   const a = shapeOf(s.args[0]!), b = shapeOf(s.args[1]!);
   return a.length === 3 && a[1] === 1 && b.length === 2 && (b[0] === 1 || b[1] === 1);
 }
@@ -90,7 +89,7 @@ function isOuter(s: Step, shapeOf: (r: Ref) => Shape): boolean {
  * vector, read as [1, n, 1] (bmmLeft's impl multiplies the same way, entry by entry).
  */
 function argShapes(s: Step, shapeOf: (r: Ref) => Shape): Shape[] {
-  if (s.prim.name !== "bmmLeft") return s.args.map(shapeOf);
+  if (s.prim !== BMM_LEFT) return s.args.map(shapeOf);
   return [shapeOf(s.args[0]!), [1, s.shapes[0]![1]!, 1]];
 }
 
@@ -99,7 +98,7 @@ function opCode(s: Step, shapeOf: (r: Ref) => Shape): number | null {
   const ew = s.prim.elementwise;
   if (ew === undefined || s.nOut !== 1) return null;
   if ("binary" in ew) return FUSIBLE_BINARY.has(ew.binary) ? ew.binary : null;
-  return ew.unary === UnaryOp.Neg ? NEG : null;
+  return ew.unary === UnaryOp.Neg ? FusedOp.Neg : null;
 }
 
 /**
@@ -133,7 +132,7 @@ export function fuseChains(steps: readonly Step[], shapeOf: (r: Ref) => Shape, r
   let members = new Set<number>();
   const close = (): void => {
     const fused = chain.length >= 2 ? planChain(chain, shapeOf, reads, single) : null;
-    if (fused === null) out.push(...chain);
+    if (fused === null) append(out, chain);
     else out.push(fused);
     chain = [];
     members = new Set();
@@ -231,16 +230,16 @@ function planChain(
     // Products and sums commute exactly in IEEE arithmetic: y + x·z is the bits of x·z + y.
     if (op.code === BinaryOp.Mul && (px || py)) {
       op.args = px ? [...take(px), y] : [...take(py!), x];
-      op.code = MUL_MUL;
+      op.code = FusedOp.MulMul;
     } else if (px && py && op.code !== BinaryOp.Mul) {
       op.args = [...take(px), ...take(py)];
-      op.code = op.code === BinaryOp.Add ? MUL_ADD_MUL : MUL_SUB_MUL;
+      op.code = op.code === BinaryOp.Add ? FusedOp.MulAddMul : FusedOp.MulSubMul;
     } else if (px && op.code !== BinaryOp.Mul) {
       op.args = [...take(px), y];
-      op.code = op.code === BinaryOp.Add ? MUL_ADD : MUL_SUB;
+      op.code = op.code === BinaryOp.Add ? FusedOp.MulAdd : FusedOp.MulSub;
     } else if (py && op.code !== BinaryOp.Mul) {
       op.args = [...take(py), x];
-      op.code = op.code === BinaryOp.Add ? MUL_ADD : SUB_MUL;
+      op.code = op.code === BinaryOp.Add ? FusedOp.MulAdd : FusedOp.SubMul;
     }
     return true;
   }).filter((op) => op.code >= 0);

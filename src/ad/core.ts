@@ -18,6 +18,26 @@ import { fmtShape } from "../errors.js";
 /** Tangent or cotangent; `null` is a symbolic zero (never materialised unless needed). */
 export type Lin = Tensor | null;
 
+/** Factors of a batch of low-rank matrices: member b = U_b·V_bᵀ, U [m, r, c], V [n, r, c]. */
+export interface LowRank {
+  u: Tensor;
+  v: Tensor;
+}
+
+/**
+ * A primitive's batch rule on low-rank batches (see basis.ts). `vals[i]` is argument i's
+ * value when it is unbatched or already dense (undefined for a batch held only as factors),
+ * `lrs[i]` the factors of a batched argument when known. Returns the output's factors, or
+ * undefined when the case is not low-rank (the trace then forms dense values and uses the
+ * ordinary rule). The trace checks that the factors fit the output's shape.
+ */
+export type LowRankRule<P> = (
+  vals: readonly (Tensor | undefined)[],
+  lrs: readonly (LowRank | undefined)[],
+  batched: readonly boolean[],
+  params: P,
+) => LowRank | undefined;
+
 /**
  * A primitive: the forward kernel binding, shape rule, JVP rule and (for primitives that
  * appear in linear graphs, i.e. are linear in at least one argument) the transpose rule.
@@ -64,11 +84,32 @@ export interface Primitive<P = unknown> {
    * `jit`'s row-block fusion runs such steps on blocks of entries (see fuse.ts).
    */
   readonly elementwise?: { readonly unary: number } | { readonly binary: number };
+  /**
+   * vmap rule on batches held as low-rank factors (single-output primitives): a basis chunk
+   * over a matrix enters as rank-one factors, and rules that keep the factors keep Jacobian
+   * and Hessian chunks from being formed densely.
+   */
+  readonly lowRank?: LowRankRule<P>;
+  /** Set for the steps jit's passes make ({@link replayPrimitive}): no shape rule to check. */
+  readonly compiled?: boolean;
+  /** Set for the markers transforms emit for jit (markers.ts): recorded, never differentiated. */
+  readonly marker?: boolean;
 }
+
+const declared: Primitive<unknown>[] = [];
 
 /** Declares a primitive; the type requires every rule a primitive must have. */
 export function primitive<P>(def: Primitive<P>): Primitive<P> {
+  declared.push(def as Primitive<unknown>);
   return def;
+}
+
+/**
+ * Every primitive declared so far, in declaration order: the differentiable ones, the jit's
+ * compiled steps (`compiled`) and markers (`marker`). See ops/primitives.ts. @internal
+ */
+export function declaredPrimitives(): readonly Primitive<unknown>[] {
+  return declared;
 }
 
 /**
@@ -79,7 +120,7 @@ export function replayPrimitive<P>(name: string, impl: Primitive<P>["impl"]): Pr
   const never = (): never => {
     throw new Error(`matcalc: internal: ${name} is a compiled step, only replayed, never traced`);
   };
-  return primitive<P>({ name, shape: never, impl, jvp: never });
+  return primitive<P>({ name, shape: never, impl, jvp: never, compiled: true });
 }
 
 // ---- traces ----

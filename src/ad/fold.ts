@@ -13,10 +13,12 @@
 // are all −1, 0 or 1 (the labels y of a logistic loss, the cotangent 1). Then both orders give
 // ±fl(x·c) (or a zero of the same sign): (x·e)·c = (±x)·c and x·(e·c) = x·(±c), and likewise
 // with c first.
-import { slotOf, type Ref, type Step } from "./jit.js";
+import { slotOf, type Ref, type Step } from "./program.js";
 import { mul_p, neg_p } from "../ops/elementwise.js";
 import type { Primitive } from "./core.js";
 import { broadcastShapes, sameShape, sizeOf, type Shape } from "../shape.js";
+import { reshape_p, slice_p } from "../ops/structure.js";
+import { broadcastTo_p } from "../ops/reduce.js";
 
 /** A folded factor must have at most this fraction of the output's entries. */
 const MAX_FACTOR_SHARE = 1 / 4;
@@ -44,7 +46,7 @@ function scalingOf(s: Step, shapeOf: (r: Ref) => Shape, exact: (r: Ref) => boole
 }
 
 /** Steps that move or negate entries without rounding them. */
-const EXACT_MAPS = new Set(["reshape", "broadcastTo", "slice", "neg"]);
+const EXACT_MAPS = new Set<Primitive<unknown>>([reshape_p, broadcastTo_p, slice_p, neg_p] as Primitive<unknown>[]);
 
 /**
  * Folds every chain of scalings in `steps` (see above). New steps compute the combined
@@ -65,11 +67,15 @@ export function foldScalings(steps: readonly Step[], results: readonly Ref[], sh
   /** Slots known to hold only −1, 0 and 1 (folded factors of exact ones included). */
   const exactSlots = new Set<number>();
   const exact = (r: Ref): boolean => {
-    if (r.kind === "in") return false;
-    if (r.kind === "const") return r.t._buf !== null && r.t._buf.every((v) => v === 1 || v === -1 || v === 0);
-    if (exactSlots.has(r.i)) return true;
-    const s = producer.get(r.i);
-    return s !== undefined && EXACT_MAPS.has(s.prim.name) && exact(s.args[0]!);
+    // Back through exact maps to where the entries come from (a loop: chains run long).
+    for (;;) {
+      if (r.kind === "in") return false;
+      if (r.kind === "const") return r.t._buf !== null && r.t._buf.every((v) => v === 1 || v === -1 || v === 0);
+      if (exactSlots.has(r.i)) return true;
+      const s = producer.get(r.i);
+      if (s === undefined || !EXACT_MAPS.has(s.prim)) return false;
+      r = s.args[0]!;
+    }
   };
   const shapes = new Map<number, Shape>();
   const shape = (r: Ref): Shape => (r.kind === "slot" && shapes.has(r.i) ? shapes.get(r.i)! : shapeOf(r));

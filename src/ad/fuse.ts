@@ -14,18 +14,21 @@
 // X·w are bit for bit what the unfused steps give; Xᵀ·r is summed block by block, so it
 // differs in rounding, as any change of summation order does.
 import { replayPrimitive, type Primitive } from "./core.js";
-import { refKeys, slotOf, type Ref, type Step } from "./jit.js";
+import { broadcastEntry, refKeys, slotOf, type Ref, type Step } from "./program.js";
 import { Tensor, allocTensor, ptrOf, withShape } from "../tensor.js";
 import { sameShape, type Shape } from "../shape.js";
 import { rt } from "../wasm/module.js";
+import { matmul_p } from "../ops/matmul.js";
+import { reshape_p } from "../ops/structure.js";
+
+const MATMUL = matmul_p as Primitive<unknown>, RESHAPE = reshape_p as Primitive<unknown>;
 
 /** Fuse only when X cannot stay in cache between the two passes anyway. */
 const MIN_MATRIX_BYTES = 2 ** 20;
 const MIN_ROWS = 1024;
 /**
- * Bytes of X per block: a block is read twice, the second time from cache. 256 KiB blocks
- * measured best on a 2 MiB-L2 machine (X 10000×100: the pair 596 → 445 µs; 128 KiB to
- * 1 MiB blocks are within 2 % of it).
+ * Bytes of X per block: a block is read twice, the second time from cache, so a block is
+ * well under L2 (2 MiB here); 128 KiB to 1 MiB blocks are all close (bench/NOTES.md).
  */
 const BLOCK_BYTES = 256 * 1024;
 
@@ -104,7 +107,7 @@ export function fuseRowBlocks(steps: Step[], shapeOf: (r: Ref) => Shape): Step[]
 }
 
 function isMatmul(s: Step, ta: number): boolean {
-  if (s.prim.name !== "matmul") return false;
+  if (s.prim !== MATMUL) return false;
   const p = s.params as { ta: number; tb: number };
   return p.ta === ta && p.tb === 0;
 }
@@ -148,13 +151,6 @@ function fuseOne(steps: Step[], shapeOf: (r: Ref) => Shape): Step[] | null {
 const isRow = (s: Shape, m: number): boolean => (s.length === 1 && s[0] === m) || (s.length === 2 && s[0] === m && s[1] === 1);
 const sizeOne = (s: Shape): boolean => s.every((d) => d === 1);
 
-/**
- * The entry a broadcast of a single entry spreads (sum's transpose makes one: the cotangent 1
- * of a loss), which fused loops read at stride 0 instead; null for any other step. @internal
- */
-export function broadcastEntry(s: Step, shapeOf: (r: Ref) => Shape): Ref | null {
-  return s.prim.name === "broadcastTo" && sizeOne(shapeOf(s.args[0]!)) ? s.args[0]! : null;
-}
 
 /** The rewritten steps if the chain from step `c` (X·v) to step `t` (Xᵀ·r) can be fused. */
 function planRegion(
@@ -185,7 +181,7 @@ function planRegion(
     const out = s.shapes[0]!;
     if (s.nOut !== 1 || !isRow(out, m)) return null;
     const ew = s.prim.elementwise;
-    if (s.prim.name === "reshape") {
+    if (s.prim === RESHAPE) {
       if (!isRow(shapeOf(s.args[0]!), m)) return null;
     } else if (ew !== undefined && "unary" in ew) {
       if (!sameShape(shapeOf(s.args[0]!), out)) return null;
@@ -226,7 +222,7 @@ function planRegion(
     let alias = -1;
     if (k === c) ops.push({ k: "src", x: val(s.args[0]!), v: val(s.args[1]!), out });
     else if (k === t) ops.push({ k: "sink", x: val(s.args[0]!), r: val(s.args[1]!), out });
-    else if (s.prim.name === "reshape") alias = val(s.args[0]!);
+    else if (s.prim === RESHAPE) alias = val(s.args[0]!);
     else if (ew !== undefined && "unary" in ew) ops.push({ k: "un", code: ew.unary, x: val(s.args[0]!), out });
     else if (ew !== undefined && "binary" in ew) {
       const [a, b] = argsOf(s);
@@ -259,9 +255,3 @@ function planRegion(
   return [...before, fusedStep, ...after];
 }
 
-/** Shapes of a program's values, for {@link fuseRowBlocks}. @internal */
-export function shapeTable(steps: readonly Step[], inShapes: readonly Shape[]): (r: Ref) => Shape {
-  const slots = new Map<number, Shape>();
-  for (const s of steps) for (let j = 0; j < s.nOut; j++) slots.set(slotOf(s, j), s.shapes[j]!);
-  return (r) => (r.kind === "const" ? r.t.shape : r.kind === "in" ? inShapes[r.i]! : slots.get(r.i)!);
-}

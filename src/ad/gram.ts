@@ -4,23 +4,23 @@
 // chunk pushed through A·E = A is scaled by a column of per-row weights (see fold.ts) and
 // contracted with A again. That product is symmetric, so only the triangle on and above the
 // diagonal is computed (gemmUpper: one GEMM pass that skips the micro-tiles below the
-// diagonal) and the lower triangle is a copy. Measured for A 1000×100 (one run): full GEMM
-// 930 µs, one GEMM per 20-column block (the upper block triangle; each call re-packs A) 600 µs,
-// gemmUpper ~500 µs.
+// diagonal) and the lower triangle is a copy (about half a full GEMM's time; one GEMM per
+// column block, which re-packs A at each call, lies between: bench/NOTES.md).
 // A step qualifies when both operands are views of the same matrix (reshapes and whole-tensor
 // slices of one value) and the weights broadcast along its rows (m × 1, or a single entry).
 import { replayPrimitive, type Primitive } from "./core.js";
-import { slotOf, type Ref, type Step } from "./jit.js";
+import { slotOf, type Ref, type Step } from "./program.js";
 import { mul_p, neg_p } from "../ops/elementwise.js";
 import { allocTensor, ptrOf } from "../tensor.js";
 import { sameShape, sizeOf, type Shape } from "../shape.js";
 import { rt } from "../wasm/module.js";
 import { mirrorTriangle } from "../ops/exec.js";
+import { matmul_p } from "../ops/matmul.js";
+import { reshape_p, slice_p } from "../ops/structure.js";
 
-/**
- * Below this many columns (two micro-tiles) too little is skipped. From 8 on it pays: logistic
- * 1000×10 jit Hessian 33.5 → 29.6 µs in one run.
- */
+const MATMUL = matmul_p as Primitive<unknown>, RESHAPE = reshape_p as Primitive<unknown>, SLICE = slice_p as Primitive<unknown>;
+
+/** Below this many columns (two micro-tiles) too little is skipped; from 8 on it pays. */
 const MIN_COLUMNS = 8;
 
 interface GramParams {
@@ -52,8 +52,8 @@ export function symmetricProducts(steps: readonly Step[], shapeOf: (r: Ref) => S
     for (;;) {
       const s = r.kind === "slot" ? producer.get(r.i) : undefined;
       if (s === undefined) return r;
-      const whole = s.prim.name === "slice" && sameShape(shapeOf(s.args[0]!), s.shapes[0]!);
-      if (s.prim.name !== "reshape" && !whole) return r;
+      const whole = s.prim === SLICE && sameShape(shapeOf(s.args[0]!), s.shapes[0]!);
+      if (s.prim !== RESHAPE && !whole) return r;
       r = s.args[0]!;
     }
   };
@@ -63,7 +63,7 @@ export function symmetricProducts(steps: readonly Step[], shapeOf: (r: Ref) => S
     return a.kind === "const" ? a.t === (b as typeof a).t : a.i === (b as { i: number }).i;
   };
   return steps.map((s) => {
-    if (s.prim.name !== "matmul") return s;
+    if (s.prim !== MATMUL) return s;
     const { ta, tb } = s.params as { ta: number; tb: number };
     if (ta !== 1 || tb !== 0) return s;
     const [a, b] = s.args as [Ref, Ref];

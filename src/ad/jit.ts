@@ -28,59 +28,16 @@ import { Tensor, allocTensor, asTensor, readHook, releasedError, scoped, withSha
 import { checkTreeNodes, flattenStatic, treeKey, unflatten, type StaticTreeDef } from "./pytree.js";
 import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "./core.js";
 import type { Shape } from "../shape.js";
-import { fuseRowBlocks, shapeTable } from "./fuse.js";
-import { fuseChains, readCounts } from "./chains.js";
-import { foldScalings } from "./fold.js";
-import { symmetricProducts } from "./gram.js";
-import { lowerTriangle } from "./triangle.js";
-import { bySegments, checkRegions, regionClose_p, regionOpen_p, type RegionParams } from "./regions.js";
-
-/** Where a step's argument or a result comes from. @internal */
-export type Ref =
-  | { kind: "in"; i: number }
-  | { kind: "slot"; i: number }
-  | { kind: "const"; t: Tensor };
-
-/** One recorded primitive application. @internal */
-export interface Step {
-  prim: Primitive<unknown>;
-  params: unknown;
-  args: Ref[];
-  /** Slot index of the first output; outputs occupy consecutive slots unless `outSlots` says otherwise. */
-  out: number;
-  nOut: number;
-  /** The outputs' shapes (for the fusion pass). */
-  shapes: Shape[];
-  /** Explicit output slots (a fused step's outputs are the slots of the steps it replaced). */
-  outSlots?: number[];
-}
-
-/**
- * A key per distinct value a ref names (constants by identity), for passes that give each
- * value read from outside a fused step one argument. @internal
- */
-export function refKeys(): (r: Ref) => string {
-  const constIds = new Map<Tensor, number>();
-  return (r) => {
-    if (r.kind !== "const") return `${r.kind}${r.i}`;
-    let id = constIds.get(r.t);
-    if (id === undefined) constIds.set(r.t, (id = constIds.size));
-    return `c${id}`;
-  };
-}
-
-/** Slot of a step's j-th output. @internal */
-export function slotOf(s: Step, j: number): number {
-  return s.outSlots === undefined ? s.out + j : s.outSlots[j]!;
-}
+import { deref, runSteps, type Program, type Ref, type Step } from "./program.js";
+import { regionClose_p, regionOpen_p, type RegionParams } from "./markers.js";
+import { JIT_PASSES, LINEARIZE_PASSES, jitDebug, runPasses } from "./pipeline.js";
+import { ProgramError } from "./program.js";
 
 /** How to rebuild what f returned: `[result]` as a treedef (see {@link planOut}). */
 type OutDef = StaticTreeDef;
 
-interface Program {
-  steps: Step[];
-  slots: number;
-  outs: Ref[];
+/** A cached recording: the program, how to rebuild f's result from its outputs. */
+interface CachedProgram extends Program {
   outDef: OutDef;
   /** Storage of the program's own constants that results share (see {@link ownConstants}). */
   own: Set<Float64Array>;
@@ -89,7 +46,8 @@ interface Program {
 /** Ends a dry recording that met a step it must run but cannot (see {@link Recording.skip}). */
 class DryAbort extends Error {}
 
-class Recording implements Recorder {
+/** @internal Exported for tests that inject failures into it. */
+export class Recording implements Recorder {
   inImpl = 0;
   depth = 0;
   failed: string | null = null;
@@ -149,6 +107,22 @@ class Recording implements Recorder {
   }
 
   step(prim: Primitive<unknown>, args: readonly Tensor[], params: unknown, outs: readonly Tensor[]): void {
+    this.guard(() => this.record(prim, args, params, outs));
+  }
+
+  /**
+   * Runs a piece of the recorder: a failure of its own (a bug, a limit of the engine) must not
+   * reach f, which then simply runs un-jitted for this signature.
+   */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.fail(`jit failed while recording (${internalReason(e)})`);
+    }
+  }
+
+  private record(prim: Primitive<unknown>, args: readonly Tensor[], params: unknown, outs: readonly Tensor[]): void {
     if (this.failed) return;
     const refs: Ref[] = [];
     let dependent = false;
@@ -177,12 +151,20 @@ class Recording implements Recorder {
   private readonly openRegions: RegionParams[] = [];
 
   openRegion(): void {
+    this.guard(() => this.open());
+  }
+
+  closeRegion(block: Tensor): void {
+    this.guard(() => this.close(block));
+  }
+
+  private open(): void {
     const p: RegionParams = { mark: 0, rewind: true };
     this.openRegions.push(p);
     this.steps.push({ prim: regionOpen_p as Primitive<unknown>, params: p, args: [], out: this.slots, nOut: 0, shapes: [] });
   }
 
-  closeRegion(block: Tensor): void {
+  private close(block: Tensor): void {
     const p = this.openRegions.pop();
     const r = this.ref(block);
     if (p === undefined || r === null) return; // no open region, or a failed recording: nothing to mark
@@ -227,7 +209,7 @@ class Recording implements Recorder {
   }
 }
 
-function replay(p: Program, inputs: readonly Tensor[]): Tensor[] {
+function replay(p: CachedProgram, inputs: readonly Tensor[]): Tensor[] {
   const vals: Tensor[] = new Array<Tensor>(p.slots);
   runSteps(p.steps, 0, p.steps.length, vals, inputs);
   return p.outs.map((r) => {
@@ -257,55 +239,6 @@ function ownConstants(steps: Step[], outs: Ref[], results: readonly Tensor[]): S
   for (const s of steps) s.args = s.args.map(own);
   outs.forEach((r, i) => (outs[i] = own(r)));
   return new Set([...copies.values()].map((c) => c._buf!));
-}
-
-/**
- * The steps some result needs, in order, and how many of the first `split` those are. A
- * recording holds everything f computed, and transforms compute more than they return (grad
- * evaluates f's value and drops it; a Hessian's forward pass, the primal outputs): a replay
- * skips it. Steps whose primitive can raise are kept, so a replay fails where f would.
- */
-function liveSteps(steps: readonly Step[], results: readonly Ref[], split = steps.length): { steps: Step[]; split: number } {
-  const live = new Set<number>();
-  const use = (r: Ref): void => {
-    if (r.kind === "slot") live.add(r.i);
-  };
-  results.forEach(use);
-  const keep: boolean[] = new Array<boolean>(steps.length);
-  /** Regions whose close is kept: their open (no outputs, so never "used") is kept too. */
-  const closed = new Set<unknown>();
-  for (let k = steps.length - 1; k >= 0; k--) {
-    const s = steps[k]!;
-    let needed = s.prim.mayRaise === true || (s.prim === regionOpen_p && closed.has(s.params));
-    for (let j = 0; j < s.nOut && !needed; j++) needed = live.has(slotOf(s, j));
-    keep[k] = needed;
-    if (needed) s.args.forEach(use);
-    if (needed && s.prim === regionClose_p) closed.add(s.params);
-  }
-  let kept = 0;
-  for (let k = 0; k < split; k++) if (keep[k]) kept++;
-  return { steps: steps.filter((_, k) => keep[k]), split: kept };
-}
-
-function deref(r: Ref, vals: readonly Tensor[], inputs: readonly Tensor[]): Tensor {
-  return r.kind === "slot" ? vals[r.i]! : r.kind === "in" ? inputs[r.i]! : r.t;
-}
-
-function runSteps(steps: readonly Step[], from: number, to: number, vals: Tensor[], inputs: readonly Tensor[]): void {
-  // The replay's only JavaScript besides the kernels' own (an MLP Hessian runs ~3000 steps a
-  // call): plain loops, no closure per step.
-  for (let k = from; k < to; k++) {
-    const s = steps[k]!;
-    const refs = s.args;
-    const args = new Array<Tensor>(refs.length);
-    for (let i = 0; i < refs.length; i++) {
-      const r = refs[i]!;
-      args[i] = r.kind === "slot" ? vals[r.i]! : r.kind === "in" ? inputs[r.i]! : r.t;
-    }
-    const outs = s.prim.impl(args, s.params);
-    if (s.outSlots === undefined) for (let j = 0; j < s.nOut; j++) vals[s.out + j] = outs[j]!;
-    else for (let j = 0; j < s.nOut; j++) vals[s.outSlots[j]!] = outs[j]!;
-  }
 }
 
 /** Recordings kept per jitted function (distinct argument signatures). */
@@ -371,13 +304,19 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
   const record = (plan: ArgPlan, args: unknown[]): unknown => {
     failure = null;
     let result: unknown;
+    /** Recorded dry but not compiled (keep said why): f runs un-jitted, after the report. */
+    let uncompiled = false;
     try {
       if (dry) {
-        if (recordDry(plan, args)) return replayCached(plan, args);
-        // f reads values, raises, or uses linear algebra: record its other signatures for real.
-        dry = false;
+        if (recordDry(plan, args)) {
+          if (typeof cache.get(plan.key) !== "string") return replayCached(plan, args);
+          uncompiled = true;
+        } else {
+          // f reads values, raises, or uses linear algebra: record its other signatures for real.
+          dry = false;
+        }
       }
-      result = recordScoped(plan);
+      if (!uncompiled) result = recordScoped(plan);
     } catch (e) {
       if (!(e instanceof MemoryLimitError)) throw e;
       // A recording keeps every value alive to the end; run alone, f may free as it goes
@@ -392,7 +331,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     failure = null;
     // Outside the scope: tensors the callback makes are the caller's, as anywhere else.
     if (why !== null) opts.onFallback?.(why);
-    return result;
+    return uncompiled ? f(...args) : result;
   };
   const recordScoped = (plan: ArgPlan): unknown =>
     scoped(() => {
@@ -418,25 +357,23 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       return result;
     });
   /**
-   * Compiles a finished recording (dead steps out, chunked Hessians below the diagonal only,
-   * scalings folded, symmetric products halved, row chains fused, entrywise chains fused) and
-   * caches it.
+   * Compiles a finished recording (the passes of {@link JIT_PASSES}, pipeline.ts) and caches
+   * it. If compiling fails (a pass's own failure), the signature runs un-jitted from now on:
+   * false, with the reason given to `fallback`.
    */
-  const keep = (plan: ArgPlan, rec: Recording, inputs: Tensor[], outs: Ref[], outDef: OutDef, outLeaves: Tensor[]): void => {
-    const inShapes = inputs.map((t) => t.shape);
-    const marked = liveSteps(rec.steps, outs).steps;
-    const pruned = liveSteps(lowerTriangle(marked, shapeTable(marked, inShapes), outs), outs).steps;
-    const folded = foldScalings(pruned, outs, shapeTable(pruned, inShapes), rec.slotCount);
-    const live = liveSteps(folded.steps, outs).steps;
-    const shapeOf = shapeTable(live, inShapes);
-    const sym = symmetricProducts(live, shapeOf);
-    const rows = liveSteps(bySegments(sym, (seg) => fuseRowBlocks(seg, shapeOf)), outs).steps;
-    const reads = readCounts(rows, outs);
-    // Chains read single-entry broadcasts as the entry: drop broadcasts left unread.
-    const steps = liveSteps(bySegments(rows, (seg) => fuseChains(seg, shapeOf, reads)), outs).steps;
-    checkRegions(steps, outs);
-    const own = ownConstants(steps, outs, outLeaves);
-    remember(cache, plan.key, { steps, slots: folded.slots, outs, outDef, own });
+  const keep = (plan: ArgPlan, rec: Recording, inputs: Tensor[], outs: Ref[], outDef: OutDef, outLeaves: Tensor[]): boolean => {
+    try {
+      const inShapes = inputs.map((t) => t.shape);
+      const compiled = runPasses(JIT_PASSES, { steps: rec.steps, slots: rec.slotCount, outs, split: rec.steps.length }, inShapes);
+      const own = ownConstants(compiled.steps, compiled.outs, outLeaves);
+      remember(cache, plan.key, { steps: compiled.steps, slots: compiled.slots, outs: compiled.outs, outDef, own });
+      return true;
+    } catch (e) {
+      // Tests verify every pass's output: a broken invariant must fail them, not fall back.
+      if (jitDebug.verify && e instanceof ProgramError) throw e;
+      fallback(plan.key, `jit failed while compiling the recording (${internalReason(e)})`);
+      return false;
+    }
   };
   /**
    * Records f without running the kernels of steps that depend on the arguments; the caller
@@ -461,6 +398,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       const outDef = planOut(result, outLeaves);
       const outs = outDef === null ? null : rec.program(outLeaves);
       if (outs === null) return false;
+      // Not compiled: the signature falls back (keep said why); true, so f is not recorded again.
       keep(plan, rec, inputs, outs, outDef!, outLeaves);
       return true;
     });
@@ -477,7 +415,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     return replayCached(plan, args);
   };
   const replayCached = (plan: ArgPlan, args: unknown[]): unknown => {
-    const cached = cache.get(plan.key) as Program;
+    const cached = cache.get(plan.key) as CachedProgram;
     try {
       return scoped(() => rebuildOut(cached.outDef, replay(cached, plan.leaves)));
     } catch {
@@ -487,6 +425,12 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     }
   };
   return jitted as F;
+}
+
+/** A short reason for an internal failure of the recorder or a pass. */
+function internalReason(e: unknown): string {
+  if (e instanceof RangeError) return `${e.message}: the recording is too long for this engine`;
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
 
 function remember(cache: Map<string, unknown>, key: string, v: unknown): void {
@@ -635,20 +579,14 @@ export function jitLinearize(
         if (!rec.retry || rec.failed === null) remember(cache, key, rec.failed ?? "a result is not computed by this call");
       } else {
         const results = [...outsP, ...tanP.filter((_, i) => keepTangent(i))];
-        const live = liveSteps(rec.steps, results, split);
-        // Each part runs as a unit (the primal once per point, the tangent per J·t): fused apart.
-        const shapeOf = shapeTable(live.steps, [...inputs, ...tin].map((t) => t.shape));
-        const fuse = (seg: Step[]): Step[] => fuseRowBlocks(seg, shapeOf);
-        const primal = bySegments(live.steps.slice(0, live.split), fuse);
-        const tangent = bySegments(live.steps.slice(live.split), fuse);
-        // Fusion reads single entries where a broadcast of them was: drop broadcasts left unused.
-        const rows = liveSteps([...primal, ...tangent], results, primal.length);
-        const reads = readCounts(rows.steps, results);
-        const chains = (seg: Step[]): Step[] => fuseChains(seg, shapeOf, reads);
-        const primalC = bySegments(rows.steps.slice(0, rows.split), chains);
-        const final = liveSteps([...primalC, ...bySegments(rows.steps.slice(rows.split), chains)], results, primalC.length);
-        checkRegions(final.steps, results);
-        remember(cache, key, { steps: final.steps, split: final.split, slots: rec.slotCount, outs: outsP, outDef, tangentOuts: tanP, tangentDef: tDef });
+        const inShapes = [...inputs, ...tin].map((t) => t.shape);
+        try {
+          const final = runPasses(LINEARIZE_PASSES, { steps: rec.steps, slots: rec.slotCount, outs: results, split }, inShapes);
+          remember(cache, key, { steps: final.steps, split: final.split, slots: rec.slotCount, outs: outsP, outDef, tangentOuts: tanP, tangentDef: tDef });
+        } catch (e) {
+          if (jitDebug.verify && e instanceof ProgramError) throw e;
+          remember(cache, key, `jit failed while compiling the recording (${internalReason(e)})`);
+        }
       }
       return tres;
     };

@@ -10,66 +10,10 @@
 // values are still read after its close (a step that fusion or pruning moved, a result) is
 // replayed without the rewind; see {@link checkRegions}.
 //
-// Measured on the MLP 20-20-1 Hessian (441 × 441, 2 MiB L2): with every chunk in fresh memory
-// the tangents stream from DRAM at each step; rewinding keeps them in cache.
-import { replayPrimitive, type Primitive } from "./core.js";
-import { slotOf, type Ref, type Step } from "./jit.js";
-import { allocTensor } from "../tensor.js";
-import { rt } from "../wasm/module.js";
-
-/** Shared by a region's open and close steps: the arena mark, and whether to rewind to it. */
-export interface RegionParams {
-  mark: number;
-  rewind: boolean;
-}
-
-/** Takes the arena mark the region's close rewinds to. */
-export const regionOpen_p: Primitive<RegionParams> = replayPrimitive<RegionParams>("regionOpen", (_args, p) => {
-  p.mark = rt().arena.mark();
-  return [];
-});
-
-/**
- * Frees everything the region allocated except its block, which moves down to the region's
- * start (a memmove within the arena: no copy out to JS and back in for the steps that read it).
- */
-export const regionClose_p: Primitive<RegionParams> = replayPrimitive<RegionParams>("regionClose", ([block], p) => {
-  const t = block!;
-  if (!p.rewind) return [t];
-  const arena = rt().arena;
-  // JS-owned, or made before the region: the rewind leaves it valid.
-  if (t._buf !== null || !arena.live(t._epoch, t._ptr) || t._ptr < p.mark) {
-    arena.rewind(p.mark);
-    return [t];
-  }
-  const src = t._ptr;
-  arena.rewind(p.mark);
-  const moved = allocTensor(t.shape, "jacobian");
-  // Overlapping ranges are fine: copyWithin moves as memmove does, and moved lies below src.
-  arena.f64().copyWithin(moved._ptr / 8, src / 8, src / 8 + t.size);
-  return [moved];
-});
-
-export const isRegionStep = (s: Step): boolean => s.prim === regionOpen_p || s.prim === regionClose_p;
-
-/**
- * Applies `pass` to the runs of steps between region steps, so no pass moves a step across a
- * region's boundary.
- */
-export function bySegments(steps: Step[], pass: (segment: Step[]) => Step[]): Step[] {
-  const out: Step[] = [];
-  let seg: Step[] = [];
-  for (const s of steps) {
-    if (!isRegionStep(s)) {
-      seg.push(s);
-      continue;
-    }
-    out.push(...pass(seg), s);
-    seg = [];
-  }
-  out.push(...pass(seg));
-  return out;
-}
+// Why: with every chunk in fresh memory a Hessian's tangents stream from DRAM at each step;
+// rewinding keeps them in cache (the MLP 20-20-1 Hessian, 441 × 441, on a 2 MiB L2).
+import { slotOf, type Ref, type Step } from "./program.js";
+import { regionClose_p, regionOpen_p, type RegionParams } from "./markers.js";
 
 /**
  * Turns off the rewind of every region some value of which is read after its close (by a

@@ -15,7 +15,7 @@ import { rt } from "../wasm/module.js";
 import { sizeOf } from "../shape.js";
 import { flatten, flattenLike, mapTensors, unflatten, type PyTree, type TreeDef } from "./pytree.js";
 import { withBatch } from "./batching.js";
-import { demandRows_p, mirrorUpper_p } from "./triangle.js";
+import { demandRows_p, mirrorUpper_p } from "./markers.js";
 import type { AllGradsOf, Argnums, ArgsOf, GradsOf, TensorsOf, TreeArg, TreeArgs } from "./types.js";
 
 /**
@@ -390,12 +390,11 @@ const CHUNK_WORK_BYTES = 512 * 2 ** 20;
  * {@link MIN_CACHE_CHUNK} directions): its values then stay in cache (a chunk's memory is
  * reused by the next, see regions.ts), and its elementwise passes run at cache speed, not
  * memory speed. Directions with smaller values are dominated by their products with the
- * data (GEMM, which wants wide chunks) and keep the wide default. Measured on a 2 MiB-L2
- * machine, jit replays of the MLP 20-20-1 Hessian (425 KB of values per direction by this
- * estimate, an upper bound), p50 in one run: chunks of 3 21.8 ms, 4 20.9, 5 21.9, 9 23.3,
- * 12 22.7; one chunk of 400 (the old default) ~41 at the same time. The logistic Hessian
- * over A 1000×100 (74 KB per direction) wants its 100 directions in one chunk (one
- * symmetric GEMM, see gram.ts).
+ * data (GEMM, which wants wide chunks) and keep the wide default: the MLP 20-20-1 Hessian
+ * (425 KB of values per direction by this estimate, an upper bound) replays fastest in
+ * chunks of a few directions, the logistic Hessian over A 1000×100 (74 KB per direction) in
+ * one chunk (one symmetric GEMM, see gram.ts). Figures: bench/NOTES.md, "Where the source
+ * comments' numbers went".
  */
 const CACHE_DIRECTION_BYTES = 128 * 2 ** 10;
 const CHUNK_CACHE_BYTES = 2 * 2 ** 20;

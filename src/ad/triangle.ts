@@ -9,67 +9,18 @@
 // weights) whose output columns are runs of the block's rows, so only the columns holding
 // needed rows are computed, and a leaf whose rows all lie above the chunk is not computed at
 // all. The rows left unwritten are all above the chunk's first row, which the mirror
-// overwrites.
-//
-// Measured on the MLP 20-20-1 Hessian (441 × 441, chunks of 4): the W1 block's GEMM Xᵀ·δ
-// (20 × 256 × 80 a chunk) drops from ~40 µs to ~22 µs on average, and to nothing for the
-// chunks of b1, W2 and b2.
-import { primitive, replayPrimitive, type Primitive } from "./core.js";
-import { slotOf, type Ref, type Step } from "./jit.js";
-import { Tensor, allocTensor, ptrOf, withShape } from "../tensor.js";
-import { ShapeError } from "../errors.js";
+// overwrites. On the MLP 20-20-1 Hessian the W1 block's GEMM Xᵀ·δ halves on average, and
+// vanishes for the chunks of b1, W2 and b2 (bench/NOTES.md).
+import { replayPrimitive, type Primitive } from "./core.js";
+import { slotOf, type Ref, type Step } from "./program.js";
+import { demandRows_p, type DemandParams } from "./markers.js";
+import { allocTensor, ptrOf } from "../tensor.js";
 import { rt } from "../wasm/module.js";
-import { mirrorTriangle } from "../ops/exec.js";
 import type { Shape } from "../shape.js";
+import { matmul_p } from "../ops/matmul.js";
+import { concat_p, reshape_p } from "../ops/structure.js";
 
-interface DemandParams {
-  /** The first row of the block the Hessian needs (the chunk's first column). */
-  first: number;
-}
-
-/**
- * Marks a Hessian chunk's block (rows × directions) as needed from row `first` down. The
- * value is the block itself; the pass below reads the mark and removes the step.
- */
-export const demandRows_p: Primitive<DemandParams> = primitive<DemandParams>({
-  name: "demandRows",
-  shape: ([s]) => [s!],
-  impl: ([t]) => [withShape(t!, t!.shape)],
-  jvp: () => {
-    throw new Error("matcalc: internal: demandRows is only recorded by jit, never traced");
-  },
-});
-
-type NoParams = Record<string, never>;
-
-/**
- * The n × n Hessian with entry (i, j) set to entry (j, i) above the diagonal, i < j: rows above
- * a chunk's first column are what its narrowed products left unwritten, and the rest makes the
- * result exactly symmetric (as computed, the two triangles of a chunk's diagonal block differ
- * by rounding).
- */
-export const mirrorUpper_p: Primitive<NoParams> = primitive<NoParams>({
-  name: "mirrorUpper",
-  shape: ([s]) => {
-    if (s!.length !== 2 || s![0] !== s![1]) throw new ShapeError("hessian", "internal: the Hessian is not square", [s!]);
-    return [s!];
-  },
-  impl: ([h]) => {
-    const t = h!;
-    // The block concat made for this step alone (read by nothing else): mirrored in place.
-    let out: Tensor;
-    if (t._buf === null) out = withShape(t, t.shape);
-    else {
-      out = allocTensor(t.shape, "hessian");
-      rt().arena.f64().set(t._buf, out._ptr / 8);
-    }
-    mirrorTriangle(ptrOf(out), t.shape[0]!, "lower");
-    return [out];
-  },
-  jvp: () => {
-    throw new Error("matcalc: internal: mirrorUpper is only recorded by jit, never traced");
-  },
-});
+const MATMUL = matmul_p as Primitive<unknown>, RESHAPE = reshape_p as Primitive<unknown>, CONCAT = concat_p as Primitive<unknown>;
 
 interface ColumnsParams {
   ta: number;
@@ -121,7 +72,7 @@ export function lowerTriangle(steps: readonly Step[], shapeOf: (r: Ref) => Shape
     const { first } = mark.params as DemandParams;
     const block = mark.args[0]!;
     const cat = readOnce(block);
-    const parts = cat !== undefined && cat.prim.name === "concat" && (cat.params as { axis: number }).axis === 0 ? cat.args : [block];
+    const parts = cat !== undefined && cat.prim === CONCAT && (cat.params as { axis: number }).axis === 0 ? cat.args : [block];
     let offset = 0;
     for (const part of parts) {
       const ps = shapeOf(part);
@@ -131,8 +82,8 @@ export function lowerTriangle(steps: readonly Step[], shapeOf: (r: Ref) => Shape
       if (skip <= 0 || ps.length !== 2) continue;
       // Through reshapes (column-major: the same entries in the same order) to a GEMM.
       let r = part, s = readOnce(r);
-      while (s !== undefined && s.prim.name === "reshape") s = readOnce((r = s.args[0]!));
-      if (s === undefined || s.prim.name !== "matmul" || replaced.has(s)) continue;
+      while (s !== undefined && s.prim === RESHAPE) s = readOnce((r = s.args[0]!));
+      if (s === undefined || s.prim !== MATMUL || replaced.has(s)) continue;
       const [m, n] = s.shapes[0]! as [number, number];
       const { ta, tb } = s.params as { ta: number; tb: number };
       const as = shapeOf(s.args[0]!);

@@ -2,7 +2,7 @@
 // are built of, to any order. A fused primitive is used instead only where composition would
 // be unstable (norm2 below: sqrt(Σx²) overflows for entries near 1e200).
 import { bind1, primitive } from "../ad/core.js";
-import { allocTensor, asTensor, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
+import { allocTensor, asTensor, ptrOf, type NormOrd, type Tensor, type TensorLike } from "../tensor.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { normAxes } from "../shape.js";
 import { abs, add, div, eq, exp, log, lt, mul, pow, stopGradient, sub, where } from "./elementwise.js";
@@ -113,12 +113,6 @@ export const norm2_p = primitive<Record<string, never>>({
   // subgradient 0 (JAX gives NaN).
   jvp: ([t], [x], [y]) => [dot(where(eq(y!, 0), 0, div(x!, y!)), t!)],
 });
-
-/**
- * Norm orders: a number p ≥ 1 (vectors), `'fro'`, or `Infinity`.
- * @category Softmax, norms and trace
- */
-export type NormOrd = number | "fro";
 
 /**
  * Vector p-norms (p = 2 default, 1, Infinity, any p ≥ 1) and the Frobenius norm of a matrix

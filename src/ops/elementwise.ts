@@ -8,12 +8,15 @@ import { broadcastShapes, type Shape } from "../shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
 import { binaryK, kernels, unaryK } from "./exec.js";
 import { unbroadcast, broadcastTo } from "./reduce.js";
-import { alignBatched } from "../ad/batching.js";
-import { defLowRank, type LowRank } from "../ad/basis.js";
+import { alignBatched } from "./batched.js";
+import type { LowRank, LowRankRule } from "../ad/core.js";
 import { concat, reshape } from "./structure.js";
 
 type NoParams = Record<string, never>;
 const NONE: NoParams = {};
+
+/** Optional rules a factory-made primitive may carry (see {@link Primitive}). */
+type Extra = Pick<Primitive<NoParams>, "lowRank" | "nullSafeJvp">;
 
 // ---- unary ----
 
@@ -22,8 +25,10 @@ function unaryPrim(
   op: UnaryOp,
   jvp: (t: Tensor, x: Tensor, y: Tensor) => Tensor | null,
   transpose?: (ct: Tensor) => Tensor,
+  extra: Extra = {},
 ): Primitive<NoParams> {
   const p: Primitive<NoParams> = {
+    ...extra,
     name,
     shape: ([s]) => [s!],
     impl: ([x]) => [unaryK(op, x!, name)],
@@ -38,7 +43,10 @@ function unaryPrim(
 
 const un = (p: Primitive<NoParams>) => (x: TensorLike): Tensor => bind1(p, [asTensor(x, p.name)], NONE);
 
-export const neg_p = unaryPrim("neg", UnaryOp.Neg, (t) => neg(t), (ct) => neg(ct));
+// Low-rank batches (src/ad/basis.ts): −UVᵀ = (−U)Vᵀ.
+export const neg_p = unaryPrim("neg", UnaryOp.Neg, (t) => neg(t), (ct) => neg(ct), {
+  lowRank: (_v, [x]) => (x === undefined ? undefined : { u: neg(x.u), v: x.v }),
+});
 export const exp_p = unaryPrim("exp", UnaryOp.Exp, (t, _x, y) => mul(t, y));
 export const log_p = unaryPrim("log", UnaryOp.Log, (t, x) => div(t, x));
 export const log1p_p = unaryPrim("log1p", UnaryOp.Log1p, (t, x) => div(t, add(x, 1)));
@@ -252,19 +260,26 @@ function binaryShape(name: string) {
   return ([a, b]: readonly Shape[]): Shape[] => [broadcastShapes(name, a!, b!)];
 }
 
+/**
+ * A broadcasting binary primitive. Its `jvp` may give a tangent of either argument's shape
+ * (a·db has b's shape when a is a scalar): the factory broadcasts it to the output's shape,
+ * as every tangent must have, here once for all binary rules.
+ */
 function binaryPrim(
   name: string,
   op: BinaryOp,
   jvp: Primitive<NoParams>["jvp"],
   transpose?: Primitive<NoParams>["transpose"],
+  extra: Extra = {},
 ): Primitive<NoParams> {
   const shape = binaryShape(name);
   const p: Primitive<NoParams> = {
+    ...extra,
     name,
     shape,
     impl: ([a, b]) => [binaryK(op, a!, b!, shape([a!.shape, b!.shape])[0]!, name)],
     elementwise: { binary: op },
-    jvp,
+    jvp: (ts, xs, ys, params) => [fit(jvp(ts, xs, ys, params)[0]!, ys[0]!.shape)],
     batch: (args, batched) => [bind1(p, alignAll(args, batched), NONE)],
   };
   if (transpose) p.transpose = transpose;
@@ -276,33 +291,46 @@ function fit(t: Lin, shape: Shape): Lin {
   return t === null ? null : broadcastTo(t, shape);
 }
 
+/** The sum of two tangents, either of which may be a symbolic zero. */
+function plus(da: Lin, db: Lin): Lin {
+  return da === null ? db : db === null ? da : add(da, db);
+}
+
+// Low-rank batches (src/ad/basis.ts): U₁V₁ᵀ ± U₂V₂ᵀ = [U₁, ±U₂][V₁, V₂]ᵀ (the ranks add).
+function sumLowRank(sign: 1 | -1): LowRankRule<NoParams> {
+  return (_v, [x, y]) => {
+    if (x === undefined || y === undefined || x.u.shape[0] !== y.u.shape[0] || x.v.shape[0] !== y.v.shape[0]) return undefined;
+    return { u: concat([x.u, sign > 0 ? y.u : neg(y.u)], 1), v: concat([x.v, y.v], 1) };
+  };
+}
+
 // add and sub: their JVP rules read only the output's shape (nullSafeJvp, see core.ts).
-export const add_p: Primitive<NoParams> = Object.assign(binaryPrim(
+export const add_p: Primitive<NoParams> = binaryPrim(
   "add",
   BinaryOp.Add,
-  ([ta, tb], _p, [y]) => [ta === null ? fit(tb!, y!.shape) : tb === null ? fit(ta, y!.shape) : add(ta, tb)],
+  ([ta, tb]) => [plus(ta!, tb!)],
   ([ct], [a, b], [la, lb]) => [la ? unbroadcast(ct!, a!.shape) : null, lb ? unbroadcast(ct!, b!.shape) : null],
-), { nullSafeJvp: true });
+  { nullSafeJvp: true, lowRank: sumLowRank(1) },
+);
 
-export const sub_p: Primitive<NoParams> = Object.assign(binaryPrim(
+export const sub_p: Primitive<NoParams> = binaryPrim(
   "sub",
   BinaryOp.Sub,
-  ([ta, tb], _p, [y]) => [ta === null ? fit(neg(tb!), y!.shape) : tb === null ? fit(ta, y!.shape) : sub(ta, tb)],
+  ([ta, tb]) => [ta === null ? (tb === null ? null : neg(tb)) : tb === null ? ta : sub(ta, tb)],
   ([ct], [a, b], [la, lb]) => [la ? unbroadcast(ct!, a!.shape) : null, lb ? unbroadcast(neg(ct!), b!.shape) : null],
-), { nullSafeJvp: true });
+  { nullSafeJvp: true, lowRank: sumLowRank(-1) },
+);
 
 export const mul_p = binaryPrim(
   "mul",
   BinaryOp.Mul,
-  ([ta, tb], [a, b], [y]) => {
-    const da = ta === null ? null : mul(ta, b!);
-    const db = tb === null ? null : mul(a!, tb);
-    return [fit(da === null ? db : db === null ? da : add(da, db), y!.shape)];
-  },
+  ([ta, tb], [a, b]) => [plus(ta === null ? null : mul(ta, b!), tb === null ? null : mul(a!, tb))],
   ([ct], [a, b], [la, lb]) => {
     if (la && lb) throw new Error("matcalc: internal: mul of two linear values is not linear");
     return [la ? unbroadcast(mul(ct!, b!), a!.shape) : null, lb ? unbroadcast(mul(a!, ct!), b!.shape) : null];
   },
+  // s·UVᵀ = (sU)Vᵀ for a scalar s (one per member or shared).
+  { lowRank: (vals, [x, y], batched) => scaleLowRank(x, vals[1], batched[1]!, false) ?? scaleLowRank(y, vals[0], batched[0]!, false) },
 );
 
 export const div_p = binaryPrim(
@@ -311,25 +339,14 @@ export const div_p = binaryPrim(
   // d(a/b) = (da − (a/b)·db) / b: reuses the quotient, one division.
   ([ta, tb], [_a, b], [y]) => {
     const num = tb === null ? ta! : ta === null ? neg(mul(y!, tb)) : sub(ta, mul(y!, tb));
-    return [fit(div(num, b!), y!.shape)];
+    return [div(num, b!)];
   },
   ([ct], [a, b], [la, lb]) => {
     if (lb) throw new Error("matcalc: internal: div is linear only in its numerator");
     return [la ? unbroadcast(div(ct!, b!), a!.shape) : null, null];
   },
+  { lowRank: (vals, [x], batched) => scaleLowRank(x, vals[1], batched[1]!, true) },
 );
-
-// Low-rank batches (src/ad/basis.ts): −UVᵀ = (−U)Vᵀ, s·UVᵀ = (sU)Vᵀ for a scalar s (one per
-// member or shared), and U₁V₁ᵀ ± U₂V₂ᵀ = [U₁, ±U₂][V₁, V₂]ᵀ (the ranks add).
-defLowRank(neg_p, (_v, [x]) => (x === undefined ? undefined : { u: neg(x.u), v: x.v }));
-for (const [p, sign] of [[add_p, 1], [sub_p, -1]] as const) {
-  defLowRank(p, (_v, [x, y]) => {
-    if (x === undefined || y === undefined || x.u.shape[0] !== y.u.shape[0] || x.v.shape[0] !== y.v.shape[0]) return undefined;
-    return { u: concat([x.u, sign > 0 ? y.u : neg(y.u)], 1), v: concat([x.v, y.v], 1) };
-  });
-}
-defLowRank(mul_p, (vals, [x, y], batched) => scaleLowRank(x, vals[1], batched[1]!, false) ?? scaleLowRank(y, vals[0], batched[0]!, false));
-defLowRank(div_p, (vals, [x], batched) => scaleLowRank(x, vals[1], batched[1]!, true));
 
 /** (s·U)Vᵀ or (U/s)Vᵀ when `s` is a scalar per member (batched) or a shared one. */
 function scaleLowRank(lr: LowRank | undefined, s: Tensor | undefined, batched: boolean, divide: boolean): LowRank | undefined {
@@ -348,7 +365,7 @@ export const pow_p = binaryPrim("pow", BinaryOp.Pow, ([ta, tb], [a, b], [y]) => 
   const safeA = where(eq(b!, 0), 1, a!);
   const da = ta === null ? null : mul(ta, mul(b!, pow(safeA, sub(b!, 1))));
   const db = tb === null ? null : mul(tb, mul(y!, where(eq(a!, 0), 0, log(where(eq(a!, 0), 1, a!)))));
-  return [fit(da === null ? db : db === null ? da : add(da, db), y!.shape)];
+  return [plus(da, db)];
 });
 
 /** Ties give each side half the tangent, so the derivative is symmetric (JAX's convention). */
@@ -357,7 +374,7 @@ function maxMinJvp(pick: (a: Tensor, b: Tensor) => Tensor): Primitive<NoParams>[
     const wa = add(pick(a!, b!), mul(eq(a!, b!), 0.5));
     const da = ta === null ? null : mul(ta, wa);
     const db = tb === null ? null : mul(tb, sub(1, wa));
-    return [fit(da === null ? db : db === null ? da : add(da, db), y!.shape)];
+    return [plus(da, db)];
   };
 }
 export const max_p = binaryPrim("maximum", BinaryOp.Max, maxMinJvp((a, b) => gt(a, b)));

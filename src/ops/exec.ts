@@ -101,7 +101,7 @@ export function copyBox(src: Tensor, srcStart: readonly number[], size: readonly
       so += (srcStart[d]! + idx[d]!) * ss[d]!;
       dof += (dstStart[d]! + idx[d]!) * ds[d]!;
     }
-    // copyWithin is a runtime call (~0.3 µs); short runs that do not overlap copy faster inline.
+    // copyWithin is a runtime call; short runs that do not overlap copy faster inline.
     if (run < 64 && (dof + run <= so || so + run <= dof)) for (let i = 0; i < run; i++) f64[dof + i] = f64[so + i]!;
     else f64.copyWithin(dof, so, so + run);
     let d = 1;

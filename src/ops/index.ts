@@ -1,7 +1,7 @@
 // Registers the ops as Tensor methods, then re-exports them.
 import * as api from "./api.js";
-import { registerOps } from "../tensor.js";
+import { registerOps, type TensorOps } from "../tensor.js";
 
-registerOps(api);
+registerOps(api satisfies TensorOps);
 
 export * from "./api.js";

@@ -13,8 +13,7 @@ import { add, div, exp, log, mul, neg, sub } from "./elementwise.js";
 import { sum } from "./reduce.js";
 import { diag, reshape, transpose, vec } from "./structure.js";
 import { matmul } from "./matmul.js";
-import { member, stack } from "../ad/batching.js";
-import { defLowRank } from "../ad/basis.js";
+import { member, stack } from "./batched.js";
 import { permute } from "./permute.js";
 import { mapFactor } from "./lowrank.js";
 
@@ -131,12 +130,11 @@ export const solve_p: Primitive<SolveParams> = primitive<SolveParams>({
     }
     return [stack(Array.from({ length: size }, (_, i) => bind1(solve_p, [memberOr(a!, ba!, i), memberOr(b!, bb!, i)], params)))];
   },
+  // Low-rank batches (src/ad/basis.ts) against a shared A: only the left factor is solved,
+  // op(A)⁻¹UVᵀ = (op(A)⁻¹U)Vᵀ, one solve with r·c right-hand sides instead of n·c.
+  lowRank: ([a], [, lb], [ba, bb], params) =>
+    !ba && bb && lb !== undefined ? { u: mapFactor(lb.u, (cols) => bind1(solve_p, [a!, cols], params)), v: lb.v } : undefined,
 });
-
-// Low-rank batches (src/ad/basis.ts) against a shared A: only the left factor is solved,
-// op(A)⁻¹UVᵀ = (op(A)⁻¹U)Vᵀ, one solve with r·c right-hand sides instead of n·c.
-defLowRank(solve_p, ([a], [, lb], [ba, bb], params) =>
-  !ba && bb && lb !== undefined ? { u: mapFactor(lb.u, (cols) => bind1(solve_p, [a!, cols], params)), v: lb.v } : undefined);
 
 function memberOr(v: Tensor, batched: boolean, i: number): Tensor {
   return batched ? member(v, i) : v;
@@ -257,15 +255,14 @@ export const triangularSolve_p: Primitive<TriParams> = primitive<TriParams>({
     }
     return [stack(Array.from({ length: size }, (_, i) => bind1(triangularSolve_p, [memberOr(a!, ba!, i), memberOr(b!, bb!, i)], p)))];
   },
-});
-
-// Low-rank batches against a shared A: op(A)⁻¹UVᵀ = (op(A)⁻¹U)Vᵀ on the left, and on the
-// right UVᵀop(A)⁻¹ = U(op(A)⁻ᵀV)ᵀ, a left solve on V.
-defLowRank(triangularSolve_p, ([a], [, lb], [ba, bb], p) => {
-  if (ba || !bb || lb === undefined) return undefined;
-  if (p.left) return { u: mapFactor(lb.u, (cols) => bind1(triangularSolve_p, [a!, cols], p)), v: lb.v };
-  const q = { ...p, left: true, transA: !p.transA };
-  return { u: lb.u, v: mapFactor(lb.v, (cols) => bind1(triangularSolve_p, [a!, cols], q)) };
+  // Low-rank batches against a shared A: op(A)⁻¹UVᵀ = (op(A)⁻¹U)Vᵀ on the left, and on the
+  // right UVᵀop(A)⁻¹ = U(op(A)⁻ᵀV)ᵀ, a left solve on V.
+  lowRank: ([a], [, lb], [ba, bb], p) => {
+    if (ba || !bb || lb === undefined) return undefined;
+    if (p.left) return { u: mapFactor(lb.u, (cols) => bind1(triangularSolve_p, [a!, cols], p)), v: lb.v };
+    const q = { ...p, left: true, transA: !p.transA };
+    return { u: lb.u, v: mapFactor(lb.v, (cols) => bind1(triangularSolve_p, [a!, cols], q)) };
+  },
 });
 
 /**

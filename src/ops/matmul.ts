@@ -6,9 +6,9 @@ import { ShapeError } from "../errors.js";
 import { add, mul } from "./elementwise.js";
 import { concat, reshape, slice, transpose, vec } from "./structure.js";
 import { permute } from "./permute.js";
-import { stack } from "../ad/batching.js";
+import { stack } from "./batched.js";
 import { broadcastTo, sum } from "./reduce.js";
-import { basisStart, defLowRank, markLowRank } from "../ad/basis.js";
+import { basisStart, markLowRank } from "../ad/basis.js";
 import { mapFactor, swapFactors } from "./lowrank.js";
 import { binaryK, kernels } from "./exec.js";
 import { BinaryOp } from "../wasm/kernels.js";
@@ -65,20 +65,19 @@ export const matmul_p: Primitive<MatmulParams> = primitive<MatmulParams>({
     return [ca, cb];
   },
   batch: ([a, b], [ba, bb], { ta, tb }, size) => [batchedMatmul(a!, b!, ba!, bb!, ta, tb, size)],
-});
-
-// Low-rank batches (src/ad/basis.ts), one operand shared: op(A)·PQᵀ = (op(A)P)Qᵀ and
-// PQᵀ·op(B) = P(op(B)ᵀQ)ᵀ, one GEMM with r·c columns instead of n·c.
-defLowRank(matmul_p, ([a, b], [la, lb], [ba, bb], { ta, tb }) => {
-  if (bb && !ba && lb !== undefined) {
-    const { u: P, v: Q } = tb ? swapFactors(lb) : lb;
-    return { u: mapFactor(P, (cols) => mm(a!, cols, ta, 0)), v: Q };
-  }
-  if (ba && !bb && la !== undefined) {
-    const { u: P, v: Q } = ta ? swapFactors(la) : la;
-    return { u: P, v: mapFactor(Q, (cols) => mm(b!, cols, tb ? 0 : 1, 0)) };
-  }
-  return undefined;
+  // Low-rank batches (src/ad/basis.ts), one operand shared: op(A)·PQᵀ = (op(A)P)Qᵀ and
+  // PQᵀ·op(B) = P(op(B)ᵀQ)ᵀ, one GEMM with r·c columns instead of n·c.
+  lowRank: ([a, b], [la, lb], [ba, bb], { ta, tb }) => {
+    if (bb && !ba && lb !== undefined) {
+      const { u: P, v: Q } = tb ? swapFactors(lb) : lb;
+      return { u: mapFactor(P, (cols) => mm(a!, cols, ta, 0)), v: Q };
+    }
+    if (ba && !bb && la !== undefined) {
+      const { u: P, v: Q } = ta ? swapFactors(la) : la;
+      return { u: P, v: mapFactor(Q, (cols) => mm(b!, cols, tb ? 0 : 1, 0)) };
+    }
+    return undefined;
+  },
 });
 
 interface BmmParams {

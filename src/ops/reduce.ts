@@ -1,13 +1,12 @@
 // Reductions and broadcasting, which are each other's transposes: sum ↔ broadcastTo.
 // `unbroadcast` is the one place that undoes NumPy broadcasting for every binary rule.
 import { bind1, primitive, type Primitive } from "../ad/core.js";
-import { alignBatched } from "../ad/batching.js";
-import { allocTensor, asTensor, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
+import { alignBatched } from "./batched.js";
+import { allocTensor, asTensor, ops, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
 import { broadcastShapes, checkShape, normAxes, sameShape, sizeOf, type Shape } from "../shape.js";
 import { ShapeError, fmtShape } from "../errors.js";
 import { BinaryOp } from "../wasm/kernels.js";
 import { binaryK, kernels } from "./exec.js";
-import { div, eq, mul } from "./elementwise.js";
 import { reshape } from "./structure.js";
 
 interface AxesParams {
@@ -75,6 +74,7 @@ export const reduceMax_p: Primitive<AxesParams> = primitive<AxesParams>({
   impl: ([x], { axes }) => [reduceImpl(x!, axes, "max")],
   // The tangent at the maximum; ties share it equally (so the derivative stays symmetric).
   jvp: ([t], [x], [y], { axes }) => {
+    const { div, eq, mul } = ops();
     const mask = eq(x!, reshape(y!, reducedShape(x!.shape, axes, true)));
     return [div(sumAxes(mul(t!, mask), axes), sumAxes(mask, axes))];
   },
@@ -156,6 +156,7 @@ export function mean(x: TensorLike, axis?: number | readonly number[], keepdims 
   const t = asTensor(x, "mean");
   const axes = normAxes("mean", axis, t.rank, t.shape);
   const count = axes.reduce((n, a) => n * t.shape[a]!, 1);
+  const { div, mul } = ops();
   if (count <= 1) return div(sum(t, axes, keepdims), count);
   // Σ (x / 2ᵏ) / (count / 2ᵏ) with 2ᵏ ≥ count: the sum cannot overflow (mean of [1e308, 1e308]
   // is 1e308), and scaling by a power of two is exact, so the result is s / count rounded

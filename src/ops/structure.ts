@@ -2,14 +2,12 @@
 // one's transpose is another structural op (reshape ↔ reshape, transpose ↔ transpose,
 // slice ↔ pad, concat ↔ slices, diagPart ↔ diagEmbed).
 import { bind, bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
-import { allocTensor, asTensor, ptrOf, storage, withShape, type Tensor, type TensorLike } from "../tensor.js";
+import { allocTensor, asTensor, ops, ptrOf, storage, withShape, type Tensor, type TensorLike } from "../tensor.js";
 import { checkShape, sameShape, sizeOf, type Shape } from "../shape.js";
 import { DTypeError, ShapeError, fmtShape } from "../errors.js";
 import { copyBox, fillK, kernels } from "./exec.js";
-import { zerosLike } from "./elementwise.js";
-import { broadcastTo } from "./reduce.js";
 import { permute } from "./permute.js";
-import { basisStart, defLowRank, markBasis } from "../ad/basis.js";
+import { basisStart, markBasis } from "../ad/basis.js";
 
 // ---- reshape (column-major: vec is free) ----
 
@@ -95,9 +93,9 @@ export const transpose_p: Primitive<NoParams> = primitive<NoParams>({
   jvp: ([t]) => [transpose(t!)],
   transpose: ([ct]) => [transpose(ct!)],
   batch: ([x]) => [permute(x!, [1, 0, 2])],
+  // Low-rank batches (ad/basis.ts): (UVᵀ)ᵀ = VUᵀ.
+  lowRank: (_v, [lr]) => (lr === undefined ? undefined : { u: lr.v, v: lr.u }),
 });
-// Low-rank batches (ad/basis.ts): (UVᵀ)ᵀ = VUᵀ.
-defLowRank(transpose_p, (_v, [lr]) => (lr === undefined ? undefined : { u: lr.v, v: lr.u }));
 
 /**
  * Matrix transpose; vectors and scalars are returned unchanged (as NumPy's `.T`).
@@ -220,7 +218,7 @@ export const concat_p: Primitive<AxisParams> = primitive<AxisParams>({
     }
     return [out];
   },
-  jvp: (ts, xs, _o, params) => [bind1(concat_p, ts.map((t, i) => t ?? zerosLike(xs[i]!)), params)],
+  jvp: (ts, xs, _o, params) => [bind1(concat_p, ts.map((t, i) => t ?? ops().zerosLike(xs[i]!)), params)],
   transpose: ([ct], xs, linear, { axis }) => {
     let offset = 0;
     return xs.map((x, i): Lin => {
@@ -230,7 +228,7 @@ export const concat_p: Primitive<AxisParams> = primitive<AxisParams>({
     });
   },
   batch: (xs, batched, params, size) =>
-    [bind1(concat_p, xs.map((x, i) => (batched[i] ? x : broadcastTo(reshape(x, [...x.shape, 1]), [...x.shape, size]))), params)],
+    [bind1(concat_p, xs.map((x, i) => (batched[i] ? x : ops().broadcastTo(reshape(x, [...x.shape, 1]), [...x.shape, size]))), params)],
 });
 
 /**

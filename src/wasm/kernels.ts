@@ -204,6 +204,27 @@ export const enum BinaryOp {
   Gt = 7, Ge = 8, Lt = 9, Le = 10, Eq = 11, Ne = 12, Atan2 = 13,
 }
 
+/**
+ * Op codes of {@link Kernels.fusedRows}' programs beyond BinaryOp's (0 … 13): a negation, and
+ * compound ops that keep their inner products in registers. Must match
+ * `assembly/elementwise.ts` (test/arch/opcodes.test.ts checks all three enums). @internal
+ */
+export const enum FusedOp {
+  Neg = 16,
+  /** (a·b)·c */
+  MulMul = 17,
+  /** a·b + c */
+  MulAdd = 18,
+  /** a·b − c */
+  MulSub = 19,
+  /** c − a·b */
+  SubMul = 20,
+  /** a·b + c·d */
+  MulAddMul = 21,
+  /** a·b − c·d */
+  MulSubMul = 22,
+}
+
 /** Names of every function export, used to validate a loaded module. @internal */
 export const KERNEL_EXPORTS = [
   "heapBase", "simdEnabled", "relaxedSimdEnabled", "dot", "axpy", "scal", "gemv", "vdot", "axpyDot", "axpyScaleDot",

@@ -6,9 +6,10 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import * as mc from "../../src/index.js";
 import { hessian, jacobian, jit, randn, type Tensor } from "../../src/index.js";
-import { slotOf, type Ref, type Step } from "../../src/ad/jit.js";
+import { slotOf, type Ref, type Step } from "../../src/ad/program.js";
 import type { Primitive } from "../../src/ad/core.js";
-import { checkRegions, regionClose_p, regionOpen_p, type RegionParams } from "../../src/ad/regions.js";
+import { checkRegions } from "../../src/ad/regions.js";
+import { regionClose_p, regionOpen_p, type RegionParams } from "../../src/ad/markers.js";
 import { foldScalings } from "../../src/ad/fold.js";
 import { gramSym_p, symmetricProducts } from "../../src/ad/gram.js";
 import { entrywiseChain_p } from "../../src/ad/chains.js";
@@ -17,10 +18,15 @@ import { bmmLeft_p, matmul_p } from "../../src/ops/matmul.js";
 import { rt } from "../../src/wasm/module.js";
 import type { Shape } from "../../src/shape.js";
 import { lowerMirrored } from "../helpers/hessian.js";
-import { demandRows_p, lowerTriangle, matmulColumns_p } from "../../src/ad/triangle.js";
+import { lowerTriangle, matmulColumns_p } from "../../src/ad/triangle.js";
+import { demandRows_p } from "../../src/ad/markers.js";
 import { scoped } from "../../src/tensor.js";
 import { reshape_p } from "../../src/ops/structure.js";
 import { broadcastTo_p } from "../../src/ops/reduce.js";
+import { jitDebug } from "../../src/ad/pipeline.js";
+
+// Every pass's output is checked against the IR's invariants (verifyProgram).
+jitDebug.verify = true;
 
 afterEach(() => vi.restoreAllMocks());
 

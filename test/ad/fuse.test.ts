@@ -9,6 +9,10 @@ import { jitLinearize } from "../../src/ad/jit.js";
 import { linearize } from "../../src/ad/transforms.js";
 import { matmul_p } from "../../src/ops/matmul.js";
 import { scoped } from "../../src/tensor.js";
+import { jitDebug } from "../../src/ad/pipeline.js";
+
+// Every pass's output is checked against the IR's invariants (verifyProgram).
+jitDebug.verify = true;
 
 const M = 3000;
 

@@ -16,6 +16,10 @@ import { linearize } from "../../src/ad/transforms.js";
 import { readHook, scoped } from "../../src/tensor.js";
 import { rt } from "../../src/wasm/module.js";
 import { compose, sampleInputs } from "../helpers/compositions.js";
+import { jitDebug } from "../../src/ad/pipeline.js";
+
+// Every pass's output is checked against the IR's invariants (verifyProgram).
+jitDebug.verify = true;
 
 // ---------------------------------------------------------------------------------------
 // Helpers

@@ -12,6 +12,10 @@ import { linearize } from "../../src/ad/transforms.js";
 import { rt } from "../../src/wasm/module.js";
 import { scoped } from "../../src/tensor.js";
 import { softplus_p } from "../../src/ops/elementwise.js";
+import { jitDebug } from "../../src/ad/pipeline.js";
+
+// Every pass's output is checked against the IR's invariants (verifyProgram).
+jitDebug.verify = true;
 
 const same = (a: Tensor, b: Tensor) => {
   expect(a.shape).toEqual(b.shape);

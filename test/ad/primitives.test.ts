@@ -12,12 +12,14 @@
 // atol = 1e-4 compared absolutely to 1e-10 (see ATOL); a rule that is off by 1e-4 relative
 // fails (see "negative controls" at the end). vmap vs loop: 1e-12 of the result's scale.
 import { mulberry32 } from "../../src/random.js";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as mc from "../../src/index.js";
 import { checkGrads, jvp, tensor, vjp, vmap, type Tensor } from "../../src/index.js";
 import { permute } from "../../src/ops/permute.js"; // not exported publicly: internal import
 import { bind1, primitive, type Primitive } from "../../src/ad/core.js";
 import { BUILDS, useBuild } from "../helpers/builds.js";
+import { ALL_PRIMITIVES } from "../../src/ops/primitives.js";
+import * as linalg from "../../src/ops/linalg.js";
 
 // ---------------------------------------------------------------------------------------
 // Generators: (n, seed) → n entries. Each is chosen so central differences are valid:
@@ -250,6 +252,10 @@ const COND_31 = tensor([[1], [0], [1]]);
 row("where cond[3,4] a[3,4] b[3,4]", (a, b) => mc.where(COND_34, a, b), [A([3, 4]), A([3, 4])]);
 row("where cond[3,1] a[3,4] b[4]", (a, b) => mc.where(COND_31, a, b), [A([3, 4]), A([4])]);
 row("where cond[3,4] a[] b[3,1]", (a, b) => mc.where(COND_34, a, b), [A([]), A([3, 1])]);
+// Comparisons are piecewise constant (JVP zero): masks of fixed data scaling x.
+row("ge mask · x", (x) => mc.ge(C34, 0).mul(x), [A([3, 4])]);
+row("le mask · x", (x) => mc.le(C34, 0).mul(x), [A([3, 4])]);
+row("ne mask · x", (x) => mc.ne(C34, C34.mul(0)).mul(x), [A([3, 4])]);
 
 // Norms and softmax family (composites).
 row("norm 2 [5]", (x) => mc.norm(x, 2), [A([5])]);
@@ -541,6 +547,24 @@ function runVmapChecks(r: Row, seed: number): void {
 describe.each(BUILDS)("primitive table ($name)", ({ simd }) => {
   beforeAll(async () => {
     await useBuild(simd);
+  });
+
+  it("every declared primitive is run by some row (ALL_PRIMITIVES, derived from the declarations)", () => {
+    // Primitives that only rules bind: the rows reach them through derivatives and batching
+    // (tanh's and sigmoid's derivatives go through their slope primitives, slice's transpose
+    // is pad, matmul's batch rule is bmmLeft).
+    const viaRules = new Set(["tanhSlope", "sigmoidSlope", "pad", "bmmLeft"]);
+    // The linear-algebra primitives have their own checkGrads table (test/linalg/primitives.test.ts).
+    const linalgPrims = new Set(Object.values(linalg));
+    const spies = ALL_PRIMITIVES.filter((p) => !linalgPrims.has(p)).map((p) => [p, vi.spyOn(p, "impl")] as const);
+    try {
+      for (const r of rows) r.fn(...argsFor(r, seedOf(r.name)));
+      const unrun = spies.filter(([p, spy]) => spy.mock.calls.length === 0 && !viaRules.has(p.name)).map(([p]) => p.name);
+      expect(unrun.join(", ")).toBe("");
+      expect(spies.length).toBeGreaterThan(40);
+    } finally {
+      for (const [, spy] of spies) spy.mockRestore();
+    }
   });
 
   it("the table covers every op of the brief", () => {

@@ -1,0 +1,120 @@
+// The jit's pass pipeline, written down as data, and the one driver that runs it.
+//
+// Each pass takes a program and the shape of every value in it, and returns a program. The
+// driver derives the shapes before each pass, drops the steps no result needs after it (a
+// pass that replaces steps leaves the ones only they read unread), and, when verification
+// is on (tests), checks the IR's invariants after it (verifyProgram, naming the pass).
+import { liveSteps, shapeTable, bySegments, verifyProgram, append, type Program, type Ref, type Step } from "./program.js";
+import type { Shape } from "../shape.js";
+import { fuseRowBlocks } from "./fuse.js";
+import { fuseChains, readCounts } from "./chains.js";
+import { foldScalings } from "./fold.js";
+import { symmetricProducts } from "./gram.js";
+import { lowerTriangle } from "./triangle.js";
+import { checkRegions } from "./regions.js";
+
+/**
+ * A program in the pipeline: `split` steps first (a linearization's primal part, run once
+ * per point; the rest is its tangent part, run per J·t), or all of them. @internal
+ */
+export interface Staged extends Program {
+  split: number;
+}
+
+/** One pass: a name (for messages and the verifier) and the rewrite. @internal */
+export interface JitPass {
+  readonly name: string;
+  run(p: Staged, shapeOf: (r: Ref) => Shape): Staged;
+}
+
+/**
+ * Applies `pass` to each run of steps that runs as a unit: between region steps (no pass
+ * moves a step across a region's boundary) and on each side of the split (primal and
+ * tangent parts run at different times).
+ */
+function partwise(p: Staged, pass: (segment: Step[]) => Step[]): Staged {
+  const first = bySegments(p.steps.slice(0, p.split), pass);
+  const steps = p.split === p.steps.length ? first : append(first.slice(), bySegments(p.steps.slice(p.split), pass));
+  return { ...p, steps, split: first.length };
+}
+
+/** Chunked Hessians on and below the diagonal only (needs jacobian's demandRows marks). */
+const lowerTrianglePass: JitPass = {
+  name: "lowerTriangle",
+  run: (p, shapeOf) => ({ ...p, steps: lowerTriangle(p.steps, shapeOf, p.outs) }),
+};
+
+/** Scalings by a factor folded into the products that read them. */
+const foldPass: JitPass = {
+  name: "foldScalings",
+  run: (p, shapeOf) => {
+    const f = foldScalings(p.steps, p.outs, shapeOf, p.slots);
+    return { ...p, steps: f.steps, slots: f.slots };
+  },
+};
+
+/** Products of a matrix with its own transpose computed as one triangle. */
+const gramPass: JitPass = {
+  name: "symmetricProducts",
+  run: (p, shapeOf) => ({ ...p, steps: symmetricProducts(p.steps, shapeOf) }),
+};
+
+/** X·v → entrywise steps → Xᵀ·r in one pass over the rows of X. */
+const rowBlocksPass: JitPass = {
+  name: "fuseRowBlocks",
+  run: (p, shapeOf) => partwise(p, (seg) => fuseRowBlocks(seg, shapeOf)),
+};
+
+/** Chains of entrywise steps in one loop (reads counted over the whole program). */
+const chainsPass: JitPass = {
+  name: "fuseChains",
+  run: (p, shapeOf) => {
+    const reads = readCounts(p.steps, p.outs);
+    return partwise(p, (seg) => fuseChains(seg, shapeOf, reads));
+  },
+};
+
+/** Last: turns off the rewind of regions whose values are read after their close. */
+const regionsPass: JitPass = {
+  name: "checkRegions",
+  run: (p) => {
+    checkRegions(p.steps, p.outs);
+    return p;
+  },
+};
+
+/** What `jit` runs on a recording, in order. @internal */
+export const JIT_PASSES: readonly JitPass[] = [lowerTrianglePass, foldPass, gramPass, rowBlocksPass, chainsPass, regionsPass];
+
+/**
+ * What `jitLinearize` runs. Its program has two parts run at different times (the primal
+ * once per point, the tangent per J·t), so only passes that work part by part apply:
+ * row-block and chain fusion (run on each part), and the region check. foldScalings and
+ * symmetricProducts rewrite across any distance in the program and would move work between
+ * the parts; lowerTriangle acts on the marks only a chunked Hessian (jacobian) records,
+ * which a linearization has none of.
+ * @internal
+ */
+export const LINEARIZE_PASSES: readonly JitPass[] = [rowBlocksPass, chainsPass, regionsPass];
+
+/** Verification after every pass; tests turn it on (it costs a shape rule per step). @internal */
+export const jitDebug = { verify: false };
+
+/**
+ * Runs `passes` over a recorded program: dead steps out first, then each pass with the
+ * shapes derived from the program it gets and dead steps dropped after it. @internal
+ */
+export function runPasses(passes: readonly JitPass[], program: Staged, inShapes: readonly Shape[]): Staged {
+  let p = prune(program);
+  if (jitDebug.verify) verifyProgram(p, inShapes, "recording");
+  for (const pass of passes) {
+    p = prune(pass.run(p, shapeTable(p.steps, inShapes)));
+    if (jitDebug.verify) verifyProgram(p, inShapes, pass.name);
+  }
+  return p;
+}
+
+function prune(p: Staged): Staged {
+  const live = liveSteps(p.steps, p.outs, p.split);
+  return { ...p, steps: live.steps, split: live.split };
+}
