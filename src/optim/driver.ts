@@ -31,6 +31,7 @@ export const MESSAGES: Record<Status, string> = {
   aborted: "stopped: the AbortSignal fired",
   lineSearchFailed: "stopped: the line search found no acceptable step (precision loss, or an inaccurate gradient)",
   trustRegionCollapsed: "stopped: the trust region shrank to nothing without an acceptable step (precision loss)",
+  stalled: "stopped: no further progress is possible at working precision, but the convergence tests do not hold",
   unbounded: "stopped: f is unbounded below (reached -Infinity or below -1e300)",
   nonFinite: "stopped: f or its gradient is not finite at every trial point",
 };
