@@ -39,6 +39,14 @@ export const DEFAULT_VALUE_TOL = 1e-12;
 /** The statuses of leastSquares that are convergence (lmder's info 1–4). */
 export const LS_CONVERGED: ReadonlySet<Status> = new Set<Status>(["gradTol", "stepTol", "valueTol"]);
 
+/** leastSquares' messages: its three tolerances are lmder's convergence tests. */
+const LS_MESSAGES: Record<Status, string> = {
+  ...MESSAGES,
+  gradTol: "converged: r is orthogonal to J's columns (cosine ≤ gradTol)",
+  stepTol: "converged: relative step below stepTol",
+  valueTol: "converged: relative reduction of the cost below valueTol",
+};
+
 const positive = (v: unknown): string | undefined => (typeof v === "number" && v > 0 && Number.isFinite(v) ? undefined : "a finite number > 0");
 
 /** Every option of leastSquares. @internal */
@@ -228,7 +236,7 @@ export function leastSquares<T extends PyTree>(
       evaluations: { ...guard.counts, ...res.extra },
       converged: LS_CONVERGED.has(status),
       status,
-      message: `${method}${matrixFree ? " (matrix-free)" : ""}: ${MESSAGES[status]} after ${run.iterations} iteration(s); cost = ${run.f}, ‖Jᵀr‖∞ = ${run.gradNorm.toExponential(3)}`,
+      message: `${method}${matrixFree ? " (matrix-free)" : ""}: ${LS_MESSAGES[status]} after ${run.iterations} iteration(s); cost = ${run.f}, ‖Jᵀr‖∞ = ${run.gradNorm.toExponential(3)}`,
       residual: res.toTree(state.r),
       cost: run.f,
       parameterNames: parameterNames(layout.def),

@@ -83,7 +83,17 @@ export function newtonCg({ run, obj, o, hvp0, ws }: MethodContext): Status {
     linOp = null;
     linAlpha = NaN;
     ev.reset(run.x, z);
-    const ls = strongWolfe(ev, run.f, slope, 1, { c1: o.c1, c2: o.c2, alphaMax: ALPHA_MAX, maxEvals: LINE_SEARCH_EVALS });
+    let ls = strongWolfe(ev, run.f, slope, 1, { c1: o.c1, c2: o.c2, alphaMax: ALPHA_MAX, maxEvals: LINE_SEARCH_EVALS });
+    if (!ls.ok && !ls.nonFinite && slope !== -gnorm * gnorm) {
+      // The CG step can be useless where H is nearly singular (a Huber loss far from the fit:
+      // only a few residuals in the quadratic zone make the curvature tiny and the step
+      // enormous). Before giving up, search along −∇f, which always descends.
+      negate(g, z);
+      linOp = null;
+      linAlpha = NaN;
+      ev.reset(run.x, z);
+      ls = strongWolfe(ev, run.f, -gnorm * gnorm, 1, { c1: o.c1, c2: o.c2, alphaMax: ALPHA_MAX, maxEvals: LINE_SEARCH_EVALS });
+    }
     if (!ls.ok) return ls.nonFinite ? "nonFinite" : "lineSearchFailed";
     const pt = ev.pointAt(ls.alpha);
     hv = ls.alpha === linAlpha ? linOp : null;
