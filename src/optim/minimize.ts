@@ -84,7 +84,7 @@ export function commonLimits(op: string, options: CommonOptions<never>, defaults
  * Stops when ‖∇f‖∞ ≤ `gradTol` (1e-5), the step is below `stepTol`, the decrease of f is
  * below `valueTol`, or on `maxIterations`, `maxEvaluations`, `timeLimit`, the `callback`
  * returning `false`/`'stop'`, or the `signal` aborting. `result.status` says which, and
- * `converged` is true only for the three tolerances.
+ * `converged` is true only when the gradient test held (`'gradTol'`).
  *
  * Bad input throws: a non-finite x0 or f(x0) (DTypeError), f returning a non-scalar
  * (ShapeError) or something that is not a Tensor (DTypeError), unknown options (DTypeError).

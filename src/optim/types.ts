@@ -16,9 +16,12 @@ export type MinimizeMethod = "newton" | "newton-cg" | "trust-ncg" | "bfgs" | "lb
 /**
  * Why a run stopped.
  *
- * - `gradTol`, `stepTol`, `valueTol`: the corresponding tolerance was met (`converged: true`).
- *   Second-order methods (`newton`, `newton-cg`, `trust-ncg`) also check that no direction of
- *   negative curvature is left before reporting this.
+ * - `gradTol`: the first-order test held (`converged: true`). Second-order methods (`newton`,
+ *   `newton-cg`, `trust-ncg`) also check that no direction of negative curvature is left.
+ * - `stepTol`, `valueTol`: a weaker test stopped the run: the step, or the decrease of f, fell
+ *   below its tolerance while the gradient test did not hold (`converged: false` in
+ *   {@link minimize}; in {@link leastSquares} these are MINPACK's scale-invariant convergence
+ *   tests and count as convergence).
  * - `maxIterations`, `maxEvaluations`, `timeLimit`: a budget ran out.
  * - `callback`: the callback returned `false` or `'stop'`. `aborted`: the AbortSignal fired.
  * - `lineSearchFailed`: no step along the search direction decreased f enough (often: the
@@ -26,7 +29,8 @@ export type MinimizeMethod = "newton" | "newton-cg" | "trust-ncg" | "bfgs" | "lb
  * - `trustRegionCollapsed`: the trust region shrank to nothing without an acceptable step.
  * - `stalled`: no further progress is possible at working precision, but the convergence test
  *   did not hold (a tolerance below machine precision, or no measurable decrease left).
- * - `unbounded`: f reached −∞ (or below `-1e300`): the problem has no minimum.
+ * - `unbounded`: f reached −∞ (or below `-1e300`), or fell without bound along steps that kept
+ *   growing with a gradient that did not shrink: the problem has no minimum.
  * - `nonFinite`: f or its derivatives became NaN/Infinity and no finite step was found.
  */
 export type Status =
@@ -169,7 +173,7 @@ export interface MinimizeResult<T = PyTree> {
   iterations: number;
   /** Work done: objective evaluations, gradients, HVPs, dense Hessians. */
   evaluations: Evaluations;
-  /** True when a tolerance (gradTol, stepTol, valueTol) stopped the run. */
+  /** True when the first-order test (gradTol) stopped the run (for leastSquares: one of its three tests). */
   converged: boolean;
   /** Why the run stopped (see {@link Status}). */
   status: Status;
