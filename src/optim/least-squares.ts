@@ -24,6 +24,7 @@ import { lmDense } from "./lsq/lm.js";
 import { gaussNewtonDense } from "./lsq/gauss-newton.js";
 import { gaussNewtonMatrixFree, lmMatrixFree } from "./lsq/matrix-free.js";
 import type { LsMethod, LsState, Tolerances } from "./lsq/state.js";
+import { LossModel, scaleRows } from "./lsq/loss.js";
 import { inverseNormal, parameterNames } from "./lsq/stats.js";
 import type { LeastSquaresOptions, LeastSquaresResult } from "./lsq/types.js";
 
@@ -67,6 +68,8 @@ export const LEAST_SQUARES_OPTIONS: OptionSpec = {
   signal,
   jit: bool,
   absoluteSigma: bool,
+  loss: either(oneOf("linear", "soft_l1", "huber", "cauchy", "arctan", "tukey"), fn),
+  fScale: positive,
 };
 
 const METHODS: Record<"lm" | "gauss-newton", { dense: LsMethod; matrixFree: LsMethod }> = {
@@ -174,19 +177,30 @@ export function leastSquares<T extends PyTree>(
     // workspace; the dense methods' matrices and their O(n²)–O(mn²) loops stay in JS.
     ws = Workspace.acquire(vectorFloats(3, n) + (matrixFree ? vectorFloats(2, n) + cgFloats(n, true) + vectorFloats(1, m) : 0));
     const g0 = ws.vec(n);
+    // The loss: the cost, and r̃ and the row scales of J̃ (loss.ts).
+    const loss = new LossModel(options.loss ?? "linear", options.fScale ?? 1, op);
+    const f0 = loss.cost(r0);
+    if (!Number.isFinite(f0)) throw new DTypeError(op, `the cost at x0 is ${f0}; the loss must be finite at r(x0)`);
+    let rt0 = r0;
+    const sc = new Float64Array(loss.robust ? m : 0);
+    if (loss.robust) {
+      rt0 = new Float64Array(m);
+      loss.weigh(r0, rt0, sc);
+    }
     if (!matrixFree) {
       J = res.jacobian(x0flat);
       if (!allFinite(J)) throw new DTypeError(op, "the Jacobian of the residual at x0 is not finite");
-      res.gradient(J, r0, g0);
+      if (loss.robust) scaleRows(J, m, n, sc);
+      res.gradient(J, rt0, g0);
     }
     const nr0 = norm2(r0);
     guard.started = true;
     // The methods apply the tolerances themselves (lmder's semantics): the run only counts
     // iterations, calls the callback and watches the budgets.
     const runLimits: Limits = { ...limits, gradTol: -1, stepTol: -1, valueTol: 0 };
-    const run = new Run(layout, guard, runLimits, x0flat, 0.5 * nr0 * nr0, g0, ws);
+    const run = new Run(layout, guard, runLimits, x0flat, f0, g0, ws);
     run.beforeUserCode = () => session.close();
-    const state: LsState = { res, run, m, n, tol, diag, factor, cgMax, rnorm0: nr0, r: r0, J, ws };
+    const state: LsState = { res, run, m, n, tol, diag, factor, cgMax, rnorm0: nr0, loss, r: r0, J, rt: rt0, sc, ws };
     let status: Status;
     try {
       status = matrixFree ? METHODS[method].matrixFree(state) : METHODS[method].dense(state);

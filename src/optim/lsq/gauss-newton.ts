@@ -7,7 +7,7 @@ import type { Status } from "../types.js";
 import { choleskySolve, shiftedCholesky, symv } from "../dense.js";
 import { backtracking } from "../line-search.js";
 import { addScaled, allFinite, dot, norm2 } from "../vec.js";
-import { EPS, colNorms, gradientCosine, normalMatrix, residualVanished, scaledNorm, type LsState } from "./state.js";
+import { EPS, colNorms, costNorm, gradientCosine, normalMatrix, residualVanished, scaledNorm, weighDense, type LsState } from "./state.js";
 
 export function gaussNewtonDense(s: LsState): Status {
   const { res, run, m, n, tol } = s;
@@ -19,7 +19,7 @@ export function gaussNewtonDense(s: LsState): Status {
   colNorms(s.J!, m, n, cn);
   if (s.diag) D.set(s.diag);
   g.set(run.g);
-  let fnorm = norm2(s.r);
+  let fnorm = costNorm(s, s.r, run.f);
   let st = run.initial();
   while (!st) {
     const gnorm = gradientCosine(g, cn, fnorm);
@@ -34,23 +34,32 @@ export function gaussNewtonDense(s: LsState): Status {
       slope = dot(g, p);
     }
     symv(A, n, p, Ap);
-    const pAp = dot(p, Ap);
+    let pAp = dot(p, Ap);
     const fsq = fnorm * fnorm;
     // The model's relative reduction of ‖r‖² along αp: −(2α gᵀp + α² pᵀJᵀJp) / ‖r‖².
     const prered = (a: number): number => -(2 * a * slope + a * a * pAp) / fsq;
     let last: Float64Array | null = null;
-    const ls = backtracking(
+    const search = (): ReturnType<typeof backtracking> => backtracking(
       (a) => {
         addScaled(run.x, a, p, xT);
         last = res.eval(xT);
-        const nr = norm2(last);
-        return 0.5 * nr * nr;
+        return s.loss.cost(last);
       },
       run.f,
       slope,
       1,
       { c1: 1e-4, maxEvals: 40 },
     );
+    let ls = search();
+    if (!ls.ok && !ls.nonFinite && s.loss.robust) {
+      // A robust loss can make J̃ᵀJ̃ nearly singular (residuals where ρ′ + 2ρ″z ≈ 0): the
+      // Gauss–Newton step is then useless. Before giving up, search along −∇cost.
+      for (let i = 0; i < n; i++) p[i] = -g[i]!;
+      slope = dot(g, p);
+      symv(A, n, p, Ap);
+      pAp = dot(p, Ap);
+      ls = search();
+    }
     if (!ls.ok || !last) {
       if (ls.nonFinite) return "nonFinite";
       // No decrease along the Gauss–Newton direction: at a minimizer to working precision if
@@ -59,15 +68,16 @@ export function gaussNewtonDense(s: LsState): Status {
     }
     const Jt = res.jacobian(xT);
     if (!allFinite(Jt)) return "nonFinite";
-    const fnormT = norm2(last);
+    const fnormT = costNorm(s, last, ls.f);
     const ared = 1 - (fnormT / fnorm) ** 2;
     const pr = prered(ls.alpha);
     const stepNorm = ls.alpha * scaledNorm(D, p);
     s.J = Jt;
     s.r = last;
     fnorm = fnormT;
+    weighDense(s, last, Jt);
     normalMatrix(Jt, m, n, A);
-    res.gradient(Jt, s.r, g);
+    res.gradient(Jt, s.rt, g);
     colNorms(Jt, m, n, cn);
     run.radius = ls.alpha;
     run.lambda = tau;

@@ -11,7 +11,7 @@
 import type { Status } from "../types.js";
 import { cholesky, choleskySolve, forwardSolve, symv } from "../dense.js";
 import { addScaled, allFinite, dot, norm2 } from "../vec.js";
-import { EPS, colNorms, gradientCosine, normalMatrix, residualVanished, scaledNorm, type LsState } from "./state.js";
+import { EPS, colNorms, costNorm, gradientCosine, normalMatrix, residualVanished, scaledNorm, weighDense, type LsState } from "./state.js";
 
 /**
  * Moré's λ iteration: p solving (A + λD²) p = −g with ‖Dp‖ ≈ Δ (within 10%), or the
@@ -100,7 +100,9 @@ export function lmDense(s: LsState): Status {
   let delta = s.factor * xnorm;
   if (delta === 0) delta = s.factor;
   let lambda = 0;
-  let fnorm = norm2(s.r);
+  // ‖r‖, or √(2·cost) with a loss (‖r̃‖ is no measure: r̃ᵢ = rᵢρ′/√wᵢ grows without bound where
+  // the clamp wᵢ ≥ ε acts), for the relative reductions and the gradient cosine.
+  let fnorm = costNorm(s, s.r, run.f);
   // Jᵀr at x0 was formed (and counted) by leastSquares: it is run.g.
   normalMatrix(J, m, n, A);
   g.set(run.g);
@@ -119,7 +121,8 @@ export function lmDense(s: LsState): Status {
       first = false;
       addScaled(run.x, 1, p, xT);
       const rT = res.eval(xT);
-      const fnormT = norm2(rT);
+      const costT = s.loss.robust ? s.loss.cost(rT) : NaN;
+      const fnormT = s.loss.robust ? Math.sqrt(2 * costT) : norm2(rT);
       const finite = Number.isFinite(fnormT);
       // Reductions scaled by ‖r‖² (MINPACK's form, safe from overflow).
       const ared = finite && 0.1 * fnormT < fnorm ? 1 - (fnormT / fnorm) ** 2 : -1;
@@ -151,11 +154,12 @@ export function lmDense(s: LsState): Status {
         s.J = J;
         s.r = rT;
         fnorm = fnormT;
+        weighDense(s, rT, J);
         normalMatrix(J, m, n, A);
-        res.gradient(J, s.r, g);
+        res.gradient(J, s.rt, g);
         colNorms(J, m, n, cn);
         xnorm = scaledNorm(D, xT);
-        st = run.accept(xT, 0.5 * fnormT * fnormT, g);
+        st = run.accept(xT, s.loss.robust ? costT : 0.5 * fnormT * fnormT, g);
         if (st) return st;
         accepted = true;
       }

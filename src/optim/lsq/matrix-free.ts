@@ -18,7 +18,10 @@ import { addScaled, dot, norm2, normInf } from "../vec.js";
 import type { Residual } from "./residual.js";
 import { EPS, residualVanished, type LsState } from "./state.js";
 
-/** r's operators (built by `at`) and the Gauss–Newton product JᵀJ·v, with σ, a running lower bound of ‖J‖₂. */
+/**
+ * r's operators (built by `at`) and the Gauss–Newton product J̃ᵀJ̃·v, with σ, a running lower
+ * bound of ‖J̃‖₂. With a robust loss J̃ = diag(sc)·J and J̃ᵀr̃ = Jᵀ(sc ⊙ r̃) (loss.ts).
+ */
 function gaussNewtonOperator(s: LsState): {
   at: (x: Float64Array, g: Float64Array) => void;
   H: LinearOp;
@@ -26,16 +29,28 @@ function gaussNewtonOperator(s: LsState): {
 } {
   const { res, m, ws } = s;
   const Jd = ws.vec(m);
+  const robust = s.loss.robust;
+  const u = robust ? new Float64Array(m) : Jd;
   let ops!: ReturnType<Residual["operators"]>;
   let sigma2 = 0;
   return {
     at: (x, g) => {
       ops = res.operators(x);
-      ops.gradient(g);
       s.r = ops.r;
+      if (!robust) {
+        ops.gradient(g);
+        s.rt = ops.r;
+        return;
+      }
+      s.rt = new Float64Array(m);
+      s.loss.weigh(ops.r, s.rt, s.sc);
+      for (let i = 0; i < m; i++) u[i] = s.sc[i]! * s.rt[i]!;
+      ops.jtv(u, g);
+      res.guard.counts.grad++;
     },
     H: (v, out) => {
       ops.jv(v, Jd);
+      if (robust) for (let i = 0; i < m; i++) Jd[i]! *= s.sc[i]! * s.sc[i]!;
       ops.jtv(Jd, out);
       res.guard.counts.hvp++;
       const vv = dot(v, v);
@@ -76,7 +91,7 @@ export function lmMatrixFree(s: LsState): Status {
   let first = true;
   while (!st) {
     const gnorm = norm2(g);
-    const rnorm = norm2(s.r);
+    const rnorm = s.loss.robust ? Math.sqrt(2 * run.f) : norm2(s.r);
     if (gradTolHolds(gnorm, rnorm, op.sigma(), tol.gtol)) return "gradTol";
     steihaug(op.H, g, gnorm, radius, forcing(gnorm, gnorm0), s.cgMax, cg);
     const pnorm = norm2(p);
@@ -84,8 +99,7 @@ export function lmMatrixFree(s: LsState): Status {
     first = false;
     const pred = -(dot(g, p) + 0.5 * dot(p, Hp));
     addScaled(run.x, 1, p, xT);
-    const nrT = norm2(s.res.eval(xT));
-    const fT = 0.5 * nrT * nrT;
+    const fT = s.loss.cost(s.res.eval(xT));
     const fPrev = run.f;
     const ared = fPrev - fT;
     const rho = pred > 0 && Number.isFinite(fT) ? ared / pred : -Infinity;
@@ -123,7 +137,7 @@ export function gaussNewtonMatrixFree(s: LsState): Status {
   let st = run.initial();
   while (!st) {
     const gnorm = norm2(g);
-    const rnorm = norm2(s.r);
+    const rnorm = s.loss.robust ? Math.sqrt(2 * run.f) : norm2(s.r);
     if (gradTolHolds(gnorm, rnorm, op.sigma(), tol.gtol)) return "gradTol";
     const cgEnd = truncatedCg(op.H, g, gnorm, forcing(gnorm, gnorm0), s.cgMax, cg);
     // JᵀJ is positive semidefinite: zero curvature on the first direction means Jg = 0.
@@ -135,8 +149,7 @@ export function gaussNewtonMatrixFree(s: LsState): Status {
     const ls = backtracking(
       (a) => {
         addScaled(run.x, a, z, xT);
-        const nr = norm2(res.eval(xT));
-        return 0.5 * nr * nr;
+        return s.loss.cost(res.eval(xT));
       },
       run.f,
       slope,

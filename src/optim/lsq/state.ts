@@ -7,6 +7,7 @@ import type { Run } from "../driver.js";
 import type { Status } from "../types.js";
 import { dot, norm2 } from "../vec.js";
 import type { VecSource } from "../workspace.js";
+import { scaleRows, type LossModel } from "./loss.js";
 import type { Residual } from "./residual.js";
 
 /** Machine epsilon: tolerances below it cannot be met; MINPACK then reports a stall. */
@@ -40,9 +41,17 @@ export interface LsState {
   cgMax: number;
   /** ‖r(x0)‖. */
   rnorm0: number;
-  /** Residual and Jacobian at run.x, kept current by the methods. */
+  /** The robust loss (ordinary least squares when not robust). */
+  loss: LossModel;
+  /**
+   * Residual at run.x (as r returns it) and the Jacobian there (rows scaled for the loss: J̃),
+   * kept current by the methods; rt is the rescaled residual r̃ and sc the row scales (dense
+   * path with a robust loss).
+   */
   r: Float64Array;
   J: Float64Array | null;
+  rt: Float64Array;
+  sc: Float64Array;
   /** Where the matrix-free methods' vectors come from (the run's workspace). */
   ws: VecSource;
 }
@@ -95,6 +104,22 @@ export function gradientCosine(g: Float64Array, colNorm: Float64Array, rnorm: nu
  */
 export function residualVanished(rnorm: number, rnorm0: number): boolean {
   return rnorm <= EPS * rnorm0;
+}
+
+/** √(2·cost): the ‖r‖ of lmder's relative reductions (‖r‖ itself without a loss). */
+export function costNorm(s: LsState, r: Float64Array, cost: number): number {
+  return s.loss.robust ? Math.sqrt(2 * cost) : norm2(r);
+}
+
+/** Rescales r and J for the loss at an accepted point (J in place; s.rt = r̃). */
+export function weighDense(s: LsState, r: Float64Array, J: Float64Array): void {
+  if (!s.loss.robust) {
+    s.rt = r;
+    return;
+  }
+  s.rt = new Float64Array(r.length);
+  s.loss.weigh(r, s.rt, s.sc);
+  scaleRows(J, s.m, s.n, s.sc);
 }
 
 /** ‖D v‖₂. */

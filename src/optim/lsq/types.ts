@@ -68,6 +68,13 @@ export interface LeastSquaresOptions<T = PyTree> extends CommonOptions<T> {
   /** Matrix-free: CG iterations per outer iteration (default max(20, min(2n, 500))). */
   cgMaxIterations?: number;
   /**
+   * A robust loss (see {@link Loss}; default `'linear'`): the cost becomes ½ Σ C²ρ(rᵢ²/C²)
+   * with C = `fScale`, so residuals much larger than C weigh less than in least squares.
+   */
+  loss?: Loss;
+  /** The soft margin C between inlier and outlier residuals of a robust loss (default 1). */
+  fScale?: number;
+  /**
    * The residuals are already scaled by known standard deviations: `covariance()` is
    * (JᵀJ)⁻¹ itself, not scaled by s² = 2·cost/(m − n) (scipy's `absolute_sigma`). Default false.
    */
@@ -84,7 +91,7 @@ export interface LeastSquaresResult<T = PyTree> extends MinimizeResult<T> {
   converged: boolean;
   /** r(x), as the residual function returned it. */
   residual: PyTree;
-  /** ½‖r(x)‖² (equal to `value`). */
+  /** ½‖r(x)‖², or ½ Σ C²ρ(rᵢ²/C²) with a robust loss (equal to `value`). */
   cost: number;
   /** J(x) (m × n, numerator layout) when `returnJacobian` was set. */
   jacobian?: Tensor;
