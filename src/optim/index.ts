@@ -7,6 +7,7 @@
  */
 export { minimize } from "./minimize.js";
 export { leastSquares } from "./least-squares.js";
+export { curveFit, type CurveFitOptions } from "./curve-fit.js";
 export type {
   Callback, CommonOptions, Evaluations, IterationState, LeastSquaresMethod, LeastSquaresOptions,
   LeastSquaresResult, MinimizeMethod, MinimizeOptions, MinimizeResult, Status, TensorTree,
