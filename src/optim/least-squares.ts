@@ -6,7 +6,7 @@
 // lmder) and 'gauss-newton' (lsq/gauss-newton.ts). Matrix-free path (large n; J·v and Jᵀ·u,
 // CG on JᵀJ): lsq/matrix-free.ts. Every method stops with lmder's scale-invariant tests
 // (lsq/state.ts, Tolerances).
-import { DTypeError } from "../errors.js";
+import { DTypeError, OptionError } from "../errors.js";
 import { Tensor } from "../tensor.js";
 import type { PyTree } from "../ad/pytree.js";
 import { any, bool, checkOptions, either, fn, nonNegative, nonNegativeInt, oneOf, positiveInt, signal, type OptionSpec } from "../options.js";
@@ -70,12 +70,33 @@ export const LEAST_SQUARES_OPTIONS: OptionSpec = {
   absoluteSigma: bool,
   loss: either(oneOf("linear", "soft_l1", "huber", "cauchy", "arctan", "tukey"), fn),
   fScale: positive,
+  bounds: (v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? undefined : "an object { lower, upper }"),
 };
 
 const METHODS: Record<"lm" | "gauss-newton", { dense: LsMethod; matrixFree: LsMethod }> = {
   lm: { dense: lmDense, matrixFree: lmMatrixFree },
   "gauss-newton": { dense: gaussNewtonDense, matrixFree: gaussNewtonMatrixFree },
 };
+
+/** Reads `bounds` into flat vectors (±Infinity where absent) and checks x0 against them. */
+function readBounds(op: string, b: { lower?: unknown; upper?: unknown }, layout: Layout, x0: Float64Array): { lower: Float64Array; upper: Float64Array } {
+  checkOptions(`${op} (option bounds)`, b, { lower: any, upper: any });
+  const n = layout.n;
+  const read = (v: unknown, fill: number, what: string): Float64Array => {
+    if (v === undefined) return new Float64Array(n).fill(fill);
+    if (typeof v === "number") {
+      if (Number.isNaN(v)) throw new DTypeError(op, `option bounds.${what} is NaN`);
+      return new Float64Array(n).fill(v);
+    }
+    return layout.readMatching(v, op, `option bounds.${what}`);
+  };
+  const lower = read(b.lower, -Infinity, "lower"), upper = read(b.upper, Infinity, "upper");
+  for (let j = 0; j < n; j++) {
+    if (!(lower[j]! < upper[j]!)) throw new DTypeError(op, `bounds need lower < upper, got ${lower[j]} and ${upper[j]} at flat index ${j}`);
+    if (!(x0[j]! >= lower[j]! && x0[j]! <= upper[j]!)) throw new DTypeError(op, `x0 is outside the bounds at flat index ${j}: ${x0[j]} not in [${lower[j]}, ${upper[j]}]`);
+  }
+  return { lower, upper };
+}
 
 /**
  * Nonlinear least squares: minimizes ½‖r(x)‖² over x (a tensor or a pytree of tensors) for
@@ -160,6 +181,10 @@ export function leastSquares<T extends PyTree>(
     for (let i = 0; i < n; i++) if (!(diag[i]! > 0 && Number.isFinite(diag[i]!))) throw new DTypeError(op, `option diag must be positive and finite, got ${diag[i]} at flat index ${i}`);
   }
   const factor = numOpt(op, options, "initialStepBound", 100, Number.MIN_VALUE);
+  const bounds = options.bounds === undefined ? null : readBounds(op, options.bounds, layout, x0flat);
+  if (bounds && (method !== "lm" || mf === true)) {
+    throw new OptionError(op, "bounds", "bounds are supported by method 'lm' with the dense Jacobian (matrixFree: false)", Object.keys(LEAST_SQUARES_OPTIONS));
+  }
   const session = new Session();
   const res = new Residual(residual as unknown as (x: unknown) => PyTree, layout, guard, session, op, options.jit ?? true);
   let ws: Workspace | null = null;
@@ -170,7 +195,7 @@ export function leastSquares<T extends PyTree>(
     for (let i = 0; i < m; i++) {
       if (!Number.isFinite(r0[i]!)) throw new DTypeError(op, `the residual at x0 is ${r0[i]} at flat index ${i}; it must be finite`);
     }
-    const matrixFree = mf === "auto" ? n > 1000 || m * n > 4e6 : mf;
+    const matrixFree = bounds ? false : mf === "auto" ? n > 1000 || m * n > 4e6 : mf;
     const cgMax = numOpt(op, options, "cgMaxIterations", Math.max(20, Math.min(2 * n, 500)), 1, true);
     let J: Float64Array | null = null;
     // The run's x and g and the matrix-free methods' vectors (with J·v, m entries) live in a
@@ -200,7 +225,7 @@ export function leastSquares<T extends PyTree>(
     const runLimits: Limits = { ...limits, gradTol: -1, stepTol: -1, valueTol: 0 };
     const run = new Run(layout, guard, runLimits, x0flat, f0, g0, ws);
     run.beforeUserCode = () => session.close();
-    const state: LsState = { res, run, m, n, tol, diag, factor, cgMax, rnorm0: nr0, loss, r: r0, J, rt: rt0, sc, ws };
+    const state: LsState = { res, run, m, n, tol, diag, factor, cgMax, rnorm0: nr0, bounds, loss, r: r0, J, rt: rt0, sc, ws };
     let status: Status;
     try {
       status = matrixFree ? METHODS[method].matrixFree(state) : METHODS[method].dense(state);
@@ -262,6 +287,7 @@ export function leastSquares<T extends PyTree>(
       rank: () => fit().rank,
     };
     if (jacobianAtX) result.jacobian = jacobianAtX;
+    if (bounds) result.activeMask = Array.from(run.x, (v, j) => (v <= bounds.lower[j]! ? -1 : v >= bounds.upper[j]! ? 1 : 0));
     return result;
   } finally {
     session.close();

@@ -108,18 +108,54 @@ export function lmDense(s: LsState): Status {
   g.set(run.g);
   let st = run.initial();
   let first = true;
+  // Bounds (projected LM): variables at a bound whose gradient points out of the box are held
+  // there (the active set); the LM step is solved in the free variables, and the trial point
+  // is projected onto the box. Without bounds every variable is free and nothing changes.
+  const B = s.bounds;
+  const free: number[] = Array.from({ length: n }, (_, j) => j);
+  const Af = B ? new Float64Array(n * n) : A, gf = B ? new Float64Array(n) : g;
+  const Df = B ? new Float64Array(n) : D, pf = B ? new Float64Array(n) : p, cnf = B ? new Float64Array(n) : cn;
   while (!st) {
-    // First-order test at the new Jacobian (lmder's gtol), then rescale.
-    const gnorm = gradientCosine(g, cn, fnorm);
+    let nf = n;
+    if (B) {
+      free.length = 0;
+      for (let j = 0; j < n; j++) {
+        const xj = run.x[j]!;
+        if (!((xj <= B.lower[j]! && g[j]! > 0) || (xj >= B.upper[j]! && g[j]! < 0))) free.push(j);
+      }
+      nf = free.length;
+      free.forEach((a, i) => {
+        gf[i] = g[a]!;
+        cnf[i] = cn[a]!;
+        free.forEach((b, k) => (Af[i * nf + k] = A[a * n + b]!));
+      });
+    }
+    // First-order test at the new Jacobian (lmder's gtol; over the free variables with bounds:
+    // with every variable held, the projected gradient is 0), then rescale.
+    const gnorm = nf === 0 ? 0 : gradientCosine(nf === n ? g : gf.subarray(0, nf), nf === n ? cn : cnf.subarray(0, nf), fnorm);
     if (gnorm <= tol.gtol) return "gradTol";
     if (!s.diag) for (let j = 0; j < n; j++) D[j] = Math.max(D[j]!, cn[j]!);
+    if (B) free.forEach((a, i) => (Df[i] = D[a]!));
     // Trial steps until one is accepted (ratio ≥ 1e-4), each followed by lmder's tests.
     for (;;) {
-      lambda = lmpar(A, g, D, n, delta, lambda, p, L, M, q);
+      let projected = false;
+      if (!B) lambda = lmpar(A, g, D, n, delta, lambda, p, L, M, q);
+      else {
+        lambda = lmpar(Af, gf.subarray(0, nf), Df.subarray(0, nf), nf, delta, lambda, pf, L, M, q);
+        p.fill(0);
+        free.forEach((a, i) => (p[a] = pf[i]!));
+        // Project the trial point onto the box; the step is what remains.
+        for (let j = 0; j < n; j++) {
+          const t = Math.min(Math.max(run.x[j]! + p[j]!, B.lower[j]!), B.upper[j]!);
+          if (t !== run.x[j]! + p[j]!) projected = true;
+          p[j] = t - run.x[j]!;
+        }
+      }
       const pnorm = scaledNorm(D, p);
       if (first) delta = Math.min(delta, pnorm);
       first = false;
       addScaled(run.x, 1, p, xT);
+      if (B) for (let j = 0; j < n; j++) xT[j] = Math.min(Math.max(xT[j]!, B.lower[j]!), B.upper[j]!);
       const rT = res.eval(xT);
       const costT = s.loss.robust ? s.loss.cost(rT) : NaN;
       const fnormT = s.loss.robust ? Math.sqrt(2 * costT) : norm2(rT);
@@ -129,9 +165,12 @@ export function lmDense(s: LsState): Status {
       symv(A, n, p, Ap);
       const t1 = Math.sqrt(Math.max(0, dot(p, Ap))) / fnorm;
       const t2 = (Math.sqrt(lambda) * pnorm) / fnorm;
-      const prered = t1 * t1 + 2 * t2 * t2;
-      const dirder = -(t1 * t1 + t2 * t2);
-      const ratio = prered !== 0 ? ared / prered : 0;
+      // A projected step is not the LM step of λ: its model reduction −(2gᵀp + pᵀAp)/‖r‖² and
+      // directional derivative gᵀp/‖r‖² are computed directly.
+      const gp = projected ? dot(g, p) / (fnorm * fnorm) : 0;
+      const prered = projected ? -2 * gp - t1 * t1 : t1 * t1 + 2 * t2 * t2;
+      const dirder = projected ? gp : -(t1 * t1 + t2 * t2);
+      const ratio = prered > 0 ? ared / prered : 0;
       if (ratio <= 0.25) {
         let temp = ared >= 0 ? 0.5 : (0.5 * dirder) / (dirder + 0.5 * ared);
         if (!finite || 0.1 * fnormT >= fnorm || !(temp >= 0.1)) temp = 0.1;

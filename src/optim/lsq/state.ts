@@ -41,6 +41,8 @@ export interface LsState {
   cgMax: number;
   /** ‖r(x0)‖. */
   rnorm0: number;
+  /** Box bounds (flat, ±Infinity where absent), or null. */
+  bounds: { lower: Float64Array; upper: Float64Array } | null;
   /** The robust loss (ordinary least squares when not robust). */
   loss: LossModel;
   /**

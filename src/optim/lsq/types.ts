@@ -75,6 +75,13 @@ export interface LeastSquaresOptions<T = PyTree> extends CommonOptions<T> {
   /** The soft margin C between inlier and outlier residuals of a robust loss (default 1). */
   fScale?: number;
   /**
+   * Box bounds lower ≤ x ≤ upper: each a number (for every parameter) or a tree with x0's
+   * structure; ±Infinity for no bound. x0 must satisfy them. Solved by projected LM: the
+   * variables at a bound whose gradient points out of the box are held there, the LM step is
+   * taken in the others and the trial point projected onto the box (`method: 'lm'`, dense).
+   */
+  bounds?: { lower?: number | PyTree; upper?: number | PyTree };
+  /**
    * The residuals are already scaled by known standard deviations: `covariance()` is
    * (JᵀJ)⁻¹ itself, not scaled by s² = 2·cost/(m − n) (scipy's `absolute_sigma`). Default false.
    */
@@ -95,6 +102,11 @@ export interface LeastSquaresResult<T = PyTree> extends MinimizeResult<T> {
   cost: number;
   /** J(x) (m × n, numerator layout) when `returnJacobian` was set. */
   jacobian?: Tensor;
+  /**
+   * With `bounds`: for each flat parameter (in `parameterNames` order), −1 if it ends at its
+   * lower bound, 1 at its upper bound, 0 inside (scipy's `active_mask`).
+   */
+  activeMask?: number[];
   /** Names of the flat parameters, in the order of covariance's rows (`"amp"`, `"w[1]"`, `"[0]"`). */
   parameterNames: string[];
   /** Degrees of freedom m − n. */
