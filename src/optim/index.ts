@@ -8,6 +8,7 @@
 export { minimize } from "./minimize.js";
 export { leastSquares } from "./least-squares.js";
 export { curveFit, type CurveFitOptions } from "./curve-fit.js";
+export { ggnvp, jtjvp } from "./products.js";
 export type {
   Callback, CommonOptions, Evaluations, IterationState, LeastSquaresMethod, LeastSquaresOptions,
   LeastSquaresResult, MinimizeMethod, MinimizeOptions, MinimizeResult, Status, TensorTree,
