@@ -11,5 +11,5 @@ export { curveFit, type CurveFitOptions } from "./curve-fit.js";
 export { ggnvp, jtjvp } from "./products.js";
 export type {
   Callback, CommonOptions, Evaluations, IterationState, LeastSquaresMethod, LeastSquaresOptions,
-  LeastSquaresResult, MinimizeMethod, MinimizeOptions, MinimizeResult, Status, TensorTree,
+  LeastSquaresResult, Loss, LossFunction, MinimizeMethod, MinimizeOptions, MinimizeResult, Status, TensorTree,
 } from "./types.js";
