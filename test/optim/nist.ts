@@ -60,7 +60,10 @@ export function parseNist(text: string): NistProblem {
   const dof = field("Degrees of Freedom:");
   const nObs = field("Number of Observations:");
   // The data block: after the last "Data:" line whose columns start with y.
-  const dataAt = lines.findLastIndex((l) => /^Data:\s+y\b/.test(l));
+  let dataAt = -1;
+  lines.forEach((l, i) => {
+    if (/^Data:\s+y\b/.test(l)) dataAt = i;
+  });
   if (dataAt < 0) throw new Error(`nist: ${name}: no data block`);
   const rows = lines.slice(dataAt + 1).filter((l) => l.length > 0).map((l) => l.split(/\s+/).map(num));
   if (rows.length !== nObs) throw new Error(`nist: ${name}: ${rows.length} data rows, the header says ${nObs}`);
