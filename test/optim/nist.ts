@@ -1,9 +1,6 @@
 // NIST StRD nonlinear regression reference problems (test/optim/data/nist/*.dat, see
 // SOURCES.md there): a parser for the .dat files and the models of the problems, written from
 // each file's "Model:" line.
-import { readFileSync, readdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
 import * as mc from "../../src/index.js";
 import { vector, type Tensor } from "../../src/index.js";
 
@@ -26,7 +23,8 @@ export interface NistProblem {
   modelText: string;
 }
 
-const DIR = join(dirname(fileURLToPath(import.meta.url)), "data", "nist");
+// Through vite's glob import (raw text), so the bench suite can load them in a browser too.
+const FILES = import.meta.glob<string>("./data/nist/*.dat", { query: "?raw", import: "default", eager: true });
 
 /** Reads a number as the files write it (Fortran exponents such as 1E0, leading dots). */
 function num(s: string): number {
@@ -79,10 +77,7 @@ export function parseNist(text: string): NistProblem {
 
 /** Every .dat file in the data directory, parsed. */
 export function loadNist(): NistProblem[] {
-  return readdirSync(DIR)
-    .filter((f) => f.endsWith(".dat"))
-    .sort()
-    .map((f) => parseNist(readFileSync(join(DIR, f), "utf8")));
+  return Object.keys(FILES).sort().map((f) => parseNist(FILES[f]!));
 }
 
 const b = (p: Tensor, i: number): Tensor => mc.slice(p, [i], [1]);
