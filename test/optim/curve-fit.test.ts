@@ -7,6 +7,7 @@ import * as mc from "../../src/index.js";
 import { matrix, scalar, vector, type Tensor } from "../../src/index.js";
 import { DTypeError, OptionError, ShapeError } from "../../src/errors.js";
 import { curveFit, leastSquares } from "../../src/optim/index.js";
+import { MODELS, loadNist, lre } from "./nist.js";
 
 interface Ref { t: number[]; y: number[]; sigma: number[]; cov: number[][]; p0: number[]; cases: Record<string, { popt: number[]; pcov: number[][] }> }
 const ref = JSON.parse(readFileSync(fileURLToPath(new URL("./data/scipy/curve_fit_ref.json", import.meta.url)), "utf8")) as Ref;
@@ -70,6 +71,19 @@ describe("curveFit", () => {
       expect(se[k].item() / seV[idx[k]]!).toBeCloseTo(1, 8);
       expect(fit.parameterNames).toContain(k);
     }
+  });
+
+  it("several predictors as a pytree xdata: NIST Nelson to certified values and standard deviations", () => {
+    const nelson = loadNist().find((q) => q.name === "Nelson")!;
+    const fit = curveFit(
+      (p: Tensor, x: { x1: Tensor; x2: Tensor }) => MODELS.Nelson!(p, [x.x1, x.x2]),
+      { x1: vector(nelson.x[0]!), x2: vector(nelson.x[1]!) },
+      nelson.y.map(Math.log),
+      vector(nelson.start2),
+    );
+    const x = (fit.x as Tensor).data, se = (fit.standardErrors() as Tensor).data;
+    nelson.certified.forEach((c, i) => expect(lre(x[i]!, c)).toBeGreaterThanOrEqual(6));
+    nelson.certifiedSd.forEach((c, i) => expect(lre(se[i]!, c)).toBeGreaterThanOrEqual(5));
   });
 
   it("the TSDoc example runs", () => {
