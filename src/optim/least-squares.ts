@@ -200,7 +200,7 @@ export function leastSquares<T extends PyTree>(
     let J: Float64Array | null = null;
     // The run's x and g and the matrix-free methods' vectors (with J·v, m entries) live in a
     // workspace; the dense methods' matrices and their O(n²)–O(mn²) loops stay in JS.
-    ws = Workspace.acquire(vectorFloats(3, n) + (matrixFree ? vectorFloats(2, n) + cgFloats(n, true) + vectorFloats(1, m) : 0));
+    ws = Workspace.acquire(vectorFloats(3, n) + (matrixFree ? vectorFloats(6, n) + cgFloats(n, true) + vectorFloats(1, m) : 0));
     const g0 = ws.vec(n);
     // The loss: the cost, and r̃ and the row scales of J̃ (loss.ts).
     const loss = new LossModel(options.loss ?? "linear", options.fScale ?? 1, op);

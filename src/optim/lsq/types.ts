@@ -36,7 +36,8 @@ export interface LeastSquaresOptions<T = PyTree> extends CommonOptions<T> {
   /**
    * First-order test, as MINPACK's gtol: stop when the cosine of the angle between r and
    * every column of J, |Jⱼᵀr| / (‖Jⱼ‖ ‖r‖), is at most gradTol (default 1.49e-8 = √ε). It does
-   * not depend on the scale of r or x. Matrix-free: ‖Jᵀr‖ / (σ‖r‖) with σ ≤ ‖J‖₂ estimated by CG.
+   * not depend on the scale of r or x. Matrix-free: |Jⱼᵀr| / (ℓⱼ‖r‖) with lower bounds ℓⱼ ≤ ‖Jⱼ‖
+   * from CG's products (an upper bound of the cosine).
    */
   gradTol?: number;
   /**
@@ -129,13 +130,14 @@ export interface LeastSquaresResult<T = PyTree> extends MinimizeResult<T> {
   /**
    * Work done, with the Jacobian, JVP and VJP counts of leastSquares. Dense path: `grad`
    * ≤ `jacobian` (one Jᵀr per finite Jacobian; a trial Jacobian that is not finite rejects
-   * the step), `jvp` = `vjp` = `hvp` = 0. Matrix-free path: `jvp` = `hvp` and `vjp` = `grad`
-   * + `hvp`; `jacobian` is 0, or 1 with `returnJacobian`.
+   * the step), `jvp` = `vjp` = `hvp` = 0. Matrix-free path: `jvp` = `hvp` (+ n when n ≤ 100:
+   * J's column norms at x0, which scale the variables) and `vjp` = `grad` + `hvp`; `jacobian`
+   * is 0, or 1 with `returnJacobian`.
    */
   evaluations: Evaluations & {
     /** Dense Jacobians formed (x0, the trial points of successful steps, `returnJacobian`). */
     jacobian: number;
-    /** J·v products (matrix-free path): one per JᵀJ·v product. */
+    /** J·v products (matrix-free path): one per JᵀJ·v product, and n at x0 when n ≤ 100. */
     jvp: number;
     /** Jᵀ·u products (matrix-free path): the gradients Jᵀr and one per JᵀJ·v product. */
     vjp: number;
