@@ -258,10 +258,11 @@ export function gaussNewtonMatrixFree(s: LsState): Status {
     run.radius = ls.alpha;
     st = run.accept(xT, ls.f, g);
     if (st) break;
-    const a = ls.alpha;
-    const predRel = -(2 * a * slope + a * a * qHq) / (2 * fPrev);
+    // The tests use the full Gauss–Newton step (a short line-search step along a poor
+    // direction says nothing about convergence).
+    const predRel = predFull / fPrev;
     const aredRel = (fPrev - ls.f) / fPrev;
-    const stepNorm = a * norm2(cg.z);
+    const stepNorm = norm2(cg.z);
     rescale();
     const xnorm = scaledNorm(D, run.x);
     if (Math.abs(aredRel) <= tol.ftol && predRel <= tol.ftol) return "valueTol";
