@@ -7,7 +7,9 @@
  */
 export { minimize } from "./minimize.js";
 export { leastSquares } from "./least-squares.js";
+export { curveFit, type CurveFitOptions } from "./curve-fit.js";
+export { ggnvp, jtjvp } from "./products.js";
 export type {
   Callback, CommonOptions, Evaluations, IterationState, LeastSquaresMethod, LeastSquaresOptions,
-  LeastSquaresResult, MinimizeMethod, MinimizeOptions, MinimizeResult, Status, TensorTree,
+  LeastSquaresResult, Loss, LossFunction, MinimizeMethod, MinimizeOptions, MinimizeResult, Status, TensorTree,
 } from "./types.js";

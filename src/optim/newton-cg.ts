@@ -21,7 +21,8 @@ import { LineEvaluator, strongWolfe } from "./line-search.js";
 import { ALPHA_MAX, LINE_SEARCH_EVALS, type MethodContext, type MethodOptions } from "./method.js";
 import type { HvpOp } from "./objective.js";
 import type { Status } from "./types.js";
-import { axpby, axpy, axpyDot, dot, negate, norm2 } from "./vec.js";
+import { cgVectors, forcingTolerance, truncatedCg } from "./cg.js";
+import { axpy, dot, negate, norm2 } from "./vec.js";
 import { vectorFloats } from "./workspace.js";
 
 /** Float64 of workspace newton-cg needs: 7 vectors, the line search's 4, the curvature probe's. */
@@ -31,7 +32,8 @@ export function newtonCgFloats(n: number, o: MethodOptions): number {
 
 export function newtonCg({ run, obj, o, hvp0, ws }: MethodContext): Status {
   const n = run.n;
-  const z = ws.vec(n), r = ws.vec(n), d = ws.vec(n), Hd = ws.vec(n);
+  const cg = cgVectors(ws, n);
+  const { z, d } = cg;
   const xN = ws.vec(n), gN = ws.vec(n), gTmp = ws.vec(n);
   let hv: HvpOp | null = hvp0 ?? null;
   let linOp: HvpOp | null = null;
@@ -62,32 +64,16 @@ export function newtonCg({ run, obj, o, hvp0, ws }: MethodContext): Status {
     // Truncated CG on H p = −g (N&W Algorithm 7.1); z is the iterate, r = H z + g.
     const g = run.g;
     const gnorm = norm2(g);
-    const tol = Math.min(0.5, Math.sqrt(gnorm)) * gnorm;
-    z.fill(0);
-    r.set(g);
-    negate(g, d);
-    let rr = gnorm * gnorm;
-    for (let j = 0; j < maxCg; j++) {
-      H(d, Hd);
-      const dHd = dot(d, Hd);
-      if (!(dHd > 0)) {
-        // Non-positive curvature along d: N&W 7.1 stops with z (−g if j = 0). Also move along
-        // d, downhill, by its curvature |dᵀHd|/‖d‖² (cf. Royer, O'Neill & Wright, Math. Prog.
-        // 180, 2020), so that saddle regions are left instead of crawled through.
-        const dd = dot(d, d);
-        const len = Math.max(Math.abs(dHd) / dd, 0) / Math.sqrt(dd);
-        const sign = dot(g, d) > 0 ? -1 : 1;
-        if (len > 0 && Number.isFinite(len)) axpy(sign * len, d, z);
-        else if (j === 0) negate(g, z);
-        break;
-      }
-      const alpha = rr / dHd;
-      axpy(alpha, d, z);
-      const rrNew = axpyDot(alpha, Hd, r, r);
-      if (Math.sqrt(rrNew) <= tol) break;
-      const beta = rrNew / rr;
-      axpby(-1, r, beta, d);
-      rr = rrNew;
+    const cgEnd = truncatedCg(H, g, gnorm, forcingTolerance(gnorm), maxCg, cg);
+    if (cgEnd.exit === "curvature") {
+      // Non-positive curvature along d: N&W 7.1 stops with z (−g if j = 0). Also move along
+      // d, downhill, by its curvature |dᵀHd|/‖d‖² (cf. Royer, O'Neill & Wright, Math. Prog.
+      // 180, 2020), so that saddle regions are left instead of crawled through.
+      const dd = dot(d, d);
+      const len = Math.max(Math.abs(cgEnd.dHd) / dd, 0) / Math.sqrt(dd);
+      const sign = dot(g, d) > 0 ? -1 : 1;
+      if (len > 0 && Number.isFinite(len)) axpy(sign * len, d, z);
+      else if (cgEnd.iteration === 0) negate(g, z);
     }
     let slope = dot(g, z);
     if (!(slope < 0)) {
@@ -97,7 +83,17 @@ export function newtonCg({ run, obj, o, hvp0, ws }: MethodContext): Status {
     linOp = null;
     linAlpha = NaN;
     ev.reset(run.x, z);
-    const ls = strongWolfe(ev, run.f, slope, 1, { c1: o.c1, c2: o.c2, alphaMax: ALPHA_MAX, maxEvals: LINE_SEARCH_EVALS });
+    let ls = strongWolfe(ev, run.f, slope, 1, { c1: o.c1, c2: o.c2, alphaMax: ALPHA_MAX, maxEvals: LINE_SEARCH_EVALS });
+    if (!ls.ok && !ls.nonFinite && slope !== -gnorm * gnorm) {
+      // The CG step can be useless where H is nearly singular (a Huber loss far from the fit:
+      // only a few residuals in the quadratic zone make the curvature tiny and the step
+      // enormous). Before giving up, search along −∇f, which always descends.
+      negate(g, z);
+      linOp = null;
+      linAlpha = NaN;
+      ev.reset(run.x, z);
+      ls = strongWolfe(ev, run.f, -gnorm * gnorm, 1, { c1: o.c1, c2: o.c2, alphaMax: ALPHA_MAX, maxEvals: LINE_SEARCH_EVALS });
+    }
     if (!ls.ok) return ls.nonFinite ? "nonFinite" : "lineSearchFailed";
     const pt = ev.pointAt(ls.alpha);
     hv = ls.alpha === linAlpha ? linOp : null;

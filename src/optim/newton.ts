@@ -64,7 +64,14 @@ export function newton({ run, obj, o, ws }: MethodContext): Status {
     }
     run.lambda = tau;
     ev.reset(run.x, p);
-    const ls = strongWolfe(ev, run.f, slope, 1, { c1: o.c1, c2: o.c2, alphaMax: ALPHA_MAX, maxEvals: LINE_SEARCH_EVALS });
+    let ls = strongWolfe(ev, run.f, slope, 1, { c1: o.c1, c2: o.c2, alphaMax: ALPHA_MAX, maxEvals: LINE_SEARCH_EVALS });
+    if (!ls.ok && !ls.nonFinite && tau === 0) {
+      // A nearly singular H (a Huber loss with few residuals in its quadratic zone) can give
+      // an enormous Newton step; before giving up, search along −∇f (as newton-cg does).
+      negate(run.g, p);
+      ev.reset(run.x, p);
+      ls = strongWolfe(ev, run.f, dot(run.g, p), 1, { c1: o.c1, c2: o.c2, alphaMax: ALPHA_MAX, maxEvals: LINE_SEARCH_EVALS });
+    }
     if (!ls.ok) return ls.nonFinite ? "nonFinite" : "lineSearchFailed";
     run.radius = ls.alpha;
     const pt = ev.pointAt(ls.alpha);

@@ -12,21 +12,22 @@ import { curvatureFloats, escapeNegativeCurvature } from "./curvature.js";
 import type { MethodContext, MethodOptions } from "./method.js";
 import type { HvpOp } from "./objective.js";
 import type { Status } from "./types.js";
-import { addScaled, allFinite, axpby, axpy, axpyDot, dot, negate, norm2, sub } from "./vec.js";
+import { cgFloats, cgVectors, forcingTolerance, steihaug } from "./cg.js";
+import { addScaled, allFinite, dot, norm2 } from "./vec.js";
 import { vectorFloats } from "./workspace.js";
 
 /** Acceptance threshold on ρ = actual / predicted reduction (N&W Algorithm 4.1's η). */
 const ETA = 0.15;
 
-/** Float64 of workspace trust-ncg needs: its nine vectors and the curvature probe's. */
+/** Float64 of workspace trust-ncg needs: Steihaug's six vectors, its three, the curvature probe's. */
 export function trustNcgFloats(n: number, o: MethodOptions): number {
-  return vectorFloats(9, n) + curvatureFloats(n, o.curvatureSteps);
+  return cgFloats(n, true) + vectorFloats(3, n) + curvatureFloats(n, o.curvatureSteps);
 }
 
 export function trustNcg({ run, obj, o, hvp0, ws }: MethodContext): Status {
   const n = run.n;
-  const z = ws.vec(n), r = ws.vec(n), d = ws.vec(n), Hd = ws.vec(n);
-  const p = ws.vec(n), Hp = ws.vec(n);
+  const cg = cgVectors(ws, n, true);
+  const { p, Hp } = cg;
   const xT = ws.vec(n), gT = ws.vec(n), gTmp = ws.vec(n);
   let hv: HvpOp | null = hvp0 ?? null;
   let radius = o.initialTrustRadius;
@@ -34,27 +35,6 @@ export function trustNcg({ run, obj, o, hvp0, ws }: MethodContext): Status {
   const maxCg = Math.max(1, o.cgMaxIterations);
   const hvAt = (): HvpOp => (hv ??= obj.linearized(run.x, gTmp).hvp);
   const valueGrad = (x: Float64Array, g: Float64Array) => obj.valueGrad(x, g);
-
-  /** Writes p = z + τd with ‖p‖ = Δ (the root that lowers the model more) and H p. */
-  const toBoundary = (g: Float64Array, both: boolean): void => {
-    const zz = dot(z, z), zd = dot(z, d), dd = dot(d, d);
-    const disc = Math.sqrt(Math.max(0, zd * zd - dd * (zz - radius * radius)));
-    // Stable roots of dd·τ² + 2zd·τ + (zz − Δ²) = 0.
-    const q = -(zd + Math.sign(zd || 1) * disc);
-    let t1 = q / dd, t2 = (zz - radius * radius) / q;
-    if (!Number.isFinite(t2)) t2 = t1;
-    if (t1 < t2) [t1, t2] = [t2, t1]; // t1 ≥ 0 ≥ t2
-    let tau = t1;
-    if (both) {
-      // m(z + τd) − m(z) = τ·dᵀr + ½τ²·dᵀHd.
-      const dr = dot(d, r), dHd = dot(d, Hd);
-      const m1 = t1 * dr + 0.5 * t1 * t1 * dHd, m2 = t2 * dr + 0.5 * t2 * t2 * dHd;
-      if (m2 < m1) tau = t2;
-    }
-    addScaled(z, tau, d, p);
-    sub(r, g, Hp); // H z = r − g
-    axpy(tau, Hd, Hp);
-  };
 
   let st = run.initial();
   let finiteTrial = false; // any trial with finite f and ∇f since the last accepted step
@@ -70,46 +50,7 @@ export function trustNcg({ run, obj, o, hvp0, ws }: MethodContext): Status {
     const H = hvAt();
     const g = run.g;
     const gnorm = norm2(g);
-    const tol = Math.min(0.5, Math.sqrt(gnorm)) * gnorm;
-    // Steihaug–Toint CG (N&W Algorithm 7.2).
-    z.fill(0);
-    r.set(g);
-    negate(g, d);
-    let rr = gnorm * gnorm;
-    // ‖z‖², zᵀd and ‖d‖² by Steihaug's recurrences (z₀ = 0, rⱼ₊₁ ⊥ z and d, as CG keeps them;
-    // Conn, Gould & Toint, Trust-Region Methods, §7.5.1), instead of three dot products per
-    // step; toBoundary recomputes them exactly when the step is cut.
-    let zz = 0, zd = 0, dd = rr;
-    let done = false;
-    for (let j = 0; j < maxCg && !done; j++) {
-      H(d, Hd);
-      const dHd = dot(d, Hd);
-      if (!(dHd > 0)) {
-        toBoundary(g, true);
-        done = true;
-        break;
-      }
-      const alpha = rr / dHd;
-      const zzNew = zz + 2 * alpha * zd + alpha * alpha * dd;
-      if (zzNew >= radius * radius) {
-        toBoundary(g, false);
-        done = true;
-        break;
-      }
-      axpy(alpha, d, z);
-      const rrNew = axpyDot(alpha, Hd, r, r);
-      if (Math.sqrt(rrNew) <= tol) break;
-      const beta = rrNew / rr;
-      axpby(-1, r, beta, d);
-      zd = beta * (zd + alpha * dd);
-      dd = rrNew + beta * beta * dd;
-      zz = zzNew;
-      rr = rrNew;
-    }
-    if (!done) {
-      p.set(z);
-      sub(r, g, Hp);
-    }
+    steihaug(H, g, gnorm, radius, forcingTolerance(gnorm), maxCg, cg);
     const pnorm = norm2(p);
     const pred = -(dot(g, p) + 0.5 * dot(p, Hp));
     addScaled(run.x, 1, p, xT);

@@ -16,15 +16,21 @@ export type MinimizeMethod = "newton" | "newton-cg" | "trust-ncg" | "bfgs" | "lb
 /**
  * Why a run stopped.
  *
- * - `gradTol`, `stepTol`, `valueTol`: the corresponding tolerance was met (`converged: true`).
- *   Second-order methods (`newton`, `newton-cg`, `trust-ncg`) also check that no direction of
- *   negative curvature is left before reporting this.
+ * - `gradTol`: the first-order test held (`converged: true`). Second-order methods (`newton`,
+ *   `newton-cg`, `trust-ncg`) also check that no direction of negative curvature is left.
+ * - `stepTol`, `valueTol`: a weaker test stopped the run: the step, or the decrease of f, fell
+ *   below its tolerance while the gradient test did not hold (`converged: false` in
+ *   {@link minimize}; in {@link leastSquares} these are MINPACK's scale-invariant convergence
+ *   tests and count as convergence).
  * - `maxIterations`, `maxEvaluations`, `timeLimit`: a budget ran out.
  * - `callback`: the callback returned `false` or `'stop'`. `aborted`: the AbortSignal fired.
  * - `lineSearchFailed`: no step along the search direction decreased f enough (often: the
  *   iterate is as good as floating point allows, or the gradient is inaccurate).
  * - `trustRegionCollapsed`: the trust region shrank to nothing without an acceptable step.
- * - `unbounded`: f reached −∞ (or below `-1e300`): the problem has no minimum.
+ * - `stalled`: no further progress is possible at working precision, but the convergence test
+ *   did not hold (a tolerance below machine precision, or no measurable decrease left).
+ * - `unbounded`: f reached −∞ (or below `-1e300`), or fell without bound along steps that kept
+ *   growing with a gradient that did not shrink: the problem has no minimum.
  * - `nonFinite`: f or its derivatives became NaN/Infinity and no finite step was found.
  */
 export type Status =
@@ -38,6 +44,7 @@ export type Status =
   | "aborted"
   | "lineSearchFailed"
   | "trustRegionCollapsed"
+  | "stalled"
   | "unbounded"
   | "nonFinite";
 
@@ -166,7 +173,7 @@ export interface MinimizeResult<T = PyTree> {
   iterations: number;
   /** Work done: objective evaluations, gradients, HVPs, dense Hessians. */
   evaluations: Evaluations;
-  /** True when a tolerance (gradTol, stepTol, valueTol) stopped the run. */
+  /** True when the first-order test (gradTol) stopped the run (for leastSquares: one of its three tests). */
   converged: boolean;
   /** Why the run stopped (see {@link Status}). */
   status: Status;
@@ -174,52 +181,5 @@ export interface MinimizeResult<T = PyTree> {
   message: string;
 }
 
-/** Algorithms of {@link leastSquares}. */
-export type LeastSquaresMethod = "lm" | "gauss-newton";
-
-/** Options of {@link leastSquares}. */
-export interface LeastSquaresOptions<T = PyTree> extends CommonOptions<T> {
-  /** Default `'lm'`. */
-  method?: LeastSquaresMethod;
-  /**
-   * Form the Jacobian (`false`), or work matrix-free with JVPs/VJPs and CG on JᵀJ (`true`).
-   * Default `'auto'`: matrix-free when there are more than 1000 parameters or the Jacobian
-   * would have more than 4·10⁶ entries.
-   */
-  matrixFree?: boolean | "auto";
-  /** Return the Jacobian at the solution in `result.jacobian` (m × n, numerator layout). */
-  returnJacobian?: boolean;
-  /**
-   * LM variable scaling D (positive, with x0's structure). Default: Moré's adaptive scaling,
-   * the running maximum of the Jacobian's column norms.
-   */
-  diag?: PyTree;
-  /** LM: initial trust radius is `initialStepBound · ‖D x0‖` (or the bound itself if 0); default 100. */
-  initialStepBound?: number;
-  /** Matrix-free: CG iterations per outer iteration (default max(20, min(2n, 500))). */
-  cgMaxIterations?: number;
-}
-
-/** Result of {@link leastSquares}: {@link MinimizeResult} fields with `value` = cost. */
-export interface LeastSquaresResult<T = PyTree> extends MinimizeResult<T> {
-  /** r(x), as the residual function returned it. */
-  residual: PyTree;
-  /** ½‖r(x)‖² (equal to `value`). */
-  cost: number;
-  /** J(x) (m × n, numerator layout) when `returnJacobian` was set. */
-  jacobian?: Tensor;
-  /**
-   * Work done, with the Jacobian, JVP and VJP counts of leastSquares. Dense path: `grad`
-   * ≤ `jacobian` (one Jᵀr per finite Jacobian; a trial Jacobian that is not finite rejects
-   * the step), `jvp` = `vjp` = `hvp` = 0. Matrix-free path: `jvp` = `hvp` and `vjp` = `grad`
-   * + `hvp`; `jacobian` is 0, or 1 with `returnJacobian`.
-   */
-  evaluations: Evaluations & {
-    /** Dense Jacobians formed (x0, the trial points of successful steps, `returnJacobian`). */
-    jacobian: number;
-    /** J·v products (matrix-free path): one per JᵀJ·v product. */
-    jvp: number;
-    /** Jᵀ·u products (matrix-free path): the gradients Jᵀr and one per JᵀJ·v product. */
-    vjp: number;
-  };
-}
+// leastSquares' options and result live with it (lsq/types.ts).
+export type { LeastSquaresMethod, LeastSquaresOptions, LeastSquaresResult, Loss, LossFunction } from "./lsq/types.js";

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import * as mc from "../../src/index.js";
 import { DTypeError, ShapeError, scalar, vector, zeros, type Tensor } from "../../src/index.js";
+import { OptionError } from "../../src/errors.js";
 import { rt } from "../../src/wasm/module.js";
 import { leastSquares, minimize } from "../../src/optim/index.js";
 import { rosenbrock, sumOfSquares } from "./problems.js";
@@ -144,8 +145,14 @@ describe("leastSquares: bad input", () => {
     expect(ok.cost).toBeLessThan(1e-20);
   });
 
-  it("unknown method / matrixFree values → DTypeError", () => {
-    expect(errorOf(() => leastSquares(r, vector([1, 1]), { method: "dogleg" as "lm" }))).toBeInstanceOf(DTypeError);
-    expect(errorOf(() => leastSquares(r, vector([1, 1]), { matrixFree: "yes" as "auto" }))).toBeInstanceOf(DTypeError);
+  it("unknown method / matrixFree values, unknown options → OptionError naming the option", () => {
+    const e1 = errorOf(() => leastSquares(r, vector([1, 1]), { method: "dogleg" as "lm" }));
+    expect(e1).toBeInstanceOf(OptionError);
+    expect(e1.message).toMatch(/option "method" must be one of "lm", "gauss-newton"/);
+    expect(errorOf(() => leastSquares(r, vector([1, 1]), { matrixFree: "yes" as "auto" }))).toBeInstanceOf(OptionError);
+    const e2 = errorOf(() => leastSquares(r, vector([1, 1]), { ftol: 1e-8 } as never));
+    expect(e2).toBeInstanceOf(OptionError);
+    expect(e2.message).toMatch(/unknown option "ftol"/);
+    expect(errorOf(() => leastSquares(r, vector([1, 1]), { gradTol: -1 }))).toBeInstanceOf(OptionError);
   });
 });

@@ -1,0 +1,116 @@
+// curveFit(): fit a model y ≈ model(p, x) to data by leastSquares, as scipy's curve_fit: the
+// residual (model(p, x) − y) weighted by `sigma` (standard deviations, or a covariance whose
+// Cholesky factor L whitens the residual: L⁻¹(model − y)), the parameters' covariance scaled by
+// s² = RSS/(m − n) unless `absoluteSigma`.
+import { DTypeError, ShapeError } from "../errors.js";
+import { Tensor, tensor, type TensorLike } from "../tensor.js";
+import type { PyTree } from "../ad/pytree.js";
+import { matmul } from "../ops/index.js";
+import { any, checkOptions, type OptionSpec } from "../options.js";
+import { cholesky } from "./dense.js";
+import { LEAST_SQUARES_OPTIONS, leastSquares } from "./least-squares.js";
+import type { TensorTree } from "./types.js";
+import type { LeastSquaresOptions, LeastSquaresResult } from "./lsq/types.js";
+
+/** Options of {@link curveFit}: {@link leastSquares}'s, and the data's uncertainties. */
+export interface CurveFitOptions<T = PyTree> extends LeastSquaresOptions<T> {
+  /**
+   * Uncertainty of ydata: m standard deviations (the residual i is divided by σᵢ), or an
+   * m × m covariance matrix Σ (the residual is whitened by Σ = LLᵀ: L⁻¹(model − y)). Default:
+   * unweighted.
+   */
+  sigma?: Tensor | readonly number[] | readonly (readonly number[])[];
+}
+
+const CURVE_FIT_OPTIONS: OptionSpec = { ...LEAST_SQUARES_OPTIONS, sigma: any };
+
+/**
+ * Fits `model(p, x)` to `ydata` (least squares, or a robust loss) starting from `p0`: the one
+ * call most fits need. `p0` may be a vector or a pytree of parameters (`{ amp, rate }`);
+ * `xdata` is passed to the model as given (a Tensor, or a pytree of tensors for several
+ * predictors; plain number arrays become Tensors). Every option of {@link leastSquares}
+ * applies (method, loss, fScale, tolerances, …), plus `sigma`.
+ *
+ * The result is {@link leastSquares}'s: `x` holds the fitted parameters, `covariance()` their
+ * covariance (s²(JᵀJ)⁻¹ with J the weighted Jacobian; `absoluteSigma: true` drops s², for
+ * sigma in the units of y), `standardErrors()` (shaped like p0), `correlation()`,
+ * `residualStd`, `dof`, `parameterNames`.
+ *
+ * Bad input throws: ydata and the model's output of different sizes, or a sigma of the wrong
+ * size (ShapeError); a sigma that is not positive, or a covariance that is not positive
+ * definite (DTypeError); unknown options (OptionError).
+ *
+ * @example
+ * ```ts
+ * import * as mc from "matcalc";
+ * import { vector, type Tensor } from "matcalc";
+ * import { curveFit } from "matcalc/optim";
+ *
+ * // y = a·exp(−k·t): fit a and k, with standard deviations 0.1 on every y.
+ * const t = [0, 0.5, 1, 1.5, 2, 2.5, 3], y = [5.02, 3.04, 1.86, 1.11, 0.68, 0.41, 0.25];
+ * const fit = curveFit((p: { a: Tensor; k: Tensor }, x: Tensor) => p.a.mul(x.mul(p.k).neg().exp()),
+ *   t, y, { a: mc.scalar(1), k: mc.scalar(1) }, { sigma: y.map(() => 0.1), absoluteSigma: true });
+ * fit.x.a.item();            // ≈ 5.0
+ * fit.standardErrors().k;    // Tensor: the standard error of k
+ * fit.covariance();          // 2 × 2, rows in fit.parameterNames order
+ * ```
+ */
+export function curveFit<T extends PyTree>(
+  model: (p: TensorTree<T>, x: any) => Tensor, // eslint-disable-line @typescript-eslint/no-explicit-any
+  xdata: unknown,
+  ydata: Tensor | readonly number[],
+  p0: T,
+  options: CurveFitOptions<TensorTree<T>> = {},
+): LeastSquaresResult<TensorTree<T>> {
+  const op = "curveFit";
+  if (typeof model !== "function") throw new DTypeError(op, `model must be a function, got ${model === null ? "null" : typeof model}`);
+  checkOptions(op, options, CURVE_FIT_OPTIONS);
+  const { sigma, ...lsOptions } = options;
+  const x = Array.isArray(xdata) ? tensor(xdata as TensorLike) : xdata;
+  const yT = ydata instanceof Tensor ? ydata : tensor(ydata as TensorLike);
+  const y = yT.data.slice();
+  const m = y.length;
+  const yv = new Tensor([m], y);
+  let weigh: (d: Tensor) => Tensor = (d) => d;
+  if (sigma !== undefined) {
+    const s = sigma instanceof Tensor ? sigma : tensor(sigma as TensorLike);
+    if (s.size === m) {
+      const inv = new Float64Array(m);
+      for (let i = 0; i < m; i++) {
+        const v = s.data[i]!;
+        if (!(v > 0 && Number.isFinite(v))) throw new DTypeError(op, `sigma must be positive and finite, got ${v} at index ${i}`);
+        inv[i] = 1 / v;
+      }
+      const w = new Tensor([m], inv);
+      weigh = (d) => d.mul(w);
+    } else if (s.shape.length === 2 && s.shape[0] === m && s.shape[1] === m) {
+      // Whiten by the Cholesky factor: L⁻¹ as a dense matrix (the residual is then L⁻¹·d).
+      const A = new Float64Array(m * m), L = new Float64Array(m * m);
+      for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) A[i * m + j] = s.data[i + j * m]!;
+      if (cholesky(A, m, L) >= 0) throw new DTypeError(op, "the covariance sigma must be symmetric positive definite");
+      // Rows of L⁻¹ by forward substitution on the identity (L is row-major lower triangular).
+      const Linv = new Float64Array(m * m); // column-major m × m
+      for (let c = 0; c < m; c++) {
+        for (let i = c; i < m; i++) {
+          let v = i === c ? 1 : 0;
+          for (let k = c; k < i; k++) v -= L[i * m + k]! * Linv[k + c * m]!;
+          Linv[i + c * m] = v / L[i * m + i]!;
+        }
+      }
+      const W = new Tensor([m, m], Linv);
+      weigh = (d) => matmul(W, d);
+    } else {
+      throw new ShapeError(op, `sigma must have ${m} entries (standard deviations) or be ${m} × ${m} (a covariance), got shape [${s.shape.join(", ")}]`, [s.shape]);
+    }
+  }
+  const userModel = model as unknown as (p: unknown, x: unknown) => unknown;
+  const residual = (p: unknown): Tensor => {
+    const f = userModel(p, x);
+    if (!(f instanceof Tensor)) throw new DTypeError(op, "the model must return a Tensor computed from p with matcalc ops");
+    if (f.size !== m) throw new ShapeError(op, `the model returned ${f.size} values for ${m} data points`, [f.shape, [m]]);
+    return weigh((f.shape.length === 1 ? f : f.reshape([m])).sub(yv));
+  };
+  // Through an untyped call: leastSquares' generic parameter is p0's type, already checked here.
+  const run = leastSquares as unknown as (r: (p: unknown) => Tensor, x0: unknown, o: object) => LeastSquaresResult<TensorTree<T>>;
+  return run(residual, p0, lsOptions);
+}
