@@ -159,7 +159,8 @@ export interface MinimizeOptions<T = PyTree> extends CommonOptions<T> {
   constraints?: readonly Constraint<T>[];
   /**
    * auglag: a point is feasible when every eq constraint is within this of 0 and every ineq
-   * constraint at least −constraintTol (default 1e-6).
+   * constraint at least −constraintTol (default 1e-8). auglag's gradTol (on the KKT residual
+   * ‖P(x − ∇ₓL) − x‖∞) defaults to 1e-8.
    */
   constraintTol?: number;
   /** auglag: the bound-constrained solver of the subproblems (default `'tron'`). */
