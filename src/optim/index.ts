@@ -11,3 +11,4 @@ export type {
   Callback, CommonOptions, Evaluations, IterationState, LeastSquaresMethod, LeastSquaresOptions,
   LeastSquaresResult, MinimizeMethod, MinimizeOptions, MinimizeResult, Status, TensorTree,
 } from "./types.js";
+export type { Bounds, Constraint, ResultStatus } from "./types.js";
