@@ -13,6 +13,7 @@ import { BoxRun, project, readBox, type Box } from "./bounds.js";
 import { lbfgsb, lbfgsbFloats } from "./lbfgsb.js";
 import { tron, tronFloats } from "./tron.js";
 import { augLag } from "./constrained/auglag.js";
+import { assertUntraced } from "./traced.js";
 import { gd, gdFloats } from "./gd.js";
 import { bfgs, bfgsFloats } from "./bfgs.js";
 import { lbfgs, lbfgsFloats } from "./lbfgs.js";
@@ -164,6 +165,8 @@ export function minimize<T extends PyTree>(
   const { layout, vec: x0flat } = Layout.of(x0, op);
   assertFiniteVec(op, "x0", x0flat, layout);
   const n = layout.n;
+  const untyped = options as unknown as { bounds?: unknown; constraints?: readonly { fun?: unknown }[] };
+  assertUntraced(op, f as unknown as (x: unknown) => unknown, x0, layout, x0flat, untyped.bounds, untyped.constraints);
   const box = options.bounds !== undefined ? readBox(op, options.bounds, layout) : null;
   const { limits, guard } = commonLimits(op, options as unknown as CommonOptions<never>, { maxIterations: method === "gd" ? 10000 : 1000, valueTol: 0 });
   const mo = methodOptions(op, options as unknown as MinimizeOptions<unknown>, n);
