@@ -102,6 +102,18 @@ export function commonLimits(op: string, options: CommonOptions<never>, defaults
  *   stopping at negative curvature.
  * - `'trust-ncg'`: Steihaug–Toint CG trust region on Hessian-vector products.
  * - `'gd'`: gradient descent (a baseline).
+ * - `'lbfgsb'`: L-BFGS-B (Byrd, Lu, Nocedal & Zhu; the 3.0 subspace step) for `bounds`; the
+ *   default when bounds are given.
+ * - `'tron'`: Lin–Moré projected trust-region Newton-CG on exact HVPs, for `bounds`.
+ * - `'auglag'`: an augmented Lagrangian for `constraints` (`eq`: fun(x) = 0, `ineq`:
+ *   fun(x) ≥ 0, as scipy) and bounds, over tron / lbfgsb subproblems; the default when
+ *   constraints are given. Its result adds `multipliers`, `constraintViolation` and
+ *   `kktResidual`, and `status: 'infeasible'` when the constraints cannot be met.
+ *
+ * With bounds, x0 is projected into the box and convergence is ‖P(x − ∇f) − x‖∞ ≤ gradTol
+ * (`gradNorm` reports that norm). Other methods refuse bounds and constraints (OptionError).
+ * Inside grad/jvp/vjp/vmap, an f (or x0, bounds, constraint) that depends on the transform's
+ * traced values is refused (DTypeError): minimize is not differentiable through its argmin.
  *
  * Line searches satisfy the strong Wolfe conditions (c₁ = 1e-4, c₂ = 0.9). The second-order
  * methods do not report convergence at a saddle point or a maximum: a short Lanczos probe of
@@ -140,6 +152,13 @@ export function commonLimits(op: string, options: CommonOptions<never>, defaults
  * });
  * fit.x.w;           // Tensor [3]
  * fit.status;        // "callback"  (stopped once the loss was ≤ 1e-3)
+ *
+ * // Bounds (L-BFGS-B) and constraints (augmented Lagrangian).
+ * minimize(rosen, vector([-1.2, 1]), { bounds: { lower: -2, upper: [0.5, 2] } }).x.toArray(); // [0.5, 0.25]
+ * const disc = minimize((v: Tensor) => v.sum().neg(), vector([0, 0]), {
+ *   constraints: [{ type: "ineq", fun: (v: Tensor) => mc.sub(1, v.square().sum()) }],  // ‖v‖ ≤ 1
+ * });
+ * disc.x.toArray();  // ≈ [√½, √½]; disc.multipliers[0] ≈ 1/√2 (∇f = λ∇c)
  * ```
  */
 export function minimize<T extends PyTree>(

@@ -155,3 +155,18 @@ describe("errors", () => {
     expect(err(() => minimize(f, vector([1]), { constraintTol: -1 }))).toBeInstanceOf(OptionError);
   });
 });
+
+it("minimize's TSDoc example: bounds and a disc constraint", () => {
+  const rosen = (v: Tensor) => {
+    const x = mc.slice(v, [0], [1]), y = mc.slice(v, [1], [1]);
+    return y.sub(x.square()).square().mul(100).add(mc.sub(1, x).square()).sum();
+  };
+  const [a, b] = arr(minimize(rosen, vector([-1.2, 1]), { bounds: { lower: -2, upper: [0.5, 2] } }).x);
+  expect(a).toBe(0.5);
+  expect(b).toBeCloseTo(0.25, 6);
+  const disc = minimize((v: Tensor) => v.sum().neg(), vector([0, 0]), {
+    constraints: [{ type: "ineq", fun: (v: Tensor) => mc.sub(1, v.square().sum()) }],
+  });
+  arr(disc.x).forEach((v) => expect(v).toBeCloseTo(Math.SQRT1_2, 7));
+  expect(disc.multipliers![0]!.data[0]).toBeCloseTo(Math.SQRT1_2, 6);
+});
