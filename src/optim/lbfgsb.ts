@@ -21,7 +21,7 @@ import type { Box, BoxRun } from "./bounds.js";
 import { LineEvaluator, strongWolfe } from "./line-search.js";
 import { ALPHA_MAX, LINE_SEARCH_EVALS, type MethodContext, type MethodOptions } from "./method.js";
 import type { Status } from "./types.js";
-import { dot, norm2, sub } from "./vec.js";
+import { axpy, dot, norm2, sub } from "./vec.js";
 import { vectorFloats } from "./workspace.js";
 
 const EPS = 2.220446049250313e-16;
@@ -92,14 +92,14 @@ export function lbfgsb({ run, obj, o, ws, box }: BoxContext): Status {
   const { lower, upper } = box;
   let boxed = true;
   for (let i = 0; i < n && boxed; i++) boxed = lower[i]! > -Infinity && upper[i]! < Infinity;
-  // Pairs oldest first; SY[i][j] = sᵢᵀyⱼ, SS[i][j] = sᵢᵀsⱼ.
+  // Pairs oldest first; SY[i][j] = sᵢᵀyⱼ, SS[i][j] = sᵢᵀsⱼ, YY[i][j] = yᵢᵀyⱼ.
   const S: Float64Array[] = [], Y: Float64Array[] = [];
   const spare: Float64Array[] = [];
   for (let i = 0; i <= m; i++) spare.push(ws.vec(n), ws.vec(n));
-  let SY: number[][] = [], SS: number[][] = [];
+  let SY: number[][] = [], SS: number[][] = [], YY: number[][] = [];
   let theta = 1;
   const xc = ws.vec(n), d = ws.vec(n), t = ws.vec(n), r = ws.vec(n);
-  const free = new Int32Array(n);
+  const free = new Uint8Array(n);
   const ev = new LineEvaluator(n, (x, g) => {
     // x + αd can leave the box by rounding at the largest feasible step.
     for (let i = 0; i < n; i++) {
@@ -135,6 +135,7 @@ export function lbfgsb({ run, obj, o, ws, box }: BoxContext): Status {
     while (S.length) spare.push(S.pop()!, Y.pop()!);
     SY = [];
     SS = [];
+    YY = [];
     theta = 1;
   };
   /** Row i of W = [Y, θS] into w (length 2k). */
@@ -146,13 +147,34 @@ export function lbfgsb({ run, obj, o, ws, box }: BoxContext): Status {
     }
   };
 
+  /** out = W·u = Σⱼ uⱼ·yⱼ + θ·u_{k+j}·sⱼ (column by column: the vector kernels do the work). */
+  const wTimes = (u: ArrayLike<number>, out: Float64Array): void => {
+    const k = S.length;
+    out.fill(0);
+    for (let j = 0; j < k; j++) {
+      if (u[j] !== 0) axpy(u[j]!, Y[j]!, out);
+      if (u[k + j] !== 0) axpy(theta * u[k + j]!, S[j]!, out);
+    }
+  };
+  /** out = Wᵀv (2k dot products). */
+  const wTransposeTimes = (v: Float64Array, out: Float64Array): void => {
+    const k = S.length;
+    for (let j = 0; j < k; j++) {
+      out[j] = dot(Y[j]!, v);
+      out[k + j] = theta * dot(S[j]!, v);
+    }
+  };
+
   const st0 = run.initial();
   if (st0) return st0;
   for (;;) {
     const x = run.x, g = run.g;
     const k = S.length, k2 = 2 * k;
     // ---- 1. Generalized Cauchy point (BLNZ Algorithm CP). ----
-    const p = new Float64Array(k2), c = new Float64Array(k2), Mv = new Float64Array(k2), wb = new Float64Array(k2);
+    // c accumulates Wᵀ(x_cp − x); Mc = M·c and Mp = M·p are kept alongside, so that each
+    // breakpoint costs one product with M (M·w_b) besides O(k) updates.
+    const p = new Float64Array(k2), c = new Float64Array(k2), Mc = new Float64Array(k2), Mp = new Float64Array(k2);
+    const wb = new Float64Array(k2), Mwb = new Float64Array(k2);
     const bps: number[] = [];
     let fp = 0;
     for (let i = 0; i < n; i++) {
@@ -170,23 +192,15 @@ export function lbfgsb({ run, obj, o, ws, box }: BoxContext): Status {
       }
     }
     if (k > 0) {
-      for (let i = 0; i < n; i++) {
-        const di = d[i]!;
-        if (di === 0) continue;
-        for (let j = 0; j < k; j++) {
-          p[j] += Y[j]![i]! * di;
-          p[k + j] += theta * S[j]![i]! * di;
-        }
-      }
+      wTransposeTimes(d, p);
+      matVec(M, k2, p, Mp);
     }
-    matVec(M, k2, p, Mv);
-    let fpp = -theta * fp - dot2(p, Mv);
+    let fpp = -theta * fp - dot2(p, Mp);
     const fpp0 = fpp;
     let dtMin = fpp > 0 ? -fp / fpp : Infinity;
     let tOld = 0;
-    bps.sort((a, b) => t[a]! - t[b]!);
-    let bi = 0;
-    while (bi < bps.length) {
+    if (bps.length > 1) bps.sort((a, b) => t[a]! - t[b]!);
+    for (let bi = 0; bi < bps.length; bi++) {
       const b = bps[bi]!;
       const dt = t[b]! - tOld;
       if (dtMin < dt) break;
@@ -195,72 +209,85 @@ export function lbfgsb({ run, obj, o, ws, box }: BoxContext): Status {
       const xb = d[b]! > 0 ? upper[b]! : lower[b]!;
       const zb = xb - x[b]!;
       xc[b] = xb;
-      for (let j = 0; j < k2; j++) c[j] += dt * p[j]!;
+      for (let j = 0; j < k2; j++) {
+        c[j] += dt * p[j]!;
+        Mc[j] += dt * Mp[j]!;
+      }
       let wMc = 0, wMp = 0, wMw = 0;
       if (k > 0) {
         wRow(b, wb);
-        matVec(M, k2, c, Mv);
-        wMc = dot2(wb, Mv);
-        matVec(M, k2, p, Mv);
-        wMp = dot2(wb, Mv);
-        matVec(M, k2, wb, Mv);
-        wMw = dot2(wb, Mv);
+        matVec(M, k2, wb, Mwb);
+        wMc = dot2(wb, Mc);
+        wMp = dot2(wb, Mp);
+        wMw = dot2(wb, Mwb);
       }
       fp = fp + dt * fpp + gb * gb + theta * gb * zb - gb * wMc;
       fpp = fpp - theta * gb * gb - 2 * gb * wMp - gb * gb * wMw;
       fpp = Math.max(fpp, EPS * fpp0);
-      for (let j = 0; j < k2; j++) p[j] += gb * wb[j]!;
+      for (let j = 0; j < k2; j++) {
+        p[j] += gb * wb[j]!;
+        Mp[j] += gb * Mwb[j]!;
+      }
       d[b] = 0;
       dtMin = fp >= 0 ? 0 : -fp / fpp;
       tOld = t[b]!;
-      bi++;
     }
-    if (!Number.isFinite(dtMin)) {
-      // Every variable reaches its bound or the model is flat along the rest: stop at tOld.
-      dtMin = 0;
-    }
+    // No breakpoint left and a flat model along the rest: stop where the path stands.
+    if (!Number.isFinite(dtMin)) dtMin = 0;
     dtMin = Math.max(dtMin, 0);
     tOld += dtMin;
     for (let i = 0; i < n; i++) if (d[i] !== 0) xc[i] = x[i]! + tOld * d[i]!;
-    for (let j = 0; j < k2; j++) c[j] += dtMin * p[j]!;
+    for (let j = 0; j < k2; j++) {
+      c[j] += dtMin * p[j]!;
+      Mc[j] += dtMin * Mp[j]!;
+    }
 
     // ---- 2. Subspace minimization over the free variables at x_c (BLNZ §5.1). ----
     let nf = 0;
-    for (let i = 0; i < n; i++) if (xc[i]! > lower[i]! && xc[i]! < upper[i]!) free[nf++] = i;
+    for (let i = 0; i < n; i++) {
+      const isFree = xc[i]! > lower[i]! && xc[i]! < upper[i]!;
+      free[i] = isFree ? 1 : 0;
+      nf += free[i]!;
+    }
     // d := x̄ − x, starting from x_c.
     sub(xc, x, d);
     if (nf > 0) {
-      // r = (g + θ(x_c − x) − W M c) on the free set.
-      matVec(M, k2, c, Mv);
-      const WtZr = new Float64Array(k2);
-      for (let q = 0; q < nf; q++) {
-        const i = free[q]!;
-        let ri = g[i]! + theta * (xc[i]! - x[i]!);
-        if (k > 0) {
-          wRow(i, wb);
-          ri -= dot2(wb, Mv);
-          for (let j = 0; j < k2; j++) WtZr[j] += wb[j]! * ri;
-        }
-        r[i] = ri;
-      }
+      // r = (g + θ(x_c − x) − W M c) on the free set, 0 elsewhere.
+      if (k > 0) wTimes(Mc, r);
+      else r.fill(0);
+      for (let i = 0; i < n; i++) r[i] = free[i] ? g[i]! + theta * (xc[i]! - x[i]!) - r[i]! : 0;
       // d̂ = −r/θ − W_F N⁻¹ M W_Fᵀ r / θ², N = I − M W_FᵀW_F / θ.
       let v: Float64Array | null = null;
       if (k > 0) {
+        const WtZr = new Float64Array(k2);
+        wTransposeTimes(r, WtZr);
+        // W_FᵀW_F = WᵀW − Σ over the fixed variables of wᵢwᵢᵀ; WᵀW from the kept products.
         const WtW = new Float64Array(k2 * k2);
-        for (let q = 0; q < nf; q++) {
-          wRow(free[q]!, wb);
-          for (let a = 0; a < k2; a++) {
-            const wa = wb[a]!;
-            if (wa === 0) continue;
-            for (let bb = 0; bb < k2; bb++) WtW[a * k2 + bb] += wa * wb[bb]!;
+        for (let a = 0; a < k; a++) {
+          for (let bb = 0; bb < k; bb++) {
+            WtW[a * k2 + bb] = YY[a]![bb]!;
+            WtW[a * k2 + k + bb] = theta * SY[bb]![a]!; // yₐᵀs_b
+            WtW[(k + a) * k2 + bb] = theta * SY[a]![bb]!; // sₐᵀy_b
+            WtW[(k + a) * k2 + k + bb] = theta * theta * SS[a]![bb]!;
+          }
+        }
+        if (nf < n) {
+          for (let i = 0; i < n; i++) {
+            if (free[i]) continue;
+            wRow(i, wb);
+            for (let a = 0; a < k2; a++) {
+              const wa = wb[a]!;
+              if (wa === 0) continue;
+              for (let bb = 0; bb < k2; bb++) WtW[a * k2 + bb] -= wa * wb[bb]!;
+            }
           }
         }
         const N = new Float64Array(k2 * k2);
         for (let a = 0; a < k2; a++) {
           for (let bb = 0; bb < k2; bb++) {
-            let s = 0;
-            for (let q = 0; q < k2; q++) s += M[a * k2 + q]! * WtW[q * k2 + bb]!;
-            N[a * k2 + bb] = (a === bb ? 1 : 0) - s / theta;
+            let sum = 0;
+            for (let q = 0; q < k2; q++) sum += M[a * k2 + q]! * WtW[q * k2 + bb]!;
+            N[a * k2 + bb] = (a === bb ? 1 : 0) - sum / theta;
           }
         }
         const MWr = new Float64Array(k2);
@@ -270,40 +297,32 @@ export function lbfgsb({ run, obj, o, ws, box }: BoxContext): Status {
           matVec(N, k2, MWr, v);
         }
       }
-      // Unconstrained subspace step, projected onto the box (L-BFGS-B 3.0).
+      // The unconstrained subspace step d̂ (into r), then projected onto the box (L-BFGS-B 3.0).
       const xbar = t; // t's breakpoints are no longer needed
-      for (let q = 0; q < nf; q++) {
-        const i = free[q]!;
-        let di = -r[i]! / theta;
-        if (v) {
-          wRow(i, wb);
-          di -= dot2(wb, v) / (theta * theta);
-        }
-        r[i] = di;
-      }
+      if (v) wTimes(v, xbar);
+      for (let i = 0; i < n; i++) r[i] = free[i] ? -r[i]! / theta - (v ? xbar[i]! / (theta * theta) : 0) : 0;
       let descent = 0;
-      for (let i = 0; i < n; i++) xbar[i] = xc[i]!;
-      for (let q = 0; q < nf; q++) {
-        const i = free[q]!;
-        let xi = xc[i]! + r[i]!;
-        if (xi < lower[i]!) xi = lower[i]!;
-        else if (xi > upper[i]!) xi = upper[i]!;
+      for (let i = 0; i < n; i++) {
+        let xi = xc[i]!;
+        if (free[i]) {
+          xi += r[i]!;
+          if (xi < lower[i]!) xi = lower[i]!;
+          else if (xi > upper[i]!) xi = upper[i]!;
+        }
         xbar[i] = xi;
+        descent += g[i]! * (xi - x[i]!);
       }
-      for (let i = 0; i < n; i++) descent += g[i]! * (xbar[i]! - x[i]!);
       if (!(descent < 0)) {
         // Not a descent direction: the 2.1 rule, x_c + α*·d̂ with α* the largest feasible α ≤ 1.
         let a = 1;
-        for (let q = 0; q < nf; q++) {
-          const i = free[q]!, di = r[i]!;
+        for (let i = 0; i < n; i++) {
+          if (!free[i]) continue;
+          const di = r[i]!;
           if (di < 0) a = Math.min(a, (lower[i]! - xc[i]!) / di);
           else if (di > 0) a = Math.min(a, (upper[i]! - xc[i]!) / di);
         }
         a = Math.max(a, 0);
-        for (let q = 0; q < nf; q++) {
-          const i = free[q]!;
-          xbar[i] = xc[i]! + a * r[i]!;
-        }
+        for (let i = 0; i < n; i++) xbar[i] = free[i] ? xc[i]! + a * r[i]! : xc[i]!;
       }
       sub(xbar, x, d);
     }
@@ -348,25 +367,28 @@ export function lbfgsb({ run, obj, o, ws, box }: BoxContext): Status {
       if (S.length === m) {
         // Full: drop the oldest pair (its vectors are reused).
         spare.push(S.shift()!, Y.shift()!);
-        SY.shift();
-        SS.shift();
-        for (const row of SY) row.shift();
-        for (const row of SS) row.shift();
+        for (const T of [SY, SS, YY]) {
+          T.shift();
+          for (const row of T) row.shift();
+        }
       }
       S.push(s);
       Y.push(y);
       const kk = S.length;
-      const syRow: number[] = [], ssRow: number[] = [];
+      const syRow: number[] = [], ssRow: number[] = [], yyRow: number[] = [];
       for (let j = 0; j < kk; j++) {
         syRow.push(dot(s, Y[j]!)); // s_newᵀ y_j
         ssRow.push(dot(s, S[j]!));
+        yyRow.push(dot(y, Y[j]!));
       }
       for (let j = 0; j < kk - 1; j++) {
         SY[j]!.push(dot(S[j]!, y)); // s_jᵀ y_new
         SS[j]!.push(ssRow[j]!);
+        YY[j]!.push(yyRow[j]!);
       }
       SY.push(syRow);
       SS.push(ssRow);
+      YY.push(yyRow);
       theta = yy / sy;
     } else {
       spare.push(s, y);
