@@ -26,7 +26,11 @@ import { vectorFloats } from "./workspace.js";
 
 const MU0 = 0.01;
 const ETA0 = 1e-3, ETA1 = 0.25, ETA2 = 0.75;
-/** CG on a face stops at ‖r‖ ≤ CG_TOL·‖∇q‖ on that face (Lin–Moré's choice, 0.1). */
+/**
+ * CG on a face stops at ‖r‖ ≤ min(CG_TOL, √‖∇q‖)·‖∇q‖ on that face: Lin–Moré's 0.1 far from
+ * the solution, and a forcing term that tends to 0 near it, for superlinear convergence (as
+ * newton-cg and trust-ncg; Nocedal & Wright Thm 7.2).
+ */
 const CG_TOL = 0.1;
 
 /** Float64 of workspace tron needs: its 12 vectors. */
@@ -147,7 +151,7 @@ export function tron({ run, obj, o, ws, box, radius0 }: BoxContext): Status {
           r[i] += alpha * Hd[i]!;
         }
         const rrNew = dot(r, r);
-        if (Math.sqrt(rrNew) <= CG_TOL * gqn) break;
+        if (Math.sqrt(rrNew) <= Math.min(CG_TOL, Math.sqrt(gqn)) * gqn) break;
         const beta = rrNew / rr;
         for (let i = 0; i < n; i++) dv[i] = -r[i]! + beta * dv[i]!;
         rr = rrNew;
@@ -164,9 +168,13 @@ export function tron({ run, obj, o, ws, box, radius0 }: BoxContext): Status {
         if (dq <= MU0 * gd) {
           accepted = true;
           for (let i = 0; i < n; i++) {
-            if (trialS[i] !== beta * z[i]!) hitBound = true;
             s[i] += trialS[i]!;
             Hs[i] += Hv[i]!;
+            // A variable of the face that the projection stopped at a bound: a new face.
+            if (isFree[i]) {
+              const w = x[i]! + s[i]!;
+              if (!(w > lower[i]! && w < upper[i]!)) hitBound = true;
+            }
           }
           break;
         }

@@ -16,7 +16,8 @@
 import { DTypeError } from "../../errors.js";
 import { Tensor } from "../../tensor.js";
 import { relu } from "../../ops/elementwise.js";
-import { valueAndGrad } from "../../ad/transforms.js";
+import { jacobian, valueAndGrad } from "../../ad/transforms.js";
+import { invertSmall } from "../lbfgsb.js";
 import { checkOptions, fn, oneOf } from "../../options.js";
 import type { Box } from "../bounds.js";
 import { projectedGradient } from "../bounds.js";
@@ -59,6 +60,8 @@ const OUTER_MAX = 100;
 const STOPS: ReadonlySet<string> = new Set(["maxEvaluations", "timeLimit", "aborted", "callback"]);
 /** Newton iterations per subproblem before handing over to L-BFGS-B. */
 const NEWTON_ITERATIONS = 200;
+/** KKT residual below which a feasible point where x stopped moving counts as converged (stepTol). */
+const STALL_KKT = 1e-4;
 const RHO_MAX = 1e20;
 const LAMBDA_MAX = 1e20;
 
@@ -126,6 +129,90 @@ export function augLag(p: AugLagProblem): MinimizeResult<unknown> {
     for (let k = 0; k < m; k++) v = Math.max(v, isEq[k] ? Math.abs(cval[k]!) : Math.max(0, -cval[k]!));
     return v;
   };
+  /**
+   * Least-squares multipliers at a feasible x: λ minimizing ‖∇f − J_Aᵀλ‖ over the equalities
+   * and the inequalities that are active (cⱼ ≤ actTol), dropping any inequality whose λ comes
+   * out negative, and the KKT residual ‖P(x − (∇f − J_Aᵀλ)) − x‖∞ they leave. The Φ-gradient
+   * residual above is only as good as the last subproblem's solution: at large ρ that
+   * subproblem is ill-conditioned and its gradient stalls far above the true KKT residual of a
+   * point that is in fact optimal (HS 75). Null when the Jacobian would be large.
+   */
+  const lsMultipliers = (): { kkt: number; scale: number; lam: Float64Array } | null => {
+    const n = layout.n;
+    if (m === 0 || m * n > 4e6 || m > 2000) return null;
+    const tree = layout.toTree(x);
+    const [, gt] = valueAndGrad(f)(tree) as [Tensor, unknown];
+    guard.counts.f++;
+    guard.counts.grad++;
+    const g = new Float64Array(n);
+    layout.read(gt, g, op);
+    const J = new Float64Array(m * n); // row-major m × n
+    for (const c of cs) {
+      const Jc = jacobian(c.fun)(tree);
+      for (let i = 0; i < c.size; i++) for (let j = 0; j < n; j++) J[(c.offset + i) * n + j] = Jc.data[i + j * c.size]!;
+    }
+    // Variables at a bound take their own multipliers: the fit is over the free ones.
+    const fr = new Float64Array(n).fill(1);
+    if (box) for (let j = 0; j < n; j++) if (x[j]! <= box.lower[j]! || x[j]! >= box.upper[j]!) fr[j] = 0;
+    let active: number[] = [];
+    for (let k = 0; k < m; k++) if (isEq[k] || cval[k]! <= Math.max(tol, 1e-10)) active.push(k);
+    const lam = new Float64Array(m);
+    for (let pass = 0; pass < 5; pass++) {
+      const a = active.length;
+      lam.fill(0);
+      if (a > 0) {
+        const A = new Float64Array(a * a), rhs = new Float64Array(a);
+        for (let p = 0; p < a; p++) {
+          const rp = active[p]! * n;
+          for (let q = 0; q <= p; q++) {
+            const rq = active[q]! * n;
+            let sum = 0;
+            for (let j = 0; j < n; j++) sum += fr[j]! * J[rp + j]! * J[rq + j]!;
+            A[p * a + q] = A[q * a + p] = sum;
+          }
+          let sg = 0;
+          for (let j = 0; j < n; j++) sg += fr[j]! * J[rp + j]! * g[j]!;
+          rhs[p] = sg;
+        }
+        let tr = 0;
+        for (let p = 0; p < a; p++) tr += A[p * a + p]!;
+        for (let p = 0; p < a; p++) A[p * a + p] += 1e-14 * tr;
+        if (!invertSmall(A, a)) return null;
+        for (let p = 0; p < a; p++) {
+          let sum = 0;
+          for (let q = 0; q < a; q++) sum += A[p * a + q]! * rhs[q]!;
+          lam[active[p]!] = sum;
+        }
+      }
+      const drop = active.filter((k) => !isEq[k] && lam[k]! < 0);
+      if (drop.length === 0) break;
+      active = active.filter((k) => isEq[k] || lam[k]! >= 0);
+    }
+    for (let k = 0; k < m; k++) if (!isEq[k] && lam[k]! < 0) lam[k] = 0;
+    const r = g.slice();
+    for (let k = 0; k < m; k++) {
+      const l = lam[k]!;
+      if (l !== 0) for (let j = 0; j < n; j++) r[j] -= l * J[k * n + j]!;
+    }
+    let res: number;
+    if (box) {
+      projectedGradient(x, r, box, pg);
+      res = normInf(pg);
+    } else res = normInf(r);
+    for (let k = 0; k < m; k++) if (!isEq[k]) res = Math.max(res, Math.abs(lam[k]! * cval[k]!));
+    // The residual is a difference of ∇f and the terms λₖ∇cₖ: relative to the largest of them.
+    let scale = Math.max(1, normInf(g));
+    for (let k = 0; k < m; k++) {
+      const l = Math.abs(lam[k]!);
+      if (l === 0) continue;
+      let jn = 0;
+      for (let j = 0; j < n; j++) jn = Math.max(jn, Math.abs(J[k * n + j]!));
+      scale = Math.max(scale, l * jn);
+    }
+    return { kkt: res, scale, lam };
+  };
+  /** Least-squares multipliers (report convention) when they certified convergence. */
+  let lsLam: Float64Array | null = null;
   // Initial penalty (Birgin & Martínez §12.4): balances f and ½‖violation‖² at x0.
   let sq = 0;
   for (let k = 0; k < m; k++) {
@@ -236,7 +323,20 @@ export function augLag(p: AugLagProblem): MinimizeResult<unknown> {
         status = "gradTol";
         break;
       }
-      if (viol <= tol && epsK <= limits.gradTol && step <= limits.stepTol * (1 + normInf(x)) && CONVERGED.has(res.status)) {
+      // Feasible, but Φ's gradient says no: ask the least-squares multipliers (a residual
+      // relative to the size of ∇f and of the λₖ∇cₖ it balances).
+      if (viol <= tol && epsK <= limits.gradTol) {
+        const ls = lsMultipliers();
+        if (ls && ls.kkt <= limits.gradTol * ls.scale) {
+          kkt = ls.kkt;
+          lsLam = ls.lam;
+          status = "gradTol";
+          break;
+        }
+      }
+      // x no longer moves: converged on stepTol only where the KKT residual is small too (a
+      // stalled subproblem far from a KKT point is not convergence; the run goes on).
+      if (viol <= tol && epsK <= limits.gradTol && step <= limits.stepTol * (1 + normInf(x)) && kkt <= STALL_KKT) {
         status = "stepTol";
         break;
       }
@@ -268,6 +368,7 @@ export function augLag(p: AugLagProblem): MinimizeResult<unknown> {
   const viol = violation();
   // Report multipliers in the convention ∇f = Σ λᵢ∇cᵢ: Φ's λ enters with a + sign for eq.
   const multipliers = cs.map((c) => {
+    if (lsLam) return new Tensor(c.shape, lsLam.slice(c.offset, c.offset + c.size));
     const v = lam.slice(c.offset, c.offset + c.size);
     if (c.type === "eq") for (let k = 0; k < v.length; k++) v[k] = -v[k]! || 0;
     return new Tensor(c.shape, v);
