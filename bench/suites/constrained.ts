@@ -10,10 +10,13 @@ import * as mc from "../../src/index.js";
 import { init, vector, type Tensor } from "../../src/index.js";
 import { minimize, type MinimizeResult } from "../../src/optim/index.js";
 
-/** bench/scipy/constrained.py on 2026-12-06 (2-core KVM guest, 7 processes sharing it). */
+/**
+ * bench/scipy/constrained.py on 2026-12-06, two runs (2-core KVM guest shared by 7 processes,
+ * load 10–21: compare ratios within one run only).
+ */
 const SCIPY = {
-  rosen: "L-BFGS-B 17.3 ms p50 (27 it, 35 f/g)",
-  simplex: "trust-constr 1657 ms p50 (37 it, 30 f)",
+  rosen: "L-BFGS-B 17.3–18.0 ms p50 (27 it, 35 f/g)",
+  simplex: "trust-constr 786–1657 ms p50 (37 it, 30 f)",
 };
 
 function extendedRosenbrock(n: number): (x: Tensor) => Tensor {
