@@ -14,8 +14,9 @@
 //
 // B is the compact limited-memory form (Byrd, Nocedal & Schnabel, Math. Prog. 63, 1994):
 // B = θI − W M Wᵀ with W = [Y, θS] (n × 2k) and M = [[−D, Lᵀ], [L, θSᵀS]]⁻¹, where
-// D = diag(sᵢᵀyᵢ) and L is the strictly lower part of SᵀY. M is 2k × 2k (k ≤ m pairs),
-// inverted directly each iteration. A pair with sᵀy ≤ ε·yᵀy is not stored (as L-BFGS-B).
+// D = diag(sᵢᵀyᵢ) and L is the strictly lower part of SᵀY. M is 2k × 2k (k ≤ m pairs) and
+// never formed: K = M⁻¹ is LU-factored once per iteration and products with M are solves.
+// A pair with sᵀy ≤ ε·yᵀy is not stored (as L-BFGS-B).
 // The stopping test is the projected gradient ‖P(x − g) − x‖∞ ≤ gradTol (BoxRun).
 import type { Box, BoxRun } from "./bounds.js";
 import { LineEvaluator, strongWolfe } from "./line-search.js";
@@ -66,12 +67,56 @@ export function invertSmall(A: Float64Array, k: number): boolean {
   return true;
 }
 
-/** y = M x for a dense k×k row-major M. */
-function matVec(M: Float64Array, k: number, x: ArrayLike<number>, y: Float64Array): void {
+/** LU factorization with partial pivoting of the dense k×k row-major A, in place; false if singular. */
+export function luFactor(A: Float64Array, k: number, piv: Int32Array): boolean {
+  for (let c = 0; c < k; c++) {
+    let p = c, best = Math.abs(A[c * k + c]!);
+    for (let r = c + 1; r < k; r++) {
+      const v = Math.abs(A[r * k + c]!);
+      if (v > best) {
+        best = v;
+        p = r;
+      }
+    }
+    piv[c] = p;
+    if (!(best > 0) || !Number.isFinite(best)) return false;
+    if (p !== c) {
+      for (let j = 0; j < k; j++) {
+        const t = A[c * k + j]!;
+        A[c * k + j] = A[p * k + j]!;
+        A[p * k + j] = t;
+      }
+    }
+    const inv = 1 / A[c * k + c]!;
+    for (let r = c + 1; r < k; r++) {
+      const l = (A[r * k + c]! *= inv);
+      if (l === 0) continue;
+      for (let j = c + 1; j < k; j++) A[r * k + j]! -= l * A[c * k + j]!;
+    }
+  }
+  return true;
+}
+
+/** out = A⁻¹ b from luFactor's factors (out may be b). */
+export function luSolve(A: Float64Array, k: number, piv: Int32Array, b: ArrayLike<number>, out: Float64Array): void {
+  if (out !== b) for (let i = 0; i < k; i++) out[i] = b[i]!;
   for (let i = 0; i < k; i++) {
-    let s = 0;
-    for (let j = 0; j < k; j++) s += M[i * k + j]! * x[j]!;
-    y[i] = s;
+    const p = piv[i]!;
+    if (p !== i) {
+      const t = out[i]!;
+      out[i] = out[p]!;
+      out[p] = t;
+    }
+  }
+  for (let i = 1; i < k; i++) {
+    let sum = out[i]!;
+    for (let j = 0; j < i; j++) sum -= A[i * k + j]! * out[j]!;
+    out[i] = sum;
+  }
+  for (let i = k - 1; i >= 0; i--) {
+    let sum = out[i]!;
+    for (let j = i + 1; j < k; j++) sum -= A[i * k + j]! * out[j]!;
+    out[i] = sum / A[i * k + i]!;
   }
 }
 
@@ -108,12 +153,21 @@ export function lbfgsb({ run, obj, o, ws, box }: BoxContext): Status {
     }
     return obj.valueGrad(x, g);
   }, ws);
-  let M = new Float64Array(0);
+  // M = K⁻¹ is never formed: K = [[−D, Lᵀ], [L, θSᵀS]] is kept with its LU factors, and
+  // products M·v are solves. Buffers are sized for the full memory once.
+  const m2 = 2 * m;
+  const K = new Float64Array(m2 * m2), Kf = new Float64Array(m2 * m2), Ks = new Float64Array(m2 * m2);
+  const piv = new Int32Array(m2), piv2 = new Int32Array(m2);
+  const p = new Float64Array(m2), c = new Float64Array(m2), Mc = new Float64Array(m2), Mp = new Float64Array(m2);
+  const wb = new Float64Array(m2), Mwb = new Float64Array(m2), WtZr = new Float64Array(m2), v = new Float64Array(m2);
+  let kM = 0; // pairs K was built for
+  /** out = M·x = K⁻¹x (length 2k). */
+  const mSolve = (x: ArrayLike<number>, out: Float64Array): void => luSolve(Kf, 2 * kM, piv, x, out);
 
-  /** Builds M = K⁻¹ for the current pairs; on failure drops the memory. */
+  /** Builds and factors K for the current pairs; on failure drops the memory. */
   const formM = (): void => {
     const k = S.length, k2 = 2 * k;
-    const K = new Float64Array(k2 * k2);
+    K.fill(0, 0, k2 * k2);
     for (let i = 0; i < k; i++) {
       K[i * k2 + i] = -SY[i]![i]!;
       for (let j = 0; j < k; j++) {
@@ -124,12 +178,12 @@ export function lbfgsb({ run, obj, o, ws, box }: BoxContext): Status {
         K[(k + i) * k2 + (k + j)] = theta * SS[i]![j]!;
       }
     }
-    if (!invertSmall(K, k2)) {
+    Kf.set(K.subarray(0, k2 * k2));
+    kM = k;
+    if (!luFactor(Kf, k2, piv)) {
       resetMemory();
-      M = new Float64Array(0);
-      return;
+      kM = 0;
     }
-    M = K;
   };
   const resetMemory = (): void => {
     while (S.length) spare.push(S.pop()!, Y.pop()!);
@@ -173,8 +227,10 @@ export function lbfgsb({ run, obj, o, ws, box }: BoxContext): Status {
     // ---- 1. Generalized Cauchy point (BLNZ Algorithm CP). ----
     // c accumulates Wᵀ(x_cp − x); Mc = M·c and Mp = M·p are kept alongside, so that each
     // breakpoint costs one product with M (M·w_b) besides O(k) updates.
-    const p = new Float64Array(k2), c = new Float64Array(k2), Mc = new Float64Array(k2), Mp = new Float64Array(k2);
-    const wb = new Float64Array(k2), Mwb = new Float64Array(k2);
+    p.fill(0);
+    c.fill(0);
+    Mc.fill(0);
+    Mp.fill(0);
     const bps: number[] = [];
     let fp = 0;
     for (let i = 0; i < n; i++) {
@@ -193,9 +249,9 @@ export function lbfgsb({ run, obj, o, ws, box }: BoxContext): Status {
     }
     if (k > 0) {
       wTransposeTimes(d, p);
-      matVec(M, k2, p, Mp);
+      mSolve(p, Mp);
     }
-    let fpp = -theta * fp - dot2(p, Mp);
+    let fpp = -theta * fp - dot2(p, Mp, k2);
     const fpp0 = fpp;
     let dtMin = fpp > 0 ? -fp / fpp : Infinity;
     let tOld = 0;
@@ -216,10 +272,10 @@ export function lbfgsb({ run, obj, o, ws, box }: BoxContext): Status {
       let wMc = 0, wMp = 0, wMw = 0;
       if (k > 0) {
         wRow(b, wb);
-        matVec(M, k2, wb, Mwb);
-        wMc = dot2(wb, Mc);
-        wMp = dot2(wb, Mp);
-        wMw = dot2(wb, Mwb);
+        mSolve(wb, Mwb);
+        wMc = dot2(wb, Mc, k2);
+        wMp = dot2(wb, Mp, k2);
+        wMw = dot2(wb, Mwb, k2);
       }
       fp = fp + dt * fpp + gb * gb + theta * gb * zb - gb * wMc;
       fpp = fpp - theta * gb * gb - 2 * gb * wMp - gb * gb * wMw;
@@ -257,18 +313,19 @@ export function lbfgsb({ run, obj, o, ws, box }: BoxContext): Status {
       else r.fill(0);
       for (let i = 0; i < n; i++) r[i] = free[i] ? g[i]! + theta * (xc[i]! - x[i]!) - r[i]! : 0;
       // d̂ = −r/θ − W_F N⁻¹ M W_Fᵀ r / θ², N = I − M W_FᵀW_F / θ.
-      let v: Float64Array | null = null;
+      // v = N⁻¹ M W_Fᵀr with N = I − M W_FᵀW_F/θ, i.e. (K − W_FᵀW_F/θ) v = W_Fᵀr: one
+      // factorization of a 2k × 2k matrix.
+      let haveV = false;
       if (k > 0) {
-        const WtZr = new Float64Array(k2);
         wTransposeTimes(r, WtZr);
         // W_FᵀW_F = WᵀW − Σ over the fixed variables of wᵢwᵢᵀ; WᵀW from the kept products.
-        const WtW = new Float64Array(k2 * k2);
+        const A = Ks;
         for (let a = 0; a < k; a++) {
           for (let bb = 0; bb < k; bb++) {
-            WtW[a * k2 + bb] = YY[a]![bb]!;
-            WtW[a * k2 + k + bb] = theta * SY[bb]![a]!; // yₐᵀs_b
-            WtW[(k + a) * k2 + bb] = theta * SY[a]![bb]!; // sₐᵀy_b
-            WtW[(k + a) * k2 + k + bb] = theta * theta * SS[a]![bb]!;
+            A[a * k2 + bb] = YY[a]![bb]!;
+            A[a * k2 + k + bb] = theta * SY[bb]![a]!; // yₐᵀs_b
+            A[(k + a) * k2 + bb] = theta * SY[a]![bb]!; // sₐᵀy_b
+            A[(k + a) * k2 + k + bb] = theta * theta * SS[a]![bb]!;
           }
         }
         if (nf < n) {
@@ -278,29 +335,20 @@ export function lbfgsb({ run, obj, o, ws, box }: BoxContext): Status {
             for (let a = 0; a < k2; a++) {
               const wa = wb[a]!;
               if (wa === 0) continue;
-              for (let bb = 0; bb < k2; bb++) WtW[a * k2 + bb] -= wa * wb[bb]!;
+              for (let bb = 0; bb < k2; bb++) A[a * k2 + bb] -= wa * wb[bb]!;
             }
           }
         }
-        const N = new Float64Array(k2 * k2);
-        for (let a = 0; a < k2; a++) {
-          for (let bb = 0; bb < k2; bb++) {
-            let sum = 0;
-            for (let q = 0; q < k2; q++) sum += M[a * k2 + q]! * WtW[q * k2 + bb]!;
-            N[a * k2 + bb] = (a === bb ? 1 : 0) - sum / theta;
-          }
-        }
-        const MWr = new Float64Array(k2);
-        matVec(M, k2, WtZr, MWr);
-        if (invertSmall(N, k2)) {
-          v = new Float64Array(k2);
-          matVec(N, k2, MWr, v);
+        for (let q = 0; q < k2 * k2; q++) A[q] = K[q]! - A[q]! / theta;
+        if (luFactor(A, k2, piv2)) {
+          luSolve(A, k2, piv2, WtZr, v);
+          haveV = true;
         }
       }
       // The unconstrained subspace step d̂ (into r), then projected onto the box (L-BFGS-B 3.0).
       const xbar = t; // t's breakpoints are no longer needed
-      if (v) wTimes(v, xbar);
-      for (let i = 0; i < n; i++) r[i] = free[i] ? -r[i]! / theta - (v ? xbar[i]! / (theta * theta) : 0) : 0;
+      if (haveV) wTimes(v, xbar);
+      for (let i = 0; i < n; i++) r[i] = free[i] ? -r[i]! / theta - (haveV ? xbar[i]! / (theta * theta) : 0) : 0;
       let descent = 0;
       for (let i = 0; i < n; i++) {
         let xi = xc[i]!;
@@ -333,7 +381,7 @@ export function lbfgsb({ run, obj, o, ws, box }: BoxContext): Status {
     if (!(slope < 0) || !(dnorm > 0)) {
       if (k > 0) {
         resetMemory();
-        M = new Float64Array(0);
+        kM = 0;
         continue;
       }
       // The projected gradient is not zero (else run.initial/accept stopped) but no descent
@@ -352,7 +400,7 @@ export function lbfgsb({ run, obj, o, ws, box }: BoxContext): Status {
     if (!ls.ok) {
       if (k > 0) {
         resetMemory();
-        M = new Float64Array(0);
+        kM = 0;
         continue;
       }
       return ls.nonFinite ? "nonFinite" : "lineSearchFailed";
@@ -400,8 +448,8 @@ export function lbfgsb({ run, obj, o, ws, box }: BoxContext): Status {
   }
 }
 
-function dot2(a: ArrayLike<number>, b: ArrayLike<number>): number {
+function dot2(a: ArrayLike<number>, b: ArrayLike<number>, len: number): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  for (let i = 0; i < len; i++) s += a[i]! * b[i]!;
   return s;
 }
