@@ -108,7 +108,8 @@ export function commonLimits(op: string, options: CommonOptions<never>, defaults
  * - `'auglag'`: an augmented Lagrangian for `constraints` (`eq`: fun(x) = 0, `ineq`:
  *   fun(x) ≥ 0, as scipy) and bounds, over tron / lbfgsb subproblems; the default when
  *   constraints are given. Its result adds `multipliers`, `constraintViolation` and
- *   `kktResidual`, and `status: 'infeasible'` when the constraints cannot be met.
+ *   `kktResidual`, and `status: 'infeasible'` when the constraints cannot be met;
+ *   `iterations` counts outer iterations (one subproblem each; the callback sees each).
  *
  * With bounds, x0 is projected into the box and convergence is ‖P(x − ∇f) − x‖∞ ≤ gradTol
  * (`gradNorm` reports that norm). Other methods refuse bounds and constraints (OptionError).

@@ -221,8 +221,10 @@ export interface MinimizeResult<T = PyTree> {
   constraintViolation?: number;
   /**
    * With constraints: the KKT residual ‖P(x − ∇ₓL) − x‖∞ of the Lagrangian
-   * L = f − Σ λᵢ·cᵢ(x) (P: projection onto the bounds), the largest |λᵢ·cᵢ| over the
-   * inequalities (complementarity) included.
+   * L = f − Σ λᵢ·cᵢ(x) at the reported multipliers (P: projection onto the bounds), or the
+   * inequalities' complementarity (|min(cᵢ, λᵢ)|, or |λᵢ·cᵢ| for least-squares multipliers)
+   * where that is larger. Absolute; a run may also converge on it relative to the size of ∇f
+   * and of the λᵢ∇cᵢ (for badly scaled problems).
    */
   kktResidual?: number;
   /**
