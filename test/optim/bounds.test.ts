@@ -165,3 +165,35 @@ describe("errors", () => {
     expect(err(() => minimize(rosen, vector([0, 0]), { bounds: { lower: Infinity } }))).toBeInstanceOf(DTypeError);
   });
 });
+
+describe.each(METHODS)("%s: edge cases", (method) => {
+  it("fixed variables (lower = upper) stay fixed; the others are optimized", () => {
+    const f = (x: Tensor) => x.sub(vector([3, 3, 3])).square().sum();
+    const res = minimize(f, zeros([3]), { method, bounds: { lower: [1, -5, 2], upper: [1, 5, 2] } });
+    expect(res.converged, res.message).toBe(true);
+    const [a, b, c] = arr(res.x);
+    expect(a).toBe(1);
+    expect(b).toBeCloseTo(3, 8);
+    expect(c).toBe(2);
+  });
+  it("a linear objective on a box ends at the vertex it points to", () => {
+    const res = minimize((x: Tensor) => mc.dot(x, vector([1, -2, 0.5])), zeros([3]), { method, bounds: { lower: -1, upper: 2 } });
+    expect(res.converged, res.message).toBe(true);
+    expect(arr(res.x)).toEqual([-1, 2, -1]);
+    expect(res.value).toBe(-5.5);
+  });
+  it("a start already optimal on the boundary stops at once", () => {
+    const res = minimize((x: Tensor) => x.sum(), vector([0, 0]), { method, bounds: { lower: 0 } });
+    expect(res.status).toBe("gradTol");
+    expect(res.iterations).toBe(0);
+    expect(res.evaluations.f).toBe(1);
+  });
+});
+
+it("method 'auglag' without constraints solves the bound-constrained problem", () => {
+  const res = minimize(rosen, vector([-1.2, 1]), { method: "auglag", bounds: { lower: -2, upper: [0.5, 2] } });
+  expect(res.converged, res.message).toBe(true);
+  expect(arr(res.x)[0]).toBe(0.5);
+  expect(res.multipliers).toEqual([]);
+  expect(res.constraintViolation).toBe(0);
+});
