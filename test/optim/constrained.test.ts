@@ -170,3 +170,9 @@ it("minimize's TSDoc example: bounds and a disc constraint", () => {
   arr(disc.x).forEach((v) => expect(v).toBeCloseTo(Math.SQRT1_2, 7));
   expect(disc.multipliers![0]!.data[0]).toBeCloseTo(Math.SQRT1_2, 6);
 });
+
+it("f returning a non-scalar or a plain number is a typed error with constraints too", () => {
+  const constraints = [{ type: "eq" as const, fun: (v: Tensor) => v.sum().sub(1) }];
+  expect(err(() => minimize((v: Tensor) => v.square(), vector([1, 2]), { constraints }))).toBeInstanceOf(mc.ShapeError);
+  expect(err(() => minimize((() => 3) as unknown as (v: Tensor) => Tensor, vector([1, 2]), { constraints }))).toBeInstanceOf(DTypeError);
+});

@@ -13,7 +13,7 @@
 // fall below half its previous value. At the end of a subproblem ∇Φ = ∇f − Σ λᵢ∇cᵢ with the
 // updated multipliers, so the subproblem's projected gradient is the KKT residual of the
 // Lagrangian: the run converges when it is ≤ gradTol with violation ≤ constraintTol.
-import { DTypeError } from "../../errors.js";
+import { DTypeError, ShapeError, fmtShape } from "../../errors.js";
 import { Tensor } from "../../tensor.js";
 import { relu } from "../../ops/elementwise.js";
 import { jacobian, valueAndGrad } from "../../ad/transforms.js";
@@ -120,7 +120,14 @@ export function augLag(p: AugLagProblem): MinimizeResult<unknown> {
   const lam = new Float64Array(m); // λ (eq) and μ ≥ 0 (ineq) in Φ's convention
   const x = p.x0.slice();
   if (box) for (let i = 0; i < x.length; i++) x[i] = Math.min(Math.max(x[i]!, box.lower[i]!), box.upper[i]!);
-  const f0 = (f(layout.toTree(x)) as Tensor).data[0]!;
+  /** f(x) as a number, f's result checked as the Objective checks it. */
+  const fAt = (xv: Float64Array): number => {
+    const y: unknown = f(layout.toTree(xv));
+    if (!(y instanceof Tensor)) throw new DTypeError(op, `f must return a scalar Tensor computed from x with matcalc ops, got ${y === null ? "null" : typeof y}`);
+    if (y.size !== 1) throw new ShapeError(op, `f must return a scalar (one entry), got shape ${fmtShape(y.shape)}`, [y.shape]);
+    return y.data[0]!;
+  };
+  const f0 = fAt(x);
   guard.counts.f++;
   evalConstraints(cs, layout, x, cval);
   /** max(‖h‖∞, ‖max(0, −c)‖∞). */
@@ -131,7 +138,7 @@ export function augLag(p: AugLagProblem): MinimizeResult<unknown> {
   };
   /**
    * Least-squares multipliers at a feasible x: λ minimizing ‖∇f − J_Aᵀλ‖ over the equalities
-   * and the inequalities that are active (cⱼ ≤ actTol), dropping any inequality whose λ comes
+   * and the active inequalities (cⱼ ≤ max(constraintTol, 1e-10)), dropping any inequality whose λ comes
    * out negative, and the KKT residual ‖P(x − (∇f − J_Aᵀλ)) − x‖∞ they leave. The Φ-gradient
    * residual above is only as good as the last subproblem's solution: at large ρ that
    * subproblem is ill-conditioned and its gradient stalls far above the true KKT residual of a
@@ -249,7 +256,7 @@ export function augLag(p: AugLagProblem): MinimizeResult<unknown> {
     for (outer = 0; outer < OUTER_MAX; outer++) {
       const shift = new Float64Array(m);
       for (let k = 0; k < m; k++) shift[k] = lam[k]! / rho;
-      // Inner tolerance: loose first, gradTol from the fifth subproblem on.
+      // Inner tolerance: 0.1 for the first subproblem, tenfold tighter for each next, down to gradTol.
       const epsK = Math.max(limits.gradTol, 10 ** -(outer + 1));
       const innerLimits: Limits = { ...limits, gradTol: epsK, callback: undefined, maxIterations: inner === "tron" ? Math.min(limits.maxIterations, NEWTON_ITERATIONS) : limits.maxIterations };
       let res = solve({ f: phiFor(rho, shift), layout, x0: x, box, method: inner, limits: innerLimits, guard, mo, jit, op });
@@ -294,7 +301,7 @@ export function augLag(p: AugLagProblem): MinimizeResult<unknown> {
       kkt = Math.max(pgNorm, comp);
       const viol = violation();
       viols.push(viol);
-      fx = (f(layout.toTree(x)) as Tensor).data[0]!;
+      fx = fAt(x);
       guard.counts.f++;
       // The callback sees every outer iteration.
       if (limits.callback) {
