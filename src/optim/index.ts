@@ -13,3 +13,4 @@ export type {
   Callback, CommonOptions, Evaluations, IterationState, LeastSquaresMethod, LeastSquaresOptions,
   LeastSquaresResult, Loss, LossFunction, MinimizeMethod, MinimizeOptions, MinimizeResult, Status, TensorTree,
 } from "./types.js";
+export type { Bounds, Constraint, ResultStatus } from "./types.js";

@@ -7,6 +7,13 @@ import { Guard, Objective, StopRun, type HvpOp } from "./objective.js";
 import { MESSAGES, Run, type Limits } from "./driver.js";
 import type { Method, MethodContext, MethodOptions } from "./method.js";
 import type { CommonOptions, MinimizeMethod, MinimizeOptions, MinimizeResult, Status, TensorTree } from "./types.js";
+import { OptionError } from "../errors.js";
+import { any, bool, checkOptions, nonNegative, oneOf, type OptionSpec } from "../options.js";
+import { BoxRun, project, readBox, type Box } from "./bounds.js";
+import { lbfgsb, lbfgsbFloats } from "./lbfgsb.js";
+import { tron, tronFloats } from "./tron.js";
+import { augLag } from "./constrained/auglag.js";
+import { assertUntraced } from "./traced.js";
 import { gd, gdFloats } from "./gd.js";
 import { bfgs, bfgsFloats } from "./bfgs.js";
 import { lbfgs, lbfgsFloats } from "./lbfgs.js";
@@ -18,13 +25,32 @@ import { Session } from "./session.js";
 import { Workspace, vectorFloats } from "./workspace.js";
 
 /** Each method, whether it starts from a linearization, and the workspace it needs (float64). */
-const METHODS: Record<MinimizeMethod, { fn: Method; usesHvp: boolean; floats: (n: number, o: MethodOptions) => number }> = {
+const METHODS: Record<Exclude<MinimizeMethod, "auglag">, { fn: Method; usesHvp: boolean; floats: (n: number, o: MethodOptions) => number; box?: boolean }> = {
   gd: { fn: gd, usesHvp: false, floats: gdFloats },
   bfgs: { fn: bfgs, usesHvp: false, floats: bfgsFloats },
   lbfgs: { fn: lbfgs, usesHvp: false, floats: lbfgsFloats },
   newton: { fn: newton, usesHvp: false, floats: newtonFloats },
   "newton-cg": { fn: newtonCg, usesHvp: true, floats: newtonCgFloats },
   "trust-ncg": { fn: trustNcg, usesHvp: true, floats: trustNcgFloats },
+  lbfgsb: { fn: lbfgsb as unknown as Method, usesHvp: false, floats: lbfgsbFloats, box: true },
+  tron: { fn: tron as unknown as Method, usesHvp: false, floats: tronFloats, box: true },
+};
+
+/** Methods that take bounds, and the ones that take general constraints. */
+const BOX_METHODS = ["lbfgsb", "tron", "auglag"];
+
+/**
+ * Every option minimize takes. Options whose values numOpt / commonLimits check (with a
+ * DTypeError naming the option) are listed with `any`: this spec refuses unknown keys.
+ */
+const SPEC: OptionSpec = {
+  method: any, gradTol: any, stepTol: any, valueTol: any, maxIterations: any, maxEvaluations: any,
+  timeLimit: any, callback: any, signal: any, jit: bool, history: any, c1: any, c2: any,
+  cgMaxIterations: any, initialTrustRadius: any, maxTrustRadius: any, curvatureCheck: any,
+  bounds: (v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? undefined : "an object { lower, upper }"),
+  constraints: (v) => (Array.isArray(v) ? undefined : "an array of { type: 'eq' | 'ineq', fun }"),
+  constraintTol: nonNegative,
+  subproblemMethod: oneOf("lbfgsb", "tron"),
 };
 
 /** Reads a numeric option: a number ≥ `min` (or the default). @internal */
@@ -76,6 +102,19 @@ export function commonLimits(op: string, options: CommonOptions<never>, defaults
  *   stopping at negative curvature.
  * - `'trust-ncg'`: Steihaug–Toint CG trust region on Hessian-vector products.
  * - `'gd'`: gradient descent (a baseline).
+ * - `'lbfgsb'`: L-BFGS-B (Byrd, Lu, Nocedal & Zhu; the 3.0 subspace step) for `bounds`; the
+ *   default when bounds are given.
+ * - `'tron'`: Lin–Moré projected trust-region Newton-CG on exact HVPs, for `bounds`.
+ * - `'auglag'`: an augmented Lagrangian for `constraints` (`eq`: fun(x) = 0, `ineq`:
+ *   fun(x) ≥ 0, as scipy) and bounds, over tron / lbfgsb subproblems; the default when
+ *   constraints are given. Its result adds `multipliers`, `constraintViolation` and
+ *   `kktResidual`, and `status: 'infeasible'` when the constraints cannot be met;
+ *   `iterations` counts outer iterations (one subproblem each; the callback sees each).
+ *
+ * With bounds, x0 is projected into the box and convergence is ‖P(x − ∇f) − x‖∞ ≤ gradTol
+ * (`gradNorm` reports that norm). Other methods refuse bounds and constraints (OptionError).
+ * Inside grad/jvp/vjp/vmap, an f (or x0, bounds, constraint) that depends on the transform's
+ * traced values is refused (DTypeError): minimize is not differentiable through its argmin.
  *
  * Line searches satisfy the strong Wolfe conditions (c₁ = 1e-4, c₂ = 0.9). The second-order
  * methods do not report convergence at a saddle point or a maximum: a short Lanczos probe of
@@ -114,6 +153,13 @@ export function commonLimits(op: string, options: CommonOptions<never>, defaults
  * });
  * fit.x.w;           // Tensor [3]
  * fit.status;        // "callback"  (stopped once the loss was ≤ 1e-3)
+ *
+ * // Bounds (L-BFGS-B) and constraints (augmented Lagrangian).
+ * minimize(rosen, vector([-1.2, 1]), { bounds: { lower: -2, upper: [0.5, 2] } }).x.toArray(); // [0.5, 0.25]
+ * const disc = minimize((v: Tensor) => v.sum().neg(), vector([0, 0]), {
+ *   constraints: [{ type: "ineq", fun: (v: Tensor) => mc.sub(1, v.square().sum()) }],  // ‖v‖ ≤ 1
+ * });
+ * disc.x.toArray();  // ≈ [√½, √½]; disc.multipliers[0] ≈ 1/√2 (∇f = λ∇c)
  * ```
  */
 export function minimize<T extends PyTree>(
@@ -124,15 +170,52 @@ export function minimize<T extends PyTree>(
   const op = "minimize";
   if (typeof f !== "function") throw new DTypeError(op, `f must be a function, got ${f === null ? "null" : typeof f}`);
   if (options === null || typeof options !== "object") throw new DTypeError(op, `options must be an object, got ${options === null ? "null" : typeof options}`);
-  const method = options.method ?? "lbfgs";
-  const entry = METHODS[method];
-  if (!entry || !Object.prototype.hasOwnProperty.call(METHODS, method)) {
-    throw new DTypeError(op, `unknown method ${JSON.stringify(method)}; expected one of ${Object.keys(METHODS).map((m) => `'${m}'`).join(", ")}`);
+  checkOptions(op, options, SPEC);
+  const constrained = options.constraints !== undefined && options.constraints.length > 0;
+  const method = options.method ?? (constrained ? "auglag" : options.bounds !== undefined ? "lbfgsb" : "lbfgs");
+  if (method !== "auglag" && (!Object.prototype.hasOwnProperty.call(METHODS, method) || !METHODS[method as keyof typeof METHODS])) {
+    throw new DTypeError(op, `unknown method ${JSON.stringify(method)}; expected one of ${[...Object.keys(METHODS), "auglag"].map((m) => `'${m}'`).join(", ")}`);
+  }
+  if (options.bounds !== undefined && !BOX_METHODS.includes(method)) {
+    throw new OptionError(op, "bounds", `method '${method}' does not take bounds; use method 'lbfgsb' (L-BFGS-B), 'tron' (projected trust-region Newton-CG) or 'auglag' (with constraints)`, Object.keys(SPEC).sort());
+  }
+  if (constrained && method !== "auglag") {
+    throw new OptionError(op, "constraints", `method '${method}' does not take constraints; use method 'auglag' (or leave method out)`, Object.keys(SPEC).sort());
   }
   const { layout, vec: x0flat } = Layout.of(x0, op);
   assertFiniteVec(op, "x0", x0flat, layout);
   const n = layout.n;
+  const untyped = options as unknown as { bounds?: unknown; constraints?: readonly { fun?: unknown }[] };
+  assertUntraced(op, f as unknown as (x: unknown) => unknown, x0, layout, x0flat, untyped.bounds, untyped.constraints);
+  const box = options.bounds !== undefined ? readBox(op, options.bounds, layout) : null;
   const { limits, guard } = commonLimits(op, options as unknown as CommonOptions<never>, { maxIterations: method === "gd" ? 10000 : 1000, valueTol: 0 });
+  const mo = methodOptions(op, options as unknown as MinimizeOptions<unknown>, n);
+  if (method === "auglag") {
+    return augLag({
+      f: f as unknown as (x: unknown) => Tensor, layout, x0: x0flat, box, options: options as MinimizeOptions<unknown>, limits, guard, mo, solve: solveFlat,
+    }) as MinimizeResult<TensorTree<T>>;
+  }
+  const res = solveFlat({
+    f: f as unknown as (x: unknown) => Tensor, layout, x0: x0flat, box, method, limits, guard, mo, jit: options.jit ?? true, op,
+    radius0: options.initialTrustRadius,
+  });
+  return {
+    x: layout.toTree(res.x) as unknown as TensorTree<T>,
+    value: res.f,
+    grad: layout.toTree(res.g) as unknown as TensorTree<T>,
+    gradNorm: res.gradNorm,
+    iterations: res.iterations,
+    evaluations: { ...guard.counts },
+    // Only the first-order test is convergence; stepTol and valueTol say a weaker test stopped it.
+    converged: res.status === "gradTol",
+    status: res.status,
+    message: `${method}: ${MESSAGES[res.status]} after ${res.iterations} iteration(s); f = ${res.f}, ‖${box ? "P(x−∇f)−x" : "∇f"}‖∞ = ${res.gradNorm.toExponential(3)}`,
+    ...(box ? { constraintViolation: 0 } : {}),
+  };
+}
+
+/** minimize's method options after defaults. @internal */
+export function methodOptions(op: string, options: MinimizeOptions<unknown>, n: number): MethodOptions {
   const cs = options.curvatureCheck;
   const mo: MethodOptions = {
     c1: numOpt(op, options, "c1", 1e-4),
@@ -144,17 +227,56 @@ export function minimize<T extends PyTree>(
     curvatureSteps: cs === false ? 0 : cs === true || cs === undefined ? Math.min(10, n) : numOpt(op, options, "curvatureCheck", 10, 0, true),
   };
   if (!(mo.c1 > 0 && mo.c1 < mo.c2 && mo.c2 < 1)) throw new DTypeError(op, `line search constants need 0 < c1 < c2 < 1, got c1 = ${mo.c1}, c2 = ${mo.c2}`);
+  return mo;
+}
 
+/** What {@link solveFlat} needs. @internal */
+export interface FlatProblem {
+  f: (x: unknown) => Tensor;
+  layout: Layout;
+  x0: Float64Array;
+  box: Box | null;
+  method: Exclude<MinimizeMethod, "auglag">;
+  limits: Limits;
+  guard: Guard;
+  mo: MethodOptions;
+  jit: boolean;
+  op: string;
+  radius0?: number | undefined;
+}
+
+/** One run of a method on flat vectors (the result's vectors are copies). @internal */
+export interface FlatResult {
+  x: Float64Array;
+  f: number;
+  g: Float64Array;
+  gradNorm: number;
+  iterations: number;
+  status: Status;
+}
+
+/**
+ * Runs one method from x0 (projected into the box first) with the given guard, so that
+ * several runs (the augmented Lagrangian's subproblems) share one budget and one count.
+ * @internal
+ */
+export function solveFlat(p: FlatProblem): FlatResult {
+  const { layout, box, method, limits, guard, mo, op } = p;
+  const entry = METHODS[method];
+  const n = layout.n;
+  const x0flat = p.x0.slice();
+  if (box) project(x0flat, box);
   const session = new Session();
-  const obj = new Objective(f as unknown as (x: unknown) => Tensor, layout, guard, session, op, options.jit ?? true);
+  const obj = new Objective(p.f, layout, guard, session, op, p.jit);
   // The run's vectors (run.x, run.g and the method's) live in a workspace of their own; the
-  // result below copies out of it (Layout.toTree), and the workspace is released before return.
+  // result below copies out of it, and the workspace is released before return.
   const ws = Workspace.acquire(vectorFloats(3, n) + entry.floats(n, mo));
   const g0 = ws.vec(n);
   let hvp0: HvpOp | undefined;
   let f0: number;
   let status: Status;
   let run: Run;
+  const wasStarted = guard.started;
   try {
     if (entry.usesHvp) {
       const lin = obj.linearized(x0flat, g0);
@@ -166,30 +288,29 @@ export function minimize<T extends PyTree>(
     if (!Number.isFinite(f0)) throw new DTypeError(op, `f(x0) is ${f0}; the objective must be finite at the starting point`);
     if (!allFinite(g0)) assertFiniteVec(op, "the gradient of f at x0", g0, layout);
     guard.started = true;
-    run = new Run(layout, guard, limits, x0flat, f0, g0, ws);
+    const boxOrFree: Box = box ?? freeBox(n);
+    run = entry.box ? new BoxRun(layout, guard, limits, x0flat, f0, g0, boxOrFree, ws) : new Run(layout, guard, limits, x0flat, f0, g0, ws);
     run.beforeUserCode = () => session.close();
     try {
       const ctx: MethodContext = hvp0 ? { run, obj, o: mo, hvp0, ws } : { run, obj, o: mo, ws };
-      status = run.finish(entry.fn(ctx));
+      status = run.finish(entry.fn(entry.box ? ({ ...ctx, box: boxOrFree, radius0: p.radius0 } as MethodContext) : ctx));
     } catch (e) {
       if (e instanceof StopRun) status = e.status;
       else throw e;
     }
-    // Built before the workspace goes back to the pool: toTree copies run.x and run.g.
-    return {
-      x: layout.toTree(run.x) as unknown as TensorTree<T>,
-      value: run.f,
-      grad: layout.toTree(run.g) as unknown as TensorTree<T>,
-      gradNorm: run.gradNorm,
-      iterations: run.iterations,
-      evaluations: { ...guard.counts },
-      // Only the first-order test is convergence; stepTol and valueTol say a weaker test stopped it.
-      converged: status === "gradTol",
-      status,
-      message: `${method}: ${MESSAGES[status]} after ${run.iterations} iteration(s); f = ${run.f}, ‖∇f‖∞ = ${run.gradNorm.toExponential(3)}`,
-    };
+    return { x: run.x.slice(), f: run.f, g: run.g.slice(), gradNorm: run.gradNorm, iterations: run.iterations, status };
+  } catch (e) {
+    // A budget that ran out at x0 of a later run (auglag): no step taken.
+    if (e instanceof StopRun && wasStarted) {
+      return { x: x0flat, f: NaN, g: new Float64Array(n).fill(NaN), gradNorm: NaN, iterations: 0, status: e.status };
+    }
+    throw e;
   } finally {
     session.close();
     ws.release();
   }
+}
+
+function freeBox(n: number): Box {
+  return { lower: new Float64Array(n).fill(-Infinity), upper: new Float64Array(n).fill(Infinity), bounded: false };
 }

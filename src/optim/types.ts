@@ -11,7 +11,27 @@ export type TensorTree<T> = T extends Tensor | number | Float64Array | readonly 
   : { [K in keyof T]: TensorTree<T[K]> };
 
 /** The algorithms of {@link minimize}. */
-export type MinimizeMethod = "newton" | "newton-cg" | "trust-ncg" | "bfgs" | "lbfgs" | "gd";
+export type MinimizeMethod = "newton" | "newton-cg" | "trust-ncg" | "bfgs" | "lbfgs" | "gd" | "lbfgsb" | "tron" | "auglag";
+
+/**
+ * Box constraints lower ≤ x ≤ upper for {@link minimize}: each side a number (every entry), or
+ * a tensor / pytree shaped like x0 whose leaves may also be numbers (every entry of that leaf).
+ * A missing side, -Infinity or Infinity leaves the entries free on that side.
+ */
+export interface Bounds {
+  lower?: PyTree;
+  upper?: PyTree;
+}
+
+/**
+ * A general constraint for {@link minimize}, as scipy states them: `'eq'` means fun(x) = 0,
+ * `'ineq'` means fun(x) ≥ 0 entrywise. fun returns a tensor (any shape) computed from x with
+ * matcalc ops; its Jacobian and the Lagrangian's Hessian-vector products come from autodiff.
+ */
+export interface Constraint<T = PyTree> {
+  type: "eq" | "ineq";
+  fun: (x: T) => Tensor;
+}
 
 /**
  * Why a run stopped.
@@ -135,8 +155,23 @@ export interface CommonOptions<T = PyTree> {
 
 /** Options of {@link minimize}. */
 export interface MinimizeOptions<T = PyTree> extends CommonOptions<T> {
-  /** Default `'lbfgs'`. */
+  /**
+   * Default `'lbfgs'`; `'lbfgsb'` when `bounds` are given, `'auglag'` when `constraints` are.
+   * Only `'lbfgsb'`, `'tron'` and `'auglag'` accept `bounds`; only `'auglag'` accepts `constraints`.
+   */
   method?: MinimizeMethod;
+  /** Box constraints (methods `'lbfgsb'`, `'tron'`, `'auglag'`). x0 is projected into the box. */
+  bounds?: Bounds;
+  /** General equality / inequality constraints (method `'auglag'`). */
+  constraints?: readonly Constraint<T>[];
+  /**
+   * auglag: a point is feasible when every eq constraint is within this of 0 and every ineq
+   * constraint at least −constraintTol (default 1e-8). auglag's gradTol (on the KKT residual
+   * ‖P(x − ∇ₓL) − x‖∞) defaults to 1e-8.
+   */
+  constraintTol?: number;
+  /** auglag: the bound-constrained solver of the subproblems (default `'tron'`). */
+  subproblemMethod?: "lbfgsb" | "tron";
   /** L-BFGS history length m (default 10). */
   history?: number;
   /** Armijo constant c₁ of the line search (default 1e-4). */
@@ -159,6 +194,13 @@ export interface MinimizeOptions<T = PyTree> extends CommonOptions<T> {
   curvatureCheck?: boolean | number;
 }
 
+/**
+ * {@link Status}, or for constrained runs `'infeasible'`: the constraint violation could not be
+ * brought below constraintTol (the problem is probably infeasible; x is a point of least
+ * violation found).
+ */
+export type ResultStatus = Status | "infeasible";
+
 /** Result of {@link minimize}. */
 export interface MinimizeResult<T = PyTree> {
   /** The final iterate, with x0's structure (leaves are Tensors). */
@@ -175,10 +217,28 @@ export interface MinimizeResult<T = PyTree> {
   evaluations: Evaluations;
   /** True when the first-order test (gradTol) stopped the run (for leastSquares: one of its three tests). */
   converged: boolean;
-  /** Why the run stopped (see {@link Status}). */
-  status: Status;
+  /** Why the run stopped (see {@link Status}; `'infeasible'` only with constraints). */
+  status: ResultStatus;
   /** One line a person can read: method, reason, iterations, f and ‖∇f‖∞. */
   message: string;
+  /**
+   * With bounds or constraints: the largest violation, max over constraints of |eq| and
+   * max(0, −ineq), and of the distance outside the bounds (0 for lbfgsb / tron iterates).
+   */
+  constraintViolation?: number;
+  /**
+   * With constraints: the KKT residual ‖P(x − ∇ₓL) − x‖∞ of the Lagrangian
+   * L = f − Σ λᵢ·cᵢ(x) at the reported multipliers (P: projection onto the bounds), or the
+   * inequalities' complementarity (|min(cᵢ, λᵢ)|, or |λᵢ·cᵢ| for least-squares multipliers)
+   * where that is larger. Absolute; a run may also converge on it relative to the size of ∇f
+   * and of the λᵢ∇cᵢ (for badly scaled problems).
+   */
+  kktResidual?: number;
+  /**
+   * With constraints: one multiplier tensor per constraint, shaped like its fun's output, in
+   * the convention ∇f(x) = Σ λᵢ∇cᵢ(x) (+ bound terms) at a KKT point; λ ≥ 0 for 'ineq'.
+   */
+  multipliers?: Tensor[];
 }
 
 // leastSquares' options and result live with it (lsq/types.ts).

@@ -1,0 +1,41 @@
+// minimize inside a transform: a value the transform traces reaching f, x0, the bounds or a
+// constraint is refused with a typed error (its derivative would silently be zero);
+// minimize on constants inside a transform works as outside.
+import { expect, it } from "vitest";
+import * as mc from "../../src/index.js";
+import { DTypeError, grad, vector, vmap, type Tensor } from "../../src/index.js";
+import { minimize } from "../../src/optim/index.js";
+
+const err = (fn: () => unknown): Error => {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected an error");
+};
+
+it("grad(s ↦ minimize(x ↦ ‖x − s‖², x0).x.sum()) raises a DTypeError instead of returning zeros", () => {
+  const s0 = vector([1, 2]);
+  const e = err(() => grad((s: Tensor) => (minimize((x: Tensor) => x.sub(s).square().sum(), vector([0, 0])).x as Tensor).sum())(s0));
+  expect(e).toBeInstanceOf(DTypeError);
+  expect(e.message).toMatch(/^minimize: f depends on a value traced by an enclosing grad/);
+  // The same through x0, the bounds and a constraint.
+  expect(err(() => grad((s: Tensor) => minimize((x: Tensor) => x.square().sum(), s).value)(s0)).message).toMatch(/x0 depends/);
+  expect(err(() => grad((s: Tensor) => minimize((x: Tensor) => x.square().sum(), vector([3, 3]), { bounds: { lower: s } }).value)(s0)).message).toMatch(/bounds depends/);
+  expect(err(() => grad((s: Tensor) => minimize((x: Tensor) => x.square().sum(), vector([3, 3]), {
+    constraints: [{ type: "eq", fun: (x: Tensor) => mc.dot(x, s).sub(1) }],
+  }).value)(s0)).message).toMatch(/constraints\[0\]\.fun depends/);
+  expect(err(() => vmap((s: Tensor) => (minimize((x: Tensor) => x.sub(s).square().sum(), vector([0])).x as Tensor).sum())(vector([1, 2])))).toBeInstanceOf(DTypeError);
+});
+
+it("inside a transform, a minimize on constants runs as outside (its result is a constant of the transform)", () => {
+  const target = vector([1, 2]);
+  const g = grad((s: Tensor) => {
+    const r = minimize((x: Tensor) => x.sub(target).square().sum(), vector([0, 0]), { gradTol: 1e-10 });
+    return s.mul(r.x as Tensor).sum();
+  })(vector([5, 5]));
+  const gv = g.toArray() as number[];
+  expect(gv[0]).toBeCloseTo(1, 8);
+  expect(gv[1]).toBeCloseTo(2, 8);
+});
