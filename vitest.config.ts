@@ -32,7 +32,12 @@ const resolve = {
   }],
 };
 // Tests that need Node (child processes, the packed tarball, Playwright driving a page).
-const nodeOnly = ["test/node/**", "test/arch/**"];
+// The optimizer tests that read reference data files (NIST StRD, Hock–Schittkowski, scipy's
+// figures) run in Node only: the browser project has no file system.
+const nodeOnly = [
+  "test/node/**", "test/arch/**",
+  ...["curve-fit", "honest", "hs", "lbfgsb", "lsq-bounds", "lsq-stopping", "nist", "robust"].map((f) => `test/optim/${f}.test.ts`),
+];
 
 export default defineConfig({
   test: {

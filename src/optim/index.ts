@@ -10,7 +10,7 @@ export { leastSquares } from "./least-squares.js";
 export { curveFit, type CurveFitOptions } from "./curve-fit.js";
 export { ggnvp, jtjvp } from "./products.js";
 export type {
-  Callback, CommonOptions, Evaluations, IterationState, LeastSquaresMethod, LeastSquaresOptions,
-  LeastSquaresResult, Loss, LossFunction, MinimizeMethod, MinimizeOptions, MinimizeResult, Status, TensorTree,
+  Callback, CommonOptions, Evaluations, IterationState, MinimizeMethod, MinimizeOptions, MinimizeResult, Status, TensorTree,
 } from "./types.js";
 export type { Bounds, Constraint, ResultStatus } from "./types.js";
+export type { LeastSquaresMethod, LeastSquaresOptions, LeastSquaresResult, Loss, LossFunction } from "./lsq/types.js";

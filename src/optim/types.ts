@@ -242,4 +242,3 @@ export interface MinimizeResult<T = PyTree> {
 }
 
 // leastSquares' options and result live with it (lsq/types.ts).
-export type { LeastSquaresMethod, LeastSquaresOptions, LeastSquaresResult, Loss, LossFunction } from "./lsq/types.js";

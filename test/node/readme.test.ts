@@ -43,6 +43,11 @@ const FIXTURES: { match: RegExp; before?: string; after?: string }[] = [
     before: "const m = 3, n = 3; const X = matrix([[4, 1, 0], [1, 3, 1], [0, 1, 2]]);",
   },
   {
+    // The bounded fit: data that decay faster than the bound on k allows.
+    match: /upper: \{ a: Infinity, k: 0\.5 \}/,
+    before: "const t = vector([0, 0.5, 1, 1.5, 2, 2.5, 3]); const y = t.mul(-1.2).exp().mul(2);",
+  },
+  {
     // The worker block: call its handler as a worker would.
     match: /onmessage = /,
     before: "let onmessage: (e: { data: number[] }) => unknown = () => {}; let posted: unknown; const postMessage = (m: unknown) => { posted = m; };",
