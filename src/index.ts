@@ -10,22 +10,22 @@ export * from "./errors.js";
 export {
   Tensor, tensor, matrix, vector, scalar, zeros, ones, full, eye, randn,
   type NestedArray, type TensorLike, type TensorOptions,
-} from "./tensor.js";
+} from "./core/tensor.js";
 export type { TensorJSON, JSONEntries } from "./format.js";
 export * from "./ops/index.js";
 export {
   grad, valueAndGrad, jvp, vjp, linearize, jacobian, hessian, hvp,
   type GradOptions, type JacobianOptions, type HessianOptions, type HvpOptions,
-} from "./ad/transforms.js";
-export type { PyTree } from "./ad/pytree.js";
-export type { Argnums, ArgsOf, AllGradsOf, GradsOf, TensorPyTree, TensorsOf, TreeArg, TreeArgs } from "./ad/types.js";
+} from "./transforms/transforms.js";
+export type { PyTree } from "./core/pytree.js";
+export type { Argnums, ArgsOf, AllGradsOf, GradsOf, TensorPyTree, TensorsOf, TreeArg, TreeArgs } from "./transforms/types.js";
 export {
   treeMap, treeLeaves, treeFlatten, treeUnflatten, ravelPytree, PyTreeDef,
   type MapTree, type TreeLeaf,
-} from "./ad/tree-util.js";
-export { vmap, type VmapOptions } from "./ad/batching.js";
-export { jit, type JitOptions } from "./ad/jit.js";
+} from "./transforms/tree-util.js";
+export { vmap, type VmapOptions } from "./transforms/vmap.js";
+export { jit, type JitOptions } from "./jit/jit.js";
 export {
   checkGrad, checkJacobian, checkHessian, checkGrads,
   type CheckOptions, type CheckReport, type CheckGradsOptions,
-} from "./ad/check.js";
+} from "./transforms/check.js";

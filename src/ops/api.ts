@@ -8,7 +8,7 @@ export { broadcastTo, max, mean, sum } from "./reduce.js";
 export { concat, diag, reshape, slice, transpose, vec } from "./structure.js";
 export { dot, kron, kronMatVec, matmul, outer } from "./matmul.js";
 export { logSoftmax, logsumexp, norm, softmax, sumSquares, trace } from "./composite.js";
-export type { NormOrd } from "../tensor.js";
+export type { NormOrd } from "../core/tensor.js";
 export {
   cholesky, commutation, det, eigh, inv, logdet, slogdet, solve, triangularSolve,
   type Commutation, type TriangularSolveOptions,

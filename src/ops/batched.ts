@@ -1,7 +1,7 @@
 // Helpers the ops' batching rules share (a batched value carries its batch axis last; see
-// src/ad/batching.ts). They sit below the ops that use them and above the structure ops
+// src/transforms/vmap.ts). They sit below the ops that use them and above the structure ops
 // they are made of, so the batching trace (a transform) is never imported by an op.
-import type { Tensor } from "../tensor.js";
+import type { Tensor } from "../core/tensor.js";
 import { concat, reshape, slice } from "./structure.js";
 
 /** Member `b` of a batched value. */

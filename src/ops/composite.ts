@@ -1,15 +1,15 @@
 // Composite ops: no rules of their own. Their derivatives come from the primitives they
 // are built of, to any order. A fused primitive is used instead only where composition would
 // be unstable (norm2 below: sqrt(Σx²) overflows for entries near 1e200).
-import { bind1, primitive } from "../ad/core.js";
-import { allocTensor, asTensor, ptrOf, type NormOrd, type Tensor, type TensorLike } from "../tensor.js";
+import { bind1, primitive } from "../core/primitive.js";
+import { allocTensor, asTensor, ptrOf, type NormOrd, type Tensor, type TensorLike } from "../core/tensor.js";
 import { DTypeError, ShapeError } from "../errors.js";
-import { normAxes } from "../shape.js";
+import { normAxes } from "../core/shape.js";
 import { abs, add, div, eq, exp, log, lt, mul, pow, stopGradient, sub, where } from "./elementwise.js";
 import { max, sum } from "./reduce.js";
 import { diag } from "./structure.js";
 import { dot } from "./matmul.js";
-import { kernels } from "./exec.js";
+import { kernels } from "../core/exec.js";
 
 /**
  * tr(X): the sum of a square matrix's diagonal.

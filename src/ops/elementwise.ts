@@ -2,14 +2,14 @@
 // Nonlinear unary primitives need only a JVP (reverse mode transposes the JVP's linear ops).
 // Binary primitives broadcast (NumPy rules); their transposes undo broadcasting through the
 // single helper `unbroadcast`.
-import { bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
-import { allocTensor, asTensor, checkSize, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
-import { broadcastShapes, type Shape } from "../shape.js";
+import { bind1, primitive, type Lin, type Primitive } from "../core/primitive.js";
+import { allocTensor, asTensor, checkSize, ptrOf, type Tensor, type TensorLike } from "../core/tensor.js";
+import { broadcastShapes, type Shape } from "../core/shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
-import { binaryK, kernels, unaryK } from "./exec.js";
+import { binaryK, kernels, unaryK } from "../core/exec.js";
 import { unbroadcast, broadcastTo } from "./reduce.js";
 import { alignBatched } from "./batched.js";
-import type { LowRank, LowRankRule } from "../ad/core.js";
+import type { LowRank, LowRankRule } from "../core/primitive.js";
 import { concat, reshape } from "./structure.js";
 
 type NoParams = Record<string, never>;
@@ -43,7 +43,7 @@ function unaryPrim(
 
 const un = (p: Primitive<NoParams>) => (x: TensorLike): Tensor => bind1(p, [asTensor(x, p.name)], NONE);
 
-// Low-rank batches (src/ad/basis.ts): −UVᵀ = (−U)Vᵀ.
+// Low-rank batches (src/core/basis.ts): −UVᵀ = (−U)Vᵀ.
 export const neg_p = unaryPrim("neg", UnaryOp.Neg, (t) => neg(t), (ct) => neg(ct), {
   lowRank: (_v, [x]) => (x === undefined ? undefined : { u: neg(x.u), v: x.v }),
 });
@@ -296,7 +296,7 @@ function plus(da: Lin, db: Lin): Lin {
   return da === null ? db : db === null ? da : add(da, db);
 }
 
-// Low-rank batches (src/ad/basis.ts): U₁V₁ᵀ ± U₂V₂ᵀ = [U₁, ±U₂][V₁, V₂]ᵀ (the ranks add).
+// Low-rank batches (src/core/basis.ts): U₁V₁ᵀ ± U₂V₂ᵀ = [U₁, ±U₂][V₁, V₂]ᵀ (the ranks add).
 function sumLowRank(sign: 1 | -1): LowRankRule<NoParams> {
   return (_v, [x, y]) => {
     if (x === undefined || y === undefined || x.u.shape[0] !== y.u.shape[0] || x.v.shape[0] !== y.v.shape[0]) return undefined;

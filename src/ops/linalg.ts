@@ -3,12 +3,12 @@
 // eigh need only a JVP, written with solves and products, so reverse mode and every higher
 // order follow by transposition.
 import { bool, checkOptions } from "../options.js";
-import { bind, bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
-import { Tensor, allocTensor, asTensor, ptrOf, storage, type TensorLike } from "../tensor.js";
+import { bind, bind1, primitive, type Lin, type Primitive } from "../core/primitive.js";
+import { Tensor, allocTensor, asTensor, ptrOf, storage, type TensorLike } from "../core/tensor.js";
 import { ShapeError, NotPositiveDefiniteError, SingularMatrixError, DTypeError, fmtShape } from "../errors.js";
-import { checkShape, type Shape } from "../shape.js";
+import { checkShape, type Shape } from "../core/shape.js";
 import { rt } from "../wasm/module.js";
-import { kernels } from "./exec.js";
+import { kernels } from "../core/exec.js";
 import { add, div, exp, log, mul, neg, sub } from "./elementwise.js";
 import { sum } from "./reduce.js";
 import { diag, reshape, transpose, vec } from "./structure.js";
@@ -130,7 +130,7 @@ export const solve_p: Primitive<SolveParams> = primitive<SolveParams>({
     }
     return [stack(Array.from({ length: size }, (_, i) => bind1(solve_p, [memberOr(a!, ba!, i), memberOr(b!, bb!, i)], params)))];
   },
-  // Low-rank batches (src/ad/basis.ts) against a shared A: only the left factor is solved,
+  // Low-rank batches (src/core/basis.ts) against a shared A: only the left factor is solved,
   // op(A)⁻¹UVᵀ = (op(A)⁻¹U)Vᵀ, one solve with r·c right-hand sides instead of n·c.
   lowRank: ([a], [, lb], [ba, bb], params) =>
     !ba && bb && lb !== undefined ? { u: mapFactor(lb.u, (cols) => bind1(solve_p, [a!, cols], params)), v: lb.v } : undefined,

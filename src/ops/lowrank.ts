@@ -1,7 +1,7 @@
-// Low-rank batches (see src/ad/basis.ts): the dense value from the factors, and the helpers
+// Low-rank batches (see src/core/basis.ts): the dense value from the factors, and the helpers
 // the primitives' low-rank rules share.
-import type { Tensor } from "../tensor.js";
-import { markLowRank, type LowRank } from "../ad/basis.js";
+import type { Tensor } from "../core/tensor.js";
+import { markLowRank, type LowRank } from "../core/basis.js";
 import { mul } from "./elementwise.js";
 import { sum } from "./reduce.js";
 import { reshape } from "./structure.js";

@@ -1,16 +1,16 @@
 // Matrix products. `matmul_p` is the GEMM primitive with transpose flags, so every rule
 // (JVP and both transposes) is again one GEMM call with flags and never materialises Aᵀ.
-import { bind1, primitive, type Primitive } from "../ad/core.js";
-import { allocTensor, asTensor, checkSize, ptrOf, withShape, zeros, type Tensor, type TensorLike } from "../tensor.js";
+import { bind1, primitive, type Primitive } from "../core/primitive.js";
+import { allocTensor, asTensor, checkSize, ptrOf, withShape, zeros, type Tensor, type TensorLike } from "../core/tensor.js";
 import { ShapeError } from "../errors.js";
 import { add, mul } from "./elementwise.js";
 import { concat, reshape, slice, transpose, vec } from "./structure.js";
 import { permute } from "./permute.js";
 import { stack } from "./batched.js";
 import { broadcastTo, sum } from "./reduce.js";
-import { basisStart, markLowRank } from "../ad/basis.js";
+import { basisStart, markLowRank } from "../core/basis.js";
 import { mapFactor, swapFactors } from "./lowrank.js";
-import { binaryK, kernels } from "./exec.js";
+import { binaryK, kernels } from "../core/exec.js";
 import { BinaryOp } from "../wasm/kernels.js";
 
 interface MatmulParams {
@@ -65,7 +65,7 @@ export const matmul_p: Primitive<MatmulParams> = primitive<MatmulParams>({
     return [ca, cb];
   },
   batch: ([a, b], [ba, bb], { ta, tb }, size) => [batchedMatmul(a!, b!, ba!, bb!, ta, tb, size)],
-  // Low-rank batches (src/ad/basis.ts), one operand shared: op(A)·PQᵀ = (op(A)P)Qᵀ and
+  // Low-rank batches (src/core/basis.ts), one operand shared: op(A)·PQᵀ = (op(A)P)Qᵀ and
   // PQᵀ·op(B) = P(op(B)ᵀQ)ᵀ, one GEMM with r·c columns instead of n·c.
   lowRank: ([a, b], [la, lb], [ba, bb], { ta, tb }) => {
     if (bb && !ba && lb !== undefined) {

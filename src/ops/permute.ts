@@ -1,9 +1,9 @@
 // Axis permutation: linear, its transpose is the inverse permutation. Used by vmap to move
 // batch axes and by batch rules; a strided copy through the broadcasting kernel.
-import { bind1, primitive, type Primitive } from "../ad/core.js";
-import { asTensor, type Tensor, type TensorLike } from "../tensor.js";
+import { bind1, primitive, type Primitive } from "../core/primitive.js";
+import { asTensor, type Tensor, type TensorLike } from "../core/tensor.js";
 import { ShapeError } from "../errors.js";
-import { permuteK } from "./exec.js";
+import { permuteK } from "../core/exec.js";
 
 interface PermParams {
   perm: readonly number[];

@@ -1,12 +1,12 @@
 // Reductions and broadcasting, which are each other's transposes: sum ↔ broadcastTo.
 // `unbroadcast` is the one place that undoes NumPy broadcasting for every binary rule.
-import { bind1, primitive, type Primitive } from "../ad/core.js";
+import { bind1, primitive, type Primitive } from "../core/primitive.js";
 import { alignBatched } from "./batched.js";
-import { allocTensor, asTensor, ops, ptrOf, type Tensor, type TensorLike } from "../tensor.js";
-import { broadcastShapes, checkShape, normAxes, sameShape, sizeOf, type Shape } from "../shape.js";
+import { allocTensor, asTensor, ops, ptrOf, type Tensor, type TensorLike } from "../core/tensor.js";
+import { broadcastShapes, checkShape, normAxes, sameShape, sizeOf, type Shape } from "../core/shape.js";
 import { ShapeError, fmtShape } from "../errors.js";
 import { BinaryOp } from "../wasm/kernels.js";
-import { binaryK, kernels } from "./exec.js";
+import { binaryK, kernels } from "../core/exec.js";
 import { reshape } from "./structure.js";
 
 interface AxesParams {

@@ -1,13 +1,13 @@
 // Structural primitives: they move entries without arithmetic, so all are linear and each
 // one's transpose is another structural op (reshape ↔ reshape, transpose ↔ transpose,
 // slice ↔ pad, concat ↔ slices, diagPart ↔ diagEmbed).
-import { bind, bind1, primitive, type Lin, type Primitive } from "../ad/core.js";
-import { allocTensor, asTensor, ops, ptrOf, storage, withShape, type Tensor, type TensorLike } from "../tensor.js";
-import { checkShape, sameShape, sizeOf, type Shape } from "../shape.js";
+import { bind, bind1, primitive, type Lin, type Primitive } from "../core/primitive.js";
+import { allocTensor, asTensor, ops, ptrOf, storage, withShape, type Tensor, type TensorLike } from "../core/tensor.js";
+import { checkShape, sameShape, sizeOf, type Shape } from "../core/shape.js";
 import { DTypeError, ShapeError, fmtShape } from "../errors.js";
-import { copyBox, fillK, kernels } from "./exec.js";
+import { copyBox, fillK, kernels } from "../core/exec.js";
 import { permute } from "./permute.js";
-import { basisStart, markBasis } from "../ad/basis.js";
+import { basisStart, markBasis } from "../core/basis.js";
 
 // ---- reshape (column-major: vec is free) ----
 

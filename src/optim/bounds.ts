@@ -3,7 +3,7 @@
 // Run whose stopping test is the projected-gradient test of L-BFGS-B
 // (‖P(x − ∇f) − x‖∞ ≤ gradTol) instead of ‖∇f‖∞.
 import { DTypeError, ShapeError } from "../errors.js";
-import { flatten } from "../ad/pytree.js";
+import { flatten } from "../core/pytree.js";
 import { Run } from "./driver.js";
 import type { Layout } from "./flat.js";
 import type { Status } from "./types.js";

@@ -3,8 +3,8 @@
 // Cholesky factor L whitens the residual: L⁻¹(model − y)), the parameters' covariance scaled by
 // s² = RSS/(m − n) unless `absoluteSigma`.
 import { DTypeError, ShapeError } from "../errors.js";
-import { Tensor, tensor, type TensorLike } from "../tensor.js";
-import type { PyTree } from "../ad/pytree.js";
+import { Tensor, tensor, type TensorLike } from "../core/tensor.js";
+import type { PyTree } from "../core/pytree.js";
 import { matmul } from "../ops/index.js";
 import { any, checkOptions, type OptionSpec } from "../options.js";
 import { cholesky } from "./dense.js";

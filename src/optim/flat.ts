@@ -3,8 +3,8 @@
 // pytree order: object keys in the user's order, see ad/pytree.ts); matcalc is called only for f, ∇f, HVPs, Hessians and Jacobians, whose
 // pytree-shaped results are read back into flat vectors here.
 import { DTypeError, ShapeError, fmtShape } from "../errors.js";
-import { Tensor, storage } from "../tensor.js";
-import { describe, flatten, flattenLike, unflatten, type PyTree, type TreeDef } from "../ad/pytree.js";
+import { Tensor, storage } from "../core/tensor.js";
+import { describe, flatten, flattenLike, unflatten, type PyTree, type TreeDef } from "../core/pytree.js";
 
 /** Where each leaf of a pytree lives in the flat vector. */
 export class Layout {

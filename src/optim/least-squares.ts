@@ -7,8 +7,8 @@
 // CG on JᵀJ): lsq/matrix-free.ts. Every method stops with lmder's scale-invariant tests
 // (lsq/state.ts, Tolerances).
 import { DTypeError, OptionError } from "../errors.js";
-import { Tensor } from "../tensor.js";
-import type { PyTree } from "../ad/pytree.js";
+import { Tensor } from "../core/tensor.js";
+import type { PyTree } from "../core/pytree.js";
 import { any, bool, checkOptions, either, fn, nonNegative, nonNegativeInt, oneOf, positiveInt, signal, type OptionSpec } from "../options.js";
 import { Layout, assertFiniteVec } from "./flat.js";
 import { StopRun } from "./objective.js";

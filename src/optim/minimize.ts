@@ -1,7 +1,7 @@
 // minimize(): option checking, the evaluation at x0, dispatch to a method, the result.
 import { DTypeError } from "../errors.js";
-import type { Tensor } from "../tensor.js";
-import type { PyTree } from "../ad/pytree.js";
+import type { Tensor } from "../core/tensor.js";
+import type { PyTree } from "../core/pytree.js";
 import { Layout, assertFiniteVec } from "./flat.js";
 import { Guard, Objective, StopRun, type HvpOp } from "./objective.js";
 import { MESSAGES, Run, type Limits } from "./driver.js";

@@ -3,9 +3,9 @@
 // one place. A budget that runs out mid-iteration throws StopRun, which the driver catches
 // and turns into a status, keeping the last accepted iterate.
 import { DTypeError, ShapeError, fmtShape } from "../errors.js";
-import { Tensor, storage } from "../tensor.js";
-import { hessian, linearize, valueAndGrad } from "../ad/transforms.js";
-import { jit, jitLinearize } from "../ad/jit.js";
+import { Tensor, storage } from "../core/tensor.js";
+import { hessian, linearize, valueAndGrad } from "../transforms/transforms.js";
+import { jit, jitLinearize } from "../jit/jit.js";
 import type { Layout } from "./flat.js";
 import { Session } from "./session.js";
 import type { Evaluations, Status } from "./types.js";

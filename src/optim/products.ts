@@ -4,9 +4,9 @@
 // second-order gradient descent", Neural Computation 14(7), 2002; Martens, "Deep learning via
 // Hessian-free optimization", ICML 2010). They are the curvature the matrix-free
 // leastSquares paths run CG on (those keep one linearization per iterate instead of two).
-import type { Tensor } from "../tensor.js";
-import type { PyTree } from "../ad/pytree.js";
-import { hvp as hvpTyped, jvp as jvpTyped, vjp as vjpTyped } from "../ad/transforms.js";
+import type { Tensor } from "../core/tensor.js";
+import type { PyTree } from "../core/pytree.js";
+import { hvp as hvpTyped, jvp as jvpTyped, vjp as vjpTyped } from "../transforms/transforms.js";
 import { DTypeError } from "../errors.js";
 
 // The transforms' precise types map a parameter type through TreeArg/TensorsOf, which cannot

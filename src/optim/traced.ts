@@ -4,9 +4,9 @@
 // gradient. Until differentiating through the argmin (the implicit function theorem at x*)
 // exists, that case is refused with a typed error.
 import { DTypeError } from "../errors.js";
-import { Tensor } from "../tensor.js";
-import { Tracer, traceDepth } from "../ad/core.js";
-import { flatten } from "../ad/pytree.js";
+import { Tensor } from "../core/tensor.js";
+import { Tracer, traceDepth } from "../core/primitive.js";
+import { flatten } from "../core/pytree.js";
 import type { Layout } from "./flat.js";
 
 const MESSAGE =

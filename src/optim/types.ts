@@ -1,6 +1,6 @@
 // Public option and result types of matcalc/optim.
-import type { NestedArray, Tensor } from "../tensor.js";
-import type { PyTree } from "../ad/pytree.js";
+import type { NestedArray, Tensor } from "../core/tensor.js";
+import type { PyTree } from "../core/pytree.js";
 
 /**
  * The structure of a pytree with every leaf as a Tensor: what f receives and what results

@@ -1,5 +1,5 @@
 // Jacobians and Hessians whose basis chunks reach matmul directly take the gather path in
-// matmul's batch rule (src/ad/basis.ts). Every case is run with chunk sizes that cut the
+// matmul's batch rule (src/core/basis.ts). Every case is run with chunk sizes that cut the
 // identity mid-column and mid-leaf, and checked against a closed form built entry by entry.
 import { describe, expect, it } from "vitest";
 import { hessian, hvp, jacobian, matrix, randn, tensor, zeros, type Tensor } from "../../src/index.js";

@@ -1,29 +1,29 @@
 // jit's compile passes besides fusion (fuse.test.ts): jacobian chunks as memory regions
-// (src/ad/regions.ts), folded chains of scalings (src/ad/fold.ts), symmetric products
-// (src/ad/gram.ts) and Hessians below the diagonal (src/ad/triangle.ts). Each must fire where
+// (src/jit/passes/regions.ts), folded chains of scalings (src/jit/passes/fold.ts), symmetric products
+// (src/jit/passes/gram.ts) and Hessians below the diagonal (src/jit/passes/triangle.ts). Each must fire where
 // it applies, stay out where it does not, and give what running f gives: bit for bit, except
 // the mirrored triangle of a symmetric product or of a Hessian computed in chunks.
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import * as mc from "../../src/index.js";
 import { hessian, jacobian, jit, randn, type Tensor } from "../../src/index.js";
-import { slotOf, type Ref, type Step } from "../../src/ad/program.js";
-import type { Primitive } from "../../src/ad/core.js";
-import { checkRegions } from "../../src/ad/regions.js";
-import { regionClose_p, regionOpen_p, type RegionParams } from "../../src/ad/markers.js";
-import { foldScalings } from "../../src/ad/fold.js";
-import { gramSym_p, symmetricProducts } from "../../src/ad/gram.js";
-import { entrywiseChain_p } from "../../src/ad/chains.js";
+import { slotOf, type Ref, type Step } from "../../src/jit/program.js";
+import type { Primitive } from "../../src/core/primitive.js";
+import { checkRegions } from "../../src/jit/passes/regions.js";
+import { regionClose_p, regionOpen_p, type RegionParams } from "../../src/ops/markers.js";
+import { foldScalings } from "../../src/jit/passes/fold.js";
+import { gramSym_p, symmetricProducts } from "../../src/jit/passes/gram.js";
+import { entrywiseChain_p } from "../../src/jit/passes/chains.js";
 import { mul_p, neg_p, sigmoid_p } from "../../src/ops/elementwise.js";
 import { bmmLeft_p, matmul_p } from "../../src/ops/matmul.js";
 import { rt } from "../../src/wasm/module.js";
-import type { Shape } from "../../src/shape.js";
+import type { Shape } from "../../src/core/shape.js";
 import { lowerMirrored } from "../helpers/hessian.js";
-import { lowerTriangle, matmulColumns_p } from "../../src/ad/triangle.js";
-import { demandRows_p } from "../../src/ad/markers.js";
-import { scoped } from "../../src/tensor.js";
+import { lowerTriangle, matmulColumns_p } from "../../src/jit/passes/triangle.js";
+import { demandRows_p } from "../../src/ops/markers.js";
+import { scoped } from "../../src/core/tensor.js";
 import { reshape_p } from "../../src/ops/structure.js";
 import { broadcastTo_p } from "../../src/ops/reduce.js";
-import { jitDebug } from "../../src/ad/pipeline.js";
+import { jitDebug } from "../../src/jit/pipeline.js";
 
 // Every pass's output is checked against the IR's invariants (verifyProgram).
 jitDebug.verify = true;

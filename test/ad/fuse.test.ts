@@ -1,15 +1,15 @@
-// Row-block fusion in jit replays (src/ad/fuse.ts): a chain X·v → entrywise steps → Xᵀ·r over
+// Row-block fusion in jit replays (src/jit/passes/fuse.ts): a chain X·v → entrywise steps → Xᵀ·r over
 // a large X runs as one blocked pass. It must fire where it applies (the replay calls no
 // matmul for X), stay out where it does not, and give what the unfused steps give: entrywise
 // values and X·v bit for bit, Xᵀ·r to rounding.
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import * as mc from "../../src/index.js";
 import { grad, hessian, hvp, jit, randn, valueAndGrad, type Tensor } from "../../src/index.js";
-import { jitLinearize } from "../../src/ad/jit.js";
-import { linearize } from "../../src/ad/transforms.js";
+import { jitLinearize } from "../../src/jit/jit.js";
+import { linearize } from "../../src/transforms/transforms.js";
 import { matmul_p } from "../../src/ops/matmul.js";
-import { scoped } from "../../src/tensor.js";
-import { jitDebug } from "../../src/ad/pipeline.js";
+import { scoped } from "../../src/core/tensor.js";
+import { jitDebug } from "../../src/jit/pipeline.js";
 
 // Every pass's output is checked against the IR's invariants (verifyProgram).
 jitDebug.verify = true;

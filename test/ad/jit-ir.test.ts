@@ -2,17 +2,17 @@
 // primitives by identity, long recordings, and fallback when the recorder or a pass fails.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { grad, hessian, jit, randn, scalar, vector, type Tensor } from "../../src/index.js";
-import { ProgramError, slotOf, verifyProgram, type Ref, type Step } from "../../src/ad/program.js";
-import { JIT_PASSES, LINEARIZE_PASSES, jitDebug, runPasses, type JitPass, type Staged } from "../../src/ad/pipeline.js";
-import { jitLinearize, Recording } from "../../src/ad/jit.js";
-import { linearize } from "../../src/ad/transforms.js";
-import { regionClose_p, regionOpen_p, type RegionParams } from "../../src/ad/markers.js";
+import { ProgramError, slotOf, verifyProgram, type Ref, type Step } from "../../src/jit/program.js";
+import { JIT_PASSES, LINEARIZE_PASSES, jitDebug, runPasses, type JitPass, type Staged } from "../../src/jit/pipeline.js";
+import { jitLinearize, Recording } from "../../src/jit/jit.js";
+import { linearize } from "../../src/transforms/transforms.js";
+import { regionClose_p, regionOpen_p, type RegionParams } from "../../src/ops/markers.js";
 import { neg_p, add_p } from "../../src/ops/elementwise.js";
 import { reshape_p } from "../../src/ops/structure.js";
 import { matmul_p } from "../../src/ops/matmul.js";
-import { gramSym_p } from "../../src/ad/gram.js";
-import type { Primitive } from "../../src/ad/core.js";
-import type { Shape } from "../../src/shape.js";
+import { gramSym_p } from "../../src/jit/passes/gram.js";
+import type { Primitive } from "../../src/core/primitive.js";
+import type { Shape } from "../../src/core/shape.js";
 
 jitDebug.verify = true;
 afterEach(() => vi.restoreAllMocks());

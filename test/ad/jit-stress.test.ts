@@ -10,13 +10,13 @@ import {
   scalar, stopGradient, valueAndGrad, vector, vmap, zeros,
 } from "../../src/index.js";
 import { minimize, leastSquares } from "../../src/optim/index.js";
-import { jitLinearize } from "../../src/ad/jit.js";
-import { recording } from "../../src/ad/core.js";
-import { linearize } from "../../src/ad/transforms.js";
-import { readHook, scoped } from "../../src/tensor.js";
+import { jitLinearize } from "../../src/jit/jit.js";
+import { recording } from "../../src/core/primitive.js";
+import { linearize } from "../../src/transforms/transforms.js";
+import { readHook, scoped } from "../../src/core/tensor.js";
 import { rt } from "../../src/wasm/module.js";
 import { compose, sampleInputs } from "../helpers/compositions.js";
-import { jitDebug } from "../../src/ad/pipeline.js";
+import { jitDebug } from "../../src/jit/pipeline.js";
 
 // Every pass's output is checked against the IR's invariants (verifyProgram).
 jitDebug.verify = true;

@@ -7,12 +7,12 @@ import {
   NotPositiveDefiniteError, SingularMatrixError, grad, hessian, hvp, jacobian, jit, matrix, randn, scalar, valueAndGrad, vector, vmap,
   type Tensor,
 } from "../../src/index.js";
-import { jitLinearize } from "../../src/ad/jit.js";
-import { linearize } from "../../src/ad/transforms.js";
+import { jitLinearize } from "../../src/jit/jit.js";
+import { linearize } from "../../src/transforms/transforms.js";
 import { rt } from "../../src/wasm/module.js";
-import { scoped } from "../../src/tensor.js";
+import { scoped } from "../../src/core/tensor.js";
 import { softplus_p } from "../../src/ops/elementwise.js";
-import { jitDebug } from "../../src/ad/pipeline.js";
+import { jitDebug } from "../../src/jit/pipeline.js";
 
 // Every pass's output is checked against the IR's invariants (verifyProgram).
 jitDebug.verify = true;

@@ -16,7 +16,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as mc from "../../src/index.js";
 import { checkGrads, jvp, tensor, vjp, vmap, type Tensor } from "../../src/index.js";
 import { permute } from "../../src/ops/permute.js"; // not exported publicly: internal import
-import { bind1, primitive, type Primitive } from "../../src/ad/core.js";
+import { bind1, primitive, type Primitive } from "../../src/core/primitive.js";
 import { BUILDS, useBuild } from "../helpers/builds.js";
 import { ALL_PRIMITIVES } from "../../src/ops/primitives.js";
 import * as linalg from "../../src/ops/linalg.js";
@@ -681,7 +681,7 @@ describe.each(BUILDS)("primitive table ($name)", ({ simd }) => {
     });
   });
 
-  // Was a bug (fixed): checkGrads took its step's scale as Math.max(0, ...entries) (src/ad/check.ts, `run`):
+  // Was a bug (fixed): checkGrads took its step's scale as Math.max(0, ...entries) (src/transforms/check.ts, `run`):
   // spreading ≳ 125k entries into one call overflows V8's stack, so checkGrads throws a
   // RangeError ("Maximum call stack size exceeded") for any argument that large, e.g. a
   // 360×360 matrix. Repro: checkGrads((x) => mc.sum(x), [mc.randn([360, 360])], { order: 1 }).

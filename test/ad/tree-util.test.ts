@@ -1,5 +1,5 @@
 // Public pytree utilities (jax.tree_util / jax.flatten_util) and jacobian/hessian blocks keyed
-// by the user's names; each TSDoc example of src/ad/tree-util.ts runs here.
+// by the user's names; each TSDoc example of src/transforms/tree-util.ts runs here.
 import { describe, expect, it } from "vitest";
 import {
   OptionError, PyTreeDef, ShapeError, Tensor, grad, hessian, jacobian, jit, matrix, ravelPytree, scalar, treeFlatten, treeLeaves, treeMap,

@@ -4,8 +4,8 @@
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
 
-const files = ["src/ad/program.ts", "src/ad/pipeline.ts", "src/ad/fuse.ts", "src/ad/chains.ts", "src/ad/fold.ts",
-  "src/ad/gram.ts", "src/ad/regions.ts", "src/ad/triangle.ts", "src/ad/jit.ts"];
+const files = ["src/jit/program.ts", "src/jit/pipeline.ts", "src/jit/passes/fuse.ts", "src/jit/passes/chains.ts", "src/jit/passes/fold.ts",
+  "src/jit/passes/gram.ts", "src/jit/passes/regions.ts", "src/jit/passes/triangle.ts", "src/jit/jit.ts"];
 
 it("no pass or driver file compares a primitive's name", () => {
   for (const f of files) {

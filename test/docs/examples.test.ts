@@ -50,7 +50,7 @@ describe.each(BUILDS)("documented examples ($name build)", ({ simd }) => {
     await useBuild(simd);
   });
 
-  // ---- src/tensor.ts ----
+  // ---- src/core/tensor.ts ----
 
   it("Tensor (class example)", () => {
     const A = matrix([[1, 2], [3, 4]]);
@@ -316,7 +316,7 @@ describe.each(BUILDS)("documented examples ($name build)", ({ simd }) => {
     expect(commutation(2, 2).toMatrix().toArray()).toEqual([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]]);
   });
 
-  // ---- src/ad/transforms.ts, batching.ts ----
+  // ---- src/transforms/transforms.ts, batching.ts ----
 
   it("valueAndGrad and grad", () => {
     const [v, g] = valueAndGrad((x: Tensor) => x.mul(x).sum())(vector([1, 2]));
@@ -389,7 +389,7 @@ describe.each(BUILDS)("documented examples ($name build)", ({ simd }) => {
       .toEqual([3, 7]);
   });
 
-  // ---- src/ad/check.ts ----
+  // ---- src/transforms/check.ts ----
 
   it("checkGrad, checkJacobian, checkHessian, checkGrads", () => {
     const r = checkGrad((x: Tensor) => x.tanh().sum(), randn([5], { seed: 1 }));

@@ -1,4 +1,4 @@
-// What jit returns for a Hessian computed in chunks (src/ad/triangle.ts): the lower triangle
+// What jit returns for a Hessian computed in chunks (src/jit/passes/triangle.ts): the lower triangle
 // as the un-jitted transform computes it, bit for bit, mirrored above the diagonal.
 import { Tensor } from "../../src/index.js";
 

@@ -1,4 +1,4 @@
-// Low-rank batches (src/ad/basis.ts): jacobian and hessian hold the basis chunk of a matrix
+// Low-rank batches (src/core/basis.ts): jacobian and hessian hold the basis chunk of a matrix
 // argument as rank-one factors, and transpose, matmul, solve, triangularSolve, neg, add, sub,
 // mul and div by scalars work on the factors. Every result here is checked against a
 // reference that never batches: one jvp (or HVP) per basis direction, stacked, and closed
@@ -9,8 +9,8 @@ import { close as closeTo, general, spd } from "../helpers/linalg.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as mc from "../../src/index.js";
 import { Tensor, hessian, hvp, jacobian, jvp, randn, zeros } from "../../src/index.js";
-import { withBatch } from "../../src/ad/batching.js";
-import { maxRank } from "../../src/ad/basis.js";
+import { withBatch } from "../../src/transforms/vmap.js";
+import { maxRank } from "../../src/core/basis.js";
 import { rt } from "../../src/wasm/module.js";
 import { BUILDS, useBuild } from "../helpers/builds.js";
 

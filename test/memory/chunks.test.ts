@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import * as mc from "../../src/index.js";
 import { MemoryLimitError, grad, hessian, jacobian, jit, randn, type Tensor } from "../../src/index.js";
-import { recording } from "../../src/ad/core.js";
+import { recording } from "../../src/core/primitive.js";
 import { rt } from "../../src/wasm/module.js";
 
 const X = randn([200, 20], { seed: 1 }), Y = randn([200, 1], { seed: 2 });

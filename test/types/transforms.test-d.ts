@@ -129,7 +129,7 @@ expectTypeOf(grad((x) => x.dot(x))(x)).toBeAny();
 
 export { s, vs };
 
-// ---- the helper types' own examples (src/ad/types.ts) ----
+// ---- the helper types' own examples (src/transforms/types.ts) ----
 import type { TensorsOf, TreeArg } from "../../src/index.js";
 expectTypeOf<TensorsOf<{ W: Tensor; b: number[] }>>().toEqualTypeOf<{ W: Tensor; b: Tensor }>();
 expectTypeOf<TreeArg<{ W: Tensor; b: Tensor }>>().toEqualTypeOf<{ W: TensorLike; b: TensorLike }>();

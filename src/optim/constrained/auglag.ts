@@ -14,9 +14,9 @@
 // updated multipliers, so the subproblem's projected gradient is the KKT residual of the
 // Lagrangian: the run converges when it is ≤ gradTol with violation ≤ constraintTol.
 import { DTypeError, ShapeError, fmtShape } from "../../errors.js";
-import { Tensor } from "../../tensor.js";
+import { Tensor } from "../../core/tensor.js";
 import { relu } from "../../ops/elementwise.js";
-import { jacobian, valueAndGrad } from "../../ad/transforms.js";
+import { jacobian, valueAndGrad } from "../../transforms/transforms.js";
 import { invertSmall } from "../lbfgsb.js";
 import { checkOptions, fn, oneOf } from "../../options.js";
 import type { Box } from "../bounds.js";

@@ -3,10 +3,10 @@
 // matrix-free path. The pytree walking (tensorLeaves, rebuild) is kept as it was; the pytree
 // module will take it over.
 import { DTypeError, ShapeError } from "../../errors.js";
-import { Tensor } from "../../tensor.js";
-import { jit } from "../../ad/jit.js";
-import { jacobian, linearize, vjp } from "../../ad/transforms.js";
-import { flatten, type PyTree, type TreeDef } from "../../ad/pytree.js";
+import { Tensor } from "../../core/tensor.js";
+import { jit } from "../../jit/jit.js";
+import { jacobian, linearize, vjp } from "../../transforms/transforms.js";
+import { flatten, type PyTree, type TreeDef } from "../../core/pytree.js";
 import type { Layout } from "../flat.js";
 import { type Guard, describeValue } from "../objective.js";
 import type { Session } from "../session.js";

@@ -1,6 +1,6 @@
 // What every leastSquares method shares: the run state, the stopping tolerances with
 // MINPACK's meaning, and the dense helpers (JᵀJ, column norms, the gradient cosine).
-import { Tensor, scoped } from "../../tensor.js";
+import { Tensor, scoped } from "../../core/tensor.js";
 // Through the ops index, which also registers the Tensor methods user code calls.
 import { matmul, transpose } from "../../ops/index.js";
 import type { Run } from "../driver.js";

@@ -8,7 +8,7 @@
 // Rank deficiency: singular values below max(m, n)·ε·σ₁ are dropped and the covariance is the
 // pseudo-inverse on the rest (scipy's curve_fit); `rank` reports how many were kept.
 
-import type { TreeDef } from "../../ad/pytree.js";
+import type { TreeDef } from "../../core/pytree.js";
 
 /** The SVD J = U Σ Vᵀ of a column-major m × n J (m ≥ n): singular values (descending) and V (n × n, column-major). */
 export function jacobiSvd(J: Float64Array, m: number, n: number): { s: Float64Array; V: Float64Array } {

@@ -1,6 +1,6 @@
 // Public option and result types of leastSquares and curveFit.
-import type { Tensor } from "../../tensor.js";
-import type { PyTree } from "../../ad/pytree.js";
+import type { Tensor } from "../../core/tensor.js";
+import type { PyTree } from "../../core/pytree.js";
 import type { CommonOptions, Evaluations, MinimizeResult } from "../types.js";
 
 /** Algorithms of {@link leastSquares}. */

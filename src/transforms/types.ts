@@ -2,8 +2,8 @@
 // the wrong arguments, or a result used as the wrong thing, is a compile error. Types only:
 // this module emits no code.
 /* eslint-disable @typescript-eslint/no-explicit-any -- `any` only where f's own parameter is `any` */
-import type { NestedArray, Tensor, TensorLike } from "../tensor.js";
-import type { PyTree } from "./pytree.js";
+import type { NestedArray, Tensor, TensorLike } from "../core/tensor.js";
+import type { PyTree } from "../core/pytree.js";
 
 /**
  * Which positional arguments a transform differentiates: an index or a tuple of indices.

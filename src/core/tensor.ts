@@ -1,13 +1,13 @@
 // The Tensor type: float64, column-major, immutable. A tensor's entries live either in a
 // JS-owned Float64Array (what users hold) or in the kernel arena (intermediates of a running
-// top-level call). Tracers (src/ad/) are Tensors too, so user code is written once for both.
-import { DTypeError, MemoryLimitError, ReleasedTensorError, ShapeError, fmtShape } from "./errors.js";
+// top-level call). Tracers (src/core/primitive.ts) are Tensors too, so user code is written once for both.
+import { DTypeError, MemoryLimitError, ReleasedTensorError, ShapeError, fmtShape } from "../errors.js";
 import { checkShape, sizeOf, type Shape } from "./shape.js";
-import { rt } from "./wasm/module.js";
-import { RESIDENT_MIN_ENTRIES } from "./wasm/arena.js";
-import { mulberry32 } from "./random.js";
-import { checkOptions, finite, oneOf } from "./options.js";
-import { devtoolsFormatter, formatTensor, fromJSONForm, toJSONForm, type TensorJSON } from "./format.js";
+import { rt } from "../wasm/module.js";
+import { RESIDENT_MIN_ENTRIES } from "../wasm/arena.js";
+import { mulberry32 } from "../random.js";
+import { checkOptions, finite, oneOf } from "../options.js";
+import { devtoolsFormatter, formatTensor, fromJSONForm, toJSONForm, type TensorJSON } from "../format.js";
 
 /** Node's util.inspect hook, by its registered name so that browsers need no node:util. */
 const INSPECT: unique symbol = Symbol.for("nodejs.util.inspect.custom") as never;

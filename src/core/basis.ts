@@ -14,10 +14,10 @@
 // matrix-matrix products with r·c columns instead of n·c, and no dense [m, n, c] value at all
 // until some rule without a low-rank case needs one. So the Hessian of log|det X| costs O(n²)
 // per direction instead of O(n³), and writes each direction's n² entries once.
-import { zeros, type Tensor } from "../tensor.js";
-import type { LowRank } from "./core.js";
+import { zeros, type Tensor } from "./tensor.js";
+import type { LowRank } from "./primitive.js";
 
-export type { LowRank, LowRankRule } from "./core.js";
+export type { LowRank, LowRankRule } from "./primitive.js";
 
 const marks = new WeakMap<Tensor, number>();
 

@@ -13,13 +13,13 @@
 // other steps (f's value, a sum of softplus(z)) read them afterwards. Entrywise results and
 // X·w are bit for bit what the unfused steps give; Xᵀ·r is summed block by block, so it
 // differs in rounding, as any change of summation order does.
-import { replayPrimitive, type Primitive } from "./core.js";
-import { broadcastEntry, refKeys, slotOf, type Ref, type Step } from "./program.js";
-import { Tensor, allocTensor, ptrOf, withShape } from "../tensor.js";
-import { sameShape, type Shape } from "../shape.js";
-import { rt } from "../wasm/module.js";
-import { matmul_p } from "../ops/matmul.js";
-import { reshape_p } from "../ops/structure.js";
+import { replayPrimitive, type Primitive } from "../../core/primitive.js";
+import { broadcastEntry, refKeys, slotOf, type Ref, type Step } from "../program.js";
+import { Tensor, allocTensor, ptrOf, withShape } from "../../core/tensor.js";
+import { sameShape, type Shape } from "../../core/shape.js";
+import { rt } from "../../wasm/module.js";
+import { matmul_p } from "../../ops/matmul.js";
+import { reshape_p } from "../../ops/structure.js";
 
 const MATMUL = matmul_p as Primitive<unknown>, RESHAPE = reshape_p as Primitive<unknown>;
 

@@ -12,13 +12,13 @@
 // reads one of its values; the values read outside it (or returned) become the fused step's
 // outputs. Each entry is the same IEEE operation on the same operands as before, so a fused
 // replay is bit for bit the unfused one.
-import { replayPrimitive, type Primitive } from "./core.js";
-import { append, broadcastEntry, refKeys, slotOf, type Ref, type Step } from "./program.js";
-import { allocTensor, ptrOf } from "../tensor.js";
-import { broadcastStrides, collapse, denseStrides, sameShape, sizeOf, type Shape } from "../shape.js";
-import { BinaryOp, FusedOp, UnaryOp } from "../wasm/kernels.js";
-import { rt } from "../wasm/module.js";
-import { bmmLeft_p } from "../ops/matmul.js";
+import { replayPrimitive, type Primitive } from "../../core/primitive.js";
+import { append, broadcastEntry, refKeys, slotOf, type Ref, type Step } from "../program.js";
+import { allocTensor, ptrOf } from "../../core/tensor.js";
+import { broadcastStrides, collapse, denseStrides, sameShape, sizeOf, type Shape } from "../../core/shape.js";
+import { BinaryOp, FusedOp, UnaryOp } from "../../wasm/kernels.js";
+import { rt } from "../../wasm/module.js";
+import { bmmLeft_p } from "../../ops/matmul.js";
 
 const BMM_LEFT = bmmLeft_p as Primitive<unknown>;
 

@@ -8,11 +8,11 @@
 //   the close (see regions.ts).
 // - demandRows / mirrorUpper: a chunked Hessian computed on and below the diagonal only (see
 //   triangle.ts).
-import { primitive, replayPrimitive, type Primitive } from "./core.js";
-import { Tensor, allocTensor, ptrOf, withShape } from "../tensor.js";
+import { primitive, replayPrimitive, type Primitive } from "../core/primitive.js";
+import { Tensor, allocTensor, ptrOf, withShape } from "../core/tensor.js";
 import { ShapeError } from "../errors.js";
 import { rt } from "../wasm/module.js";
-import { mirrorTriangle } from "../ops/exec.js";
+import { mirrorTriangle } from "../core/exec.js";
 
 /** Shared by a region's open and close steps: the arena mark, and whether to rewind to it. */
 export interface RegionParams {

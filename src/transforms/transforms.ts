@@ -2,7 +2,7 @@
 // one top-level call: intermediates live in the arena and only the results leave it.
 import { DTypeError, MemoryLimitError, ShapeError, fmtShape } from "../errors.js";
 import { argnums as argnumsCheck, bool, checkFunction, checkOptions, oneOf, positiveInt } from "../options.js";
-import { Tensor, asTensor, materialize, scoped, zeros } from "../tensor.js";
+import { Tensor, asTensor, materialize, scoped, zeros } from "../core/tensor.js";
 import { add, mul } from "../ops/elementwise.js";
 import { concat, reshape, slice } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
@@ -10,12 +10,12 @@ import { transpose } from "../ops/structure.js";
 import {
   JvpTrace, JvpTracer, LinearTrace, Tracer, backwardPass, bind1, forwardPass, pruneDead, recording, traceDepth, withTrace, type Lin,
   type LinearVar,
-} from "./core.js";
+} from "../core/primitive.js";
 import { rt } from "../wasm/module.js";
-import { sizeOf } from "../shape.js";
-import { flatten, flattenLike, mapTensors, unflatten, type PyTree, type TreeDef } from "./pytree.js";
-import { withBatch } from "./batching.js";
-import { demandRows_p, mirrorUpper_p } from "./markers.js";
+import { sizeOf } from "../core/shape.js";
+import { flatten, flattenLike, mapTensors, unflatten, type PyTree, type TreeDef } from "../core/pytree.js";
+import { withBatch } from "./vmap.js";
+import { demandRows_p, mirrorUpper_p } from "../ops/markers.js";
 import type { AllGradsOf, Argnums, ArgsOf, GradsOf, TensorsOf, TreeArg, TreeArgs } from "./types.js";
 
 /**

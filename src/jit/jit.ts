@@ -24,12 +24,12 @@
 // raises, or reaches a step whose error would depend on the values) does f run for real.
 import { checkFunction, checkOptions, fn as fnCheck } from "../options.js";
 import { DTypeError, MemoryLimitError } from "../errors.js";
-import { Tensor, allocTensor, asTensor, readHook, releasedError, scoped, withShape, type TensorLike } from "../tensor.js";
-import { checkTreeNodes, flattenStatic, treeKey, unflatten, type StaticTreeDef } from "./pytree.js";
-import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "./core.js";
-import type { Shape } from "../shape.js";
+import { Tensor, allocTensor, asTensor, readHook, releasedError, scoped, withShape, type TensorLike } from "../core/tensor.js";
+import { checkTreeNodes, flattenStatic, treeKey, unflatten, type StaticTreeDef } from "../core/pytree.js";
+import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "../core/primitive.js";
+import type { Shape } from "../core/shape.js";
 import { deref, runSteps, type Program, type Ref, type Step } from "./program.js";
-import { regionClose_p, regionOpen_p, type RegionParams } from "./markers.js";
+import { regionClose_p, regionOpen_p, type RegionParams } from "../ops/markers.js";
 import { JIT_PASSES, LINEARIZE_PASSES, jitDebug, runPasses } from "./pipeline.js";
 import { ProgramError } from "./program.js";
 

@@ -6,10 +6,10 @@
 // leaf, an earlier step's output slot, or a JS-owned constant) and writes its outputs to
 // slots. Passes rewrite the list: they remove, replace and reorder steps, never change what
 // a result computes except where their own comment says how (a fused sum in another order).
-import type { Tensor } from "../tensor.js";
-import type { Primitive } from "./core.js";
-import type { Shape } from "../shape.js";
-import { regionClose_p, regionOpen_p, type RegionParams } from "./markers.js";
+import type { Tensor } from "../core/tensor.js";
+import type { Primitive } from "../core/primitive.js";
+import type { Shape } from "../core/shape.js";
+import { regionClose_p, regionOpen_p, type RegionParams } from "../ops/markers.js";
 import { broadcastTo_p } from "../ops/reduce.js";
 
 /** Where a step's argument or a result comes from. @internal */

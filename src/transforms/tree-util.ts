@@ -2,9 +2,9 @@
 // transforms (ad/pytree.ts), so leaves come in the order every transform, jit and the
 // optimizers use (object keys in the user's order).
 import { DTypeError, ShapeError } from "../errors.js";
-import { Tensor, asTensor, zeros, type NestedArray, type TensorLike } from "../tensor.js";
+import { Tensor, asTensor, zeros, type NestedArray, type TensorLike } from "../core/tensor.js";
 import { concat, reshape, slice, vec } from "../ops/structure.js";
-import { describe, flatten, flattenAny, treeEqual, unflatten, unflattenAny, type AnyLeafDef, type Def, type PyTree } from "./pytree.js";
+import { describe, flatten, flattenAny, treeEqual, unflatten, unflattenAny, type AnyLeafDef, type Def, type PyTree } from "../core/pytree.js";
 
 /**
  * A leaf of a pytree: anything that is not an array node or a plain object. Arrays made only

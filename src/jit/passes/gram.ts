@@ -8,15 +8,15 @@
 // column block, which re-packs A at each call, lies between: bench/NOTES.md).
 // A step qualifies when both operands are views of the same matrix (reshapes and whole-tensor
 // slices of one value) and the weights broadcast along its rows (m × 1, or a single entry).
-import { replayPrimitive, type Primitive } from "./core.js";
-import { slotOf, type Ref, type Step } from "./program.js";
-import { mul_p, neg_p } from "../ops/elementwise.js";
-import { allocTensor, ptrOf } from "../tensor.js";
-import { sameShape, sizeOf, type Shape } from "../shape.js";
-import { rt } from "../wasm/module.js";
-import { mirrorTriangle } from "../ops/exec.js";
-import { matmul_p } from "../ops/matmul.js";
-import { reshape_p, slice_p } from "../ops/structure.js";
+import { replayPrimitive, type Primitive } from "../../core/primitive.js";
+import { slotOf, type Ref, type Step } from "../program.js";
+import { mul_p, neg_p } from "../../ops/elementwise.js";
+import { allocTensor, ptrOf } from "../../core/tensor.js";
+import { sameShape, sizeOf, type Shape } from "../../core/shape.js";
+import { rt } from "../../wasm/module.js";
+import { mirrorTriangle } from "../../core/exec.js";
+import { matmul_p } from "../../ops/matmul.js";
+import { reshape_p, slice_p } from "../../ops/structure.js";
 
 const MATMUL = matmul_p as Primitive<unknown>, RESHAPE = reshape_p as Primitive<unknown>, SLICE = slice_p as Primitive<unknown>;
 

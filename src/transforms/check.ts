@@ -8,8 +8,8 @@ import { checkFunction, checkOptions, finite, nonNegative, type OptionSpec } fro
 /** A step: a finite number > 0. */
 const positive = (v: unknown): string | undefined =>
   typeof v === "number" && Number.isFinite(v) && v > 0 ? undefined : "a finite number > 0";
-import { Tensor, randn, scoped, storage, tensor } from "../tensor.js";
-import { flatten, unflatten, type PyTree, type TreeDef } from "./pytree.js";
+import { Tensor, randn, scoped, storage, tensor } from "../core/tensor.js";
+import { flatten, unflatten, type PyTree, type TreeDef } from "../core/pytree.js";
 import { grad, hessian, hvp, jacobian, jvp, vjp } from "./transforms.js";
 
 /**

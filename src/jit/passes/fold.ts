@@ -13,12 +13,12 @@
 // are all −1, 0 or 1 (the labels y of a logistic loss, the cotangent 1). Then both orders give
 // ±fl(x·c) (or a zero of the same sign): (x·e)·c = (±x)·c and x·(e·c) = x·(±c), and likewise
 // with c first.
-import { slotOf, type Ref, type Step } from "./program.js";
-import { mul_p, neg_p } from "../ops/elementwise.js";
-import type { Primitive } from "./core.js";
-import { broadcastShapes, sameShape, sizeOf, type Shape } from "../shape.js";
-import { reshape_p, slice_p } from "../ops/structure.js";
-import { broadcastTo_p } from "../ops/reduce.js";
+import { slotOf, type Ref, type Step } from "../program.js";
+import { mul_p, neg_p } from "../../ops/elementwise.js";
+import type { Primitive } from "../../core/primitive.js";
+import { broadcastShapes, sameShape, sizeOf, type Shape } from "../../core/shape.js";
+import { reshape_p, slice_p } from "../../ops/structure.js";
+import { broadcastTo_p } from "../../ops/reduce.js";
 
 /** A folded factor must have at most this fraction of the output's entries. */
 const MAX_FACTOR_SHARE = 1 / 4;

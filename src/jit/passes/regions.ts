@@ -12,8 +12,8 @@
 //
 // Why: with every chunk in fresh memory a Hessian's tangents stream from DRAM at each step;
 // rewinding keeps them in cache (the MLP 20-20-1 Hessian, 441 × 441, on a 2 MiB L2).
-import { slotOf, type Ref, type Step } from "./program.js";
-import { regionClose_p, regionOpen_p, type RegionParams } from "./markers.js";
+import { slotOf, type Ref, type Step } from "../program.js";
+import { regionClose_p, regionOpen_p, type RegionParams } from "../../ops/markers.js";
 
 /**
  * Turns off the rewind of every region some value of which is read after its close (by a

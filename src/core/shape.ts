@@ -1,6 +1,6 @@
 // Shape arithmetic: sizes, NumPy broadcasting, axis normalisation, and the stride tables the
 // broadcasting kernel consumes. Storage is column-major, so dimension 0 is the fastest.
-import { DTypeError, ShapeError, fmtShape } from "./errors.js";
+import { DTypeError, ShapeError, fmtShape } from "../errors.js";
 
 /**
  * A tensor's extents, one per dimension (`[]` for a scalar, `[m, n]` for an m×n matrix).

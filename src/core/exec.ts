@@ -1,10 +1,10 @@
 // Runs kernels on concrete tensors: the only place that turns tensors into pointers.
 // Every function here is called from a primitive's `impl`, i.e. inside an arena scope with
 // shapes already validated by the primitive's shape rule.
-import { Tensor, allocTensor, ptrOf } from "../tensor.js";
+import { Tensor, allocTensor, ptrOf } from "./tensor.js";
 
 const ONE = new Tensor([], new Float64Array([1]));
-import { broadcastStrides, collapse, denseStrides, sizeOf, type Shape } from "../shape.js";
+import { broadcastStrides, collapse, denseStrides, sizeOf, type Shape } from "./shape.js";
 import { rt } from "../wasm/module.js";
 import type { BinaryOp, UnaryOp } from "../wasm/kernels.js";
 

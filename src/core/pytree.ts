@@ -15,8 +15,8 @@
 // them, other values (strings, booleans, null, …). Arrays of anything else and plain objects
 // are nodes.
 import { DTypeError, ShapeError, fmtShape } from "../errors.js";
-import { asTensor, releasedError, Tensor, type NestedArray, type TensorLike } from "../tensor.js";
-import { Tracer } from "./core.js";
+import { asTensor, releasedError, Tensor, type NestedArray, type TensorLike } from "./tensor.js";
+import { Tracer } from "./primitive.js";
 
 /**
  * A tree of tensors: a Tensor, or arrays / plain objects of trees.

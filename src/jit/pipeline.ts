@@ -5,13 +5,13 @@
 // pass that replaces steps leaves the ones only they read unread), and, when verification
 // is on (tests), checks the IR's invariants after it (verifyProgram, naming the pass).
 import { liveSteps, shapeTable, bySegments, verifyProgram, append, type Program, type Ref, type Step } from "./program.js";
-import type { Shape } from "../shape.js";
-import { fuseRowBlocks } from "./fuse.js";
-import { fuseChains, readCounts } from "./chains.js";
-import { foldScalings } from "./fold.js";
-import { symmetricProducts } from "./gram.js";
-import { lowerTriangle } from "./triangle.js";
-import { checkRegions } from "./regions.js";
+import type { Shape } from "../core/shape.js";
+import { fuseRowBlocks } from "./passes/fuse.js";
+import { fuseChains, readCounts } from "./passes/chains.js";
+import { foldScalings } from "./passes/fold.js";
+import { symmetricProducts } from "./passes/gram.js";
+import { lowerTriangle } from "./passes/triangle.js";
+import { checkRegions } from "./passes/regions.js";
 
 /**
  * A program in the pipeline: `split` steps first (a linearization's primal part, run once

@@ -11,14 +11,14 @@
 // all. The rows left unwritten are all above the chunk's first row, which the mirror
 // overwrites. On the MLP 20-20-1 Hessian the W1 block's GEMM Xᵀ·δ halves on average, and
 // vanishes for the chunks of b1, W2 and b2 (bench/NOTES.md).
-import { replayPrimitive, type Primitive } from "./core.js";
-import { slotOf, type Ref, type Step } from "./program.js";
-import { demandRows_p, type DemandParams } from "./markers.js";
-import { allocTensor, ptrOf } from "../tensor.js";
-import { rt } from "../wasm/module.js";
-import type { Shape } from "../shape.js";
-import { matmul_p } from "../ops/matmul.js";
-import { concat_p, reshape_p } from "../ops/structure.js";
+import { replayPrimitive, type Primitive } from "../../core/primitive.js";
+import { slotOf, type Ref, type Step } from "../program.js";
+import { demandRows_p, type DemandParams } from "../../ops/markers.js";
+import { allocTensor, ptrOf } from "../../core/tensor.js";
+import { rt } from "../../wasm/module.js";
+import type { Shape } from "../../core/shape.js";
+import { matmul_p } from "../../ops/matmul.js";
+import { concat_p, reshape_p } from "../../ops/structure.js";
 
 const MATMUL = matmul_p as Primitive<unknown>, RESHAPE = reshape_p as Primitive<unknown>, CONCAT = concat_p as Primitive<unknown>;
 

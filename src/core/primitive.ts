@@ -10,9 +10,9 @@
 // `bind` too, so the backward pass is itself differentiable by any outer trace: reverse mode
 // nests to any order, and forward-over-reverse (HVP) falls out. Each transform invocation
 // gets a fresh level, so nested derivatives never confuse their perturbations.
-import { Tensor, scoped, zeros } from "../tensor.js";
-import type { Shape } from "../shape.js";
-import { sameShape } from "../shape.js";
+import { Tensor, scoped, zeros } from "./tensor.js";
+import type { Shape } from "./shape.js";
+import { sameShape } from "./shape.js";
 import { fmtShape } from "../errors.js";
 
 /** Tangent or cotangent; `null` is a symbolic zero (never materialised unless needed). */
