@@ -101,6 +101,33 @@ function shift(leaves: readonly Tensor[], dirs: readonly Float64Array[], s: numb
   });
 }
 
+/**
+ * Central differences of `g` (a function of the tree `def` rebuilt from shifted leaves) along
+ * each coordinate in vec order: calls `each(j, column)` with column j of the difference
+ * quotient (g(x + h eⱼ) − g(x − h eⱼ)) / 2h, h scaled to the coordinate.
+ */
+function centralColumns(
+  leaves: readonly Tensor[], def: TreeDef, eps: number, g: (x: unknown) => unknown,
+  each: (j: number, column: Float64Array) => void,
+): void {
+  let j = 0;
+  leaves.forEach((l, li) => {
+    for (let k = 0; k < l.size; k++, j++) {
+      const h = eps * Math.max(1, Math.abs(storage(l)[k]!));
+      const dirs = leaves.map((q, qi) => {
+        const a = new Float64Array(q.size);
+        if (qi === li) a[k] = 1;
+        return a;
+      });
+      const plus = flatValues(g(unflatten(def, shift(leaves, dirs, h))));
+      const minus = flatValues(g(unflatten(def, shift(leaves, dirs, -h))));
+      const column = new Float64Array(plus.length);
+      for (let i = 0; i < plus.length; i++) column[i] = (plus[i]! - minus[i]!) / (2 * h);
+      each(j, column);
+    }
+  });
+}
+
 function flatValues(x: unknown): Float64Array {
   const [leaves] = leavesOf(x);
   const n = leaves.reduce((a, l) => a + l.size, 0);
@@ -176,22 +203,10 @@ export function checkJacobian(f: Fn, x: unknown, opts: CheckOptions = {}): Check
   const Jr = jacobian(f, { mode: "rev" })(x);
   const m = Jf.shape[0]!;
   const df = storage(Jf), dr = storage(Jr);
-  let j = 0;
-  leaves.forEach((l, li) => {
-    for (let k = 0; k < l.size; k++, j++) {
-      const h = eps * Math.max(1, Math.abs(storage(l)[k]!));
-      const dirs = leaves.map((q, qi) => {
-        const a = new Float64Array(q.size);
-        if (qi === li) a[k] = 1;
-        return a;
-      });
-      const plus = flatValues(f(unflatten(def, shift(leaves, dirs, h))));
-      const minus = flatValues(f(unflatten(def, shift(leaves, dirs, -h))));
-      for (let i = 0; i < m; i++) {
-        const fd = (plus[i]! - minus[i]!) / (2 * h);
-        tr.compare(`J[${i}][${j}] (fwd)`, df[i + j * m]!, fd);
-        tr.compare(`J[${i}][${j}] (rev)`, dr[i + j * m]!, fd);
-      }
+  centralColumns(leaves, def, eps, f, (j, fd) => {
+    for (let i = 0; i < m; i++) {
+      tr.compare(`J[${i}][${j}] (fwd)`, df[i + j * m]!, fd[i]!);
+      tr.compare(`J[${i}][${j}] (rev)`, dr[i + j * m]!, fd[i]!);
     }
   });
   return tr.report("checkJacobian");
@@ -217,21 +232,10 @@ export function checkHessian(f: Fn, x: unknown, opts: CheckOptions & { seed?: nu
   const n = H.shape[0]!;
   const hd = storage(H);
   const g = grad(f);
-  let j = 0;
-  leaves.forEach((l, li) => {
-    for (let k = 0; k < l.size; k++, j++) {
-      const h = eps * Math.max(1, Math.abs(storage(l)[k]!));
-      const dirs = leaves.map((q, qi) => {
-        const a = new Float64Array(q.size);
-        if (qi === li) a[k] = 1;
-        return a;
-      });
-      const plus = flatValues(g(unflatten(def, shift(leaves, dirs, h))));
-      const minus = flatValues(g(unflatten(def, shift(leaves, dirs, -h))));
-      for (let i = 0; i < n; i++) {
-        tr.compare(`H[${i}][${j}]`, hd[i + j * n]!, (plus[i]! - minus[i]!) / (2 * h));
-        tr.compare(`H[${i}][${j}] vs H[${j}][${i}]`, hd[i + j * n]!, hd[j + i * n]!);
-      }
+  centralColumns(leaves, def, eps, g, (j, fd) => {
+    for (let i = 0; i < n; i++) {
+      tr.compare(`H[${i}][${j}]`, hd[i + j * n]!, fd[i]!);
+      tr.compare(`H[${i}][${j}] vs H[${j}][${i}]`, hd[i + j * n]!, hd[j + i * n]!);
     }
   });
   const v = unflatten(def, leaves.map((l, i) => randn(l.shape, { seed: (opts.seed ?? 7) + i })));
