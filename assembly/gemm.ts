@@ -24,9 +24,9 @@
 // 2 values per iteration, 4×5 and 10×2 spill 6, 4×6, 6×4, 8×3 and 12×2 10-12, 10×4 32, and 4×4
 // with k unrolled by 2 spills 14 (both iterations' loads are hoisted together). 8×2 runs as fast
 // as 4×4 but moves more packed data per flop ((MR+NR)/(MR·NR) = 0.625 vs 0.5) and wastes more
-// on edge tiles. On this machine (2.3 GHz, wasm SIMD has no FMA without relaxed-simd, so every
-// multiply-add is 2 instructions on 3 FP ports) the ceiling is 3 × 2 lanes × 2.3 GHz ≈ 13.8
-// GFLOP/s; native C with SSE2 mul + add measures 13.2. The 4×4 loop alone runs at 13.5-13.8.
+// on edge tiles. Without FMA (plain SIMD has none; the relaxed build has it) every multiply-add
+// is 2 instructions on 3 FP ports, so the ceiling is 3 × 2 lanes a cycle, which the 4×4 loop
+// reaches (bench/NOTES.md has the measured rates beside native C).
 import { gemv } from "./blas";
 import { madd } from "./fma";
 
@@ -54,15 +54,16 @@ const BPACK: usize = memory.data(KC * NC * 8, 16);
 const CTILE: usize = memory.data(MR * NR * 8, 16);
 
 /**
- * Below this many multiply-adds a call skips packing and runs a plain loop. Measured: the packed
- * path is already faster at 8×8×8 (6.3 vs 4.0 GFLOP/s), the plain loop at 6×6×6 (2.8 vs 2.2).
+ * Below this many multiply-adds a call skips packing and runs a plain loop: the packed path
+ * wins from 8×8×8 on, the plain loop at 6×6×6 (rates in bench/NOTES.md).
  */
 const SMALL_MNK: i32 = 512;
 
 /**
  * With op(A) = A and at most this many entries (128 KiB, an L2-resident A), the micro-kernel
- * reads A in place, column by column, instead of packing it. Measured: +5% at n = 64 and 128;
- * at n = 256 and up, in-place A (strided, from L2/L3) is 5-30% slower than packed.
+ * reads A in place, column by column, instead of packing it: that wins while A sits in L2
+ * (n = 64, 128) and loses from n = 256 on, where the strided reads come from L2/L3
+ * (bench/NOTES.md).
  */
 const DIRECT_A: i64 = 16384;
 

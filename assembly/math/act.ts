@@ -166,7 +166,7 @@ export function softplusScalar(x: f64): f64 {
 
 // f64x2 constants sit in memory, each stored twice, and are loaded where they are used:
 // V8 11 (Node 20) rebuilds every v128.const from immediates inside the loop, while a load
-// from a fixed address is one instruction (measured: exp about 25% faster).
+// from a fixed address is one instruction (bench/NOTES.md: the gain on exp).
 const VKF: usize = memory.data<f64>([
   T11, T11, T10, T10, T9, T9, T8, T8, T7, T7, T6, T6, T5, T5, T4, T4, T3, T3, T2, T2, T1, T1,
   T0, T0, 2.0, 2.0, 1.0, 1.0, TANH_CLAMP, TANH_CLAMP, TANH_T, TANH_T, 134217729.0, 134217729.0,

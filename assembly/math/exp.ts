@@ -184,7 +184,7 @@ export function expScalar(x: f64): f64 {
 
 // f64x2 constants sit in memory, each stored twice, and are loaded where they are used:
 // V8 11 (Node 20) rebuilds every v128.const from immediates inside the loop, while a load
-// from a fixed address is one instruction (measured: exp about 25% faster).
+// from a fixed address is one instruction (bench/NOTES.md: the gain on exp).
 const VKF: usize = memory.data<f64>([
   INVLN2N, INVLN2N, SHIFT, SHIFT, NEGLN2HIN, NEGLN2HIN, NEGLN2LON, NEGLN2LON, C2, C2, C3, C3,
   C4, C4, C5, C5, EXP_FAST, EXP_FAST,

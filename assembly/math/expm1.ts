@@ -98,7 +98,7 @@ export function expm1Scalar(x: f64): f64 {
 
 // f64x2 constants sit in memory, each stored twice, and are loaded where they are used:
 // V8 11 (Node 20) rebuilds every v128.const from immediates inside the loop, while a load
-// from a fixed address is one instruction (measured: exp about 25% faster).
+// from a fixed address is one instruction (bench/NOTES.md: the gain on exp).
 const VKF: usize = memory.data<f64>([
   INVLN2, INVLN2, SHIFT, SHIFT, LN2HI, LN2HI, LN2LO, LN2LO, 0.5, 0.5, Q4, Q4, Q5, Q5, Q3, Q3,
   Q2, Q2, Q1, Q1, 1.0, 1.0, 3.0, 3.0, 6.0, 6.0, 2.0, 2.0, -2.0, -2.0, -0.25, -0.25, 20.0, 20.0,

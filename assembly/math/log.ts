@@ -121,7 +121,7 @@ export function log1pScalar(x: f64): f64 {
 
 // f64x2 constants sit in memory, each stored twice, and are loaded where they are used:
 // V8 11 (Node 20) rebuilds every v128.const from immediates inside the loop, while a load
-// from a fixed address is one instruction (measured: exp about 25% faster).
+// from a fixed address is one instruction (bench/NOTES.md: the gain on exp).
 const VKF: usize = memory.data<f64>([
   0.5, 0.5, 2.0, 2.0, LG4, LG4, LG6, LG6, LG2, LG2, LG5, LG5, LG7, LG7, LG3, LG3, LG1, LG1,
   LN2_LO, LN2_LO, LN2_HI, LN2_HI, SHIFT, SHIFT, 1.0, 1.0, MIN_NORMAL, MIN_NORMAL,

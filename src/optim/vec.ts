@@ -16,9 +16,9 @@ import type { Kernels } from "../wasm/kernels.js";
 import type { WsVector } from "./workspace.js";
 
 /**
- * Length from which the kernels are used. A kernel call costs ~10 ns from optimized code
- * (Node 20, x64), about what the JS loops spend on a handful of entries: measured, the
- * kernels win from n = 4 up for dot, addScaled, axpyDot and normInf.
+ * Length from which the kernels are used. A kernel call costs about what the JS loops spend
+ * on a handful of entries: the kernels win from n = 4 up for dot, addScaled, axpyDot and
+ * normInf (bench/NOTES.md).
  */
 const MIN_WASM = 8;
 

@@ -41,7 +41,8 @@ const MAX_IDLE = 4;
 /**
  * A vector in a workspace: a Float64Array view on the instance's memory that also carries its
  * workspace and byte address, so vec.ts can tell in a couple of property loads whether a
- * call's arrays can go to the kernels (the `buffer` and `byteOffset` getters cost ~10 ns each).
+ * call's arrays can go to the kernels (the `buffer` and `byteOffset` getters are slow next to
+ * a property load).
  */
 export class WsVector extends Float64Array {
   // Copies and sub-views (slice, subarray, map, …) are plain Float64Arrays: a copy must not

@@ -100,13 +100,13 @@ export class Arena {
     const end = ptr + Math.ceil(bytes / 16) * 16;
     if (!Number.isSafeInteger(end) || end > MAX_BYTES) throw new MemoryLimitError(op, bytes);
     // The views' length is the memory's (refresh follows every growth); reading
-    // `memory.buffer` instead costs ~30 ns, thousands of times in a Hessian's replay.
+    // `memory.buffer` instead is a slow getter, read thousands of times in a Hessian's replay.
     const have = this.f64View.byteLength;
     if (end > have) {
       const memory = this.kernels.memory;
       const need = Math.ceil((end - have) / PAGE);
       // Geometric steps: a Hessian's first call grows memory to its high-water mark, and one
-      // grow per allocation (a thousand of them, ~0.3 ms each) was most of that call's time.
+      // grow per allocation (a thousand of them) was most of that call's time.
       const step = Math.max(need, Math.min(Math.ceil(have / PAGE / 2), MAX_BYTES / PAGE - have / PAGE));
       try {
         memory.grow(step);
