@@ -253,7 +253,7 @@ describe("packed tarball: types, license, source maps", () => {
   });
 
   it("its declarations hide internal fields", () => {
-    const dts = readFileSync(join(consumer, "node_modules/matcalc/dist/tensor.d.ts"), "utf8");
+    const dts = readFileSync(join(consumer, "node_modules/matcalc/dist/core/tensor.d.ts"), "utf8");
     expect(dts).toMatch(/declare class Tensor/);
     expect(dts).not.toMatch(/\b_(buf|ptr|epoch|resPtr|resGen|uses|alive|concrete)\b/);
   });
