@@ -31,11 +31,11 @@ function fileSystem(url: URL): NodeFs | null {
   return typeof proc?.getBuiltinModule === "function" ? (proc.getBuiltinModule("node:fs") as NodeFs) : null;
 }
 
-/** Compiles a shipped kernel binary: read from disk in Node, fetched elsewhere. @internal */
-export async function compileKernels(build: KernelBuild): Promise<WebAssembly.Module> {
+/** The bytes of a shipped binary: read from disk in Node, fetched elsewhere. */
+async function readKernels(build: KernelBuild): Promise<ArrayBuffer | Uint8Array<ArrayBuffer>> {
   const url = fileUrl(build);
   const fs = fileSystem(url);
-  if (fs) return WebAssembly.compile(fs.readFileSync(url));
+  if (fs) return fs.readFileSync(url);
   let response: Response;
   try {
     response = await fetch(url);
@@ -46,7 +46,32 @@ export async function compileKernels(build: KernelBuild): Promise<WebAssembly.Mo
     throw new Error(`matcalc: could not fetch ${url.href}${hint}: ${String(e)}`);
   }
   if (!response.ok) throw new Error(`matcalc: could not fetch ${url.href} (HTTP ${response.status})`);
-  return WebAssembly.compile(await response.arrayBuffer());
+  return response.arrayBuffer();
+}
+
+/**
+ * The SIMD binary carried inside a JS module, for bundles that left the .wasm files behind
+ * (esbuild keeps `new URL(…, import.meta.url)` as it is and copies no asset). A literal
+ * dynamic import: bundlers include it, and hosts load it only when the file is missing.
+ */
+async function embeddedSimd(): Promise<WebAssembly.Module> {
+  const { SIMD_BASE64 } = (await import("./kernels-embedded.js")) as { SIMD_BASE64: string };
+  return WebAssembly.compile(Uint8Array.from(atob(SIMD_BASE64), (c) => c.charCodeAt(0)));
+}
+
+/**
+ * Compiles a shipped kernel binary. When `fallback` and the file cannot be read or is not
+ * a wasm module (a static server answering a missing file with a page), a SIMD build falls
+ * back to the SIMD binary embedded in JavaScript, and says so in the build it returns.
+ * @internal
+ */
+export async function compileKernels(build: KernelBuild, fallback = false): Promise<{ module: WebAssembly.Module; build: KernelBuild }> {
+  try {
+    return { module: await WebAssembly.compile(await readKernels(build)), build };
+  } catch (e) {
+    if (!fallback || build === "scalar") throw e;
+    return { module: await embeddedSimd(), build: "simd" };
+  }
 }
 
 /**

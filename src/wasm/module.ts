@@ -229,7 +229,11 @@ export async function init(options: InitOptions = {}): Promise<void> {
     return;
   }
   const build = pickBuild(options);
-  install(await compileKernels(build), build);
+  // A build the caller did not force may fall back to the embedded SIMD binary (see
+  // kernel-files.ts); kernelBuild() then says "simd".
+  const auto = options.build === undefined && options.simd === undefined;
+  const loaded = await compileKernels(build, auto);
+  install(loaded.module, loaded.build);
 }
 
 /** The active runtime, loading it synchronously where the host allows. @internal */
