@@ -27,6 +27,7 @@ import type { LsMethod, LsState, Tolerances } from "./lsq/state.js";
 import { LossModel, scaleRows } from "./lsq/loss.js";
 import { inverseNormal, parameterNames } from "./lsq/stats.js";
 import type { LeastSquaresOptions, LeastSquaresResult } from "./lsq/types.js";
+import { weightedResidual, type Sigma } from "./lsq/sigma.js";
 
 /** MINPACK's and scipy's default tolerance: √ε (gradTol, stepTol). */
 export const DEFAULT_TOL = Math.sqrt(Number.EPSILON);
@@ -68,6 +69,7 @@ export const LEAST_SQUARES_OPTIONS: OptionSpec = {
   signal,
   jit: bool,
   absoluteSigma: bool,
+  sigma: any,
   loss: either(oneOf("linear", "soft_l1", "huber", "cauchy", "arctan", "tukey"), fn),
   fScale: positive,
   bounds: (v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? undefined : "an object { lower, upper }"),
@@ -118,7 +120,9 @@ function readBounds(op: string, b: { lower?: unknown; upper?: unknown }, layout:
  * that can make no further progress at working precision without meeting them ends
  * `'stalled'`.
  *
- * The result carries the fit's statistics from J at the solution: `covariance()` (s²(JᵀJ)⁻¹
+ * `sigma` weights the residual by the data's uncertainties (m standard deviations, or an
+ * m × m covariance that whitens it), as scipy's `curve_fit`; `absoluteSigma` keeps the
+ * covariance unscaled. The result carries the fit's statistics from J at the solution: `covariance()` (s²(JᵀJ)⁻¹
  * by an SVD of J, pseudo-inverse when J is rank-deficient), `standardErrors()` (shaped like
  * x), `correlation()`, `rank()`, `residualStd`, `dof` and `parameterNames`.
  *
@@ -186,7 +190,9 @@ export function leastSquares<T extends PyTree>(
     throw new OptionError(op, "bounds", "bounds are supported by method 'lm' with the dense Jacobian (matrixFree: false)", Object.keys(LEAST_SQUARES_OPTIONS));
   }
   const session = new Session();
-  const res = new Residual(residual as unknown as (x: unknown) => PyTree, layout, guard, session, op, options.jit ?? true);
+  const userR = residual as unknown as (x: unknown) => PyTree;
+  const rw = options.sigma === undefined ? userR : weightedResidual(userR, options.sigma as Sigma, op);
+  const res = new Residual(rw, layout, guard, session, op, options.jit ?? true);
   let ws: Workspace | null = null;
   try {
     // x0: residual, then the Jacobian (dense path).
