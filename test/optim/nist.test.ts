@@ -107,8 +107,7 @@ describe.each(["lm", "gauss-newton"] as const)("matrix-free %s, default options"
     const both = entries.map((e) => Math.min(e.params, e.rss));
     console.log(`NIST StRD, ${method} matrix-free: ≥6 digits ${both.filter((d) => d >= 6).length}/${entries.length}, ≥9 ${both.filter((d) => d >= 9).length}/${entries.length}`);
     expect(both.filter((d) => d >= 6).length).toBeGreaterThanOrEqual(33);
-    // MGH10 from start 1 (b = 2, 4e5, 2.5e4) ends far away: gauss-newton's steps stall (stepTol).
-    for (const e of entries) if (e.converged && e.name !== "Lanczos1" && !(method === "gauss-newton" && e.name === "MGH10")) expect(e.params, `${e.name} ${e.start}: ${e.status}`).toBeGreaterThanOrEqual(4);
+    for (const e of entries) if (e.converged && e.name !== "Lanczos1") expect(e.params, `${e.name} ${e.start}: ${e.status}`).toBeGreaterThanOrEqual(4);
   });
 });
 
@@ -123,5 +122,22 @@ describe("standard errors", () => {
     expect(res.dof).toBe(p.dof);
     expect(res.rank()).toBe(p.names.length);
     expect(res.parameterNames).toEqual(p.names.map((_, i) => `[${i}]`));
+  });
+});
+
+// MGH10 from start 1 (b = 2, 4e5, 2.5e4): y = b1·exp(b2/(x + b3)) with exponents near 16 at the
+// start. Dense Gauss–Newton's first full step (accepted: the cost falls) lands where b2/(x + b3)
+// ≈ −1200: the model underflows, J is exactly 0 and r = −y, a plateau that MINPACK's cosine
+// test (zero columns skipped) would call converged. Matrix-free Gauss–Newton crawls down a
+// valley toward b1 → 0 with ‖Jᵀr‖∞ ~ 1e49; the step looked small only against Moré's scaling
+// D, the running maximum of the column norms, inflated by columns from early on the path.
+describe("honest Gauss–Newton on MGH10, start 1", () => {
+  const p = problems.find((q) => q.name === "MGH10")!;
+  it.each([false, true])("matrixFree %s: not converged where the point is not a minimizer", (matrixFree) => {
+    const res = leastSquares(nistResidual(p), vector(p.start1), { method: "gauss-newton", matrixFree, maxIterations: 3000 });
+    expect(res.converged, res.message).toBe(false);
+    expect(res.status).toBe(matrixFree ? "maxIterations" : "stalled");
+    // Far from the certified point.
+    expect(lre((res.x as Tensor).data[1]!, p.certified[1]!)).toBeLessThan(1);
   });
 });

@@ -99,6 +99,15 @@ export function gradientCosine(g: Float64Array, colNorm: Float64Array, rnorm: nu
 }
 
 /**
+ * J is zero to working precision while r is not (every column norm 0, e.g. where the model
+ * underflowed): the cosine test is vacuous there (MINPACK skips zero columns and would report
+ * convergence), and the point is a plateau, not a minimizer: the methods report 'stalled'.
+ */
+export function jacobianVanished(colNorm: Float64Array, rnorm: number): boolean {
+  return rnorm > 0 && colNorm.every((c) => c === 0);
+}
+
+/**
  * A zero-residual problem solved to working precision: ‖r‖ ≤ ε‖r(x0)‖. lmder has no test for
  * it (its ftol and xtol are relative to the step, which stays large when convergence is only
  * linear, as on a singular zero-residual problem); the relative error of the cost, whose
