@@ -39,21 +39,26 @@ def run(f, x0, **kw):
     return {"f": float(np.sum(r.fun ** 2)), "x": r.x.tolist(), "nfev": int(r.nfev), "njev": int(r.njev or 0), "status": int(r.status)}
 
 
-out = {"scipy": scipy.__version__, "numpy": np.__version__, "entries": []}
-for name, f, x0, fstar in ENTRIES:
-    d = run(f, x0)
-    tight = run(f, x0, ftol=1e-15, xtol=1e-15, gtol=1e-15, max_nfev=100000)
-    n = len(x0)
-    out["entries"].append({
-        "name": name, "n": n, "m": int(len(f(np.array(x0, dtype=float)))), "x0": x0, "fstar": fstar,
-        "f0": float(np.sum(f(np.array(x0, dtype=float)) ** 2)),
-        "lm": {**d, "reached": reached(d["f"], fstar)},
-        "lmTight": {**tight, "reached": reached(tight["f"], fstar)},
-    })
-    print(f"{name:38s} f = {d['f']:.6e} {'ok ' if reached(d['f'], fstar) else 'MISS'}  tight f = {tight['f']:.6e}  f* = {fstar}")
+def main():
+    out = {"scipy": scipy.__version__, "numpy": np.__version__, "entries": []}
+    for name, f, x0, fstar in ENTRIES:
+        d = run(f, x0)
+        tight = run(f, x0, ftol=1e-15, xtol=1e-15, gtol=1e-15, max_nfev=100000)
+        n = len(x0)
+        out["entries"].append({
+            "name": name, "n": n, "m": int(len(f(np.array(x0, dtype=float)))), "x0": x0, "fstar": fstar,
+            "f0": float(np.sum(f(np.array(x0, dtype=float)) ** 2)),
+            "lm": {**d, "reached": reached(d["f"], fstar)},
+            "lmTight": {**tight, "reached": reached(tight["f"], fstar)},
+        })
+        print(f"{name:38s} f = {d['f']:.6e} {'ok ' if reached(d['f'], fstar) else 'MISS'}  tight f = {tight['f']:.6e}  f* = {fstar}")
 
-print("default options, reached:", sum(e["lm"]["reached"] for e in out["entries"]), "of", len(out["entries"]))
-print("tolerances 1e-15, reached:", sum(e["lmTight"]["reached"] for e in out["entries"]), "of", len(out["entries"]))
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "mgh_lm_ref.json"), "w") as fh:
-    json.dump(out, fh, indent=1)
-    fh.write("\n")
+    print("default options, reached:", sum(e["lm"]["reached"] for e in out["entries"]), "of", len(out["entries"]))
+    print("tolerances 1e-15, reached:", sum(e["lmTight"]["reached"] for e in out["entries"]), "of", len(out["entries"]))
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "mgh_lm_ref.json"), "w") as fh:
+        json.dump(out, fh, indent=1)
+        fh.write("\n")
+
+
+if __name__ == "__main__":
+    main()
