@@ -23,7 +23,7 @@ import { Residual } from "./lsq/residual.js";
 import { lmDense } from "./lsq/lm.js";
 import { gaussNewtonDense } from "./lsq/gauss-newton.js";
 import { gaussNewtonMatrixFree, lmMatrixFree } from "./lsq/matrix-free.js";
-import type { LsMethod, LsState, Tolerances } from "./lsq/state.js";
+import { colNorms, costNorm, plateau, type LsMethod, type LsState, type Tolerances } from "./lsq/state.js";
 import { LossModel, scaleRows } from "./lsq/loss.js";
 import { inverseNormal, parameterNames } from "./lsq/stats.js";
 import type { LeastSquaresOptions, LeastSquaresResult } from "./lsq/types.js";
@@ -238,6 +238,16 @@ export function leastSquares<T extends PyTree>(
     } catch (e) {
       if (e instanceof StopRun) status = e.status;
       else throw e;
+    }
+    // lmder's ftol and xtol also hold on a plateau (state.ts, plateau): check the cosine at x
+    // (the matrix-free methods check it themselves).
+    if ((status === "valueTol" || status === "stepTol") && !matrixFree && state.J) {
+      const Jx = state.J;
+      const cn = new Float64Array(n), gx = run.g.slice();
+      colNorms(Jx, m, n, cn);
+      // Variables held at a bound (gradient pointing out of the box) do not count.
+      if (bounds) for (let j = 0; j < n; j++) if ((run.x[j]! <= bounds.lower[j]! && gx[j]! > 0) || (run.x[j]! >= bounds.upper[j]! && gx[j]! < 0)) gx[j] = 0;
+      if (plateau(gx, cn, costNorm(state, state.r, run.f), loss.robust ? Math.sqrt(2 * f0) : nr0, tol.gtol)) status = "stalled";
     }
     let jacobianAtX: Tensor | undefined;
     if (options.returnJacobian) {

@@ -19,7 +19,7 @@ import { backtracking } from "../line-search.js";
 import type { Status } from "../types.js";
 import { addScaled, dot, norm2, normInf } from "../vec.js";
 import type { Residual } from "./residual.js";
-import { EPS, residualVanished, scaledNorm, type LsState } from "./state.js";
+import { EPS, plateau, residualVanished, scaledNorm, type LsState } from "./state.js";
 
 /**
  * r's operators (built by `at`) and the Gauss–Newton product J̃ᵀJ̃·v, with σ, a running lower
@@ -142,13 +142,29 @@ function gradTolHolds(g: Float64Array, colLower: Float64Array, rnorm: number, gt
   return true;
 }
 
+/**
+ * lmder's ftol and xtol also hold on a plateau (state.ts, plateau): where one of them stopped
+ * the run, the cosine test at x with J's exact column norms (n J·v products, n ≤ 100).
+ */
+function checked(s: LsState, op: ReturnType<typeof gaussNewtonOperator>, g: Float64Array, rnorm0: number, st: Status): Status {
+  if ((st !== "valueTol" && st !== "stepTol") || s.n > EXACT_COLUMNS) return st;
+  op.exactColumns();
+  const rnorm = s.loss.robust ? Math.sqrt(2 * s.run.f) : norm2(s.r);
+  return plateau(g, op.colLower, rnorm, rnorm0, s.tol.gtol) ? "stalled" : st;
+}
+
 /** Matrix-free trust-region Gauss–Newton (LM) with Steihaug–Toint CG on D⁻¹JᵀJD⁻¹. */
 export function lmMatrixFree(s: LsState): Status {
+  const op = gaussNewtonOperator(s), g = s.ws.vec(s.n);
+  const rnorm0 = s.loss.robust ? Math.sqrt(2 * s.run.f) : s.rnorm0;
+  return checked(s, op, g, rnorm0, lmInner(s, op, g));
+}
+
+function lmInner(s: LsState, op: ReturnType<typeof gaussNewtonOperator>, g: Float64Array): Status {
   const { run, n, ws, tol } = s;
-  const g = ws.vec(n), xT = ws.vec(n), gq = ws.vec(n), tmp = ws.vec(n), D = ws.vec(n);
+  const xT = ws.vec(n), gq = ws.vec(n), tmp = ws.vec(n), D = ws.vec(n);
   const cg = cgVectors(ws, n, true);
   const { p: q, Hp: Hq } = cg;
-  const op = gaussNewtonOperator(s);
   op.at(run.x, g);
   run.g.set(g);
   run.gradNorm = normInf(g);
@@ -205,10 +221,15 @@ export function lmMatrixFree(s: LsState): Status {
 
 /** Matrix-free Gauss–Newton: truncated CG on D⁻¹JᵀJD⁻¹ q = −D⁻¹Jᵀr (p = D⁻¹q), then backtracking. */
 export function gaussNewtonMatrixFree(s: LsState): Status {
+  const op = gaussNewtonOperator(s), g = s.ws.vec(s.n);
+  const rnorm0 = s.loss.robust ? Math.sqrt(2 * s.run.f) : s.rnorm0;
+  return checked(s, op, g, rnorm0, gaussNewtonInner(s, op, g));
+}
+
+function gaussNewtonInner(s: LsState, op: ReturnType<typeof gaussNewtonOperator>, g: Float64Array): Status {
   const { res, run, n, ws, tol } = s;
-  const g = ws.vec(n), xT = ws.vec(n), gq = ws.vec(n), tmp = ws.vec(n), D = ws.vec(n), z = ws.vec(n);
+  const xT = ws.vec(n), gq = ws.vec(n), tmp = ws.vec(n), D = ws.vec(n), z = ws.vec(n);
   const cg = cgVectors(ws, n);
-  const op = gaussNewtonOperator(s);
   op.at(run.x, g);
   run.g.set(g);
   run.gradNorm = normInf(g);
