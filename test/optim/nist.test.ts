@@ -104,6 +104,12 @@ describe("lm, default options, both starts", () => {
     const e = entries.find((q) => q.name === "BoxBOD" && q.start === 1)!;
     expect([e.converged, e.status]).toEqual([false, "stalled"]);
     expect(e.params).toBeLessThan(0);
+    // The matrix-free paths check the cosine with J's exact column norms (n ≤ 100).
+    const p = problems.find((q) => q.name === "BoxBOD")!;
+    for (const method of ["lm", "gauss-newton"] as const) {
+      const res = leastSquares(nistResidual(p), vector(p.start1), { method, matrixFree: true });
+      expect([res.converged, res.status], method).toEqual([false, "stalled"]);
+    }
   });
 
   it("counts (printed): entries with ≥ 6 and ≥ 9 certified digits", () => {
