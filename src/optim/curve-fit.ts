@@ -5,24 +5,14 @@
 import { DTypeError, ShapeError } from "../errors.js";
 import { Tensor, tensor, type TensorLike } from "../core/tensor.js";
 import type { PyTree } from "../core/pytree.js";
-import { matmul } from "../ops/index.js";
-import { any, checkOptions, type OptionSpec } from "../options.js";
-import { cholesky } from "./dense.js";
+import { checkOptions } from "../options.js";
+import { whitener } from "./lsq/sigma.js";
 import { LEAST_SQUARES_OPTIONS, leastSquares } from "./least-squares.js";
 import type { TensorTree } from "./types.js";
 import type { LeastSquaresOptions, LeastSquaresResult } from "./lsq/types.js";
 
-/** Options of {@link curveFit}: {@link leastSquares}'s, and the data's uncertainties. */
-export interface CurveFitOptions<T = PyTree> extends LeastSquaresOptions<T> {
-  /**
-   * Uncertainty of ydata: m standard deviations (the residual i is divided by σᵢ), or an
-   * m × m covariance matrix Σ (the residual is whitened by Σ = LLᵀ: L⁻¹(model − y)). Default:
-   * unweighted.
-   */
-  sigma?: Tensor | readonly number[] | readonly (readonly number[])[];
-}
-
-const CURVE_FIT_OPTIONS: OptionSpec = { ...LEAST_SQUARES_OPTIONS, sigma: any };
+/** Options of {@link curveFit}: {@link leastSquares}'s, `sigma` being the uncertainty of ydata. */
+export type CurveFitOptions<T = PyTree> = LeastSquaresOptions<T>;
 
 /**
  * Fits `model(p, x)` to `ydata` (least squares, or a robust loss) starting from `p0`: the one
@@ -64,51 +54,21 @@ export function curveFit<T extends PyTree>(
 ): LeastSquaresResult<TensorTree<T>> {
   const op = "curveFit";
   if (typeof model !== "function") throw new DTypeError(op, `model must be a function, got ${model === null ? "null" : typeof model}`);
-  checkOptions(op, options, CURVE_FIT_OPTIONS);
+  checkOptions(op, options, LEAST_SQUARES_OPTIONS);
   const { sigma, ...lsOptions } = options;
   const x = Array.isArray(xdata) ? tensor(xdata as TensorLike) : xdata;
   const yT = ydata instanceof Tensor ? ydata : tensor(ydata as TensorLike);
   const y = yT.data.slice();
   const m = y.length;
   const yv = new Tensor([m], y);
-  let weigh: (d: Tensor) => Tensor = (d) => d;
-  if (sigma !== undefined) {
-    const s = sigma instanceof Tensor ? sigma : tensor(sigma as TensorLike);
-    if (s.size === m) {
-      const inv = new Float64Array(m);
-      for (let i = 0; i < m; i++) {
-        const v = s.data[i]!;
-        if (!(v > 0 && Number.isFinite(v))) throw new DTypeError(op, `sigma must be positive and finite, got ${v} at index ${i}`);
-        inv[i] = 1 / v;
-      }
-      const w = new Tensor([m], inv);
-      weigh = (d) => d.mul(w);
-    } else if (s.shape.length === 2 && s.shape[0] === m && s.shape[1] === m) {
-      // Whiten by the Cholesky factor: L⁻¹ as a dense matrix (the residual is then L⁻¹·d).
-      const A = new Float64Array(m * m), L = new Float64Array(m * m);
-      for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) A[i * m + j] = s.data[i + j * m]!;
-      if (cholesky(A, m, L) >= 0) throw new DTypeError(op, "the covariance sigma must be symmetric positive definite");
-      // Rows of L⁻¹ by forward substitution on the identity (L is row-major lower triangular).
-      const Linv = new Float64Array(m * m); // column-major m × m
-      for (let c = 0; c < m; c++) {
-        for (let i = c; i < m; i++) {
-          let v = i === c ? 1 : 0;
-          for (let k = c; k < i; k++) v -= L[i * m + k]! * Linv[k + c * m]!;
-          Linv[i + c * m] = v / L[i * m + i]!;
-        }
-      }
-      const W = new Tensor([m, m], Linv);
-      weigh = (d) => matmul(W, d);
-    } else {
-      throw new ShapeError(op, `sigma must have ${m} entries (standard deviations) or be ${m} × ${m} (a covariance), got shape [${s.shape.join(", ")}]`, [s.shape]);
-    }
-  }
+  const weigh = sigma === undefined ? null : whitener(sigma, m, op);
   const userModel = model as unknown as (p: unknown, x: unknown) => unknown;
   const residual = (p: unknown): Tensor => {
     const f = userModel(p, x);
     if (!(f instanceof Tensor)) throw new DTypeError(op, "the model must return a Tensor computed from p with matcalc ops");
     if (f.size !== m) throw new ShapeError(op, `the model returned ${f.size} values for ${m} data points`, [f.shape, [m]]);
-    return weigh((f.shape.length === 1 ? f : f.reshape([m])).sub(yv));
+    const d = (f.shape.length === 1 ? f : f.reshape([m])).sub(yv);
+    return weigh ? weigh([d])[0]! : d;
   };
   // Through an untyped call: leastSquares' generic parameter is p0's type, already checked here.
   const run = leastSquares as unknown as (r: (p: unknown) => Tensor, x0: unknown, o: object) => LeastSquaresResult<TensorTree<T>>;

@@ -23,10 +23,11 @@ import { Residual } from "./lsq/residual.js";
 import { lmDense } from "./lsq/lm.js";
 import { gaussNewtonDense } from "./lsq/gauss-newton.js";
 import { gaussNewtonMatrixFree, lmMatrixFree } from "./lsq/matrix-free.js";
-import type { LsMethod, LsState, Tolerances } from "./lsq/state.js";
+import { colNorms, costNorm, plateau, type LsMethod, type LsState, type Tolerances } from "./lsq/state.js";
 import { LossModel, scaleRows } from "./lsq/loss.js";
 import { inverseNormal, parameterNames } from "./lsq/stats.js";
 import type { LeastSquaresOptions, LeastSquaresResult } from "./lsq/types.js";
+import { weightedResidual, type Sigma } from "./lsq/sigma.js";
 
 /** MINPACK's and scipy's default tolerance: √ε (gradTol, stepTol). */
 export const DEFAULT_TOL = Math.sqrt(Number.EPSILON);
@@ -68,6 +69,7 @@ export const LEAST_SQUARES_OPTIONS: OptionSpec = {
   signal,
   jit: bool,
   absoluteSigma: bool,
+  sigma: any,
   loss: either(oneOf("linear", "soft_l1", "huber", "cauchy", "arctan", "tukey"), fn),
   fScale: positive,
   bounds: (v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? undefined : "an object { lower, upper }"),
@@ -118,7 +120,9 @@ function readBounds(op: string, b: { lower?: unknown; upper?: unknown }, layout:
  * that can make no further progress at working precision without meeting them ends
  * `'stalled'`.
  *
- * The result carries the fit's statistics from J at the solution: `covariance()` (s²(JᵀJ)⁻¹
+ * `sigma` weights the residual by the data's uncertainties (m standard deviations, or an
+ * m × m covariance that whitens it), as scipy's `curve_fit`; `absoluteSigma` keeps the
+ * covariance unscaled. The result carries the fit's statistics from J at the solution: `covariance()` (s²(JᵀJ)⁻¹
  * by an SVD of J, pseudo-inverse when J is rank-deficient), `standardErrors()` (shaped like
  * x), `correlation()`, `rank()`, `residualStd`, `dof` and `parameterNames`.
  *
@@ -186,7 +190,9 @@ export function leastSquares<T extends PyTree>(
     throw new OptionError(op, "bounds", "bounds are supported by method 'lm' with the dense Jacobian (matrixFree: false)", Object.keys(LEAST_SQUARES_OPTIONS));
   }
   const session = new Session();
-  const res = new Residual(residual as unknown as (x: unknown) => PyTree, layout, guard, session, op, options.jit ?? true);
+  const userR = residual as unknown as (x: unknown) => PyTree;
+  const rw = options.sigma === undefined ? userR : weightedResidual(userR, options.sigma as Sigma, op);
+  const res = new Residual(rw, layout, guard, session, op, options.jit ?? true);
   let ws: Workspace | null = null;
   try {
     // x0: residual, then the Jacobian (dense path).
@@ -232,6 +238,16 @@ export function leastSquares<T extends PyTree>(
     } catch (e) {
       if (e instanceof StopRun) status = e.status;
       else throw e;
+    }
+    // lmder's ftol and xtol also hold on a plateau (state.ts, plateau): check the cosine at x
+    // (the matrix-free methods check it themselves).
+    if ((status === "valueTol" || status === "stepTol") && !matrixFree && state.J) {
+      const Jx = state.J;
+      const cn = new Float64Array(n), gx = run.g.slice();
+      colNorms(Jx, m, n, cn);
+      // Variables held at a bound (gradient pointing out of the box) do not count.
+      if (bounds) for (let j = 0; j < n; j++) if ((run.x[j]! <= bounds.lower[j]! && gx[j]! > 0) || (run.x[j]! >= bounds.upper[j]! && gx[j]! < 0)) gx[j] = 0;
+      if (plateau(gx, cn, costNorm(state, state.r, run.f), loss.robust ? Math.sqrt(2 * f0) : nr0, tol.gtol)) status = "stalled";
     }
     let jacobianAtX: Tensor | undefined;
     if (options.returnJacobian) {

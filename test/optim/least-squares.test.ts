@@ -162,8 +162,12 @@ describe("exponential decay y = a·exp(−k·t) + c", () => {
       expect(res.iterations).toBeGreaterThan(1);
       expect(ev.grad).toBe(res.iterations + 1);
       expect(ev.hvp).toBeGreaterThanOrEqual(res.iterations); // at least one CG step per iteration
-      // Plus one J·v per parameter at x0: the exact column norms that scale the variables (n ≤ 100).
-      expect(ev.jvp).toBe(ev.hvp + 3);
+      // Plus one J·v per parameter at x0: the exact column norms that scale the variables (n ≤ 100);
+      // formed again at x where ftol or xtol stops the run (the plateau check), and by
+      // gauss-newton each time its step test holds, to check it at x.
+      const extra = ev.jvp - ev.hvp;
+      if (method === "lm") expect(extra).toBe(3 * (res.status === "valueTol" || res.status === "stepTol" ? 2 : 1));
+      else expect([extra % 3, extra >= 3]).toEqual([0, true]);
       expect(ev.vjp).toBe(ev.grad + ev.hvp);
       expect([ev.jacobian, ev.hessian]).toEqual([0, 0]);
       // r at x0, then per operator build (one per gradient) and per trial point.

@@ -2,7 +2,7 @@
 // parameters, standard deviations and residual sums of squares to 11 digits), from both
 // starting points, with default options. Digits are counted as NIST and McCullough count them
 // (log relative error, LRE). The files are in data/nist/ (SOURCES.md: where each came from);
-// 18 of the 27 problems could be found in the stored public copies.
+// 20 of the 27 problems could be found in the stored public copies.
 //
 // Measured (default options, lm): see the counts the last test prints; MINPACK (exact
 // Jacobian, tolerances 1e-15) reaches 6 digits on 53 and 9 digits on 31 of the 54 entries of
@@ -36,7 +36,14 @@ describe("the parser", () => {
     expect([nelson.x.length, nelson.y.length, nelson.x[1]![127]]).toEqual([2, 128, 275]);
     expect(problems.find((p) => p.name === "Gauss2")!.certified.length).toBe(8);
     expect(problems.find((p) => p.name === "Chwirut2")!.x[0]![17]).toBe(0.5);
-    expect(problems.length).toBe(18);
+    expect(problems.length).toBe(20);
+  });
+
+  it("Rat43 (NISTnls's Ratkowsky3): the printed 9 degrees of freedom are a misprint of 11", () => {
+    const r = problems.find((p) => p.name === "Rat43")!;
+    expect([r.dof, r.y.length, r.names.length]).toEqual([11, 15, 4]);
+    expect(lre(Math.sqrt(r.rss / 11), r.residualSd)).toBeGreaterThanOrEqual(10);
+    expect(lre(Math.sqrt(r.rss / 9), r.residualSd)).toBeLessThan(2);
   });
 
   it("refuses a file whose counts do not agree", () => {
@@ -77,6 +84,7 @@ describe("lm, default options, both starts", () => {
 
   it("reaches ≥ 6 certified digits in every parameter and the RSS (Lanczos1's RSS aside), and says converged", () => {
     for (const e of entries) {
+      if (e.name === "BoxBOD" && e.start === 1) continue; // below
       expect(e.converged, `${e.name} start ${e.start}: ${e.status}`).toBe(true);
       expect(e.params, `${e.name} start ${e.start}`).toBeGreaterThanOrEqual(6);
       // Lanczos1's certified RSS is 1.4e-25: the data carry 13 digits, so the RSS of any
@@ -87,13 +95,31 @@ describe("lm, default options, both starts", () => {
     }
   });
 
+  // BoxBOD from b = (1, 1) (MINPACK's one miss of 54 at tolerances 1e-15): the first steps send
+  // b2 up until exp(−b2·x) underflows; r then approaches its infimum only as b2 → ∞ (b1 =
+  // mean(y) = 172.5, RSS 9771.5, MINPACK stops there too). ftol holds (λ is huge, the damped
+  // model predicts nothing), but r keeps a cosine of 0.64 with J's second column: not a
+  // minimizer, reported 'stalled'.
+  it("BoxBOD start 1: the plateau b2 → ∞ is 'stalled', not converged", () => {
+    const e = entries.find((q) => q.name === "BoxBOD" && q.start === 1)!;
+    expect([e.converged, e.status]).toEqual([false, "stalled"]);
+    expect(e.params).toBeLessThan(0);
+    // The matrix-free paths check the cosine with J's exact column norms (n ≤ 100).
+    const p = problems.find((q) => q.name === "BoxBOD")!;
+    for (const method of ["lm", "gauss-newton"] as const) {
+      const res = leastSquares(nistResidual(p), vector(p.start1), { method, matrixFree: true });
+      expect([res.converged, res.status], method).toEqual([false, "stalled"]);
+    }
+  });
+
   it("counts (printed): entries with ≥ 6 and ≥ 9 certified digits", () => {
     const both = entries.map((e) => Math.min(e.params, e.rss));
     const n6 = both.filter((d) => d >= 6).length, n9 = both.filter((d) => d >= 9).length;
     console.log(`NIST StRD, lm, default options: ≥6 digits ${n6}/${entries.length}, ≥9 digits ${n9}/${entries.length} ` +
       "(MINPACK, all 27 problems, tolerances 1e-15: 53/54 and 31/54)\n" +
       entries.map((e) => `  ${e.name.padEnd(9)} start ${e.start}: params ${e.params.toFixed(1)}, RSS ${e.rss.toFixed(1)} (${e.status})`).join("\n"));
-    expect(n6).toBeGreaterThanOrEqual(entries.length - 2);
+    // Lanczos1's RSS (both starts, rounding noise) and BoxBOD start 1 (above).
+    expect(n6).toBeGreaterThanOrEqual(entries.length - 3);
   });
 });
 
@@ -107,8 +133,7 @@ describe.each(["lm", "gauss-newton"] as const)("matrix-free %s, default options"
     const both = entries.map((e) => Math.min(e.params, e.rss));
     console.log(`NIST StRD, ${method} matrix-free: ≥6 digits ${both.filter((d) => d >= 6).length}/${entries.length}, ≥9 ${both.filter((d) => d >= 9).length}/${entries.length}`);
     expect(both.filter((d) => d >= 6).length).toBeGreaterThanOrEqual(33);
-    // MGH10 from start 1 (b = 2, 4e5, 2.5e4) ends far away: gauss-newton's steps stall (stepTol).
-    for (const e of entries) if (e.converged && e.name !== "Lanczos1" && !(method === "gauss-newton" && e.name === "MGH10")) expect(e.params, `${e.name} ${e.start}: ${e.status}`).toBeGreaterThanOrEqual(4);
+    for (const e of entries) if (e.converged && e.name !== "Lanczos1") expect(e.params, `${e.name} ${e.start}: ${e.status}`).toBeGreaterThanOrEqual(4);
   });
 });
 
@@ -123,5 +148,22 @@ describe("standard errors", () => {
     expect(res.dof).toBe(p.dof);
     expect(res.rank()).toBe(p.names.length);
     expect(res.parameterNames).toEqual(p.names.map((_, i) => `[${i}]`));
+  });
+});
+
+// MGH10 from start 1 (b = 2, 4e5, 2.5e4): y = b1·exp(b2/(x + b3)) with exponents near 16 at the
+// start. Dense Gauss–Newton's first full step (accepted: the cost falls) lands where b2/(x + b3)
+// ≈ −1200: the model underflows, J is exactly 0 and r = −y, a plateau that MINPACK's cosine
+// test (zero columns skipped) would call converged. Matrix-free Gauss–Newton crawls down a
+// valley toward b1 → 0 with ‖Jᵀr‖∞ ~ 1e49; the step looked small only against Moré's scaling
+// D, the running maximum of the column norms, inflated by columns from early on the path.
+describe("honest Gauss–Newton on MGH10, start 1", () => {
+  const p = problems.find((q) => q.name === "MGH10")!;
+  it.each([false, true])("matrixFree %s: not converged where the point is not a minimizer", (matrixFree) => {
+    const res = leastSquares(nistResidual(p), vector(p.start1), { method: "gauss-newton", matrixFree, maxIterations: 3000 });
+    expect(res.converged, res.message).toBe(false);
+    expect(res.status).toBe(matrixFree ? "maxIterations" : "stalled");
+    // Far from the certified point.
+    expect(lre((res.x as Tensor).data[1]!, p.certified[1]!)).toBeLessThan(1);
   });
 });

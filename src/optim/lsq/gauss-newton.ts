@@ -7,7 +7,7 @@ import type { Status } from "../types.js";
 import { choleskySolve, shiftedCholesky, symv } from "../dense.js";
 import { backtracking } from "../line-search.js";
 import { addScaled, allFinite, dot, norm2 } from "../vec.js";
-import { EPS, colNorms, costNorm, gradientCosine, normalMatrix, residualVanished, scaledNorm, weighDense, type LsState } from "./state.js";
+import { EPS, colNorms, costNorm, gradientCosine, jacobianVanished, normalMatrix, residualVanished, scaledNorm, weighDense, type LsState } from "./state.js";
 
 export function gaussNewtonDense(s: LsState): Status {
   const { res, run, m, n, tol } = s;
@@ -22,6 +22,7 @@ export function gaussNewtonDense(s: LsState): Status {
   let fnorm = costNorm(s, s.r, run.f);
   let st = run.initial();
   while (!st) {
+    if (jacobianVanished(cn, fnorm)) return "stalled";
     const gnorm = gradientCosine(g, cn, fnorm);
     if (gnorm <= tol.gtol) return "gradTol";
     if (!s.diag) for (let j = 0; j < n; j++) D[j] = Math.max(D[j]!, cn[j]! > 0 ? cn[j]! : 1);
@@ -87,7 +88,11 @@ export function gaussNewtonDense(s: LsState): Status {
     if (st) break;
     const xnorm = scaledNorm(D, run.x);
     if (Math.abs(ared) <= tol.ftol && pr <= tol.ftol) return "valueTol";
-    if (stepNorm <= tol.xtol * xnorm) return "stepTol";
+    // The scaling D is the running maximum of the column norms (Moré's, for LM's trust region);
+    // a line search has no radius to keep stable, and a D inflated by columns far back on the
+    // path can make every step look small while Jᵀr is far from 0: the step must also be
+    // small in the column norms at x.
+    if (stepNorm <= tol.xtol * xnorm && scaledNorm(cn, p) <= tol.xtol * scaledNorm(cn, run.x)) return "stepTol";
     if (fnorm === 0) return "gradTol";
     if (residualVanished(fnorm, s.rnorm0)) return "valueTol";
     if ((Math.abs(ared) <= EPS && pr <= EPS) || stepNorm <= EPS * xnorm) return "stalled";

@@ -11,7 +11,7 @@
 import type { Status } from "../types.js";
 import { cholesky, choleskySolve, forwardSolve, symv } from "../dense.js";
 import { addScaled, allFinite, dot, norm2 } from "../vec.js";
-import { EPS, colNorms, costNorm, gradientCosine, normalMatrix, residualVanished, scaledNorm, weighDense, type LsState } from "./state.js";
+import { EPS, colNorms, costNorm, gradientCosine, jacobianVanished, normalMatrix, residualVanished, scaledNorm, weighDense, type LsState } from "./state.js";
 
 /**
  * Moré's λ iteration: p solving (A + λD²) p = −g with ‖Dp‖ ≈ Δ (within 10%), or the
@@ -132,6 +132,7 @@ export function lmDense(s: LsState): Status {
     }
     // First-order test at the new Jacobian (lmder's gtol; over the free variables with bounds:
     // with every variable held, the projected gradient is 0), then rescale.
+    if (jacobianVanished(cn, fnorm)) return "stalled";
     const gnorm = nf === 0 ? 0 : gradientCosine(nf === n ? g : gf.subarray(0, nf), nf === n ? cn : cnf.subarray(0, nf), fnorm);
     if (gnorm <= tol.gtol) return "gradTol";
     if (!s.diag) for (let j = 0; j < n; j++) D[j] = Math.max(D[j]!, cn[j]!);

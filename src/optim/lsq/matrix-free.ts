@@ -19,7 +19,7 @@ import { backtracking } from "../line-search.js";
 import type { Status } from "../types.js";
 import { addScaled, dot, norm2, normInf } from "../vec.js";
 import type { Residual } from "./residual.js";
-import { EPS, residualVanished, scaledNorm, type LsState } from "./state.js";
+import { EPS, plateau, residualVanished, scaledNorm, type LsState } from "./state.js";
 
 /**
  * r's operators (built by `at`) and the Gauss–Newton product J̃ᵀJ̃·v, with σ, a running lower
@@ -142,13 +142,29 @@ function gradTolHolds(g: Float64Array, colLower: Float64Array, rnorm: number, gt
   return true;
 }
 
+/**
+ * lmder's ftol and xtol also hold on a plateau (state.ts, plateau): where one of them stopped
+ * the run, the cosine test at x with J's exact column norms (n J·v products, n ≤ 100).
+ */
+function checked(s: LsState, op: ReturnType<typeof gaussNewtonOperator>, g: Float64Array, rnorm0: number, st: Status): Status {
+  if ((st !== "valueTol" && st !== "stepTol") || s.n > EXACT_COLUMNS) return st;
+  op.exactColumns();
+  const rnorm = s.loss.robust ? Math.sqrt(2 * s.run.f) : norm2(s.r);
+  return plateau(g, op.colLower, rnorm, rnorm0, s.tol.gtol) ? "stalled" : st;
+}
+
 /** Matrix-free trust-region Gauss–Newton (LM) with Steihaug–Toint CG on D⁻¹JᵀJD⁻¹. */
 export function lmMatrixFree(s: LsState): Status {
+  const op = gaussNewtonOperator(s), g = s.ws.vec(s.n);
+  const rnorm0 = s.loss.robust ? Math.sqrt(2 * s.run.f) : s.rnorm0;
+  return checked(s, op, g, rnorm0, lmInner(s, op, g));
+}
+
+function lmInner(s: LsState, op: ReturnType<typeof gaussNewtonOperator>, g: Float64Array): Status {
   const { run, n, ws, tol } = s;
-  const g = ws.vec(n), xT = ws.vec(n), gq = ws.vec(n), tmp = ws.vec(n), D = ws.vec(n);
+  const xT = ws.vec(n), gq = ws.vec(n), tmp = ws.vec(n), D = ws.vec(n);
   const cg = cgVectors(ws, n, true);
   const { p: q, Hp: Hq } = cg;
-  const op = gaussNewtonOperator(s);
   op.at(run.x, g);
   run.g.set(g);
   run.gradNorm = normInf(g);
@@ -205,10 +221,15 @@ export function lmMatrixFree(s: LsState): Status {
 
 /** Matrix-free Gauss–Newton: truncated CG on D⁻¹JᵀJD⁻¹ q = −D⁻¹Jᵀr (p = D⁻¹q), then backtracking. */
 export function gaussNewtonMatrixFree(s: LsState): Status {
+  const op = gaussNewtonOperator(s), g = s.ws.vec(s.n);
+  const rnorm0 = s.loss.robust ? Math.sqrt(2 * s.run.f) : s.rnorm0;
+  return checked(s, op, g, rnorm0, gaussNewtonInner(s, op, g));
+}
+
+function gaussNewtonInner(s: LsState, op: ReturnType<typeof gaussNewtonOperator>, g: Float64Array): Status {
   const { res, run, n, ws, tol } = s;
-  const g = ws.vec(n), xT = ws.vec(n), gq = ws.vec(n), tmp = ws.vec(n), D = ws.vec(n), z = ws.vec(n);
+  const xT = ws.vec(n), gq = ws.vec(n), tmp = ws.vec(n), D = ws.vec(n), z = ws.vec(n);
   const cg = cgVectors(ws, n);
-  const op = gaussNewtonOperator(s);
   op.at(run.x, g);
   run.g.set(g);
   run.gradNorm = normInf(g);
@@ -219,6 +240,7 @@ export function gaussNewtonMatrixFree(s: LsState): Status {
   const rescale = scaling(D, op.colMax, s.diag);
   const Hs = scaledOperator(op.H, D, tmp);
   let gnorm0 = -1;
+  let tight = false;
   let st = run.initial();
   while (!st) {
     const rnorm = s.loss.robust ? Math.sqrt(2 * run.f) : norm2(s.r);
@@ -226,7 +248,7 @@ export function gaussNewtonMatrixFree(s: LsState): Status {
     for (let j = 0; j < n; j++) gq[j] = g[j]! / D[j]!;
     const gnorm = norm2(gq);
     if (gnorm0 < 0) gnorm0 = gnorm;
-    const cgEnd = truncatedCg(Hs, gq, gnorm, forcing(gnorm, gnorm0), s.cgMax, cg);
+    const cgEnd = truncatedCg(Hs, gq, gnorm, tight ? 1e-10 * gnorm : forcing(gnorm, gnorm0), s.cgMax, cg);
     if (gradTolHolds(g, op.colLower, rnorm, tol.gtol)) return "gradTol";
     // JᵀJ is positive semidefinite: zero curvature on the first direction means Jg = 0.
     if (cgEnd.exit === "curvature" && cgEnd.iteration === 0) for (let j = 0; j < n; j++) cg.z[j] = -gq[j]!;
@@ -263,10 +285,25 @@ export function gaussNewtonMatrixFree(s: LsState): Status {
     const predRel = predFull / fPrev;
     const aredRel = (fPrev - ls.f) / fPrev;
     const stepNorm = norm2(cg.z);
+    const smallAtX = (): boolean => {
+      if (n <= EXACT_COLUMNS) op.exactColumns();
+      else op.H(g, tmp);
+      return scaledNorm(op.colLower, z) <= tol.xtol * scaledNorm(op.colLower, run.x);
+    };
     rescale();
     const xnorm = scaledNorm(D, run.x);
     if (Math.abs(aredRel) <= tol.ftol && predRel <= tol.ftol) return "valueTol";
-    if (stepNorm <= tol.xtol * xnorm) return "stepTol";
+    // D is the running maximum of the column bounds: a D inflated by columns far back on the
+    // path can make every step look small while Jᵀr is far from 0 (MGH10 from its first
+    // start), so the step must also be small in the column norms at x (exact for n ≤ 100,
+    // else bounds from one product along the gradient).
+    if (stepNorm <= tol.xtol * xnorm && smallAtX()) {
+      // A truncated CG step may be short only because CG stopped early (on an ill-conditioned
+      // JᵀJ, the components along small eigenvalues barely reduce CG's residual): the test
+      // counts only for a step solved to 1e-10; the first time it holds, CG is made exact.
+      if (tight && cgEnd.exit === "tol") return "stepTol";
+      tight = true;
+    }
     if (run.f === 0) return "gradTol";
     if (residualVanished(norm2(s.r), s.rnorm0)) return "valueTol";
     if ((Math.abs(aredRel) <= EPS && predRel <= EPS) || stepNorm <= EPS * xnorm) return "stalled";

@@ -99,6 +99,30 @@ export function gradientCosine(g: Float64Array, colNorm: Float64Array, rnorm: nu
 }
 
 /**
+ * J is zero to working precision while r is not (every column norm 0, e.g. where the model
+ * underflowed): the cosine test is vacuous there (MINPACK skips zero columns and would report
+ * convergence), and the point is a plateau, not a minimizer: the methods report 'stalled'.
+ */
+export function jacobianVanished(colNorm: Float64Array, rnorm: number): boolean {
+  return rnorm > 0 && colNorm.every((c) => c === 0);
+}
+
+/**
+ * lmder's ftol and xtol tests hold on a plateau too: where r approaches its infimum only as
+ * some parameter runs off to infinity (BoxBOD from b = (1, 1): b2 → ∞, exp(−b2·x) underflows,
+ * J's second column is ~1e-45), λ grows, the damped model predicts no reduction and the
+ * radius shrinks, while r keeps a large component along that column (cosine 0.64). A point
+ * that passed one of those tests is reported as converged only if the cosine test holds
+ * loosely: max cosine ≤ max(1e-4, gtol), the predicted relative reduction of a full
+ * Gauss–Newton step being at least the squared cosine. Residuals at rounding level
+ * (‖r‖ ≤ √ε‖r(x0)‖, zero-residual problems) are exempt: their direction is noise.
+ */
+export function plateau(g: Float64Array, colNorm: Float64Array, rnorm: number, rnorm0: number, gtol: number): boolean {
+  if (rnorm <= Math.sqrt(EPS) * rnorm0) return false;
+  return gradientCosine(g, colNorm, rnorm) > Math.max(1e-4, gtol);
+}
+
+/**
  * A zero-residual problem solved to working precision: ‖r‖ ≤ ε‖r(x0)‖. lmder has no test for
  * it (its ftol and xtol are relative to the step, which stays large when convergence is only
  * linear, as on a singular zero-residual problem); the relative error of the cost, whose

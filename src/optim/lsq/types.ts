@@ -83,8 +83,16 @@ export interface LeastSquaresOptions<T = PyTree> extends CommonOptions<T> {
    */
   bounds?: { lower?: number | PyTree; upper?: number | PyTree };
   /**
-   * The residuals are already scaled by known standard deviations: `covariance()` is
-   * (JᵀJ)⁻¹ itself, not scaled by s² = 2·cost/(m − n) (scipy's `absolute_sigma`). Default false.
+   * Uncertainty of the residual's entries (flat order: each leaf's vec, leaves in order): m
+   * standard deviations (entry i is divided by σᵢ), or an m × m covariance Σ = LLᵀ (the
+   * residual is whitened: L⁻¹r). The run, `residual`, `cost` and the statistics are then
+   * those of the weighted residual, as in scipy's `curve_fit`. Default: unweighted.
+   */
+  sigma?: Tensor | readonly number[] | readonly (readonly number[])[];
+  /**
+   * The weighted residuals have unit variance (sigma in the units of r, or residuals already
+   * scaled by known standard deviations): `covariance()` is (JᵀJ)⁻¹ itself, not scaled by
+   * s² = 2·cost/(m − n) (scipy's `absolute_sigma`). Default false.
    */
   absoluteSigma?: boolean;
 }
