@@ -36,7 +36,7 @@ const resolve = {
 // figures) run in Node only: the browser project has no file system.
 const nodeOnly = [
   "test/node/**", "test/arch/**",
-  ...["curve-fit", "honest", "hs", "lbfgsb", "lsq-bounds", "lsq-stopping", "nist", "robust"].map((f) => `test/optim/${f}.test.ts`),
+  ...["curve-fit", "honest", "hs", "lbfgsb", "lsq-bounds", "lsq-sigma", "lsq-stopping", "mgh35", "mgh35-minimize", "nist", "robust"].map((f) => `test/optim/${f}.test.ts`),
 ];
 
 export default defineConfig({
