@@ -215,17 +215,18 @@ export const recording: { current: Recorder | null } = { current: null };
 // over, it must know which they are and run f with constants in their place: f is a closure,
 // not a program, so both happen where every use of them passes, in bind.
 
-let capture: { depth: number; found: Set<Tracer> } | null = null;
+let capture: { depth: number; found: Set<Tracer>; made: Set<Tensor> } | null = null;
 let replacements: ReadonlyMap<Tensor, Tensor> | null = null;
 
 /**
  * Runs `fn` and returns, with its result, every tracer of a trace at level ≤ `depth` (a
  * transform active when `fn` was called: a value fn closes over) that reached `bind` as an
- * argument, in first-use order. Values read only as numbers (toArray) are not seen. @internal
+ * argument, in first-use order; values fn computes from them are not reported. Values read
+ * only as numbers (toArray) are not seen. @internal
  */
 export function closedOverTracers<R>(depth: number, fn: () => R): { result: R; tracers: Tracer[] } {
   const prev = capture;
-  const mine = { depth, found: new Set<Tracer>() };
+  const mine = { depth, found: new Set<Tracer>(), made: new Set<Tensor>() };
   capture = mine;
   try {
     const result = fn();
@@ -254,7 +255,7 @@ export function bind<P>(prim: Primitive<P>, args: readonly Tensor[], params: P):
     args = args.map((a) => map.get(a) ?? a);
   }
   if (capture !== null) {
-    for (const a of args) if (a instanceof Tracer && a._trace.level <= capture.depth) capture.found.add(a);
+    for (const a of args) if (a instanceof Tracer && a._trace.level <= capture.depth && !capture.made.has(a)) capture.found.add(a);
   }
   let top: Trace | null = null;
   for (const a of args) {
@@ -288,7 +289,9 @@ export function bind<P>(prim: Primitive<P>, args: readonly Tensor[], params: P):
   const probe = capture;
   capture = null;
   try {
-    return top.process(prim, args, params);
+    const outs = top.process(prim, args, params);
+    for (const o of outs) probe.made.add(o); // computed inside fn, not closed over
+    return outs;
   } finally {
     capture = probe;
   }
