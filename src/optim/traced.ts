@@ -48,10 +48,15 @@ export interface TracedCall<R> {
   bounds: unknown;
   constraints: readonly { fun?: unknown }[] | undefined;
   /** The box as the solver read it (null without bounds), for the active set at x*. */
-  box: (() => Box | null);
+  box: () => Pick<Box, "lower" | "upper"> | null;
   /** The gradient tolerance the run converged to (bounds the ∇f(x*) the IFT ignores). */
   gradTol: number;
-  /** Runs minimize on `g` (f with θ's numbers in place), with the caller's options. */
+  /**
+   * The scalar whose stationary point the solver finds, from f's output (minimize: f itself;
+   * leastSquares: ½‖r‖²). Its Hessian in x is the implicit system's matrix.
+   */
+  cost?: (y: unknown) => Tensor;
+  /** Runs the solver on `g` (f with θ's numbers in place), with the caller's options. */
   solve(g: (x: unknown) => unknown): R & { x: unknown; converged: boolean; status: string };
 }
 
@@ -140,7 +145,8 @@ function implicitJvp<R>(
     );
   }
   const xTree = layout.toTree(Float64Array.from(xflat));
-  const fAt = (vals: readonly Tensor[]) => (x: unknown) => withReplacements(substituted(vals), () => c.f(x)) as Tensor;
+  const cost = c.cost ?? ((y: unknown) => y as Tensor);
+  const fAt = (vals: readonly Tensor[]) => (x: unknown) => cost(withReplacements(substituted(vals), () => c.f(x)));
   // Active bounds: variables at a bound keep zero derivative; the system is over the free ones.
   const box = c.box();
   const free = new Float64Array(n).fill(1);

@@ -3,12 +3,12 @@
 // example) and against central differences of the solved problem (solved at θ ± h with tight
 // tolerances), in grad, jvp, vjp and jacobian (both modes), on the dense and the CG paths,
 // with bounds (active and not), and the typed errors where no derivative can be given.
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as mc from "../../src/index.js";
 import {
   DTypeError, NotDifferentiableError, grad, hessian, jacobian, jit, jvp, matrix, scalar, tensor, vector, vjp, vmap, type Tensor,
 } from "../../src/index.js";
-import { minimize } from "../../src/optim/index.js";
+import { leastSquares, minimize } from "../../src/optim/index.js";
 import { mulberry32 } from "../../src/random.js";
 
 const err = (fn: () => unknown): Error => {
@@ -222,4 +222,50 @@ it("inside jit: the call runs un-jitted (the solve holds values of one call) and
   close(arr(g(vector([1, 2]))), [2, 4], 1e-9);
   close(arr(g(vector([3, -1]))), [6, -2], 1e-9);
   expect(reasons.length).toBeGreaterThan(0);
+});
+
+describe("leastSquares: the same implicit derivative, with the cost ½‖r‖²", () => {
+  it("linear residual Ax − b: dx*/db = (AᵀA)⁻¹Aᵀ (jacobian fwd and rev)", () => {
+    const A = tensor(Array.from(rand(12, 51)), [4, 3]);
+    const X = (b: Tensor) => leastSquares((x: Tensor) => A.matmul(x).sub(b), vector([0, 0, 0])).x as Tensor;
+    const b0 = vector(Array.from(rand(4, 52)));
+    const At = mc.transpose(A);
+    const closed = mat(mc.solve(mc.matmul(At, A), At)).flat();
+    for (const mode of ["fwd", "rev"] as const) close(mat(jacobian(X, { mode })(b0)).flat(), closed, 1e-9);
+  });
+
+  it("a nonlinear fit with nonzero residual, d x*/d y against central differences of the solved fit", () => {
+    // y ≈ a·exp(k t): the exact Hessian of ½‖r‖² (not Gauss–Newton's JᵀJ) is what the solved
+    // problem's central differences follow when the residual is not zero.
+    const t = vector([0, 0.5, 1, 1.5, 2]);
+    const fitWith = (opts: object) => (y: Tensor) =>
+      leastSquares((p: Tensor) => mc.slice(p, [0], [1]).mul(t.mul(mc.slice(p, [1], [1])).exp()).sub(y), vector([1, 0.1]), opts).x as Tensor;
+    const fit = fitWith({ gradTol: 1e-15, stepTol: 1e-15, valueTol: 1e-15 });
+    // The differenced problem is solved by another method (Newton on ½‖r‖², to ‖∇‖∞ ≤ 1e-13):
+    // lm's relative-reduction stop, taken at θ + h and not at θ − h, would be noise over h.
+    const solved = (y: Tensor) =>
+      minimize((p: Tensor) => mc.slice(p, [0], [1]).mul(t.mul(mc.slice(p, [1], [1])).exp()).sub(y).square().sum().mul(0.5), vector([1, 0.1]), {
+        method: "newton", gradTol: 1e-13,
+      }).x as Tensor;
+    const y0 = Float64Array.of(1.1, 1.5, 2.4, 3.4, 5.6);
+    const J = mat(jacobian(fit, { mode: "rev" })(vector(Array.from(y0))));
+    close(J.flat(), mat(jacobian(fit, { mode: "fwd" })(vector(Array.from(y0)))).flat(), 1e-12);
+    for (let j = 0; j < 5; j++) {
+      const e = new Float64Array(5);
+      e[j] = 1;
+      // h = 1e-3: the truncation error (h², ≈ 2e-6 relative here) dominates the solves' error over h.
+      close(J.map((row) => row[j]!), centralDiff((th) => arr(solved(vector(Array.from(th)))), y0, e, 1e-3), 1e-5);
+    }
+    // Gauss–Newton's (JᵀJ)⁻¹Jᵀ, exact only at zero residual, is measurably different here.
+    const xs = fit(vector(Array.from(y0)));
+    const Jr = jacobian((p: Tensor) => mc.slice(p, [0], [1]).mul(t.mul(mc.slice(p, [1], [1])).exp()))(xs);
+    const gn = mat(mc.solve(mc.matmul(mc.transpose(Jr), Jr), mc.transpose(Jr))).flat();
+    expect(Math.max(...J.flat().map((v, i) => Math.abs(v - gn[i]!)))).toBeGreaterThan(1e-3);
+  });
+
+  it("a robust loss is refused with NotDifferentiableError", () => {
+    const e = err(() => grad((b: Tensor) => (leastSquares((x: Tensor) => x.sub(b), vector([0, 0]), { loss: "soft_l1" }).x as Tensor).sum())(vector([1, 2])));
+    expect(e).toBeInstanceOf(NotDifferentiableError);
+    expect(e.message).toMatch(/^leastSquares: differentiating through leastSquares with loss 'soft_l1'/);
+  });
 });
