@@ -263,6 +263,13 @@ describe("leastSquares: the same implicit derivative, with the cost ½‖r‖²"
     expect(Math.max(...J.flat().map((v, i) => Math.abs(v - gn[i]!)))).toBeGreaterThan(1e-3);
   });
 
+  it("with an active bound (lm): that variable's derivative is zero, the others' as without bounds", () => {
+    const X = (s: Tensor) => leastSquares((x: Tensor) => x.sub(s), vector([0, 0]), { bounds: { lower: -10, upper: [10, 1.5] } }).x as Tensor;
+    const s0 = vector([1, 2]);
+    close(arr(X(s0)), [1, 1.5], 1e-9);
+    for (const mode of ["fwd", "rev"] as const) close(mat(jacobian(X, { mode })(s0)).flat(), [1, 0, 0, 0], 1e-12);
+  });
+
   it("a robust loss is refused with NotDifferentiableError", () => {
     const e = err(() => grad((b: Tensor) => (leastSquares((x: Tensor) => x.sub(b), vector([0, 0]), { loss: "soft_l1" }).x as Tensor).sum())(vector([1, 2])));
     expect(e).toBeInstanceOf(NotDifferentiableError);
