@@ -180,7 +180,6 @@ export function leastSquares<T extends PyTree>(
   const traced = tracedMinimize({
     op, f: residual as unknown as (x: unknown) => unknown, x0, layout, x0flat, bounds: options.bounds, constraints: undefined,
     box: () => (options.bounds === undefined ? null : readBounds(op, options.bounds, layout, x0flat)),
-    gradTol: options.gradTol ?? DEFAULT_TOL,
     cost: (y) => {
       if (options.loss !== undefined && options.loss !== "linear") {
         throw new NotDifferentiableError(op, `differentiating through leastSquares with loss '${String(options.loss)}' is not supported (only the linear loss, ½‖r‖²)`);

@@ -193,7 +193,6 @@ export function minimize<T extends PyTree>(
   const traced = tracedMinimize({
     op, f: f as unknown as (x: unknown) => unknown, x0, layout, x0flat, bounds: untyped.bounds, constraints: untyped.constraints,
     box: () => (options.bounds !== undefined ? readBox(op, options.bounds, layout) : null),
-    gradTol: numOpt(op, options, "gradTol", 1e-5),
     solve: (g) => minimize(g as unknown as typeof f, x0, options),
   });
   if (traced !== null) return traced as MinimizeResult<TensorTree<T>>;

@@ -49,8 +49,6 @@ export interface TracedCall<R> {
   constraints: readonly { fun?: unknown }[] | undefined;
   /** The box as the solver read it (null without bounds), for the active set at x*. */
   box: () => Pick<Box, "lower" | "upper"> | null;
-  /** The gradient tolerance the run converged to (bounds the ∇f(x*) the IFT ignores). */
-  gradTol: number;
   /**
    * The scalar whose stationary point the solver finds, from f's output (minimize: f itself;
    * leastSquares: ½‖r‖²). Its Hessian in x is the implicit system's matrix.
@@ -81,12 +79,14 @@ export function tracedMinimize<R>(c: TracedCall<R>): (R & { x: unknown }) | null
     throw new NotDifferentiableError(op, "differentiating through minimize with constraints (through the KKT system) is not supported; f, or a constraint, closes over a traced value");
   }
   if (!tracers.every((t) => t instanceof JvpTracer)) {
-    throw new DTypeError(op, `f ${REFUSED}; under vmap, map over the solves outside the transform or pass the values as numbers`);
+    // One solve runs on numbers: a batch of θ would need a batch of solves, and the result's
+    // scalar fields (value, status, iterations) cannot hold a batch.
+    throw new DTypeError(op, "f closes over a value batched by vmap; minimize cannot map its solve over a batch (loop over the batch, or pass the values as numbers)");
   }
   const n = layout.n;
   let last: (R & { x: unknown; converged: boolean; status: string }) | null = null;
   const substituted = (vals: readonly Tensor[]) => new Map<Tensor, Tensor>(tracers.map((t, i) => [t, vals[i]!]));
-  const [xs, conv] = customJvp(
+  const [xs] = customJvp(
     {
       name: op,
       shapes: [[n], []],
@@ -103,7 +103,6 @@ export function tracedMinimize<R>(c: TracedCall<R>): (R & { x: unknown }) | null
     tracers,
   );
   if (last === null) throw new Error(`matcalc: internal: ${op}'s solve did not run`);
-  void conv;
   return { ...(last as R & { x: unknown }), x: unflattenFlat(xs!, layout) };
 }
 
@@ -135,7 +134,7 @@ function implicitJvp<R>(
   const { op, layout } = c;
   const n = layout.n;
   if (primals.some((p) => p instanceof Tracer)) {
-    throw new NotDifferentiableError(op, "second and higher derivatives through minimize's solution are not supported (the derivative of H⁻¹ is not formed)");
+    throw new NotDifferentiableError(op, "second and higher derivatives through minimize's solution are not supported (the derivative of H⁻¹ is not formed), nor a derivative inside vmap; the values f closes over are traced by an outer transform");
   }
   const xflat = outs[0]!.toArray() as number[];
   if (outs[1]!.item() !== 1) {
@@ -173,7 +172,7 @@ function implicitJvp<R>(
   // The solve may run later, in the backward pass, after the arena scope holding the primals
   // has closed: it keeps copies.
   const f0 = fAt(primals.map((p) => new Tensor(p.shape, storage(p).slice())));
-  const solveFlat = n <= DENSE_MAX ? denseSolver(op, f0, xTree, free, nActive) : cgSolver(op, f0, xTree, layout, free, c.gradTol);
+  const solveFlat = n <= DENSE_MAX ? denseSolver(op, f0, xTree, free, nActive) : cgSolver(op, f0, xTree, layout, free);
   const u = linearSolve(b, { name: op, solve: solveFlat });
   return [neg(u), null];
 }
@@ -198,7 +197,7 @@ function denseSolver(op: string, f: (x: unknown) => Tensor, xTree: unknown, free
 }
 
 /** CG on HVPs, projected onto the free variables (H is positive definite at a strict minimum). */
-function cgSolver(op: string, f: (x: unknown) => Tensor, xTree: unknown, layout: Layout, free: Float64Array, gradTol: number): (b: Tensor) => Tensor {
+function cgSolver(op: string, f: (x: unknown) => Tensor, xTree: unknown, layout: Layout, free: Float64Array): (b: Tensor) => Tensor {
   const n = free.length;
   // Linearized now, while the values f closes over are alive: under grad the solve runs in the
   // backward pass, when they are gone; the staged linearization calls no user code.
@@ -212,7 +211,6 @@ function cgSolver(op: string, f: (x: unknown) => Tensor, xTree: unknown, layout:
     for (let i = 0; i < n; i++) out[i] = free[i] ? out[i]! : v[i]!;
     return out;
   };
-  void gradTol;
   return (bT) => {
     const b = Float64Array.from(bT.toArray() as number[]);
     const bnorm = Math.sqrt(b.reduce((s, v) => s + v * v, 0));
@@ -221,7 +219,7 @@ function cgSolver(op: string, f: (x: unknown) => Tensor, xTree: unknown, layout:
     const r = b.slice();
     const d = r.slice();
     let rr = bnorm * bnorm;
-    const tol = 1e-12 * bnorm;
+    const tol = 1e-10 * bnorm;
     for (let k = 0; k < 10 * n + 50; k++) {
       const Hd = Hv(d.slice());
       const dHd = d.reduce((s, v, i) => s + v * Hd[i]!, 0);
@@ -239,6 +237,6 @@ function cgSolver(op: string, f: (x: unknown) => Tensor, xTree: unknown, layout:
       rr = rr1;
       for (let i = 0; i < n; i++) d[i] = r[i]! + beta * d[i]!;
     }
-    throw new NotDifferentiableError(op, `CG on the Hessian at the solution did not reach a relative residual of 1e-12 in ${10 * n + 50} iterations (an ill-conditioned Hessian): its derivative cannot be given to full accuracy`);
+    throw new NotDifferentiableError(op, `CG on the Hessian at the solution did not reach a relative residual of 1e-10 in ${10 * n + 50} iterations (an ill-conditioned Hessian): its derivative cannot be given to full accuracy`);
   };
 }
