@@ -10,6 +10,7 @@ import {
 } from "../../src/index.js";
 import { leastSquares, minimize } from "../../src/optim/index.js";
 import { mulberry32 } from "../../src/random.js";
+import { rt } from "../../src/wasm/module.js";
 
 const err = (fn: () => unknown): Error => {
   try {
@@ -275,4 +276,19 @@ describe("leastSquares: the same implicit derivative, with the cost ½‖r‖²"
     expect(e).toBeInstanceOf(NotDifferentiableError);
     expect(e.message).toMatch(/^leastSquares: differentiating through leastSquares with loss 'soft_l1'/);
   });
+});
+
+it("repeated derivatives through a solve leave the arena empty and memory at a high-water mark", () => {
+  const arena = rt().arena;
+  const n = 150; // the CG path: its linearization outlives the forward pass
+  const D = vector(Array.from({ length: n }, (_, i) => 1 + (i % 5)));
+  const loss = (th: Tensor) => (minimize((x: Tensor) => D.mul(x.square()).sum().mul(0.5).sub(mc.dot(th, x)), mc.zeros([n]), { method: "newton-cg", gradTol: 1e-9 }).x as Tensor).sum();
+  const th = vector(Array.from(rand(n, 61)));
+  const g0 = arr(grad(loss)(th));
+  close(g0, Array.from({ length: n }, (_, i) => 1 / (1 + (i % 5))), 1e-9);
+  expect(arena.used).toBe(0);
+  const bytes = arena.memoryBytes;
+  for (let k = 0; k < 5; k++) grad(loss)(th);
+  expect(arena.used).toBe(0);
+  expect(arena.memoryBytes).toBe(bytes);
 });
