@@ -215,22 +215,23 @@ export const recording: { current: Recorder | null } = { current: null };
 // over, it must know which they are and run f with constants in their place: f is a closure,
 // not a program, so both happen where every use of them passes, in bind.
 
-let capture: { depth: number; found: Set<Tracer>; made: Set<Tensor> } | null = null;
+let capture: { depth: number; found: Set<Tracer>; made: Set<Tensor>; read: boolean } | null = null;
 let replacements: ReadonlyMap<Tensor, Tensor> | null = null;
 
 /**
  * Runs `fn` and returns, with its result, every tracer of a trace at level ≤ `depth` (a
  * transform active when `fn` was called: a value fn closes over) that reached `bind` as an
- * argument, in first-use order; values fn computes from them are not reported. Values read
- * only as numbers (toArray) are not seen. @internal
+ * argument, in first-use order; values fn computes from them are not reported. `readsEntries`
+ * says whether fn read the entries of such a value (toArray, item): a use of its numbers,
+ * which no derivative follows. @internal
  */
-export function closedOverTracers<R>(depth: number, fn: () => R): { result: R; tracers: Tracer[] } {
+export function closedOverTracers<R>(depth: number, fn: () => R): { result: R; tracers: Tracer[]; readsEntries: boolean } {
   const prev = capture;
-  const mine = { depth, found: new Set<Tracer>(), made: new Set<Tensor>() };
+  const mine = { depth, found: new Set<Tracer>(), made: new Set<Tensor>(), read: false };
   capture = mine;
   try {
     const result = fn();
-    return { result, tracers: [...mine.found] };
+    return { result, tracers: [...mine.found], readsEntries: mine.read };
   } finally {
     capture = prev;
     if (prev !== null) for (const t of mine.found) if (t._trace.level <= prev.depth) prev.found.add(t);
@@ -309,6 +310,7 @@ export class JvpTracer extends Tracer {
     super(primal.shape, trace);
   }
   override _concrete(): Tensor {
+    if (capture !== null && this._trace.level <= capture.depth) capture.read = true;
     return this.primal._concrete();
   }
 }

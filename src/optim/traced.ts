@@ -70,10 +70,13 @@ export function tracedMinimize<R>(c: TracedCall<R>): (R & { x: unknown }) | null
   if (hasTracer(c.x0, op)) throw new DTypeError(op, `x0 ${REFUSED}`);
   if (hasTracer(c.bounds, op)) throw new DTypeError(op, `bounds ${REFUSED}`);
   const tree = layout.toTree(c.x0flat);
-  const { tracers } = closedOverTracers(traceDepth(), () => {
+  const { tracers, readsEntries } = closedOverTracers(traceDepth(), () => {
     c.f(tree);
     for (const k of c.constraints ?? []) if (typeof k?.fun === "function") (k.fun as (x: unknown) => unknown)(tree);
   });
+  if (readsEntries) {
+    throw new DTypeError(op, "f reads the entries (toArray, item, data) of a value traced by an enclosing transform; the solution's derivative would miss that use. Use the value through matcalc ops, or pass its numbers from outside the transform");
+  }
   if (tracers.length === 0) return null;
   if ((c.constraints ?? []).length > 0) {
     throw new NotDifferentiableError(op, "differentiating through minimize with constraints (through the KKT system) is not supported; f, or a constraint, closes over a traced value");

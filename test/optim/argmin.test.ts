@@ -212,6 +212,9 @@ it("traced x0, traced bounds and traced values under vmap are refused with a DTy
   const s0 = vector([1, 2]);
   expect(err(() => grad((s: Tensor) => minimize((x: Tensor) => x.square().sum(), s).value)(s0)).message).toMatch(/^minimize: x0 depends/);
   expect(err(() => grad((s: Tensor) => minimize((x: Tensor) => x.square().sum(), vector([3, 3]), { bounds: { lower: s } }).value)(s0)).message).toMatch(/^minimize: bounds depends/);
+  // f using a traced value's numbers: no derivative would follow that use.
+  expect(err(() => grad((s: Tensor) => (minimize((x: Tensor) => x.sub(s.item()).square().sum(), vector([0])).x as Tensor).sum())(scalar(1))).message)
+    .toMatch(/^minimize: f reads the entries \(toArray, item, data\) of a value traced by an enclosing transform/);
   expect(err(() => vmap((s: Tensor) => (minimize((x: Tensor) => x.sub(s).square().sum(), vector([0])).x as Tensor).sum())(vector([1, 2])))).toBeInstanceOf(DTypeError);
 });
 
