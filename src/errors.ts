@@ -186,3 +186,24 @@ export class OptionError extends TypeError {
     super(`${op}: ${message}`);
   }
 }
+
+/**
+ * A derivative that cannot be given: e.g. the derivative of `minimize`'s solution when the run
+ * did not converge (the implicit function theorem needs ∇f(x*) = 0), when its Hessian is
+ * singular there, or a second derivative through it. `op` names the operation.
+ * @example
+ * ```ts
+ * try {
+ *   grad((s: Tensor) => minimize((x: Tensor) => x.sub(s).square().sum(), zeros([2]), { maxIterations: 0 }).x.sum())(vector([1, 2]));
+ * } catch (e) {
+ *   e instanceof NotDifferentiableError;   // true: the run stopped before ∇f = 0
+ * }
+ * ```
+ * @category Errors
+ */
+export class NotDifferentiableError extends Error {
+  override readonly name = "NotDifferentiableError";
+  constructor(readonly op: string, message: string) {
+    super(`${op}: ${message}`);
+  }
+}

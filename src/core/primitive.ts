@@ -94,6 +94,12 @@ export interface Primitive<P = unknown> {
   readonly compiled?: boolean;
   /** Set for the markers transforms emit for jit (markers.ts): recorded, never differentiated. */
   readonly marker?: boolean;
+  /**
+   * Set for primitives whose params hold values of the call that binds them (a solver's
+   * operator at one point, see custom.ts): a jit replay at other inputs would reuse them, so
+   * binding one while jit records makes that call run un-jitted.
+   */
+  readonly opaque?: boolean;
 }
 
 const declared: Primitive<unknown>[] = [];
@@ -202,8 +208,56 @@ export function traceDepth(): number {
 /** The active recorder, if `jit` is recording. @internal */
 export const recording: { current: Recorder | null } = { current: null };
 
+// ---- values a function closes over ----
+//
+// A solver (minimize) calls f many times on plain numbers, inside transforms of its own. To
+// differentiate its result with respect to the values of an enclosing transform that f closes
+// over, it must know which they are and run f with constants in their place: f is a closure,
+// not a program, so both happen where every use of them passes, in bind.
+
+let capture: { depth: number; found: Set<Tracer>; made: Set<Tensor>; read: boolean } | null = null;
+let replacements: ReadonlyMap<Tensor, Tensor> | null = null;
+
+/**
+ * Runs `fn` and returns, with its result, every tracer of a trace at level ≤ `depth` (a
+ * transform active when `fn` was called: a value fn closes over) that reached `bind` as an
+ * argument, in first-use order; values fn computes from them are not reported. `readsEntries`
+ * says whether fn read the entries of such a value (toArray, item): a use of its numbers,
+ * which no derivative follows. @internal
+ */
+export function closedOverTracers<R>(depth: number, fn: () => R): { result: R; tracers: Tracer[]; readsEntries: boolean } {
+  const prev = capture;
+  const mine = { depth, found: new Set<Tracer>(), made: new Set<Tensor>(), read: false };
+  capture = mine;
+  try {
+    const result = fn();
+    return { result, tracers: [...mine.found], readsEntries: mine.read };
+  } finally {
+    capture = prev;
+    if (prev !== null) for (const t of mine.found) if (t._trace.level <= prev.depth) prev.found.add(t);
+  }
+}
+
+/** Runs `fn` with `bind` reading `map.get(a)` in place of every argument `a` in `map`. @internal */
+export function withReplacements<R>(map: ReadonlyMap<Tensor, Tensor>, fn: () => R): R {
+  const prev = replacements;
+  replacements = prev === null ? map : new Map([...prev, ...map]);
+  try {
+    return fn();
+  } finally {
+    replacements = prev;
+  }
+}
+
 /** Applies a primitive: to the innermost trace among the arguments, else eagerly. */
 export function bind<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
+  if (replacements !== null) {
+    const map = replacements;
+    args = args.map((a) => map.get(a) ?? a);
+  }
+  if (capture !== null) {
+    for (const a of args) if (a instanceof Tracer && a._trace.level <= capture.depth && !capture.made.has(a)) capture.found.add(a);
+  }
   let top: Trace | null = null;
   for (const a of args) {
     if (a instanceof Tracer && (top === null || a._trace.level > top.level)) top = a._trace;
@@ -213,6 +267,7 @@ export function bind<P>(prim: Primitive<P>, args: readonly Tensor[], params: P):
     const rec = recording.current;
     // A primitive whose implementation binds others is replayed whole, not its parts.
     if (rec === null || rec.inImpl > 0) return scoped(() => prim.impl(args, params));
+    if (prim.opaque) rec.fail(`${prim.name} holds values of this call (${prim.name}'s params), which a replay at other inputs would reuse`);
     rec.inImpl++;
     let outs: Tensor[];
     try {
@@ -230,7 +285,17 @@ export function bind<P>(prim: Primitive<P>, args: readonly Tensor[], params: P):
   }
   const rec = recording.current;
   if (rec !== null && top.level <= rec.depth) rec.fail("f uses a traced value of a transform around the jitted call (a tracer it closes over)");
-  return top.process(prim, args, params);
+  if (capture === null) return top.process(prim, args, params);
+  // The binds a trace makes for its rules (a JVP rule on tangents) are not f's own uses.
+  const probe = capture;
+  capture = null;
+  try {
+    const outs = top.process(prim, args, params);
+    for (const o of outs) probe.made.add(o); // computed inside fn, not closed over
+    return outs;
+  } finally {
+    capture = probe;
+  }
 }
 
 /** `bind` for single-output primitives. */
@@ -245,6 +310,7 @@ export class JvpTracer extends Tracer {
     super(primal.shape, trace);
   }
   override _concrete(): Tensor {
+    if (capture !== null && this._trace.level <= capture.depth) capture.read = true;
     return this.primal._concrete();
   }
 }

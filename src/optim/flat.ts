@@ -51,6 +51,11 @@ export class Layout {
     );
   }
 
+  /** A pytree of this structure from its leaves (in layout order). */
+  fromLeaves(leaves: readonly Tensor[]): PyTree {
+    return unflatten(this.def, leaves);
+  }
+
   /** Copies the leaves of a tree with this structure (e.g. a gradient) into `out`. */
   read(tree: unknown, out: Float64Array, op: string): void {
     const [leaves] = flatten(tree, op);

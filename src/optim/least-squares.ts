@@ -6,7 +6,9 @@
 // lmder) and 'gauss-newton' (lsq/gauss-newton.ts). Matrix-free path (large n; J·v and Jᵀ·u,
 // CG on JᵀJ): lsq/matrix-free.ts. Every method stops with lmder's scale-invariant tests
 // (lsq/state.ts, Tolerances).
-import { DTypeError, OptionError } from "../errors.js";
+import { DTypeError, NotDifferentiableError, OptionError } from "../errors.js";
+import { flatten } from "../core/pytree.js";
+import { tracedMinimize } from "./traced.js";
 import { Tensor } from "../core/tensor.js";
 import type { PyTree } from "../core/pytree.js";
 import { any, bool, checkOptions, either, fn, nonNegative, nonNegativeInt, oneOf, positiveInt, signal, type OptionSpec } from "../options.js";
@@ -130,6 +132,12 @@ function readBounds(op: string, b: { lower?: unknown; upper?: unknown }, layout:
  * `cost` = ½‖r‖², and `jacobian` when `returnJacobian` is set. The callback and the
  * AbortSignal work as in {@link minimize}.
  *
+ * Inside grad/jvp/vjp/jacobian, `res.x` is differentiable with respect to the traced values the
+ * residual closes over, as in {@link minimize}: the implicit function theorem on the cost ½‖r‖²
+ * with its exact Hessian (JᵀJ + Σ rᵢ∇²rᵢ; Gauss–Newton's JᵀJ alone is exact only at zero
+ * residual), over the free variables when bounds are active. A robust `loss`, a run that did
+ * not converge or a singular Hessian raise NotDifferentiableError.
+ *
  * Bad input throws: a non-finite x0, r(x0) or J(x0) (DTypeError), a residual that returns
  * something other than tensors (DTypeError) or no entries (ShapeError), a `diag` whose
  * structure differs from x0's (ShapeError) or that is not positive (DTypeError), an unknown
@@ -173,6 +181,19 @@ export function leastSquares<T extends PyTree>(
   const { layout, vec: x0flat } = Layout.of(x0, op);
   assertFiniteVec(op, "x0", x0flat, layout);
   const n = layout.n;
+  const traced = tracedMinimize({
+    op, f: residual as unknown as (x: unknown) => unknown, x0, layout, x0flat, bounds: options.bounds, constraints: undefined,
+    box: () => (options.bounds === undefined ? null : readBounds(op, options.bounds, layout, x0flat)),
+    cost: (y) => {
+      if (options.loss !== undefined && options.loss !== "linear") {
+        throw new NotDifferentiableError(op, `differentiating through leastSquares with loss '${String(options.loss)}' is not supported (only the linear loss, ½‖r‖²)`);
+      }
+      const [leaves] = flatten(y, op);
+      return leaves.map((l) => l.square().sum()).reduce((a, b) => a.add(b)).mul(0.5);
+    },
+    solve: (g) => leastSquares(g as unknown as typeof residual, x0, options),
+  });
+  if (traced !== null) return traced as LeastSquaresResult<TensorTree<T>>;
   const { limits, guard } = commonLimits(op, options as unknown as CommonOptions<never>, { maxIterations: 1000, valueTol: 0 });
   const tol: Tolerances = {
     ftol: options.valueTol ?? DEFAULT_VALUE_TOL,

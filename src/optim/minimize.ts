@@ -13,7 +13,7 @@ import { BoxRun, project, readBox, type Box } from "./bounds.js";
 import { lbfgsb, lbfgsbFloats } from "./lbfgsb.js";
 import { tron, tronFloats } from "./tron.js";
 import { augLag } from "./constrained/auglag.js";
-import { assertUntraced } from "./traced.js";
+import { tracedMinimize } from "./traced.js";
 import { gd, gdFloats } from "./gd.js";
 import { bfgs, bfgsFloats } from "./bfgs.js";
 import { lbfgs, lbfgsFloats } from "./lbfgs.js";
@@ -113,8 +113,12 @@ export function commonLimits(op: string, options: CommonOptions<never>, defaults
  *
  * With bounds, x0 is projected into the box and convergence is ‖P(x − ∇f) − x‖∞ ≤ gradTol
  * (`gradNorm` reports that norm). Other methods refuse bounds and constraints (OptionError).
- * Inside grad/jvp/vjp/vmap, an f (or x0, bounds, constraint) that depends on the transform's
- * traced values is refused (DTypeError): minimize is not differentiable through its argmin.
+ * Inside grad/jvp/vjp/jacobian, `res.x` is differentiable with respect to the traced values f
+ * closes over, by the implicit function theorem at the solution (d(x*)/dθ = −H⁻¹ ∂²f/∂x∂θ; a
+ * dense solve for up to 100 variables, CG on HVPs above; with bounds, over the free
+ * variables, the ones at a bound having zero derivative). A run that did not converge, a
+ * singular Hessian at x*, constraints or a second derivative raise NotDifferentiableError;
+ * traced x0 or bounds, or traced values under vmap, a DTypeError.
  *
  * Line searches satisfy the strong Wolfe conditions (c₁ = 1e-4, c₂ = 0.9). The second-order
  * methods do not report convergence at a saddle point or a maximum: a short Lanczos probe of
@@ -186,7 +190,12 @@ export function minimize<T extends PyTree>(
   assertFiniteVec(op, "x0", x0flat, layout);
   const n = layout.n;
   const untyped = options as unknown as { bounds?: unknown; constraints?: readonly { fun?: unknown }[] };
-  assertUntraced(op, f as unknown as (x: unknown) => unknown, x0, layout, x0flat, untyped.bounds, untyped.constraints);
+  const traced = tracedMinimize({
+    op, f: f as unknown as (x: unknown) => unknown, x0, layout, x0flat, bounds: untyped.bounds, constraints: untyped.constraints,
+    box: () => (options.bounds !== undefined ? readBox(op, options.bounds, layout) : null),
+    solve: (g) => minimize(g as unknown as typeof f, x0, options),
+  });
+  if (traced !== null) return traced as MinimizeResult<TensorTree<T>>;
   const box = options.bounds !== undefined ? readBox(op, options.bounds, layout) : null;
   const { limits, guard } = commonLimits(op, options as unknown as CommonOptions<never>, { maxIterations: method === "gd" ? 10000 : 1000, valueTol: 0 });
   const mo = methodOptions(op, options as unknown as MinimizeOptions<unknown>, n);

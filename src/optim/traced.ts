@@ -1,18 +1,33 @@
-// minimize inside grad / jvp / vjp / vmap. The optimizers work on plain numbers: a value of an
-// enclosing transform that f (or x0, the bounds, a constraint) depends on would be read as its
-// primal, and the solution would carry no derivative with respect to it — a silent zero
-// gradient. Until differentiating through the argmin (the implicit function theorem at x*)
-// exists, that case is refused with a typed error.
-import { DTypeError } from "../errors.js";
-import { Tensor } from "../core/tensor.js";
-import { Tracer, traceDepth } from "../core/primitive.js";
+// minimize inside grad / jvp / vjp / jacobian: differentiating through the argmin.
+//
+// The optimizers work on plain numbers, so the values of an enclosing transform that f closes
+// over (θ) are found by a probe evaluation of f (closedOverTracers), and the solve becomes one
+// primitive of θ (customJvp): its implementation runs the optimizer with θ's numbers in their
+// place; its JVP rule is the implicit function theorem at the solution x*, where ∇ₓf(x*, θ) = 0:
+//
+//   ẋ = −H⁻¹ b,   H = ∇²ₓₓf(x*, θ),   b = ∂/∂θ ∇ₓf(x*, θ)·θ̇ (a JVP of the gradient in θ).
+//
+// b is computed with primitives, so under grad it is staged like any tangent; the solve is
+// linearSolve_p, whose transpose is the same solve (H symmetric): reverse mode falls out.
+// With bounds, the variables at a bound stay there (zero derivative) and the system is solved
+// over the free ones. A run that did not converge, a singular H or a second derivative raise
+// NotDifferentiableError instead of giving a wrong derivative.
+import { DTypeError, NotDifferentiableError } from "../errors.js";
+import { Tensor, storage } from "../core/tensor.js";
+import { JvpTracer, Tracer, closedOverTracers, traceDepth, withReplacements, type Lin } from "../core/primitive.js";
+import { customJvp, linearSolve } from "../core/custom.js";
 import { flatten } from "../core/pytree.js";
+import { concat, mul, neg, reshape, slice, solve as denseSolve, vec } from "../ops/api.js";
+import { grad, hessian, jvp, linearize, valueAndGrad } from "../transforms/transforms.js";
 import type { Layout } from "./flat.js";
+import type { Box } from "./bounds.js";
 
-const MESSAGE =
-  "depends on a value traced by an enclosing grad/jvp/vjp/vmap; the solution would carry no derivative with respect to it " +
-  "(its gradient would silently be zero): differentiating through minimize (the implicit function theorem at x*) is not " +
-  "supported yet. Call minimize outside the transform, or pass the traced value's numbers (tensor.toArray()) to make it a constant";
+const REFUSED =
+  "depends on a value traced by an enclosing transform; minimize differentiates its solution only with respect to the values f closes over " +
+  "(pass the traced value's numbers, tensor.toArray(), to make it a constant)";
+
+/** Above this many variables the implicit system is solved by CG on HVPs, below it densely. */
+const DENSE_MAX = 100;
 
 function hasTracer(tree: unknown, op: string): boolean {
   if (tree === undefined || tree === null || typeof tree === "function") return false;
@@ -23,29 +38,208 @@ function hasTracer(tree: unknown, op: string): boolean {
   }
 }
 
+/** The pieces of a minimize call the traced path needs. @internal */
+export interface TracedCall<R> {
+  op: string;
+  f: (x: unknown) => unknown;
+  x0: unknown;
+  layout: Layout;
+  x0flat: Float64Array;
+  bounds: unknown;
+  constraints: readonly { fun?: unknown }[] | undefined;
+  /** The box as the solver read it (null without bounds), for the active set at x*. */
+  box: () => Pick<Box, "lower" | "upper"> | null;
+  /**
+   * The scalar whose stationary point the solver finds, from f's output (minimize: f itself;
+   * leastSquares: ½‖r‖²). Its Hessian in x is the implicit system's matrix.
+   */
+  cost?: (y: unknown) => Tensor;
+  /** Runs the solver on `g` (f with θ's numbers in place), with the caller's options. */
+  solve(g: (x: unknown) => unknown): R & { x: unknown; converged: boolean; status: string };
+}
+
 /**
- * Throws when minimize runs inside a transform and its inputs depend on the transform's traced
- * values. Costs nothing outside transforms; inside, one evaluation of f and of each constraint.
+ * Inside a transform, returns minimize's result as a function of the traced values f closes
+ * over (differentiable through the implicit function theorem), or null when f closes over
+ * none (then minimize runs as usual). Outside transforms it costs nothing.
  * @internal
  */
-export function assertUntraced(
-  op: string,
-  f: (x: unknown) => unknown,
-  x0: unknown,
-  layout: Layout,
-  x0flat: Float64Array,
-  bounds: unknown,
-  constraints: readonly { fun?: unknown }[] | undefined,
-): void {
-  if (traceDepth() === 0) return;
-  if (hasTracer(x0, op)) throw new DTypeError(op, `x0 ${MESSAGE}`);
-  if (hasTracer(bounds, op)) throw new DTypeError(op, `bounds ${MESSAGE}`);
-  const tree = layout.toTree(x0flat);
-  const y = f(tree);
-  if (y instanceof Tracer) throw new DTypeError(op, `f ${MESSAGE}`);
-  for (const [i, c] of (constraints ?? []).entries()) {
-    if (typeof c?.fun !== "function") continue;
-    const v = (c.fun as (x: unknown) => unknown)(tree);
-    if (v instanceof Tensor && v instanceof Tracer) throw new DTypeError(op, `constraints[${i}].fun ${MESSAGE}`);
+export function tracedMinimize<R>(c: TracedCall<R>): (R & { x: unknown }) | null {
+  const { op, layout } = c;
+  if (traceDepth() === 0) return null;
+  if (hasTracer(c.x0, op)) throw new DTypeError(op, `x0 ${REFUSED}`);
+  if (hasTracer(c.bounds, op)) throw new DTypeError(op, `bounds ${REFUSED}`);
+  const tree = layout.toTree(c.x0flat);
+  const { tracers, readsEntries } = closedOverTracers(traceDepth(), () => {
+    c.f(tree);
+    for (const k of c.constraints ?? []) if (typeof k?.fun === "function") (k.fun as (x: unknown) => unknown)(tree);
+  });
+  if (readsEntries) {
+    throw new DTypeError(op, "f reads the entries (toArray, item, data) of a value traced by an enclosing transform; the solution's derivative would miss that use. Use the value through matcalc ops, or pass its numbers from outside the transform");
   }
+  if (tracers.length === 0) return null;
+  if ((c.constraints ?? []).length > 0) {
+    throw new NotDifferentiableError(op, "differentiating through minimize with constraints (through the KKT system) is not supported; f, or a constraint, closes over a traced value");
+  }
+  if (!tracers.every((t) => t instanceof JvpTracer)) {
+    // One solve runs on numbers: a batch of θ would need a batch of solves, and the result's
+    // scalar fields (value, status, iterations) cannot hold a batch.
+    throw new DTypeError(op, "f closes over a value batched by vmap; minimize cannot map its solve over a batch (loop over the batch, or pass the values as numbers)");
+  }
+  const n = layout.n;
+  let last: (R & { x: unknown; converged: boolean; status: string }) | null = null;
+  const substituted = (vals: readonly Tensor[]) => new Map<Tensor, Tensor>(tracers.map((t, i) => [t, vals[i]!]));
+  const [xs] = customJvp(
+    {
+      name: op,
+      shapes: [[n], []],
+      impl: (vals) => {
+        const map = substituted(vals);
+        const res = c.solve((x) => withReplacements(map, () => c.f(x)));
+        last = res;
+        const xflat = new Float64Array(n);
+        layout.read(res.x, xflat, op);
+        return [new Tensor([n], xflat), new Tensor([], Float64Array.of(res.converged ? 1 : 0))];
+      },
+      jvp: (tangents, primals, outs) => implicitJvp(c, () => last?.status ?? "unknown", substituted, tangents, primals, outs),
+    },
+    tracers,
+  );
+  if (last === null) throw new Error(`matcalc: internal: ${op}'s solve did not run`);
+  return { ...(last as R & { x: unknown }), x: unflattenFlat(xs!, layout) };
+}
+
+/** A flat [n] vector (possibly traced) as the pytree of x0, by differentiable slices. */
+function unflattenFlat(x: Tensor, layout: Layout): unknown {
+  const leaves = layout.shapes.map((s, i) => {
+    const part = layout.shapes.length === 1 ? x : slice(x, [layout.offsets[i]!], [layout.sizes[i]!]);
+    return s.length === 1 && s[0] === layout.n ? part : reshape(part, [...s]);
+  });
+  // The layout's own unflatten keeps the user's structure (keys in order).
+  return layout.fromLeaves(leaves);
+}
+
+/** The leaves of a pytree with this layout as one flat [n] vector, differentiably. */
+function flatOf(tree: unknown, op: string): Tensor {
+  const [leaves] = flatten(tree, op);
+  const parts = leaves.map((l) => (l.shape.length === 1 ? l : vec(l)));
+  return parts.length === 1 ? parts[0]! : concat(parts, 0);
+}
+
+function implicitJvp<R>(
+  c: TracedCall<R>,
+  status: () => string,
+  substituted: (vals: readonly Tensor[]) => Map<Tensor, Tensor>,
+  tangents: readonly Lin[],
+  primals: readonly Tensor[],
+  outs: readonly Tensor[],
+): Lin[] {
+  const { op, layout } = c;
+  const n = layout.n;
+  if (primals.some((p) => p instanceof Tracer)) {
+    throw new NotDifferentiableError(op, "second and higher derivatives through minimize's solution are not supported (the derivative of H⁻¹ is not formed), nor a derivative inside vmap; the values f closes over are traced by an outer transform");
+  }
+  const xflat = outs[0]!.toArray() as number[];
+  if (outs[1]!.item() !== 1) {
+    throw new NotDifferentiableError(
+      op,
+      `the run did not converge (status '${status()}'): the derivative of the solution (the implicit function theorem at ∇f(x*) = 0) does not exist at the point it returned; tighten the run (maxIterations, gradTol) until result.converged`,
+    );
+  }
+  const xTree = layout.toTree(Float64Array.from(xflat));
+  const cost = c.cost ?? ((y: unknown) => y as Tensor);
+  const fAt = (vals: readonly Tensor[]) => (x: unknown) => cost(withReplacements(substituted(vals), () => c.f(x)));
+  // Active bounds: variables at a bound keep zero derivative; the system is over the free ones.
+  const box = c.box();
+  const free = new Float64Array(n).fill(1);
+  let nActive = 0;
+  if (box) {
+    for (let i = 0; i < n; i++) {
+      if (xflat[i]! <= box.lower[i]! || xflat[i]! >= box.upper[i]!) {
+        free[i] = 0;
+        nActive++;
+      }
+    }
+  }
+  if (nActive === n) return [null, null];
+  const mask = nActive > 0 ? new Tensor([n], free) : null;
+  // b = ∂/∂θ ∇ₓf(x*, θ)·θ̇: a JVP in θ of the gradient at x*, with the tangents as they come
+  // (staged under grad: b is linear in θ̇ and transposable).
+  const ts = tangents.map((t, i) => t ?? new Tensor(primals[i]!.shape, new Float64Array(primals[i]!.size)));
+  const [, bTree] = jvp(
+    (...vals: Tensor[]) => flatOf(valueAndGrad(fAt(vals))(xTree)[1], op),
+    [...primals],
+    ts,
+  ) as [Tensor, Tensor];
+  const b = mask ? mul(bTree, mask) : bTree;
+  // The solve may run later, in the backward pass, after the arena scope holding the primals
+  // has closed: it keeps copies.
+  const f0 = fAt(primals.map((p) => new Tensor(p.shape, storage(p).slice())));
+  const solveFlat = n <= DENSE_MAX ? denseSolver(op, f0, xTree, free, nActive) : cgSolver(op, f0, xTree, layout, free);
+  const u = linearSolve(b, { name: op, solve: solveFlat });
+  return [neg(u), null];
+}
+
+/** H (with identity rows and columns for the active variables) formed once, solved by LU. */
+function denseSolver(op: string, f: (x: unknown) => Tensor, xTree: unknown, free: Float64Array, nActive: number): (b: Tensor) => Tensor {
+  const n = free.length;
+  const H = Float64Array.from(((hessian(f)(xTree) as Tensor).toArray() as number[][]).flat());
+  if (nActive > 0) {
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) if (free[i] === 0 || free[j] === 0) H[i * n + j] = i === j ? 1 : 0;
+    }
+  }
+  const rows = Array.from({ length: n }, (_, i) => Array.from(H.subarray(i * n, i * n + n)));
+  return (b) => {
+    try {
+      return denseSolve(rows, b);
+    } catch (e) {
+      throw new NotDifferentiableError(op, `the Hessian of f at the solution is singular (${(e as Error).message}): the solution is not locally unique, so it has no derivative`);
+    }
+  };
+}
+
+/** CG on HVPs, projected onto the free variables (H is positive definite at a strict minimum). */
+function cgSolver(op: string, f: (x: unknown) => Tensor, xTree: unknown, layout: Layout, free: Float64Array): (b: Tensor) => Tensor {
+  const n = free.length;
+  // Linearized now, while the values f closes over are alive: under grad the solve runs in the
+  // backward pass, when they are gone; the staged linearization calls no user code.
+  const gradF = grad(f as (x: Tensor) => Tensor) as (x: unknown) => unknown;
+  const lin = linearize as unknown as (g: (x: unknown) => unknown, x: unknown) => [unknown, (v: unknown) => unknown];
+  const [, hv] = lin(gradF, xTree);
+  const Hv = (v: Float64Array): Float64Array => {
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) v[i] = v[i]! * free[i]!;
+    layout.read(hv(layout.toTree(v)), out, op);
+    for (let i = 0; i < n; i++) out[i] = free[i] ? out[i]! : v[i]!;
+    return out;
+  };
+  return (bT) => {
+    const b = Float64Array.from(bT.toArray() as number[]);
+    const bnorm = Math.sqrt(b.reduce((s, v) => s + v * v, 0));
+    const z = new Float64Array(n);
+    if (bnorm === 0) return new Tensor([n], z);
+    const r = b.slice();
+    const d = r.slice();
+    let rr = bnorm * bnorm;
+    const tol = 1e-10 * bnorm;
+    for (let k = 0; k < 10 * n + 50; k++) {
+      const Hd = Hv(d.slice());
+      const dHd = d.reduce((s, v, i) => s + v * Hd[i]!, 0);
+      if (!(dHd > 0)) {
+        throw new NotDifferentiableError(op, `the Hessian of f at the solution is not positive definite (dᵀHd = ${dHd}): the solution is not a strict local minimum, so it has no derivative`);
+      }
+      const a = rr / dHd;
+      for (let i = 0; i < n; i++) {
+        z[i] = z[i]! + a * d[i]!;
+        r[i] = r[i]! - a * Hd[i]!;
+      }
+      const rr1 = r.reduce((s, v) => s + v * v, 0);
+      if (Math.sqrt(rr1) <= tol) return new Tensor([n], z);
+      const beta = rr1 / rr;
+      rr = rr1;
+      for (let i = 0; i < n; i++) d[i] = r[i]! + beta * d[i]!;
+    }
+    throw new NotDifferentiableError(op, `CG on the Hessian at the solution did not reach a relative residual of 1e-10 in ${10 * n + 50} iterations (an ill-conditioned Hessian): its derivative cannot be given to full accuracy`);
+  };
 }
