@@ -144,6 +144,9 @@ export const bmmLeft_p: Primitive<BmmParams> = primitive<BmmParams>({
   },
 });
 
+/** Both operands batched: the broadcast product's size over the members' sizes, at most. */
+const PRODUCT_MAX_RATIO = 8;
+
 /** Members whose input and output blocks hold at least this many entries take bmmLeft. */
 const BMM_MIN_MEMBER = 512;
 
@@ -155,6 +158,17 @@ const BMM_MIN_MEMBER = 512;
  */
 function batchedMatmul(a: Tensor, b: Tensor, ba: boolean, bb: boolean, ta: 0 | 1, tb: 0 | 1, size: number): Tensor {
   if (ba && bb) {
+    const m = ta ? a.shape[1]! : a.shape[0]!, k = ta ? a.shape[0]! : a.shape[1]!;
+    const n = tb ? b.shape[0]! : b.shape[1]!;
+    // Small members (dot, 3×3 products): every member at once as Σₖ Aᵢₖ·Bₖⱼ, one broadcast
+    // product [m, k, n, s] and one reduction, instead of a bind, a kernel call and a copy per
+    // member. The product is kept to a few times the operands' and result's size, so memory
+    // stays proportional to the batch; past that the per-member GEMMs do less work.
+    if (m * k * n <= PRODUCT_MAX_RATIO * (m * k + k * n + m * n)) {
+      const A = ta ? permute(a, [1, 0, 2]) : a;
+      const B = tb ? permute(b, [1, 0, 2]) : b;
+      return sum(mul(reshape(A, [m, k, 1, size]), reshape(B, [1, k, n, size])), 1);
+    }
     const cs: Tensor[] = [];
     for (let i = 0; i < size; i++) cs.push(mm(memberOf(a, i), memberOf(b, i), ta, tb));
     return stack(cs);
