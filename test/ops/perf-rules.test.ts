@@ -156,3 +156,26 @@ describe("pow with a constant exponent of 2, 3 or −1", () => {
     expect(grad((t: Tensor) => t.pow(2.5).sum())(vector([4])).data[0]).toBeCloseTo(2.5 * 8, 12);
   });
 });
+
+describe("small results share JS storage", () => {
+  it("results of the same size stay distinct and keep their values across many calls", () => {
+    const A = randn([32, 32], { seed: 12 }), B = randn([32, 32], { seed: 13 });
+    const kept: Tensor[] = [];
+    for (let i = 0; i < 20; i++) kept.push(matmul(A.mul(i + 1), B));
+    const one = matmul(A, B).data;
+    kept.forEach((C, i) => {
+      const c = C.data;
+      for (const j of [0, 1, 500, 1023]) expect(c[j]).toBeCloseTo((i + 1) * one[j]!, 11);
+    });
+    // Scalars and 3-vectors, the loop-heavy case.
+    const xs = Array.from({ length: 30 }, (_, i) => vector([i, i + 1, i + 2]).mul(2));
+    xs.forEach((x, i) => expect(x.toArray()).toEqual([2 * i, 2 * i + 2, 2 * i + 4]));
+    const ss = Array.from({ length: 30 }, (_, i) => vector([i, 1]).sum());
+    ss.forEach((s, i) => expect(s.item()).toBe(i + 1));
+    // A copy handed out is the caller's own: writing it changes no other result.
+    const d = xs[0]!.data;
+    d.fill(99);
+    expect(xs[1]!.toArray()).toEqual([2, 4, 6]);
+    expect(xs[0]!.toArray()).toEqual([0, 2, 4]);
+  });
+});
