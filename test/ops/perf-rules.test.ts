@@ -1,7 +1,7 @@
 // Issue 19's rules: jacobian's cost-based 'auto' mode, vmap of small batched products as one
 // broadcast product, and permutes that are matrix transposes taking the transpose kernel.
 import { describe, expect, it } from "vitest";
-import { dot, grad, jacobian, matmul, matrix, randn, reshape, slice, vector, vmap, type Tensor } from "../../src/index.js";
+import { dot, grad, jacobian, kron, matmul, matrix, randn, reshape, slice, vector, vmap, type Tensor } from "../../src/index.js";
 import { permute } from "../../src/ops/permute.js";
 import { stack } from "../../src/ops/batched.js";
 import { jacobianAutoMode } from "../../src/transforms/transforms.js";
@@ -177,5 +177,37 @@ describe("small results share JS storage", () => {
     d.fill(99);
     expect(xs[1]!.toArray()).toEqual([2, 4, 6]);
     expect(xs[0]!.toArray()).toEqual([0, 2, 4]);
+  });
+});
+
+describe("batch rules without a loop: kron, nested batched products", () => {
+  const member = (X: Tensor, i: number) => reshape(slice(X, [i, 0, 0], [1, X.shape[1]!, X.shape[2]!]), [X.shape[1]!, X.shape[2]!]);
+  it("vmap(kron) equals kron member by member, for either or both factors batched", () => {
+    const As = randn([4, 2, 3], { seed: 14 }), Bs = randn([4, 3, 2], { seed: 15 });
+    const A0 = member(As, 0), B0 = member(Bs, 0);
+    const cases: [Tensor, Tensor, (i: number) => Tensor][] = [];
+    const both = vmap((a: Tensor, b: Tensor) => kron(a, b))(As, Bs) as Tensor;
+    const left = vmap((a: Tensor) => kron(a, B0))(As) as Tensor;
+    const right = vmap((b: Tensor) => kron(A0, b))(Bs) as Tensor;
+    cases.push([both, both, (i) => kron(member(As, i), member(Bs, i))], [left, left, (i) => kron(member(As, i), B0)], [right, right, (i) => kron(A0, member(Bs, i))]);
+    for (const [got, , want] of cases) {
+      expect(got.shape).toEqual([4, 6, 6]);
+      for (let i = 0; i < 4; i++) expect(member(got, i).toArray()).toEqual(want(i).toArray());
+    }
+    // Derivative through the batch rule: d/dA Σ kron(A, B) = (Σ B)·1.
+    const g = grad((a: Tensor) => (vmap((x: Tensor) => kron(x, B0))(a) as Tensor).sum())(As) as Tensor;
+    close(g, As.mul(0).add(B0.sum()), 1e-14);
+  });
+  it("nested vmap of a product with large members equals the member-by-member products", () => {
+    const Xs = randn([3, 5, 32, 16], { seed: 16 }), B = randn([16, 8], { seed: 17 }), Bs = randn([3, 16, 8], { seed: 18 });
+    const inner = (Bm: Tensor) => (Xb: Tensor) => vmap((x: Tensor) => x.matmul(Bm))(Xb) as Tensor;
+    const shared = vmap(inner(B))(Xs) as Tensor;
+    const perB = vmap((Xb: Tensor, Bm: Tensor) => inner(Bm)(Xb))(Xs, Bs) as Tensor;
+    expect(shared.shape).toEqual([3, 5, 32, 8]);
+    for (const [i, j] of [[0, 0], [1, 3], [2, 4]]) {
+      const x = reshape(slice(Xs, [i!, j!, 0, 0], [1, 1, 32, 16]), [32, 16]);
+      close(reshape(slice(shared, [i!, j!, 0, 0], [1, 1, 32, 8]), [32, 8]), x.matmul(B), 1e-13);
+      close(reshape(slice(perB, [i!, j!, 0, 0], [1, 1, 32, 8]), [32, 8]), x.matmul(member(Bs, i!)), 1e-13);
+    }
   });
 });
