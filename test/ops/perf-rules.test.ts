@@ -1,7 +1,7 @@
 // Issue 19's rules: jacobian's cost-based 'auto' mode, vmap of small batched products as one
 // broadcast product, and permutes that are matrix transposes taking the transpose kernel.
 import { describe, expect, it } from "vitest";
-import { dot, grad, jacobian, kron, matmul, matrix, randn, reshape, slice, vector, vmap, type Tensor } from "../../src/index.js";
+import { dot, grad, jacobian, jit, kron, matmul, matrix, randn, reshape, slice, vector, vmap, type Tensor } from "../../src/index.js";
 import { permute } from "../../src/ops/permute.js";
 import { stack } from "../../src/ops/batched.js";
 import { jacobianAutoMode } from "../../src/transforms/transforms.js";
@@ -86,6 +86,15 @@ describe("vmap of products with both operands batched", () => {
         close(batched, loop, 1e-13);
       }
     }
+  });
+  it("records under jit and replays on new values", () => {
+    let fell = "";
+    const f = jit((u: Tensor, v: Tensor) => vmap((p: Tensor, q: Tensor) => dot(p, q))(u, v) as Tensor, { onFallback: (r) => (fell = r) });
+    for (const seed of [20, 21, 22]) {
+      const a = randn([1000, 3], { seed }), b = randn([1000, 3], { seed: seed + 10 });
+      close(f(a, b), a.mul(b).sum(1), 1e-15);
+    }
+    expect(fell).toBe("");
   });
   it("differentiates: grad of Σᵢ (aᵢ·bᵢ)² is 2(aᵢ·bᵢ)bᵢ", () => {
     const a = randn([50, 3], { seed: 9 }), b = randn([50, 3], { seed: 10 });
