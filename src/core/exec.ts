@@ -122,6 +122,14 @@ export function permuteK(x: Tensor, perm: readonly number[], name: string): Tens
   if (out.size === 0) return out;
   const dense = denseStrides(x.shape);
   const c = collapse(shape, [perm.map((p) => dense[p]!), shape.map(() => 0)]);
+  // A permutation that collapses to a matrix transpose (vmap moving a batch axis, permute's
+  // usual case) takes the blocked transpose kernel: the broadcasting kernel's strided walk
+  // reads one entry per cache line there.
+  const [s0, s1] = c.shape, st = c.strides[0]!;
+  if (c.shape.length === 2 && st[0] === s1 && st[1] === 1) {
+    kernels().transpose(s1!, s0!, px, out._ptr);
+    return out;
+  }
   const [ps, psa, psb] = rt().arena.setParams(c.shape, c.strides[0]!, c.strides[1]!);
   kernels().binary(2 /* Mul */, c.shape.length, ps, px, psa, one, psb, out._ptr);
   return out;

@@ -1113,7 +1113,33 @@ export function materialize(t: Tensor): void {
   if (t._buf) return;
   const arena = rt().arena;
   if (!arena.live(t._epoch, t._ptr)) throw releasedError();
-  t._buf = arena.view(t._ptr, t.size).slice();
+  t._buf = jsStorage(t.size);
+  t._buf.set(arena.view(t._ptr, t.size));
+}
+
+/**
+ * Results up to this many entries share their JS storage eight to an ArrayBuffer: allocating
+ * an ArrayBuffer has a fixed cost comparable to a small kernel (most of what a 32×32 matmul
+ * call spends outside its GEMM), and a result's storage is never handed out (`data` copies),
+ * so sharing is invisible. Eight per buffer bounds the memory a kept result can hold alive
+ * to eight times its own, and only for small results.
+ */
+const SHARED_MAX_ENTRIES = 1024;
+const PER_SHARED = 8;
+/** Per size: the shared buffer being filled and its next free entry. */
+const sharedStorage = new Map<number, { buf: Float64Array; next: number }>();
+
+/** JS-owned storage for `n` entries (contents unspecified). */
+function jsStorage(n: number): Float64Array {
+  if (n > SHARED_MAX_ENTRIES || n === 0) return new Float64Array(n);
+  let s = sharedStorage.get(n);
+  if (s === undefined || s.next === s.buf.length) {
+    s = { buf: new Float64Array(n * PER_SHARED), next: 0 };
+    sharedStorage.set(n, s);
+  }
+  const v = s.buf.subarray(s.next, s.next + n);
+  s.next += n;
+  return v;
 }
 
 /**
@@ -1146,6 +1172,9 @@ export function scoped<T>(fn: () => T, keep?: (result: T) => void): T {
 export function materializeTree(x: unknown, seen?: Set<unknown>): void {
   if (x instanceof Tensor) {
     materialize(x._concrete());
+  } else if (seen === undefined && Array.isArray(x) && x.length === 1 && x[0] instanceof Tensor) {
+    // Every eager op's result ([out]): no cycle to guard against, so no Set per call.
+    materialize(x[0]._concrete());
   } else if (Array.isArray(x) || (x !== null && typeof x === "object" && [Object.prototype, null].includes(Object.getPrototypeOf(x)))) {
     // Plain objects as ad/pytree.ts reads them: null-prototype ones too.
     seen ??= new Set();

@@ -437,7 +437,19 @@ export const div = bin(div_p);
  * ```
  * @category Elementwise
  */
-export const pow = bin(pow_p);
+export const pow = (a: TensorLike, b: TensorLike): Tensor => {
+  // A constant exponent of 2, 3 or −1 (x.pow(2), the common case) as one or two correctly
+  // rounded multiplies or a division: exact for 2 and −1 (what Math.pow returns), within the
+  // kernel's 2 ulp for 3, and a fraction of the general kernel's log/exp cost. Others (4 =
+  // (x²)² rounds three times, −2 = 1/x² overflows early) take the general kernel.
+  if (b === 2) return bind1(square_p, [asTensor(a, "pow")], NONE);
+  if (b === 3) {
+    const x = asTensor(a, "pow");
+    return mul(bind1(square_p, [x], NONE), x);
+  }
+  if (b === -1) return bind1(reciprocal_p, [asTensor(a, "pow")], NONE);
+  return bind1(pow_p, [asTensor(a, "pow"), asTensor(b, "pow")], NONE);
+};
 /**
  * Elementwise maximum (NaN-propagating). At a tie each side gets half the derivative.
  * @example

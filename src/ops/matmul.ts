@@ -128,6 +128,17 @@ export const bmmLeft_p: Primitive<BmmParams> = primitive<BmmParams>({
     const db = tb_ === null ? null : bind1(bmmLeft_p, [a!, tb_], p);
     return [da === null ? db : db === null ? da : add(da, db)];
   },
+  // Nested vmap with only A batched again: the two batch axes are one longer batch of
+  // members. B batched: one bmmLeft per member of the outer batch (each still one call for
+  // the whole inner batch).
+  batch: ([a, b], [ba, bb], p, size) => {
+    const [m, k, s] = a!.shape as [number, number, number];
+    if (ba && !bb) {
+      const n = p.tb ? b!.shape[0]! : b!.shape[1]!;
+      return [reshape(bind1(bmmLeft_p, [reshape(a!, [m, k, s * size]), b!], p), [m, n, s, size])];
+    }
+    return [stack(Array.from({ length: size }, (_, i) => bind1(bmmLeft_p, [ba ? memberOf(a!, i) : a!, memberOf(b!, i)], p)))];
+  },
   // Cᵦ = Aᵦ·op(B): ct_Aᵦ = ctᵦ·op(B)ᵀ; ct_op(B) = Σᵦ Aᵦᵀ·ctᵦ = Â ᵀĈ with the members stacked.
   transpose: ([ct], [a, b], [la, lb], { tb }) => {
     if (la && lb) throw new Error("matcalc: internal: bmmLeft of two linear values is not linear");
@@ -144,6 +155,9 @@ export const bmmLeft_p: Primitive<BmmParams> = primitive<BmmParams>({
   },
 });
 
+/** Both operands batched: the broadcast product's size over the members' sizes, at most. */
+const PRODUCT_MAX_RATIO = 8;
+
 /** Members whose input and output blocks hold at least this many entries take bmmLeft. */
 const BMM_MIN_MEMBER = 512;
 
@@ -155,6 +169,17 @@ const BMM_MIN_MEMBER = 512;
  */
 function batchedMatmul(a: Tensor, b: Tensor, ba: boolean, bb: boolean, ta: 0 | 1, tb: 0 | 1, size: number): Tensor {
   if (ba && bb) {
+    const m = ta ? a.shape[1]! : a.shape[0]!, k = ta ? a.shape[0]! : a.shape[1]!;
+    const n = tb ? b.shape[0]! : b.shape[1]!;
+    // Small members (dot, 3×3 products): every member at once as Σₖ Aᵢₖ·Bₖⱼ, one broadcast
+    // product [m, k, n, s] and one reduction, instead of a bind, a kernel call and a copy per
+    // member. The product is kept to a few times the operands' and result's size, so memory
+    // stays proportional to the batch; past that the per-member GEMMs do less work.
+    if (m * k * n <= PRODUCT_MAX_RATIO * (m * k + k * n + m * n)) {
+      const A = ta ? permute(a, [1, 0, 2]) : a;
+      const B = tb ? permute(b, [1, 0, 2]) : b;
+      return sum(mul(reshape(A, [m, k, 1, size]), reshape(B, [1, k, n, size])), 1);
+    }
     const cs: Tensor[] = [];
     for (let i = 0; i < size; i++) cs.push(mm(memberOf(a, i), memberOf(b, i), ta, tb));
     return stack(cs);
@@ -336,6 +361,15 @@ export const kron_p = primitive<Record<string, never>>({
     const ca = la ? sum(mul(c4, reshape(b!, [mb, 1, nb, 1])), [0, 2]) : null;
     const cb = lb ? sum(mul(c4, reshape(a!, [1, ma, 1, na])), [1, 3]) : null;
     return [ca, cb];
+  },
+  // The same 4-d view with the batch axis appended: every member's product in one broadcast
+  // multiply (an unbatched factor broadcasts along the batch), the entries kron's own.
+  batch: ([a, b], [ba, bb], _p, size) => {
+    const [ma, na] = a!.shape as [number, number];
+    const [mb, nb] = b!.shape as [number, number];
+    const A = reshape(a!, [1, ma, 1, na, ba ? size : 1]);
+    const B = reshape(b!, [mb, 1, nb, 1, bb ? size : 1]);
+    return [reshape(mul(B, A), [mb * ma, nb * na, size])];
   },
 });
 

@@ -4,7 +4,7 @@ import { DTypeError, MemoryLimitError, ShapeError, fmtShape } from "../errors.js
 import { argnums as argnumsCheck, bool, checkFunction, checkOptions, oneOf, positiveInt } from "../options.js";
 import { Tensor, asTensor, materialize, scoped, zeros } from "../core/tensor.js";
 import { add, mul } from "../ops/elementwise.js";
-import { concat, reshape, slice } from "../ops/structure.js";
+import { concat, reshape, reshape_p, slice } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
 import { transpose } from "../ops/structure.js";
 import {
@@ -342,7 +342,9 @@ export function linearize(f: Fn, ...primals: unknown[]): [any, (...tangents: unk
  */
 export interface JacobianOptions<A extends Argnums = Argnums> {
   /** 'fwd' pushes input basis vectors, 'rev' pulls output basis vectors; 'auto' (default)
-   * picks forward when there are fewer inputs than outputs. */
+   * picks forward when there are fewer inputs than outputs, and otherwise the mode whose
+   * estimated work (directions × values each creates) is smaller: forward for square
+   * Jacobians, reverse once inputs clearly outnumber outputs. */
   mode?: "fwd" | "rev" | "auto";
   /** 'numerator' (default, JAX/PyTorch): m×n with J[i][j] = ∂fᵢ/∂xⱼ. 'denominator': n×m. */
   layout?: "numerator" | "denominator";
@@ -413,14 +415,46 @@ function defaultChunk(rows: number, work: number): number {
   return Math.min(byResult, byWork, byCache);
 }
 
-/** Entries one direction creates when pushed through L (forward) or pulled back (reverse). */
-function workPerDirection(L: Linearized, mode: "fwd" | "rev"): number {
+/**
+ * Entries one direction creates when pushed through L (forward) or pulled back (reverse).
+ * `kernelsOnly`: without reshapes, which relabel the entries instead of making new ones.
+ */
+function workPerDirection(L: Linearized, mode: "fwd" | "rev", kernelsOnly = false): number {
   let w = 0;
   for (const e of L.lin.eqns) {
+    if (kernelsOnly && e.prim === reshape_p) continue;
     for (const o of e.outs) w += o.size;
     if (mode === "rev") for (const a of e.args) if (L.lin.isVar(a)) w += a.size;
   }
   return w;
+}
+
+/**
+ * The mode `jacobian` takes when asked for 'auto': the one whose estimated work, directions ×
+ * entries one direction creates, is smaller. Forward pushes n directions, each making the
+ * input tangent and every staged output; reverse pulls m, each making the output cotangent and
+ * every staged output plus a cotangent for each linear argument (the transposes' extra
+ * writes and accumulations, the cost that makes reverse the dearer mode per direction). So a
+ * square Jacobian goes forward, and fewer inputs than outputs always do (wF ≤ wR), as
+ * documented; reverse wins once n exceeds m by the ratio of the two per-direction works.
+ * bench/suites/jacobian-mode.ts measures both modes against this choice.
+ */
+function autoMode(L: Linearized, n: number, m: number): "fwd" | "rev" {
+  if (n < m) return "fwd";
+  return n * (n + workPerDirection(L, "fwd", true)) <= m * (m + workPerDirection(L, "rev", true)) ? "fwd" : "rev";
+}
+
+/**
+ * The mode `jacobian(f)` with `mode: 'auto'` takes at `args` (f differentiated in its first
+ * argument). For tests and the benchmark; not part of the public API.
+ * @internal
+ */
+export function jacobianAutoMode(f: Fn, ...args: unknown[]): "fwd" | "rev" {
+  return scoped(() => {
+    const L = linearizeCore("jacobian", f, args, [0], false);
+    const n = L.vars.flat().reduce((a, v) => a + v.size, 0);
+    return autoMode(L, n, L.outPrimals.reduce((a, p) => a + p.size, 0));
+  });
 }
 
 /**
@@ -510,7 +544,7 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
       const outShapes = L.outPrimals.map((p) => p.shape);
       const n = inShapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
       const m = L.outPrimals.reduce((a, p) => a + p.size, 0);
-      const mode = opts.mode === "fwd" || opts.mode === "rev" ? opts.mode : n < m ? "fwd" : "rev";
+      const mode = opts.mode === "fwd" || opts.mode === "rev" ? opts.mode : autoMode(L, n, m);
       if (mode === "fwd") pruneDead(L.lin, L.outTangents);
       const chunk = Math.max(1, Math.floor(opts.chunkSize ?? defaultChunk(m + n, workPerDirection(L, mode))));
       checkResultSize(op, m, n, Math.ceil((mode === "fwd" ? n : m) / chunk));

@@ -1,0 +1,90 @@
+// Issue 19's same-run comparisons: jacobian's 'auto' mode against both explicit modes, vmap of
+// dot against the same sum written with mul and sum, pow against exp (integer exponents
+// lowered to multiplies), and a whole mc.matmul call against its GEMM kernel alone. Each
+// group's tasks run back to back, so their ratios see the same machine state.
+import type { SuiteSpec, TaskSpec } from "../harness.js";
+import { dot, jacobian, matmul, randn, vmap, type Tensor } from "../../src/index.js";
+import { kernelBuild } from "../../src/index.js";
+import type { Kernels } from "../../src/wasm/kernels.js";
+import type { Arena } from "../../src/wasm/arena.js";
+import { loadKernels } from "../wasm-bytes.js";
+
+let own: { k: Kernels; arena: Arena } | null = null;
+
+function jacobianGroup(group: string, f: (x: Tensor) => Tensor, n: number): TaskSpec[] {
+  const x = randn([n], { seed: 3 });
+  const fwd = jacobian(f, { mode: "fwd" }), rev = jacobian(f, { mode: "rev" }), auto = jacobian(f);
+  return rounds(group, [["fwd", () => fwd(x)], ["rev", () => rev(x)], ["auto", () => auto(x)]]);
+}
+
+/** Rounds the machine's load varies across: the tasks interleaved ROUNDS times (compare the best of each). */
+const ROUNDS = 3;
+function rounds(group: string, tasks: [string, () => unknown][], extra: Partial<TaskSpec> = {}): TaskSpec[] {
+  const out: TaskSpec[] = [];
+  for (let r = 1; r <= ROUNDS; r++) {
+    tasks.forEach(([name, fn], i) => out.push({ ...extra, name: `${name} #${r}`, group, fn, ...(r === 1 && i === 0 ? { baseline: true } : {}) }));
+  }
+  return out;
+}
+
+function jacobianTasks(): TaskSpec[] {
+  const tasks: TaskSpec[] = [];
+  for (const [m, n] of [[100, 100], [1000, 100], [100, 1000]] as const) {
+    const W = randn([m, n], { seed: 1 });
+    tasks.push(...jacobianGroup(`jacobian tanh(Wx), W ${m}×${n}`, (x) => W.matmul(x).tanh(), n));
+  }
+  for (const [m, n] of [[100, 100], [30, 300]] as const) {
+    const A = randn([m, n], { seed: 4 }), B = randn([n, n], { seed: 5 }).mul(1 / Math.sqrt(n));
+    tasks.push(...jacobianGroup(`jacobian A·tanh(Bx), A ${m}×${n}`, (x) => A.matmul(B.matmul(x).tanh()), n));
+  }
+  tasks.push(...jacobianGroup("jacobian sum(exp(x)), n=1000", (x) => x.exp().sum(), 1000));
+  tasks.push(...jacobianGroup("jacobian exp(x)∘x, n=100", (x) => x.exp().mul(x), 100));
+  return tasks;
+}
+
+function vmapDotTasks(): TaskSpec[] {
+  const a = randn([30000, 3], { seed: 6 }), b = randn([30000, 3], { seed: 7 });
+  const vd = vmap((u: Tensor, v: Tensor) => dot(u, v));
+  const group = "vmap(dot), 30 000 pairs of 3-vectors";
+  return rounds(group, [["a.mul(b).sum(1)", () => a.mul(b).sum(1)], ["vmap(dot)", () => vd(a, b)]]);
+}
+
+function powTasks(): TaskSpec[] {
+  const n = 1e5;
+  const x = randn([n], { seed: 8 }).abs().add(0.5);
+  const group = "pow, 1e5 entries (whole op calls)";
+  return rounds(group, [
+    ["exp(x)", () => x.exp()],
+    ["x.pow(2)", () => x.pow(2)],
+    ["x.pow(3)", () => x.pow(3)],
+    ["x.pow(-1)", () => x.pow(-1)],
+    ["x.pow(2.5)", () => x.pow(2.5)],
+    ["x.pow(4) (general kernel)", () => x.pow(4)],
+    ["x.mul(x)", () => x.mul(x)],
+  ], { elements: n });
+}
+
+function matmulTasks(): TaskSpec[] {
+  const tasks: TaskSpec[] = [];
+  for (const n of [32, 64, 128, 256]) {
+    const A = randn([n, n], { seed: 9 }), B = randn([n, n], { seed: 10 });
+    const group = `matmul n=${n}`;
+    const flops = 2 * n ** 3;
+    // The same build's GEMM in its own instance, on operands placed once (what the whole
+    // call adds is the difference: operands in, result out, the op's bookkeeping).
+    const { k, arena } = own!;
+    const pa = arena.put(A.data), pb = arena.put(B.data), pc = arena.alloc(n * n);
+    const kernel = () => k.gemm(0, 0, n, n, n, 1, pa, n, pb, n, 0, pc, n);
+    tasks.push(...rounds(group, [["GEMM kernel", kernel], ["mc.matmul whole call", () => matmul(A, B)]], { flops }));
+  }
+  return tasks;
+}
+
+export const spec: SuiteSpec = {
+  name: "overhead",
+  time: 200,
+  async setup() {
+    own ??= await loadKernels(kernelBuild());
+  },
+  tasks: () => [...jacobianTasks(), ...vmapDotTasks(), ...powTasks(), ...matmulTasks()],
+};
