@@ -14,7 +14,7 @@
 // updated multipliers, so the subproblem's projected gradient is the KKT residual of the
 // Lagrangian: the run converges when it is ≤ gradTol with violation ≤ constraintTol.
 import { DTypeError, ShapeError, fmtShape } from "../../errors.js";
-import { Tensor } from "../../core/tensor.js";
+import { Tensor, storage } from "../../core/tensor.js";
 import { relu } from "../../ops/elementwise.js";
 import { jacobian, valueAndGrad } from "../../transforms/transforms.js";
 import { invertSmall } from "../lbfgsb.js";
@@ -155,8 +155,9 @@ export function augLag(p: AugLagProblem): MinimizeResult<unknown> {
     layout.read(gt, g, op);
     const J = new Float64Array(m * n); // row-major m × n
     for (const c of cs) {
-      const Jc = jacobian(c.fun)(tree);
-      for (let i = 0; i < c.size; i++) for (let j = 0; j < n; j++) J[(c.offset + i) * n + j] = Jc.data[i + j * c.size]!;
+      // Read in place: `.data` is a fresh copy on every access.
+      const Jc = storage(jacobian(c.fun)(tree));
+      for (let i = 0; i < c.size; i++) for (let j = 0; j < n; j++) J[(c.offset + i) * n + j] = Jc[i + j * c.size]!;
     }
     // Variables at a bound take their own multipliers: the fit is over the free ones.
     const fr = new Float64Array(n).fill(1);

@@ -1,12 +1,11 @@
 // The residual r(x) of leastSquares over flat vectors: evaluation with counting and budgets,
 // its dense Jacobian (AD, recorded once by jit), and the J·v / Jᵀ·u operators of the
-// matrix-free path. The pytree walking (tensorLeaves, rebuild) is kept as it was; the pytree
-// module will take it over.
+// matrix-free path. Pytrees are walked by the one pytree module (core/pytree.ts).
 import { DTypeError, ShapeError } from "../../errors.js";
 import { Tensor } from "../../core/tensor.js";
 import { jit } from "../../jit/jit.js";
 import { jacobian, linearize, vjp } from "../../transforms/transforms.js";
-import { flatten, type PyTree, type TreeDef } from "../../core/pytree.js";
+import { flatten, flattenAny, unflatten, type PyTree, type TreeDef } from "../../core/pytree.js";
 import type { Layout } from "../flat.js";
 import { type Guard, describeValue } from "../objective.js";
 import type { Session } from "../session.js";
@@ -22,14 +21,9 @@ interface LsCounts {
 }
 
 /** True if every leaf of a residual's output is a Tensor (numbers would not be differentiated). */
-export function tensorLeaves(y: unknown): boolean {
-  if (y instanceof Tensor) return true;
-  if (Array.isArray(y)) return y.length > 0 && y.every(tensorLeaves);
-  if (y !== null && typeof y === "object" && Object.getPrototypeOf(y) === Object.prototype) {
-    const v = Object.values(y);
-    return v.length > 0 && v.every(tensorLeaves);
-  }
-  return false;
+export function tensorLeaves(y: unknown, op: string): boolean {
+  const [leaves] = flattenAny(y, op);
+  return leaves.length > 0 && leaves.every((l) => l instanceof Tensor);
 }
 
 /** The residual over flat vectors, with counting and budgets. @internal */
@@ -47,7 +41,7 @@ export class Residual {
   constructor(userR: Fn, readonly layout: Layout, readonly guard: Guard, readonly session: Session, readonly op: string, useJit = true) {
     this.r = (x: unknown) => {
       const y = userR(x);
-      if (!tensorLeaves(y)) {
+      if (!tensorLeaves(y, op)) {
         throw new DTypeError(op, `the residual must return a Tensor (or a pytree of Tensors) computed from x with matcalc ops, got ${describeValue(y)}`);
       }
       return y;
@@ -89,7 +83,7 @@ export class Residual {
   /** A flat residual as a tree shaped like r's output (JS-owned tensors). */
   toTree(r: Float64Array): PyTree {
     let off = 0;
-    return rebuild(
+    return unflatten(
       this.outDef!,
       this.outShapes.map((s) => {
         const size = s.reduce((a, b) => a * b, 1);
@@ -190,16 +184,4 @@ export class Residual {
       },
     };
   }
-}
-
-export function rebuild(def: TreeDef, leaves: Tensor[]): PyTree {
-  let i = 0;
-  const build = (d: TreeDef): PyTree => {
-    if (d.kind === "leaf") return leaves[i++]!;
-    if (d.kind === "array") return d.children.map(build);
-    const o: Record<string, PyTree> = {};
-    d.keys.forEach((k, j) => (o[k] = build(d.children[j]!)));
-    return o;
-  };
-  return build(def);
 }

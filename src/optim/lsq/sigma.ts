@@ -5,11 +5,11 @@
 // applied inside the residual function, so the Jacobian, the stopping tests and the
 // statistics all see the weighted residual.
 import { DTypeError, ShapeError } from "../../errors.js";
-import { Tensor, tensor, type TensorLike } from "../../core/tensor.js";
-import { flatten, type PyTree } from "../../core/pytree.js";
+import { Tensor, storage, tensor, type TensorLike } from "../../core/tensor.js";
+import { flatten, unflatten, type PyTree } from "../../core/pytree.js";
 import { concat, matmul, reshape, slice } from "../../ops/index.js";
 import { cholesky } from "../dense.js";
-import { rebuild, tensorLeaves } from "./residual.js";
+import { tensorLeaves } from "./residual.js";
 
 /** What `sigma` may be: m standard deviations, or an m × m covariance (rows as written). */
 export type Sigma = Tensor | readonly number[] | readonly (readonly number[])[];
@@ -22,10 +22,12 @@ export type Sigma = Tensor | readonly number[] | readonly (readonly number[])[];
  */
 export function whitener(sigma: Sigma, m: number, op: string): (leaves: Tensor[]) => Tensor[] {
   const s = sigma instanceof Tensor ? sigma : tensor(sigma as TensorLike);
+  // Read in place: `.data` is a fresh copy on every access.
+  const sd = storage(s);
   if (s.size === m && s.shape.length <= 1) {
     const inv = new Float64Array(m);
     for (let i = 0; i < m; i++) {
-      const v = s.data[i]!;
+      const v = sd[i]!;
       if (!(v > 0 && Number.isFinite(v))) throw new DTypeError(op, `sigma must be positive and finite, got ${v} at index ${i}`);
       inv[i] = 1 / v;
     }
@@ -42,8 +44,8 @@ export function whitener(sigma: Sigma, m: number, op: string): (leaves: Tensor[]
     const A = new Float64Array(m * m), L = new Float64Array(m * m);
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < m; j++) {
-        const a = s.data[i + j * m]!;
-        if (!Number.isFinite(a) || a !== s.data[j + i * m]) throw new DTypeError(op, "the covariance sigma must be symmetric positive definite");
+        const a = sd[i + j * m]!;
+        if (!Number.isFinite(a) || a !== sd[j + i * m]) throw new DTypeError(op, "the covariance sigma must be symmetric positive definite");
         A[i * m + j] = a;
       }
     }
@@ -82,9 +84,9 @@ export function weightedResidual(r: (x: unknown) => PyTree, sigma: Sigma, op: st
   return (x) => {
     const y = r(x);
     // Not tensors: returned as is, for the residual's own check to name.
-    if (!tensorLeaves(y)) return y;
+    if (!tensorLeaves(y, op)) return y;
     const [leaves, def] = flatten(y, op);
     if (!weigh) weigh = whitener(sigma, leaves.reduce((a, l) => a + l.size, 0), op);
-    return rebuild(def, weigh(leaves));
+    return unflatten(def, weigh(leaves));
   };
 }
