@@ -168,8 +168,9 @@ describe("packed tarball", () => {
     check(await pageResult(join(root, "out")));
   });
 
-  it("works when bundled by esbuild with zero configuration (the SIMD binary embedded in JS)", async () => {
-    const root = join(consumer, "esbuild-app");
+  /** A page whose script is BROWSER_MAIN bundled by esbuild with no configuration. */
+  async function esbuildApp(name: string): Promise<string> {
+    const root = join(consumer, name);
     mkdirSync(root);
     writeFileSync(join(root, "main.js"), BROWSER_MAIN);
     writeFileSync(join(root, "index.html"), PAGE(`<script type="module" src="./bundle.js"></script>`));
@@ -178,21 +179,18 @@ describe("packed tarball", () => {
       entryPoints: [join(root, "main.js")], outfile: join(root, "bundle.js"),
       bundle: true, platform: "browser", format: "esm", logLevel: "silent",
     });
+    return root;
+  }
+
+  it("works when bundled by esbuild with zero configuration (the SIMD binary embedded in JS)", async () => {
+    const root = await esbuildApp("esbuild-app");
     // No .wasm file next to the bundle: the kernels come from the embedded module.
     expect(readdirSync(root).filter((f) => f.endsWith(".wasm"))).toEqual([]);
     check(await pageResult(root));
   });
 
   it("works when bundled by esbuild with the .wasm files copied next to the bundle", async () => {
-    const root = join(consumer, "esbuild-copied-app");
-    mkdirSync(root);
-    writeFileSync(join(root, "main.js"), BROWSER_MAIN);
-    writeFileSync(join(root, "index.html"), PAGE(`<script type="module" src="./bundle.js"></script>`));
-    const esbuild = await import("esbuild");
-    await esbuild.build({
-      entryPoints: [join(root, "main.js")], outfile: join(root, "bundle.js"),
-      bundle: true, platform: "browser", format: "esm", logLevel: "silent",
-    });
+    const root = await esbuildApp("esbuild-copied-app");
     for (const f of ["kernels.relaxed.wasm", "kernels.simd.wasm", "kernels.scalar.wasm"]) {
       cpSync(join(consumer, "node_modules/matcalc/dist/wasm", f), join(root, f));
     }

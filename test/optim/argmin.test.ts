@@ -11,15 +11,9 @@ import {
 import { leastSquares, minimize } from "../../src/optim/index.js";
 import { mulberry32 } from "../../src/random.js";
 import { rt } from "../../src/wasm/module.js";
+import { thrown } from "../helpers/thrown.js";
 
-const err = (fn: () => unknown): Error => {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected an error");
-};
+const err = thrown;
 const arr = (t: Tensor): number[] => Array.from(t.toArray() as number[]);
 const mat = (t: Tensor): number[][] => t.toArray() as number[][];
 const close = (a: number[], b: number[], tol: number): void => {

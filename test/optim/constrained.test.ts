@@ -4,16 +4,10 @@ import { describe, expect, it } from "vitest";
 import * as mc from "../../src/index.js";
 import { DTypeError, OptionError, scalar, vector, zeros, type Tensor } from "../../src/index.js";
 import { minimize } from "../../src/optim/index.js";
+import { thrown } from "../helpers/thrown.js";
 
 const arr = (t: unknown) => (t as Tensor).toArray() as number[];
-const err = (fn: () => unknown): Error => {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected an error");
-};
+const err = thrown;
 
 describe("README: bounds and constraints", () => {
   it("a bounded fit: the decay rate stops at its upper bound, the amplitude is the least-squares one there", () => {

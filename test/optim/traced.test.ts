@@ -6,15 +6,9 @@ import { expect, it } from "vitest";
 import * as mc from "../../src/index.js";
 import { DTypeError, NotDifferentiableError, grad, vector, vmap, type Tensor } from "../../src/index.js";
 import { minimize } from "../../src/optim/index.js";
+import { thrown } from "../helpers/thrown.js";
 
-const err = (fn: () => unknown): Error => {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected an error");
-};
+const err = thrown;
 
 it("a traced value reaching x0, the bounds or (under vmap) f is refused with a DTypeError; one reaching a constraint, with NotDifferentiableError", () => {
   const s0 = vector([1, 2]);
