@@ -13,6 +13,7 @@ import { BoxRun, project, readBox, type Box } from "./bounds.js";
 import { lbfgsb, lbfgsbFloats } from "./lbfgsb.js";
 import { tron, tronFloats } from "./tron.js";
 import { augLag } from "./constrained/auglag.js";
+import type { FlatProblem, FlatResult } from "./flat-solve.js";
 import { tracedMinimize } from "./traced.js";
 import { gd, gdFloats } from "./gd.js";
 import { bfgs, bfgsFloats } from "./bfgs.js";
@@ -237,31 +238,6 @@ export function methodOptions(op: string, options: MinimizeOptions<unknown>, n: 
   };
   if (!(mo.c1 > 0 && mo.c1 < mo.c2 && mo.c2 < 1)) throw new DTypeError(op, `line search constants need 0 < c1 < c2 < 1, got c1 = ${mo.c1}, c2 = ${mo.c2}`);
   return mo;
-}
-
-/** What {@link solveFlat} needs. @internal */
-export interface FlatProblem {
-  f: (x: unknown) => Tensor;
-  layout: Layout;
-  x0: Float64Array;
-  box: Box | null;
-  method: Exclude<MinimizeMethod, "auglag">;
-  limits: Limits;
-  guard: Guard;
-  mo: MethodOptions;
-  jit: boolean;
-  op: string;
-  radius0?: number | undefined;
-}
-
-/** One run of a method on flat vectors (the result's vectors are copies). @internal */
-export interface FlatResult {
-  x: Float64Array;
-  f: number;
-  g: Float64Array;
-  gradNorm: number;
-  iterations: number;
-  status: Status;
 }
 
 /**

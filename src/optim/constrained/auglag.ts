@@ -29,19 +29,7 @@ import type { MethodOptions } from "../method.js";
 import type { Constraint, IterationState, MinimizeMethod, MinimizeOptions, MinimizeResult, ResultStatus, Status } from "../types.js";
 import { diffNormInf, normInf } from "../vec.js";
 
-/** The flat solver auglag runs its subproblems with (minimize's solveFlat). @internal */
-export type FlatSolver = (p: {
-  f: (x: unknown) => Tensor;
-  layout: Layout;
-  x0: Float64Array;
-  box: Box | null;
-  method: Exclude<MinimizeMethod, "auglag">;
-  limits: Limits;
-  guard: Guard;
-  mo: MethodOptions;
-  jit: boolean;
-  op: string;
-}) => { x: Float64Array; f: number; g: Float64Array; gradNorm: number; iterations: number; status: Status };
+import type { FlatSolver } from "../flat-solve.js";
 
 export interface AugLagProblem {
   f: (x: unknown) => Tensor;
