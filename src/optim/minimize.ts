@@ -119,7 +119,8 @@ export function commonLimits(op: string, options: CommonOptions<never>, defaults
  * dense solve for up to 100 variables, CG on HVPs above; with bounds, over the free
  * variables, the ones at a bound having zero derivative). With constraints (which may close
  * over traced values too), through the KKT system at (x*, λ*) over the equalities and the
- * active inequalities, densely up to 400 free variables plus active constraints. A run that
+ * active inequalities, densely up to 400 free variables plus active constraints; then
+ * `res.multipliers` are differentiable as well. A run that
  * did not converge, a singular Hessian or KKT matrix at x*, a weakly active inequality (c = 0
  * with λ = 0), a larger KKT system or a second derivative raise NotDifferentiableError;
  * traced x0 or bounds, or traced values under vmap, a DTypeError.

@@ -81,9 +81,16 @@ export function tracedMinimize<R>(c: TracedCall<R>): (R & { x: unknown }) | null
   if (hasTracer(c.x0, op)) throw new DTypeError(op, `x0 ${REFUSED}`);
   if (hasTracer(c.bounds, op)) throw new DTypeError(op, `bounds ${REFUSED}`);
   const tree = layout.toTree(c.x0flat);
-  const { tracers, readsEntries } = closedOverTracers(traceDepth(), () => {
+  // The probe also gives the constraints' shapes: the multipliers are outputs of the solve.
+  const { tracers, readsEntries, result: conShapes } = closedOverTracers(traceDepth(), () => {
     c.f(tree);
-    for (const k of c.constraints ?? []) if (typeof k?.fun === "function") (k.fun as (x: unknown) => unknown)(tree);
+    const shapes: (readonly number[])[] = [];
+    for (const k of c.constraints ?? []) {
+      if (typeof k?.fun !== "function") continue;
+      const y = (k.fun as (x: unknown) => unknown)(tree);
+      shapes.push(y instanceof Tensor ? y.shape : []);
+    }
+    return shapes;
   });
   if (readsEntries) {
     throw new DTypeError(op, "f reads the entries (toArray, item, data) of a value traced by an enclosing transform; the solution's derivative would miss that use. Use the value through matcalc ops, or pass its numbers from outside the transform");
@@ -99,10 +106,11 @@ export function tracedMinimize<R>(c: TracedCall<R>): (R & { x: unknown }) | null
   const substituted = (vals: readonly Tensor[]) => new Map<Tensor, Tensor>(tracers.map((t, i) => [t, vals[i]!]));
   // Constraint funs may close over θ too: the solve sees them with θ's numbers in place.
   const cons = (c.constraints ?? []) as readonly Con[];
-  const [xs] = customJvp(
+  const m = cons.length > 0 ? conShapes.reduce((a, sh) => a + sh.reduce((p, e) => p * e, 1), 0) : 0;
+  const [xs, , lams] = customJvp(
     {
       name: op,
-      shapes: [[n], []],
+      shapes: cons.length > 0 ? [[n], [], [m]] : [[n], []],
       impl: (vals) => {
         const map = substituted(vals);
         const res = c.solve(
@@ -112,14 +120,31 @@ export function tracedMinimize<R>(c: TracedCall<R>): (R & { x: unknown }) | null
         last = res;
         const xflat = new Float64Array(n);
         layout.read(res.x, xflat, op);
-        return [new Tensor([n], xflat), new Tensor([], Float64Array.of(res.converged ? 1 : 0))];
+        const outs = [new Tensor([n], xflat), new Tensor([], Float64Array.of(res.converged ? 1 : 0))];
+        if (cons.length > 0) {
+          const mu = res.multipliers;
+          if (mu === undefined || mu.length !== cons.length) throw new Error(`matcalc: internal: ${op}'s constrained solve returned no multipliers`);
+          outs.push(new Tensor([m], Float64Array.from(mu.flatMap((t) => Array.from(storage(t))))));
+        }
+        return outs;
       },
       jvp: (tangents, primals, outs) => implicitJvp(c, () => last?.status ?? "unknown", substituted, tangents, primals, outs, cons, () => last?.multipliers),
     },
     tracers,
   );
   if (last === null) throw new Error(`matcalc: internal: ${op}'s solve did not run`);
-  return { ...(last as R & { x: unknown }), x: unflattenFlat(xs!, layout) };
+  const out = { ...(last as R & { x: unknown; multipliers?: Tensor[] }), x: unflattenFlat(xs!, layout) };
+  if (lams !== undefined) {
+    // The multipliers are differentiable too (λ̇ comes out of the same KKT solve).
+    let off = 0;
+    out.multipliers = conShapes.map((sh) => {
+      const size = sh.reduce((p, e) => p * e, 1);
+      const part = cons.length === 1 ? lams : slice(lams, [off], [size]);
+      off += size;
+      return reshape(part, [...sh]);
+    });
+  }
+  return out;
 }
 
 /** A flat [n] vector (possibly traced) as the pytree of x0, by differentiable slices. */
@@ -308,8 +333,9 @@ function kktJvp<R>(
   // The active set. An inequality at 0 with a zero multiplier is weakly active: x* is not
   // differentiable there (the constraint switches between active and inactive), so no guess.
   const lamScale = Math.max(1, ...Array.from(lam, Math.abs));
-  const cScale = Math.max(1, ...Array.from(cv, Math.abs));
-  const cTol = 1e-6 * cScale, lTol = 1e-7 * lamScale;
+  // "c ≈ 0" per entry (a large inactive c elsewhere must not widen it); "λ > 0" relative to
+  // the largest multiplier.
+  const cTol = 1e-6, lTol = 1e-7 * lamScale;
   const kinds = cons.flatMap((k, i) => Array.from({ length: multipliers[i]!.size }, () => k.type));
   const active = new Float64Array(m);
   for (let i = 0; i < m; i++) {
@@ -328,7 +354,7 @@ function kktJvp<R>(
   const fi: number[] = [], ai: number[] = [];
   for (let i = 0; i < n; i++) if (free[i]) fi.push(i);
   for (let i = 0; i < m; i++) if (active[i]) ai.push(i);
-  if (fi.length === 0) return [null, null];
+  if (fi.length === 0 && ai.length === 0) return [null, null, null];
   const N = fi.length + ai.length;
   if (N > KKT_DENSE_MAX) {
     throw new NotDifferentiableError(op, `the KKT system at the solution has ${fi.length} free variable(s) and ${ai.length} active constraint(s), above the ${KKT_DENSE_MAX} it forms densely; differentiating through a larger constrained solve is not supported`);
@@ -369,7 +395,8 @@ function kktJvp<R>(
       return new Tensor([n + m], out);
     },
   });
-  return [neg(slice(u, [0], [n])), null];
+  // [ẋ; λ̇] = −u; inactive multipliers stay 0 (their rows of u are 0).
+  return [neg(slice(u, [0], [n])), null, neg(slice(u, [n], [m]))];
 }
 
 interface Lu {

@@ -46,6 +46,14 @@ describe("projection onto a hyperplane {x : aᵀx = θ}: x* = s − a(aᵀs − 
     close([grad((th: Tensor) => (proj(s0, th).x as Tensor).mul(vector(a)).sum())(th0).item()], [1], 1e-9);
   });
 
+  it("the multiplier λ = 2(θ − aᵀs)/‖a‖² (∇f = λ∇c) is differentiable too: dλ/dθ = 2/9, dλ/ds = −2a/9", () => {
+    const lam = (s: Tensor, th: Tensor) => proj(s, th).multipliers![0]!;
+    close([lam(s0, th0).item()], [(2 * (0.5 - 3)) / 9], 1e-8);
+    close([grad((th: Tensor) => lam(s0, th))(th0).item()], [2 / 9], 1e-9);
+    close(arr(grad((s: Tensor) => lam(s, th0))(s0)), a.map((v) => (-2 * v) / 9), 1e-9);
+    close(mat(jacobian((s: Tensor) => lam(s, th0), { mode: "fwd" })(s0)).flat(), a.map((v) => (-2 * v) / 9), 1e-9);
+  });
+
   it("dx*/ds = I − aaᵀ/‖a‖² (s only in f)", () => {
     const P = a.map((ai, i) => a.map((aj, j) => (i === j ? 1 : 0) - (ai * aj) / 9));
     for (const mode of ["fwd", "rev"] as const) {
@@ -67,6 +75,17 @@ describe("min ‖x − s‖² s.t. ‖x‖² ≤ 1 (ineq 1 − ‖x‖² ≥ 0)"
     close(arr(ball(vector(s))), x, 1e-8);
     const want = x.flatMap((xi, i) => x.map((xj, j) => ((i === j ? 1 : 0) - xi * xj) / ns));
     for (const mode of ["fwd", "rev"] as const) close(mat(jacobian(ball, { mode })(vector(s))).flat(), want, 1e-7);
+  });
+
+  it("s outside: the multiplier λ = ‖s‖ − 1, dλ/ds = s/‖s‖", () => {
+    const s = [1.2, -2, 0.9], ns = Math.hypot(...s);
+    const lam = (v: Tensor) =>
+      minimize((x: Tensor) => x.sub(v).square().sum(), vector([0, 0, 0]), {
+        ...TIGHT,
+        constraints: [{ type: "ineq", fun: (x: Tensor) => mc.sub(1, x.square().sum()) }],
+      }).multipliers![0]!;
+    close([lam(vector(s)).item()], [ns - 1], 1e-8);
+    close(arr(grad(lam)(vector(s))), s.map((v) => v / ns), 1e-7);
   });
 
   it("s inside: the constraint is inactive, dx*/ds = I", () => {
@@ -99,7 +118,7 @@ it("bounds and an equality: projection onto the simplex face {x ≥ 0, Σx = θ}
   }
 });
 
-it("a nonlinear problem, θ in f and in both constraints: against central differences of the solved problem", () => {
+it("a nonlinear problem, θ in f and in both constraints: x* and λ* against central differences of the solved problem", () => {
   // f = (x₀ − θ₀)⁴ + (x₁ − 2)² + θ₁·x₀x₁ + x₂², s.t. x₀² + x₁² + x₂² = 2 + θ₁ (eq) and
   // x₁ − x₀ ≤ θ₀ − 1, i.e. θ₀ − 1 − x₁ + x₀ ≥ 0 (ineq, active at this θ).
   const solve = (th: Tensor) =>
@@ -124,7 +143,11 @@ it("a nonlinear problem, θ in f and in both constraints: against central differ
   expect(r.multipliers![1]!.item()).toBeGreaterThan(1e-3);
   expect(Math.abs(th0[0]! - 1 - arr(r.x as Tensor)[1]! + arr(r.x as Tensor)[0]!)).toBeLessThan(1e-9);
   const h = 1e-5;
-  const X = (th: Tensor) => solve(th).x as Tensor;
+  // x* and the multipliers (λ_eq, μ_ineq) together: both come out of the KKT solve.
+  const X = (th: Tensor) => {
+    const q = solve(th);
+    return mc.concat([q.x as Tensor, q.multipliers![0]!.reshape([1]), q.multipliers![1]!.reshape([1])], 0);
+  };
   for (const mode of ["fwd", "rev"] as const) {
     const J = mat(jacobian(X, { mode })(vector(th0)));
     for (let k = 0; k < 2; k++) {
