@@ -117,8 +117,12 @@ export function commonLimits(op: string, options: CommonOptions<never>, defaults
  * Inside grad/jvp/vjp/jacobian, `res.x` is differentiable with respect to the traced values f
  * closes over, by the implicit function theorem at the solution (d(x*)/dθ = −H⁻¹ ∂²f/∂x∂θ; a
  * dense solve for up to 100 variables, CG on HVPs above; with bounds, over the free
- * variables, the ones at a bound having zero derivative). A run that did not converge, a
- * singular Hessian at x*, constraints or a second derivative raise NotDifferentiableError;
+ * variables, the ones at a bound having zero derivative). With constraints (which may close
+ * over traced values too), through the KKT system at (x*, λ*) over the equalities and the
+ * active inequalities, densely up to 400 free variables plus active constraints; then
+ * `res.multipliers` are differentiable as well. A run that
+ * did not converge, a singular Hessian or KKT matrix at x*, a weakly active inequality (c = 0
+ * with λ = 0), a larger KKT system or a second derivative raise NotDifferentiableError;
  * traced x0 or bounds, or traced values under vmap, a DTypeError.
  *
  * Line searches satisfy the strong Wolfe conditions (c₁ = 1e-4, c₂ = 0.9). The second-order
@@ -194,7 +198,7 @@ export function minimize<T extends PyTree>(
   const traced = tracedMinimize({
     op, f: f as unknown as (x: unknown) => unknown, x0, layout, x0flat, bounds: untyped.bounds, constraints: untyped.constraints,
     box: () => (options.bounds !== undefined ? readBox(op, options.bounds, layout) : null),
-    solve: (g) => minimize(g as unknown as typeof f, x0, options),
+    solve: (g, cons) => minimize(g as unknown as typeof f, x0, cons ? { ...options, constraints: cons as unknown as NonNullable<MinimizeOptions<TensorTree<T>>["constraints"]> } : options),
   });
   if (traced !== null) return traced as MinimizeResult<TensorTree<T>>;
   const box = options.bounds !== undefined ? readBox(op, options.bounds, layout) : null;
