@@ -212,3 +212,86 @@ export function jacobiEigen(A: Float64Array, k: number): { values: Float64Array;
   for (let i = 0; i < k; i++) values[i] = A[i * k + i]!;
   return { values, V };
 }
+
+/** Inverts the dense k×k matrix A (row-major) in place by Gauss–Jordan with partial pivoting; false if singular. */
+export function invertSmall(A: Float64Array, k: number): boolean {
+  const inv = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) inv[i * k + i] = 1;
+  for (let c = 0; c < k; c++) {
+    let p = c, best = Math.abs(A[c * k + c]!);
+    for (let r = c + 1; r < k; r++) if (Math.abs(A[r * k + c]!) > best) { best = Math.abs(A[r * k + c]!); p = r; }
+    if (!(best > 0) || !Number.isFinite(best)) return false;
+    if (p !== c) {
+      for (let j = 0; j < k; j++) {
+        let t = A[c * k + j]!; A[c * k + j] = A[p * k + j]!; A[p * k + j] = t;
+        t = inv[c * k + j]!; inv[c * k + j] = inv[p * k + j]!; inv[p * k + j] = t;
+      }
+    }
+    const d = 1 / A[c * k + c]!;
+    for (let j = 0; j < k; j++) { A[c * k + j]! *= d; inv[c * k + j]! *= d; }
+    for (let r = 0; r < k; r++) {
+      if (r === c) continue;
+      const f = A[r * k + c]!;
+      if (f === 0) continue;
+      for (let j = 0; j < k; j++) { A[r * k + j]! -= f * A[c * k + j]!; inv[r * k + j]! -= f * inv[c * k + j]!; }
+    }
+  }
+  A.set(inv);
+  return true;
+}
+
+/**
+ * LU factorization with partial pivoting of the dense k×k row-major A, in place; false if
+ * singular: a pivot at or below `minPivot` (0: only an exact zero or a non-finite one).
+ */
+export function luFactor(A: Float64Array, k: number, piv: Int32Array, minPivot = 0): boolean {
+  for (let c = 0; c < k; c++) {
+    let p = c, best = Math.abs(A[c * k + c]!);
+    for (let r = c + 1; r < k; r++) {
+      const v = Math.abs(A[r * k + c]!);
+      if (v > best) {
+        best = v;
+        p = r;
+      }
+    }
+    piv[c] = p;
+    if (!(best > minPivot) || !Number.isFinite(best)) return false;
+    if (p !== c) {
+      for (let j = 0; j < k; j++) {
+        const t = A[c * k + j]!;
+        A[c * k + j] = A[p * k + j]!;
+        A[p * k + j] = t;
+      }
+    }
+    const inv = 1 / A[c * k + c]!;
+    for (let r = c + 1; r < k; r++) {
+      const l = (A[r * k + c]! *= inv);
+      if (l === 0) continue;
+      for (let j = c + 1; j < k; j++) A[r * k + j]! -= l * A[c * k + j]!;
+    }
+  }
+  return true;
+}
+
+/** out = A⁻¹ b from luFactor's factors (out may be b). */
+export function luSolve(A: Float64Array, k: number, piv: Int32Array, b: ArrayLike<number>, out: Float64Array): void {
+  if (out !== b) for (let i = 0; i < k; i++) out[i] = b[i]!;
+  for (let i = 0; i < k; i++) {
+    const p = piv[i]!;
+    if (p !== i) {
+      const t = out[i]!;
+      out[i] = out[p]!;
+      out[p] = t;
+    }
+  }
+  for (let i = 1; i < k; i++) {
+    let sum = out[i]!;
+    for (let j = 0; j < i; j++) sum -= A[i * k + j]! * out[j]!;
+    out[i] = sum;
+  }
+  for (let i = k - 1; i >= 0; i--) {
+    let sum = out[i]!;
+    for (let j = i + 1; j < k; j++) sum -= A[i * k + j]! * out[j]!;
+    out[i] = sum / A[i * k + i]!;
+  }
+}

@@ -23,6 +23,7 @@ import { concat, mul, neg, reshape, slice, solve as denseSolve, vec } from "../o
 import { grad, hessian, jacobian, jvp, linearize, valueAndGrad } from "../transforms/transforms.js";
 import type { Layout } from "./flat.js";
 import type { Box } from "./bounds.js";
+import { luFactor, luSolve } from "./dense.js";
 
 const REFUSED =
   "depends on a value traced by an enclosing transform; minimize differentiates its solution only with respect to the values f closes over " +
@@ -383,13 +384,20 @@ function kktJvp<R>(
       K[(fi.length + a) * N + r] = v;
     }
   }
-  const lu = luFactor(op, K, N);
+  // A pivot tiny against K's scale means a singular KKT matrix.
+  let scale = 0;
+  for (const v of K) scale = Math.max(scale, Math.abs(v));
+  const piv = new Int32Array(N);
+  if (!luFactor(K, N, piv, 1e-12 * scale)) {
+    throw new NotDifferentiableError(op, `the KKT matrix at the solution is singular (a pivot at or below 1e-12 of its largest entry, ${scale}): dependent active constraints or a singular reduced Hessian, so the solution is not locally unique and has no derivative`);
+  }
   const idx = [...fi, ...ai.map((i) => n + i)];
   const u = linearSolve(rhs, {
     name: op,
     solve: (bT) => {
       const b = storage(bT);
-      const z = luSolve(lu, Float64Array.from(idx, (i) => b[i]!));
+      const z = new Float64Array(N);
+      luSolve(K, N, piv, Float64Array.from(idx, (i) => b[i]!), z);
       const out = new Float64Array(n + m);
       idx.forEach((i, k) => (out[i] = z[k]!));
       return new Tensor([n + m], out);
@@ -397,49 +405,4 @@ function kktJvp<R>(
   });
   // [ẋ; λ̇] = −u; inactive multipliers stay 0 (their rows of u are 0).
   return [neg(slice(u, [0], [n])), null, neg(slice(u, [n], [m]))];
-}
-
-interface Lu {
-  a: Float64Array;
-  piv: Int32Array;
-  n: number;
-}
-
-/** LU with partial pivoting; a pivot tiny against K's scale means a singular KKT matrix. */
-function luFactor(op: string, K: Float64Array, n: number): Lu {
-  const a = K.slice();
-  const piv = new Int32Array(n);
-  let scale = 0;
-  for (const v of a) scale = Math.max(scale, Math.abs(v));
-  for (let k = 0; k < n; k++) {
-    let p = k;
-    for (let i = k + 1; i < n; i++) if (Math.abs(a[i * n + k]!) > Math.abs(a[p * n + k]!)) p = i;
-    piv[k] = p;
-    if (!(Math.abs(a[p * n + k]!) > 1e-12 * scale)) {
-      throw new NotDifferentiableError(op, `the KKT matrix at the solution is singular (pivot ${k} of ${n} is ${a[p * n + k]} against entries up to ${scale}): dependent active constraints or a singular reduced Hessian, so the solution is not locally unique and has no derivative`);
-    }
-    if (p !== k) for (let j = 0; j < n; j++) [a[k * n + j], a[p * n + j]] = [a[p * n + j]!, a[k * n + j]!];
-    const d = a[k * n + k]!;
-    for (let i = k + 1; i < n; i++) {
-      const l = (a[i * n + k]! /= d);
-      if (l !== 0) for (let j = k + 1; j < n; j++) a[i * n + j] = a[i * n + j]! - l * a[k * n + j]!;
-    }
-  }
-  return { a, piv, n };
-}
-
-function luSolve({ a, piv, n }: Lu, b: Float64Array): Float64Array {
-  const x = b.slice();
-  // The factorization swapped whole rows (multipliers too): all swaps first, then L.
-  for (let k = 0; k < n; k++) {
-    const p = piv[k]!;
-    if (p !== k) [x[k], x[p]] = [x[p]!, x[k]!];
-  }
-  for (let k = 0; k < n; k++) for (let i = k + 1; i < n; i++) x[i] = x[i]! - a[i * n + k]! * x[k]!;
-  for (let i = n - 1; i >= 0; i--) {
-    let s = x[i]!;
-    for (let j = i + 1; j < n; j++) s -= a[i * n + j]! * x[j]!;
-    x[i] = s / a[i * n + i]!;
-  }
-  return x;
 }

@@ -17,7 +17,7 @@ import { DTypeError, ShapeError, fmtShape } from "../../errors.js";
 import { Tensor, storage } from "../../core/tensor.js";
 import { relu } from "../../ops/elementwise.js";
 import { jacobian, valueAndGrad } from "../../transforms/transforms.js";
-import { invertSmall } from "../lbfgsb.js";
+import { invertSmall } from "../dense.js";
 import { checkOptions, fn, oneOf } from "../../options.js";
 import type { Box } from "../bounds.js";
 import { projectedGradient } from "../bounds.js";
