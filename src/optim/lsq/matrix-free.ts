@@ -160,20 +160,27 @@ export function lmMatrixFree(s: LsState): Status {
   return checked(s, op, g, rnorm0, lmInner(s, op, g));
 }
 
+/**
+ * The start both matrix-free methods share: g and ‖g‖∞ at x0, and Moré's scaling D from the
+ * start: the exact column norms at x0 when they are cheap (n ≤ 100 forward products), else the
+ * bounds from one product along the gradient.
+ */
+function start(s: LsState, op: ReturnType<typeof gaussNewtonOperator>, g: Float64Array, tmp: Float64Array, D: Float64Array) {
+  const { run, n } = s;
+  op.at(run.x, g);
+  run.g.set(g);
+  run.gradNorm = normInf(g);
+  if (n <= EXACT_COLUMNS) op.exactColumns();
+  else op.H(g, tmp);
+  return { rescale: scaling(D, op.colMax, s.diag), Hs: scaledOperator(op.H, D, tmp) };
+}
+
 function lmInner(s: LsState, op: ReturnType<typeof gaussNewtonOperator>, g: Float64Array): Status {
   const { run, n, ws, tol } = s;
   const xT = ws.vec(n), gq = ws.vec(n), tmp = ws.vec(n), D = ws.vec(n);
   const cg = cgVectors(ws, n, true);
   const { p: q, Hp: Hq } = cg;
-  op.at(run.x, g);
-  run.g.set(g);
-  run.gradNorm = normInf(g);
-  // Moré's scaling from the start: the exact column norms at x0 when they are cheap (n ≤ 100
-  // forward products), else the bounds from one product along the gradient.
-  if (n <= EXACT_COLUMNS) op.exactColumns();
-  else op.H(g, tmp);
-  const rescale = scaling(D, op.colMax, s.diag);
-  const Hs = scaledOperator(op.H, D, tmp);
+  const { rescale, Hs } = start(s, op, g, tmp, D);
   let radius = s.factor * scaledNorm(D, run.x) || s.factor;
   let gnorm0 = -1;
   let st = run.initial();
@@ -230,15 +237,7 @@ function gaussNewtonInner(s: LsState, op: ReturnType<typeof gaussNewtonOperator>
   const { res, run, n, ws, tol } = s;
   const xT = ws.vec(n), gq = ws.vec(n), tmp = ws.vec(n), D = ws.vec(n), z = ws.vec(n);
   const cg = cgVectors(ws, n);
-  op.at(run.x, g);
-  run.g.set(g);
-  run.gradNorm = normInf(g);
-  // Moré's scaling from the start: the exact column norms at x0 when they are cheap (n ≤ 100
-  // forward products), else the bounds from one product along the gradient.
-  if (n <= EXACT_COLUMNS) op.exactColumns();
-  else op.H(g, tmp);
-  const rescale = scaling(D, op.colMax, s.diag);
-  const Hs = scaledOperator(op.H, D, tmp);
+  const { rescale, Hs } = start(s, op, g, tmp, D);
   let gnorm0 = -1;
   let tight = false;
   let st = run.initial();
