@@ -7,7 +7,7 @@ import type { Status } from "../types.js";
 import { choleskySolve, shiftedCholesky, symv } from "../dense.js";
 import { backtracking } from "../line-search.js";
 import { addScaled, allFinite, dot, norm2 } from "../vec.js";
-import { EPS, colNorms, costNorm, gradientCosine, jacobianVanished, normalMatrix, residualVanished, scaledNorm, weighDense, type LsState } from "./state.js";
+import { EPS, acceptDense, colNorms, costNorm, gradientCosine, jacobianVanished, normalMatrix, residualVanished, scaledNorm, weighDense, type LsState } from "./state.js";
 
 export function gaussNewtonDense(s: LsState): Status {
   const { res, run, m, n, tol } = s;
@@ -75,13 +75,8 @@ export function gaussNewtonDense(s: LsState): Status {
     // direction says nothing about convergence (its predicted reduction and length are small).
     const pr = prered(1);
     const stepNorm = scaledNorm(D, p);
-    s.J = Jt;
-    s.r = last;
     fnorm = fnormT;
-    weighDense(s, last, Jt);
-    normalMatrix(Jt, m, n, A);
-    res.gradient(Jt, s.rt, g);
-    colNorms(Jt, m, n, cn);
+    acceptDense(s, last, Jt, A, g, cn);
     run.radius = ls.alpha;
     run.lambda = tau;
     st = run.accept(xT, ls.f, g);

@@ -11,7 +11,7 @@
 import type { Status } from "../types.js";
 import { cholesky, choleskySolve, forwardSolve, symv } from "../dense.js";
 import { addScaled, allFinite, dot, norm2 } from "../vec.js";
-import { EPS, colNorms, costNorm, gradientCosine, jacobianVanished, normalMatrix, residualVanished, scaledNorm, weighDense, type LsState } from "./state.js";
+import { EPS, acceptDense, colNorms, costNorm, gradientCosine, jacobianVanished, normalMatrix, residualVanished, scaledNorm, weighDense, type LsState } from "./state.js";
 
 /**
  * Moré's λ iteration: p solving (A + λD²) p = −g with ‖Dp‖ ≈ Δ (within 10%), or the
@@ -191,13 +191,8 @@ export function lmDense(s: LsState): Status {
         lambda *= 10;
       } else if (Jt) {
         J = Jt;
-        s.J = J;
-        s.r = rT;
         fnorm = fnormT;
-        weighDense(s, rT, J);
-        normalMatrix(J, m, n, A);
-        res.gradient(J, s.rt, g);
-        colNorms(J, m, n, cn);
+        acceptDense(s, rT, J, A, g, cn);
         xnorm = scaledNorm(D, xT);
         st = run.accept(xT, s.loss.robust ? costT : 0.5 * fnormT * fnormT, g);
         if (st) return st;

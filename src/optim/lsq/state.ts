@@ -148,6 +148,20 @@ export function weighDense(s: LsState, r: Float64Array, J: Float64Array): void {
   scaleRows(J, s.m, s.n, s.sc);
 }
 
+/**
+ * Takes an accepted point's residual r and Jacobian J as the state's (weighed for the loss)
+ * and derives from them what both dense methods keep: JᵀJ in A, the gradient in g and J's
+ * column norms in cn.
+ */
+export function acceptDense(s: LsState, r: Float64Array, J: Float64Array, A: Float64Array, g: Float64Array, cn: Float64Array): void {
+  s.J = J;
+  s.r = r;
+  weighDense(s, r, J);
+  normalMatrix(J, s.m, s.n, A);
+  s.res.gradient(J, s.rt, g);
+  colNorms(J, s.m, s.n, cn);
+}
+
 /** ‖D v‖₂. */
 export function scaledNorm(D: Float64Array, v: Float64Array): number {
   let t = 0;
