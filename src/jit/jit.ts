@@ -403,12 +403,18 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       return true;
     });
   const jitted = (...args: unknown[]): unknown => {
-    checkTreeNodes("jit", args);
-    // Nested jit or a call while another jit records: the outer recording decides.
-    if (recording.current !== null) return f(...args);
+    // Nested jit or a call while another jit records: the outer recording decides. (A cycle,
+    // a Symbol key or a getter is refused on every path; planArgs' walk refuses them itself.)
+    if (recording.current !== null) {
+      checkTreeNodes("jit", args);
+      return f(...args);
+    }
     const plan = planArgs(args);
     // A traced argument (a call from inside a transform) or one jit cannot key: f decides.
-    if (plan === null) return f(...args);
+    if (plan === null) {
+      checkTreeNodes("jit", args);
+      return f(...args);
+    }
     const cached = cache.get(plan.key);
     if (typeof cached === "string") return f(...args);
     if (cached === undefined) return record(plan, args);
@@ -450,16 +456,11 @@ interface ArgPlan {
  * key): tensor leaves are inputs (keyed by shape); numbers, strings, booleans, null,
  * undefined, arrays of numbers and Float64Arrays are static (keyed by value, given to f as
  * they are), as `jax.jit`'s static_argnums. Null when some argument is a tracer (a call from
- * inside a transform) or a value jit cannot key (a function, a class instance, a cycle).
+ * inside a transform) or a value jit cannot key (a function, a class instance).
  */
 function planArgs(args: readonly unknown[]): ArgPlan | null {
-  let flat: [Tensor[], StaticTreeDef] | null;
-  try {
-    flat = flattenStatic(args, "jit");
-  } catch (e) {
-    if (e instanceof DTypeError) return null; // a cycle or a symbol key: no tree, f decides
-    throw e;
-  }
+  // A cycle, a Symbol key or a getter is a DTypeError naming jit.
+  const flat = flattenStatic(args, "jit");
   if (flat === null) return null;
   const [leaves, def] = flat;
   return { key: treeKey(def), def, leaves };
