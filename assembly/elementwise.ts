@@ -9,13 +9,15 @@
 // element with the scalar form of the same op. For every op the scalar and f64x2 forms give
 // the same bits for the same input (see assembly/math/*.ts), so a result never depends on
 // an element's position, and the two builds agree exactly. Ops with no cheap vector form
-// (sin, cos, atan, pow, atan2: table lookups or long branchy reductions) call
-// AssemblyScript's NativeMath (musl ports) element by element in both builds.
+// (sin, cos, atan, atan2: table lookups or long branchy reductions) call
+// AssemblyScript's NativeMath (musl ports) element by element in both builds. pow has its
+// own row loop (assembly/math/pow.ts), called once per row.
 //
 // Aliasing. Every loop reads an element (or a pair) before writing the same position, so
 // `out` may equal an input that is dense in the output's layout.
 import { expCoreV, expFastV, expScalar } from "./math/exp";
 import { expm1Scalar, expm1V } from "./math/expm1";
+import { powRow, powScalar } from "./math/pow";
 import { log1pFastV, log1pScalar, log1pV, logCoreV, logFastV, logScalar } from "./math/log";
 import { reluScalar, sigmoidScalar, sigmoidV, softplusScalar, softplusV, tanhScalar, tanhStoreV, tanhV } from "./math/act";
 
@@ -53,14 +55,6 @@ const VK: usize = memory.data<u64>([
 }
 
 // ---- unary ----
-
-/** Math.pow with JavaScript's special cases where C's pow (musl) differs. */
-// @ts-ignore: decorator
-@inline function powJs(x: f64, y: f64): f64 {
-  // C: pow(1, NaN) = 1 and pow(±1, ±Inf) = 1; ECMAScript Number::exponentiate: NaN for both.
-  if (y != y || (Math.abs(x) == 1.0 && Math.abs(y) == Infinity)) return NaN;
-  return Math.pow(x, y);
-}
 
 // Each unary op is a small class of @inline methods, and the loop is a generic over that class.
 // AssemblyScript monomorphizes the generic, so each op's loop is compiled from that op's code
@@ -484,7 +478,7 @@ export function unary(op: i32, n: i32, x: usize, out: usize): void {
     case SUB: return a - b;
     case MUL: return a * b;
     case DIV: return a / b;
-    case POW: return powJs(a, b);
+    case POW: return powScalar(a, b);
     case MAX: return Math.max(a, b); // f64.max: NaN-propagating, max(−0, +0) = +0, as JS
     case MIN: return Math.min(a, b);
     case GT: return a > b ? 1.0 : 0.0;
@@ -530,6 +524,10 @@ export function unary(op: i32, n: i32, x: usize, out: usize): void {
  */
 // @ts-ignore: decorator
 @inline function binaryRow(op: i32, n: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize): void {
+  if (op == POW) {
+    powRow(n, a, sa, b, sb, out);
+    return;
+  }
   let i = 0;
   if (sa == 1 && sb == 1) {
     if (ASC_FEATURE_SIMD && binaryHasV(op)) {

@@ -20,21 +20,21 @@
 // @ts-ignore: decorator
 @lazy export const SHIFT = reinterpret<f64>(0x4338000000000000);
 // @ts-ignore: decorator
-@lazy const INVLN2N = reinterpret<f64>(0x40671547652B82FE); // 128/ln2
+@lazy export const INVLN2N = reinterpret<f64>(0x40671547652B82FE); // 128/ln2
 // @ts-ignore: decorator
-@lazy const NEGLN2HIN = reinterpret<f64>(0xBF762E42FEFA0000); // −ln2/128, top bits: k·it is exact
+@lazy export const NEGLN2HIN = reinterpret<f64>(0xBF762E42FEFA0000); // −ln2/128, top bits: k·it is exact
 // @ts-ignore: decorator
-@lazy const NEGLN2LON = reinterpret<f64>(0xBD0CF79ABC9E3B3A); // the rest of −ln2/128
+@lazy export const NEGLN2LON = reinterpret<f64>(0xBD0CF79ABC9E3B3A); // the rest of −ln2/128
 // exp(r) − 1 ≈ r + C2·r² + … + C5·r⁵ on |r| ≤ ln2/256: ARM optimized-routines exp_data.c,
 // __exp_data.poly for EXP_TABLE_BITS = 7.
 // @ts-ignore: decorator
-@lazy const C2 = reinterpret<f64>(0x3FDFFFFFFFFFFDBD);
+@lazy export const C2 = reinterpret<f64>(0x3FDFFFFFFFFFFDBD);
 // @ts-ignore: decorator
-@lazy const C3 = reinterpret<f64>(0x3FC555555555543C);
+@lazy export const C3 = reinterpret<f64>(0x3FC555555555543C);
 // @ts-ignore: decorator
-@lazy const C4 = reinterpret<f64>(0x3FA55555CF172B91);
+@lazy export const C4 = reinterpret<f64>(0x3FA55555CF172B91);
 // @ts-ignore: decorator
-@lazy const C5 = reinterpret<f64>(0x3F81111167A4D017);
+@lazy export const C5 = reinterpret<f64>(0x3F81111167A4D017);
 /**
  * |x| ≤ EXP_FAST keeps 2^(k/N) normal and the result above 2^-995, so even a subnormal
  * scale·tmp rounds far below the result's ulp. Beyond it (overflow, results near or in the
@@ -49,7 +49,7 @@
  * at 60 digits (H = float(2^(i/128)), T = float((2^(i/128) − H)/H)); identical to the table
  * in ARM optimized-routines and musl. Adding k·2^45 to the second word makes it 2^(k/128).
  */
-const EXP_TABLE: usize = memory.data<u64>([
+export const EXP_TABLE: usize = memory.data<u64>([
   0x0000000000000000, 0x3FF0000000000000, 0x3C9B3B4F1A88BF6E, 0x3FEFF63DA9FB3335,
   0xBC7160139CD8DC5D, 0x3FEFEC9A3E778061, 0xBC905E7A108766D1, 0x3FEFE315E86E7F85,
   0x3C8CD2523567F613, 0x3FEFD9B0D3158574, 0xBC8BCE8023F98EFA, 0x3FEFD06B29DDF6DE,
