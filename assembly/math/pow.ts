@@ -21,9 +21,11 @@
 // exp: the table-driven exp of ./exp.ts (same table and polynomial), with elo added to the
 // reduced argument r.
 //
-// The vector form runs pairs whose bases are normal and finite (any sign, integer y when
-// negative) and whose |y·log x| ≤ EXP_FAST; every other lane goes through powScalar, which
-// computes the same IEEE operations in the same order for those inputs.
+// The vector form runs pairs whose bases are positive, normal and finite and whose
+// |y·log x| ≤ EXP_FAST; every other lane (negative bases among them: the sign of an integer
+// power is cheap in scalar code and would cost every pair a dozen vector operations) goes
+// through powScalar, which computes the same IEEE operations in the same order for the lanes
+// the vector form takes.
 import {
   C2, C3, C4, C5, EXP_FAST, EXP_TABLE, INVLN2N, NEGLN2HIN, NEGLN2LON, SHIFT,
 } from "./exp";
@@ -252,7 +254,8 @@ function powMag(ix: u64, y: f64): f64 {
   const hi = t2 + arhi2;
   const lo3 = rlo * (ar + arhi);
   const lo4 = t2 - hi + arhi2;
-  const p = ar3 * (A1 + r * A2 + ar2 * (A3 + r * A4 + ar2 * (A5 + r * A6)));
+  const ar4 = ar2 * ar2;
+  const p = ar3 * ((A1 + r * A2) + ar2 * (A3 + r * A4) + ar4 * (A5 + r * A6));
   const lo = lo1 + lo2 + lo3 + lo4 + p;
   const lh = hi + lo;
   const lt = hi - lh + lo;
@@ -327,38 +330,39 @@ const VKF: usize = memory.data<f64>([
   LN2HI, LN2HI, LN2LO, LN2LO, -0.5, -0.5, A1, A1, A2, A2, A3, A3, A4, A4, A5, A5, A6, A6,
   1.0, 1.0, INVLN2N, INVLN2N, SHIFT, SHIFT, NEGLN2HIN, NEGLN2HIN, NEGLN2LON, NEGLN2LON,
   C2, C2, C3, C3, C4, C4, C5, C5, EXP_FAST, EXP_FAST, MIN_NORMAL, MIN_NORMAL,
-  Infinity, Infinity, 0.5, 0.5,
+  Infinity, Infinity,
 ], 16);
 const VKI: usize = memory.data<u64>([
-  OFF, OFF, EXP_MASK, EXP_MASK, ROUND31, ROUND31, HI21, HI21, HI26, HI26, ABS, ABS,
+  OFF, OFF, EXP_MASK, EXP_MASK, ROUND31, ROUND31, HI21, HI21, HI26, HI26,
 ], 16);
 const V_LN2HI = 0, V_LN2LO = 1, V_MHALF = 2, V_A1 = 3, V_A2 = 4, V_A3 = 5, V_A4 = 6, V_A5 = 7,
   V_A6 = 8, V_ONE = 9, V_INVLN2N = 10, V_SHIFT = 11, V_NEGLN2HIN = 12, V_NEGLN2LON = 13,
   V_C2 = 14, V_C3 = 15, V_C4 = 16, V_C5 = 17, V_EXP_FAST = 18, V_MIN_NORMAL = 19, V_INF = 20,
-  V_HALF = 21, V_OFF = 22, V_EXP_MASK = 23, V_ROUND31 = 24, V_HI21 = 25, V_HI26 = 26, V_ABS = 27;
+  V_OFF = 21, V_EXP_MASK = 22, V_ROUND31 = 23, V_HI21 = 24, V_HI26 = 25;
 // @ts-ignore: decorator
 @inline function vk(i: i32): v128 {
-  return i < 22 ? v128.load(VKF + (<usize>i << 4)) : v128.load(VKI + (<usize>(i - 22) << 4));
+  return i < 21 ? v128.load(VKF + (<usize>i << 4)) : v128.load(VKI + (<usize>(i - 21) << 4));
 }
 
 /**
- * x^y of two lanes stored at p: the vector form when both lanes are in its domain (normal
- * finite base, integer y where the base is negative, |y·log|x|| ≤ EXP_FAST), else powScalar
- * lane by lane. The two give the same bits (powMag's operations in the same order).
+ * x^y of two lanes where both are in the vector form's domain (positive normal finite base,
+ * |y·log x| ≤ EXP_FAST); a lane outside it comes out as the
+ * all-ones pattern, a NaN no lane inside the domain gives. powScalar computes the same IEEE
+ * operations in the same order for the lanes inside, so both give the same bits.
  */
 // @ts-ignore: decorator
-@inline export function powStorePairV(x: v128, y: v128, p: usize): void {
-  const ix = v128.and(x, vk(V_ABS));
+@inline export function powV(x: v128, y: v128): v128 {
   // ---- log |x| ----
-  const tmp = i64x2.sub(ix, vk(V_OFF));
+  const tmp = i64x2.sub(x, vk(V_OFF));
   const e0 = logEntry(<u64>i64x2.extract_lane(tmp, 0));
   const e1 = logEntry(<u64>i64x2.extract_lane(tmp, 1));
   const c0 = v128.load(e0), c1 = v128.load(e1);
   const invc = v128.shuffle<i64>(c0, c1, 0, 2);
   const logc = v128.shuffle<i64>(c0, c1, 1, 3);
   const logctail = v128.load64_lane(e1, v128.load64_zero(e0, 16), 1, 16);
-  const kd = f64x2.sub(i64x2.add(vk(V_SHIFT), i64x2.shr_s(tmp, 52)), vk(V_SHIFT));
-  const iz = i64x2.sub(ix, v128.and(tmp, vk(V_EXP_MASK)));
+  // k = tmp >> 52 (arithmetic) is the high word's top bits: an i32 shift, then to f64 exactly.
+  const kd = f64x2.convert_low_i32x4_s(v128.shuffle<i32>(i32x4.shr_s(tmp, 20), tmp, 1, 3, 1, 3));
+  const iz = i64x2.sub(x, v128.and(tmp, vk(V_EXP_MASK)));
   const zhi = v128.and(i64x2.add(iz, vk(V_ROUND31)), vk(V_HI21));
   const zlo = f64x2.sub(iz, zhi);
   const rhi = f64x2.sub(f64x2.mul(zhi, invc), vk(V_ONE));
@@ -376,10 +380,11 @@ const V_LN2HI = 0, V_LN2LO = 1, V_MHALF = 2, V_A1 = 3, V_A2 = 4, V_A3 = 5, V_A4 
   const hi = f64x2.add(t2, arhi2);
   const lo3 = f64x2.mul(rlo, f64x2.add(ar, arhi));
   const lo4 = f64x2.add(f64x2.sub(t2, hi), arhi2);
-  let q = f64x2.add(vk(V_A5), f64x2.mul(r, vk(V_A6)));
-  q = f64x2.add(f64x2.add(vk(V_A3), f64x2.mul(r, vk(V_A4))), f64x2.mul(ar2, q));
-  q = f64x2.add(f64x2.add(vk(V_A1), f64x2.mul(r, vk(V_A2))), f64x2.mul(ar2, q));
-  const pp = f64x2.mul(ar3, q);
+  const ar4 = f64x2.mul(ar2, ar2);
+  const q12 = f64x2.add(vk(V_A1), f64x2.mul(r, vk(V_A2)));
+  const q34 = f64x2.mul(ar2, f64x2.add(vk(V_A3), f64x2.mul(r, vk(V_A4))));
+  const q56 = f64x2.mul(ar4, f64x2.add(vk(V_A5), f64x2.mul(r, vk(V_A6))));
+  const pp = f64x2.mul(ar3, f64x2.add(f64x2.add(q12, q34), q56));
   const lo = f64x2.add(f64x2.add(f64x2.add(f64x2.add(lo1, lo2), lo3), lo4), pp);
   const lh = f64x2.add(hi, lo);
   const lt = f64x2.add(f64x2.sub(hi, lh), lo);
@@ -404,21 +409,23 @@ const V_LN2HI = 0, V_LN2LO = 1, V_MHALF = 2, V_A1 = 3, V_A2 = 4, V_A3 = 5, V_A4 
   const et = f64x2.add(f64x2.add(f64x2.add(tail, re), p23), p45);
   const scale = i64x2.add(v128.shuffle<i64>(x0, x1, 1, 3), i64x2.shl(kde, 45));
   const m = f64x2.add(scale, f64x2.mul(scale, et));
-  // ---- sign, domain ----
-  const ty = f64x2.trunc(y), hy = f64x2.mul(y, vk(V_HALF));
-  const yInt = f64x2.eq(ty, y);
-  const yOdd = v128.and(yInt, f64x2.ne(f64x2.trunc(hy), hy));
-  const sign = v128.and(v128.xor(x, ix), yOdd); // x's sign bit where y is odd
+  // ---- domain ----
   const ok = v128.and(
-    v128.and(f64x2.ge(ix, vk(V_MIN_NORMAL)), f64x2.lt(ix, vk(V_INF))),
-    v128.and(f64x2.le(f64x2.abs(ehi), vk(V_EXP_FAST)), v128.or(yInt, f64x2.eq(x, ix))));
-  // A store in both arms keeps this a branch (see expFastV in ./exp.ts).
-  if (i64x2.all_true(ok)) {
-    v128.store(p, v128.xor(m, sign));
-  } else {
-    store<f64>(p, powScalar(f64x2.extract_lane(x, 0), f64x2.extract_lane(y, 0)));
-    store<f64>(p, powScalar(f64x2.extract_lane(x, 1), f64x2.extract_lane(y, 1)), 8);
-  }
+    v128.and(f64x2.ge(x, vk(V_MIN_NORMAL)), f64x2.lt(x, vk(V_INF))),
+    f64x2.le(f64x2.abs(ehi), vk(V_EXP_FAST)));
+  return v128.or(m, v128.not(ok));
+}
+
+/** Whether both lanes of a powV result are inside its domain (not NaN). */
+// @ts-ignore: decorator
+@inline function powOkV(r: v128): bool {
+  return i64x2.all_true(f64x2.eq(r, r));
+}
+
+/** Two entries at p through powScalar (the lanes of a pair outside powV's domain). */
+function powPairScalar(x: v128, y: v128, p: usize): void {
+  store<f64>(p, powScalar(f64x2.extract_lane(x, 0), f64x2.extract_lane(y, 0)));
+  store<f64>(p, powScalar(f64x2.extract_lane(x, 1), f64x2.extract_lane(y, 1)), 8);
 }
 
 /** Splatted copies of an operand broadcast along a row (stride 0): two slots of 32 bytes. */
@@ -447,14 +454,28 @@ export function powRow(n: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize)
     }
     const da = <usize>(sa << 5), db = <usize>(sb << 5);
     for (; i + 4 <= n; i += 4) {
-      powStorePairV(v128.load(pa), v128.load(pb), po);
-      powStorePairV(v128.load(pa, 16), v128.load(pb, 16), po + 16);
+      // Both pairs in one block, so their chains overlap; a store in both arms keeps this a
+      // branch (see expFastV in ./exp.ts).
+      const x0 = v128.load(pa), y0 = v128.load(pb), x1 = v128.load(pa, 16), y1 = v128.load(pb, 16);
+      const r0 = powV(x0, y0), r1 = powV(x1, y1);
+      if (powOkV(r0) && powOkV(r1)) {
+        v128.store(po, r0);
+        v128.store(po, r1, 16);
+      } else {
+        if (powOkV(r0)) v128.store(po, r0);
+        else powPairScalar(x0, y0, po);
+        if (powOkV(r1)) v128.store(po, r1, 16);
+        else powPairScalar(x1, y1, po + 16);
+      }
       pa += da;
       pb += db;
       po += 32;
     }
     if (i + 2 <= n) {
-      powStorePairV(v128.load(pa), v128.load(pb), po);
+      const x0 = v128.load(pa), y0 = v128.load(pb);
+      const r0 = powV(x0, y0);
+      if (powOkV(r0)) v128.store(po, r0);
+      else powPairScalar(x0, y0, po);
       i += 2;
     }
   }
