@@ -21,11 +21,11 @@
 // exp: the table-driven exp of ./exp.ts (same table and polynomial), with elo added to the
 // reduced argument r.
 //
-// The vector form runs pairs whose bases are positive, normal and finite and whose
-// |y·log x| ≤ EXP_FAST; every other lane (negative bases among them: the sign of an integer
-// power is cheap in scalar code and would cost every pair a dozen vector operations) goes
-// through powScalar, which computes the same IEEE operations in the same order for the lanes
-// the vector form takes.
+// The kernel runs a row a tile at a time in two passes (y·log|x| into a buffer, then exp),
+// vector or scalar; an entry whose |x| is not normal and finite or whose |y·log|x|| exceeds
+// EXP_FAST goes through powScalar, and a negative base only has its sign applied (NaN for a
+// non-integer y). powScalar computes the same IEEE operations in the same order for every
+// entry the passes take, so results never depend on the path, build or position.
 import {
   C2, C3, C4, C5, EXP_FAST, EXP_TABLE, INVLN2N, NEGLN2HIN, NEGLN2LON, SHIFT,
 } from "./exp";
@@ -226,10 +226,12 @@ const POW_LOG_TABLE: usize = memory.data<u64>([
 }
 
 /**
- * |x|^y for ix = bits(|x|) of a normal |x| (or a subnormal one pre-scaled by 2^52 with 52
- * taken off its exponent field, which the integer reduction handles alike), y finite.
+ * y·log|x| as ehi + elo, stored at out and out + 8, for ix = bits(|x|) of a normal |x| (or a
+ * subnormal one pre-scaled by 2^52 with 52 taken off its exponent field, which the integer
+ * reduction handles alike).
  */
-function powMag(ix: u64, y: f64): f64 {
+// @ts-ignore: decorator
+@inline function logDD(ix: u64, y: f64, out: usize): void {
   // ---- log |x| = hi + lo ----
   const tmp = ix - OFF;
   const e = logEntry(tmp);
@@ -264,10 +266,32 @@ function powMag(ix: u64, y: f64): f64 {
   const ylo = y - yhi;
   const lhi = reinterpret<f64>(reinterpret<u64>(lh) & HI26);
   const llo = lh - lhi + lt;
-  const ehi = yhi * lhi;
-  const elo = ylo * lhi + y * llo;
-  // ---- exp(ehi + elo) ----
+  store<f64>(out, yhi * lhi);
+  store<f64>(out, ylo * lhi + y * llo, 8);
+}
+
+/** exp(ehi + elo) for |ehi| ≤ EXP_FAST: ./exp.ts's exp with elo added to the reduced argument. */
+// @ts-ignore: decorator
+@inline function expDDFast(ehi: f64, elo: f64): f64 {
+  const kde = ehi * INVLN2N + SHIFT;
+  const ee = EXP_TABLE + ((<usize>reinterpret<u64>(kde) & 127) << 4);
+  const ke = kde - SHIFT;
+  const re = ehi + ke * NEGLN2HIN + ke * NEGLN2LON + elo;
+  const re2 = re * re;
+  const et = load<f64>(ee) + re + re2 * (C2 + re * C3) + re2 * re2 * (C4 + re * C5);
+  const scale = reinterpret<f64>(load<u64>(ee, 8) + (reinterpret<u64>(kde) << 45));
+  return scale + scale * et;
+}
+
+/** Scratch for powMag's ehi and elo. */
+const DD: usize = memory.data(16, 16);
+
+/** |x|^y for ix as in {@link logDD}, y finite. */
+function powMag(ix: u64, y: f64): f64 {
+  logDD(ix, y, DD);
+  const ehi = load<f64>(DD), elo = load<f64>(DD, 8);
   const a = Math.abs(ehi);
+  if (a <= EXP_FAST) return expDDFast(ehi, elo);
   if (!(a < 1024.0)) return ehi > 0 ? Infinity : 0.0;
   const kde = ehi * INVLN2N + SHIFT;
   const ee = EXP_TABLE + ((<usize>reinterpret<u64>(kde) & 127) << 4);
@@ -276,10 +300,6 @@ function powMag(ix: u64, y: f64): f64 {
   const re2 = re * re;
   const et = load<f64>(ee) + re + re2 * (C2 + re * C3) + re2 * re2 * (C4 + re * C5);
   const sbits = load<u64>(ee, 8) + (reinterpret<u64>(kde) << 45);
-  if (a <= EXP_FAST) {
-    const scale = reinterpret<f64>(sbits);
-    return scale + scale * et;
-  }
   // Beyond EXP_FAST: ./exp.ts's two-step scaling (overflow to Infinity; a subnormal result
   // rounded once).
   if (ehi > 0) {
@@ -330,29 +350,28 @@ const VKF: usize = memory.data<f64>([
   LN2HI, LN2HI, LN2LO, LN2LO, -0.5, -0.5, A1, A1, A2, A2, A3, A3, A4, A4, A5, A5, A6, A6,
   1.0, 1.0, INVLN2N, INVLN2N, SHIFT, SHIFT, NEGLN2HIN, NEGLN2HIN, NEGLN2LON, NEGLN2LON,
   C2, C2, C3, C3, C4, C4, C5, C5, EXP_FAST, EXP_FAST, MIN_NORMAL, MIN_NORMAL,
-  Infinity, Infinity,
+  Infinity, Infinity, 0.0, 0.0,
 ], 16);
 const VKI: usize = memory.data<u64>([
-  OFF, OFF, EXP_MASK, EXP_MASK, ROUND31, ROUND31, HI21, HI21, HI26, HI26,
+  OFF, OFF, EXP_MASK, EXP_MASK, ROUND31, ROUND31, HI21, HI21, HI26, HI26, ABS, ABS,
 ], 16);
 const V_LN2HI = 0, V_LN2LO = 1, V_MHALF = 2, V_A1 = 3, V_A2 = 4, V_A3 = 5, V_A4 = 6, V_A5 = 7,
   V_A6 = 8, V_ONE = 9, V_INVLN2N = 10, V_SHIFT = 11, V_NEGLN2HIN = 12, V_NEGLN2LON = 13,
   V_C2 = 14, V_C3 = 15, V_C4 = 16, V_C5 = 17, V_EXP_FAST = 18, V_MIN_NORMAL = 19, V_INF = 20,
-  V_OFF = 21, V_EXP_MASK = 22, V_ROUND31 = 23, V_HI21 = 24, V_HI26 = 25;
+  V_ZERO = 21, V_OFF = 22, V_EXP_MASK = 23, V_ROUND31 = 24, V_HI21 = 25, V_HI26 = 26, V_ABS = 27;
 // @ts-ignore: decorator
 @inline function vk(i: i32): v128 {
-  return i < 21 ? v128.load(VKF + (<usize>i << 4)) : v128.load(VKI + (<usize>(i - 21) << 4));
+  return i < 22 ? v128.load(VKF + (<usize>i << 4)) : v128.load(VKI + (<usize>(i - 22) << 4));
 }
 
 /**
- * x^y of two lanes where both are in the vector form's domain (positive normal finite base,
- * |y·log x| ≤ EXP_FAST); a lane outside it comes out as the
- * all-ones pattern, a NaN no lane inside the domain gives. powScalar computes the same IEEE
- * operations in the same order for the lanes inside, so both give the same bits.
+ * y·log|x| as ehi + elo for two lanes, stored at p (ehi) and p + 16 (elo). A lane whose |x|
+ * is not normal and finite gets ehi = NaN (the all-ones pattern), so that
+ * {@link powExpStoreV} sends it to powScalar. Same operations as logDD.
  */
 // @ts-ignore: decorator
-@inline export function powV(x: v128, y: v128): v128 {
-  // ---- log |x| ----
+@inline function powLogV(xs: v128, y: v128, p: usize): void {
+  const x = v128.and(xs, vk(V_ABS));
   const tmp = i64x2.sub(x, vk(V_OFF));
   const e0 = logEntry(<u64>i64x2.extract_lane(tmp, 0));
   const e1 = logEntry(<u64>i64x2.extract_lane(tmp, 1));
@@ -388,14 +407,25 @@ const V_LN2HI = 0, V_LN2LO = 1, V_MHALF = 2, V_A1 = 3, V_A2 = 4, V_A3 = 5, V_A4 
   const lo = f64x2.add(f64x2.add(f64x2.add(f64x2.add(lo1, lo2), lo3), lo4), pp);
   const lh = f64x2.add(hi, lo);
   const lt = f64x2.add(f64x2.sub(hi, lh), lo);
-  // ---- y·log |x| ----
+  // ---- y·log x ----
   const yhi = v128.and(y, vk(V_HI26));
   const ylo = f64x2.sub(y, yhi);
   const lhi = v128.and(lh, vk(V_HI26));
   const llo = f64x2.add(f64x2.sub(lh, lhi), lt);
   const ehi = f64x2.mul(yhi, lhi);
   const elo = f64x2.add(f64x2.mul(ylo, lhi), f64x2.mul(y, llo));
-  // ---- exp ----
+  const xok = v128.and(f64x2.ge(x, vk(V_MIN_NORMAL)), f64x2.lt(x, vk(V_INF)));
+  v128.store(p, v128.or(ehi, v128.not(xok)));
+  v128.store(p, elo, 16);
+}
+
+/**
+ * exp(ehi + elo) of two lanes (./exp.ts's algorithm with elo added to the reduced argument)
+ * stored at po when both |ehi| ≤ EXP_FAST (NaN is not) and both bases, read at pa, are
+ * positive; else {@link powFixPair}.
+ */
+// @ts-ignore: decorator
+@inline function powExpStoreV(ehi: v128, elo: v128, pa: usize, pb: usize, po: usize): void {
   const kde = f64x2.add(f64x2.mul(ehi, vk(V_INVLN2N)), vk(V_SHIFT));
   const x0 = v128.load(EXP_TABLE + ((<usize>i64x2.extract_lane(kde, 0) & 127) << 4));
   const x1 = v128.load(EXP_TABLE + ((<usize>i64x2.extract_lane(kde, 1) & 127) << 4));
@@ -409,77 +439,98 @@ const V_LN2HI = 0, V_LN2LO = 1, V_MHALF = 2, V_A1 = 3, V_A2 = 4, V_A3 = 5, V_A4 
   const et = f64x2.add(f64x2.add(f64x2.add(tail, re), p23), p45);
   const scale = i64x2.add(v128.shuffle<i64>(x0, x1, 1, 3), i64x2.shl(kde, 45));
   const m = f64x2.add(scale, f64x2.mul(scale, et));
-  // ---- domain ----
-  const ok = v128.and(
-    v128.and(f64x2.ge(x, vk(V_MIN_NORMAL)), f64x2.lt(x, vk(V_INF))),
-    f64x2.le(f64x2.abs(ehi), vk(V_EXP_FAST)));
-  return v128.or(m, v128.not(ok));
+  const ok = v128.and(f64x2.le(f64x2.abs(ehi), vk(V_EXP_FAST)), f64x2.gt(v128.load(pa), vk(V_ZERO)));
+  // A store in both arms keeps this a branch (see expFastV in ./exp.ts).
+  if (i64x2.all_true(ok)) {
+    v128.store(po, m);
+  } else {
+    store<f64>(po, powFix(f64x2.extract_lane(m, 0), f64x2.extract_lane(ehi, 0), load<f64>(pa), load<f64>(pb)));
+    store<f64>(po, powFix(f64x2.extract_lane(m, 1), f64x2.extract_lane(ehi, 1), load<f64>(pa, 8), load<f64>(pb, 8)), 8);
+  }
 }
-
-/** Whether both lanes of a powV result are inside its domain (not NaN). */
-// @ts-ignore: decorator
-@inline function powOkV(r: v128): bool {
-  return i64x2.all_true(f64x2.eq(r, r));
-}
-
-/** Two entries at p through powScalar (the lanes of a pair outside powV's domain). */
-function powPairScalar(x: v128, y: v128, p: usize): void {
-  store<f64>(p, powScalar(f64x2.extract_lane(x, 0), f64x2.extract_lane(y, 0)));
-  store<f64>(p, powScalar(f64x2.extract_lane(x, 1), f64x2.extract_lane(y, 1)), 8);
-}
-
-/** Splatted copies of an operand broadcast along a row (stride 0): two slots of 32 bytes. */
-const ROW_SPLATS: usize = memory.data(64, 16);
 
 /**
- * out[i] = a[i·sa]^b[i·sb] for i < n. The stride patterns (1, 1), (1, 0) and (0, 1) run two
- * pairs an iteration in the SIMD build (two independent chains overlap); the rest, and the
- * scalar build, call powScalar per entry.
+ * x^y from m = |x|^y computed for |ehi| ≤ EXP_FAST: the sign of a negative base (NaN for a
+ * non-integer y, −m for an odd one); any other entry through powScalar. Same bits as powScalar.
+ */
+function powFix(m: f64, ehi: f64, x: f64, y: f64): f64 {
+  if (!(Math.abs(ehi) <= EXP_FAST)) return powScalar(x, y);
+  if (x > 0) return m;
+  if (!isInt(y)) return NaN;
+  return isOdd(y) ? -m : m;
+}
+
+/** Splatted copies of an operand broadcast along a row (stride 0): two slots of 16 bytes. */
+const ROW_SPLATS: usize = memory.data(32, 16);
+/** Entries per tile of the two passes below. */
+const POW_TILE = 256;
+/** ehi and elo of a tile's pairs, 32 bytes a pair. */
+const POW_E: usize = memory.data(POW_TILE * 16, 16);
+
+/**
+ * out[i] = a[i·sa]^b[i·sb] for i < n. In the SIMD build the stride patterns (1, 1), (1, 0)
+ * and (0, 1) run a tile at a time in two passes, y·log|x| into a buffer and then exp of it:
+ * each pass is a shorter dependency chain, so the CPU overlaps more entries than one long
+ * chain per entry allows. The other stride patterns and the scalar build run the same two
+ * passes in scalar form. Entries outside the fast domain go through powScalar.
  */
 export function powRow(n: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize): void {
   let i = 0;
   if (ASC_FEATURE_SIMD && <u32>sa <= 1 && <u32>sb <= 1) {
     let pa = a, pb = b, po = out;
     if (sa == 0) {
-      const v = v128.load64_splat(a);
-      v128.store(ROW_SPLATS, v);
-      v128.store(ROW_SPLATS, v, 16);
+      v128.store(ROW_SPLATS, v128.load64_splat(a));
       pa = ROW_SPLATS;
     }
     if (sb == 0) {
-      const v = v128.load64_splat(b);
-      v128.store(ROW_SPLATS + 32, v);
-      v128.store(ROW_SPLATS + 32, v, 16);
-      pb = ROW_SPLATS + 32;
+      v128.store(ROW_SPLATS + 16, v128.load64_splat(b));
+      pb = ROW_SPLATS + 16;
     }
-    const da = <usize>(sa << 5), db = <usize>(sb << 5);
-    for (; i + 4 <= n; i += 4) {
-      // Both pairs in one block, so their chains overlap; a store in both arms keeps this a
-      // branch (see expFastV in ./exp.ts).
-      const x0 = v128.load(pa), y0 = v128.load(pb), x1 = v128.load(pa, 16), y1 = v128.load(pb, 16);
-      const r0 = powV(x0, y0), r1 = powV(x1, y1);
-      if (powOkV(r0) && powOkV(r1)) {
-        v128.store(po, r0);
-        v128.store(po, r1, 16);
-      } else {
-        if (powOkV(r0)) v128.store(po, r0);
-        else powPairScalar(x0, y0, po);
-        if (powOkV(r1)) v128.store(po, r1, 16);
-        else powPairScalar(x1, y1, po + 16);
+    const da = <usize>(sa << 4), db = <usize>(sb << 4);
+    while (i + 2 <= n) {
+      const len = min(POW_TILE, (n - i) & ~1);
+      let qa = pa, qb = pb;
+      for (let j = 0; j < len; j += 2) {
+        powLogV(v128.load(qa), v128.load(qb), POW_E + (<usize>j << 4));
+        qa += da;
+        qb += db;
       }
-      pa += da;
-      pb += db;
-      po += 32;
-    }
-    if (i + 2 <= n) {
-      const x0 = v128.load(pa), y0 = v128.load(pb);
-      const r0 = powV(x0, y0);
-      if (powOkV(r0)) v128.store(po, r0);
-      else powPairScalar(x0, y0, po);
-      i += 2;
+      // The fallback reads the operands of its own pair: the broadcast one from its slot, or
+      // the input (out is written at a pair only after that pair is read).
+      for (let j = 0; j < len; j += 2) {
+        const e = POW_E + (<usize>j << 4);
+        powExpStoreV(v128.load(e), v128.load(e, 16), pa, pb, po);
+        pa += da;
+        pb += db;
+        po += 16;
+      }
+      i += len;
     }
   }
-  for (; i < n; i++) {
-    store<f64>(out + (<usize>i << 3), powScalar(load<f64>(a + <usize>((i * sa) << 3)), load<f64>(b + <usize>((i * sb) << 3))));
+  // Scalar form, in the same two passes: the strided patterns, an odd last entry, and the
+  // scalar build.
+  while (i < n) {
+    const len = min(POW_TILE, n - i);
+    for (let j = 0; j < len; j++) {
+      const x = load<f64>(a + <usize>(((i + j) * sa) << 3)), y = load<f64>(b + <usize>(((i + j) * sb) << 3));
+      const ax = Math.abs(x);
+      const e = POW_E + (<usize>j << 4);
+      if (ax >= MIN_NORMAL && ax < Infinity) logDD(reinterpret<u64>(ax), y, e);
+      else store<f64>(e, NaN);
+    }
+    for (let j = 0; j < len; j++) {
+      const e = POW_E + (<usize>j << 4);
+      const ehi = load<f64>(e);
+      const x = load<f64>(a + <usize>(((i + j) * sa) << 3));
+      let r: f64;
+      if (Math.abs(ehi) <= EXP_FAST) {
+        r = expDDFast(ehi, load<f64>(e, 8));
+        if (!(x > 0)) r = powFix(r, ehi, x, load<f64>(b + <usize>(((i + j) * sb) << 3)));
+      } else {
+        r = powScalar(x, load<f64>(b + <usize>(((i + j) * sb) << 3)));
+      }
+      store<f64>(out + (<usize>(i + j) << 3), r);
+    }
+    i += len;
   }
 }
