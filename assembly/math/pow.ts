@@ -365,9 +365,9 @@ const V_LN2HI = 0, V_LN2LO = 1, V_MHALF = 2, V_A1 = 3, V_A2 = 4, V_A3 = 5, V_A4 
 }
 
 /**
- * y·log|x| as ehi + elo for two lanes, stored at p (ehi) and p + 16 (elo). A lane whose |x|
- * is not normal and finite gets ehi = NaN (the all-ones pattern), so that
- * {@link powExpStoreV} sends it to powScalar. Same operations as logDD.
+ * y·log|x| as ehi + elo for two lanes, stored at p (ehi) and p + 16 (elo): same operations
+ * as logDD. Lanes whose |x| is not normal and finite get meaningless values (no trap), which
+ * {@link powExpStoreV} does not use.
  */
 // @ts-ignore: decorator
 @inline function powLogV(xs: v128, y: v128, p: usize): void {
@@ -414,8 +414,7 @@ const V_LN2HI = 0, V_LN2LO = 1, V_MHALF = 2, V_A1 = 3, V_A2 = 4, V_A3 = 5, V_A4 
   const llo = f64x2.add(f64x2.sub(lh, lhi), lt);
   const ehi = f64x2.mul(yhi, lhi);
   const elo = f64x2.add(f64x2.mul(ylo, lhi), f64x2.mul(y, llo));
-  const xok = v128.and(f64x2.ge(x, vk(V_MIN_NORMAL)), f64x2.lt(x, vk(V_INF)));
-  v128.store(p, v128.or(ehi, v128.not(xok)));
+  v128.store(p, ehi);
   v128.store(p, elo, 16);
 }
 
@@ -439,7 +438,9 @@ const V_LN2HI = 0, V_LN2LO = 1, V_MHALF = 2, V_A1 = 3, V_A2 = 4, V_A3 = 5, V_A4 
   const et = f64x2.add(f64x2.add(f64x2.add(tail, re), p23), p45);
   const scale = i64x2.add(v128.shuffle<i64>(x0, x1, 1, 3), i64x2.shl(kde, 45));
   const m = f64x2.add(scale, f64x2.mul(scale, et));
-  const ok = v128.and(f64x2.le(f64x2.abs(ehi), vk(V_EXP_FAST)), f64x2.gt(v128.load(pa), vk(V_ZERO)));
+  const x = v128.load(pa);
+  const ok = v128.and(f64x2.le(f64x2.abs(ehi), vk(V_EXP_FAST)),
+    v128.and(f64x2.ge(x, vk(V_MIN_NORMAL)), f64x2.lt(x, vk(V_INF))));
   // A store in both arms keeps this a branch (see expFastV in ./exp.ts).
   if (i64x2.all_true(ok)) {
     v128.store(po, m);
@@ -450,11 +451,13 @@ const V_LN2HI = 0, V_LN2LO = 1, V_MHALF = 2, V_A1 = 3, V_A2 = 4, V_A3 = 5, V_A4 
 }
 
 /**
- * x^y from m = |x|^y computed for |ehi| ≤ EXP_FAST: the sign of a negative base (NaN for a
- * non-integer y, −m for an odd one); any other entry through powScalar. Same bits as powScalar.
+ * x^y from m = |x|^y computed by the passes, when |x| is normal and finite and |ehi| ≤
+ * EXP_FAST: the sign of a negative base (NaN for a non-integer y, −m for an odd one); any other
+ * entry through powScalar. Same bits as powScalar.
  */
 function powFix(m: f64, ehi: f64, x: f64, y: f64): f64 {
-  if (!(Math.abs(ehi) <= EXP_FAST)) return powScalar(x, y);
+  const ax = Math.abs(x);
+  if (!(Math.abs(ehi) <= EXP_FAST && ax >= MIN_NORMAL && ax < Infinity)) return powScalar(x, y);
   if (x > 0) return m;
   if (!isInt(y)) return NaN;
   return isOdd(y) ? -m : m;
@@ -513,10 +516,7 @@ export function powRow(n: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize)
     const len = min(POW_TILE, n - i);
     for (let j = 0; j < len; j++) {
       const x = load<f64>(a + <usize>(((i + j) * sa) << 3)), y = load<f64>(b + <usize>(((i + j) * sb) << 3));
-      const ax = Math.abs(x);
-      const e = POW_E + (<usize>j << 4);
-      if (ax >= MIN_NORMAL && ax < Infinity) logDD(reinterpret<u64>(ax), y, e);
-      else store<f64>(e, NaN);
+      logDD(reinterpret<u64>(x) & ABS, y, POW_E + (<usize>j << 4));
     }
     for (let j = 0; j < len; j++) {
       const e = POW_E + (<usize>j << 4);
@@ -525,7 +525,7 @@ export function powRow(n: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize)
       let r: f64;
       if (Math.abs(ehi) <= EXP_FAST) {
         r = expDDFast(ehi, load<f64>(e, 8));
-        if (!(x > 0)) r = powFix(r, ehi, x, load<f64>(b + <usize>(((i + j) * sb) << 3)));
+        if (!(x >= MIN_NORMAL && x < Infinity)) r = powFix(r, ehi, x, load<f64>(b + <usize>(((i + j) * sb) << 3)));
       } else {
         r = powScalar(x, load<f64>(b + <usize>(((i + j) * sb) << 3)));
       }
