@@ -140,7 +140,7 @@ export async function compareBuilds(mc) {
  * trsm: each build's residual |α·B − L·X̂| ≤ 2·γ_{m+1}·(|L|·|X̂| + |α·B|) (Higham Thm 8.5, the
  * residual's own rounding included), and |X̂_relaxed − X̂_simd| counted.
  * Everything else is the same code in both builds: the elementwise math (all 18 unary ops,
- * UnaryOp 0–17) and the sum reduction must match bit for bit (`unfusedSame`).
+ * UnaryOp 0–17, and pow) and the sum reduction must match bit for bit (`unfusedSame`).
  */
 export async function compareKernels(mod) {
   const instances = {};
@@ -156,7 +156,7 @@ export async function compareKernels(mod) {
   const colMajor = (A) => Float64Array.from({ length: A.length * A[0].length }, (_, t) => A[t % A.length][Math.floor(t / A.length)]);
   const run = (k) => {
     const base = k.heapBase();
-    const need = base + 8 * (3 * n + m * m + m * nrhs) + 64;
+    const need = base + 8 * (4 * n + m * m + m * nrhs) + 64;
     if (k.memory.buffer.byteLength < need) k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536));
     const f = () => new Float64Array(k.memory.buffer);
     const px = base, py = px + 8 * n, pa = py + 8 * n, pb = pa + 8 * m * m;
@@ -177,6 +177,16 @@ export async function compareKernels(mod) {
       k.unary(op, n, px, py);
       unary.push(...f().subarray(py / 8, py / 8 + n));
     }
+    // pow (BinaryOp 4): its own kernel, same code in both builds; bases of both signs over
+    // wide magnitudes, exponents integer and not.
+    const pz = pb + 8 * m * nrhs, pshape = pz + 8 * n;
+    const ints = new Int32Array(k.memory.buffer, pshape, 2);
+    ints[0] = n;
+    ints[1] = 1;
+    f().set(w, px / 8);
+    f().set(y.map((v, i) => (i % 3 === 0 ? Math.round(v * 40) : v * 40)), pz / 8);
+    k.binary(4, 1, pshape, px, pshape + 4, pz, pshape + 4, py);
+    unary.push(...f().subarray(py / 8, py / 8 + n));
     f().set(w, px / 8);
     unary.push(k.sum(n, px));
     return { d, ax, X, unary };
@@ -204,7 +214,7 @@ export async function compareKernels(mod) {
   const count = (a, b) => a.reduce((c, v, i) => c + (Object.is(v, b[i]) ? 0 : 1), 0);
   return {
     repeats,
-    unfusedSame: same(s.unary, r.unary) && s.unary.length === 18 * n + 1,
+    unfusedSame: same(s.unary, r.unary) && s.unary.length === 19 * n + 1,
     dot: { differ: Object.is(s.d, r.d) ? 0 : 1, worstRatio: Math.abs(s.d - r.d) / dotBound },
     axpy: { differ: count(s.ax, r.ax), worstRatio: Math.max(...s.ax.map((v, i) => Math.abs(v - r.ax[i]) / axpyBound[i])) },
     trsm: { differ: count(s.X, r.X), worstRatio: Math.max(residualRatio(s.X), residualRatio(r.X)) },

@@ -234,6 +234,23 @@ describe.each(BUILDS)("pow kernel ($name)", ({ name, simd }) => {
   });
 });
 
+describe.each(BUILDS)("pow kernel in place ($name)", ({ simd }) => {
+  beforeAll(async () => ({ k, arena } = await useBuild(simd)));
+  afterEach(() => arena.release());
+
+  it("writes over either operand (out = a or out = b) with the same results, across tiles", () => {
+    const { xs, ys } = samples(); // > 2 tiles of 256 entries, negative and non-normal bases among them
+    const want = runPow(xs, ys);
+    const n = xs.length, shape = arena.putI32([n]), one = arena.putI32([1]);
+    for (const which of ["a", "b"] as const) {
+      const a = arena.put(xs), b = arena.put(ys);
+      k.binary(BinaryOp.Pow, 1, shape, a, one, b, one, which === "a" ? a : b);
+      const got = arena.view(which === "a" ? a : b, n);
+      for (let i = 0; i < n; i++) if (!same(got[i]!, want[i]!)) expect.fail(`out = ${which}, entry ${i}: ${got[i]} vs ${want[i]}`);
+    }
+  });
+});
+
 describe("pow kernel: builds, positions and strides", () => {
   it("gives the same bits in the SIMD and scalar builds, at every position and stride pattern", async () => {
     const { xs, ys } = samples();
