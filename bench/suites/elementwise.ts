@@ -1,6 +1,8 @@
 // Elementwise kernels: throughput (Melem/s) of exp, tanh, add (same shape), add with a
-// broadcast row vector, mul and relu at n = 1e3, 1e5, 1e6, for the SIMD and scalar builds
-// against a plain JavaScript loop over Float64Array (the baseline of each group).
+// broadcast row vector, mul, relu and pow (x^2.5 with a broadcast exponent, and x^y with
+// both operands tensors; bases in [0.5, 4), exponents in [−3, 3)) at n = 1e3, 1e5, 1e6, for
+// the SIMD and scalar builds against a plain JavaScript loop over Float64Array (the baseline
+// of each group).
 //
 // Every host: the binaries come from dist/wasm (run `npm run build` first) through
 // bench/wasm-bytes.ts.
@@ -46,6 +48,12 @@ function jsRelu(x: Float64Array, out: Float64Array): void {
     out[i] = v > 0 ? v : 0;
   }
 }
+function jsPowScalar(x: Float64Array, y: number, out: Float64Array): void {
+  for (let i = 0; i < x.length; i++) out[i] = Math.pow(x[i]!, y);
+}
+function jsPow(x: Float64Array, y: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < x.length; i++) out[i] = Math.pow(x[i]!, y[i]!);
+}
 function jsAdd(a: Float64Array, b: Float64Array, out: Float64Array): void {
   for (let i = 0; i < a.length; i++) out[i] = a[i]! + b[i]!;
 }
@@ -73,6 +81,7 @@ export const spec: SuiteSpec = {
       const [m, cols] = matrixShape(n);
       const x = values(n, -5, 5, 1), tx = values(n, -3, 3, 2), a = values(n, -1, 1, 3), b = values(n, -1, 1, 4);
       const row = values(cols, -1, 1, 5);
+      const px0 = values(n, 0.5, 4, 6), py0 = values(n, -3, 3, 7);
       const out = new Float64Array(n);
       const group = (op: string): string => `${op} n=1e${Math.log10(n)}`;
       tasks.push(
@@ -82,12 +91,15 @@ export const spec: SuiteSpec = {
         { name: "plain JS", group: group("add row"), baseline: true, elements: n, fn: () => jsAddRow(m, cols, a, row, out) },
         { name: "plain JS", group: group("mul"), baseline: true, elements: n, fn: () => jsMul(a, b, out) },
         { name: "plain JS", group: group("relu"), baseline: true, elements: n, fn: () => jsRelu(x, out) },
+        { name: "plain JS", group: group("pow(x, 2.5)"), baseline: true, elements: n, fn: () => jsPowScalar(px0, 2.5, out) },
+        { name: "plain JS", group: group("pow(x, y)"), baseline: true, elements: n, fn: () => jsPow(px0, py0, out) },
       );
       for (const { name, k, arena } of builds) {
         const px = arena.put(x), ptx = arena.put(tx), pa = arena.put(a), pb = arena.put(b), prow = arena.put(row);
         const pout = arena.alloc(n);
         const shape1 = arena.putI32([n]), unit = arena.putI32([1]);
         const shape2 = arena.putI32([m, cols]), dense2 = arena.putI32([1, m]), rowStrides = arena.putI32([0, 1]);
+        const ppx = arena.put(px0), ppy = arena.put(py0), p25 = arena.put([2.5]), zero = arena.putI32([0]);
         const t = `matcalc ${name}`;
         tasks.push(
           { name: t, group: group("exp"), elements: n, fn: () => k.unary(UnaryOp.Exp, n, px, pout) },
@@ -96,6 +108,8 @@ export const spec: SuiteSpec = {
           { name: t, group: group("add row"), elements: n, fn: () => k.binary(BinaryOp.Add, 2, shape2, pa, dense2, prow, rowStrides, pout) },
           { name: t, group: group("mul"), elements: n, fn: () => k.binary(BinaryOp.Mul, 1, shape1, pa, unit, pb, unit, pout) },
           { name: t, group: group("relu"), elements: n, fn: () => k.unary(UnaryOp.Relu, n, px, pout) },
+          { name: t, group: group("pow(x, 2.5)"), elements: n, fn: () => k.binary(BinaryOp.Pow, 1, shape1, ppx, unit, p25, zero, pout) },
+          { name: t, group: group("pow(x, y)"), elements: n, fn: () => k.binary(BinaryOp.Pow, 1, shape1, ppx, unit, ppy, unit, pout) },
         );
       }
     }

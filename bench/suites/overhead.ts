@@ -51,7 +51,7 @@ function vmapDotTasks(): TaskSpec[] {
 
 function powTasks(): TaskSpec[] {
   const n = 1e5;
-  const x = randn([n], { seed: 8 }).abs().add(0.5);
+  const x = randn([n], { seed: 8 }).abs().add(0.5), y = randn([n], { seed: 11 });
   const group = "pow, 1e5 entries (whole op calls)";
   return rounds(group, [
     ["exp(x)", () => x.exp()],
@@ -60,6 +60,7 @@ function powTasks(): TaskSpec[] {
     ["x.pow(-1)", () => x.pow(-1)],
     ["x.pow(2.5)", () => x.pow(2.5)],
     ["x.pow(4) (general kernel)", () => x.pow(4)],
+    ["x.pow(y), y a tensor", () => x.pow(y)],
     ["x.mul(x)", () => x.mul(x)],
   ], { elements: n });
 }
