@@ -350,18 +350,20 @@ const VKF: usize = memory.data<f64>([
   LN2HI, LN2HI, LN2LO, LN2LO, -0.5, -0.5, A1, A1, A2, A2, A3, A3, A4, A4, A5, A5, A6, A6,
   1.0, 1.0, INVLN2N, INVLN2N, SHIFT, SHIFT, NEGLN2HIN, NEGLN2HIN, NEGLN2LON, NEGLN2LON,
   C2, C2, C3, C3, C4, C4, C5, C5, EXP_FAST, EXP_FAST, MIN_NORMAL, MIN_NORMAL,
-  Infinity, Infinity, 0.0, 0.0,
+  Infinity, Infinity, 0.0, 0.0, 0.5, 0.5, NaN, NaN,
 ], 16);
 const VKI: usize = memory.data<u64>([
   OFF, OFF, EXP_MASK, EXP_MASK, ROUND31, ROUND31, HI21, HI21, HI26, HI26, ABS, ABS,
+  0x8000000000000000, 0x8000000000000000,
 ], 16);
 const V_LN2HI = 0, V_LN2LO = 1, V_MHALF = 2, V_A1 = 3, V_A2 = 4, V_A3 = 5, V_A4 = 6, V_A5 = 7,
   V_A6 = 8, V_ONE = 9, V_INVLN2N = 10, V_SHIFT = 11, V_NEGLN2HIN = 12, V_NEGLN2LON = 13,
   V_C2 = 14, V_C3 = 15, V_C4 = 16, V_C5 = 17, V_EXP_FAST = 18, V_MIN_NORMAL = 19, V_INF = 20,
-  V_ZERO = 21, V_OFF = 22, V_EXP_MASK = 23, V_ROUND31 = 24, V_HI21 = 25, V_HI26 = 26, V_ABS = 27;
+  V_ZERO = 21, V_HALF = 22, V_NAN = 23, V_OFF = 24, V_EXP_MASK = 25, V_ROUND31 = 26, V_HI21 = 27,
+  V_HI26 = 28, V_ABS = 29, V_SIGN = 30;
 // @ts-ignore: decorator
 @inline function vk(i: i32): v128 {
-  return i < 22 ? v128.load(VKF + (<usize>i << 4)) : v128.load(VKI + (<usize>(i - 22) << 4));
+  return i < 24 ? v128.load(VKF + (<usize>i << 4)) : v128.load(VKI + (<usize>(i - 24) << 4));
 }
 
 /**
@@ -444,6 +446,27 @@ const V_LN2HI = 0, V_LN2LO = 1, V_MHALF = 2, V_A1 = 3, V_A2 = 4, V_A3 = 5, V_A4 
   // A store in both arms keeps this a branch (see expFastV in ./exp.ts).
   if (i64x2.all_true(ok)) {
     v128.store(po, m);
+  } else {
+    powSignV(m, ehi, pa, pb, po);
+  }
+}
+
+/**
+ * A pair that powExpStoreV does not store itself: when both |x| are normal and finite and
+ * both |ehi| ≤ EXP_FAST, m = |x|^y and only a negative base's sign is applied, in vector form
+ * (NaN for a non-integer y, −m for an odd one); else lane by lane through {@link powFix}.
+ */
+function powSignV(m: v128, ehi: v128, pa: usize, pb: usize, po: usize): void {
+  const x = v128.load(pa), ax = v128.and(x, vk(V_ABS));
+  const ok = v128.and(f64x2.le(f64x2.abs(ehi), vk(V_EXP_FAST)),
+    v128.and(f64x2.ge(ax, vk(V_MIN_NORMAL)), f64x2.lt(ax, vk(V_INF))));
+  if (i64x2.all_true(ok)) {
+    const y = v128.load(pb), h = f64x2.mul(y, vk(V_HALF));
+    const yInt = f64x2.eq(f64x2.trunc(y), y);
+    const odd = v128.and(yInt, f64x2.ne(f64x2.trunc(h), h));
+    const neg = f64x2.lt(x, vk(V_ZERO));
+    const signed = v128.xor(m, v128.and(v128.and(neg, odd), vk(V_SIGN)));
+    v128.store(po, v128.bitselect(vk(V_NAN), signed, v128.andnot(neg, yInt)));
   } else {
     store<f64>(po, powFix(f64x2.extract_lane(m, 0), f64x2.extract_lane(ehi, 0), load<f64>(pa), load<f64>(pb)));
     store<f64>(po, powFix(f64x2.extract_lane(m, 1), f64x2.extract_lane(ehi, 1), load<f64>(pa, 8), load<f64>(pb, 8)), 8);

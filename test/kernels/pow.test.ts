@@ -257,6 +257,9 @@ describe("pow kernel: builds, positions and strides", () => {
     // Mix in special values so some pairs take the scalar route in the SIMD build.
     const specials = [0, -0, NaN, Infinity, -Infinity, -2, 1e-310];
     for (let i = 0; i < 7 * 9; i++) { xs.splice(i * 37, 0, specials[i % 7]!); ys.splice(i * 37, 0, (i % 5) - 2.5); }
+    // Negative bases with integer and non-integer y side by side (the vector sign fix).
+    const r = rng(23);
+    for (let i = 0; i < 400; i++) { xs.push(-Math.abs(r()) * 20 - 0.01); ys.push(Math.round(r() * 30) + (i % 3 === 0 ? 0.5 : 0)); }
     const results: Float64Array[][] = [];
     for (const { simd } of BUILDS) {
       ({ k, arena } = await useBuild(simd));
@@ -276,6 +279,12 @@ describe("pow kernel: builds, positions and strides", () => {
     s.forEach((run, j) => expect(sameBits(run, c[j]!), `run ${j}: simd vs scalar`).toBe(true));
     expect(sameBits(s[0]!, s[1]!), "position (lane) independence").toBe(true);
     expect(sameBits(s[0]!, s[4]!), "strided = dense").toBe(true);
+    const n = xs.length;
+    for (let i = n - 400; i < n; i++) {
+      const want = Math.pow(xs[i]!, ys[i]!), got = s[0]![i]!;
+      const ok = Number.isNaN(want) ? Number.isNaN(got) : Math.sign(got) === Math.sign(want) && Math.abs(got - want) <= 2 * Math.abs(want) * 2 ** -52;
+      if (!ok) expect.fail(`pow(${xs[i]}, ${ys[i]}) = ${got}, Math.pow ${want}`);
+    }
     expect(s[2]!.every((v, i) => same(v, Math.pow(xs[i]!, 2.5)) || Math.abs(v - Math.pow(xs[i]!, 2.5)) <= 2 * Math.abs(v) * 2 ** -52)).toBe(true);
     // The ulps the first test measured, for the record.
     console.log(Object.entries(report).map(([b, r]) => `  pow ${b}: ${r}`).join("\n"));
