@@ -83,7 +83,7 @@ c = [float(coef[p]) for p in range(DEG + 1)]  # c3..c8
 # ar = −r/2, ar2 = −r²/2, ar3 = −r³/2 (powers of two: the scaling is exact).
 A = [-2 * c[0], -2 * c[1], 4 * c[2], 4 * c[3], -8 * c[4], -8 * c[5]]
 
-# Relative error of the polynomial with the rounded coefficients.
+# Relative error of the polynomial with the rounded coefficients (exact arithmetic).
 worst = mp.mpf(0)
 for j in range(4001):
     r = -R + 2 * R * j / 4000
@@ -91,7 +91,7 @@ for j in range(4001):
         continue
     ar3 = -r**3 / 2
     ar2 = -r**2 / 2
-    p = ar3 * (A[0] + r * A[1] + ar2 * (A[2] + r * A[3] + ar2 * (A[4] + r * A[5])))
+    p = ar3 * ((A[0] + r * A[1]) + ar2 * (A[2] + r * A[3]) + ar2 * ar2 * (A[4] + r * A[5]))
     approx = r - r * r / 2 + p
     worst = max(worst, abs(approx / mp.log1p(r) - 1))
 print("// polynomial relative error 2^%.2f on |r| <= %s" % (float(mp.log(worst, 2)), mp.nstr(R, 6)))
@@ -102,4 +102,4 @@ for k, a in enumerate(A):
     print("A%d" % (k + 1), hexf(a), a.hex())
 print("table (invc, logc, logctail, 0) per entry:")
 for i, (a, b, t) in enumerate(rows):
-    print("  %s, %s, %s, 0x0000000000000000,%s" % (hexf(a), hexf(b), hexf(t), "" if i % 1 else ""))
+    print("  %s, %s, %s, 0x0000000000000000," % (hexf(a), hexf(b), hexf(t)))

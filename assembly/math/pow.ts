@@ -1,13 +1,14 @@
 // pow(x, y) = x^y in float64, scalar and f64x2, bit-identical to each other, with
 // ECMAScript's Math.pow special cases (Number::exponentiate).
 //
-// Design: ARM optimized-routines' pow (Szabolcs Nagy, 2018; musl since 1.1.20), written here
+// Design: ARM optimized-routines' pow (Szabolcs Nagy, 2018; also musl's and the one behind
+// AssemblyScript's NativeMath.pow, which this kernel replaces), written here
 // in its non-FMA arrangement: x^y = exp(y·log x) with log x carried as a double-double
 // (hi + lo, ~68 good bits) and y·log x split into ehi + elo, the exp taking elo as a
 // correction to its reduced argument. With |y·log x| < 1024 an error of 2^-68 in log x costs
 // at most 2^-58 relative in the result, so the result is the exact x^y rounded once more:
-// within 0.52 ulp by the authors' analysis; the tests measure it against a high-precision
-// reference.
+// within 0.52 ulp by the authors' analysis; test/kernels/pow.test.ts measures 0.501 against a
+// 160-bit reference.
 //
 // log: x = 2^k·z with z in [0x1.69555p-1, 0x1.69555p0) (OFF below), split into 128
 // subintervals by the top 7 mantissa bits of bits(x) − OFF. Per subinterval c has 1/c with
@@ -37,7 +38,7 @@ import {
 @lazy const LN2HI = reinterpret<f64>(0x3FE62E42FEFA3800); // ln2 rounded to a multiple of 2^-42
 // @ts-ignore: decorator
 @lazy const LN2LO = reinterpret<f64>(0x3D2EF35793C76730); // ln2 − LN2HI
-// log1p(r) = r − r²/2 + p, p = ar3·(A1 + r·A2 + ar2·(A3 + r·A4 + ar2·(A5 + r·A6))) with
+// log1p(r) = r − r²/2 + p, p = ar3·((A1 + r·A2) + ar2·(A3 + r·A4) + ar2²·(A5 + r·A6)) with
 // ar2 = −r²/2, ar3 = −r³/2: the coefficients of r³…r⁸ scaled by −2, −2, 4, 4, −8, −8
 // (scripts/pow-tables.py; relative error of the polynomial 2^-67.9).
 // @ts-ignore: decorator
