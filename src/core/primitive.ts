@@ -10,7 +10,7 @@
 // `bind` too, so the backward pass is itself differentiable by any outer trace: reverse mode
 // nests to any order, and forward-over-reverse (HVP) falls out. Each transform invocation
 // gets a fresh level, so nested derivatives never confuse their perturbations.
-import { Tensor, scoped, zeros } from "./tensor.js";
+import { Tensor, inScope, scoped, zeros } from "./tensor.js";
 import type { Shape } from "./shape.js";
 import { sameShape } from "./shape.js";
 import { fmtShape } from "../errors.js";
@@ -259,30 +259,11 @@ export function bind<P>(prim: Primitive<P>, args: readonly Tensor[], params: P):
     for (const a of args) if (a instanceof Tracer && a._trace.level <= capture.depth && !capture.made.has(a)) capture.found.add(a);
   }
   let top: Trace | null = null;
-  for (const a of args) {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
     if (a instanceof Tracer && (top === null || a._trace.level > top.level)) top = a._trace;
   }
-  if (top === null) {
-    const shapes = prim.shape(args.map((a) => a.shape), params); // validates before any kernel runs
-    const rec = recording.current;
-    // A primitive whose implementation binds others is replayed whole, not its parts.
-    if (rec === null || rec.inImpl > 0) return scoped(() => prim.impl(args, params));
-    if (prim.opaque) rec.fail(`${prim.name} holds values of this call (${prim.name}'s params), which a replay at other inputs would reuse`);
-    rec.inImpl++;
-    let outs: Tensor[];
-    try {
-      outs = rec.skip(prim as Primitive<unknown>, args, shapes) ?? scoped(() => prim.impl(args, params));
-    } catch (e) {
-      // A kernel error (singular matrix, …) depends on the values, and f may catch it and take
-      // another path: a recording cannot stand for other inputs.
-      rec.fail(`${prim.name} raised an error while f was recorded`, true);
-      throw e;
-    } finally {
-      rec.inImpl--;
-    }
-    rec.step(prim as Primitive<unknown>, args, params, outs);
-    return outs;
-  }
+  if (top === null) return bindEager(prim, args, params);
   const rec = recording.current;
   if (rec !== null && top.level <= rec.depth) rec.fail("f uses a traced value of a transform around the jitted call (a tracer it closes over)");
   if (capture === null) return top.process(prim, args, params);
@@ -296,6 +277,42 @@ export function bind<P>(prim: Primitive<P>, args: readonly Tensor[], params: P):
   } finally {
     capture = probe;
   }
+}
+
+/** The shapes of `args`, for a shape rule. */
+function shapesOf(args: readonly Tensor[]): Shape[] {
+  const n = args.length;
+  const out = new Array<Shape>(n);
+  for (let i = 0; i < n; i++) out[i] = args[i]!.shape;
+  return out;
+}
+
+/** `bind` with no tracer among the arguments: the primitive's kernels run now. */
+function bindEager<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
+  const shapes = prim.shape(shapesOf(args), params); // validates before any kernel runs
+  const rec = recording.current;
+  // A primitive whose implementation binds others is replayed whole, not its parts.
+  if (rec === null || rec.inImpl > 0) return scopedImpl(prim, args, params);
+  if (prim.opaque) rec.fail(`${prim.name} holds values of this call (${prim.name}'s params), which a replay at other inputs would reuse`);
+  rec.inImpl++;
+  let outs: Tensor[];
+  try {
+    outs = rec.skip(prim as Primitive<unknown>, args, shapes) ?? scopedImpl(prim, args, params);
+  } catch (e) {
+    // A kernel error (singular matrix, …) depends on the values, and f may catch it and take
+    // another path: a recording cannot stand for other inputs.
+    rec.fail(`${prim.name} raised an error while f was recorded`, true);
+    throw e;
+  } finally {
+    rec.inImpl--;
+  }
+  rec.step(prim as Primitive<unknown>, args, params, outs);
+  return outs;
+}
+
+/** `prim.impl` inside an arena scope; inside a running call (the traced case), directly. */
+function scopedImpl<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
+  return inScope() ? prim.impl(args, params) : scoped(() => prim.impl(args, params));
 }
 
 /** `bind` for single-output primitives. */
@@ -320,18 +337,39 @@ export class JvpTrace extends Trace {
     return x instanceof JvpTracer && x._trace === this ? x : new JvpTracer(this, x, null);
   }
   process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
-    const tracers = args.map((a) => this.lift(a));
-    const primals = tracers.map((t) => t.primal);
-    const tangents = tracers.map((t) => t.tangent);
+    const n = args.length;
+    const primals = new Array<Tensor>(n);
+    const tangents = new Array<Lin>(n);
+    let live = false;
+    for (let i = 0; i < n; i++) {
+      const a = args[i]!;
+      if (a instanceof JvpTracer && a._trace === this) {
+        primals[i] = a.primal;
+        const t = a.tangent;
+        tangents[i] = t;
+        if (t !== null) live = true;
+      } else {
+        primals[i] = a;
+        tangents[i] = null;
+      }
+    }
     const outs = bind(prim, primals, params);
-    const tOut = tangents.some((t) => t !== null) ? prim.jvp(tangents, primals, outs, params) : outs.map(() => null);
-    return outs.map((o, i) => {
+    const m = outs.length;
+    const res = new Array<Tensor>(m);
+    if (!live) {
+      for (let i = 0; i < m; i++) res[i] = new JvpTracer(this, outs[i]!, null);
+      return res;
+    }
+    const tOut = prim.jvp(tangents, primals, outs, params);
+    for (let i = 0; i < m; i++) {
+      const o = outs[i]!;
       const t = tOut[i] ?? null;
       if (t !== null && !sameShape(t.shape, o.shape)) {
         throw new Error(`matcalc: internal: jvp of ${prim.name} gave tangent ${fmtShape(t.shape)} for output ${fmtShape(o.shape)}`);
       }
-      return new JvpTracer(this, o, t);
-    });
+      res[i] = new JvpTracer(this, o, t);
+    }
+    return res;
   }
   /** Splits a value returned from the traced function into primal and tangent. */
   unpack(x: Tensor): [Tensor, Lin] {
@@ -342,11 +380,21 @@ export class JvpTrace extends Trace {
 // ---- staging linear functions ----
 
 export class LinearVar extends Tracer {
+  /** Index among its trace's variables, in creation order (the passes' tables are indexed by it). */
+  readonly id: number;
+  constructor(shape: Shape, trace: LinearTrace) {
+    super(shape, trace);
+    this.id = trace.vars++;
+  }
   override _concrete(): Tensor {
     throw new Error("matcalc: a tangent/cotangent placeholder has no values (reading one inside a JVP rule is a bug)");
   }
 }
 
+/**
+ * One staged primitive application. `args` holds LinearVars of the trace (the linear inputs)
+ * and constants (residuals), `outs` the fresh variables it defines.
+ */
 export interface Eqn {
   prim: Primitive<unknown>;
   args: Tensor[];
@@ -356,6 +404,8 @@ export interface Eqn {
 
 export class LinearTrace extends Trace {
   readonly eqns: Eqn[] = [];
+  /** Variables made so far (the next variable's id). */
+  vars = 0;
   newVar(shape: Shape): LinearVar {
     return new LinearVar(shape, this);
   }
@@ -363,9 +413,11 @@ export class LinearTrace extends Trace {
     return x instanceof LinearVar && x._trace === this;
   }
   process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
-    const shapes = prim.shape(args.map((a) => a.shape), params);
-    const outs = shapes.map((s) => this.newVar(s));
-    this.eqns.push({ prim: prim as Primitive<unknown>, args: [...args], params, outs });
+    const shapes = prim.shape(shapesOf(args), params);
+    const m = shapes.length;
+    const outs = new Array<LinearVar>(m);
+    for (let i = 0; i < m; i++) outs[i] = new LinearVar(shapes[i]!, this);
+    this.eqns.push({ prim: prim as Primitive<unknown>, args: args.slice(), params, outs });
     return outs;
   }
 }
@@ -386,28 +438,46 @@ export function backwardPass(
   ins: readonly LinearVar[],
   add: (x: Tensor, y: Tensor) => Tensor,
 ): Lin[] {
-  const acc = new Map<LinearVar, Tensor>();
+  // Cotangents so far, by variable id (undefined: none yet, a symbolic zero).
+  const acc = new Array<Tensor | undefined>(trace.vars);
   const accumulate = (v: LinearVar, ct: Lin): void => {
     if (ct === null) return;
-    const prev = acc.get(v);
-    acc.set(v, prev ? add(prev, ct) : ct);
+    const prev = acc[v.id];
+    acc[v.id] = prev === undefined ? ct : add(prev, ct);
   };
-  outs.forEach((o, i) => {
+  for (let i = 0; i < outs.length; i++) {
+    const o = outs[i]!;
     if (trace.isVar(o)) accumulate(o, cts[i] ?? null);
-  });
-  for (let e = trace.eqns.length - 1; e >= 0; e--) {
-    const eqn = trace.eqns[e]!;
-    const cOuts = eqn.outs.map((o) => acc.get(o) ?? null);
-    if (cOuts.every((c) => c === null)) continue;
-    for (const o of eqn.outs) acc.delete(o);
-    const linear = eqn.args.map((a) => trace.isVar(a));
-    if (!eqn.prim.transpose) throw new Error(`matcalc: internal: ${eqn.prim.name} has no transpose rule but was staged as linear`);
-    const cIns = eqn.prim.transpose(cOuts, eqn.args, linear, eqn.params);
-    eqn.args.forEach((a, i) => {
-      if (linear[i]) accumulate(a as LinearVar, cIns[i] ?? null);
-    });
   }
-  return ins.map((v) => acc.get(v) ?? null);
+  const eqns = trace.eqns;
+  for (let e = eqns.length - 1; e >= 0; e--) {
+    const eqn = eqns[e]!;
+    const eo = eqn.outs;
+    let cOuts: Lin[];
+    if (eo.length === 1) {
+      const c = acc[eo[0]!.id];
+      if (c === undefined) continue;
+      acc[eo[0]!.id] = undefined;
+      cOuts = [c];
+    } else {
+      cOuts = new Array<Lin>(eo.length);
+      let any = false;
+      for (let i = 0; i < eo.length; i++) {
+        const c = acc[eo[i]!.id];
+        cOuts[i] = c ?? null;
+        if (c !== undefined) any = true;
+      }
+      if (!any) continue;
+      for (const o of eo) acc[o.id] = undefined;
+    }
+    const args = eqn.args;
+    const linear = new Array<boolean>(args.length);
+    for (let i = 0; i < args.length; i++) linear[i] = trace.isVar(args[i]!);
+    if (!eqn.prim.transpose) throw new Error(`matcalc: internal: ${eqn.prim.name} has no transpose rule but was staged as linear`);
+    const cIns = eqn.prim.transpose(cOuts, args, linear, eqn.params);
+    for (let i = 0; i < args.length; i++) if (linear[i]) accumulate(args[i] as LinearVar, cIns[i] ?? null);
+  }
+  return ins.map((v) => acc[v.id] ?? null);
 }
 
 /**
@@ -417,30 +487,40 @@ export function backwardPass(
  * computes with the other leaves' zeros.
  */
 export function forwardPass(trace: LinearTrace, ins: readonly LinearVar[], tangents: readonly Lin[], outs: readonly Lin[]): Lin[] {
-  const env = new Map<Tensor, Lin>();
-  ins.forEach((v, i) => env.set(v, tangents[i] ?? null));
+  // Tangents by variable id: undefined for a variable not yet bound, null for a zero.
+  const env = new Array<Lin | undefined>(trace.vars);
+  ins.forEach((v, i) => (env[v.id] = tangents[i] ?? null));
   for (const eqn of trace.eqns) {
     let live = false;
-    const args = eqn.args.map((a) => {
-      if (!trace.isVar(a)) return a;
-      const t = env.get(a);
+    const n = eqn.args.length;
+    const args = new Array<Lin>(n);
+    let someZero = false;
+    for (let i = 0; i < n; i++) {
+      const a = eqn.args[i]!;
+      if (!trace.isVar(a)) {
+        args[i] = a;
+        continue;
+      }
+      const t = env[a.id];
       if (t === undefined) throw new Error(`matcalc: internal: unbound linear variable in ${eqn.prim.name}`);
       if (t !== null) live = true;
-      return t;
-    });
+      else someZero = true;
+      args[i] = t;
+    }
     if (!live) {
-      for (const o of eqn.outs) env.set(o, null);
+      for (const o of eqn.outs) env[o.id] = null;
       continue;
     }
-    if (eqn.prim.nullSafeJvp && args.some((a) => a === null)) {
+    if (someZero && eqn.prim.nullSafeJvp) {
       const res = eqn.prim.jvp(args, eqn.args, eqn.outs, eqn.params);
-      eqn.outs.forEach((o, i) => env.set(o, res[i] ?? null));
+      eqn.outs.forEach((o, i) => (env[o.id] = res[i] ?? null));
       continue;
     }
-    const res = bind(eqn.prim, args.map((a, i) => a ?? zeros(eqn.args[i]!.shape)), eqn.params);
-    eqn.outs.forEach((o, i) => env.set(o, res[i]!));
+    if (someZero) for (let i = 0; i < n; i++) if (args[i] === null) args[i] = zeros(eqn.args[i]!.shape);
+    const res = bind(eqn.prim, args as Tensor[], eqn.params);
+    eqn.outs.forEach((o, i) => (env[o.id] = res[i]!));
   }
-  return outs.map((o) => (o === null ? null : trace.isVar(o) ? (env.get(o) ?? null) : o));
+  return outs.map((o) => (o === null ? null : trace.isVar(o) ? (env[o.id] ?? null) : o));
 }
 
 /**
@@ -450,14 +530,14 @@ export function forwardPass(trace: LinearTrace, ins: readonly LinearVar[], tange
  */
 export function pruneDead(trace: LinearTrace, outs: readonly Lin[]): void {
   const eqns = trace.eqns;
-  const live = new Set<Tensor>();
-  for (const t of outs) if (trace.isVar(t)) live.add(t);
+  const live = new Uint8Array(trace.vars);
+  for (const t of outs) if (trace.isVar(t)) live[t.id] = 1;
   const kept: Eqn[] = [];
   for (let e = eqns.length - 1; e >= 0; e--) {
     const eqn = eqns[e]!;
-    if (!eqn.outs.some((o) => live.has(o))) continue;
+    if (!eqn.outs.some((o) => live[o.id] === 1)) continue;
     kept.push(eqn);
-    for (const a of eqn.args) if (trace.isVar(a)) live.add(a);
+    for (const a of eqn.args) if (trace.isVar(a)) live[a.id] = 1;
   }
   if (kept.length === eqns.length) return;
   eqns.length = 0;

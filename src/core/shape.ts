@@ -22,6 +22,10 @@ export function sameShape(a: Shape, b: Shape): boolean {
 
 /** NumPy broadcasting: align trailing dims; each pair must match or one must be 1. */
 export function broadcastShapes(op: string, a: Shape, b: Shape): Shape {
+  // The common cases (equal shapes, a scalar operand) reuse an operand's shape: shapes are
+  // never written to, and elementwise ops run this rule twice per call (bind, then impl).
+  if (b.length === 0 || a === b || sameShape(a, b)) return a;
+  if (a.length === 0) return b;
   const rank = Math.max(a.length, b.length);
   const out = new Array<number>(rank);
   for (let i = 0; i < rank; i++) {

@@ -930,13 +930,20 @@ function rowMajorToColumn(data: Float64Array, shape: Shape): Tensor {
   return new Tensor(shape, out);
 }
 
+/** The shape of every scalar made from a number (shapes are never written to). */
+const SCALAR: Shape = [];
+
 /** Converts an op argument to a Tensor. @internal */
 export function asTensor(x: TensorLike, op = "op"): Tensor {
   if (x instanceof Tensor) {
     if (!x._alive()) throw releasedError();
     return x;
   }
-  if (typeof x === "number") return new Tensor([], new Float64Array([x]));
+  if (typeof x === "number") {
+    const buf = new Float64Array(1);
+    buf[0] = x;
+    return new Tensor(SCALAR, buf);
+  }
   if (Array.isArray(x) || x instanceof Float64Array) return makeTensor(op, x);
   throw new DTypeError(op, `expected a Tensor, number or array, got ${x === null ? "null" : typeof x}`);
 }
@@ -1113,9 +1120,20 @@ export function materialize(t: Tensor): void {
   if (t._buf) return;
   const arena = rt().arena;
   if (!arena.live(t._epoch, t._ptr)) throw releasedError();
-  t._buf = jsStorage(t.size);
-  t._buf.set(arena.view(t._ptr, t.size));
+  const n = t.size;
+  const buf = jsStorage(n);
+  if (n <= SMALL_COPY) {
+    // A subarray view and a `set` call cost more than the copy for a few entries.
+    const f64 = arena.f64(), p = t._ptr >>> 3;
+    for (let i = 0; i < n; i++) buf[i] = f64[p + i]!;
+  } else {
+    buf.set(arena.view(t._ptr, n));
+  }
+  t._buf = buf;
 }
+
+/** Entries up to which a copy out of the arena is a plain loop. */
+const SMALL_COPY = 16;
 
 /**
  * Results up to this many entries share their JS storage eight to an ArrayBuffer: allocating
@@ -1127,11 +1145,15 @@ export function materialize(t: Tensor): void {
 const SHARED_MAX_ENTRIES = 1024;
 const PER_SHARED = 8;
 /** Per size: the shared buffer being filled and its next free entry. */
+/** Entries of the largest Float64Array V8 allocates on its heap (`typed_array_max_size_in_heap`, 64 bytes). */
+const ON_HEAP_ENTRIES = 8;
 const sharedStorage = new Map<number, { buf: Float64Array; next: number }>();
 
 /** JS-owned storage for `n` entries (contents unspecified). */
 function jsStorage(n: number): Float64Array {
-  if (n > SHARED_MAX_ENTRIES || n === 0) return new Float64Array(n);
+  // Up to 64 bytes V8 keeps a typed array's storage in the object itself: no ArrayBuffer to
+  // amortize, and cheaper than a view into a shared one.
+  if (n > SHARED_MAX_ENTRIES || n <= ON_HEAP_ENTRIES) return new Float64Array(n);
   let s = sharedStorage.get(n);
   if (s === undefined || s.next === s.buf.length) {
     s = { buf: new Float64Array(n * PER_SHARED), next: 0 };
@@ -1166,6 +1188,11 @@ export function scoped<T>(fn: () => T, keep?: (result: T) => void): T {
     arena.exit();
     if (!ok && !arena.active) arena.release();
   }
+}
+
+/** Whether a top-level call's scope is open (kernel outputs made now stay in the arena). @internal */
+export function inScope(): boolean {
+  return rt().arena.active;
 }
 
 /** Materializes every Tensor in a tree of arrays and plain objects (cycles are visited once). @internal */

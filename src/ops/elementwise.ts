@@ -4,7 +4,7 @@
 // single helper `unbroadcast`.
 import { bind1, primitive, type Lin, type Primitive } from "../core/primitive.js";
 import { allocTensor, asTensor, checkSize, ptrOf, type Tensor, type TensorLike } from "../core/tensor.js";
-import { broadcastShapes, type Shape } from "../core/shape.js";
+import { broadcastShapes, sameShape, type Shape } from "../core/shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
 import { binaryK, kernels, unaryK } from "../core/exec.js";
 import { unbroadcast, broadcastTo } from "./reduce.js";
@@ -30,8 +30,8 @@ function unaryPrim(
   const p: Primitive<NoParams> = {
     ...extra,
     name,
-    shape: ([s]) => [s!],
-    impl: ([x]) => [unaryK(op, x!, name)],
+    shape: (s) => [s[0]!],
+    impl: (args) => [unaryK(op, args[0]!, name)],
     elementwise: { unary: op },
     jvp: ([t], [x], [y]) => [jvp(t!, x!, y!)],
     // Elementwise, so the batch axis is just more elements.
@@ -257,7 +257,7 @@ function alignAll(args: readonly Tensor[], batched: readonly boolean[]): Tensor[
 }
 
 function binaryShape(name: string) {
-  return ([a, b]: readonly Shape[]): Shape[] => [broadcastShapes(name, a!, b!)];
+  return (s: readonly Shape[]): Shape[] => [broadcastShapes(name, s[0]!, s[1]!)];
 }
 
 /**
@@ -277,7 +277,11 @@ function binaryPrim(
     ...extra,
     name,
     shape,
-    impl: ([a, b]) => [binaryK(op, a!, b!, shape([a!.shape, b!.shape])[0]!, name)],
+    // Indexing, not destructuring: this runs for every elementwise kernel call.
+    impl: (args) => {
+      const a = args[0]!, b = args[1]!;
+      return [binaryK(op, a, b, broadcastShapes(name, a.shape, b.shape), name)];
+    },
     elementwise: { binary: op },
     jvp: (ts, xs, ys, params) => [fit(jvp(ts, xs, ys, params)[0]!, ys[0]!.shape)],
     batch: (args, batched) => [bind1(p, alignAll(args, batched), NONE)],
@@ -288,7 +292,7 @@ function binaryPrim(
 
 /** A tangent broadcast to the output's shape (tangents must match their output exactly). */
 function fit(t: Lin, shape: Shape): Lin {
-  return t === null ? null : broadcastTo(t, shape);
+  return t === null || sameShape(t.shape, shape) ? t : broadcastTo(t, shape);
 }
 
 /** The sum of two tangents, either of which may be a symbolic zero. */
