@@ -140,8 +140,11 @@ export abstract class Trace {
 
 /** A value flowing through a trace. Reading its entries gives the underlying primal's. */
 export abstract class Tracer extends Tensor {
-  constructor(shape: Shape, readonly _trace: Trace) {
+  // Declared and assigned, not parameter properties: see the note on Tensor's fields.
+  declare readonly _trace: Trace;
+  constructor(shape: Shape, trace: Trace) {
     super(shape, null);
+    this._trace = trace;
   }
   override _alive(): boolean {
     return this._trace.alive;
@@ -150,13 +153,15 @@ export abstract class Tracer extends Tensor {
 
 const stack: Trace[] = [];
 
-function push<T extends Trace>(trace: T): T {
+/** Makes `trace` the innermost; pair with {@link pop} in a `finally` (or use {@link withTrace}). @internal */
+export function push<T extends Trace>(trace: T): T {
   trace.level = stack.length + 1;
   stack.push(trace);
   return trace;
 }
 
-function pop(trace: Trace): void {
+/** Removes `trace`, which must be the innermost, and retires its tracers. @internal */
+export function pop(trace: Trace): void {
   const top = stack.pop();
   if (top !== trace) throw new Error("matcalc: internal: trace stack out of order");
   trace.alive = false;
@@ -323,8 +328,12 @@ export function bind1<P>(prim: Primitive<P>, args: readonly Tensor[], params: P)
 // ---- forward mode ----
 
 export class JvpTracer extends Tracer {
-  constructor(trace: JvpTrace, readonly primal: Tensor, readonly tangent: Lin) {
+  declare readonly primal: Tensor;
+  declare readonly tangent: Lin;
+  constructor(trace: JvpTrace, primal: Tensor, tangent: Lin) {
     super(primal.shape, trace);
+    this.primal = primal;
+    this.tangent = tangent;
   }
   override _concrete(): Tensor {
     if (capture !== null && this._trace.level <= capture.depth) capture.read = true;
@@ -381,7 +390,7 @@ export class JvpTrace extends Trace {
 
 export class LinearVar extends Tracer {
   /** Index among its trace's variables, in creation order (the passes' tables are indexed by it). */
-  readonly id: number;
+  declare readonly id: number;
   constructor(shape: Shape, trace: LinearTrace) {
     super(shape, trace);
     this.id = trace.vars++;

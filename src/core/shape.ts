@@ -82,7 +82,11 @@ export function collapse(shape: Shape, strides: number[][]): { shape: number[]; 
 
 /** Normalises axes (negative counts from the end), checks range, sorts and dedupes. */
 export function normAxes(op: string, axes: number | readonly number[] | undefined, rank: number, shape: Shape): number[] {
-  if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
+  if (axes === undefined) {
+    const all = new Array<number>(rank);
+    for (let i = 0; i < rank; i++) all[i] = i;
+    return all;
+  }
   if (typeof axes !== "number" && !Array.isArray(axes)) {
     throw new DTypeError(op, `axis must be an integer or an array of integers, got ${axes === null ? "null" : typeof axes}`);
   }

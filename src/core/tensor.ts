@@ -130,22 +130,25 @@ export function ops(): TensorOps {
  * @category Tensors
  */
 export class Tensor {
+  // The fields are `declare`d and set in the constructor: with ES2022 class fields each
+  // declaration would be a define-property step on every construction, and tensors (and the
+  // tracers that extend this class) are made for every primitive a transform applies.
   /** Extent of each dimension. */
-  readonly shape: Shape;
+  declare readonly shape: Shape;
   /** Number of entries. */
-  readonly size: number;
+  declare readonly size: number;
   /** @internal JS-owned storage, or null while the entries live only in the arena. */
-  _buf: Float64Array | null;
+  declare _buf: Float64Array | null;
   /** @internal Arena byte pointer, valid while the arena says `_epoch` and `_ptr` are live. */
-  _ptr: number;
+  declare _ptr: number;
   /** @internal */
-  _epoch: number;
+  declare _epoch: number;
   /** @internal Resident copy (see Arena), valid while `_resGen` equals the arena's. */
-  _resPtr = 0;
+  declare _resPtr: number;
   /** @internal */
-  _resGen = 0;
+  declare _resGen: number;
   /** @internal Top-level calls that copied this tensor in (decides residency). */
-  _uses = 0;
+  declare _uses: number;
 
   /** @internal Use {@link tensor} and friends. */
   constructor(shape: Shape, buf: Float64Array | null, ptr = 0, epoch = 0) {
@@ -154,6 +157,9 @@ export class Tensor {
     this._buf = buf;
     this._ptr = ptr;
     this._epoch = epoch;
+    this._resPtr = 0;
+    this._resGen = 0;
+    this._uses = 0;
   }
 
   /** Number of dimensions. */
