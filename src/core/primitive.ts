@@ -449,14 +449,9 @@ export function backwardPass(
 ): Lin[] {
   // Cotangents so far, by variable id (undefined: none yet, a symbolic zero).
   const acc = new Array<Tensor | undefined>(trace.vars);
-  const accumulate = (v: LinearVar, ct: Lin): void => {
-    if (ct === null) return;
-    const prev = acc[v.id];
-    acc[v.id] = prev === undefined ? ct : add(prev, ct);
-  };
   for (let i = 0; i < outs.length; i++) {
     const o = outs[i]!;
-    if (trace.isVar(o)) accumulate(o, cts[i] ?? null);
+    if (trace.isVar(o)) accumulate(acc, o.id, cts[i] ?? null, add);
   }
   const eqns = trace.eqns;
   for (let e = eqns.length - 1; e >= 0; e--) {
@@ -484,9 +479,16 @@ export function backwardPass(
     for (let i = 0; i < args.length; i++) linear[i] = trace.isVar(args[i]!);
     if (!eqn.prim.transpose) throw new Error(`matcalc: internal: ${eqn.prim.name} has no transpose rule but was staged as linear`);
     const cIns = eqn.prim.transpose(cOuts, args, linear, eqn.params);
-    for (let i = 0; i < args.length; i++) if (linear[i]) accumulate(args[i] as LinearVar, cIns[i] ?? null);
+    for (let i = 0; i < args.length; i++) if (linear[i]) accumulate(acc, (args[i] as LinearVar).id, cIns[i] ?? null, add);
   }
   return ins.map((v) => acc[v.id] ?? null);
+}
+
+/** Adds `ct` to the cotangent of variable `id` (a null `ct` is a zero: nothing to add). */
+function accumulate(acc: (Tensor | undefined)[], id: number, ct: Lin, add: (x: Tensor, y: Tensor) => Tensor): void {
+  if (ct === null) return;
+  const prev = acc[id];
+  acc[id] = prev === undefined ? ct : add(prev, ct);
 }
 
 /**

@@ -939,17 +939,41 @@ function rowMajorToColumn(data: Float64Array, shape: Shape): Tensor {
 /** The shape of every scalar made from a number (shapes are never written to). */
 const SCALAR: Shape = [];
 
+/**
+ * Scalar tensors of the numbers ops were given last (`x.mul(0.5)` in a loop): tensors are
+ * immutable, so one tensor can stand for a number everywhere, and inside a transform it is
+ * then copied into the arena once per call instead of once per use (and kept once as a
+ * residual instead of once per staged equation). A few entries, replaced round-robin; 0 is
+ * not cached, so −0 never stands for +0.
+ */
+const NUM_CACHE = 8;
+const numKeys = new Float64Array(NUM_CACHE);
+const numVals: (Tensor | undefined)[] = new Array<Tensor | undefined>(NUM_CACHE).fill(undefined);
+let numNext = 0;
+
+function scalarOf(x: number): Tensor {
+  if (x !== 0) {
+    for (let i = 0; i < NUM_CACHE; i++) if (numKeys[i] === x) return numVals[i]!;
+  }
+  const buf = new Float64Array(1);
+  buf[0] = x;
+  const t = new Tensor(SCALAR, buf);
+  // NaN never compares equal, so it is never found: not worth a slot.
+  if (x !== 0 && x === x) {
+    numKeys[numNext] = x;
+    numVals[numNext] = t;
+    numNext = (numNext + 1) % NUM_CACHE;
+  }
+  return t;
+}
+
 /** Converts an op argument to a Tensor. @internal */
 export function asTensor(x: TensorLike, op = "op"): Tensor {
   if (x instanceof Tensor) {
     if (!x._alive()) throw releasedError();
     return x;
   }
-  if (typeof x === "number") {
-    const buf = new Float64Array(1);
-    buf[0] = x;
-    return new Tensor(SCALAR, buf);
-  }
+  if (typeof x === "number") return scalarOf(x);
   if (Array.isArray(x) || x instanceof Float64Array) return makeTensor(op, x);
   throw new DTypeError(op, `expected a Tensor, number or array, got ${x === null ? "null" : typeof x}`);
 }

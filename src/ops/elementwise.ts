@@ -33,11 +33,11 @@ function unaryPrim(
     shape: (s) => [s[0]!],
     impl: (args) => [unaryK(op, args[0]!, name)],
     elementwise: { unary: op },
-    jvp: ([t], [x], [y]) => [jvp(t!, x!, y!)],
+    jvp: (ts, xs, ys) => [jvp(ts[0]!, xs[0]!, ys[0]!)],
     // Elementwise, so the batch axis is just more elements.
     batch: ([x]) => [bind1(p, [x!], NONE)],
   };
-  if (transpose) p.transpose = ([ct]) => [ct === null ? null : transpose(ct!)];
+  if (transpose) p.transpose = (cts) => [cts[0] === null ? null : transpose(cts[0]!)];
   return primitive(p);
 }
 
@@ -312,8 +312,11 @@ function sumLowRank(sign: 1 | -1): LowRankRule<NoParams> {
 export const add_p: Primitive<NoParams> = binaryPrim(
   "add",
   BinaryOp.Add,
-  ([ta, tb]) => [plus(ta!, tb!)],
-  ([ct], [a, b], [la, lb]) => [la ? unbroadcast(ct!, a!.shape) : null, lb ? unbroadcast(ct!, b!.shape) : null],
+  (ts) => [plus(ts[0]!, ts[1]!)],
+  (cts, args, linear) => {
+    const ct = cts[0]!;
+    return [linear[0] ? unbroadcast(ct, args[0]!.shape) : null, linear[1] ? unbroadcast(ct, args[1]!.shape) : null];
+  },
   { nullSafeJvp: true, lowRank: sumLowRank(1) },
 );
 
@@ -328,10 +331,15 @@ export const sub_p: Primitive<NoParams> = binaryPrim(
 export const mul_p = binaryPrim(
   "mul",
   BinaryOp.Mul,
-  ([ta, tb], [a, b]) => [plus(ta === null ? null : mul(ta, b!), tb === null ? null : mul(a!, tb))],
-  ([ct], [a, b], [la, lb]) => {
+  // Indexed, not destructured: mul's rules run for most staged equations.
+  (ts, xs) => {
+    const ta = ts[0]!, tb = ts[1]!;
+    return [plus(ta === null ? null : mul(ta, xs[1]!), tb === null ? null : mul(xs[0]!, tb))];
+  },
+  (cts, args, linear) => {
+    const ct = cts[0]!, a = args[0]!, b = args[1]!, la = linear[0], lb = linear[1];
     if (la && lb) throw new Error("matcalc: internal: mul of two linear values is not linear");
-    return [la ? unbroadcast(mul(ct!, b!), a!.shape) : null, lb ? unbroadcast(mul(a!, ct!), b!.shape) : null];
+    return [la ? unbroadcast(mul(ct, b), a.shape) : null, lb ? unbroadcast(mul(a, ct), b.shape) : null];
   },
   // s·UVᵀ = (sU)Vᵀ for a scalar s (one per member or shared).
   { lowRank: (vals, [x, y], batched) => scaleLowRank(x, vals[1], batched[1]!, false) ?? scaleLowRank(y, vals[0], batched[0]!, false) },
