@@ -90,6 +90,13 @@ export interface Primitive<P = unknown> {
    * and Hessian chunks from being formed densely.
    */
   readonly lowRank?: LowRankRule<P>;
+  /**
+   * Set when `impl` raises the shape rule's errors itself before it runs any kernel (the
+   * elementwise factories: a unary rule cannot fail, a binary impl broadcasts its operands'
+   * shapes first). Eager `bind` then skips the shape rule unless jit records (which needs
+   * the shapes): one call and two arrays less on the path every kernel call takes.
+   */
+  readonly implChecksShapes?: boolean;
   /** Set for the steps jit's passes make ({@link replayPrimitive}): no shape rule to check. */
   readonly compiled?: boolean;
   /** Set for the markers transforms emit for jit (markers.ts): recorded, never differentiated. */
@@ -243,7 +250,10 @@ export function closedOverTracers<R>(depth: number, fn: () => R): { result: R; t
   }
 }
 
-/** Runs `fn` with `bind` reading `map.get(a)` in place of every argument `a` in `map`. @internal */
+/**
+ * Runs `fn` with `bind` reading `map.get(a)` in place of every argument `a` in `map`; the keys
+ * are tracers (values a closure uses, from {@link closedOverTracers}). @internal
+ */
 export function withReplacements<R>(map: ReadonlyMap<Tensor, Tensor>, fn: () => R): R {
   const prev = replacements;
   replacements = prev === null ? map : new Map([...prev, ...map]);
@@ -294,8 +304,9 @@ function shapesOf(args: readonly Tensor[]): Shape[] {
 
 /** `bind` with no tracer among the arguments: the primitive's kernels run now. */
 function bindEager<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
-  const shapes = prim.shape(shapesOf(args), params); // validates before any kernel runs
   const rec = recording.current;
+  if (rec === null && prim.implChecksShapes) return scopedImpl(prim, args, params);
+  const shapes = prim.shape(shapesOf(args), params); // validates before any kernel runs
   // A primitive whose implementation binds others is replayed whole, not its parts.
   if (rec === null || rec.inImpl > 0) return scopedImpl(prim, args, params);
   if (prim.opaque) rec.fail(`${prim.name} holds values of this call (${prim.name}'s params), which a replay at other inputs would reuse`);
@@ -350,19 +361,25 @@ export class JvpTrace extends Trace {
     const primals = new Array<Tensor>(n);
     const tangents = new Array<Lin>(n);
     let live = false;
+    let traced = false;
     for (let i = 0; i < n; i++) {
       const a = args[i]!;
+      let p: Tensor;
       if (a instanceof JvpTracer && a._trace === this) {
-        primals[i] = a.primal;
+        p = a.primal;
         const t = a.tangent;
         tangents[i] = t;
         if (t !== null) live = true;
       } else {
-        primals[i] = a;
+        p = a;
         tangents[i] = null;
       }
+      primals[i] = p;
+      if (p instanceof Tracer) traced = true;
     }
-    const outs = bind(prim, primals, params);
+    // Primals that are no tracer (no outer transform) run eagerly; `bind` would find no trace,
+    // no replacement (their keys are tracers) and nothing to capture.
+    const outs = traced ? bind(prim, primals, params) : bindEager(prim, primals, params);
     const m = outs.length;
     const res = new Array<Tensor>(m);
     if (!live) {

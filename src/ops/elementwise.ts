@@ -32,6 +32,7 @@ function unaryPrim(
     name,
     shape: (s) => [s[0]!],
     impl: (args) => [unaryK(op, args[0]!, name)],
+    implChecksShapes: true,
     elementwise: { unary: op },
     jvp: (ts, xs, ys) => [jvp(ts[0]!, xs[0]!, ys[0]!)],
     // Elementwise, so the batch axis is just more elements.
@@ -68,8 +69,9 @@ export const atan_p = unaryPrim("atan", UnaryOp.Atan, (t, x) => div(t, add(squar
  */
 const tanhSlope_p: Primitive<NoParams> = primitive<NoParams>({
   name: "tanhSlope",
-  shape: ([s]) => [s!],
-  impl: ([x]) => [unaryK(UnaryOp.Sech2, x!, "tanhSlope")],
+  shape: (s) => [s[0]!],
+  impl: (args) => [unaryK(UnaryOp.Sech2, args[0]!, "tanhSlope")],
+  implChecksShapes: true,
   // The kernel reads x only; y = tanh(x) rides along so that (sech²)′ reuses tanh's output
   // instead of computing tanh again (a third exp-based pass in every HVP through tanh).
   elementwise: { unary: UnaryOp.Sech2 },
@@ -282,8 +284,13 @@ function binaryPrim(
       const a = args[0]!, b = args[1]!;
       return [binaryK(op, a, b, broadcastShapes(name, a.shape, b.shape), name)];
     },
+    implChecksShapes: true,
     elementwise: { binary: op },
-    jvp: (ts, xs, ys, params) => [fit(jvp(ts, xs, ys, params)[0]!, ys[0]!.shape)],
+    jvp: (ts, xs, ys, params) => {
+      const r = jvp(ts, xs, ys, params); // the rule's own fresh array
+      r[0] = fit(r[0]!, ys[0]!.shape);
+      return r;
+    },
     batch: (args, batched) => [bind1(p, alignAll(args, batched), NONE)],
   };
   if (transpose) p.transpose = transpose;
