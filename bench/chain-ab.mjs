@@ -9,13 +9,18 @@
 // the wasm kernels copied in). Figures per primitive are marginal: the difference between
 // chains of 150 and 50 rounds over the 300 primitives between them, so each transform's fixed
 // cost per call (argument flattening, the final copy-out) is left out and reported apart.
-// Each timing is the fastest of many short batches, which filters out preemption on a busy
-// machine.
+// Each timing is the fastest of BATCHES batches of REPS calls (fastest: preemption on a busy
+// machine only ever adds time).
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
 const [, self, a, b, roundsArg] = process.argv;
+
+// Calls per timed batch: enough that a batch includes its share of garbage collection (a
+// scavenge every few calls), few enough that some batches escape preemption.
+const REPS = Number(process.env.CHAIN_REPS ?? 20);
+const BATCHES = Number(process.env.CHAIN_BATCHES ?? 20);
 
 if (a === "--child") {
   // Child: time one build (its dist directory in `b`), print JSON.
@@ -42,7 +47,7 @@ if (a === "--child") {
   };
   for (const fn of Object.values(tasks)) best(fn, 3, 10);
   const ms = {};
-  for (let r = 0; r < 3; r++) for (const [k, fn] of Object.entries(tasks)) ms[k] = Math.min(ms[k] ?? Infinity, best(fn, 3, 60));
+  for (let r = 0; r < 3; r++) for (const [k, fn] of Object.entries(tasks)) ms[k] = Math.min(ms[k] ?? Infinity, best(fn, REPS, BATCHES));
   const per = (k1, k2) => ((ms[k2] - ms[k1]) * 1000) / 300;
   const out = { eager: per("e1", "e2"), grad: per("g1", "g2"), jvp: per("j1", "j2") };
   const fixed = (k1, m) => ms[k1] * 1000 - 151 * m;

@@ -418,33 +418,69 @@ export class LinearVar extends Tracer {
 }
 
 /**
- * One staged primitive application. `args` holds LinearVars of the trace (the linear inputs)
- * and constants (residuals), `outs` the fresh variables it defines.
+ * Staged equations, stored as columns rather than one object per equation: a long chain
+ * stages thousands of them, and every one stays alive until its transform returns, so each
+ * object would be copied by the young-generation collector and promoted. Equation e applies
+ * `prims[e]` with `params[e]` to `args[argAt[e] … argAt[e+1])` (LinearVars of the trace — the
+ * linear inputs — and constants, the residuals) and defines `outs[outAt[e] … outAt[e+1])`.
  */
-export interface Eqn {
-  prim: Primitive<unknown>;
-  args: Tensor[];
-  params: unknown;
-  outs: LinearVar[];
-}
-
 export class LinearTrace extends Trace {
-  readonly eqns: Eqn[] = [];
+  readonly prims: Primitive<unknown>[] = [];
+  readonly params: unknown[] = [];
+  readonly args: Tensor[] = [];
+  readonly argAt: number[] = [0];
+  readonly outs: LinearVar[] = [];
+  readonly outAt: number[] = [0];
   /** Variables made so far (the next variable's id). */
   vars = 0;
+  /** Number of staged equations. */
+  get length(): number {
+    return this.prims.length;
+  }
   newVar(shape: Shape): LinearVar {
     return new LinearVar(shape, this);
   }
   isVar(x: Tensor | null): x is LinearVar {
     return x instanceof LinearVar && x._trace === this;
   }
+  /** Equation e's arguments (a fresh array). */
+  argsOf(e: number): Tensor[] {
+    return this.args.slice(this.argAt[e]!, this.argAt[e + 1]!);
+  }
+  /** Equation e's outputs (a fresh array). */
+  outsOf(e: number): LinearVar[] {
+    return this.outs.slice(this.outAt[e]!, this.outAt[e + 1]!);
+  }
   process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
     const shapes = prim.shape(shapesOf(args), params);
     const m = shapes.length;
-    const outs = new Array<LinearVar>(m);
-    for (let i = 0; i < m; i++) outs[i] = new LinearVar(shapes[i]!, this);
-    this.eqns.push({ prim: prim as Primitive<unknown>, args: args.slice(), params, outs });
-    return outs;
+    const res = new Array<LinearVar>(m);
+    for (let i = 0; i < m; i++) {
+      const v = new LinearVar(shapes[i]!, this);
+      res[i] = v;
+      this.outs.push(v);
+    }
+    for (let i = 0; i < args.length; i++) this.args.push(args[i]!);
+    this.prims.push(prim as Primitive<unknown>);
+    this.params.push(params);
+    this.argAt.push(this.args.length);
+    this.outAt.push(this.outs.length);
+    return res;
+  }
+  /** Keeps only the equations `kept` (ascending indices), in order. */
+  retain(kept: readonly number[]): void {
+    const prims = this.prims.slice(), params = this.params.slice(), args = this.args.slice(), outs = this.outs.slice();
+    const argAt = this.argAt.slice(), outAt = this.outAt.slice();
+    this.prims.length = this.params.length = this.args.length = this.outs.length = 0;
+    this.argAt.length = this.outAt.length = 1;
+    for (const e of kept) {
+      this.prims.push(prims[e]!);
+      this.params.push(params[e]);
+      for (let i = argAt[e]!; i < argAt[e + 1]!; i++) this.args.push(args[i]!);
+      for (let i = outAt[e]!; i < outAt[e + 1]!; i++) this.outs.push(outs[i]!);
+      this.argAt.push(this.args.length);
+      this.outAt.push(this.outs.length);
+    }
   }
 }
 
@@ -470,32 +506,33 @@ export function backwardPass(
     const o = outs[i]!;
     if (trace.isVar(o)) accumulate(acc, o.id, cts[i] ?? null, add);
   }
-  const eqns = trace.eqns;
-  for (let e = eqns.length - 1; e >= 0; e--) {
-    const eqn = eqns[e]!;
-    const eo = eqn.outs;
+  const { prims, outs: vars, outAt } = trace;
+  for (let e = prims.length - 1; e >= 0; e--) {
+    const o0 = outAt[e]!, o1 = outAt[e + 1]!;
     let cOuts: Lin[];
-    if (eo.length === 1) {
-      const c = acc[eo[0]!.id];
+    if (o1 - o0 === 1) {
+      const id = vars[o0]!.id;
+      const c = acc[id];
       if (c === undefined) continue;
-      acc[eo[0]!.id] = undefined;
+      acc[id] = undefined;
       cOuts = [c];
     } else {
-      cOuts = new Array<Lin>(eo.length);
+      cOuts = new Array<Lin>(o1 - o0);
       let any = false;
-      for (let i = 0; i < eo.length; i++) {
-        const c = acc[eo[i]!.id];
-        cOuts[i] = c ?? null;
+      for (let i = o0; i < o1; i++) {
+        const c = acc[vars[i]!.id];
+        cOuts[i - o0] = c ?? null;
         if (c !== undefined) any = true;
       }
       if (!any) continue;
-      for (const o of eo) acc[o.id] = undefined;
+      for (let i = o0; i < o1; i++) acc[vars[i]!.id] = undefined;
     }
-    const args = eqn.args;
+    const prim = prims[e]!;
+    const args = trace.argsOf(e);
     const linear = new Array<boolean>(args.length);
     for (let i = 0; i < args.length; i++) linear[i] = trace.isVar(args[i]!);
-    if (!eqn.prim.transpose) throw new Error(`matcalc: internal: ${eqn.prim.name} has no transpose rule but was staged as linear`);
-    const cIns = eqn.prim.transpose(cOuts, args, linear, eqn.params);
+    if (!prim.transpose) throw new Error(`matcalc: internal: ${prim.name} has no transpose rule but was staged as linear`);
+    const cIns = prim.transpose(cOuts, args, linear, trace.params[e]);
     for (let i = 0; i < args.length; i++) if (linear[i]) accumulate(acc, (args[i] as LinearVar).id, cIns[i] ?? null, add);
   }
   return ins.map((v) => acc[v.id] ?? null);
@@ -518,35 +555,38 @@ export function forwardPass(trace: LinearTrace, ins: readonly LinearVar[], tange
   // Tangents by variable id: undefined for a variable not yet bound, null for a zero.
   const env = new Array<Lin | undefined>(trace.vars);
   ins.forEach((v, i) => (env[v.id] = tangents[i] ?? null));
-  for (const eqn of trace.eqns) {
+  for (let e = 0; e < trace.length; e++) {
+    const prim = trace.prims[e]!, params = trace.params[e];
+    const eargs = trace.argsOf(e);
+    const o0 = trace.outAt[e]!, o1 = trace.outAt[e + 1]!;
     let live = false;
-    const n = eqn.args.length;
+    const n = eargs.length;
     const args = new Array<Lin>(n);
     let someZero = false;
     for (let i = 0; i < n; i++) {
-      const a = eqn.args[i]!;
+      const a = eargs[i]!;
       if (!trace.isVar(a)) {
         args[i] = a;
         continue;
       }
       const t = env[a.id];
-      if (t === undefined) throw new Error(`matcalc: internal: unbound linear variable in ${eqn.prim.name}`);
+      if (t === undefined) throw new Error(`matcalc: internal: unbound linear variable in ${prim.name}`);
       if (t !== null) live = true;
       else someZero = true;
       args[i] = t;
     }
     if (!live) {
-      for (const o of eqn.outs) env[o.id] = null;
+      for (let i = o0; i < o1; i++) env[trace.outs[i]!.id] = null;
       continue;
     }
-    if (someZero && eqn.prim.nullSafeJvp) {
-      const res = eqn.prim.jvp(args, eqn.args, eqn.outs, eqn.params);
-      eqn.outs.forEach((o, i) => (env[o.id] = res[i] ?? null));
+    if (someZero && prim.nullSafeJvp) {
+      const res = prim.jvp(args, eargs, trace.outsOf(e), params);
+      for (let i = o0; i < o1; i++) env[trace.outs[i]!.id] = res[i - o0] ?? null;
       continue;
     }
-    if (someZero) for (let i = 0; i < n; i++) if (args[i] === null) args[i] = zeros(eqn.args[i]!.shape);
-    const res = bind(eqn.prim, args as Tensor[], eqn.params);
-    eqn.outs.forEach((o, i) => (env[o.id] = res[i]!));
+    if (someZero) for (let i = 0; i < n; i++) if (args[i] === null) args[i] = zeros(eargs[i]!.shape);
+    const res = bind(prim, args as Tensor[], params);
+    for (let i = o0; i < o1; i++) env[trace.outs[i]!.id] = res[i - o0]!;
   }
   return outs.map((o) => (o === null ? null : trace.isVar(o) ? (env[o.id] ?? null) : o));
 }
@@ -557,17 +597,19 @@ export function forwardPass(trace: LinearTrace, ins: readonly LinearVar[], tange
  * never returns; jacobian would otherwise compute it for every chunk.
  */
 export function pruneDead(trace: LinearTrace, outs: readonly Lin[]): void {
-  const eqns = trace.eqns;
   const live = new Uint8Array(trace.vars);
   for (const t of outs) if (trace.isVar(t)) live[t.id] = 1;
-  const kept: Eqn[] = [];
-  for (let e = eqns.length - 1; e >= 0; e--) {
-    const eqn = eqns[e]!;
-    if (!eqn.outs.some((o) => live[o.id] === 1)) continue;
-    kept.push(eqn);
-    for (const a of eqn.args) if (trace.isVar(a)) live[a.id] = 1;
+  const kept: number[] = [];
+  for (let e = trace.length - 1; e >= 0; e--) {
+    let used = false;
+    for (let i = trace.outAt[e]!; i < trace.outAt[e + 1]!; i++) if (live[trace.outs[i]!.id] === 1) used = true;
+    if (!used) continue;
+    kept.push(e);
+    for (let i = trace.argAt[e]!; i < trace.argAt[e + 1]!; i++) {
+      const a = trace.args[i]!;
+      if (trace.isVar(a)) live[a.id] = 1;
+    }
   }
-  if (kept.length === eqns.length) return;
-  eqns.length = 0;
-  for (let e = kept.length - 1; e >= 0; e--) eqns.push(kept[e]!);
+  if (kept.length === trace.length) return;
+  trace.retain(kept.reverse());
 }

@@ -134,7 +134,7 @@ function pushforward(L: Linearized, tangents: readonly Lin[]): Tensor[] {
 
 /** Keeps a staged linear function usable after its top-level call returned. */
 function keepResiduals(L: Linearized): void {
-  for (const e of L.lin.eqns) for (const a of e.args) if (!L.lin.isVar(a)) materialize(a._concrete());
+  for (const a of L.lin.args) if (!L.lin.isVar(a)) materialize(a._concrete());
 }
 
 function scalarOut(op: string, L: Linearized): Tensor {
@@ -447,10 +447,11 @@ function defaultChunk(rows: number, work: number): number {
  */
 function workPerDirection(L: Linearized, mode: "fwd" | "rev", kernelsOnly = false): number {
   let w = 0;
-  for (const e of L.lin.eqns) {
-    if (kernelsOnly && e.prim === reshape_p) continue;
-    for (const o of e.outs) w += o.size;
-    if (mode === "rev") for (const a of e.args) if (L.lin.isVar(a)) w += a.size;
+  const lin = L.lin;
+  for (let e = 0; e < lin.length; e++) {
+    if (kernelsOnly && lin.prims[e] === reshape_p) continue;
+    for (let i = lin.outAt[e]!; i < lin.outAt[e + 1]!; i++) w += lin.outs[i]!.size;
+    if (mode === "rev") for (let i = lin.argAt[e]!; i < lin.argAt[e + 1]!; i++) if (lin.isVar(lin.args[i]!)) w += lin.args[i]!.size;
   }
   return w;
 }

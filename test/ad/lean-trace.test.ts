@@ -1,7 +1,7 @@
 // The shortcuts issue 19 took in the traced and eager paths keep their semantics: cached
 // scalar constants, shapes shared between operands and results, staged variables indexed by id.
 import { describe, expect, it } from "vitest";
-import { grad, jvp, linearize, scalar, vector, vjp, type Tensor } from "../../src/index.js";
+import { eigh, grad, hessian, jvp, linearize, matrix, scalar, vector, vjp, type Tensor } from "../../src/index.js";
 
 describe("number constants", () => {
   it("keep the sign of zero (−0 is never served for +0 or the reverse)", () => {
@@ -60,6 +60,28 @@ describe("staged linear functions", () => {
     // x used three times: d/dx sum(x·x + 2x) = 2x + 2.
     const g = grad((x: Tensor) => x.mul(x).add(x.mul(2)).sum())(vector([1, -4]));
     expect(g.toArray()).toEqual([4, -6]);
+  });
+
+  it("drop what no output needs and still push tangents through the rest (linearize, hessian)", () => {
+    const f = (x: Tensor): Tensor => {
+      x.sin().mul(3); // staged, then pruned: no output depends on it
+      return x.mul(x).sum();
+    };
+    const [, lin] = linearize(f, vector([1, -2]));
+    expect(lin(vector([1, 1])).item()).toBe(-2); // 2x·v
+    expect((hessian(f)(vector([1, -2])) as Tensor).toArray()).toEqual([[2, 0], [0, 2]]);
+  });
+
+  it("transpose primitives with several outputs (eigh: values and vectors)", () => {
+    // d/dA of the sum of eigenvalues is the identity (the trace's gradient), for symmetric A.
+    const g = grad((A: Tensor) => {
+      const [w, V] = eigh(A);
+      return w.sum().add(V.mul(0).sum());
+    })(matrix([[2, 1], [1, 3]])) as Tensor;
+    const G = g.toArray() as number[][];
+    expect(G[0]![0]).toBeCloseTo(1, 12);
+    expect(G[1]![1]).toBeCloseTo(1, 12);
+    expect(G[0]![1]! + G[1]![0]!).toBeCloseTo(0, 12);
   });
 
   it("nest: a second derivative through the same constants", () => {
