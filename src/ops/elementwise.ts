@@ -2,7 +2,7 @@
 // Nonlinear unary primitives need only a JVP (reverse mode transposes the JVP's linear ops).
 // Binary primitives broadcast (NumPy rules); their transposes undo broadcasting through the
 // single helper `unbroadcast`.
-import { bind1, primitive, type Lin, type Primitive } from "../core/primitive.js";
+import { Tracer, bind1, primitive, type Lin, type Primitive } from "../core/primitive.js";
 import { allocTensor, asTensor, checkSize, ptrOf, type Tensor, type TensorLike } from "../core/tensor.js";
 import { broadcastShapes, sameShape, type Shape } from "../core/shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
@@ -79,9 +79,32 @@ const tanhSlope_p: Primitive<NoParams> = primitive<NoParams>({
   jvp: ([t], [, y], [s]) => [t === null ? null : mul(t!, mul(mul(y!, s!), -2))],
   batch: (args, batched) => [bind1(tanhSlope_p, alignAll(args, batched), NONE)],
 });
+/**
+ * t·sech²x in one call, for tanh's JVP when the tangent and x are plain tensors (forward mode
+ * with numeric tangents, jvp's usual case): one dispatch and no slope value instead of
+ * tanhSlope and a product. Only bound on concrete values, so never traced: a traced tangent
+ * (staged for reverse mode, batched, nested) takes tanhSlope and a product, which transpose,
+ * batch and fuse as before. Bit for bit the two-step result (the same two kernels).
+ */
+const tanhTangent_p: Primitive<NoParams> = primitive<NoParams>({
+  name: "tanhTangent",
+  shape: (s) => [broadcastShapes("tanhTangent", s[0]!, s[1]!)],
+  impl: (args) => {
+    const t = args[0]!, x = args[1]!;
+    return [binaryK(BinaryOp.Mul, t, unaryK(UnaryOp.Sech2, x, "tanhTangent"), t.shape, "tanhTangent")];
+  },
+  jvp: () => {
+    throw new Error("matcalc: internal: tanhTangent is bound on concrete values only, never traced");
+  },
+});
+
 const sigmoidSlope_p = unaryPrim("sigmoidSlope", UnaryOp.SigmoidSlope, (t, x, y) => mul(t, neg(mul(tanh(mul(x, 0.5)), y))));
 
-export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, x, y) => mul(t, bind1(tanhSlope_p, [x, y], NONE)));
+export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, x, y) =>
+  t instanceof Tracer || x instanceof Tracer || !sameShape(t.shape, x.shape)
+    ? mul(t, bind1(tanhSlope_p, [x, y], NONE))
+    : bind1(tanhTangent_p, [t, x], NONE),
+);
 // Fused rather than composed from exp: the kernel is stable for |x| ≫ 1 where exp overflows.
 export const sigmoid_p = unaryPrim("sigmoid", UnaryOp.Sigmoid, (t, x) => mul(t, bind1(sigmoidSlope_p, [x], NONE)));
 // Fused for stability: log(1 + eˣ) overflows for x > 709 when composed.

@@ -1,7 +1,7 @@
 // The shortcuts issue 19 took in the traced and eager paths keep their semantics: cached
 // scalar constants, shapes shared between operands and results, staged variables indexed by id.
 import { describe, expect, it } from "vitest";
-import { eigh, grad, hessian, jvp, linearize, matrix, scalar, vector, vjp, type Tensor } from "../../src/index.js";
+import { eigh, grad, hessian, jit, jvp, linearize, matrix, scalar, vector, vjp, type Tensor } from "../../src/index.js";
 
 describe("number constants", () => {
   it("keep the sign of zero (−0 is never served for +0 or the reverse)", () => {
@@ -89,6 +89,33 @@ describe("staged linear functions", () => {
     const d2 = grad(grad((x: Tensor) => x.mul(0.5).tanh().sum()))(scalar(0.8)).item();
     const t = Math.tanh(0.4);
     expect(d2).toBeCloseTo(-2 * 0.25 * t * (1 - t * t), 14);
+  });
+});
+
+describe("tanh's tangent in one call (concrete tangents)", () => {
+  it("is bit for bit the tangent reverse mode and nested forward mode compute with the slope", () => {
+    const x = vector([0, 0.3, -2, 20, -30, 1000, 1e-8]);
+    const t = vector([1, -0.5, 2, 3, 1, 1, 7]);
+    const [, fwd] = jvp((v: Tensor) => v.tanh(), [x], [t]);
+    const [, back] = vjp((v: Tensor) => v.tanh(), x);
+    const rev = back(t)[0] as Tensor; // ct·sech²x: tanhSlope, then a product
+    expect(fwd.toArray()).toEqual(rev.toArray());
+    const sech2 = (x.toArray() as number[]).map((v) => 1 / Math.cosh(v) ** 2);
+    (fwd.toArray() as number[]).forEach((d, i) => expect(d).toBeCloseTo((t.toArray() as number[])[i]! * sech2[i]!, 15));
+    // Second order through the traced path: d²/dx² tanh = −2 tanh·sech².
+    const [, d2] = jvp((v: Tensor) => jvp((w: Tensor) => w.tanh(), [v], [vector([1])])[1], [vector([0.4])], [vector([1])]);
+    const th = Math.tanh(0.4);
+    expect(d2.item()).toBeCloseTo(-2 * th * (1 - th * th), 14);
+  });
+
+  it("records and replays under jit", () => {
+    const f = (x: Tensor): Tensor => jvp((v: Tensor) => v.mul(2).tanh(), [x], [vector([1, -1])])[1];
+    const fallbacks: string[] = [];
+    const jf = jit(f, { onFallback: (why) => fallbacks.push(why) });
+    for (const x0 of [[0.1, 0.2], [-1, 3], [0.5, 0.5]]) {
+      expect(jf(vector(x0)).toArray()).toEqual(f(vector(x0)).toArray());
+    }
+    expect(fallbacks).toEqual([]);
   });
 });
 
