@@ -4,6 +4,7 @@
 // and would slow each other), alternating ROUNDS times, so both see the same machine load.
 //
 //   node bench/chain-ab.mjs <before/dist> <after/dist> [rounds]
+//   (environment: CHAIN_REPS, CHAIN_BATCHES, CHAIN_CLOCK=cpu; see below)
 //
 // e.g. before = a worktree of main built with `npx tsc -p tsconfig.build.json` (its dist/ has
 // the wasm kernels copied in). Figures per primitive are marginal: the difference between
@@ -36,12 +37,16 @@ if (a === "--child") {
     g1: () => g1(x), g2: () => g2(x),
     j1: () => mc.jvp(f1, [x], [v]), j2: () => mc.jvp(f2, [x], [v]),
   };
+  // CHAIN_CLOCK=cpu times with the process's CPU time (user + system, all threads: GC helpers
+  // included) instead of the wall clock: time spent preempted by other jobs is not counted.
+  const cpu = process.env.CHAIN_CLOCK === "cpu";
+  const now = cpu ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
   const best = (fn, reps, batches) => {
     let t = Infinity;
     for (let k = 0; k < batches; k++) {
-      const t0 = performance.now();
+      const t0 = now();
       for (let i = 0; i < reps; i++) fn();
-      t = Math.min(t, (performance.now() - t0) / reps);
+      t = Math.min(t, (now() - t0) / reps);
     }
     return t;
   };
