@@ -1174,9 +1174,9 @@ const SMALL_COPY = 16;
  */
 const SHARED_MAX_ENTRIES = 1024;
 const PER_SHARED = 8;
-/** Per size: the shared buffer being filled and its next free entry. */
 /** Entries of the largest Float64Array V8 allocates on its heap (`typed_array_max_size_in_heap`, 64 bytes). */
 const ON_HEAP_ENTRIES = 8;
+/** Per size: the shared buffer being filled and its next free entry. */
 const sharedStorage = new Map<number, { buf: Float64Array; next: number }>();
 
 /** JS-owned storage for `n` entries (contents unspecified). */
