@@ -1,9 +1,10 @@
-// Issue 19's same-run comparisons: jacobian's 'auto' mode against both explicit modes, vmap of
-// dot against the same sum written with mul and sum, pow against exp (integer exponents
-// lowered to multiplies), and a whole mc.matmul call against its GEMM kernel alone. Each
-// group's tasks run back to back, so their ratios see the same machine state.
+// Issue 19's same-run comparisons: the cost per primitive of a chain on a 3-vector run eagerly,
+// under grad (reverse mode) and under jvp (forward mode); jacobian's 'auto' mode against both
+// explicit modes, vmap of dot against the same sum written with mul and sum, pow against exp
+// (integer exponents lowered to multiplies), and a whole mc.matmul call against its GEMM
+// kernel alone. Each group's tasks run back to back, so their ratios see the same machine state.
 import type { SuiteSpec, TaskSpec } from "../harness.js";
-import { dot, jacobian, matmul, randn, vmap, type Tensor } from "../../src/index.js";
+import { dot, grad, jacobian, jvp, matmul, randn, vector, vmap, type Tensor } from "../../src/index.js";
 import { kernelBuild } from "../../src/index.js";
 import type { Kernels } from "../../src/wasm/kernels.js";
 import type { Arena } from "../../src/wasm/arena.js";
@@ -25,6 +26,29 @@ function rounds(group: string, tasks: [string, () => unknown][], extra: Partial<
     tasks.forEach(([name, fn], i) => out.push({ ...extra, name: `${name} #${r}`, group, fn, ...(r === 1 && i === 0 ? { baseline: true } : {}) }));
   }
   return out;
+}
+
+/** Rounds of (mul, add, tanh) in the per-primitive chain: 3·CHAIN + 1 primitives with the final sum. */
+const CHAIN = 100;
+
+/**
+ * The per-primitive cost of un-jitted code: `x ↦ sum(tanh(x·0.999 + 0.001))` applied CHAIN
+ * times to a 3-vector, so the kernels are negligible and what is timed is the library around
+ * them. Eager runs each op as its own top-level call (operands copied in, result out); grad
+ * and jvp run the chain inside one transform. `elements` counts primitives, so Melem/s reads
+ * as primitives per µs; the ratios to eager are what issue 19 bounds (rev ≤ 2, fwd ≤ 1.5).
+ */
+function chainTasks(): TaskSpec[] {
+  const f = (x: Tensor): Tensor => {
+    for (let i = 0; i < CHAIN; i++) x = x.mul(0.999).add(0.001).tanh();
+    return x.sum();
+  };
+  const x = vector([0.1, 0.2, 0.3]), v = vector([1, 1, 1]);
+  const g = grad(f);
+  const group = `per primitive: ${CHAIN} × (mul, add, tanh) + sum on a 3-vector`;
+  return rounds(group, [["eager", () => f(x)], ["grad (reverse)", () => g(x)], ["jvp (forward)", () => jvp(f, [x], [v])]], {
+    elements: 3 * CHAIN + 1,
+  });
 }
 
 function jacobianTasks(): TaskSpec[] {
@@ -87,5 +111,5 @@ export const spec: SuiteSpec = {
   async setup() {
     own ??= await loadKernels(kernelBuild());
   },
-  tasks: () => [...jacobianTasks(), ...vmapDotTasks(), ...powTasks(), ...matmulTasks()],
+  tasks: () => [...chainTasks(), ...jacobianTasks(), ...vmapDotTasks(), ...powTasks(), ...matmulTasks()],
 };

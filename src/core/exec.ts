@@ -38,6 +38,12 @@ export function binaryK(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape, name: 
     kernels().binary(op, 1, ps, pa, psa, pb, psb, out._ptr);
     return out;
   }
+  if (a.size === 1 && b.size === 1) {
+    // A single entry stretched (broadcastTo of a scalar: every gradient's seed).
+    const [ps, psa, psb] = arena.setParams(LEN1(n), ZERO, ZERO);
+    kernels().binary(op, 1, ps, pa, psa, pb, psb, out._ptr);
+    return out;
+  }
   if (a.size === 1 && b.size === n) {
     const [ps, psa, psb] = arena.setParams(LEN1(n), ZERO, UNIT);
     kernels().binary(op, 1, ps, pa, psa, pb, psb, out._ptr);

@@ -10,7 +10,7 @@
 // `bind` too, so the backward pass is itself differentiable by any outer trace: reverse mode
 // nests to any order, and forward-over-reverse (HVP) falls out. Each transform invocation
 // gets a fresh level, so nested derivatives never confuse their perturbations.
-import { Tensor, scoped, zeros } from "./tensor.js";
+import { Tensor, inScope, scoped, zeros } from "./tensor.js";
 import type { Shape } from "./shape.js";
 import { sameShape } from "./shape.js";
 import { fmtShape } from "../errors.js";
@@ -90,6 +90,13 @@ export interface Primitive<P = unknown> {
    * and Hessian chunks from being formed densely.
    */
   readonly lowRank?: LowRankRule<P>;
+  /**
+   * Set when `impl` raises the shape rule's errors itself before it runs any kernel (the
+   * elementwise factories: a unary rule cannot fail, a binary impl broadcasts its operands'
+   * shapes first). Eager `bind` then skips the shape rule unless jit records (which needs
+   * the shapes): one call and two arrays less on the path every kernel call takes.
+   */
+  readonly implChecksShapes?: boolean;
   /** Set for the steps jit's passes make ({@link replayPrimitive}): no shape rule to check. */
   readonly compiled?: boolean;
   /** Set for the markers transforms emit for jit (markers.ts): recorded, never differentiated. */
@@ -140,8 +147,11 @@ export abstract class Trace {
 
 /** A value flowing through a trace. Reading its entries gives the underlying primal's. */
 export abstract class Tracer extends Tensor {
-  constructor(shape: Shape, readonly _trace: Trace) {
+  // Declared and assigned, not parameter properties: see the note on Tensor's fields.
+  declare readonly _trace: Trace;
+  constructor(shape: Shape, trace: Trace) {
     super(shape, null);
+    this._trace = trace;
   }
   override _alive(): boolean {
     return this._trace.alive;
@@ -150,13 +160,15 @@ export abstract class Tracer extends Tensor {
 
 const stack: Trace[] = [];
 
-function push<T extends Trace>(trace: T): T {
+/** Makes `trace` the innermost; pair with {@link pop} in a `finally` (or use {@link withTrace}). @internal */
+export function push<T extends Trace>(trace: T): T {
   trace.level = stack.length + 1;
   stack.push(trace);
   return trace;
 }
 
-function pop(trace: Trace): void {
+/** Removes `trace`, which must be the innermost, and retires its tracers. @internal */
+export function pop(trace: Trace): void {
   const top = stack.pop();
   if (top !== trace) throw new Error("matcalc: internal: trace stack out of order");
   trace.alive = false;
@@ -238,7 +250,10 @@ export function closedOverTracers<R>(depth: number, fn: () => R): { result: R; t
   }
 }
 
-/** Runs `fn` with `bind` reading `map.get(a)` in place of every argument `a` in `map`. @internal */
+/**
+ * Runs `fn` with `bind` reading `map.get(a)` in place of every argument `a` in `map`; the keys
+ * are tracers (values a closure uses, from {@link closedOverTracers}). @internal
+ */
 export function withReplacements<R>(map: ReadonlyMap<Tensor, Tensor>, fn: () => R): R {
   const prev = replacements;
   replacements = prev === null ? map : new Map([...prev, ...map]);
@@ -259,30 +274,11 @@ export function bind<P>(prim: Primitive<P>, args: readonly Tensor[], params: P):
     for (const a of args) if (a instanceof Tracer && a._trace.level <= capture.depth && !capture.made.has(a)) capture.found.add(a);
   }
   let top: Trace | null = null;
-  for (const a of args) {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
     if (a instanceof Tracer && (top === null || a._trace.level > top.level)) top = a._trace;
   }
-  if (top === null) {
-    const shapes = prim.shape(args.map((a) => a.shape), params); // validates before any kernel runs
-    const rec = recording.current;
-    // A primitive whose implementation binds others is replayed whole, not its parts.
-    if (rec === null || rec.inImpl > 0) return scoped(() => prim.impl(args, params));
-    if (prim.opaque) rec.fail(`${prim.name} holds values of this call (${prim.name}'s params), which a replay at other inputs would reuse`);
-    rec.inImpl++;
-    let outs: Tensor[];
-    try {
-      outs = rec.skip(prim as Primitive<unknown>, args, shapes) ?? scoped(() => prim.impl(args, params));
-    } catch (e) {
-      // A kernel error (singular matrix, …) depends on the values, and f may catch it and take
-      // another path: a recording cannot stand for other inputs.
-      rec.fail(`${prim.name} raised an error while f was recorded`, true);
-      throw e;
-    } finally {
-      rec.inImpl--;
-    }
-    rec.step(prim as Primitive<unknown>, args, params, outs);
-    return outs;
-  }
+  if (top === null) return bindEager(prim, args, params);
   const rec = recording.current;
   if (rec !== null && top.level <= rec.depth) rec.fail("f uses a traced value of a transform around the jitted call (a tracer it closes over)");
   if (capture === null) return top.process(prim, args, params);
@@ -298,6 +294,43 @@ export function bind<P>(prim: Primitive<P>, args: readonly Tensor[], params: P):
   }
 }
 
+/** The shapes of `args`, for a shape rule. */
+function shapesOf(args: readonly Tensor[]): Shape[] {
+  const n = args.length;
+  const out = new Array<Shape>(n);
+  for (let i = 0; i < n; i++) out[i] = args[i]!.shape;
+  return out;
+}
+
+/** `bind` with no tracer among the arguments: the primitive's kernels run now. */
+function bindEager<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
+  const rec = recording.current;
+  if (rec === null && prim.implChecksShapes) return scopedImpl(prim, args, params);
+  const shapes = prim.shape(shapesOf(args), params); // validates before any kernel runs
+  // A primitive whose implementation binds others is replayed whole, not its parts.
+  if (rec === null || rec.inImpl > 0) return scopedImpl(prim, args, params);
+  if (prim.opaque) rec.fail(`${prim.name} holds values of this call (${prim.name}'s params), which a replay at other inputs would reuse`);
+  rec.inImpl++;
+  let outs: Tensor[];
+  try {
+    outs = rec.skip(prim as Primitive<unknown>, args, shapes) ?? scopedImpl(prim, args, params);
+  } catch (e) {
+    // A kernel error (singular matrix, …) depends on the values, and f may catch it and take
+    // another path: a recording cannot stand for other inputs.
+    rec.fail(`${prim.name} raised an error while f was recorded`, true);
+    throw e;
+  } finally {
+    rec.inImpl--;
+  }
+  rec.step(prim as Primitive<unknown>, args, params, outs);
+  return outs;
+}
+
+/** `prim.impl` inside an arena scope; inside a running call (the traced case), directly. */
+function scopedImpl<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
+  return inScope() ? prim.impl(args, params) : scoped(() => prim.impl(args, params));
+}
+
 /** `bind` for single-output primitives. */
 export function bind1<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor {
   return bind(prim, args, params)[0]!;
@@ -306,8 +339,12 @@ export function bind1<P>(prim: Primitive<P>, args: readonly Tensor[], params: P)
 // ---- forward mode ----
 
 export class JvpTracer extends Tracer {
-  constructor(trace: JvpTrace, readonly primal: Tensor, readonly tangent: Lin) {
+  declare readonly primal: Tensor;
+  declare readonly tangent: Lin;
+  constructor(trace: JvpTrace, primal: Tensor, tangent: Lin) {
     super(primal.shape, trace);
+    this.primal = primal;
+    this.tangent = tangent;
   }
   override _concrete(): Tensor {
     if (capture !== null && this._trace.level <= capture.depth) capture.read = true;
@@ -320,18 +357,45 @@ export class JvpTrace extends Trace {
     return x instanceof JvpTracer && x._trace === this ? x : new JvpTracer(this, x, null);
   }
   process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
-    const tracers = args.map((a) => this.lift(a));
-    const primals = tracers.map((t) => t.primal);
-    const tangents = tracers.map((t) => t.tangent);
-    const outs = bind(prim, primals, params);
-    const tOut = tangents.some((t) => t !== null) ? prim.jvp(tangents, primals, outs, params) : outs.map(() => null);
-    return outs.map((o, i) => {
+    const n = args.length;
+    const primals = new Array<Tensor>(n);
+    const tangents = new Array<Lin>(n);
+    let live = false;
+    let traced = false;
+    for (let i = 0; i < n; i++) {
+      const a = args[i]!;
+      let p: Tensor;
+      if (a instanceof JvpTracer && a._trace === this) {
+        p = a.primal;
+        const t = a.tangent;
+        tangents[i] = t;
+        if (t !== null) live = true;
+      } else {
+        p = a;
+        tangents[i] = null;
+      }
+      primals[i] = p;
+      if (p instanceof Tracer) traced = true;
+    }
+    // Primals that are no tracer (no outer transform) run eagerly; `bind` would find no trace,
+    // no replacement (their keys are tracers) and nothing to capture.
+    const outs = traced ? bind(prim, primals, params) : bindEager(prim, primals, params);
+    const m = outs.length;
+    const res = new Array<Tensor>(m);
+    if (!live) {
+      for (let i = 0; i < m; i++) res[i] = new JvpTracer(this, outs[i]!, null);
+      return res;
+    }
+    const tOut = prim.jvp(tangents, primals, outs, params);
+    for (let i = 0; i < m; i++) {
+      const o = outs[i]!;
       const t = tOut[i] ?? null;
       if (t !== null && !sameShape(t.shape, o.shape)) {
         throw new Error(`matcalc: internal: jvp of ${prim.name} gave tangent ${fmtShape(t.shape)} for output ${fmtShape(o.shape)}`);
       }
-      return new JvpTracer(this, o, t);
-    });
+      res[i] = new JvpTracer(this, o, t);
+    }
+    return res;
   }
   /** Splits a value returned from the traced function into primal and tangent. */
   unpack(x: Tensor): [Tensor, Lin] {
@@ -342,31 +406,81 @@ export class JvpTrace extends Trace {
 // ---- staging linear functions ----
 
 export class LinearVar extends Tracer {
+  /** Index among its trace's variables, in creation order (the passes' tables are indexed by it). */
+  declare readonly id: number;
+  constructor(shape: Shape, trace: LinearTrace) {
+    super(shape, trace);
+    this.id = trace.vars++;
+  }
   override _concrete(): Tensor {
     throw new Error("matcalc: a tangent/cotangent placeholder has no values (reading one inside a JVP rule is a bug)");
   }
 }
 
-export interface Eqn {
-  prim: Primitive<unknown>;
-  args: Tensor[];
-  params: unknown;
-  outs: LinearVar[];
-}
-
+/**
+ * Staged equations, stored as columns rather than one object per equation: a long chain
+ * stages thousands of them, and every one stays alive until its transform returns, so each
+ * object would be copied by the young-generation collector and promoted. Equation e applies
+ * `prims[e]` with `params[e]` to `args[argAt[e] … argAt[e+1])` (LinearVars of the trace — the
+ * linear inputs — and constants, the residuals) and defines `outs[outAt[e] … outAt[e+1])`.
+ */
 export class LinearTrace extends Trace {
-  readonly eqns: Eqn[] = [];
+  readonly prims: Primitive<unknown>[] = [];
+  readonly params: unknown[] = [];
+  readonly args: Tensor[] = [];
+  readonly argAt: number[] = [0];
+  readonly outs: LinearVar[] = [];
+  readonly outAt: number[] = [0];
+  /** Variables made so far (the next variable's id). */
+  vars = 0;
+  /** Number of staged equations. */
+  get length(): number {
+    return this.prims.length;
+  }
   newVar(shape: Shape): LinearVar {
     return new LinearVar(shape, this);
   }
   isVar(x: Tensor | null): x is LinearVar {
     return x instanceof LinearVar && x._trace === this;
   }
+  /** Equation e's arguments (a fresh array). */
+  argsOf(e: number): Tensor[] {
+    return this.args.slice(this.argAt[e]!, this.argAt[e + 1]!);
+  }
+  /** Equation e's outputs (a fresh array). */
+  outsOf(e: number): LinearVar[] {
+    return this.outs.slice(this.outAt[e]!, this.outAt[e + 1]!);
+  }
   process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
-    const shapes = prim.shape(args.map((a) => a.shape), params);
-    const outs = shapes.map((s) => this.newVar(s));
-    this.eqns.push({ prim: prim as Primitive<unknown>, args: [...args], params, outs });
-    return outs;
+    const shapes = prim.shape(shapesOf(args), params);
+    const m = shapes.length;
+    const res = new Array<LinearVar>(m);
+    for (let i = 0; i < m; i++) {
+      const v = new LinearVar(shapes[i]!, this);
+      res[i] = v;
+      this.outs.push(v);
+    }
+    for (let i = 0; i < args.length; i++) this.args.push(args[i]!);
+    this.prims.push(prim as Primitive<unknown>);
+    this.params.push(params);
+    this.argAt.push(this.args.length);
+    this.outAt.push(this.outs.length);
+    return res;
+  }
+  /** Keeps only the equations `kept` (ascending indices), in order. */
+  retain(kept: readonly number[]): void {
+    const prims = this.prims.slice(), params = this.params.slice(), args = this.args.slice(), outs = this.outs.slice();
+    const argAt = this.argAt.slice(), outAt = this.outAt.slice();
+    this.prims.length = this.params.length = this.args.length = this.outs.length = 0;
+    this.argAt.length = this.outAt.length = 1;
+    for (const e of kept) {
+      this.prims.push(prims[e]!);
+      this.params.push(params[e]);
+      for (let i = argAt[e]!; i < argAt[e + 1]!; i++) this.args.push(args[i]!);
+      for (let i = outAt[e]!; i < outAt[e + 1]!; i++) this.outs.push(outs[i]!);
+      this.argAt.push(this.args.length);
+      this.outAt.push(this.outs.length);
+    }
   }
 }
 
@@ -386,28 +500,49 @@ export function backwardPass(
   ins: readonly LinearVar[],
   add: (x: Tensor, y: Tensor) => Tensor,
 ): Lin[] {
-  const acc = new Map<LinearVar, Tensor>();
-  const accumulate = (v: LinearVar, ct: Lin): void => {
-    if (ct === null) return;
-    const prev = acc.get(v);
-    acc.set(v, prev ? add(prev, ct) : ct);
-  };
-  outs.forEach((o, i) => {
-    if (trace.isVar(o)) accumulate(o, cts[i] ?? null);
-  });
-  for (let e = trace.eqns.length - 1; e >= 0; e--) {
-    const eqn = trace.eqns[e]!;
-    const cOuts = eqn.outs.map((o) => acc.get(o) ?? null);
-    if (cOuts.every((c) => c === null)) continue;
-    for (const o of eqn.outs) acc.delete(o);
-    const linear = eqn.args.map((a) => trace.isVar(a));
-    if (!eqn.prim.transpose) throw new Error(`matcalc: internal: ${eqn.prim.name} has no transpose rule but was staged as linear`);
-    const cIns = eqn.prim.transpose(cOuts, eqn.args, linear, eqn.params);
-    eqn.args.forEach((a, i) => {
-      if (linear[i]) accumulate(a as LinearVar, cIns[i] ?? null);
-    });
+  // Cotangents so far, by variable id (undefined: none yet, a symbolic zero).
+  const acc = new Array<Tensor | undefined>(trace.vars);
+  for (let i = 0; i < outs.length; i++) {
+    const o = outs[i]!;
+    if (trace.isVar(o)) accumulate(acc, o.id, cts[i] ?? null, add);
   }
-  return ins.map((v) => acc.get(v) ?? null);
+  const { prims, outs: vars, outAt } = trace;
+  for (let e = prims.length - 1; e >= 0; e--) {
+    const o0 = outAt[e]!, o1 = outAt[e + 1]!;
+    let cOuts: Lin[];
+    if (o1 - o0 === 1) {
+      const id = vars[o0]!.id;
+      const c = acc[id];
+      if (c === undefined) continue;
+      acc[id] = undefined;
+      cOuts = [c];
+    } else {
+      cOuts = new Array<Lin>(o1 - o0);
+      let any = false;
+      for (let i = o0; i < o1; i++) {
+        const c = acc[vars[i]!.id];
+        cOuts[i - o0] = c ?? null;
+        if (c !== undefined) any = true;
+      }
+      if (!any) continue;
+      for (let i = o0; i < o1; i++) acc[vars[i]!.id] = undefined;
+    }
+    const prim = prims[e]!;
+    const args = trace.argsOf(e);
+    const linear = new Array<boolean>(args.length);
+    for (let i = 0; i < args.length; i++) linear[i] = trace.isVar(args[i]!);
+    if (!prim.transpose) throw new Error(`matcalc: internal: ${prim.name} has no transpose rule but was staged as linear`);
+    const cIns = prim.transpose(cOuts, args, linear, trace.params[e]);
+    for (let i = 0; i < args.length; i++) if (linear[i]) accumulate(acc, (args[i] as LinearVar).id, cIns[i] ?? null, add);
+  }
+  return ins.map((v) => acc[v.id] ?? null);
+}
+
+/** Adds `ct` to the cotangent of variable `id` (a null `ct` is a zero: nothing to add). */
+function accumulate(acc: (Tensor | undefined)[], id: number, ct: Lin, add: (x: Tensor, y: Tensor) => Tensor): void {
+  if (ct === null) return;
+  const prev = acc[id];
+  acc[id] = prev === undefined ? ct : add(prev, ct);
 }
 
 /**
@@ -417,30 +552,43 @@ export function backwardPass(
  * computes with the other leaves' zeros.
  */
 export function forwardPass(trace: LinearTrace, ins: readonly LinearVar[], tangents: readonly Lin[], outs: readonly Lin[]): Lin[] {
-  const env = new Map<Tensor, Lin>();
-  ins.forEach((v, i) => env.set(v, tangents[i] ?? null));
-  for (const eqn of trace.eqns) {
+  // Tangents by variable id: undefined for a variable not yet bound, null for a zero.
+  const env = new Array<Lin | undefined>(trace.vars);
+  ins.forEach((v, i) => (env[v.id] = tangents[i] ?? null));
+  for (let e = 0; e < trace.length; e++) {
+    const prim = trace.prims[e]!, params = trace.params[e];
+    const eargs = trace.argsOf(e);
+    const o0 = trace.outAt[e]!, o1 = trace.outAt[e + 1]!;
     let live = false;
-    const args = eqn.args.map((a) => {
-      if (!trace.isVar(a)) return a;
-      const t = env.get(a);
-      if (t === undefined) throw new Error(`matcalc: internal: unbound linear variable in ${eqn.prim.name}`);
+    const n = eargs.length;
+    const args = new Array<Lin>(n);
+    let someZero = false;
+    for (let i = 0; i < n; i++) {
+      const a = eargs[i]!;
+      if (!trace.isVar(a)) {
+        args[i] = a;
+        continue;
+      }
+      const t = env[a.id];
+      if (t === undefined) throw new Error(`matcalc: internal: unbound linear variable in ${prim.name}`);
       if (t !== null) live = true;
-      return t;
-    });
+      else someZero = true;
+      args[i] = t;
+    }
     if (!live) {
-      for (const o of eqn.outs) env.set(o, null);
+      for (let i = o0; i < o1; i++) env[trace.outs[i]!.id] = null;
       continue;
     }
-    if (eqn.prim.nullSafeJvp && args.some((a) => a === null)) {
-      const res = eqn.prim.jvp(args, eqn.args, eqn.outs, eqn.params);
-      eqn.outs.forEach((o, i) => env.set(o, res[i] ?? null));
+    if (someZero && prim.nullSafeJvp) {
+      const res = prim.jvp(args, eargs, trace.outsOf(e), params);
+      for (let i = o0; i < o1; i++) env[trace.outs[i]!.id] = res[i - o0] ?? null;
       continue;
     }
-    const res = bind(eqn.prim, args.map((a, i) => a ?? zeros(eqn.args[i]!.shape)), eqn.params);
-    eqn.outs.forEach((o, i) => env.set(o, res[i]!));
+    if (someZero) for (let i = 0; i < n; i++) if (args[i] === null) args[i] = zeros(eargs[i]!.shape);
+    const res = bind(prim, args as Tensor[], params);
+    for (let i = o0; i < o1; i++) env[trace.outs[i]!.id] = res[i - o0]!;
   }
-  return outs.map((o) => (o === null ? null : trace.isVar(o) ? (env.get(o) ?? null) : o));
+  return outs.map((o) => (o === null ? null : trace.isVar(o) ? (env[o.id] ?? null) : o));
 }
 
 /**
@@ -449,17 +597,19 @@ export function forwardPass(trace: LinearTrace, ins: readonly LinearVar[], tange
  * never returns; jacobian would otherwise compute it for every chunk.
  */
 export function pruneDead(trace: LinearTrace, outs: readonly Lin[]): void {
-  const eqns = trace.eqns;
-  const live = new Set<Tensor>();
-  for (const t of outs) if (trace.isVar(t)) live.add(t);
-  const kept: Eqn[] = [];
-  for (let e = eqns.length - 1; e >= 0; e--) {
-    const eqn = eqns[e]!;
-    if (!eqn.outs.some((o) => live.has(o))) continue;
-    kept.push(eqn);
-    for (const a of eqn.args) if (trace.isVar(a)) live.add(a);
+  const live = new Uint8Array(trace.vars);
+  for (const t of outs) if (trace.isVar(t)) live[t.id] = 1;
+  const kept: number[] = [];
+  for (let e = trace.length - 1; e >= 0; e--) {
+    let used = false;
+    for (let i = trace.outAt[e]!; i < trace.outAt[e + 1]!; i++) if (live[trace.outs[i]!.id] === 1) used = true;
+    if (!used) continue;
+    kept.push(e);
+    for (let i = trace.argAt[e]!; i < trace.argAt[e + 1]!; i++) {
+      const a = trace.args[i]!;
+      if (trace.isVar(a)) live[a.id] = 1;
+    }
   }
-  if (kept.length === eqns.length) return;
-  eqns.length = 0;
-  for (let e = kept.length - 1; e >= 0; e--) eqns.push(kept[e]!);
+  if (kept.length === trace.length) return;
+  trace.retain(kept.reverse());
 }

@@ -174,6 +174,11 @@ export function checkTreeNodes(op: string, tree: unknown): void {
  * into tensors) and its structure. Anything else is a DTypeError naming `op` and where.
  */
 export function flatten(tree: unknown, op = "pytree"): [Tensor[], TreeDef] {
+  if (tree instanceof Tensor) {
+    // The usual argument and result: one tensor, no walk.
+    const t = asTensor(tree, op);
+    return [[t], { kind: "leaf", shape: t.shape }];
+  }
   const leaves: Tensor[] = [];
   const def = walk<TensorLeafDef>(tree, op, (x, path) => {
     if (!isLeaf(x)) {

@@ -15,6 +15,7 @@ export function sizeOf(shape: Shape): number {
 }
 
 export function sameShape(a: Shape, b: Shape): boolean {
+  if (a === b) return true; // results often share their operand's shape array
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -22,6 +23,10 @@ export function sameShape(a: Shape, b: Shape): boolean {
 
 /** NumPy broadcasting: align trailing dims; each pair must match or one must be 1. */
 export function broadcastShapes(op: string, a: Shape, b: Shape): Shape {
+  // The common cases (equal shapes, a scalar operand) reuse an operand's shape: shapes are
+  // never written to, and elementwise ops run this rule twice per call (bind, then impl).
+  if (b.length === 0 || a === b || sameShape(a, b)) return a;
+  if (a.length === 0) return b;
   const rank = Math.max(a.length, b.length);
   const out = new Array<number>(rank);
   for (let i = 0; i < rank; i++) {
@@ -78,7 +83,11 @@ export function collapse(shape: Shape, strides: number[][]): { shape: number[]; 
 
 /** Normalises axes (negative counts from the end), checks range, sorts and dedupes. */
 export function normAxes(op: string, axes: number | readonly number[] | undefined, rank: number, shape: Shape): number[] {
-  if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
+  if (axes === undefined) {
+    const all = new Array<number>(rank);
+    for (let i = 0; i < rank; i++) all[i] = i;
+    return all;
+  }
   if (typeof axes !== "number" && !Array.isArray(axes)) {
     throw new DTypeError(op, `axis must be an integer or an array of integers, got ${axes === null ? "null" : typeof axes}`);
   }

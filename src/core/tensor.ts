@@ -130,22 +130,25 @@ export function ops(): TensorOps {
  * @category Tensors
  */
 export class Tensor {
+  // The fields are `declare`d and set in the constructor: with ES2022 class fields each
+  // declaration would be a define-property step on every construction, and tensors (and the
+  // tracers that extend this class) are made for every primitive a transform applies.
   /** Extent of each dimension. */
-  readonly shape: Shape;
+  declare readonly shape: Shape;
   /** Number of entries. */
-  readonly size: number;
+  declare readonly size: number;
   /** @internal JS-owned storage, or null while the entries live only in the arena. */
-  _buf: Float64Array | null;
+  declare _buf: Float64Array | null;
   /** @internal Arena byte pointer, valid while the arena says `_epoch` and `_ptr` are live. */
-  _ptr: number;
+  declare _ptr: number;
   /** @internal */
-  _epoch: number;
+  declare _epoch: number;
   /** @internal Resident copy (see Arena), valid while `_resGen` equals the arena's. */
-  _resPtr = 0;
+  declare _resPtr: number;
   /** @internal */
-  _resGen = 0;
+  declare _resGen: number;
   /** @internal Top-level calls that copied this tensor in (decides residency). */
-  _uses = 0;
+  declare _uses: number;
 
   /** @internal Use {@link tensor} and friends. */
   constructor(shape: Shape, buf: Float64Array | null, ptr = 0, epoch = 0) {
@@ -154,6 +157,9 @@ export class Tensor {
     this._buf = buf;
     this._ptr = ptr;
     this._epoch = epoch;
+    this._resPtr = 0;
+    this._resGen = 0;
+    this._uses = 0;
   }
 
   /** Number of dimensions. */
@@ -930,13 +936,44 @@ function rowMajorToColumn(data: Float64Array, shape: Shape): Tensor {
   return new Tensor(shape, out);
 }
 
+/** The shape of every scalar made from a number (shapes are never written to). */
+const SCALAR: Shape = [];
+
+/**
+ * Scalar tensors of the numbers ops were given last (`x.mul(0.5)` in a loop): tensors are
+ * immutable, so one tensor can stand for a number everywhere, and inside a transform it is
+ * then copied into the arena once per call instead of once per use (and kept once as a
+ * residual instead of once per staged equation). A few entries, replaced round-robin; 0 is
+ * not cached, so −0 never stands for +0.
+ */
+const NUM_CACHE = 8;
+const numKeys = new Float64Array(NUM_CACHE);
+const numVals: (Tensor | undefined)[] = new Array<Tensor | undefined>(NUM_CACHE).fill(undefined);
+let numNext = 0;
+
+function scalarOf(x: number): Tensor {
+  if (x !== 0) {
+    for (let i = 0; i < NUM_CACHE; i++) if (numKeys[i] === x) return numVals[i]!;
+  }
+  const buf = new Float64Array(1);
+  buf[0] = x;
+  const t = new Tensor(SCALAR, buf);
+  // NaN never compares equal, so it is never found: not worth a slot.
+  if (x !== 0 && x === x) {
+    numKeys[numNext] = x;
+    numVals[numNext] = t;
+    numNext = (numNext + 1) % NUM_CACHE;
+  }
+  return t;
+}
+
 /** Converts an op argument to a Tensor. @internal */
 export function asTensor(x: TensorLike, op = "op"): Tensor {
   if (x instanceof Tensor) {
     if (!x._alive()) throw releasedError();
     return x;
   }
-  if (typeof x === "number") return new Tensor([], new Float64Array([x]));
+  if (typeof x === "number") return scalarOf(x);
   if (Array.isArray(x) || x instanceof Float64Array) return makeTensor(op, x);
   throw new DTypeError(op, `expected a Tensor, number or array, got ${x === null ? "null" : typeof x}`);
 }
@@ -1113,9 +1150,20 @@ export function materialize(t: Tensor): void {
   if (t._buf) return;
   const arena = rt().arena;
   if (!arena.live(t._epoch, t._ptr)) throw releasedError();
-  t._buf = jsStorage(t.size);
-  t._buf.set(arena.view(t._ptr, t.size));
+  const n = t.size;
+  const buf = jsStorage(n);
+  if (n <= SMALL_COPY) {
+    // A subarray view and a `set` call cost more than the copy for a few entries.
+    const f64 = arena.f64(), p = t._ptr >>> 3;
+    for (let i = 0; i < n; i++) buf[i] = f64[p + i]!;
+  } else {
+    buf.set(arena.view(t._ptr, n));
+  }
+  t._buf = buf;
 }
+
+/** Entries up to which a copy out of the arena is a plain loop. */
+const SMALL_COPY = 16;
 
 /**
  * Results up to this many entries share their JS storage eight to an ArrayBuffer: allocating
@@ -1126,12 +1174,16 @@ export function materialize(t: Tensor): void {
  */
 const SHARED_MAX_ENTRIES = 1024;
 const PER_SHARED = 8;
+/** Entries of the largest Float64Array V8 allocates on its heap (`typed_array_max_size_in_heap`, 64 bytes). */
+const ON_HEAP_ENTRIES = 8;
 /** Per size: the shared buffer being filled and its next free entry. */
 const sharedStorage = new Map<number, { buf: Float64Array; next: number }>();
 
 /** JS-owned storage for `n` entries (contents unspecified). */
 function jsStorage(n: number): Float64Array {
-  if (n > SHARED_MAX_ENTRIES || n === 0) return new Float64Array(n);
+  // Up to 64 bytes V8 keeps a typed array's storage in the object itself: no ArrayBuffer to
+  // amortize, and cheaper than a view into a shared one.
+  if (n > SHARED_MAX_ENTRIES || n <= ON_HEAP_ENTRIES) return new Float64Array(n);
   let s = sharedStorage.get(n);
   if (s === undefined || s.next === s.buf.length) {
     s = { buf: new Float64Array(n * PER_SHARED), next: 0 };
@@ -1166,6 +1218,11 @@ export function scoped<T>(fn: () => T, keep?: (result: T) => void): T {
     arena.exit();
     if (!ok && !arena.active) arena.release();
   }
+}
+
+/** Whether a top-level call's scope is open (kernel outputs made now stay in the arena). @internal */
+export function inScope(): boolean {
+  return rt().arena.active;
 }
 
 /** Materializes every Tensor in a tree of arrays and plain objects (cycles are visited once). @internal */

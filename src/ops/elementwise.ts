@@ -2,9 +2,9 @@
 // Nonlinear unary primitives need only a JVP (reverse mode transposes the JVP's linear ops).
 // Binary primitives broadcast (NumPy rules); their transposes undo broadcasting through the
 // single helper `unbroadcast`.
-import { bind1, primitive, type Lin, type Primitive } from "../core/primitive.js";
+import { Tracer, bind1, primitive, type Lin, type Primitive } from "../core/primitive.js";
 import { allocTensor, asTensor, checkSize, ptrOf, type Tensor, type TensorLike } from "../core/tensor.js";
-import { broadcastShapes, type Shape } from "../core/shape.js";
+import { broadcastShapes, sameShape, type Shape } from "../core/shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
 import { binaryK, kernels, unaryK } from "../core/exec.js";
 import { unbroadcast, broadcastTo } from "./reduce.js";
@@ -30,14 +30,15 @@ function unaryPrim(
   const p: Primitive<NoParams> = {
     ...extra,
     name,
-    shape: ([s]) => [s!],
-    impl: ([x]) => [unaryK(op, x!, name)],
+    shape: (s) => [s[0]!],
+    impl: (args) => [unaryK(op, args[0]!, name)],
+    implChecksShapes: true,
     elementwise: { unary: op },
-    jvp: ([t], [x], [y]) => [jvp(t!, x!, y!)],
+    jvp: (ts, xs, ys) => [jvp(ts[0]!, xs[0]!, ys[0]!)],
     // Elementwise, so the batch axis is just more elements.
     batch: ([x]) => [bind1(p, [x!], NONE)],
   };
-  if (transpose) p.transpose = ([ct]) => [ct === null ? null : transpose(ct!)];
+  if (transpose) p.transpose = (cts) => [cts[0] === null ? null : transpose(cts[0]!)];
   return primitive(p);
 }
 
@@ -68,8 +69,9 @@ export const atan_p = unaryPrim("atan", UnaryOp.Atan, (t, x) => div(t, add(squar
  */
 const tanhSlope_p: Primitive<NoParams> = primitive<NoParams>({
   name: "tanhSlope",
-  shape: ([s]) => [s!],
-  impl: ([x]) => [unaryK(UnaryOp.Sech2, x!, "tanhSlope")],
+  shape: (s) => [s[0]!],
+  impl: (args) => [unaryK(UnaryOp.Sech2, args[0]!, "tanhSlope")],
+  implChecksShapes: true,
   // The kernel reads x only; y = tanh(x) rides along so that (sech²)′ reuses tanh's output
   // instead of computing tanh again (a third exp-based pass in every HVP through tanh).
   elementwise: { unary: UnaryOp.Sech2 },
@@ -77,9 +79,32 @@ const tanhSlope_p: Primitive<NoParams> = primitive<NoParams>({
   jvp: ([t], [, y], [s]) => [t === null ? null : mul(t!, mul(mul(y!, s!), -2))],
   batch: (args, batched) => [bind1(tanhSlope_p, alignAll(args, batched), NONE)],
 });
+/**
+ * t·sech²x in one call, for tanh's JVP when the tangent and x are plain tensors (forward mode
+ * with numeric tangents, jvp's usual case): one dispatch and no slope value instead of
+ * tanhSlope and a product. Only bound on concrete values, so never traced: a traced tangent
+ * (staged for reverse mode, batched, nested) takes tanhSlope and a product, which transpose,
+ * batch and fuse as before. Bit for bit the two-step result (the same two kernels).
+ */
+const tanhTangent_p: Primitive<NoParams> = primitive<NoParams>({
+  name: "tanhTangent",
+  shape: (s) => [broadcastShapes("tanhTangent", s[0]!, s[1]!)],
+  impl: (args) => {
+    const t = args[0]!, x = args[1]!;
+    return [binaryK(BinaryOp.Mul, t, unaryK(UnaryOp.Sech2, x, "tanhTangent"), t.shape, "tanhTangent")];
+  },
+  jvp: () => {
+    throw new Error("matcalc: internal: tanhTangent is bound on concrete values only, never traced");
+  },
+});
+
 const sigmoidSlope_p = unaryPrim("sigmoidSlope", UnaryOp.SigmoidSlope, (t, x, y) => mul(t, neg(mul(tanh(mul(x, 0.5)), y))));
 
-export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, x, y) => mul(t, bind1(tanhSlope_p, [x, y], NONE)));
+export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, x, y) =>
+  t instanceof Tracer || x instanceof Tracer || !sameShape(t.shape, x.shape)
+    ? mul(t, bind1(tanhSlope_p, [x, y], NONE))
+    : bind1(tanhTangent_p, [t, x], NONE),
+);
 // Fused rather than composed from exp: the kernel is stable for |x| ≫ 1 where exp overflows.
 export const sigmoid_p = unaryPrim("sigmoid", UnaryOp.Sigmoid, (t, x) => mul(t, bind1(sigmoidSlope_p, [x], NONE)));
 // Fused for stability: log(1 + eˣ) overflows for x > 709 when composed.
@@ -257,7 +282,7 @@ function alignAll(args: readonly Tensor[], batched: readonly boolean[]): Tensor[
 }
 
 function binaryShape(name: string) {
-  return ([a, b]: readonly Shape[]): Shape[] => [broadcastShapes(name, a!, b!)];
+  return (s: readonly Shape[]): Shape[] => [broadcastShapes(name, s[0]!, s[1]!)];
 }
 
 /**
@@ -277,9 +302,18 @@ function binaryPrim(
     ...extra,
     name,
     shape,
-    impl: ([a, b]) => [binaryK(op, a!, b!, shape([a!.shape, b!.shape])[0]!, name)],
+    // Indexing, not destructuring: this runs for every elementwise kernel call.
+    impl: (args) => {
+      const a = args[0]!, b = args[1]!;
+      return [binaryK(op, a, b, broadcastShapes(name, a.shape, b.shape), name)];
+    },
+    implChecksShapes: true,
     elementwise: { binary: op },
-    jvp: (ts, xs, ys, params) => [fit(jvp(ts, xs, ys, params)[0]!, ys[0]!.shape)],
+    jvp: (ts, xs, ys, params) => {
+      const r = jvp(ts, xs, ys, params); // the rule's own fresh array
+      r[0] = fit(r[0]!, ys[0]!.shape);
+      return r;
+    },
     batch: (args, batched) => [bind1(p, alignAll(args, batched), NONE)],
   };
   if (transpose) p.transpose = transpose;
@@ -288,7 +322,7 @@ function binaryPrim(
 
 /** A tangent broadcast to the output's shape (tangents must match their output exactly). */
 function fit(t: Lin, shape: Shape): Lin {
-  return t === null ? null : broadcastTo(t, shape);
+  return t === null || sameShape(t.shape, shape) ? t : broadcastTo(t, shape);
 }
 
 /** The sum of two tangents, either of which may be a symbolic zero. */
@@ -308,8 +342,11 @@ function sumLowRank(sign: 1 | -1): LowRankRule<NoParams> {
 export const add_p: Primitive<NoParams> = binaryPrim(
   "add",
   BinaryOp.Add,
-  ([ta, tb]) => [plus(ta!, tb!)],
-  ([ct], [a, b], [la, lb]) => [la ? unbroadcast(ct!, a!.shape) : null, lb ? unbroadcast(ct!, b!.shape) : null],
+  (ts) => [plus(ts[0]!, ts[1]!)],
+  (cts, args, linear) => {
+    const ct = cts[0]!;
+    return [linear[0] ? unbroadcast(ct, args[0]!.shape) : null, linear[1] ? unbroadcast(ct, args[1]!.shape) : null];
+  },
   { nullSafeJvp: true, lowRank: sumLowRank(1) },
 );
 
@@ -324,10 +361,15 @@ export const sub_p: Primitive<NoParams> = binaryPrim(
 export const mul_p = binaryPrim(
   "mul",
   BinaryOp.Mul,
-  ([ta, tb], [a, b]) => [plus(ta === null ? null : mul(ta, b!), tb === null ? null : mul(a!, tb))],
-  ([ct], [a, b], [la, lb]) => {
+  // Indexed, not destructured: mul's rules run for most staged equations.
+  (ts, xs) => {
+    const ta = ts[0]!, tb = ts[1]!;
+    return [plus(ta === null ? null : mul(ta, xs[1]!), tb === null ? null : mul(xs[0]!, tb))];
+  },
+  (cts, args, linear) => {
+    const ct = cts[0]!, a = args[0]!, b = args[1]!, la = linear[0], lb = linear[1];
     if (la && lb) throw new Error("matcalc: internal: mul of two linear values is not linear");
-    return [la ? unbroadcast(mul(ct!, b!), a!.shape) : null, lb ? unbroadcast(mul(a!, ct!), b!.shape) : null];
+    return [la ? unbroadcast(mul(ct, b), a.shape) : null, lb ? unbroadcast(mul(a, ct), b.shape) : null];
   },
   // s·UVᵀ = (sU)Vᵀ for a scalar s (one per member or shared).
   { lowRank: (vals, [x, y], batched) => scaleLowRank(x, vals[1], batched[1]!, false) ?? scaleLowRank(y, vals[0], batched[0]!, false) },

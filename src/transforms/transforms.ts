@@ -8,7 +8,7 @@ import { concat, reshape, reshape_p, slice } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
 import { transpose } from "../ops/structure.js";
 import {
-  JvpTrace, JvpTracer, LinearTrace, Tracer, backwardPass, bind1, forwardPass, pruneDead, recording, traceDepth, withTrace, type Lin,
+  JvpTrace, JvpTracer, LinearTrace, Tracer, backwardPass, bind1, forwardPass, pop, pruneDead, push, recording, traceDepth, withTrace, type Lin,
   type LinearVar,
 } from "../core/primitive.js";
 import { rt } from "../wasm/module.js";
@@ -50,7 +50,7 @@ function argnumList(op: string, argnums: GradOptions["argnums"], nargs: number):
       throw new ShapeError(op, `argnums ${a} is out of range for ${nargs} argument(s)`);
     }
   }
-  return { list, unique: [...new Set(list)], single };
+  return { list, unique: list.length === 1 ? list : [...new Set(list)], single };
 }
 
 /** f traced once: its outputs, and its linearization as a staged linear function. */
@@ -69,15 +69,25 @@ function linearizeCore(op: string, f: Fn, args: unknown[], argnums: number[], ha
   const inFlat = argnums.map((a) => flatten(args[a], op));
   const lin = new LinearTrace();
   const jt = new JvpTrace();
-  return withTrace(lin, () =>
-    withTrace(jt, () => {
-      const vars = inFlat.map(([leaves]) => leaves.map((l) => lin.newVar(l.shape)));
-      const traced = [...args];
-      argnums.forEach((a, k) => {
+  push(lin);
+  try {
+    push(jt);
+    try {
+      const vars: LinearVar[][] = [];
+      const traced = args.slice();
+      for (let k = 0; k < argnums.length; k++) {
         const [leaves, def] = inFlat[k]!;
-        traced[a] = unflatten(def, leaves.map((l, j) => new JvpTracer(jt, l, vars[k]![j]!)));
-      });
-      let res = f(...traced);
+        const vs: LinearVar[] = [];
+        const wrapped: JvpTracer[] = [];
+        for (const l of leaves) {
+          const v = lin.newVar(l.shape);
+          vs.push(v);
+          wrapped.push(new JvpTracer(jt, l, v));
+        }
+        vars.push(vs);
+        traced[argnums[k]!] = unflatten(def, wrapped);
+      }
+      let res = traced.length === 1 ? f(traced[0]) : f(...traced);
       let aux: unknown;
       if (hasAux) {
         if (!Array.isArray(res) || res.length !== 2) throw new ShapeError(op, "with hasAux, f must return [output, aux]");
@@ -85,18 +95,33 @@ function linearizeCore(op: string, f: Fn, args: unknown[], argnums: number[], ha
         res = res[0];
       }
       const [outLeaves, outDef] = flatten(res, op);
-      const unpacked = outLeaves.map((x) => jt.unpack(x));
-      return {
-        lin, vars, inDefs: inFlat.map(([, d]) => d), outDef, aux,
-        outPrimals: unpacked.map(([p]) => p), outTangents: unpacked.map(([, t]) => t),
-      };
-    }),
-  );
+      const outPrimals: Tensor[] = [];
+      const outTangents: Lin[] = [];
+      for (const x of outLeaves) {
+        const [p, t] = jt.unpack(x);
+        outPrimals.push(p);
+        outTangents.push(t);
+      }
+      return { lin, vars, inDefs: inFlat.map(([, d]) => d), outDef, aux, outPrimals, outTangents };
+    } finally {
+      pop(jt);
+    }
+  } finally {
+    pop(lin);
+  }
+}
+
+/** The input variables in argnum order (a loop: `Array.prototype.flat` is slow in V8). */
+function flatVarsOf(L: Linearized): LinearVar[] {
+  if (L.vars.length === 1) return L.vars[0]!;
+  const out: LinearVar[] = [];
+  for (const vs of L.vars) for (const v of vs) out.push(v);
+  return out;
 }
 
 /** Cotangents of the inputs (zeros where none flowed), one tree per differentiated argument. */
 function pullback(L: Linearized, cts: readonly Lin[]): PyTree[] {
-  const flatVars = L.vars.flat();
+  const flatVars = flatVarsOf(L);
   const g = backwardPass(L.lin, L.outTangents, cts, flatVars, add);
   let i = 0;
   return L.vars.map((vs, k) => unflatten(L.inDefs[k]!, vs.map((v) => g[i++] ?? zeros(v.shape))));
@@ -104,12 +129,12 @@ function pullback(L: Linearized, cts: readonly Lin[]): PyTree[] {
 
 /** Tangents of the outputs for given input tangents (flat, in argnum order). */
 function pushforward(L: Linearized, tangents: readonly Lin[]): Tensor[] {
-  return forwardPass(L.lin, L.vars.flat(), tangents, L.outTangents).map((t, i) => t ?? zeros(L.outPrimals[i]!.shape));
+  return forwardPass(L.lin, flatVarsOf(L), tangents, L.outTangents).map((t, i) => t ?? zeros(L.outPrimals[i]!.shape));
 }
 
 /** Keeps a staged linear function usable after its top-level call returned. */
 function keepResiduals(L: Linearized): void {
-  for (const e of L.lin.eqns) for (const a of e.args) if (!L.lin.isVar(a)) materialize(a._concrete());
+  for (const a of L.lin.args) if (!L.lin.isVar(a)) materialize(a._concrete());
 }
 
 function scalarOut(op: string, L: Linearized): Tensor {
@@ -166,7 +191,8 @@ function valueAndGradOf(op: string, f: Fn, opts: GradOptions): (...args: any[]) 
       const { list, unique, single } = argnumList(op, opts.argnums, args.length);
       const L = linearizeCore(op, f, args, unique, opts.hasAux ?? false);
       const out = scalarOut(op, L);
-      const g = pullback(L, [asTensor(1)].map((one) => reshape(one, out.shape)));
+      const one = asTensor(1);
+      const g = pullback(L, [out.shape.length === 0 ? one : reshape(one, out.shape)]);
       const grads = single ? g[0] : list.map((a) => g[unique.indexOf(a)]);
       return opts.hasAux ? [[out, L.aux], grads] : [out, grads];
     });
@@ -421,10 +447,11 @@ function defaultChunk(rows: number, work: number): number {
  */
 function workPerDirection(L: Linearized, mode: "fwd" | "rev", kernelsOnly = false): number {
   let w = 0;
-  for (const e of L.lin.eqns) {
-    if (kernelsOnly && e.prim === reshape_p) continue;
-    for (const o of e.outs) w += o.size;
-    if (mode === "rev") for (const a of e.args) if (L.lin.isVar(a)) w += a.size;
+  const lin = L.lin;
+  for (let e = 0; e < lin.length; e++) {
+    if (kernelsOnly && lin.prims[e] === reshape_p) continue;
+    for (let i = lin.outAt[e]!; i < lin.outAt[e + 1]!; i++) w += lin.outs[i]!.size;
+    if (mode === "rev") for (let i = lin.argAt[e]!; i < lin.argAt[e + 1]!; i++) if (lin.isVar(lin.args[i]!)) w += lin.args[i]!.size;
   }
   return w;
 }

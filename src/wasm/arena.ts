@@ -58,6 +58,7 @@ export class Arena {
 
   constructor(readonly kernels: Kernels) {
     this.params = kernels.heapBase();
+    this.paramPtrs = [this.params, this.params + 64, this.params + 128];
     this.base = this.params + PARAM_SLOTS * 4;
     this.residentTop = this.base;
     this.top = this.base;
@@ -137,14 +138,16 @@ export class Arena {
   }
 
   /** Writes up to three i32 tables into the parameter block; returns their pointers. */
-  setParams(a: readonly number[], b: readonly number[], c: readonly number[]): [number, number, number] {
+  setParams(a: readonly number[], b: readonly number[], c: readonly number[]): readonly [number, number, number] {
     const v = this.i32View;
     const base = this.params >>> 2;
     for (let i = 0; i < a.length; i++) v[base + i] = a[i]!;
     for (let i = 0; i < b.length; i++) v[base + 16 + i] = b[i]!;
     for (let i = 0; i < c.length; i++) v[base + 32 + i] = c[i]!;
-    return [this.params, this.params + 64, this.params + 128];
+    return this.paramPtrs;
   }
+  /** The three tables' pointers (fixed: one array for every call, which only reads it). */
+  private readonly paramPtrs: readonly [number, number, number];
 
   /** A live view of `count` float64 at `ptr`; invalid after the next allocation that grows memory. */
   view(ptr: number, count: number): Float64Array {
@@ -153,8 +156,12 @@ export class Arena {
 
   /** Copies `src` into a fresh arena block and returns its pointer. */
   put(src: ArrayLike<number>, op = "alloc"): number {
-    const ptr = this.alloc(src.length, op);
-    this.f64().set(src, ptr >>> 3);
+    const n = src.length;
+    const ptr = this.alloc(n, op);
+    const f64 = this.f64View;
+    // For a few entries a loop is cheaper than `set`'s call (eager ops copy small operands in).
+    if (n <= 16) for (let i = 0, p = ptr >>> 3; i < n; i++) f64[p + i] = src[i]!;
+    else f64.set(src, ptr >>> 3);
     return ptr;
   }
 
@@ -220,7 +227,8 @@ export class Arena {
   release(): void {
     this.top = this.residentTop;
     this.epoch = nextEpoch++;
-    this.kept.clear();
+    // Clearing a Map allocates a fresh table even when empty; every eager op ends here.
+    if (this.kept.size > 0) this.kept.clear();
     if (this.pending.size > 0) this.admitPending();
   }
 
