@@ -1080,9 +1080,10 @@ export function randn(shape: readonly number[], opts: { seed?: number } = {}): T
 /** Arena pointer of a concrete tensor's entries, copying JS-owned data in once per scope. @internal */
 export function ptrOf(t: Tensor): number {
   const arena = rt().arena;
+  // A resident copy first: its test is one comparison, `live` may look up a retired epoch.
+  if (t._resGen === arena.residentGen) return t._resPtr;
   if (arena.live(t._epoch, t._ptr)) return t._ptr;
   if (!t._buf) throw releasedError();
-  if (t._resGen === arena.residentGen) return t._resPtr;
   t._ptr = arena.put(t._buf);
   t._epoch = arena.epoch;
   // A tensor copied in by a second top-level call is probably a constant the caller keeps

@@ -220,7 +220,8 @@ export class Arena {
   release(): void {
     this.top = this.residentTop;
     this.epoch = nextEpoch++;
-    this.kept.clear();
+    // Map.clear allocates a fresh table even when empty, and this runs after every eager op.
+    if (this.kept.size > 0) this.kept.clear();
     if (this.pending.size > 0) this.admitPending();
   }
 
