@@ -146,6 +146,13 @@ export class Tensor {
   _resGen = 0;
   /** @internal Top-level calls that copied this tensor in (decides residency). */
   _uses = 0;
+  /**
+   * @internal When set, this tensor's entries, read in B's shape, are diag(w)·B for this
+   * matrix B (each row of B scaled by a number): a kernel computing Bᵀ·this knows the product
+   * is symmetric. Only concrete tensors made inside a running call carry it; leaving the call
+   * clears it.
+   */
+  _rowScaled: Tensor | null = null;
 
   /** @internal Use {@link tensor} and friends. */
   constructor(shape: Shape, buf: Float64Array | null, ptr = 0, epoch = 0) {
@@ -1105,12 +1112,16 @@ export function withShape(t: Tensor, shape: Shape): Tensor {
   const r = new Tensor(shape, t._buf, t._ptr, t._epoch);
   r._resPtr = t._resPtr;
   r._resGen = t._resGen;
+  // The same entries in the same order: still diag(w)·B when read in B's shape (vmap reshapes
+  // a batch on its way between a row scaling and the product).
+  r._rowScaled = t._rowScaled;
   return r;
 }
 
 /** Copies an arena-backed tensor's entries into JS-owned memory so it outlives the scope. @internal */
 export function materialize(t: Tensor): void {
   if (readHook.onRead) readHook.onRead(t);
+  t._rowScaled = null; // leaving the call: hold no other value alive
   if (t._buf) return;
   const arena = rt().arena;
   if (!arena.live(t._epoch, t._ptr)) throw releasedError();

@@ -6,7 +6,7 @@ import { bind1, primitive, type Lin, type Primitive } from "../core/primitive.js
 import { allocTensor, asTensor, checkSize, ptrOf, type Tensor, type TensorLike } from "../core/tensor.js";
 import { broadcastShapes, type Shape } from "../core/shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
-import { binaryK, kernels, unaryK } from "../core/exec.js";
+import { binaryK, kernels, markRowScaled, unaryK } from "../core/exec.js";
 import { unbroadcast, broadcastTo } from "./reduce.js";
 import { alignBatched } from "./batched.js";
 import type { LowRank, LowRankRule } from "../core/primitive.js";
@@ -31,7 +31,11 @@ function unaryPrim(
     ...extra,
     name,
     shape: ([s]) => [s!],
-    impl: ([x]) => [unaryK(op, x!, name)],
+    impl: ([x]) => {
+      const out = unaryK(op, x!, name);
+      if (op === UnaryOp.Neg) markRowScaled(out, x!, null); // −X scales every row by −1
+      return [out];
+    },
     elementwise: { unary: op },
     jvp: ([t], [x], [y]) => [jvp(t!, x!, y!)],
     // Elementwise, so the batch axis is just more elements.
@@ -277,7 +281,17 @@ function binaryPrim(
     ...extra,
     name,
     shape,
-    impl: ([a, b]) => [binaryK(op, a!, b!, shape([a!.shape, b!.shape])[0]!, name)],
+    impl: ([a, b]) => {
+      const out = binaryK(op, a!, b!, shape([a!.shape, b!.shape])[0]!, name);
+      // Row scalings of a matrix (see markRowScaled): w ∘ X, X ∘ w, X / w.
+      if (op === BinaryOp.Mul) {
+        markRowScaled(out, a!, b!);
+        if (out._rowScaled === null) markRowScaled(out, b!, a!);
+      } else if (op === BinaryOp.Div) {
+        markRowScaled(out, a!, b!);
+      }
+      return [out];
+    },
     elementwise: { binary: op },
     jvp: (ts, xs, ys, params) => [fit(jvp(ts, xs, ys, params)[0]!, ys[0]!.shape)],
     batch: (args, batched) => [bind1(p, alignAll(args, batched), NONE)],
