@@ -3,8 +3,11 @@ bench/suites/autodiff.ts, f(x) = sum(softplus(-(y * (A @ x)))), at 1000x10, 1000
 1000x1000 (A ~ N(0, 1), y = sign(N(0, 1)), x = 0.1 N(0, 1), v ~ N(0, 1)), eager (no
 torch.compile/jit), float64, one thread. f, grad (autograd), HVP (double backward) and the
 dense Hessian (torch.autograd.functional.hessian, vectorized) are timed as tinybench does:
-calls batched to >= 0.5 ms a sample, median over samples. Writes bench/peers/autodiff_torch.json
-(or the path given as the first argument) with the machine and the date.
+calls batched to >= 0.5 ms a sample, median over samples. Every cell is timed ROUNDS times
+(env PEER_ROUNDS, default 3), the rounds interleaved over all cells, and the best round's
+median is the figure (the machine's load varies; each round is kept in `rounds`). Writes
+bench/peers/autodiff_torch.json (or the path given as the first argument) with the machine,
+the date and the load average.
 
 Run: /usr/bin/python3 bench/peers/autodiff_torch.py
 """
@@ -24,6 +27,7 @@ torch.set_default_dtype(torch.float64)
 
 SIZES = [(1000, 10), (1000, 100), (1000, 1000)]
 TIME_S = float(os.environ.get("PEER_TIME", "0.4"))
+ROUNDS = int(os.environ.get("PEER_ROUNDS", "3"))
 MIN_SAMPLE_S = 5e-4
 
 
@@ -91,19 +95,23 @@ def main():
         cpu = next((l.split(":", 1)[1].strip() for l in cpu.splitlines() if l.startswith("Model name")), platform.processor())
     except OSError:
         cpu = platform.processor()
-    rows = []
-    for m, n in SIZES:
-        for name, fn in tasks(m, n).items():
+    load0 = os.getloadavg()
+    cells = [(f"logistic {m}×{n}", name, fn) for m, n in SIZES for name, fn in tasks(m, n).items()]
+    times = {(g, name): [] for g, name, _ in cells}
+    for r in range(ROUNDS):
+        for g, name, fn in cells:
             ms = median_ms(fn)
-            rows.append({"group": f"logistic {m}×{n}", "task": name, "p50Ms": ms})
-            print(f"logistic {m}x{n} {name}: {ms:.4g} ms", flush=True)
+            times[(g, name)].append(ms)
+            print(f"{g} {name} #{r + 1}: {ms:.4g} ms", flush=True)
+    rows = [{"group": g, "task": name, "p50Ms": min(times[(g, name)]), "rounds": times[(g, name)]} for g, name, _ in cells]
     data = {
         "meta": {
             "peer": f"PyTorch {torch.__version__} (Debian python3-torch), float64, 1 thread, eager autograd",
             "python": platform.python_version(),
             "machine": f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "load": os.getloadavg(),
+            "load": {"start": load0, "end": os.getloadavg()},
+            "rounds": ROUNDS,
         },
         "rows": rows,
     }
