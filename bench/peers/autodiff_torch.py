@@ -14,6 +14,12 @@ Run: /usr/bin/python3 bench/peers/autodiff_torch.py
 import datetime
 import json
 import os
+
+# One thread for every pool torch may use: torch.set_num_threads covers its intra-op pool, but
+# Debian's torch calls the system BLAS (OpenBLAS, pthreads build), which starts a thread per core
+# of its own unless told otherwise (A @ x would run on both cores).
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
 import platform
 import subprocess
 import sys
@@ -106,7 +112,7 @@ def main():
     rows = [{"group": g, "task": name, "p50Ms": min(times[(g, name)]), "rounds": times[(g, name)]} for g, name, _ in cells]
     data = {
         "meta": {
-            "peer": f"PyTorch {torch.__version__} (Debian python3-torch), float64, 1 thread, eager autograd",
+            "peer": f"PyTorch {torch.__version__} (Debian python3-torch), float64, 1 thread (OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}), eager autograd",
             "python": platform.python_version(),
             "machine": f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
