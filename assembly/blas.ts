@@ -249,7 +249,9 @@ function gemvNRegs(m: i32, n: i32, alpha: f64, a: usize, lda: i32, x: usize, inc
  */
 function gemvN(m: i32, n: i32, alpha: f64, a: usize, lda: i32, x: usize, incx: i32,
   beta: f64, y: usize, incy: i32): void {
-  if (<i64>lda * <i64>n * 8 <= GEMV_REGS_BYTES && !l1Aliased(lda, n)) {
+  // Wide products stream even from cache: the eight-column sweep beats rows in registers
+  // from 64 columns on once the row blocks are many (1000×100, 200×200), not at 100×100.
+  if (<i64>lda * <i64>n * 8 <= GEMV_REGS_BYTES && !l1Aliased(lda, n) && (n < 64 || m <= 128)) {
     gemvNRegs(m, n, alpha, a, lda, x, incx, beta, y, incy);
     return;
   }
@@ -259,6 +261,37 @@ function gemvN(m: i32, n: i32, alpha: f64, a: usize, lda: i32, x: usize, incx: i
     memory.fill(VBUF, 0, bytes);
     let acol = a + (<usize>i0 << 3), px = x;
     let j = 0;
+    // Eight columns per sweep of the y block: one load and one store of the partial sums per
+    // eight multiply-adds (the sweep's loads, not its arithmetic, were the limit with four).
+    for (; j + 8 <= n; j += 8) {
+      const a0 = acol, a4 = a0 + (ldaB << 2);
+      let o: usize = 0;
+      if (ASC_FEATURE_SIMD) {
+        const v0 = v128.load64_splat(px), v1 = v128.load64_splat(px + sx);
+        const v2 = v128.load64_splat(px + (sx << 1)), v3 = v128.load64_splat(px + sx * 3);
+        const v4 = v128.load64_splat(px + (sx << 2)), v5 = v128.load64_splat(px + sx * 5);
+        const v6 = v128.load64_splat(px + sx * 6), v7 = v128.load64_splat(px + sx * 7);
+        for (; o + 16 <= bytes; o += 16) {
+          const p = a0 + o, q = a4 + o;
+          const s01 = madd(v128.load(p + ldaB), v1, f64x2.mul(v128.load(p), v0));
+          const s23 = madd(v128.load(p + ldaB * 3), v3, f64x2.mul(v128.load(p + (ldaB << 1)), v2));
+          const s45 = madd(v128.load(q + ldaB), v5, f64x2.mul(v128.load(q), v4));
+          const s67 = madd(v128.load(q + ldaB * 3), v7, f64x2.mul(v128.load(q + (ldaB << 1)), v6));
+          v128.store(VBUF + o, f64x2.add(v128.load(VBUF + o), f64x2.add(f64x2.add(s01, s23), f64x2.add(s45, s67))));
+        }
+      }
+      // The same sums in the same order as the f64x2 lanes (and the scalar build).
+      for (; o < bytes; o += 8) {
+        const p = a0 + o, q = a4 + o;
+        const s01 = load<f64>(p) * load<f64>(px) + load<f64>(p + ldaB) * load<f64>(px + sx);
+        const s23 = load<f64>(p + (ldaB << 1)) * load<f64>(px + (sx << 1)) + load<f64>(p + ldaB * 3) * load<f64>(px + sx * 3);
+        const s45 = load<f64>(q) * load<f64>(px + (sx << 2)) + load<f64>(q + ldaB) * load<f64>(px + sx * 5);
+        const s67 = load<f64>(q + (ldaB << 1)) * load<f64>(px + sx * 6) + load<f64>(q + ldaB * 3) * load<f64>(px + sx * 7);
+        store<f64>(VBUF + o, load<f64>(VBUF + o) + ((s01 + s23) + (s45 + s67)));
+      }
+      acol += ldaB << 3;
+      px += sx << 3;
+    }
     for (; j + 4 <= n; j += 4) {
       const x0 = load<f64>(px), x1 = load<f64>(px + sx);
       const x2 = load<f64>(px + (sx << 1)), x3 = load<f64>(px + sx * 3);
@@ -421,3 +454,4 @@ export function gemv(trans: i32, m: i32, n: i32, alpha: f64, a: usize, lda: i32,
   if (trans) gemvT(m, n, alpha, a, lda, x, incx, beta, y, incy);
   else gemvN(m, n, alpha, a, lda, x, incx, beta, y, incy);
 }
+

@@ -110,6 +110,11 @@ export interface TaskSpec {
   elements?: number;
   /** Shown beside the figures, e.g. an optimizer's iteration counts or a skipped task. */
   note?: string;
+  /**
+   * A peer library's p50 for the same computation (timed by a peer script in the same
+   * session): the row's note then carries it and this task's p50 over it.
+   */
+  peer?: { name: string; ms: number };
   fn: () => unknown;
 }
 
@@ -173,9 +178,10 @@ export async function runSuite(spec: SuiteSpec, log: (line: string) => void = ()
     if (reps > 1) row.reps = reps;
     if (t.flops) row.gflops = t.flops / (p50 * 1e6);
     if (t.elements) row.melemPerS = t.elements / (p50 * 1e3);
-    if (t.note) row.note = t.note;
+    const vsPeer = t.peer ? `${t.peer.name} ${fmt(t.peer.ms)} ms, ours/${t.peer.name} ${(p50 / t.peer.ms).toFixed(2)}×` : "";
+    if (t.note || vsPeer) row.note = [t.note, vsPeer].filter(Boolean).join("; ");
     rows.push(row);
-    log(`[${i + 1}/${tasks.length}] ${spec.name} | ${t.group} | ${t.name}: p50 ${fmt(p50)} ms${row.gflops ? `, ${row.gflops.toFixed(2)} GFLOP/s` : ""}${row.melemPerS ? `, ${row.melemPerS.toFixed(0)} Melem/s` : ""}${reps > 1 ? ` (${reps} calls/sample)` : ""}`);
+    log(`[${i + 1}/${tasks.length}] ${spec.name} | ${t.group} | ${t.name}: p50 ${fmt(p50)} ms${row.gflops ? `, ${row.gflops.toFixed(2)} GFLOP/s` : ""}${row.melemPerS ? `, ${row.melemPerS.toFixed(0)} Melem/s` : ""}${reps > 1 ? ` (${reps} calls/sample)` : ""}${vsPeer ? ` | ${vsPeer}` : ""}`);
   }
   for (const t of tasks.filter((x) => x.baseline)) {
     const base = rows.find((r) => r.group === t.group && r.task === t.name)!;

@@ -4,7 +4,7 @@
 import { Tensor, allocTensor, ptrOf } from "./tensor.js";
 
 const ONE = new Tensor([], new Float64Array([1]));
-import { broadcastStrides, collapse, denseStrides, sizeOf, type Shape } from "./shape.js";
+import { broadcastStrides, collapse, denseStrides, sameShape, sizeOf, type Shape } from "./shape.js";
 import { rt } from "../wasm/module.js";
 import type { BinaryOp, UnaryOp } from "../wasm/kernels.js";
 
@@ -139,4 +139,38 @@ export function permuteK(x: Tensor, perm: readonly number[], name: string): Tens
   const [ps, psa, psb] = rt().arena.setParams(c.shape, c.strides[0]!, c.strides[1]!);
   kernels().binary(2 /* Mul */, c.shape.length, ps, px, psa, one, psb, out._ptr);
   return out;
+}
+
+// ---- symmetric products Bᵀ·diag(w)·B outside jit ----
+// A Hessian over a data matrix (a GLM, least squares) ends in Aᵀ·(w ∘ A): forward-over-reverse
+// pushes the basis through A·E = A, scales its rows by per-sample weights and contracts with A
+// again. The product is symmetric, so matmul computes its upper triangle (gemmUpper, about half
+// the GEMM) and mirrors it, as jit's gram pass does for recorded programs. Here the structure is
+// carried on the concrete values: ops that scale whole rows mark their result (`_rowScaled`).
+
+/** Whether `w` scales whole rows of a k-row matrix under broadcasting: one entry or k×1. */
+function rowWeights(w: Tensor, k: number): boolean {
+  return w.size === 1 || (w.shape.length === 2 && w.shape[0] === k && w.shape[1] === 1);
+}
+
+/**
+ * Marks `out` = diag(w)·x (x a matrix of out's shape; `w` row weights, or null for a fixed
+ * scaling such as negation) as a row scaling of x's own base.
+ */
+export function markRowScaled(out: Tensor, x: Tensor, w: Tensor | null): void {
+  if (out.shape.length !== 2 || !sameShape(x.shape, out.shape)) return;
+  if (w !== null && !rowWeights(w, out.shape[0]!)) return;
+  const base = x._rowScaled;
+  // x's rows are its base's rows only in the base's shape (x may be a reshaped view).
+  out._rowScaled = base !== null && sameShape(base.shape, x.shape) ? base : x;
+}
+
+/** Whether `b` is diag(w)·a for some w (marked by markRowScaled; views of a count as a). */
+export function isRowScaledOf(b: Tensor, a: Tensor): boolean {
+  const base = b._rowScaled;
+  if (base === null || !sameShape(base.shape, a.shape) || !sameShape(b.shape, a.shape)) return false;
+  if (base === a) return true;
+  // The same entries: one JS storage, or one arena block of the running call.
+  if (base._buf !== null) return base._buf === a._buf;
+  return a._buf === null && base._ptr !== 0 && base._ptr === a._ptr && base._epoch === a._epoch;
 }

@@ -149,6 +149,13 @@ export class Tensor {
   declare _resGen: number;
   /** @internal Top-level calls that copied this tensor in (decides residency). */
   declare _uses: number;
+  /**
+   * @internal When set, this tensor's entries, read in B's shape, are diag(w)·B for this
+   * matrix B (each row of B scaled by a number): a kernel computing Bᵀ·this knows the product
+   * is symmetric. Only concrete tensors made inside a running call carry it; leaving the call
+   * clears it.
+   */
+  declare _rowScaled: Tensor | null;
 
   /** @internal Use {@link tensor} and friends. */
   constructor(shape: Shape, buf: Float64Array | null, ptr = 0, epoch = 0) {
@@ -160,6 +167,7 @@ export class Tensor {
     this._resPtr = 0;
     this._resGen = 0;
     this._uses = 0;
+    this._rowScaled = null;
   }
 
   /** Number of dimensions. */
@@ -1117,9 +1125,10 @@ export function randn(shape: readonly number[], opts: { seed?: number } = {}): T
 /** Arena pointer of a concrete tensor's entries, copying JS-owned data in once per scope. @internal */
 export function ptrOf(t: Tensor): number {
   const arena = rt().arena;
+  // A resident copy first: its test is one comparison, `live` may look up a retired epoch.
+  if (t._resGen === arena.residentGen) return t._resPtr;
   if (arena.live(t._epoch, t._ptr)) return t._ptr;
   if (!t._buf) throw releasedError();
-  if (t._resGen === arena.residentGen) return t._resPtr;
   t._ptr = arena.put(t._buf);
   t._epoch = arena.epoch;
   // A tensor copied in by a second top-level call is probably a constant the caller keeps
@@ -1141,12 +1150,16 @@ export function withShape(t: Tensor, shape: Shape): Tensor {
   const r = new Tensor(shape, t._buf, t._ptr, t._epoch);
   r._resPtr = t._resPtr;
   r._resGen = t._resGen;
+  // The same entries in the same order: still diag(w)·B when read in B's shape (vmap reshapes
+  // a batch on its way between a row scaling and the product).
+  r._rowScaled = t._rowScaled;
   return r;
 }
 
 /** Copies an arena-backed tensor's entries into JS-owned memory so it outlives the scope. @internal */
 export function materialize(t: Tensor): void {
   if (readHook.onRead) readHook.onRead(t);
+  t._rowScaled = null; // leaving the call: hold no other value alive
   if (t._buf) return;
   const arena = rt().arena;
   if (!arena.live(t._epoch, t._ptr)) throw releasedError();

@@ -6,7 +6,7 @@ import { Tracer, bind1, primitive, type Lin, type Primitive } from "../core/prim
 import { allocTensor, asTensor, checkSize, ptrOf, type Tensor, type TensorLike } from "../core/tensor.js";
 import { broadcastShapes, sameShape, type Shape } from "../core/shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
-import { binaryK, kernels, unaryK } from "../core/exec.js";
+import { binaryK, kernels, markRowScaled, unaryK } from "../core/exec.js";
 import { unbroadcast, broadcastTo } from "./reduce.js";
 import { alignBatched } from "./batched.js";
 import type { LowRank, LowRankRule } from "../core/primitive.js";
@@ -31,7 +31,12 @@ function unaryPrim(
     ...extra,
     name,
     shape: (s) => [s[0]!],
-    impl: (args) => [unaryK(op, args[0]!, name)],
+    impl: (args) => {
+      const x = args[0]!;
+      const out = unaryK(op, x, name);
+      if (op === UnaryOp.Neg) markRowScaled(out, x, null); // −X scales every row by −1
+      return [out];
+    },
     implChecksShapes: true,
     elementwise: { unary: op },
     jvp: (ts, xs, ys) => [jvp(ts[0]!, xs[0]!, ys[0]!)],
@@ -305,7 +310,15 @@ function binaryPrim(
     // Indexing, not destructuring: this runs for every elementwise kernel call.
     impl: (args) => {
       const a = args[0]!, b = args[1]!;
-      return [binaryK(op, a, b, broadcastShapes(name, a.shape, b.shape), name)];
+      const out = binaryK(op, a, b, broadcastShapes(name, a.shape, b.shape), name);
+      // Row scalings of a matrix (see markRowScaled): w ∘ X, X ∘ w, X / w.
+      if (op === BinaryOp.Mul) {
+        markRowScaled(out, a, b);
+        if (out._rowScaled === null) markRowScaled(out, b, a);
+      } else if (op === BinaryOp.Div) {
+        markRowScaled(out, a, b);
+      }
+      return [out];
     },
     implChecksShapes: true,
     elementwise: { binary: op },

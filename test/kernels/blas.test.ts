@@ -143,6 +143,8 @@ const GEMV_SHAPES: [number, number][] = [
   // Over 1 MiB of A, and columns 2 KiB apart (L1 sets alias): op = N streams columns instead
   // of keeping rows in registers.
   [1100, 130], [256, 30],
+  // In cache but wide (n ≥ 64, m > 128): op = N streams eight columns a sweep, then four, then one.
+  [201, 77],
 ];
 const GEMV_CASES: [number, number, number, number, number][] = [
   // α, β, lda padding, incx, incy
