@@ -4,7 +4,9 @@ import { compileKernels, compileKernelsSync, type KernelBuild } from "./kernel-f
 import { KERNEL_EXPORTS, type Kernels } from "./kernels.js";
 import { Arena } from "./arena.js";
 import { NotInitializedError, OptionError } from "../errors.js";
-import { bool, checkOptions, oneOf, type OptionCheck } from "../options.js";
+import { bool, checkOptions, describe, oneOf, type OptionCheck } from "../options.js";
+import { hostCores, Pool, threadsAvailable } from "./pool.js";
+import { sharedVariant, SHARED_MAX_PAGES } from "./shared.js";
 
 export type { KernelBuild } from "./kernel-files.js";
 
@@ -92,7 +94,29 @@ export interface InitOptions {
   url?: string | URL;
   /** The binary's bytes. */
   bytes?: ArrayBuffer | ArrayBufferView;
+  /**
+   * How many threads large kernel calls may use, the calling thread included: `'auto'` (the
+   * default) is every logical core (at most {@link MAX_AUTO_THREADS}) where threads are
+   * available, a number asks for that many (1 to {@link MAX_THREADS}). Threads need shared
+   * memory: Node, or a browser page that is cross-origin isolated (COOP/COEP headers); else
+   * one thread runs, with no error. A binary passed as `module` runs on one thread (the pool
+   * derives its variant from the bytes). Same as calling {@link setThreads} after `init`.
+   */
+  threads?: "auto" | number;
 }
+
+/** The most threads {@link setThreads} accepts. */
+export const MAX_THREADS = 64;
+/**
+ * The most threads `'auto'` takes: a large product is split into at most 16 column panels, so
+ * more threads would wait; and each thread holds 1.4 MiB of kernel scratch.
+ */
+export const MAX_AUTO_THREADS = 16;
+
+const threadsCheck: OptionCheck = (v) =>
+  v === "auto" || (typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= MAX_THREADS)
+    ? undefined
+    : `"auto" or an integer from 1 to ${MAX_THREADS}`;
 
 const isBytes: OptionCheck = (v) =>
   v instanceof ArrayBuffer || ArrayBuffer.isView(v) ? undefined : "an ArrayBuffer or a typed array";
@@ -102,24 +126,37 @@ const INIT_OPTIONS = {
   module: (v: unknown) => (v instanceof WebAssembly.Module ? undefined : "a WebAssembly.Module"),
   url: (v: unknown) => (typeof v === "string" || v instanceof URL ? undefined : "a string or a URL"),
   bytes: isBytes,
+  threads: threadsCheck,
 } satisfies Record<keyof InitOptions, OptionCheck>;
 
 /** The live kernel instance and its arena. @internal */
 export interface Runtime {
-  /** The compiled module the kernels were instantiated from (more instances can share it). */
+  /**
+   * The compiled module of the build (its own, unshared memory): what other instances
+   * (optimizer workspaces) are made from, whether or not the pool runs.
+   */
   readonly module: WebAssembly.Module;
   readonly kernels: Kernels;
   readonly arena: Arena;
   readonly simd: boolean;
   readonly build: KernelBuild;
+  /** The binary's bytes, when known (the pool's shared variant is derived from them). */
+  readonly bytes: Uint8Array | null;
+  /** The shared-memory variant, compiled, once some runtime needed it. */
+  readonly shared: SharedBuild | null;
+  /** The worker pool; null when one thread runs (then `kernels` is the plain instance). */
+  readonly pool: Pool | null;
 }
 
 let runtime: Runtime | null = null;
+/** What init({ threads }) or setThreads asked for. */
+let threadsWanted: "auto" | number = "auto";
 
 /** Instantiates a kernel module and checks it exports the whole ABI. @internal */
-export function instantiateKernels(module: WebAssembly.Module): Kernels {
+export function instantiateKernels(module: WebAssembly.Module, memory?: WebAssembly.Memory): Kernels {
   const instance = new WebAssembly.Instance(module, {
     env: {
+      ...(memory ? { memory } : {}),
       abort(): never {
         throw new Error("matcalc: a kernel aborted (this is a bug in matcalc; please report it)");
       },
@@ -141,13 +178,82 @@ export function buildOf(kernels: Kernels): KernelBuild {
   return kernels.simdEnabled() === 1 ? "simd" : "scalar";
 }
 
-function install(module: WebAssembly.Module, expected: KernelBuild | undefined): Runtime {
-  const kernels = instantiateKernels(module);
-  const build = buildOf(kernels);
+/** How many threads to run: what was asked for, where the host and the binary allow it. */
+function effectiveThreads(bytes: Uint8Array | null): number {
+  if (bytes === null || !threadsAvailable()) return 1;
+  return threadsWanted === "auto" ? Math.min(hostCores(), MAX_AUTO_THREADS) : threadsWanted;
+}
+
+/** The pool's variant of a build: compiled, and the minimum pages its memory must have. */
+interface SharedBuild {
+  readonly module: WebAssembly.Module;
+  readonly minPages: number;
+}
+
+/** The compiled shared variant of `bytes` (synchronously; init() compiles it ahead). */
+function sharedBuildOf(bytes: Uint8Array): SharedBuild | null {
+  const variant = sharedVariant(bytes);
+  return variant ? { module: new WebAssembly.Module(variant.bytes), minPages: variant.minPages } : null;
+}
+
+/** The same, compiled off the main thread (browsers refuse large synchronous compiles there). */
+async function sharedBuildAsync(bytes: Uint8Array): Promise<SharedBuild | null> {
+  const variant = sharedVariant(bytes);
+  return variant ? { module: await WebAssembly.compile(variant.bytes), minPages: variant.minPages } : null;
+}
+
+/**
+ * The threaded runtime's kernels: one instance of the shared variant for the calling thread,
+ * each thread's scratch region reserved above the static data (below the arena), and gemm
+ * going through the pool above a size where splitting pays.
+ */
+function threaded(shared: SharedBuild, threads: number): { kernels: Kernels; arena: Arena; pool: Pool } {
+  const memory = new WebAssembly.Memory({ initial: shared.minPages, maximum: SHARED_MAX_PAGES, shared: true });
+  const plain = instantiateKernels(shared.module, memory) as Kernels & { scratchBytes(): number; setScratch(p: number): void };
+  const size = plain.scratchBytes();
+  const first = Math.ceil(plain.heapBase() / 64) * 64;
+  const regions = Array.from({ length: threads }, (_, i) => first + i * size);
+  const end = first + threads * size;
+  const have = memory.buffer.byteLength;
+  if (end > have) memory.grow(Math.ceil((end - have) / 65536));
+  plain.setScratch(regions[0]!);
+  const pool = new Pool(threads, shared.module, memory, plain, regions.slice(1));
+  const kernels = { ...plain } as Kernels & { gemm: Kernels["gemm"] };
+  const gemm1 = plain.gemm;
+  kernels.gemm = (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
+    if (m < GEMM_MIN_M || n < GEMM_MIN_N || m * n * k < GEMM_MIN_WORK) gemm1(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    else pool.gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  };
+  return { kernels, arena: new Arena(kernels, end), pool };
+}
+
+/**
+ * Products smaller than this (multiply-adds), with fewer rows or columns, run on the calling
+ * thread: waking the workers costs tens of microseconds. The thresholds depend on the shape
+ * only, so which path a product takes never depends on the thread count.
+ */
+const GEMM_MIN_WORK = 96 ** 3;
+const GEMM_MIN_M = 8;
+const GEMM_MIN_N = 64;
+
+function install(module: WebAssembly.Module, expected: KernelBuild | undefined, bytes: Uint8Array | null,
+  shared: SharedBuild | null = null): Runtime {
+  const plain = instantiateKernels(module);
+  const build = buildOf(plain);
   if (expected !== undefined && build !== expected) {
     throw new OptionError("init", "build", `option "build" is "${expected}" but the binary given is the "${build}" build`, [...BUILDS]);
   }
-  runtime = { module, kernels, arena: new Arena(kernels), simd: build !== "scalar", build };
+  runtime?.pool?.terminate();
+  const threads = effectiveThreads(bytes);
+  if (threads > 1 && bytes) {
+    shared ??= sharedBuildOf(bytes);
+    if (shared) {
+      const t = threaded(shared, threads);
+      runtime = { module, kernels: t.kernels, arena: t.arena, simd: build !== "scalar", build, bytes, shared, pool: t.pool };
+      return runtime;
+    }
+  }
+  runtime = { module, kernels: plain, arena: new Arena(plain), simd: build !== "scalar", build, bytes, shared, pool: null };
   return runtime;
 }
 
@@ -218,14 +324,20 @@ export async function init(options: InitOptions = {}): Promise<void> {
     // (pickBuild refuses a build the host cannot run before any fetch or compile.)
     const explicit = options.build !== undefined || options.simd !== undefined ? pickBuild(options) : undefined;
     let module: WebAssembly.Module;
+    let bytes: Uint8Array | null = null;
     if (options.module) module = options.module as WebAssembly.Module;
-    else if (options.bytes) module = await WebAssembly.compile(options.bytes as BufferSource);
-    else {
+    else if (options.bytes) {
+      const b = options.bytes;
+      bytes = b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength);
+      module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+    } else {
       const response = await fetch(options.url!);
       if (!response.ok) throw new Error(`matcalc: could not fetch ${String(options.url)} (HTTP ${response.status})`);
-      module = await WebAssembly.compile(await response.arrayBuffer());
+      bytes = new Uint8Array(await response.arrayBuffer());
+      module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
     }
-    install(module, explicit);
+    if (options.threads !== undefined) threadsWanted = options.threads;
+    install(module, explicit, bytes, await sharedAhead(bytes));
     return;
   }
   const build = pickBuild(options);
@@ -233,20 +345,82 @@ export async function init(options: InitOptions = {}): Promise<void> {
   // kernel-files.ts); kernelBuild() then says "simd".
   const auto = options.build === undefined && options.simd === undefined;
   const loaded = await compileKernels(build, auto);
-  install(loaded.module, loaded.build);
+  if (options.threads !== undefined) threadsWanted = options.threads;
+  install(loaded.module, loaded.build, loaded.bytes, await sharedAhead(loaded.bytes));
+}
+
+/** The shared variant compiled asynchronously, when the runtime about to start will use it. */
+async function sharedAhead(bytes: Uint8Array | null): Promise<SharedBuild | null> {
+  return bytes !== null && effectiveThreads(bytes) > 1 ? sharedBuildAsync(bytes) : null;
 }
 
 /** The active runtime, loading it synchronously where the host allows. @internal */
 export function rt(): Runtime {
   if (runtime) return runtime;
   const build = pickBuild({});
-  const module = compileKernelsSync(build);
-  if (!module) {
+  const loaded = compileKernelsSync(build);
+  if (!loaded) {
     throw new NotInitializedError(
       "matcalc: the kernels are not loaded yet; in a browser, `await init()` once before using any op",
     );
   }
-  return install(module, build);
+  return install(loaded.module, build, loaded.bytes);
+}
+
+/**
+ * Sets how many threads large kernel calls may use, the calling thread included: `'auto'` is
+ * every logical core (at most {@link MAX_AUTO_THREADS}); 1 turns the pool off. Where threads
+ * are not available (a browser page that is not cross-origin isolated, or kernels passed as
+ * a compiled `module`) one thread runs, with no error: {@link threadCount} says what runs.
+ * Results are the same, bit for bit, for any thread count: a large product is split by a
+ * partition that depends on its shape alone. Call it between operations (not from inside a
+ * transform or an optimizer's callback). Workers start on the first large call, and never
+ * keep a Node process alive.
+ * @example
+ * ```ts
+ * import { setThreads, threadCount, randn } from "matcalc";
+ * setThreads(2);
+ * threadCount();                 // 2 in Node (1 where threads are unavailable)
+ * const a = randn([512, 512]);
+ * a.matmul(a).shape;             // [512, 512], computed by two threads
+ * setThreads(1);                 // the pool stops
+ * ```
+ * @category Loading
+ */
+export function setThreads(threads: "auto" | number): void {
+  const problem = threadsCheck(threads);
+  if (problem !== undefined) {
+    throw new OptionError("setThreads", "threads", `threads must be ${problem}, got ${describe(threads)}`, ["auto", "1", "2", "…"]);
+  }
+  threadsWanted = threads;
+  const r = runtime;
+  if (r === null) return; // the first op starts the runtime with this setting
+  const want = effectiveThreads(r.bytes);
+  if (want === (r.pool?.threads ?? 1)) return;
+  if (r.arena.active) {
+    throw new OptionError("setThreads", "threads", "called while an operation is running (from a transform or a callback); call it between operations", ["auto", "1", "2", "…"]);
+  }
+  install(r.module, r.build, r.bytes, r.shared);
+}
+
+/**
+ * How many threads large kernel calls use now, the calling thread included (loads the
+ * kernels in Node if needed): 1 where threads are off or unavailable.
+ * @example
+ * ```ts
+ * import { init, threadCount } from "matcalc";
+ * await init({ threads: 2 });
+ * threadCount();   // 2 in Node and in cross-origin isolated pages, else 1
+ * ```
+ * @category Loading
+ */
+export function threadCount(): number {
+  return rt().pool?.threads ?? 1;
+}
+
+/** The pool of the running runtime, if any (tests of the error paths). @internal */
+export function currentPool(): Pool | null {
+  return rt().pool;
 }
 
 /**

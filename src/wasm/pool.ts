@@ -1,0 +1,360 @@
+// The thread pool: workers that each hold an instance of the kernel module on the calling
+// thread's shared memory, and run shares of one kernel call while the caller runs its own.
+//
+// Protocol (one job at a time, the caller always takes part): the caller writes the job's
+// arguments into a shared control block, bumps the job number and wakes the workers; then
+// everyone, caller included, claims tasks from one atomic counter until none are left; each
+// worker acknowledges the job when it finds no task left, and the caller returns when every
+// worker has acknowledged. A task's result does not depend on who runs it or in what order
+// (each task writes its own part of the output, computed by the same kernel on the same
+// operands), and the tasks themselves are a function of the call's shape alone: so the bits
+// are the same for any number of threads, and whether a task runs in a worker or in the
+// caller only changes the time.
+//
+// Node waits with Atomics.wait on both sides. A browser's main thread may not block: there the
+// caller spins on Atomics.load while the workers finish (they still block between jobs).
+// Workers are unref'd (Node): idle workers never keep a process alive.
+import { WorkerError } from "../errors.js";
+import type { Kernels } from "./kernels.js";
+
+// ---- control block (Int32 slots) ----
+const SEQ = 0; // job number
+const NEXT = 1; // next task to claim
+const NTASKS = 2;
+const KIND = 3;
+const ACKS = 4; // workers that finished the job
+const ERR = 5; // 1-based id of the first worker that failed, 0 if none
+const ERRLEN = 6;
+const FAULT = 7; // test hook: what the next job's workers should do wrong
+const STOP = 8;
+const WORKER_TASKS = 9; // tasks run by workers, ever (tests check the workers really work)
+const READY = 10; // workers that have started
+const ARGS = 64; // byte offset of the f64 arguments
+const NARGS = 16;
+const TEXT = ARGS + NARGS * 8; // byte offset of a failing worker's message
+const TEXT_BYTES = 1024;
+const CONTROL_BYTES = TEXT + TEXT_BYTES;
+
+/** Job kinds. */
+const KIND_GEMM = 1;
+
+/** Injected faults (tests only): a JavaScript exception, a wasm trap, a worker that stops. */
+export type PoolFault = "throw" | "trap" | "exit";
+const FAULTS: Record<PoolFault, number> = { throw: 1, trap: 2, exit: 3 };
+
+/**
+ * One task of a job: runs in the caller and (as source text) in every worker, so it must use
+ * nothing but its arguments. GEMM: task t is the column panel [t·w, t·w + w) of C (the last
+ * panel takes the rest), args = [transA, transB, m, n, k, α, a, lda, b, ldb, β, c, ldc, w].
+ */
+function runTask(K: Kernels, kind: number, x: Float64Array, t: number, tasks: number): void {
+  if (kind === 1) {
+    const tb = x[1]!, n = x[3]!, ldb = x[9]!, ldc = x[12]!, w = x[13]!;
+    const j0 = t * w;
+    const nj = t === tasks - 1 ? n - j0 : w;
+    K.gemm(x[0]!, tb, x[2]!, nj, x[4]!, x[5]!, x[6]!, x[7]!, x[8]! + 8 * (tb ? j0 : j0 * ldb), ldb,
+      x[10]!, x[11]! + 8 * j0 * ldc, ldc);
+  }
+}
+
+/**
+ * The worker's program (the same in Node and in a browser): instantiate the kernels on the
+ * shared memory, move their scratch to this worker's region, then serve jobs forever.
+ */
+function workerMain(d: {
+  module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer;
+  scratch: number; id: number; seen: number;
+}, runTask: (K: Kernels, kind: number, x: Float64Array, t: number, tasks: number) => void): void {
+  const K = new WebAssembly.Instance(d.module, {
+    env: { memory: d.memory, abort() { throw new Error("a kernel aborted"); } },
+  }).exports as unknown as Kernels & { setScratch(base: number): void };
+  K.setScratch(d.scratch);
+  const ctl = new Int32Array(d.control, 0, 16);
+  Atomics.add(ctl, 10, 1);
+  const x = new Float64Array(d.control, 64, 16);
+  const text = new Uint8Array(d.control, 192, 1024);
+  let seen = d.seen;
+  for (;;) {
+    Atomics.wait(ctl, 0, seen);
+    if (Atomics.load(ctl, 8) !== 0) return;
+    const now = Atomics.load(ctl, 0);
+    if (now === seen) continue; // woken without a new job
+    seen = now;
+    const kind = ctl[3]!, tasks = ctl[2]!;
+    try {
+      const fault = ctl[7]!;
+      if (fault === 1) throw new Error("injected failure");
+      if (fault === 2) K.gemm(0, 0, 64, 64, 64, 1, 0x7ffffff0 * 2, 64, 0, 64, 0, 0, 64);
+      if (fault === 3) {
+        // Stops answering: no acknowledgment, as if the thread had died.
+        Atomics.wait(ctl, 8, 0);
+        return;
+      }
+      for (;;) {
+        const t = Atomics.add(ctl, 1, 1);
+        if (t >= tasks) break;
+        runTask(K, kind, x, t, tasks);
+        Atomics.add(ctl, 9, 1);
+      }
+    } catch (e) {
+      if (Atomics.compareExchange(ctl, 5, 0, d.id) === 0) {
+        const msg = new TextEncoder().encode(String(e instanceof Error ? `${e.name}: ${e.message}` : e)).subarray(0, 1024);
+        text.set(msg);
+        Atomics.store(ctl, 6, msg.length);
+      }
+      Atomics.store(ctl, 1, tasks); // the others stop claiming
+    }
+    Atomics.add(ctl, 4, 1);
+    Atomics.notify(ctl, 4);
+  }
+}
+
+/** Source of a worker: workerMain started on the data Node or the page hands it. */
+// (Node runs it as CommonJS or as a module, after the parent's --input-type: no `require`.)
+const WORKER_SOURCE = `"use strict";
+const runTask = ${runTask.toString()};
+const workerMain = ${workerMain.toString()};
+const node = typeof process === "object" && typeof process.getBuiltinModule === "function"
+  ? process.getBuiltinModule("node:worker_threads") : null;
+if (node && node.workerData) {
+  workerMain(node.workerData, runTask);
+} else {
+  self.onmessage = (e) => workerMain(e.data, runTask);
+}
+`;
+
+interface NodeWorker {
+  unref(): void;
+  terminate(): Promise<number>;
+  on(event: string, listener: (...args: unknown[]) => void): void;
+}
+interface WebWorker {
+  postMessage(data: unknown): void;
+  terminate(): void;
+}
+type AnyWorker = { node: NodeWorker } | { web: WebWorker };
+
+interface NodeProcess {
+  getBuiltinModule?: (id: string) => unknown;
+  versions?: { node?: string };
+}
+
+function nodeProcess(): NodeProcess | undefined {
+  const p = (globalThis as { process?: NodeProcess }).process;
+  return p?.versions?.node !== undefined && typeof p.getBuiltinModule === "function" ? p : undefined;
+}
+
+/** Whether the host can run a pool at all (shared memory, and workers that may share it). */
+export function threadsAvailable(): boolean {
+  if (typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object") return false;
+  if (nodeProcess()) return true;
+  const g = globalThis as { crossOriginIsolated?: boolean; Worker?: unknown };
+  return g.crossOriginIsolated === true && typeof g.Worker === "function";
+}
+
+/** Logical cores: Node's availableParallelism, a browser's hardwareConcurrency. */
+export function hostCores(): number {
+  const p = nodeProcess();
+  if (p) {
+    const os = p.getBuiltinModule!("node:os") as { availableParallelism?: () => number; cpus(): unknown[] };
+    return Math.max(1, os.availableParallelism ? os.availableParallelism() : os.cpus().length);
+  }
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return typeof n === "number" && n >= 1 ? n : 1;
+}
+
+/** Whether this thread may block in Atomics.wait (not a browser's main thread). */
+function canBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * No progress for this long (no task claimed, no worker acknowledging) means a worker is
+ * gone: the job fails with a WorkerError and the workers are replaced.
+ */
+let stallMs = 30_000;
+
+/** @internal */
+export class Pool {
+  // Replaced when the workers are: a stopped worker keeps the old block, so nothing it still
+  // does can touch the next workers' jobs.
+  private control = new SharedArrayBuffer(CONTROL_BYTES);
+  private ctl = new Int32Array(this.control, 0, 16);
+  private args = new Float64Array(this.control, ARGS, NARGS);
+  private workers: AnyWorker[] = [];
+  private readonly blocking = canBlock();
+  private busy = false;
+  /** Workers that never started (the host refused them): the caller then runs every task. */
+  private broken = false;
+
+  /**
+   * @param threads Threads in all, the caller included (≥ 2).
+   * @param scratch Byte address of each worker's scratch region (`scratch[i]` for worker i + 1).
+   */
+  constructor(
+    readonly threads: number,
+    private readonly module: WebAssembly.Module,
+    private readonly memory: WebAssembly.Memory,
+    private readonly kernels: Kernels,
+    private readonly scratch: readonly number[],
+  ) {}
+
+  /** Starts the workers (on the first job: a pool that is never used costs nothing). */
+  private spawn(): void {
+    if (this.broken) return;
+    const seen = Atomics.load(this.ctl, SEQ);
+    for (let i = this.workers.length; i < this.threads - 1; i++) {
+      const data = { module: this.module, memory: this.memory, control: this.control, scratch: this.scratch[i]!, id: i + 1, seen };
+      const p = nodeProcess();
+      if (p) {
+        const { Worker } = p.getBuiltinModule!("node:worker_threads") as {
+          Worker: new (src: string, opts: object) => NodeWorker;
+        };
+        const w = new Worker(WORKER_SOURCE, { eval: true, workerData: data });
+        w.unref();
+        // A worker that dies is noticed by the caller's stall check; nothing to do here but
+        // keep the error from becoming an uncaught exception.
+        w.on("error", () => {});
+        this.workers.push({ node: w });
+      } else {
+        const g = globalThis as unknown as { Worker: new (url: string) => WebWorker; Blob: typeof Blob; URL: typeof URL };
+        const url = g.URL.createObjectURL(new g.Blob([WORKER_SOURCE], { type: "text/javascript" }));
+        const w = new g.Worker(url);
+        w.postMessage(data);
+        this.workers.push({ web: w });
+      }
+    }
+  }
+
+  /** Stops every worker (they are started again by the next job). */
+  terminate(): void {
+    Atomics.store(this.ctl, STOP, 1);
+    Atomics.notify(this.ctl, SEQ);
+    Atomics.notify(this.ctl, STOP);
+    for (const w of this.workers) {
+      if ("node" in w) void w.node.terminate();
+      else w.web.terminate();
+    }
+    this.workers = [];
+    this.control = new SharedArrayBuffer(CONTROL_BYTES);
+    this.ctl = new Int32Array(this.control, 0, 16);
+    this.args = new Float64Array(this.control, ARGS, NARGS);
+  }
+
+  /** Tasks the workers (not the caller) have run since the pool started. @internal */
+  get workerTasks(): number {
+    return Atomics.load(this.ctl, WORKER_TASKS);
+  }
+
+  /** Jobs run since the pool started. @internal */
+  get jobs(): number {
+    return Atomics.load(this.ctl, SEQ);
+  }
+
+  /** Makes the next job's workers fail (tests of the error path). @internal */
+  injectFault(fault: PoolFault): void {
+    this.ctl[FAULT] = FAULTS[fault];
+  }
+
+  /**
+   * C ← α·op(A)·op(B) + β·C split by column panels of C. The panel width depends only on
+   * the shape (a multiple of the micro-tile's 4 columns, at most 16 panels), and a panel is
+   * the same gemm call on a column range: each entry of C is computed by exactly the
+   * operations of the whole call, so the result is that of the one-thread call, bit for bit.
+   */
+  gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number,
+    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
+    const w = gemmPanel(n);
+    // A last panel of one column would be a matrix-vector product (another summation order):
+    // it joins the panel before it.
+    let tasks = Math.floor(n / w);
+    if (n - tasks * w > 1) tasks++;
+    const x = this.args;
+    x[0] = transA; x[1] = transB; x[2] = m; x[3] = n; x[4] = k; x[5] = alpha; x[6] = a; x[7] = lda;
+    x[8] = b; x[9] = ldb; x[10] = beta; x[11] = c; x[12] = ldc; x[13] = w;
+    this.run("gemm", KIND_GEMM, tasks);
+  }
+
+  private run(op: string, kind: number, tasks: number): void {
+    if (this.busy) throw new Error(`matcalc: ${op}: the thread pool was re-entered (this is a bug in matcalc)`);
+    this.busy = true;
+    try {
+      this.spawn();
+      const ctl = this.ctl;
+      ctl[KIND] = kind;
+      ctl[ERR] = 0;
+      ctl[ERRLEN] = 0;
+      Atomics.store(ctl, NTASKS, tasks);
+      Atomics.store(ctl, NEXT, 0);
+      Atomics.store(ctl, ACKS, 0);
+      Atomics.add(ctl, SEQ, 1);
+      Atomics.notify(ctl, SEQ);
+      let own: unknown = undefined;
+      let failed = false;
+      try {
+        for (;;) {
+          const t = Atomics.add(ctl, NEXT, 1);
+          if (t >= tasks) break;
+          runTask(this.kernels, kind, this.args, t, tasks);
+        }
+      } catch (e) {
+        own = e;
+        failed = true;
+        Atomics.store(ctl, NEXT, tasks);
+      }
+      this.awaitWorkers(op);
+      ctl[FAULT] = 0;
+      if (failed) throw own;
+      const who = ctl[ERR]!;
+      if (who !== 0) {
+        const text = new TextDecoder().decode(new Uint8Array(this.control, TEXT, ctl[ERRLEN]!).slice());
+        throw new WorkerError(op, who, text);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Returns when every worker has acknowledged the job; a stall replaces the workers. */
+  private awaitWorkers(op: string): void {
+    const ctl = this.ctl;
+    const want = this.workers.length;
+    let last = -1;
+    let since = Date.now();
+    for (;;) {
+      const acks = Atomics.load(ctl, ACKS);
+      if (acks >= want) return;
+      const progress = acks * 2 ** 20 + Atomics.load(ctl, NEXT);
+      const now = Date.now();
+      if (progress !== last) {
+        last = progress;
+        since = now;
+      } else if (now - since > stallMs) {
+        ctl[FAULT] = 0;
+        const started = Atomics.load(ctl, READY);
+        this.terminate();
+        if (started < want) {
+          this.broken = true;
+          throw new WorkerError(op, 0, `${want - started} of ${want} workers did not start within ${stallMs} ms; this call failed, and later calls run on the calling thread alone`);
+        }
+        throw new WorkerError(op, 0, `a worker stopped answering (no progress for ${stallMs} ms); the workers were replaced`);
+      }
+      if (this.blocking) Atomics.wait(ctl, ACKS, acks, 50);
+    }
+  }
+}
+
+/** GEMM column-panel width for n columns: a function of n alone (never of the thread count). */
+export function gemmPanel(n: number): number {
+  return Math.max(32, Math.ceil(n / 16 / 4) * 4);
+}
+
+/** Sets the stall limit (tests of a worker that stops answering). @internal */
+export function setStallMs(ms: number): void {
+  stallMs = ms;
+}
