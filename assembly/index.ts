@@ -22,6 +22,9 @@ export * from "./trsm";
 export * from "./lu";
 export * from "./cholesky";
 export * from "./eigh";
+export { setGemmHook } from "./hook";
+// The thread pool's workers run syrkLower's leaves as tasks (src/wasm/pool.ts).
+export { syrkLower } from "./linalg/syrk";
 
 import { placeBlasScratch } from "./blas";
 import { placeGemmScratch } from "./gemm";

@@ -12,6 +12,7 @@
 // trsm and one gemm, factor the right half. That moves most of the panel's flops into gemm
 // too; only panels of at most LEAF_W columns are factored column by column.
 import { gemm } from "./gemm";
+import { gemmLarge } from "./hook";
 import { trsm } from "./trsm";
 import { SFMIN, axpyv, divv, iamax, scalv } from "./linalg/vec";
 
@@ -145,7 +146,7 @@ export function getrf(m: i32, n: i32, a: usize, lda: i32, ipiv: usize): i32 {
       laswp(right, a + <usize>(j + jb) * ldaB, lda, j, j + jb, ipiv);
       trsm(0, 0, 0, 1, jb, right, 1.0, ajj, lda, a12, lda);
       if (m - j - jb > 0) {
-        gemm(0, 0, m - j - jb, right, jb, -1.0, ajj + (<usize>jb << 3), lda, a12, lda, 1.0,
+        gemmLarge(0, 0, m - j - jb, right, jb, -1.0, ajj + (<usize>jb << 3), lda, a12, lda, 1.0,
           a12 + (<usize>jb << 3), lda);
       }
     }

@@ -7,6 +7,7 @@
 // run in gemm. A diagonal leaf is computed whole into scratch by gemm (twice its useful flops,
 // on a small fraction of the total) and only its lower triangle is merged into C.
 import { gemm } from "../gemm";
+import { gemmLarge } from "../hook";
 
 /** Diagonal blocks at most this large are computed whole in scratch. */
 const LEAF: i32 = 32;
@@ -34,7 +35,7 @@ export function syrkLower(n: i32, k: i32, alpha: f64, a: usize, lda: i32, beta: 
   const n1 = ((n >> 1) + 7) & ~7, n2 = n - n1;
   const a2 = a + (<usize>n1 << 3);
   syrkLower(n1, k, alpha, a, lda, beta, c, ldc);
-  gemm(0, 1, n2, n1, k, alpha, a2, lda, a, lda, beta, c + (<usize>n1 << 3), ldc);
+  gemmLarge(0, 1, n2, n1, k, alpha, a2, lda, a, lda, beta, c + (<usize>n1 << 3), ldc);
   syrkLower(n2, k, alpha, a2, lda, beta, c + (<usize>n1 << 3) + <usize>n1 * ldcB, ldc);
 }
 

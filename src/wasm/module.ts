@@ -153,10 +153,12 @@ let runtime: Runtime | null = null;
 let threadsWanted: "auto" | number = "auto";
 
 /** Instantiates a kernel module and checks it exports the whole ABI. @internal */
-export function instantiateKernels(module: WebAssembly.Module, memory?: WebAssembly.Memory): Kernels {
+export function instantiateKernels(module: WebAssembly.Module, memory?: WebAssembly.Memory,
+  hooks: { gemmHook: Kernels["gemm"]; syrkHook: SyrkHook } = { gemmHook: noHook, syrkHook: noHook }): Kernels {
   const instance = new WebAssembly.Instance(module, {
     env: {
       ...(memory ? { memory } : {}),
+      ...hooks,
       abort(): never {
         throw new Error("matcalc: a kernel aborted (this is a bug in matcalc; please report it)");
       },
@@ -170,6 +172,13 @@ export function instantiateKernels(module: WebAssembly.Module, memory?: WebAssem
     );
   }
   return exports as unknown as Kernels;
+}
+
+type SyrkHook = (n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number) => void;
+
+/** The factorizations' hooks of an instance that never turns them on (assembly/hook.ts). */
+function noHook(): never {
+  throw new Error("matcalc: a kernel called gemmHook, which this instance never enabled (this is a bug in matcalc)");
 }
 
 /** Which build a kernel instance is, read from the binary itself. @internal */
@@ -205,11 +214,19 @@ async function sharedBuildAsync(bytes: Uint8Array): Promise<SharedBuild | null> 
 /**
  * The threaded runtime's kernels: one instance of the shared variant for the calling thread,
  * each thread's scratch region reserved above the static data (below the arena), and gemm
- * going through the pool above a size where splitting pays.
+ * (and the factorizations' trailing updates, through the hooks) going through the pool, which
+ * splits what is large enough.
  */
 function threaded(shared: SharedBuild, threads: number): { kernels: Kernels; arena: Arena; pool: Pool } {
   const memory = new WebAssembly.Memory({ initial: shared.minPages, maximum: SHARED_MAX_PAGES, shared: true });
-  const plain = instantiateKernels(shared.module, memory) as Kernels & { scratchBytes(): number; setScratch(p: number): void };
+  // The factorizations' large products come back out through the hooks, to the pool.
+  let pool: Pool | null = null;
+  const plain = instantiateKernels(shared.module, memory, {
+    gemmHook: (...args) => pool!.gemm(...args),
+    syrkHook: (...args) => pool!.syrk(...args),
+  }) as Kernels & {
+    scratchBytes(): number; setScratch(p: number): void; setGemmHook(on: number): void;
+  };
   const size = plain.scratchBytes();
   const first = Math.ceil(plain.heapBase() / 64) * 64;
   const regions = Array.from({ length: threads }, (_, i) => first + i * size);
@@ -217,24 +234,12 @@ function threaded(shared: SharedBuild, threads: number): { kernels: Kernels; are
   const have = memory.buffer.byteLength;
   if (end > have) memory.grow(Math.ceil((end - have) / 65536));
   plain.setScratch(regions[0]!);
-  const pool = new Pool(threads, shared.module, memory, plain, regions.slice(1));
-  const kernels = { ...plain } as Kernels & { gemm: Kernels["gemm"] };
-  const gemm1 = plain.gemm;
-  kernels.gemm = (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
-    if (m < GEMM_MIN_M || n < GEMM_MIN_N || m * n * k < GEMM_MIN_WORK) gemm1(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    else pool.gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  };
-  return { kernels, arena: new Arena(kernels, end), pool };
+  const p = new Pool(threads, shared.module, memory, plain, regions.slice(1));
+  pool = p;
+  const kernels: Kernels = { ...plain, gemm: (...args) => p.gemm(...args) };
+  plain.setGemmHook(1);
+  return { kernels, arena: new Arena(kernels, end), pool: p };
 }
-
-/**
- * Products smaller than this (multiply-adds), with fewer rows or columns, run on the calling
- * thread: waking the workers costs tens of microseconds. The thresholds depend on the shape
- * only, so which path a product takes never depends on the thread count.
- */
-const GEMM_MIN_WORK = 96 ** 3;
-const GEMM_MIN_M = 8;
-const GEMM_MIN_N = 64;
 
 function install(module: WebAssembly.Module, expected: KernelBuild | undefined, bytes: Uint8Array | null,
   shared: SharedBuild | null = null): Runtime {

@@ -21,7 +21,6 @@ import type { Kernels } from "./kernels.js";
 const SEQ = 0; // job number
 const NEXT = 1; // next task to claim
 const NTASKS = 2;
-const KIND = 3;
 const ACKS = 4; // workers that finished the job
 const ERR = 5; // 1-based id of the first worker that failed, 0 if none
 const ERRLEN = 6;
@@ -29,31 +28,39 @@ const FAULT = 7; // test hook: what the next job's workers should do wrong
 const STOP = 8;
 const WORKER_TASKS = 9; // tasks run by workers, ever (tests check the workers really work)
 const READY = 10; // workers that have started
-const ARGS = 64; // byte offset of the f64 arguments
-const NARGS = 16;
-const TEXT = ARGS + NARGS * 8; // byte offset of a failing worker's message
+const TEXT = 64; // byte offset of a failing worker's message
 const TEXT_BYTES = 1024;
-const CONTROL_BYTES = TEXT + TEXT_BYTES;
-
-/** Job kinds. */
-const KIND_GEMM = 1;
+const TABLE = TEXT + TEXT_BYTES; // byte offset of the task table
+/** A task: an op code and up to 13 arguments (f64). */
+const ROW = 14;
+const MAX_TASKS = 1024;
+const CONTROL_BYTES = TABLE + MAX_TASKS * ROW * 8;
+const OP_GEMM = 1;
+const OP_SYRK = 2;
 
 /** Injected faults (tests only): a JavaScript exception, a wasm trap, a worker that stops. */
 export type PoolFault = "throw" | "trap" | "exit";
 const FAULTS: Record<PoolFault, number> = { throw: 1, trap: 2, exit: 3 };
 
+/** The kernels a task may call. */
+type TaskKernels = Kernels & {
+  syrkLower(n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number): void;
+};
+
 /**
- * One task of a job: runs in the caller and (as source text) in every worker, so it must use
- * nothing but its arguments. GEMM: task t is the column panel [t·w, t·w + w) of C (the last
- * panel takes the rest), args = [transA, transB, m, n, k, α, a, lda, b, ldb, β, c, ldc, w].
+ * Task t of the table: runs in the caller and (as source text) in every worker, so it must use
+ * nothing but its arguments. Row t is [op, arguments…]: op 1 gemm (13 arguments), op 2 a
+ * syrkLower leaf (8 arguments).
  */
-function runTask(K: Kernels, kind: number, x: Float64Array, t: number, tasks: number): void {
-  if (kind === 1) {
-    const tb = x[1]!, n = x[3]!, ldb = x[9]!, ldc = x[12]!, w = x[13]!;
-    const j0 = t * w;
-    const nj = t === tasks - 1 ? n - j0 : w;
-    K.gemm(x[0]!, tb, x[2]!, nj, x[4]!, x[5]!, x[6]!, x[7]!, x[8]! + 8 * (tb ? j0 : j0 * ldb), ldb,
-      x[10]!, x[11]! + 8 * j0 * ldc, ldc);
+function runTask(K: TaskKernels, x: Float64Array, t: number): void {
+  const o = t * 14;
+  if (x[o] === 1) {
+    K.gemm(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!,
+      x[o + 9]!, x[o + 10]!, x[o + 11]!, x[o + 12]!, x[o + 13]!);
+  } else if (x[o] === 2) {
+    K.syrkLower(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!);
+  } else {
+    throw new Error(`unknown task op ${x[o]}`);
   }
 }
 
@@ -64,15 +71,20 @@ function runTask(K: Kernels, kind: number, x: Float64Array, t: number, tasks: nu
 function workerMain(d: {
   module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer;
   scratch: number; id: number; seen: number;
-}, runTask: (K: Kernels, kind: number, x: Float64Array, t: number, tasks: number) => void): void {
+}, runTask: (K: TaskKernels, x: Float64Array, t: number) => void): void {
   const K = new WebAssembly.Instance(d.module, {
-    env: { memory: d.memory, abort() { throw new Error("a kernel aborted"); } },
-  }).exports as unknown as Kernels & { setScratch(base: number): void };
+    env: {
+      memory: d.memory,
+      abort() { throw new Error("a kernel aborted"); },
+      gemmHook() { throw new Error("gemmHook called in a worker"); },
+      syrkHook() { throw new Error("syrkHook called in a worker"); },
+    },
+  }).exports as unknown as TaskKernels & { setScratch(base: number): void };
   K.setScratch(d.scratch);
   const ctl = new Int32Array(d.control, 0, 16);
   Atomics.add(ctl, 10, 1);
-  const x = new Float64Array(d.control, 64, 16);
-  const text = new Uint8Array(d.control, 192, 1024);
+  const text = new Uint8Array(d.control, 64, 1024);
+  const x = new Float64Array(d.control, 1088);
   let seen = d.seen;
   for (;;) {
     Atomics.wait(ctl, 0, seen);
@@ -80,7 +92,7 @@ function workerMain(d: {
     const now = Atomics.load(ctl, 0);
     if (now === seen) continue; // woken without a new job
     seen = now;
-    const kind = ctl[3]!, tasks = ctl[2]!;
+    const tasks = ctl[2]!;
     try {
       const fault = ctl[7]!;
       if (fault === 1) throw new Error("injected failure");
@@ -93,7 +105,7 @@ function workerMain(d: {
       for (;;) {
         const t = Atomics.add(ctl, 1, 1);
         if (t >= tasks) break;
-        runTask(K, kind, x, t, tasks);
+        runTask(K, x, t);
         Atomics.add(ctl, 9, 1);
       }
     } catch (e) {
@@ -185,7 +197,7 @@ export class Pool {
   // does can touch the next workers' jobs.
   private control = new SharedArrayBuffer(CONTROL_BYTES);
   private ctl = new Int32Array(this.control, 0, 16);
-  private args = new Float64Array(this.control, ARGS, NARGS);
+  private table = new Float64Array(this.control, TABLE, MAX_TASKS * ROW);
   private workers: AnyWorker[] = [];
   private readonly blocking = canBlock();
   private busy = false;
@@ -243,7 +255,7 @@ export class Pool {
     this.workers = [];
     this.control = new SharedArrayBuffer(CONTROL_BYTES);
     this.ctl = new Int32Array(this.control, 0, 16);
-    this.args = new Float64Array(this.control, ARGS, NARGS);
+    this.table = new Float64Array(this.control, TABLE, MAX_TASKS * ROW);
   }
 
   /** Tasks the workers (not the caller) have run since the pool started. @internal */
@@ -262,31 +274,49 @@ export class Pool {
   }
 
   /**
-   * C ← α·op(A)·op(B) + β·C split by column panels of C. The panel width depends only on
-   * the shape (a multiple of the micro-tile's 4 columns, at most 16 panels), and a panel is
-   * the same gemm call on a column range: each entry of C is computed by exactly the
-   * operations of the whole call, so the result is that of the one-thread call, bit for bit.
+   * C ← α·op(A)·op(B) + β·C, split by column panels of C when it is large enough (else on
+   * the calling thread alone). A panel is the same gemm call on a column range, and the
+   * panels start at multiples of the micro-tile's 4 columns: each entry of C is computed by
+   * exactly the operations of the whole call, so the result is that of the one-thread call,
+   * bit for bit. Which products split, and where, depends on the shape alone.
    */
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
-    const w = gemmPanel(n);
-    // A last panel of one column would be a matrix-vector product (another summation order):
-    // it joins the panel before it.
-    let tasks = Math.floor(n / w);
-    if (n - tasks * w > 1) tasks++;
-    const x = this.args;
-    x[0] = transA; x[1] = transB; x[2] = m; x[3] = n; x[4] = k; x[5] = alpha; x[6] = a; x[7] = lda;
-    x[8] = b; x[9] = ldb; x[10] = beta; x[11] = c; x[12] = ldc; x[13] = w;
-    this.run("gemm", KIND_GEMM, tasks);
+    if (!gemmSplits(m, n, k)) {
+      this.kernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      return;
+    }
+    const rows: number[][] = [];
+    gemmRows(rows, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    this.run("gemm", rows);
   }
 
-  private run(op: string, kind: number, tasks: number): void {
+  /**
+   * The lower triangle of C ← α·A·Aᵀ + β·C (assembly/linalg/syrk.ts) as the blocks its
+   * recursion computes: diagonal leaves and off-diagonal gemm blocks, all independent (each
+   * writes its own entries of C and reads only A), each computed by the same call as in the
+   * recursion, so in any order and on any thread they give the recursion's bits. Large
+   * blocks are split by column panels as gemm is. Tasks run largest first.
+   */
+  syrk(n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number): void {
+    const rows: number[][] = [];
+    syrkRows(rows, n, k, alpha, a, lda, beta, c, ldc);
+    if (rows.length > MAX_TASKS) {
+      (this.kernels as TaskKernels).syrkLower(n, k, alpha, a, lda, beta, c, ldc);
+      return;
+    }
+    rows.sort((x, y) => work(y) - work(x));
+    this.run("syrk", rows);
+  }
+
+  private run(op: string, rows: readonly number[][]): void {
+    const tasks = rows.length;
     if (this.busy) throw new Error(`matcalc: ${op}: the thread pool was re-entered (this is a bug in matcalc)`);
     this.busy = true;
     try {
       this.spawn();
       const ctl = this.ctl;
-      ctl[KIND] = kind;
+      for (let t = 0; t < tasks; t++) this.table.set(rows[t]!, t * ROW);
       ctl[ERR] = 0;
       ctl[ERRLEN] = 0;
       Atomics.store(ctl, NTASKS, tasks);
@@ -300,7 +330,7 @@ export class Pool {
         for (;;) {
           const t = Atomics.add(ctl, NEXT, 1);
           if (t >= tasks) break;
-          runTask(this.kernels, kind, this.args, t, tasks);
+          runTask(this.kernels as TaskKernels, this.table, t);
         }
       } catch (e) {
         own = e;
@@ -352,6 +382,62 @@ export class Pool {
 /** GEMM column-panel width for n columns: a function of n alone (never of the thread count). */
 export function gemmPanel(n: number): number {
   return Math.max(32, Math.ceil(n / 16 / 4) * 4);
+}
+
+/**
+ * Products smaller than this (multiply-adds), with fewer rows or columns, run whole on the
+ * calling thread: waking the workers costs tens of microseconds. (A product with one row or
+ * column is a matrix-vector product inside gemm: another summation order, never split.)
+ */
+const GEMM_MIN_WORK = 96 ** 3;
+const GEMM_MIN_M = 8;
+const GEMM_MIN_N = 64;
+
+/** Whether a product is split into column panels (a function of its shape alone). */
+function gemmSplits(m: number, n: number, k: number): boolean {
+  return m >= GEMM_MIN_M && n >= GEMM_MIN_N && m * n * k >= GEMM_MIN_WORK;
+}
+
+/** The task rows of one gemm call: its column panels, or the whole call when it is small. */
+function gemmRows(rows: number[][], transA: number, transB: number, m: number, n: number, k: number,
+  alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
+  if (!gemmSplits(m, n, k)) {
+    rows.push([OP_GEMM, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc]);
+    return;
+  }
+  const w = gemmPanel(n);
+  // A last panel of one column would be a matrix-vector product: it joins the one before.
+  let panels = Math.floor(n / w);
+  if (n - panels * w > 1) panels++;
+  for (let t = 0; t < panels; t++) {
+    const j0 = t * w;
+    const nj = t === panels - 1 ? n - j0 : w;
+    rows.push([OP_GEMM, transA, transB, m, nj, k, alpha, a, lda, b + 8 * (transB ? j0 : j0 * ldb), ldb,
+      beta, c + 8 * j0 * ldc, ldc]);
+  }
+}
+
+/** Leaves of assembly/linalg/syrk.ts's recursion (its LEAF). */
+const SYRK_LEAF = 32;
+
+/** The blocks of syrkLower's recursion, in its order (the split rule is the assembly's). */
+function syrkRows(rows: number[][], n: number, k: number, alpha: number, a: number, lda: number,
+  beta: number, c: number, ldc: number): void {
+  if (n <= 0) return;
+  if (n <= SYRK_LEAF) {
+    rows.push([OP_SYRK, n, k, alpha, a, lda, beta, c, ldc]);
+    return;
+  }
+  const n1 = ((n >> 1) + 7) & ~7, n2 = n - n1;
+  const a2 = a + 8 * n1;
+  syrkRows(rows, n1, k, alpha, a, lda, beta, c, ldc);
+  gemmRows(rows, 0, 1, n2, n1, k, alpha, a2, lda, a, lda, beta, c + 8 * n1, ldc);
+  syrkRows(rows, n2, k, alpha, a2, lda, beta, c + 8 * n1 + 8 * n1 * ldc, ldc);
+}
+
+/** A task's multiply-adds (to run the largest first). */
+function work(row: readonly number[]): number {
+  return row[0] === OP_GEMM ? row[3]! * row[4]! * row[5]! : row[1]! * row[1]! * row[2]!;
 }
 
 /** Sets the stall limit (tests of a worker that stops answering). @internal */

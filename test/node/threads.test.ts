@@ -8,6 +8,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
+  cholesky, eye, grad, hessian, logdet, slogdet, solve, vector,
   init, MAX_AUTO_THREADS, MAX_THREADS, MemoryLimitError, OptionError, randn, setThreads, threadCount, WorkerError,
   type Tensor,
 } from "../../src/index.js";
@@ -42,6 +43,51 @@ describe("thread-count invariance", () => {
     }
     // The workers took part (the caller alone would also give the same bits).
     expect(workerTasks).toBeGreaterThan(0);
+  });
+});
+
+describe("thread-count invariance of the factorizations", () => {
+  /** Runs `f` with 1, 2, 3 and 4 threads; every result the same bits as with one thread. */
+  function invariant(what: string, f: () => Float64Array[]): void {
+    setThreads(1);
+    const ref = f();
+    let workerTasks = 0;
+    for (const t of [2, 3, 4]) {
+      setThreads(t);
+      const pool = currentPool()!;
+      const got = f();
+      workerTasks += pool.workerTasks;
+      expect(pool.jobs, `${what}: the factorization's products went to the pool`).toBeGreaterThan(0);
+      got.forEach((g, i) => expect(sameBits(g, ref[i]!), `${what} result ${i}, ${t} threads`).toBe(true));
+    }
+    expect(workerTasks).toBeGreaterThan(0);
+  }
+  const n = 389;
+  const a = randn([n, n], { seed: 11 });
+  const spd = a.T.matmul(a).add(eye(n).mul(n));
+  const b = randn([n, 3], { seed: 12 });
+
+  test("LU (solve, det) and Cholesky of odd order", () => {
+    setThreads(2);
+    for (const factor of [() => cholesky(spd), () => solve(a, b)]) {
+      const pool = currentPool()!;
+      const before = pool.jobs;
+      factor();
+      expect(pool.jobs).toBeGreaterThan(before + 2); // several trailing updates split
+    }
+    invariant("lu/cholesky", () => [
+      solve(a, b).data.slice(), slogdet(a)[1].data.slice(), cholesky(spd).data.slice(),
+      solve(spd, b).data.slice(),
+    ]);
+  });
+
+  test("a gradient and a Hessian through LU and Cholesky", () => {
+    const c = randn([n, n], { seed: 13 });
+    const g = grad((x: Tensor) => logdet(x.T.matmul(x).add(eye(n)), { spd: true }));
+    // A 2×2 Hessian whose every term solves with a 389×389 LU.
+    const h = hessian((t: Tensor) => solve(a.add(c.mul(t.slice([0], [1]))), b.mul(t.slice([1], [1]))).sum());
+    const t0 = vector([0.01, 2]);
+    invariant("grad/hessian", () => [g(a).data.slice(), h(t0).data.slice()]);
   });
 });
 
