@@ -105,11 +105,24 @@ export interface InitOptions {
   threads?: "auto" | number;
 }
 
-/** The most threads {@link setThreads} accepts. */
+/**
+ * The most threads {@link setThreads} accepts.
+ * @example
+ * ```ts
+ * setThreads(MAX_THREADS + 1);   // throws OptionError
+ * ```
+ * @category Loading
+ */
 export const MAX_THREADS = 64;
 /**
  * The most threads `'auto'` takes: a large product is split into at most 16 column panels, so
  * more threads would wait; and each thread holds 1.4 MiB of kernel scratch.
+ * @example
+ * ```ts
+ * setThreads("auto");
+ * threadCount() <= MAX_AUTO_THREADS;   // true
+ * ```
+ * @category Loading
  */
 export const MAX_AUTO_THREADS = 16;
 

@@ -199,6 +199,12 @@ describe("examples", () => {
     expect(threadCount()).toBe(2);
   });
 
+  test("MAX_THREADS / MAX_AUTO_THREADS", () => {
+    expect(() => setThreads(MAX_THREADS + 1)).toThrow(OptionError);
+    setThreads("auto");
+    expect(threadCount() <= MAX_AUTO_THREADS).toBe(true);
+  });
+
   test("WorkerError", () => {
     setThreads(2);
     const a = randn([300, 300]), b = randn([300, 300]);
