@@ -12,7 +12,7 @@
 // trsm and one gemm, factor the right half. That moves most of the panel's flops into gemm
 // too; only panels of at most LEAF_W columns are factored column by column.
 import { gemm } from "./gemm";
-import { gemmLarge } from "./hook";
+import { gemmLarge, trsmLarge } from "./hook";
 import { trsm } from "./trsm";
 import { SFMIN, axpyv, divv, iamax, scalv } from "./linalg/vec";
 
@@ -144,7 +144,7 @@ export function getrf(m: i32, n: i32, a: usize, lda: i32, ipiv: usize): i32 {
     if (right > 0) {
       const a12 = ajj + <usize>jb * ldaB;
       laswp(right, a + <usize>(j + jb) * ldaB, lda, j, j + jb, ipiv);
-      trsm(0, 0, 0, 1, jb, right, 1.0, ajj, lda, a12, lda);
+      trsmLarge(0, 0, 0, 1, jb, right, 1.0, ajj, lda, a12, lda);
       if (m - j - jb > 0) {
         gemmLarge(0, 0, m - j - jb, right, jb, -1.0, ajj + (<usize>jb << 3), lda, a12, lda, 1.0,
           a12 + (<usize>jb << 3), lda);

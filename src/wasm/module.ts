@@ -167,7 +167,8 @@ let threadsWanted: "auto" | number = "auto";
 
 /** Instantiates a kernel module and checks it exports the whole ABI. @internal */
 export function instantiateKernels(module: WebAssembly.Module, memory?: WebAssembly.Memory,
-  hooks: { gemmHook: Kernels["gemm"]; syrkHook: SyrkHook } = { gemmHook: noHook, syrkHook: noHook }): Kernels {
+  hooks: { gemmHook: Kernels["gemm"]; syrkHook: SyrkHook; trsmHook: Kernels["trsm"] } =
+  { gemmHook: noHook, syrkHook: noHook, trsmHook: noHook }): Kernels {
   const instance = new WebAssembly.Instance(module, {
     env: {
       ...(memory ? { memory } : {}),
@@ -237,6 +238,7 @@ function threaded(shared: SharedBuild, threads: number): { kernels: Kernels; are
   const plain = instantiateKernels(shared.module, memory, {
     gemmHook: (...args) => pool!.gemm(...args),
     syrkHook: (...args) => pool!.syrk(...args),
+    trsmHook: (...args) => pool!.trsm(...args),
   }) as Kernels & {
     scratchBytes(): number; setScratch(p: number): void; setGemmHook(on: number): void;
   };

@@ -37,6 +37,7 @@ const MAX_TASKS = 1024;
 const CONTROL_BYTES = TABLE + MAX_TASKS * ROW * 8;
 const OP_GEMM = 1;
 const OP_SYRK = 2;
+const OP_TRSM = 3;
 
 /** Injected faults (tests only): a JavaScript exception, a wasm trap, a worker that stops. */
 export type PoolFault = "throw" | "trap" | "exit";
@@ -50,7 +51,7 @@ type TaskKernels = Kernels & {
 /**
  * Task t of the table: runs in the caller and (as source text) in every worker, so it must use
  * nothing but its arguments. Row t is [op, arguments…]: op 1 gemm (13 arguments), op 2 a
- * syrkLower leaf (8 arguments).
+ * syrkLower leaf (8 arguments), op 3 trsm (11 arguments).
  */
 function runTask(K: TaskKernels, x: Float64Array, t: number): void {
   const o = t * 14;
@@ -59,6 +60,9 @@ function runTask(K: TaskKernels, x: Float64Array, t: number): void {
       x[o + 9]!, x[o + 10]!, x[o + 11]!, x[o + 12]!, x[o + 13]!);
   } else if (x[o] === 2) {
     K.syrkLower(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!);
+  } else if (x[o] === 3) {
+    K.trsm(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!,
+      x[o + 9]!, x[o + 10]!, x[o + 11]!);
   } else {
     throw new Error(`unknown task op ${x[o]}`);
   }
@@ -78,6 +82,7 @@ function workerMain(d: {
       abort() { throw new Error("a kernel aborted"); },
       gemmHook() { throw new Error("gemmHook called in a worker"); },
       syrkHook() { throw new Error("syrkHook called in a worker"); },
+      trsmHook() { throw new Error("trsmHook called in a worker"); },
     },
   }).exports as unknown as TaskKernels & { setScratch(base: number): void };
   K.setScratch(d.scratch);
@@ -307,6 +312,34 @@ export class Pool {
     }
     rows.sort((x, y) => work(y) - work(x));
     this.run("syrk", rows);
+  }
+
+  /**
+   * op(A)·X = α·B (side 0) or X·op(A) = α·B (side 1), B m×n, split along the dimension whose
+   * slices are independent: B's columns (side 0) or rows (side 1), in panels starting at
+   * multiples of 8, so that every column (row) takes the same path through the solve's
+   * row pairs, 8-row strips and gemm tiles as in the whole call; a remainder under 8 joins
+   * the last panel. Small solves run whole on the calling thread.
+   */
+  trsm(side: number, uplo: number, trans: number, diag: number, m: number, n: number, alpha: number,
+    a: number, lda: number, b: number, ldb: number): void {
+    const tri = side === 0 ? m : n, len = side === 0 ? n : m;
+    if (tri * tri * len < GEMM_MIN_WORK * 2 || len < GEMM_MIN_N) {
+      this.kernels.trsm(side, uplo, trans, diag, m, n, alpha, a, lda, b, ldb);
+      return;
+    }
+    const w = Math.max(32, Math.ceil(len / 16 / 8) * 8);
+    let panels = Math.floor(len / w);
+    if (len - panels * w >= 8) panels++;
+    const rows: number[][] = [];
+    for (let t = 0; t < panels; t++) {
+      const j0 = t * w;
+      const nj = t === panels - 1 ? len - j0 : w;
+      rows.push(side === 0
+        ? [OP_TRSM, side, uplo, trans, diag, m, nj, alpha, a, lda, b + 8 * j0 * ldb, ldb]
+        : [OP_TRSM, side, uplo, trans, diag, nj, n, alpha, a, lda, b + 8 * j0, ldb]);
+    }
+    this.run("trsm", rows);
   }
 
   private run(op: string, rows: readonly number[][]): void {

@@ -62,32 +62,35 @@ describe("thread-count invariance of the factorizations", () => {
     }
     expect(workerTasks).toBeGreaterThan(0);
   }
-  const n = 389;
-  const a = randn([n, n], { seed: 11 });
-  const spd = a.T.matmul(a).add(eye(n).mul(n));
-  const b = randn([n, 3], { seed: 12 });
+  // 389: the trailing products split; 601: the triangular solves too.
+  const a = randn([601, 601], { seed: 11 });
+  const spdOf = (x: Tensor): Tensor => x.T.matmul(x).add(eye(x.shape[0]!).mul(x.shape[0]!));
+  const b = randn([601, 3], { seed: 12 });
 
-  test("LU (solve, det) and Cholesky of odd order", () => {
+  test.each([389, 601])("LU (solve, det) and Cholesky of order %i", (n) => {
+    const an = a.slice([0, 0], [n, n]), bn = b.slice([0, 0], [n, 3]), spd = spdOf(an);
     setThreads(2);
-    for (const factor of [() => cholesky(spd), () => solve(a, b)]) {
+    for (const factor of [() => cholesky(spd), () => solve(an, bn)]) {
       const pool = currentPool()!;
       const before = pool.jobs;
       factor();
       expect(pool.jobs).toBeGreaterThan(before + 2); // several trailing updates split
     }
-    invariant("lu/cholesky", () => [
-      solve(a, b).data.slice(), slogdet(a)[1].data.slice(), cholesky(spd).data.slice(),
-      solve(spd, b).data.slice(),
+    invariant(`lu/cholesky n=${n}`, () => [
+      solve(an, bn).data.slice(), slogdet(an)[1].data.slice(), cholesky(spd).data.slice(),
+      solve(spd, bn).data.slice(),
     ]);
   });
 
   test("a gradient and a Hessian through LU and Cholesky", () => {
+    const n = 389;
     const c = randn([n, n], { seed: 13 });
+    const an = a.slice([0, 0], [n, n]), bn = b.slice([0, 0], [n, 3]);
     const g = grad((x: Tensor) => logdet(x.T.matmul(x).add(eye(n)), { spd: true }));
     // A 2×2 Hessian whose every term solves with a 389×389 LU.
-    const h = hessian((t: Tensor) => solve(a.add(c.mul(t.slice([0], [1]))), b.mul(t.slice([1], [1]))).sum());
+    const h = hessian((t: Tensor) => solve(an.add(c.mul(t.slice([0], [1]))), bn.mul(t.slice([1], [1]))).sum());
     const t0 = vector([0.01, 2]);
-    invariant("grad/hessian", () => [g(a).data.slice(), h(t0).data.slice()]);
+    invariant("grad/hessian", () => [g(an).data.slice(), h(t0).data.slice()]);
   });
 });
 
