@@ -49,26 +49,44 @@ function loadNote(): string {
   return `load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`;
 }
 
-/** Alternating pairs of calls: fastest-call ratio and median pair ratio t(a) / t(b). */
+/** Process CPU time in ms (every thread of the process, workers included), Node only. */
+function cpuMs(): number {
+  if (!isNode()) return NaN;
+  const u = (globalThis as { process: { cpuUsage(): { user: number; system: number } } }).process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * Alternating pairs of calls: fastest-call ratio and median pair ratio t(a) / t(b); in Node
+ * also the CPU time per call of b over a's (all threads): what splitting costs in work, which
+ * the machine's load does not change much (other processes' time is not counted).
+ */
 function pairedRatio(a: () => unknown, b: () => unknown, budgetMs: number): string {
   const ratios: number[] = [];
+  const cpu = [0, 0];
   let minA = Infinity, minB = Infinity;
   const start = performance.now();
   for (let i = 0; i < 2; i++) { a(); b(); }
   while (ratios.length < 9 || performance.now() - start < budgetMs) {
     const aFirst = ratios.length % 2 === 0;
+    const c0 = cpuMs();
     const t0 = performance.now();
     (aFirst ? a : b)();
     const t1 = performance.now();
+    const c1 = cpuMs();
     (aFirst ? b : a)();
     const t2 = performance.now();
+    const c2 = cpuMs();
     const [ta, tb] = aFirst ? [t1 - t0, t2 - t1] : [t2 - t1, t1 - t0];
+    cpu[0]! += aFirst ? c1 - c0 : c2 - c1;
+    cpu[1]! += aFirst ? c2 - c1 : c1 - c0;
     minA = Math.min(minA, ta);
     minB = Math.min(minB, tb);
     ratios.push(ta / tb);
   }
   ratios.sort((x, y) => x - y);
-  return `paired, ${ratios.length} pairs: fastest 1T / fastest 2T ${(minA / minB).toFixed(2)}×, median pair ${ratios[ratios.length >> 1]!.toFixed(2)}×; ${loadNote()}`;
+  const cpuText = isNode() ? `, CPU time 2T / 1T ${(cpu[1]! / cpu[0]!).toFixed(2)}×` : "";
+  return `paired, ${ratios.length} pairs: fastest 1T / fastest 2T ${(minA / minB).toFixed(2)}×, median pair ${ratios[ratios.length >> 1]!.toFixed(2)}×${cpuText}; ${loadNote()}`;
 }
 
 interface PeerRow { lib: string; op: string; n: number; threads: number; ms: number }

@@ -357,7 +357,7 @@ export async function init(options: InitOptions = {}): Promise<void> {
       module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
     }
     if (options.threads !== undefined) threadsWanted = options.threads;
-    install(module, explicit, bytes, await sharedAhead(bytes));
+    await startWorkers(install(module, explicit, bytes, await sharedAhead(bytes)));
     return;
   }
   const build = pickBuild(options);
@@ -366,7 +366,17 @@ export async function init(options: InitOptions = {}): Promise<void> {
   const auto = options.build === undefined && options.simd === undefined;
   const loaded = await compileKernels(build, auto);
   if (options.threads !== undefined) threadsWanted = options.threads;
-  install(loaded.module, loaded.build, loaded.bytes, await sharedAhead(loaded.bytes));
+  await startWorkers(install(loaded.module, loaded.build, loaded.bytes, await sharedAhead(loaded.bytes)));
+}
+
+/**
+ * In a browser, starts the pool's workers and waits until they are ready: they start only
+ * once the page's thread yields, which a synchronous op never does. (Node's start on the
+ * first large call.)
+ */
+async function startWorkers(r: Runtime): Promise<void> {
+  const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
+  if (r.pool && node === undefined) await r.pool.start();
 }
 
 /** The shared variant compiled asynchronously, when the runtime about to start will use it. */

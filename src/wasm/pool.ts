@@ -204,7 +204,7 @@ export class Pool {
   private ctl = new Int32Array(this.control, 0, 16);
   private table = new Float64Array(this.control, TABLE, MAX_TASKS * ROW);
   private workers: AnyWorker[] = [];
-  private readonly blocking = canBlock();
+  private blocking = canBlock();
   private busy = false;
   /** Workers that never started (the host refused them): the caller then runs every task. */
   private broken = false;
@@ -271,6 +271,11 @@ export class Pool {
   /** Jobs run since the pool started. @internal */
   get jobs(): number {
     return Atomics.load(this.ctl, SEQ);
+  }
+
+  /** Makes the caller behave as a browser's page thread: it spins, never blocks (tests). @internal */
+  simulatePageThread(): void {
+    this.blocking = false;
   }
 
   /** Makes the next job's workers fail (tests of the error path). @internal */
@@ -342,12 +347,37 @@ export class Pool {
     this.run("trsm", rows);
   }
 
+  /** Whether every worker has started (instantiated its kernels and waits for jobs). */
+  private get ready(): boolean {
+    return Atomics.load(this.ctl, READY) >= this.workers.length;
+  }
+
+  /**
+   * Starts the workers and resolves when they are ready (or after `timeoutMs`): a browser's
+   * workers only start once the page's thread returns to its event loop, so init() awaits
+   * this there; until they are ready, jobs run on the calling thread alone.
+   */
+  async start(timeoutMs = 10_000): Promise<void> {
+    this.spawn();
+    const until = Date.now() + timeoutMs;
+    while (!this.ready && Date.now() < until) await new Promise((ok) => setTimeout(ok, 5));
+  }
+
   private run(op: string, rows: readonly number[][]): void {
     const tasks = rows.length;
     if (this.busy) throw new Error(`matcalc: ${op}: the thread pool was re-entered (this is a bug in matcalc)`);
     this.busy = true;
     try {
       this.spawn();
+      if (!this.blocking && !this.ready) {
+        // A browser's page thread cannot wait for workers that are still starting (they may
+        // need this very thread to return to its event loop): it runs the tasks itself.
+        for (let t = 0; t < tasks; t++) {
+          this.table.set(rows[t]!, t * ROW);
+          runTask(this.kernels as TaskKernels, this.table, t);
+        }
+        return;
+      }
       const ctl = this.ctl;
       for (let t = 0; t < tasks; t++) this.table.set(rows[t]!, t * ROW);
       ctl[ERR] = 0;

@@ -94,6 +94,22 @@ describe("thread-count invariance of the factorizations", () => {
   });
 });
 
+describe("a caller that may not block (a browser's page thread)", () => {
+  test("runs alone until the workers are ready, then spins while they work; same bits", async () => {
+    const a = randn([300, 300], { seed: 21 }), b = randn([300, 300], { seed: 22 });
+    setThreads(1);
+    const ref = a.matmul(b).data.slice();
+    setThreads(3);
+    const pool = currentPool()!;
+    pool.simulatePageThread();
+    expect(sameBits(a.matmul(b).data, ref)).toBe(true);
+    expect(pool.jobs).toBe(0); // workers not started yet: no job was posted
+    await pool.start();
+    for (let i = 0; i < 5; i++) expect(sameBits(a.matmul(b).data, ref)).toBe(true);
+    expect(pool.jobs).toBe(5);
+  });
+});
+
 describe("errors in a worker", () => {
   const a = randn([256, 256], { seed: 7 }), b = randn([256, 256], { seed: 8 });
   test.each(["throw", "trap"] as const)("a worker's %s surfaces as WorkerError, and the next call works", (fault) => {
