@@ -115,8 +115,9 @@ export interface InitOptions {
  */
 export const MAX_THREADS = 64;
 /**
- * The most threads `'auto'` takes: a large product is split into at most 16 column panels, so
- * more threads would wait; and each thread holds 1.4 MiB of kernel scratch.
+ * The most threads `'auto'` takes: a large product is split into at most 8 column panels and a
+ * factorization's update into a few dozen blocks, so more threads would mostly wait; and each
+ * thread holds 1.4 MiB of kernel scratch.
  * @example
  * ```ts
  * setThreads("auto");
