@@ -252,7 +252,7 @@ function threaded(shared: SharedBuild, threads: number): { kernels: Kernels; are
   plain.setScratch(regions[0]!);
   const p = new Pool(threads, shared.module, memory, plain, regions.slice(1));
   pool = p;
-  const kernels: Kernels = { ...plain, gemm: (...args) => p.gemm(...args) };
+  const kernels: Kernels = { ...plain, gemm: (...args) => p.gemm(...args), unary: (...args) => p.unary(...args) };
   plain.setGemmHook(1);
   return { kernels, arena: new Arena(kernels, end), pool: p };
 }
@@ -267,9 +267,16 @@ function install(module: WebAssembly.Module, expected: KernelBuild | undefined, 
   runtime?.pool?.terminate();
   const threads = effectiveThreads(bytes);
   if (threads > 1 && bytes) {
-    shared ??= sharedBuildOf(bytes);
-    if (shared) {
-      const t = threaded(shared, threads);
+    // A host may refuse a shared memory with a 4 GiB maximum (32-bit devices, memory
+    // limits): then one thread runs, as where threads are unavailable.
+    let t: ReturnType<typeof threaded> | null = null;
+    try {
+      shared ??= sharedBuildOf(bytes);
+      if (shared) t = threaded(shared, threads);
+    } catch {
+      t = null;
+    }
+    if (t) {
       runtime = { module, kernels: t.kernels, arena: t.arena, simd: build !== "scalar", build, bytes, shared, pool: t.pool };
       return runtime;
     }

@@ -38,6 +38,7 @@ const CONTROL_BYTES = TABLE + MAX_TASKS * ROW * 8;
 const OP_GEMM = 1;
 const OP_SYRK = 2;
 const OP_TRSM = 3;
+const OP_UNARY = 4;
 
 /** Injected faults (tests only): a JavaScript exception, a wasm trap, a worker that stops. */
 export type PoolFault = "throw" | "trap" | "exit";
@@ -51,7 +52,7 @@ type TaskKernels = Kernels & {
 /**
  * Task t of the table: runs in the caller and (as source text) in every worker, so it must use
  * nothing but its arguments. Row t is [op, arguments…]: op 1 gemm (13 arguments), op 2 a
- * syrkLower leaf (8 arguments), op 3 trsm (11 arguments).
+ * syrkLower leaf (8 arguments), op 3 trsm (11 arguments), op 4 unary (4 arguments).
  */
 function runTask(K: TaskKernels, x: Float64Array, t: number): void {
   const o = t * 14;
@@ -60,6 +61,8 @@ function runTask(K: TaskKernels, x: Float64Array, t: number): void {
       x[o + 9]!, x[o + 10]!, x[o + 11]!, x[o + 12]!, x[o + 13]!);
   } else if (x[o] === 2) {
     K.syrkLower(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!);
+  } else if (x[o] === 4) {
+    K.unary(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!);
   } else if (x[o] === 3) {
     K.trsm(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!,
       x[o + 9]!, x[o + 10]!, x[o + 11]!);
@@ -363,6 +366,23 @@ export class Pool {
     while (!this.ready && Date.now() < until) await new Promise((ok) => setTimeout(ok, 5));
   }
 
+  /**
+   * out[i] = f(x[i]), split into blocks of a fixed 16384 entries when f is a transcendental
+   * function (exp, log, tanh, …) and n is large: each block runs the same loop on its range,
+   * and block starts are multiples of the loop's 4-entry step, so every entry takes the same
+   * path (vector pair or scalar tail) as in the whole call. Cheap ops (neg, abs, square, …)
+   * are memory-bound and never split.
+   */
+  unary(op: number, n: number, x: number, out: number): void {
+    if (n < UNARY_MIN || !SPLIT_UNARY.has(op)) {
+      this.kernels.unary(op, n, x, out);
+      return;
+    }
+    const rows: number[][] = [];
+    for (let i = 0; i < n; i += UNARY_BLOCK) rows.push([OP_UNARY, op, Math.min(UNARY_BLOCK, n - i), x + 8 * i, out + 8 * i]);
+    this.run("unary", rows);
+  }
+
   private run(op: string, rows: readonly number[][]): void {
     const tasks = rows.length;
     if (this.busy) throw new Error(`matcalc: ${op}: the thread pool was re-entered (this is a bug in matcalc)`);
@@ -484,6 +504,11 @@ function gemmRows(rows: number[][], transA: number, transB: number, m: number, n
       beta, c + 8 * j0 * ldc, ldc]);
   }
 }
+
+/** Unary op codes worth splitting (src/wasm/kernels.ts UnaryOp): the transcendental ones. */
+const SPLIT_UNARY = new Set([6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 18, 19]);
+const UNARY_BLOCK = 16384;
+const UNARY_MIN = 4 * UNARY_BLOCK;
 
 /** Leaves of assembly/linalg/syrk.ts's recursion (its LEAF). */
 const SYRK_LEAF = 32;

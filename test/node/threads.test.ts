@@ -47,6 +47,23 @@ describe("thread-count invariance", () => {
   });
 });
 
+describe("thread-count invariance of large elementwise math", () => {
+  test("exp, log1p, tanh, sigmoid, softplus, atan of 100003 entries: the same bits", () => {
+    const x = randn([100003], { seed: 5 });
+    const run = (): Float64Array[] =>
+      [x.exp(), x.abs().log1p(), x.tanh(), x.sigmoid(), x.softplus(), x.atan(), x.neg()].map((t) => t.data.slice());
+    setThreads(1);
+    const ref = run();
+    for (const t of [2, 3, 4]) {
+      setThreads(t);
+      const pool = currentPool()!;
+      const got = run();
+      expect(pool.jobs).toBe(6); // neg (memory-bound) and abs are not split
+      got.forEach((g, i) => expect(sameBits(g, ref[i]!), `op ${i}, ${t} threads`).toBe(true));
+    }
+  });
+});
+
 describe("thread-count invariance of the factorizations", () => {
   /** Runs `f` with 1, 2, 3 and 4 threads; every result the same bits as with one thread. */
   function invariant(what: string, f: () => Float64Array[]): void {
