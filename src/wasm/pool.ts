@@ -91,6 +91,7 @@ function workerMain(d: {
   K.setScratch(d.scratch);
   const ctl = new Int32Array(d.control, 0, 16);
   Atomics.add(ctl, 10, 1);
+  Atomics.notify(ctl, 10);
   const text = new Uint8Array(d.control, 64, 1024);
   const x = new Float64Array(d.control, 1088);
   let seen = d.seen;
@@ -199,6 +200,12 @@ function canBlock(): boolean {
  */
 let stallMs = 30_000;
 
+/**
+ * How long a call waits for workers that are starting (a worker starts in tens of
+ * milliseconds; a host that refuses workers must not hold every call for long).
+ */
+const READY_WAIT_MS = 2000;
+
 /** @internal */
 export class Pool {
   // Replaced when the workers are: a stopped worker keeps the old block, so nothing it still
@@ -209,7 +216,10 @@ export class Pool {
   private workers: AnyWorker[] = [];
   private blocking = canBlock();
   private busy = false;
-  /** Workers that never started (the host refused them): the caller then runs every task. */
+  /**
+   * Workers that did not start in time (a host that refuses them): no more are spawned and
+   * no call waits for them; the caller runs every task until they are ready.
+   */
   private broken = false;
 
   /**
@@ -389,9 +399,15 @@ export class Pool {
     this.busy = true;
     try {
       this.spawn();
-      if (!this.blocking && !this.ready) {
-        // A browser's page thread cannot wait for workers that are still starting (they may
-        // need this very thread to return to its event loop): it runs the tasks itself.
+      if (!this.ready && this.blocking && !this.broken) {
+        this.awaitReady();
+        // Later calls do not wait again (they use the workers if these ever start).
+        if (!this.ready) this.broken = true;
+      }
+      if (!this.ready) {
+        // Workers still starting: a browser's page thread cannot wait for them (they may need
+        // this very thread to return to its event loop), and a host that will not start them
+        // must not hang the call. The caller runs the tasks itself.
         for (let t = 0; t < tasks; t++) {
           this.table.set(rows[t]!, t * ROW);
           runTask(this.kernels as TaskKernels, this.table, t);
@@ -430,6 +446,18 @@ export class Pool {
       }
     } finally {
       this.busy = false;
+    }
+  }
+
+  /** Waits (blocking) up to READY_WAIT_MS for the workers to start. */
+  private awaitReady(): void {
+    const until = Date.now() + READY_WAIT_MS;
+    for (;;) {
+      const started = Atomics.load(this.ctl, READY);
+      if (started >= this.workers.length) return;
+      const left = until - Date.now();
+      if (left <= 0) return;
+      Atomics.wait(this.ctl, READY, started, left);
     }
   }
 
