@@ -509,16 +509,42 @@ const GEMM_MIN_WORK = 96 ** 3;
 const GEMM_MIN_M = 8;
 const GEMM_MIN_N = 192;
 
-/** Whether a product is split into column panels (a function of its shape alone). */
+/**
+ * Whether a product is split (a function of its shape alone): into column panels when it has
+ * GEMM_MIN_N columns, else into row panels when it is tall (a data matrix times a few
+ * columns); never a product with one row or column (gemm makes it a matrix-vector product).
+ */
 function gemmSplits(m: number, n: number, k: number): boolean {
-  return m >= GEMM_MIN_M && n >= GEMM_MIN_N && m * n * k >= GEMM_MIN_WORK;
+  if (m < GEMM_MIN_M || n < 2 || m * n * k < GEMM_MIN_WORK) return false;
+  return n >= GEMM_MIN_N || (m >= 2 * ROW_PANEL && ROW_PANEL * n * k >= 512);
 }
+
+/**
+ * Row-panel height of a narrow product: at most 8 panels, at least ROW_PANEL rows, starts at
+ * multiples of 8 (so each row keeps its place in gemm's 4-row tiles, and a panel is never so
+ * small that gemm would take its unpacked path for tiny products, SMALL_MNK = 512).
+ */
+const ROW_PANEL = 128;
 
 /** The task rows of one gemm call: its column panels, or the whole call when it is small. */
 function gemmRows(rows: number[][], transA: number, transB: number, m: number, n: number, k: number,
   alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
   if (!gemmSplits(m, n, k)) {
     rows.push([OP_GEMM, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc]);
+    return;
+  }
+  if (n < GEMM_MIN_N) {
+    // Row panels: the same gemm on a range of rows of op(A) and C; each entry of C sees the
+    // same k-blocks in the same order. A remainder under 8 rows joins the last panel.
+    const h = Math.max(ROW_PANEL, Math.ceil(m / 8 / 8) * 8);
+    let panels = Math.floor(m / h);
+    if (m - panels * h >= 8) panels++;
+    for (let t = 0; t < panels; t++) {
+      const i0 = t * h;
+      const mi = t === panels - 1 ? m - i0 : h;
+      rows.push([OP_GEMM, transA, transB, mi, n, k, alpha, a + 8 * (transA ? i0 * lda : i0), lda, b, ldb,
+        beta, c + 8 * i0, ldc]);
+    }
     return;
   }
   const w = gemmPanel(n);

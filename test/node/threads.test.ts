@@ -42,6 +42,22 @@ describe("thread-count invariance", () => {
         got.forEach((g, i) => expect(sameBits(g, ref[i]!), `${m}×${k}·${k}×${n} case ${i}, ${t} threads`).toBe(true));
       }
     }
+    // Narrow products, split by rows: 136-row panels and 79 left; 128 and 7 left (joining the
+    // last panel); 128 and a panel of 8.
+    for (const [m, n, k] of [[1031, 3, 300], [263, 100, 65], [264, 191, 129]] as [number, number, number][]) {
+      const x = randn([m, k], { seed: m }), xt = randn([k, m], { seed: m + 2 }), w = randn([k, n], { seed: n });
+      const run = (): Float64Array[] => [x.matmul(w), xt.T.matmul(w), x.matmul(w).T.matmul(x)].map((t) => t.data.slice());
+      setThreads(1);
+      const ref = run();
+      for (const t of [2, 3, 4]) {
+        setThreads(t);
+        const pool = currentPool()!;
+        const got = run();
+        expect(pool.jobs, `${m}×${k}·${k}×${n}`).toBeGreaterThanOrEqual(2);
+        workerTasks += pool.workerTasks;
+        got.forEach((g, i) => expect(sameBits(g, ref[i]!), `${m}×${k}·${k}×${n} case ${i}, ${t} threads`).toBe(true));
+      }
+    }
     // The workers took part (the caller alone would also give the same bits).
     expect(workerTasks).toBeGreaterThan(0);
   });
