@@ -237,6 +237,17 @@ export class Pool {
   /** Starts the workers (on the first job: a pool that is never used costs nothing). */
   private spawn(): void {
     if (this.broken) return;
+    try {
+      this.spawnWorkers();
+    } catch {
+      // The host refused a worker (a page's CSP without blob: workers, a sandbox): the
+      // caller runs every task, and the workers that did start are stopped.
+      this.terminate();
+      this.broken = true;
+    }
+  }
+
+  private spawnWorkers(): void {
     const seen = Atomics.load(this.ctl, SEQ);
     for (let i = this.workers.length; i < this.threads - 1; i++) {
       const data = { module: this.module, memory: this.memory, control: this.control, scratch: this.scratch[i]!, id: i + 1, seen };
@@ -254,7 +265,11 @@ export class Pool {
       } else {
         const g = globalThis as unknown as { Worker: new (url: string) => WebWorker; Blob: typeof Blob; URL: typeof URL };
         const url = g.URL.createObjectURL(new g.Blob([WORKER_SOURCE], { type: "text/javascript" }));
-        const w = new g.Worker(url);
+        const w = new g.Worker(url) as WebWorker & { onerror: unknown };
+        // A worker that fails to load (CSP, a script error) reports here, asynchronously.
+        w.onerror = () => {
+          this.broken = true;
+        };
         w.postMessage(data);
         this.workers.push({ web: w });
       }
@@ -373,7 +388,7 @@ export class Pool {
   async start(timeoutMs = 10_000): Promise<void> {
     this.spawn();
     const until = Date.now() + timeoutMs;
-    while (!this.ready && Date.now() < until) await new Promise((ok) => setTimeout(ok, 5));
+    while (!this.ready && !this.broken && Date.now() < until) await new Promise((ok) => setTimeout(ok, 5));
   }
 
   /**
