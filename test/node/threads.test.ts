@@ -116,6 +116,11 @@ describe("thread-count invariance of the factorizations", () => {
     ]);
   });
 
+  test("LU of order 1031: the panel factorization's own product splits too (by rows)", () => {
+    const big = randn([1031, 1031], { seed: 14 }), rhs = randn([1031, 2], { seed: 15 });
+    invariant("lu n=1031", () => [solve(big, rhs).data.slice()]);
+  });
+
   test("a gradient and a Hessian through LU and Cholesky", () => {
     const n = 389;
     const c = randn([n, n], { seed: 13 });
