@@ -9,7 +9,7 @@ import { madd } from "./fma";
 /** Rows of y (or x) handled per gemv block: 8 KiB, so the block stays in L1. */
 const RB: i32 = 1024;
 /** gemv scratch: the partial y block (op = N) or the gathered x block (op = T, incx ≠ 1). */
-const VBUF: usize = memory.data(RB * 8, 16);
+let VBUF_AT: usize = memory.data(RB * 8, 16);
 
 
 // @ts-ignore: decorator
@@ -180,6 +180,7 @@ const GEMV_REGS_BYTES: i64 = 1 << 20;
  */
 function gemvNRegs(m: i32, n: i32, alpha: f64, a: usize, lda: i32, x: usize, incx: i32,
   beta: f64, y: usize, incy: i32): void {
+  const VBUF = VBUF_AT;
   const ldaB = <usize>lda << 3, sx = <usize>incx << 3, sy = <usize>incy << 3;
   const xEnd = x + <usize>n * sx;
   let i = 0;
@@ -234,6 +235,7 @@ function gemvNRegs(m: i32, n: i32, alpha: f64, a: usize, lda: i32, x: usize, inc
 /** y[0 : rows] (stride sy bytes) ← α·VBUF[0 : rows] + β·y; β = 0 does not read y. */
 // @ts-ignore: decorator
 @inline function mergeY(rows: i32, alpha: f64, beta: f64, py: usize, sy: usize): void {
+  const VBUF = VBUF_AT;
   for (let o: usize = 0; o < (<usize>rows << 3); o += 8) {
     const v = alpha * load<f64>(VBUF + o);
     store<f64>(py, beta == 0 ? v : v + beta * load<f64>(py));
@@ -249,6 +251,7 @@ function gemvNRegs(m: i32, n: i32, alpha: f64, a: usize, lda: i32, x: usize, inc
  */
 function gemvN(m: i32, n: i32, alpha: f64, a: usize, lda: i32, x: usize, incx: i32,
   beta: f64, y: usize, incy: i32): void {
+  const VBUF = VBUF_AT;
   // Wide products stream even from cache: the eight-column sweep beats rows in registers
   // from 64 columns on once the row blocks are many (1000×100, 200×200), not at 100×100.
   if (<i64>lda * <i64>n * 8 <= GEMV_REGS_BYTES && !l1Aliased(lda, n) && (n < 64 || m <= 128)) {
@@ -375,6 +378,7 @@ function gemvN(m: i32, n: i32, alpha: f64, a: usize, lda: i32, x: usize, incx: i
  */
 function gemvT(m: i32, n: i32, alpha: f64, a: usize, lda: i32, x: usize, incx: i32,
   beta: f64, y: usize, incy: i32): void {
+  const VBUF = VBUF_AT;
   const ldaB = <usize>lda << 3, sx = <usize>incx << 3, sy = <usize>incy << 3;
   const blk = incx == 1 ? m : RB;
   for (let i0 = 0; i0 < m; i0 += blk) {
@@ -455,3 +459,12 @@ export function gemv(trans: i32, m: i32, n: i32, alpha: f64, a: usize, lda: i32,
   else gemvN(m, n, alpha, a, lda, x, incx, beta, y, incy);
 }
 
+/**
+ * Places this file's scratch blocks at [base, returned end) (when `set`; else only measures):
+ * instances that share one memory (the thread pool) each need their own (see index.ts).
+ */
+export function placeBlasScratch(base: usize, set: bool): usize {
+  if (set) VBUF_AT = base;
+  base += (<usize>(RB * 8) + 15) & ~<usize>15;
+  return base;
+}

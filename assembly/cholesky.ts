@@ -10,6 +10,7 @@
 // LEAF-sized blocks done column by column. The strict upper triangle is never touched.
 import { trsm } from "./trsm";
 import { syrkLower } from "./linalg/syrk";
+import { syrkLarge, trsmLarge } from "./hook";
 import { axpyv, scalv } from "./linalg/vec";
 
 /** Block width of the outer blocked loop. */
@@ -74,8 +75,8 @@ export function potrf(n: i32, a: usize, lda: i32): i32 {
     const rest = n - j - jb;
     if (rest > 0) {
       const a21 = ajj + (<usize>jb << 3);
-      trsm(1, 0, 1, 0, rest, jb, 1.0, ajj, lda, a21, lda);
-      syrkLower(rest, jb, -1.0, a21, lda, 1.0, a21 + <usize>jb * ldaB, lda);
+      trsmLarge(1, 0, 1, 0, rest, jb, 1.0, ajj, lda, a21, lda);
+      syrkLarge(rest, jb, -1.0, a21, lda, 1.0, a21 + <usize>jb * ldaB, lda);
     }
   }
   return 0;

@@ -601,7 +601,7 @@ export function unary(op: i32, n: i32, x: usize, out: usize): void {
 }
 
 /** Per-dimension counters of the outer loops (rank ≤ 8); static, below __heap_base. */
-const COUNTERS: usize = memory.data(32, 16);
+let COUNTERS_AT: usize = memory.data(32, 16);
 
 /**
  * Walks dims 1..rank−1 like an odometer (dim 1 fastest) and runs one dim-0 row per step.
@@ -610,6 +610,7 @@ const COUNTERS: usize = memory.data(32, 16);
  */
 // @ts-ignore: decorator
 @inline function binaryDrive(op: i32, rank: i32, shape: usize, a: usize, sa: usize, b: usize, sb: usize, out: usize): void {
+  const COUNTERS = COUNTERS_AT;
   const n0 = load<i32>(shape), sa0 = load<i32>(sa), sb0 = load<i32>(sb);
   const rowBytes = <usize>n0 << 3;
   memory.fill(COUNTERS, 0, 32);
@@ -700,9 +701,9 @@ const SUB_MUL = 20; // c − a·b
 const MUL_ADD_MUL = 21; // a·b + c·d
 const MUL_SUB_MUL = 22; // a·b − c·d
 /** Per-dimension counters of fusedRows' outer loops (rank ≤ 8); static, below __heap_base. */
-const FCOUNTERS: usize = memory.data(32, 16);
+let FCOUNTERS_AT: usize = memory.data(32, 16);
 /** Splatted copies of operands broadcast along a row (stride 0): four slots of 32 bytes. */
-const SPLATS: usize = memory.data(128, 16);
+let SPLATS_AT: usize = memory.data(128, 16);
 
 // @ts-ignore: decorator
 @inline function negRow(n: i32, a: usize, sa: i32, out: usize): void {
@@ -757,6 +758,7 @@ const SPLATS: usize = memory.data(128, 16);
  */
 // @ts-ignore: decorator
 @inline function vecPtr(p: usize, s: i32, k: i32): usize {
+  const SPLATS = SPLATS_AT;
   if (s != 0) return p;
   const q = SPLATS + (<usize>k << 5);
   const v = v128.load64_splat(p);
@@ -811,6 +813,7 @@ const SPLATS: usize = memory.data(128, 16);
  */
 export function fusedRows(rank: i32, shape: usize, nMem: i32, base: usize, strides: usize, nOps: i32,
   ops: usize, scratch: usize, cur: usize): void {
+  const FCOUNTERS = FCOUNTERS_AT;
   for (let d = 0; d < rank; d++) if (load<i32>(shape + (<usize>d << 2)) <= 0) return;
   const n0 = load<i32>(shape);
   const rstride = <usize>rank << 2;
@@ -940,4 +943,18 @@ export function select(n: i32, cond: usize, a: usize, b: usize, out: usize): voi
     const o = <usize>i << 3;
     store<f64>(out + o, load<f64>(cond + o) != 0 ? load<f64>(a + o) : load<f64>(b + o));
   }
+}
+
+/**
+ * Places this file's scratch blocks at [base, returned end) (when `set`; else only measures):
+ * instances that share one memory (the thread pool) each need their own (see index.ts).
+ */
+export function placeElementwiseScratch(base: usize, set: bool): usize {
+  if (set) COUNTERS_AT = base;
+  base += (<usize>(32) + 15) & ~<usize>15;
+  if (set) FCOUNTERS_AT = base;
+  base += (<usize>(32) + 15) & ~<usize>15;
+  if (set) SPLATS_AT = base;
+  base += (<usize>(128) + 15) & ~<usize>15;
+  return base;
 }

@@ -47,11 +47,11 @@ const MC: i32 = 128;
  */
 const NC: i32 = 512;
 
-// Static scratch below __heap_base (the module has no heap: JS owns everything above it).
-const APACK: usize = memory.data(MC * KC * 8, 16);
-const BPACK: usize = memory.data(KC * NC * 8, 16);
+// Scratch: static blocks below __heap_base, unless placeGemmScratch moved them (threads).
+let APACK_AT: usize = memory.data(MC * KC * 8, 16);
+let BPACK_AT: usize = memory.data(KC * NC * 8, 16);
 /** An edge tile is computed in full into CTILE, then only its valid part is merged into C. */
-const CTILE: usize = memory.data(MR * NR * 8, 16);
+let CTILE_AT: usize = memory.data(MR * NR * 8, 16);
 
 /**
  * Below this many multiply-adds a call skips packing and runs a plain loop: the packed path
@@ -156,6 +156,7 @@ function kernel(kc: i32, ap: usize, astep: usize, bp: usize, c: usize, ldc: usiz
 
 /** Merges the valid mr×nr corner of CTILE (ld 4) into C: C ← α·T + β·C (β = 0: C not read). */
 function mergeTile(mr: i32, nr: i32, c: usize, ldc: usize, alpha: f64, beta: f64): void {
+  const CTILE = CTILE_AT;
   for (let j = 0; j < nr; j++) {
     const t = CTILE + (<usize>j << 5), q = c + <usize>j * ldc;
     for (let i = 0; i < mr; i++) {
@@ -252,6 +253,7 @@ function packBlock(dst: usize, src: usize, mn: i32, kc: i32, rs: usize, cs: usiz
  */
 function macroKernel(mc: i32, nc: i32, kc: i32, alpha: f64, beta: f64, c: usize, ldc: usize,
   inPlace: bool, a: usize, ldaB: usize, upper: bool, below: i32): void {
+  const APACK = APACK_AT, BPACK = BPACK_AT, CTILE = CTILE_AT;
   const bpanel = <usize>kc << 5;
   const apanel: usize = inPlace ? <usize>MR << 3 : <usize>kc << 5;
   const astep: usize = inPlace ? ldaB : 32;
@@ -360,6 +362,7 @@ export function gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f6
 /** gemm; with `upper`, the micro-tiles wholly below the diagonal are skipped (gemmUpper). */
 function gemmTiles(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64,
   a: usize, lda: i32, b: usize, ldb: i32, beta: f64, c: usize, ldc: i32, upper: bool): void {
+  const APACK = APACK_AT, BPACK = BPACK_AT;
   if (m <= 0 || n <= 0) return;
   const ldcB = <usize>ldc << 3;
   if (alpha == 0 || k <= 0) {
@@ -421,4 +424,18 @@ function gemmTiles(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64,
 export function gemmUpper(transA: i32, transB: i32, n: i32, k: i32, alpha: f64,
   a: usize, lda: i32, b: usize, ldb: i32, beta: f64, c: usize, ldc: i32): void {
   gemmTiles(transA, transB, n, n, k, alpha, a, lda, b, ldb, beta, c, ldc, true);
+}
+
+/**
+ * Places this file's scratch blocks at [base, returned end) (when `set`; else only measures):
+ * instances that share one memory (the thread pool) each need their own (see index.ts).
+ */
+export function placeGemmScratch(base: usize, set: bool): usize {
+  if (set) APACK_AT = base;
+  base += (<usize>(MC * KC * 8) + 15) & ~<usize>15;
+  if (set) BPACK_AT = base;
+  base += (<usize>(KC * NC * 8) + 15) & ~<usize>15;
+  if (set) CTILE_AT = base;
+  base += (<usize>(MR * NR * 8) + 15) & ~<usize>15;
+  return base;
 }

@@ -11,7 +11,7 @@
 // dgetrf2): split its columns in half, factor the left half, update the right half with one
 // trsm and one gemm, factor the right half. That moves most of the panel's flops into gemm
 // too; only panels of at most LEAF_W columns are factored column by column.
-import { gemm } from "./gemm";
+import { gemmLarge, trsmLarge } from "./hook";
 import { trsm } from "./trsm";
 import { SFMIN, axpyv, divv, iamax, scalv } from "./linalg/vec";
 
@@ -103,7 +103,7 @@ function getrf2(m: i32, n: i32, a: usize, lda: i32, ipiv: usize): i32 {
   let info = getrf2(m, n1, a, lda, ipiv);
   laswp(n2, a12, lda, 0, n1, ipiv);
   trsm(0, 0, 0, 1, n1, n2, 1.0, a, lda, a12, lda);
-  gemm(0, 0, m - n1, n2, n1, -1.0, a21, lda, a12, lda, 1.0, a22, lda);
+  gemmLarge(0, 0, m - n1, n2, n1, -1.0, a21, lda, a12, lda, 1.0, a22, lda);
   const ipiv2 = ipiv + (<usize>n1 << 2);
   const info2 = getrf2(m - n1, n2, a22, lda, ipiv2);
   if (info == 0 && info2 > 0) info = info2 + n1;
@@ -143,9 +143,9 @@ export function getrf(m: i32, n: i32, a: usize, lda: i32, ipiv: usize): i32 {
     if (right > 0) {
       const a12 = ajj + <usize>jb * ldaB;
       laswp(right, a + <usize>(j + jb) * ldaB, lda, j, j + jb, ipiv);
-      trsm(0, 0, 0, 1, jb, right, 1.0, ajj, lda, a12, lda);
+      trsmLarge(0, 0, 0, 1, jb, right, 1.0, ajj, lda, a12, lda);
       if (m - j - jb > 0) {
-        gemm(0, 0, m - j - jb, right, jb, -1.0, ajj + (<usize>jb << 3), lda, a12, lda, 1.0,
+        gemmLarge(0, 0, m - j - jb, right, jb, -1.0, ajj + (<usize>jb << 3), lda, a12, lda, 1.0,
           a12 + (<usize>jb << 3), lda);
       }
     }

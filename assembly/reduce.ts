@@ -227,7 +227,7 @@ const CHUNK: i32 = 128;
 const LEAF: i32 = 32;
 /** Pairwise depth over len ≤ log2(2^31 / LEAF) + 1 < 32. */
 const LEVELS: i32 = 32;
-const scratch: usize = memory.data(CHUNK * 8 * LEVELS, 16);
+let scratch_AT: usize = memory.data(CHUNK * 8 * LEVELS, 16);
 /** With pre = 1, runs shorter than this are reduced inline rather than by a call each. */
 const SHORT: i32 = 16;
 
@@ -371,6 +371,7 @@ function addInto(dst: usize, src: usize, c: i32): void {
  * and finishes (with its own use of that slot) before the right half starts.
  */
 function axisSumRange(dst: usize, x: usize, stride: usize, c: i32, nj: i32, depth: i32): void {
+  const scratch = scratch_AT;
   if (nj <= LEAF) { sumLeaf(dst, x, stride, c, nj); return; }
   const leaves = (nj + LEAF - 1) / LEAF;
   const h = ((leaves + 1) >> 1) * LEAF;
@@ -450,4 +451,14 @@ export function maxAxis(pre: i32, len: i32, post: i32, x: usize, out: usize): vo
       }
     }
   }
+}
+
+/**
+ * Places this file's scratch blocks at [base, returned end) (when `set`; else only measures):
+ * instances that share one memory (the thread pool) each need their own (see index.ts).
+ */
+export function placeReduceScratch(base: usize, set: bool): usize {
+  if (set) scratch_AT = base;
+  base += (<usize>(CHUNK * 8 * LEVELS) + 15) & ~<usize>15;
+  return base;
 }

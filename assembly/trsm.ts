@@ -32,17 +32,17 @@ const LEAF: i32 = 32;
 const NCH: i32 = 256;
 
 /** The canonical upper triangle U (ld LEAF): U[k + j·LEAF] for k < j. */
-const TRI: usize = memory.data(LEAF * LEAF * 8, 16);
+let TRI_AT: usize = memory.data(LEAF * LEAF * 8, 16);
 /** 1 / U[j][j] (1 for a unit diagonal). */
-const RDIAG: usize = memory.data(LEAF * 8, 16);
+let RDIAG_AT: usize = memory.data(LEAF * 8, 16);
 /**
  * Left side: the transposed slab Bᵀ (chunk width × LEAF). Its leading dimension is padded to
  * an odd number of 64-byte lines: with ld = 256 every column would map to the same two L1
  * sets, and the kernel walks exactly those columns.
  */
-const BT: usize = memory.data((NCH + 8) * LEAF * 8, 16);
+let BT_AT: usize = memory.data((NCH + 8) * LEAF * 8, 16);
 /** Right side with a power-of-two ldb: one 8-row strip of B, packed (64 bytes per column). */
-const STRIP: usize = memory.data(LEAF * 8 * 8, 16);
+let STRIP_AT: usize = memory.data(LEAF * 8 * 8, 16);
 
 /**
  * X·U = α·B for B with m rows and t ≤ LEAF columns, U (t×t upper) in TRI/RDIAG.
@@ -50,6 +50,7 @@ const STRIP: usize = memory.data(LEAF * 8 * 8, 16);
  * (wrapping, as wasm32 addresses do), which is how reversed column order is expressed.
  */
 function solveUpperRight(m: i32, t: i32, b: usize, cs: usize, alpha: f64): void {
+  const TRI = TRI_AT, RDIAG = RDIAG_AT;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const va = f64x2.splat(alpha);
@@ -149,6 +150,7 @@ function solveUpperRight(m: i32, t: i32, b: usize, cs: usize, alpha: f64): void 
  * r(k) = t − 1 − k. The caller picks swap/rev so that U is upper triangular.
  */
 function loadTriangle(a: usize, lda: i32, t: i32, swap: bool, rev: bool, unit: bool): void {
+  const TRI = TRI_AT, RDIAG = RDIAG_AT;
   const ldaB = <usize>lda << 3;
   // Address steps of S along its row and column index.
   const sp: usize = swap ? ldaB : 8, sq: usize = swap ? 8 : ldaB;
@@ -179,6 +181,7 @@ function loadTriangle(a: usize, lda: i32, t: i32, swap: bool, rev: bool, unit: b
 /** Right-side leaf: X·op(A) = α·B with op(A) t×t, t ≤ LEAF. */
 function rightLeaf(opUpper: bool, trans: i32, unit: bool, m: i32, t: i32, alpha: f64,
   a: usize, lda: i32, b: usize, ldb: i32): void {
+  const STRIP = STRIP_AT;
   const rev = !opUpper;
   loadTriangle(a, lda, t, trans != 0, rev, unit);
   const ldbB = <usize>ldb << 3;
@@ -265,6 +268,7 @@ function transposeTo(rows: i32, cols: i32, src: usize, ldsB: usize, dst: usize, 
 /** Left-side leaf: op(A)·X = α·B with op(A) t×t, t ≤ LEAF, solved as Xᵀ·op(A)ᵀ = α·Bᵀ. */
 function leftLeaf(opLower: bool, trans: i32, unit: bool, t: i32, n: i32, alpha: f64,
   a: usize, lda: i32, b: usize, ldb: i32): void {
+  const BT = BT_AT;
   // op(A)ᵀ is upper exactly when op(A) is lower; S(p, q) = op(A)(q, p) = A(p, q) if trans.
   const rev = !opLower;
   loadTriangle(a, lda, t, trans == 0, rev, unit);
@@ -355,4 +359,20 @@ export function trsm(side: i32, uplo: i32, trans: i32, diag: i32, m: i32, n: i32
   const tr = trans != 0 ? 1 : 0;
   if (side == 0) leftRec(opLower, tr, unit, m, n, alpha, a, lda, b, ldb);
   else rightRec(!opLower, tr, unit, m, n, alpha, a, lda, b, ldb);
+}
+
+/**
+ * Places this file's scratch blocks at [base, returned end) (when `set`; else only measures):
+ * instances that share one memory (the thread pool) each need their own (see index.ts).
+ */
+export function placeTrsmScratch(base: usize, set: bool): usize {
+  if (set) TRI_AT = base;
+  base += (<usize>(LEAF * LEAF * 8) + 15) & ~<usize>15;
+  if (set) RDIAG_AT = base;
+  base += (<usize>(LEAF * 8) + 15) & ~<usize>15;
+  if (set) BT_AT = base;
+  base += (<usize>((NCH + 8) * LEAF * 8) + 15) & ~<usize>15;
+  if (set) STRIP_AT = base;
+  base += (<usize>(LEAF * 8 * 8) + 15) & ~<usize>15;
+  return base;
 }

@@ -120,6 +120,34 @@ export class MemoryLimitError extends RangeError {
 }
 
 /**
+ * A kernel call split across the thread pool failed in a worker: a JavaScript exception or a
+ * WebAssembly trap inside that worker's share, or a worker that stopped answering. The call's
+ * result is not produced; the pool recovers (a worker that stopped answering is replaced) and
+ * the next call runs normally.
+ * @example
+ * ```ts
+ * try {
+ *   a.matmul(b);                     // a large product, split across workers
+ * } catch (e) {
+ *   if (e instanceof WorkerError) console.log(e.op, e.worker, e.message);
+ * }
+ * ```
+ * @category Errors
+ */
+export class WorkerError extends Error {
+  override readonly name = "WorkerError";
+  constructor(
+    /** The kernel call that was split (e.g. `"gemm"`). */
+    readonly op: string,
+    /** Which worker failed (1-based), or 0 when the pool cannot tell (one stopped answering). */
+    readonly worker: number,
+    detail: string,
+  ) {
+    super(`${op}: ${worker > 0 ? `worker ${worker} failed: ` : ""}${detail}`);
+  }
+}
+
+/**
  * An op ran in a browser before `await init()`. (Node loads the kernels on first use, so it
  * never throws this there.)
  * @example

@@ -4,7 +4,8 @@
  * @packageDocumentation
  */
 export {
-  init, simdSupported, relaxedSimdSupported, usingSimd, kernelBuild, type InitOptions, type KernelBuild,
+  init, simdSupported, relaxedSimdSupported, usingSimd, kernelBuild, setThreads, threadCount,
+  MAX_THREADS, MAX_AUTO_THREADS, type InitOptions, type KernelBuild,
 } from "./wasm/module.js";
 export * from "./errors.js";
 export {

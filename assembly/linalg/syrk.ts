@@ -7,13 +7,15 @@
 // run in gemm. A diagonal leaf is computed whole into scratch by gemm (twice its useful flops,
 // on a small fraction of the total) and only its lower triangle is merged into C.
 import { gemm } from "../gemm";
+import { gemmLarge } from "../hook";
 
 /** Diagonal blocks at most this large are computed whole in scratch. */
 const LEAF: i32 = 32;
-const W: usize = memory.data(LEAF * LEAF * 8, 16);
+let W_AT: usize = memory.data(LEAF * LEAF * 8, 16);
 
 export function syrkLower(n: i32, k: i32, alpha: f64, a: usize, lda: i32, beta: f64,
   c: usize, ldc: i32): void {
+  const W = W_AT;
   if (n <= 0) return;
   const ldcB = <usize>ldc << 3;
   if (n <= LEAF) {
@@ -33,7 +35,7 @@ export function syrkLower(n: i32, k: i32, alpha: f64, a: usize, lda: i32, beta: 
   const n1 = ((n >> 1) + 7) & ~7, n2 = n - n1;
   const a2 = a + (<usize>n1 << 3);
   syrkLower(n1, k, alpha, a, lda, beta, c, ldc);
-  gemm(0, 1, n2, n1, k, alpha, a2, lda, a, lda, beta, c + (<usize>n1 << 3), ldc);
+  gemmLarge(0, 1, n2, n1, k, alpha, a2, lda, a, lda, beta, c + (<usize>n1 << 3), ldc);
   syrkLower(n2, k, alpha, a2, lda, beta, c + (<usize>n1 << 3) + <usize>n1 * ldcB, ldc);
 }
 
@@ -44,6 +46,7 @@ export function syrkLower(n: i32, k: i32, alpha: f64, a: usize, lda: i32, beta: 
  */
 export function syr2kLower(n: i32, k: i32, alpha: f64, a: usize, lda: i32, b: usize, ldb: i32,
   beta: f64, c: usize, ldc: i32): void {
+  const W = W_AT;
   if (n <= 0) return;
   const ldcB = <usize>ldc << 3;
   if (n <= LEAF) {
@@ -66,4 +69,14 @@ export function syr2kLower(n: i32, k: i32, alpha: f64, a: usize, lda: i32, b: us
   gemm(0, 1, n2, n1, k, alpha, a2, lda, b, ldb, beta, c21, ldc);
   gemm(0, 1, n2, n1, k, alpha, b2, ldb, a, lda, 1.0, c21, ldc);
   syr2kLower(n2, k, alpha, a2, lda, b2, ldb, beta, c21 + <usize>n1 * ldcB, ldc);
+}
+
+/**
+ * Places this file's scratch blocks at [base, returned end) (when `set`; else only measures):
+ * instances that share one memory (the thread pool) each need their own (see index.ts).
+ */
+export function placeSyrkScratch(base: usize, set: bool): usize {
+  if (set) W_AT = base;
+  base += (<usize>(LEAF * LEAF * 8) + 15) & ~<usize>15;
+  return base;
 }

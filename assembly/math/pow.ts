@@ -285,10 +285,11 @@ const POW_LOG_TABLE: usize = memory.data<u64>([
 }
 
 /** Scratch for powMag's ehi and elo. */
-const DD: usize = memory.data(16, 16);
+let DD_AT: usize = memory.data(16, 16);
 
 /** |x|^y for ix as in {@link logDD}, y finite. */
 function powMag(ix: u64, y: f64): f64 {
+  const DD = DD_AT;
   logDD(ix, y, DD);
   const ehi = load<f64>(DD), elo = load<f64>(DD, 8);
   const a = Math.abs(ehi);
@@ -488,11 +489,11 @@ function powFix(m: f64, ehi: f64, x: f64, y: f64): f64 {
 }
 
 /** Splatted copies of an operand broadcast along a row (stride 0): two slots of 16 bytes. */
-const ROW_SPLATS: usize = memory.data(32, 16);
+let ROW_SPLATS_AT: usize = memory.data(32, 16);
 /** Entries per tile of the two passes below. */
 const POW_TILE = 256;
 /** ehi and elo of a tile's pairs, 32 bytes a pair. */
-const POW_E: usize = memory.data(POW_TILE * 16, 16);
+let POW_E_AT: usize = memory.data(POW_TILE * 16, 16);
 
 /**
  * out[i] = a[i·sa]^b[i·sb] for i < n. In the SIMD build the stride patterns (1, 1), (1, 0)
@@ -502,6 +503,7 @@ const POW_E: usize = memory.data(POW_TILE * 16, 16);
  * passes in scalar form. Entries outside the fast domain go through powScalar.
  */
 export function powRow(n: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize): void {
+  const ROW_SPLATS = ROW_SPLATS_AT, POW_E = POW_E_AT;
   let i = 0;
   if (ASC_FEATURE_SIMD && <u32>sa <= 1 && <u32>sb <= 1) {
     let pa = a, pb = b, po = out;
@@ -557,4 +559,18 @@ export function powRow(n: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize)
     }
     i += len;
   }
+}
+
+/**
+ * Places this file's scratch blocks at [base, returned end) (when `set`; else only measures):
+ * instances that share one memory (the thread pool) each need their own (see index.ts).
+ */
+export function placePowScratch(base: usize, set: bool): usize {
+  if (set) DD_AT = base;
+  base += 16;
+  if (set) ROW_SPLATS_AT = base;
+  base += 32;
+  if (set) POW_E_AT = base;
+  base += <usize>(POW_TILE * 16);
+  return base;
 }

@@ -56,8 +56,12 @@ export class Arena {
    */
   readonly params: number;
 
-  constructor(readonly kernels: Kernels) {
-    this.params = kernels.heapBase();
+  /**
+   * @param start Where the arena begins: the module's heap base, or above the scratch regions
+   * the thread pool reserves there.
+   */
+  constructor(readonly kernels: Kernels, start = kernels.heapBase()) {
+    this.params = start;
     this.paramPtrs = [this.params, this.params + 64, this.params + 128];
     this.base = this.params + PARAM_SLOTS * 4;
     this.residentTop = this.base;
@@ -258,8 +262,12 @@ export class Arena {
     this.top = this.residentTop;
   }
 
-  private refresh(buf: ArrayBuffer): void {
-    this.f64View = new Float64Array(buf);
-    this.i32View = new Int32Array(buf);
+  // A threaded runtime's memory is shared: its buffer is a SharedArrayBuffer, which typed
+  // arrays view alike (and growth does not detach: views just keep their old length).
+  private refresh(buf: ArrayBuffer | SharedArrayBuffer): void {
+    // Typed as over an ArrayBuffer for the code that reads them: nothing here or there uses
+    // what differs (transfer, resize), and copies out (slice, set) are ordinary arrays.
+    this.f64View = new Float64Array(buf as ArrayBuffer);
+    this.i32View = new Int32Array(buf as ArrayBuffer);
   }
 }

@@ -62,15 +62,18 @@ async function embeddedSimd(): Promise<WebAssembly.Module> {
 /**
  * Compiles a shipped kernel binary. When `fallback` and the file cannot be read or is not
  * a wasm module (a static server answering a missing file with a page), a SIMD build falls
- * back to the SIMD binary embedded in JavaScript, and says so in the build it returns.
+ * back to the SIMD binary embedded in JavaScript, and says so in the build it returns. The
+ * bytes come back too (the thread pool derives its shared-memory variant from them).
  * @internal
  */
-export async function compileKernels(build: KernelBuild, fallback = false): Promise<{ module: WebAssembly.Module; build: KernelBuild }> {
+export async function compileKernels(build: KernelBuild, fallback = false): Promise<{ module: WebAssembly.Module; build: KernelBuild; bytes: Uint8Array | null }> {
   try {
-    return { module: await WebAssembly.compile(await readKernels(build)), build };
+    const raw = await readKernels(build);
+    const bytes = raw instanceof Uint8Array ? raw : new Uint8Array(raw);
+    return { module: await WebAssembly.compile(bytes), build, bytes };
   } catch (e) {
     if (!fallback || build === "scalar") throw e;
-    return { module: await embeddedSimd(), build: "simd" };
+    return { module: await embeddedSimd(), build: "simd", bytes: null };
   }
 }
 
@@ -79,8 +82,10 @@ export async function compileKernels(build: KernelBuild, fallback = false): Prom
  * work without an explicit `init()`); null elsewhere (browsers must `await init()`).
  * @internal
  */
-export function compileKernelsSync(build: KernelBuild): WebAssembly.Module | null {
+export function compileKernelsSync(build: KernelBuild): { module: WebAssembly.Module; bytes: Uint8Array } | null {
   const url = fileUrl(build);
   const fs = fileSystem(url);
-  return fs ? new WebAssembly.Module(fs.readFileSync(url)) : null;
+  if (!fs) return null;
+  const bytes = fs.readFileSync(url);
+  return { module: new WebAssembly.Module(bytes), bytes };
 }

@@ -4,7 +4,9 @@ import { compileKernels, compileKernelsSync, type KernelBuild } from "./kernel-f
 import { KERNEL_EXPORTS, type Kernels } from "./kernels.js";
 import { Arena } from "./arena.js";
 import { NotInitializedError, OptionError } from "../errors.js";
-import { bool, checkOptions, oneOf, type OptionCheck } from "../options.js";
+import { bool, checkOptions, describe, oneOf, type OptionCheck } from "../options.js";
+import { hostCores, Pool, threadsAvailable } from "./pool.js";
+import { sharedVariant, SHARED_MAX_PAGES } from "./shared.js";
 
 export type { KernelBuild } from "./kernel-files.js";
 
@@ -92,7 +94,43 @@ export interface InitOptions {
   url?: string | URL;
   /** The binary's bytes. */
   bytes?: ArrayBuffer | ArrayBufferView;
+  /**
+   * How many threads large kernel calls may use, the calling thread included: `'auto'` (the
+   * default) is every logical core (at most {@link MAX_AUTO_THREADS}) where threads are
+   * available, a number asks for that many (1 to {@link MAX_THREADS}). Threads need shared
+   * memory: Node, or a browser page that is cross-origin isolated (COOP/COEP headers); else
+   * one thread runs, with no error. A binary passed as `module` runs on one thread (the pool
+   * derives its variant from the bytes). Same as calling {@link setThreads} after `init`.
+   */
+  threads?: "auto" | number;
 }
+
+/**
+ * The most threads {@link setThreads} accepts.
+ * @example
+ * ```ts
+ * setThreads(MAX_THREADS + 1);   // throws OptionError
+ * ```
+ * @category Loading
+ */
+export const MAX_THREADS = 64;
+/**
+ * The most threads `'auto'` takes: a large product is split into at most 8 column panels and a
+ * factorization's update into a few dozen blocks, so more threads would mostly wait; and each
+ * thread holds 1.4 MiB of kernel scratch.
+ * @example
+ * ```ts
+ * setThreads("auto");
+ * threadCount() <= MAX_AUTO_THREADS;   // true
+ * ```
+ * @category Loading
+ */
+export const MAX_AUTO_THREADS = 16;
+
+const threadsCheck: OptionCheck = (v) =>
+  v === "auto" || (typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= MAX_THREADS)
+    ? undefined
+    : `"auto" or an integer from 1 to ${MAX_THREADS}`;
 
 const isBytes: OptionCheck = (v) =>
   v instanceof ArrayBuffer || ArrayBuffer.isView(v) ? undefined : "an ArrayBuffer or a typed array";
@@ -102,24 +140,40 @@ const INIT_OPTIONS = {
   module: (v: unknown) => (v instanceof WebAssembly.Module ? undefined : "a WebAssembly.Module"),
   url: (v: unknown) => (typeof v === "string" || v instanceof URL ? undefined : "a string or a URL"),
   bytes: isBytes,
+  threads: threadsCheck,
 } satisfies Record<keyof InitOptions, OptionCheck>;
 
 /** The live kernel instance and its arena. @internal */
 export interface Runtime {
-  /** The compiled module the kernels were instantiated from (more instances can share it). */
+  /**
+   * The compiled module of the build (its own, unshared memory): what other instances
+   * (optimizer workspaces) are made from, whether or not the pool runs.
+   */
   readonly module: WebAssembly.Module;
   readonly kernels: Kernels;
   readonly arena: Arena;
   readonly simd: boolean;
   readonly build: KernelBuild;
+  /** The binary's bytes, when known (the pool's shared variant is derived from them). */
+  readonly bytes: Uint8Array | null;
+  /** The shared-memory variant, compiled, once some runtime needed it. */
+  readonly shared: SharedBuild | null;
+  /** The worker pool; null when one thread runs (then `kernels` is the plain instance). */
+  readonly pool: Pool | null;
 }
 
 let runtime: Runtime | null = null;
+/** What init({ threads }) or setThreads asked for. */
+let threadsWanted: "auto" | number = "auto";
 
 /** Instantiates a kernel module and checks it exports the whole ABI. @internal */
-export function instantiateKernels(module: WebAssembly.Module): Kernels {
+export function instantiateKernels(module: WebAssembly.Module, memory?: WebAssembly.Memory,
+  hooks: { gemmHook: Kernels["gemm"]; syrkHook: SyrkHook; trsmHook: Kernels["trsm"] } =
+  { gemmHook: noHook, syrkHook: noHook, trsmHook: noHook }): Kernels {
   const instance = new WebAssembly.Instance(module, {
     env: {
+      ...(memory ? { memory } : {}),
+      ...hooks,
       abort(): never {
         throw new Error("matcalc: a kernel aborted (this is a bug in matcalc; please report it)");
       },
@@ -135,19 +189,99 @@ export function instantiateKernels(module: WebAssembly.Module): Kernels {
   return exports as unknown as Kernels;
 }
 
+type SyrkHook = (n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number) => void;
+
+/** The factorizations' hooks of an instance that never turns them on (assembly/hook.ts). */
+function noHook(): never {
+  throw new Error("matcalc: a kernel called gemmHook, which this instance never enabled (this is a bug in matcalc)");
+}
+
 /** Which build a kernel instance is, read from the binary itself. @internal */
 export function buildOf(kernels: Kernels): KernelBuild {
   if (kernels.relaxedSimdEnabled() === 1) return "relaxed-simd";
   return kernels.simdEnabled() === 1 ? "simd" : "scalar";
 }
 
-function install(module: WebAssembly.Module, expected: KernelBuild | undefined): Runtime {
-  const kernels = instantiateKernels(module);
-  const build = buildOf(kernels);
+/** How many threads to run: what was asked for, where the host and the binary allow it. */
+function effectiveThreads(bytes: Uint8Array | null): number {
+  if (bytes === null || !threadsAvailable()) return 1;
+  return threadsWanted === "auto" ? Math.min(hostCores(), MAX_AUTO_THREADS) : threadsWanted;
+}
+
+/** The pool's variant of a build: compiled, and the minimum pages its memory must have. */
+interface SharedBuild {
+  readonly module: WebAssembly.Module;
+  readonly minPages: number;
+}
+
+/** The compiled shared variant of `bytes` (synchronously; init() compiles it ahead). */
+function sharedBuildOf(bytes: Uint8Array): SharedBuild | null {
+  const variant = sharedVariant(bytes);
+  return variant ? { module: new WebAssembly.Module(variant.bytes), minPages: variant.minPages } : null;
+}
+
+/** The same, compiled off the main thread (browsers refuse large synchronous compiles there). */
+async function sharedBuildAsync(bytes: Uint8Array): Promise<SharedBuild | null> {
+  const variant = sharedVariant(bytes);
+  return variant ? { module: await WebAssembly.compile(variant.bytes), minPages: variant.minPages } : null;
+}
+
+/**
+ * The threaded runtime's kernels: one instance of the shared variant for the calling thread,
+ * each thread's scratch region reserved above the static data (below the arena), and gemm
+ * (and the factorizations' trailing updates, through the hooks) going through the pool, which
+ * splits what is large enough.
+ */
+function threaded(shared: SharedBuild, threads: number): { kernels: Kernels; arena: Arena; pool: Pool } {
+  const memory = new WebAssembly.Memory({ initial: shared.minPages, maximum: SHARED_MAX_PAGES, shared: true });
+  // The factorizations' large products come back out through the hooks, to the pool.
+  let pool: Pool | null = null;
+  const plain = instantiateKernels(shared.module, memory, {
+    gemmHook: (...args) => pool!.gemm(...args),
+    syrkHook: (...args) => pool!.syrk(...args),
+    trsmHook: (...args) => pool!.trsm(...args),
+  }) as Kernels & {
+    scratchBytes(): number; setScratch(p: number): void; setGemmHook(on: number): void;
+  };
+  const size = plain.scratchBytes();
+  const first = Math.ceil(plain.heapBase() / 64) * 64;
+  const regions = Array.from({ length: threads }, (_, i) => first + i * size);
+  const end = first + threads * size;
+  const have = memory.buffer.byteLength;
+  if (end > have) memory.grow(Math.ceil((end - have) / 65536));
+  plain.setScratch(regions[0]!);
+  const p = new Pool(threads, shared.module, memory, plain, regions.slice(1));
+  pool = p;
+  const kernels: Kernels = { ...plain, gemm: (...args) => p.gemm(...args), unary: (...args) => p.unary(...args) };
+  plain.setGemmHook(1);
+  return { kernels, arena: new Arena(kernels, end), pool: p };
+}
+
+function install(module: WebAssembly.Module, expected: KernelBuild | undefined, bytes: Uint8Array | null,
+  shared: SharedBuild | null = null): Runtime {
+  const plain = instantiateKernels(module);
+  const build = buildOf(plain);
   if (expected !== undefined && build !== expected) {
     throw new OptionError("init", "build", `option "build" is "${expected}" but the binary given is the "${build}" build`, [...BUILDS]);
   }
-  runtime = { module, kernels, arena: new Arena(kernels), simd: build !== "scalar", build };
+  runtime?.pool?.terminate();
+  const threads = effectiveThreads(bytes);
+  if (threads > 1 && bytes) {
+    // A host may refuse a shared memory with a 4 GiB maximum (32-bit devices, memory
+    // limits): then one thread runs, as where threads are unavailable.
+    let t: ReturnType<typeof threaded> | null = null;
+    try {
+      shared ??= sharedBuildOf(bytes);
+      if (shared) t = threaded(shared, threads);
+    } catch {
+      t = null;
+    }
+    if (t) {
+      runtime = { module, kernels: t.kernels, arena: t.arena, simd: build !== "scalar", build, bytes, shared, pool: t.pool };
+      return runtime;
+    }
+  }
+  runtime = { module, kernels: plain, arena: new Arena(plain), simd: build !== "scalar", build, bytes, shared, pool: null };
   return runtime;
 }
 
@@ -218,14 +352,20 @@ export async function init(options: InitOptions = {}): Promise<void> {
     // (pickBuild refuses a build the host cannot run before any fetch or compile.)
     const explicit = options.build !== undefined || options.simd !== undefined ? pickBuild(options) : undefined;
     let module: WebAssembly.Module;
+    let bytes: Uint8Array | null = null;
     if (options.module) module = options.module as WebAssembly.Module;
-    else if (options.bytes) module = await WebAssembly.compile(options.bytes as BufferSource);
-    else {
+    else if (options.bytes) {
+      const b = options.bytes;
+      bytes = b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength);
+      module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+    } else {
       const response = await fetch(options.url!);
       if (!response.ok) throw new Error(`matcalc: could not fetch ${String(options.url)} (HTTP ${response.status})`);
-      module = await WebAssembly.compile(await response.arrayBuffer());
+      bytes = new Uint8Array(await response.arrayBuffer());
+      module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
     }
-    install(module, explicit);
+    if (options.threads !== undefined) threadsWanted = options.threads;
+    await startWorkers(install(module, explicit, bytes, await sharedAhead(bytes)));
     return;
   }
   const build = pickBuild(options);
@@ -233,20 +373,92 @@ export async function init(options: InitOptions = {}): Promise<void> {
   // kernel-files.ts); kernelBuild() then says "simd".
   const auto = options.build === undefined && options.simd === undefined;
   const loaded = await compileKernels(build, auto);
-  install(loaded.module, loaded.build);
+  if (options.threads !== undefined) threadsWanted = options.threads;
+  await startWorkers(install(loaded.module, loaded.build, loaded.bytes, await sharedAhead(loaded.bytes)));
+}
+
+/**
+ * In a browser, starts the pool's workers and waits until they are ready: they start only
+ * once the page's thread yields, which a synchronous op never does. (Node's start on the
+ * first large call.)
+ */
+async function startWorkers(r: Runtime): Promise<void> {
+  const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
+  if (r.pool && node === undefined) await r.pool.start();
+}
+
+/** The shared variant compiled asynchronously, when the runtime about to start will use it. */
+async function sharedAhead(bytes: Uint8Array | null): Promise<SharedBuild | null> {
+  return bytes !== null && effectiveThreads(bytes) > 1 ? sharedBuildAsync(bytes) : null;
 }
 
 /** The active runtime, loading it synchronously where the host allows. @internal */
 export function rt(): Runtime {
   if (runtime) return runtime;
   const build = pickBuild({});
-  const module = compileKernelsSync(build);
-  if (!module) {
+  const loaded = compileKernelsSync(build);
+  if (!loaded) {
     throw new NotInitializedError(
       "matcalc: the kernels are not loaded yet; in a browser, `await init()` once before using any op",
     );
   }
-  return install(module, build);
+  return install(loaded.module, build, loaded.bytes);
+}
+
+/**
+ * Sets how many threads large kernel calls may use, the calling thread included: `'auto'` is
+ * every logical core (at most {@link MAX_AUTO_THREADS}); 1 turns the pool off. Where threads
+ * are not available (a browser page that is not cross-origin isolated, or kernels passed as
+ * a compiled `module`) one thread runs, with no error: {@link threadCount} says what runs.
+ * Results are the same, bit for bit, for any thread count: a large product is split by a
+ * partition that depends on its shape alone. Call it between operations (not from inside a
+ * transform or an optimizer's callback). Workers start on the first large call, and never
+ * keep a Node process alive.
+ * @example
+ * ```ts
+ * import { setThreads, threadCount, randn } from "matcalc";
+ * setThreads(2);
+ * threadCount();                 // 2 in Node (1 where threads are unavailable)
+ * const a = randn([512, 512]);
+ * a.matmul(a).shape;             // [512, 512], computed by two threads
+ * setThreads(1);                 // the pool stops
+ * ```
+ * @category Loading
+ */
+export function setThreads(threads: "auto" | number): void {
+  const problem = threadsCheck(threads);
+  if (problem !== undefined) {
+    throw new OptionError("setThreads", "threads", `threads must be ${problem}, got ${describe(threads)}`, ["auto", "1", "2", "…"]);
+  }
+  threadsWanted = threads;
+  const r = runtime;
+  if (r === null) return; // the first op starts the runtime with this setting
+  const want = effectiveThreads(r.bytes);
+  if (want === (r.pool?.threads ?? 1)) return;
+  if (r.arena.active) {
+    throw new OptionError("setThreads", "threads", "called while an operation is running (from a transform or a callback); call it between operations", ["auto", "1", "2", "…"]);
+  }
+  install(r.module, r.build, r.bytes, r.shared);
+}
+
+/**
+ * How many threads large kernel calls use now, the calling thread included (loads the
+ * kernels in Node if needed): 1 where threads are off or unavailable.
+ * @example
+ * ```ts
+ * import { init, threadCount } from "matcalc";
+ * await init({ threads: 2 });
+ * threadCount();   // 2 in Node and in cross-origin isolated pages, else 1
+ * ```
+ * @category Loading
+ */
+export function threadCount(): number {
+  return rt().pool?.threads ?? 1;
+}
+
+/** The pool of the running runtime, if any (tests of the error paths). @internal */
+export function currentPool(): Pool | null {
+  return rt().pool;
 }
 
 /**

@@ -52,7 +52,7 @@ describe("options are never ignored", () => {
   });
 
   it("init refuses dtype float32", async () => {
-    await expect(mc.init({ dtype: "float32" } as never)).rejects.toThrow('init: unknown option "dtype" (valid: build, bytes, module, simd, url)');
+    await expect(mc.init({ dtype: "float32" } as never)).rejects.toThrow('init: unknown option "dtype" (valid: build, bytes, module, simd, threads, url)');
   });
 
   it("vmap, jit, the checks and op options are validated", () => {

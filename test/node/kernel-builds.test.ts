@@ -84,7 +84,7 @@ describe("which build runs", () => {
       expect(err).toBeInstanceOf(OptionError);
       expect((err as Error).message).toBe(message);
     };
-    await fails({ buld: "simd" }, 'init: unknown option "buld" (valid: build, bytes, module, simd, url)');
+    await fails({ buld: "simd" }, 'init: unknown option "buld" (valid: build, bytes, module, simd, threads, url)');
     await fails({ build: "avx" }, 'init: option "build" must be one of "relaxed-simd", "simd", "scalar", got "avx"');
     await fails({ build: "simd", simd: true }, 'init: options "build" and "simd" both choose the build: pass only "build"');
     const bytes = readFileSync(new URL("../../dist/wasm/kernels.scalar.wasm", import.meta.url));

@@ -1,0 +1,608 @@
+// The thread pool: workers that each hold an instance of the kernel module on the calling
+// thread's shared memory, and run shares of one kernel call while the caller runs its own.
+//
+// Protocol (one job at a time, the caller always takes part): the caller writes the job's
+// arguments into a shared control block, bumps the job number and wakes the workers; then
+// everyone, caller included, claims tasks from one atomic counter until none are left; each
+// worker acknowledges the job when it finds no task left, and the caller returns when every
+// worker has acknowledged. A task's result does not depend on who runs it or in what order
+// (each task writes its own part of the output, computed by the same kernel on the same
+// operands), and the tasks themselves are a function of the call's shape alone: so the bits
+// are the same for any number of threads, and whether a task runs in a worker or in the
+// caller only changes the time.
+//
+// Node waits with Atomics.wait on both sides. A browser's main thread may not block: there the
+// caller spins on Atomics.load while the workers finish (they still block between jobs).
+// Workers are unref'd (Node): idle workers never keep a process alive.
+import { WorkerError } from "../errors.js";
+import type { Kernels } from "./kernels.js";
+
+// ---- control block (Int32 slots) ----
+const SEQ = 0; // job number
+const NEXT = 1; // next task to claim
+const NTASKS = 2;
+const ACKS = 4; // workers that finished the job
+const ERR = 5; // 1-based id of the first worker that failed, 0 if none
+const ERRLEN = 6;
+const FAULT = 7; // test hook: what the next job's workers should do wrong
+const STOP = 8;
+const WORKER_TASKS = 9; // tasks run by workers, ever (tests check the workers really work)
+const READY = 10; // workers that have started
+const TEXT = 64; // byte offset of a failing worker's message
+const TEXT_BYTES = 1024;
+const TABLE = TEXT + TEXT_BYTES; // byte offset of the task table
+/** A task: an op code and up to 13 arguments (f64). */
+const ROW = 14;
+const MAX_TASKS = 1024;
+const CONTROL_BYTES = TABLE + MAX_TASKS * ROW * 8;
+const OP_GEMM = 1;
+const OP_SYRK = 2;
+const OP_TRSM = 3;
+const OP_UNARY = 4;
+
+/** Injected faults (tests only): a JavaScript exception, a wasm trap, a worker that stops. */
+export type PoolFault = "throw" | "trap" | "exit";
+const FAULTS: Record<PoolFault, number> = { throw: 1, trap: 2, exit: 3 };
+
+/** The kernels a task may call. */
+type TaskKernels = Kernels & {
+  syrkLower(n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number): void;
+};
+
+/**
+ * Task t of the table: runs in the caller and (as source text) in every worker, so it must use
+ * nothing but its arguments. Row t is [op, arguments…]: op 1 gemm (13 arguments), op 2 a
+ * syrkLower leaf (8 arguments), op 3 trsm (11 arguments), op 4 unary (4 arguments).
+ */
+function runTask(K: TaskKernels, x: Float64Array, t: number): void {
+  const o = t * 14;
+  if (x[o] === 1) {
+    K.gemm(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!,
+      x[o + 9]!, x[o + 10]!, x[o + 11]!, x[o + 12]!, x[o + 13]!);
+  } else if (x[o] === 2) {
+    K.syrkLower(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!);
+  } else if (x[o] === 4) {
+    K.unary(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!);
+  } else if (x[o] === 3) {
+    K.trsm(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!,
+      x[o + 9]!, x[o + 10]!, x[o + 11]!);
+  } else {
+    throw new Error(`unknown task op ${x[o]}`);
+  }
+}
+
+/**
+ * The worker's program (the same in Node and in a browser): instantiate the kernels on the
+ * shared memory, move their scratch to this worker's region, then serve jobs forever.
+ */
+function workerMain(d: {
+  module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer;
+  scratch: number; id: number; seen: number;
+}, runTask: (K: TaskKernels, x: Float64Array, t: number) => void): void {
+  const K = new WebAssembly.Instance(d.module, {
+    env: {
+      memory: d.memory,
+      abort() { throw new Error("a kernel aborted"); },
+      gemmHook() { throw new Error("gemmHook called in a worker"); },
+      syrkHook() { throw new Error("syrkHook called in a worker"); },
+      trsmHook() { throw new Error("trsmHook called in a worker"); },
+    },
+  }).exports as unknown as TaskKernels & { setScratch(base: number): void };
+  K.setScratch(d.scratch);
+  const ctl = new Int32Array(d.control, 0, 16);
+  Atomics.add(ctl, 10, 1);
+  Atomics.notify(ctl, 10);
+  const text = new Uint8Array(d.control, 64, 1024);
+  const x = new Float64Array(d.control, 1088);
+  let seen = d.seen;
+  for (;;) {
+    Atomics.wait(ctl, 0, seen);
+    if (Atomics.load(ctl, 8) !== 0) return;
+    const now = Atomics.load(ctl, 0);
+    if (now === seen) continue; // woken without a new job
+    seen = now;
+    const tasks = ctl[2]!;
+    try {
+      const fault = ctl[7]!;
+      if (fault === 1) throw new Error("injected failure");
+      if (fault === 2) K.gemm(0, 0, 64, 64, 64, 1, 0x7ffffff0 * 2, 64, 0, 64, 0, 0, 64);
+      if (fault === 3) {
+        // Stops answering: no acknowledgment, as if the thread had died.
+        Atomics.wait(ctl, 8, 0);
+        return;
+      }
+      for (;;) {
+        const t = Atomics.add(ctl, 1, 1);
+        if (t >= tasks) break;
+        runTask(K, x, t);
+        Atomics.add(ctl, 9, 1);
+      }
+    } catch (e) {
+      if (Atomics.compareExchange(ctl, 5, 0, d.id) === 0) {
+        const msg = new TextEncoder().encode(String(e instanceof Error ? `${e.name}: ${e.message}` : e)).subarray(0, 1024);
+        text.set(msg);
+        Atomics.store(ctl, 6, msg.length);
+      }
+      Atomics.store(ctl, 1, tasks); // the others stop claiming
+    }
+    Atomics.add(ctl, 4, 1);
+    Atomics.notify(ctl, 4);
+  }
+}
+
+/** Source of a worker: workerMain started on the data Node or the page hands it. */
+// (Node runs it as CommonJS or as a module, after the parent's --input-type: no `require`.)
+const WORKER_SOURCE = `"use strict";
+const runTask = ${runTask.toString()};
+const workerMain = ${workerMain.toString()};
+const node = typeof process === "object" && typeof process.getBuiltinModule === "function"
+  ? process.getBuiltinModule("node:worker_threads") : null;
+if (node && node.workerData) {
+  workerMain(node.workerData, runTask);
+} else {
+  self.onmessage = (e) => workerMain(e.data, runTask);
+}
+`;
+
+interface NodeWorker {
+  unref(): void;
+  terminate(): Promise<number>;
+  on(event: string, listener: (...args: unknown[]) => void): void;
+}
+interface WebWorker {
+  postMessage(data: unknown): void;
+  terminate(): void;
+}
+type AnyWorker = { node: NodeWorker } | { web: WebWorker };
+
+interface NodeProcess {
+  getBuiltinModule?: (id: string) => unknown;
+  versions?: { node?: string };
+}
+
+function nodeProcess(): NodeProcess | undefined {
+  const p = (globalThis as { process?: NodeProcess }).process;
+  return p?.versions?.node !== undefined && typeof p.getBuiltinModule === "function" ? p : undefined;
+}
+
+/** Whether the host can run a pool at all (shared memory, and workers that may share it). */
+export function threadsAvailable(): boolean {
+  if (typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object") return false;
+  if (nodeProcess()) return true;
+  const g = globalThis as { crossOriginIsolated?: boolean; Worker?: unknown };
+  return g.crossOriginIsolated === true && typeof g.Worker === "function";
+}
+
+/** Logical cores: Node's availableParallelism, a browser's hardwareConcurrency. */
+export function hostCores(): number {
+  const p = nodeProcess();
+  if (p) {
+    const os = p.getBuiltinModule!("node:os") as { availableParallelism?: () => number; cpus(): unknown[] };
+    return Math.max(1, os.availableParallelism ? os.availableParallelism() : os.cpus().length);
+  }
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return typeof n === "number" && n >= 1 ? n : 1;
+}
+
+/** Whether this thread may block in Atomics.wait (not a browser's main thread). */
+function canBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * No progress for this long (no task claimed, no worker acknowledging) means a worker is
+ * gone: the job fails with a WorkerError and the workers are replaced.
+ */
+let stallMs = 30_000;
+
+/**
+ * How long a call waits for workers that are starting (a worker starts in tens of
+ * milliseconds; a host that refuses workers must not hold every call for long).
+ */
+const READY_WAIT_MS = 2000;
+
+/** @internal */
+export class Pool {
+  // Replaced when the workers are: a stopped worker keeps the old block, so nothing it still
+  // does can touch the next workers' jobs.
+  private control = new SharedArrayBuffer(CONTROL_BYTES);
+  private ctl = new Int32Array(this.control, 0, 16);
+  private table = new Float64Array(this.control, TABLE, MAX_TASKS * ROW);
+  private workers: AnyWorker[] = [];
+  private blocking = canBlock();
+  private busy = false;
+  /**
+   * Workers that did not start in time (a host that refuses them): no more are spawned and
+   * no call waits for them; the caller runs every task until they are ready.
+   */
+  private broken = false;
+
+  /**
+   * @param threads Threads in all, the caller included (≥ 2).
+   * @param scratch Byte address of each worker's scratch region (`scratch[i]` for worker i + 1).
+   */
+  constructor(
+    readonly threads: number,
+    private readonly module: WebAssembly.Module,
+    private readonly memory: WebAssembly.Memory,
+    private readonly kernels: Kernels,
+    private readonly scratch: readonly number[],
+  ) {}
+
+  /** Starts the workers (on the first job: a pool that is never used costs nothing). */
+  private spawn(): void {
+    if (this.broken) return;
+    try {
+      this.spawnWorkers();
+    } catch {
+      // The host refused a worker (a page's CSP without blob: workers, a sandbox): the
+      // caller runs every task, and the workers that did start are stopped.
+      this.terminate();
+      this.broken = true;
+    }
+  }
+
+  private spawnWorkers(): void {
+    const seen = Atomics.load(this.ctl, SEQ);
+    for (let i = this.workers.length; i < this.threads - 1; i++) {
+      const data = { module: this.module, memory: this.memory, control: this.control, scratch: this.scratch[i]!, id: i + 1, seen };
+      const p = nodeProcess();
+      if (p) {
+        const { Worker } = p.getBuiltinModule!("node:worker_threads") as {
+          Worker: new (src: string, opts: object) => NodeWorker;
+        };
+        const w = new Worker(WORKER_SOURCE, { eval: true, workerData: data });
+        w.unref();
+        // A worker that dies is noticed by the caller's stall check; nothing to do here but
+        // keep the error from becoming an uncaught exception.
+        w.on("error", () => {});
+        this.workers.push({ node: w });
+      } else {
+        const g = globalThis as unknown as { Worker: new (url: string) => WebWorker; Blob: typeof Blob; URL: typeof URL };
+        const url = g.URL.createObjectURL(new g.Blob([WORKER_SOURCE], { type: "text/javascript" }));
+        const w = new g.Worker(url) as WebWorker & { onerror: unknown };
+        // A worker that fails to load (CSP, a script error) reports here, asynchronously.
+        w.onerror = () => {
+          this.broken = true;
+        };
+        w.postMessage(data);
+        this.workers.push({ web: w });
+      }
+    }
+  }
+
+  /** Stops every worker (they are started again by the next job). */
+  terminate(): void {
+    Atomics.store(this.ctl, STOP, 1);
+    Atomics.notify(this.ctl, SEQ);
+    Atomics.notify(this.ctl, STOP);
+    for (const w of this.workers) {
+      if ("node" in w) void w.node.terminate();
+      else w.web.terminate();
+    }
+    this.workers = [];
+    this.control = new SharedArrayBuffer(CONTROL_BYTES);
+    this.ctl = new Int32Array(this.control, 0, 16);
+    this.table = new Float64Array(this.control, TABLE, MAX_TASKS * ROW);
+  }
+
+  /** Tasks the workers (not the caller) have run since the pool started. @internal */
+  get workerTasks(): number {
+    return Atomics.load(this.ctl, WORKER_TASKS);
+  }
+
+  /** Jobs run since the pool started. @internal */
+  get jobs(): number {
+    return Atomics.load(this.ctl, SEQ);
+  }
+
+  /** Makes the caller behave as a browser's page thread: it spins, never blocks (tests). @internal */
+  simulatePageThread(): void {
+    this.blocking = false;
+  }
+
+  /** Makes the next job's workers fail (tests of the error path). @internal */
+  injectFault(fault: PoolFault): void {
+    this.ctl[FAULT] = FAULTS[fault];
+  }
+
+  /**
+   * C ← α·op(A)·op(B) + β·C, split by column panels of C when it is large enough (else on
+   * the calling thread alone). A panel is the same gemm call on a column range, and the
+   * panels start at multiples of the micro-tile's 4 columns: each entry of C is computed by
+   * exactly the operations of the whole call, so the result is that of the one-thread call,
+   * bit for bit. Which products split, and where, depends on the shape alone.
+   */
+  gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number,
+    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
+    if (!gemmSplits(m, n, k)) {
+      this.kernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      return;
+    }
+    const rows: number[][] = [];
+    gemmRows(rows, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    this.run("gemm", rows);
+  }
+
+  /**
+   * The lower triangle of C ← α·A·Aᵀ + β·C (assembly/linalg/syrk.ts) as the blocks its
+   * recursion computes: diagonal leaves and off-diagonal gemm blocks, all independent (each
+   * writes its own entries of C and reads only A), each computed by the same call as in the
+   * recursion, so in any order and on any thread they give the recursion's bits. Large
+   * blocks are split by column panels as gemm is. Tasks run largest first.
+   */
+  syrk(n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number): void {
+    const rows: number[][] = [];
+    syrkRows(rows, n, k, alpha, a, lda, beta, c, ldc);
+    if (rows.length > MAX_TASKS) {
+      (this.kernels as TaskKernels).syrkLower(n, k, alpha, a, lda, beta, c, ldc);
+      return;
+    }
+    rows.sort((x, y) => work(y) - work(x));
+    this.run("syrk", rows);
+  }
+
+  /**
+   * op(A)·X = α·B (side 0) or X·op(A) = α·B (side 1), B m×n, split along the dimension whose
+   * slices are independent: B's columns (side 0) or rows (side 1), in panels starting at
+   * multiples of 8, so that every column (row) takes the same path through the solve's
+   * row pairs, 8-row strips and gemm tiles as in the whole call; a remainder under 8 joins
+   * the last panel. Small solves run whole on the calling thread.
+   */
+  trsm(side: number, uplo: number, trans: number, diag: number, m: number, n: number, alpha: number,
+    a: number, lda: number, b: number, ldb: number): void {
+    const tri = side === 0 ? m : n, len = side === 0 ? n : m;
+    if (tri * tri * len < GEMM_MIN_WORK * 2 || len < GEMM_MIN_N) {
+      this.kernels.trsm(side, uplo, trans, diag, m, n, alpha, a, lda, b, ldb);
+      return;
+    }
+    const w = Math.max(64, Math.ceil(len / 8 / 8) * 8);
+    let panels = Math.floor(len / w);
+    if (len - panels * w >= 8) panels++;
+    const rows: number[][] = [];
+    for (let t = 0; t < panels; t++) {
+      const j0 = t * w;
+      const nj = t === panels - 1 ? len - j0 : w;
+      rows.push(side === 0
+        ? [OP_TRSM, side, uplo, trans, diag, m, nj, alpha, a, lda, b + 8 * j0 * ldb, ldb]
+        : [OP_TRSM, side, uplo, trans, diag, nj, n, alpha, a, lda, b + 8 * j0, ldb]);
+    }
+    this.run("trsm", rows);
+  }
+
+  /** Whether every worker has started (instantiated its kernels and waits for jobs). */
+  private get ready(): boolean {
+    return Atomics.load(this.ctl, READY) >= this.workers.length;
+  }
+
+  /**
+   * Starts the workers and resolves when they are ready (or after `timeoutMs`): a browser's
+   * workers only start once the page's thread returns to its event loop, so init() awaits
+   * this there; until they are ready, jobs run on the calling thread alone.
+   */
+  async start(timeoutMs = 10_000): Promise<void> {
+    this.spawn();
+    const until = Date.now() + timeoutMs;
+    while (!this.ready && !this.broken && Date.now() < until) await new Promise((ok) => setTimeout(ok, 5));
+  }
+
+  /**
+   * out[i] = f(x[i]), split into blocks of a fixed 16384 entries when f is a transcendental
+   * function (exp, log, tanh, …) and n is large: each block runs the same loop on its range,
+   * and block starts are multiples of the loop's 4-entry step, so every entry takes the same
+   * path (vector pair or scalar tail) as in the whole call. Cheap ops (neg, abs, square, …)
+   * are memory-bound and never split.
+   */
+  unary(op: number, n: number, x: number, out: number): void {
+    if (n < UNARY_MIN || !SPLIT_UNARY.has(op)) {
+      this.kernels.unary(op, n, x, out);
+      return;
+    }
+    const rows: number[][] = [];
+    for (let i = 0; i < n; i += UNARY_BLOCK) rows.push([OP_UNARY, op, Math.min(UNARY_BLOCK, n - i), x + 8 * i, out + 8 * i]);
+    this.run("unary", rows);
+  }
+
+  private run(op: string, rows: readonly number[][]): void {
+    const tasks = rows.length;
+    if (this.busy) throw new Error(`matcalc: ${op}: the thread pool was re-entered (this is a bug in matcalc)`);
+    this.busy = true;
+    try {
+      this.spawn();
+      if (!this.ready && this.blocking && !this.broken) {
+        this.awaitReady();
+        // Later calls do not wait again (they use the workers if these ever start).
+        if (!this.ready) this.broken = true;
+      }
+      if (!this.ready) {
+        // Workers still starting: a browser's page thread cannot wait for them (they may need
+        // this very thread to return to its event loop), and a host that will not start them
+        // must not hang the call. The caller runs the tasks itself.
+        for (let t = 0; t < tasks; t++) {
+          this.table.set(rows[t]!, t * ROW);
+          runTask(this.kernels as TaskKernels, this.table, t);
+        }
+        return;
+      }
+      const ctl = this.ctl;
+      for (let t = 0; t < tasks; t++) this.table.set(rows[t]!, t * ROW);
+      ctl[ERR] = 0;
+      ctl[ERRLEN] = 0;
+      Atomics.store(ctl, NTASKS, tasks);
+      Atomics.store(ctl, NEXT, 0);
+      Atomics.store(ctl, ACKS, 0);
+      Atomics.add(ctl, SEQ, 1);
+      Atomics.notify(ctl, SEQ);
+      let own: unknown = undefined;
+      let failed = false;
+      try {
+        for (;;) {
+          const t = Atomics.add(ctl, NEXT, 1);
+          if (t >= tasks) break;
+          runTask(this.kernels as TaskKernels, this.table, t);
+        }
+      } catch (e) {
+        own = e;
+        failed = true;
+        Atomics.store(ctl, NEXT, tasks);
+      }
+      this.awaitWorkers(op);
+      ctl[FAULT] = 0;
+      if (failed) throw own;
+      const who = ctl[ERR]!;
+      if (who !== 0) {
+        const text = new TextDecoder().decode(new Uint8Array(this.control, TEXT, ctl[ERRLEN]!).slice());
+        throw new WorkerError(op, who, text);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Waits (blocking) up to READY_WAIT_MS for the workers to start. */
+  private awaitReady(): void {
+    const until = Date.now() + READY_WAIT_MS;
+    for (;;) {
+      const started = Atomics.load(this.ctl, READY);
+      if (started >= this.workers.length) return;
+      const left = until - Date.now();
+      if (left <= 0) return;
+      Atomics.wait(this.ctl, READY, started, left);
+    }
+  }
+
+  /** Returns when every worker has acknowledged the job; a stall replaces the workers. */
+  private awaitWorkers(op: string): void {
+    const ctl = this.ctl;
+    const want = this.workers.length;
+    let last = -1;
+    let since = Date.now();
+    for (;;) {
+      const acks = Atomics.load(ctl, ACKS);
+      if (acks >= want) return;
+      const progress = acks * 2 ** 20 + Atomics.load(ctl, NEXT);
+      const now = Date.now();
+      if (progress !== last) {
+        last = progress;
+        since = now;
+      } else if (now - since > stallMs) {
+        ctl[FAULT] = 0;
+        const started = Atomics.load(ctl, READY);
+        this.terminate();
+        if (started < want) {
+          this.broken = true;
+          throw new WorkerError(op, 0, `${want - started} of ${want} workers did not start within ${stallMs} ms; this call failed, and later calls run on the calling thread alone`);
+        }
+        throw new WorkerError(op, 0, `a worker stopped answering (no progress for ${stallMs} ms); the workers were replaced`);
+      }
+      if (this.blocking) Atomics.wait(ctl, ACKS, acks, 50);
+    }
+  }
+}
+
+/**
+ * GEMM column-panel width for n columns: a function of n alone (never of the thread count).
+ * At most 8 panels, each at least 128 wide: every panel packs all of op(A) again, which in
+ * CPU time costs +11 % at 64-wide panels of an n = 1024 product, +3.5 % at 128, nothing
+ * measurable at 256 (one thread, process CPU time, so other processes' load does not enter).
+ */
+export function gemmPanel(n: number): number {
+  return Math.max(128, Math.ceil(n / 8 / 4) * 4);
+}
+
+/**
+ * Products smaller than this (multiply-adds), with fewer rows or columns, run whole on the
+ * calling thread: waking the workers costs tens of microseconds. (A product with one row or
+ * column is a matrix-vector product inside gemm: another summation order, never split.)
+ */
+const GEMM_MIN_WORK = 96 ** 3;
+const GEMM_MIN_M = 8;
+const GEMM_MIN_N = 192;
+
+/**
+ * Whether a product is split (a function of its shape alone): into column panels when it has
+ * GEMM_MIN_N columns, else into row panels when it is tall (a data matrix times a few
+ * columns); never a product with one row or column (gemm makes it a matrix-vector product).
+ */
+function gemmSplits(m: number, n: number, k: number): boolean {
+  if (m < GEMM_MIN_M || n < 2 || m * n * k < GEMM_MIN_WORK) return false;
+  return n >= GEMM_MIN_N || (m >= 2 * ROW_PANEL && ROW_PANEL * n * k >= 512);
+}
+
+/**
+ * Row-panel height of a narrow product: at most 8 panels, at least ROW_PANEL rows, starts at
+ * multiples of 8 (so each row keeps its place in gemm's 4-row tiles, and a panel is never so
+ * small that gemm would take its unpacked path for tiny products, SMALL_MNK = 512).
+ */
+const ROW_PANEL = 128;
+
+/** The task rows of one gemm call: its column panels, or the whole call when it is small. */
+function gemmRows(rows: number[][], transA: number, transB: number, m: number, n: number, k: number,
+  alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
+  if (!gemmSplits(m, n, k)) {
+    rows.push([OP_GEMM, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc]);
+    return;
+  }
+  if (n < GEMM_MIN_N) {
+    // Row panels: the same gemm on a range of rows of op(A) and C; each entry of C sees the
+    // same k-blocks in the same order. A remainder under 8 rows joins the last panel.
+    const h = Math.max(ROW_PANEL, Math.ceil(m / 8 / 8) * 8);
+    let panels = Math.floor(m / h);
+    if (m - panels * h >= 8) panels++;
+    for (let t = 0; t < panels; t++) {
+      const i0 = t * h;
+      const mi = t === panels - 1 ? m - i0 : h;
+      rows.push([OP_GEMM, transA, transB, mi, n, k, alpha, a + 8 * (transA ? i0 * lda : i0), lda, b, ldb,
+        beta, c + 8 * i0, ldc]);
+    }
+    return;
+  }
+  const w = gemmPanel(n);
+  // A last panel of one column would be a matrix-vector product: it joins the one before.
+  let panels = Math.floor(n / w);
+  if (n - panels * w > 1) panels++;
+  for (let t = 0; t < panels; t++) {
+    const j0 = t * w;
+    const nj = t === panels - 1 ? n - j0 : w;
+    rows.push([OP_GEMM, transA, transB, m, nj, k, alpha, a, lda, b + 8 * (transB ? j0 : j0 * ldb), ldb,
+      beta, c + 8 * j0 * ldc, ldc]);
+  }
+}
+
+/** Unary op codes worth splitting (src/wasm/kernels.ts UnaryOp): the transcendental ones. */
+const SPLIT_UNARY = new Set([6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 18, 19]);
+const UNARY_BLOCK = 16384;
+const UNARY_MIN = 4 * UNARY_BLOCK;
+
+/** Leaves of assembly/linalg/syrk.ts's recursion (its LEAF). */
+const SYRK_LEAF = 32;
+
+/** The blocks of syrkLower's recursion, in its order (the split rule is the assembly's). */
+function syrkRows(rows: number[][], n: number, k: number, alpha: number, a: number, lda: number,
+  beta: number, c: number, ldc: number): void {
+  if (n <= 0) return;
+  if (n <= SYRK_LEAF) {
+    rows.push([OP_SYRK, n, k, alpha, a, lda, beta, c, ldc]);
+    return;
+  }
+  const n1 = ((n >> 1) + 7) & ~7, n2 = n - n1;
+  const a2 = a + 8 * n1;
+  syrkRows(rows, n1, k, alpha, a, lda, beta, c, ldc);
+  gemmRows(rows, 0, 1, n2, n1, k, alpha, a2, lda, a, lda, beta, c + 8 * n1, ldc);
+  syrkRows(rows, n2, k, alpha, a2, lda, beta, c + 8 * n1 + 8 * n1 * ldc, ldc);
+}
+
+/** A task's multiply-adds (to run the largest first). */
+function work(row: readonly number[]): number {
+  return row[0] === OP_GEMM ? row[3]! * row[4]! * row[5]! : row[1]! * row[1]! * row[2]!;
+}
+
+/** Sets the stall limit (tests of a worker that stops answering). @internal */
+export function setStallMs(ms: number): void {
+  stallMs = ms;
+}
