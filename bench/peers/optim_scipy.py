@@ -3,7 +3,7 @@
 # 1000 from the standard start, L2-regularised logistic regression 10000 × 100 with λ = 1e-3;
 # Newton-CG, trust-ncg, BFGS, L-BFGS-B), each objective with the gradient and Hessian-vector
 # product a scipy user writes by hand in numpy. Writes bench/peers/optim_scipy.json (p50 wall
-# ms of whole minimize() calls, the counts, the final ‖∇f‖∞, machine, date, versions), which
+# ms of whole minimize() calls, and their p50 process CPU time, the counts, the final ‖∇f‖∞, machine, date, versions), which
 # the suite prints beside matcalc's figures.
 #
 # Stopping: gtol = 1e-5 where scipy has it. BFGS and L-BFGS-B test ‖∇f‖∞ ≤ gtol as matcalc
@@ -17,10 +17,15 @@
 # labels from logits summed in the same order. A checksum of X, w_true and y goes into the
 # JSON and the suite refuses to compare if its own differs.
 #
-# Run: /usr/bin/python3 bench/peers/optim_scipy.py [--quick]
+# Run: /usr/bin/python3 bench/peers/optim_scipy.py [--quick] [--only SUBSTRING]
+import os
+
+# One BLAS thread (Debian's OpenBLAS is multithreaded), as matcalc runs on one: set before
+# numpy loads. OPENBLAS_NUM_THREADS=2 in the environment measures scipy on both cores.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import datetime
 import json
-import os
 import platform
 import subprocess
 import sys
@@ -33,6 +38,7 @@ from scipy.special import expit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 QUICK = "--quick" in sys.argv
+ONLY = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None  # a development aid: prints, writes nothing
 
 
 # ---- data, as bench/suites/optim.ts makes it ----
@@ -136,18 +142,21 @@ def solve(prob, spec):
 
 
 def time_cell(prob, spec, budget_s):
+    c = time.process_time()
     t = time.perf_counter()
     r = solve(prob, spec)  # warm-up, and the counts
     first = time.perf_counter() - t
     if first > 5.0:  # minutes-long cells (BFGS at n = 1000) are timed once
-        return first * 1e3, 1, r
+        return first * 1e3, (time.process_time() - c) * 1e3, 1, r
     reps = 1 if first > budget_s else max(3, min(51, int(budget_s / max(first, 1e-6))))
-    ts = []
+    ts, cs = [], []
     for _ in range(reps):
+        c = time.process_time()
         t = time.perf_counter()
         solve(prob, spec)
         ts.append((time.perf_counter() - t) * 1e3)
-    return float(np.median(ts)), reps, r
+        cs.append((time.process_time() - c) * 1e3)
+    return float(np.median(ts)), float(np.median(cs)), reps, r
 
 
 def cpu_model():
@@ -171,25 +180,29 @@ def main():
     cells = []
     for prob in problems:
         for name, spec in METHODS.items():
+            if ONLY is not None and ONLY not in f"{prob['group']} {name}":
+                continue
             budget = 0.3 if QUICK else 2.0
-            ms, reps, r = time_cell(prob, spec, budget)
+            ms, cpu_ms, reps, r = time_cell(prob, spec, budget)
             gnorm = float(np.max(np.abs(prob["g"](r.x))))
             cell = {
-                "group": prob["group"], "method": name, "scipyMethod": spec["method"], "ms": ms, "runs": reps,
+                "group": prob["group"], "method": name, "scipyMethod": spec["method"], "ms": ms, "cpuMs": cpu_ms, "runs": reps,
                 "nit": int(r.nit), "nfev": int(r.nfev), "njev": int(getattr(r, "njev", 0) or 0), "nhev": int(getattr(r, "nhev", 0) or 0),
                 "f": float(r.fun), "gradNormInf": gnorm, "success": bool(r.success), "message": str(r.message),
             }
             cells.append(cell)
-            print(f"{prob['group']:22s} {name:10s} p50 {ms:10.2f} ms ({reps} runs)  {cell['nit']} it, {cell['nfev']} f, {cell['njev']} g, {cell['nhev']} hvp; f = {cell['f']:.6e}, |g|inf = {gnorm:.2e}", flush=True)
+            print(f"{prob['group']:22s} {name:10s} p50 {ms:10.2f} ms (cpu {cpu_ms:.2f} ms, {reps} runs)  {cell['nit']} it, {cell['nfev']} f, {cell['njev']} g, {cell['nhev']} hvp; f = {cell['f']:.6e}, |g|inf = {gnorm:.2e}", flush=True)
     out = {
         "machine": cpu_model(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(),
         "python": platform.python_version(), "scipy": scipy.__version__, "numpy": np.__version__,
-        "quick": QUICK,
+        "quick": QUICK, "blasThreads": os.environ["OPENBLAS_NUM_THREADS"],
         "logisticChecksum": checksum(X, w_true, y),
         "cells": cells,
     }
+    if ONLY is not None:
+        return
     with open(os.path.join(HERE, "optim_scipy.json"), "w") as fh:
         json.dump(out, fh, indent=1)
         fh.write("\n")
