@@ -5,6 +5,7 @@
 import { DTypeError, ShapeError, fmtShape } from "../errors.js";
 import { Tensor, storage } from "../core/tensor.js";
 import { describe, flatten, flattenLike, unflatten, type PyTree, type TreeDef } from "../core/pytree.js";
+import { rt } from "../wasm/module.js";
 
 /** Where each leaf of a pytree lives in the flat vector. */
 export class Layout {
@@ -48,6 +49,23 @@ export class Layout {
     return unflatten(
       this.def,
       this.shapes.map((s, i) => new Tensor(s, vec.slice(this.offsets[i]!, this.offsets[i]! + this.sizes[i]!))),
+    );
+  }
+
+  /**
+   * Like {@link Layout.toTree}, but each leaf holds a copy of `vec` in the arena scope that is
+   * open (an optimization run's session), valid until that scope closes: an evaluation's input
+   * then costs no JavaScript allocation and no copy into the arena when a kernel first reads
+   * it. Only for trees handed to a transform of f (f sees tracers whose values these are, so
+   * it cannot keep them past the evaluation). Outside a scope, {@link Layout.toTree}.
+   */
+  toArenaTree(vec: Float64Array): PyTree {
+    const arena = rt().arena;
+    if (!arena.active) return this.toTree(vec);
+    if (this.shapes.length === 1) return unflatten(this.def, [new Tensor(this.shapes[0]!, null, arena.put(vec.length === this.n ? vec : vec.subarray(0, this.n)), arena.epoch)]);
+    return unflatten(
+      this.def,
+      this.shapes.map((s, i) => new Tensor(s, null, arena.put(vec.subarray(this.offsets[i]!, this.offsets[i]! + this.sizes[i]!)), arena.epoch)),
     );
   }
 
