@@ -76,6 +76,11 @@ export class Layout {
 
   /** Copies the leaves of a tree with this structure (e.g. a gradient) into `out`. */
   read(tree: unknown, out: Float64Array, op: string): void {
+    // One tensor for a one-leaf layout (every evaluation of a vector x0): no pytree walk.
+    if (tree instanceof Tensor && this.sizes.length === 1 && this.def.kind === "leaf" && tree.size === this.n) {
+      out.set(storage(tree), 0);
+      return;
+    }
     const [leaves] = flatten(tree, op);
     if (leaves.length !== this.sizes.length) {
       throw new ShapeError(op, `expected ${this.sizes.length} leaves (${this.describe()}), got ${leaves.length}`);
