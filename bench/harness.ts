@@ -125,6 +125,8 @@ export interface SuiteSpec {
   tasks: () => TaskSpec[] | Promise<TaskSpec[]>;
   /** Time per task in ms (default 300). */
   time?: number;
+  /** Lines printed after the suite's rows are measured (e.g. a peer's figures beside them). */
+  report?: (rows: readonly Row[]) => string[];
 }
 
 export interface Row {
@@ -187,6 +189,7 @@ export async function runSuite(spec: SuiteSpec, log: (line: string) => void = ()
     const base = rows.find((r) => r.group === t.group && r.task === t.name)!;
     for (const r of rows) if (r.group === t.group) r.speedup = base.p50Ms / r.p50Ms;
   }
+  for (const line of spec.report?.(rows) ?? []) log(line);
   return rows;
 }
 

@@ -5,6 +5,7 @@
 import { DTypeError, ShapeError, fmtShape } from "../errors.js";
 import { Tensor, storage } from "../core/tensor.js";
 import { describe, flatten, flattenLike, unflatten, type PyTree, type TreeDef } from "../core/pytree.js";
+import { rt } from "../wasm/module.js";
 
 /** Where each leaf of a pytree lives in the flat vector. */
 export class Layout {
@@ -51,6 +52,23 @@ export class Layout {
     );
   }
 
+  /**
+   * Like {@link Layout.toTree}, but each leaf holds a copy of `vec` in the arena scope that is
+   * open (an optimization run's session), valid until that scope closes: an evaluation's input
+   * then costs no JavaScript allocation and no copy into the arena when a kernel first reads
+   * it. Only for trees handed to a transform of f (f sees tracers whose values these are, so
+   * it cannot keep them past the evaluation). Outside a scope, {@link Layout.toTree}.
+   */
+  toArenaTree(vec: Float64Array): PyTree {
+    const arena = rt().arena;
+    if (!arena.active) return this.toTree(vec);
+    if (this.shapes.length === 1) return unflatten(this.def, [new Tensor(this.shapes[0]!, null, arena.put(vec.length === this.n ? vec : vec.subarray(0, this.n)), arena.epoch)]);
+    return unflatten(
+      this.def,
+      this.shapes.map((s, i) => new Tensor(s, null, arena.put(vec.subarray(this.offsets[i]!, this.offsets[i]! + this.sizes[i]!)), arena.epoch)),
+    );
+  }
+
   /** A pytree of this structure from its leaves (in layout order). */
   fromLeaves(leaves: readonly Tensor[]): PyTree {
     return unflatten(this.def, leaves);
@@ -58,6 +76,11 @@ export class Layout {
 
   /** Copies the leaves of a tree with this structure (e.g. a gradient) into `out`. */
   read(tree: unknown, out: Float64Array, op: string): void {
+    // One tensor for a one-leaf layout (every evaluation of a vector x0): no pytree walk.
+    if (tree instanceof Tensor && this.sizes.length === 1 && this.def.kind === "leaf" && tree.size === this.n) {
+      out.set(storage(tree), 0);
+      return;
+    }
     const [leaves] = flatten(tree, op);
     if (leaves.length !== this.sizes.length) {
       throw new ShapeError(op, `expected ${this.sizes.length} leaves (${this.describe()}), got ${leaves.length}`);

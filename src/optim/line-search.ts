@@ -42,8 +42,7 @@ export interface LineSearchResult {
 /**
  * Evaluates trial points x + α·p, keeping the latest trial and the best sufficient-decrease
  * point ("lo") so the caller can adopt either without re-evaluating.
- * `evalAt(x, g, first)` returns f(x) and writes ∇f(x) into g; `first` marks the first trial
- * of a search (where newton-cg asks for a linearization instead of a plain gradient).
+ * `evalAt(x, g)` returns f(x) and writes ∇f(x) into g (`aT` is the trial's step by then).
  * Its four vectors come from `vectors` (the run's workspace).
  */
 export class LineEvaluator {
@@ -57,11 +56,10 @@ export class LineEvaluator {
   aL = NaN;
   private x!: Float64Array;
   private p!: Float64Array;
-  private first = true;
 
   constructor(
     n: number,
-    private readonly evalAt: (x: Float64Array, g: Float64Array, first: boolean) => number,
+    private readonly evalAt: (x: Float64Array, g: Float64Array) => number,
     vectors: VecSource = HEAP,
   ) {
     this.xT = vectors.vec(n);
@@ -74,7 +72,6 @@ export class LineEvaluator {
   reset(x: Float64Array, p: Float64Array): void {
     this.x = x;
     this.p = p;
-    this.first = true;
     this.aL = NaN;
   }
 
@@ -86,10 +83,8 @@ export class LineEvaluator {
     let moved = false;
     for (let i = 0; i < this.xT.length && !moved; i++) moved = this.xT[i] !== this.x[i];
     this.moved = moved;
-    const first = this.first;
-    this.first = false;
     this.aT = alpha;
-    this.fT = this.evalAt(this.xT, this.gT, first);
+    this.fT = this.evalAt(this.xT, this.gT);
     return { f: this.fT, d: dot(this.gT, this.p) };
   }
 

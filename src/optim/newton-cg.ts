@@ -9,8 +9,9 @@
 // direction: gᵀz < 0 for the CG iterate, and the added term is chosen with gᵀd ≤ 0.
 //
 // HVPs come from one linearization of x ↦ (f(x), ∇f(x)) per iterate (Objective.linearized):
-// the line search's first trial (α = 1, usually accepted) is evaluated that way, so f, ∇f and
-// the HVP operator at the next iterate come from a single trace.
+// every trial of the line search is evaluated that way (a replay costs about what a plain
+// value-and-gradient replay does), so f, ∇f and the HVP operator at the next iterate come from
+// a single evaluation whichever trial is accepted, and a run records one program, not two.
 //
 // Unlike scipy's Newton-CG (scipy issue 20213) this does not report success at a saddle
 // point or a maximum: before reporting convergence a Lanczos probe looks for negative
@@ -36,17 +37,24 @@ export function newtonCg({ run, obj, o, hvp0, ws }: MethodContext): Status {
   const { z, d } = cg;
   const xN = ws.vec(n), gN = ws.vec(n), gTmp = ws.vec(n);
   let hv: HvpOp | null = hvp0 ?? null;
-  let linOp: HvpOp | null = null;
-  let linAlpha = NaN;
-  const ev: LineEvaluator = new LineEvaluator(n, (x, g, first) => {
-    if (first) {
-      const lin = obj.linearized(x, g);
-      linOp = lin.hvp;
-      linAlpha = ev.aT;
-      return lin.value;
-    }
-    return obj.valueGrad(x, g);
+  /** The HVP operators of this search's trials, by step (a search makes at most LINE_SEARCH_EVALS). */
+  const trialAlpha: number[] = [];
+  const trialOp: HvpOp[] = [];
+  const ev: LineEvaluator = new LineEvaluator(n, (x, g) => {
+    const lin = obj.linearized(x, g);
+    trialAlpha.push(ev.aT);
+    trialOp.push(lin.hvp);
+    return lin.value;
   }, ws);
+  const opAt = (alpha: number): HvpOp | null => {
+    const i = trialAlpha.lastIndexOf(alpha);
+    return i >= 0 ? trialOp[i]! : null;
+  };
+  const startSearch = (): void => {
+    trialAlpha.length = 0;
+    trialOp.length = 0;
+    ev.reset(run.x, z);
+  };
   const hvAt = (): HvpOp => (hv ??= obj.linearized(run.x, gTmp).hvp);
   const valueGrad = (x: Float64Array, g: Float64Array) => obj.valueGrad(x, g);
   const maxCg = Math.max(1, o.cgMaxIterations);
@@ -80,23 +88,19 @@ export function newtonCg({ run, obj, o, hvp0, ws }: MethodContext): Status {
       negate(g, z);
       slope = -gnorm * gnorm;
     }
-    linOp = null;
-    linAlpha = NaN;
-    ev.reset(run.x, z);
+    startSearch();
     let ls = strongWolfe(ev, run.f, slope, 1, { c1: o.c1, c2: o.c2, alphaMax: ALPHA_MAX, maxEvals: LINE_SEARCH_EVALS });
     if (!ls.ok && !ls.nonFinite && slope !== -gnorm * gnorm) {
       // The CG step can be useless where H is nearly singular (a Huber loss far from the fit:
       // only a few residuals in the quadratic zone make the curvature tiny and the step
       // enormous). Before giving up, search along −∇f, which always descends.
       negate(g, z);
-      linOp = null;
-      linAlpha = NaN;
-      ev.reset(run.x, z);
+      startSearch();
       ls = strongWolfe(ev, run.f, -gnorm * gnorm, 1, { c1: o.c1, c2: o.c2, alphaMax: ALPHA_MAX, maxEvals: LINE_SEARCH_EVALS });
     }
     if (!ls.ok) return ls.nonFinite ? "nonFinite" : "lineSearchFailed";
     const pt = ev.pointAt(ls.alpha);
-    hv = ls.alpha === linAlpha ? linOp : null;
+    hv = opAt(ls.alpha);
     run.radius = ls.alpha;
     st = run.accept(pt.x, pt.f, pt.g);
   }

@@ -106,9 +106,8 @@ export class Objective {
     this.guard.check(true);
     this.counts.f++;
     this.counts.grad++;
-    const tree = this.layout.toTree(x);
     return this.session.run(() => {
-      const [v, gt] = this.vg(tree) as [Tensor, unknown];
+      const [v, gt] = this.vg(this.layout.toArenaTree(x)) as [Tensor, unknown];
       this.layout.read(gt, g, this.op);
       return storage(v)[0]!;
     });
@@ -129,7 +128,7 @@ export class Objective {
     let gen = -1;
     /** Linearizes at x; runs inside a session run (a nested run could release the session). */
     const build = (gOut: Float64Array): number => {
-      const [[v, gt], lin] = this.lin(this.layout.toTree(xc)) as [[Tensor, unknown], (t: unknown) => [Tensor, unknown]];
+      const [[v, gt], lin] = this.lin(this.layout.toArenaTree(xc)) as [[Tensor, unknown], (t: unknown) => [Tensor, unknown]];
       this.layout.read(gt, gOut, this.op);
       fn = lin;
       gen = this.session.generation;
@@ -139,7 +138,6 @@ export class Objective {
     const hvp: HvpOp = (vec, out) => {
       this.guard.check(false);
       this.counts.hvp++;
-      const tree = this.layout.toTree(vec);
       this.session.run(() => {
         // Checked inside the run: starting it may release an over-budget session, and with
         // it the linearization.
@@ -148,7 +146,7 @@ export class Objective {
           this.counts.grad++;
           build(new Float64Array(this.layout.n));
         }
-        const [, hv] = fn(tree);
+        const [, hv] = fn(this.layout.toArenaTree(vec));
         this.layout.read(hv, out, this.op);
       });
     };
@@ -159,7 +157,6 @@ export class Objective {
   hessian(x: Float64Array, H: Float64Array): void {
     this.guard.check(false);
     this.counts.hessian++;
-    const tree = this.layout.toTree(x);
-    this.session.run(() => H.set(storage(this.hess(tree) as Tensor)));
+    this.session.run(() => H.set(storage(this.hess(this.layout.toArenaTree(x)) as Tensor)));
   }
 }
