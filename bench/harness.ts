@@ -110,6 +110,11 @@ export interface TaskSpec {
   elements?: number;
   /** Shown beside the figures, e.g. an optimizer's iteration counts or a skipped task. */
   note?: string;
+  /**
+   * Another library's p50 for the same cell, measured by a committed peer script (e.g. PyTorch):
+   * printed with this task's time as a multiple of it, never mixed into the group's ratios.
+   */
+  peer?: { name: string; p50Ms: number };
   fn: () => unknown;
 }
 
@@ -173,9 +178,11 @@ export async function runSuite(spec: SuiteSpec, log: (line: string) => void = ()
     if (reps > 1) row.reps = reps;
     if (t.flops) row.gflops = t.flops / (p50 * 1e6);
     if (t.elements) row.melemPerS = t.elements / (p50 * 1e3);
-    if (t.note) row.note = t.note;
+    const peer = t.peer ? `${t.peer.name} ${fmt(t.peer.p50Ms)} ms, ours ${(p50 / t.peer.p50Ms).toFixed(2)}× its time` : undefined;
+    const note = [t.note, peer].filter((x) => x !== undefined).join("; ");
+    if (note) row.note = note;
     rows.push(row);
-    log(`[${i + 1}/${tasks.length}] ${spec.name} | ${t.group} | ${t.name}: p50 ${fmt(p50)} ms${row.gflops ? `, ${row.gflops.toFixed(2)} GFLOP/s` : ""}${row.melemPerS ? `, ${row.melemPerS.toFixed(0)} Melem/s` : ""}${reps > 1 ? ` (${reps} calls/sample)` : ""}`);
+    log(`[${i + 1}/${tasks.length}] ${spec.name} | ${t.group} | ${t.name}: p50 ${fmt(p50)} ms${row.gflops ? `, ${row.gflops.toFixed(2)} GFLOP/s` : ""}${row.melemPerS ? `, ${row.melemPerS.toFixed(0)} Melem/s` : ""}${reps > 1 ? ` (${reps} calls/sample)` : ""}${peer ? ` | ${peer}` : ""}`);
   }
   for (const t of tasks.filter((x) => x.baseline)) {
     const base = rows.find((r) => r.group === t.group && r.task === t.name)!;
