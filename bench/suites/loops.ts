@@ -89,6 +89,8 @@ function saddleTasks(): TaskSpec[] {
 export const spec: SuiteSpec = {
   name: "loops",
   time: 1500,
+  // Calls take up to seconds: 3 samples (or 1.5 s of them), not tinybench's 64.
+  iterations: 3,
   setup: () => init(),
   tasks: () => {
     console.log(`loops: torch figures from ${torch.meta.date} (torch ${torch.meta.torch}, ${torch.meta.machine}, load ${torch.meta.load})`);
