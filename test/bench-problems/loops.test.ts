@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { grad, jit, tensor, type Tensor } from "../../src/index.js";
 import { fillRandom } from "../../bench/harness.js";
+import peer from "../../bench/peers/loops_torch.json" with { type: "json" };
 import {
   lstmChars, lstmProblem, odeProblem, saddleGrads, saddleProblem, saddleSolve,
 } from "../../bench/problems/loops.js";
@@ -81,8 +82,13 @@ describe("LSTM (2 layers, 32 characters)", () => {
   it("gradient matches central differences; jit(grad) matches grad", () => {
     const g = grad(prob.loss)(prob.params);
     checkAgainstFd(prob.loss as (p: Params) => Tensor, g, prob.params, 1e-5, 1e-6);
-    expectClose(jit(grad(prob.loss))(prob.params), g, 1e-12);
+    // Recorded and replayed, not run un-jitted: the suite times the replay.
+    const fallbacks: string[] = [];
+    const jg = jit(grad(prob.loss), { onFallback: (why) => fallbacks.push(why) });
+    jg(prob.params);
+    expectClose(jg(prob.params), g, 1e-12);
     expect(jit(prob.loss)(prob.params).item()).toBeCloseTo(prob.loss(prob.params).item(), 13);
+    expect(fallbacks).toEqual([]);
   });
 });
 
@@ -101,7 +107,11 @@ describe("RK4 Lotka–Volterra (100 steps)", () => {
   it("gradient (r, A, z0) matches central differences; jit(grad) matches grad", () => {
     const g = grad(prob.loss)(prob.params);
     checkAgainstFd(prob.loss as (p: Params) => Tensor, g, prob.params, 1e-6, 1e-7);
-    expectClose(jit(grad(prob.loss))(prob.params), g, 1e-12);
+    const fallbacks: string[] = [];
+    const jg = jit(grad(prob.loss), { onFallback: (why) => fallbacks.push(why) });
+    jg(prob.params);
+    expectClose(jg(prob.params), g, 1e-12);
+    expect(fallbacks).toEqual([]);
   });
 });
 
@@ -130,7 +140,10 @@ describe("nested-gradient saddle (n = 10)", () => {
     expect(r.outer).toBeGreaterThan(5);
     expect(r.inner).toBeGreaterThan(r.outer);
     expectClose({ x: r.x, y: r.y }, { x, y }, 1e-7);
-    const rj = saddleSolve(prob, { gy: jit(g.gy), gx: jit(g.gx) });
+    const fallbacks: string[] = [];
+    const onFallback = (why: string) => fallbacks.push(why);
+    const rj = saddleSolve(prob, { gy: jit(g.gy, { onFallback }), gx: jit(g.gx, { onFallback }) });
+    expect(fallbacks).toEqual([]);
     expect(rj.outer).toBe(r.outer);
     expect(rj.inner).toBe(r.inner);
     expectClose({ x: rj.x, y: rj.y }, { x: r.x, y: r.y }, 1e-12);
@@ -141,5 +154,20 @@ describe("nested-gradient saddle (n = 10)", () => {
     const g = saddleGrads(prob);
     expectClose({ g: g.gx(x, y) }, { g: prob.A.matmul(x).add(prob.B.matmul(y)).add(prob.a) }, 1e-13);
     expectClose({ g: g.gy(x, y) }, { g: prob.B.T.matmul(x).sub(prob.C.matmul(y)).sub(prob.b) }, 1e-13);
+  });
+});
+
+describe("the full-size problems are torch's (bench/peers/loops_torch.json, same LCG data)", () => {
+  it("LSTM 2×64 over 1024 characters and RK4 over 10 000 steps give torch's losses", () => {
+    const lstm = lstmProblem(1024, 64, 64);
+    expect(Math.abs(lstm.loss(lstm.params).item() - peer.meta.lstmLoss)).toBeLessThan(1e-13 * peer.meta.lstmLoss);
+    const ode = odeProblem(10_000, 1e-3);
+    expect(Math.abs(ode.loss(ode.params).item() - peer.meta.odeLoss)).toBeLessThan(1e-12 * peer.meta.odeLoss);
+  });
+
+  it("the saddle solve takes torch's iteration counts", () => {
+    const sp = saddleProblem(10);
+    const r = saddleSolve(sp, saddleGrads(sp));
+    expect(`${r.outer} outer, ${r.inner} inner steps`).toBe(peer.meta.saddleCounts);
   });
 });
