@@ -3,7 +3,8 @@
 # same numbers (bench/harness.ts's fillRandom LCG, reproduced here bit for bit), float64, one
 # thread. Writes bench/peers/loops_torch.json ({ meta, rows }, p50 ms), which the suite prints
 # beside its own figures (test/bench-problems/loops.test.ts checks our losses and the saddle's
-# iteration counts against the meta fields). Run from the repository root, in the same session as the suite:
+# iteration counts against the meta fields). Run from the repository root, in the same session
+# as the suite:
 #   /usr/bin/python3 bench/peers/loops_torch.py [seconds per task, default 1.5]
 # Variants:
 #   - plain: eager autograd; "f" runs under torch.no_grad() (records nothing, as our plain f);
