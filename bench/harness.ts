@@ -127,6 +127,11 @@ export interface SuiteSpec {
   time?: number;
   /** Lines printed after the suite's rows are measured (e.g. a peer's figures beside them). */
   report?: (rows: readonly Row[]) => string[];
+  /**
+   * Minimum timed samples per task (default tinybench's 64, which it takes even past `time`):
+   * suites whose calls take seconds set a few. The warm-up is then one call.
+   */
+  iterations?: number;
 }
 
 export interface Row {
@@ -165,8 +170,8 @@ export async function runSuite(spec: SuiteSpec, log: (line: string) => void = ()
       name: spec.name,
       time: opts.time ?? spec.time ?? 300,
       warmupTime: quick ? Math.min(100, opts.time!) : 100,
-      warmupIterations: quick ? 1 : 5,
-      ...(quick ? { iterations: QUICK_MIN_SAMPLES } : {}),
+      warmupIterations: quick || spec.iterations !== undefined ? 1 : 5,
+      ...(quick ? { iterations: Math.min(QUICK_MIN_SAMPLES, spec.iterations ?? QUICK_MIN_SAMPLES) } : spec.iterations !== undefined ? { iterations: spec.iterations } : {}),
     });
     bench.add(t.name, fn);
     await bench.run();

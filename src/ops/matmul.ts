@@ -41,6 +41,10 @@ export const matmul_p: Primitive<MatmulParams> = primitive<MatmulParams>({
   impl: ([a, b], { ta, tb }) => {
     const [m, k] = dims(a!.shape, ta);
     const n = dims(b!.shape, tb)[1];
+    // One inner index: an outer product, entry by entry a product (GEMM would pack both
+    // operands to add them to zero). op(A) and op(B) are contiguous vectors either way; reverse
+    // mode makes one per use of a weight matrix on a row vector (an RNN's every step).
+    if (k === 1 && m * n > 0) return [binaryK(BinaryOp.Mul, withShape(a!, [m, 1]), withShape(b!, [1, n]), [m, n], "matmul")];
     const out = allocTensor([m, n], "matmul");
     const pa = ptrOf(a!);
     const pb = ptrOf(b!);
