@@ -119,6 +119,40 @@ export function copyBox(src: Tensor, srcStart: readonly number[], size: readonly
   }
 }
 
+/**
+ * dst[dstStart + i] += src[i] over the whole of `src`, in place: the backward pass adds a
+ * slice's cotangent into an accumulator it owns instead of padding it to full size first.
+ * Each entry is `dst + src`, as the out-of-place `add` computes it.
+ */
+export function addBoxInto(src: Tensor, dst: Tensor, dstStart: readonly number[]): void {
+  const size = src.shape;
+  const rank = size.length;
+  if (src.size === 0) return;
+  const ps = ptrOf(src) >>> 3;
+  const pd = ptrOf(dst) >>> 3;
+  const f64 = rt().arena.f64();
+  if (rank === 0) {
+    f64[pd] = f64[pd]! + f64[ps]!;
+    return;
+  }
+  const ds = denseStrides(dst.shape);
+  const run = size[0]!;
+  const idx = new Array<number>(rank).fill(0);
+  let so = ps;
+  for (;;) {
+    let dof = pd;
+    for (let d = 0; d < rank; d++) dof += (dstStart[d]! + idx[d]!) * ds[d]!;
+    for (let i = 0; i < run; i++) f64[dof + i] = f64[dof + i]! + f64[so + i]!;
+    so += run;
+    let d = 1;
+    for (; d < rank; d++) {
+      if (++idx[d]! < size[d]!) break;
+      idx[d] = 0;
+    }
+    if (d === rank) return;
+  }
+}
+
 /** out = x with its axes permuted: out.shape[i] = x.shape[perm[i]] (a strided copy). */
 export function permuteK(x: Tensor, perm: readonly number[], name: string): Tensor {
   const shape = perm.map((p) => x.shape[p]!);

@@ -11,6 +11,7 @@
 // nests to any order, and forward-over-reverse (HVP) falls out. Each transform invocation
 // gets a fresh level, so nested derivatives never confuse their perturbations.
 import { Tensor, inScope, scoped, zeros } from "./tensor.js";
+import { addBoxInto, copyBox, fillK } from "./exec.js";
 import type { Shape } from "./shape.js";
 import { sameShape } from "./shape.js";
 import { fmtShape } from "../errors.js";
@@ -59,6 +60,16 @@ export interface Primitive<P = unknown> {
    * constant inputs. Required when the primitive is linear in some argument.
    */
   transpose?(cts: readonly Lin[], args: readonly Tensor[], linear: readonly boolean[], params: P): Lin[];
+  /**
+   * In-place transpose, for a primitive linear in its one argument whose cotangent is `ct`
+   * placed in a box of that argument's shape, zeros elsewhere (slice): adds `ct` into its box
+   * of `into`, a dense accumulator the backward pass allocated and owns (no other reference to
+   * it exists); `fresh`: `into` is all zeros and this is its first contribution, so writing
+   * equals adding. Only eager, concrete backward passes use it (see {@link backwardPass}): a
+   * loop that slices one row per step would otherwise add a zero-padded full-size matrix per
+   * step. Must give exactly the entries `add(into, transpose(ct))` would.
+   */
+  readonly transposeInto?: (ct: Tensor, into: Tensor, params: P, fresh: boolean) => void;
   /**
    * vmap rule: arguments with `batched[i]` carry a trailing batch axis of length `size`
    * (trailing, so each batch member is contiguous in column-major storage); every output must
@@ -506,6 +517,10 @@ export function backwardPass(
     const o = outs[i]!;
     if (trace.isVar(o)) accumulate(acc, o.id, cts[i] ?? null, add);
   }
+  // Accumulators this pass allocated (by id), which it may add into in place. Only when the
+  // kernels run now: a jit recording must see every step as a bind, and tracers have no entries.
+  const rec = recording.current;
+  const owned = (rec === null || rec.inImpl > 0) && inScope() ? new Uint8Array(trace.vars) : null;
   const { prims, outs: vars, outAt } = trace;
   for (let e = prims.length - 1; e >= 0; e--) {
     const o0 = outAt[e]!, o1 = outAt[e + 1]!;
@@ -532,10 +547,47 @@ export function backwardPass(
     const linear = new Array<boolean>(args.length);
     for (let i = 0; i < args.length; i++) linear[i] = trace.isVar(args[i]!);
     if (!prim.transpose) throw new Error(`matcalc: internal: ${prim.name} has no transpose rule but was staged as linear`);
+    if (owned !== null && prim.transposeInto && args.length === 1 && linear[0] && intoInPlace(acc, owned, args[0] as LinearVar, cOuts[0]!, prim, trace.params[e])) continue;
     const cIns = prim.transpose(cOuts, args, linear, trace.params[e]);
-    for (let i = 0; i < args.length; i++) if (linear[i]) accumulate(acc, (args[i] as LinearVar).id, cIns[i] ?? null, add);
+    for (let i = 0; i < args.length; i++) {
+      if (!linear[i]) continue;
+      const id = (args[i] as LinearVar).id, c = cIns[i] ?? null;
+      // A dense contribution to an owned accumulator goes in place too (entries as `add`'s).
+      if (owned !== null && owned[id] === 1 && c !== null && !(c instanceof Tracer)) addBoxInto(c, acc[id]!, ZEROS_AT(c.shape.length));
+      else accumulate(acc, id, c, add);
+    }
   }
   return ins.map((v) => acc[v.id] ?? null);
+}
+
+/**
+ * Adds a concrete cotangent `ct` of a `transposeInto` primitive into the accumulator of its
+ * argument `x`, in place, allocating the accumulator first if the pass does not own one yet.
+ * False (nothing done) when a tracer is involved: the caller then transposes as usual.
+ */
+function intoInPlace(acc: (Tensor | undefined)[], owned: Uint8Array, x: LinearVar, ct: Tensor, prim: Primitive<unknown>, params: unknown): boolean {
+  if (ct instanceof Tracer) return false;
+  const id = x.id;
+  const prev = acc[id];
+  if (owned[id] === 1) {
+    prim.transposeInto!(ct, prev!, params, false);
+    return true;
+  }
+  if (prev instanceof Tracer) return false;
+  // Zeros and the box written (the first contribution), or a copy of what came before and
+  // the box added: the entries `add(prev, pad(ct))` would give, in a tensor no one else holds.
+  const into = fillK(x.shape, 0, prim.name);
+  if (prev !== undefined) copyBox(prev, ZEROS_AT(x.shape.length), x.shape, into, ZEROS_AT(x.shape.length));
+  prim.transposeInto!(ct, into, params, prev === undefined);
+  acc[id] = into;
+  owned[id] = 1;
+  return true;
+}
+
+const zerosAt: number[][] = [];
+/** A shared array of `n` zeros (read only). */
+function ZEROS_AT(n: number): number[] {
+  return (zerosAt[n] ??= new Array<number>(n).fill(0));
 }
 
 /** Adds `ct` to the cotangent of variable `id` (a null `ct` is a zero: nothing to add). */

@@ -5,7 +5,7 @@ import { bind, bind1, primitive, type Lin, type Primitive } from "../core/primit
 import { allocTensor, asTensor, ops, ptrOf, storage, withShape, type Tensor, type TensorLike } from "../core/tensor.js";
 import { checkShape, sameShape, sizeOf, type Shape } from "../core/shape.js";
 import { DTypeError, ShapeError, fmtShape } from "../errors.js";
-import { copyBox, fillK, kernels } from "../core/exec.js";
+import { addBoxInto, copyBox, fillK, kernels } from "../core/exec.js";
 import { permute } from "./permute.js";
 import { basisStart, markBasis } from "../core/basis.js";
 
@@ -149,6 +149,8 @@ export const slice_p: Primitive<BoxParams> = primitive<BoxParams>({
   },
   jvp: ([t], _p, _o, params) => [bind1(slice_p, [t!], params)],
   transpose: ([ct], [x], _l, { start }) => [bind1(pad_p, [ct!], { start, shape: x!.shape })],
+  // pad without the padding: a loop that takes one row per step adds one row per step.
+  transposeInto: (ct, into, { start }, fresh) => (fresh ? copyBox(ct, ct.shape.map(() => 0), ct.shape, into, start) : addBoxInto(ct, into, start)),
   batch: ([x], _b, { start, shape }, size) => [bind1(slice_p, [x!], { start: [...start, 0], shape: [...shape, size] })],
 });
 

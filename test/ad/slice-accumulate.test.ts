@@ -1,0 +1,182 @@
+// The reverse pass adds a slice's cotangent into its argument's accumulator in place
+// (slice_p.transposeInto) instead of padding it to full size per contribution: a loop that
+// takes one row per step of a precomputed matrix (an RNN's input projection) must run at
+// T = 1024 and give exactly the entries the padded path gives.
+import { describe, expect, it } from "vitest";
+import * as mc from "../../src/index.js";
+import { grad, hvp, jit, jvp, matmul, slice, tanh, tensor, zeros, type Tensor } from "../../src/index.js";
+import { slice_p } from "../../src/ops/structure.js";
+import { mulberry32 } from "../../src/random.js";
+
+/** Runs `fn` with the slice transpose as it was before: pad, then an out-of-place add. */
+function padded<R>(fn: () => R): R {
+  const p = slice_p as { transposeInto?: unknown };
+  const saved = p.transposeInto;
+  p.transposeInto = undefined;
+  try {
+    return fn();
+  } finally {
+    p.transposeInto = saved;
+  }
+}
+
+function randn(n: number, seed: number): number[] {
+  const r = mulberry32(seed);
+  return Array.from({ length: n }, () => 2 * r() - 1);
+}
+
+/** Column-major entries, compared bit for bit (Object.is tells -0 from 0 and NaN from NaN). */
+function expectBitIdentical(a: Tensor, b: Tensor): void {
+  expect(a.shape).toEqual(b.shape);
+  const x = a.data, y = b.data;
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) diff++;
+  expect(diff).toBe(0);
+}
+
+/** h_t = tanh(P[t, :] + 0.5 h_{t-1}), h_0 = 0; loss Σ h_T. */
+function rnn(T: number, H: number) {
+  return (P: Tensor): Tensor => {
+    let h: Tensor = zeros([1, H]);
+    for (let t = 0; t < T; t++) h = tanh(slice(P, [t, 0], [1, H]).add(h.mul(0.5)));
+    return h.sum();
+  };
+}
+
+/** Closed form of rnn's gradient: δ_T = 1 − h_T², δ_t = 0.5 δ_{t+1} (1 − h_t²), ∂L/∂P[t, :] = δ_t. */
+function rnnGrad(P: number[][], T: number, H: number): number[][] {
+  const hs: number[][] = [];
+  let h = new Array<number>(H).fill(0);
+  for (let t = 0; t < T; t++) {
+    h = h.map((v, j) => Math.tanh(P[t]![j]! + 0.5 * v));
+    hs.push(h);
+  }
+  const g: number[][] = new Array(T);
+  let up = new Array<number>(H).fill(1);
+  for (let t = T - 1; t >= 0; t--) {
+    const d = hs[t]!.map((v, j) => up[j]! * (1 - v * v));
+    g[t] = d;
+    up = d.map((v) => 0.5 * v);
+  }
+  return g;
+}
+
+function rows(T: number, H: number, seed: number): number[][] {
+  const v = randn(T * H, seed);
+  return Array.from({ length: T }, (_, t) => v.slice(t * H, (t + 1) * H));
+}
+
+describe("slice cotangents accumulate in place", () => {
+  it("a 1024-step loop over the rows of a 1024×256 matrix: grad runs and matches the closed form", () => {
+    const T = 1024, H = 256;
+    const Pr = rows(T, H, 7);
+    const P = tensor(Pr);
+    const g = grad(rnn(T, H))(P);
+    expect(g.shape).toEqual([T, H]);
+    const want = rnnGrad(Pr, T, H);
+    const got = g.toArray() as number[][];
+    let worst = 0;
+    for (let t = 0; t < T; t++) for (let j = 0; j < H; j++) worst = Math.max(worst, Math.abs(got[t]![j]! - want[t]![j]!));
+    expect(worst).toBeLessThan(1e-14);
+    // Early rows' gradients are 0.5^t-small but not all zero: the accumulator kept them.
+    expect(got[1000]![0]).not.toBe(0);
+  });
+
+  it("with the projection computed inside (P = X·W): ∂/∂W = Xᵀ δ", () => {
+    const T = 1024, H = 256, D = 4;
+    const X = tensor(rows(T, D, 3));
+    const W = tensor(rows(D, H, 4));
+    const f = (w: Tensor) => rnn(T, H)(matmul(X, w));
+    const g = grad(f)(W).toArray() as number[][];
+    const Pr = matmul(X, W).toArray() as number[][];
+    const d = rnnGrad(Pr, T, H);
+    const Xr = X.toArray() as number[][];
+    let worst = 0;
+    for (let k = 0; k < D; k++) {
+      for (let j = 0; j < H; j++) {
+        let s = 0;
+        for (let t = 0; t < T; t++) s += Xr[t]![k]! * d[t]![j]!;
+        worst = Math.max(worst, Math.abs(g[k]![j]! - s));
+      }
+    }
+    expect(worst).toBeLessThan(1e-12);
+  });
+
+  // Contributions of every kind to one accumulator, in both orders: a dense use of P after
+  // the loop (its cotangent arrives first: the accumulator starts as a copy of it), a dense use
+  // before (arrives last: added in place), overlapping boxes, a slice of a slice (an owned
+  // accumulator consumed, then transposed again) and a whole-tensor slice.
+  const T = 6, H = 4;
+  const mixed = (P: Tensor): Tensor => {
+    const pre = P.mul(P).sum().mul(0.1);
+    let h: Tensor = zeros([1, H]);
+    for (let t = 0; t < T; t++) h = tanh(slice(P, [t, 0], [1, H]).add(h.mul(0.5)));
+    const block = slice(P, [1, 1], [3, 2]);
+    const corner = slice(block, [1, 0], [2, 1]);
+    const whole = slice(P, [0, 0]);
+    return h.sum().add(pre).add(block.mul(block).sum()).add(corner.exp().sum()).add(whole.sin().sum()).add(P.cos().sum());
+  };
+  const P0 = tensor(rows(T, H, 11));
+
+  it("gives bit-identical entries to the padded path", () => {
+    expectBitIdentical(grad(mixed)(P0), padded(() => grad(mixed)(P0)));
+    expectBitIdentical(grad(rnn(T, H))(P0), padded(() => grad(rnn(T, H))(P0)));
+  });
+
+  it("matches central differences", () => {
+    const g = grad(mixed)(P0).toArray() as number[][];
+    const base = P0.toArray() as number[][];
+    const eps = 1e-6;
+    for (let t = 0; t < T; t++) {
+      for (let j = 0; j < H; j++) {
+        const at = (d: number) => {
+          const q = base.map((r) => r.slice());
+          q[t]![j]! += d;
+          return mixed(tensor(q)).item();
+        };
+        const fd = (at(eps) - at(-eps)) / (2 * eps);
+        expect(Math.abs(g[t]![j]! - fd)).toBeLessThan(1e-7 * (1 + Math.abs(fd)));
+      }
+    }
+  });
+
+  it("nested: hvp and jvp-of-grad through slices (tracer cotangents take the padded path)", () => {
+    const V = tensor(rows(T, H, 12));
+    const hv = hvp(mixed)(P0, V);
+    expectBitIdentical(hv, padded(() => hvp(mixed)(P0, V)));
+    // Against central differences of the (in-place) gradient along V.
+    const eps = 1e-5;
+    const gp = grad(mixed)(P0.add(V.mul(eps))), gm = grad(mixed)(P0.sub(V.mul(eps)));
+    const fd = gp.sub(gm).div(2 * eps).data, hd = hv.data;
+    for (let i = 0; i < fd.length; i++) expect(Math.abs(hd[i]! - fd[i]!)).toBeLessThan(1e-6 * (1 + Math.abs(fd[i]!)));
+    const [, tan] = jvp((p: Tensor) => grad(mixed)(p), [P0], [V]);
+    const td = (tan as Tensor).data;
+    for (let i = 0; i < hd.length; i++) expect(Math.abs(td[i]! - hd[i]!)).toBeLessThan(1e-12 * (1 + Math.abs(hd[i]!)));
+    // grad of a function of grad: the outer pass differentiates the inner one.
+    const gg = grad((p: Tensor) => grad(mixed)(p).mul(V).sum())(P0);
+    expectBitIdentical(gg, padded(() => grad((p: Tensor) => grad(mixed)(p).mul(V).sum())(P0)));
+    const gd = gg.data;
+    for (let i = 0; i < hd.length; i++) expect(Math.abs(gd[i]! - hd[i]!)).toBeLessThan(1e-12 * (1 + Math.abs(hd[i]!)));
+  });
+
+  it("jit(grad) records the padded path and replays it without falling back", () => {
+    const reasons: string[] = [];
+    const g = jit(grad(mixed), { onFallback: (r) => reasons.push(r) });
+    const want = grad(mixed)(P0);
+    expectBitIdentical(g(P0), want); // recorded
+    const P1 = tensor(rows(T, H, 13));
+    expectBitIdentical(g(P1), grad(mixed)(P1)); // replayed at other values
+    expectBitIdentical(g(P0), want);
+    expect(reasons).toEqual([]);
+  });
+
+  it("vmap of grad (batched cotangents) is unchanged", () => {
+    const P1 = P0.mul(0.5);
+    const gs = mc.vmap(grad(mixed))(tensor([P0.toArray() as number[][], P1.toArray() as number[][]]));
+    expect(gs.shape).toEqual([2, T, H]);
+    for (const [k, p] of [P0, P1].entries()) {
+      const want = padded(() => grad(mixed)(p)).data, got = slice(gs, [k, 0, 0], [1, T, H]).reshape([T, H]).data;
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-13 * (1 + Math.abs(want[i]!)));
+    }
+  });
+});
