@@ -517,10 +517,12 @@ export function backwardPass(
     const o = outs[i]!;
     if (trace.isVar(o)) accumulate(acc, o.id, cts[i] ?? null, add);
   }
-  // Accumulators this pass allocated (by id), which it may add into in place. Only when the
-  // kernels run now: a jit recording must see every step as a bind, and tracers have no entries.
+  // Accumulators this pass allocated (by id; made at the first in-place transpose), which it
+  // may add into in place. Only when the kernels run now: a jit recording must see every step
+  // as a bind, and tracers have no entries.
   const rec = recording.current;
-  const owned = (rec === null || rec.inImpl > 0) && inScope() ? new Uint8Array(trace.vars) : null;
+  const inPlace = (rec === null || rec.inImpl > 0) && inScope();
+  let owned: Uint8Array | null = null;
   const { prims, outs: vars, outAt } = trace;
   for (let e = prims.length - 1; e >= 0; e--) {
     const o0 = outAt[e]!, o1 = outAt[e + 1]!;
@@ -547,14 +549,25 @@ export function backwardPass(
     const linear = new Array<boolean>(args.length);
     for (let i = 0; i < args.length; i++) linear[i] = trace.isVar(args[i]!);
     if (!prim.transpose) throw new Error(`matcalc: internal: ${prim.name} has no transpose rule but was staged as linear`);
-    if (owned !== null && prim.transposeInto && args.length === 1 && linear[0] && intoInPlace(acc, owned, args[0] as LinearVar, cOuts[0]!, prim, trace.params[e])) continue;
+    if (inPlace && prim.transposeInto && args.length === 1 && linear[0]) {
+      owned ??= new Uint8Array(trace.vars);
+      if (intoInPlace(acc, owned, args[0] as LinearVar, cOuts[0]!, prim, trace.params[e])) continue;
+    }
     const cIns = prim.transpose(cOuts, args, linear, trace.params[e]);
     for (let i = 0; i < args.length; i++) {
       if (!linear[i]) continue;
       const id = (args[i] as LinearVar).id, c = cIns[i] ?? null;
-      // A dense contribution to an owned accumulator goes in place too (entries as `add`'s).
-      if (owned !== null && owned[id] === 1 && c !== null && !(c instanceof Tracer)) addBoxInto(c, acc[id]!, ZEROS_AT(c.shape.length));
-      else accumulate(acc, id, c, add);
+      if (owned !== null && owned[id] === 1 && c !== null) {
+        // A dense contribution to an owned accumulator goes in place too (entries as `add`'s);
+        // a tracer or a broadcast one is added as before, and the sum is no longer owned.
+        const into = acc[id]!;
+        if (!(c instanceof Tracer) && sameShape(c.shape, into.shape)) {
+          addBoxInto(c, into, ZEROS_AT(c.shape.length));
+          continue;
+        }
+        owned[id] = 0;
+      }
+      accumulate(acc, id, c, add);
     }
   }
   return ins.map((v) => acc[v.id] ?? null);
@@ -573,7 +586,7 @@ function intoInPlace(acc: (Tensor | undefined)[], owned: Uint8Array, x: LinearVa
     prim.transposeInto!(ct, prev!, params, false);
     return true;
   }
-  if (prev instanceof Tracer) return false;
+  if (prev instanceof Tracer || (prev !== undefined && !sameShape(prev.shape, x.shape))) return false;
   // Zeros and the box written (the first contribution), or a copy of what came before and
   // the box added: the entries `add(prev, pad(ct))` would give, in a tensor no one else holds.
   const into = fillK(x.shape, 0, prim.name);

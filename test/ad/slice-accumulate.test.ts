@@ -159,6 +159,35 @@ describe("slice cotangents accumulate in place", () => {
     for (let i = 0; i < hd.length; i++) expect(Math.abs(gd[i]! - hd[i]!)).toBeLessThan(1e-12 * (1 + Math.abs(hd[i]!)));
   });
 
+  it("a pass with both concrete and tracer cotangents for one variable (jvp over a closed-over weight)", () => {
+    // Even rows' cotangents are concrete, odd rows' carry the outer tracer a: the accumulator
+    // starts in place, then turns into a traced sum, in both orders.
+    const P = P0;
+    const g = (a: Tensor) =>
+      grad((p: Tensor) => {
+        let s: Tensor = tensor(0);
+        for (let t = 0; t < T; t++) {
+          const r = slice(p, [t, 0], [1, H]);
+          s = s.add(r.mul(r).sum().mul(t % 2 === 1 ? a : tensor(1)));
+        }
+        const r0 = slice(p, [0, 0], [1, H]);
+        return s.add(r0.mul(r0).sum().mul(a)).add(slice(p, [T - 1, 0], [1, H]).sum());
+      })(P);
+    const [val, tan] = jvp(g, [tensor(3)], [tensor(1)]);
+    const [val0, tan0] = padded(() => jvp(g, [tensor(3)], [tensor(1)]));
+    expectBitIdentical(val as Tensor, val0 as Tensor);
+    expectBitIdentical(tan as Tensor, tan0 as Tensor);
+    // Closed form: ∂/∂P = 2 w_t P[t] (+ 2a P[0] on row 0, + 1 on the last row); ∂/∂a of that.
+    const Pr = P.toArray() as number[][], v = (val as Tensor).toArray() as number[][], d = (tan as Tensor).toArray() as number[][];
+    for (let t = 0; t < T; t++) {
+      for (let j = 0; j < H; j++) {
+        const w = (t % 2 === 1 ? 3 : 1) + (t === 0 ? 3 : 0);
+        expect(v[t]![j]).toBeCloseTo(2 * w * Pr[t]![j]! + (t === T - 1 ? 1 : 0), 14);
+        expect(d[t]![j]).toBeCloseTo(t % 2 === 1 || t === 0 ? 2 * Pr[t]![j]! : 0, 14);
+      }
+    }
+  });
+
   it("jit(grad) records the padded path and replays it without falling back", () => {
     const reasons: string[] = [];
     const g = jit(grad(mixed), { onFallback: (r) => reasons.push(r) });
