@@ -67,7 +67,8 @@ export interface Primitive<P = unknown> {
    * it exists); `fresh`: `into` is all zeros and this is its first contribution, so writing
    * equals adding. Only eager, concrete backward passes use it (see {@link backwardPass}): a
    * loop that slices one row per step would otherwise add a zero-padded full-size matrix per
-   * step. Must give exactly the entries `add(into, transpose(ct))` would.
+   * step. Must give the entries `add(into, transpose(ct))` would, bit for bit, except that
+   * an entry outside the box keeps its sign of zero (`add` turns −0 + 0 into +0).
    */
   readonly transposeInto?: (ct: Tensor, into: Tensor, params: P, fresh: boolean) => void;
   /**
