@@ -188,6 +188,22 @@ describe("slice cotangents accumulate in place", () => {
     }
   });
 
+  it("vjp: a pullback called twice makes a fresh accumulator per call and never writes into its cotangent", () => {
+    const f = (P: Tensor) => {
+      const rs = [slice(P, [0, 0], [2, H]), slice(P, [1, 0], [2, H]), slice(P, [T - 2, 1], [2, H - 1])];
+      return mc.concat([rs[0]!.mul(rs[0]!), rs[1]!.sin(), rs[2]!.mul(2)], 1);
+    };
+    const [out, back] = mc.vjp(f, P0);
+    const c1 = tensor(rows(2, (out as Tensor).shape[1]!, 21)), c2 = tensor(rows(2, (out as Tensor).shape[1]!, 22));
+    const c1Before = Float64Array.from(c1.data);
+    const [g1] = back(c1), [g2] = back(c2), [g1b] = back(c1);
+    expect(Array.from(c1.data)).toEqual(Array.from(c1Before));
+    expectBitIdentical(g1 as Tensor, g1b as Tensor);
+    const [, backOld] = padded(() => mc.vjp(f, P0));
+    expectBitIdentical(g1 as Tensor, padded(() => backOld(c1))[0] as Tensor);
+    expectBitIdentical(g2 as Tensor, padded(() => backOld(c2))[0] as Tensor);
+  });
+
   it("jit(grad) records the padded path and replays it without falling back", () => {
     const reasons: string[] = [];
     const g = jit(grad(mixed), { onFallback: (r) => reasons.push(r) });
