@@ -86,7 +86,7 @@ function pairedRatio(a: () => unknown, b: () => unknown, budgetMs: number): stri
   }
   ratios.sort((x, y) => x - y);
   const cpuText = isNode() ? `, CPU time 2T / 1T ${(cpu[1]! / cpu[0]!).toFixed(2)}×` : "";
-  return `paired, ${ratios.length} pairs: fastest 1T / fastest 2T ${(minA / minB).toFixed(2)}×, median pair ${ratios[ratios.length >> 1]!.toFixed(2)}×${cpuText}; ${loadNote()}`;
+  return `paired, ${ratios.length} pairs: fastest 1T / fastest 2T ${(minA / minB).toFixed(2)}×, median pair ${ratios[ratios.length >> 1]!.toFixed(2)}×${cpuText}${isNode() ? `; ${loadNote()}` : ""}`;
 }
 
 interface PeerRow { lib: string; op: string; n: number; threads: number; ms: number }
@@ -109,6 +109,10 @@ async function tasks(): Promise<TaskSpec[]> {
     console.log("threads: this host runs one thread (not cross-origin isolated, or no shared memory); no tasks");
     return [];
   }
+  // A page's workers start only once its thread yields: until they are ready, every panel
+  // would run on the page's thread and "2 threads" would time one.
+  await r2.pool.start();
+  if (!r2.pool.started) throw new Error("threads bench: the workers did not start");
   const two = side(r2, 2);
   const sides = [one, two];
   const out: TaskSpec[] = [];

@@ -380,6 +380,11 @@ export class Pool {
     return Atomics.load(this.ctl, READY) >= this.workers.length;
   }
 
+  /** Whether the workers are running and ready for jobs (not merely asked to start). @internal */
+  get started(): boolean {
+    return !this.broken && this.workers.length === this.threads - 1 && this.ready;
+  }
+
   /**
    * Starts the workers and resolves when they are ready (or after `timeoutMs`): a browser's
    * workers only start once the page's thread returns to its event loop, so init() awaits

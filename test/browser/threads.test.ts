@@ -62,6 +62,8 @@ describe.runIf(inBrowser)("threads in a cross-origin isolated page", () => {
   test("init({ threads: 2 }) and setThreads", async () => {
     await init({ threads: 2 });
     expect(threadCount()).toBe(2);
+    // In a page init() waits for the workers (they start only when the page yields).
+    expect(currentPool()!.started).toBe(true);
     setThreads(1);
     expect(threadCount()).toBe(1);
     // After a runtime of one thread: the shared variant was compiled ahead by init(), since a
