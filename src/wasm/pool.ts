@@ -419,7 +419,10 @@ export class Pool {
     this.busy = true;
     try {
       this.spawn();
-      if (!this.ready && this.blocking && !this.broken) {
+      // Node starts a worker on its own thread at once: a caller that may block waits for it.
+      // A browser starts one only when the thread that made it returns to its event loop, so
+      // waiting there (in a Web Worker, which may block) would only stall this call.
+      if (!this.ready && this.blocking && !this.broken && nodeProcess()) {
         this.awaitReady();
         // Later calls do not wait again (they use the workers if these ever start).
         if (!this.ready) this.broken = true;

@@ -159,6 +159,27 @@ describe.runIf(inBrowser)("threads in a cross-origin isolated page", () => {
     }
   });
 
+  test.each(["init", "setThreads"] as const)("in a module Web Worker (%s): its pool's nested workers take part, same bits", async (how) => {
+    const w = new Worker(new URL("../helpers/threads-worker.ts", import.meta.url), { type: "module" });
+    try {
+      const got = await new Promise<Record<string, unknown>>((ok, fail) => {
+        w.onmessage = (e) => ok(e.data as Record<string, unknown>);
+        w.onerror = (e) => fail(new Error(`worker: ${e.message}`));
+        w.postMessage({ how });
+      });
+      expect(got.error).toBeUndefined();
+      expect(got.isolated).toBe(true);
+      expect(got.threads).toBe(2);
+      expect(got.same).toBe(true);
+      expect(got.workerTasks as number).toBeGreaterThan(0);
+      // A worker may block, but not for its nested workers to start (they need its event
+      // loop): the first call runs on its own thread at once.
+      expect(got.firstMs as number).toBeLessThan(1500);
+    } finally {
+      w.terminate();
+    }
+  });
+
   test("a page that is not cross-origin isolated: one thread, no error, right answers", async () => {
     const a = randn([300, 300], { seed: 9 });
     await init({ threads: 1 });
