@@ -301,9 +301,12 @@ export class Pool {
     return Atomics.load(this.ctl, SEQ);
   }
 
-  /** Makes the caller behave as a browser's page thread: it spins, never blocks (tests). @internal */
-  simulatePageThread(): void {
-    this.blocking = false;
+  /**
+   * Makes the caller behave as a browser's page thread: it spins, never blocks (tests, and the
+   * bench's spinning-caller figure); `false` restores what the thread can do. @internal
+   */
+  simulatePageThread(spin = true): void {
+    this.blocking = !spin && canBlock();
   }
 
   /** Makes the next job's workers fail (tests of the error path). @internal */
