@@ -32,7 +32,7 @@ async function realAllowed() {
   return dirs.filter((d) => d !== null);
 }
 
-async function handle(req, res) {
+async function handle(req, res, isolated) {
   for (const [k, v] of Object.entries(common)) res.setHeader(k, v);
   // A static server: nothing to post, put or delete.
   if (req.method !== "GET" && req.method !== "HEAD") {
@@ -69,9 +69,12 @@ async function handle(req, res) {
       // dist/ is rebuilt under a running server; a stale cached kernel would be confusing.
       "Cache-Control": "no-store",
       // Cross-origin isolation: performance.now() gets its fine resolution (the identity
-      // explorer times sub-millisecond calls). Everything the page loads is same-origin.
-      "Cross-Origin-Opener-Policy": "same-origin",
-      "Cross-Origin-Embedder-Policy": "require-corp",
+      // explorer times sub-millisecond calls), and SharedArrayBuffer exists, so matcalc's
+      // kernels run on every core (Web Workers). Everything the page loads is same-origin.
+      ...(isolated ? {
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Cross-Origin-Embedder-Policy": "require-corp",
+      } : {}),
     });
     res.end(req.method === "HEAD" ? undefined : body);
   } catch {
@@ -82,11 +85,17 @@ async function handle(req, res) {
 /**
  * Starts the demo server on 127.0.0.1.
  * @param {number} [port] 0 picks a free port.
+ * @param {{ isolated?: boolean }} [options] `isolated: false` leaves out the COOP/COEP headers
+ *   (tests: the page must then run one thread, with no error).
  * @returns {Promise<{ url: string, port: number, close: () => Promise<void> }>}
  */
-export function startServer(port = 0) {
+export function startServer(port = 0, options = {}) {
+  const unknown = Object.keys(options).filter((k) => k !== "isolated");
+  if (unknown.length > 0) throw new TypeError(`startServer: unknown option ${unknown.map((k) => `"${k}"`).join(", ")} (known: "isolated")`);
+  const isolated = options.isolated ?? true;
+  if (typeof isolated !== "boolean") throw new TypeError(`startServer: option "isolated" must be a boolean, got ${typeof isolated}`);
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.writeHead(500).end());
+    handle(req, res, isolated).catch(() => res.writeHead(500).end());
   });
   return new Promise((ok, fail) => {
     server.once("error", fail);

@@ -86,7 +86,7 @@ function pairedRatio(a: () => unknown, b: () => unknown, budgetMs: number): stri
   }
   ratios.sort((x, y) => x - y);
   const cpuText = isNode() ? `, CPU time 2T / 1T ${(cpu[1]! / cpu[0]!).toFixed(2)}×` : "";
-  return `paired, ${ratios.length} pairs: fastest 1T / fastest 2T ${(minA / minB).toFixed(2)}×, median pair ${ratios[ratios.length >> 1]!.toFixed(2)}×${cpuText}; ${loadNote()}`;
+  return `paired, ${ratios.length} pairs: fastest 1T / fastest 2T ${(minA / minB).toFixed(2)}×, median pair ${ratios[ratios.length >> 1]!.toFixed(2)}×${cpuText}${isNode() ? `; ${loadNote()}` : ""}`;
 }
 
 interface PeerRow { lib: string; op: string; n: number; threads: number; ms: number }
@@ -109,6 +109,10 @@ async function tasks(): Promise<TaskSpec[]> {
     console.log("threads: this host runs one thread (not cross-origin isolated, or no shared memory); no tasks");
     return [];
   }
+  // A page's workers start only once its thread yields: until they are ready, every panel
+  // would run on the page's thread and "2 threads" would time one.
+  await r2.pool.start();
+  if (!r2.pool.started) throw new Error("threads bench: the workers did not start");
   const two = side(r2, 2);
   const sides = [one, two];
   const out: TaskSpec[] = [];
@@ -130,6 +134,27 @@ async function tasks(): Promise<TaskSpec[]> {
     arena.f64().copyWithin(work >> 3, gen >> 3, (gen >> 3) + nn);
     if (k.getrf(N, N, work, N, ipiv) !== 0) throw new Error("threads bench: getrf failed");
   });
+  if (isNode()) {
+    // The same two threads with the caller spinning while the worker finishes, as a page's
+    // thread must (it may not block): on a loaded machine the spinning thread is the one the
+    // scheduler then puts last, and it runs the factorization's sequential part.
+    const spinning = (f: () => unknown) => () => {
+      r2.pool!.simulatePageThread(true);
+      try {
+        return f();
+      } finally {
+        r2.pool!.simulatePageThread(false);
+      }
+    };
+    const getrf = ({ k, arena, gen, work, ipiv }: Side) => () => {
+      arena.f64().copyWithin(work >> 3, gen >> 3, (gen >> 3) + nn);
+      if (k.getrf(N, N, work, N, ipiv) !== 0) throw new Error("threads bench: getrf failed");
+    };
+    const f1 = getrf(one), f2 = spinning(getrf(two));
+    const group = `getrf n=${N}, 1 thread vs 2 with the caller spinning (as a page's thread)`;
+    out.push({ name: "matcalc 1 thread", group, baseline: true, flops: (2 * n3) / 3, fn: f1 });
+    out.push({ name: "matcalc 2 threads, caller spinning", group, flops: (2 * n3) / 3, note: pairedRatio(f1, f2, 6000), fn: f2 });
+  }
   pair("potrf", n3 / 3, ({ k, arena, spd, work }) => () => {
     arena.f64().copyWithin(work >> 3, spd >> 3, (spd >> 3) + nn);
     if (k.potrf(N, work, N) !== 0) throw new Error("threads bench: potrf failed");

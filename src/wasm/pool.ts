@@ -3,9 +3,12 @@
 //
 // Protocol (one job at a time, the caller always takes part): the caller writes the job's
 // arguments into a shared control block, bumps the job number and wakes the workers; then
-// everyone, caller included, claims tasks from one atomic counter until none are left; each
-// worker acknowledges the job when it finds no task left, and the caller returns when every
-// worker has acknowledged. A task's result does not depend on who runs it or in what order
+// everyone, caller included, claims tasks from one atomic counter until none are left. A
+// worker takes part only by joining the job through its gate while it is open; each worker
+// that joined acknowledges the job when it finds no task left. When the caller finds none left
+// it closes the gate and returns once every worker that joined has acknowledged: a worker
+// that had not woken yet (under load a wake waits for a core) holds nothing up, and when it
+// wakes it finds the gate closed and touches nothing. A task's result does not depend on who runs it or in what order
 // (each task writes its own part of the output, computed by the same kernel on the same
 // operands), and the tasks themselves are a function of the call's shape alone: so the bits
 // are the same for any number of threads, and whether a task runs in a worker or in the
@@ -28,6 +31,14 @@ const FAULT = 7; // test hook: what the next job's workers should do wrong
 const STOP = 8;
 const WORKER_TASKS = 9; // tasks run by workers, ever (tests check the workers really work)
 const READY = 10; // workers that have started
+/**
+ * The job's gate: (job number mod 2^22) << 9 | CLOSED | workers that joined. A worker takes
+ * part in a job only by joining it while it is open; the caller closes it when no task is left
+ * and then waits for the workers that joined, not for ones that have not woken yet.
+ */
+const GATE = 11;
+const GATE_CLOSED = 256;
+const GATE_JOB = 0x3fffff;
 const TEXT = 64; // byte offset of a failing worker's message
 const TEXT_BYTES = 1024;
 const TABLE = TEXT + TEXT_BYTES; // byte offset of the task table
@@ -101,6 +112,18 @@ function workerMain(d: {
     const now = Atomics.load(ctl, 0);
     if (now === seen) continue; // woken without a new job
     seen = now;
+    // Join the job unless it is over (the caller closed its gate) or already followed by
+    // another: a worker that wakes late touches nothing of a job it did not join.
+    let joined = false;
+    for (;;) {
+      const g = Atomics.load(ctl, 11);
+      if ((g >> 9) !== (now & 0x3fffff) || (g & 256) !== 0) break;
+      if (Atomics.compareExchange(ctl, 11, g, g + 1) === g) {
+        joined = true;
+        break;
+      }
+    }
+    if (!joined) continue;
     const tasks = ctl[2]!;
     try {
       const fault = ctl[7]!;
@@ -301,9 +324,12 @@ export class Pool {
     return Atomics.load(this.ctl, SEQ);
   }
 
-  /** Makes the caller behave as a browser's page thread: it spins, never blocks (tests). @internal */
-  simulatePageThread(): void {
-    this.blocking = false;
+  /**
+   * Makes the caller behave as a browser's page thread: it spins, never blocks (tests, and the
+   * bench's spinning-caller figure); `false` restores what the thread can do. @internal
+   */
+  simulatePageThread(spin = true): void {
+    this.blocking = !spin && canBlock();
   }
 
   /** Makes the next job's workers fail (tests of the error path). @internal */
@@ -380,6 +406,11 @@ export class Pool {
     return Atomics.load(this.ctl, READY) >= this.workers.length;
   }
 
+  /** Whether the workers are running and ready for jobs (not merely asked to start). @internal */
+  get started(): boolean {
+    return !this.broken && this.workers.length === this.threads - 1 && this.ready;
+  }
+
   /**
    * Starts the workers and resolves when they are ready (or after `timeoutMs`): a browser's
    * workers only start once the page's thread returns to its event loop, so init() awaits
@@ -414,7 +445,10 @@ export class Pool {
     this.busy = true;
     try {
       this.spawn();
-      if (!this.ready && this.blocking && !this.broken) {
+      // Node starts a worker on its own thread at once: a caller that may block waits for it.
+      // A browser starts one only when the thread that made it returns to its event loop, so
+      // waiting there (in a Web Worker, which may block) would only stall this call.
+      if (!this.ready && this.blocking && !this.broken && nodeProcess()) {
         this.awaitReady();
         // Later calls do not wait again (they use the workers if these ever start).
         if (!this.ready) this.broken = true;
@@ -436,6 +470,7 @@ export class Pool {
       Atomics.store(ctl, NTASKS, tasks);
       Atomics.store(ctl, NEXT, 0);
       Atomics.store(ctl, ACKS, 0);
+      Atomics.store(ctl, GATE, ((Atomics.load(ctl, SEQ) + 1) & GATE_JOB) << 9);
       Atomics.add(ctl, SEQ, 1);
       Atomics.notify(ctl, SEQ);
       let own: unknown = undefined;
@@ -476,10 +511,23 @@ export class Pool {
     }
   }
 
-  /** Returns when every worker has acknowledged the job; a stall replaces the workers. */
+  /**
+   * Closes the job's gate and returns when every worker that joined has acknowledged (with a
+   * fault injected, when every worker has joined and acknowledged, so that the fault always
+   * happens); a stall replaces the workers.
+   */
   private awaitWorkers(op: string): void {
     const ctl = this.ctl;
-    const want = this.workers.length;
+    let want = this.workers.length;
+    if (ctl[FAULT] === 0) {
+      for (;;) {
+        const g = Atomics.load(ctl, GATE);
+        if (Atomics.compareExchange(ctl, GATE, g, g | GATE_CLOSED) === g) {
+          want = g & (GATE_CLOSED - 1);
+          break;
+        }
+      }
+    }
     let last = -1;
     let since = Date.now();
     for (;;) {

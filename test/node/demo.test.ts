@@ -95,10 +95,8 @@ beforeAll(async () => {
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
   page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
   page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-  // blob: URLs are the thread pool's worker scripts, made in the page: nothing is fetched.
-  page.on("request", (r) => {
-    if (!r.url().startsWith("blob:")) requested.push(new URL(r.url()).pathname);
-  });
+  // The pool's Web Workers load from Blob URLs (made in the page, not fetched from the server).
+  page.on("request", (r) => { const u = new URL(r.url()); requested.push(u.protocol === "blob:" ? "blob:" : u.pathname); });
   await page.goto(server.url);
   await page.waitForFunction(() => document.getElementById("status")?.dataset.state !== "loading", null, { timeout: 15_000 });
 }, 60_000);
@@ -114,7 +112,7 @@ describe("demo page", () => {
     await page.waitForSelector("body[data-ready=true]");
     expect(await page.textContent("#status")).toMatch(/Kernels loaded/);
     // Only the page itself and the built package were fetched; a wasm binary among them.
-    for (const p of requested) expect(p, p).toMatch(/^\/(demo\/|dist\/)/);
+    for (const p of requested) expect(p, p).toMatch(/^(\/(demo\/|dist\/)|blob:$)/);
     // Chromium validates relaxed SIMD: the page loads that build, and says so.
     expect(requested).toContain("/dist/wasm/kernels.relaxed.wasm");
     expect(await page.getAttribute("#status", "data-build")).toBe("relaxed-simd");
@@ -122,6 +120,51 @@ describe("demo page", () => {
     expect(requested).toContain("/dist/optim/index.js");
     expect(problems).toEqual([]);
     await page.screenshot({ path: resolve(shots, "page-loaded.png") });
+  });
+
+  it("is cross-origin isolated and says how many threads run: every core (at most 16)", async () => {
+    const { isolated, cores } = await page.evaluate(() => ({ isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency }));
+    expect(isolated).toBe(true);
+    const threads = Math.min(cores, 16);
+    expect(await page.getAttribute("#status", "data-isolated")).toBe("true");
+    expect(await page.getAttribute("#status", "data-threads")).toBe(String(threads));
+    expect(await page.textContent("#status")).toMatch(new RegExp(`· ${threads} threads?$`));
+    expect(await page.textContent("#simd")).toMatch(new RegExp(`; ${threads} threads? \\(the page is cross-origin isolated`));
+    // Its workers' scripts came from Blob URLs (one per worker: threads − 1).
+    expect(requested.filter((p) => p === "blob:")).toHaveLength(threads - 1);
+    // The page's library really runs that many: a product of 512 × 512 splits across workers.
+    // (A string: the test's transform must not rewrite the page's dynamic import.)
+    const ran = await page.evaluate(`import("matcalc").then(async (mc) => {
+      const a = mc.randn([512, 512], { seed: 1 });
+      const one = a.matmul(a).data.slice();
+      await new Promise((ok) => setTimeout(ok, 200));
+      const again = a.matmul(a).data;
+      return { count: mc.threadCount(), same: one.every((v, i) => Object.is(v, again[i])) };
+    })`) as { count: number; same: boolean };
+    expect(ran).toEqual({ count: threads, same: true });
+  });
+
+  it("served without COOP/COEP: one thread, no error", async () => {
+    const plain = (await startServer(0, { isolated: false })) as Server;
+    const other = await browser!.newPage();
+    const seen: string[] = [];
+    other.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") seen.push(`console.${m.type()}: ${m.text()}`); });
+    other.on("pageerror", (e) => seen.push(`pageerror: ${e.message}`));
+    try {
+      await other.goto(plain.url);
+      await other.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+      expect(await other.evaluate(() => crossOriginIsolated)).toBe(false);
+      expect(await other.getAttribute("#status", "data-state")).toBe("ready");
+      expect(await other.getAttribute("#status", "data-isolated")).toBe("false");
+      expect(await other.getAttribute("#status", "data-threads")).toBe("1");
+      expect(await other.textContent("#status")).toMatch(/· 1 thread$/);
+      expect(await other.textContent("#simd")).toMatch(/; 1 thread \(the page is not cross-origin isolated/);
+      expect(seen).toEqual([]);
+    } finally {
+      await other.close();
+      await plain.close();
+    }
+    expect(() => startServer(0, { isolate: false })).toThrow(/^startServer: unknown option "isolate" \(known: "isolated"\)$/);
   });
 
   it("serves only demo/ and dist/ (also against encoded ../)", async () => {
