@@ -2,7 +2,7 @@
 // shortened versions: gradients against central differences of the objective (one
 // coordinate of every parameter and a random direction through all of them), the jitted
 // gradients against the plain ones, and the saddle solve against its closed form.
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { grad, jit, tensor, type Tensor } from "../../src/index.js";
 import { fillRandom } from "../../bench/harness.js";
 import peer from "../../bench/peers/loops_torch.json" with { type: "json" };
@@ -68,7 +68,11 @@ function expectClose(a: Params, b: Params, rtol: number): void {
 }
 
 describe("LSTM (2 layers, 32 characters)", () => {
-  const prob = lstmProblem(32, 16, 8);
+  // Built in beforeAll: a browser page loads the kernels after this file is imported.
+  let prob: ReturnType<typeof lstmProblem>;
+  beforeAll(() => {
+    prob = lstmProblem(32, 16, 8);
+  });
 
   it("has the objective's known limits: log V at zero output weights", () => {
     const zeroed = { ...prob.params, Wy: prob.params.Wy.mul(0), by: prob.params.by.mul(0) };
@@ -93,7 +97,11 @@ describe("LSTM (2 layers, 32 characters)", () => {
 });
 
 describe("RK4 Lotka–Volterra (100 steps)", () => {
-  const prob = odeProblem(100, 1e-2);
+  // Built in beforeAll: a browser page loads the kernels after this file is imported.
+  let prob: ReturnType<typeof odeProblem>;
+  beforeAll(() => {
+    prob = odeProblem(100, 1e-2);
+  });
 
   it("computes the loss of the same RK4 in plain JavaScript, which keeps Lotka–Volterra's invariant", () => {
     const zT = integrate(100, 1e-2);
@@ -131,7 +139,11 @@ function integrate(steps: number, h: number): Float64Array {
 }
 
 describe("nested-gradient saddle (n = 10)", () => {
-  const prob = saddleProblem(10);
+  // Built in beforeAll: a browser page loads the kernels after this file is imported.
+  let prob: ReturnType<typeof saddleProblem>;
+  beforeAll(() => {
+    prob = saddleProblem(10);
+  });
 
   it("solve reaches the closed-form saddle point, plain and with jitted gradients", () => {
     const { x, y } = prob.exact();
