@@ -60,6 +60,15 @@ export interface Primitive<P = unknown> {
    */
   transpose?(cts: readonly Lin[], args: readonly Tensor[], linear: readonly boolean[], params: P): Lin[];
   /**
+   * For primitives that can be the product of their one linear argument and a number: that
+   * number when equation `args` is one (the other argument a number literal, see
+   * `literalScalar`, and the output shaped as the linear argument), else 0. The backward pass
+   * then carries the factor along as a JavaScript number instead of running the transpose
+   * (a kernel call per `x.mul(0.999)` in a chain) and applies the product of the factors once,
+   * where a cotangent meets another or leaves.
+   */
+  linearScale?(args: readonly Tensor[], linear: readonly boolean[]): number;
+  /**
    * vmap rule: arguments with `batched[i]` carry a trailing batch axis of length `size`
    * (trailing, so each batch member is contiguous in column-major storage); every output must
    * carry one too. Without a rule, vmap loops over the batch (correct, not fast).
@@ -491,7 +500,11 @@ export function addLin(a: Lin, b: Lin, add: (x: Tensor, y: Tensor) => Tensor): L
 
 /**
  * Transposes a staged linear function: from cotangents of `outs`, the cotangents of `ins`.
- * Runs with `bind`, so any trace active now differentiates it.
+ * Runs with `bind`, so any trace active now differentiates it. With `scale` (k·x for a number
+ * k), equations with a {@link Primitive.linearScale} run no kernel: a cotangent is held as a
+ * tensor and a pending factor, applied where two cotangents are summed (unless their factors
+ * agree), before a transpose of several outputs, and at the end. Every transpose rule is
+ * linear in its cotangents, so a pending factor passes through them unchanged.
  */
 export function backwardPass(
   trace: LinearTrace,
@@ -499,50 +512,108 @@ export function backwardPass(
   cts: readonly Lin[],
   ins: readonly LinearVar[],
   add: (x: Tensor, y: Tensor) => Tensor,
+  scale?: (x: Tensor, k: number) => Tensor,
 ): Lin[] {
-  // Cotangents so far, by variable id (undefined: none yet, a symbolic zero).
+  // Cotangents so far, by variable id (undefined: none yet, a symbolic zero), and their
+  // pending factors (0 stands for 1: a factor is never 0).
   const acc = new Array<Tensor | undefined>(trace.vars);
+  const fac = scale === undefined ? null : new Float64Array(trace.vars);
+  const sum: Sum = { acc, fac, add, scale: scale ?? noScale };
   for (let i = 0; i < outs.length; i++) {
     const o = outs[i]!;
-    if (trace.isVar(o)) accumulate(acc, o.id, cts[i] ?? null, add);
+    if (trace.isVar(o)) accumulate(sum, o.id, cts[i] ?? null, 1);
   }
   const { prims, outs: vars, outAt } = trace;
   for (let e = prims.length - 1; e >= 0; e--) {
     const o0 = outAt[e]!, o1 = outAt[e + 1]!;
     let cOuts: Lin[];
+    let k = 1;
     if (o1 - o0 === 1) {
       const id = vars[o0]!.id;
       const c = acc[id];
       if (c === undefined) continue;
       acc[id] = undefined;
+      if (fac !== null) {
+        k = fac[id] || 1;
+        fac[id] = 0;
+      }
       cOuts = [c];
     } else {
       cOuts = new Array<Lin>(o1 - o0);
       let any = false;
       for (let i = o0; i < o1; i++) {
-        const c = acc[vars[i]!.id];
-        cOuts[i - o0] = c ?? null;
+        const id = vars[i]!.id;
+        const c = acc[id];
+        // Several outputs may carry different factors: each is applied here.
+        cOuts[i - o0] = c === undefined ? null : fac !== null && fac[id] ? scale!(c, fac[id]) : c;
         if (c !== undefined) any = true;
       }
       if (!any) continue;
-      for (let i = o0; i < o1; i++) acc[vars[i]!.id] = undefined;
+      for (let i = o0; i < o1; i++) {
+        acc[vars[i]!.id] = undefined;
+        if (fac !== null) fac[vars[i]!.id] = 0;
+      }
     }
     const prim = prims[e]!;
     const args = trace.argsOf(e);
     const linear = new Array<boolean>(args.length);
     for (let i = 0; i < args.length; i++) linear[i] = trace.isVar(args[i]!);
+    if (fac !== null && prim.linearScale !== undefined && o1 - o0 === 1) {
+      const s = prim.linearScale(args, linear);
+      const ks = k * s;
+      // Bounded, so a held cotangent never differs from the one computed step by step by more
+      // than 2³² in magnitude (no overflow or underflow that the steps would not have had);
+      // past the bound the transpose runs and the held factor stays as it was.
+      if (s !== 0 && Math.abs(ks) >= 2 ** -32 && Math.abs(ks) <= 2 ** 32) {
+        let i = 0;
+        while (!linear[i]) i++;
+        accumulate(sum, (args[i] as LinearVar).id, cOuts[0]!, ks);
+        continue;
+      }
+    }
     if (!prim.transpose) throw new Error(`matcalc: internal: ${prim.name} has no transpose rule but was staged as linear`);
     const cIns = prim.transpose(cOuts, args, linear, trace.params[e]);
-    for (let i = 0; i < args.length; i++) if (linear[i]) accumulate(acc, (args[i] as LinearVar).id, cIns[i] ?? null, add);
+    for (let i = 0; i < args.length; i++) if (linear[i]) accumulate(sum, (args[i] as LinearVar).id, cIns[i] ?? null, k);
   }
-  return ins.map((v) => acc[v.id] ?? null);
+  const res = new Array<Lin>(ins.length);
+  for (let i = 0; i < ins.length; i++) {
+    const id = ins[i]!.id;
+    const c = acc[id];
+    res[i] = c === undefined ? null : fac !== null && fac[id] ? scale!(c, fac[id]) : c;
+  }
+  return res;
 }
 
-/** Adds `ct` to the cotangent of variable `id` (a null `ct` is a zero: nothing to add). */
-function accumulate(acc: (Tensor | undefined)[], id: number, ct: Lin, add: (x: Tensor, y: Tensor) => Tensor): void {
+/** The backward pass's cotangents and how it sums and scales them. */
+interface Sum {
+  acc: (Tensor | undefined)[];
+  fac: Float64Array | null;
+  add: (x: Tensor, y: Tensor) => Tensor;
+  scale: (x: Tensor, k: number) => Tensor;
+}
+
+const noScale = (x: Tensor): Tensor => x;
+
+/**
+ * Adds k·`ct` to the cotangent of variable `id` (a null `ct` is a zero: nothing to add). Two
+ * terms with the same factor are summed as they are; otherwise both factors are applied.
+ */
+function accumulate(sum: Sum, id: number, ct: Lin, k: number): void {
   if (ct === null) return;
+  const { acc, fac } = sum;
   const prev = acc[id];
-  acc[id] = prev === undefined ? ct : add(prev, ct);
+  if (prev === undefined) {
+    acc[id] = ct;
+    if (fac !== null) fac[id] = k === 1 ? 0 : k;
+    return;
+  }
+  const pk = fac === null ? 1 : fac[id] || 1;
+  if (pk === k) {
+    acc[id] = sum.add(prev, ct);
+    return;
+  }
+  acc[id] = sum.add(pk === 1 ? prev : sum.scale(prev, pk), k === 1 ? ct : sum.scale(ct, k));
+  fac![id] = 0;
 }
 
 /**

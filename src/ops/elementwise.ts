@@ -3,7 +3,7 @@
 // Binary primitives broadcast (NumPy rules); their transposes undo broadcasting through the
 // single helper `unbroadcast`.
 import { Tracer, bind1, primitive, type Lin, type Primitive } from "../core/primitive.js";
-import { allocTensor, asTensor, checkSize, ptrOf, type Tensor, type TensorLike } from "../core/tensor.js";
+import { allocTensor, asTensor, checkSize, literalScalar, ptrOf, type Tensor, type TensorLike } from "../core/tensor.js";
 import { broadcastShapes, sameShape, type Shape } from "../core/shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
 import { binaryK, kernels, markRowScaled, unaryK } from "../core/exec.js";
@@ -16,7 +16,7 @@ type NoParams = Record<string, never>;
 const NONE: NoParams = {};
 
 /** Optional rules a factory-made primitive may carry (see {@link Primitive}). */
-type Extra = Pick<Primitive<NoParams>, "lowRank" | "nullSafeJvp">;
+type Extra = Pick<Primitive<NoParams>, "lowRank" | "nullSafeJvp" | "linearScale">;
 
 // ---- unary ----
 
@@ -52,6 +52,7 @@ const un = (p: Primitive<NoParams>) => (x: TensorLike): Tensor => bind1(p, [asTe
 // Low-rank batches (src/core/basis.ts): −UVᵀ = (−U)Vᵀ.
 export const neg_p = unaryPrim("neg", UnaryOp.Neg, (t) => neg(t), (ct) => neg(ct), {
   lowRank: (_v, [x]) => (x === undefined ? undefined : { u: neg(x.u), v: x.v }),
+  linearScale: () => -1,
 });
 export const exp_p = unaryPrim("exp", UnaryOp.Exp, (t, _x, y) => mul(t, y));
 export const log_p = unaryPrim("log", UnaryOp.Log, (t, x) => div(t, x));
@@ -384,8 +385,16 @@ export const mul_p = binaryPrim(
     if (la && lb) throw new Error("matcalc: internal: mul of two linear values is not linear");
     return [la ? unbroadcast(mul(ct, b), a.shape) : null, lb ? unbroadcast(mul(a, ct), b.shape) : null];
   },
-  // s·UVᵀ = (sU)Vᵀ for a scalar s (one per member or shared).
-  { lowRank: (vals, [x, y], batched) => scaleLowRank(x, vals[1], batched[1]!, false) ?? scaleLowRank(y, vals[0], batched[0]!, false) },
+  {
+    // s·UVᵀ = (sU)Vᵀ for a scalar s (one per member or shared).
+    lowRank: (vals, [x, y], batched) => scaleLowRank(x, vals[1], batched[1]!, false) ?? scaleLowRank(y, vals[0], batched[0]!, false),
+    // x·0.999 with x linear: the backward pass holds the factor instead of running a product.
+    linearScale: (args, linear) => {
+      if (linear[0] === linear[1]) return 0;
+      const c = linear[0] ? args[1]! : args[0]!;
+      return c.shape.length === 0 ? literalScalar(c) : 0;
+    },
+  },
 );
 
 export const div_p = binaryPrim(

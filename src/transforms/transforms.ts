@@ -2,7 +2,7 @@
 // one top-level call: intermediates live in the arena and only the results leave it.
 import { DTypeError, MemoryLimitError, ShapeError, fmtShape } from "../errors.js";
 import { argnums as argnumsCheck, bool, checkFunction, checkOptions, oneOf, positiveInt } from "../options.js";
-import { Tensor, asTensor, materialize, scoped, zeros } from "../core/tensor.js";
+import { Tensor, asTensor, materialize, scalar, scoped, zeros } from "../core/tensor.js";
 import { add, mul } from "../ops/elementwise.js";
 import { concat, reshape, reshape_p, slice } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
@@ -119,10 +119,21 @@ function flatVarsOf(L: Linearized): LinearVar[] {
   return out;
 }
 
+/**
+ * k·x for the backward pass's held factors: a fresh scalar, not the cache of numbers given to
+ * ops (whose few slots hold the user's constants).
+ */
+const scaleBy = (x: Tensor, k: number): Tensor => mul(x, scalar(k));
+
 /** Cotangents of the inputs (zeros where none flowed), one tree per differentiated argument. */
 function pullback(L: Linearized, cts: readonly Lin[]): PyTree[] {
   const flatVars = flatVarsOf(L);
-  const g = backwardPass(L.lin, L.outTangents, cts, flatVars, add);
+  // Factors are held only where no transform around this call sees the backward pass: an
+  // outer linearization (a Hessian's) would stage the deferred products in other places,
+  // where jit's passes over its chunks (triangle.ts) no longer find their patterns.
+  const rec = recording.current;
+  const hold = traceDepth() === (rec === null ? 0 : rec.depth);
+  const g = backwardPass(L.lin, L.outTangents, cts, flatVars, add, hold ? scaleBy : undefined);
   let i = 0;
   return L.vars.map((vs, k) => unflatten(L.inDefs[k]!, vs.map((v) => g[i++] ?? zeros(v.shape))));
 }

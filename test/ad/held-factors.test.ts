@@ -1,0 +1,105 @@
+// The backward pass holds products by number literals (x.mul(0.999), −x) as a JavaScript
+// factor instead of running a kernel per product (issue 19, branch trace2). Derivatives must
+// be those of the step-by-step transpose (closed forms here), and the fold must actually run.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { grad, hessian, hvp, jit, jvp, scalar, vector, vjp, type Tensor } from "../../src/index.js";
+import { mul_p, neg_p } from "../../src/ops/elementwise.js";
+
+afterEach(() => vi.restoreAllMocks());
+
+/** Kernel calls of mul and neg while `fn` runs. */
+function products(fn: () => unknown): number {
+  const m = vi.spyOn(mul_p, "impl"), n = vi.spyOn(neg_p, "impl");
+  fn();
+  const calls = m.mock.calls.length + n.mock.calls.length;
+  m.mockRestore();
+  n.mockRestore();
+  return calls;
+}
+
+const close = (got: readonly number[], want: readonly number[], rel = 1e-13): void => {
+  expect(got.length).toBe(want.length);
+  got.forEach((g, i) => expect(Math.abs(g - want[i]!)).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(want[i]!))));
+};
+
+describe("held factors in the backward pass", () => {
+  it("a tanh chain with literal products: the chain rule's numbers, and no product kernel per literal", () => {
+    const f = (x: Tensor): Tensor => {
+      for (let i = 0; i < 40; i++) x = x.mul(0.999).add(0.001).tanh().neg().mul(-1.25);
+      return x.sum();
+    };
+    const x0 = [0.1, -0.2, 0.3];
+    const want = x0.map((v) => {
+      let d = 1;
+      for (let i = 0; i < 40; i++) {
+        const y = Math.tanh(0.999 * v + 0.001);
+        d *= 0.999 * (1 - y * y) * -1 * -1.25;
+        v = 1.25 * y;
+      }
+      return d;
+    });
+    let g!: Tensor;
+    // Forward: 3 products a round (the literals' and tanh's slope product is staged, not run);
+    // backward: only tanh's slope products run (40), plus one for the held factor at the end.
+    // Step by step the backward pass would run 4 a round (160).
+    const calls = products(() => (g = grad(f)(vector(x0))));
+    expect(calls).toBe(40 * 3 + 40 + 1);
+    close(g.toArray() as number[], want, 1e-12);
+  });
+
+  it("a value used twice with different factors: both are applied before the sum", () => {
+    // f = Σ (3x)·… : y = x·3, z = y·0.5 + y·(−2) → dz/dx = 3·(0.5 − 2) = −4.5, through tanh.
+    const f = (x: Tensor): Tensor => {
+      const y = x.mul(3);
+      return y.mul(0.5).add(y.mul(-2)).tanh().sum();
+    };
+    const x0 = [0.05, -0.1];
+    const g = grad(f)(vector(x0)).toArray() as number[];
+    close(g, x0.map((v) => -4.5 * (1 - Math.tanh(-4.5 * v) ** 2)));
+  });
+
+  it("factors past 2³² run their products (no overflow the step-by-step pass would not have)", () => {
+    // Backwards: 2⁻³¹ and 2³² are held (factor 2), each further 2³² would take it past the
+    // bound, so those products run and the factor 2 is applied at the end: exact powers of 2.
+    const f = (x: Tensor): Tensor => x.mul(2 ** 32).mul(2 ** 32).mul(2 ** 32).mul(2 ** -31).sum();
+    const g = grad(f)(vector([1, 2])).toArray() as number[];
+    expect(g).toEqual([2 ** 65, 2 ** 65]);
+    // A literal outside [2⁻³², 2³²] is never held: 1e300·1e-300 step by step.
+    const h = grad((x: Tensor) => x.mul(1e300).mul(1e-300).sum())(vector([1])).toArray() as number[];
+    expect(h[0]).toBeCloseTo(1e300 * 1e-300, 14);
+  });
+
+  it("only number literals are held: a scalar tensor operand runs its product", () => {
+    const c = scalar(0.5);
+    const f = (x: Tensor): Tensor => x.mul(c).mul(c).sum();
+    const calls = products(() => grad(f)(vector([1, 2, 3])));
+    expect(calls).toBe(2 + 2);
+    expect(grad(f)(vector([1, 2, 3])).toArray()).toEqual([0.25, 0.25, 0.25]);
+  });
+
+  it("vjp with a non-trivial cotangent, jit of grad, and nested transforms give the same derivatives", () => {
+    const f = (x: Tensor): Tensor => x.mul(0.7).sin().mul(-3).add(x.neg().mul(2).exp()).mul(0.25);
+    const x0 = vector([0.3, -0.4, 0.9]);
+    const u = vector([1, -2, 0.5]);
+    const d = (v: number): number => 0.25 * (-3 * 0.7 * Math.cos(0.7 * v) - 2 * Math.exp(-2 * v));
+    const xs = x0.toArray() as number[], us = u.toArray() as number[];
+    const [, back] = vjp(f, x0);
+    close(back(u)[0]!.toArray() as number[], xs.map((v, i) => us[i]! * d(v)));
+    const s = (x: Tensor): Tensor => f(x).sum();
+    const jg = jit(grad(s));
+    jg(x0);
+    close(jg(x0).toArray() as number[], xs.map(d));
+    expect(jg(x0).toArray()).toEqual(grad(s)(x0).toArray());
+    // Second order: d²/dx² of 0.25(−3 sin 0.7x + e^(−2x)), by hessian (fwd over rev) and hvp.
+    const d2 = (v: number): number => 0.25 * (3 * 0.49 * Math.sin(0.7 * v) + 4 * Math.exp(-2 * v));
+    const H = hessian(s)(x0);
+    xs.forEach((v, i) => expect(H.get(i, i)).toBeCloseTo(d2(v), 12));
+    close(hvp(s)(x0, u).toArray() as number[], xs.map((v, i) => d2(v) * us[i]!));
+    close(hvp(s, { mode: "rev-rev" })(x0, u).toArray() as number[], xs.map((v, i) => d2(v) * us[i]!));
+    // grad of grad: the inner backward pass runs under the outer trace (factors not held).
+    const g2 = grad((x: Tensor) => grad(s)(x).sum())(x0).toArray() as number[];
+    close(g2, xs.map(d2));
+    // jvp of grad along u.
+    close(jvp(grad(s), [x0], [u])[1].toArray() as number[], xs.map((v, i) => d2(v) * us[i]!));
+  });
+});
