@@ -349,11 +349,14 @@ export function bind1<P>(prim: Primitive<P>, args: readonly Tensor[], params: P)
 
 export class JvpTracer extends Tracer {
   declare readonly primal: Tensor;
+  /** The tangent is `k`·`tangent` (see {@link JvpTrace.scale}); 1 for most. */
   declare readonly tangent: Lin;
-  constructor(trace: JvpTrace, primal: Tensor, tangent: Lin) {
+  declare readonly k: number;
+  constructor(trace: JvpTrace, primal: Tensor, tangent: Lin, k = 1) {
     super(primal.shape, trace);
     this.primal = primal;
     this.tangent = tangent;
+    this.k = k;
   }
   override _concrete(): Tensor {
     if (capture !== null && this._trace.level <= capture.depth) capture.read = true;
@@ -361,7 +364,21 @@ export class JvpTracer extends Tracer {
   }
 }
 
+/** Products of a tangent by a number: held factors within bounds (see {@link JvpTrace.scale}). */
+const inBounds = (k: number): boolean => Math.abs(k) >= 2 ** -32 && Math.abs(k) <= 2 ** 32;
+
 export class JvpTrace extends Trace {
+  /**
+   * With `scale` (k·x for a number k), a product of a concrete tangent by a number literal
+   * (x.mul(0.999), −x: {@link Primitive.linearScale}) runs no kernel: the tracer holds the
+   * factor, which passes through every later JVP rule (they are linear in the tangents) and
+   * is applied where tangents with different factors meet, or when the value leaves. Bounded
+   * as in the backward pass (2⁻³²…2³²), so no overflow or underflow appears that the step-by-
+   * step products would not have had.
+   */
+  constructor(readonly scale: ((x: Tensor, k: number) => Tensor) | null = null) {
+    super();
+  }
   lift(x: Tensor): JvpTracer {
     return x instanceof JvpTracer && x._trace === this ? x : new JvpTracer(this, x, null);
   }
@@ -371,6 +388,9 @@ export class JvpTrace extends Trace {
     const tangents = new Array<Lin>(n);
     let live = false;
     let traced = false;
+    // The live tangents' common factor (0: none seen yet), and whether they disagree.
+    let k = 0;
+    let mixed = false;
     for (let i = 0; i < n; i++) {
       const a = args[i]!;
       let p: Tensor;
@@ -378,13 +398,24 @@ export class JvpTrace extends Trace {
         p = a.primal;
         const t = a.tangent;
         tangents[i] = t;
-        if (t !== null) live = true;
+        if (t !== null) {
+          live = true;
+          if (k === 0) k = a.k;
+          else if (k !== a.k) mixed = true;
+        }
       } else {
         p = a;
         tangents[i] = null;
       }
       primals[i] = p;
       if (p instanceof Tracer) traced = true;
+    }
+    if (mixed) {
+      for (let i = 0; i < n; i++) {
+        const a = args[i]!;
+        if (tangents[i] !== null && (a as JvpTracer).k !== 1) tangents[i] = this.scale!(tangents[i]!, (a as JvpTracer).k);
+      }
+      k = 1;
     }
     // Primals that are no tracer (no outer transform) run eagerly; `bind` would find no trace,
     // no replacement (their keys are tracers) and nothing to capture.
@@ -395,6 +426,19 @@ export class JvpTrace extends Trace {
       for (let i = 0; i < m; i++) res[i] = new JvpTracer(this, outs[i]!, null);
       return res;
     }
+    if (this.scale !== null && prim.linearScale !== undefined && m === 1 && !traced) {
+      const linear = new Array<boolean>(n);
+      let t: Lin = null;
+      for (let i = 0; i < n; i++) {
+        linear[i] = tangents[i] !== null;
+        if (linear[i]) t = tangents[i]!;
+      }
+      const s = prim.linearScale(primals, linear);
+      if (s !== 0 && inBounds(k * s)) {
+        res[0] = new JvpTracer(this, outs[0]!, t, k * s);
+        return res;
+      }
+    }
     const tOut = prim.jvp(tangents, primals, outs, params);
     for (let i = 0; i < m; i++) {
       const o = outs[i]!;
@@ -402,13 +446,15 @@ export class JvpTrace extends Trace {
       if (t !== null && !sameShape(t.shape, o.shape)) {
         throw new Error(`matcalc: internal: jvp of ${prim.name} gave tangent ${fmtShape(t.shape)} for output ${fmtShape(o.shape)}`);
       }
-      res[i] = new JvpTracer(this, o, t);
+      res[i] = new JvpTracer(this, o, t, k);
     }
     return res;
   }
   /** Splits a value returned from the traced function into primal and tangent. */
   unpack(x: Tensor): [Tensor, Lin] {
-    return x instanceof JvpTracer && x._trace === this ? [x.primal, x.tangent] : [x, null];
+    if (!(x instanceof JvpTracer && x._trace === this)) return [x, null];
+    const t = x.tangent;
+    return [x.primal, t === null || x.k === 1 ? t : this.scale!(t, x.k)];
   }
 }
 

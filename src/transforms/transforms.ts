@@ -68,7 +68,9 @@ interface Linearized {
 function linearizeCore(op: string, f: Fn, args: unknown[], argnums: number[], hasAux: boolean): Linearized {
   const inFlat = argnums.map((a) => flatten(args[a], op));
   const lin = new LinearTrace();
-  const jt = new JvpTrace();
+  // Products by number literals are held as factors (not staged) only where no transform
+  // around this call traces them (see holdFactors).
+  const jt = new JvpTrace(holdFactors() ? scaleBy : null);
   push(lin);
   try {
     push(jt);
@@ -120,7 +122,18 @@ function flatVarsOf(L: Linearized): LinearVar[] {
 }
 
 /**
- * k·x for the backward pass's held factors: a fresh scalar, not the cache of numbers given to
+ * Whether products by number literals may be held as factors (JvpTrace.scale, backwardPass):
+ * only where no transform around this call sees them. An outer linearization (a Hessian's)
+ * would stage the deferred products in other places, where jit's passes over its chunks
+ * (triangle.ts) no longer find their patterns.
+ */
+function holdFactors(): boolean {
+  const rec = recording.current;
+  return traceDepth() === (rec === null ? 0 : rec.depth);
+}
+
+/**
+ * k·x for the held factors: a fresh scalar, not the cache of numbers given to
  * ops (whose few slots hold the user's constants).
  */
 const scaleBy = (x: Tensor, k: number): Tensor => mul(x, scalar(k));
@@ -128,12 +141,7 @@ const scaleBy = (x: Tensor, k: number): Tensor => mul(x, scalar(k));
 /** Cotangents of the inputs (zeros where none flowed), one tree per differentiated argument. */
 function pullback(L: Linearized, cts: readonly Lin[]): PyTree[] {
   const flatVars = flatVarsOf(L);
-  // Factors are held only where no transform around this call sees the backward pass: an
-  // outer linearization (a Hessian's) would stage the deferred products in other places,
-  // where jit's passes over its chunks (triangle.ts) no longer find their patterns.
-  const rec = recording.current;
-  const hold = traceDepth() === (rec === null ? 0 : rec.depth);
-  const g = backwardPass(L.lin, L.outTangents, cts, flatVars, add, hold ? scaleBy : undefined);
+  const g = backwardPass(L.lin, L.outTangents, cts, flatVars, add, holdFactors() ? scaleBy : undefined);
   let i = 0;
   return L.vars.map((vs, k) => unflatten(L.inDefs[k]!, vs.map((v) => g[i++] ?? zeros(v.shape))));
 }
@@ -282,7 +290,7 @@ function jvpOf(op: string, f: Fn, primals: readonly unknown[], tangents: readonl
     if (primals.length !== tangents.length) {
       throw new ShapeError(op, `got ${primals.length} primals but ${tangents.length} tangents`);
     }
-    const jt = new JvpTrace();
+    const jt = new JvpTrace(holdFactors() ? scaleBy : null);
     return withTrace(jt, () => {
       const args = primals.map((p, i) => {
         const [pl, pd] = flatten(p, op);

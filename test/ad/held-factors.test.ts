@@ -2,7 +2,7 @@
 // factor instead of running a kernel per product (issue 19, branch trace2). Derivatives must
 // be those of the step-by-step transpose (closed forms here), and the fold must actually run.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { grad, hessian, hvp, jit, jvp, scalar, vector, vjp, type Tensor } from "../../src/index.js";
+import { grad, hessian, hvp, jit, jvp, linearize, scalar, vector, vjp, type Tensor } from "../../src/index.js";
 import { mul_p, neg_p } from "../../src/ops/elementwise.js";
 
 afterEach(() => vi.restoreAllMocks());
@@ -101,5 +101,52 @@ describe("held factors in the backward pass", () => {
     close(g2, xs.map(d2));
     // jvp of grad along u.
     close(jvp(grad(s), [x0], [u])[1].toArray() as number[], xs.map((v, i) => d2(v) * us[i]!));
+  });
+});
+
+describe("held factors in forward mode (jvp, and the linearization grad stages)", () => {
+  const f = (x: Tensor): Tensor => {
+    for (let i = 0; i < 40; i++) x = x.mul(0.999).add(0.001).tanh().neg().mul(-1.25);
+    return x;
+  };
+  const x0 = [0.1, -0.2, 0.3], v0 = [1, -0.5, 2];
+  // d f/dx along v, entrywise: the chain rule in numbers.
+  const want = x0.map((x, j) => {
+    let d = v0[j]!;
+    for (let i = 0; i < 40; i++) {
+      const y = Math.tanh(0.999 * x + 0.001);
+      d *= 0.999 * (1 - y * y) * 1.25;
+      x = 1.25 * y;
+    }
+    return d;
+  });
+
+  it("jvp: the tangent's products by literals run no kernel; one product applies the factor", () => {
+    let dy!: Tensor;
+    // 3 primal products a round, and one for the factor when the tangent leaves (6 a round step by step).
+    const calls = products(() => (dy = jvp(f, [vector(x0)], [vector(v0)])[1] as Tensor));
+    expect(calls).toBe(40 * 3 + 1);
+    close(dy.toArray() as number[], want, 1e-12);
+  });
+
+  it("linearize stages no product by a literal: its pushforward runs tanh's slopes and one factor", () => {
+    const [, fjvp] = linearize(f, vector(x0));
+    let dy!: Tensor;
+    const calls = products(() => (dy = fjvp(vector(v0)) as Tensor));
+    expect(calls).toBe(40 + 1);
+    close(dy.toArray() as number[], want, 1e-12);
+  });
+
+  it("tangents with different factors meeting in one op: both applied", () => {
+    // y = 3x; z = tanh(0.5·y − (−2)·y·…): d z = (1 − z²)·(0.5·3 + 2·3)·dx.
+    const g = (x: Tensor): Tensor => {
+      const y = x.mul(3);
+      return y.mul(0.5).sub(y.mul(-2)).tanh();
+    };
+    const xs = [0.05, -0.1], vs = [1, 3];
+    const [, dz] = jvp(g, [vector(xs)], [vector(vs)]);
+    close(dz.toArray() as number[], xs.map((x, i) => (1 - Math.tanh(7.5 * x) ** 2) * 7.5 * vs[i]!));
+    // The same through grad (its linearization holds the factors too).
+    close(grad((x: Tensor) => g(x).sum())(vector(xs)).toArray() as number[], xs.map((x) => (1 - Math.tanh(7.5 * x) ** 2) * 7.5));
   });
 });
