@@ -69,6 +69,13 @@ export interface Primitive<P = unknown> {
    */
   linearScale?(args: readonly Tensor[], linear: readonly boolean[]): number;
   /**
+   * Forward mode on concrete values in one call, for unary primitives whose tangent is t times
+   * one kernel's output: the output and the tangent for the tangent `t` (x's shape), by the
+   * kernels the `jvp` rule would run (so bit for bit its result). JvpTrace uses it when the
+   * argument and its tangent are plain tensors and jit is not recording (which records steps).
+   */
+  valueAndTangent?(x: Tensor, t: Tensor): [Tensor, Tensor];
+  /**
    * vmap rule: arguments with `batched[i]` carry a trailing batch axis of length `size`
    * (trailing, so each batch member is contiguous in column-major storage); every output must
    * carry one too. Without a rule, vmap loops over the batch (correct, not fast).
@@ -416,6 +423,10 @@ export class JvpTrace extends Trace {
         if (tangents[i] !== null && (a as JvpTracer).k !== 1) tangents[i] = this.scale!(tangents[i]!, (a as JvpTracer).k);
       }
       k = 1;
+    }
+    if (live && n === 1 && !traced && prim.valueAndTangent !== undefined && recording.current === null && !(tangents[0] instanceof Tracer)) {
+      const [y, t] = inScope() ? prim.valueAndTangent(primals[0]!, tangents[0]!) : scoped(() => prim.valueAndTangent!(primals[0]!, tangents[0]!));
+      return [new JvpTracer(this, y, t, k)];
     }
     // Primals that are no tracer (no outer transform) run eagerly; `bind` would find no trace,
     // no replacement (their keys are tracers) and nothing to capture.

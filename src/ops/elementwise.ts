@@ -2,7 +2,7 @@
 // Nonlinear unary primitives need only a JVP (reverse mode transposes the JVP's linear ops).
 // Binary primitives broadcast (NumPy rules); their transposes undo broadcasting through the
 // single helper `unbroadcast`.
-import { Tracer, bind1, primitive, type Lin, type Primitive } from "../core/primitive.js";
+import { bind1, primitive, type Lin, type Primitive } from "../core/primitive.js";
 import { allocTensor, asTensor, checkSize, literalScalar, ptrOf, type Tensor, type TensorLike } from "../core/tensor.js";
 import { broadcastShapes, sameShape, type Shape } from "../core/shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
@@ -16,7 +16,13 @@ type NoParams = Record<string, never>;
 const NONE: NoParams = {};
 
 /** Optional rules a factory-made primitive may carry (see {@link Primitive}). */
-type Extra = Pick<Primitive<NoParams>, "lowRank" | "nullSafeJvp" | "linearScale">;
+type Extra = Pick<Primitive<NoParams>, "lowRank" | "nullSafeJvp" | "linearScale"> & {
+  /**
+   * The tangent is t ∘ s with s this kernel of x (or the output itself, "y"): the rule is
+   * `mul(t, that)`, and forward mode on plain tensors runs both in one call (valueAndTangent).
+   */
+  slope?: UnaryOp | "y";
+};
 
 // ---- unary ----
 
@@ -27,8 +33,9 @@ function unaryPrim(
   transpose?: (ct: Tensor) => Tensor,
   extra: Extra = {},
 ): Primitive<NoParams> {
+  const { slope, ...rules } = extra;
   const p: Primitive<NoParams> = {
-    ...extra,
+    ...rules,
     name,
     shape: (s) => [s[0]!],
     impl: (args) => {
@@ -44,6 +51,12 @@ function unaryPrim(
     batch: ([x]) => [bind1(p, [x!], NONE)],
   };
   if (transpose) p.transpose = (cts) => [cts[0] === null ? null : transpose(cts[0]!)];
+  if (slope !== undefined) {
+    p.valueAndTangent = (x, t) => {
+      const y = unaryK(op, x, name);
+      return [y, binaryK(BinaryOp.Mul, t, slope === "y" ? y : unaryK(slope, x, name), t.shape, name)];
+    };
+  }
   return primitive(p);
 }
 
@@ -54,14 +67,14 @@ export const neg_p = unaryPrim("neg", UnaryOp.Neg, (t) => neg(t), (ct) => neg(ct
   lowRank: (_v, [x]) => (x === undefined ? undefined : { u: neg(x.u), v: x.v }),
   linearScale: () => -1,
 });
-export const exp_p = unaryPrim("exp", UnaryOp.Exp, (t, _x, y) => mul(t, y));
+export const exp_p = unaryPrim("exp", UnaryOp.Exp, (t, _x, y) => mul(t, y), undefined, { slope: "y" });
 export const log_p = unaryPrim("log", UnaryOp.Log, (t, x) => div(t, x));
 export const log1p_p = unaryPrim("log1p", UnaryOp.Log1p, (t, x) => div(t, add(x, 1)));
 export const expm1_p = unaryPrim("expm1", UnaryOp.Expm1, (t, _x, y) => mul(t, add(y, 1)));
 export const sqrt_p = unaryPrim("sqrt", UnaryOp.Sqrt, (t, _x, y) => div(t, mul(y, 2)));
 export const square_p = unaryPrim("square", UnaryOp.Square, (t, x) => mul(t, mul(x, 2)));
 export const reciprocal_p = unaryPrim("reciprocal", UnaryOp.Reciprocal, (t, _x, y) => neg(mul(t, square(y))));
-export const sin_p = unaryPrim("sin", UnaryOp.Sin, (t, x) => mul(t, cos(x)));
+export const sin_p = unaryPrim("sin", UnaryOp.Sin, (t, x) => mul(t, cos(x)), undefined, { slope: UnaryOp.Cos });
 export const cos_p = unaryPrim("cos", UnaryOp.Cos, (t, x) => neg(mul(t, sin(x))));
 export const atan_p = unaryPrim("atan", UnaryOp.Atan, (t, x) => div(t, add(square(x), 1)));
 /**
@@ -85,38 +98,16 @@ const tanhSlope_p: Primitive<NoParams> = primitive<NoParams>({
   jvp: ([t], [, y], [s]) => [t === null ? null : mul(t!, mul(mul(y!, s!), -2))],
   batch: (args, batched) => [bind1(tanhSlope_p, alignAll(args, batched), NONE)],
 });
-/**
- * t·sech²x in one call, for tanh's JVP when the tangent and x are plain tensors (forward mode
- * with numeric tangents, jvp's usual case): one dispatch and no slope value instead of
- * tanhSlope and a product. Only bound on concrete values, so never traced: a traced tangent
- * (staged for reverse mode, batched, nested) takes tanhSlope and a product, which transpose,
- * batch and fuse as before. Bit for bit the two-step result (the same two kernels).
- */
-const tanhTangent_p: Primitive<NoParams> = primitive<NoParams>({
-  name: "tanhTangent",
-  shape: (s) => [broadcastShapes("tanhTangent", s[0]!, s[1]!)],
-  impl: (args) => {
-    const t = args[0]!, x = args[1]!;
-    return [binaryK(BinaryOp.Mul, t, unaryK(UnaryOp.Sech2, x, "tanhTangent"), t.shape, "tanhTangent")];
-  },
-  jvp: () => {
-    throw new Error("matcalc: internal: tanhTangent is bound on concrete values only, never traced");
-  },
-});
-
 const sigmoidSlope_p = unaryPrim("sigmoidSlope", UnaryOp.SigmoidSlope, (t, x, y) => mul(t, neg(mul(tanh(mul(x, 0.5)), y))));
 
-export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, x, y) =>
-  t instanceof Tracer || x instanceof Tracer || !sameShape(t.shape, x.shape)
-    ? mul(t, bind1(tanhSlope_p, [x, y], NONE))
-    : bind1(tanhTangent_p, [t, x], NONE),
-);
+// Forward mode on plain tensors runs y and t·sech²x in one call (valueAndTangent).
+export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, x, y) => mul(t, bind1(tanhSlope_p, [x, y], NONE)), undefined, { slope: UnaryOp.Sech2 });
 // Fused rather than composed from exp: the kernel is stable for |x| ≫ 1 where exp overflows.
-export const sigmoid_p = unaryPrim("sigmoid", UnaryOp.Sigmoid, (t, x) => mul(t, bind1(sigmoidSlope_p, [x], NONE)));
+export const sigmoid_p = unaryPrim("sigmoid", UnaryOp.Sigmoid, (t, x) => mul(t, bind1(sigmoidSlope_p, [x], NONE)), undefined, { slope: UnaryOp.SigmoidSlope });
 // Fused for stability: log(1 + eˣ) overflows for x > 709 when composed.
-export const softplus_p = unaryPrim("softplus", UnaryOp.Softplus, (t, x) => mul(t, sigmoid(x)));
-export const abs_p = unaryPrim("abs", UnaryOp.Abs, (t, x) => mul(t, sign(x)));
-export const relu_p = unaryPrim("relu", UnaryOp.Relu, (t, x) => mul(t, step(x)));
+export const softplus_p = unaryPrim("softplus", UnaryOp.Softplus, (t, x) => mul(t, sigmoid(x)), undefined, { slope: UnaryOp.Sigmoid });
+export const abs_p = unaryPrim("abs", UnaryOp.Abs, (t, x) => mul(t, sign(x)), undefined, { slope: UnaryOp.Sign });
+export const relu_p = unaryPrim("relu", UnaryOp.Relu, (t, x) => mul(t, step(x)), undefined, { slope: UnaryOp.Step });
 // Piecewise constant: derivative zero (almost everywhere), as in JAX.
 export const sign_p = unaryPrim("sign", UnaryOp.Sign, () => null);
 export const step_p = unaryPrim("step", UnaryOp.Step, () => null);

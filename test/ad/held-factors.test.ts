@@ -150,3 +150,36 @@ describe("held factors in forward mode (jvp, and the linearization grad stages)"
     close(grad((x: Tensor) => g(x).sum())(vector(xs)).toArray() as number[], xs.map((x) => (1 - Math.tanh(7.5 * x) ** 2) * 7.5));
   });
 });
+
+describe("valueAndTangent: forward mode through unary primitives in one call", () => {
+  const x0 = vector([-2.5, -0.3, 0, 0.4, 3]), v0 = vector([1, -2, 0.5, 3, -1]);
+  const ops: [string, (x: Tensor) => Tensor][] = [
+    ["exp", (x) => x.exp()], ["sin", (x) => x.sin()], ["tanh", (x) => x.tanh()], ["sigmoid", (x) => x.sigmoid()],
+    ["softplus", (x) => x.softplus()], ["abs", (x) => x.abs()], ["relu", (x) => x.relu()],
+  ];
+  for (const [name, f] of ops) {
+    it(`${name}: bit for bit the JVP rule's tangent (linearize's pushforward), without calling the rule`, async () => {
+      const prims = await import("../../src/ops/elementwise.js");
+      const prim = (prims as unknown as Record<string, { jvp: unknown }>)[`${name}_p`]!;
+      const rule = vi.spyOn(prim as { jvp: (...a: unknown[]) => unknown }, "jvp");
+      const [y, dy] = jvp(f, [x0], [v0]);
+      expect(rule).not.toHaveBeenCalled();
+      rule.mockRestore();
+      const [yl, fl] = linearize(f, x0);
+      expect(Array.from(y.data)).toEqual(Array.from(yl.data));
+      const want = fl(v0);
+      (dy.toArray() as number[]).forEach((d, i) => expect(Object.is(d, (want.toArray() as number[])[i])).toBe(true));
+    });
+  }
+
+  it("under jit, jvp records the rule's steps and replays the same tangent", () => {
+    const f = (x: Tensor, v: Tensor): Tensor => jvp((y: Tensor) => y.mul(0.5).tanh().exp(), [x], [v])[1] as Tensor;
+    const jf = jit(f);
+    jf(x0, v0);
+    const want = f(x0, v0).toArray() as number[];
+    (jf(x0, v0).toArray() as number[]).forEach((d, i) => expect(Object.is(d, want[i])).toBe(true));
+    const x1 = x0.mul(-0.7);
+    const want1 = f(x1, v0).toArray() as number[];
+    (jf(x1, v0).toArray() as number[]).forEach((d, i) => expect(Object.is(d, want1[i])).toBe(true));
+  });
+});
