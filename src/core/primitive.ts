@@ -69,10 +69,11 @@ export interface Primitive<P = unknown> {
    */
   linearScale?(args: readonly Tensor[], linear: readonly boolean[]): number;
   /**
-   * Forward mode on concrete values in one call, for unary primitives whose tangent is t times
-   * one kernel's output: the output and the tangent for the tangent `t` (x's shape), by the
-   * kernels the `jvp` rule would run (so bit for bit its result). JvpTrace uses it when the
-   * argument and its tangent are plain tensors and jit is not recording (which records steps).
+   * Forward mode on a concrete value in one call, for unary primitives whose tangent is t
+   * times one kernel's output: the output and the tangent for the tangent `t` (x's shape), by
+   * the kernels and products the `jvp` rule would run (so bit for bit its result; a traced `t`
+   * takes the product through its trace: grad stages it). JvpTrace uses it when the argument
+   * is a plain tensor and jit is not recording (which records steps).
    */
   valueAndTangent?(x: Tensor, t: Tensor): [Tensor, Tensor];
   /**
@@ -424,7 +425,7 @@ export class JvpTrace extends Trace {
       }
       k = 1;
     }
-    if (live && n === 1 && !traced && prim.valueAndTangent !== undefined && recording.current === null && !(tangents[0] instanceof Tracer)) {
+    if (live && n === 1 && !traced && prim.valueAndTangent !== undefined && recording.current === null) {
       const [y, t] = inScope() ? prim.valueAndTangent(primals[0]!, tangents[0]!) : scoped(() => prim.valueAndTangent!(primals[0]!, tangents[0]!));
       return [new JvpTracer(this, y, t, k)];
     }

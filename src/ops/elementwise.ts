@@ -2,7 +2,7 @@
 // Nonlinear unary primitives need only a JVP (reverse mode transposes the JVP's linear ops).
 // Binary primitives broadcast (NumPy rules); their transposes undo broadcasting through the
 // single helper `unbroadcast`.
-import { bind1, primitive, type Lin, type Primitive } from "../core/primitive.js";
+import { Tracer, bind1, primitive, type Lin, type Primitive } from "../core/primitive.js";
 import { allocTensor, asTensor, checkSize, literalScalar, ptrOf, type Tensor, type TensorLike } from "../core/tensor.js";
 import { broadcastShapes, sameShape, type Shape } from "../core/shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
@@ -53,8 +53,10 @@ function unaryPrim(
   if (transpose) p.transpose = (cts) => [cts[0] === null ? null : transpose(cts[0]!)];
   if (slope !== undefined) {
     p.valueAndTangent = (x, t) => {
-      const y = unaryK(op, x, name);
-      return [y, binaryK(BinaryOp.Mul, t, slope === "y" ? y : unaryK(slope, x, name), t.shape, name)];
+      const y = p.impl([x], NONE)[0]!;
+      const s = slope === "y" ? y : unaryK(slope, x, name);
+      // A traced tangent (grad's staged one, a batch) takes the product through its trace.
+      return [y, t instanceof Tracer ? mul(t, s) : binaryK(BinaryOp.Mul, t, s, t.shape, name)];
     };
   }
   return primitive(p);
@@ -106,8 +108,8 @@ export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, x, y) => mul(t, bind1(
 export const sigmoid_p = unaryPrim("sigmoid", UnaryOp.Sigmoid, (t, x) => mul(t, bind1(sigmoidSlope_p, [x], NONE)), undefined, { slope: UnaryOp.SigmoidSlope });
 // Fused for stability: log(1 + eˣ) overflows for x > 709 when composed.
 export const softplus_p = unaryPrim("softplus", UnaryOp.Softplus, (t, x) => mul(t, sigmoid(x)), undefined, { slope: UnaryOp.Sigmoid });
-export const abs_p = unaryPrim("abs", UnaryOp.Abs, (t, x) => mul(t, sign(x)), undefined, { slope: UnaryOp.Sign });
-export const relu_p = unaryPrim("relu", UnaryOp.Relu, (t, x) => mul(t, step(x)), undefined, { slope: UnaryOp.Step });
+export const abs_p = unaryPrim("abs", UnaryOp.Abs, (t, x) => mul(t, sign(x)));
+export const relu_p = unaryPrim("relu", UnaryOp.Relu, (t, x) => mul(t, step(x)));
 // Piecewise constant: derivative zero (almost everywhere), as in JAX.
 export const sign_p = unaryPrim("sign", UnaryOp.Sign, () => null);
 export const step_p = unaryPrim("step", UnaryOp.Step, () => null);

@@ -155,7 +155,7 @@ describe("valueAndTangent: forward mode through unary primitives in one call", (
   const x0 = vector([-2.5, -0.3, 0, 0.4, 3]), v0 = vector([1, -2, 0.5, 3, -1]);
   const ops: [string, (x: Tensor) => Tensor][] = [
     ["exp", (x) => x.exp()], ["sin", (x) => x.sin()], ["tanh", (x) => x.tanh()], ["sigmoid", (x) => x.sigmoid()],
-    ["softplus", (x) => x.softplus()], ["abs", (x) => x.abs()], ["relu", (x) => x.relu()],
+    ["softplus", (x) => x.softplus()],
   ];
   for (const [name, f] of ops) {
     it(`${name}: bit for bit the JVP rule's tangent (linearize's pushforward), without calling the rule`, async () => {
