@@ -60,11 +60,12 @@ export interface Primitive<P = unknown> {
    */
   transpose?(cts: readonly Lin[], args: readonly Tensor[], linear: readonly boolean[], params: P): Lin[];
   /**
-   * For primitives that can be the product of their one linear argument and a number: that
-   * number when equation `args` is one (the other argument a number literal, see
-   * `literalScalar`, and the output shaped as the linear argument), else 0. The backward pass
-   * then carries the factor along as a JavaScript number instead of running the transpose
-   * (a kernel call per `x.mul(0.999)` in a chain) and applies the product of the factors once,
+   * A number s such that, in its one argument flagged `linear` (the others fixed), this
+   * primitive is s·x plus a constant and its output has x's shape; 0 when there is none. mul
+   * gives one only for a number literal (see `literalScalar`: s is read as a JavaScript
+   * number), add and sub ±1. Forward mode then holds the tangent's factor instead of running a
+   * rule (JvpTrace.scale), and the backward pass carries it instead of running the transpose
+   * (staged equations are linear: no constant), applying the product of the factors once,
    * where a cotangent meets another or leaves.
    */
   linearScale?(args: readonly Tensor[], linear: readonly boolean[]): number;
@@ -519,7 +520,10 @@ export class LinearTrace extends Trace {
     return this.outs.slice(this.outAt[e]!, this.outAt[e + 1]!);
   }
   process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
-    const shapes = prim.shape(shapesOf(args), params);
+    // Elementwise primitives (implChecksShapes) of operands of one shape give that shape.
+    const shapes = prim.implChecksShapes && args.length <= 2 && sameShape(args[0]!.shape, args[args.length - 1]!.shape)
+      ? [args[0]!.shape]
+      : prim.shape(shapesOf(args), params);
     const m = shapes.length;
     const res = new Array<LinearVar>(m);
     for (let i = 0; i < m; i++) {

@@ -56,7 +56,7 @@ function unaryPrim(
       const y = p.impl([x], NONE)[0]!;
       const s = slope === "y" ? y : unaryK(slope, x, name);
       // A traced tangent (grad's staged one, a batch) takes the product through its trace.
-      return [y, t instanceof Tracer ? mul(t, s) : binaryK(BinaryOp.Mul, t, s, t.shape, name)];
+      return [y, t instanceof Tracer ? bind1(mul_p, [t, s], NONE) : binaryK(BinaryOp.Mul, t, s, t.shape, name)];
     };
   }
   return primitive(p);
@@ -354,7 +354,7 @@ export const add_p: Primitive<NoParams> = binaryPrim(
     const ct = cts[0]!;
     return [linear[0] ? unbroadcast(ct, args[0]!.shape) : null, linear[1] ? unbroadcast(ct, args[1]!.shape) : null];
   },
-  { nullSafeJvp: true, lowRank: sumLowRank(1) },
+  { nullSafeJvp: true, lowRank: sumLowRank(1), linearScale: (args, linear) => sumScale(args, linear, 1) },
 );
 
 export const sub_p: Primitive<NoParams> = binaryPrim(
@@ -362,8 +362,20 @@ export const sub_p: Primitive<NoParams> = binaryPrim(
   BinaryOp.Sub,
   ([ta, tb]) => [ta === null ? (tb === null ? null : neg(tb)) : tb === null ? ta : sub(ta, tb)],
   ([ct], [a, b], [la, lb]) => [la ? unbroadcast(ct!, a!.shape) : null, lb ? unbroadcast(neg(ct!), b!.shape) : null],
-  { nullSafeJvp: true, lowRank: sumLowRank(-1) },
+  { nullSafeJvp: true, lowRank: sumLowRank(-1), linearScale: (args, linear) => sumScale(args, linear, -1) },
 );
+
+/**
+ * x + b and x − b (b − x) in x alone: x's tangent passes through as is (negated), when the
+ * result has x's shape (b a single entry or shaped as x). Never staged with one linear
+ * argument (that would be affine), so only forward mode meets this case.
+ */
+function sumScale(args: readonly Tensor[], linear: readonly boolean[], second: 1 | -1): number {
+  if (linear[0] === linear[1]) return 0;
+  const x = linear[0] ? args[0]! : args[1]!, b = linear[0] ? args[1]! : args[0]!;
+  if (!(b.size === 1 && b.rank <= x.rank) && !sameShape(b.shape, x.shape)) return 0;
+  return linear[0] ? 1 : second;
+}
 
 export const mul_p = binaryPrim(
   "mul",

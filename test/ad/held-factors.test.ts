@@ -2,7 +2,7 @@
 // factor instead of running a kernel per product (issue 19, branch trace2). Derivatives must
 // be those of the step-by-step transpose (closed forms here), and the fold must actually run.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { grad, hessian, hvp, jit, jvp, linearize, scalar, vector, vjp, type Tensor } from "../../src/index.js";
+import { grad, hessian, hvp, jit, jvp, linearize, scalar, sub, tensor, vector, vjp, type Tensor } from "../../src/index.js";
 import { mul_p, neg_p } from "../../src/ops/elementwise.js";
 
 afterEach(() => vi.restoreAllMocks());
@@ -181,5 +181,29 @@ describe("valueAndTangent: forward mode through unary primitives in one call", (
     const x1 = x0.mul(-0.7);
     const want1 = f(x1, v0).toArray() as number[];
     (jf(x1, v0).toArray() as number[]).forEach((d, i) => expect(Object.is(d, want1[i])).toBe(true));
+  });
+});
+
+describe("add and sub pass a tangent through (linearScale ±1)", () => {
+  it("x + c, c − x, x − b: the tangent, negated for c − x, with no rule and no kernel", async () => {
+    const { add_p, sub_p } = await import("../../src/ops/elementwise.js");
+    const x0 = vector([0.5, -1, 2]), v0 = vector([1, 2, -3]), b = vector([4, 5, 6]);
+    const ra = vi.spyOn(add_p, "jvp"), rs = vi.spyOn(sub_p, "jvp");
+    const [y, dy] = jvp((x: Tensor) => sub(1, x.add(0.25)).sub(b), [x0], [v0]);
+    expect(ra).not.toHaveBeenCalled();
+    expect(rs).not.toHaveBeenCalled();
+    expect(y.toArray()).toEqual([1 - 0.75 - 4, 1 + 0.75 - 5, 1 - 2.25 - 6]);
+    expect(dy.toArray()).toEqual([-1, -2, 3]);
+  });
+
+  it("a result shaped otherwise than x (broadcast against a larger operand) takes the rule", () => {
+    const [, d1] = jvp((x: Tensor) => x.add(vector([1, 2])), [scalar(3)], [scalar(2)]);
+    expect(d1.shape).toEqual([2]);
+    expect(d1.toArray()).toEqual([2, 2]);
+    const [, d2] = jvp((x: Tensor) => sub(tensor([[1], [2]]), x), [vector([1, 2, 3])], [vector([1, -1, 2])]);
+    expect(d2.shape).toEqual([2, 3]);
+    expect(d2.toArray()).toEqual([[-1, 1, -2], [-1, 1, -2]]);
+    // Through grad too: ∂/∂x Σ (c − x)·3 = −3 per entry, broadcast sums included.
+    expect(grad((x: Tensor) => sub(tensor([[1], [2]]), x).mul(3).sum())(vector([1, 2, 3])).toArray()).toEqual([-6, -6, -6]);
   });
 });
