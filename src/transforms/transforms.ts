@@ -2,7 +2,7 @@
 // one top-level call: intermediates live in the arena and only the results leave it.
 import { DTypeError, MemoryLimitError, ShapeError, fmtShape } from "../errors.js";
 import { argnums as argnumsCheck, bool, checkFunction, checkOptions, oneOf, positiveInt } from "../options.js";
-import { Tensor, asTensor, materialize, scalar, scoped, zeros } from "../core/tensor.js";
+import { Tensor, asTensor, materialize, scoped, zeros } from "../core/tensor.js";
 import { add, mul } from "../ops/elementwise.js";
 import { concat, reshape, reshape_p, slice } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
@@ -133,10 +133,12 @@ function holdFactors(): boolean {
 }
 
 /**
- * k·x for the held factors: a fresh scalar, not the cache of numbers given to
- * ops (whose few slots hold the user's constants).
+ * k·x for the held factors: a fresh scalar (not through `scalar`, whose checks showed in
+ * profiles of nested transforms, nor the cache of numbers given to ops, whose few slots hold
+ * the user's constants).
  */
-const scaleBy = (x: Tensor, k: number): Tensor => mul(x, scalar(k));
+const scaleBy = (x: Tensor, k: number): Tensor => mul(x, new Tensor(NO_AXES, Float64Array.of(k)));
+const NO_AXES: number[] = [];
 
 /** Cotangents of the inputs (zeros where none flowed), one tree per differentiated argument. */
 function pullback(L: Linearized, cts: readonly Lin[]): PyTree[] {
