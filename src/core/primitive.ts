@@ -420,15 +420,11 @@ export class JvpTrace extends Trace {
       if (p instanceof Tracer) traced = true;
     }
     if (mixed) {
-      for (let i = 0; i < n; i++) {
-        const a = args[i]!;
-        if (tangents[i] !== null && (a as JvpTracer).k !== 1) tangents[i] = this.scale!(tangents[i]!, (a as JvpTracer).k);
-      }
+      this.applyFactors(args, tangents);
       k = 1;
     }
     if (live && n === 1 && !traced && prim.valueAndTangent !== undefined && recording.current === null) {
-      const [y, t] = inScope() ? prim.valueAndTangent(primals[0]!, tangents[0]!) : scoped(() => prim.valueAndTangent!(primals[0]!, tangents[0]!));
-      return [new JvpTracer(this, y, t, k)];
+      return this.valueAndTangent(prim as Primitive<unknown>, primals[0]!, tangents[0]!, k);
     }
     // Primals that are no tracer (no outer transform) run eagerly; `bind` would find no trace,
     // no replacement (their keys are tracers) and nothing to capture.
@@ -440,15 +436,9 @@ export class JvpTrace extends Trace {
       return res;
     }
     if (this.scale !== null && prim.linearScale !== undefined && m === 1 && !traced) {
-      const linear = new Array<boolean>(n);
-      let t: Lin = null;
-      for (let i = 0; i < n; i++) {
-        linear[i] = tangents[i] !== null;
-        if (linear[i]) t = tangents[i]!;
-      }
-      const s = prim.linearScale(primals, linear);
-      if (s !== 0 && inBounds(k * s)) {
-        res[0] = new JvpTracer(this, outs[0]!, t, k * s);
+      const held = this.holdScale(prim as Primitive<unknown>, primals, tangents, outs[0]!, k);
+      if (held !== null) {
+        res[0] = held;
         return res;
       }
     }
@@ -462,6 +452,31 @@ export class JvpTrace extends Trace {
       res[i] = new JvpTracer(this, o, t, k);
     }
     return res;
+  }
+  // The rarer paths of `process`, apart so that its common path stays small.
+  /** Applies the factors of tangents that disagree (`process` then holds none). */
+  private applyFactors(args: readonly Tensor[], tangents: Lin[]): void {
+    for (let i = 0; i < args.length; i++) {
+      const k = (args[i] as JvpTracer).k;
+      if (tangents[i] !== null && k !== 1) tangents[i] = this.scale!(tangents[i]!, k);
+    }
+  }
+  /** {@link Primitive.valueAndTangent}, the tangent's factor `k` kept held. */
+  private valueAndTangent(prim: Primitive<unknown>, x: Tensor, t: Lin, k: number): Tensor[] {
+    const [y, ty] = inScope() ? prim.valueAndTangent!(x, t!) : scoped(() => prim.valueAndTangent!(x, t!));
+    return [new JvpTracer(this, y, ty, k)];
+  }
+  /** The output with its tangent held as a factor (Primitive.linearScale), or null when none. */
+  private holdScale(prim: Primitive<unknown>, primals: readonly Tensor[], tangents: readonly Lin[], out: Tensor, k: number): JvpTracer | null {
+    const n = tangents.length;
+    const linear = new Array<boolean>(n);
+    let t: Lin = null;
+    for (let i = 0; i < n; i++) {
+      linear[i] = tangents[i] !== null;
+      if (linear[i]) t = tangents[i]!;
+    }
+    const s = prim.linearScale!(primals, linear);
+    return s !== 0 && inBounds(k * s) ? new JvpTracer(this, out, t, k * s) : null;
   }
   /** Splits a value returned from the traced function into primal and tangent. */
   unpack(x: Tensor): [Tensor, Lin] {
