@@ -360,12 +360,19 @@ export class JvpTracer extends Tracer {
   declare readonly primal: Tensor;
   /** The tangent is `k`·`tangent` (see {@link JvpTrace.scale}); 1 for most. */
   declare readonly tangent: Lin;
-  declare readonly k: number;
+  /**
+   * The held factor, null for 1: a field that only ever held numbers, some not small integers,
+   * would be stored as a double, boxed anew for every tracer made (most of them hold none).
+   */
+  declare readonly _k: number | null;
   constructor(trace: JvpTrace, primal: Tensor, tangent: Lin, k = 1) {
     super(primal.shape, trace);
     this.primal = primal;
     this.tangent = tangent;
-    this.k = k;
+    this._k = k === 1 ? null : k;
+  }
+  get k(): number {
+    return this._k ?? 1;
   }
   override _concrete(): Tensor {
     if (capture !== null && this._trace.level <= capture.depth) capture.read = true;
