@@ -283,7 +283,12 @@ export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unkno
   return jvpOf("jvp", f, primals, tangents);
 }
 
-function jvpOf(op: string, f: Fn, primals: readonly unknown[], tangents: readonly unknown[]): [any, any] {
+/**
+ * {@link jvp}, its errors naming `op`. `hold`: whether the trace may hold products by number
+ * literals as factors (see holdFactors); hvp passes false, its f being a gradient whose
+ * backward pass mixes the held factors right away (measured slower with them).
+ */
+function jvpOf(op: string, f: Fn, primals: readonly unknown[], tangents: readonly unknown[], hold = true): [any, any] {
   checkFunction(op, f);
   if (!Array.isArray(primals) || !Array.isArray(tangents)) {
     throw new DTypeError(op, "primals and tangents must be arrays (one entry per argument of f)");
@@ -292,7 +297,7 @@ function jvpOf(op: string, f: Fn, primals: readonly unknown[], tangents: readonl
     if (primals.length !== tangents.length) {
       throw new ShapeError(op, `got ${primals.length} primals but ${tangents.length} tangents`);
     }
-    const jt = new JvpTrace(holdFactors() ? scaleBy : null);
+    const jt = new JvpTrace(hold && holdFactors() ? scaleBy : null);
     return withTrace(jt, () => {
       const args = primals.map((p, i) => {
         const [pl, pd] = flatten(p, op);
@@ -778,6 +783,6 @@ export function hvp(f: Fn, opts: HvpOptions = {}): (x: unknown, v: unknown) => a
   }
   return (x, v) => {
     checkV(x, v);
-    return jvpOf("hvp", g, [x], [v])[1];
+    return jvpOf("hvp", g, [x], [v], false)[1];
   };
 }
