@@ -230,6 +230,20 @@ export interface Recorder {
   closeRegion(block: Tensor): void;
 }
 
+/**
+ * Called by a transform that starts inside others: from now on the active traces hold no new
+ * factors (JvpTrace.scale) and their linear functions are transposed without held factors.
+ * The inner transform's backward pass would run under them and apply every held factor where
+ * tangents meet right away: bookkeeping without a saved product. Factors already held stay
+ * valid (they are still applied). @internal
+ */
+export function stopHolding(): void {
+  for (const t of stack) {
+    if (t instanceof JvpTrace) t.holding = false;
+    else if (t instanceof LinearTrace) t.nested = true;
+  }
+}
+
 /** How many traces are active now. @internal */
 export function traceDepth(): number {
   return stack.length;
@@ -395,6 +409,8 @@ export class JvpTrace extends Trace {
   constructor(readonly scale: ((x: Tensor, k: number) => Tensor) | null = null) {
     super();
   }
+  /** False once a transform started inside this one (see {@link stopHolding}). */
+  holding = true;
   lift(x: Tensor): JvpTracer {
     return x instanceof JvpTracer && x._trace === this ? x : new JvpTracer(this, x, null);
   }
@@ -442,7 +458,7 @@ export class JvpTrace extends Trace {
       for (let i = 0; i < m; i++) res[i] = new JvpTracer(this, outs[i]!, null);
       return res;
     }
-    if (this.scale !== null && prim.linearScale !== undefined && m === 1 && !traced) {
+    if (this.scale !== null && this.holding && prim.linearScale !== undefined && m === 1 && !traced) {
       const held = this.holdScale(prim as Primitive<unknown>, primals, tangents, outs[0]!, k);
       if (held !== null) {
         res[0] = held;
@@ -523,6 +539,8 @@ export class LinearTrace extends Trace {
   readonly outAt: number[] = [0];
   /** Variables made so far (the next variable's id). */
   vars = 0;
+  /** Set when a transform started inside this one (see {@link stopHolding}). */
+  nested = false;
   /** Number of staged equations. */
   get length(): number {
     return this.prims.length;

@@ -8,7 +8,7 @@ import { concat, reshape, reshape_p, slice } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
 import { transpose } from "../ops/structure.js";
 import {
-  JvpTrace, JvpTracer, LinearTrace, Tracer, backwardPass, bind1, forwardPass, pop, pruneDead, push, recording, traceDepth, withTrace, type Lin,
+  JvpTrace, JvpTracer, LinearTrace, Tracer, backwardPass, bind1, forwardPass, pop, pruneDead, push, recording, stopHolding, traceDepth, withTrace, type Lin,
   type LinearVar,
 } from "../core/primitive.js";
 import { rt } from "../wasm/module.js";
@@ -69,8 +69,10 @@ function linearizeCore(op: string, f: Fn, args: unknown[], argnums: number[], ha
   const inFlat = argnums.map((a) => flatten(args[a], op));
   const lin = new LinearTrace();
   // Products by number literals are held as factors (not staged) only where no transform
-  // around this call traces them (see holdFactors).
-  const jt = new JvpTrace(holdFactors() ? scaleBy : null);
+  // around this call traces them (see holdFactors), and those around it stop holding.
+  const hold = holdFactors();
+  if (!hold) stopHolding();
+  const jt = new JvpTrace(hold ? scaleBy : null);
   push(lin);
   try {
     push(jt);
@@ -143,7 +145,7 @@ const NO_AXES: number[] = [];
 /** Cotangents of the inputs (zeros where none flowed), one tree per differentiated argument. */
 function pullback(L: Linearized, cts: readonly Lin[]): PyTree[] {
   const flatVars = flatVarsOf(L);
-  const g = backwardPass(L.lin, L.outTangents, cts, flatVars, add, holdFactors() ? scaleBy : undefined);
+  const g = backwardPass(L.lin, L.outTangents, cts, flatVars, add, holdFactors() && !L.lin.nested ? scaleBy : undefined);
   let i = 0;
   return L.vars.map((vs, k) => unflatten(L.inDefs[k]!, vs.map((v) => g[i++] ?? zeros(v.shape))));
 }
@@ -283,12 +285,7 @@ export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unkno
   return jvpOf("jvp", f, primals, tangents);
 }
 
-/**
- * {@link jvp}, its errors naming `op`. `hold`: whether the trace may hold products by number
- * literals as factors (see holdFactors); hvp passes false, its f being a gradient whose
- * backward pass mixes the held factors right away (measured slower with them).
- */
-function jvpOf(op: string, f: Fn, primals: readonly unknown[], tangents: readonly unknown[], hold = true): [any, any] {
+function jvpOf(op: string, f: Fn, primals: readonly unknown[], tangents: readonly unknown[]): [any, any] {
   checkFunction(op, f);
   if (!Array.isArray(primals) || !Array.isArray(tangents)) {
     throw new DTypeError(op, "primals and tangents must be arrays (one entry per argument of f)");
@@ -297,7 +294,9 @@ function jvpOf(op: string, f: Fn, primals: readonly unknown[], tangents: readonl
     if (primals.length !== tangents.length) {
       throw new ShapeError(op, `got ${primals.length} primals but ${tangents.length} tangents`);
     }
-    const jt = new JvpTrace(hold && holdFactors() ? scaleBy : null);
+    const hold = holdFactors();
+    if (!hold) stopHolding();
+    const jt = new JvpTrace(hold ? scaleBy : null);
     return withTrace(jt, () => {
       const args = primals.map((p, i) => {
         const [pl, pd] = flatten(p, op);
@@ -783,6 +782,6 @@ export function hvp(f: Fn, opts: HvpOptions = {}): (x: unknown, v: unknown) => a
   }
   return (x, v) => {
     checkV(x, v);
-    return jvpOf("hvp", g, [x], [v], false)[1];
+    return jvpOf("hvp", g, [x], [v])[1];
   };
 }

@@ -207,3 +207,15 @@ describe("add and sub pass a tangent through (linearScale ±1)", () => {
     expect(grad((x: Tensor) => sub(tensor([[1], [2]]), x).mul(3).sum())(vector([1, 2, 3])).toArray()).toEqual([-6, -6, -6]);
   });
 });
+
+describe("a transform started inside another stops the outer ones holding (stopHolding)", () => {
+  it("an outer factor held before an inner grad starts is still applied: closed form", () => {
+    // h(x) = Σ ∂/∂u Σ tanh(3u) at u = 0.5x = Σ 3 sech²(1.5x); h′(x) = −9 tanh(1.5x) sech²(1.5x).
+    const h = (x: Tensor): Tensor => grad((u: Tensor) => u.mul(3).tanh().sum())(x.mul(0.5)).sum();
+    const xs = [0.2, -0.7, 1.1];
+    const sech2 = (z: number): number => 1 / Math.cosh(z) ** 2;
+    close(grad(h)(vector(xs)).toArray() as number[], xs.map((x) => -9 * Math.tanh(1.5 * x) * sech2(1.5 * x)));
+    const [, dh] = jvp(h, [vector(xs)], [vector([1, 2, -1])]);
+    close([dh.item()], [xs.reduce((a, x, i) => a + [1, 2, -1][i]! * -9 * Math.tanh(1.5 * x) * sech2(1.5 * x), 0)]);
+  });
+});
