@@ -72,6 +72,24 @@ export interface Primitive<P = unknown> {
    */
   readonly transposeInto?: (ct: Tensor, into: Tensor, params: P, fresh: boolean) => void;
   /**
+   * A number s such that, in its one argument flagged `linear` (the others fixed), this
+   * primitive is s·x plus a constant and its output has x's shape; 0 when there is none. mul
+   * gives one only for a number literal (see `literalScalar`: s is read as a JavaScript
+   * number), add and sub ±1. Forward mode then holds the tangent's factor instead of running a
+   * rule (JvpTrace.scale), and the backward pass carries it instead of running the transpose
+   * (staged equations are linear: no constant), applying the product of the factors once,
+   * where a cotangent meets another or leaves.
+   */
+  linearScale?(args: readonly Tensor[], linear: readonly boolean[]): number;
+  /**
+   * Forward mode on a concrete value in one call, for unary primitives whose tangent is t
+   * times one kernel's output: the output and the tangent for the tangent `t` (x's shape), by
+   * the kernels and products the `jvp` rule would run (so bit for bit its result; a traced `t`
+   * takes the product through its trace: grad stages it). JvpTrace uses it when the argument
+   * is a plain tensor and jit is not recording (which records steps).
+   */
+  valueAndTangent?(x: Tensor, t: Tensor): [Tensor, Tensor];
+  /**
    * vmap rule: arguments with `batched[i]` carry a trailing batch axis of length `size`
    * (trailing, so each batch member is contiguous in column-major storage); every output must
    * carry one too. Without a rule, vmap loops over the batch (correct, not fast).
@@ -224,6 +242,20 @@ export interface Recorder {
   closeRegion(block: Tensor): void;
 }
 
+/**
+ * Called by a transform that starts inside others: from now on the active traces hold no new
+ * factors (JvpTrace.scale) and their linear functions are transposed without held factors.
+ * The inner transform's backward pass would run under them and apply every held factor where
+ * tangents meet right away: bookkeeping without a saved product. Factors already held stay
+ * valid (they are still applied). @internal
+ */
+export function stopHolding(): void {
+  for (const t of stack) {
+    if (t instanceof JvpTrace) t.holding = false;
+    else if (t instanceof LinearTrace) t.nested = true;
+  }
+}
+
 /** How many traces are active now. @internal */
 export function traceDepth(): number {
   return stack.length;
@@ -352,11 +384,21 @@ export function bind1<P>(prim: Primitive<P>, args: readonly Tensor[], params: P)
 
 export class JvpTracer extends Tracer {
   declare readonly primal: Tensor;
+  /** The tangent is `k`·`tangent` (see {@link JvpTrace.scale}); 1 for most. */
   declare readonly tangent: Lin;
-  constructor(trace: JvpTrace, primal: Tensor, tangent: Lin) {
+  /**
+   * The held factor, null for 1: a field that only ever held numbers, some not small integers,
+   * would be stored as a double, boxed anew for every tracer made (most of them hold none).
+   */
+  declare readonly _k: number | null;
+  constructor(trace: JvpTrace, primal: Tensor, tangent: Lin, k = 1) {
     super(primal.shape, trace);
     this.primal = primal;
     this.tangent = tangent;
+    this._k = k === 1 ? null : k;
+  }
+  get k(): number {
+    return this._k ?? 1;
   }
   override _concrete(): Tensor {
     if (capture !== null && this._trace.level <= capture.depth) capture.read = true;
@@ -364,7 +406,23 @@ export class JvpTracer extends Tracer {
   }
 }
 
+/** Products of a tangent by a number: held factors within bounds (see {@link JvpTrace.scale}). */
+const inBounds = (k: number): boolean => Math.abs(k) >= 2 ** -32 && Math.abs(k) <= 2 ** 32;
+
 export class JvpTrace extends Trace {
+  /**
+   * With `scale` (k·x for a number k), a product of a concrete tangent by a number literal
+   * (x.mul(0.999), −x: {@link Primitive.linearScale}) runs no kernel: the tracer holds the
+   * factor, which passes through every later JVP rule (they are linear in the tangents) and
+   * is applied where tangents with different factors meet, or when the value leaves. Bounded
+   * as in the backward pass (2⁻³²…2³²), so no overflow or underflow appears that the step-by-
+   * step products would not have had.
+   */
+  constructor(readonly scale: ((x: Tensor, k: number) => Tensor) | null = null) {
+    super();
+  }
+  /** False once a transform started inside this one (see {@link stopHolding}). */
+  holding = true;
   lift(x: Tensor): JvpTracer {
     return x instanceof JvpTracer && x._trace === this ? x : new JvpTracer(this, x, null);
   }
@@ -374,6 +432,9 @@ export class JvpTrace extends Trace {
     const tangents = new Array<Lin>(n);
     let live = false;
     let traced = false;
+    // The live tangents' common factor (0: none seen yet), and whether they disagree.
+    let k = 0;
+    let mixed = false;
     for (let i = 0; i < n; i++) {
       const a = args[i]!;
       let p: Tensor;
@@ -381,13 +442,24 @@ export class JvpTrace extends Trace {
         p = a.primal;
         const t = a.tangent;
         tangents[i] = t;
-        if (t !== null) live = true;
+        if (t !== null) {
+          live = true;
+          if (k === 0) k = a.k;
+          else if (k !== a.k) mixed = true;
+        }
       } else {
         p = a;
         tangents[i] = null;
       }
       primals[i] = p;
       if (p instanceof Tracer) traced = true;
+    }
+    if (mixed) {
+      this.applyFactors(args, tangents);
+      k = 1;
+    }
+    if (live && n === 1 && !traced && prim.valueAndTangent !== undefined && recording.current === null) {
+      return this.valueAndTangent(prim as Primitive<unknown>, primals[0]!, tangents[0]!, k);
     }
     // Primals that are no tracer (no outer transform) run eagerly; `bind` would find no trace,
     // no replacement (their keys are tracers) and nothing to capture.
@@ -398,6 +470,13 @@ export class JvpTrace extends Trace {
       for (let i = 0; i < m; i++) res[i] = new JvpTracer(this, outs[i]!, null);
       return res;
     }
+    if (this.scale !== null && this.holding && prim.linearScale !== undefined && m === 1 && !traced) {
+      const held = this.holdScale(prim as Primitive<unknown>, primals, tangents, outs[0]!, k);
+      if (held !== null) {
+        res[0] = held;
+        return res;
+      }
+    }
     const tOut = prim.jvp(tangents, primals, outs, params);
     for (let i = 0; i < m; i++) {
       const o = outs[i]!;
@@ -405,13 +484,40 @@ export class JvpTrace extends Trace {
       if (t !== null && !sameShape(t.shape, o.shape)) {
         throw new Error(`matcalc: internal: jvp of ${prim.name} gave tangent ${fmtShape(t.shape)} for output ${fmtShape(o.shape)}`);
       }
-      res[i] = new JvpTracer(this, o, t);
+      res[i] = new JvpTracer(this, o, t, k);
     }
     return res;
   }
+  // The rarer paths of `process`, apart so that its common path stays small.
+  /** Applies the factors of tangents that disagree (`process` then holds none). */
+  private applyFactors(args: readonly Tensor[], tangents: Lin[]): void {
+    for (let i = 0; i < args.length; i++) {
+      const k = (args[i] as JvpTracer).k;
+      if (tangents[i] !== null && k !== 1) tangents[i] = this.scale!(tangents[i]!, k);
+    }
+  }
+  /** {@link Primitive.valueAndTangent}, the tangent's factor `k` kept held. */
+  private valueAndTangent(prim: Primitive<unknown>, x: Tensor, t: Lin, k: number): Tensor[] {
+    const [y, ty] = inScope() ? prim.valueAndTangent!(x, t!) : scoped(() => prim.valueAndTangent!(x, t!));
+    return [new JvpTracer(this, y, ty, k)];
+  }
+  /** The output with its tangent held as a factor (Primitive.linearScale), or null when none. */
+  private holdScale(prim: Primitive<unknown>, primals: readonly Tensor[], tangents: readonly Lin[], out: Tensor, k: number): JvpTracer | null {
+    const n = tangents.length;
+    const linear = new Array<boolean>(n);
+    let t: Lin = null;
+    for (let i = 0; i < n; i++) {
+      linear[i] = tangents[i] !== null;
+      if (linear[i]) t = tangents[i]!;
+    }
+    const s = prim.linearScale!(primals, linear);
+    return s !== 0 && inBounds(k * s) ? new JvpTracer(this, out, t, k * s) : null;
+  }
   /** Splits a value returned from the traced function into primal and tangent. */
   unpack(x: Tensor): [Tensor, Lin] {
-    return x instanceof JvpTracer && x._trace === this ? [x.primal, x.tangent] : [x, null];
+    if (!(x instanceof JvpTracer && x._trace === this)) return [x, null];
+    const t = x.tangent;
+    return [x.primal, t === null || x.k === 1 ? t : this.scale!(t, x.k)];
   }
 }
 
@@ -445,6 +551,8 @@ export class LinearTrace extends Trace {
   readonly outAt: number[] = [0];
   /** Variables made so far (the next variable's id). */
   vars = 0;
+  /** Set when a transform started inside this one (see {@link stopHolding}). */
+  nested = false;
   /** Number of staged equations. */
   get length(): number {
     return this.prims.length;
@@ -464,7 +572,10 @@ export class LinearTrace extends Trace {
     return this.outs.slice(this.outAt[e]!, this.outAt[e + 1]!);
   }
   process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
-    const shapes = prim.shape(shapesOf(args), params);
+    // Elementwise primitives (implChecksShapes) of operands of one shape give that shape.
+    const shapes = prim.implChecksShapes && args.length <= 2 && sameShape(args[0]!.shape, args[args.length - 1]!.shape)
+      ? [args[0]!.shape]
+      : prim.shape(shapesOf(args), params);
     const m = shapes.length;
     const res = new Array<LinearVar>(m);
     for (let i = 0; i < m; i++) {
@@ -503,7 +614,11 @@ export function addLin(a: Lin, b: Lin, add: (x: Tensor, y: Tensor) => Tensor): L
 
 /**
  * Transposes a staged linear function: from cotangents of `outs`, the cotangents of `ins`.
- * Runs with `bind`, so any trace active now differentiates it.
+ * Runs with `bind`, so any trace active now differentiates it. With `scale` (k·x for a number
+ * k), equations with a {@link Primitive.linearScale} run no kernel: a cotangent is held as a
+ * tensor and a pending factor, applied where two cotangents are summed (unless their factors
+ * agree), before a transpose of several outputs, and at the end. Every transpose rule is
+ * linear in its cotangents, so a pending factor passes through them unchanged.
  */
 export function backwardPass(
   trace: LinearTrace,
@@ -511,12 +626,16 @@ export function backwardPass(
   cts: readonly Lin[],
   ins: readonly LinearVar[],
   add: (x: Tensor, y: Tensor) => Tensor,
+  scale?: (x: Tensor, k: number) => Tensor,
 ): Lin[] {
-  // Cotangents so far, by variable id (undefined: none yet, a symbolic zero).
+  // Cotangents so far, by variable id (undefined: none yet, a symbolic zero), and their
+  // pending factors (0 stands for 1: a factor is never 0).
   const acc = new Array<Tensor | undefined>(trace.vars);
+  const fac = scale === undefined ? null : new Float64Array(trace.vars);
+  const sum: Sum = { acc, fac, add, scale: scale ?? noScale };
   for (let i = 0; i < outs.length; i++) {
     const o = outs[i]!;
-    if (trace.isVar(o)) accumulate(acc, o.id, cts[i] ?? null, add);
+    if (trace.isVar(o)) accumulate(sum, o.id, cts[i] ?? null, 1);
   }
   // Accumulators this pass allocated (by id; made at the first in-place transpose), which it
   // may add into in place. Only when the kernels run now: a jit recording must see every step
@@ -528,31 +647,54 @@ export function backwardPass(
   for (let e = prims.length - 1; e >= 0; e--) {
     const o0 = outAt[e]!, o1 = outAt[e + 1]!;
     let cOuts: Lin[];
+    let k = 1;
     if (o1 - o0 === 1) {
       const id = vars[o0]!.id;
       const c = acc[id];
       if (c === undefined) continue;
       acc[id] = undefined;
+      if (fac !== null) {
+        k = fac[id] || 1;
+        fac[id] = 0;
+      }
       cOuts = [c];
     } else {
       cOuts = new Array<Lin>(o1 - o0);
       let any = false;
       for (let i = o0; i < o1; i++) {
-        const c = acc[vars[i]!.id];
-        cOuts[i - o0] = c ?? null;
+        const id = vars[i]!.id;
+        const c = acc[id];
+        // Several outputs may carry different factors: each is applied here.
+        cOuts[i - o0] = c === undefined ? null : fac !== null && fac[id] ? scale!(c, fac[id]) : c;
         if (c !== undefined) any = true;
       }
       if (!any) continue;
-      for (let i = o0; i < o1; i++) acc[vars[i]!.id] = undefined;
+      for (let i = o0; i < o1; i++) {
+        acc[vars[i]!.id] = undefined;
+        if (fac !== null) fac[vars[i]!.id] = 0;
+      }
     }
     const prim = prims[e]!;
     const args = trace.argsOf(e);
     const linear = new Array<boolean>(args.length);
     for (let i = 0; i < args.length; i++) linear[i] = trace.isVar(args[i]!);
+    if (fac !== null && prim.linearScale !== undefined && o1 - o0 === 1) {
+      const s = prim.linearScale(args, linear);
+      const ks = k * s;
+      // Bounded, so a held cotangent never differs from the one computed step by step by more
+      // than 2³² in magnitude (no overflow or underflow that the steps would not have had);
+      // past the bound the transpose runs and the held factor stays as it was.
+      if (s !== 0 && Math.abs(ks) >= 2 ** -32 && Math.abs(ks) <= 2 ** 32) {
+        let i = 0;
+        while (!linear[i]) i++;
+        accumulate(sum, (args[i] as LinearVar).id, cOuts[0]!, ks);
+        continue;
+      }
+    }
     if (!prim.transpose) throw new Error(`matcalc: internal: ${prim.name} has no transpose rule but was staged as linear`);
-    if (inPlace && prim.transposeInto && args.length === 1 && linear[0]) {
+    if (inPlace && k === 1 && prim.transposeInto && args.length === 1 && linear[0]) {
       owned ??= new Uint8Array(trace.vars);
-      if (intoInPlace(acc, owned, args[0] as LinearVar, cOuts[0]!, prim, trace.params[e])) continue;
+      if (intoInPlace(sum, owned, args[0] as LinearVar, cOuts[0]!, prim, trace.params[e])) continue;
     }
     const cIns = prim.transpose(cOuts, args, linear, trace.params[e]);
     for (let i = 0; i < args.length; i++) {
@@ -560,27 +702,36 @@ export function backwardPass(
       const id = (args[i] as LinearVar).id, c = cIns[i] ?? null;
       if (owned !== null && owned[id] === 1 && c !== null) {
         // A dense contribution to an owned accumulator goes in place too (entries as `add`'s);
-        // a tracer or a broadcast one is added as before, and the sum is no longer owned.
+        // a held factor, a tracer or a broadcast one is added as before, and the sum is no
+        // longer owned.
         const into = acc[id]!;
-        if (!(c instanceof Tracer) && sameShape(c.shape, into.shape)) {
+        if (k === 1 && !(c instanceof Tracer) && sameShape(c.shape, into.shape)) {
           addBoxInto(c, into, ZEROS_AT(c.shape.length));
           continue;
         }
         owned[id] = 0;
       }
-      accumulate(acc, id, c, add);
+      accumulate(sum, id, c, k);
     }
   }
-  return ins.map((v) => acc[v.id] ?? null);
+  const res = new Array<Lin>(ins.length);
+  for (let i = 0; i < ins.length; i++) {
+    const id = ins[i]!.id;
+    const c = acc[id];
+    res[i] = c === undefined ? null : fac !== null && fac[id] ? scale!(c, fac[id]) : c;
+  }
+  return res;
 }
 
 /**
  * Adds a concrete cotangent `ct` of a `transposeInto` primitive into the accumulator of its
  * argument `x`, in place, allocating the accumulator first if the pass does not own one yet.
- * False (nothing done) when a tracer is involved: the caller then transposes as usual.
+ * False (nothing done) when a tracer or a held factor is involved: the caller then transposes
+ * as usual. An owned accumulator never carries a factor (its `fac` entry stays 0).
  */
-function intoInPlace(acc: (Tensor | undefined)[], owned: Uint8Array, x: LinearVar, ct: Tensor, prim: Primitive<unknown>, params: unknown): boolean {
+function intoInPlace(sum: Sum, owned: Uint8Array, x: LinearVar, ct: Tensor, prim: Primitive<unknown>, params: unknown): boolean {
   if (ct instanceof Tracer) return false;
+  const { acc, fac } = sum;
   const id = x.id;
   const prev = acc[id];
   if (owned[id] === 1) {
@@ -588,6 +739,8 @@ function intoInPlace(acc: (Tensor | undefined)[], owned: Uint8Array, x: LinearVa
     return true;
   }
   if (prev instanceof Tracer || (prev !== undefined && !sameShape(prev.shape, x.shape))) return false;
+  // An earlier cotangent held with a factor (see accumulate) is summed the usual way.
+  if (prev !== undefined && fac !== null && fac[id] !== 0) return false;
   // Zeros and the box written (the first contribution), or a copy of what came before and
   // the box added: the entries `add(prev, pad(ct))` would give, in a tensor no one else holds.
   const into = fillK(x.shape, 0, prim.name);
@@ -604,11 +757,36 @@ function ZEROS_AT(n: number): number[] {
   return (zerosAt[n] ??= new Array<number>(n).fill(0));
 }
 
-/** Adds `ct` to the cotangent of variable `id` (a null `ct` is a zero: nothing to add). */
-function accumulate(acc: (Tensor | undefined)[], id: number, ct: Lin, add: (x: Tensor, y: Tensor) => Tensor): void {
+/** The backward pass's cotangents and how it sums and scales them. */
+interface Sum {
+  acc: (Tensor | undefined)[];
+  fac: Float64Array | null;
+  add: (x: Tensor, y: Tensor) => Tensor;
+  scale: (x: Tensor, k: number) => Tensor;
+}
+
+const noScale = (x: Tensor): Tensor => x;
+
+/**
+ * Adds k·`ct` to the cotangent of variable `id` (a null `ct` is a zero: nothing to add). Two
+ * terms with the same factor are summed as they are; otherwise both factors are applied.
+ */
+function accumulate(sum: Sum, id: number, ct: Lin, k: number): void {
   if (ct === null) return;
+  const { acc, fac } = sum;
   const prev = acc[id];
-  acc[id] = prev === undefined ? ct : add(prev, ct);
+  if (prev === undefined) {
+    acc[id] = ct;
+    if (fac !== null) fac[id] = k === 1 ? 0 : k;
+    return;
+  }
+  const pk = fac === null ? 1 : fac[id] || 1;
+  if (pk === k) {
+    acc[id] = sum.add(prev, ct);
+    return;
+  }
+  acc[id] = sum.add(pk === 1 ? prev : sum.scale(prev, pk), k === 1 ? ct : sum.scale(ct, k));
+  fac![id] = 0;
 }
 
 /**

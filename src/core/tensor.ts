@@ -975,6 +975,25 @@ function scalarOf(x: number): Tensor {
   return t;
 }
 
+/**
+ * The number `t` was made from when `t` is one of the cached scalars of numbers given to ops
+ * (`x.mul(0.999)`), 0 otherwise (also for numbers whose magnitude is outside [2⁻³², 2³²], or
+ * not finite). Such a tensor is a constant of the program text, never an input: jit copies its
+ * inputs into fresh tensors, so a backward pass may fold its value into a JavaScript number
+ * (see `Primitive.linearScale`) and a replay still computes the same thing. An evicted scalar
+ * reads as 0: the caller then takes its ordinary path. @internal
+ */
+export function literalScalar(t: Tensor): number {
+  for (let i = 0; i < NUM_CACHE; i++) {
+    if (numVals[i] === t) {
+      const x = numKeys[i]!;
+      const m = Math.abs(x);
+      return m >= 2 ** -32 && m <= 2 ** 32 ? x : 0;
+    }
+  }
+  return 0;
+}
+
 /** Converts an op argument to a Tensor. @internal */
 export function asTensor(x: TensorLike, op = "op"): Tensor {
   if (x instanceof Tensor) {

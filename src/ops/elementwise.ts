@@ -3,7 +3,7 @@
 // Binary primitives broadcast (NumPy rules); their transposes undo broadcasting through the
 // single helper `unbroadcast`.
 import { Tracer, bind1, primitive, type Lin, type Primitive } from "../core/primitive.js";
-import { allocTensor, asTensor, checkSize, ptrOf, type Tensor, type TensorLike } from "../core/tensor.js";
+import { allocTensor, asTensor, checkSize, literalScalar, ptrOf, type Tensor, type TensorLike } from "../core/tensor.js";
 import { broadcastShapes, sameShape, type Shape } from "../core/shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
 import { binaryK, kernels, markRowScaled, unaryK } from "../core/exec.js";
@@ -16,7 +16,13 @@ type NoParams = Record<string, never>;
 const NONE: NoParams = {};
 
 /** Optional rules a factory-made primitive may carry (see {@link Primitive}). */
-type Extra = Pick<Primitive<NoParams>, "lowRank" | "nullSafeJvp">;
+type Extra = Pick<Primitive<NoParams>, "lowRank" | "nullSafeJvp" | "linearScale"> & {
+  /**
+   * The tangent is t ∘ s with s this kernel of x (or the output itself, "y"): the rule is
+   * `mul(t, that)`, and forward mode on plain tensors runs both in one call (valueAndTangent).
+   */
+  slope?: UnaryOp | "y";
+};
 
 // ---- unary ----
 
@@ -27,8 +33,9 @@ function unaryPrim(
   transpose?: (ct: Tensor) => Tensor,
   extra: Extra = {},
 ): Primitive<NoParams> {
+  const { slope, ...rules } = extra;
   const p: Primitive<NoParams> = {
-    ...extra,
+    ...rules,
     name,
     shape: (s) => [s[0]!],
     impl: (args) => {
@@ -44,6 +51,14 @@ function unaryPrim(
     batch: ([x]) => [bind1(p, [x!], NONE)],
   };
   if (transpose) p.transpose = (cts) => [cts[0] === null ? null : transpose(cts[0]!)];
+  if (slope !== undefined) {
+    p.valueAndTangent = (x, t) => {
+      const y = p.impl([x], NONE)[0]!;
+      const s = slope === "y" ? y : unaryK(slope, x, name);
+      // A traced tangent (grad's staged one, a batch) takes the product through its trace.
+      return [y, t instanceof Tracer ? bind1(mul_p, [t, s], NONE) : binaryK(BinaryOp.Mul, t, s, t.shape, name)];
+    };
+  }
   return primitive(p);
 }
 
@@ -52,15 +67,16 @@ const un = (p: Primitive<NoParams>) => (x: TensorLike): Tensor => bind1(p, [asTe
 // Low-rank batches (src/core/basis.ts): −UVᵀ = (−U)Vᵀ.
 export const neg_p = unaryPrim("neg", UnaryOp.Neg, (t) => neg(t), (ct) => neg(ct), {
   lowRank: (_v, [x]) => (x === undefined ? undefined : { u: neg(x.u), v: x.v }),
+  linearScale: () => -1,
 });
-export const exp_p = unaryPrim("exp", UnaryOp.Exp, (t, _x, y) => mul(t, y));
+export const exp_p = unaryPrim("exp", UnaryOp.Exp, (t, _x, y) => mul(t, y), undefined, { slope: "y" });
 export const log_p = unaryPrim("log", UnaryOp.Log, (t, x) => div(t, x));
 export const log1p_p = unaryPrim("log1p", UnaryOp.Log1p, (t, x) => div(t, add(x, 1)));
 export const expm1_p = unaryPrim("expm1", UnaryOp.Expm1, (t, _x, y) => mul(t, add(y, 1)));
 export const sqrt_p = unaryPrim("sqrt", UnaryOp.Sqrt, (t, _x, y) => div(t, mul(y, 2)));
 export const square_p = unaryPrim("square", UnaryOp.Square, (t, x) => mul(t, mul(x, 2)));
 export const reciprocal_p = unaryPrim("reciprocal", UnaryOp.Reciprocal, (t, _x, y) => neg(mul(t, square(y))));
-export const sin_p = unaryPrim("sin", UnaryOp.Sin, (t, x) => mul(t, cos(x)));
+export const sin_p = unaryPrim("sin", UnaryOp.Sin, (t, x) => mul(t, cos(x)), undefined, { slope: UnaryOp.Cos });
 export const cos_p = unaryPrim("cos", UnaryOp.Cos, (t, x) => neg(mul(t, sin(x))));
 export const atan_p = unaryPrim("atan", UnaryOp.Atan, (t, x) => div(t, add(square(x), 1)));
 /**
@@ -84,36 +100,14 @@ const tanhSlope_p: Primitive<NoParams> = primitive<NoParams>({
   jvp: ([t], [, y], [s]) => [t === null ? null : mul(t!, mul(mul(y!, s!), -2))],
   batch: (args, batched) => [bind1(tanhSlope_p, alignAll(args, batched), NONE)],
 });
-/**
- * t·sech²x in one call, for tanh's JVP when the tangent and x are plain tensors (forward mode
- * with numeric tangents, jvp's usual case): one dispatch and no slope value instead of
- * tanhSlope and a product. Only bound on concrete values, so never traced: a traced tangent
- * (staged for reverse mode, batched, nested) takes tanhSlope and a product, which transpose,
- * batch and fuse as before. Bit for bit the two-step result (the same two kernels).
- */
-const tanhTangent_p: Primitive<NoParams> = primitive<NoParams>({
-  name: "tanhTangent",
-  shape: (s) => [broadcastShapes("tanhTangent", s[0]!, s[1]!)],
-  impl: (args) => {
-    const t = args[0]!, x = args[1]!;
-    return [binaryK(BinaryOp.Mul, t, unaryK(UnaryOp.Sech2, x, "tanhTangent"), t.shape, "tanhTangent")];
-  },
-  jvp: () => {
-    throw new Error("matcalc: internal: tanhTangent is bound on concrete values only, never traced");
-  },
-});
-
 const sigmoidSlope_p = unaryPrim("sigmoidSlope", UnaryOp.SigmoidSlope, (t, x, y) => mul(t, neg(mul(tanh(mul(x, 0.5)), y))));
 
-export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, x, y) =>
-  t instanceof Tracer || x instanceof Tracer || !sameShape(t.shape, x.shape)
-    ? mul(t, bind1(tanhSlope_p, [x, y], NONE))
-    : bind1(tanhTangent_p, [t, x], NONE),
-);
+// Forward mode on plain tensors runs y and t·sech²x in one call (valueAndTangent).
+export const tanh_p = unaryPrim("tanh", UnaryOp.Tanh, (t, x, y) => mul(t, bind1(tanhSlope_p, [x, y], NONE)), undefined, { slope: UnaryOp.Sech2 });
 // Fused rather than composed from exp: the kernel is stable for |x| ≫ 1 where exp overflows.
-export const sigmoid_p = unaryPrim("sigmoid", UnaryOp.Sigmoid, (t, x) => mul(t, bind1(sigmoidSlope_p, [x], NONE)));
+export const sigmoid_p = unaryPrim("sigmoid", UnaryOp.Sigmoid, (t, x) => mul(t, bind1(sigmoidSlope_p, [x], NONE)), undefined, { slope: UnaryOp.SigmoidSlope });
 // Fused for stability: log(1 + eˣ) overflows for x > 709 when composed.
-export const softplus_p = unaryPrim("softplus", UnaryOp.Softplus, (t, x) => mul(t, sigmoid(x)));
+export const softplus_p = unaryPrim("softplus", UnaryOp.Softplus, (t, x) => mul(t, sigmoid(x)), undefined, { slope: UnaryOp.Sigmoid });
 export const abs_p = unaryPrim("abs", UnaryOp.Abs, (t, x) => mul(t, sign(x)));
 export const relu_p = unaryPrim("relu", UnaryOp.Relu, (t, x) => mul(t, step(x)));
 // Piecewise constant: derivative zero (almost everywhere), as in JAX.
@@ -360,7 +354,7 @@ export const add_p: Primitive<NoParams> = binaryPrim(
     const ct = cts[0]!;
     return [linear[0] ? unbroadcast(ct, args[0]!.shape) : null, linear[1] ? unbroadcast(ct, args[1]!.shape) : null];
   },
-  { nullSafeJvp: true, lowRank: sumLowRank(1) },
+  { nullSafeJvp: true, lowRank: sumLowRank(1), linearScale: (args, linear) => sumScale(args, linear, 1) },
 );
 
 export const sub_p: Primitive<NoParams> = binaryPrim(
@@ -368,8 +362,20 @@ export const sub_p: Primitive<NoParams> = binaryPrim(
   BinaryOp.Sub,
   ([ta, tb]) => [ta === null ? (tb === null ? null : neg(tb)) : tb === null ? ta : sub(ta, tb)],
   ([ct], [a, b], [la, lb]) => [la ? unbroadcast(ct!, a!.shape) : null, lb ? unbroadcast(neg(ct!), b!.shape) : null],
-  { nullSafeJvp: true, lowRank: sumLowRank(-1) },
+  { nullSafeJvp: true, lowRank: sumLowRank(-1), linearScale: (args, linear) => sumScale(args, linear, -1) },
 );
+
+/**
+ * x + b and x − b (b − x) in x alone: x's tangent passes through as is (negated), when the
+ * result has x's shape (b a single entry or shaped as x). Never staged with one linear
+ * argument (that would be affine), so only forward mode meets this case.
+ */
+function sumScale(args: readonly Tensor[], linear: readonly boolean[], second: 1 | -1): number {
+  if (linear[0] === linear[1]) return 0;
+  const x = linear[0] ? args[0]! : args[1]!, b = linear[0] ? args[1]! : args[0]!;
+  if (!(b.size === 1 && b.rank <= x.rank) && !sameShape(b.shape, x.shape)) return 0;
+  return linear[0] ? 1 : second;
+}
 
 export const mul_p = binaryPrim(
   "mul",
@@ -384,8 +390,16 @@ export const mul_p = binaryPrim(
     if (la && lb) throw new Error("matcalc: internal: mul of two linear values is not linear");
     return [la ? unbroadcast(mul(ct, b), a.shape) : null, lb ? unbroadcast(mul(a, ct), b.shape) : null];
   },
-  // s·UVᵀ = (sU)Vᵀ for a scalar s (one per member or shared).
-  { lowRank: (vals, [x, y], batched) => scaleLowRank(x, vals[1], batched[1]!, false) ?? scaleLowRank(y, vals[0], batched[0]!, false) },
+  {
+    // s·UVᵀ = (sU)Vᵀ for a scalar s (one per member or shared).
+    lowRank: (vals, [x, y], batched) => scaleLowRank(x, vals[1], batched[1]!, false) ?? scaleLowRank(y, vals[0], batched[0]!, false),
+    // x·0.999 with x linear: the backward pass holds the factor instead of running a product.
+    linearScale: (args, linear) => {
+      if (linear[0] === linear[1]) return 0;
+      const c = linear[0] ? args[1]! : args[0]!;
+      return c.shape.length === 0 ? literalScalar(c) : 0;
+    },
+  },
 );
 
 export const div_p = binaryPrim(

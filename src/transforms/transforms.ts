@@ -8,7 +8,7 @@ import { concat, reshape, reshape_p, slice } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
 import { transpose } from "../ops/structure.js";
 import {
-  JvpTrace, JvpTracer, LinearTrace, Tracer, backwardPass, bind1, forwardPass, pop, pruneDead, push, recording, traceDepth, withTrace, type Lin,
+  JvpTrace, JvpTracer, LinearTrace, Tracer, backwardPass, bind1, forwardPass, pop, pruneDead, push, recording, stopHolding, traceDepth, withTrace, type Lin,
   type LinearVar,
 } from "../core/primitive.js";
 import { rt } from "../wasm/module.js";
@@ -68,7 +68,11 @@ interface Linearized {
 function linearizeCore(op: string, f: Fn, args: unknown[], argnums: number[], hasAux: boolean): Linearized {
   const inFlat = argnums.map((a) => flatten(args[a], op));
   const lin = new LinearTrace();
-  const jt = new JvpTrace();
+  // Products by number literals are held as factors (not staged) only where no transform
+  // around this call traces them (see holdFactors), and those around it stop holding.
+  const hold = holdFactors();
+  if (!hold) stopHolding();
+  const jt = new JvpTrace(hold ? scaleBy : null);
   push(lin);
   try {
     push(jt);
@@ -119,10 +123,29 @@ function flatVarsOf(L: Linearized): LinearVar[] {
   return out;
 }
 
+/**
+ * Whether products by number literals may be held as factors (JvpTrace.scale, backwardPass):
+ * only where no transform around this call sees them. An outer linearization (a Hessian's)
+ * would stage the deferred products in other places, where jit's passes over its chunks
+ * (triangle.ts) no longer find their patterns.
+ */
+function holdFactors(): boolean {
+  const rec = recording.current;
+  return traceDepth() === (rec === null ? 0 : rec.depth);
+}
+
+/**
+ * k·x for the held factors: a fresh scalar (not through `scalar`, whose checks showed in
+ * profiles of nested transforms, nor the cache of numbers given to ops, whose few slots hold
+ * the user's constants).
+ */
+const scaleBy = (x: Tensor, k: number): Tensor => mul(x, new Tensor(NO_AXES, Float64Array.of(k)));
+const NO_AXES: number[] = [];
+
 /** Cotangents of the inputs (zeros where none flowed), one tree per differentiated argument. */
 function pullback(L: Linearized, cts: readonly Lin[]): PyTree[] {
   const flatVars = flatVarsOf(L);
-  const g = backwardPass(L.lin, L.outTangents, cts, flatVars, add);
+  const g = backwardPass(L.lin, L.outTangents, cts, flatVars, add, holdFactors() && !L.lin.nested ? scaleBy : undefined);
   let i = 0;
   return L.vars.map((vs, k) => unflatten(L.inDefs[k]!, vs.map((v) => g[i++] ?? zeros(v.shape))));
 }
@@ -271,7 +294,9 @@ function jvpOf(op: string, f: Fn, primals: readonly unknown[], tangents: readonl
     if (primals.length !== tangents.length) {
       throw new ShapeError(op, `got ${primals.length} primals but ${tangents.length} tangents`);
     }
-    const jt = new JvpTrace();
+    const hold = holdFactors();
+    if (!hold) stopHolding();
+    const jt = new JvpTrace(hold ? scaleBy : null);
     return withTrace(jt, () => {
       const args = primals.map((p, i) => {
         const [pl, pd] = flatten(p, op);
