@@ -692,20 +692,20 @@ export function backwardPass(
       }
     }
     if (!prim.transpose) throw new Error(`matcalc: internal: ${prim.name} has no transpose rule but was staged as linear`);
-    if (inPlace && k === 1 && prim.transposeInto && args.length === 1 && linear[0]) {
+    if (inPlace && prim.transposeInto && args.length === 1 && linear[0]) {
       owned ??= new Uint8Array(trace.vars);
-      if (intoInPlace(sum, owned, args[0] as LinearVar, cOuts[0]!, prim, trace.params[e])) continue;
+      if (intoInPlace(sum, owned, args[0] as LinearVar, cOuts[0]!, k, prim, trace.params[e])) continue;
     }
     const cIns = prim.transpose(cOuts, args, linear, trace.params[e]);
     for (let i = 0; i < args.length; i++) {
       if (!linear[i]) continue;
       const id = (args[i] as LinearVar).id, c = cIns[i] ?? null;
       if (owned !== null && owned[id] === 1 && c !== null) {
-        // A dense contribution to an owned accumulator goes in place too (entries as `add`'s);
-        // a held factor, a tracer or a broadcast one is added as before, and the sum is no
-        // longer owned.
+        // A dense contribution to an owned accumulator goes in place too (entries as `add`'s)
+        // when it carries the accumulator's held factor; another factor, a tracer or a
+        // broadcast one is added as before, and the sum is no longer owned.
         const into = acc[id]!;
-        if (k === 1 && !(c instanceof Tracer) && sameShape(c.shape, into.shape)) {
+        if ((fac === null || (fac[id] || 1) === k) && !(c instanceof Tracer) && sameShape(c.shape, into.shape)) {
           addBoxInto(c, into, ZEROS_AT(c.shape.length));
           continue;
         }
@@ -726,27 +726,32 @@ export function backwardPass(
 /**
  * Adds a concrete cotangent `ct` of a `transposeInto` primitive into the accumulator of its
  * argument `x`, in place, allocating the accumulator first if the pass does not own one yet.
- * False (nothing done) when a tracer or a held factor is involved: the caller then transposes
- * as usual. An owned accumulator never carries a factor (its `fac` entry stays 0).
+ * False (nothing done) when a tracer, or a factor other than the one the sum holds, is
+ * involved: the caller then transposes as usual.
  */
-function intoInPlace(sum: Sum, owned: Uint8Array, x: LinearVar, ct: Tensor, prim: Primitive<unknown>, params: unknown): boolean {
+function intoInPlace(sum: Sum, owned: Uint8Array, x: LinearVar, ct: Tensor, k: number, prim: Primitive<unknown>, params: unknown): boolean {
   if (ct instanceof Tracer) return false;
   const { acc, fac } = sum;
   const id = x.id;
   const prev = acc[id];
+  // As in accumulate: terms held with one factor k are summed as they are (k applied once when
+  // the sum is used); a term with another factor takes accumulate's way.
+  if (prev !== undefined && fac !== null && (fac[id] || 1) !== k) {
+    owned[id] = 0;
+    return false;
+  }
   if (owned[id] === 1) {
     prim.transposeInto!(ct, prev!, params, false);
     return true;
   }
   if (prev instanceof Tracer || (prev !== undefined && !sameShape(prev.shape, x.shape))) return false;
-  // An earlier cotangent held with a factor (see accumulate) is summed the usual way.
-  if (prev !== undefined && fac !== null && fac[id] !== 0) return false;
   // Zeros and the box written (the first contribution), or a copy of what came before and
   // the box added: the entries `add(prev, pad(ct))` would give, in a tensor no one else holds.
   const into = fillK(x.shape, 0, prim.name);
   if (prev !== undefined) copyBox(prev, ZEROS_AT(x.shape.length), x.shape, into, ZEROS_AT(x.shape.length));
   prim.transposeInto!(ct, into, params, prev === undefined);
   acc[id] = into;
+  if (prev === undefined && fac !== null) fac[id] = k === 1 ? 0 : k;
   owned[id] = 1;
   return true;
 }

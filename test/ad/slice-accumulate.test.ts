@@ -215,6 +215,54 @@ describe("slice cotangents accumulate in place", () => {
     expect(reasons).toEqual([]);
   });
 
+  // Rows scaled by number literals, negated or subtracted, some through mean: transforms hold
+  // such factors instead of running products (held-factors.test.ts), in the forward trace or
+  // in the backward pass (where a slice's cotangent may then arrive with a factor: summed in
+  // place with others of that factor and scaled once, as accumulate does). Whichever holds
+  // them, the in-place sum must give the padded path's bits, and jit's.
+  const scaledRows = (factors: readonly number[]) => (P: Tensor): Tensor => {
+    let s: Tensor = zeros([]);
+    for (let t = 0; t < T; t++) {
+      const row = slice(P, [t, 0], [1, H]);
+      const k = factors[t % factors.length]!;
+      const r = k < 0 ? (t % 2 === 0 ? zeros([1, H]).sub(row) : row.neg()) : row;
+      s = s.add(t % 3 === 0 ? tanh(r.mul(Math.abs(k))).mean() : tanh(r.mul(Math.abs(k))).sum());
+    }
+    return s.add(P.mul(0.25).sum());
+  };
+
+  it("rows scaled by literals (held factors, one or several) give the padded path's and jit's bits", () => {
+    for (const factors of [[0.5], [-0.5], [0.5, -2], [3, 3, -1]]) {
+      const f = scaledRows(factors);
+      const want = padded(() => grad(f)(P0));
+      expectBitIdentical(grad(f)(P0), want);
+      const reasons: string[] = [];
+      const g = jit(grad(f), { onFallback: (r) => reasons.push(r) });
+      expectBitIdentical(g(P0), want);
+      expect(reasons).toEqual([]);
+    }
+  });
+
+  it("a 1024-step loop over scaled rows of a 1024×256 matrix runs in place", () => {
+    const TT = 1024, HH = 256;
+    const P = tensor(rows(TT, HH, 17));
+    const f = (Q: Tensor): Tensor => {
+      let s: Tensor = zeros([]);
+      for (let t = 0; t < TT; t++) s = s.add(tanh(slice(Q, [t, 0], [1, HH]).mul(-0.5)).mean());
+      return s;
+    };
+    const g = grad(f)(P).toArray() as number[][];
+    const Pr = P.toArray() as number[][];
+    let worst = 0;
+    for (let t = 0; t < TT; t++) {
+      for (let j = 0; j < HH; j++) {
+        const th = Math.tanh(-0.5 * Pr[t]![j]!);
+        worst = Math.max(worst, Math.abs(g[t]![j]! + (0.5 / HH) * (1 - th * th)));
+      }
+    }
+    expect(worst).toBeLessThan(1e-15);
+  });
+
   it("vmap of grad (batched cotangents) is unchanged", () => {
     const P1 = P0.mul(0.5);
     const gs = mc.vmap(grad(mixed))(tensor([P0.toArray() as number[][], P1.toArray() as number[][]]));
