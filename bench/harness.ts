@@ -132,6 +132,11 @@ export interface SuiteSpec {
    * suites whose calls take seconds set a few. The warm-up is then one call.
    */
   iterations?: number;
+  /**
+   * matcalc's thread count while the suite runs (default 1, like the peers it is compared
+   * with; the runner sets it before the suite's setup).
+   */
+  threads?: "auto" | number;
 }
 
 export interface Row {

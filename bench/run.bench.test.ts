@@ -6,7 +6,7 @@
 // Progress lines go to the terminal as each task finishes (vitest.config.ts's onConsoleLog).
 // BENCH_FILTER, BENCH_TIME and the Node side's machine come from bench/global-setup.ts.
 import { inject, it } from "vitest";
-import { init, kernelBuild, type KernelBuild } from "../src/index.js";
+import { init, kernelBuild, setThreads, type KernelBuild } from "../src/index.js";
 import { isNode, runSuite, timerResolutionMs, toMarkdown, type Machine, type Row, type SuiteSpec } from "./harness.js";
 
 const modules = import.meta.glob<{ spec: SuiteSpec }>("./suites/*.ts", { eager: true });
@@ -98,6 +98,8 @@ it("runs the benchmark suites", async () => {
   for (const [i, [path, mod]] of selected.entries()) {
     const started = new Date().toISOString();
     console.log(`${host} suite ${i + 1}/${selected.length}: ${mod.spec.name} (${path.replace("./", "bench/")}), ${((performance.now() - t0) / 1000).toFixed(0)} s elapsed`);
+    // One thread unless the suite says (its peers run one thread; the threads suite sets its own).
+    setThreads(mod.spec.threads ?? 1);
     const suiteRows = await runSuite(mod.spec, (l) => console.log(`${host} ${l}`), ctx.time !== undefined ? { time: ctx.time } : {});
     rows.push(...suiteRows);
     meta.suites[mod.spec.name] = ctx.time !== undefined ? { date: started, time: ctx.time } : { date: started };
