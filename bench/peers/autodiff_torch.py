@@ -28,6 +28,8 @@ import time
 import torch
 import torch.nn.functional as F
 
+from machine import cpu_model  # bench/peers/machine.py (the script's folder is on sys.path)
+
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float64)
 
@@ -96,11 +98,7 @@ def tasks(m, n):
 
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "autodiff_torch.json")
-    try:
-        cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        cpu = next((l.split(":", 1)[1].strip() for l in cpu.splitlines() if l.startswith("Model name")), platform.processor())
-    except OSError:
-        cpu = platform.processor()
+    cpu = cpu_model()
     load0 = os.getloadavg()
     cells = [(f"logistic {m}×{n}", name, fn) for m, n in SIZES for name, fn in tasks(m, n).items()]
     times = {(g, name): [] for g, name, _ in cells}

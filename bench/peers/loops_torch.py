@@ -25,6 +25,8 @@ from typing import List
 
 import torch
 
+from machine import cpu_model  # bench/peers/machine.py (the script's folder is on sys.path)
+
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float64)
 BUDGET_MS = 1000 * float(sys.argv[1]) if len(sys.argv) > 1 else 1500.0
@@ -294,12 +296,6 @@ gxs = lambda x, y: gx_script(x, y, SA, SB, SC, sa, sb)  # noqa: E731
 row(group, "solve, jit gradients", lambda: saddle_solve(gys, gxs), "torch.jit.script gradients (autograd.grad inside)")
 
 
-def cpu_model():
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
-    except Exception:  # noqa: BLE001
-        return platform.processor()
 
 
 meta.update({

@@ -36,6 +36,8 @@ import scipy
 from scipy.optimize import minimize
 from scipy.special import expit
 
+from machine import cpu_model  # bench/peers/machine.py (the script's folder is on sys.path)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 QUICK = "--quick" in sys.argv
 ONLY = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None  # a development aid: prints, writes nothing
@@ -159,15 +161,6 @@ def time_cell(prob, spec, budget_s):
     return float(np.median(ts)), float(np.median(cs)), reps, r, float(np.min(ts))
 
 
-def cpu_model():
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name:"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def main():

@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 
 import torch
 
+from machine import cpu_model  # bench/peers/machine.py (the script's folder is on sys.path)
+
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float64)
 BUDGET_MS = 1000 * float(sys.argv[1]) if len(sys.argv) > 1 else 1500.0
@@ -64,12 +66,6 @@ for T in (256, 512, 1024):
     print(f"torch | {group}: loss {meta[f'loss{T}']!r}, grad p50 {ms:.2f} ms", flush=True)
 
 
-def cpu_model():
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
-    except Exception:  # noqa: BLE001
-        return platform.processor()
 
 
 meta.update({

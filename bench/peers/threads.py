@@ -74,8 +74,8 @@ def main():
                 if prev is None: results.append(row)
                 elif r[op] < prev["ms"]: prev.update(row)
             print(lib, threads, {k: (round(v, 1) if isinstance(v, float) else v) for k, v in r.items()}, "load", round(before, 2), round(after, 2))
-    cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    model = next((l.split(":", 1)[1].strip() for l in cpu.splitlines() if l.startswith("Model name")), platform.processor())
+    from machine import cpu_model  # bench/peers/machine.py (the script's folder is on sys.path)
+    model = cpu_model()
     data = {
         "machine": f"{model}, {os.cpu_count()} logical CPUs (KVM guest, shared with other jobs)",
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
