@@ -28,7 +28,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from machine import cpu_model  # bench/peers/machine.py (the script's folder is on sys.path)
+from common import cpu_model  # bench/peers/common.py (the script's folder is on sys.path)
 
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float64)

@@ -36,7 +36,7 @@ import scipy
 from scipy.optimize import minimize
 from scipy.special import expit
 
-from machine import cpu_model  # bench/peers/machine.py (the script's folder is on sys.path)
+from common import cpu_model  # bench/peers/common.py (the script's folder is on sys.path)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 QUICK = "--quick" in sys.argv

@@ -15,36 +15,20 @@ from datetime import datetime, timezone
 
 import torch
 
-from machine import cpu_model  # bench/peers/machine.py (the script's folder is on sys.path)
+from common import cpu_model, fill, p50 as p50_within  # bench/peers/common.py (the script's folder is on sys.path)
 
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float64)
 BUDGET_MS = 1000 * float(sys.argv[1]) if len(sys.argv) > 1 else 1500.0
-D, H = 16, 256
-
-
-def fill(n, seed):
-    """harness.ts's fillRandom: s ← 1664525·s + 1013904223 mod 2³², value s/2³¹ − 1."""
-    s = seed & 0xFFFFFFFF
-    out = [0.0] * n
-    for i in range(n):
-        s = (s * 1664525 + 1013904223) & 0xFFFFFFFF
-        out[i] = s / 2147483648 - 1
-    return out
 
 
 def p50(fn):
-    for _ in range(2):
-        fn()
-    ts = []
-    t_end = time.perf_counter() + BUDGET_MS / 1000
-    while len(ts) < 3 or (time.perf_counter() < t_end and len(ts) < 64):
-        t = time.perf_counter()
-        fn()
-        ts.append((time.perf_counter() - t) * 1e3)
-    ts.sort()
-    n = len(ts)
-    return ts[n // 2] if n % 2 else 0.5 * (ts[n // 2 - 1] + ts[n // 2])
+    return p50_within(fn, BUDGET_MS)
+D, H = 16, 256
+
+
+
+
 
 
 def loss(X, W, T):

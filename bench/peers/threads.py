@@ -74,7 +74,7 @@ def main():
                 if prev is None: results.append(row)
                 elif r[op] < prev["ms"]: prev.update(row)
             print(lib, threads, {k: (round(v, 1) if isinstance(v, float) else v) for k, v in r.items()}, "load", round(before, 2), round(after, 2))
-    from machine import cpu_model  # bench/peers/machine.py (the script's folder is on sys.path)
+    from common import cpu_model  # bench/peers/common.py (the script's folder is on sys.path)
     model = cpu_model()
     data = {
         "machine": f"{model}, {os.cpu_count()} logical CPUs (KVM guest, shared with other jobs)",
