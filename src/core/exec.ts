@@ -27,25 +27,12 @@ export function binaryK(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape, name: 
   const n = out.size;
   if (n === 0) return out;
   const arena = rt().arena;
-  // The common cases need no stride tables: equal sizes, or one side a single entry.
-  if (a.size === n && b.size === n) {
-    const [ps, psa, psb] = arena.setParams(LEN1(n), UNIT, UNIT);
-    kernels().binary(op, 1, ps, pa, psa, pb, psb, out._ptr);
-    return out;
-  }
-  if (b.size === 1 && a.size === n) {
-    const [ps, psa, psb] = arena.setParams(LEN1(n), UNIT, ZERO);
-    kernels().binary(op, 1, ps, pa, psa, pb, psb, out._ptr);
-    return out;
-  }
-  if (a.size === 1 && b.size === 1) {
-    // A single entry stretched (broadcastTo of a scalar: every gradient's seed).
-    const [ps, psa, psb] = arena.setParams(LEN1(n), ZERO, ZERO);
-    kernels().binary(op, 1, ps, pa, psa, pb, psb, out._ptr);
-    return out;
-  }
-  if (a.size === 1 && b.size === n) {
-    const [ps, psa, psb] = arena.setParams(LEN1(n), ZERO, UNIT);
+  // The common cases need no stride tables: each side either fills the output or is a single
+  // entry stretched over it (a scalar operand; broadcastTo of a scalar, every gradient's seed).
+  const sa = a.size === n ? UNIT : a.size === 1 ? ZERO : null;
+  const sb = b.size === n ? UNIT : b.size === 1 ? ZERO : null;
+  if (sa !== null && sb !== null) {
+    const [ps, psa, psb] = arena.setParams(LEN1(n), sa, sb);
     kernels().binary(op, 1, ps, pa, psa, pb, psb, out._ptr);
     return out;
   }
@@ -84,22 +71,26 @@ export function fillK(shape: Shape, v: number, name: string): Tensor {
 }
 
 /**
- * Copies a box of `src` (start offsets, extents `size`) into a box of `dst` (start offsets),
- * both dense column-major. Runs of the fastest dimension move with one copyWithin each.
+ * Calls `run(f64, srcOffset, dstOffset, length)` (offsets into the arena's float64 view) for every
+ * run of the fastest dimension of a box of extents `size`, at `srcStart` in `src` and
+ * `dstStart` in `dst`, both dense column-major. The one walk behind copyBox and addBoxInto.
  */
-export function copyBox(src: Tensor, srcStart: readonly number[], size: readonly number[], dst: Tensor, dstStart: readonly number[]): void {
+function walkBox(
+  src: Tensor, srcStart: readonly number[], size: readonly number[], dst: Tensor, dstStart: readonly number[],
+  run: (f64: Float64Array, so: number, dof: number, len: number) => void,
+): void {
   const rank = size.length;
   if (sizeOf(size) === 0) return;
   const ps = ptrOf(src) >>> 3;
   const pd = ptrOf(dst) >>> 3;
   const f64 = rt().arena.f64();
-  const ss = denseStrides(src.shape);
-  const ds = denseStrides(dst.shape);
   if (rank === 0) {
-    f64[pd] = f64[ps]!;
+    run(f64, ps, pd, 1);
     return;
   }
-  const run = size[0]!;
+  const ss = denseStrides(src.shape);
+  const ds = denseStrides(dst.shape);
+  const len = size[0]!;
   const idx = new Array<number>(rank).fill(0);
   for (;;) {
     let so = ps, dof = pd;
@@ -107,9 +98,7 @@ export function copyBox(src: Tensor, srcStart: readonly number[], size: readonly
       so += (srcStart[d]! + idx[d]!) * ss[d]!;
       dof += (dstStart[d]! + idx[d]!) * ds[d]!;
     }
-    // copyWithin is a runtime call; short runs that do not overlap copy faster inline.
-    if (run < 64 && (dof + run <= so || so + run <= dof)) for (let i = 0; i < run; i++) f64[dof + i] = f64[so + i]!;
-    else f64.copyWithin(dof, so, so + run);
+    run(f64, so, dof, len);
     let d = 1;
     for (; d < rank; d++) {
       if (++idx[d]! < size[d]!) break;
@@ -120,37 +109,26 @@ export function copyBox(src: Tensor, srcStart: readonly number[], size: readonly
 }
 
 /**
+ * Copies a box of `src` (start offsets, extents `size`) into a box of `dst` (start offsets),
+ * both dense column-major. Runs of the fastest dimension move with one copyWithin each.
+ */
+export function copyBox(src: Tensor, srcStart: readonly number[], size: readonly number[], dst: Tensor, dstStart: readonly number[]): void {
+  walkBox(src, srcStart, size, dst, dstStart, (f64, so, dof, len) => {
+    // copyWithin is a runtime call; short runs that do not overlap copy faster inline.
+    if (len < 64 && (dof + len <= so || so + len <= dof)) for (let i = 0; i < len; i++) f64[dof + i] = f64[so + i]!;
+    else f64.copyWithin(dof, so, so + len);
+  });
+}
+
+/**
  * dst[dstStart + i] += src[i] over the whole of `src`, in place: the backward pass adds a
  * slice's cotangent into an accumulator it owns instead of padding it to full size first.
  * Each entry is `dst + src`, as the out-of-place `add` computes it.
  */
 export function addBoxInto(src: Tensor, dst: Tensor, dstStart: readonly number[]): void {
-  const size = src.shape;
-  const rank = size.length;
-  if (src.size === 0) return;
-  const ps = ptrOf(src) >>> 3;
-  const pd = ptrOf(dst) >>> 3;
-  const f64 = rt().arena.f64();
-  if (rank === 0) {
-    f64[pd] = f64[pd]! + f64[ps]!;
-    return;
-  }
-  const ds = denseStrides(dst.shape);
-  const run = size[0]!;
-  const idx = new Array<number>(rank).fill(0);
-  let so = ps;
-  for (;;) {
-    let dof = pd;
-    for (let d = 0; d < rank; d++) dof += (dstStart[d]! + idx[d]!) * ds[d]!;
-    for (let i = 0; i < run; i++) f64[dof + i] = f64[dof + i]! + f64[so + i]!;
-    so += run;
-    let d = 1;
-    for (; d < rank; d++) {
-      if (++idx[d]! < size[d]!) break;
-      idx[d] = 0;
-    }
-    if (d === rank) return;
-  }
+  walkBox(src, new Array<number>(src.shape.length).fill(0), src.shape, dst, dstStart, (f64, so, dof, len) => {
+    for (let i = 0; i < len; i++) f64[dof + i] = f64[dof + i]! + f64[so + i]!;
+  });
 }
 
 /** out = x with its axes permuted: out.shape[i] = x.shape[perm[i]] (a strided copy). */
