@@ -64,6 +64,19 @@ export function mirrorTriangle(ptr: number, n: number, from: "upper" | "lower"):
   }
 }
 
+/** Below this many columns (two micro-tiles) gemmUpper skips too little to pay; from 8 on it does. */
+export const GRAM_MIN_COLUMNS = 8;
+
+/**
+ * The n × n product Aᵀ·B at `pc` (A, B column-major k × n with leading dimensions lda, ldb)
+ * when it is known to be symmetric (B = diag(d)·A): the upper triangle by gemmUpper, about half
+ * a GEMM, then a mirror copy. For eager products (ops/matmul) and jit's gram pass alike.
+ */
+export function gramUpperK(n: number, k: number, pa: number, lda: number, pb: number, ldb: number, pc: number): void {
+  kernels().gemmUpper(1, 0, n, k, 1, pa, lda, pb, ldb, 0, pc, n);
+  mirrorTriangle(pc, n, "upper");
+}
+
 export function fillK(shape: Shape, v: number, name: string): Tensor {
   const out = allocTensor(shape, name);
   kernels().fill(out.size, v, out._ptr);

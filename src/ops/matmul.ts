@@ -10,7 +10,7 @@ import { stack } from "./batched.js";
 import { broadcastTo, sum } from "./reduce.js";
 import { basisStart, markLowRank } from "../core/basis.js";
 import { mapFactor, swapFactors } from "./lowrank.js";
-import { binaryK, isRowScaledOf, kernels, mirrorTriangle } from "../core/exec.js";
+import { binaryK, GRAM_MIN_COLUMNS, gramUpperK, isRowScaledOf, kernels } from "../core/exec.js";
 import { BinaryOp } from "../wasm/kernels.js";
 
 interface MatmulParams {
@@ -19,9 +19,6 @@ interface MatmulParams {
   /** 1: use Bᵀ. */
   tb: 0 | 1;
 }
-
-/** Below this many columns too few micro-tiles are skipped for gemmUpper to pay (as jit's gram pass). */
-const SYM_MIN_COLUMNS = 8;
 
 function dims(a: readonly number[], ta: number): [number, number] {
   return ta ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
@@ -56,11 +53,9 @@ export const matmul_p: Primitive<MatmulParams> = primitive<MatmulParams>({
     // operand (k×1, or 1×k transposed) is contiguous either way, so its increment is 1.
     else if (n === 1) kernels().gemv(ta, a!.shape[0]!, a!.shape[1]!, 1, pa, lda, pb, 1, 0, out._ptr, 1);
     else if (m === 1) kernels().gemv(tb ? 0 : 1, b!.shape[0]!, b!.shape[1]!, 1, pb, ldb, pa, 1, 0, out._ptr, 1);
-    else if (ta === 1 && tb === 0 && m === n && n >= SYM_MIN_COLUMNS && isRowScaledOf(b!, a!)) {
-      // Aᵀ·diag(w)·A is symmetric: the upper triangle (about half a GEMM), then a mirror copy.
-      kernels().gemmUpper(1, 0, n, k, 1, pa, lda, pb, ldb, 0, out._ptr, n);
-      mirrorTriangle(out._ptr, n, "upper");
-    } else kernels().gemm(ta, tb, m, n, k, 1, pa, lda, pb, ldb, 0, out._ptr, Math.max(1, m));
+    // Aᵀ·diag(w)·A is symmetric.
+    else if (ta === 1 && tb === 0 && m === n && n >= GRAM_MIN_COLUMNS && isRowScaledOf(b!, a!)) gramUpperK(n, k, pa, lda, pb, ldb, out._ptr);
+    else kernels().gemm(ta, tb, m, n, k, 1, pa, lda, pb, ldb, 0, out._ptr, Math.max(1, m));
     return [out];
   },
   jvp: ([ta_, tb_], [a, b], _o, p) => {

@@ -13,15 +13,11 @@ import { slotOf, type Ref, type Step } from "../program.js";
 import { mul_p, neg_p } from "../../ops/elementwise.js";
 import { allocTensor, ptrOf } from "../../core/tensor.js";
 import { sameShape, sizeOf, type Shape } from "../../core/shape.js";
-import { rt } from "../../wasm/module.js";
-import { mirrorTriangle } from "../../core/exec.js";
+import { GRAM_MIN_COLUMNS, gramUpperK } from "../../core/exec.js";
 import { matmul_p } from "../../ops/matmul.js";
 import { reshape_p, slice_p } from "../../ops/structure.js";
 
 const MATMUL = matmul_p as Primitive<unknown>, RESHAPE = reshape_p as Primitive<unknown>, SLICE = slice_p as Primitive<unknown>;
-
-/** Below this many columns (two micro-tiles) too little is skipped; from 8 on it pays. */
-const MIN_COLUMNS = 8;
 
 interface GramParams {
   /** Rows (the contracted dimension) and columns of A. */
@@ -32,9 +28,7 @@ interface GramParams {
 /** out = aᵀ·b for b = d ∘ a (so out is symmetric): the upper triangle, then a mirror copy. */
 export const gramSym_p: Primitive<GramParams> = replayPrimitive<GramParams>("gramSym", ([a, b], { k, n }) => {
   const out = allocTensor([n, n], "matmul");
-  const pa = ptrOf(a!), pb = ptrOf(b!), pc = out._ptr;
-  rt().kernels.gemmUpper(1, 0, n, k, 1, pa, k, pb, k, 0, pc, n);
-  mirrorTriangle(pc, n, "upper");
+  gramUpperK(n, k, ptrOf(a!), k, ptrOf(b!), k, out._ptr);
   return [out];
 });
 
@@ -68,7 +62,7 @@ export function symmetricProducts(steps: readonly Step[], shapeOf: (r: Ref) => S
     if (ta !== 1 || tb !== 0) return s;
     const [a, b] = s.args as [Ref, Ref];
     const as = shapeOf(a);
-    if (as.length !== 2 || as[1]! < MIN_COLUMNS || !sameShape(as, shapeOf(b))) return s;
+    if (as.length !== 2 || as[1]! < GRAM_MIN_COLUMNS || !sameShape(as, shapeOf(b))) return s;
     const [k, n] = as as [number, number];
     const column = (f: Ref): boolean => {
       const fs = shapeOf(f);
