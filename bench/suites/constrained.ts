@@ -6,9 +6,9 @@
 //   - auglag on the Euclidean projection onto the simplex, min ½‖x − c‖² s.t. Σx = 1, x ≥ 0,
 //     n = 200 (scipy: trust-constr with the exact Hessian).
 import type { SuiteSpec, TaskSpec } from "../harness.js";
-import * as mc from "../../src/index.js";
 import { init, vector, type Tensor } from "../../src/index.js";
 import { minimize, type MinimizeResult } from "../../src/optim/index.js";
+import { extendedRosenbrockObjective as extendedRosenbrock } from "../../test/optim/problems.js";
 
 /**
  * bench/scipy/constrained.py on 2026-12-06, two runs (2-core KVM guest shared by 7 processes,
@@ -19,14 +19,6 @@ const SCIPY = {
   simplex: "trust-constr 786–1657 ms p50 (37 it, 30 f)",
 };
 
-function extendedRosenbrock(n: number): (x: Tensor) => Tensor {
-  const h = n / 2;
-  return (x) => {
-    const X = x.reshape([2, h]).T;
-    const a = mc.slice(X, [0, 0], [h, 1]), b = mc.slice(X, [0, 1], [h, 1]);
-    return b.sub(a.square()).square().mul(100).add(mc.sub(1, a).square()).sum();
-  };
-}
 
 function counts(r: MinimizeResult): string {
   const e = r.evaluations;

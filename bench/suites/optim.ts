@@ -14,6 +14,7 @@ import { init, tensor, vector, zeros, type Tensor } from "../../src/index.js";
 import { minimize, type MinimizeMethod, type MinimizeResult } from "../../src/optim/index.js";
 import { mulberry32 } from "../../src/random.js";
 import scipyData from "../peers/optim_scipy.json";
+import { extendedRosenbrockObjective as extendedRosenbrock } from "../../test/optim/problems.js";
 
 const METHODS: MinimizeMethod[] = ["newton-cg", "trust-ncg", "bfgs", "lbfgs"];
 /** Warm-up of each cell before timing: at least this many solves and this many ms. */
@@ -44,15 +45,6 @@ const SCIPY = scipyData as unknown as {
   cells: ScipyCell[];
 };
 
-/** MGH 21, written with a reshape/transpose so both halves are contiguous slices. */
-function extendedRosenbrock(n: number): (x: Tensor) => Tensor {
-  const h = n / 2;
-  return (x) => {
-    const X = x.reshape([2, h]).T;
-    const a = mc.slice(X, [0, 0], [h, 1]), b = mc.slice(X, [0, 1], [h, 1]);
-    return b.sub(a.square()).square().mul(100).add(mc.sub(1, a).square()).sum();
-  };
-}
 
 /**
  * Approximately standard normal samples that Python reproduces exactly: the sum of 12

@@ -3,21 +3,12 @@
 // into the run's arena, reads back the numbers the optimizer asked for on every path (jitted,
 // un-jitted, and f reading its input's values, which jit cannot replay).
 import { beforeAll, describe, expect, it } from "vitest";
-import * as mc from "../../src/index.js";
 import { init, vector, type Tensor } from "../../src/index.js";
 import { minimize } from "../../src/optim/index.js";
+import { extendedRosenbrockObjective as extendedRosenbrock } from "./problems.js";
 
 beforeAll(() => init());
 
-/** MGH 21 (extended Rosenbrock): minimum 0 at (1, …, 1). */
-function extendedRosenbrock(n: number): (x: Tensor) => Tensor {
-  const h = n / 2;
-  return (x) => {
-    const X = x.reshape([2, h]).T;
-    const a = mc.slice(X, [0, 0], [h, 1]), b = mc.slice(X, [0, 1], [h, 1]);
-    return b.sub(a.square()).square().mul(100).add(mc.sub(1, a).square()).sum();
-  };
-}
 const start = (n: number) => vector(Array.from({ length: n }, (_, i) => (i % 2 === 0 ? -1.2 : 1)));
 
 describe("newton-cg evaluations", () => {
