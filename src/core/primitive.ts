@@ -375,6 +375,16 @@ function scopedImpl<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): 
   return inScope() ? prim.impl(args, params) : scoped(() => prim.impl(args, params));
 }
 
+/**
+ * Whether `bind(prim, [a, b], …)` would only run `prim.impl` in a top-level call of its own: no
+ * tracer among the operands, no jit recording to take the step, no closure replacement, and no
+ * call running (whose arena the result would stay in). An op may then skip bind's dispatch and
+ * run its kernel itself (matmul's eager path), with nothing observable changed. @internal
+ */
+export function untracedTopLevel(a: Tensor, b: Tensor): boolean {
+  return replacements === null && recording.current === null && !(a instanceof Tracer) && !(b instanceof Tracer) && !inScope();
+}
+
 /** `bind` for single-output primitives. */
 export function bind1<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor {
   return bind(prim, args, params)[0]!;

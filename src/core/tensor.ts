@@ -1252,6 +1252,23 @@ export function scoped<T>(fn: () => T, keep?: (result: T) => void): T {
   }
 }
 
+/**
+ * {@link scoped} for an op's lean eager path: `fn(a, b)` (one result, no closure made per call)
+ * in a top-level scope of its own, its result copied out. Only when no call is running (the
+ * caller checked, with `untracedTopLevel`). @internal
+ */
+export function topLevelCall<A, B>(fn: (a: A, b: B) => Tensor, a: A, b: B): Tensor {
+  const arena = rt().arena;
+  arena.enter();
+  try {
+    const out = fn(a, b);
+    materialize(out);
+    return out;
+  } finally {
+    arena.exit(); // the outermost scope: releases the arena, after an error too
+  }
+}
+
 /** Whether a top-level call's scope is open (kernel outputs made now stay in the arena). @internal */
 export function inScope(): boolean {
   return rt().arena.active;

@@ -1,7 +1,7 @@
 // Matrix products. `matmul_p` is the GEMM primitive with transpose flags, so every rule
 // (JVP and both transposes) is again one GEMM call with flags and never materialises Aᵀ.
-import { bind1, primitive, type Primitive } from "../core/primitive.js";
-import { allocTensor, asTensor, checkSize, ptrOf, withShape, zeros, type Tensor, type TensorLike } from "../core/tensor.js";
+import { bind1, primitive, untracedTopLevel, type Primitive } from "../core/primitive.js";
+import { allocTensor, asTensor, checkSize, ptrOf, topLevelCall, withShape, zeros, type Tensor, type TensorLike } from "../core/tensor.js";
 import { ShapeError } from "../errors.js";
 import { add, mul } from "./elementwise.js";
 import { concat, reshape, slice, transpose, vec } from "./structure.js";
@@ -24,6 +24,35 @@ function dims(a: readonly number[], ta: number): [number, number] {
   return ta ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
 }
 
+/** op(A)·op(B) on concrete matrices whose shapes agree (the caller checked), in the arena. */
+function product(a: Tensor, b: Tensor, ta: 0 | 1, tb: 0 | 1): Tensor {
+  const sa = a.shape, sb = b.shape;
+  const m = ta ? sa[1]! : sa[0]!, k = ta ? sa[0]! : sa[1]!;
+  const n = tb ? sb[0]! : sb[1]!;
+  // One inner index: an outer product, entry by entry a product (GEMM would pack both
+  // operands to add them to zero). op(A) and op(B) are contiguous vectors either way; reverse
+  // mode makes one per use of a weight matrix on a row vector (an RNN's every step).
+  if (k === 1 && m * n > 0) return binaryK(BinaryOp.Mul, withShape(a, [m, 1]), withShape(b, [1, n]), [m, n], "matmul");
+  const out = allocTensor([m, n], "matmul");
+  const pa = ptrOf(a);
+  const pb = ptrOf(b);
+  const lda = Math.max(1, sa[0]!);
+  const ldb = Math.max(1, sb[0]!);
+  if (m * n === 0) return out;
+  if (k === 0) kernels().fill(m * n, 0, out._ptr);
+  // Matrix·vector products are memory-bound: GEMV streams the matrix once. A vector
+  // operand (k×1, or 1×k transposed) is contiguous either way, so its increment is 1.
+  else if (n === 1) kernels().gemv(ta, sa[0]!, sa[1]!, 1, pa, lda, pb, 1, 0, out._ptr, 1);
+  else if (m === 1) kernels().gemv(tb ? 0 : 1, sb[0]!, sb[1]!, 1, pb, ldb, pa, 1, 0, out._ptr, 1);
+  // Aᵀ·diag(w)·A is symmetric.
+  else if (ta === 1 && tb === 0 && m === n && n >= GRAM_MIN_COLUMNS && isRowScaledOf(b, a)) gramUpperK(n, k, pa, lda, pb, ldb, out._ptr);
+  else kernels().gemm(ta, tb, m, n, k, 1, pa, lda, pb, ldb, 0, out._ptr, Math.max(1, m));
+  return out;
+}
+
+/** A·B, for {@link topLevelCall}. */
+const productNN = (a: Tensor, b: Tensor): Tensor => product(a, b, 0, 0);
+
 export const matmul_p: Primitive<MatmulParams> = primitive<MatmulParams>({
   name: "matmul",
   shape: ([a, b], { ta, tb }) => {
@@ -35,29 +64,7 @@ export const matmul_p: Primitive<MatmulParams> = primitive<MatmulParams>({
     }
     return [[m, n]];
   },
-  impl: ([a, b], { ta, tb }) => {
-    const [m, k] = dims(a!.shape, ta);
-    const n = dims(b!.shape, tb)[1];
-    // One inner index: an outer product, entry by entry a product (GEMM would pack both
-    // operands to add them to zero). op(A) and op(B) are contiguous vectors either way; reverse
-    // mode makes one per use of a weight matrix on a row vector (an RNN's every step).
-    if (k === 1 && m * n > 0) return [binaryK(BinaryOp.Mul, withShape(a!, [m, 1]), withShape(b!, [1, n]), [m, n], "matmul")];
-    const out = allocTensor([m, n], "matmul");
-    const pa = ptrOf(a!);
-    const pb = ptrOf(b!);
-    const lda = Math.max(1, a!.shape[0]!);
-    const ldb = Math.max(1, b!.shape[0]!);
-    if (m * n === 0) return [out];
-    if (k === 0) kernels().fill(m * n, 0, out._ptr);
-    // Matrix·vector products are memory-bound: GEMV streams the matrix once. A vector
-    // operand (k×1, or 1×k transposed) is contiguous either way, so its increment is 1.
-    else if (n === 1) kernels().gemv(ta, a!.shape[0]!, a!.shape[1]!, 1, pa, lda, pb, 1, 0, out._ptr, 1);
-    else if (m === 1) kernels().gemv(tb ? 0 : 1, b!.shape[0]!, b!.shape[1]!, 1, pb, ldb, pa, 1, 0, out._ptr, 1);
-    // Aᵀ·diag(w)·A is symmetric.
-    else if (ta === 1 && tb === 0 && m === n && n >= GRAM_MIN_COLUMNS && isRowScaledOf(b!, a!)) gramUpperK(n, k, pa, lda, pb, ldb, out._ptr);
-    else kernels().gemm(ta, tb, m, n, k, 1, pa, lda, pb, ldb, 0, out._ptr, Math.max(1, m));
-    return [out];
-  },
+  impl: ([a, b], { ta, tb }) => [product(a!, b!, ta, tb)],
   jvp: ([ta_, tb_], [a, b], _o, p) => {
     const da = ta_ === null ? null : mm(ta_, b!, p.ta, p.tb);
     const db = tb_ === null ? null : mm(a!, tb_, p.ta, p.tb);
@@ -296,8 +303,11 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
   if (A2.shape[1] !== B2.shape[0]) {
     throw new ShapeError("matmul", `inner dimensions differ (${A2.shape[1]} vs ${B2.shape[0]})`, [A.shape, B.shape]);
   }
+  // Two matrices in an eager top-level call (nothing traces or records it): the product runs
+  // here, in a scope of its own, without bind's dispatch, its shape rule (checked just above)
+  // or the [out] arrays; the kernels and the result are those of the primitive.
+  if (A.rank === 2 && B.rank === 2) return untracedTopLevel(A, B) ? topLevelCall(productNN, A, B) : mm(A, B, 0, 0);
   const C = mm(A2, B2, 0, 0);
-  if (A.rank === 2 && B.rank === 2) return C;
   if (A.rank === 1 && B.rank === 1) return reshape(C, []);
   return vec(C);
 }
