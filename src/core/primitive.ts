@@ -376,13 +376,13 @@ function scopedImpl<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): 
 }
 
 /**
- * Whether `bind(prim, [a, b], …)` would only run `prim.impl` in a top-level call of its own: no
- * tracer among the operands, no jit recording to take the step, no closure replacement, and no
- * call running (whose arena the result would stay in). An op may then skip bind's dispatch and
- * run its kernel itself (matmul's eager path), with nothing observable changed. @internal
+ * Whether `bind(prim, [a, b], …)` would run `prim.impl` on these very operands with nothing
+ * watching: no tracer among them, no jit recording to take the step, no closure replacement.
+ * An op may then run its kernel itself ({@link topLevelCall}, which also needs no call to be
+ * running), skipping bind's dispatch with nothing observable changed. @internal
  */
-export function untracedTopLevel(a: Tensor, b: Tensor): boolean {
-  return replacements === null && recording.current === null && !(a instanceof Tracer) && !(b instanceof Tracer) && !inScope();
+export function untraced(a: Tensor, b: Tensor): boolean {
+  return replacements === null && recording.current === null && !(a instanceof Tracer) && !(b instanceof Tracer);
 }
 
 /** `bind` for single-output primitives. */

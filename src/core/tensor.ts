@@ -1254,11 +1254,13 @@ export function scoped<T>(fn: () => T, keep?: (result: T) => void): T {
 
 /**
  * {@link scoped} for an op's lean eager path: `fn(a, b)` (one result, no closure made per call)
- * in a top-level scope of its own, its result copied out. Only when no call is running (the
- * caller checked, with `untracedTopLevel`). @internal
+ * as a top-level call of its own, its result copied out; null, without running `fn`, when a
+ * call is running (inside it results stay in the arena: the caller binds as usual). The caller
+ * checked that nothing traces the operands (`untraced`). @internal
  */
-export function topLevelCall<A, B>(fn: (a: A, b: B) => Tensor, a: A, b: B): Tensor {
+export function topLevelCall<A, B>(fn: (a: A, b: B) => Tensor, a: A, b: B): Tensor | null {
   const arena = rt().arena;
+  if (arena.active) return null;
   arena.enter();
   try {
     const out = fn(a, b);

@@ -1,6 +1,6 @@
 // Matrix products. `matmul_p` is the GEMM primitive with transpose flags, so every rule
 // (JVP and both transposes) is again one GEMM call with flags and never materialises Aᵀ.
-import { bind1, primitive, untracedTopLevel, type Primitive } from "../core/primitive.js";
+import { bind1, primitive, untraced, type Primitive } from "../core/primitive.js";
 import { allocTensor, asTensor, checkSize, ptrOf, topLevelCall, withShape, zeros, type Tensor, type TensorLike } from "../core/tensor.js";
 import { ShapeError } from "../errors.js";
 import { add, mul } from "./elementwise.js";
@@ -306,7 +306,7 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
   // Two matrices in an eager top-level call (nothing traces or records it): the product runs
   // here, in a scope of its own, without bind's dispatch, its shape rule (checked just above)
   // or the [out] arrays; the kernels and the result are those of the primitive.
-  if (A.rank === 2 && B.rank === 2) return untracedTopLevel(A, B) ? topLevelCall(productNN, A, B) : mm(A, B, 0, 0);
+  if (A.rank === 2 && B.rank === 2) return (untraced(A, B) ? topLevelCall(productNN, A, B) : null) ?? mm(A, B, 0, 0);
   const C = mm(A2, B2, 0, 0);
   if (A.rank === 1 && B.rank === 1) return reshape(C, []);
   return vec(C);

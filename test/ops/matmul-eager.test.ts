@@ -1,5 +1,5 @@
 // mc.matmul of two matrices in an eager top-level call runs its kernels without bind's dispatch
-// (ops/matmul.ts, `untracedTopLevel`): its entries must be the kernels' own, bit for bit, its
+// (ops/matmul.ts: `untraced`, `topLevelCall`): its entries must be the kernels' own, bit for bit, its
 // errors those of the primitive, and every traced use (grad, jvp, vmap, jit) must still go
 // through the primitive.
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
