@@ -2,13 +2,16 @@
 // under grad (reverse mode) and under jvp (forward mode); jacobian's 'auto' mode against both
 // explicit modes, vmap of dot against the same sum written with mul and sum, pow against exp
 // (integer exponents lowered to multiplies), and a whole mc.matmul call against its GEMM
-// kernel alone. Each group's tasks run back to back, so their ratios see the same machine state.
+// kernel alone (and a probe of what an output argument would save). Each group's tasks run
+// back to back, so their ratios see the same machine state.
 import type { SuiteSpec, TaskSpec } from "../harness.js";
 import { dot, grad, jacobian, jvp, matmul, randn, vector, vmap, type Tensor } from "../../src/index.js";
 import { kernelBuild } from "../../src/index.js";
 import type { Kernels } from "../../src/wasm/kernels.js";
 import type { Arena } from "../../src/wasm/arena.js";
 import { loadKernels } from "../wasm-bytes.js";
+import { ptrOf } from "../../src/core/tensor.js";
+import { rt } from "../../src/wasm/module.js";
 
 let own: { k: Kernels; arena: Arena } | null = null;
 
@@ -89,6 +92,28 @@ function powTasks(): TaskSpec[] {
   ], { elements: n });
 }
 
+/**
+ * What an output argument could reach at best, measured beside the whole call (not an API:
+ * DESIGN.md keeps tensors immutable, see bench/NOTES.md): the same product on the same resident
+ * operands through the library's runtime, copied into one Float64Array the caller keeps, so no
+ * result storage is allocated per call; the scope, the arena and the copy out remain.
+ */
+function intoProbe(A: Tensor, B: Tensor, n: number): () => Float64Array {
+  const out = new Float64Array(n * n);
+  return () => {
+    const { arena, kernels } = rt();
+    arena.enter();
+    try {
+      const pc = arena.alloc(n * n, "matmul");
+      kernels.gemm(0, 0, n, n, n, 1, ptrOf(A), n, ptrOf(B), n, 0, pc, n);
+      out.set(arena.view(pc, n * n));
+    } finally {
+      arena.exit();
+    }
+    return out;
+  };
+}
+
 function matmulTasks(): TaskSpec[] {
   const tasks: TaskSpec[] = [];
   for (const n of [32, 64, 128, 256]) {
@@ -100,7 +125,11 @@ function matmulTasks(): TaskSpec[] {
     const { k, arena } = own!;
     const pa = arena.put(A.data), pb = arena.put(B.data), pc = arena.alloc(n * n);
     const kernel = () => k.gemm(0, 0, n, n, n, 1, pa, n, pb, n, 0, pc, n);
-    tasks.push(...rounds(group, [["GEMM kernel", kernel], ["mc.matmul whole call", () => matmul(A, B)]], { flops }));
+    tasks.push(...rounds(group, [
+      ["GEMM kernel", kernel],
+      ["mc.matmul whole call", () => matmul(A, B)],
+      ["probe: product into the caller's array", intoProbe(A, B, n)],
+    ], { flops }));
   }
   return tasks;
 }
