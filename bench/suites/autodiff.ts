@@ -70,6 +70,7 @@ function mlpData(): MlpData {
   };
 }
 
+/** The MLP cells: f, grad, HVP and the 441 × 441 Hessian, plain and jit. */
 export function mlpTasks(d: MlpData = mlpData()): TaskSpec[] {
   const { p, v } = d;
   const f = mlp(d.X, d.Y);
@@ -96,6 +97,7 @@ function jacobianData(m: number, n: number): JacobianData {
   return { W: randn([m, n], { seed: 15 }).mul(1 / Math.sqrt(n)), x: randn([n], { seed: 16 }) };
 }
 
+/** The Jacobian cells of tanh(W x): forward and reverse mode, plain and jit. */
 export function jacobianTasks(m: number, n: number, d: JacobianData = jacobianData(m, n)): TaskSpec[] {
   const { W, x } = d;
   const f = (x: Tensor) => W.matmul(x).tanh();
