@@ -10,7 +10,8 @@
 // rounds), and the whole list is repeated ROUNDS times. Each task's `before` switches the count
 // and, with two threads, waits for the worker (a page starts it only once its thread yields).
 // The rows read `cell, 1T #r` / `cell, 2T #r`; the report after them gives per cell the best
-// round of each count, their ratio and the median of the per-round ratios, with the peers'.
+// round of each count, their ratio and the median of the per-round ratios, the number of kernel
+// calls the library split across the threads in one call of the cell, and the peers' figures.
 // In Node the torch script runs first (BENCH_TORCH=0 skips it: the committed
 // bench/peers/autodiff_threads.json is then used, as always in the browser). Node prints the
 // load average (os.loadavg) at each round: two threads need two idle cores.
@@ -129,6 +130,8 @@ async function use(threads: number): Promise<void> {
 }
 
 const loads: string[] = [];
+/** Pool jobs (kernel calls split across the threads) per call of each cell, with two threads. */
+const splitCalls = new Map<string, number>();
 
 async function tasks(): Promise<TaskSpec[]> {
   setThreads(2);
@@ -147,6 +150,17 @@ async function tasks(): Promise<TaskSpec[]> {
   const all = cells();
   // Warm (wasm tier-up, jit recordings, the resident cache) before the harness sizes its batches.
   for (const c of all) for (let i = 0; i < 2; i++) c.fn();
+  // How many of a call's kernel calls the library hands to the pool (the rest run on the
+  // caller alone whatever the thread count): a cell with none can only lose to the switch.
+  await use(2);
+  const pool = rt().pool!;
+  for (const c of all) {
+    c.fn();
+    const j0 = pool.jobs;
+    c.fn();
+    splitCalls.set(`${c.group}|${c.name}`, pool.jobs - j0);
+  }
+  setThreads(1);
   const out: TaskSpec[] = [];
   for (let r = 1; r <= ROUNDS; r++) {
     for (const [i, c] of all.entries()) {
@@ -179,8 +193,8 @@ function report(rows: readonly Row[]): string[] {
     `Peers (${peersLabel}, ${peers.meta.date}): ${peers.meta.peers}, OpenBLAS core ${peers.meta.openblas.corename ?? "?"}.`,
     ...(isNode() ? loads : []),
     "",
-    "| group | cell | matcalc 1T | matcalc 2T | 2T gain (best) | 2T gain (median of rounds) | torch 1T | torch 2T | torch 2T gain | numpy 1T | numpy 2T |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| group | cell | matcalc 1T | matcalc 2T | 2T gain (best) | 2T gain (median of rounds) | split calls | torch 1T | torch 2T | torch 2T gain | numpy 1T | numpy 2T |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   const key = (r: Row) => /^(.*), ([12])T #(\d+)$/.exec(r.task);
   const cellsSeen: [string, string][] = [];
@@ -197,7 +211,7 @@ function report(rows: readonly Row[]): string[] {
       return b ? a.p50Ms / b.p50Ms : NaN;
     }).filter((x) => !Number.isNaN(x)).sort((x, y) => x - y);
     const t1 = peerMs("torch", group, cell, 1), t2 = peerMs("torch", group, cell, 2);
-    out.push(`| ${group} | ${cell} | ${fmt(best(one))} | ${fmt(best(two))} | ${ratio(best(one), best(two))} | ${perRound.length ? `${perRound[perRound.length >> 1]!.toFixed(2)}×` : ""} | ${fmt(t1)} | ${fmt(t2)} | ${ratio(t1, t2)} | ${fmt(peerMs("numpy", group, cell, 1))} | ${fmt(peerMs("numpy", group, cell, 2))} |`);
+    out.push(`| ${group} | ${cell} | ${fmt(best(one))} | ${fmt(best(two))} | ${ratio(best(one), best(two))} | ${perRound.length ? `${perRound[perRound.length >> 1]!.toFixed(2)}×` : ""} | ${splitCalls.get(`${group}|${cell}`) ?? ""} | ${fmt(t1)} | ${fmt(t2)} | ${ratio(t1, t2)} | ${fmt(peerMs("numpy", group, cell, 1))} | ${fmt(peerMs("numpy", group, cell, 2))} |`);
   }
   return out;
 }
