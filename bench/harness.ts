@@ -116,6 +116,11 @@ export interface TaskSpec {
    */
   peer?: { name: string; ms: number };
   fn: () => unknown;
+  /**
+   * Runs before the task is timed, outside its timing (e.g. switching matcalc's thread count
+   * and waiting for the workers, which a page starts only once its thread yields).
+   */
+  before?: () => Promise<void> | void;
 }
 
 export interface SuiteSpec {
@@ -165,6 +170,7 @@ export async function runSuite(spec: SuiteSpec, log: (line: string) => void = ()
   const quick = opts.time !== undefined;
   const target = minSampleMs();
   for (const [i, t] of tasks.entries()) {
+    await t.before?.();
     const reps = callsPerSample(t.fn, target);
     const f = t.fn;
     const fn = reps === 1 ? f : () => {

@@ -39,3 +39,27 @@ def p50(fn, budget_ms):
     ts.sort()
     n = len(ts)
     return ts[n // 2] if n % 2 else 0.5 * (ts[n // 2 - 1] + ts[n // 2])
+
+
+def median_batched_ms(fn, time_s, min_sample_s=5e-4):
+    """Median ms per call as tinybench times it (bench/harness.ts): three warm-up calls, calls
+    batched until a batch takes min_sample_s, then batches for time_s (at least 5)."""
+    for _ in range(3):
+        fn()
+    reps = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            fn()
+        if time.perf_counter() - t0 >= min_sample_s:
+            break
+        reps *= 2
+    samples = []
+    end = time.perf_counter() + time_s
+    while time.perf_counter() < end or len(samples) < 5:
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            fn()
+        samples.append((time.perf_counter() - t0) / reps)
+    samples.sort()
+    return 1e3 * samples[len(samples) // 2]

@@ -5,15 +5,26 @@ import type { SuiteSpec, TaskSpec } from "../harness.js";
 import * as mc from "../../src/index.js";
 import { grad, hessian, hvp, jacobian, jit, randn, type Tensor } from "../../src/index.js";
 
-function logistic(A: Tensor, y: Tensor) {
+/** f(x) = Σ softplus(−y ∘ (A·x)): logistic regression's negative log-likelihood. */
+export function logistic(A: Tensor, y: Tensor) {
   return (x: Tensor) => mc.softplus(y.mul(A.matmul(x)).neg()).sum();
 }
 
-function logisticTasks(m: number, n: number): TaskSpec[] {
-  const A = randn([m, n], { seed: 1 });
-  const y = mc.sign(randn([m], { seed: 2 }));
-  const x = randn([n], { seed: 3 }).mul(0.1);
-  const v = randn([n], { seed: 4 });
+/** A logistic problem's data: A (m×n), labels y = ±1, the point x and a direction v. */
+export interface LogisticData { A: Tensor; y: Tensor; x: Tensor; v: Tensor }
+
+function logisticData(m: number, n: number): LogisticData {
+  return {
+    A: randn([m, n], { seed: 1 }),
+    y: mc.sign(randn([m], { seed: 2 })),
+    x: randn([n], { seed: 3 }).mul(0.1),
+    v: randn([n], { seed: 4 }),
+  };
+}
+
+/** The logistic cells (bench/suites/autodiff-threads.ts passes data the torch script can make too). */
+export function logisticTasks(m: number, n: number, d: LogisticData = logisticData(m, n)): TaskSpec[] {
+  const { A, y, x, v } = d;
   const f = logistic(A, y);
   const g = grad(f);
   const hv = hvp(f);
@@ -33,18 +44,36 @@ function logisticTasks(m: number, n: number): TaskSpec[] {
   return tasks;
 }
 
-function mlpTasks(): TaskSpec[] {
-  const X = randn([256, 20], { seed: 5 });
-  const Y = randn([256, 1], { seed: 6 });
-  const p = {
-    W1: randn([20, 20], { seed: 7 }).mul(0.3), b1: randn([20], { seed: 8 }).mul(0.1),
-    W2: randn([20, 1], { seed: 9 }).mul(0.3), b2: randn([1], { seed: 10 }).mul(0.1),
+/** The MLP's parameters (W1 20×20, b1 20, W2 20×1, b2 1: 441 in all). */
+export interface MlpParams { W1: Tensor; b1: Tensor; W2: Tensor; b2: Tensor }
+
+/** The MLP problem's data: inputs X (256×20), targets Y (256×1), the point p and a direction v. */
+export interface MlpData { X: Tensor; Y: Tensor; p: MlpParams; v: MlpParams }
+
+/** Mean squared error of the 20-20-1 tanh network on (X, Y). */
+export function mlp(X: Tensor, Y: Tensor) {
+  return (q: MlpParams) => X.matmul(q.W1).add(q.b1).tanh().matmul(q.W2).add(q.b2).sub(Y).square().mean();
+}
+
+function mlpData(): MlpData {
+  return {
+    X: randn([256, 20], { seed: 5 }),
+    Y: randn([256, 1], { seed: 6 }),
+    p: {
+      W1: randn([20, 20], { seed: 7 }).mul(0.3), b1: randn([20], { seed: 8 }).mul(0.1),
+      W2: randn([20, 1], { seed: 9 }).mul(0.3), b2: randn([1], { seed: 10 }).mul(0.1),
+    },
+    v: {
+      W1: randn([20, 20], { seed: 11 }), b1: randn([20], { seed: 12 }),
+      W2: randn([20, 1], { seed: 13 }), b2: randn([1], { seed: 14 }),
+    },
   };
-  const v = {
-    W1: randn([20, 20], { seed: 11 }), b1: randn([20], { seed: 12 }),
-    W2: randn([20, 1], { seed: 13 }), b2: randn([1], { seed: 14 }),
-  };
-  const f = (q: typeof p) => X.matmul(q.W1).add(q.b1).tanh().matmul(q.W2).add(q.b2).sub(Y).square().mean();
+}
+
+/** The MLP cells: f, grad, HVP and the 441 × 441 Hessian, plain and jit. */
+export function mlpTasks(d: MlpData = mlpData()): TaskSpec[] {
+  const { p, v } = d;
+  const f = mlp(d.X, d.Y);
   const g = grad(f);
   const hv = hvp(f);
   const H = hessian(f);
@@ -61,9 +90,16 @@ function mlpTasks(): TaskSpec[] {
   ];
 }
 
-function jacobianTasks(m: number, n: number): TaskSpec[] {
-  const W = randn([m, n], { seed: 15 }).mul(1 / Math.sqrt(n));
-  const x = randn([n], { seed: 16 });
+/** The Jacobian problem's data: W (m×n) and the point x (n). */
+export interface JacobianData { W: Tensor; x: Tensor }
+
+function jacobianData(m: number, n: number): JacobianData {
+  return { W: randn([m, n], { seed: 15 }).mul(1 / Math.sqrt(n)), x: randn([n], { seed: 16 }) };
+}
+
+/** The Jacobian cells of tanh(W x): forward and reverse mode, plain and jit. */
+export function jacobianTasks(m: number, n: number, d: JacobianData = jacobianData(m, n)): TaskSpec[] {
+  const { W, x } = d;
   const f = (x: Tensor) => W.matmul(x).tanh();
   const group = `jacobian tanh(Wx), W ${m}×${n}`;
   const fwd = jacobian(f, { mode: "fwd" });
