@@ -149,8 +149,9 @@ export function sigmoidScalar(x: f64): f64 {
 // log1p(r) − r = −r²/2 + r³·(B3 + B4·r + B5·r² + B6·r³) on |r| ≤ 0.002 (ARM optimized-routines'
 // log design without FMA; table, fit and their errors from scripts/softplus-tables.py). Entry 0
 // is invc = 1, logc = 0, so for small e every term but rhi = e's high part is a correction.
-// max(x, 0) + logc + rhi + rlo keeps its rounding errors (Fast2Sum, TwoSum since x may be smaller
-// than the log, Fast2Sum again: for small e, rlo holds e's bits below 2^-26 or all of it) and the
+// max(x, 0) + logc + rhi + rlo keeps its rounding errors (Fast2Sum three times: the second on
+// max and min of two nonnegative terms, since x may be smaller than the log; the third because
+// for small e, rlo holds e's bits below 2^-26 or all of e) and the
 // low-order terms join them before the single final rounding: 0.504 ulp measured
 // (test/kernels/accuracy.test.ts). The previous form (fdlibm's log1p: three divisions,
 // and a rounded log1p added to x) measured 1.11 ulp and took twice as long.
@@ -199,9 +200,9 @@ export function sigmoidScalar(x: f64): f64 {
   const hi = logc + rhi;
   const e2 = (logc - hi) + rhi;
   const m = select<f64>(x, 0.0, x > 0);
-  const s = m + hi;
-  const bb = s - m;
-  const es = (m - (s - bb)) + (hi - bb);
+  const big = select<f64>(hi, m, m < hi), small = select<f64>(hi, m, hi < m);
+  const s = big + small;
+  const es = small - (s - big);
   const t = (es + e2) + el * invc;
   const s2 = s + rlo;
   const e3 = rlo - (s2 - s);
@@ -369,9 +370,9 @@ const V_T11 = 0, V_T10 = 1, V_T9 = 2, V_T8 = 3, V_T7 = 4, V_T6 = 5, V_T5 = 6, V_
   const hi = f64x2.add(logc, rhi);
   const e2 = f64x2.add(f64x2.sub(logc, hi), rhi);
   const m = v128.and(x, f64x2.gt(x, f64x2.splat(0.0)));
-  const s = f64x2.add(m, hi);
-  const bb = f64x2.sub(s, m);
-  const es = f64x2.add(f64x2.sub(m, f64x2.sub(s, bb)), f64x2.sub(hi, bb));
+  const big = f64x2.pmax(m, hi), small = f64x2.pmin(m, hi);
+  const s = f64x2.add(big, small);
+  const es = f64x2.sub(small, f64x2.sub(s, big));
   const t = f64x2.add(f64x2.add(es, e2), f64x2.mul(el, invc));
   const s2 = f64x2.add(s, rlo);
   const e3 = f64x2.sub(rlo, f64x2.sub(s2, s));
