@@ -3,7 +3,8 @@
 // problem), 1000 and 10⁵ entries, process CPU time (so other jobs' preemption does not count),
 // best of 10 batches. Each dist directory runs in its own process, alternating ROUNDS times.
 //
-//   node bench/unary-ab.mjs <distA> <distB> … [--rounds 3] [--build simd] [--ops exp,sigmoid,softplus]
+//   node bench/unary-ab.mjs <distA> <distB> … [--rounds 3] [--build simd|relaxed-simd|scalar]
+//     [--ops exp,sigmoid,softplus]
 //
 // e.g. distA = a copy of dist/ built from the previous commit (its dist/wasm/*.wasm are what
 // differ). Prints one JSON line per process.
@@ -52,7 +53,9 @@ if (args[0] === "--child") {
   const self = new URL(import.meta.url).pathname;
   for (let r = 0; r < rounds; r++) {
     for (const dist of args) {
-      process.stdout.write(execFileSync(process.execPath, [self, "--child", dist, build, ops], { encoding: "utf8" }));
+      // The relaxed build needs the flag in Node 20 (not allowed in NODE_OPTIONS).
+      const flags = build === "relaxed-simd" ? ["--experimental-wasm-relaxed-simd"] : [];
+      process.stdout.write(execFileSync(process.execPath, [...flags, self, "--child", dist, build, ops], { encoding: "utf8" }));
     }
   }
 }
