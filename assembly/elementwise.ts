@@ -19,7 +19,7 @@ import { expCoreV, expFastV, expScalar } from "./math/exp";
 import { expm1Scalar, expm1V } from "./math/expm1";
 import { powRow, powScalar } from "./math/pow";
 import { log1pFastV, log1pScalar, log1pV, logCoreV, logFastV, logScalar } from "./math/log";
-import { reluScalar, sigmoidScalar, sigmoidV, softplusScalar, softplusV, tanhScalar, tanhStoreV, tanhV } from "./math/act";
+import { reluScalar, sigmoidScalar, sigmoidV, softplusRow, tanhScalar, tanhStoreV, tanhV } from "./math/act";
 
 // ---- op codes (src/wasm/kernels.ts) ----
 const NEG = 0, ABS = 1, SIGN = 2, SQUARE = 3, SQRT = 4, RECIPROCAL = 5, EXP = 6, LOG = 7,
@@ -309,20 +309,6 @@ const SCALAR = 3;
 }
 
 // @ts-ignore: decorator
-@final @unmanaged class OpSoftplus {
-  // @ts-ignore: decorator
-  @inline s(x: f64): f64 { return softplusScalar(x); }
-  // @ts-ignore: decorator
-  @inline v(x: v128): v128 { return softplusV(x); }
-  // @ts-ignore: decorator
-  @inline fastV(x: v128): bool { return expFastV(x); }
-  // @ts-ignore: decorator
-  @inline kind(): i32 { return CHAIN; }
-  // @ts-ignore: decorator
-  @inline storePairV(x: v128, p: usize): void {}
-}
-
-// @ts-ignore: decorator
 @final @unmanaged class OpStep {
   // @ts-ignore: decorator
   @inline s(x: f64): f64 { return x > 0 ? 1.0 : x != x ? x : 0.0; }
@@ -461,7 +447,7 @@ export function unary(op: i32, n: i32, x: usize, out: usize): void {
     case TANH: mapUnary<OpTanh>(n, x, out); break;
     case SIGMOID: mapUnary<OpSigmoid>(n, x, out); break;
     case RELU: mapUnary<OpRelu>(n, x, out); break;
-    case SOFTPLUS: mapUnary<OpSoftplus>(n, x, out); break;
+    case SOFTPLUS: softplusRow(n, x, out); break; // its own row loop (assembly/math/act.ts)
     case ATAN: mapUnary<OpAtan>(n, x, out); break;
     case STEP: mapUnary<OpStep>(n, x, out); break;
     case SECH2: mapUnary<OpSech2>(n, x, out); break;
