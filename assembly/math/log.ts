@@ -86,32 +86,28 @@ export function logScalar(x: f64): f64 {
 }
 
 /**
- * log1p(x + xl) for x > −1 finite with |x| ≥ LOG1P_TINY and |xl| ≤ ulp(x)/2 (xl is used only
- * when hasLo, a compile-time constant). Near 0 (−0.2929 < x < 0.41422, i.e.
+ * log1p(x) for x > −1 finite with |x| ≥ LOG1P_TINY. Near 0 (−0.2929 < x < 0.41422, i.e.
  * √2/2 ≤ 1 + x < √2) f = x exactly; elsewhere u = 1 + x is reduced like log's argument
  * and c = (x − (u − 1))/u restores what rounding 1 + x lost (musl log1p.c's arrangement).
- * xl/(1 + x), log1p's first-order response to xl, joins c among the low-order terms, so a
- * caller holding x as a double-double (softplus: exp(−|x|) as eh + el) pays no extra rounding.
  */
 // @ts-ignore: decorator
-@inline export function log1pCore(x: f64, xl: f64, hasLo: bool): f64 {
+@inline export function log1pCore(x: f64): f64 {
   const hx = <u32>(reinterpret<u64>(x) >> 32);
   if (hx < 0x3FDA827A || hx >> 31 != 0) {
-    if (hx <= 0xBFD2BEC4) return logTail(x, 0.0, hasLo ? xl / (1.0 + x) : 0.0);
+    if (hx <= 0xBFD2BEC4) return logTail(x, 0.0, 0.0);
   }
   const u = 1.0 + x;
   const iu = reinterpret<u64>(u) + SQRT2_BIAS;
   const k = (<i64>iu >> 52) - 0x3FF;
   let c = k >= 2 ? 1.0 - (u - x) : x - (u - 1.0);
-  if (hasLo) c = k < 54 ? (c + xl) / u : xl / u;
-  else c = k < 54 ? c / u : 0.0;
+  c = k < 54 ? c / u : 0.0;
   const f = reinterpret<f64>((iu & MANT) + SQRT2_HALF_HI) - 1.0;
   return logTail(f, kToF64(k), c);
 }
 
 /** log1p(x) over the whole f64 range. */
 export function log1pScalar(x: f64): f64 {
-  if (x > -1.0 && x < Infinity) return Math.abs(x) < LOG1P_TINY ? x : log1pCore(x, 0.0, false);
+  if (x > -1.0 && x < Infinity) return Math.abs(x) < LOG1P_TINY ? x : log1pCore(x);
   if (x == -1.0) return -Infinity;
   if (x == Infinity) return x;
   return NaN;
@@ -181,7 +177,7 @@ const V_HALF = 0, V_TWO = 1, V_LG4 = 2, V_LG6 = 3, V_LG2 = 4, V_LG5 = 5, V_LG7 =
 
 /** Two lanes of {@link log1pCore} (both branches computed, then selected). */
 // @ts-ignore: decorator
-@inline export function log1pCoreV(x: v128, xl: v128, hasLo: bool): v128 {
+@inline export function log1pCoreV(x: v128): v128 {
   const u = f64x2.add(vk(V_ONE), x);
   const iu = i64x2.add(u, vk(V_SQRT2_BIAS));
   const k = i64x2.sub(i64x2.shr_s(iu, 52), vk(V_BIAS));
@@ -189,16 +185,14 @@ const V_HALF = 0, V_TWO = 1, V_LG4 = 2, V_LG6 = 3, V_LG2 = 4, V_LG5 = 5, V_LG7 =
   const cSmall = f64x2.sub(x, f64x2.sub(u, vk(V_ONE)));
   let c = v128.bitselect(cBig, cSmall, i64x2.ge_s(k, vk(V_I2)));
   const near = i64x2.lt_s(k, vk(V_I54));
-  if (hasLo) c = f64x2.div(v128.bitselect(f64x2.add(c, xl), xl, near), u);
-  else c = v128.and(f64x2.div(c, u), near);
+  c = v128.and(f64x2.div(c, u), near);
   const fu = f64x2.sub(
     i64x2.add(v128.and(iu, vk(V_MANT)), vk(V_SQRT2_HALF_HI)), vk(V_ONE));
   // The scalar code's high-word window test, as comparisons.
   const direct = v128.and(f64x2.ge(x, vk(V_WINDOW_LO)), f64x2.lt(x, vk(V_WINDOW_HI)));
   const f = v128.bitselect(x, fu, direct);
   const dk = v128.andnot(kToF64V(k), direct);
-  if (hasLo) c = v128.bitselect(f64x2.div(xl, f64x2.add(vk(V_ONE), x)), c, direct);
-  else c = v128.andnot(c, direct);
+  c = v128.andnot(c, direct);
   return logTailV(f, dk, c);
 }
 
@@ -211,11 +205,6 @@ const V_HALF = 0, V_TWO = 1, V_LG4 = 2, V_LG6 = 3, V_LG2 = 4, V_LG5 = 5, V_LG7 =
 /** log1p of two lanes in (−1, ∞), tiny ones (and ±0, subnormals) passed through exactly. */
 // @ts-ignore: decorator
 @inline export function log1pV(x: v128): v128 {
-  return v128.bitselect(x, log1pCoreV(x, f64x2.splat(0.0), false), f64x2.lt(f64x2.abs(x), vk(V_LOG1P_TINY)));
+  return v128.bitselect(x, log1pCoreV(x), f64x2.lt(f64x2.abs(x), vk(V_LOG1P_TINY)));
 }
 
-/** log1p(x + xl) of two lanes (see {@link log1pCore}); same domain as {@link log1pV}. */
-// @ts-ignore: decorator
-@inline export function log1pLoV(x: v128, xl: v128): v128 {
-  return v128.bitselect(x, log1pCoreV(x, xl, true), f64x2.lt(f64x2.abs(x), vk(V_LOG1P_TINY)));
-}
