@@ -18,6 +18,7 @@ import { broadcastEntry, refKeys, slotOf, type Ref, type Step } from "../program
 import { Tensor, allocTensor, ptrOf, withShape } from "../../core/tensor.js";
 import { sameShape, type Shape } from "../../core/shape.js";
 import { rt } from "../../wasm/module.js";
+import { runRowBlocks } from "../../wasm/pool.js";
 import { matmul_p } from "../../ops/matmul.js";
 import { reshape_p } from "../../ops/structure.js";
 
@@ -52,41 +53,43 @@ interface RowPlan {
   ops: BlockOp[];
 }
 
-const lenP = [0], strideA = [1], strideB = [1];
+/** Program step codes and width (src/wasm/pool.ts RowBlocksJob). */
+const SRC = 1, UN = 2, BIN = 3, SINK = 4, STEP = 8;
 
 const rowBlocks_p: Primitive<RowPlan> = replayPrimitive<RowPlan>("rowBlocks", (args, p) => {
   const vals: Tensor[] = [...args];
   for (const o of p.outs) vals.push(o.alias < 0 ? allocTensor(o.shape, "matmul") : withShape(vals[o.alias]!, o.shape));
   const ptr = vals.map((t) => ptrOf(t));
-  const { kernels: K, arena } = rt();
+  const { kernels: K, arena, pool } = rt();
   const { m, n, ops, rowwise } = p;
-  let off = 0;
-  const at = (v: number): number => (rowwise[v] ? ptr[v]! + off : ptr[v]!);
-  for (let i0 = 0; i0 < m; i0 += p.rows) {
-    const bm = Math.min(p.rows, m - i0);
-    off = 8 * i0;
-    for (const op of ops) {
-      switch (op.k) {
-        case "src":
-          K.gemv(0, bm, n, 1, ptr[op.x]! + off, m, ptr[op.v]!, 1, 0, ptr[op.out]! + off, 1);
-          break;
-        case "un":
-          K.unary(op.code, bm, at(op.x), ptr[op.out]! + off);
-          break;
-        case "bin": {
-          lenP[0] = bm;
-          strideA[0] = rowwise[op.a] ? 1 : 0;
-          strideB[0] = rowwise[op.b] ? 1 : 0;
-          const [ps, pa, pb] = arena.setParams(lenP, strideA, strideB);
-          K.binary(op.code, 1, ps, at(op.a), pa, at(op.b), pb, ptr[op.out]! + off);
-          break;
-        }
-        case "sink":
-          K.gemv(1, bm, n, 1, ptr[op.x]! + off, m, ptr[op.r]! + off, 1, i0 === 0 ? 0 : 1, ptr[op.out]!, 1);
-          break;
-      }
+  // The program, in arena memory where every thread reads it, then binary's shape and stride
+  // tables; and the blocks' partial Xᵀ·r after block 0's.
+  const blocks = Math.ceil(m / p.rows);
+  const prog = arena.alloc(ops.length * STEP + 2, "matmul");
+  const partials = arena.alloc(Math.max(1, (blocks - 1) * n), "matmul");
+  const f = arena.f64(), i32 = arena.i32();
+  const par = prog + 8 * ops.length * STEP;
+  i32.set([p.rows, m - (blocks - 1) * p.rows, 1, 0], par >>> 2);
+  let sink = -1;
+  ops.forEach((op, s) => {
+    const q = (prog >>> 3) + s * STEP;
+    switch (op.k) {
+      case "src":
+        f.set([SRC, ptr[op.x]!, ptr[op.v]!, ptr[op.out]!], q);
+        break;
+      case "un":
+        f.set([UN, op.code, ptr[op.x]!, rowwise[op.x] ? 1 : 0, ptr[op.out]!], q);
+        break;
+      case "bin":
+        f.set([BIN, op.code, ptr[op.a]!, rowwise[op.a] ? 1 : 0, ptr[op.b]!, rowwise[op.b] ? 1 : 0, ptr[op.out]!], q);
+        break;
+      case "sink":
+        f.set([SINK, ptr[op.x]!, ptr[op.r]!], q);
+        sink = ptr[op.out]!;
+        break;
     }
-  }
+  });
+  runRowBlocks(K, pool, { m, n, rows: p.rows, prog, steps: ops.length, params: par, out: sink, partials });
   return vals.slice(p.nIn);
 });
 
