@@ -84,24 +84,26 @@ function runTask(K: TaskKernels, x: Float64Array, t: number): void {
     K.gemv(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!,
       x[o + 9]!, x[o + 10]!, x[o + 11]!);
   } else if (x[o] === 6) {
-    // Blocks b0 ≤ b < b1 of a fused row-block pass: its program is `steps` rows of 8 f64 at
-    // byte `prog`; four i32 at `par` are [rows, rows of the last block, 1, 0] (binary's shape
-    // and stride tables). Block 0's Xᵀ·r goes to `out`, block b's to partial b − 1.
+    // Blocks b0 ≤ b < b1 of a fused row-block pass: its program is `steps` rows of this table
+    // from row `prog`; four i32 at `par` are [rows, rows of the last block, 1, 0] (binary's
+    // shape and stride tables). Block 0's Xᵀ·r goes to `out`, block b's to partial b − 1, or
+    // onto `out` (β = 1) when `partials` is −1.
     const b0 = x[o + 1]!, b1 = x[o + 2]!, prog = x[o + 3]!, steps = x[o + 4]!, m = x[o + 5]!;
     const n = x[o + 6]!, rows = x[o + 7]!, par = x[o + 8]!, out = x[o + 9]!, partials = x[o + 10]!;
-    const P = new Float64Array(K.memory.buffer, prog, steps * 8);
     for (let b = b0; b < b1; b++) {
       const off = 8 * b * rows, bm = Math.min(rows, m - b * rows);
-      for (let q = 0; q < steps * 8; q += 8) {
-        const kind = P[q]!;
-        if (kind === 1) K.gemv(0, bm, n, 1, P[q + 1]! + off, m, P[q + 2]!, 1, 0, P[q + 3]! + off, 1);
-        else if (kind === 2) K.unary(P[q + 1]!, bm, P[q + 2]! + (P[q + 3]! ? off : 0), P[q + 4]! + off);
+      for (let q = prog * 14; q < (prog + steps) * 14; q += 14) {
+        const kind = x[q]!;
+        if (kind === 1) K.gemv(0, bm, n, 1, x[q + 1]! + off, m, x[q + 2]!, 1, 0, x[q + 3]! + off, 1);
+        else if (kind === 2) K.unary(x[q + 1]!, bm, x[q + 2]! + (x[q + 3]! ? off : 0), x[q + 4]! + off);
         else if (kind === 3) {
-          K.binary(P[q + 1]!, 1, bm === rows ? par : par + 4, P[q + 2]! + (P[q + 3]! ? off : 0),
-            P[q + 3]! ? par + 8 : par + 12, P[q + 4]! + (P[q + 5]! ? off : 0), P[q + 5]! ? par + 8 : par + 12,
-            P[q + 6]! + off);
+          K.binary(x[q + 1]!, 1, bm === rows ? par : par + 4, x[q + 2]! + (x[q + 3]! ? off : 0),
+            x[q + 3]! ? par + 8 : par + 12, x[q + 4]! + (x[q + 5]! ? off : 0), x[q + 5]! ? par + 8 : par + 12,
+            x[q + 6]! + off);
         } else {
-          K.gemv(1, bm, n, 1, P[q + 1]! + off, m, P[q + 2]! + off, 1, 0, b === 0 ? out : partials + 8 * n * (b - 1), 1);
+          const onto = b > 0 && partials < 0;
+          K.gemv(1, bm, n, 1, x[q + 1]! + off, m, x[q + 2]! + off, 1, onto ? 1 : 0,
+            b === 0 || onto ? out : partials + 8 * n * (b - 1), 1);
         }
       }
     }
@@ -498,12 +500,17 @@ export class Pool {
     this.run("gemv", rows);
   }
 
-  /** A fused row-block pass's blocks as tasks of a few blocks each (see runRowBlocks). */
+  /**
+   * A fused row-block pass's blocks as tasks of a few blocks each (see runRowBlocks); its
+   * program goes to the table's last rows, which no job of at most ROWBLOCK_TASKS tasks uses.
+   */
   rowBlocks(job: RowBlocksJob, blocks: number): void {
     const per = Math.ceil(blocks / ROWBLOCK_TASKS);
+    const prog = MAX_TASKS - job.program.length;
+    job.program.forEach((step, s) => this.table.set(step, (prog + s) * ROW));
     const rows: number[][] = [];
     for (let b = 0; b < blocks; b += per) {
-      rows.push([OP_ROWBLOCKS, b, Math.min(blocks, b + per), job.prog, job.steps, job.m, job.n, job.rows,
+      rows.push([OP_ROWBLOCKS, b, Math.min(blocks, b + per), prog, job.program.length, job.m, job.n, job.rows,
         job.params, job.out, job.partials]);
     }
     this.run("rowBlocks", rows);
@@ -753,7 +760,7 @@ function gemvRows(trans: number, m: number, n: number, alpha: number, a: number,
 
 /**
  * A fused row-block pass (src/jit/passes/fuse.ts): X (m×n, leading dimension m) in blocks of
- * `rows` rows, each block running `steps` program steps of 8 f64 at byte `prog`:
+ * `rows` rows, each block running the steps of `program` (pointers are bytes):
  * - [1, X, v, out]: out[block] = X[block, :]·v (gemv N);
  * - [2, code, x, rowwise, out]: out[block] = unary(x[block] or x);
  * - [3, code, a, rowwise, b, rowwise, out]: out[block] = binary(a, b) (a value not read per
@@ -766,8 +773,7 @@ export interface RowBlocksJob {
   m: number;
   n: number;
   rows: number;
-  prog: number;
-  steps: number;
+  program: readonly (readonly number[])[];
   params: number;
   out: number;
   partials: number;
@@ -775,25 +781,31 @@ export interface RowBlocksJob {
 
 /** Row-block passes over an X of fewer entries run on the calling thread alone. */
 const ROWBLOCKS_MIN = 2 ** 18;
-/** At most this many tasks (a task is a run of consecutive blocks). */
+/** At most this many tasks (a task is a run of consecutive blocks), and program steps. */
 const ROWBLOCK_TASKS = 64;
+const ROWBLOCK_STEPS = MAX_TASKS - ROWBLOCK_TASKS;
 
 /**
- * Runs a fused row-block pass and sums its blocks' Xᵀ·r into `out`, block by block in order:
- * split over `pool` by blocks when X is large, else on the calling thread. Either way every
- * block is computed by the same calls on the same operands, and the blocks' products are
- * summed by the same sequence of additions (out + partial 1, then + partial 2, …), so the
- * bits do not depend on the thread count. (They are also those of accumulating each block's
- * product straight into `out` with β = 1, the pass's order before it was split: gemv's
- * y + 1·s is y + s.)
+ * Runs a fused row-block pass, its blocks' Xᵀ·r summed into `out` block by block in order.
+ * On the calling thread (one thread, or X small) each block's product goes onto `out` as it is
+ * made (gemv T with β = 1); split over `pool`, each block's goes to its own partial and the
+ * caller then adds them onto `out` in block order (axpy with α = 1). The two are the same
+ * additions in the same order: gemv's y + 1·s is y + s, and axpy's 1·x + y is x + y in every
+ * build (fused or not, a product by 1 is exact), so the bits do not depend on the thread count
+ * (test/node/threads-gemv.test.ts checks it in the three builds). Every block is computed by
+ * the same calls on the same operands either way.
  */
 export function runRowBlocks(K: Kernels, pool: Pool | null, job: RowBlocksJob): void {
   const blocks = Math.ceil(job.m / job.rows);
-  if (pool !== null && blocks >= 2 && job.m * job.n >= ROWBLOCKS_MIN) {
+  const steps = job.program.length;
+  if (pool !== null && blocks >= 2 && job.m * job.n >= ROWBLOCKS_MIN && steps <= ROWBLOCK_STEPS) {
     pool.rowBlocks(job, blocks);
   } else {
-    runTask(K as TaskKernels, Float64Array.of(OP_ROWBLOCKS, 0, blocks, job.prog, job.steps, job.m, job.n, job.rows,
-      job.params, job.out, job.partials, 0, 0, 0), 0);
+    const table = new Float64Array((1 + steps) * ROW);
+    table.set([OP_ROWBLOCKS, 0, blocks, 1, steps, job.m, job.n, job.rows, job.params, job.out, -1]);
+    job.program.forEach((step, s) => table.set(step, (1 + s) * ROW));
+    runTask(K as TaskKernels, table, 0);
+    return;
   }
   for (let b = 1; b < blocks; b++) K.axpy(job.n, 1, job.partials + 8 * job.n * (b - 1), 1, job.out, 1);
 }

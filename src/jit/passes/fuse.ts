@@ -53,8 +53,8 @@ interface RowPlan {
   ops: BlockOp[];
 }
 
-/** Program step codes and width (src/wasm/pool.ts RowBlocksJob). */
-const SRC = 1, UN = 2, BIN = 3, SINK = 4, STEP = 8;
+/** Program step codes (src/wasm/pool.ts RowBlocksJob). */
+const SRC = 1, UN = 2, BIN = 3, SINK = 4;
 
 const rowBlocks_p: Primitive<RowPlan> = replayPrimitive<RowPlan>("rowBlocks", (args, p) => {
   const vals: Tensor[] = [...args];
@@ -62,34 +62,27 @@ const rowBlocks_p: Primitive<RowPlan> = replayPrimitive<RowPlan>("rowBlocks", (a
   const ptr = vals.map((t) => ptrOf(t));
   const { kernels: K, arena, pool } = rt();
   const { m, n, ops, rowwise } = p;
-  // The program, in arena memory where every thread reads it, then binary's shape and stride
-  // tables; and the blocks' partial Xᵀ·r after block 0's.
+  // binary's shape and stride tables in memory, where every thread reads them; and the
+  // blocks' partial Xᵀ·r after block 0's.
   const blocks = Math.ceil(m / p.rows);
-  const prog = arena.alloc(ops.length * STEP + 2, "matmul");
+  const params = arena.allocBytes(16, "matmul");
   const partials = arena.alloc(Math.max(1, (blocks - 1) * n), "matmul");
-  const f = arena.f64(), i32 = arena.i32();
-  const par = prog + 8 * ops.length * STEP;
-  i32.set([p.rows, m - (blocks - 1) * p.rows, 1, 0], par >>> 2);
-  let sink = -1;
-  ops.forEach((op, s) => {
-    const q = (prog >>> 3) + s * STEP;
+  arena.i32().set([p.rows, m - (blocks - 1) * p.rows, 1, 0], params >>> 2);
+  let out = -1;
+  const program = ops.map((op) => {
     switch (op.k) {
       case "src":
-        f.set([SRC, ptr[op.x]!, ptr[op.v]!, ptr[op.out]!], q);
-        break;
+        return [SRC, ptr[op.x]!, ptr[op.v]!, ptr[op.out]!];
       case "un":
-        f.set([UN, op.code, ptr[op.x]!, rowwise[op.x] ? 1 : 0, ptr[op.out]!], q);
-        break;
+        return [UN, op.code, ptr[op.x]!, rowwise[op.x] ? 1 : 0, ptr[op.out]!];
       case "bin":
-        f.set([BIN, op.code, ptr[op.a]!, rowwise[op.a] ? 1 : 0, ptr[op.b]!, rowwise[op.b] ? 1 : 0, ptr[op.out]!], q);
-        break;
+        return [BIN, op.code, ptr[op.a]!, rowwise[op.a] ? 1 : 0, ptr[op.b]!, rowwise[op.b] ? 1 : 0, ptr[op.out]!];
       case "sink":
-        f.set([SINK, ptr[op.x]!, ptr[op.r]!], q);
-        sink = ptr[op.out]!;
-        break;
+        out = ptr[op.out]!;
+        return [SINK, ptr[op.x]!, ptr[op.r]!];
     }
   });
-  runRowBlocks(K, pool, { m, n, rows: p.rows, prog, steps: ops.length, params: par, out: sink, partials });
+  runRowBlocks(K, pool, { m, n, rows: p.rows, program, params, out, partials });
   return vals.slice(p.nIn);
 });
 
