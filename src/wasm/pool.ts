@@ -795,20 +795,26 @@ const ROWBLOCK_STEPS = MAX_TASKS - ROWBLOCK_TASKS;
  * (test/node/threads-gemv.test.ts checks it in the three builds). Every block is computed by
  * the same calls on the same operands either way.
  */
-export function runRowBlocks(K: Kernels, pool: Pool | null, job: RowBlocksJob): void {
+export function runRowBlocks(K: Kernels, pool: Pool | null, job: Omit<RowBlocksJob, "partials">,
+  alloc: (count: number) => number): void {
   const blocks = Math.ceil(job.m / job.rows);
   const steps = job.program.length;
   if (pool !== null && blocks >= 2 && job.m * job.n >= ROWBLOCKS_MIN && steps <= ROWBLOCK_STEPS) {
-    pool.rowBlocks(job, blocks);
-  } else {
-    const table = new Float64Array((1 + steps) * ROW);
-    table.set([OP_ROWBLOCKS, 0, blocks, 1, steps, job.m, job.n, job.rows, job.params, job.out, -1]);
-    job.program.forEach((step, s) => table.set(step, (1 + s) * ROW));
-    runTask(K as TaskKernels, table, 0);
+    // (Allocated only here: on one thread the partials would only grow the caller's arena.)
+    const partials = alloc((blocks - 1) * job.n);
+    pool.rowBlocks({ ...job, partials }, blocks);
+    for (let b = 1; b < blocks; b++) K.axpy(job.n, 1, partials + 8 * job.n * (b - 1), 1, job.out, 1);
     return;
   }
-  for (let b = 1; b < blocks; b++) K.axpy(job.n, 1, job.partials + 8 * job.n * (b - 1), 1, job.out, 1);
+  if (inlineTable.length < (1 + steps) * ROW) inlineTable = new Float64Array((1 + steps) * ROW);
+  const table = inlineTable;
+  table.set([OP_ROWBLOCKS, 0, blocks, 1, steps, job.m, job.n, job.rows, job.params, job.out, -1]);
+  job.program.forEach((step, s) => table.set(step, (1 + s) * ROW));
+  runTask(K as TaskKernels, table, 0);
 }
+
+/** runRowBlocks' task table on the calling thread (kept: a fused pass runs many times). */
+let inlineTable = new Float64Array(16 * ROW);
 
 /** Unary op codes worth splitting (src/wasm/kernels.ts UnaryOp): the transcendental ones. */
 const SPLIT_UNARY = new Set([6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 18, 19]);

@@ -62,11 +62,9 @@ const rowBlocks_p: Primitive<RowPlan> = replayPrimitive<RowPlan>("rowBlocks", (a
   const ptr = vals.map((t) => ptrOf(t));
   const { kernels: K, arena, pool } = rt();
   const { m, n, ops, rowwise } = p;
-  // binary's shape and stride tables in memory, where every thread reads them; and the
-  // blocks' partial Xᵀ·r after block 0's.
+  // binary's shape and stride tables in memory, where every thread reads them.
   const blocks = Math.ceil(m / p.rows);
   const params = arena.allocBytes(16, "matmul");
-  const partials = arena.alloc(Math.max(1, (blocks - 1) * n), "matmul");
   arena.i32().set([p.rows, m - (blocks - 1) * p.rows, 1, 0], params >>> 2);
   let out = -1;
   const program = ops.map((op) => {
@@ -82,7 +80,7 @@ const rowBlocks_p: Primitive<RowPlan> = replayPrimitive<RowPlan>("rowBlocks", (a
         return [SINK, ptr[op.x]!, ptr[op.r]!];
     }
   });
-  runRowBlocks(K, pool, { m, n, rows: p.rows, program, params, out, partials });
+  runRowBlocks(K, pool, { m, n, rows: p.rows, program, params, out }, (count) => arena.alloc(count, "matmul"));
   return vals.slice(p.nIn);
 });
 
