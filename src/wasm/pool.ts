@@ -505,6 +505,9 @@ export class Pool {
    * program goes to the table's last rows, which no job of at most ROWBLOCK_TASKS tasks uses.
    */
   rowBlocks(job: RowBlocksJob, blocks: number): void {
+    // Workers first: a host that refuses them makes spawn replace the table (terminate), which
+    // must not happen between writing the program and running the job.
+    this.spawn();
     const per = Math.ceil(blocks / ROWBLOCK_TASKS);
     const prog = MAX_TASKS - job.program.length;
     job.program.forEach((step, s) => this.table.set(step, (prog + s) * ROW));

@@ -10,9 +10,10 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import * as mc from "../../src/index.js";
-import { grad, hvp, init, jit, randn, setThreads, threadCount, zeros, type Tensor } from "../../src/index.js";
+import { grad, hvp, init, jit, randn, setThreads, threadCount, WorkerError, zeros, type Tensor } from "../../src/index.js";
 import { minimize } from "../../src/optim/index.js";
 import { currentPool, rt } from "../../src/wasm/module.js";
+import { runRowBlocks } from "../../src/wasm/pool.js";
 import { logistic } from "../../bench/suites/optim.js";
 
 const sameBits = (a: Float64Array, b: Float64Array): boolean =>
@@ -130,6 +131,44 @@ describe.each(["simd", "scalar"] as const)("jit's fused row-block passes, %s bui
       return out;
     });
     expect(count > 0, `${m}×${n}: the fused pass split`).toBe(splits);
+  });
+});
+
+describe("a worker that fails in a split gemv or fused pass", () => {
+  test("WorkerError naming the op, then the same pool gives the right bits", () => {
+    const m = 4096, n = 64;
+    const X = randn([m, n], { seed: 41 }), v = randn([n], { seed: 42 });
+    // Xᵀ·(X·v) as a fused pass of two steps, 16 blocks of 256 rows, straight through
+    // runRowBlocks (a jit replay that fails runs f instead, so it never shows the error).
+    const pass = (): Float64Array => {
+      const { kernels: K, arena, pool } = rt();
+      const px = arena.put(X.data), pv = arena.put(v.data), z = arena.alloc(m), out = arena.alloc(n);
+      const params = arena.allocBytes(16);
+      runRowBlocks(K, pool, { m, n, rows: 256, program: [[1, px, pv, z], [4, px, z]], params, out }, (c) => arena.alloc(c));
+      return arena.view(out, n).slice();
+    };
+    setThreads(1);
+    const refMv = X.matmul(v).data.slice(), refPass = pass();
+    // The pass is Xᵀ·X·v to rounding.
+    const direct = X.T.matmul(X.matmul(v)).data;
+    refPass.forEach((e, i) => expect(Math.abs(e - direct[i]!)).toBeLessThanOrEqual(1e-12 * Math.abs(direct[i]!) + 1e-9));
+    setThreads(2);
+    const pool = currentPool()!;
+    X.matmul(v); // the workers are up
+    for (const [op, call] of [["gemv", () => X.matmul(v)], ["rowBlocks", pass]] as const) {
+      pool.injectFault("throw");
+      let caught: unknown;
+      try {
+        call();
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught, op).toBeInstanceOf(WorkerError);
+      expect((caught as WorkerError).op).toBe(op);
+      expect((caught as Error).message).toMatch(/worker 1 failed: Error: injected failure/);
+    }
+    expect(sameBits(X.matmul(v).data, refMv)).toBe(true);
+    expect(sameBits(pass(), refPass)).toBe(true);
   });
 });
 
