@@ -770,7 +770,7 @@ function gemvRows(trans: number, m: number, n: number, alpha: number, a: number,
  *   row is one entry, broadcast);
  * - [4, X, r]: X[block, :]ᵀ·r[block] (gemv T), into `out` for block 0 and into partial b − 1
  *   (`partials`, n f64 each, one after another) for block b.
- * `params` holds four i32: [rows, rows of the last block, 1, 0].
+ * `params` holds four i32: [rows, rows of the last block, 1, 0]. @internal
  */
 export interface RowBlocksJob {
   m: number;
@@ -796,7 +796,8 @@ const ROWBLOCK_STEPS = MAX_TASKS - ROWBLOCK_TASKS;
  * additions in the same order: gemv's y + 1·s is y + s, and axpy's 1·x + y is x + y in every
  * build (fused or not, a product by 1 is exact), so the bits do not depend on the thread count
  * (test/node/threads-gemv.test.ts checks it in the three builds). Every block is computed by
- * the same calls on the same operands either way.
+ * the same calls on the same operands either way. `alloc` gives the partials (f64 count →
+ * byte pointer, in memory every thread reads). @internal
  */
 export function runRowBlocks(K: Kernels, pool: Pool | null, job: Omit<RowBlocksJob, "partials">,
   alloc: (count: number) => number): void {
