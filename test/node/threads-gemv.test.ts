@@ -3,8 +3,9 @@
 // one-thread runtime, for sizes on both sides of the split thresholds, odd sizes and both
 // ops, in each kernel build (where a row or column sits in a split decides its bits only in
 // some builds: the relaxed build's FMA rounds gemv N's odd tail row differently, the scalar
-// build sums gemv T's leftover columns differently); and a whole Newton-CG solve of the optim
-// suite's logistic 10000×100 that takes the same iterates with 1 and 2 threads.
+// build sums gemv T's leftover columns differently); whole Newton-CG and trust-ncg solves of
+// the optim suite's logistic 10000×100 that take the same iterates with 1 and 2 threads; and a
+// worker that fails inside a split call.
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
