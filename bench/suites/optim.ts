@@ -78,7 +78,11 @@ function logisticData(m: number, n: number): { X: Float64Array; y: Float64Array;
   return { X, y, checksum: [sum(X), sum(wTrue), sum(y)] };
 }
 
-function logistic(m: number, n: number, lambda: number): (w: Tensor) => Tensor {
+/**
+ * The L2-regularised logistic loss on bench/peers/optim_scipy.py's data (checked against its
+ * checksum); the threads suite and test/node/threads-gemv.test.ts solve it too.
+ */
+export function logistic(m: number, n: number, lambda: number): (w: Tensor) => Tensor {
   const { X: xData, y: yData, checksum } = logisticData(m, n);
   const ref = SCIPY.logisticChecksum;
   const same = ref.length === 3 && checksum[0] === ref[0] && Math.abs(checksum[1]! - ref[1]!) <= 1e-12 * Math.max(1, Math.abs(ref[1]!)) && checksum[2] === ref[2];

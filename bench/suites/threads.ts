@@ -19,6 +19,9 @@ import type { Kernels } from "../../src/wasm/kernels.js";
 import type { Arena } from "../../src/wasm/arena.js";
 import { rt, setThreads, type Runtime } from "../../src/wasm/module.js";
 import peers from "../peers/threads.json" with { type: "json" };
+import { zeros } from "../../src/index.js";
+import { minimize, type MinimizeMethod, type MinimizeResult } from "../../src/optim/index.js";
+import { logistic } from "./optim.js";
 
 const N = 1024;
 
@@ -113,6 +116,10 @@ async function tasks(): Promise<TaskSpec[]> {
   // would run on the page's thread and "2 threads" would time one.
   await r2.pool.start();
   if (!r2.pool.started) throw new Error("threads bench: the workers did not start");
+  // The solves run on r2 and release its arena after each op: their pairs run here, before
+  // the kernel groups' buffers are placed there (their timed calls come last, when those
+  // buffers are no longer read).
+  const solveTasks = solves(r2);
   const two = side(r2, 2);
   const sides = [one, two];
   const out: TaskSpec[] = [];
@@ -159,6 +166,57 @@ async function tasks(): Promise<TaskSpec[]> {
     arena.f64().copyWithin(work >> 3, spd >> 3, (spd >> 3) + nn);
     if (k.potrf(N, work, N) !== 0) throw new Error("threads bench: potrf failed");
   });
+  out.push(...solveTasks);
+  return out;
+}
+
+/**
+ * Whole minimize() calls on the optim suite's logistic 10000×100 (its builder, its data): the
+ * one-thread side is the same threaded runtime with every task on the caller (the workers are
+ * not woken), so both sides run the same instance on the same memory; the note adds the part
+ * of the one-thread solve spent in split calls (gemv over X and the fused row-block passes,
+ * timed around each call) and the two-thread speedup that part allows (Amdahl, with the
+ * split part twice as fast): what to compare a quiet machine's figure with.
+ */
+function solves(r2: Runtime): TaskSpec[] {
+  const pool = r2.pool!;
+  const f = logistic(10000, 100, 1e-3);
+  const x0 = zeros([100]);
+  const out: TaskSpec[] = [];
+  for (const method of ["newton-cg", "trust-ncg"] as MinimizeMethod[]) {
+    const f2 = () => minimize(f, x0, { method, gradTol: 1e-5 });
+    const f1 = () => {
+      pool.callerOnly = true;
+      try {
+        return f2();
+      } finally {
+        pool.callerOnly = false;
+      }
+    };
+    // Never time a wrong answer: the same iterates, bit for bit.
+    const a = f1(), b = f2();
+    const same = (p: MinimizeResult, q: MinimizeResult) => p.iterations === q.iterations &&
+      p.x.data.every((v, i) => Object.is(v, q.x.data[i]));
+    if (!same(a, b)) throw new Error(`threads bench: logistic ${method} differs between 1 and 2 threads`);
+    // Warm up as the optim suite does (V8 optimizes the library over the first solves).
+    for (let i = 0; i < 30; i++) { f1(); f2(); }
+    pool.splitMs = 0;
+    pool.splitMsByOp = {};
+    let total = 0;
+    for (let i = 0; i < 20; i++) {
+      const t0 = performance.now();
+      f1();
+      total += performance.now() - t0;
+    }
+    const p = pool.splitMs / total;
+    const byOp = Object.entries(pool.splitMsByOp).map(([op, ms]) => `${op} ${((100 * ms) / total).toFixed(0)} %`).join(", ");
+    const split = `split calls ${(100 * p).toFixed(0)} % of the one-thread solve (${byOp}; every task on the caller), ` +
+      `Amdahl with that part 2× faster: ${(1 / (1 - p / 2)).toFixed(2)}×`;
+    const group = `logistic 10000×100 ${method}, 1 vs 2 threads`;
+    console.log(`threads: ${group}: ${a.iterations} it; ${split}`);
+    out.push({ name: "matcalc 1 thread (every task on the caller)", group, baseline: true, fn: f1, note: `${a.iterations} it` });
+    out.push({ name: "matcalc 2 threads", group, note: `${pairedRatio(f1, f2, 6000)}; ${split}`, fn: f2 });
+  }
   return out;
 }
 

@@ -252,7 +252,9 @@ function threaded(shared: SharedBuild, threads: number): { kernels: Kernels; are
   plain.setScratch(regions[0]!);
   const p = new Pool(threads, shared.module, memory, plain, regions.slice(1));
   pool = p;
-  const kernels: Kernels = { ...plain, gemm: (...args) => p.gemm(...args), unary: (...args) => p.unary(...args) };
+  const kernels: Kernels = {
+    ...plain, gemm: (...args) => p.gemm(...args), gemv: (...args) => p.gemv(...args), unary: (...args) => p.unary(...args),
+  };
   plain.setGemmHook(1);
   return { kernels, arena: new Arena(kernels, end), pool: p };
 }

@@ -50,6 +50,8 @@ const OP_GEMM = 1;
 const OP_SYRK = 2;
 const OP_TRSM = 3;
 const OP_UNARY = 4;
+const OP_GEMV = 5;
+const OP_ROWBLOCKS = 6;
 
 /** Injected faults (tests only): a JavaScript exception, a wasm trap, a worker that stops. */
 export type PoolFault = "throw" | "trap" | "exit";
@@ -63,7 +65,8 @@ type TaskKernels = Kernels & {
 /**
  * Task t of the table: runs in the caller and (as source text) in every worker, so it must use
  * nothing but its arguments. Row t is [op, arguments…]: op 1 gemm (13 arguments), op 2 a
- * syrkLower leaf (8 arguments), op 3 trsm (11 arguments), op 4 unary (4 arguments).
+ * syrkLower leaf (8 arguments), op 3 trsm (11 arguments), op 4 unary (4 arguments), op 5 gemv
+ * (11 arguments), op 6 a range of row blocks of a fused pass (see {@link RowBlocksJob}).
  */
 function runTask(K: TaskKernels, x: Float64Array, t: number): void {
   const o = t * 14;
@@ -77,6 +80,33 @@ function runTask(K: TaskKernels, x: Float64Array, t: number): void {
   } else if (x[o] === 3) {
     K.trsm(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!,
       x[o + 9]!, x[o + 10]!, x[o + 11]!);
+  } else if (x[o] === 5) {
+    K.gemv(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!,
+      x[o + 9]!, x[o + 10]!, x[o + 11]!);
+  } else if (x[o] === 6) {
+    // Blocks b0 ≤ b < b1 of a fused row-block pass: its program is `steps` rows of this table
+    // from row `prog`; four i32 at `par` are [rows, rows of the last block, 1, 0] (binary's
+    // shape and stride tables). Block 0's Xᵀ·r goes to `out`, block b's to partial b − 1, or
+    // onto `out` (β = 1) when `partials` is −1.
+    const b0 = x[o + 1]!, b1 = x[o + 2]!, prog = x[o + 3]!, steps = x[o + 4]!, m = x[o + 5]!;
+    const n = x[o + 6]!, rows = x[o + 7]!, par = x[o + 8]!, out = x[o + 9]!, partials = x[o + 10]!;
+    for (let b = b0; b < b1; b++) {
+      const off = 8 * b * rows, bm = Math.min(rows, m - b * rows);
+      for (let q = prog * 14; q < (prog + steps) * 14; q += 14) {
+        const kind = x[q]!;
+        if (kind === 1) K.gemv(0, bm, n, 1, x[q + 1]! + off, m, x[q + 2]!, 1, 0, x[q + 3]! + off, 1);
+        else if (kind === 2) K.unary(x[q + 1]!, bm, x[q + 2]! + (x[q + 3]! ? off : 0), x[q + 4]! + off);
+        else if (kind === 3) {
+          K.binary(x[q + 1]!, 1, bm === rows ? par : par + 4, x[q + 2]! + (x[q + 3]! ? off : 0),
+            x[q + 3]! ? par + 8 : par + 12, x[q + 4]! + (x[q + 5]! ? off : 0), x[q + 5]! ? par + 8 : par + 12,
+            x[q + 6]! + off);
+        } else {
+          const onto = b > 0 && partials < 0;
+          K.gemv(1, bm, n, 1, x[q + 1]! + off, m, x[q + 2]! + off, 1, onto ? 1 : 0,
+            b === 0 || onto ? out : partials + 8 * n * (b - 1), 1);
+        }
+      }
+    }
   } else {
     throw new Error(`unknown task op ${x[o]}`);
   }
@@ -332,6 +362,15 @@ export class Pool {
     this.blocking = !spin && canBlock();
   }
 
+  /**
+   * Every task on the calling thread (the workers are not woken), and the time spent in split
+   * calls summed in `splitMs` (per op in `splitMsByOp`): the bench's one-thread side on the
+   * same instance, and its measure of how much of a solve the split kernels are. @internal
+   */
+  callerOnly = false;
+  splitMs = 0;
+  splitMsByOp: Record<string, number> = {};
+
   /** Makes the next job's workers fail (tests of the error path). @internal */
   injectFault(fault: PoolFault): void {
     this.ctl[FAULT] = FAULTS[fault];
@@ -346,6 +385,12 @@ export class Pool {
    */
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
+    if ((n === 1 || m === 1) && m > 0 && n > 0 && k > 0 && alpha !== 0) {
+      // The matrix-vector products gemm makes of these (assembly/gemm.ts), split as gemv's.
+      if (n === 1) this.gemv(transA ? 1 : 0, transA ? k : m, transA ? m : k, alpha, a, lda, b, transB ? ldb : 1, beta, c, 1);
+      else this.gemv(transB ? 0 : 1, transB ? n : k, transB ? k : n, alpha, b, ldb, a, transA ? 1 : lda, beta, c, ldc);
+      return;
+    }
     if (!gemmSplits(m, n, k)) {
       this.kernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
       return;
@@ -439,6 +484,41 @@ export class Pool {
     this.run("unary", rows);
   }
 
+  /**
+   * y ← α·op(A)·x + β·y (assembly/blas.ts), split when A is large: op N by row panels (each
+   * task all columns for its rows), op T by column panels of y (each entry one whole dot
+   * product). Where the panels start keeps every entry on the path it takes in the whole call,
+   * so the bits are the one-thread call's; see gemvRows.
+   */
+  gemv(trans: number, m: number, n: number, alpha: number, a: number, lda: number,
+    x: number, incx: number, beta: number, y: number, incy: number): void {
+    const rows = gemvRows(trans, m, n, alpha, a, lda, x, incx, beta, y, incy);
+    if (rows === null) {
+      this.kernels.gemv(trans, m, n, alpha, a, lda, x, incx, beta, y, incy);
+      return;
+    }
+    this.run("gemv", rows);
+  }
+
+  /**
+   * A fused row-block pass's blocks as tasks of a few blocks each (see runRowBlocks); its
+   * program goes to the table's last rows, which no job of at most ROWBLOCK_TASKS tasks uses.
+   */
+  rowBlocks(job: RowBlocksJob, blocks: number): void {
+    // Workers first: a host that refuses them makes spawn replace the table (terminate), which
+    // must not happen between writing the program and running the job.
+    this.spawn();
+    const per = Math.ceil(blocks / ROWBLOCK_TASKS);
+    const prog = MAX_TASKS - job.program.length;
+    job.program.forEach((step, s) => this.table.set(step, (prog + s) * ROW));
+    const rows: number[][] = [];
+    for (let b = 0; b < blocks; b += per) {
+      rows.push([OP_ROWBLOCKS, b, Math.min(blocks, b + per), prog, job.program.length, job.m, job.n, job.rows,
+        job.params, job.out, job.partials]);
+    }
+    this.run("rowBlocks", rows);
+  }
+
   private run(op: string, rows: readonly number[][]): void {
     const tasks = rows.length;
     if (this.busy) throw new Error(`matcalc: ${op}: the thread pool was re-entered (this is a bug in matcalc)`);
@@ -453,13 +533,19 @@ export class Pool {
         // Later calls do not wait again (they use the workers if these ever start).
         if (!this.ready) this.broken = true;
       }
-      if (!this.ready) {
+      if (!this.ready || this.callerOnly) {
         // Workers still starting: a browser's page thread cannot wait for them (they may need
         // this very thread to return to its event loop), and a host that will not start them
         // must not hang the call. The caller runs the tasks itself.
+        const t0 = this.callerOnly ? performance.now() : 0;
         for (let t = 0; t < tasks; t++) {
           this.table.set(rows[t]!, t * ROW);
           runTask(this.kernels as TaskKernels, this.table, t);
+        }
+        if (this.callerOnly) {
+          const dt = performance.now() - t0;
+          this.splitMs += dt;
+          this.splitMsByOp[op] = (this.splitMsByOp[op] ?? 0) + dt;
         }
         return;
       }
@@ -621,6 +707,118 @@ function gemmRows(rows: number[][], transA: number, transB: number, m: number, n
       beta, c + 8 * j0 * ldc, ldc]);
   }
 }
+
+/**
+ * A matrix-vector product with fewer multiply-adds than this runs whole on the calling thread
+ * (an A of 2 MiB: waking the workers costs tens of microseconds); a task has at least
+ * GEMV_MIN_TASK of them.
+ */
+const GEMV_MIN_WORK = 2 ** 18;
+const GEMV_MIN_TASK = 2 ** 15;
+/** gemvN's row block (assembly/blas.ts RB): row panels start at multiples of it. */
+const GEMV_RB = 1024;
+/** gemvN takes its rows-in-registers order for wide A only up to this m (assembly/blas.ts). */
+const GEMV_REGS_M = 128;
+
+/**
+ * The tasks of a gemv call, or null when it runs whole: a function of the shape alone.
+ * - op N (y = A·x, m rows): row panels of a multiple of gemvN's 1024-row block, so each row
+ *   falls at the same place in the same block as in the whole call: in an f64x2 pair or the
+ *   odd tail (which the relaxed build's FMA rounds differently), and in the same 8-row group
+ *   of the rows-in-registers order. No panel has 128 rows or fewer (gemvN would switch to
+ *   that order for a wide A): a shorter remainder joins the last panel.
+ * - op T (y = Aᵀ·x, one dot product per column of A): column panels of a multiple of 3,
+ *   since gemvT dots three columns together and the one or two left over with another
+ *   accumulator pattern (different bits in the scalar build); the last panel ends where the
+ *   call does, so the leftover columns are the same ones.
+ */
+function gemvRows(trans: number, m: number, n: number, alpha: number, a: number, lda: number,
+  x: number, incx: number, beta: number, y: number, incy: number): number[][] | null {
+  if (alpha === 0 || m <= 0 || n <= 0 || m * n < GEMV_MIN_WORK) return null;
+  const rows: number[][] = [];
+  if (trans === 0) {
+    if (m < 2 * GEMV_RB) return null;
+    const h = GEMV_RB * Math.max(Math.ceil(m / GEMV_RB / 32), Math.ceil(GEMV_MIN_TASK / (GEMV_RB * n)));
+    let panels = Math.floor(m / h);
+    if (m - panels * h > GEMV_REGS_M) panels++;
+    if (panels < 2) return null;
+    for (let t = 0; t < panels; t++) {
+      const i0 = t * h;
+      rows.push([OP_GEMV, 0, t === panels - 1 ? m - i0 : h, n, alpha, a + 8 * i0, lda, x, incx, beta,
+        y + 8 * i0 * incy, incy]);
+    }
+    return rows;
+  }
+  const w = 3 * Math.max(Math.ceil(n / 96), Math.ceil(GEMV_MIN_TASK / (3 * m)));
+  let panels = Math.floor(n / w);
+  if (n - panels * w >= 3) panels++;
+  if (panels < 2) return null;
+  for (let t = 0; t < panels; t++) {
+    const j0 = t * w;
+    rows.push([OP_GEMV, 1, m, t === panels - 1 ? n - j0 : w, alpha, a + 8 * j0 * lda, lda, x, incx, beta,
+      y + 8 * j0 * incy, incy]);
+  }
+  return rows;
+}
+
+/**
+ * A fused row-block pass (src/jit/passes/fuse.ts): X (m×n, leading dimension m) in blocks of
+ * `rows` rows, each block running the steps of `program` (pointers are bytes):
+ * - [1, X, v, out]: out[block] = X[block, :]·v (gemv N);
+ * - [2, code, x, rowwise, out]: out[block] = unary(x[block] or x);
+ * - [3, code, a, rowwise, b, rowwise, out]: out[block] = binary(a, b) (a value not read per
+ *   row is one entry, broadcast);
+ * - [4, X, r]: X[block, :]ᵀ·r[block] (gemv T), into `out` for block 0 and into partial b − 1
+ *   (`partials`, n f64 each, one after another) for block b.
+ * `params` holds four i32: [rows, rows of the last block, 1, 0]. @internal
+ */
+export interface RowBlocksJob {
+  m: number;
+  n: number;
+  rows: number;
+  program: readonly (readonly number[])[];
+  params: number;
+  out: number;
+  partials: number;
+}
+
+/** Row-block passes over an X of fewer entries run on the calling thread alone. */
+const ROWBLOCKS_MIN = 2 ** 18;
+/** At most this many tasks (a task is a run of consecutive blocks), and program steps. */
+const ROWBLOCK_TASKS = 64;
+const ROWBLOCK_STEPS = MAX_TASKS - ROWBLOCK_TASKS;
+
+/**
+ * Runs a fused row-block pass, its blocks' Xᵀ·r summed into `out` block by block in order.
+ * On the calling thread (one thread, or X small) each block's product goes onto `out` as it is
+ * made (gemv T with β = 1); split over `pool`, each block's goes to its own partial and the
+ * caller then adds them onto `out` in block order (axpy with α = 1). The two are the same
+ * additions in the same order: gemv's y + 1·s is y + s, and axpy's 1·x + y is x + y in every
+ * build (fused or not, a product by 1 is exact), so the bits do not depend on the thread count
+ * (test/node/threads-gemv.test.ts checks it in the three builds). Every block is computed by
+ * the same calls on the same operands either way. `alloc` gives the partials (f64 count →
+ * byte pointer, in memory every thread reads). @internal
+ */
+export function runRowBlocks(K: Kernels, pool: Pool | null, job: Omit<RowBlocksJob, "partials">,
+  alloc: (count: number) => number): void {
+  const blocks = Math.ceil(job.m / job.rows);
+  const steps = job.program.length;
+  if (pool !== null && blocks >= 2 && job.m * job.n >= ROWBLOCKS_MIN && steps <= ROWBLOCK_STEPS) {
+    // (Allocated only here: on one thread the partials would only grow the caller's arena.)
+    const partials = alloc((blocks - 1) * job.n);
+    pool.rowBlocks({ ...job, partials }, blocks);
+    for (let b = 1; b < blocks; b++) K.axpy(job.n, 1, partials + 8 * job.n * (b - 1), 1, job.out, 1);
+    return;
+  }
+  if (inlineTable.length < (1 + steps) * ROW) inlineTable = new Float64Array((1 + steps) * ROW);
+  const table = inlineTable;
+  table.set([OP_ROWBLOCKS, 0, blocks, 1, steps, job.m, job.n, job.rows, job.params, job.out, -1]);
+  job.program.forEach((step, s) => table.set(step, (1 + s) * ROW));
+  runTask(K as TaskKernels, table, 0);
+}
+
+/** runRowBlocks' task table on the calling thread (kept: a fused pass runs many times). */
+let inlineTable = new Float64Array(16 * ROW);
 
 /** Unary op codes worth splitting (src/wasm/kernels.ts UnaryOp): the transcendental ones. */
 const SPLIT_UNARY = new Set([6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 18, 19]);

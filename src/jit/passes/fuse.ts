@@ -18,6 +18,7 @@ import { broadcastEntry, refKeys, slotOf, type Ref, type Step } from "../program
 import { Tensor, allocTensor, ptrOf, withShape } from "../../core/tensor.js";
 import { sameShape, type Shape } from "../../core/shape.js";
 import { rt } from "../../wasm/module.js";
+import { runRowBlocks } from "../../wasm/pool.js";
 import { matmul_p } from "../../ops/matmul.js";
 import { reshape_p } from "../../ops/structure.js";
 
@@ -52,41 +53,34 @@ interface RowPlan {
   ops: BlockOp[];
 }
 
-const lenP = [0], strideA = [1], strideB = [1];
+/** Program step codes (src/wasm/pool.ts RowBlocksJob). */
+const SRC = 1, UN = 2, BIN = 3, SINK = 4;
 
 const rowBlocks_p: Primitive<RowPlan> = replayPrimitive<RowPlan>("rowBlocks", (args, p) => {
   const vals: Tensor[] = [...args];
   for (const o of p.outs) vals.push(o.alias < 0 ? allocTensor(o.shape, "matmul") : withShape(vals[o.alias]!, o.shape));
   const ptr = vals.map((t) => ptrOf(t));
-  const { kernels: K, arena } = rt();
+  const { kernels: K, arena, pool } = rt();
   const { m, n, ops, rowwise } = p;
-  let off = 0;
-  const at = (v: number): number => (rowwise[v] ? ptr[v]! + off : ptr[v]!);
-  for (let i0 = 0; i0 < m; i0 += p.rows) {
-    const bm = Math.min(p.rows, m - i0);
-    off = 8 * i0;
-    for (const op of ops) {
-      switch (op.k) {
-        case "src":
-          K.gemv(0, bm, n, 1, ptr[op.x]! + off, m, ptr[op.v]!, 1, 0, ptr[op.out]! + off, 1);
-          break;
-        case "un":
-          K.unary(op.code, bm, at(op.x), ptr[op.out]! + off);
-          break;
-        case "bin": {
-          lenP[0] = bm;
-          strideA[0] = rowwise[op.a] ? 1 : 0;
-          strideB[0] = rowwise[op.b] ? 1 : 0;
-          const [ps, pa, pb] = arena.setParams(lenP, strideA, strideB);
-          K.binary(op.code, 1, ps, at(op.a), pa, at(op.b), pb, ptr[op.out]! + off);
-          break;
-        }
-        case "sink":
-          K.gemv(1, bm, n, 1, ptr[op.x]! + off, m, ptr[op.r]! + off, 1, i0 === 0 ? 0 : 1, ptr[op.out]!, 1);
-          break;
-      }
+  // binary's shape and stride tables in memory, where every thread reads them.
+  const blocks = Math.ceil(m / p.rows);
+  const params = arena.allocBytes(16, "matmul");
+  arena.i32().set([p.rows, m - (blocks - 1) * p.rows, 1, 0], params >>> 2);
+  let out = -1;
+  const program = ops.map((op) => {
+    switch (op.k) {
+      case "src":
+        return [SRC, ptr[op.x]!, ptr[op.v]!, ptr[op.out]!];
+      case "un":
+        return [UN, op.code, ptr[op.x]!, rowwise[op.x] ? 1 : 0, ptr[op.out]!];
+      case "bin":
+        return [BIN, op.code, ptr[op.a]!, rowwise[op.a] ? 1 : 0, ptr[op.b]!, rowwise[op.b] ? 1 : 0, ptr[op.out]!];
+      case "sink":
+        out = ptr[op.out]!;
+        return [SINK, ptr[op.x]!, ptr[op.r]!];
     }
-  }
+  });
+  runRowBlocks(K, pool, { m, n, rows: p.rows, program, params, out }, (count) => arena.alloc(count, "matmul"));
   return vals.slice(p.nIn);
 });
 

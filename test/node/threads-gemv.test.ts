@@ -1,0 +1,243 @@
+// Matrix-vector products and jit's fused row-block passes split across the thread pool
+// (src/wasm/pool.ts gemv, runRowBlocks): the same bits at 1, 2, 3 and 4 threads as the plain
+// one-thread runtime, for sizes on both sides of the split thresholds, odd sizes and both
+// ops, in each kernel build (where a row or column sits in a split decides its bits only in
+// some builds: the relaxed build's FMA rounds gemv N's odd tail row differently, the scalar
+// build sums gemv T's leftover columns differently); whole Newton-CG and trust-ncg solves of
+// the optim suite's logistic 10000×100 that take the same iterates with 1 and 2 threads; and a
+// worker that fails inside a split call.
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import * as mc from "../../src/index.js";
+import { grad, hvp, init, jit, randn, setThreads, threadCount, WorkerError, zeros, type Tensor } from "../../src/index.js";
+import { minimize } from "../../src/optim/index.js";
+import { currentPool, rt } from "../../src/wasm/module.js";
+import { runRowBlocks } from "../../src/wasm/pool.js";
+import { logistic } from "../../bench/suites/optim.js";
+
+const sameBits = (a: Float64Array, b: Float64Array): boolean =>
+  a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+
+afterAll(async () => {
+  setThreads("auto");
+  await init();
+});
+
+/** Tasks the workers ran, over the whole file (a small job may end before a worker wakes). */
+let workerTasks = 0;
+
+/**
+ * `f` at 1 thread (the plain runtime, no pool) and at 2, 3 and 4: every result the same bits.
+ * Returns how many calls of the pool's `method` split (went to the workers' job queue).
+ */
+function invariant(what: string, method: "gemv" | "rowBlocks", f: () => Float64Array[]): number {
+  setThreads(1);
+  expect(currentPool()).toBeNull();
+  const ref = f();
+  let splits = 0;
+  for (const t of [2, 3, 4]) {
+    setThreads(t);
+    expect(threadCount()).toBe(t);
+    const pool = currentPool()!;
+    // Every split call runs the pool's job queue: count the jobs of `method` (a spy on run).
+    const run = vi.spyOn(pool as unknown as { run(op: string, rows: unknown[]): void }, "run");
+    const got = f();
+    splits += run.mock.calls.filter(([op]) => op === method).length;
+    run.mockRestore();
+    workerTasks += pool.workerTasks;
+    got.forEach((g, i) => expect(sameBits(g, ref[i]!), `${what}: result ${i}, ${t} threads`).toBe(true));
+  }
+  return splits;
+}
+
+/**
+ * op N (X·v, v·Xᵀ) splits by 1024-row panels from 2048 rows and 2¹⁸ entries; op T (Xᵀ·r, r·X)
+ * by panels of a multiple of 3 columns from 2¹⁸ entries. Whether something splits.
+ */
+const GEMV_SHAPES: [number, number, boolean][] = [
+  [2048, 128, true], // exactly the threshold: N two 1024-row panels; T 7 panels, the last 20 wide
+  [2047, 129, true], // N whole (under 2048 rows); T 7 panels of 18 columns and one of 3
+  [2048, 127, false], // under 2¹⁸ entries: neither splits
+  [4099, 67, true], // N: 3 rows left over join the last panel (1027 rows); T: 7 × 9 and 3 + 1
+  [3333, 79, true], // N: a last panel of 261 rows (an odd tail); T: 6 × 12 and 6 + 1
+  [30001, 9, true], // narrow: N by 4096-row panels (a task ≥ 2¹⁵ multiply-adds); T 3 × 3
+  [100, 2700, true], // short and wide: N whole; T 8 × 330 and 60
+];
+
+/**
+ * Fused from 1 MiB of X, split from 2¹⁸ entries; blocks of 256 KiB of X (546 rows at 60
+ * columns, 488 at 67, 326 at 100), the last one shorter.
+ */
+const FUSED_SHAPES: [number, number, boolean][] = [
+  [3000, 60, false], // fused, not split
+  [5000, 60, true], // ten blocks, the last of 86 rows
+  [4099, 67, true], // nine blocks, the last of 195 rows
+  [10000, 100, true],
+];
+
+describe.each(["simd", "scalar"] as const)("gemv through matmul, %s build: the same bits for any thread count", (build) => {
+  beforeAll(() => init({ build }));
+  test.each(GEMV_SHAPES)("%i × %i", (m, n, splits) => {
+    const x = randn([m, n], { seed: m }), v = randn([n], { seed: n }), r = randn([m], { seed: m + n });
+    const count = invariant(`${m}×${n}`, "gemv", () =>
+      [x.matmul(v), x.T.matmul(r), r.matmul(x), v.matmul(x.T)].map((t: Tensor) => t.data.slice()));
+    expect(count > 0, `${m}×${n}: some product split`).toBe(splits);
+  });
+
+  test("kernel calls with strides, a larger leading dimension, α and β (both ops)", () => {
+    // A 3001×101 block of a 3005-row array; x and y strided; β ≠ 0 reads y.
+    const lda = 3005, m = 3001, n = 101;
+    const data = randn([lda * n], { seed: 21 }).data.slice();
+    const xs = randn([3 * m], { seed: 22 }).data.slice(), ys = randn([2 * m], { seed: 23 }).data.slice();
+    const run = (): Float64Array[] => {
+      const { kernels: K, arena } = rt();
+      const a = arena.put(data), x = arena.put(xs), out: Float64Array[] = [];
+      for (const [trans, incx, incy, alpha, beta] of [[0, 3, 2, 0.7, 0], [0, 1, 1, 1, 0.5], [1, 2, 3, -1.3, 0], [1, 1, 1, 1, 2]]) {
+        const y = arena.put(ys);
+        K.gemv(trans!, m, n, alpha!, a, lda, x, incx!, beta!, y, incy!);
+        out.push(arena.view(y, ys.length).slice());
+      }
+      return out;
+    };
+    expect(invariant("strided gemv", "gemv", run)).toBe(12);
+  });
+
+  test("gemm's one-column and one-row products go the same way", () => {
+    const x = randn([4096, 70], { seed: 31 }), w = randn([70, 1], { seed: 32 }), u = randn([1, 4096], { seed: 33 });
+    const run = (): Float64Array[] => {
+      const { kernels: K, arena } = rt();
+      const a = arena.put(x.data), b = arena.put(w.data), c = arena.put(u.data);
+      const y1 = arena.alloc(4096), y2 = arena.alloc(70);
+      K.gemm(0, 0, 4096, 1, 70, 1, a, 4096, b, 70, 0, y1, 4096); // X·w
+      K.gemm(0, 0, 1, 70, 4096, 1, c, 1, a, 4096, 0, y2, 1); // u·X
+      return [arena.view(y1, 4096).slice(), arena.view(y2, 70).slice()];
+    };
+    expect(invariant("gemm n = 1, m = 1", "gemv", run)).toBe(6);
+  });
+});
+
+describe.each(["simd", "scalar"] as const)("jit's fused row-block passes, %s build: the same bits for any thread count", (build) => {
+  beforeAll(() => init({ build }));
+  test.each(FUSED_SHAPES)("logistic %i × %i: gradient and Hessian-vector products", (m, n, splits) => {
+    const X = randn([m, n], { seed: m + 1 }), w0 = randn([n], { seed: 2 }).mul(0.1), v = randn([n], { seed: 3 });
+    const y = mc.sign(randn([m], { seed: 4 }));
+    const f = (w: Tensor) => mc.softplus(y.mul(X.matmul(w)).neg()).mean().add(w.dot(w).mul(5e-4));
+    const count = invariant(`${m}×${n}`, "rowBlocks", () => {
+      // Recorded afresh in each runtime; replays (the second call) run the fused step.
+      const g = jit(grad(f)), h = jit(hvp(f));
+      const out: Float64Array[] = [];
+      for (let i = 0; i < 2; i++) out.push(g(w0).data.slice(), h(w0, v).data.slice());
+      return out;
+    });
+    expect(count > 0, `${m}×${n}: the fused pass split`).toBe(splits);
+  });
+});
+
+describe("a worker that fails in a split gemv or fused pass", () => {
+  test("WorkerError naming the op, then the same pool gives the right bits", () => {
+    const m = 4096, n = 64;
+    const X = randn([m, n], { seed: 41 }), v = randn([n], { seed: 42 });
+    // Xᵀ·(X·v) as a fused pass of two steps, 16 blocks of 256 rows, straight through
+    // runRowBlocks (a jit replay that fails runs f instead, so it never shows the error).
+    const pass = (): Float64Array => {
+      const { kernels: K, arena, pool } = rt();
+      const px = arena.put(X.data), pv = arena.put(v.data), z = arena.alloc(m), out = arena.alloc(n);
+      const params = arena.allocBytes(16);
+      runRowBlocks(K, pool, { m, n, rows: 256, program: [[1, px, pv, z], [4, px, z]], params, out }, (c) => arena.alloc(c));
+      return arena.view(out, n).slice();
+    };
+    setThreads(1);
+    const refMv = X.matmul(v).data.slice(), refPass = pass();
+    // The pass is Xᵀ·X·v to rounding.
+    const direct = X.T.matmul(X.matmul(v)).data;
+    refPass.forEach((e, i) => expect(Math.abs(e - direct[i]!)).toBeLessThanOrEqual(1e-12 * Math.abs(direct[i]!) + 1e-9));
+    setThreads(2);
+    const pool = currentPool()!;
+    X.matmul(v); // the workers are up
+    for (const [op, call] of [["gemv", () => X.matmul(v)], ["rowBlocks", pass]] as const) {
+      pool.injectFault("throw");
+      let caught: unknown;
+      try {
+        call();
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught, op).toBeInstanceOf(WorkerError);
+      expect((caught as WorkerError).op).toBe(op);
+      expect((caught as Error).message).toMatch(/worker 1 failed: Error: injected failure/);
+    }
+    expect(sameBits(X.matmul(v).data, refMv)).toBe(true);
+    expect(sameBits(pass(), refPass)).toBe(true);
+  });
+});
+
+describe("relaxed-SIMD build (a child Node with the flag, over dist/: `npm run build` first)", () => {
+  test("gemv and the fused passes: the same bits at 1, 2, 3 and 4 threads", async () => {
+    const dist = new URL("../../dist/", import.meta.url).href;
+    const source = `
+      import * as mc from "${dist}index.js";
+      import { currentPool } from "${dist}wasm/module.js";
+      const run = () => {
+        const out = [];
+        for (const [m, n] of ${JSON.stringify(GEMV_SHAPES)}) {
+          const x = mc.randn([m, n], { seed: m }), v = mc.randn([n], { seed: n }), r = mc.randn([m], { seed: m + n });
+          for (const t of [x.matmul(v), x.T.matmul(r), r.matmul(x), v.matmul(x.T)]) out.push(t.data.slice());
+        }
+        for (const [m, n] of ${JSON.stringify(FUSED_SHAPES)}) {
+          const X = mc.randn([m, n], { seed: m + 1 }), w0 = mc.randn([n], { seed: 2 }).mul(0.1), v = mc.randn([n], { seed: 3 });
+          const y = mc.sign(mc.randn([m], { seed: 4 }));
+          const f = (w) => mc.softplus(y.mul(X.matmul(w)).neg()).mean().add(w.dot(w).mul(5e-4));
+          const g = mc.jit(mc.grad(f)), h = mc.jit(mc.hvp(f));
+          for (let i = 0; i < 2; i++) out.push(g(w0).data.slice(), h(w0, v).data.slice());
+        }
+        return out;
+      };
+      mc.setThreads(1);
+      const ref = run();
+      let differ = 0, jobs = 0;
+      for (const t of [2, 3, 4]) {
+        mc.setThreads(t);
+        const got = run();
+        jobs += currentPool().jobs;
+        got.forEach((g, i) => { if (!g.every((e, j) => Object.is(e, ref[i][j]))) differ++; });
+      }
+      console.log(JSON.stringify({ build: mc.kernelBuild(), differ, jobs, results: ref.length }));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--experimental-wasm-relaxed-simd", "--input-type=module", "-e", source], {
+      cwd: fileURLToPath(new URL("../..", import.meta.url)), env: { ...process.env, MATCALC_BUILD: "relaxed-simd" },
+    });
+    const got = JSON.parse(stdout) as { build: string; differ: number; jobs: number; results: number };
+    expect(got.build).toBe("relaxed-simd");
+    expect(got.results).toBe(4 * GEMV_SHAPES.length + 4 * FUSED_SHAPES.length);
+    expect(got.jobs).toBeGreaterThan(3 * 20);
+    expect(got.differ).toBe(0);
+  }, 120_000);
+});
+
+describe("a whole solve", () => {
+  test("Newton-CG and trust-ncg on the optim suite's logistic 10000×100: the same iterates with 1 and 2 threads", () => {
+    const f = logistic(10000, 100, 1e-3);
+    const x0 = zeros([100]);
+    for (const method of ["newton-cg", "trust-ncg"] as const) {
+      setThreads(1);
+      const one = minimize(f, x0, { method, gradTol: 1e-5 });
+      setThreads(2);
+      const pool = currentPool()!;
+      const before = pool.jobs;
+      const two = minimize(f, x0, { method, gradTol: 1e-5 });
+      expect(pool.jobs - before, `${method}: gemv and the fused passes split`).toBeGreaterThan(10);
+      expect(one.status).toBe("gradTol");
+      expect(one.gradNorm).toBeLessThanOrEqual(1e-5);
+      expect(two.iterations).toBe(one.iterations);
+      expect(two.evaluations).toEqual(one.evaluations);
+      expect(sameBits(two.x.data, one.x.data), `${method}: x`).toBe(true);
+      expect(Object.is(two.value, one.value)).toBe(true);
+    }
+  });
+});
+
+test("the workers took part in the split calls above", () => {
+  expect(workerTasks).toBeGreaterThan(0);
+});
