@@ -682,12 +682,9 @@ function work(row: readonly number[]): number {
   return row[0] === OP_GEMM ? row[3]! * row[4]! * row[5]! : row[1]! * row[1]! * row[2]!;
 }
 
-/**
- * Steps of getrf with fewer multiply-adds than this in their update run whole on the calling
- * thread: a job costs tens of microseconds.
- */
-const LU_MIN_WORK = 64 * 64 * 64;
-/** Column ranges of a step's update: at least this wide, at most 8, starting at multiples of 8. */
+/** Steps of getrf with fewer multiply-adds in their update run whole on the calling thread. */
+const LU_MIN_WORK = GEMM_MIN_WORK;
+/** Width of a step's column ranges (a multiple of 8), but for the last few. */
 const LU_PANEL = 128;
 /** Columns per task of the row swaps left of the panel (data movement only: any split is exact). */
 const LU_SWAP_COLS = 256;
@@ -695,9 +692,10 @@ const LU_SWAP_COLS = 256;
 /**
  * The task rows of getrf's step after panel j (assembly/lu.ts luStep), or none when the step
  * is small. The update of columns j + jb … n − 1 is cut into ranges that start 8k columns into
- * it, are at least 8 wide and, but for the last, a multiple of 8: trsm and gemm then take for
- * every column the path they take in the one call (the same vector/scalar split of trsm's
- * rows, never the matrix–vector or unpacked small gemm path unless the whole call does). The
+ * it, are at least 8 wide (unless the whole is narrower) and, but for the last, a multiple of 8:
+ * trsm and gemm then take for every column the path they take in the one call (the same
+ * vector/scalar split of trsm's rows, never the matrix–vector or unpacked small gemm path
+ * unless the whole call does). The
  * first range holds the next panel's columns and factors it (luNext); it comes first, so the
  * caller takes it while the workers start on the rest. The left swaps come last, in small
  * tasks that even out the end of the job. A function of the shape alone. @internal
@@ -713,14 +711,16 @@ export function luStepRows(m: number, n: number, j: number, jb: number, jbn: num
     if (right - first < 8) first = right;
     rows.push([OP_LU_NEXT, m, j, jb, first, jbn, a, lda, ipiv]);
   }
+  // The rest: LU_PANEL-wide ranges, then the last 2–3 LU_PANEL columns in four narrower
+  // ones, so that the threads' last tasks end close together.
   const rest = right - first;
-  if (rest > 0) {
-    const w = Math.max(LU_PANEL, Math.ceil(rest / 8 / 8) * 8);
-    const panels = Math.max(1, Math.floor(rest / w) + (rest % w >= 8 ? 1 : 0));
-    for (let t = 0; t < panels; t++) {
-      const c0 = t * w;
-      rows.push([OP_LU_UPDATE, m, j, jb, jn + first + c0, t === panels - 1 ? rest - c0 : w, a, lda, ipiv]);
-    }
+  const tail = rest <= 2 * LU_PANEL ? rest : 2 * LU_PANEL + (rest % LU_PANEL);
+  let c0 = jn + first;
+  for (; c0 < n - tail; c0 += LU_PANEL) rows.push([OP_LU_UPDATE, m, j, jb, c0, LU_PANEL, a, lda, ipiv]);
+  if (tail > 0) {
+    const w = Math.max(8, Math.ceil(tail / 4 / 8) * 8);
+    const panels = Math.max(1, Math.floor(tail / w) + (tail % w >= 8 ? 1 : 0));
+    for (let t = 0; t < panels; t++, c0 += w) rows.push([OP_LU_UPDATE, m, j, jb, c0, t === panels - 1 ? n - c0 : w, a, lda, ipiv]);
   }
   for (let c = 0; c < j; c += LU_SWAP_COLS) rows.push([OP_LU_SWAP, j, jb, c, Math.min(LU_SWAP_COLS, j - c), a, lda, ipiv]);
   return rows;

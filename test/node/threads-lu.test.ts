@@ -1,7 +1,7 @@
 // getrf in the thread pool (assembly/lu.ts luStep through the luStepHook, src/wasm/pool.ts
 // luStepRows): factors, pivots and info identical bit for bit with 1, 2, 3 and 4 threads and
 // to the plain one-thread runtime, at shapes on both sides of the split thresholds (a step's
-// update of 64³ multiply-adds, 128-wide column ranges, remainders under 8 columns), and the
+// update of 96³ multiply-adds, 128-wide column ranges, remainders under 8 columns), and the
 // public solve / det / inv the same at 1 and 2 threads.
 import { afterAll, describe, expect, test } from "vitest";
 import { det, inv, randn, setThreads, solve, threadCount } from "../../src/index.js";
@@ -42,13 +42,14 @@ function getrf(m: number, n: number, a: Float64Array): Lu {
 }
 
 /**
- * Shapes: under the split threshold (65, 127), just over it (129, 200), odd orders whose
+ * Shapes: under the split threshold (65, 127, 181: its first step's update is 117²·64 < 96³
+ * multiply-adds), just over it (185: 121²·64), odd orders whose
  * update ranges end in remainders (301: a 45-column range; 263: 7 columns joining the range
  * before), wide and tall with a last panel narrower than 64 beside more columns (130×1000,
  * 517×300, 300×517), and 1031 (16 steps, left swaps in several tasks).
  */
 const SHAPES: [number, number][] = [
-  [65, 65], [127, 127], [129, 129], [200, 200], [263, 263], [301, 301], [130, 1000], [1000, 130],
+  [65, 65], [127, 127], [181, 181], [185, 185], [200, 200], [263, 263], [301, 301], [130, 1000], [1000, 130],
   [517, 300], [300, 517], [1031, 1031],
 ];
 
@@ -67,6 +68,8 @@ describe("getrf in the pool: the bits of the one-thread runtime", () => {
       for (let i = j + 1; i < m; i++) expect(Math.abs(ref.lu[i + j * m]!)).toBeLessThanOrEqual(1);
     }
     const split = luStepRows(m, n, 0, Math.min(64, m, n), Math.min(64, Math.min(m, n) - 64), 0, m, 0).length > 1;
+    // (1000×130: the next panel is all there is right of the first: one task, run whole.)
+    expect(split, `${m}×${n}: whether its first step splits`).toBe(![65, 127, 181, 1000].includes(m));
     for (const t of [2, 3, 4]) {
       setThreads(t);
       expect(threadCount()).toBe(t);
