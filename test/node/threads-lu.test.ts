@@ -4,7 +4,7 @@
 // update of 96³ multiply-adds, 128-wide column ranges, remainders under 8 columns), and the
 // public solve / det / inv the same at 1 and 2 threads.
 import { afterAll, describe, expect, test } from "vitest";
-import { det, inv, randn, setThreads, solve, threadCount } from "../../src/index.js";
+import { det, inv, randn, setThreads, solve, threadCount, WorkerError } from "../../src/index.js";
 import { currentPool, rt } from "../../src/wasm/module.js";
 import { luStepRows } from "../../src/wasm/pool.js";
 
@@ -147,5 +147,28 @@ describe("solve, det and inv through the public API", () => {
     const got = run();
     expect(pool.jobs).toBeGreaterThan(0);
     got.forEach((g, i) => expect(sameBits(g, ref[i]!), `result ${i}`).toBe(true));
+  });
+});
+
+describe("a worker failing inside a step of getrf", () => {
+  test("surfaces as a WorkerError naming getrf, and the next solve is right", () => {
+    const a = randn([400, 400], { seed: 41 }), b = randn([400, 2], { seed: 42 });
+    setThreads(1);
+    const ref = solve(a, b).data.slice();
+    setThreads(2);
+    solve(a, b); // the workers are up
+    const pool = currentPool()!;
+    pool.injectFault("throw");
+    let caught: unknown;
+    try {
+      solve(a, b);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(WorkerError);
+    expect((caught as WorkerError).op).toBe("getrf");
+    expect((caught as WorkerError).message).toBe("getrf: worker 1 failed: Error: injected failure");
+    expect(sameBits(solve(a, b).data, ref)).toBe(true);
+    expect(currentPool()).toBe(pool);
   });
 });
