@@ -426,7 +426,7 @@ export class Pool {
    */
   luStep(m: number, n: number, j: number, jb: number, jbn: number, a: number, lda: number, ipiv: number): void {
     const rows = luStepRows(m, n, j, jb, jbn, a, lda, ipiv);
-    if (rows.length < 2) {
+    if (rows.length < 2 || rows.length > MAX_TASKS) {
       (this.kernels as TaskKernels).luStep(m, n, j, jb, jbn, a, lda, ipiv);
       return;
     }
