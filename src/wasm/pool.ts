@@ -695,10 +695,10 @@ const LU_SWAP_COLS = 256;
  * it, are at least 8 wide (unless the whole is narrower) and, but for the last, a multiple of 8:
  * trsm and gemm then take for every column the path they take in the one call (the same
  * vector/scalar split of trsm's rows, never the matrix–vector or unpacked small gemm path
- * unless the whole call does). The
- * first range holds the next panel's columns and factors it (luNext); it comes first, so the
- * caller takes it while the workers start on the rest. The left swaps come last, in small
- * tasks that even out the end of the job. A function of the shape alone. @internal
+ * unless the whole call does). The first range holds the next panel's columns and factors it
+ * (luNext); it comes first, so the caller takes it while the workers start on the rest. The
+ * left swaps come last, in small tasks that even out the end of the job. A function of the
+ * shape alone. @internal
  */
 export function luStepRows(m: number, n: number, j: number, jb: number, jbn: number, a: number, lda: number,
   ipiv: number): number[][] {
