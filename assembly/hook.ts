@@ -25,6 +25,10 @@ declare function syrkHook(n: i32, k: i32, alpha: f64, a: usize, lda: i32, beta: 
 declare function trsmHook(side: i32, uplo: i32, trans: i32, diag: i32, m: i32, n: i32, alpha: f64,
   a: usize, lda: i32, b: usize, ldb: i32): void;
 
+// @ts-ignore: decorator
+@external("env", "luStepHook")
+declare function luStepHook(m: i32, n: i32, j: i32, jb: i32, jbn: i32, a: usize, lda: i32, ipiv: usize): void;
+
 let hooked: bool = false;
 
 /** 1: route the *Large calls through the imported hooks; 0: compute here (the default). */
@@ -50,4 +54,15 @@ export function trsmLarge(side: i32, uplo: i32, trans: i32, diag: i32, m: i32, n
   a: usize, lda: i32, b: usize, ldb: i32): void {
   if (hooked) trsmHook(side, uplo, trans, diag, m, n, alpha, a, lda, b, ldb);
   else trsm(side, uplo, trans, diag, m, n, alpha, a, lda, b, ldb);
+}
+
+/**
+ * One step of getrf (assembly/lu.ts luStep) through the imported hook when it is on: the pool
+ * runs it as column-range tasks, the next panel's factorization beside the update. Returns
+ * false when the hook is off, and the caller runs luStep itself.
+ */
+export function luStepLarge(m: i32, n: i32, j: i32, jb: i32, jbn: i32, a: usize, lda: i32, ipiv: usize): bool {
+  if (!hooked) return false;
+  luStepHook(m, n, j, jb, jbn, a, lda, ipiv);
+  return true;
 }

@@ -52,6 +52,10 @@ const OP_TRSM = 3;
 const OP_UNARY = 4;
 const OP_GEMV = 5;
 const OP_ROWBLOCKS = 6;
+// getrf's steps (assembly/lu.ts): the look-ahead task, a column range's update, left swaps.
+const OP_LU_NEXT = 20;
+const OP_LU_UPDATE = 21;
+const OP_LU_SWAP = 22;
 
 /** Injected faults (tests only): a JavaScript exception, a wasm trap, a worker that stops. */
 export type PoolFault = "throw" | "trap" | "exit";
@@ -60,13 +64,18 @@ const FAULTS: Record<PoolFault, number> = { throw: 1, trap: 2, exit: 3 };
 /** The kernels a task may call. */
 type TaskKernels = Kernels & {
   syrkLower(n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number): void;
+  luNext(m: number, j: number, jb: number, nc: number, jbn: number, a: number, lda: number, ipiv: number): void;
+  luUpdate(m: number, j: number, jb: number, c0: number, nc: number, a: number, lda: number, ipiv: number): void;
+  luSwap(j: number, jb: number, c0: number, nc: number, a: number, lda: number, ipiv: number): void;
+  luStep(m: number, n: number, j: number, jb: number, jbn: number, a: number, lda: number, ipiv: number): void;
 };
 
 /**
  * Task t of the table: runs in the caller and (as source text) in every worker, so it must use
  * nothing but its arguments. Row t is [op, arguments…]: op 1 gemm (13 arguments), op 2 a
  * syrkLower leaf (8 arguments), op 3 trsm (11 arguments), op 4 unary (4 arguments), op 5 gemv
- * (11 arguments), op 6 a range of row blocks of a fused pass (see {@link RowBlocksJob}).
+ * (11 arguments), op 6 a range of row blocks of a fused pass (see {@link RowBlocksJob}), ops
+ * 20–22 getrf's luNext (8), luUpdate (8) and luSwap (7).
  */
 function runTask(K: TaskKernels, x: Float64Array, t: number): void {
   const o = t * 14;
@@ -107,6 +116,12 @@ function runTask(K: TaskKernels, x: Float64Array, t: number): void {
         }
       }
     }
+  } else if (x[o] === 21) {
+    K.luUpdate(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!);
+  } else if (x[o] === 20) {
+    K.luNext(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!);
+  } else if (x[o] === 22) {
+    K.luSwap(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!);
   } else {
     throw new Error(`unknown task op ${x[o]}`);
   }
@@ -127,6 +142,7 @@ function workerMain(d: {
       gemmHook() { throw new Error("gemmHook called in a worker"); },
       syrkHook() { throw new Error("syrkHook called in a worker"); },
       trsmHook() { throw new Error("trsmHook called in a worker"); },
+      luStepHook() { throw new Error("luStepHook called in a worker"); },
     },
   }).exports as unknown as TaskKernels & { setScratch(base: number): void };
   K.setScratch(d.scratch);
@@ -444,6 +460,22 @@ export class Pool {
         : [OP_TRSM, side, uplo, trans, diag, nj, n, alpha, a, lda, b + 8 * j0, ldb]);
     }
     this.run("trsm", rows);
+  }
+
+  /**
+   * One step of getrf after panel j (assembly/lu.ts luStep) as one job: the columns right of
+   * the panel in ranges (luStepRows), the first range also factoring the next panel while the
+   * others are updated, and the row swaps left of the panel in ranges. Each range runs the
+   * calls of luStep restricted to its columns, so the bits are luStep's. Small steps run
+   * whole on the calling thread.
+   */
+  luStep(m: number, n: number, j: number, jb: number, jbn: number, a: number, lda: number, ipiv: number): void {
+    const rows = luStepRows(m, n, j, jb, jbn, a, lda, ipiv);
+    if (rows.length < 2 || rows.length > MAX_TASKS) {
+      (this.kernels as TaskKernels).luStep(m, n, j, jb, jbn, a, lda, ipiv);
+      return;
+    }
+    this.run("getrf", rows);
   }
 
   /** Whether every worker has started (instantiated its kernels and waits for jobs). */
@@ -846,6 +878,50 @@ function syrkRows(rows: number[][], n: number, k: number, alpha: number, a: numb
 /** A task's multiply-adds (to run the largest first). */
 function work(row: readonly number[]): number {
   return row[0] === OP_GEMM ? row[3]! * row[4]! * row[5]! : row[1]! * row[1]! * row[2]!;
+}
+
+/** Steps of getrf with fewer multiply-adds in their update run whole on the calling thread. */
+const LU_MIN_WORK = GEMM_MIN_WORK;
+/** Width of a step's column ranges (a multiple of 8), but for the last few. */
+const LU_PANEL = 128;
+/** Columns per task of the row swaps left of the panel (data movement only: any split is exact). */
+const LU_SWAP_COLS = 256;
+
+/**
+ * The task rows of getrf's step after panel j (assembly/lu.ts luStep), or none when the step
+ * is small. The update of columns j + jb … n − 1 is cut into ranges that start 8k columns into
+ * it, are at least 8 wide (unless the whole is narrower) and, but for the last, a multiple of 8:
+ * trsm and gemm then take for every column the path they take in the one call (the same
+ * vector/scalar split of trsm's rows, never the matrix–vector or unpacked small gemm path
+ * unless the whole call does). The first range holds the next panel's columns and factors it
+ * (luNext); it comes first, so the caller takes it while the workers start on the rest. The
+ * left swaps come last, in small tasks that even out the end of the job. A function of the
+ * shape alone. @internal
+ */
+export function luStepRows(m: number, n: number, j: number, jb: number, jbn: number, a: number, lda: number,
+  ipiv: number): number[][] {
+  const jn = j + jb, right = n - jn;
+  const rows: number[][] = [];
+  if (Math.max(m - jn, 1) * right * jb < LU_MIN_WORK) return rows;
+  let first = 0;
+  if (jbn > 0) {
+    first = Math.min(right, Math.ceil(jbn / 8) * 8);
+    if (right - first < 8) first = right;
+    rows.push([OP_LU_NEXT, m, j, jb, first, jbn, a, lda, ipiv]);
+  }
+  // The rest: LU_PANEL-wide ranges, then the last 2–3 LU_PANEL columns in four narrower
+  // ones, so that the threads' last tasks end close together.
+  const rest = right - first;
+  const tail = rest <= 2 * LU_PANEL ? rest : 2 * LU_PANEL + (rest % LU_PANEL);
+  let c0 = jn + first;
+  for (; c0 < n - tail; c0 += LU_PANEL) rows.push([OP_LU_UPDATE, m, j, jb, c0, LU_PANEL, a, lda, ipiv]);
+  if (tail > 0) {
+    const w = Math.max(8, Math.ceil(tail / 4 / 8) * 8);
+    const panels = Math.max(1, Math.floor(tail / w) + (tail % w >= 8 ? 1 : 0));
+    for (let t = 0; t < panels; t++, c0 += w) rows.push([OP_LU_UPDATE, m, j, jb, c0, t === panels - 1 ? n - c0 : w, a, lda, ipiv]);
+  }
+  for (let c = 0; c < j; c += LU_SWAP_COLS) rows.push([OP_LU_SWAP, j, jb, c, Math.min(LU_SWAP_COLS, j - c), a, lda, ipiv]);
+  return rows;
 }
 
 /** Sets the stall limit (tests of a worker that stops answering). @internal */
