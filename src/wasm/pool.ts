@@ -50,6 +50,17 @@ const OP_GEMM = 1;
 const OP_SYRK = 2;
 const OP_TRSM = 3;
 const OP_UNARY = 4;
+const OP_BINARY = 5;
+const OP_FUSED = 6;
+const OP_SUM_AXIS = 7;
+const OP_MAX_AXIS = 8;
+/**
+ * Bytes of each thread's task area (after its kernel scratch): where a task of a batched
+ * entrywise call writes the shape, pointer and cursor tables of its block, and a fused
+ * program's temporaries (2 KiB each), none of which the call's own tables can serve for two
+ * blocks at once.
+ */
+export const TASK_AREA_BYTES = 64 * 1024;
 
 /** Injected faults (tests only): a JavaScript exception, a wasm trap, a worker that stops. */
 export type PoolFault = "throw" | "trap" | "exit";
@@ -63,11 +74,45 @@ type TaskKernels = Kernels & {
 /**
  * Task t of the table: runs in the caller and (as source text) in every worker, so it must use
  * nothing but its arguments. Row t is [op, arguments…]: op 1 gemm (13 arguments), op 2 a
- * syrkLower leaf (8 arguments), op 3 trsm (11 arguments), op 4 unary (4 arguments).
+ * syrkLower leaf (8 arguments), op 3 trsm (11 arguments), op 4 unary (4 arguments), op 5
+ * binary and op 6 fusedRows on a block of their outermost dimension (10 arguments each, the
+ * call's own plus the block's start and extent), op 7 sumAxis and op 8 maxAxis (5 arguments).
+ * `area` is the running thread's task area (TASK_AREA_BYTES).
  */
-function runTask(K: TaskKernels, x: Float64Array, t: number): void {
+function runTask(K: TaskKernels, x: Float64Array, t: number, area: number): void {
   const o = t * 14;
-  if (x[o] === 1) {
+  if (x[o] === 5 || x[o] === 6) {
+    // A block of rows [start, start + count) of the outermost dimension: the call's shape
+    // with that extent, each operand's pointer moved to the block (dim 0 runs, and so every
+    // entry's operations, are those of the whole call).
+    const i32 = new Int32Array(K.memory.buffer);
+    const bin = x[o] === 5;
+    const rank = x[o + (bin ? 2 : 1)]!, shape = x[o + (bin ? 3 : 2)]!;
+    const start = x[o + 9]!, count = x[o + 10]!;
+    let inner = 1;
+    for (let d = 0; d < rank; d++) {
+      const e = i32[(shape >>> 2) + d]!;
+      i32[(area >>> 2) + d] = d === rank - 1 ? count : e;
+      if (d < rank - 1) inner *= e;
+    }
+    if (bin) {
+      const sa = x[o + 5]!, sb = x[o + 7]!;
+      const a = x[o + 4]! + 8 * start * i32[(sa >>> 2) + rank - 1]!;
+      const b = x[o + 6]! + 8 * start * i32[(sb >>> 2) + rank - 1]!;
+      K.binary(x[o + 1]!, rank, area, a, sa, b, sb, x[o + 8]! + 8 * start * inner);
+    } else {
+      const nMem = x[o + 3]!, base = x[o + 4]!, strides = x[o + 5]!;
+      const b2 = area + 32, cur = b2 + 4 * nMem, temps = (cur + 4 * nMem + 15) & ~15;
+      for (let v = 0; v < nMem; v++) {
+        i32[(b2 >>> 2) + v] = i32[(base >>> 2) + v]! + 8 * start * i32[(strides >>> 2) + v * rank + rank - 1]!;
+      }
+      K.fusedRows(rank, area, nMem, b2, strides, x[o + 6]!, x[o + 7]!, temps, cur);
+    }
+  } else if (x[o] === 7) {
+    K.sumAxis(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!);
+  } else if (x[o] === 8) {
+    K.maxAxis(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!);
+  } else if (x[o] === 1) {
     K.gemm(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!,
       x[o + 9]!, x[o + 10]!, x[o + 11]!, x[o + 12]!, x[o + 13]!);
   } else if (x[o] === 2) {
@@ -88,8 +133,8 @@ function runTask(K: TaskKernels, x: Float64Array, t: number): void {
  */
 function workerMain(d: {
   module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer;
-  scratch: number; id: number; seen: number;
-}, runTask: (K: TaskKernels, x: Float64Array, t: number) => void): void {
+  scratch: number; area: number; id: number; seen: number;
+}, runTask: (K: TaskKernels, x: Float64Array, t: number, area: number) => void): void {
   const K = new WebAssembly.Instance(d.module, {
     env: {
       memory: d.memory,
@@ -137,7 +182,7 @@ function workerMain(d: {
       for (;;) {
         const t = Atomics.add(ctl, 1, 1);
         if (t >= tasks) break;
-        runTask(K, x, t);
+        runTask(K, x, t, d.area);
         Atomics.add(ctl, 9, 1);
       }
     } catch (e) {
@@ -248,6 +293,8 @@ export class Pool {
   /**
    * @param threads Threads in all, the caller included (≥ 2).
    * @param scratch Byte address of each worker's scratch region (`scratch[i]` for worker i + 1).
+   * @param areas Byte address of each thread's task area of TASK_AREA_BYTES (`areas[0]` the
+   *   caller's, `areas[i]` worker i's); without them entrywise calls are never split.
    */
   constructor(
     readonly threads: number,
@@ -255,6 +302,7 @@ export class Pool {
     private readonly memory: WebAssembly.Memory,
     private readonly kernels: Kernels,
     private readonly scratch: readonly number[],
+    private readonly areas: readonly number[] = [],
   ) {}
 
   /** Starts the workers (on the first job: a pool that is never used costs nothing). */
@@ -273,7 +321,8 @@ export class Pool {
   private spawnWorkers(): void {
     const seen = Atomics.load(this.ctl, SEQ);
     for (let i = this.workers.length; i < this.threads - 1; i++) {
-      const data = { module: this.module, memory: this.memory, control: this.control, scratch: this.scratch[i]!, id: i + 1, seen };
+      const data = { module: this.module, memory: this.memory, control: this.control, scratch: this.scratch[i]!,
+        area: this.areas[i + 1] ?? 0, id: i + 1, seen };
       const p = nodeProcess();
       if (p) {
         const { Worker } = p.getBuiltinModule!("node:worker_threads") as {
@@ -331,6 +380,12 @@ export class Pool {
   simulatePageThread(spin = true): void {
     this.blocking = !spin && canBlock();
   }
+
+  /**
+   * Runs every task of every job on the calling thread, in the split form (benchmarks: one
+   * thread's time on the same runtime, alternating with the pool's). @internal
+   */
+  solo = false;
 
   /** Makes the next job's workers fail (tests of the error path). @internal */
   injectFault(fault: PoolFault): void {
@@ -439,6 +494,93 @@ export class Pool {
     this.run("unary", rows);
   }
 
+  /** An Int32Array over the memory, at least `bytes` long (grown memory: a fresh view). */
+  private i32(bytes: number): Int32Array {
+    if (this.i32View.byteLength < bytes) this.i32View = new Int32Array(this.memory.buffer);
+    return this.i32View;
+  }
+  private i32View = new Int32Array(0);
+
+  /**
+   * The rows of an entrywise call over `shape` (i32[rank] at `shape`) split into blocks of its
+   * outermost dimension, or null when it runs whole: see entryBlocks.
+   */
+  private entryRows(rank: number, shape: number, head: readonly number[], tail: readonly number[]): number[][] | null {
+    if (this.areas.length === 0 || rank < 1 || rank > 8) return null;
+    const i32 = this.i32(shape + 4 * rank);
+    let inner = 1;
+    for (let d = 0; d < rank - 1; d++) inner *= i32[(shape >>> 2) + d]!;
+    const ext = i32[(shape >>> 2) + rank - 1]!;
+    const rows = entryBlocks(inner, ext);
+    if (rows === 0) return null;
+    const out: number[][] = [];
+    for (let s = 0; s < ext; s += rows) out.push([...head, ...tail, s, Math.min(rows, ext - s)]);
+    return out;
+  }
+
+  /**
+   * out = a ∘ b (Kernels.binary), split into blocks of its outermost dimension when it has
+   * ENTRY_MIN entries or more (entryBlocks: a function of the shape alone). A block is the
+   * same call on a range of that dimension, so each dim-0 run, and each entry, takes the
+   * operations of the whole call: the bits do not depend on the thread count.
+   */
+  binary(op: number, rank: number, shape: number, a: number, sa: number, b: number, sb: number, out: number): void {
+    const rows = this.entryRows(rank, shape, [OP_BINARY, op, rank, shape, a, sa, b, sb, out], []);
+    if (rows === null) {
+      this.kernels.binary(op, rank, shape, a, sa, b, sb, out);
+      return;
+    }
+    this.run("binary", rows);
+  }
+
+  /**
+   * A fused entrywise program (Kernels.fusedRows), split as {@link Pool.binary} is. Each block
+   * runs with its own temporaries and cursors in the running thread's task area; a program
+   * whose temporaries do not fit there runs whole.
+   */
+  fusedRows(rank: number, shape: number, nMem: number, base: number, strides: number, nOps: number,
+    ops: number, scratch: number, cur: number): void {
+    const whole = (): void => this.kernels.fusedRows(rank, shape, nMem, base, strides, nOps, ops, scratch, cur);
+    if (this.areas.length === 0 || rank < 1 || rank > 8) return whole();
+    let n = 1;
+    const i32 = this.i32(Math.max(shape + 4 * rank, ops + 24 * nOps));
+    for (let d = 0; d < rank; d++) n *= i32[(shape >>> 2) + d]!;
+    if (n < ENTRY_MIN) return whole();
+    let top = nMem - 1;
+    for (let k = 0; k < nOps; k++) for (let f = 1; f < 6; f++) top = Math.max(top, i32[(ops >>> 2) + 6 * k + f]!);
+    const temps = top - nMem + 1;
+    if (32 + 8 * nMem + 16 + 2048 * temps > TASK_AREA_BYTES) return whole();
+    const rows = this.entryRows(rank, shape, [OP_FUSED, rank, shape, nMem, base, strides, nOps, ops, temps], []);
+    if (rows === null) return whole();
+    this.run("fusedRows", rows);
+  }
+
+  /**
+   * Sums (max) over the middle axis of a (pre, len, post) block, split into ranges of `post`
+   * of a size fixed by pre·len (each output is the same loop over its own slab as in the
+   * whole call). A reduction with one slab (post = 1) runs whole.
+   */
+  sumAxis(pre: number, len: number, post: number, x: number, out: number): void {
+    this.axis(OP_SUM_AXIS, pre, len, post, x, out);
+  }
+
+  /** See {@link Pool.sumAxis}. */
+  maxAxis(pre: number, len: number, post: number, x: number, out: number): void {
+    this.axis(OP_MAX_AXIS, pre, len, post, x, out);
+  }
+
+  private axis(op: number, pre: number, len: number, post: number, x: number, out: number): void {
+    const per = pre > 0 && len > 0 ? entryBlocks(pre * len, post) : 0;
+    if (per === 0) {
+      if (op === OP_SUM_AXIS) this.kernels.sumAxis(pre, len, post, x, out);
+      else this.kernels.maxAxis(pre, len, post, x, out);
+      return;
+    }
+    const rows: number[][] = [];
+    for (let k = 0; k < post; k += per) rows.push([op, pre, len, Math.min(per, post - k), x + 8 * k * pre * len, out + 8 * k * pre]);
+    this.run(op === OP_SUM_AXIS ? "sumAxis" : "maxAxis", rows);
+  }
+
   private run(op: string, rows: readonly number[][]): void {
     const tasks = rows.length;
     if (this.busy) throw new Error(`matcalc: ${op}: the thread pool was re-entered (this is a bug in matcalc)`);
@@ -453,13 +595,13 @@ export class Pool {
         // Later calls do not wait again (they use the workers if these ever start).
         if (!this.ready) this.broken = true;
       }
-      if (!this.ready) {
+      if (!this.ready || this.solo) {
         // Workers still starting: a browser's page thread cannot wait for them (they may need
         // this very thread to return to its event loop), and a host that will not start them
         // must not hang the call. The caller runs the tasks itself.
         for (let t = 0; t < tasks; t++) {
           this.table.set(rows[t]!, t * ROW);
-          runTask(this.kernels as TaskKernels, this.table, t);
+          runTask(this.kernels as TaskKernels, this.table, t, this.areas[0] ?? 0);
         }
         return;
       }
@@ -479,7 +621,7 @@ export class Pool {
         for (;;) {
           const t = Atomics.add(ctl, NEXT, 1);
           if (t >= tasks) break;
-          runTask(this.kernels as TaskKernels, this.table, t);
+          runTask(this.kernels as TaskKernels, this.table, t, this.areas[0] ?? 0);
         }
       } catch (e) {
         own = e;
@@ -626,6 +768,27 @@ function gemmRows(rows: number[][], transA: number, transB: number, m: number, n
 const SPLIT_UNARY = new Set([6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 18, 19]);
 const UNARY_BLOCK = 16384;
 const UNARY_MIN = 4 * UNARY_BLOCK;
+
+/**
+ * Entrywise calls (binary, fused programs, axis reductions) are split into blocks of about
+ * ENTRY_BLOCK entries when they have ENTRY_MIN or more: a block is a few tens of microseconds
+ * of memory-bound work, against the tens of microseconds of waking the workers.
+ */
+const ENTRY_BLOCK = 16384;
+const ENTRY_MIN = 4 * ENTRY_BLOCK;
+
+/**
+ * Rows of the outermost dimension per block for a call of `ext` rows of `inner` entries each
+ * (0: not split): a function of the shape alone, never of the thread count. A call with one
+ * dimension is cut at multiples of ENTRY_BLOCK (of the 4-entry vector step and of fusedRows'
+ * 256-entry tile, so every entry takes the whole call's path); at most MAX_TASKS blocks.
+ */
+export function entryBlocks(inner: number, ext: number): number {
+  if (inner * ext < ENTRY_MIN || ext < 2) return 0;
+  let rows = Math.max(Math.ceil(ENTRY_BLOCK / inner), Math.ceil(ext / MAX_TASKS));
+  if (inner === 1) rows = Math.ceil(rows / ENTRY_BLOCK) * ENTRY_BLOCK;
+  return rows >= ext ? 0 : rows;
+}
 
 /** Leaves of assembly/linalg/syrk.ts's recursion (its LEAF). */
 const SYRK_LEAF = 32;

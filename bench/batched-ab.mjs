@@ -1,0 +1,101 @@
+// One thread against two on the batched autodiff problems (issue 21, "Jacobian/Hessian chunks
+// and vmap members across workers"): `npm run build && node bench/batched-ab.mjs [filter]`.
+// Both sides run on one two-thread runtime: the one-thread side is the pool's `solo` mode (every
+// task of a split call on the calling thread, as the one-thread runtime computes it), so calls
+// can alternate A B A B without restarting workers. Per problem it prints
+//   split: the share of one-thread wall time spent inside calls the pool splits,
+//   bound: 1 / ((1 − split) + split/2), the speed-up two idle cores could give at most,
+//   pair: the median over alternating calls of t(1 thread) / t(2 threads),
+//   best: fastest 1-thread call / fastest 2-thread call,
+//   cpu: process CPU time per call, 2 threads over 1 (the work the split adds, plus spinning),
+// and a side check of solo mode against a true one-thread runtime (block timings).
+const dist = new URL("../dist/", import.meta.url).href;
+const mc = await import(dist + "index.js");
+const { setThreads, rt } = await import(dist + "wasm/module.js");
+const { randn, hessian, jacobian, jit, vmap } = mc;
+
+function problems() {
+  const X = randn([256, 20], { seed: 5 }), Y = randn([256, 1], { seed: 6 });
+  const p = {
+    W1: randn([20, 20], { seed: 7 }).mul(0.3), b1: randn([20], { seed: 8 }).mul(0.1),
+    W2: randn([20, 1], { seed: 9 }).mul(0.3), b2: randn([1], { seed: 10 }).mul(0.1),
+  };
+  const f = (q) => X.matmul(q.W1).add(q.b1).tanh().matmul(q.W2).add(q.b2).sub(Y).square().mean();
+  const W = randn([1000, 100], { seed: 15 }).mul(0.1), x = randn([100], { seed: 16 });
+  const g = (x) => W.matmul(x).tanh();
+  const A = randn([30000, 10], { seed: 1 }), B = randn([30000, 10], { seed: 2 });
+  const M = randn([2000, 20, 20], { seed: 3 }), N = randn([2000, 20, 20], { seed: 4 });
+  const H = hessian(f), H32 = hessian(f, { chunkSize: 32 }), jH = jit(H), jH32 = jit(H32);
+  const jr = jacobian(g, { mode: "rev" }), jjr = jit(jr);
+  const vdot = vmap((a, b) => a.dot(b)), vmm = vmap((a, b) => a.matmul(b).tanh().sum());
+  return {
+    "MLP hessian (default chunks)": () => H(p),
+    "MLP jit hessian (default chunks)": () => jH(p),
+    "MLP hessian, chunkSize 32": () => H32(p),
+    "MLP jit hessian, chunkSize 32": () => jH32(p),
+    "jacobian rev tanh(Wx) 1000×100": () => jr(x),
+    "jit jacobian rev tanh(Wx) 1000×100": () => jjr(x),
+    "vmap dot, 30000 pairs of 10": () => vdot(A, B),
+    "vmap matmul+tanh+sum, 2000 pairs 20×20": () => vmm(M, N),
+  };
+}
+
+const filter = process.argv[2];
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
+
+setThreads(2);
+const pool = rt().pool;
+await pool.start();
+const run = pool.run.bind(pool);
+let inSplit = 0;
+pool.run = (op, rows) => { const t0 = performance.now(); try { run(op, rows); } finally { inSplit += performance.now() - t0; } };
+const probs = problems();
+const load = (await import("node:os")).loadavg()[0];
+console.log(`${new Date().toISOString()}  Node ${process.version}  ${rt().build} build  load ${load.toFixed(1)}`);
+for (const [name, fn] of Object.entries(probs)) {
+  if (filter && !name.includes(filter)) continue;
+  for (let i = 0; i < 5; i++) { pool.solo = true; fn(); pool.solo = false; fn(); }
+  // split share (solo), in one block
+  pool.solo = true;
+  let t0 = performance.now(); inSplit = 0;
+  let n = 0;
+  while (performance.now() - t0 < 300 || n < 5) { fn(); n++; }
+  const split = inSplit / (performance.now() - t0);
+  // paired alternating calls, and CPU time per mode
+  const r = [], one = [], two = [];
+  let c1 = 0, c2 = 0;
+  const pairs = Math.max(15, Math.min(200, Math.ceil(1500 / ((performance.now() - t0) / n))));
+  for (let i = 0; i < pairs; i++) {
+    pool.solo = true; let c = cpu(); t0 = performance.now(); fn(); const a = performance.now() - t0; c1 += cpu() - c;
+    pool.solo = false; c = cpu(); t0 = performance.now(); fn(); const b = performance.now() - t0; c2 += cpu() - c;
+    r.push(a / b); one.push(a); two.push(b);
+  }
+  const bound = 1 / ((1 - split) + split / 2);
+  console.log(`${name.padEnd(40)} 1T p50 ${median(one).toFixed(3)} ms  2T p50 ${median(two).toFixed(3)} ms  ` +
+    `pair ${median(r).toFixed(2)}×  best ${(Math.min(...one) / Math.min(...two)).toFixed(2)}×  cpu 2T/1T ${(c2 / c1).toFixed(2)}  ` +
+    `split ${(100 * split).toFixed(0)} %  bound ${bound.toFixed(2)}×  (${pairs} pairs)`);
+}
+pool.run = run;
+
+// Solo mode against a true one-thread runtime (block timings, alternating blocks).
+if (!filter) {
+  const solo = {}, plain = {};
+  for (let round = 0; round < 3; round++) {
+    for (const mode of ["solo", "plain"]) {
+      setThreads(mode === "solo" ? 2 : 1);
+      if (mode === "solo") rt().pool.solo = true;
+      const pr = problems();
+      for (const [name, fn] of Object.entries(pr)) {
+        for (let i = 0; i < 3; i++) fn();
+        const t0 = performance.now(); let n = 0;
+        while (performance.now() - t0 < 150 || n < 3) { fn(); n++; }
+        const t = (performance.now() - t0) / n;
+        const m = mode === "solo" ? solo : plain;
+        m[name] = Math.min(m[name] ?? Infinity, t);
+      }
+    }
+  }
+  console.log("\nsolo (2-thread runtime, tasks on the caller) against the 1-thread runtime, best of 3 blocks, ms:");
+  for (const k of Object.keys(solo)) console.log(`  ${k.padEnd(40)} ${solo[k].toFixed(3)} / ${plain[k].toFixed(3)} = ${(solo[k] / plain[k]).toFixed(2)}`);
+}

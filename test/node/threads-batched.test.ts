@@ -1,0 +1,166 @@
+// Batched autodiff across workers (issue 21, item 2): Hessians, Jacobians and vmap push their
+// directions or members through as one batch, whose large entrywise calls (binary, fused
+// programs, axis reductions) the pool splits into blocks of a size fixed by the shape. The
+// results must be the one-thread bits for any thread count, and each split kernel must give
+// them on both sides of its threshold.
+import { afterAll, describe, expect, test } from "vitest";
+import {
+  hessian, jacobian, jit, max, randn, setThreads, sum, vmap, type Tensor,
+} from "../../src/index.js";
+import { currentPool } from "../../src/wasm/module.js";
+import { entryBlocks } from "../../src/wasm/pool.js";
+
+const sameBits = (a: Float64Array, b: Float64Array): boolean =>
+  a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+
+afterAll(() => setThreads("auto"));
+
+/**
+ * Runs `cases` at 1 thread, then at 2, 3 and 4, and checks every result bit for bit; returns
+ * the pool's jobs and worker tasks summed over the threaded runs.
+ */
+function invariant(cases: Record<string, () => Tensor>): { jobs: number; workerTasks: number } {
+  setThreads(1);
+  const ref = Object.fromEntries(Object.entries(cases).map(([k, f]) => [k, f().data.slice()]));
+  let jobs = 0, workerTasks = 0;
+  for (const t of [2, 3, 4]) {
+    setThreads(t);
+    for (const [k, f] of Object.entries(cases)) {
+      const got = f().data;
+      expect(sameBits(got, ref[k]!), `${k}, ${t} threads`).toBe(true);
+    }
+    const pool = currentPool()!;
+    jobs += pool.jobs;
+    workerTasks += pool.workerTasks;
+  }
+  return { jobs, workerTasks };
+}
+
+describe("batched autodiff: the same bits for 1, 2, 3 and 4 threads", () => {
+  test("MLP 20-20-1 Hessian (441 parameters), plain and jit, default and wide chunks", () => {
+    const X = randn([256, 20], { seed: 5 }), Y = randn([256, 1], { seed: 6 });
+    const p = {
+      W1: randn([20, 20], { seed: 7 }).mul(0.3), b1: randn([20], { seed: 8 }).mul(0.1),
+      W2: randn([20, 1], { seed: 9 }).mul(0.3), b2: randn([1], { seed: 10 }).mul(0.1),
+    };
+    const f = (q: typeof p): Tensor => X.matmul(q.W1).add(q.b1).tanh().matmul(q.W2).add(q.b2).sub(Y).square().mean();
+    // jit's recordings are per runtime: made inside each case, after setThreads.
+    const { jobs } = invariant({
+      "hessian": () => hessian(f)(p),
+      "hessian chunkSize 32": () => hessian(f, { chunkSize: 32 })(p),
+      "jit hessian chunkSize 32": () => {
+        const jH = jit(hessian(f, { chunkSize: 32 }));
+        jH(p);
+        return jH(p);
+      },
+    });
+    // Chunks of 32 directions make entrywise calls of 256·20·31 entries: split.
+    expect(jobs).toBeGreaterThan(0);
+    const H = hessian(f)(p);
+    expect(H.shape).toEqual([441, 441]);
+  });
+
+  test("Jacobian of tanh(W·x), W 1000×100, forward and reverse, plain and jit", () => {
+    const W = randn([1000, 100], { seed: 15 }).mul(0.1), x = randn([100], { seed: 16 });
+    const g = (x: Tensor): Tensor => W.matmul(x).tanh();
+    const { jobs } = invariant({
+      fwd: () => jacobian(g, { mode: "fwd" })(x),
+      rev: () => jacobian(g, { mode: "rev" })(x),
+      "jit rev": () => {
+        const j = jit(jacobian(g, { mode: "rev" }));
+        j(x);
+        return j(x);
+      },
+    });
+    expect(jobs).toBeGreaterThan(0);
+  });
+
+  test("vmap: dot over 30000 pairs, batched 20×20 products with tanh and sums, a max per member", () => {
+    const A = randn([30000, 10], { seed: 1 }), B = randn([30000, 10], { seed: 2 });
+    const M = randn([600, 20, 20], { seed: 3 }), N = randn([600, 20, 20], { seed: 4 });
+    const { jobs, workerTasks } = invariant({
+      dot: () => vmap((a: Tensor, b: Tensor) => a.dot(b))(A, B),
+      matmul: () => vmap((a: Tensor, b: Tensor) => a.matmul(b).tanh())(M, N),
+      "matmul sum": () => vmap((a: Tensor, b: Tensor) => a.matmul(b).sum())(M, N),
+      "max per member": () => vmap((a: Tensor) => max(a.mul(a), 0))(M),
+    });
+    expect(jobs).toBeGreaterThan(0);
+    // Under load a worker may miss a job; over these runs some must have joined.
+    expect(workerTasks).toBeGreaterThan(0);
+  });
+});
+
+describe("the split kernels on both sides of their threshold", () => {
+  test("entryBlocks: a fixed partition of the shape, never of the thread count", () => {
+    expect(entryBlocks(1, 65535)).toBe(0); // under ENTRY_MIN: whole
+    expect(entryBlocks(1, 65536)).toBe(16384); // four blocks
+    expect(entryBlocks(1, 65539)).toBe(16384); // and a 3-entry remainder in a fifth
+    expect(entryBlocks(5120, 12)).toBe(0);
+    expect(entryBlocks(5120, 13)).toBe(4); // 4, 4, 4, 1
+    expect(entryBlocks(100000, 1)).toBe(0); // one row: nothing to split along
+    expect(entryBlocks(70000, 2)).toBe(1);
+    // At most 1024 blocks (the pool's task table); one dimension in multiples of 16384.
+    expect(Math.ceil(3000000 / entryBlocks(3, 1000000))).toBeLessThanOrEqual(1024);
+    expect(entryBlocks(1, 2 ** 25) % 16384).toBe(0);
+  });
+
+  /** Jobs the pool ran for `f` at 2 threads, after checking its bits against 1 thread. */
+  function jobsOf(f: () => Tensor): number {
+    setThreads(1);
+    const ref = f().data.slice();
+    setThreads(2);
+    const pool = currentPool()!;
+    const before = pool.jobs;
+    const got = f().data;
+    expect(sameBits(got, ref)).toBe(true);
+    return pool.jobs - before;
+  }
+
+  test("binary: one dimension at 65535 / 65536 / 65539 entries, broadcast shapes around 65536", () => {
+    for (const [n, split] of [[65535, false], [65536, true], [65539, true], [100003, true]] as [number, boolean][]) {
+      const a = randn([n], { seed: n }), b = randn([n], { seed: n + 1 });
+      expect(jobsOf(() => a.mul(b)) > 0, `mul n = ${n}`).toBe(split);
+      expect(jobsOf(() => a.sub(b)) > 0, `sub n = ${n}`).toBe(split);
+      expect(jobsOf(() => a.pow(b.abs())) > 0, `pow n = ${n}`).toBe(split);
+    }
+    // A column and a row broadcast to a matrix: 5120 × 12 = 61440 entries whole, × 13 split
+    // (blocks of 4 columns, the last of 1).
+    for (const [cols, split] of [[12, false], [13, true], [301, true]] as [number, boolean][]) {
+      const col = randn([5120, 1], { seed: cols }), row = randn([1, cols], { seed: cols + 1 });
+      const m = randn([5120, cols], { seed: cols + 2 });
+      expect(jobsOf(() => col.add(row)) > 0, `5120×${cols} col + row`).toBe(split);
+      expect(jobsOf(() => m.div(row)) > 0, `5120×${cols} m / row`).toBe(split);
+    }
+    // Rank 3 with stride-0 operands in the middle: [40, 7, 250] = 70000 entries.
+    const x = randn([40, 1, 250], { seed: 3 }), y = randn([1, 7, 250], { seed: 4 });
+    expect(jobsOf(() => x.mul(y))).toBeGreaterThan(0);
+  });
+
+  test("fused entrywise programs (jit): split from 65536 entries, whole below", () => {
+    for (const [r, c, split] of [[256, 255, false], [256, 256, true], [301, 257, true], [70001, 1, true]] as [number, number, boolean][]) {
+      const a = randn([r, c], { seed: r }), b = randn([r, 1], { seed: c }), d = randn([1, c], { seed: r + c });
+      // Eager at one thread computes op by op (binary): the fused program must give its bits.
+      setThreads(1);
+      const eager = a.mul(b).add(d).mul(a).sub(b).mul(d).data.slice();
+      const run = (): Tensor => {
+        const g = jit((a: Tensor, b: Tensor, d: Tensor) => a.mul(b).add(d).mul(a).sub(b).mul(d));
+        g(a, b, d);
+        return g(a, b, d);
+      };
+      expect(sameBits(run().data, eager), `${r}×${c} one thread`).toBe(true);
+      expect(jobsOf(run) > 0, `${r}×${c}`).toBe(split);
+    }
+  });
+
+  test("sum and max along an axis: split by slabs from 65536 entries", () => {
+    for (const [shape, axis, split] of [
+      [[256, 255], 0, false], [[256, 256], 0, true], [[20, 20, 200], 1, true], [[7, 9, 1041], 1, true],
+      [[70000, 1], 0, false], // one slab: whole
+      [[3, 30000], 0, true],
+    ] as [number[], number, boolean][]) {
+      const x = randn(shape, { seed: shape[0]! + shape.length });
+      expect(jobsOf(() => sum(x, axis)) > 0, `sum ${shape} axis ${axis}`).toBe(split);
+      expect(jobsOf(() => max(x, axis)) > 0, `max ${shape} axis ${axis}`).toBe(split);
+    }
+  });
+});
