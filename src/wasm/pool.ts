@@ -54,6 +54,7 @@ const OP_BINARY = 5;
 const OP_FUSED = 6;
 const OP_SUM_AXIS = 7;
 const OP_MAX_AXIS = 8;
+const OP_TRANSPOSE = 9;
 /**
  * Bytes of each thread's task area (after its kernel scratch): where a task of a batched
  * entrywise call writes the shape, pointer and cursor tables of its block, and a fused
@@ -69,6 +70,8 @@ const FAULTS: Record<PoolFault, number> = { throw: 1, trap: 2, exit: 3 };
 /** The kernels a task may call. */
 type TaskKernels = Kernels & {
   syrkLower(n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number): void;
+  /** Rows r0 … r1 − 1 of transpose(m, n, a, out) (assembly/transpose.ts). */
+  transposeRows(m: number, n: number, a: number, out: number, r0: number, r1: number): void;
 };
 
 /**
@@ -76,7 +79,8 @@ type TaskKernels = Kernels & {
  * nothing but its arguments. Row t is [op, arguments…]: op 1 gemm (13 arguments), op 2 a
  * syrkLower leaf (8 arguments), op 3 trsm (11 arguments), op 4 unary (4 arguments), op 5
  * binary and op 6 fusedRows on a block of their outermost dimension (10 arguments each, the
- * call's own plus the block's start and extent), op 7 sumAxis and op 8 maxAxis (5 arguments).
+ * call's own plus the block's start and extent), op 7 sumAxis and op 8 maxAxis (5 arguments),
+ * op 9 transposeRows (6 arguments).
  * `area` is the running thread's task area (TASK_AREA_BYTES).
  */
 function runTask(K: TaskKernels, x: Float64Array, t: number, area: number): void {
@@ -108,6 +112,8 @@ function runTask(K: TaskKernels, x: Float64Array, t: number, area: number): void
       }
       K.fusedRows(rank, area, nMem, b2, strides, x[o + 6]!, x[o + 7]!, temps, cur);
     }
+  } else if (x[o] === 9) {
+    K.transposeRows(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!);
   } else if (x[o] === 7) {
     K.sumAxis(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!);
   } else if (x[o] === 8) {
@@ -567,6 +573,24 @@ export class Pool {
   /** See {@link Pool.sumAxis}. */
   maxAxis(pre: number, len: number, post: number, x: number, out: number): void {
     this.axis(OP_MAX_AXIS, pre, len, post, x, out);
+  }
+
+  /**
+   * out (n×m) = aᵀ (Kernels.transpose), split into ranges of a's rows (out's columns) of a
+   * size fixed by n, in multiples of the kernel's 16-row bands. A copy: any split gives the
+   * same bits; the fixed one keeps the work the same too.
+   */
+  transpose(m: number, n: number, a: number, out: number): void {
+    const K = this.kernels as TaskKernels;
+    const rows = m >= 2 && n >= 2 && typeof K.transposeRows === "function" ? entryBlocks(n, m) : 0;
+    const band = Math.ceil(rows / 16) * 16;
+    if (rows === 0 || band >= m) {
+      K.transpose(m, n, a, out);
+      return;
+    }
+    const tasks: number[][] = [];
+    for (let r = 0; r < m; r += band) tasks.push([OP_TRANSPOSE, m, n, a, out, r, Math.min(m, r + band)]);
+    this.run("transpose", tasks);
   }
 
   private axis(op: number, pre: number, len: number, post: number, x: number, out: number): void {

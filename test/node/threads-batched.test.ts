@@ -5,7 +5,7 @@
 // them on both sides of its threshold.
 import { afterAll, describe, expect, test } from "vitest";
 import {
-  hessian, jacobian, jit, max, randn, setThreads, sum, vmap, type Tensor,
+  hessian, jacobian, jit, max, randn, setThreads, sum, transpose, vmap, type Tensor,
 } from "../../src/index.js";
 import { currentPool } from "../../src/wasm/module.js";
 import { entryBlocks } from "../../src/wasm/pool.js";
@@ -161,6 +161,19 @@ describe("the split kernels on both sides of their threshold", () => {
       const x = randn(shape, { seed: shape[0]! + shape.length });
       expect(jobsOf(() => sum(x, axis)) > 0, `sum ${shape} axis ${axis}`).toBe(split);
       expect(jobsOf(() => max(x, axis)) > 0, `max ${shape} axis ${axis}`).toBe(split);
+    }
+  });
+
+  test("transpose: split by bands of rows from 65536 entries", () => {
+    for (const [m, n, split] of [[6553, 10, false], [6554, 10, true], [2000, 400, true], [65536, 2, true], [17, 5000, true], [1, 70000, false]] as [number, number, boolean][]) {
+      const x = randn([m, n], { seed: m + n });
+      const t = (): Tensor => transpose(x);
+      expect(jobsOf(t) > 0, `${m}×${n}`).toBe(split);
+      // The transpose itself, entry by entry.
+      const xd = x.data, td = t().data;
+      for (const [i, j] of [[0, 0], [m - 1, n - 1], [m >> 1, n - 1], [m - 1, 0]] as [number, number][]) {
+        expect(td[j + i * n]).toBe(xd[i + j * m]);
+      }
     }
   });
 });
