@@ -417,6 +417,29 @@ export class Pool {
   }
 
   /**
+   * Independent products (each gemm's 13 arguments; no call writes what another reads or
+   * writes) as one job: a batch's members, or a product's column ranges. Each call is run as
+   * {@link Pool.gemm} runs it alone (whole, or by its own panels), so the bits are those of the
+   * calls in turn; they run in turn on the calling thread when together they are smaller than
+   * one product worth splitting. Which calls share a job depends on their shapes alone.
+   */
+  gemms(calls: readonly (readonly number[])[]): void {
+    let work = 0;
+    for (const c of calls) work += c[2]! * c[3]! * c[4]!;
+    if (calls.length < 2 || work < GEMM_MIN_WORK) {
+      for (const c of calls) this.gemm(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!);
+      return;
+    }
+    const rows: number[][] = [];
+    for (const c of calls) gemmRows(rows, c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!);
+    if (rows.length > MAX_TASKS) {
+      for (const c of calls) this.gemm(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!);
+      return;
+    }
+    this.run("gemm", rows);
+  }
+
+  /**
    * The lower triangle of C ← α·A·Aᵀ + β·C (assembly/linalg/syrk.ts) as the blocks its
    * recursion computes: diagonal leaves and off-diagonal gemm blocks, all independent (each
    * writes its own entries of C and reads only A), each computed by the same call as in the

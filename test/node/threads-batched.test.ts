@@ -104,17 +104,31 @@ describe("the split kernels on both sides of their threshold", () => {
     expect(entryBlocks(1, 2 ** 25) % 16384).toBe(0);
   });
 
-  /** Jobs the pool ran for `f` at 2 threads, after checking its bits against 1 thread. */
-  function jobsOf(f: () => Tensor): number {
+  /** Kernel names of the jobs the pool ran for `f` at 2 threads, after checking its bits against 1 thread. */
+  function jobsBy(f: () => Tensor): string[] {
     setThreads(1);
     const ref = f().data.slice();
     setThreads(2);
-    const pool = currentPool()!;
-    const before = pool.jobs;
-    const got = f().data;
-    expect(sameBits(got, ref)).toBe(true);
-    return pool.jobs - before;
+    const pool = currentPool()! as unknown as { run(op: string, rows: unknown): void; jobs: number };
+    const run = pool.run.bind(pool), ops: string[] = [];
+    pool.run = (op, rows) => {
+      ops.push(op);
+      run(op, rows);
+    };
+    try {
+      const before = pool.jobs;
+      const got = f().data;
+      expect(sameBits(got, ref)).toBe(true);
+      // Every job counted (the pool is really used, not only asked).
+      expect(pool.jobs - before).toBe(ops.length);
+    } finally {
+      pool.run = run;
+    }
+    return ops;
   }
+
+  /** Jobs the pool ran for `f` at 2 threads, after checking its bits against 1 thread. */
+  const jobsOf = (f: () => Tensor): number => jobsBy(f).length;
 
   test("binary: one dimension at 65535 / 65536 / 65539 entries, broadcast shapes around 65536", () => {
     for (const [n, split] of [[65535, false], [65536, true], [65539, true], [100003, true]] as [number, boolean][]) {
@@ -175,5 +189,19 @@ describe("the split kernels on both sides of their threshold", () => {
         expect(td[j + i * n]).toBe(xd[i + j * m]);
       }
     }
+  });
+
+  test("a batch of products (vmap of A·B, one per member): one job from 96³ multiply-adds in all", () => {
+    // Members 64×48 times a shared 48×40 (bmmLeft): 122880 multiply-adds each, so 7 members
+    // (860160) run in turn and 8 (983040) as one job; with one column (n = 1) each member is
+    // gemm's matrix-vector product.
+    const B = randn([48, 40], { seed: 1 }), w = randn([48, 1], { seed: 2 });
+    for (const [s, split] of [[7, false], [8, true], [61, true]] as [number, boolean][]) {
+      const A = randn([s, 64, 48], { seed: s });
+      expect(jobsBy(() => vmap((a: Tensor) => a.matmul(B))(A)).includes("gemm"), `${s} members`).toBe(split);
+    }
+    // Members 256×20 times one column: 400 matrix-vector products in one job.
+    const A = randn([400, 256, 20], { seed: 3 });
+    expect(jobsBy(() => vmap((a: Tensor) => a.matmul(w.slice([0, 0], [20, 1])))(A))).toContain("gemm");
   });
 });
