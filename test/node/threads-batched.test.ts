@@ -47,6 +47,11 @@ describe("batched autodiff: the same bits for 1, 2, 3 and 4 threads", () => {
     // jit's recordings are per runtime: made inside each case, after setThreads.
     const { jobs } = invariant({
       "hessian": () => hessian(f)(p),
+      "jit hessian": () => {
+        const jH = jit(hessian(f));
+        jH(p);
+        return jH(p);
+      },
       "hessian chunkSize 32": () => hessian(f, { chunkSize: 32 })(p),
       "jit hessian chunkSize 32": () => {
         const jH = jit(hessian(f, { chunkSize: 32 }));
@@ -54,7 +59,8 @@ describe("batched autodiff: the same bits for 1, 2, 3 and 4 threads", () => {
         return jH(p);
       },
     });
-    // Chunks of 32 directions make entrywise calls of 256·20·31 entries: split.
+    // Chunks of ~32 directions (the default, and 32) make entrywise calls of 256·20·31
+    // entries or more: split.
     expect(jobs).toBeGreaterThan(0);
     const H = hessian(f)(p);
     expect(H.shape).toEqual([441, 441]);
