@@ -259,7 +259,7 @@ function threaded(shared: SharedBuild, threads: number): { kernels: Kernels; are
     ...plain, gemm: (...args) => p.gemm(...args), unary: (...args) => p.unary(...args),
     binary: (...args) => p.binary(...args), fusedRows: (...args) => p.fusedRows(...args),
     sumAxis: (...args) => p.sumAxis(...args), maxAxis: (...args) => p.maxAxis(...args),
-    transpose: (...args) => p.transpose(...args),
+    transpose: (...args) => p.transpose(...args), gemmUpper: (...args) => p.gemmUpper(...args),
   };
   plain.setGemmHook(1);
   return { kernels, arena: new Arena(kernels, end), pool: p };

@@ -55,6 +55,7 @@ const OP_FUSED = 6;
 const OP_SUM_AXIS = 7;
 const OP_MAX_AXIS = 8;
 const OP_TRANSPOSE = 9;
+const OP_GEMM_UPPER = 10;
 /**
  * Bytes of each thread's task area (after its kernel scratch): where a task of a batched
  * entrywise call writes the shape, pointer and cursor tables of its block, and a fused
@@ -80,7 +81,7 @@ type TaskKernels = Kernels & {
  * syrkLower leaf (8 arguments), op 3 trsm (11 arguments), op 4 unary (4 arguments), op 5
  * binary and op 6 fusedRows on a block of their outermost dimension (10 arguments each, the
  * call's own plus the block's start and extent), op 7 sumAxis and op 8 maxAxis (5 arguments),
- * op 9 transposeRows (6 arguments).
+ * op 9 transposeRows (6 arguments), op 10 gemmUpper (12 arguments).
  * `area` is the running thread's task area (TASK_AREA_BYTES).
  */
 function runTask(K: TaskKernels, x: Float64Array, t: number, area: number): void {
@@ -112,6 +113,9 @@ function runTask(K: TaskKernels, x: Float64Array, t: number, area: number): void
       }
       K.fusedRows(rank, area, nMem, b2, strides, x[o + 6]!, x[o + 7]!, temps, cur);
     }
+  } else if (x[o] === 10) {
+    K.gemmUpper(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!,
+      x[o + 9]!, x[o + 10]!, x[o + 11]!, x[o + 12]!);
   } else if (x[o] === 9) {
     K.transposeRows(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!);
   } else if (x[o] === 7) {
@@ -437,6 +441,38 @@ export class Pool {
       return;
     }
     this.run("gemm", rows);
+  }
+
+  /**
+   * The upper triangle of the symmetric n × n product (Kernels.gemmUpper), split along the
+   * diagonal into parts of GEMM_UPPER_PART-aligned rows: each part's diagonal block is the
+   * same gemmUpper on that block, and the part's rows right of it one gemm (split again as
+   * gemm splits). Parts start at multiples of 8, so every micro-tile is one of the whole
+   * call's tiles and each entry on or above the diagonal is gemm's bits, as the whole call's
+   * are; a part of fewer than 8 rows at the end joins the one before (no product of one row or
+   * column, which gemm would make a matrix-vector product). By the shape alone.
+   */
+  gemmUpper(transA: number, transB: number, n: number, k: number, alpha: number,
+    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
+    const w = gemmUpperPart(n, k);
+    if (w === 0) {
+      this.kernels.gemmUpper(transA, transB, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      return;
+    }
+    const rows: number[][] = [];
+    for (let r0 = 0; r0 < n; ) {
+      const r1 = n - (r0 + w) < 8 ? n : r0 + w;
+      const ar = a + 8 * (transA ? r0 * lda : r0);
+      rows.push([OP_GEMM_UPPER, transA, transB, r1 - r0, k, alpha, ar, lda, b + 8 * (transB ? r0 : r0 * ldb), ldb,
+        beta, c + 8 * (r0 + r0 * ldc), ldc]);
+      if (r1 < n) {
+        gemmRows(rows, transA, transB, r1 - r0, n - r1, k, alpha, ar, lda, b + 8 * (transB ? r1 : r1 * ldb), ldb,
+          beta, c + 8 * (r0 + r1 * ldc), ldc);
+      }
+      r0 = r1;
+    }
+    rows.sort((x, y) => upperWork(y) - upperWork(x));
+    this.run("gemmUpper", rows);
   }
 
   /**
@@ -835,6 +871,21 @@ export function entryBlocks(inner: number, ext: number): number {
   let rows = Math.max(Math.ceil(ENTRY_BLOCK / inner), Math.ceil(ext / MAX_TASKS));
   if (inner === 1) rows = Math.ceil(rows / ENTRY_BLOCK) * ENTRY_BLOCK;
   return rows >= ext ? 0 : rows;
+}
+
+/**
+ * Rows per part of a split gemmUpper (0: whole): about an eighth of n in multiples of 8, at
+ * least 16, for products of GEMM_MIN_WORK multiply-adds or more (half of n²·k) with k ≥ 64
+ * (so no block is small enough for gemm's unpacked path).
+ */
+export function gemmUpperPart(n: number, k: number): number {
+  if (n < 32 || k < 64 || (n * n * k) / 2 < GEMM_MIN_WORK) return 0;
+  return Math.max(16, Math.ceil(n / 8 / 8) * 8);
+}
+
+/** A gemm or gemmUpper task's multiply-adds. */
+function upperWork(row: readonly number[]): number {
+  return row[0] === OP_GEMM_UPPER ? (row[3]! * row[3]! * row[4]!) / 2 : row[3]! * row[4]! * row[5]!;
 }
 
 /** Leaves of assembly/linalg/syrk.ts's recursion (its LEAF). */

@@ -7,8 +7,10 @@ import { afterAll, describe, expect, test } from "vitest";
 import {
   hessian, jacobian, jit, max, randn, setThreads, sum, transpose, vmap, type Tensor,
 } from "../../src/index.js";
-import { currentPool } from "../../src/wasm/module.js";
-import { entryBlocks } from "../../src/wasm/pool.js";
+import { currentPool, rt } from "../../src/wasm/module.js";
+import { entryBlocks, gemmUpperPart } from "../../src/wasm/pool.js";
+import * as mc from "../../src/index.js";
+import { scoped } from "../../src/core/tensor.js";
 
 const sameBits = (a: Float64Array, b: Float64Array): boolean =>
   a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
@@ -76,6 +78,20 @@ describe("batched autodiff: the same bits for 1, 2, 3 and 4 threads", () => {
         const j = jit(jacobian(g, { mode: "rev" }));
         j(x);
         return j(x);
+      },
+    });
+    expect(jobs).toBeGreaterThan(0);
+  });
+
+  test("logistic-regression Hessian over A 1000×100 (one symmetric product Aᵀ·(w ∘ A)), plain and jit", () => {
+    const A = randn([1000, 100], { seed: 1 }), y = mc.sign(randn([1000], { seed: 2 })), x = randn([100], { seed: 3 }).mul(0.1);
+    const f = (x: Tensor): Tensor => mc.softplus(y.mul(A.matmul(x)).neg()).sum();
+    const { jobs } = invariant({
+      hessian: () => hessian(f)(x),
+      "jit hessian": () => {
+        const jH = jit(hessian(f));
+        jH(x);
+        return jH(x);
       },
     });
     expect(jobs).toBeGreaterThan(0);
@@ -209,5 +225,43 @@ describe("the split kernels on both sides of their threshold", () => {
     // Members 256×20 times one column: 400 matrix-vector products in one job.
     const A = randn([400, 256, 20], { seed: 3 });
     expect(jobsBy(() => vmap((a: Tensor) => a.matmul(w.slice([0, 0], [20, 1])))(A))).toContain("gemm");
+  });
+
+  test("gemmUpper: split along the diagonal from 96³ multiply-adds (n ≥ 32, k ≥ 64); every entry on and above it gemm's", () => {
+    expect(gemmUpperPart(45, 700)).toBe(0); // 708750 multiply-adds
+    expect(gemmUpperPart(48, 800)).toBe(16); // 921600
+    expect(gemmUpperPart(1000, 1000)).toBe(128);
+    expect(gemmUpperPart(2000, 63)).toBe(0);
+    const upper = (t: number, n: number, k: number, ta: number, tb: number): { c: Float64Array; g: Float64Array; jobs: number } => {
+      setThreads(t);
+      const { arena, kernels: K, pool } = rt();
+      return scoped(() => {
+        const a = randn([n * k], { seed: n + k }).data, b = randn([n * k], { seed: n * k }).data;
+        const pa = arena.put(a), pb = arena.put(b), pc = arena.put(new Float64Array(n * n)), pg = arena.alloc(n * n);
+        const lda = ta ? k : n, ldb = tb ? n : k;
+        const before = pool?.jobs ?? 0;
+        K.gemmUpper(ta, tb, n, k, 1, pa, lda, pb, ldb, 0, pc, n);
+        const jobs = (pool?.jobs ?? 0) - before;
+        K.gemm(ta, tb, n, n, k, 1, pa, lda, pb, ldb, 0, pg, n);
+        return { c: arena.f64().slice(pc >>> 3, (pc >>> 3) + n * n), g: arena.f64().slice(pg >>> 3, (pg >>> 3) + n * n), jobs };
+      });
+    };
+    for (const [n, k, split] of [[45, 700, false], [48, 800, true], [100, 1000, true], [257, 300, true], [203, 97, true]] as [number, number, boolean][]) {
+      for (const [ta, tb] of [[1, 0], [0, 1], [0, 0]]) {
+        const ref = upper(1, n, k, ta, tb);
+        for (const t of [2, 3, 4]) {
+          const got = upper(t, n, k, ta, tb);
+          expect(got.jobs > 0, `${n}×${k}`).toBe(split);
+          let bad = 0;
+          for (let j = 0; j < n; j++) {
+            for (let i = 0; i <= j; i++) {
+              const e = i + j * n;
+              if (!Object.is(got.c[e], ref.c[e]) || !Object.is(got.c[e], ref.g[e])) bad++;
+            }
+          }
+          expect(bad, `${n}×${k} ta ${ta} tb ${tb}, ${t} threads`).toBe(0);
+        }
+      }
+    }
   });
 });
