@@ -28,6 +28,12 @@ function problems() {
   const H = hessian(f), H4 = hessian(f, { chunkSize: 4 }), jH = jit(H), jH4 = jit(H4);
   const jr = jacobian(g, { mode: "rev" }), jjr = jit(jr);
   const vdot = vmap((a, b) => a.dot(b)), vmm = vmap((a, b) => a.matmul(b).tanh().sum());
+  const logistic = (m, n) => {
+    const A = randn([m, n], { seed: 1 }), y = mc.sign(randn([m], { seed: 2 })), x = randn([n], { seed: 3 }).mul(0.1);
+    const H = hessian((x) => mc.softplus(y.mul(A.matmul(x)).neg()).sum());
+    return [() => H(x), jit(H), x];
+  };
+  const [lH, ljH, lx] = logistic(1000, 100), [LH] = logistic(1000, 1000);
   return {
     "MLP hessian (default chunks)": () => H(p),
     "MLP jit hessian (default chunks)": () => jH(p),
@@ -38,6 +44,9 @@ function problems() {
     "jit jacobian rev tanh(Wx) 1000×100": () => jjr(x),
     "vmap dot, 30000 pairs of 10": () => vdot(A, B),
     "vmap matmul+tanh+sum, 2000 pairs 20×20": () => vmm(M, N),
+    "logistic hessian 1000×100": lH,
+    "logistic jit hessian 1000×100": () => ljH(lx),
+    "logistic hessian 1000×1000": LH,
   };
 }
 
