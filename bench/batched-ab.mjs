@@ -51,6 +51,9 @@ function problems() {
 }
 
 const filter = process.argv[2];
+// AUDIT=1: per problem, the one-thread time by kernel, split or whole (which calls stay on the
+// calling thread, and why: their shapes), instead of the timings.
+const audit = process.env.AUDIT === "1";
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
 
@@ -63,6 +66,41 @@ pool.run = (op, rows) => { const t0 = performance.now(); try { run(op, rows); } 
 const probs = problems();
 const load = (await import("node:os")).loadavg()[0];
 console.log(`${new Date().toISOString()}  Node ${process.version}  ${rt().build} build  load ${load.toFixed(1)}`);
+if (audit) {
+  pool.solo = true;
+  const K = rt().kernels, stats = new Map();
+  let runs = 0, on = false;
+  pool.run = (op, rows) => { runs++; run(op, rows); };
+  const note = (key, dt) => { const st = stats.get(key) ?? { n: 0, t: 0 }; st.n++; st.t += dt; stats.set(key, st); };
+  for (const k of Object.keys(K)) {
+    const f = K[k];
+    if (typeof f !== "function") continue;
+    K[k] = (...a) => {
+      if (!on) return f(...a);
+      const j = runs, t0 = performance.now(), v = f(...a), dt = performance.now() - t0;
+      const shape = k === "gemm" ? ` ${a[0]}${a[1]} ${a[2]}×${a[3]}×${a[4]}` : k === "gemv" ? ` ${a[0]} ${a[1]}×${a[2]}` : k === "unary" ? ` op ${a[0]} n ${a[1]}` : "";
+      note(`${runs > j ? "split" : "whole"} ${k}${runs > j ? "" : shape}`, dt);
+      return v;
+    };
+  }
+  const gemms = pool.gemms.bind(pool);
+  pool.gemms = (calls) => { const j = runs, t0 = performance.now(); gemms(calls); note(`${runs > j ? "split" : "whole"} gemms (${calls.length} products)`, performance.now() - t0); };
+  for (const [name, fn] of Object.entries(probs)) {
+    if (filter && !name.includes(filter)) continue;
+    for (let i = 0; i < 5; i++) fn();
+    stats.clear(); on = true;
+    const t0 = performance.now(); let n = 0;
+    while (performance.now() - t0 < 400 || n < 5) { fn(); n++; }
+    const wall = (performance.now() - t0) / n; on = false;
+    let split = 0, whole = 0;
+    for (const [k, st] of stats) if (k.startsWith("split")) split += st.t / n; else whole += st.t / n;
+    console.log(`\n${name}: ${wall.toFixed(3)} ms a call; split kernels ${(100 * split / wall).toFixed(0)} %, whole kernels ${(100 * whole / wall).toFixed(0)} %, outside kernels ${(100 * (wall - split - whole) / wall).toFixed(0)} %`);
+    for (const [k, st] of [...stats].sort((x, y) => y[1].t - x[1].t).slice(0, 8)) {
+      console.log(`  ${(100 * st.t / n / wall).toFixed(1).padStart(5)} %  ×${(st.n / n).toFixed(0).padStart(4)}  ${k}`);
+    }
+  }
+  process.exit(0);
+}
 for (const [name, fn] of Object.entries(probs)) {
   if (filter && !name.includes(filter)) continue;
   for (let i = 0; i < 5; i++) { pool.solo = true; fn(); pool.solo = false; fn(); }
