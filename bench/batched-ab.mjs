@@ -34,7 +34,11 @@ function problems() {
     return [() => H(x), jit(H), x];
   };
   const [lH, ljH, lx] = logistic(1000, 100), [LH] = logistic(1000, 1000);
+  // Control: a product the pool has split since before this work (1.96× on a quiet machine,
+  // bench/NOTES.md "Threads on a quiet machine"): near 1 means the second core was busy.
+  const C = randn([1000, 1000], { seed: 11 }), D = randn([1000, 1000], { seed: 12 });
   return {
+    "control: matmul 1000×1000": () => C.matmul(D),
     "MLP hessian (default chunks)": () => H(p),
     "MLP jit hessian (default chunks)": () => jH(p),
     // The default before this work: nothing large enough to split.
