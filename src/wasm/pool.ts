@@ -853,12 +853,14 @@ const UNARY_BLOCK = 16384;
 const UNARY_MIN = 4 * UNARY_BLOCK;
 
 /**
- * Entrywise calls (binary, fused programs, axis reductions) are split into blocks of about
- * ENTRY_BLOCK entries when they have ENTRY_MIN or more: a block is a few tens of microseconds
- * of memory-bound work, against the tens of microseconds of waking the workers.
+ * Entrywise calls (binary, fused programs, axis reductions, transposes) are split into blocks
+ * of about ENTRY_BLOCK entries when they have ENTRY_MIN or more. They are memory-bound, and
+ * below ~2 MiB an operand is still in the calling core's L2, where the previous step left it:
+ * a worker's share must first be pulled across cores and its results pulled back for the next
+ * step, which costs more than the share (bench/NOTES.md, "Batched autodiff across workers").
  */
 const ENTRY_BLOCK = 16384;
-const ENTRY_MIN = 4 * ENTRY_BLOCK;
+const ENTRY_MIN = 16 * ENTRY_BLOCK;
 
 /**
  * Rows of the outermost dimension per block for a call of `ext` rows of `inner` entries each

@@ -61,8 +61,8 @@ describe("batched autodiff: the same bits for 1, 2, 3 and 4 threads", () => {
         return jH(p);
       },
     });
-    // Chunks of ~32 directions (the default, and 32) make entrywise calls of 256·20·31
-    // entries or more: split.
+    // Chunks of ~32 directions (the default, and 32) make products of 20×620×256 and more:
+    // split.
     expect(jobs).toBeGreaterThan(0);
     const H = hessian(f)(p);
     expect(H.shape).toEqual([441, 441]);
@@ -114,13 +114,13 @@ describe("batched autodiff: the same bits for 1, 2, 3 and 4 threads", () => {
 
 describe("the split kernels on both sides of their threshold", () => {
   test("entryBlocks: a fixed partition of the shape, never of the thread count", () => {
-    expect(entryBlocks(1, 65535)).toBe(0); // under ENTRY_MIN: whole
-    expect(entryBlocks(1, 65536)).toBe(16384); // four blocks
-    expect(entryBlocks(1, 65539)).toBe(16384); // and a 3-entry remainder in a fifth
-    expect(entryBlocks(5120, 12)).toBe(0);
-    expect(entryBlocks(5120, 13)).toBe(4); // 4, 4, 4, 1
-    expect(entryBlocks(100000, 1)).toBe(0); // one row: nothing to split along
-    expect(entryBlocks(70000, 2)).toBe(1);
+    expect(entryBlocks(1, 262143)).toBe(0); // under ENTRY_MIN: whole
+    expect(entryBlocks(1, 262144)).toBe(16384); // sixteen blocks
+    expect(entryBlocks(1, 262147)).toBe(16384); // and a 3-entry remainder in a seventeenth
+    expect(entryBlocks(5120, 51)).toBe(0);
+    expect(entryBlocks(5120, 52)).toBe(4); // thirteen blocks of 4 columns
+    expect(entryBlocks(300000, 1)).toBe(0); // one row: nothing to split along
+    expect(entryBlocks(270000, 2)).toBe(1);
     // At most 1024 blocks (the pool's task table); one dimension in multiples of 16384.
     expect(Math.ceil(3000000 / entryBlocks(3, 1000000))).toBeLessThanOrEqual(1024);
     expect(entryBlocks(1, 2 ** 25) % 16384).toBe(0);
@@ -152,28 +152,28 @@ describe("the split kernels on both sides of their threshold", () => {
   /** Jobs the pool ran for `f` at 2 threads, after checking its bits against 1 thread. */
   const jobsOf = (f: () => Tensor): number => jobsBy(f).length;
 
-  test("binary: one dimension at 65535 / 65536 / 65539 entries, broadcast shapes around 65536", () => {
-    for (const [n, split] of [[65535, false], [65536, true], [65539, true], [100003, true]] as [number, boolean][]) {
+  test("binary: one dimension at 262143 / 262144 / 262147 entries, broadcast shapes around 262144", () => {
+    for (const [n, split] of [[262143, false], [262144, true], [262147, true], [300007, true]] as [number, boolean][]) {
       const a = randn([n], { seed: n }), b = randn([n], { seed: n + 1 });
       expect(jobsOf(() => a.mul(b)) > 0, `mul n = ${n}`).toBe(split);
       expect(jobsOf(() => a.sub(b)) > 0, `sub n = ${n}`).toBe(split);
       expect(jobsOf(() => a.pow(b.abs())) > 0, `pow n = ${n}`).toBe(split);
     }
-    // A column and a row broadcast to a matrix: 5120 × 12 = 61440 entries whole, × 13 split
+    // A column and a row broadcast to a matrix: 5120 × 51 = 261120 entries whole, × 53 split
     // (blocks of 4 columns, the last of 1).
-    for (const [cols, split] of [[12, false], [13, true], [301, true]] as [number, boolean][]) {
+    for (const [cols, split] of [[51, false], [53, true], [301, true]] as [number, boolean][]) {
       const col = randn([5120, 1], { seed: cols }), row = randn([1, cols], { seed: cols + 1 });
       const m = randn([5120, cols], { seed: cols + 2 });
       expect(jobsOf(() => col.add(row)) > 0, `5120×${cols} col + row`).toBe(split);
       expect(jobsOf(() => m.div(row)) > 0, `5120×${cols} m / row`).toBe(split);
     }
-    // Rank 3 with stride-0 operands in the middle: [40, 7, 250] = 70000 entries.
-    const x = randn([40, 1, 250], { seed: 3 }), y = randn([1, 7, 250], { seed: 4 });
+    // Rank 3 with stride-0 operands in the middle: [150, 7, 250] = 262500 entries.
+    const x = randn([150, 1, 250], { seed: 3 }), y = randn([1, 7, 250], { seed: 4 });
     expect(jobsOf(() => x.mul(y))).toBeGreaterThan(0);
   });
 
-  test("fused entrywise programs (jit): split from 65536 entries, whole below", () => {
-    for (const [r, c, split] of [[256, 255, false], [256, 256, true], [301, 257, true], [70001, 1, true]] as [number, number, boolean][]) {
+  test("fused entrywise programs (jit): split from 262144 entries, whole below", () => {
+    for (const [r, c, split] of [[256, 1023, false], [256, 1024, true], [301, 1031, true], [262147, 1, true]] as [number, number, boolean][]) {
       const a = randn([r, c], { seed: r }), b = randn([r, 1], { seed: c }), d = randn([1, c], { seed: r + c });
       // Eager at one thread computes op by op (binary): the fused program must give its bits.
       setThreads(1);
@@ -188,11 +188,11 @@ describe("the split kernels on both sides of their threshold", () => {
     }
   });
 
-  test("sum and max along an axis: split by slabs from 65536 entries", () => {
+  test("sum and max along an axis: split by slabs from 262144 entries", () => {
     for (const [shape, axis, split] of [
-      [[256, 255], 0, false], [[256, 256], 0, true], [[20, 20, 200], 1, true], [[7, 9, 1041], 1, true],
-      [[70000, 1], 0, false], // one slab: whole
-      [[3, 30000], 0, true],
+      [[512, 511], 0, false], [[512, 512], 0, true], [[20, 20, 700], 1, true], [[7, 9, 4201], 1, true],
+      [[270000, 1], 0, false], // one slab: whole
+      [[3, 90000], 0, true],
     ] as [number[], number, boolean][]) {
       const x = randn(shape, { seed: shape[0]! + shape.length });
       expect(jobsOf(() => sum(x, axis)) > 0, `sum ${shape} axis ${axis}`).toBe(split);
@@ -200,8 +200,8 @@ describe("the split kernels on both sides of their threshold", () => {
     }
   });
 
-  test("transpose: split by bands of rows from 65536 entries", () => {
-    for (const [m, n, split] of [[6553, 10, false], [6554, 10, true], [2000, 400, true], [65536, 2, true], [17, 5000, true], [1, 70000, false]] as [number, number, boolean][]) {
+  test("transpose: split by bands of rows from 262144 entries", () => {
+    for (const [m, n, split] of [[26214, 10, false], [26215, 10, true], [2000, 400, true], [131072, 2, true], [17, 16000, true], [1, 300000, false]] as [number, number, boolean][]) {
       const x = randn([m, n], { seed: m + n });
       const t = (): Tensor => transpose(x);
       expect(jobsOf(t) > 0, `${m}×${n}`).toBe(split);
