@@ -70,9 +70,17 @@ export function transpose(m: i32, n: i32, a: usize, out: usize): void {
   if (m <= 0 || n <= 0) return;
   // A vector's transpose has the same memory image.
   if (m == 1 || n == 1) { memory.copy(out, a, <usize>m * <usize>n << 3); return; }
+  transposeRows(m, n, a, out, 0, m);
+}
+
+/**
+ * Rows r0 ≤ i < r1 of transpose(m, n, a, out): out's columns r0 … r1 − 1 (contiguous), from
+ * a's rows r0 … r1 − 1. The thread pool runs a large transpose as such ranges (m, n ≥ 2).
+ */
+export function transposeRows(m: i32, n: i32, a: usize, out: usize, r0: i32, r1: i32): void {
   const lda = <usize>m << 3, ldo = <usize>n << 3;
-  for (let i0 = 0; i0 < m; i0 += BAND) {
-    const i1 = min(i0 + BAND, m);
+  for (let i0 = r0; i0 < r1; i0 += BAND) {
+    const i1 = min(i0 + BAND, r1);
     let j = 0;
     for (; j + 8 <= n; j += 8) strip8(lda, ldo, a, out, i0, i1, j);
     for (; j < n; j++) strip1(lda, ldo, a, out, i0, i1, j);

@@ -77,6 +77,23 @@ export function gramUpperK(n: number, k: number, pa: number, lda: number, pb: nu
   mirrorTriangle(pc, n, "upper");
 }
 
+/**
+ * Independent products C ← α·op(A)·op(B) + β·C, each given as gemm's 13 arguments (none
+ * writes what another reads or writes): a batch's members, or column ranges of one product.
+ * With threads they are one job of the pool (the members land on different workers, each
+ * computed by the same call as alone, so the bits do not depend on the thread count); else
+ * they run in turn.
+ */
+export function gemmsK(calls: readonly (readonly number[])[]): void {
+  const r = rt();
+  if (r.pool !== null) {
+    r.pool.gemms(calls);
+    return;
+  }
+  const K = r.kernels;
+  for (const c of calls) K.gemm(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!);
+}
+
 export function fillK(shape: Shape, v: number, name: string): Tensor {
   const out = allocTensor(shape, name);
   kernels().fill(out.size, v, out._ptr);

@@ -10,7 +10,7 @@ import { stack } from "./batched.js";
 import { broadcastTo, sum } from "./reduce.js";
 import { basisStart, markLowRank } from "../core/basis.js";
 import { mapFactor, swapFactors } from "./lowrank.js";
-import { binaryK, GRAM_MIN_COLUMNS, gramUpperK, isRowScaledOf, kernels } from "../core/exec.js";
+import { binaryK, gemmsK, GRAM_MIN_COLUMNS, gramUpperK, isRowScaledOf, kernels } from "../core/exec.js";
 import { BinaryOp } from "../wasm/kernels.js";
 
 interface MatmulParams {
@@ -127,13 +127,12 @@ export const bmmLeft_p: Primitive<BmmParams> = primitive<BmmParams>({
     if (k === 1) return [binaryK(BinaryOp.Mul, a!, withShape(b!, [1, n, 1]), [m, n, s], "matmul")];
     const pa = ptrOf(a!), pb = ptrOf(b!);
     const ldb = Math.max(1, b!.shape[0]!);
-    const k_ = kernels();
-    for (let i = 0; i < s; i++) {
-      const ai = pa + i * m * k * 8, oi = out._ptr + i * m * n * 8;
-      // op(B) with one column is a contiguous vector whether or not it is transposed.
-      if (n === 1) k_.gemv(0, m, k, 1, ai, m, pb, 1, 0, oi, 1);
-      else k_.gemm(0, tb, m, n, k, 1, ai, m, pb, ldb, 0, oi, m);
-    }
+    // One independent product per member (with one column, gemm's matrix-vector product:
+    // op(B) is then a contiguous vector whether or not it is transposed), issued together so
+    // that with threads the members run on different workers.
+    const calls: number[][] = [];
+    for (let i = 0; i < s; i++) calls.push([0, tb, m, n, k, 1, pa + i * m * k * 8, m, pb, ldb, 0, out._ptr + i * m * n * 8, m]);
+    gemmsK(calls);
     return [out];
   },
   jvp: ([ta_, tb_], [a, b], _o, p) => {

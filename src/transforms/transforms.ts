@@ -444,13 +444,15 @@ const CHUNK_WORK_BYTES = 512 * 2 ** 20;
  * reused by the next, see regions.ts), and its elementwise passes run at cache speed, not
  * memory speed. Directions with smaller values are dominated by their products with the
  * data (GEMM, which wants wide chunks) and keep the wide default: the MLP 20-20-1 Hessian
- * (425 KB of values per direction by this estimate, an upper bound) replays fastest in
- * chunks of a few directions, the logistic Hessian over A 1000×100 (74 KB per direction) in
- * one chunk (one symmetric GEMM, see gram.ts). Figures: bench/NOTES.md, "Where the source
- * comments' numbers went".
+ * (425 KB of values per direction by this estimate, an upper bound) takes chunks of ~37
+ * directions (its values within a last-level cache, not a core's L2: one thread runs them
+ * as fast as chunks of 4, and their entrywise calls and products are large enough for the
+ * thread pool to split, which chunks of 4 are not), the logistic Hessian over A 1000×100
+ * (74 KB per direction) one chunk (one symmetric GEMM, see gram.ts). Figures: bench/NOTES.md,
+ * "Where the source comments' numbers went" and "Batched autodiff across workers".
  */
 const CACHE_DIRECTION_BYTES = 128 * 2 ** 10;
-const CHUNK_CACHE_BYTES = 2 * 2 ** 20;
+const CHUNK_CACHE_BYTES = 16 * 2 ** 20;
 const MIN_CACHE_CHUNK = 4;
 
 /**

@@ -5,7 +5,7 @@ import { KERNEL_EXPORTS, type Kernels } from "./kernels.js";
 import { Arena } from "./arena.js";
 import { NotInitializedError, OptionError } from "../errors.js";
 import { bool, checkOptions, describe, oneOf, type OptionCheck } from "../options.js";
-import { hostCores, Pool, threadsAvailable } from "./pool.js";
+import { hostCores, Pool, TASK_AREA_BYTES, threadsAvailable } from "./pool.js";
 import { sharedVariant, SHARED_MAX_PAGES } from "./shared.js";
 
 export type { KernelBuild } from "./kernel-files.js";
@@ -245,17 +245,23 @@ function threaded(shared: SharedBuild, threads: number): { kernels: Kernels; are
   }) as Kernels & {
     scratchBytes(): number; setScratch(p: number): void; setGemmHook(on: number): void;
   };
-  const size = plain.scratchBytes();
+  const scratch = plain.scratchBytes();
+  // Each thread's region: its kernel scratch, then its task area (pool.ts TASK_AREA_BYTES).
+  const size = Math.ceil(scratch / 64) * 64 + TASK_AREA_BYTES;
   const first = Math.ceil(plain.heapBase() / 64) * 64;
   const regions = Array.from({ length: threads }, (_, i) => first + i * size);
+  const areas = regions.map((r) => r + size - TASK_AREA_BYTES);
   const end = first + threads * size;
   const have = memory.buffer.byteLength;
   if (end > have) memory.grow(Math.ceil((end - have) / 65536));
   plain.setScratch(regions[0]!);
-  const p = new Pool(threads, shared.module, memory, plain, regions.slice(1));
+  const p = new Pool(threads, shared.module, memory, plain, regions.slice(1), areas);
   pool = p;
   const kernels: Kernels = {
     ...plain, gemm: (...args) => p.gemm(...args), gemv: (...args) => p.gemv(...args), unary: (...args) => p.unary(...args),
+    binary: (...args) => p.binary(...args), fusedRows: (...args) => p.fusedRows(...args),
+    sumAxis: (...args) => p.sumAxis(...args), maxAxis: (...args) => p.maxAxis(...args),
+    transpose: (...args) => p.transpose(...args), gemmUpper: (...args) => p.gemmUpper(...args),
   };
   plain.setGemmHook(1);
   return { kernels, arena: new Arena(kernels, end), pool: p };

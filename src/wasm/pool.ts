@@ -52,10 +52,23 @@ const OP_TRSM = 3;
 const OP_UNARY = 4;
 const OP_GEMV = 5;
 const OP_ROWBLOCKS = 6;
+const OP_BINARY = 11;
+const OP_FUSED = 12;
+const OP_SUM_AXIS = 13;
+const OP_MAX_AXIS = 14;
+const OP_TRANSPOSE = 15;
+const OP_GEMM_UPPER = 16;
 // getrf's steps (assembly/lu.ts): the look-ahead task, a column range's update, left swaps.
 const OP_LU_NEXT = 20;
 const OP_LU_UPDATE = 21;
 const OP_LU_SWAP = 22;
+/**
+ * Bytes of each thread's task area (after its kernel scratch): where a task of a batched
+ * entrywise call writes the shape, pointer and cursor tables of its block, and a fused
+ * program's temporaries (2 KiB each), none of which the call's own tables can serve for two
+ * blocks at once.
+ */
+export const TASK_AREA_BYTES = 64 * 1024;
 
 /** Injected faults (tests only): a JavaScript exception, a wasm trap, a worker that stops. */
 export type PoolFault = "throw" | "trap" | "exit";
@@ -68,18 +81,60 @@ type TaskKernels = Kernels & {
   luUpdate(m: number, j: number, jb: number, c0: number, nc: number, a: number, lda: number, ipiv: number): void;
   luSwap(j: number, jb: number, c0: number, nc: number, a: number, lda: number, ipiv: number): void;
   luStep(m: number, n: number, j: number, jb: number, jbn: number, a: number, lda: number, ipiv: number): void;
+  /** Rows r0 … r1 − 1 of transpose(m, n, a, out) (assembly/transpose.ts). */
+  transposeRows(m: number, n: number, a: number, out: number, r0: number, r1: number): void;
 };
 
 /**
  * Task t of the table: runs in the caller and (as source text) in every worker, so it must use
  * nothing but its arguments. Row t is [op, arguments…]: op 1 gemm (13 arguments), op 2 a
  * syrkLower leaf (8 arguments), op 3 trsm (11 arguments), op 4 unary (4 arguments), op 5 gemv
- * (11 arguments), op 6 a range of row blocks of a fused pass (see {@link RowBlocksJob}), ops
- * 20–22 getrf's luNext (8), luUpdate (8) and luSwap (7).
+ * (11 arguments), op 6 a range of row blocks of a fused pass (see {@link RowBlocksJob}), op 11
+ * binary and op 12 fusedRows on a block of their outermost dimension (10 arguments each, the
+ * call's own plus the block's start and extent), op 13 sumAxis and op 14 maxAxis (5
+ * arguments), op 15 transposeRows (6 arguments), op 16 gemmUpper (12 arguments), ops 20–22
+ * getrf's luNext (8), luUpdate (8) and luSwap (7).
+ * `area` is the running thread's task area (TASK_AREA_BYTES).
  */
-function runTask(K: TaskKernels, x: Float64Array, t: number): void {
+function runTask(K: TaskKernels, x: Float64Array, t: number, area: number): void {
   const o = t * 14;
-  if (x[o] === 1) {
+  if (x[o] === 11 || x[o] === 12) {
+    // A block of rows [start, start + count) of the outermost dimension: the call's shape
+    // with that extent, each operand's pointer moved to the block (dim 0 runs, and so every
+    // entry's operations, are those of the whole call).
+    const i32 = new Int32Array(K.memory.buffer);
+    const bin = x[o] === 11;
+    const rank = x[o + (bin ? 2 : 1)]!, shape = x[o + (bin ? 3 : 2)]!;
+    const start = x[o + 9]!, count = x[o + 10]!;
+    let inner = 1;
+    for (let d = 0; d < rank; d++) {
+      const e = i32[(shape >>> 2) + d]!;
+      i32[(area >>> 2) + d] = d === rank - 1 ? count : e;
+      if (d < rank - 1) inner *= e;
+    }
+    if (bin) {
+      const sa = x[o + 5]!, sb = x[o + 7]!;
+      const a = x[o + 4]! + 8 * start * i32[(sa >>> 2) + rank - 1]!;
+      const b = x[o + 6]! + 8 * start * i32[(sb >>> 2) + rank - 1]!;
+      K.binary(x[o + 1]!, rank, area, a, sa, b, sb, x[o + 8]! + 8 * start * inner);
+    } else {
+      const nMem = x[o + 3]!, base = x[o + 4]!, strides = x[o + 5]!;
+      const b2 = area + 32, cur = b2 + 4 * nMem, temps = (cur + 4 * nMem + 15) & ~15;
+      for (let v = 0; v < nMem; v++) {
+        i32[(b2 >>> 2) + v] = i32[(base >>> 2) + v]! + 8 * start * i32[(strides >>> 2) + v * rank + rank - 1]!;
+      }
+      K.fusedRows(rank, area, nMem, b2, strides, x[o + 6]!, x[o + 7]!, temps, cur);
+    }
+  } else if (x[o] === 16) {
+    K.gemmUpper(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!,
+      x[o + 9]!, x[o + 10]!, x[o + 11]!, x[o + 12]!);
+  } else if (x[o] === 15) {
+    K.transposeRows(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!);
+  } else if (x[o] === 13) {
+    K.sumAxis(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!);
+  } else if (x[o] === 14) {
+    K.maxAxis(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!);
+  } else if (x[o] === 1) {
     K.gemm(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!,
       x[o + 9]!, x[o + 10]!, x[o + 11]!, x[o + 12]!, x[o + 13]!);
   } else if (x[o] === 2) {
@@ -133,8 +188,8 @@ function runTask(K: TaskKernels, x: Float64Array, t: number): void {
  */
 function workerMain(d: {
   module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer;
-  scratch: number; id: number; seen: number;
-}, runTask: (K: TaskKernels, x: Float64Array, t: number) => void): void {
+  scratch: number; area: number; id: number; seen: number;
+}, runTask: (K: TaskKernels, x: Float64Array, t: number, area: number) => void): void {
   const K = new WebAssembly.Instance(d.module, {
     env: {
       memory: d.memory,
@@ -183,7 +238,7 @@ function workerMain(d: {
       for (;;) {
         const t = Atomics.add(ctl, 1, 1);
         if (t >= tasks) break;
-        runTask(K, x, t);
+        runTask(K, x, t, d.area);
         Atomics.add(ctl, 9, 1);
       }
     } catch (e) {
@@ -294,6 +349,8 @@ export class Pool {
   /**
    * @param threads Threads in all, the caller included (≥ 2).
    * @param scratch Byte address of each worker's scratch region (`scratch[i]` for worker i + 1).
+   * @param areas Byte address of each thread's task area of TASK_AREA_BYTES (`areas[0]` the
+   *   caller's, `areas[i]` worker i's); without them entrywise calls are never split.
    */
   constructor(
     readonly threads: number,
@@ -301,6 +358,7 @@ export class Pool {
     private readonly memory: WebAssembly.Memory,
     private readonly kernels: Kernels,
     private readonly scratch: readonly number[],
+    private readonly areas: readonly number[] = [],
   ) {}
 
   /** Starts the workers (on the first job: a pool that is never used costs nothing). */
@@ -319,7 +377,8 @@ export class Pool {
   private spawnWorkers(): void {
     const seen = Atomics.load(this.ctl, SEQ);
     for (let i = this.workers.length; i < this.threads - 1; i++) {
-      const data = { module: this.module, memory: this.memory, control: this.control, scratch: this.scratch[i]!, id: i + 1, seen };
+      const data = { module: this.module, memory: this.memory, control: this.control, scratch: this.scratch[i]!,
+        area: this.areas[i + 1] ?? 0, id: i + 1, seen };
       const p = nodeProcess();
       if (p) {
         const { Worker } = p.getBuiltinModule!("node:worker_threads") as {
@@ -379,9 +438,10 @@ export class Pool {
   }
 
   /**
-   * Every task on the calling thread (the workers are not woken), and the time spent in split
-   * calls summed in `splitMs` (per op in `splitMsByOp`): the bench's one-thread side on the
-   * same instance, and its measure of how much of a solve the split kernels are. @internal
+   * Every task on the calling thread (the workers are not woken), in the split form, and the
+   * time spent in split calls summed in `splitMs` (per op in `splitMsByOp`): the bench's
+   * one-thread side on the same instance, and its measure of how much of a solve the split
+   * kernels are. @internal
    */
   callerOnly = false;
   splitMs = 0;
@@ -414,6 +474,61 @@ export class Pool {
     const rows: number[][] = [];
     gemmRows(rows, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     this.run("gemm", rows);
+  }
+
+  /**
+   * Independent products (each gemm's 13 arguments; no call writes what another reads or
+   * writes) as one job: a batch's members, or a product's column ranges. Each call is run as
+   * {@link Pool.gemm} runs it alone (whole, or by its own panels), so the bits are those of the
+   * calls in turn; they run in turn on the calling thread when together they are smaller than
+   * one product worth splitting. Which calls share a job depends on their shapes alone.
+   */
+  gemms(calls: readonly (readonly number[])[]): void {
+    let work = 0;
+    for (const c of calls) work += c[2]! * c[3]! * c[4]!;
+    if (calls.length < 2 || work < GEMM_MIN_WORK) {
+      for (const c of calls) this.gemm(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!);
+      return;
+    }
+    const rows: number[][] = [];
+    for (const c of calls) gemmRows(rows, c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!);
+    if (rows.length > MAX_TASKS) {
+      for (const c of calls) this.gemm(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!);
+      return;
+    }
+    this.run("gemm", rows);
+  }
+
+  /**
+   * The upper triangle of the symmetric n × n product (Kernels.gemmUpper), split along the
+   * diagonal into parts of GEMM_UPPER_PART-aligned rows: each part's diagonal block is the
+   * same gemmUpper on that block, and the part's rows right of it one gemm (split again as
+   * gemm splits). Parts start at multiples of 8, so every micro-tile is one of the whole
+   * call's tiles and each entry on or above the diagonal is gemm's bits, as the whole call's
+   * are; a part of fewer than 8 rows at the end joins the one before (no product of one row or
+   * column, which gemm would make a matrix-vector product). By the shape alone.
+   */
+  gemmUpper(transA: number, transB: number, n: number, k: number, alpha: number,
+    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
+    const w = gemmUpperPart(n, k);
+    if (w === 0) {
+      this.kernels.gemmUpper(transA, transB, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      return;
+    }
+    const rows: number[][] = [];
+    for (let r0 = 0; r0 < n; ) {
+      const r1 = n - (r0 + w) < 8 ? n : r0 + w;
+      const ar = a + 8 * (transA ? r0 * lda : r0);
+      rows.push([OP_GEMM_UPPER, transA, transB, r1 - r0, k, alpha, ar, lda, b + 8 * (transB ? r0 : r0 * ldb), ldb,
+        beta, c + 8 * (r0 + r0 * ldc), ldc]);
+      if (r1 < n) {
+        gemmRows(rows, transA, transB, r1 - r0, n - r1, k, alpha, ar, lda, b + 8 * (transB ? r1 : r1 * ldb), ldb,
+          beta, c + 8 * (r0 + r1 * ldc), ldc);
+      }
+      r0 = r1;
+    }
+    rows.sort((x, y) => upperWork(y) - upperWork(x));
+    this.run("gemmUpper", rows);
   }
 
   /**
@@ -551,6 +666,111 @@ export class Pool {
     this.run("rowBlocks", rows);
   }
 
+  /** An Int32Array over the memory, at least `bytes` long (grown memory: a fresh view). */
+  private i32(bytes: number): Int32Array {
+    if (this.i32View.byteLength < bytes) this.i32View = new Int32Array(this.memory.buffer);
+    return this.i32View;
+  }
+  private i32View = new Int32Array(0);
+
+  /**
+   * The rows of an entrywise call over `shape` (i32[rank] at `shape`) split into blocks of its
+   * outermost dimension, or null when it runs whole: see entryBlocks.
+   */
+  private entryRows(rank: number, shape: number, head: readonly number[], tail: readonly number[]): number[][] | null {
+    if (this.areas.length === 0 || rank < 1 || rank > 8) return null;
+    const i32 = this.i32(shape + 4 * rank);
+    let inner = 1;
+    for (let d = 0; d < rank - 1; d++) inner *= i32[(shape >>> 2) + d]!;
+    const ext = i32[(shape >>> 2) + rank - 1]!;
+    const rows = entryBlocks(inner, ext);
+    if (rows === 0) return null;
+    const out: number[][] = [];
+    for (let s = 0; s < ext; s += rows) out.push([...head, ...tail, s, Math.min(rows, ext - s)]);
+    return out;
+  }
+
+  /**
+   * out = a ∘ b (Kernels.binary), split into blocks of its outermost dimension when it has
+   * ENTRY_MIN entries or more (entryBlocks: a function of the shape alone). A block is the
+   * same call on a range of that dimension, so each dim-0 run, and each entry, takes the
+   * operations of the whole call: the bits do not depend on the thread count.
+   */
+  binary(op: number, rank: number, shape: number, a: number, sa: number, b: number, sb: number, out: number): void {
+    const rows = this.entryRows(rank, shape, [OP_BINARY, op, rank, shape, a, sa, b, sb, out], []);
+    if (rows === null) {
+      this.kernels.binary(op, rank, shape, a, sa, b, sb, out);
+      return;
+    }
+    this.run("binary", rows);
+  }
+
+  /**
+   * A fused entrywise program (Kernels.fusedRows), split as {@link Pool.binary} is. Each block
+   * runs with its own temporaries and cursors in the running thread's task area; a program
+   * whose temporaries do not fit there runs whole.
+   */
+  fusedRows(rank: number, shape: number, nMem: number, base: number, strides: number, nOps: number,
+    ops: number, scratch: number, cur: number): void {
+    const whole = (): void => this.kernels.fusedRows(rank, shape, nMem, base, strides, nOps, ops, scratch, cur);
+    if (this.areas.length === 0 || rank < 1 || rank > 8) return whole();
+    let n = 1;
+    const i32 = this.i32(Math.max(shape + 4 * rank, ops + 24 * nOps));
+    for (let d = 0; d < rank; d++) n *= i32[(shape >>> 2) + d]!;
+    if (n < ENTRY_MIN) return whole();
+    let top = nMem - 1;
+    for (let k = 0; k < nOps; k++) for (let f = 1; f < 6; f++) top = Math.max(top, i32[(ops >>> 2) + 6 * k + f]!);
+    const temps = top - nMem + 1;
+    if (32 + 8 * nMem + 16 + 2048 * temps > TASK_AREA_BYTES) return whole();
+    const rows = this.entryRows(rank, shape, [OP_FUSED, rank, shape, nMem, base, strides, nOps, ops, temps], []);
+    if (rows === null) return whole();
+    this.run("fusedRows", rows);
+  }
+
+  /**
+   * Sums (max) over the middle axis of a (pre, len, post) block, split into ranges of `post`
+   * of a size fixed by pre·len (each output is the same loop over its own slab as in the
+   * whole call). A reduction with one slab (post = 1) runs whole.
+   */
+  sumAxis(pre: number, len: number, post: number, x: number, out: number): void {
+    this.axis(OP_SUM_AXIS, pre, len, post, x, out);
+  }
+
+  /** See {@link Pool.sumAxis}. */
+  maxAxis(pre: number, len: number, post: number, x: number, out: number): void {
+    this.axis(OP_MAX_AXIS, pre, len, post, x, out);
+  }
+
+  /**
+   * out (n×m) = aᵀ (Kernels.transpose), split into ranges of a's rows (out's columns) of a
+   * size fixed by n, in multiples of the kernel's 16-row bands. A copy: any split gives the
+   * same bits; the fixed one keeps the work the same too.
+   */
+  transpose(m: number, n: number, a: number, out: number): void {
+    const K = this.kernels as TaskKernels;
+    const rows = m >= 2 && n >= 2 && typeof K.transposeRows === "function" ? entryBlocks(n, m) : 0;
+    const band = Math.ceil(rows / 16) * 16;
+    if (rows === 0 || band >= m) {
+      K.transpose(m, n, a, out);
+      return;
+    }
+    const tasks: number[][] = [];
+    for (let r = 0; r < m; r += band) tasks.push([OP_TRANSPOSE, m, n, a, out, r, Math.min(m, r + band)]);
+    this.run("transpose", tasks);
+  }
+
+  private axis(op: number, pre: number, len: number, post: number, x: number, out: number): void {
+    const per = pre > 0 && len > 0 ? entryBlocks(pre * len, post) : 0;
+    if (per === 0) {
+      if (op === OP_SUM_AXIS) this.kernels.sumAxis(pre, len, post, x, out);
+      else this.kernels.maxAxis(pre, len, post, x, out);
+      return;
+    }
+    const rows: number[][] = [];
+    for (let k = 0; k < post; k += per) rows.push([op, pre, len, Math.min(per, post - k), x + 8 * k * pre * len, out + 8 * k * pre]);
+    this.run(op === OP_SUM_AXIS ? "sumAxis" : "maxAxis", rows);
+  }
+
   private run(op: string, rows: readonly number[][]): void {
     const tasks = rows.length;
     if (this.busy) throw new Error(`matcalc: ${op}: the thread pool was re-entered (this is a bug in matcalc)`);
@@ -572,7 +792,7 @@ export class Pool {
         const t0 = this.callerOnly ? performance.now() : 0;
         for (let t = 0; t < tasks; t++) {
           this.table.set(rows[t]!, t * ROW);
-          runTask(this.kernels as TaskKernels, this.table, t);
+          runTask(this.kernels as TaskKernels, this.table, t, this.areas[0] ?? 0);
         }
         if (this.callerOnly) {
           const dt = performance.now() - t0;
@@ -597,7 +817,7 @@ export class Pool {
         for (;;) {
           const t = Atomics.add(ctl, NEXT, 1);
           if (t >= tasks) break;
-          runTask(this.kernels as TaskKernels, this.table, t);
+          runTask(this.kernels as TaskKernels, this.table, t, this.areas[0] ?? 0);
         }
       } catch (e) {
         own = e;
@@ -846,7 +1066,7 @@ export function runRowBlocks(K: Kernels, pool: Pool | null, job: Omit<RowBlocksJ
   const table = inlineTable;
   table.set([OP_ROWBLOCKS, 0, blocks, 1, steps, job.m, job.n, job.rows, job.params, job.out, -1]);
   job.program.forEach((step, s) => table.set(step, (1 + s) * ROW));
-  runTask(K as TaskKernels, table, 0);
+  runTask(K as TaskKernels, table, 0, 0);
 }
 
 /** runRowBlocks' task table on the calling thread (kept: a fused pass runs many times). */
@@ -856,6 +1076,44 @@ let inlineTable = new Float64Array(16 * ROW);
 const SPLIT_UNARY = new Set([6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 18, 19]);
 const UNARY_BLOCK = 16384;
 const UNARY_MIN = 4 * UNARY_BLOCK;
+
+/**
+ * Entrywise calls (binary, fused programs, axis reductions, transposes) are split into blocks
+ * of about ENTRY_BLOCK entries when they have ENTRY_MIN or more. They are memory-bound, and
+ * below ~2 MiB an operand is still in the calling core's L2, where the previous step left it:
+ * a worker's share must first be pulled across cores and its results pulled back for the next
+ * step, which costs more than the share (bench/NOTES.md, "Batched autodiff across workers").
+ */
+const ENTRY_BLOCK = 16384;
+const ENTRY_MIN = 16 * ENTRY_BLOCK;
+
+/**
+ * Rows of the outermost dimension per block for a call of `ext` rows of `inner` entries each
+ * (0: not split): a function of the shape alone, never of the thread count. A call with one
+ * dimension is cut at multiples of ENTRY_BLOCK (of the 4-entry vector step and of fusedRows'
+ * 256-entry tile, so every entry takes the whole call's path); at most MAX_TASKS blocks.
+ */
+export function entryBlocks(inner: number, ext: number): number {
+  if (inner * ext < ENTRY_MIN || ext < 2) return 0;
+  let rows = Math.max(Math.ceil(ENTRY_BLOCK / inner), Math.ceil(ext / MAX_TASKS));
+  if (inner === 1) rows = Math.ceil(rows / ENTRY_BLOCK) * ENTRY_BLOCK;
+  return rows >= ext ? 0 : rows;
+}
+
+/**
+ * Rows per part of a split gemmUpper (0: whole): about an eighth of n in multiples of 8, at
+ * least 16, for products of GEMM_MIN_WORK multiply-adds or more (half of n²·k) with k ≥ 64
+ * (so no block is small enough for gemm's unpacked path).
+ */
+export function gemmUpperPart(n: number, k: number): number {
+  if (n < 32 || k < 64 || (n * n * k) / 2 < GEMM_MIN_WORK) return 0;
+  return Math.max(16, Math.ceil(n / 8 / 8) * 8);
+}
+
+/** A gemm or gemmUpper task's multiply-adds. */
+function upperWork(row: readonly number[]): number {
+  return row[0] === OP_GEMM_UPPER ? (row[3]! * row[3]! * row[4]!) / 2 : row[3]! * row[4]! * row[5]!;
+}
 
 /** Leaves of assembly/linalg/syrk.ts's recursion (its LEAF). */
 const SYRK_LEAF = 32;

@@ -15,7 +15,7 @@ import { replayPrimitive, type Primitive } from "../../core/primitive.js";
 import { slotOf, type Ref, type Step } from "../program.js";
 import { demandRows_p, type DemandParams } from "../../ops/markers.js";
 import { allocTensor, ptrOf } from "../../core/tensor.js";
-import { rt } from "../../wasm/module.js";
+import { gemmsK } from "../../core/exec.js";
 import type { Shape } from "../../core/shape.js";
 import { matmul_p } from "../../ops/matmul.js";
 import { concat_p, reshape_p } from "../../ops/structure.js";
@@ -40,12 +40,14 @@ export const matmulColumns_p: Primitive<ColumnsParams> = replayPrimitive<Columns
     if (ranges.length === 0) return [out];
     const pa = ptrOf(a!), pb = ptrOf(b!), pc = out._ptr;
     const lda = a!.shape[0]!, ldb = b!.shape[0]!;
-    const K = rt().kernels;
+    // Independent products, one job with threads (gemmsK).
+    const calls: number[][] = [];
     for (let r = 0; r < ranges.length; r += 2) {
       const q0 = ranges[r]!, q1 = ranges[r + 1]!;
       // Column q of op(B) starts at entry q·ldb of B, or at entry q of Bᵀ's storage.
-      K.gemm(ta, tb, m, q1 - q0, k, 1, pa, lda, pb + 8 * (tb ? q0 : q0 * ldb), ldb, 0, pc + 8 * q0 * m, m);
+      calls.push([ta, tb, m, q1 - q0, k, 1, pa, lda, pb + 8 * (tb ? q0 : q0 * ldb), ldb, 0, pc + 8 * q0 * m, m]);
     }
+    gemmsK(calls);
     return [out];
   },
 );
