@@ -27,6 +27,11 @@ export default function setup(project: TestProject): void {
   };
   if (process.env["BENCH_FILTER"]) ctx.filter = process.env["BENCH_FILTER"];
   if (time !== undefined) ctx.time = time;
+  if (process.env["BENCH_THREADS"]) {
+    const threads = Number(process.env["BENCH_THREADS"]);
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`BENCH_THREADS must be a positive integer, got "${process.env["BENCH_THREADS"]}"`);
+    ctx.threads = threads;
+  }
   const c = commit();
   if (c) ctx.commit = c;
   project.provide("bench", ctx);

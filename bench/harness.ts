@@ -18,6 +18,11 @@ export interface BenchContext {
   filter?: string;
   /** BENCH_TIME: ms per task for every suite (a quick check, not a measurement). */
   time?: number;
+  /**
+   * BENCH_THREADS: the thread count for suites that do not set their own (default 1, since
+   * their peers run one thread); 2 compares against peers run with two.
+   */
+  threads?: number;
   machine: Machine;
   /** `git describe --always --dirty` of the checkout. */
   commit?: string;

@@ -27,6 +27,8 @@ export interface Meta {
   crossOriginIsolated?: boolean;
   /** BENCH_TIME in ms, when set: a quick run, not a measurement. */
   time?: number;
+  /** BENCH_THREADS, when set: the thread count of the suites that do not set their own. */
+  threads?: number;
   commit?: string;
   /**
    * When each suite in the file was measured, and its BENCH_TIME if it was a quick run (a
@@ -84,11 +86,12 @@ it("runs the benchmark suites", async () => {
   };
   if (!node) meta.crossOriginIsolated = globalThis.crossOriginIsolated;
   if (ctx.time !== undefined) meta.time = ctx.time;
+  if (ctx.threads !== undefined) meta.threads = ctx.threads;
   if (ctx.commit) meta.commit = ctx.commit;
   console.log(
     `bench: ${host} ${Object.entries(meta.versions).filter(([k]) => k !== "userAgent").map(([k, v]) => `${k} ${v}`).join(", ")}` +
       ` on ${meta.machine.cpu} (${meta.machine.cores} cores${node ? "" : `, hardwareConcurrency ${meta.machine.hardwareConcurrency}`})` +
-      `, matcalc ${meta.build}${ctx.filter ? `, BENCH_FILTER=${ctx.filter}` : ""}${ctx.time ? `, BENCH_TIME=${ctx.time} ms (quick run)` : ""}`,
+      `, matcalc ${meta.build}${ctx.filter ? `, BENCH_FILTER=${ctx.filter}` : ""}${ctx.time ? `, BENCH_TIME=${ctx.time} ms (quick run)` : ""}${ctx.threads ? `, BENCH_THREADS=${ctx.threads}` : ""}`,
   );
 
   const rows: Row[] = [];
@@ -98,8 +101,9 @@ it("runs the benchmark suites", async () => {
   for (const [i, [path, mod]] of selected.entries()) {
     const started = new Date().toISOString();
     console.log(`${host} suite ${i + 1}/${selected.length}: ${mod.spec.name} (${path.replace("./", "bench/")}), ${((performance.now() - t0) / 1000).toFixed(0)} s elapsed`);
-    // One thread unless the suite says (its peers run one thread; the threads suite sets its own).
-    setThreads(mod.spec.threads ?? 1);
+    // One thread unless the suite or BENCH_THREADS says (peers run one thread unless told
+    // otherwise; the threads suites set their own).
+    setThreads(mod.spec.threads ?? ctx.threads ?? 1);
     const suiteRows = await runSuite(mod.spec, (l) => console.log(`${host} ${l}`), ctx.time !== undefined ? { time: ctx.time } : {});
     rows.push(...suiteRows);
     meta.suites[mod.spec.name] = ctx.time !== undefined ? { date: started, time: ctx.time } : { date: started };
