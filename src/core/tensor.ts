@@ -1253,17 +1253,17 @@ export function scoped<T>(fn: () => T, keep?: (result: T) => void): T {
 }
 
 /**
- * {@link scoped} for an op's lean eager path: `fn(a, b)` (one result, no closure made per call)
- * as a top-level call of its own, its result copied out; null, without running `fn`, when a
- * call is running (inside it results stay in the arena: the caller binds as usual). The caller
+ * {@link scoped} for an op's lean eager path: `fn(a, b, c)` (one result, no closure made per
+ * call) as a top-level call of its own, its result copied out; null, without running `fn`, when
+ * a call is running (inside it results stay in the arena: the caller binds as usual). The caller
  * checked that nothing traces the operands (`untraced`). @internal
  */
-export function topLevelCall<A, B>(fn: (a: A, b: B) => Tensor, a: A, b: B): Tensor | null {
+export function topLevelCall<A, B, C>(fn: (a: A, b: B, c: C) => Tensor, a: A, b: B, c: C): Tensor | null {
   const arena = rt().arena;
   if (arena.active) return null;
   arena.enter();
   try {
-    const out = fn(a, b);
+    const out = fn(a, b, c);
     materialize(out);
     return out;
   } finally {
