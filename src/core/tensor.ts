@@ -1209,7 +1209,7 @@ const PER_SHARED = 8;
 /** Entries of the largest Float64Array V8 allocates on its heap (`typed_array_max_size_in_heap`, 64 bytes). */
 const ON_HEAP_ENTRIES = 8;
 /** Per size: the shared buffer being filled and its next free entry. */
-const sharedStorage = new Map<number, { buf: Float64Array; next: number }>();
+const sharedStorage = new Map<number, { buf: ArrayBuffer; next: number }>();
 
 /** JS-owned storage for `n` entries (contents unspecified). */
 function jsStorage(n: number): Float64Array {
@@ -1217,12 +1217,14 @@ function jsStorage(n: number): Float64Array {
   // amortize, and cheaper than a view into a shared one.
   if (n > SHARED_MAX_ENTRIES || n <= ON_HEAP_ENTRIES) return new Float64Array(n);
   let s = sharedStorage.get(n);
-  if (s === undefined || s.next === s.buf.length) {
-    s = { buf: new Float64Array(n * PER_SHARED), next: 0 };
+  if (s === undefined || s.next === s.buf.byteLength) {
+    s = { buf: new ArrayBuffer(n * 8 * PER_SHARED), next: 0 };
     sharedStorage.set(n, s);
   }
-  const v = s.buf.subarray(s.next, s.next + n);
-  s.next += n;
+  // The constructor on the buffer, not `subarray` of a view (which looks up a species
+  // constructor first).
+  const v = new Float64Array(s.buf, s.next, n);
+  s.next += n * 8;
   return v;
 }
 
