@@ -10,7 +10,7 @@
 // `bind` too, so the backward pass is itself differentiable by any outer trace: reverse mode
 // nests to any order, and forward-over-reverse (HVP) falls out. Each transform invocation
 // gets a fresh level, so nested derivatives never confuse their perturbations.
-import { Tensor, inScope, scoped, zeros } from "./tensor.js";
+import { Tensor, inScope, scoped, topLevelCall, zeros } from "./tensor.js";
 import { addBoxInto, copyBox, fillK } from "./exec.js";
 import type { Shape } from "./shape.js";
 import { sameShape } from "./shape.js";
@@ -127,6 +127,13 @@ export interface Primitive<P = unknown> {
    * the shapes): one call and two arrays less on the path every kernel call takes.
    */
   readonly implChecksShapes?: boolean;
+  /**
+   * `impl` for one output without its arrays: `impl([a], p)` or `impl([a, b], p)` is
+   * `[run1(a, b, p)]`, the same kernels (impl calls it). With it, {@link apply1} runs an
+   * untraced top-level call of the primitive lean. It must raise the shape rule's errors
+   * itself before any kernel runs, as `implChecksShapes` asks of impl.
+   */
+  readonly run1?: (a: Tensor, b: Tensor | undefined, params: P) => Tensor;
   /** Set for the steps jit's passes make ({@link replayPrimitive}): no shape rule to check. */
   readonly compiled?: boolean;
   /** Set for the markers transforms emit for jit (markers.ts): recorded, never differentiated. */
@@ -381,8 +388,25 @@ function scopedImpl<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): 
  * An op may then run its kernel itself ({@link topLevelCall}, which also needs no call to be
  * running), skipping bind's dispatch with nothing observable changed. @internal
  */
-export function untraced(a: Tensor, b: Tensor): boolean {
+export function untraced(a: Tensor, b: Tensor | undefined): boolean {
   return replacements === null && recording.current === null && !(a instanceof Tracer) && !(b instanceof Tracer);
+}
+
+/**
+ * `bind1(prim, [a], params)` or `bind1(prim, [a, b], params)`, lean when nothing watches: an
+ * untraced top-level call (see {@link untraced}; no call running) of a primitive with
+ * {@link Primitive.run1} runs it in a scope of its own and copies the result out, without
+ * bind's dispatch, its arrays, the scope's closure or `materializeTree` — the kernels, result
+ * and errors are the primitive's. Anything else (a tracer, a jit recording, a closure
+ * replacement, a running call) binds as usual. @internal
+ */
+export function apply1<P>(prim: Primitive<P>, a: Tensor, b: Tensor | undefined, params: P): Tensor {
+  const run = prim.run1;
+  if (run !== undefined && untraced(a, b)) {
+    const out = topLevelCall(run, a, b, params);
+    if (out !== null) return out;
+  }
+  return bind(prim, b === undefined ? [a] : [a, b], params)[0]!;
 }
 
 /** `bind` for single-output primitives. */

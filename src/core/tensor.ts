@@ -1209,7 +1209,7 @@ const PER_SHARED = 8;
 /** Entries of the largest Float64Array V8 allocates on its heap (`typed_array_max_size_in_heap`, 64 bytes). */
 const ON_HEAP_ENTRIES = 8;
 /** Per size: the shared buffer being filled and its next free entry. */
-const sharedStorage = new Map<number, { buf: Float64Array; next: number }>();
+const sharedStorage = new Map<number, { buf: ArrayBuffer; next: number }>();
 
 /** JS-owned storage for `n` entries (contents unspecified). */
 function jsStorage(n: number): Float64Array {
@@ -1217,12 +1217,14 @@ function jsStorage(n: number): Float64Array {
   // amortize, and cheaper than a view into a shared one.
   if (n > SHARED_MAX_ENTRIES || n <= ON_HEAP_ENTRIES) return new Float64Array(n);
   let s = sharedStorage.get(n);
-  if (s === undefined || s.next === s.buf.length) {
-    s = { buf: new Float64Array(n * PER_SHARED), next: 0 };
+  if (s === undefined || s.next === s.buf.byteLength) {
+    s = { buf: new ArrayBuffer(n * 8 * PER_SHARED), next: 0 };
     sharedStorage.set(n, s);
   }
-  const v = s.buf.subarray(s.next, s.next + n);
-  s.next += n;
+  // The constructor on the buffer, not `subarray` of a view (which looks up a species
+  // constructor first).
+  const v = new Float64Array(s.buf, s.next, n);
+  s.next += n * 8;
   return v;
 }
 
@@ -1253,17 +1255,17 @@ export function scoped<T>(fn: () => T, keep?: (result: T) => void): T {
 }
 
 /**
- * {@link scoped} for an op's lean eager path: `fn(a, b)` (one result, no closure made per call)
- * as a top-level call of its own, its result copied out; null, without running `fn`, when a
- * call is running (inside it results stay in the arena: the caller binds as usual). The caller
+ * {@link scoped} for an op's lean eager path: `fn(a, b, c)` (one result, no closure made per
+ * call) as a top-level call of its own, its result copied out; null, without running `fn`, when
+ * a call is running (inside it results stay in the arena: the caller binds as usual). The caller
  * checked that nothing traces the operands (`untraced`). @internal
  */
-export function topLevelCall<A, B>(fn: (a: A, b: B) => Tensor, a: A, b: B): Tensor | null {
+export function topLevelCall<A, B, C>(fn: (a: A, b: B, c: C) => Tensor, a: A, b: B, c: C): Tensor | null {
   const arena = rt().arena;
   if (arena.active) return null;
   arena.enter();
   try {
-    const out = fn(a, b);
+    const out = fn(a, b, c);
     materialize(out);
     return out;
   } finally {

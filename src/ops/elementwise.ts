@@ -2,7 +2,7 @@
 // Nonlinear unary primitives need only a JVP (reverse mode transposes the JVP's linear ops).
 // Binary primitives broadcast (NumPy rules); their transposes undo broadcasting through the
 // single helper `unbroadcast`.
-import { Tracer, bind1, primitive, type Lin, type Primitive } from "../core/primitive.js";
+import { Tracer, apply1, bind1, primitive, type Lin, type Primitive } from "../core/primitive.js";
 import { allocTensor, asTensor, checkSize, literalScalar, ptrOf, type Tensor, type TensorLike } from "../core/tensor.js";
 import { broadcastShapes, sameShape, type Shape } from "../core/shape.js";
 import { BinaryOp, UnaryOp } from "../wasm/kernels.js";
@@ -34,16 +34,17 @@ function unaryPrim(
   extra: Extra = {},
 ): Primitive<NoParams> {
   const { slope, ...rules } = extra;
+  const run1 = (x: Tensor): Tensor => {
+    const out = unaryK(op, x, name);
+    if (op === UnaryOp.Neg) markRowScaled(out, x, null); // −X scales every row by −1
+    return out;
+  };
   const p: Primitive<NoParams> = {
     ...rules,
     name,
     shape: (s) => [s[0]!],
-    impl: (args) => {
-      const x = args[0]!;
-      const out = unaryK(op, x, name);
-      if (op === UnaryOp.Neg) markRowScaled(out, x, null); // −X scales every row by −1
-      return [out];
-    },
+    impl: (args) => [run1(args[0]!)],
+    run1,
     implChecksShapes: true,
     elementwise: { unary: op },
     jvp: (ts, xs, ys) => [jvp(ts[0]!, xs[0]!, ys[0]!)],
@@ -62,7 +63,7 @@ function unaryPrim(
   return primitive(p);
 }
 
-const un = (p: Primitive<NoParams>) => (x: TensorLike): Tensor => bind1(p, [asTensor(x, p.name)], NONE);
+const un = (p: Primitive<NoParams>) => (x: TensorLike): Tensor => apply1(p, asTensor(x, p.name), undefined, NONE);
 
 // Low-rank batches (src/core/basis.ts): −UVᵀ = (−U)Vᵀ.
 export const neg_p = unaryPrim("neg", UnaryOp.Neg, (t) => neg(t), (ct) => neg(ct), {
@@ -297,23 +298,24 @@ function binaryPrim(
   extra: Extra = {},
 ): Primitive<NoParams> {
   const shape = binaryShape(name);
+  const run1 = (a: Tensor, b: Tensor | undefined): Tensor => {
+    const out = binaryK(op, a, b!, broadcastShapes(name, a.shape, b!.shape), name);
+    // Row scalings of a matrix (see markRowScaled): w ∘ X, X ∘ w, X / w.
+    if (op === BinaryOp.Mul) {
+      markRowScaled(out, a, b!);
+      if (out._rowScaled === null) markRowScaled(out, b!, a);
+    } else if (op === BinaryOp.Div) {
+      markRowScaled(out, a, b!);
+    }
+    return out;
+  };
   const p: Primitive<NoParams> = {
     ...extra,
     name,
     shape,
     // Indexing, not destructuring: this runs for every elementwise kernel call.
-    impl: (args) => {
-      const a = args[0]!, b = args[1]!;
-      const out = binaryK(op, a, b, broadcastShapes(name, a.shape, b.shape), name);
-      // Row scalings of a matrix (see markRowScaled): w ∘ X, X ∘ w, X / w.
-      if (op === BinaryOp.Mul) {
-        markRowScaled(out, a, b);
-        if (out._rowScaled === null) markRowScaled(out, b, a);
-      } else if (op === BinaryOp.Div) {
-        markRowScaled(out, a, b);
-      }
-      return [out];
-    },
+    impl: (args) => [run1(args[0]!, args[1]!)],
+    run1,
     implChecksShapes: true,
     elementwise: { binary: op },
     jvp: (ts, xs, ys, params) => {
@@ -458,7 +460,7 @@ export const eq_p = compare("eq", BinaryOp.Eq);
 export const ne_p = compare("ne", BinaryOp.Ne);
 
 const bin = (p: Primitive<NoParams>) => (a: TensorLike, b: TensorLike): Tensor =>
-  bind1(p, [asTensor(a, p.name), asTensor(b, p.name)], NONE);
+  apply1(p, asTensor(a, p.name), asTensor(b, p.name), NONE);
 
 /**
  * a + b (broadcasting).
@@ -511,13 +513,13 @@ export const pow = (a: TensorLike, b: TensorLike): Tensor => {
   // rounded multiplies or a division: exact for 2 and −1 (what Math.pow returns), within the
   // kernel's 2 ulp for 3, and a fraction of the general kernel's log/exp cost. Others (4 =
   // (x²)² rounds three times, −2 = 1/x² overflows early) take the general kernel.
-  if (b === 2) return bind1(square_p, [asTensor(a, "pow")], NONE);
+  if (b === 2) return apply1(square_p, asTensor(a, "pow"), undefined, NONE);
   if (b === 3) {
     const x = asTensor(a, "pow");
-    return mul(bind1(square_p, [x], NONE), x);
+    return mul(apply1(square_p, x, undefined, NONE), x);
   }
-  if (b === -1) return bind1(reciprocal_p, [asTensor(a, "pow")], NONE);
-  return bind1(pow_p, [asTensor(a, "pow"), asTensor(b, "pow")], NONE);
+  if (b === -1) return apply1(reciprocal_p, asTensor(a, "pow"), undefined, NONE);
+  return apply1(pow_p, asTensor(a, "pow"), asTensor(b, "pow"), NONE);
 };
 /**
  * Elementwise maximum (NaN-propagating). At a tie each side gets half the derivative.

@@ -3,6 +3,7 @@
 import { bind1, primitive, untraced, type Primitive } from "../core/primitive.js";
 import { allocTensor, asTensor, checkSize, ptrOf, topLevelCall, withShape, zeros, type Tensor, type TensorLike } from "../core/tensor.js";
 import { ShapeError } from "../errors.js";
+import type { Shape } from "../core/shape.js";
 import { add, mul } from "./elementwise.js";
 import { concat, reshape, slice, transpose, vec } from "./structure.js";
 import { permute } from "./permute.js";
@@ -24,9 +25,11 @@ function dims(a: readonly number[], ta: number): [number, number] {
   return ta ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
 }
 
-/** op(A)·op(B) on concrete matrices whose shapes agree (the caller checked), in the arena. */
-function product(a: Tensor, b: Tensor, ta: 0 | 1, tb: 0 | 1): Tensor {
-  const sa = a.shape, sb = b.shape;
+/**
+ * op(A)·op(B) on concrete matrices whose shapes agree (the caller checked), in the arena; `sa`,
+ * `sb`: the shapes to read a and b in (a vector as a 1×k or k×1 matrix: same entries).
+ */
+function product(a: Tensor, b: Tensor, ta: 0 | 1, tb: 0 | 1, sa: Shape = a.shape, sb: Shape = b.shape): Tensor {
   const m = ta ? sa[1]! : sa[0]!, k = ta ? sa[0]! : sa[1]!;
   const n = tb ? sb[0]! : sb[1]!;
   // One inner index: an outer product, entry by entry a product (GEMM would pack both
@@ -50,8 +53,15 @@ function product(a: Tensor, b: Tensor, ta: 0 | 1, tb: 0 | 1): Tensor {
   return out;
 }
 
-/** A·B, for {@link topLevelCall}. */
-const productNN = (a: Tensor, b: Tensor): Tensor => product(a, b, 0, 0);
+/**
+ * A·B of matrices or vectors by NumPy's rules (matmul() checked the shapes), for
+ * {@link topLevelCall}: the kernels and entries of reshaping the vectors to matrices, binding
+ * matmul_p and reshaping the product back, as matmul() does otherwise.
+ */
+function productOf(a: Tensor, b: Tensor | undefined): Tensor {
+  const c = product(a, b!, 0, 0, a.rank === 1 ? [1, a.size] : a.shape, b!.rank === 1 ? [b!.size, 1] : b!.shape);
+  return a.rank === 2 && b!.rank === 2 ? c : withShape(c, a.rank === 1 && b!.rank === 1 ? [] : [c.size]);
+}
 
 export const matmul_p: Primitive<MatmulParams> = primitive<MatmulParams>({
   name: "matmul",
@@ -297,16 +307,17 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
   if (A.rank === 0 || B.rank === 0 || A.rank > 2 || B.rank > 2) {
     throw new ShapeError("matmul", "expects vectors or matrices (use mul for scalars)", [A.shape, B.shape]);
   }
-  const A2 = A.rank === 1 ? reshape(A, [1, A.size]) : A;
-  const B2 = B.rank === 1 ? reshape(B, [B.size, 1]) : B;
-  if (A2.shape[1] !== B2.shape[0]) {
-    throw new ShapeError("matmul", `inner dimensions differ (${A2.shape[1]} vs ${B2.shape[0]})`, [A.shape, B.shape]);
+  const ka = A.rank === 1 ? A.size : A.shape[1]!, kb = B.rank === 1 ? B.size : B.shape[0]!;
+  if (ka !== kb) throw new ShapeError("matmul", `inner dimensions differ (${ka} vs ${kb})`, [A.shape, B.shape]);
+  // An eager top-level call (nothing traces or records it): the product runs here, in a scope
+  // of its own, without bind's dispatch, its shape rule (checked just above), the reshapes'
+  // binds or the [out] arrays; the kernels and the result are those of the primitive.
+  if (untraced(A, B)) {
+    const out = topLevelCall(productOf, A, B, undefined);
+    if (out !== null) return out;
   }
-  // Two matrices in an eager top-level call (nothing traces or records it): the product runs
-  // here, in a scope of its own, without bind's dispatch, its shape rule (checked just above)
-  // or the [out] arrays; the kernels and the result are those of the primitive.
-  if (A.rank === 2 && B.rank === 2) return (untraced(A, B) ? topLevelCall(productNN, A, B) : null) ?? mm(A, B, 0, 0);
-  const C = mm(A2, B2, 0, 0);
+  if (A.rank === 2 && B.rank === 2) return mm(A, B, 0, 0);
+  const C = mm(A.rank === 1 ? reshape(A, [1, A.size]) : A, B.rank === 1 ? reshape(B, [B.size, 1]) : B, 0, 0);
   if (A.rank === 1 && B.rank === 1) return reshape(C, []);
   return vec(C);
 }

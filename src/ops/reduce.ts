@@ -1,6 +1,6 @@
 // Reductions and broadcasting, which are each other's transposes: sum ↔ broadcastTo.
 // `unbroadcast` is the one place that undoes NumPy broadcasting for every binary rule.
-import { bind1, primitive, type Primitive } from "../core/primitive.js";
+import { apply1, bind1, primitive, type Primitive } from "../core/primitive.js";
 import { alignBatched } from "./batched.js";
 import { allocTensor, asTensor, ops, ptrOf, type Tensor, type TensorLike } from "../core/tensor.js";
 import { broadcastShapes, checkShape, normAxes, sameShape, sizeOf, type Shape } from "../core/shape.js";
@@ -59,6 +59,8 @@ export const sum_p: Primitive<AxesParams> = primitive<AxesParams>({
   name: "sum",
   shape: ([s], { axes }) => [reducedShape(s!, axes)],
   impl: ([x], { axes }) => [reduceImpl(x!, axes, "sum")],
+  // Its shape rule raises nothing: sum() checked the axes.
+  run1: (x, _b, { axes }) => reduceImpl(x, axes, "sum"),
   jvp: ([t], _p, _o, { axes }) => [sumAxes(t!, axes)],
   transpose: ([ct], [x], _l, { axes }) => [broadcastTo(reshape(ct!, reducedShape(x!.shape, axes, true)), x!.shape)],
   // The batch axis is last, so the reduced axes keep their numbers.
@@ -139,7 +141,7 @@ export function unbroadcast(ct: Tensor, shape: Shape): Tensor {
 export function sum(x: TensorLike, axis?: number | readonly number[], keepdims = false): Tensor {
   const t = asTensor(x, "sum");
   const axes = normAxes("sum", axis, t.rank, t.shape);
-  const s = sumAxes(t, axes);
+  const s = axes.length === 0 ? t : apply1(sum_p, t, undefined, { axes });
   return keepdims ? reshape(s, reducedShape(t.shape, axes, true)) : s;
 }
 
