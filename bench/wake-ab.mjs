@@ -10,6 +10,7 @@ async function setup(dir) {
   setThreads(2);
   const r = rt(); const { kernels: k, arena, pool } = r; await pool.start();
   if (spinning) pool.simulatePageThread(true);
+  if (process.env.SPIN && "spinUs" in pool) pool.spinUs = Number(process.env.SPIN);
   const x = arena.alloc(16), y = arena.alloc(16);
   const M = 10000, N = 100, a = arena.alloc(M * N), v = arena.alloc(N), out = arena.alloc(M);
   const f = arena.f64(); for (let i = 0; i < M * N; i++) f[(a >> 3) + i] = ((i * 7919) % 1000) / 1000 - 0.5;
@@ -25,30 +26,37 @@ const busy = (us) => { const t = performance.now() + us / 1000; while (performan
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const res = {};
 const cell = (key) => (res[key] ??= []);
-for (let rep = 0; rep < 6; rep++) {
-  for (const name of rep % 2 ? ["old", "new"] : ["new", "old"]) {
+const ROUNDS = Number(process.env.ROUNDS ?? 30), CALLS = 10;
+const jobs = (process.env.JOBS ?? "tiny,gemv").split(","), gaps = (process.env.GAPS ?? "0,50,200,1000").split(",").map(Number);
+// Rounds of blocks (1T, 2T) × (old, new) of CALLS calls, order alternating; a block's time is
+// its median call; the ratios pair the blocks of one round.
+for (let rep = 0; rep < ROUNDS; rep++) {
+  for (const job of jobs) for (const gap of gaps) for (const name of rep % 2 ? ["old", "new"] : ["new", "old"]) {
     const s = sides[name];
-    for (const job of ["tiny", "gemv"]) for (const gap of [0, 50, 200, 1000]) for (const mode of ["1T", "2T"]) {
+    const block = {};
+    for (const mode of rep % 4 < 2 ? ["1T", "2T"] : ["2T", "1T"]) {
       s.pool.callerOnly = mode === "1T";
-      const cpu0 = process.cpuUsage(); let wall = 0;
-      for (let i = 0; i < 60; i++) {
+      const t = [];
+      for (let i = 0; i < CALLS; i++) {
         if (gap) busy(gap);
-        const t0 = performance.now(); s[job](); const dt = performance.now() - t0; wall += dt;
-        cell(`${name} ${job} gap ${gap} ${mode}`).push(dt * 1000);
+        const t0 = performance.now(); s[job](); t.push((performance.now() - t0) * 1000);
       }
       s.pool.callerOnly = false;
+      t.sort((p, q) => p - q); block[mode] = t[CALLS >> 1];
+      cell(`${name} ${job} gap ${gap} ${mode}`).push(block[mode]);
     }
-    await sleep(20); // the other side's workers are asleep before it runs
+    cell(`${name} ${job} gap ${gap} ratio`).push(block["1T"] / block["2T"]);
+    await sleep(2); // this side's workers are asleep before the other runs
   }
 }
 const med = (a) => { const b = [...a].sort((p, q) => p - q); return b[b.length >> 1]; };
 console.log(`new pool oversubscribed ${sides.new.pool.oversubscribed} others ${sides.new.pool.others?.toFixed?.(2)}`);
 console.log(`load ${(await import("node:os")).loadavg().map((l) => l.toFixed(2)).join(" ")}, caller ${spinning ? "spinning" : "blocking"}`);
-for (const job of ["tiny", "gemv"]) for (const gap of [0, 50, 200, 1000]) {
+for (const job of jobs) for (const gap of gaps) {
   const line = [`${job} gap ${String(gap).padStart(4)} µs:`];
   for (const name of ["old", "new"]) {
     const one = med(res[`${name} ${job} gap ${gap} 1T`]), two = med(res[`${name} ${job} gap ${gap} 2T`]);
-    line.push(`${name} 1T ${one.toFixed(1)} 2T ${two.toFixed(1)} (1T/2T ${(one / two).toFixed(2)})`);
+    line.push(`${name} 1T ${one.toFixed(1)} 2T ${two.toFixed(1)} (paired 1T/2T ${med(res[`${name} ${job} gap ${gap} ratio`]).toFixed(2)})`);
   }
   console.log(line.join("  "));
 }

@@ -215,17 +215,21 @@ function workerMain(d: {
   // The last job this worker joined: its number and when its ack went out (0: none yet), and
   // its longest task (ms).
   let job = -1, acked = 0, longest = 0;
+  // Whether the last job came within a spin of the ack before it: jobs that come further
+  // apart than the spin would only waste it (and the core), so the worker sleeps at once.
+  let near = true;
   for (;;) {
     // Spin, then sleep: a job that comes within the spin finds this worker awake (a wake from
     // Atomics.wait costs tens of µs, a solve's jobs come a few hundred µs apart). The spin is
-    // bounded (slot 14, µs). It stops at once where it would take a core from a thread with
-    // work: when it was preempted (a poll gap the scheduler made: the cores are
-    // oversubscribed; then the next 16 jobs skip it too), and when the caller has not closed
-    // the job's gate within about one task after this worker's ack (the caller, which has at
-    // most one task left then, is not running: this spin may hold its core).
+    // bounded (slot 14, µs), and skipped when the last job came later than that. It stops at
+    // once where it would take a core from a thread with work: when it was preempted (a poll
+    // gap the scheduler made: the cores are oversubscribed; then the next 16 jobs skip it
+    // too), and when the caller has not closed the job's gate within about one task after this
+    // worker's ack (the caller, which has at most one task left then, is not running: this
+    // spin may hold its core).
     const spinUs = Atomics.load(ctl, 14);
     if (skip > 0) skip--;
-    else if (spinUs > 0 && acked > 0 && Atomics.load(ctl, 0) === seen) {
+    else if (spinUs > 0 && acked > 0 && near && Atomics.load(ctl, 0) === seen) {
       let t = performance.now();
       const until = t + spinUs / 1000, callerBy = acked + 0.01 + 2 * longest;
       let closed = false;
@@ -258,6 +262,7 @@ function workerMain(d: {
     const now = Atomics.load(ctl, 0);
     if (now === seen) continue; // woken without a new job
     seen = now;
+    if (acked > 0) near = performance.now() - acked < spinUs / 1000;
     // Join the job unless it is over (the caller closed its gate) or already followed by
     // another: a worker that wakes late touches nothing of a job it did not join.
     let joined = false;
