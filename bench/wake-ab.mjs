@@ -50,7 +50,7 @@ for (let rep = 0; rep < ROUNDS; rep++) {
   }
 }
 const med = (a) => { const b = [...a].sort((p, q) => p - q); return b[b.length >> 1]; };
-console.log(`new pool oversubscribed ${sides.new.pool.oversubscribed} others ${sides.new.pool.others?.toFixed?.(2)}`);
+console.log(`new pool oversubscribed ${sides.new.pool.oversubscribed}`);
 console.log(`load ${(await import("node:os")).loadavg().map((l) => l.toFixed(2)).join(" ")}, caller ${spinning ? "spinning" : "blocking"}`);
 for (const job of jobs) for (const gap of gaps) {
   const line = [`${job} gap ${String(gap).padStart(4)} µs:`];

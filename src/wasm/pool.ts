@@ -391,6 +391,8 @@ const DEFAULT_SPIN_US = 200;
 
 /** How often (ms) a Node caller samples the host's runnable threads (see Pool.sampleLoad). */
 const LOAD_EVERY_MS = 20;
+/** How long (ms) the host must look quiet before the spins come back on. */
+const QUIET_MS = 1000;
 
 /** /proc/loadavg, opened once (-1: not there, not Linux, or not Node). */
 let loadFd: number | undefined;
@@ -434,8 +436,8 @@ export class Pool {
   private blocking = canBlock();
   private busy = false;
   private spin = DEFAULT_SPIN_US;
-  /** Other threads runnable on the host (a running mean of samples; see sampleLoad). */
-  private others = 0;
+  /** When a sample last saw other threads wanting this pool's cores (see sampleLoad). */
+  private busySeen = -Infinity;
   private nextSample = 0;
   private readonly cores = hostCores();
   /**
@@ -535,15 +537,17 @@ export class Pool {
 
   /** Whether the spins are off because the host's cores are taken (see sampleLoad). @internal */
   get oversubscribed(): boolean {
-    return this.others > this.cores - this.threads + 0.5;
+    return performance.now() - this.busySeen < QUIET_MS;
   }
 
   /**
    * Turns the spins off while other threads want the cores this pool's threads would spin on
    * (a spinning thread then takes a core from a thread with work, possibly this pool's own), and
-   * on again when they stop. Node on Linux only, where the kernel counts runnable threads
-   * (sampled every LOAD_EVERY_MS, a few µs each); elsewhere the spins stay as set and only
-   * their preemption check guards them.
+   * on again once they have been gone for QUIET_MS (off at the first sign, on only after a
+   * quiet stretch: another process's work comes in bursts, and a spin that meets one costs
+   * more than a spin skipped on a quiet machine). Node on Linux only, where the kernel counts
+   * runnable threads (sampled every LOAD_EVERY_MS, a few µs each); elsewhere the spins stay as
+   * set and only their preemption check guards them.
    */
   private sampleLoad(): void {
     const now = performance.now();
@@ -553,7 +557,7 @@ export class Pool {
     if (running < 0) return;
     // Runnable now in this pool: the caller, and each worker not asleep (spinning or working).
     const ours = 1 + this.workers.length - Atomics.load(this.ctl, SLEEPERS);
-    this.others = 0.75 * this.others + 0.25 * Math.max(0, running - ours);
+    if (running - ours > this.cores - this.threads) this.busySeen = now;
     Atomics.store(this.ctl, SPIN_US, this.oversubscribed ? 0 : this.spin);
   }
 
