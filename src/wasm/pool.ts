@@ -386,7 +386,11 @@ let stallMs = 30_000;
  */
 const READY_WAIT_MS = 2000;
 
-/** See {@link Pool.spinUs}. */
+/**
+ * See {@link Pool.spinUs}. On in Node only, where the load check (Pool.sampleLoad) turns it
+ * off while the cores are taken: a spin on a machine without a free core costs the threads
+ * with work (bench/NOTES.md, "Pool wake-up"), and a page cannot see the host's load.
+ */
 const DEFAULT_SPIN_US = 200;
 
 /** How often (ms) a Node caller samples the host's runnable threads (see Pool.sampleLoad). */
@@ -435,7 +439,7 @@ export class Pool {
   private workers: AnyWorker[] = [];
   private blocking = canBlock();
   private busy = false;
-  private spin = DEFAULT_SPIN_US;
+  private spin = nodeProcess() ? DEFAULT_SPIN_US : 0;
   /** When a sample last saw other threads wanting this pool's cores (see sampleLoad). */
   private busySeen = -Infinity;
   private nextSample = 0;
