@@ -35,7 +35,7 @@ for (let r = 0; r < ROUNDS; r++) for (const method of ["newton-cg", "trust-ncg"]
   (res[`${k} ${method}`] ??= []).push([a[0] / b[0], b[1] / a[1], a[0], b[0]]);
 }
 const med = (v) => { const b = [...v].sort((p, q) => p - q); return b[b.length >> 1]; };
-console.log(`load ${l0.map((l) => l.toFixed(2)).join(" ")} → ${loadavg().map((l) => l.toFixed(2)).join(" ")}; new pool spin ${sides.new.pool.spinUs ?? "-"} µs, oversubscribed ${sides.new.pool.oversubscribed ?? "-"}`);
+console.log(`load ${l0.map((l) => l.toFixed(2)).join(" ")} → ${loadavg().map((l) => l.toFixed(2)).join(" ")}; new pool spin ${sides.new.pool.spinUs ?? "-"} µs, oversubscribed ${sides.new.pool.oversubscribed ?? "-"}, busy load samples ${sides.new.pool.busySamples} of ${sides.new.pool.loadSamples}`);
 for (const [k, v] of Object.entries(res)) {
   console.log(`${k.padEnd(14)} median pair 1T/2T ${med(v.map((x) => x[0])).toFixed(2)}×  CPU 2T/1T ${med(v.map((x) => x[1])).toFixed(2)}  p50 ${med(v.map((x) => x[2])).toFixed(2)} → ${med(v.map((x) => x[3])).toFixed(2)} ms  (${v.length} pairs)`);
 }

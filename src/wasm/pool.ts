@@ -443,6 +443,9 @@ export class Pool {
   /** When a sample last saw other threads wanting this pool's cores (see sampleLoad). */
   private busySeen = -Infinity;
   private nextSample = 0;
+  /** Load samples taken, and those that saw the cores wanted (the bench prints them). @internal */
+  loadSamples = 0;
+  busySamples = 0;
   private readonly cores = hostCores();
   /**
    * Workers that did not start in time (a host that refuses them): no more are spawned and
@@ -561,7 +564,11 @@ export class Pool {
     if (running < 0) return;
     // Runnable now in this pool: the caller, and each worker not asleep (spinning or working).
     const ours = 1 + this.workers.length - Atomics.load(this.ctl, SLEEPERS);
-    if (running - ours > this.cores - this.threads) this.busySeen = now;
+    this.loadSamples++;
+    if (running - ours > this.cores - this.threads) {
+      this.busySeen = now;
+      this.busySamples++;
+    }
     Atomics.store(this.ctl, SPIN_US, this.oversubscribed ? 0 : this.spin);
   }
 
