@@ -251,9 +251,10 @@ function workerMain(d: {
         }
       }
     }
-    if (Atomics.load(ctl, 0) === seen) {
+    if (Atomics.load(ctl, 0) === seen && Atomics.load(ctl, 8) === 0) {
       // The caller notifies only when a worker sleeps: counted before the wait, which then
       // returns at once if a job came in between (the caller reads the count after bumping SEQ).
+      // A stop seen in the spin is not slept on (its notify may have come already).
       Atomics.add(ctl, 12, 1);
       Atomics.wait(ctl, 0, seen);
       Atomics.sub(ctl, 12, 1);
