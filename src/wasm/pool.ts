@@ -396,8 +396,8 @@ const DEFAULT_SPIN_US = 200;
 
 /** How often (ms) a Node caller samples the host's runnable threads (see Pool.sampleLoad). */
 const LOAD_EVERY_MS = 20;
-/** How long (ms) the host must look quiet before the spins come back on. */
-const QUIET_MS = 1000;
+/** Load samples the spins' on/off decision looks at (see Pool.sampleLoad). */
+const LOAD_WINDOW = 8;
 
 /** /proc/loadavg, opened once (-1: not there, not Linux, or not Node). */
 let loadFd: number | undefined;
@@ -441,8 +441,8 @@ export class Pool {
   private blocking = canBlock();
   private busy = false;
   private spin = nodeProcess() ? DEFAULT_SPIN_US : 0;
-  /** When a sample last saw other threads wanting this pool's cores (see sampleLoad). */
-  private busySeen = -Infinity;
+  /** The last LOAD_WINDOW samples, a bit each: 1 where other threads wanted the cores. */
+  private window = 0;
   private nextSample = 0;
   /** Load samples taken, and those that saw the cores wanted (the bench prints them). @internal */
   loadSamples = 0;
@@ -545,17 +545,20 @@ export class Pool {
 
   /** Whether the spins are off because the host's cores are taken (see sampleLoad). @internal */
   get oversubscribed(): boolean {
-    return performance.now() - this.busySeen < QUIET_MS;
+    let busy = 0;
+    for (let w = this.window; w !== 0; w &= w - 1) busy++;
+    return 2 * busy >= LOAD_WINDOW;
   }
 
   /**
    * Turns the spins off while other threads want the cores this pool's threads would spin on
-   * (a spinning thread then takes a core from a thread with work, possibly this pool's own), and
-   * on again once they have been gone for QUIET_MS (off at the first sign, on only after a
-   * quiet stretch: another process's work comes in bursts, and a spin that meets one costs
-   * more than a spin skipped on a quiet machine). Node on Linux only, where the kernel counts
-   * runnable threads (sampled every LOAD_EVERY_MS, a few µs each); elsewhere the spins stay as
-   * set and only their preemption check guards them.
+   * (a spinning thread then takes a core from a thread with work, possibly this pool's own):
+   * when half of the last LOAD_WINDOW samples saw more runnable threads than cores left over.
+   * Not at the first such sample: the count includes this process's own V8 helper threads (a
+   * solve's concurrent GC shows in about a fifth of the samples on an idle 2-core machine),
+   * which a majority of a window lets through while another process's steady work does not.
+   * Node on Linux only, where the kernel counts runnable threads (sampled every LOAD_EVERY_MS,
+   * a few µs each); elsewhere the spins stay as set and only their preemption check guards them.
    */
   private sampleLoad(): void {
     const now = performance.now();
@@ -566,10 +569,9 @@ export class Pool {
     // Runnable now in this pool: the caller, and each worker not asleep (spinning or working).
     const ours = 1 + this.workers.length - Atomics.load(this.ctl, SLEEPERS);
     this.loadSamples++;
-    if (running - ours > this.cores - this.threads) {
-      this.busySeen = now;
-      this.busySamples++;
-    }
+    const busy = running - ours > this.cores - this.threads;
+    if (busy) this.busySamples++;
+    this.window = ((this.window << 1) | (busy ? 1 : 0)) & ((1 << LOAD_WINDOW) - 1);
     Atomics.store(this.ctl, SPIN_US, this.oversubscribed ? 0 : this.spin);
   }
 
