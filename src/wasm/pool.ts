@@ -14,8 +14,11 @@
 // are the same for any number of threads, and whether a task runs in a worker or in the
 // caller only changes the time.
 //
-// Node waits with Atomics.wait on both sides. A browser's main thread may not block: there the
-// caller spins on Atomics.load while the workers finish (they still block between jobs).
+// Node waits with Atomics.wait on both sides, after a short bounded spin (an idle worker's
+// between jobs, the caller's for the acks) that a load check turns off while the host's cores
+// are taken; a notify goes only to a thread that sleeps. A browser's main thread may not
+// block: there the caller spins on Atomics.load while the workers finish (they sleep between
+// jobs at once: a page cannot see the host's load).
 // Workers are unref'd (Node): idle workers never keep a process alive.
 import { WorkerError } from "../errors.js";
 import type { Kernels } from "./kernels.js";
