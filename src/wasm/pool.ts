@@ -14,8 +14,11 @@
 // are the same for any number of threads, and whether a task runs in a worker or in the
 // caller only changes the time.
 //
-// Node waits with Atomics.wait on both sides. A browser's main thread may not block: there the
-// caller spins on Atomics.load while the workers finish (they still block between jobs).
+// Node waits with Atomics.wait on both sides, after a short bounded spin (an idle worker's
+// between jobs, the caller's for the acks) that a load check turns off while the host's cores
+// are taken; a notify goes only to a thread that sleeps. A browser's main thread may not
+// block: there the caller spins on Atomics.load while the workers finish (they sleep between
+// jobs at once: a page cannot see the host's load).
 // Workers are unref'd (Node): idle workers never keep a process alive.
 import { WorkerError } from "../errors.js";
 import type { Kernels } from "./kernels.js";
@@ -31,6 +34,9 @@ const FAULT = 7; // test hook: what the next job's workers should do wrong
 const STOP = 8;
 const WORKER_TASKS = 9; // tasks run by workers, ever (tests check the workers really work)
 const READY = 10; // workers that have started
+const SLEEPERS = 12; // workers in (or about to enter) Atomics.wait for a job
+const CALLER_WAITS = 13; // 1 while the caller sleeps on ACKS
+const SPIN_US = 14; // how long an idle worker spins before it sleeps (µs)
 /**
  * The job's gate: (job number mod 2^22) << 9 | CLOSED | workers that joined. A worker takes
  * part in a job only by joining it while it is open; the caller closes it when no task is left
@@ -207,12 +213,60 @@ function workerMain(d: {
   const text = new Uint8Array(d.control, 64, 1024);
   const x = new Float64Array(d.control, 1088);
   let seen = d.seen;
+  // Jobs after a preempted spin that skip the spin (see below).
+  let skip = 0;
+  // The last job this worker joined: its number and when its ack went out (0: none yet), and
+  // its longest task (ms).
+  let job = -1, acked = 0, longest = 0;
+  // Whether the last job came within a spin of the ack before it: jobs that come further
+  // apart than the spin would only waste it (and the core), so the worker sleeps at once.
+  let near = true;
   for (;;) {
-    Atomics.wait(ctl, 0, seen);
+    // Spin, then sleep: a job that comes within the spin finds this worker awake (a wake from
+    // Atomics.wait costs tens of µs, a solve's jobs come a few hundred µs apart). The spin is
+    // bounded (slot 14, µs), and skipped when the last job came later than that. It stops at
+    // once where it would take a core from a thread with work: when it was preempted (a poll
+    // gap the scheduler made: the cores are oversubscribed; then the next 16 jobs skip it
+    // too), and when the caller has not closed the job's gate within about one task after this
+    // worker's ack (the caller, which has at most one task left then, is not running: this
+    // spin may hold its core).
+    const spinUs = Atomics.load(ctl, 14);
+    if (skip > 0) skip--;
+    else if (spinUs > 0 && acked > 0 && near && Atomics.load(ctl, 0) === seen) {
+      let t = performance.now();
+      const until = t + spinUs / 1000, callerBy = acked + 0.01 + 2 * longest;
+      let closed = false;
+      for (let i = 1; ; i++) {
+        if (Atomics.load(ctl, 0) !== seen || Atomics.load(ctl, 8) !== 0) break;
+        if ((i & 31) === 0) {
+          const u = performance.now();
+          if (u - t > 0.1) {
+            skip = 16;
+            break;
+          }
+          if (u > until) break;
+          if (!closed) {
+            const g = Atomics.load(ctl, 11);
+            closed = (g >> 9) !== (job & 0x3fffff) || (g & 256) !== 0;
+            if (!closed && u > callerBy) break;
+          }
+          t = u;
+        }
+      }
+    }
+    if (Atomics.load(ctl, 0) === seen && Atomics.load(ctl, 8) === 0) {
+      // The caller notifies only when a worker sleeps: counted before the wait, which then
+      // returns at once if a job came in between (the caller reads the count after bumping SEQ).
+      // A stop seen in the spin is not slept on (its notify may have come already).
+      Atomics.add(ctl, 12, 1);
+      Atomics.wait(ctl, 0, seen);
+      Atomics.sub(ctl, 12, 1);
+    }
     if (Atomics.load(ctl, 8) !== 0) return;
     const now = Atomics.load(ctl, 0);
     if (now === seen) continue; // woken without a new job
     seen = now;
+    if (acked > 0) near = performance.now() - acked < spinUs / 1000;
     // Join the job unless it is over (the caller closed its gate) or already followed by
     // another: a worker that wakes late touches nothing of a job it did not join.
     let joined = false;
@@ -235,10 +289,13 @@ function workerMain(d: {
         Atomics.wait(ctl, 8, 0);
         return;
       }
+      longest = 0;
       for (;;) {
         const t = Atomics.add(ctl, 1, 1);
         if (t >= tasks) break;
+        const t0 = performance.now();
         runTask(K, x, t, d.area);
+        longest = Math.max(longest, performance.now() - t0);
         Atomics.add(ctl, 9, 1);
       }
     } catch (e) {
@@ -249,8 +306,11 @@ function workerMain(d: {
       }
       Atomics.store(ctl, 1, tasks); // the others stop claiming
     }
+    job = now;
+    acked = performance.now();
     Atomics.add(ctl, 4, 1);
-    Atomics.notify(ctl, 4);
+    // Slot 13: the caller sleeps on the acks (set before its wait, read after this add).
+    if (Atomics.load(ctl, 13) !== 0) Atomics.notify(ctl, 4);
   }
 }
 
@@ -330,6 +390,49 @@ let stallMs = 30_000;
  */
 const READY_WAIT_MS = 2000;
 
+/**
+ * See {@link Pool.spinUs}. On in Node only, where the load check (Pool.sampleLoad) turns it
+ * off while the cores are taken: a spin on a machine without a free core costs the threads
+ * with work (bench/NOTES.md, "Pool wake-up"), and a page cannot see the host's load.
+ */
+const DEFAULT_SPIN_US = 200;
+
+/** How often (ms) a Node caller samples the host's runnable threads (see Pool.sampleLoad). */
+const LOAD_EVERY_MS = 20;
+/** Load samples the spins' on/off decision looks at (see Pool.sampleLoad). */
+const LOAD_WINDOW = 8;
+
+/** /proc/loadavg, opened once (-1: not there, not Linux, or not Node). */
+let loadFd: number | undefined;
+const loadBuf = new Uint8Array(128);
+
+/**
+ * Threads runnable on the host right now (the kernel's nr_running, /proc/loadavg's 4th
+ * field), or -1 where that cannot be read.
+ */
+function runnableNow(): number {
+  const p = nodeProcess();
+  if (loadFd === undefined) {
+    try {
+      const fs = p!.getBuiltinModule!("node:fs") as { openSync(path: string, flags: string): number };
+      loadFd = fs.openSync("/proc/loadavg", "r");
+    } catch {
+      loadFd = -1;
+    }
+  }
+  if (loadFd < 0) return -1;
+  try {
+    const fs = p!.getBuiltinModule!("node:fs") as {
+      readSync(fd: number, b: Uint8Array, off: number, len: number, pos: number): number;
+    };
+    const n = fs.readSync(loadFd, loadBuf, 0, loadBuf.length, 0);
+    const m = /\s(\d+)\//.exec(new TextDecoder().decode(loadBuf.subarray(0, n)));
+    return m ? Number(m[1]) : -1;
+  } catch {
+    return -1;
+  }
+}
+
 /** @internal */
 export class Pool {
   // Replaced when the workers are: a stopped worker keeps the old block, so nothing it still
@@ -340,6 +443,14 @@ export class Pool {
   private workers: AnyWorker[] = [];
   private blocking = canBlock();
   private busy = false;
+  private spin = nodeProcess() ? DEFAULT_SPIN_US : 0;
+  /** The last LOAD_WINDOW samples, a bit each: 1 where other threads wanted the cores. */
+  private window = 0;
+  private nextSample = 0;
+  /** Load samples taken, and those that saw the cores wanted (the bench prints them). @internal */
+  loadSamples = 0;
+  busySamples = 0;
+  private readonly cores = hostCores();
   /**
    * Workers that did not start in time (a host that refuses them): no more are spawned and
    * no call waits for them; the caller runs every task until they are ready.
@@ -359,7 +470,9 @@ export class Pool {
     private readonly kernels: Kernels,
     private readonly scratch: readonly number[],
     private readonly areas: readonly number[] = [],
-  ) {}
+  ) {
+    this.ctl[SPIN_US] = this.spin;
+  }
 
   /** Starts the workers (on the first job: a pool that is never used costs nothing). */
   private spawn(): void {
@@ -417,11 +530,62 @@ export class Pool {
     this.control = new SharedArrayBuffer(CONTROL_BYTES);
     this.ctl = new Int32Array(this.control, 0, 16);
     this.table = new Float64Array(this.control, TABLE, MAX_TASKS * ROW);
+    this.ctl[SPIN_US] = this.spin;
+  }
+
+  /**
+   * How long (µs) an idle worker spins before it sleeps, and a blocking caller before it
+   * sleeps on the acks; 0 sleeps at once (the bench's A/B and the tests). @internal
+   */
+  get spinUs(): number {
+    return this.spin;
+  }
+
+  set spinUs(us: number) {
+    this.spin = Math.max(0, Math.min(100_000, Math.round(us)));
+    Atomics.store(this.ctl, SPIN_US, this.spin);
+  }
+
+  /** Whether the spins are off because the host's cores are taken (see sampleLoad). @internal */
+  get oversubscribed(): boolean {
+    let busy = 0;
+    for (let w = this.window; w !== 0; w &= w - 1) busy++;
+    return 2 * busy >= LOAD_WINDOW;
+  }
+
+  /**
+   * Turns the spins off while other threads want the cores this pool's threads would spin on
+   * (a spinning thread then takes a core from a thread with work, possibly this pool's own):
+   * when half of the last LOAD_WINDOW samples saw more runnable threads than cores left over.
+   * Not at the first such sample: the count includes this process's own V8 helper threads (a
+   * solve's concurrent GC shows in about a fifth of the samples on an idle 2-core machine),
+   * which a majority of a window lets through while another process's steady work does not.
+   * Node on Linux only, where the kernel counts runnable threads (sampled every LOAD_EVERY_MS,
+   * a few µs each); elsewhere the spins stay as set and only their preemption check guards them.
+   */
+  private sampleLoad(): void {
+    const now = performance.now();
+    if (now < this.nextSample || this.spin === 0) return;
+    this.nextSample = now + LOAD_EVERY_MS;
+    const running = runnableNow();
+    if (running < 0) return;
+    // Runnable now in this pool: the caller, and each worker not asleep (spinning or working).
+    const ours = 1 + this.workers.length - Atomics.load(this.ctl, SLEEPERS);
+    this.loadSamples++;
+    const busy = running - ours > this.cores - this.threads;
+    if (busy) this.busySamples++;
+    this.window = ((this.window << 1) | (busy ? 1 : 0)) & ((1 << LOAD_WINDOW) - 1);
+    Atomics.store(this.ctl, SPIN_US, this.oversubscribed ? 0 : this.spin);
   }
 
   /** Tasks the workers (not the caller) have run since the pool started. @internal */
   get workerTasks(): number {
     return Atomics.load(this.ctl, WORKER_TASKS);
+  }
+
+  /** Workers asleep (or about to be) in Atomics.wait for a job. @internal */
+  get sleepingWorkers(): number {
+    return Atomics.load(this.ctl, SLEEPERS);
   }
 
   /** Jobs run since the pool started. @internal */
@@ -802,6 +966,7 @@ export class Pool {
         return;
       }
       const ctl = this.ctl;
+      if (this.blocking && nodeProcess()) this.sampleLoad();
       for (let t = 0; t < tasks; t++) this.table.set(rows[t]!, t * ROW);
       ctl[ERR] = 0;
       ctl[ERRLEN] = 0;
@@ -810,21 +975,24 @@ export class Pool {
       Atomics.store(ctl, ACKS, 0);
       Atomics.store(ctl, GATE, ((Atomics.load(ctl, SEQ) + 1) & GATE_JOB) << 9);
       Atomics.add(ctl, SEQ, 1);
-      Atomics.notify(ctl, SEQ);
+      if (Atomics.load(ctl, SLEEPERS) !== 0) Atomics.notify(ctl, SEQ);
       let own: unknown = undefined;
       let failed = false;
+      let longest = 0;
       try {
         for (;;) {
           const t = Atomics.add(ctl, NEXT, 1);
           if (t >= tasks) break;
+          const t0 = performance.now();
           runTask(this.kernels as TaskKernels, this.table, t, this.areas[0] ?? 0);
+          longest = Math.max(longest, performance.now() - t0);
         }
       } catch (e) {
         own = e;
         failed = true;
         Atomics.store(ctl, NEXT, tasks);
       }
-      this.awaitWorkers(op);
+      this.awaitWorkers(op, longest);
       ctl[FAULT] = 0;
       if (failed) throw own;
       const who = ctl[ERR]!;
@@ -854,7 +1022,7 @@ export class Pool {
    * fault injected, when every worker has joined and acknowledged, so that the fault always
    * happens); a stall replaces the workers.
    */
-  private awaitWorkers(op: string): void {
+  private awaitWorkers(op: string, longest: number): void {
     const ctl = this.ctl;
     let want = this.workers.length;
     if (ctl[FAULT] === 0) {
@@ -868,9 +1036,23 @@ export class Pool {
     }
     let last = -1;
     let since = Date.now();
-    for (;;) {
+    // A blocking caller spins before it sleeps (a sleeping caller is woken by a notify: a
+    // syscall for the worker, tens of µs for the caller), about as long as one task: a worker
+    // that joined and runs is at most one task from its ack, and one that does not run may be
+    // waiting for this very core. A preempted spin sleeps at once. Bounded as a worker's spin.
+    let t = performance.now();
+    const until = t + Math.min(Atomics.load(ctl, SPIN_US) / 1000, 0.01 + 2 * longest);
+    let spin = this.blocking;
+    for (let i = 1; ; i++) {
       const acks = Atomics.load(ctl, ACKS);
       if (acks >= want) return;
+      if (spin) {
+        if ((i & 31) !== 0) continue;
+        const u = performance.now();
+        spin = u <= until && u - t <= 0.1;
+        t = u;
+        if (spin) continue;
+      }
       const progress = acks * 2 ** 20 + Atomics.load(ctl, NEXT);
       const now = Date.now();
       if (progress !== last) {
@@ -886,7 +1068,12 @@ export class Pool {
         }
         throw new WorkerError(op, 0, `a worker stopped answering (no progress for ${stallMs} ms); the workers were replaced`);
       }
-      if (this.blocking) Atomics.wait(ctl, ACKS, acks, 50);
+      if (this.blocking) {
+        // Flag first, then the wait reads ACKS: a worker adds its ack, then reads the flag.
+        Atomics.store(ctl, CALLER_WAITS, 1);
+        Atomics.wait(ctl, ACKS, acks, 50);
+        Atomics.store(ctl, CALLER_WAITS, 0);
+      }
     }
   }
 }
