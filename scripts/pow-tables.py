@@ -13,6 +13,7 @@ logctail. The values below are computed here with mpmath; the polynomial is our 
 """
 import struct
 import mpmath as mp
+from log1p_fit import tail_coefficients  # scripts/log1p_fit.py (the script's folder is on sys.path)
 
 mp.mp.prec = 300
 N = 128
@@ -67,18 +68,7 @@ assert rmax < mp.mpf(2) ** -7
 R = mp.mpf(rmax) * mp.mpf("1.001")
 DEG = 5
 
-
-def g(r):
-    if abs(r) < mp.mpf(10) ** -30:
-        return mp.mpf(1) / 3 - r / 4
-    return (mp.log1p(r) - r + r * r / 2) / r**3
-
-
-nodes = [R * mp.cos(mp.pi * (2 * j + 1) / (2 * (DEG + 1))) for j in range(DEG + 1)]
-M = mp.matrix([[t**p for p in range(DEG + 1)] for t in nodes])
-v = mp.matrix([g(t) for t in nodes])
-coef = mp.lu_solve(M, v)
-c = [float(coef[p]) for p in range(DEG + 1)]  # c3..c8
+c = [float(t) for t in tail_coefficients(R, DEG)]  # c3..c8
 # Scaled for the evaluation p = ar3·(A1 + r·A2 + ar2·(A3 + r·A4 + ar2·(A5 + r·A6))) with
 # ar = −r/2, ar2 = −r²/2, ar3 = −r³/2 (powers of two: the scaling is exact).
 A = [-2 * c[0], -2 * c[1], 4 * c[2], 4 * c[3], -8 * c[4], -8 * c[5]]

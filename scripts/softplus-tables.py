@@ -22,6 +22,7 @@ interpolation at Chebyshev nodes of [−R, R] (near-minimax).
 import os
 import struct
 import mpmath as mp
+from log1p_fit import tail_coefficients  # scripts/log1p_fit.py (the script's folder is on sys.path)
 
 mp.mp.prec = 160
 N = 256
@@ -77,18 +78,7 @@ assert rows[0] == (1.0, 0.0)
 
 R = rmax * mp.mpf("1.001")
 
-
-def g(r):
-    if abs(r) < mp.mpf(10) ** -30:
-        return mp.mpf(1) / 3 - r / 4
-    return (mp.log1p(r) - r + r * r / 2) / r**3
-
-
-nodes = [R * mp.cos(mp.pi * (2 * j + 1) / (2 * (DEG + 1))) for j in range(DEG + 1)]
-M = mp.matrix([[t**p for p in range(DEG + 1)] for t in nodes])
-v = mp.matrix([g(t) for t in nodes])
-coef = mp.lu_solve(M, v)
-B = [float(coef[p]) for p in range(DEG + 1)]  # coefficients of r³ … r^(DEG+3)
+B = [float(t) for t in tail_coefficients(R, DEG)]  # coefficients of r³ … r^(DEG+3)
 
 
 def poly(r):

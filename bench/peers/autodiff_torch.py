@@ -23,12 +23,11 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import platform
 import subprocess
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 
-from common import cpu_model  # bench/peers/common.py (the script's folder is on sys.path)
+from common import cpu_model, median_batched_ms  # bench/peers/common.py (the script's folder is on sys.path)
 
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float64)
@@ -40,26 +39,7 @@ MIN_SAMPLE_S = 5e-4
 
 
 def median_ms(fn):
-    for _ in range(3):
-        fn()
-    reps = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        dt = time.perf_counter() - t0
-        if dt >= MIN_SAMPLE_S:
-            break
-        reps *= 2
-    samples = []
-    end = time.perf_counter() + TIME_S
-    while time.perf_counter() < end or len(samples) < 5:
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        samples.append((time.perf_counter() - t0) / reps)
-    samples.sort()
-    return 1e3 * samples[len(samples) // 2]
+    return median_batched_ms(fn, TIME_S, MIN_SAMPLE_S)
 
 
 def tasks(m, n):
