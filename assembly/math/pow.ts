@@ -271,16 +271,32 @@ const POW_LOG_TABLE: usize = memory.data<u64>([
   store<f64>(out, ylo * lhi + y * llo, 8);
 }
 
-/** exp(ehi + elo) for |ehi| ≤ EXP_FAST: ./exp.ts's exp with elo added to the reduced argument. */
+/**
+ * ./exp.ts's reduction of ehi + elo with kde = ehi·N/ln2 + SHIFT (elo added to the reduced
+ * argument): the polynomial part et, with exp(ehi + elo) = scale·(1 + et) for
+ * scale = {@link expDDScaleBits} as a double.
+ */
 // @ts-ignore: decorator
-@inline function expDDFast(ehi: f64, elo: f64): f64 {
-  const kde = ehi * INVLN2N + SHIFT;
+@inline function expDDPoly(ehi: f64, elo: f64, kde: f64): f64 {
   const ee = EXP_TABLE + ((<usize>reinterpret<u64>(kde) & 127) << 4);
   const ke = kde - SHIFT;
   const re = ehi + ke * NEGLN2HIN + ke * NEGLN2LON + elo;
   const re2 = re * re;
-  const et = load<f64>(ee) + re + re2 * (C2 + re * C3) + re2 * re2 * (C4 + re * C5);
-  const scale = reinterpret<f64>(load<u64>(ee, 8) + (reinterpret<u64>(kde) << 45));
+  return load<f64>(ee) + re + re2 * (C2 + re * C3) + re2 * re2 * (C4 + re * C5);
+}
+
+/** The bits of exp's scale 2^(k/N) for kde as in {@link expDDPoly}. */
+// @ts-ignore: decorator
+@inline function expDDScaleBits(kde: f64): u64 {
+  return load<u64>(EXP_TABLE + ((<usize>reinterpret<u64>(kde) & 127) << 4), 8) + (reinterpret<u64>(kde) << 45);
+}
+
+/** exp(ehi + elo) for |ehi| ≤ EXP_FAST. */
+// @ts-ignore: decorator
+@inline function expDDFast(ehi: f64, elo: f64): f64 {
+  const kde = ehi * INVLN2N + SHIFT;
+  const et = expDDPoly(ehi, elo, kde);
+  const scale = reinterpret<f64>(expDDScaleBits(kde));
   return scale + scale * et;
 }
 
@@ -296,12 +312,8 @@ function powMag(ix: u64, y: f64): f64 {
   if (a <= EXP_FAST) return expDDFast(ehi, elo);
   if (!(a < 1024.0)) return ehi > 0 ? Infinity : 0.0;
   const kde = ehi * INVLN2N + SHIFT;
-  const ee = EXP_TABLE + ((<usize>reinterpret<u64>(kde) & 127) << 4);
-  const ke = kde - SHIFT;
-  const re = ehi + ke * NEGLN2HIN + ke * NEGLN2LON + elo;
-  const re2 = re * re;
-  const et = load<f64>(ee) + re + re2 * (C2 + re * C3) + re2 * re2 * (C4 + re * C5);
-  const sbits = load<u64>(ee, 8) + (reinterpret<u64>(kde) << 45);
+  const et = expDDPoly(ehi, elo, kde);
+  const sbits = expDDScaleBits(kde);
   // Beyond EXP_FAST: ./exp.ts's two-step scaling (overflow to Infinity; a subnormal result
   // rounded once).
   if (ehi > 0) {
