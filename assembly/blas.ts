@@ -146,92 +146,6 @@ function scaleVec(n: i32, beta: f64, y: usize, incy: i32): void {
   }
 }
 
-/**
- * Bytes of A (lda·n·8) up to which gemvN keeps row blocks in registers across all columns.
- * That order reads A in 64-byte pieces a column apart, which costs little from cache (A that
- * small is in the 2 MiB L2 when a product is repeated, as in an optimizer or a Hessian's
- * replay) but defeats the prefetcher from memory. Measured (one run, µs), streaming vs
- * registers: 1000×100 14.6 vs 12.5, 1000×10 1.54 vs 1.28, 256×20 0.83 vs 0.62; but 1000×1000
- * 295 vs 445 and 10000×100 299 vs 463.
- */
-const GEMV_REGS_BYTES: i64 = 1 << 20;
-
-/**
- * Whether the n column pieces a row block of gemvNRegs reads (lda·8 bytes apart) crowd into too
- * few L1 sets to stay cached until the next block reads the rest of their lines (arena data is
- * 16-byte aligned, so a block's 64 bytes usually straddle two lines). With a 48 KiB, 12-way
- * L1d of 64 sets (this machine's; x86 cores of the last years have 32–48 KiB, 8–12 ways), a
- * stride of 2 KiB reaches only 2 sets. Measured (one run, µs), streaming vs registers: 256×256
- * with lda 256 10.5 vs 11.3 but lda 260 10.4 vs 9.9; 1024×100 18.1 vs 21.0 but 1000×100 15.6
- * vs 13.6; 512×128 10.7 vs 12.0.
- */
-// @ts-ignore: decorator
-@inline function l1Aliased(lda: i32, n: i32): bool {
-  if ((lda & 7) != 0) return false; // not whole lines apart: the pieces spread over the sets
-  let g = 64; // gcd(lda / 8, 64): a power of two
-  while (((lda >> 3) & (g - 1)) != 0) g >>= 1;
-  return (64 / g) * 12 < n;
-}
-
-/**
- * y ← α·A·x + β·y for A in cache: eight rows at a time (four f64x2 accumulators) summed over
- * all columns, then merged into y. Each entry is Σ_j A[i,j]·x[j] summed in order of j, in both
- * builds (the scalar build runs four rows at a time the same way).
- */
-function gemvNRegs(m: i32, n: i32, alpha: f64, a: usize, lda: i32, x: usize, incx: i32,
-  beta: f64, y: usize, incy: i32): void {
-  const VBUF = VBUF_AT;
-  const ldaB = <usize>lda << 3, sx = <usize>incx << 3, sy = <usize>incy << 3;
-  const xEnd = x + <usize>n * sx;
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    for (; i + 8 <= m; i += 8) {
-      let p = a + (<usize>i << 3);
-      let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0;
-      for (let px = x; px != xEnd; px += sx) {
-        const v = v128.load64_splat(px);
-        s0 = madd(v128.load(p), v, s0);
-        s1 = madd(v128.load(p, 16), v, s1);
-        s2 = madd(v128.load(p, 32), v, s2);
-        s3 = madd(v128.load(p, 48), v, s3);
-        p += ldaB;
-      }
-      v128.store(VBUF, s0);
-      v128.store(VBUF, s1, 16);
-      v128.store(VBUF, s2, 32);
-      v128.store(VBUF, s3, 48);
-      mergeY(8, alpha, beta, y + <usize>i * sy, sy);
-    }
-  }
-  for (; i + 4 <= m; i += 4) {
-    let p = a + (<usize>i << 3);
-    let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    for (let px = x; px != xEnd; px += sx) {
-      const v = load<f64>(px);
-      s0 += load<f64>(p) * v;
-      s1 += load<f64>(p, 8) * v;
-      s2 += load<f64>(p, 16) * v;
-      s3 += load<f64>(p, 24) * v;
-      p += ldaB;
-    }
-    store<f64>(VBUF, s0);
-    store<f64>(VBUF, s1, 8);
-    store<f64>(VBUF, s2, 16);
-    store<f64>(VBUF, s3, 24);
-    mergeY(4, alpha, beta, y + <usize>i * sy, sy);
-  }
-  for (; i < m; i++) {
-    let p = a + (<usize>i << 3);
-    let s = 0.0;
-    for (let px = x; px != xEnd; px += sx) {
-      s += load<f64>(p) * load<f64>(px);
-      p += ldaB;
-    }
-    store<f64>(VBUF, s);
-    mergeY(1, alpha, beta, y + <usize>i * sy, sy);
-  }
-}
-
 /** y[0 : rows] (stride sy bytes) ← α·VBUF[0 : rows] + β·y; β = 0 does not read y. */
 // @ts-ignore: decorator
 @inline function mergeY(rows: i32, alpha: f64, beta: f64, py: usize, sy: usize): void {
@@ -243,21 +157,153 @@ function gemvNRegs(m: i32, n: i32, alpha: f64, a: usize, lda: i32, x: usize, inc
   }
 }
 
+/** Columns of A per panel of gemvN: each entry of y is summed panel by panel. */
+const GJ: i32 = 32;
+
+/** VBUF[o : o+12] ← (first) or += twelve rows of the panel times x (see gemvNPanel). */
+// @ts-ignore: decorator
+@inline function gemvNTile12(p: usize, colsB: usize, ldaB: usize, q: usize, sx: usize, o: usize,
+  first: bool): void {
+  const pEnd = p + colsB;
+  let v = v128.load64_splat(q);
+  let s0 = f64x2.mul(v128.load(p), v), s1 = f64x2.mul(v128.load(p, 16), v);
+  let s2 = f64x2.mul(v128.load(p, 32), v), s3 = f64x2.mul(v128.load(p, 48), v);
+  let s4 = f64x2.mul(v128.load(p, 64), v), s5 = f64x2.mul(v128.load(p, 80), v);
+  p += ldaB;
+  for (q += sx; p != pEnd; q += sx) {
+    v = v128.load64_splat(q);
+    s0 = madd(v128.load(p), v, s0); s1 = madd(v128.load(p, 16), v, s1);
+    s2 = madd(v128.load(p, 32), v, s2); s3 = madd(v128.load(p, 48), v, s3);
+    s4 = madd(v128.load(p, 64), v, s4); s5 = madd(v128.load(p, 80), v, s5);
+    p += ldaB;
+  }
+  if (!first) {
+    s0 = f64x2.add(v128.load(o), s0); s1 = f64x2.add(v128.load(o, 16), s1);
+    s2 = f64x2.add(v128.load(o, 32), s2); s3 = f64x2.add(v128.load(o, 48), s3);
+    s4 = f64x2.add(v128.load(o, 64), s4); s5 = f64x2.add(v128.load(o, 80), s5);
+  }
+  v128.store(o, s0); v128.store(o, s1, 16); v128.store(o, s2, 32);
+  v128.store(o, s3, 48); v128.store(o, s4, 64); v128.store(o, s5, 80);
+}
+
 /**
- * y ← α·A·x + β·y, column-axpy order: the row block y[i0 : i0+RB] is accumulated in VBUF
- * while four columns of A stream past at a time (each A column segment is read once,
- * contiguously), then merged into y with α and β. A small enough to be in cache goes to
- * gemvNRegs instead, unless its columns alias in L1.
+ * VBUF[0 : mb] ← (first) or += A[0 : mb, 0 : nb]·x[0 : nb] (A at ap, column step ldaB bytes; x at
+ * px, step sx bytes), each entry the sum Σ_c A[r, c]·x[c] from c = 0 up, started from the first
+ * product. Sixteen rows at a time stay in registers over the panel's columns: one column pointer
+ * step and one x load per eight vector multiply-adds, and the loads' offsets are constants.
+ */
+// @ts-ignore: decorator
+@inline function gemvNPanel(mb: i32, nb: i32, ap: usize, ldaB: usize, px: usize, sx: usize, first: bool): void {
+  const VBUF = VBUF_AT;
+  const colsB = <usize>nb * ldaB;
+  let r = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; r + 12 <= mb; r += 12) gemvNTile12(ap + (<usize>r << 3), colsB, ldaB, px, sx, VBUF + (<usize>r << 3), first);
+    for (; r + 2 <= mb; r += 2) {
+      let p = ap + (<usize>r << 3), q = px;
+      const pEnd = p + colsB;
+      let s = f64x2.mul(v128.load(p), v128.load64_splat(q));
+      p += ldaB;
+      for (q += sx; p != pEnd; q += sx) {
+        s = madd(v128.load(p), v128.load64_splat(q), s);
+        p += ldaB;
+      }
+      const o = VBUF + (<usize>r << 3);
+      v128.store(o, first ? s : f64x2.add(v128.load(o), s));
+    }
+    if (r < mb) {
+      // The last odd row in lane 0 of a vector, so the relaxed build fuses it like the others.
+      let p = ap + (<usize>r << 3), q = px;
+      const pEnd = p + colsB;
+      let s = f64x2.mul(v128.load64_splat(p), v128.load64_splat(q));
+      p += ldaB;
+      for (q += sx; p != pEnd; q += sx) {
+        s = madd(v128.load64_splat(p), v128.load64_splat(q), s);
+        p += ldaB;
+      }
+      const o = VBUF + (<usize>r << 3);
+      store<f64>(o, first ? f64x2.extract_lane(s, 0) : load<f64>(o) + f64x2.extract_lane(s, 0));
+    }
+    return;
+  }
+  // The same additions in the same order, four rows at a time.
+  for (; r + 4 <= mb; r += 4) {
+    let p = ap + (<usize>r << 3), q = px;
+      const pEnd = p + colsB;
+    let v = load<f64>(q);
+    let s0 = load<f64>(p) * v, s1 = load<f64>(p, 8) * v, s2 = load<f64>(p, 16) * v, s3 = load<f64>(p, 24) * v;
+    p += ldaB;
+    for (q += sx; p != pEnd; q += sx) {
+      v = load<f64>(q);
+      s0 += load<f64>(p) * v; s1 += load<f64>(p, 8) * v; s2 += load<f64>(p, 16) * v; s3 += load<f64>(p, 24) * v;
+      p += ldaB;
+    }
+    const o = VBUF + (<usize>r << 3);
+    if (!first) {
+      s0 = load<f64>(o) + s0; s1 = load<f64>(o, 8) + s1; s2 = load<f64>(o, 16) + s2; s3 = load<f64>(o, 24) + s3;
+    }
+    store<f64>(o, s0); store<f64>(o, s1, 8); store<f64>(o, s2, 16); store<f64>(o, s3, 24);
+  }
+  for (; r < mb; r++) {
+    let p = ap + (<usize>r << 3), q = px;
+      const pEnd = p + colsB;
+    let s = load<f64>(p) * load<f64>(q);
+    p += ldaB;
+    for (q += sx; p != pEnd; q += sx) {
+      s += load<f64>(p) * load<f64>(q);
+      p += ldaB;
+    }
+    const o = VBUF + (<usize>r << 3);
+    store<f64>(o, first ? s : load<f64>(o) + s);
+  }
+}
+
+/**
+ * Bytes of A (lda·n·8) up to which gemvN runs panels of register tiles (gemvNTiles); larger A
+ * streams (gemvNStream). The tiles read each column GJ columns apart in 96-byte pieces, which
+ * costs little from L2 but keeps fewer lines in flight than the sweep's long column runs when
+ * A comes from L3 or memory (see bench/NOTES.md, "gemv kernels, register tiles").
+ */
+const GEMV_TILE_BYTES: i64 = 1 << 20;
+
+/**
+ * y ← α·A·x + β·y. The kernel is chosen by lda·n alone (never by m), so a row panel of the
+ * thread pool or a row block of the jit's fused passes takes the same path as the whole call.
  */
 function gemvN(m: i32, n: i32, alpha: f64, a: usize, lda: i32, x: usize, incx: i32,
   beta: f64, y: usize, incy: i32): void {
-  const VBUF = VBUF_AT;
-  // Wide products stream even from cache: the eight-column sweep beats rows in registers
-  // from 64 columns on once the row blocks are many (1000×100, 200×200), not at 100×100.
-  if (<i64>lda * <i64>n * 8 <= GEMV_REGS_BYTES && !l1Aliased(lda, n) && (n < 64 || m <= 128)) {
-    gemvNRegs(m, n, alpha, a, lda, x, incx, beta, y, incy);
-    return;
+  if (<i64>lda * <i64>n * 8 <= GEMV_TILE_BYTES) gemvNTiles(m, n, alpha, a, lda, x, incx, beta, y, incy);
+  else gemvNStream(m, n, alpha, a, lda, x, incx, beta, y, incy);
+}
+
+/**
+ * y ← α·A·x + β·y for A in cache: for each block of RB rows, the panels of GJ columns of A in
+ * turn add their products onto the block's sums in VBUF, which are then merged into y with α
+ * and β. Entry i of y is (((P₀ + P₁) + P₂) + …) with P_k = A[i, columns of panel k]·x summed in
+ * column order from the first product: the same additions for every row whatever m, its row
+ * block or its place in a tile, in every build (the relaxed build fuses each multiply-add).
+ */
+function gemvNTiles(m: i32, n: i32, alpha: f64, a: usize, lda: i32, x: usize, incx: i32,
+  beta: f64, y: usize, incy: i32): void {
+  const ldaB = <usize>lda << 3, sx = <usize>incx << 3, sy = <usize>incy << 3;
+  for (let i0 = 0; i0 < m; i0 += RB) {
+    const mb = min<i32>(RB, m - i0);
+    for (let j0 = 0; j0 < n; j0 += GJ) {
+      gemvNPanel(mb, min<i32>(GJ, n - j0), a + (<usize>i0 << 3) + <usize>j0 * ldaB, ldaB,
+        x + <usize>j0 * sx, sx, j0 == 0);
+    }
+    mergeY(mb, alpha, beta, y + <usize>i0 * sy, sy);
   }
+}
+
+/**
+ * y ← α·A·x + β·y, column-axpy order: the row block y[i0 : i0+RB] is accumulated in VBUF
+ * while eight columns of A stream past at a time (each A column segment is read once,
+ * contiguously), then merged into y with α and β.
+ */
+function gemvNStream(m: i32, n: i32, alpha: f64, a: usize, lda: i32, x: usize, incx: i32,
+  beta: f64, y: usize, incy: i32): void {
+  const VBUF = VBUF_AT;
   const ldaB = <usize>lda << 3, sx = <usize>incx << 3, sy = <usize>incy << 3;
   for (let i0 = 0; i0 < m; i0 += RB) {
     const bytes = <usize>min<i32>(RB, m - i0) << 3;

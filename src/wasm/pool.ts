@@ -1156,16 +1156,16 @@ const GEMV_MIN_WORK = 2 ** 18;
 const GEMV_MIN_TASK = 2 ** 15;
 /** gemvN's row block (assembly/blas.ts RB): row panels start at multiples of it. */
 const GEMV_RB = 1024;
-/** gemvN takes its rows-in-registers order for wide A only up to this m (assembly/blas.ts). */
-const GEMV_REGS_M = 128;
+/** A last row panel this short joins the one before (a task too small to be worth a wake-up). */
+const GEMV_MIN_LAST_ROWS = 128;
 
 /**
  * The tasks of a gemv call, or null when it runs whole: a function of the shape alone.
  * - op N (y = A·x, m rows): row panels of a multiple of gemvN's 1024-row block, so each row
  *   falls at the same place in the same block as in the whole call: in an f64x2 pair or the
- *   odd tail (which the relaxed build's FMA rounds differently), and in the same 8-row group
- *   of the rows-in-registers order. No panel has 128 rows or fewer (gemvN would switch to
- *   that order for a wide A): a shorter remainder joins the last panel.
+ *   odd tail of gemvN's streaming order (the relaxed build's FMA rounds the tail differently).
+ *   gemvN picks its order by lda·n alone, and its tiled order sums every row alike. No panel
+ *   has 128 rows or fewer: a shorter remainder joins the last panel.
  * - op T (y = Aᵀ·x, one dot product per column of A): column panels of a multiple of 3,
  *   since gemvT dots three columns together and the one or two left over with another
  *   accumulator pattern (different bits in the scalar build); the last panel ends where the
@@ -1179,7 +1179,7 @@ function gemvRows(trans: number, m: number, n: number, alpha: number, a: number,
     if (m < 2 * GEMV_RB) return null;
     const h = GEMV_RB * Math.max(Math.ceil(m / GEMV_RB / 32), Math.ceil(GEMV_MIN_TASK / (GEMV_RB * n)));
     let panels = Math.floor(m / h);
-    if (m - panels * h > GEMV_REGS_M) panels++;
+    if (m - panels * h > GEMV_MIN_LAST_ROWS) panels++;
     if (panels < 2) return null;
     for (let t = 0; t < panels; t++) {
       const i0 = t * h;

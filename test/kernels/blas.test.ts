@@ -140,11 +140,12 @@ const GEMV_SHAPES: [number, number][] = [
   [1, 1], [2, 3], [3, 2], [5, 17], [17, 5], [33, 33], [127, 129], [129, 127], [4, 1], [1, 4],
   // Crosses the 1024-row block of both orientations (and of the gathered x for op = T).
   [1030, 7], [2100, 5], [7, 1030],
-  // Over 1 MiB of A, and columns 2 KiB apart (L1 sets alias): op = N streams columns instead
-  // of keeping rows in registers.
-  [1100, 130], [256, 30],
-  // In cache but wide (n ≥ 64, m > 128): op = N streams eight columns a sweep, then four, then one.
-  [201, 77],
+  // Over 1 MiB of A: op = N streams eight columns a sweep, then four, then one.
+  [1100, 130],
+  // Up to 1 MiB, op = N runs register tiles over panels of 32 columns: columns 2 KiB apart, one
+  // panel and a column more, panels with a short last one, tiles of 12, 2 and 1 rows, and a row
+  // block of 1024 with a remainder under one tile.
+  [256, 30], [201, 77], [25, 33], [14, 64], [1030, 40],
 ];
 const GEMV_CASES: [number, number, number, number, number][] = [
   // α, β, lda padding, incx, incy
@@ -203,5 +204,64 @@ describe.each(BUILDS)("gemv ($name)", ({ simd }) => {
       k.gemv(trans, trans ? 4 : 0, trans ? 0 : 4, 1, pa, 1, pa, 1, 0, py, 1);
       expect(Array.from(get(arena, py, 2))).toEqual([GAP, GAP]);
     });
+  });
+});
+
+describe("gemv op = N: the same bits in the SIMD and scalar builds, and wherever a row sits", () => {
+  // Each entry of y is one sum in one order (assembly/blas.ts gemvNTiles, gemvNStream) in
+  // both builds, so the scalar build's loops must give the SIMD lanes' bits. In the tiled path
+  // (A up to 1 MiB) a row's sum does not depend on m or on its place in a tile: the rows of a
+  // call on a row slice of A are the whole call's rows.
+  const SHAPES: [number, number][] = [
+    [1, 1], [2, 3], [3, 2], [5, 17], [13, 31], [13, 32], [13, 33], [12, 65], [25, 100], [37, 7],
+    [201, 77], [1030, 40], [1100, 130], [2100, 5],
+  ];
+  // α, β, lda padding, incx, incy
+  const CASES: [number, number, number, number, number][] = [
+    [1, 0, 0, 1, 1], [-0.5, 2, 3, 2, 1], [1.25, 1, 1, 1, 3], [2, -0.75, 2, 3, 2], [1, 1, 5, -1, 1],
+  ];
+
+  function run(k: Kernels, arena: Arena, m: number, n: number, c: typeof CASES[number], r0 = 0, rows = m): Float64Array {
+    const [alpha, beta, pad, incx, incy] = c;
+    const lda = m + pad, r = rng(m * 131 + n);
+    const A = new Float64Array(lda * n).fill(Number.NaN);
+    for (let j = 0; j < n; j++) for (let i = 0; i < m; i++) A[i + j * lda] = r() * (i % 7 === 3 ? 1e3 : 1);
+    const ax = Math.abs(incx), x = strided(n, ax, n + 5);
+    const y = strided(rows, incy, m + 3, GAP);
+    const pa = put(arena, A), px = put(arena, x.data), py = put(arena, y.data);
+    // A negative increment walks x backwards from its pointer (element i at x[i·incx]).
+    k.gemv(0, rows, n, alpha, pa + 8 * r0, lda, incx < 0 ? px + 8 * (n - 1) * ax : px, incx, beta, py, incy);
+    const out = get(arena, py, y.data.length);
+    arena.release();
+    return out;
+  }
+
+  it("scalar and SIMD builds agree bit for bit; row slices match the whole call (tiled path)", async () => {
+    const results: Float64Array[][] = [];
+    for (const { simd } of BUILDS) {
+      const { k, arena } = await useBuild(simd);
+      const runs: Float64Array[] = [];
+      for (const [m, n] of SHAPES) for (const c of CASES) runs.push(run(k, arena, m, n, c));
+      results.push(runs);
+      // Row slices starting at odd rows and ending short of a tile, against the whole call.
+      for (const [m, n] of [[201, 77], [1030, 40], [37, 7]] as const) {
+        const c = CASES[0]!, whole = run(k, arena, m, n, c);
+        for (const [r0, rows] of [[1, m - 1], [5, 13], [m - 3, 3], [12, 1]] as const) {
+          const part = run(k, arena, m, n, c, r0, rows);
+          const same = part.every((v, i) => Object.is(v, whole[r0 + i]));
+          expect(same, `${simd ? "simd" : "scalar"} ${m}×${n} rows ${r0}..${r0 + rows}`).toBe(true);
+        }
+      }
+    }
+    const [s, c] = results as [Float64Array[], Float64Array[]];
+    let i = 0;
+    for (const [m, n] of SHAPES) {
+      for (const cs of CASES) {
+        const a = s[i]!, b = c[i]!;
+        const same = a.length === b.length && a.every((v, j) => Object.is(v, b[j]));
+        expect(same, `${m}×${n} α=${cs[0]} β=${cs[1]} pad=${cs[2]} incx=${cs[3]} incy=${cs[4]}`).toBe(true);
+        i++;
+      }
+    }
   });
 });
