@@ -6,6 +6,8 @@
 //
 //   node bench/logistic-f-ab.mjs <distA> <distB> … [--rounds 3] [--sizes 1000x10,1000x100]
 //
+// Also the whole un-jitted grad and hvp (the eager-vs-torch suite's cells).
+//
 // A task's time is the fastest of BATCHES batches of about 10 ms each, the tasks alternating
 // batch by batch; process CPU time (GC helpers count, time preempted by other jobs does not).
 // Prints one JSON line per process: µs per call.
@@ -43,8 +45,12 @@ if (args[0] === "--child") {
     let pa = 0, px = 0, pz = 0;
     const gemv = () => kernels.gemv(0, m, n, 1, pa, m, px, 1, 0, pz, 1);
     const f = () => mc.softplus(y.mul(A.matmul(x)).neg()).sum();
+    const fx = (x) => mc.softplus(y.mul(A.matmul(x)).neg()).sum();
+    const g = mc.grad(fx), hv = mc.hvp(fx), v = mc.randn([n], { seed: 4 });
     const tasks = [
       ["f", f],
+      ["grad", () => g(x)],
+      ["hvp", () => hv(x, v)],
       ["matmul", () => A.matmul(x)],
       ["mul", () => y.mul(z)],
       ["neg", () => yz.neg()],

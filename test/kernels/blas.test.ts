@@ -145,7 +145,9 @@ const GEMV_SHAPES: [number, number][] = [
   // Up to 1 MiB, op = N runs register tiles over panels of 32 columns: columns 2 KiB apart, one
   // panel and a column more, panels with a short last one, tiles of 12, 2 and 1 rows, and a row
   // block of 1024 with a remainder under one tile.
-  [256, 30], [201, 77], [25, 33], [14, 64], [1030, 40],
+  [256, 30], [201, 77], [25, 33], [14, 64], [1030, 40], [23, 50], [31, 9],
+  // Columns 4 KiB apart (one L1 set) with more than 12 of them: op = N streams.
+  [512, 20],
 ];
 const GEMV_CASES: [number, number, number, number, number][] = [
   // α, β, lda padding, incx, incy
@@ -214,7 +216,7 @@ describe("gemv op = N: the same bits in the SIMD and scalar builds, and wherever
   // call on a row slice of A are the whole call's rows.
   const SHAPES: [number, number][] = [
     [1, 1], [2, 3], [3, 2], [5, 17], [13, 31], [13, 32], [13, 33], [12, 65], [25, 100], [37, 7],
-    [201, 77], [1030, 40], [1100, 130], [2100, 5],
+    [10, 40], [23, 50], [31, 33], [201, 77], [1030, 40], [1100, 130], [2100, 5], [512, 20], [512, 12],
   ];
   // α, β, lda padding, incx, incy
   const CASES: [number, number, number, number, number][] = [
@@ -244,7 +246,7 @@ describe("gemv op = N: the same bits in the SIMD and scalar builds, and wherever
       for (const [m, n] of SHAPES) for (const c of CASES) runs.push(run(k, arena, m, n, c));
       results.push(runs);
       // Row slices starting at odd rows and ending short of a tile, against the whole call.
-      for (const [m, n] of [[201, 77], [1030, 40], [37, 7]] as const) {
+      for (const [m, n] of [[201, 77], [1030, 40], [37, 7], [23, 50], [31, 33]] as const) {
         const c = CASES[0]!, whole = run(k, arena, m, n, c);
         for (const [r0, rows] of [[1, m - 1], [5, 13], [m - 3, 3], [12, 1]] as const) {
           const part = run(k, arena, m, n, c, r0, rows);
