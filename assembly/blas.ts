@@ -279,7 +279,7 @@ const GJ: i32 = 32;
   // The same additions in the same order, four rows at a time.
   for (; r + 4 <= mb; r += 4) {
     let p = ap + (<usize>r << 3), q = px;
-      const pEnd = p + colsB;
+    const pEnd = p + colsB;
     let v = load<f64>(q);
     let s0 = load<f64>(p) * v, s1 = load<f64>(p, 8) * v, s2 = load<f64>(p, 16) * v, s3 = load<f64>(p, 24) * v;
     p += ldaB;
@@ -296,7 +296,7 @@ const GJ: i32 = 32;
   }
   for (; r < mb; r++) {
     let p = ap + (<usize>r << 3), q = px;
-      const pEnd = p + colsB;
+    const pEnd = p + colsB;
     let s = load<f64>(p) * load<f64>(q);
     p += ldaB;
     for (q += sx; p != pEnd; q += sx) {
@@ -324,7 +324,7 @@ function gemvN(m: i32, n: i32, alpha: f64, a: usize, lda: i32, x: usize, incx: i
   beta: f64, y: usize, incy: i32): void {
   // Columns a multiple of 4 KiB apart fall into one L1 set (64 sets of 64-byte lines): a panel's
   // pieces of more than 12 columns then evict each other before the next tile reads the rest
-  // of their lines, and the streaming sweep is faster (512×128: 8.5 against 12.5 µs).
+  // of their lines, and the streaming sweep is faster (bench/NOTES.md, same section).
   const aliased = (lda & 511) == 0 && n > 12;
   if (<i64>lda * <i64>n * 8 <= GEMV_TILE_BYTES && !aliased) gemvNTiles(m, n, alpha, a, lda, x, incx, beta, y, incy);
   else gemvNStream(m, n, alpha, a, lda, x, incx, beta, y, incy);
