@@ -317,16 +317,27 @@ const GJ: i32 = 32;
 const GEMV_TILE_BYTES: i64 = 1 << 20;
 
 /**
- * y ← α·A·x + β·y. The kernel is chosen by lda·n alone (never by m), so a row panel of the
+ * Whether `cols` column pieces lda·8 bytes apart crowd into so few L1 sets (this machine's L1d:
+ * 64 sets of 64-byte lines, 12 ways; x86 cores of the last years have 32–48 KiB, 8–12 ways)
+ * that a panel's pieces evict each other before the next tile reads the rest of their lines.
+ * A stride of 2 KiB reaches only 2 sets: then the streaming sweep is faster, unless A is well
+ * inside L2 (bench/NOTES.md, "gemv kernels, register tiles").
+ */
+// @ts-ignore: decorator
+@inline function l1Aliased(lda: i32, cols: i32): bool {
+  if ((lda & 7) != 0) return false; // not whole lines apart: the pieces spread over the sets
+  let g = 64; // gcd(lda / 8, 64): a power of two
+  while (((lda >> 3) & (g - 1)) != 0) g >>= 1;
+  return (64 / g) * 12 < cols;
+}
+
+/**
+ * y ← α·A·x + β·y. The kernel is chosen by lda and n alone (never by m), so a row panel of the
  * thread pool or a row block of the jit's fused passes takes the same path as the whole call.
  */
 function gemvN(m: i32, n: i32, alpha: f64, a: usize, lda: i32, x: usize, incx: i32,
   beta: f64, y: usize, incy: i32): void {
-  // Columns a multiple of 4 KiB apart fall into one L1 set (64 sets of 64-byte lines): a panel's
-  // pieces of more than 12 columns then evict each other before the next tile reads the rest
-  // of their lines, and the streaming sweep is faster (bench/NOTES.md, same section).
-  const aliased = (lda & 511) == 0 && n > 12;
-  if (<i64>lda * <i64>n * 8 <= GEMV_TILE_BYTES && !aliased) gemvNTiles(m, n, alpha, a, lda, x, incx, beta, y, incy);
+  if (<i64>lda * <i64>n * 8 <= GEMV_TILE_BYTES && !l1Aliased(lda, min<i32>(n, GJ))) gemvNTiles(m, n, alpha, a, lda, x, incx, beta, y, incy);
   else gemvNStream(m, n, alpha, a, lda, x, incx, beta, y, incy);
 }
 

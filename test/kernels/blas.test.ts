@@ -142,12 +142,13 @@ const GEMV_SHAPES: [number, number][] = [
   [1030, 7], [2100, 5], [7, 1030],
   // Over 1 MiB of A: op = N streams eight columns a sweep, then four, then one.
   [1100, 130],
-  // Up to 1 MiB, op = N runs register tiles over panels of 32 columns: columns 2 KiB apart, one
-  // panel and a column more, panels with a short last one, tiles of 12, 2 and 1 rows, and a row
-  // block of 1024 with a remainder under one tile.
-  [256, 30], [201, 77], [25, 33], [14, 64], [1030, 40], [23, 50], [31, 9],
-  // Columns 4 KiB apart (one L1 set) with more than 12 of them: op = N streams.
-  [512, 20],
+  // Up to 1 MiB, op = N runs register tiles over panels of 32 columns: one panel and a column
+  // more, panels with a short last one, tiles of 12, 8, 4, 2 and 1 rows, and a row block of 1024
+  // with a remainder under one tile.
+  [201, 77], [25, 33], [14, 64], [1030, 40], [23, 50], [31, 9],
+  // Columns 2 KiB apart with more than 24 of them, or 4 KiB apart with more than 12 (lda 256
+  // or 512; padded, they are not): op = N streams.
+  [256, 30], [512, 20],
 ];
 const GEMV_CASES: [number, number, number, number, number][] = [
   // α, β, lda padding, incx, incy
