@@ -214,6 +214,52 @@ describe("relaxed-SIMD build (a child Node with the flag, over dist/: `npm run b
     expect(got.jobs).toBeGreaterThan(3 * 20);
     expect(got.differ).toBe(0);
   }, 120_000);
+
+  test("gemv op = N with A in cache (register tiles): a row's bits do not depend on where it sits, FMA used", async () => {
+    // assembly/blas.ts gemvNTiles sums every row alike, the odd last row in a vector lane too,
+    // so a call on a row slice of A gives the whole call's rows in the fused build as well.
+    const dist = new URL("../../dist/", import.meta.url).href;
+    const source = `
+      import * as mc from "${dist}index.js";
+      import { rt } from "${dist}wasm/module.js";
+      await mc.init();
+      const { kernels: k, arena } = rt();
+      let slices = 0, differ = 0, fused = 0;
+      for (const [m, n] of [[201, 77], [37, 7], [23, 50], [1030, 40]]) {
+        arena.enter();
+        const A = mc.randn([m, n], { seed: m }).data, x = mc.randn([n], { seed: n }).data;
+        const pa = arena.put(A), px = arena.put(x), py = arena.alloc(m);
+        k.gemv(0, m, n, 1, pa, m, px, 1, 0, py, 1);
+        const whole = arena.view(py, m).slice();
+        for (const [r0, rows] of [[1, m - 1], [5, 13], [m - 3, 3], [12, 1], [m - 1, 1]]) {
+          k.gemv(0, rows, n, 1, pa + 8 * r0, m, px, 1, 0, py, 1);
+          const part = arena.view(py, rows);
+          slices++;
+          if (!part.every((v, i) => Object.is(v, whole[r0 + i]))) differ++;
+        }
+        // Unfused sums in plain JS in the same order (panels of 32 columns) differ somewhere.
+        for (let i = 0; i < m; i++) {
+          let acc = 0;
+          for (let j0 = 0; j0 < n; j0 += 32) {
+            let s = A[i] * 0;
+            for (let j = j0; j < Math.min(n, j0 + 32); j++) s = j === j0 ? A[i + j * m] * x[j] : s + A[i + j * m] * x[j];
+            acc = j0 === 0 ? s : acc + s;
+          }
+          if (!Object.is(acc, whole[i])) fused++;
+        }
+        arena.exit();
+      }
+      console.log(JSON.stringify({ build: mc.kernelBuild(), slices, differ, fused }));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--experimental-wasm-relaxed-simd", "--input-type=module", "-e", source], {
+      cwd: fileURLToPath(new URL("../..", import.meta.url)), env: { ...process.env, MATCALC_BUILD: "relaxed-simd" },
+    });
+    const got = JSON.parse(stdout) as { build: string; slices: number; differ: number; fused: number };
+    expect(got.build).toBe("relaxed-simd");
+    expect(got.slices).toBe(20);
+    expect(got.differ).toBe(0);
+    expect(got.fused).toBeGreaterThan(0);
+  }, 120_000);
 });
 
 describe("a whole solve", () => {
