@@ -231,8 +231,9 @@ const GJ: i32 = 32;
  * VBUF[0 : mb] ← (first) or += A[0 : mb, 0 : nb]·x[0 : nb] (A at ap, column step ldaB bytes; x at
  * px, step sx bytes), each entry the sum Σ_c A[r, c]·x[c] from c = 0 up, started from the first
  * product. Twelve rows at a time stay in registers over the panel's columns (six accumulators and
- * six loaded vectors: more spill in V8): one column pointer step and one x load per six vector
- * multiply-adds, the loads' offsets constants. The rest of the rows go 8, 4, 2, then 1 at a time.
+ * six loaded vectors live at once; V8 spills with sixteen rows): one column pointer step and one x
+ * load per six vector multiply-adds, the loads' offsets constants. The remaining rows go 8, 4, 2,
+ * then 1 at a time.
  */
 // @ts-ignore: decorator
 @inline function gemvNPanel(mb: i32, nb: i32, ap: usize, ldaB: usize, px: usize, sx: usize, first: bool): void {
