@@ -1161,11 +1161,13 @@ const GEMV_MIN_LAST_ROWS = 128;
 
 /**
  * The tasks of a gemv call, or null when it runs whole: a function of the shape alone.
- * - op N (y = A·x, m rows): row panels of a multiple of gemvN's 1024-row block, so each row
- *   falls at the same place in the same block as in the whole call: in an f64x2 pair or the
- *   odd tail of gemvN's streaming order (the relaxed build's FMA rounds the tail differently).
- *   gemvN picks its order by lda·n alone, and its tiled order sums every row alike. No panel
- *   has 128 rows or fewer: a shorter remainder joins the last panel.
+ * - op N (y = A·x, m rows): row panels that start on even rows (multiples of gemvN's
+ *   1024-row block from 2048 rows on; below, up to four panels of an even height), so each
+ *   row sits where it sits in the whole call: in an f64x2 pair, or the odd tail of gemvN's
+ *   streaming order only when it is the call's last row (the relaxed build's FMA rounds the
+ *   tail differently). Every row is otherwise the same sum over the columns in the same order
+ *   wherever its block starts, and gemvN picks its order by lda·n alone. No panel has 128
+ *   rows or fewer: a shorter remainder joins the last panel.
  * - op T (y = Aᵀ·x, one dot product per column of A): column panels of a multiple of 3,
  *   since gemvT dots three columns together and the one or two left over with another
  *   accumulator pattern (different bits in the scalar build); the last panel ends where the
@@ -1176,8 +1178,15 @@ function gemvRows(trans: number, m: number, n: number, alpha: number, a: number,
   if (alpha === 0 || m <= 0 || n <= 0 || m * n < GEMV_MIN_WORK) return null;
   const rows: number[][] = [];
   if (trans === 0) {
-    if (m < 2 * GEMV_RB) return null;
-    const h = GEMV_RB * Math.max(Math.ceil(m / GEMV_RB / 32), Math.ceil(GEMV_MIN_TASK / (GEMV_RB * n)));
+    let h: number;
+    if (m < 2 * GEMV_RB) {
+      // Up to four panels, each an even number of rows: every panel starts on an even row, so
+      // its f64x2 pairs are the whole call's and an odd tail row is the call's last row.
+      h = Math.max(Math.ceil(m / 4), Math.ceil(GEMV_MIN_TASK / n), GEMV_MIN_LAST_ROWS);
+      h += h & 1;
+    } else {
+      h = GEMV_RB * Math.max(Math.ceil(m / GEMV_RB / 32), Math.ceil(GEMV_MIN_TASK / (GEMV_RB * n)));
+    }
     let panels = Math.floor(m / h);
     if (m - panels * h > GEMV_MIN_LAST_ROWS) panels++;
     if (panels < 2) return null;

@@ -53,12 +53,17 @@ function invariant(what: string, method: "gemv" | "rowBlocks", f: () => Float64A
 }
 
 /**
- * op N (X·v, v·Xᵀ) splits by 1024-row panels from 2048 rows and 2¹⁸ entries; op T (Xᵀ·r, r·X)
- * by panels of a multiple of 3 columns from 2¹⁸ entries. Whether something splits.
+ * op N (X·v, v·Xᵀ) splits from 2¹⁸ entries: by 1024-row panels from 2048 rows, below into up
+ * to four panels of an even height (at least 128 rows); op T (Xᵀ·r, r·X) by panels of a
+ * multiple of 3 columns. Whether something splits.
  */
 const GEMV_SHAPES: [number, number, boolean][] = [
   [2048, 128, true], // exactly the threshold: N two 1024-row panels; T 7 panels, the last 20 wide
-  [2047, 129, true], // N whole (under 2048 rows); T 7 panels of 18 columns and one of 3
+  [2047, 129, true], // N four panels of 512 rows, the last 511 (an odd tail); T 7 × 18 and 3
+  [1000, 1000, true], // N four panels of 250 rows; T 30 × 33 and 10
+  [999, 263, true], // N 250, 250, 250 and 249 rows (the odd tail row last, as in the whole call)
+  [301, 1000, true], // N 128 and 173 rows (the 45 left over join the last panel)
+  [300, 900, true], // N 128 and 172; T 8 × 111 and 12
   [2048, 127, false], // under 2¹⁸ entries: neither splits
   [4099, 67, true], // N: 3 rows left over join the last panel (1027 rows); T: 7 × 9 and 3 + 1
   [3333, 79, true], // N: a last panel of 261 rows (an odd tail); T: 6 × 12 and 6 + 1
