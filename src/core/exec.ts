@@ -6,6 +6,7 @@ import { Tensor, allocTensor, ptrOf } from "./tensor.js";
 const ONE = new Tensor([], new Float64Array([1]));
 import { broadcastStrides, collapse, denseStrides, sameShape, sizeOf, type Shape } from "./shape.js";
 import { rt } from "../wasm/module.js";
+import { tapeAdd, tapeCopy, tapeMirror, taping } from "../wasm/tape.js";
 import type { BinaryOp, UnaryOp } from "../wasm/kernels.js";
 
 export function kernels() {
@@ -56,6 +57,7 @@ function LEN1(n: number): number[] {
  * from "lower", the reverse. For products computed on one side only (gram.ts, triangle.ts).
  */
 export function mirrorTriangle(ptr: number, n: number, from: "upper" | "lower"): void {
+  if (tapeMirror(ptr, n, from === "upper")) return;
   const c = rt().arena.f64(), base = ptr >>> 3;
   const up = from === "upper";
   for (let j = 0; j < n; j++) {
@@ -113,7 +115,9 @@ function walkBox(
   if (sizeOf(size) === 0) return;
   const ps = ptrOf(src) >>> 3;
   const pd = ptrOf(dst) >>> 3;
-  const f64 = rt().arena.f64();
+  // A taped chunk's runs go on its tape (run gets no view then): reading the view would first
+  // run the tape so far.
+  const f64 = taping() ? NO_VIEW : rt().arena.f64();
   if (rank === 0) {
     run(f64, ps, pd, 1);
     return;
@@ -142,8 +146,14 @@ function walkBox(
  * Copies a box of `src` (start offsets, extents `size`) into a box of `dst` (start offsets),
  * both dense column-major. Runs of the fastest dimension move with one copyWithin each.
  */
+const NO_VIEW = new Float64Array(0);
+
 export function copyBox(src: Tensor, srcStart: readonly number[], size: readonly number[], dst: Tensor, dstStart: readonly number[]): void {
   walkBox(src, srcStart, size, dst, dstStart, (f64, so, dof, len) => {
+    if (f64 === NO_VIEW) {
+      if (!tapeCopy(dof * 8, so * 8, len)) rt().arena.f64().copyWithin(dof, so, so + len);
+      return;
+    }
     // copyWithin is a runtime call; short runs that do not overlap copy faster inline.
     if (len < 64 && (dof + len <= so || so + len <= dof)) for (let i = 0; i < len; i++) f64[dof + i] = f64[so + i]!;
     else f64.copyWithin(dof, so, so + len);
@@ -157,6 +167,10 @@ export function copyBox(src: Tensor, srcStart: readonly number[], size: readonly
  */
 export function addBoxInto(src: Tensor, dst: Tensor, dstStart: readonly number[]): void {
   walkBox(src, new Array<number>(src.shape.length).fill(0), src.shape, dst, dstStart, (f64, so, dof, len) => {
+    if (f64 === NO_VIEW) {
+      if (tapeAdd(dof * 8, so * 8, len)) return;
+      f64 = rt().arena.f64();
+    }
     for (let i = 0; i < len; i++) f64[dof + i] = f64[dof + i]! + f64[so + i]!;
   });
 }

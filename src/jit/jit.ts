@@ -32,6 +32,8 @@ import { deref, runSteps, type Program, type Ref, type Step } from "./program.js
 import { regionClose_p, regionOpen_p, type RegionParams } from "../ops/markers.js";
 import { JIT_PASSES, LINEARIZE_PASSES, jitDebug, runPasses } from "./pipeline.js";
 import { ProgramError } from "./program.js";
+import { rt } from "../wasm/module.js";
+import { abortTape, beginTape, postTape, settleTape, tapeInFlight, taping } from "../wasm/tape.js";
 
 /** How to rebuild what f returned: `[result]` as a treedef (see {@link planOut}). */
 type OutDef = StaticTreeDef;
@@ -211,13 +213,101 @@ export class Recording implements Recorder {
 
 function replay(p: CachedProgram, inputs: readonly Tensor[]): Tensor[] {
   const vals: Tensor[] = new Array<Tensor>(p.slots);
-  runSteps(p.steps, 0, p.steps.length, vals, inputs);
+  if (rt().pool === null || !p.steps.some((s) => s.prim === regionOpen_p)) runSteps(p.steps, 0, p.steps.length, vals, inputs);
+  else runChunked(p.steps, vals, inputs);
   return p.outs.map((r) => {
     const t = deref(r, vals, inputs);
     // A result sharing a constant's storage (the constant itself, or a reshape of it) is
     // copied: each call returns tensors of its own, as f does.
     return t._buf !== null && p.own.has(t._buf) ? new Tensor(t.shape, t._buf.slice()) : t;
   });
+}
+
+/**
+ * runSteps for a program with jacobian chunks (top-level regions that rewind), on a runtime
+ * with threads: a chunk is taped (src/wasm/tape.ts) and posted to a worker when one is free,
+ * and the next chunk runs on the caller meanwhile, above the posted chunk's memory; its close
+ * waits for the worker and moves its block down right after the posted chunk's, so the two
+ * chunks' memory is given back as one chunk's would be. Same calls, same arguments: the same
+ * bits as runSteps.
+ */
+function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Tensor[]): void {
+  const arena = rt().arena;
+  let depth = 0;
+  /** The region being taped; the posted one's block slot, block end and arena top. */
+  let taped: RegionParams | null = null;
+  let flightSlot = -1, flightEnd = 0, flightTop = 0;
+  /** The region running on the caller while the posted one runs. */
+  let follower: RegionParams | null = null;
+  let ok = false;
+  try {
+    for (let k = 0; k < steps.length; k++) {
+      const s = steps[k]!;
+      if (s.prim === regionOpen_p) {
+        const p = s.params as RegionParams;
+        if (depth++ === 0 && p.rewind) {
+          if (tapeInFlight()) {
+            // Right after the posted chunk's close (nothing allocated between): run this one
+            // on the caller above it; otherwise wait, and this one may be taped.
+            if (follower === null && arena.mark() === flightTop) follower = p;
+            else settleTape();
+          }
+          runSteps(steps, k, k + 1, vals, inputs);
+          if (follower !== p && beginTape()) taped = p;
+          continue;
+        }
+      } else if (s.prim === regionClose_p) {
+        depth--;
+        const p = s.params as RegionParams;
+        if (p === taped) {
+          taped = null;
+          if (taping()) {
+            // The close moves the block down by a taped copy; the chunk's memory stays
+            // allocated (up to `top`) until the worker has run it.
+            const top = arena.mark();
+            runSteps(steps, k, k + 1, vals, inputs);
+            const end = arena.mark();
+            arena.raiseTo(top);
+            postTape();
+            flightSlot = s.outSlots === undefined ? s.out : s.outSlots[0]!;
+            flightEnd = end;
+            flightTop = top;
+            continue;
+          }
+        } else if (p === follower) {
+          // Its block goes right after the posted chunk's: the rewind to there waits for the
+          // worker (Arena.reuseGuard) before any of that memory is reused.
+          follower = null;
+          const own = p.mark;
+          p.mark = flightEnd;
+          try {
+            runSteps(steps, k, k + 1, vals, inputs);
+          } finally {
+            p.mark = own;
+          }
+          continue;
+        }
+      } else if (tapeInFlight() && follower === null) {
+        const refs = s.args;
+        for (let i = 0; i < refs.length; i++) {
+          const r = refs[i]!;
+          if (r.kind === "slot" && r.i === flightSlot) settleTape();
+        }
+      }
+      runSteps(steps, k, k + 1, vals, inputs);
+    }
+    ok = true;
+  } finally {
+    abortTape();
+    if (ok) settleTape();
+    else {
+      try {
+        settleTape();
+      } catch {
+        // the error already on its way is the one to report
+      }
+    }
+  }
 }
 
 /**

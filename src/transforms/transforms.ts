@@ -12,6 +12,7 @@ import {
   type LinearVar,
 } from "../core/primitive.js";
 import { rt } from "../wasm/module.js";
+import { abortTape, beginTape, postTape, settleTape } from "../wasm/tape.js";
 import { sizeOf } from "../core/shape.js";
 import { flatten, flattenLike, mapTensors, unflatten, type PyTree, type TreeDef } from "../core/pytree.js";
 import { withBatch } from "./vmap.js";
@@ -626,8 +627,21 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
       const leafStart = seedShapes.map((_, l) => seedShapes.slice(0, l).reduce((a, s) => a + sizeOf(s), 0));
       let marked = 0;
       const mark = arena.mark();
+      // With threads, a chunk may be taped and run by a worker (src/wasm/tape.ts) while the
+      // next runs here, above its memory; then the posted one is waited for, copied out, and
+      // the memory of both given back.
+      let posted: Tensor | null = null;
+      const settle = (): void => {
+        if (posted === null) return;
+        const b = posted;
+        posted = null;
+        settleTape();
+        materialize(b);
+      };
+      try {
       plan.forEach(({ leaf, start, count: c }, k) => {
         if (regions) rec.openRegion();
+        const tape = rewind && posted === null && k < plan.length - 1 && beginTape();
         let block = (
           withBatch(c, (_wrap, unpack, basis) => {
             // Columns start … start+c−1 of leaf `leaf`'s identity (basis.ts); zero for the others.
@@ -647,12 +661,21 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
           marked++;
         }
         if (regions) rec.closeRegion(block);
+        if (tape && postTape()) {
+          posted = block;
+          blocks.push(block);
+          return;
+        }
         if (rewind && k < plan.length - 1) {
           materialize(block);
+          settle();
           arena.rewind(mark);
-        }
+        } else settle();
         blocks.push(block);
       });
+      } finally {
+        abortTape();
+      }
       let B = blocks.length === 1 ? blocks[0]! : concat(blocks, 1);
       if (marked === plan.length) B = bind1(mirrorUpper_p, [B], {});
       const numerator = mode === "fwd";

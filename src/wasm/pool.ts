@@ -75,6 +75,9 @@ const OP_LU_SWAP = 22;
  * blocks at once.
  */
 export const TASK_AREA_BYTES = 64 * 1024;
+/** The tape buffer: a 2 KiB header (state words, a failing tape's message), then its rows. */
+const TAPE_HEADER = 2048;
+const TAPE_BYTES = TAPE_HEADER + 4 * 2 ** 20;
 
 /** Injected faults (tests only): a JavaScript exception, a wasm trap, a worker that stops. */
 export type PoolFault = "throw" | "trap" | "exit";
@@ -189,13 +192,85 @@ function runTask(K: TaskKernels, x: Float64Array, t: number, area: number): void
 }
 
 /**
+ * Tape ops (src/wasm/tape.ts records them): a kernel call per row of TAPE_ROW f64, [op,
+ * arguments…], or a copy done in JavaScript on the memory (30: copy n f64 from src to dst,
+ * overlapping as memmove; 31: mirror the n × n matrix at p from its upper (1) or lower (0)
+ * triangle; 32: dst[i] += src[i] for n entries). @internal
+ */
+export const TAPE_OPS = {
+  gemm: 1, gemmUpper: 2, gemv: 3, unary: 4, binary: 5, fusedRows: 6, fill: 7, select: 8, sumAxis: 9,
+  maxAxis: 10, transpose: 11, kron: 12, axpy: 13, scal: 14, addScaled: 15, axpby: 16, scaleTo: 17,
+  spmv: 18, spr2: 19,
+} as const;
+export const TAPE_COPY = 30;
+export const TAPE_MIRROR = 31;
+export const TAPE_ADD = 32;
+/** f64 per tape row: an op code and up to 13 arguments. */
+export const TAPE_ROW = 14;
+
+/**
+ * Runs rows 0 … n/TAPE_ROW − 1 of a tape, in order: in a worker (as source text, so it uses
+ * nothing but its arguments) and on the caller when a tape is flushed. The calls are the ones
+ * the chunk would have made on the caller, so the bits are the same.
+ */
+function runTape(K: TaskKernels, x: Float64Array, n: number): void {
+  let f64: Float64Array | null = null;
+  for (let o = 0; o < n; o += 14) {
+    const op = x[o]!;
+    switch (op) {
+      case 1: K.gemm(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!, x[o + 9]!, x[o + 10]!, x[o + 11]!, x[o + 12]!, x[o + 13]!); break;
+      case 2: K.gemmUpper(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!, x[o + 9]!, x[o + 10]!, x[o + 11]!, x[o + 12]!); break;
+      case 3: K.gemv(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!, x[o + 9]!, x[o + 10]!, x[o + 11]!); break;
+      case 4: K.unary(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!); break;
+      case 5: K.binary(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!); break;
+      case 6: K.fusedRows(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!, x[o + 9]!); break;
+      case 7: K.fill(x[o + 1]!, x[o + 2]!, x[o + 3]!); break;
+      case 8: K.select(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!); break;
+      case 9: K.sumAxis(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!); break;
+      case 10: K.maxAxis(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!); break;
+      case 11: K.transpose(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!); break;
+      case 12: K.kron(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!); break;
+      case 13: K.axpy(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!); break;
+      case 14: K.scal(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!); break;
+      case 15: K.addScaled(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!); break;
+      case 16: K.axpby(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!); break;
+      case 17: K.scaleTo(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!); break;
+      case 18: K.spmv(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!); break;
+      case 19: K.spr2(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!); break;
+      case 30: case 31: case 32: {
+        // Memory grown since the last view (by the caller, while this tape ran): a fresh one.
+        if (f64 === null || f64.length * 8 < K.memory.buffer.byteLength) f64 = new Float64Array(K.memory.buffer);
+        const a = x[o + 1]! / 8, m = x[o + 3]!;
+        if (op === 30) f64.copyWithin(a, x[o + 2]! / 8, x[o + 2]! / 8 + m);
+        else if (op === 32) for (let i = 0, b = x[o + 2]! / 8; i < m; i++) f64[a + i] = f64[a + i]! + f64[b + i]!;
+        else {
+          const nn = x[o + 2]!, up = m === 1;
+          for (let j = 0; j < nn; j++) {
+            const i1 = up ? nn : j;
+            for (let i = up ? j + 1 : 0; i < i1; i++) f64[a + i + j * nn] = f64[a + j + i * nn]!;
+          }
+        }
+        break;
+      }
+      default: throw new Error(`unknown tape op ${op}`);
+    }
+  }
+}
+
+/** Runs a tape on the calling thread (a flushed one). @internal */
+export function runTapeHere(K: Kernels, x: Float64Array, n: number): void {
+  runTape(K as TaskKernels, x, n);
+}
+
+/**
  * The worker's program (the same in Node and in a browser): instantiate the kernels on the
  * shared memory, move their scratch to this worker's region, then serve jobs forever.
  */
 function workerMain(d: {
   module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer;
-  scratch: number; area: number; id: number; seen: number;
-}, runTask: (K: TaskKernels, x: Float64Array, t: number, area: number) => void): void {
+  scratch: number; area: number; id: number; seen: number; tape: SharedArrayBuffer;
+}, runTask: (K: TaskKernels, x: Float64Array, t: number, area: number) => void,
+runTape: (K: TaskKernels, x: Float64Array, n: number) => void): void {
   const K = new WebAssembly.Instance(d.module, {
     env: {
       memory: d.memory,
@@ -212,6 +287,11 @@ function workerMain(d: {
   Atomics.notify(ctl, 10);
   const text = new Uint8Array(d.control, 64, 1024);
   const x = new Float64Array(d.control, 1088);
+  // The background tape (worker 1 only): header [state 1 posted / 2 done, length, failed,
+  // message length, injected fault], the message at byte 64, the rows from byte 2048.
+  const th = new Int32Array(d.tape, 0, 16);
+  const tapeText = new Uint8Array(d.tape, 64, 1024);
+  const tapeRows = new Float64Array(d.tape, 2048);
   let seen = d.seen;
   // Jobs after a preempted spin that skip the spin (see below).
   let skip = 0;
@@ -267,6 +347,23 @@ function workerMain(d: {
     if (now === seen) continue; // woken without a new job
     seen = now;
     if (acked > 0) near = performance.now() - acked < spinUs / 1000;
+    if (d.id === 1 && Atomics.load(th, 0) === 1) {
+      // A chunk's tape, posted with a job number of its own (no gate opens for it): run it
+      // whole, then tell the caller, who may be waiting on the state word.
+      try {
+        const fault = th[4]!;
+        if (fault === 1) throw new Error("injected failure");
+        if (fault === 2) K.gemm(0, 0, 64, 64, 64, 1, 0x7ffffff0 * 2, 64, 0, 64, 0, 0, 64);
+        runTape(K, tapeRows, th[1]!);
+      } catch (e) {
+        const msg = new TextEncoder().encode(String(e instanceof Error ? `${e.name}: ${e.message}` : e)).subarray(0, 1024);
+        tapeText.set(msg);
+        th[3] = msg.length;
+        th[2] = 1;
+      }
+      Atomics.store(th, 0, 2);
+      Atomics.notify(th, 0);
+    }
     // Join the job unless it is over (the caller closed its gate) or already followed by
     // another: a worker that wakes late touches nothing of a job it did not join.
     let joined = false;
@@ -318,13 +415,14 @@ function workerMain(d: {
 // (Node runs it as CommonJS or as a module, after the parent's --input-type: no `require`.)
 const WORKER_SOURCE = `"use strict";
 const runTask = ${runTask.toString()};
+const runTape = ${runTape.toString()};
 const workerMain = ${workerMain.toString()};
 const node = typeof process === "object" && typeof process.getBuiltinModule === "function"
   ? process.getBuiltinModule("node:worker_threads") : null;
 if (node && node.workerData) {
-  workerMain(node.workerData, runTask);
+  workerMain(node.workerData, runTask, runTape);
 } else {
-  self.onmessage = (e) => workerMain(e.data, runTask);
+  self.onmessage = (e) => workerMain(e.data, runTask, runTape);
 }
 `;
 
@@ -440,6 +538,10 @@ export class Pool {
   private control = new SharedArrayBuffer(CONTROL_BYTES);
   private ctl = new Int32Array(this.control, 0, 16);
   private table = new Float64Array(this.control, TABLE, MAX_TASKS * ROW);
+  /** The background tape worker 1 runs (see workerMain): header, message, rows. */
+  private tapeBuf = new SharedArrayBuffer(TAPE_BYTES);
+  private th = new Int32Array(this.tapeBuf, 0, 16);
+  private tapeRows = new Float64Array(this.tapeBuf, TAPE_HEADER);
   private workers: AnyWorker[] = [];
   private blocking = canBlock();
   private busy = false;
@@ -491,7 +593,7 @@ export class Pool {
     const seen = Atomics.load(this.ctl, SEQ);
     for (let i = this.workers.length; i < this.threads - 1; i++) {
       const data = { module: this.module, memory: this.memory, control: this.control, scratch: this.scratch[i]!,
-        area: this.areas[i + 1] ?? 0, id: i + 1, seen };
+        area: this.areas[i + 1] ?? 0, id: i + 1, seen, tape: this.tapeBuf };
       const p = nodeProcess();
       if (p) {
         const { Worker } = p.getBuiltinModule!("node:worker_threads") as {
@@ -530,7 +632,84 @@ export class Pool {
     this.control = new SharedArrayBuffer(CONTROL_BYTES);
     this.ctl = new Int32Array(this.control, 0, 16);
     this.table = new Float64Array(this.control, TABLE, MAX_TASKS * ROW);
+    this.tapeBuf = new SharedArrayBuffer(TAPE_BYTES);
+    this.th = new Int32Array(this.tapeBuf, 0, 16);
+    this.tapeRows = new Float64Array(this.tapeBuf, TAPE_HEADER);
     this.ctl[SPIN_US] = this.spin;
+  }
+
+  // ---- the background tape (src/wasm/tape.ts): one chunk's kernel calls run by worker 1 ----
+
+  /**
+   * Whether a tape may be posted now: the workers run (a pool in solo mode, or whose workers
+   * are starting or refused, runs everything on the caller) and worker 1 has no tape. @internal
+   */
+  tapeIdle(): boolean {
+    if (this.workers.length < this.threads - 1) this.spawn();
+    return !this.callerOnly && !this.busy && this.started && Atomics.load(this.th, 0) === 0;
+  }
+
+  /** Whether a posted tape has not been waited for yet. @internal */
+  get tapeInFlight(): boolean {
+    return Atomics.load(this.th, 0) !== 0;
+  }
+
+  /** Where a tape is recorded: rows of TAPE_ROW f64 (valid until the workers are replaced). @internal */
+  get tapeBuffer(): Float64Array {
+    return this.tapeRows;
+  }
+
+  /** Tapes worker 1 has run since the pool started (tests). @internal */
+  tapesRun = 0;
+
+  /**
+   * Hands the first `length` f64 of {@link tapeBuffer} to worker 1 and returns at once: the
+   * state word says it is posted, and a job number of its own wakes the worker (no gate opens
+   * for it, so no worker joins anything). Wait with {@link waitTape}. @internal
+   */
+  postTape(length: number): void {
+    const th = this.th;
+    th[1] = length;
+    th[2] = 0;
+    th[3] = 0;
+    Atomics.store(th, 0, 1);
+    Atomics.add(this.ctl, SEQ, 1);
+    if (Atomics.load(this.ctl, SLEEPERS) !== 0) Atomics.notify(this.ctl, SEQ);
+    this.tapeStart = Date.now();
+  }
+  private tapeStart = 0;
+
+  /**
+   * Returns when the posted tape has run (at once when none is); a tape that failed in the
+   * worker throws a WorkerError here, and one without an answer for the stall limit replaces
+   * the workers and throws. Either way the next tape can be posted. @internal
+   */
+  waitTape(): void {
+    const th = this.th;
+    if (Atomics.load(th, 0) === 0) return;
+    let i = 0;
+    while (Atomics.load(th, 0) === 1) {
+      // A short spin (the worker usually finishes about when the caller's own chunk does),
+      // then sleep on the state word, which the worker notifies.
+      if (++i < 2000) continue;
+      if (this.blocking) Atomics.wait(th, 0, 1, 50);
+      if (Date.now() - this.tapeStart > stallMs && Atomics.load(th, 0) === 1) {
+        th[4] = 0;
+        this.terminate();
+        throw new WorkerError("tape", 1, `a worker stopped answering (no progress for ${stallMs} ms); the workers were replaced`);
+      }
+    }
+    th[4] = 0;
+    this.tapesRun++;
+    const failed = th[2] !== 0;
+    const text = failed ? new TextDecoder().decode(new Uint8Array(this.tapeBuf, 64, th[3]!).slice()) : "";
+    Atomics.store(th, 0, 0);
+    if (failed) throw new WorkerError("tape", 1, text);
+  }
+
+  /** Makes the next tape fail in the worker (tests of the error path). @internal */
+  injectTapeFault(fault: "throw" | "trap"): void {
+    this.th[4] = FAULTS[fault];
   }
 
   /**
