@@ -105,29 +105,39 @@ if (audit) {
   }
   process.exit(0);
 }
+// Three modes alternate per round: 1T (solo), 2T with calls split only (tapes off: the state
+// before chunks went to workers), 2T with chunks taped for worker 1 (src/wasm/tape.ts).
+const { tapeStats } = await import(dist + "wasm/tape.js");
+const mode = (m) => { pool.callerOnly = m === 0; pool.tapes = m === 2; };
 for (const [name, fn] of Object.entries(probs)) {
   if (filter && !name.includes(filter)) continue;
-  for (let i = 0; i < 5; i++) { pool.callerOnly = true; fn(); pool.callerOnly = false; fn(); }
+  for (let i = 0; i < 5; i++) for (const m of [0, 1, 2]) { mode(m); fn(); }
   // split share (solo), in one block
-  pool.callerOnly = true;
+  mode(0);
   let t0 = performance.now(); inSplit = 0;
   let n = 0;
   while (performance.now() - t0 < 300 || n < 5) { fn(); n++; }
   const split = inSplit / (performance.now() - t0);
   // paired alternating calls, and CPU time per mode
-  const r = [], one = [], two = [];
+  const r = [], rs = [], one = [], two = [], splitOnly = [];
   let c1 = 0, c2 = 0;
+  const posted0 = tapeStats.posted, flushes0 = tapeStats.flushes, tapeMs0 = pool.tapeMs;
   const pairs = Math.max(15, Math.min(200, Math.ceil(1500 / ((performance.now() - t0) / n))));
   for (let i = 0; i < pairs; i++) {
-    pool.callerOnly = true; let c = cpu(); t0 = performance.now(); fn(); const a = performance.now() - t0; c1 += cpu() - c;
-    pool.callerOnly = false; c = cpu(); t0 = performance.now(); fn(); const b = performance.now() - t0; c2 += cpu() - c;
-    r.push(a / b); one.push(a); two.push(b);
+    mode(0); let c = cpu(); t0 = performance.now(); fn(); const a = performance.now() - t0; c1 += cpu() - c;
+    mode(1); t0 = performance.now(); fn(); const s = performance.now() - t0;
+    mode(2); c = cpu(); t0 = performance.now(); fn(); const b = performance.now() - t0; c2 += cpu() - c;
+    r.push(a / b); rs.push(a / s); one.push(a); two.push(b); splitOnly.push(s);
   }
   const bound = 1 / ((1 - split) + split / 2);
+  const posted = (tapeStats.posted - posted0) / pairs, flushed = (tapeStats.flushes - flushes0) / pairs;
   console.log(`${name.padEnd(40)} 1T p50 ${median(one).toFixed(3)} ms  2T p50 ${median(two).toFixed(3)} ms  ` +
     `pair ${median(r).toFixed(2)}×  best ${(Math.min(...one) / Math.min(...two)).toFixed(2)}×  cpu 2T/1T ${(c2 / c1).toFixed(2)}  ` +
-    `split ${(100 * split).toFixed(0)} %  bound ${bound.toFixed(2)}×  (${pairs} pairs)`);
+    `split ${(100 * split).toFixed(0)} %  bound ${bound.toFixed(2)}×  (${pairs} pairs)\n${"".padEnd(40)} ` +
+    `2T calls split only: p50 ${median(splitOnly).toFixed(3)} ms, pair ${median(rs).toFixed(2)}×;  ` +
+    `tapes a call ${posted.toFixed(1)} (worker ${((pool.tapeMs - tapeMs0) / pairs).toFixed(3)} ms), flushes ${flushed.toFixed(1)}`);
 }
+mode(2);
 pool.run = run;
 
 // Solo mode against a true one-thread runtime (block timings, alternating blocks).

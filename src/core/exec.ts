@@ -58,7 +58,7 @@ function LEN1(n: number): number[] {
  */
 export function mirrorTriangle(ptr: number, n: number, from: "upper" | "lower"): void {
   if (tapeMirror(ptr, n, from === "upper")) return;
-  const c = rt().arena.f64(), base = ptr >>> 3;
+  const c = rt().arena.f64Range(ptr, ptr + 8 * n * n), base = ptr >>> 3;
   const up = from === "upper";
   for (let j = 0; j < n; j++) {
     const i1 = up ? n : j;
@@ -117,7 +117,8 @@ function walkBox(
   const pd = ptrOf(dst) >>> 3;
   // A taped chunk's runs go on its tape (run gets no view then): reading the view would first
   // run the tape so far.
-  const f64 = taping() ? NO_VIEW : rt().arena.f64();
+  const lo = 8 * Math.min(ps, pd), hi = 8 * Math.max(ps + src.size, pd + dst.size);
+  const f64 = taping() ? NO_VIEW : rt().arena.f64Range(lo, hi);
   if (rank === 0) {
     run(f64, ps, pd, 1);
     return;
@@ -151,7 +152,7 @@ const NO_VIEW = new Float64Array(0);
 export function copyBox(src: Tensor, srcStart: readonly number[], size: readonly number[], dst: Tensor, dstStart: readonly number[]): void {
   walkBox(src, srcStart, size, dst, dstStart, (f64, so, dof, len) => {
     if (f64 === NO_VIEW) {
-      if (!tapeCopy(dof * 8, so * 8, len)) rt().arena.f64().copyWithin(dof, so, so + len);
+      if (!tapeCopy(dof * 8, so * 8, len)) rt().arena.f64Range(8 * Math.min(dof, so), 8 * (Math.max(dof, so) + len)).copyWithin(dof, so, so + len);
       return;
     }
     // copyWithin is a runtime call; short runs that do not overlap copy faster inline.
@@ -169,7 +170,7 @@ export function addBoxInto(src: Tensor, dst: Tensor, dstStart: readonly number[]
   walkBox(src, new Array<number>(src.shape.length).fill(0), src.shape, dst, dstStart, (f64, so, dof, len) => {
     if (f64 === NO_VIEW) {
       if (tapeAdd(dof * 8, so * 8, len)) return;
-      f64 = rt().arena.f64();
+      f64 = rt().arena.f64Range(8 * Math.min(dof, so), 8 * (Math.max(dof, so) + len));
     }
     for (let i = 0; i < len; i++) f64[dof + i] = f64[dof + i]! + f64[so + i]!;
   });

@@ -24,16 +24,17 @@
 // raises, or reaches a step whose error would depend on the values) does f run for real.
 import { checkFunction, checkOptions, fn as fnCheck } from "../options.js";
 import { DTypeError, MemoryLimitError } from "../errors.js";
-import { Tensor, allocTensor, asTensor, readHook, releasedError, scoped, withShape, type TensorLike } from "../core/tensor.js";
+import { Tensor, allocTensor, asTensor, prepareStorage, readHook, releasedError, scoped, withShape, type TensorLike } from "../core/tensor.js";
 import { checkTreeNodes, flattenStatic, treeKey, unflatten, type StaticTreeDef } from "../core/pytree.js";
 import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "../core/primitive.js";
 import type { Shape } from "../core/shape.js";
-import { deref, runSteps, type Program, type Ref, type Step } from "./program.js";
+import { deref, runSteps, slotOf, type Program, type Ref, type Step } from "./program.js";
 import { regionClose_p, regionOpen_p, type RegionParams } from "../ops/markers.js";
 import { JIT_PASSES, LINEARIZE_PASSES, jitDebug, runPasses } from "./pipeline.js";
 import { ProgramError } from "./program.js";
 import { rt } from "../wasm/module.js";
-import { abortTape, beginTape, postTape, settleTape, tapeInFlight, taping } from "../wasm/tape.js";
+import { abortTape, beginTape, postTape, settleTape, tapeInFlight, taping, TAPE_MIN_ENTRIES } from "../wasm/tape.js";
+import { reshape_p } from "../ops/structure.js";
 
 /** How to rebuild what f returned: `[result]` as a treedef (see {@link planOut}). */
 type OutDef = StaticTreeDef;
@@ -214,7 +215,13 @@ export class Recording implements Recorder {
 function replay(p: CachedProgram, inputs: readonly Tensor[]): Tensor[] {
   const vals: Tensor[] = new Array<Tensor>(p.slots);
   if (rt().pool === null || !p.steps.some((s) => s.prim === regionOpen_p)) runSteps(p.steps, 0, p.steps.length, vals, inputs);
-  else runChunked(p.steps, vals, inputs);
+  else {
+    // While the worker runs the first chunk, the caller readies the JS storage of the large
+    // results (its page faults are most of the copy out's time), out of the serial end.
+    runChunked(p.steps, vals, inputs, () => {
+      for (const n of outSizes(p)) prepareStorage(n);
+    });
+  }
   return p.outs.map((r) => {
     const t = deref(r, vals, inputs);
     // A result sharing a constant's storage (the constant itself, or a reshape of it) is
@@ -223,22 +230,88 @@ function replay(p: CachedProgram, inputs: readonly Tensor[]): Tensor[] {
   });
 }
 
+const outSizesOf = new WeakMap<CachedProgram, number[]>();
+
+/** Entries of each result a program's steps make (found once per program). */
+function outSizes(p: CachedProgram): number[] {
+  let sizes = outSizesOf.get(p);
+  if (sizes !== undefined) return sizes;
+  const bySlot = new Map<number, number>();
+  for (const s of p.steps) for (let j = 0; j < s.nOut; j++) bySlot.set(slotOf(s, j), s.shapes[j]!.reduce((a, b) => a * b, 1));
+  sizes = p.outs.flatMap((r) => (r.kind === "slot" && bySlot.has(r.i) ? [bySlot.get(r.i)!] : []));
+  outSizesOf.set(p, sizes);
+  return sizes;
+}
+
+/** Per top-level region (by its params): entries its steps make, and those of the regions after it. */
+const regionPlans = new WeakMap<readonly Step[], Map<RegionParams, { work: number; after: number }>>();
+
+/**
+ * The work of each top-level region of `steps` (entries its steps make, reshapes aside: views,
+ * no kernel) and of the top-level regions after it.
+ */
+function regionPlan(steps: readonly Step[]): Map<RegionParams, { work: number; after: number }> {
+  let plan = regionPlans.get(steps);
+  if (plan !== undefined) return plan;
+  plan = new Map();
+  const order: { p: RegionParams; work: number; after: number }[] = [];
+  let depth = 0;
+  for (const s of steps) {
+    if (s.prim === regionOpen_p) {
+      if (depth++ === 0) order.push({ p: s.params as RegionParams, work: 0, after: 0 });
+    } else if (s.prim === regionClose_p) depth--;
+    else if (depth > 0 && s.prim !== reshape_p) {
+      for (const shape of s.shapes) order[order.length - 1]!.work += shape.reduce((a, b) => a * b, 1);
+    }
+  }
+  for (let i = order.length - 2; i >= 0; i--) order[i]!.after = order[i + 1]!.after + order[i + 1]!.work;
+  for (const r of order) plan.set(r.p, r);
+  regionPlans.set(steps, plan);
+  return plan;
+}
+
 /**
  * runSteps for a program with jacobian chunks (top-level regions that rewind), on a runtime
- * with threads: a chunk is taped (src/wasm/tape.ts) and posted to a worker when one is free,
- * and the next chunk runs on the caller meanwhile, above the posted chunk's memory; its close
- * waits for the worker and moves its block down right after the posted chunk's, so the two
- * chunks' memory is given back as one chunk's would be. Same calls, same arguments: the same
- * bits as runSteps.
+ * with threads: a chunk is taped (src/wasm/tape.ts) and posted to a worker when it is free,
+ * and the chunks after it run on the caller meanwhile, above the posted chunk's memory, until
+ * the worker is done. Then the caller's blocks move down right after the posted chunk's
+ * block, so the memory of all of them is given back as one chunk's would be, and the next
+ * chunk may be taped. Same calls, same arguments: the same bits as runSteps.
  */
-function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Tensor[]): void {
+function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Tensor[], onPosted: () => void): void {
   const arena = rt().arena;
+  const plan = regionPlan(steps);
+  let prefaulted = false;
   let depth = 0;
-  /** The region being taped; the posted one's block slot, block end and arena top. */
+  /** The region being taped. */
   let taped: RegionParams | null = null;
-  let flightSlot = -1, flightEnd = 0, flightTop = 0;
-  /** The region running on the caller while the posted one runs. */
-  let follower: RegionParams | null = null;
+  /** The posted chunk's block slot and block end, and the arena top its memory reaches. */
+  let flightSlot = -1, flightEnd = 0;
+  /** Block slots of the chunks run on the caller since, and the arena top after the last. */
+  const followers: number[] = [];
+  let expectTop = 0;
+  /** Whether the region open now runs on the caller while the posted one runs. */
+  let following = false;
+  /**
+   * Waits for the posted chunk; when nothing was allocated since the last chunk closed, moves
+   * the caller's blocks down right after its block (freeing the rest of the memory).
+   */
+  const settle = (): void => {
+    settleTape();
+    if (followers.length > 0 && arena.mark() === expectTop) {
+      arena.rewind(flightEnd);
+      for (const slot of followers) {
+        const t = vals[slot]!;
+        // A block from outside the region (JS-owned, or made before it) stays where it is.
+        if (t._buf !== null || t._ptr < flightEnd) continue;
+        const moved = allocTensor(t.shape, "jacobian");
+        arena.f64().copyWithin(moved._ptr / 8, t._ptr / 8, t._ptr / 8 + t.size);
+        vals[slot] = moved;
+      }
+    }
+    followers.length = 0;
+    flightSlot = -1;
+  };
   let ok = false;
   try {
     for (let k = 0; k < steps.length; k++) {
@@ -246,60 +319,65 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
       if (s.prim === regionOpen_p) {
         const p = s.params as RegionParams;
         if (depth++ === 0 && p.rewind) {
+          following = false;
           if (tapeInFlight()) {
-            // Right after the posted chunk's close (nothing allocated between): run this one
-            // on the caller above it; otherwise wait, and this one may be taped.
-            if (follower === null && arena.mark() === flightTop) follower = p;
-            else settleTape();
+            // While the worker runs, chunks that follow directly run here, above its memory.
+            if (rt().pool!.tapeRunning && arena.mark() === expectTop) following = true;
+            else settle();
           }
           runSteps(steps, k, k + 1, vals, inputs);
-          if (follower !== p && beginTape()) taped = p;
+          // Taped when worth a worker and the caller has as much left to do meanwhile.
+          const r = plan.get(p);
+          if (!following && r !== undefined && r.work >= TAPE_MIN_ENTRIES && r.work <= r.after && beginTape()) {
+            taped = p;
+            if (!prefaulted) {
+              prefaulted = true;
+              onPosted();
+            }
+          }
           continue;
         }
       } else if (s.prim === regionClose_p) {
-        depth--;
         const p = s.params as RegionParams;
-        if (p === taped) {
+        if (--depth === 0 && p === taped) {
           taped = null;
           if (taping()) {
             // The close moves the block down by a taped copy; the chunk's memory stays
             // allocated (up to `top`) until the worker has run it.
             const top = arena.mark();
             runSteps(steps, k, k + 1, vals, inputs);
-            const end = arena.mark();
+            flightEnd = arena.mark();
             arena.raiseTo(top);
             postTape();
             flightSlot = s.outSlots === undefined ? s.out : s.outSlots[0]!;
-            flightEnd = end;
-            flightTop = top;
+            expectTop = top;
             continue;
           }
-        } else if (p === follower) {
-          // Its block goes right after the posted chunk's: the rewind to there waits for the
-          // worker (Arena.reuseGuard) before any of that memory is reused.
-          follower = null;
-          const own = p.mark;
-          p.mark = flightEnd;
-          try {
-            runSteps(steps, k, k + 1, vals, inputs);
-          } finally {
-            p.mark = own;
-          }
+        } else if (depth === 0 && following) {
+          following = false;
+          runSteps(steps, k, k + 1, vals, inputs);
+          followers.push(s.outSlots === undefined ? s.out : s.outSlots[0]!);
+          expectTop = arena.mark();
+          // The worker done already: its memory and this chunk's are given back now.
+          if (!rt().pool!.tapeRunning) settle();
           continue;
         }
-      } else if (tapeInFlight() && follower === null) {
+      } else if (tapeInFlight()) {
+        // A step between chunks, or one reading a block not moved yet: wait first.
+        let wait = depth === 0;
         const refs = s.args;
-        for (let i = 0; i < refs.length; i++) {
+        for (let i = 0; i < refs.length && !wait; i++) {
           const r = refs[i]!;
-          if (r.kind === "slot" && r.i === flightSlot) settleTape();
+          wait = r.kind === "slot" && (r.i === flightSlot || followers.includes(r.i));
         }
+        if (wait) settle();
       }
       runSteps(steps, k, k + 1, vals, inputs);
     }
     ok = true;
   } finally {
     abortTape();
-    if (ok) settleTape();
+    if (ok) settle();
     else {
       try {
         settleTape();

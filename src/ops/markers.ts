@@ -45,7 +45,7 @@ export const regionClose_p: Primitive<RegionParams> = replayPrimitive<RegionPara
   const moved = allocTensor(t.shape, "jacobian");
   // Overlapping ranges are fine: copyWithin moves as memmove does, and moved lies below src.
   // (A taped chunk's close is a copy on its tape: src's memory stays allocated until it runs.)
-  if (!tapeCopy(moved._ptr, src, t.size)) arena.f64().copyWithin(moved._ptr / 8, src / 8, src / 8 + t.size);
+  if (!tapeCopy(moved._ptr, src, t.size)) arena.f64Range(moved._ptr, src + 8 * t.size).copyWithin(moved._ptr / 8, src / 8, src / 8 + t.size);
   return [moved];
 });
 

@@ -2,7 +2,7 @@
 // one top-level call: intermediates live in the arena and only the results leave it.
 import { DTypeError, MemoryLimitError, ShapeError, fmtShape } from "../errors.js";
 import { argnums as argnumsCheck, bool, checkFunction, checkOptions, oneOf, positiveInt } from "../options.js";
-import { Tensor, asTensor, materialize, scoped, zeros } from "../core/tensor.js";
+import { Tensor, asTensor, materialize, prepareStorage, scoped, zeros } from "../core/tensor.js";
 import { add, mul } from "../ops/elementwise.js";
 import { concat, reshape, reshape_p, slice } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
@@ -12,7 +12,7 @@ import {
   type LinearVar,
 } from "../core/primitive.js";
 import { rt } from "../wasm/module.js";
-import { abortTape, beginTape, postTape, settleTape } from "../wasm/tape.js";
+import { abortTape, beginTape, postTape, settleTape, TAPE_MIN_ENTRIES } from "../wasm/tape.js";
 import { sizeOf } from "../core/shape.js";
 import { flatten, flattenLike, mapTensors, unflatten, type PyTree, type TreeDef } from "../core/pytree.js";
 import { withBatch } from "./vmap.js";
@@ -628,9 +628,17 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
       let marked = 0;
       const mark = arena.mark();
       // With threads, a chunk may be taped and run by a worker (src/wasm/tape.ts) while the
-      // next runs here, above its memory; then the posted one is waited for, copied out, and
-      // the memory of both given back.
+      // chunks after it run here, above its memory (each copied out and given back as usual,
+      // down to the top of the posted chunk's memory); once the worker is done its block is
+      // copied out too, the memory of all of them given back, and the next chunk may be taped.
+      // Chunks too small to pay for a worker's wake-up run here.
+      const pool = rt().pool;
+      const tapeWorth = pool !== null && rewind && chunk * workPerDirection(L, mode, true) >= TAPE_MIN_ENTRIES;
       let posted: Tensor | null = null;
+      let base = mark;
+      let prefaulted = false;
+      /** Directions of the chunks after each one. */
+      const left = plan.map((_, k) => plan.slice(k + 1).reduce((a, q) => a + q.count, 0));
       const settle = (): void => {
         if (posted === null) return;
         const b = posted;
@@ -641,7 +649,18 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
       try {
       plan.forEach(({ leaf, start, count: c }, k) => {
         if (regions) rec.openRegion();
-        const tape = rewind && posted === null && k < plan.length - 1 && beginTape();
+        if (posted !== null && !pool!.tapeRunning) {
+          settle();
+          arena.rewind(mark);
+          base = mark;
+        }
+        // Taped when the caller has as many directions left to push meanwhile.
+        const tape = tapeWorth && posted === null && c <= left[k]! && beginTape();
+        if (tape && !prefaulted) {
+          // The result's JS storage readied while the worker runs (see prepareStorage).
+          prefaulted = true;
+          prepareStorage(m * n);
+        }
         let block = (
           withBatch(c, (_wrap, unpack, basis) => {
             // Columns start … start+c−1 of leaf `leaf`'s identity (basis.ts); zero for the others.
@@ -663,19 +682,20 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
         if (regions) rec.closeRegion(block);
         if (tape && postTape()) {
           posted = block;
+          base = arena.mark();
           blocks.push(block);
           return;
         }
         if (rewind && k < plan.length - 1) {
           materialize(block);
-          settle();
-          arena.rewind(mark);
+          arena.rewind(base);
         } else settle();
         blocks.push(block);
       });
       } finally {
         abortTape();
       }
+      settle();
       let B = blocks.length === 1 ? blocks[0]! : concat(blocks, 1);
       if (marked === plan.length) B = bind1(mirrorUpper_p, [B], {});
       const numerator = mode === "fwd";

@@ -136,7 +136,7 @@ export class Arena {
    * {@link view} while a chunk's kernel calls are taped (src/wasm/tape.ts): the tape so far
    * runs first, or the tape a worker runs is waited for. Null otherwise.
    */
-  guard: (() => void) | null = null;
+  guard: ((lo: number, hi: number) => void) | null = null;
   /**
    * Called before memory is given back ({@link rewind} to `mark`, {@link release} with −1)
    * while a worker runs a tape: it waits for the tape when the memory given back is some the
@@ -151,13 +151,22 @@ export class Arena {
 
   /** A Float64Array over the whole memory (re-created whenever the arena grows it). */
   f64(): Float64Array {
-    if (this.guard !== null) this.guard();
+    if (this.guard !== null) this.guard(0, Infinity);
+    return this.f64View;
+  }
+
+  /**
+   * The Float64Array over the whole memory, for JavaScript that touches bytes lo … hi − 1 only
+   * (a posted tape that uses none of them is not waited for).
+   */
+  f64Range(lo: number, hi: number): Float64Array {
+    if (this.guard !== null) this.guard(lo, hi);
     return this.f64View;
   }
 
   /** An Int32Array over the whole memory. */
   i32(): Int32Array {
-    if (this.guard !== null) this.guard();
+    if (this.guard !== null) this.guard(0, Infinity);
     return this.i32View;
   }
 
@@ -205,7 +214,7 @@ export class Arena {
 
   /** A live view of `count` float64 at `ptr`; invalid after the next allocation that grows memory. */
   view(ptr: number, count: number): Float64Array {
-    return this.f64().subarray(ptr >>> 3, (ptr >>> 3) + count);
+    return this.f64Range(ptr, ptr + 8 * count).subarray(ptr >>> 3, (ptr >>> 3) + count);
   }
 
   /** Copies `src` into a fresh arena block and returns its pointer. */

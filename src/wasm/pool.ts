@@ -354,7 +354,9 @@ runTape: (K: TaskKernels, x: Float64Array, n: number) => void): void {
         const fault = th[4]!;
         if (fault === 1) throw new Error("injected failure");
         if (fault === 2) K.gemm(0, 0, 64, 64, 64, 1, 0x7ffffff0 * 2, 64, 0, 64, 0, 0, 64);
+        const t0 = performance.now();
         runTape(K, tapeRows, th[1]!);
+        th[5] = Math.round((performance.now() - t0) * 1000);
       } catch (e) {
         const msg = new TextEncoder().encode(String(e instanceof Error ? `${e.name}: ${e.message}` : e)).subarray(0, 1024);
         tapeText.set(msg);
@@ -363,6 +365,9 @@ runTape: (K: TaskKernels, x: Float64Array, n: number) => void): void {
       }
       Atomics.store(th, 0, 2);
       Atomics.notify(th, 0);
+      // The next tape (or job) usually comes soon: spin for it as after a job.
+      job = now;
+      acked = performance.now();
     }
     // Join the job unless it is over (the caller closed its gate) or already followed by
     // another: a worker that wakes late touches nothing of a job it did not join.
@@ -646,7 +651,15 @@ export class Pool {
    */
   tapeIdle(): boolean {
     if (this.workers.length < this.threads - 1) this.spawn();
-    return !this.callerOnly && !this.busy && this.started && Atomics.load(this.th, 0) === 0;
+    return this.tapes && !this.callerOnly && !this.busy && this.started && Atomics.load(this.th, 0) === 0;
+  }
+
+  /** Whether chunks may be taped for worker 1 (the bench turns it off for its A/B). @internal */
+  tapes = true;
+
+  /** Whether worker 1 is still running the posted tape (not finished). @internal */
+  get tapeRunning(): boolean {
+    return Atomics.load(this.th, 0) === 1;
   }
 
   /** Whether a posted tape has not been waited for yet. @internal */
@@ -659,8 +672,9 @@ export class Pool {
     return this.tapeRows;
   }
 
-  /** Tapes worker 1 has run since the pool started (tests). @internal */
+  /** Tapes worker 1 has run since the pool started (tests), and their time in the worker (ms). @internal */
   tapesRun = 0;
+  tapeMs = 0;
 
   /**
    * Hands the first `length` f64 of {@link tapeBuffer} to worker 1 and returns at once: the
@@ -701,6 +715,7 @@ export class Pool {
     }
     th[4] = 0;
     this.tapesRun++;
+    this.tapeMs += th[5]! / 1000;
     const failed = th[2] !== 0;
     const text = failed ? new TextDecoder().decode(new Uint8Array(this.tapeBuf, 64, th[3]!).slice()) : "";
     Atomics.store(th, 0, 0);

@@ -20,6 +20,12 @@ import { rt, swapRuntime, type Runtime } from "./module.js";
 import { runTapeHere, TAPE_ADD, TAPE_COPY, TAPE_MIRROR, TAPE_OPS, TAPE_ROW, type Pool } from "./pool.js";
 import type { Kernels } from "./kernels.js";
 
+/**
+ * Entries a chunk must make (its kernels' outputs) to be taped for a worker: below, its
+ * kernels take about what a worker's wake-up and the wait for it cost.
+ */
+export const TAPE_MIN_ENTRIES = 2 ** 17;
+
 interface Recording {
   base: Runtime;
   pool: Pool;
@@ -134,7 +140,11 @@ export function postTape(): boolean {
   r.pool.postTape(r.len);
   tapeStats.posted++;
   flight = { pool: r.pool, top: arena.mark() };
-  arena.guard = settleTape;
+  // JavaScript may touch memory above the tape's (the chunks run here meanwhile) but nothing
+  // below it: that waits.
+  arena.guard = (lo) => {
+    if (flight !== null && lo < flight.top) settleTape();
+  };
   arena.reuseGuard = (mark) => {
     if (flight !== null && mark < flight.top) settleTape();
   };
