@@ -33,7 +33,7 @@ import { regionClose_p, regionOpen_p, type RegionParams } from "../ops/markers.j
 import { JIT_PASSES, LINEARIZE_PASSES, jitDebug, runPasses } from "./pipeline.js";
 import { ProgramError } from "./program.js";
 import { rt } from "../wasm/module.js";
-import { abortTape, beginTape, postTape, settleTape, tapeInFlight, taping, TAPE_MIN_ENTRIES } from "../wasm/tape.js";
+import { abortTape, beginTape, postTape, settleTape, tapeInFlight, taping, tapeTuning } from "../wasm/tape.js";
 import { reshape_p } from "../ops/structure.js";
 
 /** How to rebuild what f returned: `[result]` as a treedef (see {@link planOut}). */
@@ -328,7 +328,7 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
           runSteps(steps, k, k + 1, vals, inputs);
           // Taped when worth a worker and the caller has as much left to do meanwhile.
           const r = plan.get(p);
-          if (!following && r !== undefined && r.work >= TAPE_MIN_ENTRIES && r.work <= r.after && beginTape()) {
+          if (!following && r !== undefined && r.work >= tapeTuning.minEntries && r.work <= r.after && beginTape()) {
             taped = p;
             if (!prefaulted) {
               prefaulted = true;

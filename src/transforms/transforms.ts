@@ -12,7 +12,7 @@ import {
   type LinearVar,
 } from "../core/primitive.js";
 import { rt } from "../wasm/module.js";
-import { abortTape, beginTape, postTape, settleTape, TAPE_MIN_ENTRIES } from "../wasm/tape.js";
+import { abortTape, beginTape, postTape, settleTape, tapeTuning } from "../wasm/tape.js";
 import { sizeOf } from "../core/shape.js";
 import { flatten, flattenLike, mapTensors, unflatten, type PyTree, type TreeDef } from "../core/pytree.js";
 import { withBatch } from "./vmap.js";
@@ -633,7 +633,7 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
       // copied out too, the memory of all of them given back, and the next chunk may be taped.
       // Chunks too small to pay for a worker's wake-up run here.
       const pool = rt().pool;
-      const tapeWorth = pool !== null && rewind && chunk * workPerDirection(L, mode, true) >= TAPE_MIN_ENTRIES;
+      const tapeWorth = pool !== null && rewind && chunk * workPerDirection(L, mode, true) >= tapeTuning.minEntries;
       let posted: Tensor | null = null;
       let base = mark;
       let prefaulted = false;

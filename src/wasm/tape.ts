@@ -21,10 +21,11 @@ import { runTapeHere, TAPE_ADD, TAPE_COPY, TAPE_MIRROR, TAPE_OPS, TAPE_ROW, type
 import type { Kernels } from "./kernels.js";
 
 /**
- * Entries a chunk must make (its kernels' outputs) to be taped for a worker: below, its
- * kernels take about what a worker's wake-up and the wait for it cost.
+ * `minEntries`: entries a chunk must make (its kernels' outputs) to be taped for a worker:
+ * below, its kernels take about what a worker's wake-up and the wait for it cost (tests lower
+ * it to tape small problems). @internal
  */
-export const TAPE_MIN_ENTRIES = 2 ** 17;
+export const tapeTuning = { minEntries: 2 ** 17 };
 
 interface Recording {
   base: Runtime;
