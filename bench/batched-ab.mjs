@@ -8,6 +8,9 @@
 //   pair: the median over alternating calls of t(1 thread) / t(2 threads),
 //   best: fastest 1-thread call / fastest 2-thread call,
 //   cpu: process CPU time per call, 2 threads over 1 (the work the split adds, plus spinning),
+//   2T calls split only: the two-thread side with chunks kept off the workers (pool.tapes
+//     false: the state before src/wasm/tape.ts), and per call the chunks taped for worker 1,
+//     the time it spent running them, and the tapes flushed (run on the caller),
 // and a side check of solo mode against a true one-thread runtime (block timings).
 const dist = new URL("../dist/", import.meta.url).href;
 const mc = await import(dist + "index.js");

@@ -33,7 +33,7 @@ import { regionClose_p, regionOpen_p, type RegionParams } from "../ops/markers.j
 import { JIT_PASSES, LINEARIZE_PASSES, jitDebug, runPasses } from "./pipeline.js";
 import { ProgramError } from "./program.js";
 import { rt } from "../wasm/module.js";
-import { abortTape, beginTape, postTape, settleTape, tapeInFlight, taping, tapeTuning } from "../wasm/tape.js";
+import { abortTape, beginTape, postTape, settleTape, tapeInFlight, tapeSlotFree, taping, tapeTuning } from "../wasm/tape.js";
 import { reshape_p } from "../ops/structure.js";
 
 /** How to rebuild what f returned: `[result]` as a treedef (see {@link planOut}). */
@@ -287,7 +287,7 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
   let taped: RegionParams | null = null;
   /** The posted chunk's block slot and block end, and the arena top its memory reaches. */
   let flightSlot = -1, flightEnd = 0;
-  /** Block slots of the chunks run on the caller since, and the arena top after the last. */
+  /** Block slots of the chunks since (run here, or taped behind), and the arena top after the last. */
   const followers: number[] = [];
   let expectTop = 0;
   /** Whether the region open now runs on the caller while the posted one runs. */
@@ -320,15 +320,17 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
         const p = s.params as RegionParams;
         if (depth++ === 0 && p.rewind) {
           following = false;
+          // Taped when worth a worker and the caller has as much left to do meanwhile.
+          const r = plan.get(p);
+          const worth = r !== undefined && r.work >= tapeTuning.minEntries && r.work <= r.after;
           if (tapeInFlight()) {
-            // While the worker runs, chunks that follow directly run here, above its memory.
-            if (rt().pool!.tapeRunning && arena.mark() === expectTop) following = true;
+            // While the worker runs, chunks that come directly after run here, above its
+            // memory, or are taped for it to run next (one at a time).
+            if (rt().pool!.tapeRunning && arena.mark() === expectTop) following = !(worth && tapeSlotFree());
             else settle();
           }
           runSteps(steps, k, k + 1, vals, inputs);
-          // Taped when worth a worker and the caller has as much left to do meanwhile.
-          const r = plan.get(p);
-          if (!following && r !== undefined && r.work >= tapeTuning.minEntries && r.work <= r.after && beginTape()) {
+          if (!following && worth && beginTape()) {
             taped = p;
             if (!prefaulted) {
               prefaulted = true;
@@ -346,10 +348,14 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
             // allocated (up to `top`) until the worker has run it.
             const top = arena.mark();
             runSteps(steps, k, k + 1, vals, inputs);
-            flightEnd = arena.mark();
+            const slot = s.outSlots === undefined ? s.out : s.outSlots[0]!;
+            if (tapeInFlight()) followers.push(slot); // behind another: moves down as the caller's do
+            else {
+              flightEnd = arena.mark();
+              flightSlot = slot;
+            }
             arena.raiseTo(top);
             postTape();
-            flightSlot = s.outSlots === undefined ? s.out : s.outSlots[0]!;
             expectTop = top;
             continue;
           }

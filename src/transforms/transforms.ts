@@ -634,28 +634,28 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
       // Chunks too small to pay for a worker's wake-up run here.
       const pool = rt().pool;
       const tapeWorth = pool !== null && rewind && chunk * workPerDirection(L, mode, true) >= tapeTuning.minEntries;
-      let posted: Tensor | null = null;
+      /** Blocks of the posted chunks, oldest first (at most two: one running, one next). */
+      const posted: Tensor[] = [];
       let base = mark;
       let prefaulted = false;
       /** Directions of the chunks after each one. */
       const left = plan.map((_, k) => plan.slice(k + 1).reduce((a, q) => a + q.count, 0));
       const settle = (): void => {
-        if (posted === null) return;
-        const b = posted;
-        posted = null;
+        if (posted.length === 0) return;
+        const bs = posted.splice(0);
         settleTape();
-        materialize(b);
+        for (const b of bs) materialize(b);
       };
       try {
       plan.forEach(({ leaf, start, count: c }, k) => {
         if (regions) rec.openRegion();
-        if (posted !== null && !pool!.tapeRunning) {
+        if (posted.length > 0 && !pool!.tapeRunning) {
           settle();
           arena.rewind(mark);
           base = mark;
         }
         // Taped when the caller has as many directions left to push meanwhile.
-        const tape = tapeWorth && posted === null && c <= left[k]! && beginTape();
+        const tape = tapeWorth && c <= left[k]! && beginTape();
         if (tape && !prefaulted) {
           // The result's JS storage readied while the worker runs (see prepareStorage).
           prefaulted = true;
@@ -681,7 +681,7 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
         }
         if (regions) rec.closeRegion(block);
         if (tape && postTape()) {
-          posted = block;
+          posted.push(block);
           base = arena.mark();
           blocks.push(block);
           return;

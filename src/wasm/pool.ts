@@ -78,6 +78,12 @@ export const TASK_AREA_BYTES = 64 * 1024;
 /** The tape buffer: a 2 KiB header (state words, a failing tape's message), then its rows. */
 const TAPE_HEADER = 2048;
 const TAPE_BYTES = TAPE_HEADER + 4 * 2 ** 20;
+/** Tape slots: one running, and the next ready for when it ends. */
+const TAPE_SLOTS = 2;
+
+function newTapeBuffers(): SharedArrayBuffer[] {
+  return Array.from({ length: TAPE_SLOTS }, () => new SharedArrayBuffer(TAPE_BYTES));
+}
 
 /** Injected faults (tests only): a JavaScript exception, a wasm trap, a worker that stops. */
 export type PoolFault = "throw" | "trap" | "exit";
@@ -268,7 +274,7 @@ export function runTapeHere(K: Kernels, x: Float64Array, n: number): void {
  */
 function workerMain(d: {
   module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer;
-  scratch: number; area: number; id: number; seen: number; tape: SharedArrayBuffer;
+  scratch: number; area: number; id: number; seen: number; tapes: SharedArrayBuffer[];
 }, runTask: (K: TaskKernels, x: Float64Array, t: number, area: number) => void,
 runTape: (K: TaskKernels, x: Float64Array, n: number) => void): void {
   const K = new WebAssembly.Instance(d.module, {
@@ -287,11 +293,12 @@ runTape: (K: TaskKernels, x: Float64Array, n: number) => void): void {
   Atomics.notify(ctl, 10);
   const text = new Uint8Array(d.control, 64, 1024);
   const x = new Float64Array(d.control, 1088);
-  // The background tape (worker 1 only): header [state 1 posted / 2 done, length, failed,
-  // message length, injected fault], the message at byte 64, the rows from byte 2048.
-  const th = new Int32Array(d.tape, 0, 16);
-  const tapeText = new Uint8Array(d.tape, 64, 1024);
-  const tapeRows = new Float64Array(d.tape, 2048);
+  // The background tapes (worker 1 only), two slots run in the order posted: each a header
+  // [state 1 posted / 2 done, length, failed, message length, injected fault, µs taken, post
+  // number], the message at byte 64, the rows from byte 2048.
+  const ths = d.tapes.map((b) => new Int32Array(b, 0, 16));
+  const tapeTexts = d.tapes.map((b) => new Uint8Array(b, 64, 1024));
+  const tapeRowss = d.tapes.map((b) => new Float64Array(b, 2048));
   let seen = d.seen;
   // Jobs after a preempted spin that skip the spin (see below).
   let skip = 0;
@@ -347,19 +354,25 @@ runTape: (K: TaskKernels, x: Float64Array, n: number) => void): void {
     if (now === seen) continue; // woken without a new job
     seen = now;
     if (acked > 0) near = performance.now() - acked < spinUs / 1000;
-    if (d.id === 1 && Atomics.load(th, 0) === 1) {
-      // A chunk's tape, posted with a job number of its own (no gate opens for it): run it
-      // whole, then tell the caller, who may be waiting on the state word.
+    for (;;) {
+      // Chunks' tapes, each posted with a job number of its own (no gate opens for them): run
+      // each whole, oldest first, and tell the caller, who may wait on its state word.
+      let s = -1;
+      for (let i = 0; i < ths.length; i++) {
+        if (d.id === 1 && Atomics.load(ths[i]!, 0) === 1 && (s < 0 || ths[i]![6]! < ths[s]![6]!)) s = i;
+      }
+      if (s < 0) break;
+      const th = ths[s]!;
       try {
         const fault = th[4]!;
         if (fault === 1) throw new Error("injected failure");
         if (fault === 2) K.gemm(0, 0, 64, 64, 64, 1, 0x7ffffff0 * 2, 64, 0, 64, 0, 0, 64);
         const t0 = performance.now();
-        runTape(K, tapeRows, th[1]!);
+        runTape(K, tapeRowss[s]!, th[1]!);
         th[5] = Math.round((performance.now() - t0) * 1000);
       } catch (e) {
         const msg = new TextEncoder().encode(String(e instanceof Error ? `${e.name}: ${e.message}` : e)).subarray(0, 1024);
-        tapeText.set(msg);
+        tapeTexts[s]!.set(msg);
         th[3] = msg.length;
         th[2] = 1;
       }
@@ -543,10 +556,11 @@ export class Pool {
   private control = new SharedArrayBuffer(CONTROL_BYTES);
   private ctl = new Int32Array(this.control, 0, 16);
   private table = new Float64Array(this.control, TABLE, MAX_TASKS * ROW);
-  /** The background tape worker 1 runs (see workerMain): header, message, rows. */
-  private tapeBuf = new SharedArrayBuffer(TAPE_BYTES);
-  private th = new Int32Array(this.tapeBuf, 0, 16);
-  private tapeRows = new Float64Array(this.tapeBuf, TAPE_HEADER);
+  /** The background tapes worker 1 runs (see workerMain): per slot a header, a message, rows. */
+  private tapeBufs = newTapeBuffers();
+  private ths = this.tapeBufs.map((b) => new Int32Array(b, 0, 16));
+  private tapeRowss = this.tapeBufs.map((b) => new Float64Array(b, TAPE_HEADER));
+  private tapePosts = 0;
   private workers: AnyWorker[] = [];
   private blocking = canBlock();
   private busy = false;
@@ -598,7 +612,7 @@ export class Pool {
     const seen = Atomics.load(this.ctl, SEQ);
     for (let i = this.workers.length; i < this.threads - 1; i++) {
       const data = { module: this.module, memory: this.memory, control: this.control, scratch: this.scratch[i]!,
-        area: this.areas[i + 1] ?? 0, id: i + 1, seen, tape: this.tapeBuf };
+        area: this.areas[i + 1] ?? 0, id: i + 1, seen, tapes: this.tapeBufs };
       const p = nodeProcess();
       if (p) {
         const { Worker } = p.getBuiltinModule!("node:worker_threads") as {
@@ -637,39 +651,43 @@ export class Pool {
     this.control = new SharedArrayBuffer(CONTROL_BYTES);
     this.ctl = new Int32Array(this.control, 0, 16);
     this.table = new Float64Array(this.control, TABLE, MAX_TASKS * ROW);
-    this.tapeBuf = new SharedArrayBuffer(TAPE_BYTES);
-    this.th = new Int32Array(this.tapeBuf, 0, 16);
-    this.tapeRows = new Float64Array(this.tapeBuf, TAPE_HEADER);
+    this.tapeBufs = newTapeBuffers();
+    this.ths = this.tapeBufs.map((b) => new Int32Array(b, 0, 16));
+    this.tapeRowss = this.tapeBufs.map((b) => new Float64Array(b, TAPE_HEADER));
     this.ctl[SPIN_US] = this.spin;
   }
 
   // ---- the background tape (src/wasm/tape.ts): one chunk's kernel calls run by worker 1 ----
 
   /**
-   * Whether a tape may be posted now: the workers run (a pool in solo mode, or whose workers
-   * are starting or refused, runs everything on the caller) and worker 1 has no tape. @internal
+   * A tape slot free for a chunk, or −1: none free, or the workers do not run (a pool in solo
+   * mode, or whose workers are starting or refused, runs everything on the caller). @internal
    */
-  tapeIdle(): boolean {
+  freeTapeSlot(): number {
     if (this.workers.length < this.threads - 1) this.spawn();
-    return this.tapes && !this.callerOnly && !this.busy && this.started && Atomics.load(this.th, 0) === 0;
+    if (!this.tapes || this.callerOnly || this.busy || !this.started) return -1;
+    for (let i = 0; i < this.ths.length; i++) if (Atomics.load(this.ths[i]!, 0) === 0) return i;
+    return -1;
   }
 
   /** Whether chunks may be taped for worker 1 (the bench turns it off for its A/B). @internal */
   tapes = true;
 
-  /** Whether worker 1 is still running the posted tape (not finished). @internal */
+  /** Whether worker 1 still has a posted tape to run or finish. @internal */
   get tapeRunning(): boolean {
-    return Atomics.load(this.th, 0) === 1;
+    for (const th of this.ths) if (Atomics.load(th, 0) === 1) return true;
+    return false;
   }
 
   /** Whether a posted tape has not been waited for yet. @internal */
   get tapeInFlight(): boolean {
-    return Atomics.load(this.th, 0) !== 0;
+    for (const th of this.ths) if (Atomics.load(th, 0) !== 0) return true;
+    return false;
   }
 
-  /** Where a tape is recorded: rows of TAPE_ROW f64 (valid until the workers are replaced). @internal */
-  get tapeBuffer(): Float64Array {
-    return this.tapeRows;
+  /** Where slot `slot`'s tape is recorded: rows of TAPE_ROW f64 (valid until the workers are replaced). @internal */
+  tapeBuffer(slot: number): Float64Array {
+    return this.tapeRowss[slot]!;
   }
 
   /** Tapes worker 1 has run since the pool started (tests), and their time in the worker (ms). @internal */
@@ -677,15 +695,18 @@ export class Pool {
   tapeMs = 0;
 
   /**
-   * Hands the first `length` f64 of {@link tapeBuffer} to worker 1 and returns at once: the
+   * Hands the first `length` f64 of slot `slot`'s buffer to worker 1 and returns at once: the
    * state word says it is posted, and a job number of its own wakes the worker (no gate opens
    * for it, so no worker joins anything). Wait with {@link waitTape}. @internal
    */
-  postTape(length: number): void {
-    const th = this.th;
+  postTape(slot: number, length: number): void {
+    const th = this.ths[slot]!;
     th[1] = length;
     th[2] = 0;
     th[3] = 0;
+    th[6] = ++this.tapePosts;
+    th[4] = this.tapeFault;
+    this.tapeFault = 0;
     Atomics.store(th, 0, 1);
     Atomics.add(this.ctl, SEQ, 1);
     if (Atomics.load(this.ctl, SLEEPERS) !== 0) Atomics.notify(this.ctl, SEQ);
@@ -694,12 +715,12 @@ export class Pool {
   private tapeStart = 0;
 
   /**
-   * Returns when the posted tape has run (at once when none is); a tape that failed in the
-   * worker throws a WorkerError here, and one without an answer for the stall limit replaces
-   * the workers and throws. Either way the next tape can be posted. @internal
+   * Returns when slot `slot`'s tape has run (at once when none is posted there); a tape that
+   * failed in the worker throws a WorkerError here, and one without an answer for the stall
+   * limit replaces the workers and throws. Either way the slot is free again. @internal
    */
-  waitTape(): void {
-    const th = this.th;
+  waitTape(slot: number): void {
+    const th = this.ths[slot]!;
     if (Atomics.load(th, 0) === 0) return;
     let i = 0;
     while (Atomics.load(th, 0) === 1) {
@@ -708,7 +729,6 @@ export class Pool {
       if (++i < 2000) continue;
       if (this.blocking) Atomics.wait(th, 0, 1, 50);
       if (Date.now() - this.tapeStart > stallMs && Atomics.load(th, 0) === 1) {
-        th[4] = 0;
         this.terminate();
         throw new WorkerError("tape", 1, `a worker stopped answering (no progress for ${stallMs} ms); the workers were replaced`);
       }
@@ -717,15 +737,16 @@ export class Pool {
     this.tapesRun++;
     this.tapeMs += th[5]! / 1000;
     const failed = th[2] !== 0;
-    const text = failed ? new TextDecoder().decode(new Uint8Array(this.tapeBuf, 64, th[3]!).slice()) : "";
+    const text = failed ? new TextDecoder().decode(new Uint8Array(this.tapeBufs[slot]!, 64, th[3]!).slice()) : "";
     Atomics.store(th, 0, 0);
     if (failed) throw new WorkerError("tape", 1, text);
   }
 
   /** Makes the next tape fail in the worker (tests of the error path). @internal */
   injectTapeFault(fault: "throw" | "trap"): void {
-    this.th[4] = FAULTS[fault];
+    this.tapeFault = FAULTS[fault];
   }
+  private tapeFault = 0;
 
   /**
    * How long (µs) an idle worker spins before it sleeps, and a blocking caller before it

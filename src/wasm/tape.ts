@@ -30,13 +30,16 @@ export const tapeTuning = { minEntries: 2 ** 17 };
 interface Recording {
   base: Runtime;
   pool: Pool;
+  slot: number;
   buf: Float64Array;
   len: number;
 }
 
 let recording: Recording | null = null;
-/** The posted tape: its pool, and the arena top when it was posted (it uses memory below). */
-let flight: { pool: Pool; top: number } | null = null;
+/** The posted tapes, oldest first: pool, slot, and the arena top when posted (they use memory below). */
+const flights: { pool: Pool; slot: number; top: number }[] = [];
+/** The highest top of the posted tapes (−1: none). */
+let flightTop = -1;
 const recorders = new WeakMap<Kernels, Kernels>();
 
 /** Counts for tests and the bench: chunks posted, and flushes by reason. @internal */
@@ -87,15 +90,24 @@ function recorder(base: Kernels): Kernels {
  * {@link abortTape} on an error).
  */
 export function beginTape(): boolean {
-  if (recording !== null || flight !== null) return false;
+  if (recording !== null) return false;
   const base = rt();
   const pool = base.pool;
-  if (pool === null || !pool.tapeIdle()) return false;
-  recording = { base, pool, buf: pool.tapeBuffer, len: 0 };
+  if (pool === null) return false;
+  const slot = pool.freeTapeSlot();
+  if (slot < 0) return false;
+  recording = { base, pool, slot, buf: pool.tapeBuffer(slot), len: 0 };
   swapRuntime({ ...base, kernels: recorder(base.kernels), pool: null });
+  // (A posted tape's reuse guard stays: this chunk's memory lies above it.)
   base.arena.guard = guardRecording;
   base.arena.freshParams = true;
   return true;
+}
+
+/** Whether another chunk may be taped while the posted ones run. */
+export function tapeSlotFree(): boolean {
+  const pool = rt().pool;
+  return recording === null && pool !== null && pool.freeTapeSlot() >= 0;
 }
 
 /** Whether a chunk is being taped (and has not flushed). @internal */
@@ -107,9 +119,21 @@ function stopRecording(): Recording {
   const r = recording!;
   recording = null;
   swapRuntime(r.base);
-  r.base.arena.guard = null;
+  r.base.arena.guard = flights.length > 0 ? inFlightGuard : null;
   r.base.arena.freshParams = false;
   return r;
+}
+
+/**
+ * While tapes run, JavaScript may touch memory above theirs (the chunks run here meanwhile)
+ * but nothing below: that waits.
+ */
+function inFlightGuard(lo: number): void {
+  if (lo < flightTop) settleTape();
+}
+
+function reuseGuard(mark: number): void {
+  if (mark < flightTop) settleTape();
 }
 
 function guardRecording(): void {
@@ -138,37 +162,42 @@ export function postTape(): boolean {
   if (recording === null) return false;
   const r = stopRecording();
   const arena = r.base.arena;
-  r.pool.postTape(r.len);
+  r.pool.postTape(r.slot, r.len);
   tapeStats.posted++;
-  flight = { pool: r.pool, top: arena.mark() };
-  // JavaScript may touch memory above the tape's (the chunks run here meanwhile) but nothing
-  // below it: that waits.
-  arena.guard = (lo) => {
-    if (flight !== null && lo < flight.top) settleTape();
-  };
-  arena.reuseGuard = (mark) => {
-    if (flight !== null && mark < flight.top) settleTape();
-  };
+  const top = arena.mark();
+  flights.push({ pool: r.pool, slot: r.slot, top });
+  flightTop = Math.max(flightTop, top);
+  arena.guard = inFlightGuard;
+  arena.reuseGuard = reuseGuard;
   return true;
 }
 
 /** Whether a posted tape has not been waited for. */
 export function tapeInFlight(): boolean {
-  return flight !== null;
+  return flights.length > 0;
 }
 
 /**
- * Waits for the posted tape, if any; a tape that failed in the worker throws its WorkerError
- * here (the arena is then free to reuse the memory: nothing runs any more).
+ * Waits for the posted tapes, if any, oldest first; a tape that failed in the worker throws
+ * its WorkerError here, after the others were waited for too (the arena is then free to reuse
+ * the memory: nothing runs any more).
  */
 export function settleTape(): void {
-  const f = flight;
-  if (f === null) return;
-  flight = null;
+  if (flights.length === 0) return;
+  const all = flights.splice(0);
+  flightTop = -1;
   const arena = rt().arena;
-  arena.guard = null;
+  arena.guard = recording !== null ? guardRecording : null;
   arena.reuseGuard = null;
-  f.pool.waitTape();
+  let failed: unknown = null;
+  for (const f of all) {
+    try {
+      f.pool.waitTape(f.slot);
+    } catch (e) {
+      failed ??= e;
+    }
+  }
+  if (failed !== null) throw failed;
 }
 
 /** Tapes a memmove of n f64 from src to dst (byte pointers); false when not taping. */
