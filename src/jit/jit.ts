@@ -282,6 +282,8 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
   const arena = rt().arena;
   const plan = regionPlan(steps);
   let prefaulted = false;
+  /** Work of the chunks posted and not yet waited for. */
+  let queued = 0;
   let depth = 0;
   /** The region being taped. */
   let taped: RegionParams | null = null;
@@ -298,6 +300,7 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
    */
   const settle = (): void => {
     settleTape();
+    queued = 0;
     if (followers.length > 0 && arena.mark() === expectTop) {
       arena.rewind(flightEnd);
       for (const slot of followers) {
@@ -322,16 +325,17 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
           following = false;
           // Taped when worth a worker and the caller has as much left to do meanwhile.
           const r = plan.get(p);
-          const worth = r !== undefined && r.work >= tapeTuning.minEntries && r.work <= r.after;
+          const worth = r !== undefined && r.work >= tapeTuning.minEntries && queued + r.work <= r.after;
           if (tapeInFlight()) {
             // While the worker runs, chunks that come directly after run here, above its
-            // memory, or are taped for it to run next (one at a time).
+            // memory, or are taped for it to run next while the caller has as much left to do.
             if (rt().pool!.tapeRunning && arena.mark() === expectTop) following = !(worth && tapeSlotFree());
             else settle();
           }
           runSteps(steps, k, k + 1, vals, inputs);
           if (!following && worth && beginTape()) {
             taped = p;
+            queued += r!.work;
             if (!prefaulted) {
               prefaulted = true;
               onPosted();

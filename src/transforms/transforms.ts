@@ -634,8 +634,9 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
       // Chunks too small to pay for a worker's wake-up run here.
       const pool = rt().pool;
       const tapeWorth = pool !== null && rewind && chunk * workPerDirection(L, mode, true) >= tapeTuning.minEntries;
-      /** Blocks of the posted chunks, oldest first (at most two: one running, one next). */
+      /** Blocks of the posted chunks, oldest first, and their directions. */
       const posted: Tensor[] = [];
+      let queued = 0;
       let base = mark;
       let prefaulted = false;
       /** Directions of the chunks after each one. */
@@ -643,6 +644,7 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
       const settle = (): void => {
         if (posted.length === 0) return;
         const bs = posted.splice(0);
+        queued = 0;
         settleTape();
         for (const b of bs) materialize(b);
       };
@@ -654,8 +656,8 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
           arena.rewind(mark);
           base = mark;
         }
-        // Taped when the caller has as many directions left to push meanwhile.
-        const tape = tapeWorth && c <= left[k]! && beginTape();
+        // Taped when the caller has as many directions left to push as the worker has queued.
+        const tape = tapeWorth && queued + c <= left[k]! && beginTape();
         if (tape && !prefaulted) {
           // The result's JS storage readied while the worker runs (see prepareStorage).
           prefaulted = true;
@@ -682,6 +684,7 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
         if (regions) rec.closeRegion(block);
         if (tape && postTape()) {
           posted.push(block);
+          queued += c;
           base = arena.mark();
           blocks.push(block);
           return;

@@ -78,8 +78,8 @@ export const TASK_AREA_BYTES = 64 * 1024;
 /** The tape buffer: a 2 KiB header (state words, a failing tape's message), then its rows. */
 const TAPE_HEADER = 2048;
 const TAPE_BYTES = TAPE_HEADER + 4 * 2 ** 20;
-/** Tape slots: one running, and the next ready for when it ends. */
-const TAPE_SLOTS = 2;
+/** Tape slots: one running, and the next ones ready for when it ends. */
+const TAPE_SLOTS = 3;
 
 function newTapeBuffers(): SharedArrayBuffer[] {
   return Array.from({ length: TAPE_SLOTS }, () => new SharedArrayBuffer(TAPE_BYTES));
@@ -293,9 +293,9 @@ runTape: (K: TaskKernels, x: Float64Array, n: number) => void): void {
   Atomics.notify(ctl, 10);
   const text = new Uint8Array(d.control, 64, 1024);
   const x = new Float64Array(d.control, 1088);
-  // The background tapes (worker 1 only), two slots run in the order posted: each a header
-  // [state 1 posted / 2 done, length, failed, message length, injected fault, µs taken, post
-  // number], the message at byte 64, the rows from byte 2048.
+  // The background tapes (worker 1 only), slots run in the order posted: each a header [state
+  // 1 posted / 3 running / 2 done, length, failed, message length, injected fault, µs taken,
+  // post number], the message at byte 64, the rows from byte 2048.
   const ths = d.tapes.map((b) => new Int32Array(b, 0, 16));
   const tapeTexts = d.tapes.map((b) => new Uint8Array(b, 64, 1024));
   const tapeRowss = d.tapes.map((b) => new Float64Array(b, 2048));
@@ -363,6 +363,10 @@ runTape: (K: TaskKernels, x: Float64Array, n: number) => void): void {
       }
       if (s < 0) break;
       const th = ths[s]!;
+      // Claimed (state 3) unless the caller took it first to run it itself (see waitTape); a
+      // test's hold (slot 7) leaves it to the caller.
+      if (th[7] !== 0) break;
+      if (Atomics.compareExchange(th, 0, 1, 3) !== 1) continue;
       try {
         const fault = th[4]!;
         if (fault === 1) throw new Error("injected failure");
@@ -666,18 +670,30 @@ export class Pool {
   freeTapeSlot(): number {
     if (this.workers.length < this.threads - 1) this.spawn();
     if (!this.tapes || this.callerOnly || this.busy || !this.started) return -1;
+    // While other processes take the cores (see sampleLoad) a worker given a chunk may not run
+    // it soon, and the caller would wait: chunks stay on the caller then.
+    if (this.blocking && nodeProcess()) this.sampleLoad();
+    if (this.oversubscribed && !this.tapesUnderLoad) return -1;
     for (let i = 0; i < this.ths.length; i++) if (Atomics.load(this.ths[i]!, 0) === 0) return i;
     return -1;
   }
 
   /** Whether chunks may be taped for worker 1 (the bench turns it off for its A/B). @internal */
   tapes = true;
+  /** Whether they may be while other processes take the cores (tests: tapes whatever the load). @internal */
+  tapesUnderLoad = false;
 
   /** Whether worker 1 still has a posted tape to run or finish. @internal */
   get tapeRunning(): boolean {
-    for (const th of this.ths) if (Atomics.load(th, 0) === 1) return true;
+    for (const th of this.ths) {
+      const state = Atomics.load(th, 0);
+      if (state === 1 || state === 3) return true;
+    }
     return false;
   }
+
+  /** Tapes the caller ran itself because worker 1 had not started them when waited for. @internal */
+  tapesTaken = 0;
 
   /** Whether a posted tape has not been waited for yet. @internal */
   get tapeInFlight(): boolean {
@@ -722,13 +738,27 @@ export class Pool {
   waitTape(slot: number): void {
     const th = this.ths[slot]!;
     if (Atomics.load(th, 0) === 0) return;
+    // Not started yet (worker 1 busy with an older one, or not given a core: another process
+    // has it): the caller runs it, the same calls on the same memory (a tape with an injected
+    // fault is left to the worker).
+    if (th[4] === 0 && Atomics.compareExchange(th, 0, 1, 4) === 1) {
+      try {
+        runTape(this.kernels as TaskKernels, this.tapeRowss[slot]!, th[1]!);
+      } finally {
+        this.tapesTaken++;
+        Atomics.store(th, 0, 0);
+      }
+      return;
+    }
     let i = 0;
-    while (Atomics.load(th, 0) === 1) {
+    for (;;) {
+      const state = Atomics.load(th, 0);
+      if (state !== 1 && state !== 3) break;
       // A short spin (the worker usually finishes about when the caller's own chunk does),
       // then sleep on the state word, which the worker notifies.
       if (++i < 2000) continue;
-      if (this.blocking) Atomics.wait(th, 0, 1, 50);
-      if (Date.now() - this.tapeStart > stallMs && Atomics.load(th, 0) === 1) {
+      if (this.blocking) Atomics.wait(th, 0, state, 50);
+      if (Date.now() - this.tapeStart > stallMs && Atomics.load(th, 0) === state) {
         this.terminate();
         throw new WorkerError("tape", 1, `a worker stopped answering (no progress for ${stallMs} ms); the workers were replaced`);
       }
@@ -740,6 +770,11 @@ export class Pool {
     const text = failed ? new TextDecoder().decode(new Uint8Array(this.tapeBufs[slot]!, 64, th[3]!).slice()) : "";
     Atomics.store(th, 0, 0);
     if (failed) throw new WorkerError("tape", 1, text);
+  }
+
+  /** Keeps worker 1 from starting tapes, so the caller runs them when it waits (tests). @internal */
+  holdTapes(hold: boolean): void {
+    for (const th of this.ths) th[7] = hold ? 1 : 0;
   }
 
   /** Makes the next tape fail in the worker (tests of the error path). @internal */

@@ -30,6 +30,8 @@ async function tapingAll<T>(body: () => Promise<T>): Promise<T> {
 /** Waits (blocking the test's thread) until the pool's workers have started. */
 async function started(): Promise<void> {
   await rt().pool!.start();
+  // Chunks are taped even while other processes take the cores (they are not, by default).
+  rt().pool!.tapesUnderLoad = true;
 }
 
 /**
@@ -137,6 +139,29 @@ describe("chunks on workers: the same bits for 1, 2, 3 and 4 threads", () => {
     expect(flushes).toBeGreaterThan(0);
     expect(tapeStats.reasons["memory read from JavaScript"]).toBeGreaterThan(0);
   });
+});
+
+test("tapes the worker has not started when waited for run on the caller, with the same bits", async () => {
+  const { f, p } = mlp();
+  const H = hessian(f);
+  const jH = jit(H);
+  setThreads(1);
+  const ref = H(p).data.slice(), jref = jit(H)(p).data.slice();
+  setThreads(2);
+  await started();
+  const pool = currentPool()!;
+  jH(p);
+  pool.holdTapes(true);
+  try {
+    const taken = pool.tapesTaken, posted = tapeStats.posted;
+    expect(sameBits(H(p).data, ref)).toBe(true);
+    expect(sameBits(jH(p).data, jref)).toBe(true);
+    expect(tapeStats.posted).toBeGreaterThan(posted);
+    expect(pool.tapesTaken - taken).toBe(tapeStats.posted - posted);
+  } finally {
+    pool.holdTapes(false);
+  }
+  expect(sameBits(H(p).data, ref)).toBe(true);
 });
 
 describe("a tape that fails in the worker", () => {
