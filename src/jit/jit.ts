@@ -316,6 +316,8 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
     flightSlot = -1;
   };
   let ok = false;
+  const pool = rt().pool!;
+  pool.tapesHot(true);
   try {
     for (let k = 0; k < steps.length; k++) {
       const s = steps[k]!;
@@ -386,6 +388,7 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
     }
     ok = true;
   } finally {
+    pool.tapesHot(false);
     abortTape();
     if (ok) settle();
     else {

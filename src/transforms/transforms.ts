@@ -648,6 +648,7 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
         settleTape();
         for (const b of bs) materialize(b);
       };
+      if (tapeWorth) pool!.tapesHot(true);
       try {
       plan.forEach(({ leaf, start, count: c }, k) => {
         if (regions) rec.openRegion();
@@ -696,6 +697,7 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
         blocks.push(block);
       });
       } finally {
+        if (tapeWorth) pool!.tapesHot(false);
         abortTape();
       }
       settle();

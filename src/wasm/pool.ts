@@ -38,6 +38,13 @@ const SLEEPERS = 12; // workers in (or about to enter) Atomics.wait for a job
 const CALLER_WAITS = 13; // 1 while the caller sleeps on ACKS
 const SPIN_US = 14; // how long an idle worker spins before it sleeps (µs)
 /**
+ * 1 while the caller runs a Jacobian's chunks and may post tapes: worker 1 keeps spinning for
+ * the next one (up to TAPE_SPIN_MS) instead of sleeping. A sleeping worker woken for a tape
+ * is often put on the caller's own core and preempts it for about the tape's length (the
+ * scheduler's wake-up placement), which costs what the tape was to save.
+ */
+const TAPES_HOT = 15;
+/**
  * The job's gate: (job number mod 2^22) << 9 | CLOSED | workers that joined. A worker takes
  * part in a job only by joining it while it is open; the caller closes it when no task is left
  * and then waits for the workers that joined, not for ones that have not woken yet.
@@ -318,6 +325,20 @@ runTape: (K: TaskKernels, x: Float64Array, n: number) => void): void {
     // worker's ack (the caller, which has at most one task left then, is not running: this
     // spin may hold its core).
     const spinUs = Atomics.load(ctl, 14);
+    if (d.id === 1 && Atomics.load(ctl, 15) !== 0 && Atomics.load(ctl, 0) === seen) {
+      // Bounded, and given up at once when preempted (a poll gap: another thread wants the
+      // core, possibly the caller), as the spin below.
+      let t = performance.now();
+      const until = t + 5;
+      for (let i = 1; ; i++) {
+        if (Atomics.load(ctl, 0) !== seen || Atomics.load(ctl, 8) !== 0 || Atomics.load(ctl, 15) === 0) break;
+        if ((i & 31) === 0) {
+          const u = performance.now();
+          if (u - t > 0.1 || u > until) break;
+          t = u;
+        }
+      }
+    }
     if (skip > 0) skip--;
     else if (spinUs > 0 && acked > 0 && near && Atomics.load(ctl, 0) === seen) {
       let t = performance.now();
@@ -670,18 +691,12 @@ export class Pool {
   freeTapeSlot(): number {
     if (this.workers.length < this.threads - 1) this.spawn();
     if (!this.tapes || this.callerOnly || this.busy || !this.started) return -1;
-    // While other processes take the cores (see sampleLoad) a worker given a chunk may not run
-    // it soon, and the caller would wait: chunks stay on the caller then.
-    if (this.blocking && nodeProcess()) this.sampleLoad();
-    if (this.oversubscribed && !this.tapesUnderLoad) return -1;
     for (let i = 0; i < this.ths.length; i++) if (Atomics.load(this.ths[i]!, 0) === 0) return i;
     return -1;
   }
 
   /** Whether chunks may be taped for worker 1 (the bench turns it off for its A/B). @internal */
   tapes = true;
-  /** Whether they may be while other processes take the cores (tests: tapes whatever the load). @internal */
-  tapesUnderLoad = false;
 
   /** Whether worker 1 still has a posted tape to run or finish. @internal */
   get tapeRunning(): boolean {
@@ -771,6 +786,16 @@ export class Pool {
     Atomics.store(th, 0, 0);
     if (failed) throw new WorkerError("tape", 1, text);
   }
+
+  /**
+   * Marks the start (true) and end of a run of chunks that may post tapes: meanwhile worker 1
+   * spins for them instead of sleeping (see TAPES_HOT). @internal
+   */
+  tapesHot(on: boolean): void {
+    Atomics.store(this.ctl, TAPES_HOT, on && this.tapes && this.hotSpin && !this.callerOnly ? 1 : 0);
+  }
+  /** Whether worker 1 spins for tapes during a run of chunks (the bench's A/B turns it off). @internal */
+  hotSpin = true;
 
   /** Keeps worker 1 from starting tapes, so the caller runs them when it waits (tests). @internal */
   holdTapes(hold: boolean): void {

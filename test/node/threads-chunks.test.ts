@@ -30,8 +30,6 @@ async function tapingAll<T>(body: () => Promise<T>): Promise<T> {
 /** Waits (blocking the test's thread) until the pool's workers have started. */
 async function started(): Promise<void> {
   await rt().pool!.start();
-  // Chunks are taped even while other processes take the cores (they are not, by default).
-  rt().pool!.tapesUnderLoad = true;
 }
 
 /**
