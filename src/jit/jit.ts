@@ -325,9 +325,10 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
         const p = s.params as RegionParams;
         if (depth++ === 0 && p.rewind) {
           following = false;
-          // Taped when worth a worker and the caller has as much left to do meanwhile.
+          // Taped when worth a worker and the caller has as much left to do as is queued.
           const r = plan.get(p);
-          const worth = r !== undefined && r.work >= tapeTuning.minEntries && queued + r.work <= r.after;
+          // (Tapes worker 1 has not started when the caller must wait are run by the caller.)
+          const worth = r !== undefined && r.work >= tapeTuning.minEntries && queued <= r.after;
           if (tapeInFlight()) {
             // While the worker runs, chunks that come directly after run here, above its
             // memory, or are taped for it to run next while the caller has as much left to do.

@@ -658,7 +658,7 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
           base = mark;
         }
         // Taped when the caller has as many directions left to push as the worker has queued.
-        const tape = tapeWorth && queued + c <= left[k]! && beginTape();
+        const tape = tapeWorth && queued <= left[k]! && k < plan.length - 1 && beginTape();
         if (tape && !prefaulted) {
           // The result's JS storage readied while the worker runs (see prepareStorage).
           prefaulted = true;

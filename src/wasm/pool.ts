@@ -752,19 +752,7 @@ export class Pool {
    */
   waitTape(slot: number): void {
     const th = this.ths[slot]!;
-    if (Atomics.load(th, 0) === 0) return;
-    // Not started yet (worker 1 busy with an older one, or not given a core: another process
-    // has it): the caller runs it, the same calls on the same memory (a tape with an injected
-    // fault is left to the worker).
-    if (th[4] === 0 && Atomics.compareExchange(th, 0, 1, 4) === 1) {
-      try {
-        runTape(this.kernels as TaskKernels, this.tapeRowss[slot]!, th[1]!);
-      } finally {
-        this.tapesTaken++;
-        Atomics.store(th, 0, 0);
-      }
-      return;
-    }
+    if (Atomics.load(th, 0) === 0 || this.takeTape(slot)) return;
     let i = 0;
     for (;;) {
       const state = Atomics.load(th, 0);
@@ -800,6 +788,23 @@ export class Pool {
   /** Keeps worker 1 from starting tapes, so the caller runs them when it waits (tests). @internal */
   holdTapes(hold: boolean): void {
     for (const th of this.ths) th[7] = hold ? 1 : 0;
+  }
+
+  /**
+   * Runs slot `slot`'s tape on the caller if worker 1 has not started it (busy with an older
+   * one, or not given a core: another process has it): the same calls on the same memory. A
+   * tape with an injected fault is left to the worker. Returns whether it did. @internal
+   */
+  takeTape(slot: number): boolean {
+    const th = this.ths[slot]!;
+    if (th[4] !== 0 || Atomics.compareExchange(th, 0, 1, 4) !== 1) return false;
+    try {
+      runTape(this.kernels as TaskKernels, this.tapeRowss[slot]!, th[1]!);
+    } finally {
+      this.tapesTaken++;
+      Atomics.store(th, 0, 0);
+    }
+    return true;
   }
 
   /** Makes the next tape fail in the worker (tests of the error path). @internal */
@@ -1224,7 +1229,8 @@ export class Pool {
         // Later calls do not wait again (they use the workers if these ever start).
         if (!this.ready) this.broken = true;
       }
-      if (!this.ready || this.callerOnly) {
+      // (With one worker busy with a chunk's tape nobody could join a job: the caller runs it.)
+      if (!this.ready || this.callerOnly || (this.threads === 2 && this.tapeRunning)) {
         // Workers still starting: a browser's page thread cannot wait for them (they may need
         // this very thread to return to its event loop), and a host that will not start them
         // must not hang the call. The caller runs the tasks itself.

@@ -190,6 +190,14 @@ export function settleTape(): void {
   arena.guard = recording !== null ? guardRecording : null;
   arena.reuseGuard = null;
   let failed: unknown = null;
+  // Those worker 1 has not started are run here, newest first (it takes the oldest first).
+  for (let i = all.length - 1; i > 0; i--) {
+    try {
+      all[i]!.pool.takeTape(all[i]!.slot);
+    } catch (e) {
+      failed ??= e;
+    }
+  }
   for (const f of all) {
     try {
       f.pool.waitTape(f.slot);
