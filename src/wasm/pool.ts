@@ -254,7 +254,12 @@ function runTape(K: TaskKernels, x: Float64Array, n: number): void {
         // Memory grown since the last view (by the caller, while this tape ran): a fresh one.
         if (f64 === null || f64.length * 8 < K.memory.buffer.byteLength) f64 = new Float64Array(K.memory.buffer);
         const a = x[o + 1]! / 8, m = x[o + 3]!;
-        if (op === 30) f64.copyWithin(a, x[o + 2]! / 8, x[o + 2]! / 8 + m);
+        if (op === 30) {
+          // Short runs that do not overlap copy faster inline (copyWithin is a runtime call).
+          const b = x[o + 2]! / 8;
+          if (m < 64 && (a + m <= b || b + m <= a)) for (let i = 0; i < m; i++) f64[a + i] = f64[b + i]!;
+          else f64.copyWithin(a, b, b + m);
+        }
         else if (op === 32) for (let i = 0, b = x[o + 2]! / 8; i < m; i++) f64[a + i] = f64[a + i]! + f64[b + i]!;
         else {
           const nn = x[o + 2]!, up = m === 1;
