@@ -1,5 +1,6 @@
 // One thread against two on the batched autodiff problems (issue 21, "Jacobian/Hessian chunks
-// and vmap members across workers"): `npm run build && node bench/batched-ab.mjs [filter]`.
+// and vmap members across workers"): `npm run build && node bench/batched-ab.mjs [filter]`
+// (a substring of the problem names, or several separated by |).
 // Both sides run on one two-thread runtime: the one-thread side is the pool's `solo` mode (every
 // task of a split call on the calling thread, as the one-thread runtime computes it), so calls
 // can alternate A B A B without restarting workers. Per problem it prints
@@ -93,7 +94,7 @@ if (audit) {
   const gemms = pool.gemms.bind(pool);
   pool.gemms = (calls) => { const j = runs, t0 = performance.now(); gemms(calls); note(`${runs > j ? "split" : "whole"} gemms (${calls.length} products)`, performance.now() - t0); };
   for (const [name, fn] of Object.entries(probs)) {
-    if (filter && !name.includes(filter)) continue;
+    if (filter && !filter.split("|").some((f) => name.includes(f))) continue;
     for (let i = 0; i < 5; i++) fn();
     stats.clear(); on = true;
     const t0 = performance.now(); let n = 0;
@@ -113,7 +114,7 @@ if (audit) {
 const { tapeStats } = await import(dist + "wasm/tape.js");
 const mode = (m) => { pool.callerOnly = m === 0; pool.tapes = m === 2; };
 for (const [name, fn] of Object.entries(probs)) {
-  if (filter && !name.includes(filter)) continue;
+  if (filter && !filter.split("|").some((f) => name.includes(f))) continue;
   for (let i = 0; i < 5; i++) for (const m of [0, 1, 2]) { mode(m); fn(); }
   // split share (solo), in one block
   mode(0);
