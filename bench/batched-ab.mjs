@@ -1,5 +1,6 @@
 // One thread against two on the batched autodiff problems (issue 21, "Jacobian/Hessian chunks
-// and vmap members across workers"): `npm run build && node bench/batched-ab.mjs [filter]`.
+// and vmap members across workers"): `npm run build && node bench/batched-ab.mjs [filter]`
+// (a substring of the problem names, or several separated by |).
 // Both sides run on one two-thread runtime: the one-thread side is the pool's `solo` mode (every
 // task of a split call on the calling thread, as the one-thread runtime computes it), so calls
 // can alternate A B A B without restarting workers. Per problem it prints
@@ -8,6 +9,9 @@
 //   pair: the median over alternating calls of t(1 thread) / t(2 threads),
 //   best: fastest 1-thread call / fastest 2-thread call,
 //   cpu: process CPU time per call, 2 threads over 1 (the work the split adds, plus spinning),
+//   2T calls split only: the two-thread side with chunks kept off the workers (pool.tapes
+//     false: the state before src/wasm/tape.ts), and per call the chunks taped for worker 1,
+//     the time it spent running them, and the tapes flushed (run on the caller),
 // and a side check of solo mode against a true one-thread runtime (block timings).
 const dist = new URL("../dist/", import.meta.url).href;
 const mc = await import(dist + "index.js");
@@ -90,7 +94,7 @@ if (audit) {
   const gemms = pool.gemms.bind(pool);
   pool.gemms = (calls) => { const j = runs, t0 = performance.now(); gemms(calls); note(`${runs > j ? "split" : "whole"} gemms (${calls.length} products)`, performance.now() - t0); };
   for (const [name, fn] of Object.entries(probs)) {
-    if (filter && !name.includes(filter)) continue;
+    if (filter && !filter.split("|").some((f) => name.includes(f))) continue;
     for (let i = 0; i < 5; i++) fn();
     stats.clear(); on = true;
     const t0 = performance.now(); let n = 0;
@@ -105,29 +109,39 @@ if (audit) {
   }
   process.exit(0);
 }
+// Three modes alternate per round: 1T (solo), 2T with calls split only (tapes off: the state
+// before chunks went to workers), 2T with chunks taped for worker 1 (src/wasm/tape.ts).
+const { tapeStats } = await import(dist + "wasm/tape.js");
+const mode = (m) => { pool.callerOnly = m === 0; pool.tapes = m === 2; };
 for (const [name, fn] of Object.entries(probs)) {
-  if (filter && !name.includes(filter)) continue;
-  for (let i = 0; i < 5; i++) { pool.callerOnly = true; fn(); pool.callerOnly = false; fn(); }
+  if (filter && !filter.split("|").some((f) => name.includes(f))) continue;
+  for (let i = 0; i < 5; i++) for (const m of [0, 1, 2]) { mode(m); fn(); }
   // split share (solo), in one block
-  pool.callerOnly = true;
+  mode(0);
   let t0 = performance.now(); inSplit = 0;
   let n = 0;
   while (performance.now() - t0 < 300 || n < 5) { fn(); n++; }
   const split = inSplit / (performance.now() - t0);
   // paired alternating calls, and CPU time per mode
-  const r = [], one = [], two = [];
+  const r = [], rs = [], one = [], two = [], splitOnly = [];
   let c1 = 0, c2 = 0;
+  const posted0 = tapeStats.posted, flushes0 = tapeStats.flushes, tapeMs0 = pool.tapeMs;
   const pairs = Math.max(15, Math.min(200, Math.ceil(1500 / ((performance.now() - t0) / n))));
   for (let i = 0; i < pairs; i++) {
-    pool.callerOnly = true; let c = cpu(); t0 = performance.now(); fn(); const a = performance.now() - t0; c1 += cpu() - c;
-    pool.callerOnly = false; c = cpu(); t0 = performance.now(); fn(); const b = performance.now() - t0; c2 += cpu() - c;
-    r.push(a / b); one.push(a); two.push(b);
+    mode(0); let c = cpu(); t0 = performance.now(); fn(); const a = performance.now() - t0; c1 += cpu() - c;
+    mode(1); t0 = performance.now(); fn(); const s = performance.now() - t0;
+    mode(2); c = cpu(); t0 = performance.now(); fn(); const b = performance.now() - t0; c2 += cpu() - c;
+    r.push(a / b); rs.push(a / s); one.push(a); two.push(b); splitOnly.push(s);
   }
   const bound = 1 / ((1 - split) + split / 2);
+  const posted = (tapeStats.posted - posted0) / pairs, flushed = (tapeStats.flushes - flushes0) / pairs;
   console.log(`${name.padEnd(40)} 1T p50 ${median(one).toFixed(3)} ms  2T p50 ${median(two).toFixed(3)} ms  ` +
     `pair ${median(r).toFixed(2)}×  best ${(Math.min(...one) / Math.min(...two)).toFixed(2)}×  cpu 2T/1T ${(c2 / c1).toFixed(2)}  ` +
-    `split ${(100 * split).toFixed(0)} %  bound ${bound.toFixed(2)}×  (${pairs} pairs)`);
+    `split ${(100 * split).toFixed(0)} %  bound ${bound.toFixed(2)}×  (${pairs} pairs)\n${"".padEnd(40)} ` +
+    `2T calls split only: p50 ${median(splitOnly).toFixed(3)} ms, pair ${median(rs).toFixed(2)}×;  ` +
+    `tapes a call ${posted.toFixed(1)} (worker ${((pool.tapeMs - tapeMs0) / pairs).toFixed(3)} ms), flushes ${flushed.toFixed(1)}`);
 }
+mode(2);
 pool.run = run;
 
 // Solo mode against a true one-thread runtime (block timings, alternating blocks).

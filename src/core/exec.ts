@@ -6,6 +6,7 @@ import { Tensor, allocTensor, ptrOf } from "./tensor.js";
 const ONE = new Tensor([], new Float64Array([1]));
 import { broadcastStrides, collapse, denseStrides, sameShape, sizeOf, type Shape } from "./shape.js";
 import { rt } from "../wasm/module.js";
+import { tapeAdd, tapeCopy, tapeMirror, taping } from "../wasm/tape.js";
 import type { BinaryOp, UnaryOp } from "../wasm/kernels.js";
 
 export function kernels() {
@@ -56,7 +57,8 @@ function LEN1(n: number): number[] {
  * from "lower", the reverse. For products computed on one side only (gram.ts, triangle.ts).
  */
 export function mirrorTriangle(ptr: number, n: number, from: "upper" | "lower"): void {
-  const c = rt().arena.f64(), base = ptr >>> 3;
+  if (tapeMirror(ptr, n, from === "upper")) return;
+  const c = rt().arena.f64Range(ptr, ptr + 8 * n * n), base = ptr >>> 3;
   const up = from === "upper";
   for (let j = 0; j < n; j++) {
     const i1 = up ? n : j;
@@ -113,7 +115,10 @@ function walkBox(
   if (sizeOf(size) === 0) return;
   const ps = ptrOf(src) >>> 3;
   const pd = ptrOf(dst) >>> 3;
-  const f64 = rt().arena.f64();
+  // A taped chunk's runs go on its tape (run gets no view then): reading the view would first
+  // run the tape so far.
+  const lo = 8 * Math.min(ps, pd), hi = 8 * Math.max(ps + src.size, pd + dst.size);
+  const f64 = taping() ? NO_VIEW : rt().arena.f64Range(lo, hi);
   if (rank === 0) {
     run(f64, ps, pd, 1);
     return;
@@ -142,8 +147,14 @@ function walkBox(
  * Copies a box of `src` (start offsets, extents `size`) into a box of `dst` (start offsets),
  * both dense column-major. Runs of the fastest dimension move with one copyWithin each.
  */
+const NO_VIEW = new Float64Array(0);
+
 export function copyBox(src: Tensor, srcStart: readonly number[], size: readonly number[], dst: Tensor, dstStart: readonly number[]): void {
   walkBox(src, srcStart, size, dst, dstStart, (f64, so, dof, len) => {
+    if (f64 === NO_VIEW) {
+      if (!tapeCopy(dof * 8, so * 8, len)) rt().arena.f64Range(8 * Math.min(dof, so), 8 * (Math.max(dof, so) + len)).copyWithin(dof, so, so + len);
+      return;
+    }
     // copyWithin is a runtime call; short runs that do not overlap copy faster inline.
     if (len < 64 && (dof + len <= so || so + len <= dof)) for (let i = 0; i < len; i++) f64[dof + i] = f64[so + i]!;
     else f64.copyWithin(dof, so, so + len);
@@ -157,6 +168,10 @@ export function copyBox(src: Tensor, srcStart: readonly number[], size: readonly
  */
 export function addBoxInto(src: Tensor, dst: Tensor, dstStart: readonly number[]): void {
   walkBox(src, new Array<number>(src.shape.length).fill(0), src.shape, dst, dstStart, (f64, so, dof, len) => {
+    if (f64 === NO_VIEW) {
+      if (tapeAdd(dof * 8, so * 8, len)) return;
+      f64 = rt().arena.f64Range(8 * Math.min(dof, so), 8 * (Math.max(dof, so) + len));
+    }
     for (let i = 0; i < len; i++) f64[dof + i] = f64[dof + i]! + f64[so + i]!;
   });
 }

@@ -1186,12 +1186,31 @@ export function materialize(t: Tensor): void {
   const buf = jsStorage(n);
   if (n <= SMALL_COPY) {
     // A subarray view and a `set` call cost more than the copy for a few entries.
-    const f64 = arena.f64(), p = t._ptr >>> 3;
+    const f64 = arena.f64Range(t._ptr, t._ptr + 8 * n), p = t._ptr >>> 3;
     for (let i = 0; i < n; i++) buf[i] = f64[p + i]!;
   } else {
     buf.set(arena.view(t._ptr, n));
   }
   t._buf = buf;
+}
+
+/** Storage made ahead by prepareStorage, by entries (taken by the next result of that size). */
+const prepared = new Map<number, Float64Array>();
+/** Results smaller than this are not worth readying ahead. */
+const PREPARE_MIN_ENTRIES = 2 ** 16;
+
+/**
+ * Makes the JS storage of a result of `n` entries ahead of its copy out of the arena, its
+ * pages touched: a fresh allocation's page faults are most of a large copy out's time, and a
+ * caller that runs while a worker does (src/wasm/tape.ts) does this out of the call's serial
+ * end. At most a few sizes are kept. @internal
+ */
+export function prepareStorage(n: number): void {
+  if (n < PREPARE_MIN_ENTRIES || prepared.has(n)) return;
+  if (prepared.size >= 4) prepared.clear();
+  const buf = new Float64Array(n);
+  for (let i = 0; i < n; i += 512) buf[i] = 0;
+  prepared.set(n, buf);
 }
 
 /** Entries up to which a copy out of the arena is a plain loop. */
@@ -1215,7 +1234,14 @@ const sharedStorage = new Map<number, { buf: ArrayBuffer; next: number }>();
 function jsStorage(n: number): Float64Array {
   // Up to 64 bytes V8 keeps a typed array's storage in the object itself: no ArrayBuffer to
   // amortize, and cheaper than a view into a shared one.
-  if (n > SHARED_MAX_ENTRIES || n <= ON_HEAP_ENTRIES) return new Float64Array(n);
+  if (n > SHARED_MAX_ENTRIES || n <= ON_HEAP_ENTRIES) {
+    const ready = prepared.get(n);
+    if (ready !== undefined) {
+      prepared.delete(n);
+      return ready;
+    }
+    return new Float64Array(n);
+  }
   let s = sharedStorage.get(n);
   if (s === undefined || s.next === s.buf.byteLength) {
     s = { buf: new ArrayBuffer(n * 8 * PER_SHARED), next: 0 };

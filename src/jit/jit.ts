@@ -24,14 +24,17 @@
 // raises, or reaches a step whose error would depend on the values) does f run for real.
 import { checkFunction, checkOptions, fn as fnCheck } from "../options.js";
 import { DTypeError, MemoryLimitError } from "../errors.js";
-import { Tensor, allocTensor, asTensor, readHook, releasedError, scoped, withShape, type TensorLike } from "../core/tensor.js";
+import { Tensor, allocTensor, asTensor, prepareStorage, readHook, releasedError, scoped, withShape, type TensorLike } from "../core/tensor.js";
 import { checkTreeNodes, flattenStatic, treeKey, unflatten, type StaticTreeDef } from "../core/pytree.js";
 import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "../core/primitive.js";
 import type { Shape } from "../core/shape.js";
-import { deref, runSteps, type Program, type Ref, type Step } from "./program.js";
+import { deref, runSteps, slotOf, type Program, type Ref, type Step } from "./program.js";
 import { regionClose_p, regionOpen_p, type RegionParams } from "../ops/markers.js";
 import { JIT_PASSES, LINEARIZE_PASSES, jitDebug, runPasses } from "./pipeline.js";
 import { ProgramError } from "./program.js";
+import { rt } from "../wasm/module.js";
+import { abortTape, beginTape, postTape, settleTape, tapeInFlight, tapeSlotFree, taping, tapeTuning } from "../wasm/tape.js";
+import { reshape_p } from "../ops/structure.js";
 
 /** How to rebuild what f returned: `[result]` as a treedef (see {@link planOut}). */
 type OutDef = StaticTreeDef;
@@ -211,13 +214,192 @@ export class Recording implements Recorder {
 
 function replay(p: CachedProgram, inputs: readonly Tensor[]): Tensor[] {
   const vals: Tensor[] = new Array<Tensor>(p.slots);
-  runSteps(p.steps, 0, p.steps.length, vals, inputs);
+  if (rt().pool === null || !p.steps.some((s) => s.prim === regionOpen_p)) runSteps(p.steps, 0, p.steps.length, vals, inputs);
+  else {
+    // While the worker runs the first chunk, the caller readies the JS storage of the large
+    // results (its page faults are most of the copy out's time), out of the serial end.
+    runChunked(p.steps, vals, inputs, () => {
+      for (const n of outSizes(p)) prepareStorage(n);
+    });
+  }
   return p.outs.map((r) => {
     const t = deref(r, vals, inputs);
     // A result sharing a constant's storage (the constant itself, or a reshape of it) is
     // copied: each call returns tensors of its own, as f does.
     return t._buf !== null && p.own.has(t._buf) ? new Tensor(t.shape, t._buf.slice()) : t;
   });
+}
+
+const outSizesOf = new WeakMap<CachedProgram, number[]>();
+
+/** Entries of each result a program's steps make (found once per program). */
+function outSizes(p: CachedProgram): number[] {
+  let sizes = outSizesOf.get(p);
+  if (sizes !== undefined) return sizes;
+  const bySlot = new Map<number, number>();
+  for (const s of p.steps) for (let j = 0; j < s.nOut; j++) bySlot.set(slotOf(s, j), s.shapes[j]!.reduce((a, b) => a * b, 1));
+  sizes = p.outs.flatMap((r) => (r.kind === "slot" && bySlot.has(r.i) ? [bySlot.get(r.i)!] : []));
+  outSizesOf.set(p, sizes);
+  return sizes;
+}
+
+/** Per top-level region (by its params): entries its steps make, and those of the regions after it. */
+const regionPlans = new WeakMap<readonly Step[], Map<RegionParams, { work: number; after: number }>>();
+
+/**
+ * The work of each top-level region of `steps` (entries its steps make, reshapes aside: views,
+ * no kernel) and of the top-level regions after it.
+ */
+function regionPlan(steps: readonly Step[]): Map<RegionParams, { work: number; after: number }> {
+  let plan = regionPlans.get(steps);
+  if (plan !== undefined) return plan;
+  plan = new Map();
+  const order: { p: RegionParams; work: number; after: number }[] = [];
+  let depth = 0;
+  for (const s of steps) {
+    if (s.prim === regionOpen_p) {
+      if (depth++ === 0) order.push({ p: s.params as RegionParams, work: 0, after: 0 });
+    } else if (s.prim === regionClose_p) depth--;
+    else if (depth > 0 && s.prim !== reshape_p) {
+      for (const shape of s.shapes) order[order.length - 1]!.work += shape.reduce((a, b) => a * b, 1);
+    }
+  }
+  for (let i = order.length - 2; i >= 0; i--) order[i]!.after = order[i + 1]!.after + order[i + 1]!.work;
+  for (const r of order) plan.set(r.p, r);
+  regionPlans.set(steps, plan);
+  return plan;
+}
+
+/**
+ * runSteps for a program with jacobian chunks (top-level regions that rewind), on a runtime
+ * with threads: a chunk is taped (src/wasm/tape.ts) and posted to a worker when it is free,
+ * and the chunks after it run on the caller meanwhile, above the posted chunk's memory, until
+ * the worker is done. Then the caller's blocks move down right after the posted chunk's
+ * block, so the memory of all of them is given back as one chunk's would be, and the next
+ * chunk may be taped. Same calls, same arguments: the same bits as runSteps.
+ */
+function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Tensor[], onPosted: () => void): void {
+  const arena = rt().arena;
+  const plan = regionPlan(steps);
+  let prefaulted = false;
+  /** Work of the chunks posted and not yet waited for. */
+  let queued = 0;
+  let depth = 0;
+  /** The region being taped. */
+  let taped: RegionParams | null = null;
+  /** The posted chunk's block slot and block end, and the arena top its memory reaches. */
+  let flightSlot = -1, flightEnd = 0;
+  /** Block slots of the chunks since (run here, or taped behind), and the arena top after the last. */
+  const followers: number[] = [];
+  let expectTop = 0;
+  /** Whether the region open now runs on the caller while the posted one runs. */
+  let following = false;
+  /**
+   * Waits for the posted chunk; when nothing was allocated since the last chunk closed, moves
+   * the caller's blocks down right after its block (freeing the rest of the memory).
+   */
+  const settle = (): void => {
+    settleTape();
+    queued = 0;
+    if (followers.length > 0 && arena.mark() === expectTop) {
+      arena.rewind(flightEnd);
+      for (const slot of followers) {
+        const t = vals[slot]!;
+        // A block from outside the region (JS-owned, or made before it) stays where it is.
+        if (t._buf !== null || t._ptr < flightEnd) continue;
+        const moved = allocTensor(t.shape, "jacobian");
+        arena.f64().copyWithin(moved._ptr / 8, t._ptr / 8, t._ptr / 8 + t.size);
+        vals[slot] = moved;
+      }
+    }
+    followers.length = 0;
+    flightSlot = -1;
+  };
+  let ok = false;
+  const pool = rt().pool!;
+  pool.tapesHot(true);
+  try {
+    for (let k = 0; k < steps.length; k++) {
+      const s = steps[k]!;
+      if (s.prim === regionOpen_p) {
+        const p = s.params as RegionParams;
+        if (depth++ === 0 && p.rewind) {
+          following = false;
+          // Taped when worth a worker and the caller has as much left to do as is queued.
+          const r = plan.get(p);
+          // (Tapes worker 1 has not started when the caller must wait are run by the caller.)
+          const worth = r !== undefined && r.work >= tapeTuning.minEntries && queued <= r.after;
+          if (tapeInFlight()) {
+            // While the worker runs, chunks that come directly after run here, above its
+            // memory, or are taped for it to run next while the caller has as much left to do.
+            if (rt().pool!.tapeRunning && arena.mark() === expectTop) following = !(worth && tapeSlotFree());
+            else settle();
+          }
+          runSteps(steps, k, k + 1, vals, inputs);
+          if (!following && worth && beginTape()) {
+            taped = p;
+            queued += r!.work;
+            if (!prefaulted) {
+              prefaulted = true;
+              onPosted();
+            }
+          }
+          continue;
+        }
+      } else if (s.prim === regionClose_p) {
+        const p = s.params as RegionParams;
+        if (--depth === 0 && p === taped) {
+          taped = null;
+          if (taping()) {
+            // The close moves the block down by a taped copy; the chunk's memory stays
+            // allocated (up to `top`) until the worker has run it.
+            const top = arena.mark();
+            runSteps(steps, k, k + 1, vals, inputs);
+            const slot = s.outSlots === undefined ? s.out : s.outSlots[0]!;
+            if (tapeInFlight()) followers.push(slot); // behind another: moves down as the caller's do
+            else {
+              flightEnd = arena.mark();
+              flightSlot = slot;
+            }
+            arena.raiseTo(top);
+            postTape();
+            expectTop = top;
+            continue;
+          }
+        } else if (depth === 0 && following) {
+          following = false;
+          runSteps(steps, k, k + 1, vals, inputs);
+          followers.push(s.outSlots === undefined ? s.out : s.outSlots[0]!);
+          expectTop = arena.mark();
+          // The worker done already: its memory and this chunk's are given back now.
+          if (!rt().pool!.tapeRunning) settle();
+          continue;
+        }
+      } else if (tapeInFlight()) {
+        // A step between chunks, or one reading a block not moved yet: wait first.
+        let wait = depth === 0;
+        const refs = s.args;
+        for (let i = 0; i < refs.length && !wait; i++) {
+          const r = refs[i]!;
+          wait = r.kind === "slot" && (r.i === flightSlot || followers.includes(r.i));
+        }
+        if (wait) settle();
+      }
+      runSteps(steps, k, k + 1, vals, inputs);
+    }
+    ok = true;
+  } finally {
+    pool.tapesHot(false);
+    abortTape();
+    if (ok) settle();
+    else {
+      try {
+        settleTape();
+      } catch {
+        // the error already on its way is the one to report
+      }
+    }
+  }
 }
 
 /**

@@ -12,6 +12,7 @@ import { primitive, replayPrimitive, type Primitive } from "../core/primitive.js
 import { Tensor, allocTensor, ptrOf, withShape } from "../core/tensor.js";
 import { ShapeError } from "../errors.js";
 import { rt } from "../wasm/module.js";
+import { tapeCopy } from "../wasm/tape.js";
 import { mirrorTriangle } from "../core/exec.js";
 
 /** Shared by a region's open and close steps: the arena mark, and whether to rewind to it. */
@@ -43,7 +44,8 @@ export const regionClose_p: Primitive<RegionParams> = replayPrimitive<RegionPara
   arena.rewind(p.mark);
   const moved = allocTensor(t.shape, "jacobian");
   // Overlapping ranges are fine: copyWithin moves as memmove does, and moved lies below src.
-  arena.f64().copyWithin(moved._ptr / 8, src / 8, src / 8 + t.size);
+  // (A taped chunk's close is a copy on its tape: src's memory stays allocated until it runs.)
+  if (!tapeCopy(moved._ptr, src, t.size)) arena.f64Range(moved._ptr, src + 8 * t.size).copyWithin(moved._ptr / 8, src / 8, src / 8 + t.size);
   return [moved];
 });
 
@@ -88,7 +90,7 @@ export const mirrorUpper_p: Primitive<NoParams> = primitive<NoParams>({
     if (t._buf === null) out = withShape(t, t.shape);
     else {
       out = allocTensor(t.shape, "hessian");
-      rt().arena.f64().set(t._buf, out._ptr / 8);
+      rt().arena.f64Fresh().set(t._buf, out._ptr / 8);
     }
     mirrorTriangle(ptrOf(out), t.shape[0]!, "lower");
     return [out];

@@ -2,7 +2,7 @@
 // one top-level call: intermediates live in the arena and only the results leave it.
 import { DTypeError, MemoryLimitError, ShapeError, fmtShape } from "../errors.js";
 import { argnums as argnumsCheck, bool, checkFunction, checkOptions, oneOf, positiveInt } from "../options.js";
-import { Tensor, asTensor, materialize, scoped, zeros } from "../core/tensor.js";
+import { Tensor, asTensor, materialize, prepareStorage, scoped, zeros } from "../core/tensor.js";
 import { add, mul } from "../ops/elementwise.js";
 import { concat, reshape, reshape_p, slice } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
@@ -12,6 +12,7 @@ import {
   type LinearVar,
 } from "../core/primitive.js";
 import { rt } from "../wasm/module.js";
+import { abortTape, beginTape, postTape, settleTape, tapeTuning } from "../wasm/tape.js";
 import { sizeOf } from "../core/shape.js";
 import { flatten, flattenLike, mapTensors, unflatten, type PyTree, type TreeDef } from "../core/pytree.js";
 import { withBatch } from "./vmap.js";
@@ -626,8 +627,43 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
       const leafStart = seedShapes.map((_, l) => seedShapes.slice(0, l).reduce((a, s) => a + sizeOf(s), 0));
       let marked = 0;
       const mark = arena.mark();
+      // With threads, a chunk may be taped and run by a worker (src/wasm/tape.ts) while the
+      // chunks after it run here, above its memory (each copied out and given back as usual,
+      // down to the top of the posted chunk's memory); once the worker is done its block is
+      // copied out too, the memory of all of them given back, and the next chunk may be taped.
+      // Chunks too small to pay for a worker's wake-up run here.
+      const pool = rt().pool;
+      const tapeWorth = pool !== null && rewind && chunk * workPerDirection(L, mode, true) >= tapeTuning.minEntries;
+      /** Blocks of the posted chunks, oldest first, and their directions. */
+      const posted: Tensor[] = [];
+      let queued = 0;
+      let base = mark;
+      let prefaulted = false;
+      /** Directions of the chunks after each one. */
+      const left = plan.map((_, k) => plan.slice(k + 1).reduce((a, q) => a + q.count, 0));
+      const settle = (): void => {
+        if (posted.length === 0) return;
+        const bs = posted.splice(0);
+        queued = 0;
+        settleTape();
+        for (const b of bs) materialize(b);
+      };
+      if (tapeWorth) pool!.tapesHot(true);
+      try {
       plan.forEach(({ leaf, start, count: c }, k) => {
         if (regions) rec.openRegion();
+        if (posted.length > 0 && !pool!.tapeRunning) {
+          settle();
+          arena.rewind(mark);
+          base = mark;
+        }
+        // Taped when the caller has as many directions left to push as the worker has queued.
+        const tape = tapeWorth && queued <= left[k]! && k < plan.length - 1 && beginTape();
+        if (tape && !prefaulted) {
+          // The result's JS storage readied while the worker runs (see prepareStorage).
+          prefaulted = true;
+          prepareStorage(m * n);
+        }
         let block = (
           withBatch(c, (_wrap, unpack, basis) => {
             // Columns start … start+c−1 of leaf `leaf`'s identity (basis.ts); zero for the others.
@@ -647,12 +683,24 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
           marked++;
         }
         if (regions) rec.closeRegion(block);
+        if (tape && postTape()) {
+          posted.push(block);
+          queued += c;
+          base = arena.mark();
+          blocks.push(block);
+          return;
+        }
         if (rewind && k < plan.length - 1) {
           materialize(block);
-          arena.rewind(mark);
-        }
+          arena.rewind(base);
+        } else settle();
         blocks.push(block);
       });
+      } finally {
+        if (tapeWorth) pool!.tapesHot(false);
+        abortTape();
+      }
+      settle();
       let B = blocks.length === 1 ? blocks[0]! : concat(blocks, 1);
       if (marked === plan.length) B = bind1(mirrorUpper_p, [B], {});
       const numerator = mode === "fwd";

@@ -131,18 +131,66 @@ export class Arena {
     return ptr;
   }
 
+  /**
+   * Called before JavaScript touches the memory through {@link f64}, {@link i32} or
+   * {@link view} while a chunk's kernel calls are taped (src/wasm/tape.ts): the tape so far
+   * runs first, or the tape a worker runs is waited for. Null otherwise.
+   */
+  guard: ((lo: number, hi: number) => void) | null = null;
+  /**
+   * Called before memory is given back ({@link rewind} to `mark`, {@link release} with −1)
+   * while a worker runs a tape: it waits for the tape when the memory given back is some the
+   * tape uses.
+   */
+  reuseGuard: ((mark: number) => void) | null = null;
+  /**
+   * While a chunk is taped its calls run later, so each call's shape and stride tables need
+   * memory of their own: {@link setParams} allocates them instead of reusing its block.
+   */
+  freshParams = false;
+
   /** A Float64Array over the whole memory (re-created whenever the arena grows it). */
   f64(): Float64Array {
+    if (this.guard !== null) this.guard(0, Infinity);
+    return this.f64View;
+  }
+
+  /**
+   * The Float64Array over the whole memory, for JavaScript that touches bytes lo … hi − 1 only
+   * (a posted tape that uses none of them is not waited for).
+   */
+  f64Range(lo: number, hi: number): Float64Array {
+    if (this.guard !== null) this.guard(lo, hi);
     return this.f64View;
   }
 
   /** An Int32Array over the whole memory. */
   i32(): Int32Array {
+    if (this.guard !== null) this.guard(0, Infinity);
     return this.i32View;
+  }
+
+  /**
+   * The Int32Array view for writing tables into memory allocated by the running step itself
+   * (nothing else reads or writes it yet, so a taped chunk need not run first).
+   */
+  i32Fresh(): Int32Array {
+    return this.i32View;
+  }
+
+  /** The Float64Array view for writing into memory the running step allocated (see i32Fresh). */
+  f64Fresh(): Float64Array {
+    return this.f64View;
+  }
+
+  /** Moves the top up to `top` (memory a posted tape still uses stays allocated). */
+  raiseTo(top: number): void {
+    this.top = Math.max(this.top, top);
   }
 
   /** Writes up to three i32 tables into the parameter block; returns their pointers. */
   setParams(a: readonly number[], b: readonly number[], c: readonly number[]): readonly [number, number, number] {
+    if (this.freshParams) return this.freshParamBlock(a, b, c);
     const v = this.i32View;
     const base = this.params >>> 2;
     for (let i = 0; i < a.length; i++) v[base + i] = a[i]!;
@@ -153,9 +201,20 @@ export class Arena {
   /** The three tables' pointers (fixed: one array for every call, which only reads it). */
   private readonly paramPtrs: readonly [number, number, number];
 
+  /** setParams' tables in a block of their own (a taped call's). */
+  private freshParamBlock(a: readonly number[], b: readonly number[], c: readonly number[]): readonly [number, number, number] {
+    const n = Math.max(a.length, b.length, c.length);
+    const p = this.allocBytes(12 * n, "params");
+    const v = this.i32View, base = p >>> 2;
+    for (let i = 0; i < a.length; i++) v[base + i] = a[i]!;
+    for (let i = 0; i < b.length; i++) v[base + n + i] = b[i]!;
+    for (let i = 0; i < c.length; i++) v[base + 2 * n + i] = c[i]!;
+    return [p, p + 4 * n, p + 8 * n];
+  }
+
   /** A live view of `count` float64 at `ptr`; invalid after the next allocation that grows memory. */
   view(ptr: number, count: number): Float64Array {
-    return this.f64().subarray(ptr >>> 3, (ptr >>> 3) + count);
+    return this.f64Range(ptr, ptr + 8 * count).subarray(ptr >>> 3, (ptr >>> 3) + count);
   }
 
   /** Copies `src` into a fresh arena block and returns its pointer. */
@@ -172,7 +231,7 @@ export class Arena {
   /** Copies small i32 arrays (shapes, strides) into the arena. */
   putI32(src: ArrayLike<number>): number {
     const ptr = this.allocBytes(src.length * 4);
-    this.i32().set(src, ptr >>> 2);
+    this.i32View.set(src, ptr >>> 2);
     return ptr;
   }
 
@@ -221,6 +280,7 @@ export class Arena {
    * blocks lie above it read as released, and JS-owned ones are simply copied in again.
    */
   rewind(mark: number): void {
+    if (this.reuseGuard !== null) this.reuseGuard(mark);
     for (const [e, below] of this.kept) if (below > mark) this.kept.set(e, mark);
     this.kept.set(this.epoch, mark);
     this.epoch = nextEpoch++;
@@ -229,6 +289,20 @@ export class Arena {
 
   /** Releases all transient allocations now (also used to recover after an error). */
   release(): void {
+    let failed: unknown = null;
+    if (this.reuseGuard !== null) {
+      // Released either way (a tape that failed leaves nothing running); its error after.
+      try {
+        this.reuseGuard(-1);
+      } catch (e) {
+        failed = e;
+      }
+    }
+    this.releaseNow();
+    if (failed !== null) throw failed;
+  }
+
+  private releaseNow(): void {
     this.top = this.residentTop;
     this.epoch = nextEpoch++;
     // Clearing a Map allocates a fresh table even when empty; every eager op ends here.

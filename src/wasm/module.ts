@@ -466,6 +466,14 @@ export function threadCount(): number {
   return rt().pool?.threads ?? 1;
 }
 
+/**
+ * Makes `r` the active runtime: src/wasm/tape.ts puts a copy whose kernels record calls (and
+ * with no pool) in place while a chunk is taped, and the original back after. @internal
+ */
+export function swapRuntime(r: Runtime): void {
+  runtime = r;
+}
+
 /** The pool of the running runtime, if any (tests of the error paths). @internal */
 export function currentPool(): Pool | null {
   return rt().pool;

@@ -38,6 +38,13 @@ const SLEEPERS = 12; // workers in (or about to enter) Atomics.wait for a job
 const CALLER_WAITS = 13; // 1 while the caller sleeps on ACKS
 const SPIN_US = 14; // how long an idle worker spins before it sleeps (µs)
 /**
+ * 1 while the caller runs a Jacobian's chunks and may post tapes: worker 1 keeps spinning for
+ * the next one (up to TAPE_SPIN_MS) instead of sleeping. A sleeping worker woken for a tape
+ * is often put on the caller's own core and preempts it for about the tape's length (the
+ * scheduler's wake-up placement), which costs what the tape was to save.
+ */
+const TAPES_HOT = 15;
+/**
  * The job's gate: (job number mod 2^22) << 9 | CLOSED | workers that joined. A worker takes
  * part in a job only by joining it while it is open; the caller closes it when no task is left
  * and then waits for the workers that joined, not for ones that have not woken yet.
@@ -75,6 +82,15 @@ const OP_LU_SWAP = 22;
  * blocks at once.
  */
 export const TASK_AREA_BYTES = 64 * 1024;
+/** The tape buffer: a 2 KiB header (state words, a failing tape's message), then its rows. */
+const TAPE_HEADER = 2048;
+const TAPE_BYTES = TAPE_HEADER + 4 * 2 ** 20;
+/** Tape slots: one running, and the next ones ready for when it ends. */
+const TAPE_SLOTS = 3;
+
+function newTapeBuffers(): SharedArrayBuffer[] {
+  return Array.from({ length: TAPE_SLOTS }, () => new SharedArrayBuffer(TAPE_BYTES));
+}
 
 /** Injected faults (tests only): a JavaScript exception, a wasm trap, a worker that stops. */
 export type PoolFault = "throw" | "trap" | "exit";
@@ -189,13 +205,90 @@ function runTask(K: TaskKernels, x: Float64Array, t: number, area: number): void
 }
 
 /**
+ * Tape ops (src/wasm/tape.ts records them): a kernel call per row of TAPE_ROW f64, [op,
+ * arguments…], or a copy done in JavaScript on the memory (30: copy n f64 from src to dst,
+ * overlapping as memmove; 31: mirror the n × n matrix at p from its upper (1) or lower (0)
+ * triangle; 32: dst[i] += src[i] for n entries). @internal
+ */
+export const TAPE_OPS = {
+  gemm: 1, gemmUpper: 2, gemv: 3, unary: 4, binary: 5, fusedRows: 6, fill: 7, select: 8, sumAxis: 9,
+  maxAxis: 10, transpose: 11, kron: 12, axpy: 13, scal: 14, addScaled: 15, axpby: 16, scaleTo: 17,
+  spmv: 18, spr2: 19,
+} as const;
+export const TAPE_COPY = 30;
+export const TAPE_MIRROR = 31;
+export const TAPE_ADD = 32;
+/** f64 per tape row: an op code and up to 13 arguments. */
+export const TAPE_ROW = 14;
+
+/**
+ * Runs rows 0 … n/TAPE_ROW − 1 of a tape, in order: in a worker (as source text, so it uses
+ * nothing but its arguments) and on the caller when a tape is flushed. The calls are the ones
+ * the chunk would have made on the caller, so the bits are the same.
+ */
+function runTape(K: TaskKernels, x: Float64Array, n: number): void {
+  let f64: Float64Array | null = null;
+  for (let o = 0; o < n; o += 14) {
+    const op = x[o]!;
+    switch (op) {
+      case 1: K.gemm(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!, x[o + 9]!, x[o + 10]!, x[o + 11]!, x[o + 12]!, x[o + 13]!); break;
+      case 2: K.gemmUpper(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!, x[o + 9]!, x[o + 10]!, x[o + 11]!, x[o + 12]!); break;
+      case 3: K.gemv(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!, x[o + 9]!, x[o + 10]!, x[o + 11]!); break;
+      case 4: K.unary(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!); break;
+      case 5: K.binary(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!); break;
+      case 6: K.fusedRows(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!, x[o + 9]!); break;
+      case 7: K.fill(x[o + 1]!, x[o + 2]!, x[o + 3]!); break;
+      case 8: K.select(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!); break;
+      case 9: K.sumAxis(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!); break;
+      case 10: K.maxAxis(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!); break;
+      case 11: K.transpose(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!); break;
+      case 12: K.kron(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!); break;
+      case 13: K.axpy(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!); break;
+      case 14: K.scal(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!); break;
+      case 15: K.addScaled(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!); break;
+      case 16: K.axpby(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!); break;
+      case 17: K.scaleTo(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!); break;
+      case 18: K.spmv(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!); break;
+      case 19: K.spr2(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!); break;
+      case 30: case 31: case 32: {
+        // Memory grown since the last view (by the caller, while this tape ran): a fresh one.
+        if (f64 === null || f64.length * 8 < K.memory.buffer.byteLength) f64 = new Float64Array(K.memory.buffer);
+        const a = x[o + 1]! / 8, m = x[o + 3]!;
+        if (op === 30) {
+          // Short runs that do not overlap copy faster inline (copyWithin is a runtime call).
+          const b = x[o + 2]! / 8;
+          if (m < 64 && (a + m <= b || b + m <= a)) for (let i = 0; i < m; i++) f64[a + i] = f64[b + i]!;
+          else f64.copyWithin(a, b, b + m);
+        }
+        else if (op === 32) for (let i = 0, b = x[o + 2]! / 8; i < m; i++) f64[a + i] = f64[a + i]! + f64[b + i]!;
+        else {
+          const nn = x[o + 2]!, up = m === 1;
+          for (let j = 0; j < nn; j++) {
+            const i1 = up ? nn : j;
+            for (let i = up ? j + 1 : 0; i < i1; i++) f64[a + i + j * nn] = f64[a + j + i * nn]!;
+          }
+        }
+        break;
+      }
+      default: throw new Error(`unknown tape op ${op}`);
+    }
+  }
+}
+
+/** Runs a tape on the calling thread (a flushed one). @internal */
+export function runTapeHere(K: Kernels, x: Float64Array, n: number): void {
+  runTape(K as TaskKernels, x, n);
+}
+
+/**
  * The worker's program (the same in Node and in a browser): instantiate the kernels on the
  * shared memory, move their scratch to this worker's region, then serve jobs forever.
  */
 function workerMain(d: {
   module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer;
-  scratch: number; area: number; id: number; seen: number;
-}, runTask: (K: TaskKernels, x: Float64Array, t: number, area: number) => void): void {
+  scratch: number; area: number; id: number; seen: number; tapes: SharedArrayBuffer[];
+}, runTask: (K: TaskKernels, x: Float64Array, t: number, area: number) => void,
+runTape: (K: TaskKernels, x: Float64Array, n: number) => void): void {
   const K = new WebAssembly.Instance(d.module, {
     env: {
       memory: d.memory,
@@ -212,6 +305,12 @@ function workerMain(d: {
   Atomics.notify(ctl, 10);
   const text = new Uint8Array(d.control, 64, 1024);
   const x = new Float64Array(d.control, 1088);
+  // The background tapes (worker 1 only), slots run in the order posted: each a header [state
+  // 1 posted / 3 running / 2 done, length, failed, message length, injected fault, µs taken,
+  // post number], the message at byte 64, the rows from byte 2048.
+  const ths = d.tapes.map((b) => new Int32Array(b, 0, 16));
+  const tapeTexts = d.tapes.map((b) => new Uint8Array(b, 64, 1024));
+  const tapeRowss = d.tapes.map((b) => new Float64Array(b, 2048));
   let seen = d.seen;
   // Jobs after a preempted spin that skip the spin (see below).
   let skip = 0;
@@ -231,6 +330,20 @@ function workerMain(d: {
     // worker's ack (the caller, which has at most one task left then, is not running: this
     // spin may hold its core).
     const spinUs = Atomics.load(ctl, 14);
+    if (d.id === 1 && Atomics.load(ctl, 15) !== 0 && Atomics.load(ctl, 0) === seen) {
+      // Bounded, and given up at once when preempted (a poll gap: another thread wants the
+      // core, possibly the caller), as the spin below.
+      let t = performance.now();
+      const until = t + 5;
+      for (let i = 1; ; i++) {
+        if (Atomics.load(ctl, 0) !== seen || Atomics.load(ctl, 8) !== 0 || Atomics.load(ctl, 15) === 0) break;
+        if ((i & 31) === 0) {
+          const u = performance.now();
+          if (u - t > 0.1 || u > until) break;
+          t = u;
+        }
+      }
+    }
     if (skip > 0) skip--;
     else if (spinUs > 0 && acked > 0 && near && Atomics.load(ctl, 0) === seen) {
       let t = performance.now();
@@ -267,6 +380,38 @@ function workerMain(d: {
     if (now === seen) continue; // woken without a new job
     seen = now;
     if (acked > 0) near = performance.now() - acked < spinUs / 1000;
+    for (;;) {
+      // Chunks' tapes, each posted with a job number of its own (no gate opens for them): run
+      // each whole, oldest first, and tell the caller, who may wait on its state word.
+      let s = -1;
+      for (let i = 0; i < ths.length; i++) {
+        if (d.id === 1 && Atomics.load(ths[i]!, 0) === 1 && (s < 0 || ths[i]![6]! < ths[s]![6]!)) s = i;
+      }
+      if (s < 0) break;
+      const th = ths[s]!;
+      // Claimed (state 3) unless the caller took it first to run it itself (see waitTape); a
+      // test's hold (slot 7) leaves it to the caller.
+      if (th[7] !== 0) break;
+      if (Atomics.compareExchange(th, 0, 1, 3) !== 1) continue;
+      try {
+        const fault = th[4]!;
+        if (fault === 1) throw new Error("injected failure");
+        if (fault === 2) K.gemm(0, 0, 64, 64, 64, 1, 0x7ffffff0 * 2, 64, 0, 64, 0, 0, 64);
+        const t0 = performance.now();
+        runTape(K, tapeRowss[s]!, th[1]!);
+        th[5] = Math.round((performance.now() - t0) * 1000);
+      } catch (e) {
+        const msg = new TextEncoder().encode(String(e instanceof Error ? `${e.name}: ${e.message}` : e)).subarray(0, 1024);
+        tapeTexts[s]!.set(msg);
+        th[3] = msg.length;
+        th[2] = 1;
+      }
+      Atomics.store(th, 0, 2);
+      Atomics.notify(th, 0);
+      // The next tape (or job) usually comes soon: spin for it as after a job.
+      job = now;
+      acked = performance.now();
+    }
     // Join the job unless it is over (the caller closed its gate) or already followed by
     // another: a worker that wakes late touches nothing of a job it did not join.
     let joined = false;
@@ -318,13 +463,14 @@ function workerMain(d: {
 // (Node runs it as CommonJS or as a module, after the parent's --input-type: no `require`.)
 const WORKER_SOURCE = `"use strict";
 const runTask = ${runTask.toString()};
+const runTape = ${runTape.toString()};
 const workerMain = ${workerMain.toString()};
 const node = typeof process === "object" && typeof process.getBuiltinModule === "function"
   ? process.getBuiltinModule("node:worker_threads") : null;
 if (node && node.workerData) {
-  workerMain(node.workerData, runTask);
+  workerMain(node.workerData, runTask, runTape);
 } else {
-  self.onmessage = (e) => workerMain(e.data, runTask);
+  self.onmessage = (e) => workerMain(e.data, runTask, runTape);
 }
 `;
 
@@ -440,6 +586,11 @@ export class Pool {
   private control = new SharedArrayBuffer(CONTROL_BYTES);
   private ctl = new Int32Array(this.control, 0, 16);
   private table = new Float64Array(this.control, TABLE, MAX_TASKS * ROW);
+  /** The background tapes worker 1 runs (see workerMain): per slot a header, a message, rows. */
+  private tapeBufs = newTapeBuffers();
+  private ths = this.tapeBufs.map((b) => new Int32Array(b, 0, 16));
+  private tapeRowss = this.tapeBufs.map((b) => new Float64Array(b, TAPE_HEADER));
+  private tapePosts = 0;
   private workers: AnyWorker[] = [];
   private blocking = canBlock();
   private busy = false;
@@ -491,7 +642,7 @@ export class Pool {
     const seen = Atomics.load(this.ctl, SEQ);
     for (let i = this.workers.length; i < this.threads - 1; i++) {
       const data = { module: this.module, memory: this.memory, control: this.control, scratch: this.scratch[i]!,
-        area: this.areas[i + 1] ?? 0, id: i + 1, seen };
+        area: this.areas[i + 1] ?? 0, id: i + 1, seen, tapes: this.tapeBufs };
       const p = nodeProcess();
       if (p) {
         const { Worker } = p.getBuiltinModule!("node:worker_threads") as {
@@ -530,8 +681,142 @@ export class Pool {
     this.control = new SharedArrayBuffer(CONTROL_BYTES);
     this.ctl = new Int32Array(this.control, 0, 16);
     this.table = new Float64Array(this.control, TABLE, MAX_TASKS * ROW);
+    this.tapeBufs = newTapeBuffers();
+    this.ths = this.tapeBufs.map((b) => new Int32Array(b, 0, 16));
+    this.tapeRowss = this.tapeBufs.map((b) => new Float64Array(b, TAPE_HEADER));
     this.ctl[SPIN_US] = this.spin;
   }
+
+  // ---- the background tape (src/wasm/tape.ts): one chunk's kernel calls run by worker 1 ----
+
+  /**
+   * A tape slot free for a chunk, or −1: none free, or the workers do not run (a pool in solo
+   * mode, or whose workers are starting or refused, runs everything on the caller). @internal
+   */
+  freeTapeSlot(): number {
+    if (this.workers.length < this.threads - 1) this.spawn();
+    if (!this.tapes || this.callerOnly || this.busy || !this.started) return -1;
+    for (let i = 0; i < this.ths.length; i++) if (Atomics.load(this.ths[i]!, 0) === 0) return i;
+    return -1;
+  }
+
+  /** Whether chunks may be taped for worker 1 (the bench turns it off for its A/B). @internal */
+  tapes = true;
+
+  /** Whether worker 1 still has a posted tape to run or finish. @internal */
+  get tapeRunning(): boolean {
+    for (const th of this.ths) {
+      const state = Atomics.load(th, 0);
+      if (state === 1 || state === 3) return true;
+    }
+    return false;
+  }
+
+  /** Tapes the caller ran itself because worker 1 had not started them when waited for. @internal */
+  tapesTaken = 0;
+
+  /** Whether a posted tape has not been waited for yet. @internal */
+  get tapeInFlight(): boolean {
+    for (const th of this.ths) if (Atomics.load(th, 0) !== 0) return true;
+    return false;
+  }
+
+  /** Where slot `slot`'s tape is recorded: rows of TAPE_ROW f64 (valid until the workers are replaced). @internal */
+  tapeBuffer(slot: number): Float64Array {
+    return this.tapeRowss[slot]!;
+  }
+
+  /** Tapes worker 1 has run since the pool started (tests), and their time in the worker (ms). @internal */
+  tapesRun = 0;
+  tapeMs = 0;
+
+  /**
+   * Hands the first `length` f64 of slot `slot`'s buffer to worker 1 and returns at once: the
+   * state word says it is posted, and a job number of its own wakes the worker (no gate opens
+   * for it, so no worker joins anything). Wait with {@link waitTape}. @internal
+   */
+  postTape(slot: number, length: number): void {
+    const th = this.ths[slot]!;
+    th[1] = length;
+    th[2] = 0;
+    th[3] = 0;
+    th[6] = ++this.tapePosts;
+    th[4] = this.tapeFault;
+    this.tapeFault = 0;
+    Atomics.store(th, 0, 1);
+    Atomics.add(this.ctl, SEQ, 1);
+    if (Atomics.load(this.ctl, SLEEPERS) !== 0) Atomics.notify(this.ctl, SEQ);
+    this.tapeStart = Date.now();
+  }
+  private tapeStart = 0;
+
+  /**
+   * Returns when slot `slot`'s tape has run (at once when none is posted there); a tape that
+   * failed in the worker throws a WorkerError here, and one without an answer for the stall
+   * limit replaces the workers and throws. Either way the slot is free again. @internal
+   */
+  waitTape(slot: number): void {
+    const th = this.ths[slot]!;
+    if (Atomics.load(th, 0) === 0 || this.takeTape(slot)) return;
+    let i = 0;
+    for (;;) {
+      const state = Atomics.load(th, 0);
+      if (state !== 1 && state !== 3) break;
+      // A short spin (the worker usually finishes about when the caller's own chunk does),
+      // then sleep on the state word, which the worker notifies.
+      if (++i < 2000) continue;
+      if (this.blocking) Atomics.wait(th, 0, state, 50);
+      if (Date.now() - this.tapeStart > stallMs && Atomics.load(th, 0) === state) {
+        this.terminate();
+        throw new WorkerError("tape", 1, `a worker stopped answering (no progress for ${stallMs} ms); the workers were replaced`);
+      }
+    }
+    th[4] = 0;
+    this.tapesRun++;
+    this.tapeMs += th[5]! / 1000;
+    const failed = th[2] !== 0;
+    const text = failed ? new TextDecoder().decode(new Uint8Array(this.tapeBufs[slot]!, 64, th[3]!).slice()) : "";
+    Atomics.store(th, 0, 0);
+    if (failed) throw new WorkerError("tape", 1, text);
+  }
+
+  /**
+   * Marks the start (true) and end of a run of chunks that may post tapes: meanwhile worker 1
+   * spins for them instead of sleeping (see TAPES_HOT). @internal
+   */
+  tapesHot(on: boolean): void {
+    Atomics.store(this.ctl, TAPES_HOT, on && this.tapes && this.hotSpin && !this.callerOnly ? 1 : 0);
+  }
+  /** Whether worker 1 spins for tapes during a run of chunks (the bench's A/B turns it off). @internal */
+  hotSpin = true;
+
+  /** Keeps worker 1 from starting tapes, so the caller runs them when it waits (tests). @internal */
+  holdTapes(hold: boolean): void {
+    for (const th of this.ths) th[7] = hold ? 1 : 0;
+  }
+
+  /**
+   * Runs slot `slot`'s tape on the caller if worker 1 has not started it (busy with an older
+   * one, or not given a core: another process has it): the same calls on the same memory. A
+   * tape with an injected fault is left to the worker. Returns whether it did. @internal
+   */
+  takeTape(slot: number): boolean {
+    const th = this.ths[slot]!;
+    if (th[4] !== 0 || Atomics.compareExchange(th, 0, 1, 4) !== 1) return false;
+    try {
+      runTape(this.kernels as TaskKernels, this.tapeRowss[slot]!, th[1]!);
+    } finally {
+      this.tapesTaken++;
+      Atomics.store(th, 0, 0);
+    }
+    return true;
+  }
+
+  /** Makes the next tape fail in the worker (tests of the error path). @internal */
+  injectTapeFault(fault: "throw" | "trap"): void {
+    this.tapeFault = FAULTS[fault];
+  }
+  private tapeFault = 0;
 
   /**
    * How long (µs) an idle worker spins before it sleeps, and a blocking caller before it
@@ -949,7 +1234,8 @@ export class Pool {
         // Later calls do not wait again (they use the workers if these ever start).
         if (!this.ready) this.broken = true;
       }
-      if (!this.ready || this.callerOnly) {
+      // (With one worker busy with a chunk's tape nobody could join a job: the caller runs it.)
+      if (!this.ready || this.callerOnly || (this.threads === 2 && this.tapeRunning)) {
         // Workers still starting: a browser's page thread cannot wait for them (they may need
         // this very thread to return to its event loop), and a host that will not start them
         // must not hang the call. The caller runs the tasks itself.

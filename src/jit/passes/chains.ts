@@ -64,7 +64,7 @@ const chain_p: Primitive<ChainPlan> = replayPrimitive<ChainPlan>("entrywiseChain
   for (const o of outs) ptrs.push(o._ptr);
   const scratch = p.nTemp > 0 ? arena.allocBytes(p.nTemp * TILE * 8, p.name) : 0;
   const tp = arena.allocBytes(p.table.length * 4, p.name);
-  const v = arena.i32();
+  const v = arena.i32Fresh();
   const o = tp >>> 2;
   v.set(p.table, o);
   for (let i = 0; i < nMem; i++) v[o + p.rank + i] = ptrs[i]!;

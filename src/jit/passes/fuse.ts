@@ -65,7 +65,7 @@ const rowBlocks_p: Primitive<RowPlan> = replayPrimitive<RowPlan>("rowBlocks", (a
   // binary's shape and stride tables in memory, where every thread reads them.
   const blocks = Math.ceil(m / p.rows);
   const params = arena.allocBytes(16, "matmul");
-  arena.i32().set([p.rows, m - (blocks - 1) * p.rows, 1, 0], params >>> 2);
+  arena.i32Fresh().set([p.rows, m - (blocks - 1) * p.rows, 1, 0], params >>> 2);
   let out = -1;
   const program = ops.map((op) => {
     switch (op.k) {

@@ -1,0 +1,205 @@
+// Jacobian and Hessian chunks on workers (src/wasm/tape.ts): with threads, a chunk's kernel
+// calls are taped while the caller runs its JavaScript and a worker runs them while the caller
+// goes on with the next chunk. The calls and their arguments are those the caller would have
+// made, so the results must be the one-thread bits for 1, 2, 3 and 4 threads; a chunk that
+// cannot be taped to its end (JavaScript reads its memory) runs its tape on the caller and
+// must be exact too; a tape that fails in the worker surfaces as a WorkerError, and the next
+// call is right.
+import { afterAll, describe, expect, test } from "vitest";
+import { diag, hessian, jacobian, jit, randn, setThreads, WorkerError, type Tensor } from "../../src/index.js";
+import * as mc from "../../src/index.js";
+import { currentPool, rt } from "../../src/wasm/module.js";
+import { tapeStats, tapeTuning } from "../../src/wasm/tape.js";
+
+const sameBits = (a: Float64Array, b: Float64Array): boolean =>
+  a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+
+afterAll(() => setThreads("auto"));
+
+/** Runs `body` with every chunk worth a worker (small problems are taped too). */
+async function tapingAll<T>(body: () => Promise<T>): Promise<T> {
+  const was = tapeTuning.minEntries;
+  tapeTuning.minEntries = 0;
+  try {
+    return await body();
+  } finally {
+    tapeTuning.minEntries = was;
+  }
+}
+
+/** Waits (blocking the test's thread) until the pool's workers have started. */
+async function started(): Promise<void> {
+  await rt().pool!.start();
+}
+
+/**
+ * Runs `cases` at 1 thread, then at 2, 3 and 4 (twice each: recordings, then replays), and
+ * checks every result bit for bit; returns the tapes posted and flushed in the threaded runs.
+ */
+async function invariant(cases: Record<string, () => Tensor>): Promise<{ posted: number; flushes: number }> {
+  setThreads(1);
+  const ref = Object.fromEntries(Object.entries(cases).map(([k, f]) => [k, f().data.slice()]));
+  const p0 = tapeStats.posted, f0 = tapeStats.flushes;
+  for (const t of [2, 3, 4]) {
+    setThreads(t);
+    await started();
+    for (let round = 0; round < 2; round++) {
+      for (const [k, f] of Object.entries(cases)) {
+        expect(sameBits(f().data, ref[k]!), `${k}, ${t} threads, round ${round}`).toBe(true);
+      }
+    }
+    expect(currentPool()!.tapeInFlight, "no tape left running after a call").toBe(false);
+  }
+  return { posted: tapeStats.posted - p0, flushes: tapeStats.flushes - f0 };
+}
+
+/** A jitted function recorded once (made after setThreads: recordings are per runtime). */
+function jitted(f: () => Tensor): () => Tensor {
+  let g: (() => Tensor) | null = null;
+  let runtime: unknown = null;
+  return () => {
+    if (g === null || runtime !== rt().pool) {
+      g = jit(f);
+      g();
+      runtime = rt().pool;
+    }
+    return g();
+  };
+}
+
+function mlp() {
+  const X = randn([256, 20], { seed: 5 }), Y = randn([256, 1], { seed: 6 });
+  const p = {
+    W1: randn([20, 20], { seed: 7 }).mul(0.3), b1: randn([20], { seed: 8 }).mul(0.1),
+    W2: randn([20, 1], { seed: 9 }).mul(0.3), b2: randn([1], { seed: 10 }).mul(0.1),
+  };
+  const f = (q: typeof p): Tensor => X.matmul(q.W1).add(q.b1).tanh().matmul(q.W2).add(q.b2).sub(Y).square().mean();
+  return { f, p };
+}
+
+describe("chunks on workers: the same bits for 1, 2, 3 and 4 threads", () => {
+  test("MLP 20-20-1 Hessian (441 parameters), plain and jit, default chunks and chunks of 32", async () => {
+    const { f, p } = mlp();
+    const H = hessian(f), H32 = hessian(f, { chunkSize: 32 });
+    const { posted, flushes } = await invariant({
+      hessian: () => H(p),
+      "jit hessian": jitted(() => H(p)),
+      "hessian chunkSize 32": () => H32(p),
+      "jit hessian chunkSize 32": jitted(() => H32(p)),
+    });
+    // Every other chunk is taped, and none of the MLP's chunks reads memory from JavaScript.
+    expect(posted).toBeGreaterThan(3 * 2 * 4 * 4);
+    expect(flushes).toBe(0);
+  });
+
+  test("logistic-regression Hessian over A 1000×100, plain and jit, in chunks of 16", async () => {
+    const A = randn([1000, 100], { seed: 1 }), y = mc.sign(randn([1000], { seed: 2 })), x = randn([100], { seed: 3 }).mul(0.1);
+    const f = (x: Tensor): Tensor => mc.softplus(y.mul(A.matmul(x)).neg()).sum();
+    const H = hessian(f, { chunkSize: 16 });
+    const { posted } = await tapingAll(() => invariant({ hessian: () => H(x), "jit hessian": jitted(() => H(x)) }));
+    expect(posted).toBeGreaterThan(0);
+  });
+
+  test("Jacobian of tanh(W·x), W 1000×100, forward and reverse, plain and jit", async () => {
+    const W = randn([1000, 100], { seed: 15 }).mul(0.1), x = randn([100], { seed: 16 });
+    const g = (x: Tensor): Tensor => W.matmul(x).tanh();
+    const fwd = jacobian(g, { mode: "fwd", chunkSize: 16 }), rev = jacobian(g, { mode: "rev" });
+    const { posted } = await tapingAll(() => invariant({
+      fwd: () => fwd(x),
+      rev: () => rev(x),
+      "jit fwd": jitted(() => fwd(x)),
+      "jit rev": jitted(() => rev(x)),
+    }));
+    expect(posted).toBeGreaterThan(0);
+  });
+
+  test("chunks that copy boxes (slices, concatenation) on their tape", async () => {
+    // Slices and concatenation of the tangents copy boxes (copyBox, addBoxInto in the
+    // backward pass): taped as copies the worker makes.
+    const A = randn([30, 30], { seed: 21 }).mul(0.2);
+    const f = (x: Tensor): Tensor => {
+      const a = x.slice([0], [20]), b = x.slice([10], [20]);
+      return mc.concat([a.tanh(), A.matmul(x).slice([5], [10]), b.mul(a)], 0).square().sum();
+    };
+    const x = randn([30], { seed: 22 });
+    const H = hessian(f, { chunkSize: 4 });
+    const { posted, flushes } = await tapingAll(() => invariant({ hessian: () => H(x), "jit hessian": jitted(() => H(x)) }));
+    expect(posted).toBeGreaterThan(0);
+    expect(flushes).toBe(0);
+  });
+
+  test("a chunk whose tangents JavaScript reads (diag) flushes its tape and is still exact", async () => {
+    const B = randn([12, 12], { seed: 31 }).mul(0.3);
+    const f = (M: Tensor): Tensor => diag(M.matmul(B).matmul(M.T)).tanh().sum();
+    const M = randn([12, 12], { seed: 32 }).mul(0.5);
+    const H = hessian(f, { chunkSize: 16 });
+    const { flushes } = await tapingAll(() => invariant({ hessian: () => H(M), "jit hessian": jitted(() => H(M)) }));
+    expect(flushes).toBeGreaterThan(0);
+    expect(tapeStats.reasons["memory read from JavaScript"]).toBeGreaterThan(0);
+  });
+});
+
+test("tapes the worker has not started when waited for run on the caller, with the same bits", async () => {
+  const { f, p } = mlp();
+  const H = hessian(f);
+  const jH = jit(H);
+  setThreads(1);
+  const ref = H(p).data.slice(), jref = jit(H)(p).data.slice();
+  setThreads(2);
+  await started();
+  const pool = currentPool()!;
+  jH(p);
+  pool.holdTapes(true);
+  try {
+    const taken = pool.tapesTaken, posted = tapeStats.posted;
+    expect(sameBits(H(p).data, ref)).toBe(true);
+    expect(sameBits(jH(p).data, jref)).toBe(true);
+    expect(tapeStats.posted).toBeGreaterThan(posted);
+    expect(pool.tapesTaken - taken).toBe(tapeStats.posted - posted);
+  } finally {
+    pool.holdTapes(false);
+  }
+  expect(sameBits(H(p).data, ref)).toBe(true);
+});
+
+describe("a tape that fails in the worker", () => {
+  for (const fault of ["throw", "trap"] as const) {
+    test(`(${fault}): WorkerError at the wait, then the next call is right`, async () => {
+      const { f, p } = mlp();
+      const H = hessian(f);
+      setThreads(1);
+      const ref = H(p).data.slice();
+      setThreads(2);
+      await started();
+      const pool = currentPool()!;
+      expect(sameBits(H(p).data, ref)).toBe(true);
+      pool.injectTapeFault(fault);
+      let caught: unknown = null;
+      try {
+        H(p);
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(WorkerError);
+      expect((caught as WorkerError).op).toBe("tape");
+      expect(pool.tapeInFlight).toBe(false);
+      expect(rt().arena.used).toBe(0);
+      const before = tapeStats.posted;
+      expect(sameBits(H(p).data, ref)).toBe(true);
+      expect(tapeStats.posted).toBeGreaterThan(before);
+      // jit: a replay that fails runs f un-jitted (as for any kernel error there), whose
+      // result is the plain Hessian's bits; the next replay gives jit's own again.
+      setThreads(1);
+      const jref = jit(H)(p).data.slice();
+      setThreads(2);
+      await started();
+      const jH = jit(H);
+      jH(p);
+      const fails = tapeStats.posted;
+      currentPool()!.injectTapeFault(fault);
+      expect(sameBits(jH(p).data, ref)).toBe(true);
+      expect(tapeStats.posted).toBeGreaterThan(fails);
+      expect(sameBits(jH(p).data, jref)).toBe(true);
+    });
+  }
+});
