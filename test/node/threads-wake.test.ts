@@ -43,6 +43,11 @@ describe("wake protocol", () => {
           if (!sameBits(got, ref)) expect.fail(`spin ${spin} µs, ${threads} threads, call ${i}: bits differ`);
         }
         expect(pool.jobs - jobs0, `spin ${spin}, ${threads} threads`).toBe(n);
+        // Under load (other test files on the host's cores) a worker may miss every one of
+        // these short jobs: more calls, up to 5 s, until one has taken a task.
+        for (const until = performance.now() + 5000; pool.workerTasks === tasks0 && performance.now() < until;) {
+          if (!sameBits(product(), ref)) expect.fail(`spin ${spin} µs, ${threads} threads: bits differ`);
+        }
         expect(pool.workerTasks - tasks0, `spin ${spin}, ${threads} threads: workers ran tasks`).toBeGreaterThan(0);
       }
     }
@@ -57,7 +62,11 @@ describe("wake protocol", () => {
     pool.simulatePageThread(true);
     try {
       const tasks0 = pool.workerTasks;
-      for (let i = 0; i < 100; i++) {
+      // 100 calls, then more until a worker has taken a task (at most 5 s): with the other test
+      // files busy on the host's cores a worker may not get a core within a ~100 µs job for a
+      // while, and the caller then rightly runs every task itself.
+      const until = performance.now() + 5000;
+      for (let i = 0; i < 100 || (pool.workerTasks === tasks0 && performance.now() < until); i++) {
         busy((i * 37) % 300);
         if (!sameBits(product(), ref)) expect.fail(`call ${i}: bits differ`);
       }
