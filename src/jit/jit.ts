@@ -27,9 +27,9 @@ import { DTypeError, MemoryLimitError } from "../errors.js";
 import { Tensor, allocTensor, asTensor, prepareStorage, readHook, releasedError, scoped, withShape, type TensorLike } from "../core/tensor.js";
 import { checkTreeNodes, flattenStatic, treeKey, unflatten, type StaticTreeDef } from "../core/pytree.js";
 import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "../core/primitive.js";
-import type { Shape } from "../core/shape.js";
-import { deref, runSteps, slotOf, type Program, type Ref, type Step } from "./program.js";
-import { regionClose_p, regionOpen_p, type RegionParams } from "../ops/markers.js";
+import { sizeOf, type Shape } from "../core/shape.js";
+import { deref, runSteps, shapeTable, type Program, type Ref, type Step } from "./program.js";
+import { moveDown, regionClose_p, regionOpen_p, type RegionParams } from "../ops/markers.js";
 import { JIT_PASSES, LINEARIZE_PASSES, jitDebug, runPasses } from "./pipeline.js";
 import { ProgramError } from "./program.js";
 import { rt } from "../wasm/module.js";
@@ -236,9 +236,11 @@ const outSizesOf = new WeakMap<CachedProgram, number[]>();
 function outSizes(p: CachedProgram): number[] {
   let sizes = outSizesOf.get(p);
   if (sizes !== undefined) return sizes;
-  const bySlot = new Map<number, number>();
-  for (const s of p.steps) for (let j = 0; j < s.nOut; j++) bySlot.set(slotOf(s, j), s.shapes[j]!.reduce((a, b) => a * b, 1));
-  sizes = p.outs.flatMap((r) => (r.kind === "slot" && bySlot.has(r.i) ? [bySlot.get(r.i)!] : []));
+  const shapeOf = shapeTable(p.steps, []);
+  sizes = p.outs.flatMap((r) => {
+    const shape: Shape | undefined = r.kind === "slot" ? shapeOf(r) : undefined;
+    return shape === undefined ? [] : [sizeOf(shape)];
+  });
   outSizesOf.set(p, sizes);
   return sizes;
 }
@@ -261,7 +263,7 @@ function regionPlan(steps: readonly Step[]): Map<RegionParams, { work: number; a
       if (depth++ === 0) order.push({ p: s.params as RegionParams, work: 0, after: 0 });
     } else if (s.prim === regionClose_p) depth--;
     else if (depth > 0 && s.prim !== reshape_p) {
-      for (const shape of s.shapes) order[order.length - 1]!.work += shape.reduce((a, b) => a * b, 1);
+      for (const shape of s.shapes) order[order.length - 1]!.work += sizeOf(shape);
     }
   }
   for (let i = order.length - 2; i >= 0; i--) order[i]!.after = order[i + 1]!.after + order[i + 1]!.work;
@@ -307,9 +309,7 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
         const t = vals[slot]!;
         // A block from outside the region (JS-owned, or made before it) stays where it is.
         if (t._buf !== null || t._ptr < flightEnd) continue;
-        const moved = allocTensor(t.shape, "jacobian");
-        arena.f64().copyWithin(moved._ptr / 8, t._ptr / 8, t._ptr / 8 + t.size);
-        vals[slot] = moved;
+        vals[slot] = moveDown(t);
       }
     }
     followers.length = 0;

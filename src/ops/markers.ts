@@ -40,14 +40,23 @@ export const regionClose_p: Primitive<RegionParams> = replayPrimitive<RegionPara
     arena.rewind(p.mark);
     return [t];
   }
-  const src = t._ptr;
   arena.rewind(p.mark);
-  const moved = allocTensor(t.shape, "jacobian");
-  // Overlapping ranges are fine: copyWithin moves as memmove does, and moved lies below src.
-  // (A taped chunk's close is a copy on its tape: src's memory stays allocated until it runs.)
-  if (!tapeCopy(moved._ptr, src, t.size)) arena.f64Range(moved._ptr, src + 8 * t.size).copyWithin(moved._ptr / 8, src / 8, src / 8 + t.size);
-  return [moved];
+  return [moveDown(t)];
 });
+
+/**
+ * A copy of arena block `t` at the arena's top, which the caller has just rewound to at or
+ * below `t` (so the copy lies below or on it: a memmove within the arena). A taped chunk's move
+ * is a copy on its tape; `t`'s memory stays allocated until the tape runs. @internal
+ */
+export function moveDown(t: Tensor): Tensor {
+  const src = t._ptr;
+  const moved = allocTensor(t.shape, "jacobian");
+  if (!tapeCopy(moved._ptr, src, t.size)) {
+    rt().arena.f64Range(moved._ptr, src + 8 * t.size).copyWithin(moved._ptr / 8, src / 8, src / 8 + t.size);
+  }
+  return moved;
+}
 
 export interface DemandParams {
   /** The first row of the block the Hessian needs (the chunk's first column). */

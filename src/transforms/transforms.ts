@@ -640,7 +640,8 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
       let base = mark;
       let prefaulted = false;
       /** Directions of the chunks after each one. */
-      const left = plan.map((_, k) => plan.slice(k + 1).reduce((a, q) => a + q.count, 0));
+      const left = plan.map(() => 0);
+      for (let k = plan.length - 2; k >= 0; k--) left[k] = left[k + 1]! + plan[k + 1]!.count;
       const settle = (): void => {
         if (posted.length === 0) return;
         const bs = posted.splice(0);

@@ -212,8 +212,7 @@ export function settleTape(): void {
 export function tapeCopy(dst: number, src: number, n: number): boolean {
   if (recording === null) return false;
   append(TAPE_COPY, [dst, src, n]);
-  if (recording === null) return false;
-  return true;
+  return recording !== null;
 }
 
 /** Tapes dst[i] += src[i] for n f64; false when not taping. */
