@@ -140,8 +140,9 @@ const GEMV_SHAPES: [number, number][] = [
   [1, 1], [2, 3], [3, 2], [5, 17], [17, 5], [33, 33], [127, 129], [129, 127], [4, 1], [1, 4],
   // Crosses the 1024-row block of both orientations (and of the gathered x for op = T).
   [1030, 7], [2100, 5], [7, 1030],
-  // Over 1 MiB of A: op = N streams eight columns a sweep, then four, then one.
-  [1100, 130],
+  // Over 1 MiB of A: op = N streams eight columns a sweep, then four, then one (odd m, and
+  // n with every remainder).
+  [1100, 130], [1101, 131], [1031, 133],
   // Up to 1 MiB, op = N runs register tiles over panels of 32 columns: one panel and a column
   // more, panels with a short last one, tiles of 12, 8, 4, 2 and 1 rows, and a row block of 1024
   // with a remainder under one tile.
@@ -217,7 +218,8 @@ describe("gemv op = N: the same bits in the SIMD and scalar builds, and wherever
   // call on a row slice of A are the whole call's rows.
   const SHAPES: [number, number][] = [
     [1, 1], [2, 3], [3, 2], [5, 17], [13, 31], [13, 32], [13, 33], [12, 65], [25, 100], [37, 7],
-    [10, 40], [23, 50], [31, 33], [201, 77], [1030, 40], [1100, 130], [2100, 5], [512, 20], [512, 12],
+    [10, 40], [23, 50], [31, 33], [201, 77], [1030, 40], [1100, 130], [1101, 131], [1031, 133], [2100, 5],
+    [512, 20], [512, 12], [256, 27],
   ];
   // α, β, lda padding, incx, incy
   const CASES: [number, number, number, number, number][] = [
@@ -250,6 +252,16 @@ describe("gemv op = N: the same bits in the SIMD and scalar builds, and wherever
       for (const [m, n] of [[201, 77], [1030, 40], [37, 7], [23, 50], [31, 33]] as const) {
         const c = CASES[0]!, whole = run(k, arena, m, n, c);
         for (const [r0, rows] of [[1, m - 1], [5, 13], [m - 3, 3], [12, 1]] as const) {
+          const part = run(k, arena, m, n, c, r0, rows);
+          const same = part.every((v, i) => Object.is(v, whole[r0 + i]));
+          expect(same, `${simd ? "simd" : "scalar"} ${m}×${n} rows ${r0}..${r0 + rows}`).toBe(true);
+        }
+      }
+      // The streaming path (A over 1 MiB): slices from even rows (the pool's panels) inside an
+      // eight-row step, across the 1024-row block, and up to an odd last row.
+      for (const [m, n] of [[1100, 130], [1101, 131]] as const) {
+        const c = CASES[0]!, whole = run(k, arena, m, n, c);
+        for (const [r0, rows] of [[2, m - 2], [6, 130], [1020, 10], [m - 5, 5], [512, m - 512]] as const) {
           const part = run(k, arena, m, n, c, r0, rows);
           const same = part.every((v, i) => Object.is(v, whole[r0 + i]));
           expect(same, `${simd ? "simd" : "scalar"} ${m}×${n} rows ${r0}..${r0 + rows}`).toBe(true);
