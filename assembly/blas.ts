@@ -157,8 +157,13 @@ function scaleVec(n: i32, beta: f64, y: usize, incy: i32): void {
   }
 }
 
-/** Columns of A per panel of gemvN: each entry of y is summed panel by panel. */
-const GJ: i32 = 32;
+/**
+ * Columns of A per panel of gemvN: each entry of y is summed panel by panel. A tile reads the
+ * panel's columns as GJ interleaved streams of 96-byte pieces; with 32 of them the hardware
+ * prefetch of a core with a 512 KiB L2 (Zen 3) fell behind even for A in L2, while 16 cost only
+ * the partial sums' extra pass per 16 columns (bench/NOTES.md, "gemv panels of 16 columns").
+ */
+const GJ: i32 = 16;
 
 /** VBUF[o : o+12] ← (first) or += twelve rows of the panel times x (see gemvNPanel). */
 // @ts-ignore: decorator

@@ -143,12 +143,12 @@ const GEMV_SHAPES: [number, number][] = [
   // Over 1 MiB of A: op = N streams eight columns a sweep, then four, then one (odd m, and
   // n with every remainder).
   [1100, 130], [1101, 131], [1031, 133],
-  // Up to 1 MiB, op = N runs register tiles over panels of 32 columns: one panel and a column
+  // Up to 1 MiB, op = N runs register tiles over panels of 16 columns: one panel and a column
   // more, panels with a short last one, tiles of 12, 8, 4, 2 and 1 rows, and a row block of 1024
   // with a remainder under one tile.
-  [201, 77], [25, 33], [14, 64], [1030, 40], [23, 50], [31, 9],
-  // Columns 2 KiB apart with more than 24 of them, or 4 KiB apart with more than 12 (lda 256
-  // or 512; padded, they are not): op = N streams.
+  [201, 77], [25, 17], [25, 33], [14, 64], [1030, 40], [23, 50], [31, 9],
+  // Columns 4 KiB apart, more than 12 in a panel (lda 512; padded, they are not): op = N
+  // streams. 2 KiB apart (lda 256), a panel's 16 columns do not crowd L1: tiles.
   [256, 30], [512, 20],
 ];
 const GEMV_CASES: [number, number, number, number, number][] = [
