@@ -326,8 +326,8 @@ export function bind<P>(prim: Primitive<P>, args: readonly Tensor[], params: P):
   }
   let top: Trace | null = null;
   for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a instanceof Tracer && (top === null || a._trace.level > top.level)) top = a._trace;
+    const t = args[i]!._trace as Trace | null;
+    if (t !== null && (top === null || t.level > top.level)) top = t;
   }
   if (top === null) return bindEager(prim, args, params);
   const rec = recording.current;
@@ -377,6 +377,11 @@ function bindEager<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): T
   return outs;
 }
 
+/** `run(a, b, params)` in an arena scope of its own (no call running). */
+function scopedRun1<P>(run: (a: Tensor, b: Tensor | undefined, params: P) => Tensor, a: Tensor, b: Tensor | undefined, params: P): Tensor {
+  return scoped(() => run(a, b, params));
+}
+
 /** `prim.impl` inside an arena scope; inside a running call (the traced case), directly. */
 function scopedImpl<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
   return inScope() ? prim.impl(args, params) : scoped(() => prim.impl(args, params));
@@ -389,7 +394,7 @@ function scopedImpl<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): 
  * running), skipping bind's dispatch with nothing observable changed. @internal
  */
 export function untraced(a: Tensor, b: Tensor | undefined): boolean {
-  return replacements === null && recording.current === null && !(a instanceof Tracer) && !(b instanceof Tracer);
+  return replacements === null && recording.current === null && a._trace === null && (b === undefined || b._trace === null);
 }
 
 /**
@@ -402,9 +407,18 @@ export function untraced(a: Tensor, b: Tensor | undefined): boolean {
  */
 export function apply1<P>(prim: Primitive<P>, a: Tensor, b: Tensor | undefined, params: P): Tensor {
   const run = prim.run1;
-  if (run !== undefined && untraced(a, b)) {
-    const out = topLevelCall(run, a, b, params);
-    if (out !== null) return out;
+  if (run !== undefined && replacements === null && recording.current === null) {
+    const ta = a._trace as Trace | null, tb = b === undefined ? null : (b._trace as Trace | null);
+    if (ta === null && tb === null) {
+      // Inside a running call bind would run impl now (bindEager): run1, without the arrays.
+      return topLevelCall(run, a, b, params) ?? run(a, b, params);
+    }
+    if (capture === null) {
+      // bind's choice: the innermost trace among the arguments.
+      const top = ta === null ? tb! : tb !== null && tb.level > ta.level ? tb : ta;
+      if (top instanceof JvpTrace) return top.process1(prim, a, b, params);
+      if (top instanceof LinearTrace) return top.process1(prim, a, b, params);
+    }
   }
   return bind(prim, b === undefined ? [a] : [a, b], params)[0]!;
 }
@@ -458,7 +472,7 @@ export class JvpTrace extends Trace {
   /** False once a transform started inside this one (see {@link stopHolding}). */
   holding = true;
   lift(x: Tensor): JvpTracer {
-    return x instanceof JvpTracer && x._trace === this ? x : new JvpTracer(this, x, null);
+    return x._trace === this ? (x as JvpTracer) : new JvpTracer(this, x, null);
   }
   process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
     const n = args.length;
@@ -472,21 +486,23 @@ export class JvpTrace extends Trace {
     for (let i = 0; i < n; i++) {
       const a = args[i]!;
       let p: Tensor;
-      if (a instanceof JvpTracer && a._trace === this) {
-        p = a.primal;
-        const t = a.tangent;
+      // Only this trace's tracers carry it (a field test: see Tensor._trace).
+      if (a._trace === this) {
+        const j = a as JvpTracer;
+        p = j.primal;
+        const t = j.tangent;
         tangents[i] = t;
         if (t !== null) {
           live = true;
-          if (k === 0) k = a.k;
-          else if (k !== a.k) mixed = true;
+          if (k === 0) k = j.k;
+          else if (k !== j.k) mixed = true;
         }
       } else {
         p = a;
         tangents[i] = null;
       }
       primals[i] = p;
-      if (p instanceof Tracer) traced = true;
+      if (p._trace !== null) traced = true;
     }
     if (mixed) {
       this.applyFactors(args, tangents);
@@ -522,6 +538,48 @@ export class JvpTrace extends Trace {
     }
     return res;
   }
+  /**
+   * `process` for a primitive with {@link Primitive.run1} (one output; arguments `a` and `b`),
+   * without its arrays on the common paths (concrete primals: no transform inside this one),
+   * with the same steps; the other cases go to `process`. The caller checked that no jit
+   * records and that bind would find this trace with nothing to replace or capture.
+   */
+  process1<P>(prim: Primitive<P>, a: Tensor, b: Tensor | undefined, params: P): Tensor {
+    let pa = a, ta: Lin = null, ka = 0;
+    if (a._trace === this) {
+      const j = a as JvpTracer;
+      pa = j.primal;
+      ta = j.tangent;
+      if (ta !== null) ka = j.k;
+    }
+    let pb = b, tb: Lin = null, kb = 0;
+    if (b !== undefined && b._trace === this) {
+      const j = b as JvpTracer;
+      pb = j.primal;
+      tb = j.tangent;
+      if (tb !== null) kb = j.k;
+    }
+    // Traced primals, or live tangents whose factors disagree (process applies them).
+    if (pa._trace !== null || (pb !== undefined && pb._trace !== null) || (ka !== 0 && kb !== 0 && ka !== kb)) {
+      return this.process(prim, b === undefined ? [a] : [a, b], params)[0]!;
+    }
+    const k = ka !== 0 ? ka : kb;
+    const run = prim.run1!;
+    if (k === 0) return new JvpTracer(this, inScope() ? run(pa, pb, params) : scopedRun1(run, pa, pb, params), null);
+    if (b === undefined && prim.valueAndTangent !== undefined) return this.valueAndTangent(prim as Primitive<unknown>, pa, ta, k)[0]!;
+    const out = inScope() ? run(pa, pb, params) : scopedRun1(run, pa, pb, params);
+    const primals = b === undefined ? [pa] : [pa, pb!];
+    const tangents = b === undefined ? [ta] : [ta, tb];
+    if (this.scale !== null && this.holding && prim.linearScale !== undefined) {
+      const held = this.holdScale(prim as Primitive<unknown>, primals, tangents, out, k);
+      if (held !== null) return held;
+    }
+    const t = prim.jvp(tangents, primals, [out], params)[0] ?? null;
+    if (t !== null && !sameShape(t.shape, out.shape)) {
+      throw new Error(`matcalc: internal: jvp of ${prim.name} gave tangent ${fmtShape(t.shape)} for output ${fmtShape(out.shape)}`);
+    }
+    return new JvpTracer(this, out, t, k);
+  }
   // The rarer paths of `process`, apart so that its common path stays small.
   /** Applies the factors of tangents that disagree (`process` then holds none). */
   private applyFactors(args: readonly Tensor[], tangents: Lin[]): void {
@@ -549,9 +607,10 @@ export class JvpTrace extends Trace {
   }
   /** Splits a value returned from the traced function into primal and tangent. */
   unpack(x: Tensor): [Tensor, Lin] {
-    if (!(x instanceof JvpTracer && x._trace === this)) return [x, null];
-    const t = x.tangent;
-    return [x.primal, t === null || x.k === 1 ? t : this.scale!(t, x.k)];
+    if (x._trace !== this) return [x, null];
+    const j = x as JvpTracer;
+    const t = j.tangent;
+    return [j.primal, t === null || j.k === 1 ? t : this.scale!(t, j.k)];
   }
 }
 
@@ -595,7 +654,7 @@ export class LinearTrace extends Trace {
     return new LinearVar(shape, this);
   }
   isVar(x: Tensor | null): x is LinearVar {
-    return x instanceof LinearVar && x._trace === this;
+    return x !== null && x._trace === this;
   }
   /** Equation e's arguments (a fresh array). */
   argsOf(e: number): Tensor[] {
@@ -623,6 +682,25 @@ export class LinearTrace extends Trace {
     this.argAt.push(this.args.length);
     this.outAt.push(this.outs.length);
     return res;
+  }
+  /**
+   * `process` for a primitive with {@link Primitive.run1} (arguments `a` and `b`), without
+   * its arrays when the output's shape is known without the shape rule (an elementwise one
+   * whose operands share a shape); else `process`.
+   */
+  process1<P>(prim: Primitive<P>, a: Tensor, b: Tensor | undefined, params: P): Tensor {
+    if (!prim.implChecksShapes || (b !== undefined && !sameShape(a.shape, b.shape))) {
+      return this.process(prim, b === undefined ? [a] : [a, b], params)[0]!;
+    }
+    const v = new LinearVar(a.shape, this);
+    this.outs.push(v);
+    this.args.push(a);
+    if (b !== undefined) this.args.push(b);
+    this.prims.push(prim as Primitive<unknown>);
+    this.params.push(params);
+    this.argAt.push(this.args.length);
+    this.outAt.push(this.outs.length);
+    return v;
   }
   /** Keeps only the equations `kept` (ascending indices), in order. */
   retain(kept: readonly number[]): void {

@@ -156,6 +156,12 @@ export class Tensor {
    * clears it.
    */
   declare _rowScaled: Tensor | null;
+  /**
+   * @internal The trace a tracer belongs to (primitive.ts), null for a concrete tensor. A
+   * field every tensor has, so the hot paths ask `x._trace !== null` (one load) instead of
+   * `x instanceof Tracer` (a walk up the prototype chain).
+   */
+  declare readonly _trace: { readonly level: number; readonly alive: boolean } | null;
 
   /** @internal Use {@link tensor} and friends. */
   constructor(shape: Shape, buf: Float64Array | null, ptr = 0, epoch = 0) {
@@ -168,6 +174,7 @@ export class Tensor {
     this._resGen = 0;
     this._uses = 0;
     this._rowScaled = null;
+    this._trace = null;
   }
 
   /** Number of dimensions. */

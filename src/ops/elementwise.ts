@@ -57,7 +57,7 @@ function unaryPrim(
       const y = p.impl([x], NONE)[0]!;
       const s = slope === "y" ? y : unaryK(slope, x, name);
       // A traced tangent (grad's staged one, a batch) takes the product through its trace.
-      return [y, t instanceof Tracer ? bind1(mul_p, [t, s], NONE) : binaryK(BinaryOp.Mul, t, s, t.shape, name)];
+      return [y, t._trace !== null ? apply1(mul_p, t, s, NONE) : binaryK(BinaryOp.Mul, t, s, t.shape, name)];
     };
   }
   return primitive(p);
