@@ -72,15 +72,16 @@ export interface Primitive<P = unknown> {
    */
   readonly transposeInto?: (ct: Tensor, into: Tensor, params: P, fresh: boolean) => void;
   /**
-   * A number s such that, in its one argument flagged `linear` (the others fixed), this
-   * primitive is s·x plus a constant and its output has x's shape; 0 when there is none. mul
+   * A number s such that, in its one argument flagged linear (`linearA` for `a`, `linearB`
+   * for `b`; the other fixed), this primitive of one or two arguments is s·x plus a constant
+   * and its output has x's shape; 0 when there is none (both flagged, too). mul
    * gives one only for a number literal (see `literalScalar`: s is read as a JavaScript
    * number), add and sub ±1. Forward mode then holds the tangent's factor instead of running a
    * rule (JvpTrace.scale), and the backward pass carries it instead of running the transpose
    * (staged equations are linear: no constant), applying the product of the factors once,
    * where a cotangent meets another or leaves.
    */
-  linearScale?(args: readonly Tensor[], linear: readonly boolean[]): number;
+  linearScale?(a: Tensor, b: Tensor | undefined, linearA: boolean, linearB: boolean): number;
   /**
    * Forward mode on a concrete value in one call, for unary primitives whose tangent is t
    * times one kernel's output: the output and the tangent for the tangent `t` (x's shape), by
@@ -520,8 +521,8 @@ export class JvpTrace extends Trace {
       for (let i = 0; i < m; i++) res[i] = new JvpTracer(this, outs[i]!, null);
       return res;
     }
-    if (this.scale !== null && this.holding && prim.linearScale !== undefined && m === 1 && !traced) {
-      const held = this.holdScale(prim as Primitive<unknown>, primals, tangents, outs[0]!, k);
+    if (this.scale !== null && this.holding && prim.linearScale !== undefined && m === 1 && n <= 2 && !traced) {
+      const held = this.holdScale(prim as Primitive<unknown>, primals[0]!, primals[1], tangents[0]!, tangents[1] ?? null, outs[0]!, k);
       if (held !== null) {
         res[0] = held;
         return res;
@@ -566,15 +567,13 @@ export class JvpTrace extends Trace {
     const k = ka !== 0 ? ka : kb;
     const run = prim.run1!;
     if (k === 0) return new JvpTracer(this, inScope() ? run(pa, pb, params) : scopedRun1(run, pa, pb, params), null);
-    if (b === undefined && prim.valueAndTangent !== undefined) return this.valueAndTangent(prim as Primitive<unknown>, pa, ta, k)[0]!;
+    if (b === undefined && prim.valueAndTangent !== undefined) return this.valueAndTangent1(prim as Primitive<unknown>, pa, ta, k);
     const out = inScope() ? run(pa, pb, params) : scopedRun1(run, pa, pb, params);
-    const primals = b === undefined ? [pa] : [pa, pb!];
-    const tangents = b === undefined ? [ta] : [ta, tb];
     if (this.scale !== null && this.holding && prim.linearScale !== undefined) {
-      const held = this.holdScale(prim as Primitive<unknown>, primals, tangents, out, k);
+      const held = this.holdScale(prim as Primitive<unknown>, pa, pb, ta, tb, out, k);
       if (held !== null) return held;
     }
-    const t = prim.jvp(tangents, primals, [out], params)[0] ?? null;
+    const t = prim.jvp(b === undefined ? [ta] : [ta, tb], b === undefined ? [pa] : [pa, pb!], [out], params)[0] ?? null;
     if (t !== null && !sameShape(t.shape, out.shape)) {
       throw new Error(`matcalc: internal: jvp of ${prim.name} gave tangent ${fmtShape(t.shape)} for output ${fmtShape(out.shape)}`);
     }
@@ -590,20 +589,19 @@ export class JvpTrace extends Trace {
   }
   /** {@link Primitive.valueAndTangent}, the tangent's factor `k` kept held. */
   private valueAndTangent(prim: Primitive<unknown>, x: Tensor, t: Lin, k: number): Tensor[] {
-    const [y, ty] = inScope() ? prim.valueAndTangent!(x, t!) : scoped(() => prim.valueAndTangent!(x, t!));
-    return [new JvpTracer(this, y, ty, k)];
+    return [this.valueAndTangent1(prim, x, t, k)];
   }
-  /** The output with its tangent held as a factor (Primitive.linearScale), or null when none. */
-  private holdScale(prim: Primitive<unknown>, primals: readonly Tensor[], tangents: readonly Lin[], out: Tensor, k: number): JvpTracer | null {
-    const n = tangents.length;
-    const linear = new Array<boolean>(n);
-    let t: Lin = null;
-    for (let i = 0; i < n; i++) {
-      linear[i] = tangents[i] !== null;
-      if (linear[i]) t = tangents[i]!;
-    }
-    const s = prim.linearScale!(primals, linear);
-    return s !== 0 && inBounds(k * s) ? new JvpTracer(this, out, t, k * s) : null;
+  private valueAndTangent1(prim: Primitive<unknown>, x: Tensor, t: Lin, k: number): JvpTracer {
+    const [y, ty] = inScope() ? prim.valueAndTangent!(x, t!) : scoped(() => prim.valueAndTangent!(x, t!));
+    return new JvpTracer(this, y, ty, k);
+  }
+  /**
+   * The output with its tangent held as a factor (Primitive.linearScale), or null when none;
+   * `a`, `b` the primals (one or two), `ta`, `tb` their tangents.
+   */
+  private holdScale(prim: Primitive<unknown>, a: Tensor, b: Tensor | undefined, ta: Lin, tb: Lin, out: Tensor, k: number): JvpTracer | null {
+    const s = prim.linearScale!(a, b, ta !== null, tb !== null);
+    return s !== 0 && inBounds(k * s) ? new JvpTracer(this, out, tb ?? ta, k * s) : null;
   }
   /** Splits a value returned from the traced function into primal and tangent. */
   unpack(x: Tensor): [Tensor, Lin] {
@@ -790,8 +788,8 @@ export function backwardPass(
     const args = trace.argsOf(e);
     const linear = new Array<boolean>(args.length);
     for (let i = 0; i < args.length; i++) linear[i] = trace.isVar(args[i]!);
-    if (fac !== null && prim.linearScale !== undefined && o1 - o0 === 1) {
-      const s = prim.linearScale(args, linear);
+    if (fac !== null && prim.linearScale !== undefined && o1 - o0 === 1 && args.length <= 2) {
+      const s = prim.linearScale(args[0]!, args[1], linear[0]!, linear[1] ?? false);
       const ks = k * s;
       // Bounded, so a held cotangent never differs from the one computed step by step by more
       // than 2³² in magnitude (no overflow or underflow that the steps would not have had);
