@@ -61,6 +61,13 @@ export interface Primitive<P = unknown> {
    */
   transpose?(cts: readonly Lin[], args: readonly Tensor[], linear: readonly boolean[], params: P): Lin[];
   /**
+   * `transpose` for one output of a primitive of one or two arguments, linear in exactly one
+   * of them (`a` when `linearA`, else `b`), without arrays: that argument's cotangent for the
+   * output cotangent `ct`, by the ops `transpose([ct], [a, b], …)` runs (so bit for bit its
+   * entry). The backward pass takes it for such equations when the primitive has one.
+   */
+  transpose1?(ct: Tensor, a: Tensor, b: Tensor | undefined, linearA: boolean, params: P): Lin;
+  /**
    * In-place transpose, for a primitive linear in its one argument whose cotangent is `ct`
    * placed in a box of that argument's shape, zeros elsewhere (slice): adds `ct` into its box
    * of `into`, a dense accumulator the backward pass allocated and owns (no other reference to
@@ -181,6 +188,14 @@ export abstract class Trace {
   /** False once popped: its tracers must not be used any more. */
   alive = true;
   abstract process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[];
+  /**
+   * `process(prim, [a] or [a, b], params)[0]` for a primitive with {@link Primitive.run1},
+   * called by {@link apply1} when no jit records and bind would find this trace with nothing
+   * to replace or capture. Traces override it with leaner paths (no arrays).
+   */
+  process1<P>(prim: Primitive<P>, a: Tensor, b: Tensor | undefined, params: P): Tensor {
+    return this.process(prim, b === undefined ? [a] : [a, b], params)[0]!;
+  }
 }
 
 /** A value flowing through a trace. Reading its entries gives the underlying primal's. */
@@ -417,8 +432,7 @@ export function apply1<P>(prim: Primitive<P>, a: Tensor, b: Tensor | undefined, 
     if (capture === null) {
       // bind's choice: the innermost trace among the arguments.
       const top = ta === null ? tb! : tb !== null && tb.level > ta.level ? tb : ta;
-      if (top instanceof JvpTrace) return top.process1(prim, a, b, params);
-      if (top instanceof LinearTrace) return top.process1(prim, a, b, params);
+      return top.process1(prim, a, b, params);
     }
   }
   return bind(prim, b === undefined ? [a] : [a, b], params)[0]!;
@@ -545,7 +559,7 @@ export class JvpTrace extends Trace {
    * with the same steps; the other cases go to `process`. The caller checked that no jit
    * records and that bind would find this trace with nothing to replace or capture.
    */
-  process1<P>(prim: Primitive<P>, a: Tensor, b: Tensor | undefined, params: P): Tensor {
+  override process1<P>(prim: Primitive<P>, a: Tensor, b: Tensor | undefined, params: P): Tensor {
     let pa = a, ta: Lin = null, ka = 0;
     if (a._trace === this) {
       const j = a as JvpTracer;
@@ -686,7 +700,7 @@ export class LinearTrace extends Trace {
    * its arrays when the output's shape is known without the shape rule (an elementwise one
    * whose operands share a shape); else `process`.
    */
-  process1<P>(prim: Primitive<P>, a: Tensor, b: Tensor | undefined, params: P): Tensor {
+  override process1<P>(prim: Primitive<P>, a: Tensor, b: Tensor | undefined, params: P): Tensor {
     if (!prim.implChecksShapes || (b !== undefined && !sameShape(a.shape, b.shape))) {
       return this.process(prim, b === undefined ? [a] : [a, b], params)[0]!;
     }
@@ -753,7 +767,7 @@ export function backwardPass(
   const rec = recording.current;
   const inPlace = (rec === null || rec.inImpl > 0) && inScope();
   let owned: Uint8Array | null = null;
-  const { prims, outs: vars, outAt } = trace;
+  const { prims, outs: vars, outAt, argAt, args: eqArgs } = trace;
   for (let e = prims.length - 1; e >= 0; e--) {
     const o0 = outAt[e]!, o1 = outAt[e + 1]!;
     let cOuts: Lin[];
@@ -766,6 +780,28 @@ export function backwardPass(
       if (fac !== null) {
         k = fac[id] || 1;
         fac[id] = 0;
+      }
+      const g0 = argAt[e]!, na = argAt[e + 1]! - g0;
+      const prim = prims[e]!;
+      if (na <= 2 && (prim.transpose1 !== undefined || (fac !== null && prim.linearScale !== undefined))) {
+        // One output and at most two arguments: no arrays (linearScale, transpose1).
+        const a = eqArgs[g0]!, b = na === 2 ? eqArgs[g0 + 1]! : undefined;
+        const la = trace.isVar(a), lb = b !== undefined && trace.isVar(b);
+        if (fac !== null && prim.linearScale !== undefined) {
+          const s = prim.linearScale(a, b, la, lb);
+          const ks = k * s;
+          // Bounded, so a held cotangent never differs from the one computed step by step by
+          // more than 2³² in magnitude (no overflow or underflow that the steps would not
+          // have had); past the bound the transpose runs and the held factor stays as it was.
+          if (s !== 0 && Math.abs(ks) >= 2 ** -32 && Math.abs(ks) <= 2 ** 32) {
+            accumulate(sum, ((la ? a : b) as LinearVar).id, c, ks);
+            continue;
+          }
+        }
+        if (prim.transpose1 !== undefined && la !== lb && !(inPlace && prim.transposeInto !== undefined)) {
+          addCotangent(sum, owned, ((la ? a : b) as LinearVar).id, prim.transpose1(c, a, b, la, trace.params[e]), k);
+          continue;
+        }
       }
       cOuts = [c];
     } else {
@@ -788,19 +824,6 @@ export function backwardPass(
     const args = trace.argsOf(e);
     const linear = new Array<boolean>(args.length);
     for (let i = 0; i < args.length; i++) linear[i] = trace.isVar(args[i]!);
-    if (fac !== null && prim.linearScale !== undefined && o1 - o0 === 1 && args.length <= 2) {
-      const s = prim.linearScale(args[0]!, args[1], linear[0]!, linear[1] ?? false);
-      const ks = k * s;
-      // Bounded, so a held cotangent never differs from the one computed step by step by more
-      // than 2³² in magnitude (no overflow or underflow that the steps would not have had);
-      // past the bound the transpose runs and the held factor stays as it was.
-      if (s !== 0 && Math.abs(ks) >= 2 ** -32 && Math.abs(ks) <= 2 ** 32) {
-        let i = 0;
-        while (!linear[i]) i++;
-        accumulate(sum, (args[i] as LinearVar).id, cOuts[0]!, ks);
-        continue;
-      }
-    }
     if (!prim.transpose) throw new Error(`matcalc: internal: ${prim.name} has no transpose rule but was staged as linear`);
     if (inPlace && prim.transposeInto && args.length === 1 && linear[0]) {
       owned ??= new Uint8Array(trace.vars);
@@ -808,20 +831,7 @@ export function backwardPass(
     }
     const cIns = prim.transpose(cOuts, args, linear, trace.params[e]);
     for (let i = 0; i < args.length; i++) {
-      if (!linear[i]) continue;
-      const id = (args[i] as LinearVar).id, c = cIns[i] ?? null;
-      if (owned !== null && owned[id] === 1 && c !== null) {
-        // A dense contribution to an owned accumulator goes in place too (entries as `add`'s)
-        // when it carries the accumulator's held factor; another factor, a tracer or a
-        // broadcast one is added as before, and the sum is no longer owned.
-        const into = acc[id]!;
-        if ((fac === null || (fac[id] || 1) === k) && !(c instanceof Tracer) && sameShape(c.shape, into.shape)) {
-          addBoxInto(c, into, ZEROS_AT(c.shape.length));
-          continue;
-        }
-        owned[id] = 0;
-      }
-      accumulate(sum, id, c, k);
+      if (linear[i]) addCotangent(sum, owned, (args[i] as LinearVar).id, cIns[i] ?? null, k);
     }
   }
   const res = new Array<Lin>(ins.length);
@@ -831,6 +841,23 @@ export function backwardPass(
     res[i] = c === undefined ? null : fac !== null && fac[id] ? scale!(c, fac[id]) : c;
   }
   return res;
+}
+
+/** A transpose's contribution k·`c` to the cotangent of variable `id` (see accumulate). */
+function addCotangent(sum: Sum, owned: Uint8Array | null, id: number, c: Lin, k: number): void {
+  if (owned !== null && owned[id] === 1 && c !== null) {
+    // A dense contribution to an owned accumulator goes in place too (entries as `add`'s)
+    // when it carries the accumulator's held factor; another factor, a tracer or a
+    // broadcast one is added as before, and the sum is no longer owned.
+    const { acc, fac } = sum;
+    const into = acc[id]!;
+    if ((fac === null || (fac[id] || 1) === k) && c._trace === null && sameShape(c.shape, into.shape)) {
+      addBoxInto(c, into, ZEROS_AT(c.shape.length));
+      return;
+    }
+    owned[id] = 0;
+  }
+  accumulate(sum, id, c, k);
 }
 
 /**
