@@ -1235,7 +1235,7 @@ const PER_SHARED = 8;
 /** Entries of the largest Float64Array V8 allocates on its heap (`typed_array_max_size_in_heap`, 64 bytes). */
 const ON_HEAP_ENTRIES = 8;
 /** Per size: the shared buffer being filled and its next free entry. */
-const sharedStorage = new Map<number, { buf: ArrayBuffer; next: number }>();
+const sharedStorage = new Map<number, { buf: ArrayBuffer; next: number; end: number }>();
 
 /** JS-owned storage for `n` entries (contents unspecified). */
 function jsStorage(n: number): Float64Array {
@@ -1250,8 +1250,9 @@ function jsStorage(n: number): Float64Array {
     return new Float64Array(n);
   }
   let s = sharedStorage.get(n);
-  if (s === undefined || s.next === s.buf.byteLength) {
-    s = { buf: new ArrayBuffer(n * 8 * PER_SHARED), next: 0 };
+  // `end` rather than the buffer's byteLength: that getter is a builtin call.
+  if (s === undefined || s.next === s.end) {
+    s = { buf: new ArrayBuffer(n * 8 * PER_SHARED), next: 0, end: n * 8 * PER_SHARED };
     sharedStorage.set(n, s);
   }
   // The constructor on the buffer, not `subarray` of a view (which looks up a species

@@ -50,8 +50,8 @@ export class Arena {
   private f64View = new Float64Array(0);
   private i32View = new Int32Array(0);
   /**
-   * The views' length in bytes, kept as a number: `byteLength` of a view of a shared memory
-   * (the threaded runtime's) is a call into the runtime, and every allocation reads it.
+   * The views' length in bytes, kept as a number: a typed array's `byteLength` is a builtin
+   * call in Node 20, never inlined (unlike `length`), and every allocation reads it.
    */
   private viewBytes = 0;
 

@@ -1124,7 +1124,7 @@ export class Pool {
     return this.i32View;
   }
   private i32View = new Int32Array(0);
-  /** The view's byteLength as a number: on a shared memory that getter is a runtime call. */
+  /** The view's byteLength as a number (the getter is a builtin call: see Arena.viewBytes). */
   private i32Bytes = 0;
 
   /**
