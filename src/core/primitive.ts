@@ -61,6 +61,13 @@ export interface Primitive<P = unknown> {
    */
   transpose?(cts: readonly Lin[], args: readonly Tensor[], linear: readonly boolean[], params: P): Lin[];
   /**
+   * `transpose` for one output of a primitive of one or two arguments, linear in exactly one
+   * of them (`a` when `linearA`, else `b`), without arrays: that argument's cotangent for the
+   * output cotangent `ct`, by the ops `transpose([ct], [a, b], …)` runs (so bit for bit its
+   * entry). The backward pass takes it for such equations when the primitive has one.
+   */
+  transpose1?(ct: Tensor, a: Tensor, b: Tensor | undefined, linearA: boolean, params: P): Lin;
+  /**
    * In-place transpose, for a primitive linear in its one argument whose cotangent is `ct`
    * placed in a box of that argument's shape, zeros elsewhere (slice): adds `ct` into its box
    * of `into`, a dense accumulator the backward pass allocated and owns (no other reference to
@@ -72,15 +79,16 @@ export interface Primitive<P = unknown> {
    */
   readonly transposeInto?: (ct: Tensor, into: Tensor, params: P, fresh: boolean) => void;
   /**
-   * A number s such that, in its one argument flagged `linear` (the others fixed), this
-   * primitive is s·x plus a constant and its output has x's shape; 0 when there is none. mul
+   * A number s such that, in its one argument flagged linear (`linearA` for `a`, `linearB`
+   * for `b`; the other fixed), this primitive of one or two arguments is s·x plus a constant
+   * and its output has x's shape; 0 when there is none (both flagged, too). mul
    * gives one only for a number literal (see `literalScalar`: s is read as a JavaScript
    * number), add and sub ±1. Forward mode then holds the tangent's factor instead of running a
    * rule (JvpTrace.scale), and the backward pass carries it instead of running the transpose
    * (staged equations are linear: no constant), applying the product of the factors once,
    * where a cotangent meets another or leaves.
    */
-  linearScale?(args: readonly Tensor[], linear: readonly boolean[]): number;
+  linearScale?(a: Tensor, b: Tensor | undefined, linearA: boolean, linearB: boolean): number;
   /**
    * Forward mode on a concrete value in one call, for unary primitives whose tangent is t
    * times one kernel's output: the output and the tangent for the tangent `t` (x's shape), by
@@ -180,6 +188,14 @@ export abstract class Trace {
   /** False once popped: its tracers must not be used any more. */
   alive = true;
   abstract process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[];
+  /**
+   * `process(prim, [a] or [a, b], params)[0]` for a primitive with {@link Primitive.run1},
+   * called by {@link apply1} when no jit records and bind would find this trace with nothing
+   * to replace or capture. Traces override it with leaner paths (no arrays).
+   */
+  process1<P>(prim: Primitive<P>, a: Tensor, b: Tensor | undefined, params: P): Tensor {
+    return this.process(prim, b === undefined ? [a] : [a, b], params)[0]!;
+  }
 }
 
 /** A value flowing through a trace. Reading its entries gives the underlying primal's. */
@@ -326,8 +342,8 @@ export function bind<P>(prim: Primitive<P>, args: readonly Tensor[], params: P):
   }
   let top: Trace | null = null;
   for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a instanceof Tracer && (top === null || a._trace.level > top.level)) top = a._trace;
+    const t = args[i]!._trace as Trace | null;
+    if (t !== null && (top === null || t.level > top.level)) top = t;
   }
   if (top === null) return bindEager(prim, args, params);
   const rec = recording.current;
@@ -377,6 +393,11 @@ function bindEager<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): T
   return outs;
 }
 
+/** `run(a, b, params)` in an arena scope of its own (no call running). */
+function scopedRun1<P>(run: (a: Tensor, b: Tensor | undefined, params: P) => Tensor, a: Tensor, b: Tensor | undefined, params: P): Tensor {
+  return scoped(() => run(a, b, params));
+}
+
 /** `prim.impl` inside an arena scope; inside a running call (the traced case), directly. */
 function scopedImpl<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
   return inScope() ? prim.impl(args, params) : scoped(() => prim.impl(args, params));
@@ -389,7 +410,7 @@ function scopedImpl<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): 
  * running), skipping bind's dispatch with nothing observable changed. @internal
  */
 export function untraced(a: Tensor, b: Tensor | undefined): boolean {
-  return replacements === null && recording.current === null && !(a instanceof Tracer) && !(b instanceof Tracer);
+  return replacements === null && recording.current === null && a._trace === null && (b === undefined || b._trace === null);
 }
 
 /**
@@ -402,9 +423,17 @@ export function untraced(a: Tensor, b: Tensor | undefined): boolean {
  */
 export function apply1<P>(prim: Primitive<P>, a: Tensor, b: Tensor | undefined, params: P): Tensor {
   const run = prim.run1;
-  if (run !== undefined && untraced(a, b)) {
-    const out = topLevelCall(run, a, b, params);
-    if (out !== null) return out;
+  if (run !== undefined && replacements === null && recording.current === null) {
+    const ta = a._trace as Trace | null, tb = b === undefined ? null : (b._trace as Trace | null);
+    if (ta === null && tb === null) {
+      // Inside a running call bind would run impl now (bindEager): run1, without the arrays.
+      return topLevelCall(run, a, b, params) ?? run(a, b, params);
+    }
+    if (capture === null) {
+      // bind's choice: the innermost trace among the arguments.
+      const top = ta === null ? tb! : tb !== null && tb.level > ta.level ? tb : ta;
+      return top.process1(prim, a, b, params);
+    }
   }
   return bind(prim, b === undefined ? [a] : [a, b], params)[0]!;
 }
@@ -458,7 +487,7 @@ export class JvpTrace extends Trace {
   /** False once a transform started inside this one (see {@link stopHolding}). */
   holding = true;
   lift(x: Tensor): JvpTracer {
-    return x instanceof JvpTracer && x._trace === this ? x : new JvpTracer(this, x, null);
+    return x._trace === this ? (x as JvpTracer) : new JvpTracer(this, x, null);
   }
   process<P>(prim: Primitive<P>, args: readonly Tensor[], params: P): Tensor[] {
     const n = args.length;
@@ -472,21 +501,23 @@ export class JvpTrace extends Trace {
     for (let i = 0; i < n; i++) {
       const a = args[i]!;
       let p: Tensor;
-      if (a instanceof JvpTracer && a._trace === this) {
-        p = a.primal;
-        const t = a.tangent;
+      // Only this trace's tracers carry it (a field test: see Tensor._trace).
+      if (a._trace === this) {
+        const j = a as JvpTracer;
+        p = j.primal;
+        const t = j.tangent;
         tangents[i] = t;
         if (t !== null) {
           live = true;
-          if (k === 0) k = a.k;
-          else if (k !== a.k) mixed = true;
+          if (k === 0) k = j.k;
+          else if (k !== j.k) mixed = true;
         }
       } else {
         p = a;
         tangents[i] = null;
       }
       primals[i] = p;
-      if (p instanceof Tracer) traced = true;
+      if (p._trace !== null) traced = true;
     }
     if (mixed) {
       this.applyFactors(args, tangents);
@@ -504,8 +535,8 @@ export class JvpTrace extends Trace {
       for (let i = 0; i < m; i++) res[i] = new JvpTracer(this, outs[i]!, null);
       return res;
     }
-    if (this.scale !== null && this.holding && prim.linearScale !== undefined && m === 1 && !traced) {
-      const held = this.holdScale(prim as Primitive<unknown>, primals, tangents, outs[0]!, k);
+    if (this.scale !== null && this.holding && prim.linearScale !== undefined && m === 1 && n <= 2 && !traced) {
+      const held = this.holdScale(prim as Primitive<unknown>, primals[0]!, primals[1], tangents[0]!, tangents[1] ?? null, outs[0]!, k);
       if (held !== null) {
         res[0] = held;
         return res;
@@ -522,6 +553,46 @@ export class JvpTrace extends Trace {
     }
     return res;
   }
+  /**
+   * `process` for a primitive with {@link Primitive.run1} (one output; arguments `a` and `b`),
+   * without its arrays on the common paths (concrete primals: no transform inside this one),
+   * with the same steps; the other cases go to `process`. The caller checked that no jit
+   * records and that bind would find this trace with nothing to replace or capture.
+   */
+  override process1<P>(prim: Primitive<P>, a: Tensor, b: Tensor | undefined, params: P): Tensor {
+    let pa = a, ta: Lin = null, ka = 0;
+    if (a._trace === this) {
+      const j = a as JvpTracer;
+      pa = j.primal;
+      ta = j.tangent;
+      if (ta !== null) ka = j.k;
+    }
+    let pb = b, tb: Lin = null, kb = 0;
+    if (b !== undefined && b._trace === this) {
+      const j = b as JvpTracer;
+      pb = j.primal;
+      tb = j.tangent;
+      if (tb !== null) kb = j.k;
+    }
+    // Traced primals, or live tangents whose factors disagree (process applies them).
+    if (pa._trace !== null || (pb !== undefined && pb._trace !== null) || (ka !== 0 && kb !== 0 && ka !== kb)) {
+      return this.process(prim, b === undefined ? [a] : [a, b], params)[0]!;
+    }
+    const k = ka !== 0 ? ka : kb;
+    const run = prim.run1!;
+    if (k === 0) return new JvpTracer(this, inScope() ? run(pa, pb, params) : scopedRun1(run, pa, pb, params), null);
+    if (b === undefined && prim.valueAndTangent !== undefined) return this.valueAndTangent1(prim as Primitive<unknown>, pa, ta, k);
+    const out = inScope() ? run(pa, pb, params) : scopedRun1(run, pa, pb, params);
+    if (this.scale !== null && this.holding && prim.linearScale !== undefined) {
+      const held = this.holdScale(prim as Primitive<unknown>, pa, pb, ta, tb, out, k);
+      if (held !== null) return held;
+    }
+    const t = prim.jvp(b === undefined ? [ta] : [ta, tb], b === undefined ? [pa] : [pa, pb!], [out], params)[0] ?? null;
+    if (t !== null && !sameShape(t.shape, out.shape)) {
+      throw new Error(`matcalc: internal: jvp of ${prim.name} gave tangent ${fmtShape(t.shape)} for output ${fmtShape(out.shape)}`);
+    }
+    return new JvpTracer(this, out, t, k);
+  }
   // The rarer paths of `process`, apart so that its common path stays small.
   /** Applies the factors of tangents that disagree (`process` then holds none). */
   private applyFactors(args: readonly Tensor[], tangents: Lin[]): void {
@@ -532,26 +603,26 @@ export class JvpTrace extends Trace {
   }
   /** {@link Primitive.valueAndTangent}, the tangent's factor `k` kept held. */
   private valueAndTangent(prim: Primitive<unknown>, x: Tensor, t: Lin, k: number): Tensor[] {
-    const [y, ty] = inScope() ? prim.valueAndTangent!(x, t!) : scoped(() => prim.valueAndTangent!(x, t!));
-    return [new JvpTracer(this, y, ty, k)];
+    return [this.valueAndTangent1(prim, x, t, k)];
   }
-  /** The output with its tangent held as a factor (Primitive.linearScale), or null when none. */
-  private holdScale(prim: Primitive<unknown>, primals: readonly Tensor[], tangents: readonly Lin[], out: Tensor, k: number): JvpTracer | null {
-    const n = tangents.length;
-    const linear = new Array<boolean>(n);
-    let t: Lin = null;
-    for (let i = 0; i < n; i++) {
-      linear[i] = tangents[i] !== null;
-      if (linear[i]) t = tangents[i]!;
-    }
-    const s = prim.linearScale!(primals, linear);
-    return s !== 0 && inBounds(k * s) ? new JvpTracer(this, out, t, k * s) : null;
+  private valueAndTangent1(prim: Primitive<unknown>, x: Tensor, t: Lin, k: number): JvpTracer {
+    const [y, ty] = inScope() ? prim.valueAndTangent!(x, t!) : scoped(() => prim.valueAndTangent!(x, t!));
+    return new JvpTracer(this, y, ty, k);
+  }
+  /**
+   * The output with its tangent held as a factor (Primitive.linearScale), or null when none;
+   * `a`, `b` the primals (one or two), `ta`, `tb` their tangents.
+   */
+  private holdScale(prim: Primitive<unknown>, a: Tensor, b: Tensor | undefined, ta: Lin, tb: Lin, out: Tensor, k: number): JvpTracer | null {
+    const s = prim.linearScale!(a, b, ta !== null, tb !== null);
+    return s !== 0 && inBounds(k * s) ? new JvpTracer(this, out, tb ?? ta, k * s) : null;
   }
   /** Splits a value returned from the traced function into primal and tangent. */
   unpack(x: Tensor): [Tensor, Lin] {
-    if (!(x instanceof JvpTracer && x._trace === this)) return [x, null];
-    const t = x.tangent;
-    return [x.primal, t === null || x.k === 1 ? t : this.scale!(t, x.k)];
+    if (x._trace !== this) return [x, null];
+    const j = x as JvpTracer;
+    const t = j.tangent;
+    return [j.primal, t === null || j.k === 1 ? t : this.scale!(t, j.k)];
   }
 }
 
@@ -595,7 +666,7 @@ export class LinearTrace extends Trace {
     return new LinearVar(shape, this);
   }
   isVar(x: Tensor | null): x is LinearVar {
-    return x instanceof LinearVar && x._trace === this;
+    return x !== null && x._trace === this;
   }
   /** Equation e's arguments (a fresh array). */
   argsOf(e: number): Tensor[] {
@@ -623,6 +694,25 @@ export class LinearTrace extends Trace {
     this.argAt.push(this.args.length);
     this.outAt.push(this.outs.length);
     return res;
+  }
+  /**
+   * `process` for a primitive with {@link Primitive.run1} (arguments `a` and `b`), without
+   * its arrays when the output's shape is known without the shape rule (an elementwise one
+   * whose operands share a shape); else `process`.
+   */
+  override process1<P>(prim: Primitive<P>, a: Tensor, b: Tensor | undefined, params: P): Tensor {
+    if (!prim.implChecksShapes || (b !== undefined && !sameShape(a.shape, b.shape))) {
+      return this.process(prim, b === undefined ? [a] : [a, b], params)[0]!;
+    }
+    const v = new LinearVar(a.shape, this);
+    this.outs.push(v);
+    this.args.push(a);
+    if (b !== undefined) this.args.push(b);
+    this.prims.push(prim as Primitive<unknown>);
+    this.params.push(params);
+    this.argAt.push(this.args.length);
+    this.outAt.push(this.outs.length);
+    return v;
   }
   /** Keeps only the equations `kept` (ascending indices), in order. */
   retain(kept: readonly number[]): void {
@@ -677,7 +767,7 @@ export function backwardPass(
   const rec = recording.current;
   const inPlace = (rec === null || rec.inImpl > 0) && inScope();
   let owned: Uint8Array | null = null;
-  const { prims, outs: vars, outAt } = trace;
+  const { prims, outs: vars, outAt, argAt, args: eqArgs } = trace;
   for (let e = prims.length - 1; e >= 0; e--) {
     const o0 = outAt[e]!, o1 = outAt[e + 1]!;
     let cOuts: Lin[];
@@ -690,6 +780,28 @@ export function backwardPass(
       if (fac !== null) {
         k = fac[id] || 1;
         fac[id] = 0;
+      }
+      const g0 = argAt[e]!, na = argAt[e + 1]! - g0;
+      const prim = prims[e]!;
+      if (na <= 2 && (prim.transpose1 !== undefined || (fac !== null && prim.linearScale !== undefined))) {
+        // One output and at most two arguments: no arrays (linearScale, transpose1).
+        const a = eqArgs[g0]!, b = na === 2 ? eqArgs[g0 + 1]! : undefined;
+        const la = trace.isVar(a), lb = b !== undefined && trace.isVar(b);
+        if (fac !== null && prim.linearScale !== undefined) {
+          const s = prim.linearScale(a, b, la, lb);
+          const ks = k * s;
+          // Bounded, so a held cotangent never differs from the one computed step by step by
+          // more than 2³² in magnitude (no overflow or underflow that the steps would not
+          // have had); past the bound the transpose runs and the held factor stays as it was.
+          if (s !== 0 && Math.abs(ks) >= 2 ** -32 && Math.abs(ks) <= 2 ** 32) {
+            accumulate(sum, ((la ? a : b) as LinearVar).id, c, ks);
+            continue;
+          }
+        }
+        if (prim.transpose1 !== undefined && la !== lb && !(inPlace && prim.transposeInto !== undefined)) {
+          addCotangent(sum, owned, ((la ? a : b) as LinearVar).id, prim.transpose1(c, a, b, la, trace.params[e]), k);
+          continue;
+        }
       }
       cOuts = [c];
     } else {
@@ -712,19 +824,6 @@ export function backwardPass(
     const args = trace.argsOf(e);
     const linear = new Array<boolean>(args.length);
     for (let i = 0; i < args.length; i++) linear[i] = trace.isVar(args[i]!);
-    if (fac !== null && prim.linearScale !== undefined && o1 - o0 === 1) {
-      const s = prim.linearScale(args, linear);
-      const ks = k * s;
-      // Bounded, so a held cotangent never differs from the one computed step by step by more
-      // than 2³² in magnitude (no overflow or underflow that the steps would not have had);
-      // past the bound the transpose runs and the held factor stays as it was.
-      if (s !== 0 && Math.abs(ks) >= 2 ** -32 && Math.abs(ks) <= 2 ** 32) {
-        let i = 0;
-        while (!linear[i]) i++;
-        accumulate(sum, (args[i] as LinearVar).id, cOuts[0]!, ks);
-        continue;
-      }
-    }
     if (!prim.transpose) throw new Error(`matcalc: internal: ${prim.name} has no transpose rule but was staged as linear`);
     if (inPlace && prim.transposeInto && args.length === 1 && linear[0]) {
       owned ??= new Uint8Array(trace.vars);
@@ -732,20 +831,7 @@ export function backwardPass(
     }
     const cIns = prim.transpose(cOuts, args, linear, trace.params[e]);
     for (let i = 0; i < args.length; i++) {
-      if (!linear[i]) continue;
-      const id = (args[i] as LinearVar).id, c = cIns[i] ?? null;
-      if (owned !== null && owned[id] === 1 && c !== null) {
-        // A dense contribution to an owned accumulator goes in place too (entries as `add`'s)
-        // when it carries the accumulator's held factor; another factor, a tracer or a
-        // broadcast one is added as before, and the sum is no longer owned.
-        const into = acc[id]!;
-        if ((fac === null || (fac[id] || 1) === k) && !(c instanceof Tracer) && sameShape(c.shape, into.shape)) {
-          addBoxInto(c, into, ZEROS_AT(c.shape.length));
-          continue;
-        }
-        owned[id] = 0;
-      }
-      accumulate(sum, id, c, k);
+      if (linear[i]) addCotangent(sum, owned, (args[i] as LinearVar).id, cIns[i] ?? null, k);
     }
   }
   const res = new Array<Lin>(ins.length);
@@ -755,6 +841,23 @@ export function backwardPass(
     res[i] = c === undefined ? null : fac !== null && fac[id] ? scale!(c, fac[id]) : c;
   }
   return res;
+}
+
+/** A transpose's contribution k·`c` to the cotangent of variable `id` (see accumulate). */
+function addCotangent(sum: Sum, owned: Uint8Array | null, id: number, c: Lin, k: number): void {
+  if (owned !== null && owned[id] === 1 && c !== null) {
+    // A dense contribution to an owned accumulator goes in place too (entries as `add`'s)
+    // when it carries the accumulator's held factor; another factor, a tracer or a
+    // broadcast one is added as before, and the sum is no longer owned.
+    const { acc, fac } = sum;
+    const into = acc[id]!;
+    if ((fac === null || (fac[id] || 1) === k) && c._trace === null && sameShape(c.shape, into.shape)) {
+      addBoxInto(c, into, ZEROS_AT(c.shape.length));
+      return;
+    }
+    owned[id] = 0;
+  }
+  accumulate(sum, id, c, k);
 }
 
 /**

@@ -156,6 +156,12 @@ export class Tensor {
    * clears it.
    */
   declare _rowScaled: Tensor | null;
+  /**
+   * @internal The trace a tracer belongs to (primitive.ts), null for a concrete tensor. A
+   * field every tensor has, so the hot paths ask `x._trace !== null` (one load) instead of
+   * `x instanceof Tracer` (a walk up the prototype chain).
+   */
+  declare readonly _trace: { readonly level: number; readonly alive: boolean } | null;
 
   /** @internal Use {@link tensor} and friends. */
   constructor(shape: Shape, buf: Float64Array | null, ptr = 0, epoch = 0) {
@@ -168,6 +174,7 @@ export class Tensor {
     this._resGen = 0;
     this._uses = 0;
     this._rowScaled = null;
+    this._trace = null;
   }
 
   /** Number of dimensions. */
@@ -1228,7 +1235,7 @@ const PER_SHARED = 8;
 /** Entries of the largest Float64Array V8 allocates on its heap (`typed_array_max_size_in_heap`, 64 bytes). */
 const ON_HEAP_ENTRIES = 8;
 /** Per size: the shared buffer being filled and its next free entry. */
-const sharedStorage = new Map<number, { buf: ArrayBuffer; next: number }>();
+const sharedStorage = new Map<number, { buf: ArrayBuffer; next: number; end: number }>();
 
 /** JS-owned storage for `n` entries (contents unspecified). */
 function jsStorage(n: number): Float64Array {
@@ -1243,8 +1250,9 @@ function jsStorage(n: number): Float64Array {
     return new Float64Array(n);
   }
   let s = sharedStorage.get(n);
-  if (s === undefined || s.next === s.buf.byteLength) {
-    s = { buf: new ArrayBuffer(n * 8 * PER_SHARED), next: 0 };
+  // `end` rather than the buffer's byteLength: that getter is a builtin call.
+  if (s === undefined || s.next === s.end) {
+    s = { buf: new ArrayBuffer(n * 8 * PER_SHARED), next: 0, end: n * 8 * PER_SHARED };
     sharedStorage.set(n, s);
   }
   // The constructor on the buffer, not `subarray` of a view (which looks up a species

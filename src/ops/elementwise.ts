@@ -51,13 +51,16 @@ function unaryPrim(
     // Elementwise, so the batch axis is just more elements.
     batch: ([x]) => [bind1(p, [x!], NONE)],
   };
-  if (transpose) p.transpose = (cts) => [cts[0] === null ? null : transpose(cts[0]!)];
+  if (transpose) {
+    p.transpose = (cts) => [cts[0] === null ? null : transpose(cts[0]!)];
+    p.transpose1 = (ct) => transpose(ct);
+  }
   if (slope !== undefined) {
     p.valueAndTangent = (x, t) => {
-      const y = p.impl([x], NONE)[0]!;
+      const y = p.run1!(x, undefined, NONE); // through the property, as apply1 runs it
       const s = slope === "y" ? y : unaryK(slope, x, name);
       // A traced tangent (grad's staged one, a batch) takes the product through its trace.
-      return [y, t instanceof Tracer ? bind1(mul_p, [t, s], NONE) : binaryK(BinaryOp.Mul, t, s, t.shape, name)];
+      return [y, t._trace !== null ? apply1(mul_p, t, s, NONE) : binaryK(BinaryOp.Mul, t, s, t.shape, name)];
     };
   }
   return primitive(p);
@@ -295,7 +298,7 @@ function binaryPrim(
   op: BinaryOp,
   jvp: Primitive<NoParams>["jvp"],
   transpose?: Primitive<NoParams>["transpose"],
-  extra: Extra = {},
+  extra: Extra & Pick<Primitive<NoParams>, "transpose1"> = {},
 ): Primitive<NoParams> {
   const shape = binaryShape(name);
   const run1 = (a: Tensor, b: Tensor | undefined): Tensor => {
@@ -356,7 +359,10 @@ export const add_p: Primitive<NoParams> = binaryPrim(
     const ct = cts[0]!;
     return [linear[0] ? unbroadcast(ct, args[0]!.shape) : null, linear[1] ? unbroadcast(ct, args[1]!.shape) : null];
   },
-  { nullSafeJvp: true, lowRank: sumLowRank(1), linearScale: (args, linear) => sumScale(args, linear, 1) },
+  {
+    nullSafeJvp: true, lowRank: sumLowRank(1), linearScale: (a, b, la, lb) => sumScale(a, b!, la, lb, 1),
+    transpose1: (ct, a, b, la) => unbroadcast(ct, (la ? a : b!).shape),
+  },
 );
 
 export const sub_p: Primitive<NoParams> = binaryPrim(
@@ -364,7 +370,10 @@ export const sub_p: Primitive<NoParams> = binaryPrim(
   BinaryOp.Sub,
   ([ta, tb]) => [ta === null ? (tb === null ? null : neg(tb)) : tb === null ? ta : sub(ta, tb)],
   ([ct], [a, b], [la, lb]) => [la ? unbroadcast(ct!, a!.shape) : null, lb ? unbroadcast(neg(ct!), b!.shape) : null],
-  { nullSafeJvp: true, lowRank: sumLowRank(-1), linearScale: (args, linear) => sumScale(args, linear, -1) },
+  {
+    nullSafeJvp: true, lowRank: sumLowRank(-1), linearScale: (a, b, la, lb) => sumScale(a, b!, la, lb, -1),
+    transpose1: (ct, a, b, la) => (la ? unbroadcast(ct, a.shape) : unbroadcast(neg(ct), b!.shape)),
+  },
 );
 
 /**
@@ -372,11 +381,11 @@ export const sub_p: Primitive<NoParams> = binaryPrim(
  * result has x's shape (b a single entry or shaped as x). Never staged with one linear
  * argument (that would be affine), so only forward mode meets this case.
  */
-function sumScale(args: readonly Tensor[], linear: readonly boolean[], second: 1 | -1): number {
-  if (linear[0] === linear[1]) return 0;
-  const x = linear[0] ? args[0]! : args[1]!, b = linear[0] ? args[1]! : args[0]!;
-  if (!(b.size === 1 && b.rank <= x.rank) && !sameShape(b.shape, x.shape)) return 0;
-  return linear[0] ? 1 : second;
+function sumScale(a: Tensor, b: Tensor, la: boolean, lb: boolean, second: 1 | -1): number {
+  if (la === lb) return 0;
+  const x = la ? a : b, c = la ? b : a;
+  if (!(c.size === 1 && c.rank <= x.rank) && !sameShape(c.shape, x.shape)) return 0;
+  return la ? 1 : second;
 }
 
 export const mul_p = binaryPrim(
@@ -393,12 +402,14 @@ export const mul_p = binaryPrim(
     return [la ? unbroadcast(mul(ct, b), a.shape) : null, lb ? unbroadcast(mul(a, ct), b.shape) : null];
   },
   {
+    // The staged product of most reverse-mode chains (t·f′(x)): its transpose takes no arrays.
+    transpose1: (ct, a, b, la) => (la ? unbroadcast(mul(ct, b!), a.shape) : unbroadcast(mul(a, ct), b!.shape)),
     // s·UVᵀ = (sU)Vᵀ for a scalar s (one per member or shared).
     lowRank: (vals, [x, y], batched) => scaleLowRank(x, vals[1], batched[1]!, false) ?? scaleLowRank(y, vals[0], batched[0]!, false),
     // x·0.999 with x linear: the backward pass holds the factor instead of running a product.
-    linearScale: (args, linear) => {
-      if (linear[0] === linear[1]) return 0;
-      const c = linear[0] ? args[1]! : args[0]!;
+    linearScale: (a, b, la, lb) => {
+      if (la === lb) return 0;
+      const c = la ? b! : a;
       return c.shape.length === 0 ? literalScalar(c) : 0;
     },
   },

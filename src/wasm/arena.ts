@@ -49,6 +49,11 @@ export class Arena {
   epoch = nextEpoch++;
   private f64View = new Float64Array(0);
   private i32View = new Int32Array(0);
+  /**
+   * The views' length in bytes, kept as a number: a typed array's `byteLength` is a builtin
+   * call in Node 20, never inlined (unlike `length`), and every allocation reads it.
+   */
+  private viewBytes = 0;
 
   /**
    * A permanent block for kernel parameters (shape and stride tables), so passing them costs
@@ -106,7 +111,7 @@ export class Arena {
     if (!Number.isSafeInteger(end) || end > MAX_BYTES) throw new MemoryLimitError(op, bytes);
     // The views' length is the memory's (refresh follows every growth); reading
     // `memory.buffer` instead is a slow getter, read thousands of times in a Hessian's replay.
-    const have = this.f64View.byteLength;
+    const have = this.viewBytes;
     if (end > have) {
       const memory = this.kernels.memory;
       const need = Math.ceil((end - have) / PAGE);
@@ -343,5 +348,6 @@ export class Arena {
     // what differs (transfer, resize), and copies out (slice, set) are ordinary arrays.
     this.f64View = new Float64Array(buf as ArrayBuffer);
     this.i32View = new Int32Array(buf as ArrayBuffer);
+    this.viewBytes = this.f64View.byteLength;
   }
 }

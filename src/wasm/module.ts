@@ -258,8 +258,9 @@ function threaded(shared: SharedBuild, threads: number): { kernels: Kernels; are
   const p = new Pool(threads, shared.module, memory, plain, regions.slice(1), areas);
   pool = p;
   const kernels: Kernels = {
-    ...plain, gemm: (...args) => p.gemm(...args), gemv: (...args) => p.gemv(...args), unary: (...args) => p.unary(...args),
-    binary: (...args) => p.binary(...args), fusedRows: (...args) => p.fusedRows(...args),
+    // unary and binary with their parameters written out: every small op calls them.
+    ...plain, gemm: (...args) => p.gemm(...args), gemv: (...args) => p.gemv(...args), unary: (op, n, x, out) => p.unary(op, n, x, out),
+    binary: (op, rank, shape, a, sa, b, sb, out) => p.binary(op, rank, shape, a, sa, b, sb, out), fusedRows: (...args) => p.fusedRows(...args),
     sumAxis: (...args) => p.sumAxis(...args), maxAxis: (...args) => p.maxAxis(...args),
     transpose: (...args) => p.transpose(...args), gemmUpper: (...args) => p.gemmUpper(...args),
   };

@@ -1117,25 +1117,34 @@ export class Pool {
 
   /** An Int32Array over the memory, at least `bytes` long (grown memory: a fresh view). */
   private i32(bytes: number): Int32Array {
-    if (this.i32View.byteLength < bytes) this.i32View = new Int32Array(this.memory.buffer);
+    if (this.i32Bytes < bytes) {
+      this.i32View = new Int32Array(this.memory.buffer);
+      this.i32Bytes = this.i32View.byteLength;
+    }
     return this.i32View;
   }
   private i32View = new Int32Array(0);
+  /** The view's byteLength as a number (the getter is a builtin call: see Arena.viewBytes). */
+  private i32Bytes = 0;
 
   /**
-   * The rows of an entrywise call over `shape` (i32[rank] at `shape`) split into blocks of its
-   * outermost dimension, or null when it runs whole: see entryBlocks.
+   * Rows per block when an entrywise call over `shape` (i32[rank] at `shape`) is split into
+   * blocks of its outermost dimension, 0 when it runs whole: see entryBlocks. Apart from
+   * {@link entryRows}, so that a call that runs whole (every small one) builds no rows.
    */
-  private entryRows(rank: number, shape: number, head: readonly number[], tail: readonly number[]): number[][] | null {
-    if (this.areas.length === 0 || rank < 1 || rank > 8) return null;
+  private entrySplit(rank: number, shape: number): number {
+    if (this.areas.length === 0 || rank < 1 || rank > 8) return 0;
     const i32 = this.i32(shape + 4 * rank);
     let inner = 1;
     for (let d = 0; d < rank - 1; d++) inner *= i32[(shape >>> 2) + d]!;
-    const ext = i32[(shape >>> 2) + rank - 1]!;
-    const rows = entryBlocks(inner, ext);
-    if (rows === 0) return null;
+    return entryBlocks(inner, i32[(shape >>> 2) + rank - 1]!);
+  }
+
+  /** The task rows of a split entrywise call: `head`, then each block's first row and count. */
+  private entryRows(rows: number, rank: number, shape: number, head: readonly number[]): number[][] {
+    const ext = this.i32(shape + 4 * rank)[(shape >>> 2) + rank - 1]!;
     const out: number[][] = [];
-    for (let s = 0; s < ext; s += rows) out.push([...head, ...tail, s, Math.min(rows, ext - s)]);
+    for (let s = 0; s < ext; s += rows) out.push([...head, s, Math.min(rows, ext - s)]);
     return out;
   }
 
@@ -1146,12 +1155,12 @@ export class Pool {
    * operations of the whole call: the bits do not depend on the thread count.
    */
   binary(op: number, rank: number, shape: number, a: number, sa: number, b: number, sb: number, out: number): void {
-    const rows = this.entryRows(rank, shape, [OP_BINARY, op, rank, shape, a, sa, b, sb, out], []);
-    if (rows === null) {
+    const rows = this.entrySplit(rank, shape);
+    if (rows === 0) {
       this.kernels.binary(op, rank, shape, a, sa, b, sb, out);
       return;
     }
-    this.run("binary", rows);
+    this.run("binary", this.entryRows(rows, rank, shape, [OP_BINARY, op, rank, shape, a, sa, b, sb, out]));
   }
 
   /**
@@ -1171,9 +1180,9 @@ export class Pool {
     for (let k = 0; k < nOps; k++) for (let f = 1; f < 6; f++) top = Math.max(top, i32[(ops >>> 2) + 6 * k + f]!);
     const temps = top - nMem + 1;
     if (32 + 8 * nMem + 16 + 2048 * temps > TASK_AREA_BYTES) return whole();
-    const rows = this.entryRows(rank, shape, [OP_FUSED, rank, shape, nMem, base, strides, nOps, ops, temps], []);
-    if (rows === null) return whole();
-    this.run("fusedRows", rows);
+    const rows = this.entrySplit(rank, shape);
+    if (rows === 0) return whole();
+    this.run("fusedRows", this.entryRows(rows, rank, shape, [OP_FUSED, rank, shape, nMem, base, strides, nOps, ops, temps]));
   }
 
   /**
