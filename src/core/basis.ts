@@ -20,19 +20,31 @@ import type { LowRank } from "./primitive.js";
 export type { LowRank, LowRankRule } from "./primitive.js";
 
 const marks = new WeakMap<Tensor, number>();
+const scales = new WeakMap<Tensor, Tensor>();
 
 /**
  * Marks `t` (shape [...member, c]) as the basis chunk whose member b is e_{start+b} of the
- * member's vec, with start + c ≤ member size. Returns t.
+ * member's vec, with start + c ≤ member size; with `scale` (a vector over the member's vec),
+ * member b is scale[start+b]·e_{start+b} (a basis chunk times a fixed factor: a reverse pass
+ * meets its output's cotangent seeds this way after an elementwise step). Returns t.
  */
-export function markBasis(t: Tensor, start: number): Tensor {
+export function markBasis(t: Tensor, start: number, scale?: Tensor): Tensor {
   marks.set(t, start);
+  if (scale !== undefined) scales.set(t, scale);
   return t;
 }
 
-/** The chunk's first index if `t` is a marked basis chunk. */
+/** The chunk's first index if `t` is a marked basis chunk (its scale, if any, still live). */
 export function basisStart(t: Tensor): number | undefined {
-  return marks.get(t);
+  const s = marks.get(t);
+  if (s === undefined) return undefined;
+  const d = scales.get(t);
+  return d === undefined || d._alive() ? s : undefined;
+}
+
+/** The factor of a scaled basis chunk (see {@link markBasis}); undefined for a plain one. */
+export function basisScale(t: Tensor): Tensor | undefined {
+  return scales.get(t);
 }
 
 const lowRanks = new WeakMap<Tensor, LowRank>();
@@ -68,7 +80,7 @@ export function lowRankOf(t: Tensor): LowRank | undefined {
   const lr = lowRanks.get(t);
   // A dense value can outlive the call that marked it; its factors may not.
   if (lr !== undefined) return lr.u._alive() && lr.v._alive() ? lr : undefined;
-  if (t.rank !== 3) return undefined;
+  if (t.rank !== 3 || scales.has(t)) return undefined;
   const s = marks.get(t);
   if (s === undefined) return undefined;
   const made = basisFactors(t.shape as [number, number, number], s);

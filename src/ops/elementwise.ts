@@ -10,6 +10,7 @@ import { binaryK, kernels, markRowScaled, unaryK } from "../core/exec.js";
 import { unbroadcast, broadcastTo } from "./reduce.js";
 import { alignBatched } from "./batched.js";
 import type { LowRank, LowRankRule } from "../core/primitive.js";
+import { basisScale, basisStart, markBasis } from "../core/basis.js";
 import { concat, reshape } from "./structure.js";
 
 type NoParams = Record<string, never>;
@@ -278,6 +279,20 @@ export const step = un(step_p);
 
 // ---- binary ----
 
+/**
+ * A basis chunk times a fixed factor of the member's shape (d ∘ eⱼ = dⱼ·eⱼ: a reverse pass's
+ * output seeds after an elementwise step) stays a basis chunk, scaled (basis.ts), so a matrix
+ * product meeting it next gathers instead of multiplying.
+ */
+function markScaledBasis(out: Tensor, args: readonly Tensor[], batched: readonly boolean[]): void {
+  if (batched[0] === batched[1] || out._trace !== null) return;
+  const e = batched[0] ? args[0]! : args[1]!, d = batched[0] ? args[1]! : args[0]!;
+  const s = basisStart(e);
+  if (s === undefined || basisScale(e) !== undefined || d._trace !== null) return;
+  if (!sameShape(d.shape, e.shape.slice(0, -1))) return;
+  markBasis(out, s, reshape(d, [d.size]));
+}
+
 /** Lines up elementwise operands so broadcasting pairs their batch axes. */
 function alignAll(args: readonly Tensor[], batched: readonly boolean[]): Tensor[] {
   const rank = Math.max(...args.map((a, i) => a.rank - (batched[i] ? 1 : 0)));
@@ -326,7 +341,11 @@ function binaryPrim(
       r[0] = fit(r[0]!, ys[0]!.shape);
       return r;
     },
-    batch: (args, batched) => [bind1(p, alignAll(args, batched), NONE)],
+    batch: (args, batched) => {
+      const out = bind1(p, alignAll(args, batched), NONE);
+      if (op === BinaryOp.Mul) markScaledBasis(out, args, batched);
+      return [out];
+    },
   };
   if (transpose) p.transpose = transpose;
   return primitive(p);

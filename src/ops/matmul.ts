@@ -9,7 +9,7 @@ import { concat, reshape, slice, transpose, vec } from "./structure.js";
 import { permute } from "./permute.js";
 import { stack } from "./batched.js";
 import { broadcastTo, sum } from "./reduce.js";
-import { basisStart, markLowRank } from "../core/basis.js";
+import { basisScale, basisStart, markLowRank } from "../core/basis.js";
 import { mapFactor, swapFactors } from "./lowrank.js";
 import { binaryK, gemmsK, GRAM_MIN_COLUMNS, gramUpperK, isRowScaledOf, kernels } from "../core/exec.js";
 import { BinaryOp } from "../wasm/kernels.js";
@@ -208,11 +208,11 @@ function batchedMatmul(a: Tensor, b: Tensor, ba: boolean, bb: boolean, ta: 0 | 1
   }
   if (bb && tb === 0) {
     const s = basisStart(b);
-    if (s !== undefined) return timesBasis(a, ta, s, b.shape as [number, number, number]);
+    if (s !== undefined) return timesBasis(a, ta, s, b.shape as [number, number, number], basisScale(b));
   }
   if (ba && ta === 0) {
     const s = basisStart(a);
-    if (s !== undefined) return basisTimes(b, tb, s, a.shape as [number, number, number]);
+    if (s !== undefined) return basisTimes(b, tb, s, a.shape as [number, number, number], basisScale(a));
   }
   if (bb) {
     const B = tb ? permute(b, [1, 0, 2]) : b; // each member k × n
@@ -242,7 +242,7 @@ function batchedMatmul(a: Tensor, b: Tensor, ba: boolean, bb: boolean, ta: 0 | 1
  * Gathered by slicing runs of consecutive columns, then spread by a 0/1 mask: O(m·n·c) instead
  * of the GEMM's O(m·k·n·c).
  */
-function timesBasis(a: Tensor, ta: 0 | 1, s: number, [k, n, c]: [number, number, number]): Tensor {
+function timesBasis(a: Tensor, ta: 0 | 1, s: number, [k, n, c]: [number, number, number], scale?: Tensor): Tensor {
   const m = ta ? a.shape[1]! : a.shape[0]!;
   const pieces: Tensor[] = [];
   for (let t = 0; t < c; ) {
@@ -251,7 +251,7 @@ function timesBasis(a: Tensor, ta: 0 | 1, s: number, [k, n, c]: [number, number,
     pieces.push(ta ? transpose(slice(a, [r, 0], [len, m])) : slice(a, [0, r], [m, len]));
     t += len;
   }
-  const G = reshape(pieces.length === 1 ? pieces[0]! : concat(pieces, 1), [m, 1, c]);
+  const G = scaledBy(reshape(pieces.length === 1 ? pieces[0]! : concat(pieces, 1), [m, 1, c]), scale, s, c);
   if (n === 1) return G;
   const mask = zeros([1, n, c]);
   for (let t = 0; t < c; t++) mask._buf![Math.floor((s + t) / k) + n * t] = 1;
@@ -263,7 +263,7 @@ function timesBasis(a: Tensor, ta: 0 | 1, s: number, [k, n, c]: [number, number,
  * E·op(B) for the basis chunk E (members m × k, member t one-hot at row q mod m, column ⌊q/m⌋,
  * q = s + t): member t is row ⌊q/m⌋ of op(B) placed in row q mod m. See {@link timesBasis}.
  */
-function basisTimes(b: Tensor, tb: 0 | 1, s: number, [m, , c]: [number, number, number]): Tensor {
+function basisTimes(b: Tensor, tb: 0 | 1, s: number, [m, , c]: [number, number, number], scale?: Tensor): Tensor {
   const n = tb ? b.shape[0]! : b.shape[1]!;
   const pieces: Tensor[] = [];
   for (let t = 0; t < c; ) {
@@ -273,12 +273,21 @@ function basisTimes(b: Tensor, tb: 0 | 1, s: number, [m, , c]: [number, number, 
     pieces.push(len === 1 ? r : broadcastTo(r, [n, len]));
     t += len;
   }
-  const G = reshape(pieces.length === 1 ? pieces[0]! : concat(pieces, 1), [1, n, c]);
+  const G = scaledBy(reshape(pieces.length === 1 ? pieces[0]! : concat(pieces, 1), [1, n, c]), scale, s, c);
   if (m === 1) return G;
   const mask = zeros([m, 1, c]);
   for (let t = 0; t < c; t++) mask._buf![((s + t) % m) + m * t] = 1;
   // Member t is e_i·G_tᵀ: rank one.
   return markLowRank(mul(mask, G), mask, reshape(G, [n, 1, c]));
+}
+
+/**
+ * The gathered members G (batch axis last) of a scaled basis chunk's product: member t times
+ * scale[s + t], the one product of the dense GEMM's sum that is not a product with zero.
+ */
+function scaledBy(G: Tensor, scale: Tensor | undefined, s: number, c: number): Tensor {
+  if (scale === undefined) return G;
+  return mul(G, reshape(slice(scale, [s], [c]), [1, 1, c]));
 }
 
 function memberOf(v: Tensor, i: number): Tensor {

@@ -7,7 +7,7 @@ import { checkShape, sameShape, sizeOf, type Shape } from "../core/shape.js";
 import { DTypeError, ShapeError, fmtShape } from "../errors.js";
 import { addBoxInto, copyBox, fillK, kernels } from "../core/exec.js";
 import { permute } from "./permute.js";
-import { basisStart, markBasis } from "../core/basis.js";
+import { basisScale, basisStart, markBasis } from "../core/basis.js";
 
 // ---- reshape (column-major: vec is free) ----
 
@@ -31,7 +31,7 @@ export const reshape_p: Primitive<ShapeParams> = primitive<ShapeParams>({
   batch: ([x], _b, { shape }, size) => {
     const r = reshape(x!, [...shape, size]);
     const s = basisStart(x!);
-    return [s === undefined ? r : markBasis(r, s)];
+    return [s === undefined ? r : markBasis(r, s, basisScale(x!))];
   },
 });
 

@@ -3,17 +3,18 @@
 import { DTypeError, MemoryLimitError, ShapeError, fmtShape } from "../errors.js";
 import { argnums as argnumsCheck, bool, checkFunction, checkOptions, oneOf, positiveInt } from "../options.js";
 import { Tensor, asTensor, materialize, prepareStorage, scoped, zeros } from "../core/tensor.js";
-import { add, mul } from "../ops/elementwise.js";
+import { add, mul, mul_p } from "../ops/elementwise.js";
 import { concat, reshape, reshape_p, slice } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
 import { transpose } from "../ops/structure.js";
+import { matmul_p } from "../ops/matmul.js";
 import {
   JvpTrace, JvpTracer, LinearTrace, Tracer, backwardPass, bind1, forwardPass, pop, pruneDead, push, recording, stopHolding, traceDepth, withTrace, type Lin,
   type LinearVar,
 } from "../core/primitive.js";
 import { rt } from "../wasm/module.js";
 import { abortTape, beginTape, postTape, settleTape, tapeTuning } from "../wasm/tape.js";
-import { sizeOf } from "../core/shape.js";
+import { sameShape, sizeOf } from "../core/shape.js";
 import { flatten, flattenLike, mapTensors, unflatten, type PyTree, type TreeDef } from "../core/pytree.js";
 import { withBatch } from "./vmap.js";
 import { demandRows_p, mirrorUpper_p } from "../ops/markers.js";
@@ -485,18 +486,71 @@ function workPerDirection(L: Linearized, mode: "fwd" | "rev", kernelsOnly = fals
 }
 
 /**
- * The mode `jacobian` takes when asked for 'auto': the one whose estimated work, directions ×
- * entries one direction creates, is smaller. Forward pushes n directions, each making the
- * input tangent and every staged output; reverse pulls m, each making the output cotangent and
- * every staged output plus a cotangent for each linear argument (the transposes' extra
- * writes and accumulations, the cost that makes reverse the dearer mode per direction). So a
- * square Jacobian goes forward, and fewer inputs than outputs always do (wF ≤ wR), as
- * documented; reverse wins once n exceeds m by the ratio of the two per-direction works.
- * bench/suites/jacobian-mode.ts measures both modes against this choice.
+ * Multiply-adds of the staged matrix products one direction runs (forward or reverse), those
+ * taken straight from a basis direction excepted: a product of a matrix with an identity
+ * column, or with one times a fixed factor, is a gather (basis.ts), forward on an input's
+ * tangent, reverse on an output's cotangent (both seen through reshapes and products with a
+ * fixed factor of their shape).
+ */
+function productsPerDirection(L: Linearized, mode: "fwd" | "rev"): number {
+  const lin = L.lin;
+  const seeds = new Set<Tensor>();
+  /** Whether equation e keeps a seed a seed: a reshape, or a product with a fixed factor. */
+  const keeps = (e: number): boolean => {
+    const prim = lin.prims[e];
+    if (prim === reshape_p) return true;
+    if (prim !== mul_p || lin.argAt[e + 1]! - lin.argAt[e]! !== 2) return false;
+    const a = lin.args[lin.argAt[e]!]!, b = lin.args[lin.argAt[e]! + 1]!;
+    return lin.isVar(a) !== lin.isVar(b) && sameShape(a.shape, b.shape);
+  };
+  if (mode === "fwd") {
+    for (const vs of L.vars) for (const v of vs) seeds.add(v);
+    for (let e = 0; e < lin.length; e++) {
+      const g = lin.argAt[e]!;
+      if (keeps(e) && (seeds.has(lin.args[g]!) || seeds.has(lin.args[g + 1]!))) seeds.add(lin.outs[lin.outAt[e]!]!);
+    }
+  } else {
+    for (const t of L.outTangents) if (t !== null) seeds.add(t);
+    for (let e = lin.length - 1; e >= 0; e--) {
+      if (!keeps(e) || !seeds.has(lin.outs[lin.outAt[e]!]!)) continue;
+      for (let i = lin.argAt[e]!; i < lin.argAt[e + 1]!; i++) if (lin.isVar(lin.args[i]!)) seeds.add(lin.args[i]!);
+    }
+  }
+  let macs = 0;
+  for (let e = 0; e < lin.length; e++) {
+    if (lin.prims[e] !== matmul_p) continue;
+    const a = lin.args[lin.argAt[e]!]!, b = lin.args[lin.argAt[e]! + 1]!, out = lin.outs[lin.outAt[e]!]!;
+    const gathered = mode === "fwd" ? seeds.has(a) || seeds.has(b) : seeds.has(out);
+    if (!gathered) macs += out.size * ((lin.params[e] as { ta: number }).ta ? a.shape[0]! : a.shape[1]!);
+  }
+  return macs;
+}
+
+/**
+ * What a multiply-add of a matrix product costs against an entry an elementwise step writes:
+ * the products run at GEMM speed from cache, the entries at memory speed (bench/NOTES.md,
+ * "jacobian 'auto' counts products").
+ */
+const MAC_COST = 1 / 8;
+
+/**
+ * The mode `jacobian` takes when asked for 'auto': forward when there are no more inputs than
+ * outputs (as documented), else the one whose estimated work is smaller: directions × (the
+ * entries one direction creates + MAC_COST × the multiply-adds of its matrix products).
+ * Forward pushes n directions, each making the input tangent and every staged output, its
+ * first product with the identity a gather; reverse pulls m, each making the output
+ * cotangent and every staged output plus a cotangent for each linear argument (the
+ * transposes' extra writes and accumulations), its first product with an output's cotangent a
+ * gather. Counting the products matters where a reverse pass meets the matrix only after an
+ * elementwise step (tanh(Wx)): then every one of its m directions is a full product with W,
+ * while forward gathers W's columns. bench/suites/overhead.ts measures both modes against
+ * this choice.
  */
 function autoMode(L: Linearized, n: number, m: number): "fwd" | "rev" {
-  if (n < m) return "fwd";
-  return n * (n + workPerDirection(L, "fwd", true)) <= m * (m + workPerDirection(L, "rev", true)) ? "fwd" : "rev";
+  if (n <= m) return "fwd";
+  const wF = workPerDirection(L, "fwd", true) + MAC_COST * productsPerDirection(L, "fwd");
+  const wR = workPerDirection(L, "rev", true) + MAC_COST * productsPerDirection(L, "rev");
+  return n * (n + wF) <= m * (m + wR) ? "fwd" : "rev";
 }
 
 /**

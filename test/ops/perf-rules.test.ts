@@ -35,9 +35,42 @@ describe("jacobian mode 'auto'", () => {
     expect(jacobianAutoMode((x: Tensor) => x.exp().sum(), randn([3], { seed: 3 }))).toBe("rev");
     expect(jacobianAutoMode((x: Tensor) => x.sum(), randn([100], { seed: 3 }))).toBe("rev");
     // Where reverse must write a cotangent per linear argument, the crossover sits above n = m:
-    // tanh(Wx): forward n·(n + 2m), reverse m·(m + 4m + n), equal at n = m(√17 − 1)/2 ≈ 1.56 m.
+    // tanh(Wx): forward gathers W's columns, n·(n + 2m); reverse scales its output seeds by
+    // 1 − y² and then gathers W's rows (a scaled basis chunk), m·(m + 3m + n). Equal at
+    // n = m(√17 − 1)/2 ≈ 1.56 m.
     expect(jacobianAutoMode(tanhWx(100, 150), randn([150], { seed: 1 }))).toBe("fwd");
     expect(jacobianAutoMode(tanhWx(100, 160), randn([160], { seed: 1 }))).toBe("rev");
+    // A product with a dense direction counts its multiply-adds (an eighth of an entry each):
+    // W·tanh(Bx)'s reverse pass meets B with dense cotangents, forward gathers B's columns.
+    const A = randn([30, 300], { seed: 4 }), B = randn([300, 300], { seed: 5 });
+    expect(jacobianAutoMode((x: Tensor) => A.matmul(B.matmul(x).tanh()), randn([300], { seed: 1 }))).toBe("rev");
+  });
+  it("reverse mode gathers rows of W after an elementwise step: tanh(W·x) and tanh(A·X) as forward mode's gathered columns", () => {
+    // J = diag(1 − y²)·W: each entry one product of W's entry and the tanh derivative, which
+    // the reverse pass's scaled basis gather and the forward pass's column gather both compute.
+    const W = randn([7, 40], { seed: 8 }), x = randn([40], { seed: 9 });
+    const f = (v: Tensor) => W.matmul(v).tanh();
+    const J = jacobian(f, { mode: "rev" })(x), JF = jacobian(f, { mode: "fwd" })(x);
+    expect(J.shape).toEqual([7, 40]);
+    J.data.forEach((v, i) => expect(Object.is(v, JF.data[i]), `entry ${i}: ${v} vs ${JF.data[i]}`).toBe(true));
+    // Against sech²(z)·W in plain JS (1 − tanh² cancels where |z| is large).
+    const z = W.matmul(x).data;
+    J.data.forEach((v, i) => {
+      const w = W.data[i]! / Math.cosh(z[i % 7]!) ** 2;
+      expect(Math.abs(v - w), `entry ${i}`).toBeLessThanOrEqual(2e-15 * Math.abs(w) + 1e-300);
+    });
+    // Matrix input: f(X) = tanh(A·X), J[(i,j),(k,l)] = δ_jl·(1 − Y_ij²)·A_ik over vec (column-major).
+    const A = randn([5, 6], { seed: 10 }), X = randn([6, 3], { seed: 11 });
+    const g = (M: Tensor) => A.matmul(M).tanh();
+    const JX = jacobian(g, { mode: "rev" })(X), JXF = jacobian(g, { mode: "fwd" })(X);
+    expect(JX.shape).toEqual([15, 18]);
+    JX.data.forEach((v, i) => expect(Object.is(v, JXF.data[i]), `entry ${i}: ${v} vs ${JXF.data[i]}`).toBe(true));
+    const Z = A.matmul(X).data;
+    for (let j = 0; j < 3; j++) for (let i = 0; i < 5; i++) for (let l = 0; l < 3; l++) for (let k = 0; k < 6; k++) {
+      const got = JX.data[(i + 5 * j) + 15 * (k + 6 * l)]!;
+      const w = j === l ? A.data[i + 5 * k]! / Math.cosh(Z[i + 5 * j]!) ** 2 : 0;
+      if (!(Math.abs(got - w) <= 2e-15 * Math.abs(w))) expect.fail(`J[(${i},${j}),(${k},${l})] = ${got}, want ${w}`);
+    }
   });
   it("gives the same Jacobian as both explicit modes", () => {
     const A = randn([7, 20], { seed: 4 }), B = randn([20, 20], { seed: 5 });
