@@ -12,9 +12,9 @@
 // cost per call (argument flattening, the final copy-out) is left out and reported apart.
 // Each timing is the fastest of BATCHES batches of REPS calls (fastest: preemption on a busy
 // machine only ever adds time).
-import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { alternate, bestOf, cpuMs } from "./timing.mjs";
 
 const [, self, a, b, roundsArg] = process.argv;
 
@@ -40,16 +40,8 @@ if (a === "--child") {
   // CHAIN_CLOCK=cpu times with the process's CPU time (user + system, all threads: GC helpers
   // included) instead of the wall clock: time spent preempted by other jobs is not counted.
   const cpu = process.env.CHAIN_CLOCK === "cpu";
-  const now = cpu ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
-  const best = (fn, reps, batches) => {
-    let t = Infinity;
-    for (let k = 0; k < batches; k++) {
-      const t0 = now();
-      for (let i = 0; i < reps; i++) fn();
-      t = Math.min(t, (now() - t0) / reps);
-    }
-    return t;
-  };
+  const now = cpu ? cpuMs : () => performance.now();
+  const best = (fn, reps, batches) => bestOf(fn, reps, batches, now);
   for (const fn of Object.values(tasks)) best(fn, 3, 10);
   const ms = {};
   for (let r = 0; r < 3; r++) for (const [k, fn] of Object.entries(tasks)) ms[k] = Math.min(ms[k] ?? Infinity, best(fn, REPS, BATCHES));
@@ -58,17 +50,7 @@ if (a === "--child") {
   const fixed = (k1, m) => ms[k1] * 1000 - 151 * m;
   console.log(JSON.stringify({ ...out, fixed: { eager: fixed("e1", out.eager), grad: fixed("g1", out.grad), jvp: fixed("j1", out.jvp) } }));
 } else {
-  if (!a || !b) {
-    console.error("usage: node bench/chain-ab.mjs <before/dist> <after/dist> [rounds]");
-    process.exit(2);
-  }
-  const rounds = Number(roundsArg ?? 3);
-  const runs = { before: [], after: [] };
-  for (let r = 0; r < rounds; r++) {
-    for (const [name, dir] of [["before", a], ["after", b]]) {
-      runs[name].push(JSON.parse(execFileSync(process.execPath, [self, "--child", dir], { encoding: "utf8" })));
-    }
-  }
+  const runs = alternate(self, a, b, Number(roundsArg ?? 3), "usage: node bench/chain-ab.mjs <before/dist> <after/dist> [rounds]");
   const f = (x) => x.toFixed(3);
   const best = {};
   for (const [name, rs] of Object.entries(runs)) {

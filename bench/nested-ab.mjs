@@ -5,9 +5,9 @@
 // ROUNDS times; figures are µs per call, the fastest of 15 batches of 5 calls (CPU time).
 //
 //   node bench/nested-ab.mjs <before/dist> <after/dist> [rounds]
-import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { alternate, bestOf, cpuMs } from "./timing.mjs";
 
 const [, self, a, b, roundsArg] = process.argv;
 
@@ -26,35 +26,13 @@ if (a === "--child") {
     "grad of grad": () => gg(x), hvp: () => hv(x, v), hessian: () => he(x), "jit(grad)": () => jg(x),
     "vmap(grad), 2 × 10 rounds": () => vg(X), "logistic grad 4×3": () => lg(x),
   };
-  const now = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  };
-  const best = (fn, reps, batches) => {
-    let t = Infinity;
-    for (let k = 0; k < batches; k++) {
-      const t0 = now();
-      for (let i = 0; i < reps; i++) fn();
-      t = Math.min(t, (now() - t0) / reps);
-    }
-    return t;
-  };
+  const best = (fn, reps, batches) => bestOf(fn, reps, batches, cpuMs);
   for (const fn of Object.values(tasks)) best(fn, 3, 10);
   const out = {};
   for (const [k, fn] of Object.entries(tasks)) out[k] = best(fn, 5, 15) * 1000;
   console.log(JSON.stringify(out));
 } else {
-  if (!a || !b) {
-    console.error("usage: node bench/nested-ab.mjs <before/dist> <after/dist> [rounds]");
-    process.exit(2);
-  }
-  const rounds = Number(roundsArg ?? 3);
-  const runs = { before: [], after: [] };
-  for (let r = 0; r < rounds; r++) {
-    for (const [name, dir] of [["before", a], ["after", b]]) {
-      runs[name].push(JSON.parse(execFileSync(process.execPath, [self, "--child", dir], { encoding: "utf8" })));
-    }
-  }
+  const runs = alternate(self, a, b, Number(roundsArg ?? 3), "usage: node bench/nested-ab.mjs <before/dist> <after/dist> [rounds]");
   const names = Object.keys(runs.before[0]);
   const range = (xs) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
   console.log("µs per call (range over rounds)   before          after           after/before (best)");
