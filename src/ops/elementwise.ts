@@ -282,15 +282,16 @@ export const step = un(step_p);
 /**
  * A basis chunk times a fixed factor of the member's shape (d ∘ eⱼ = dⱼ·eⱼ: a reverse pass's
  * output seeds after an elementwise step) stays a basis chunk, scaled (basis.ts), so a matrix
- * product meeting it next gathers instead of multiplying.
+ * product meeting it next gathers instead of multiplying. A scaled chunk times another factor
+ * carries the product of the two (its one nonzero per member is that product, rounded once).
  */
 function markScaledBasis(out: Tensor, args: readonly Tensor[], batched: readonly boolean[]): void {
   if (batched[0] === batched[1] || out._trace !== null) return;
   const e = batched[0] ? args[0]! : args[1]!, d = batched[0] ? args[1]! : args[0]!;
   const s = basisStart(e);
-  if (s === undefined || basisScale(e) !== undefined || d._trace !== null) return;
-  if (!sameShape(d.shape, e.shape.slice(0, -1))) return;
-  markBasis(out, s, reshape(d, [d.size]));
+  if (s === undefined || d._trace !== null || !sameShape(d.shape, e.shape.slice(0, -1))) return;
+  const prev = basisScale(e), dv = reshape(d, [d.size]);
+  markBasis(out, s, prev === undefined ? dv : mul(prev, dv));
 }
 
 /** Lines up elementwise operands so broadcasting pairs their batch axes. */

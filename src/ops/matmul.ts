@@ -14,7 +14,7 @@ import { mapFactor, swapFactors } from "./lowrank.js";
 import { binaryK, gemmsK, GRAM_MIN_COLUMNS, gramUpperK, isRowScaledOf, kernels } from "../core/exec.js";
 import { BinaryOp } from "../wasm/kernels.js";
 
-interface MatmulParams {
+export interface MatmulParams {
   /** 1: use Aᵀ. */
   ta: 0 | 1;
   /** 1: use Bᵀ. */

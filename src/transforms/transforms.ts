@@ -7,7 +7,7 @@ import { add, mul, mul_p } from "../ops/elementwise.js";
 import { concat, reshape, reshape_p, slice } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
 import { transpose } from "../ops/structure.js";
-import { matmul_p } from "../ops/matmul.js";
+import { matmul_p, type MatmulParams } from "../ops/matmul.js";
 import {
   JvpTrace, JvpTracer, LinearTrace, Tracer, backwardPass, bind1, forwardPass, pop, pruneDead, push, recording, stopHolding, traceDepth, withTrace, type Lin,
   type LinearVar,
@@ -521,7 +521,7 @@ function productsPerDirection(L: Linearized, mode: "fwd" | "rev"): number {
     if (lin.prims[e] !== matmul_p) continue;
     const a = lin.args[lin.argAt[e]!]!, b = lin.args[lin.argAt[e]! + 1]!, out = lin.outs[lin.outAt[e]!]!;
     const gathered = mode === "fwd" ? seeds.has(a) || seeds.has(b) : seeds.has(out);
-    if (!gathered) macs += out.size * ((lin.params[e] as { ta: number }).ta ? a.shape[0]! : a.shape[1]!);
+    if (!gathered) macs += out.size * ((lin.params[e] as MatmulParams).ta ? a.shape[0]! : a.shape[1]!);
   }
   return macs;
 }
@@ -540,11 +540,10 @@ const MAC_COST = 1 / 8;
  * Forward pushes n directions, each making the input tangent and every staged output, its
  * first product with the identity a gather; reverse pulls m, each making the output
  * cotangent and every staged output plus a cotangent for each linear argument (the
- * transposes' extra writes and accumulations), its first product with an output's cotangent a
- * gather. Counting the products matters where a reverse pass meets the matrix only after an
- * elementwise step (tanh(Wx)): then every one of its m directions is a full product with W,
- * while forward gathers W's columns. bench/suites/overhead.ts measures both modes against
- * this choice.
+ * transposes' extra writes and accumulations), its first product with an output's cotangent
+ * (scaled or not) a gather. Counting the products matters where one pass meets a matrix with
+ * dense directions and the other gathers from it (A·tanh(Bx): forward multiplies by A, reverse
+ * by Bᵀ). bench/suites/overhead.ts measures both modes against this choice.
  */
 function autoMode(L: Linearized, n: number, m: number): "fwd" | "rev" {
   if (n <= m) return "fwd";

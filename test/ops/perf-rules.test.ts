@@ -72,6 +72,12 @@ describe("jacobian mode 'auto'", () => {
       if (!(Math.abs(got - w) <= 2e-15 * Math.abs(w))) expect.fail(`J[(${i},${j}),(${k},${l})] = ${got}, want ${w}`);
     }
   });
+  it("reverse mode gathers after two elementwise steps too (the scaled chunk's factors multiply)", () => {
+    const W = randn([6, 30], { seed: 12 }), x = randn([30], { seed: 13 });
+    const f = (v: Tensor) => W.matmul(v).tanh().tanh();
+    close(jacobian(f, { mode: "rev" })(x), jacobian(f, { mode: "fwd" })(x), 1e-15);
+    expect(jacobianAutoMode(f, x)).toBe("rev");
+  });
   it("gives the same Jacobian as both explicit modes", () => {
     const A = randn([7, 20], { seed: 4 }), B = randn([20, 20], { seed: 5 });
     for (const f of [
