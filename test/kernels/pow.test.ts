@@ -115,6 +115,25 @@ function runPow(as: ArrayLike<number>, bs: ArrayLike<number>, sa = 1, sb = 1, n 
 const same = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 const show = (x: number): string => (Object.is(x, -0) ? "-0" : String(x));
 
+/** Exponents the kernel takes by binary powering: integers with 1 ≤ |y| ≤ 4. */
+const smallInt = (y: number): boolean => Number.isInteger(y) && Math.abs(y) >= 1 && Math.abs(y) <= 4;
+/** Its stated bound in ulps: |y| − 1 for y > 0 (½ at y = 1, 2), |y| − ½ for y < 0. */
+const intBound = (y: number): number => (y > 0 ? Math.max(0.5, y - 1) : -y - 0.5);
+/**
+ * x^y by the kernel's chain in JS (the same IEEE products in the same order: the lowest set
+ * bit's square first, then a square and a product per higher bit; one division for y < 0).
+ */
+function chainPow(x: number, y: number): number {
+  let k = Math.abs(y), b = x;
+  while ((k & 1) === 0) { b *= b; k >>= 1; }
+  let r = b;
+  for (k >>= 1; k !== 0; k >>= 1) {
+    b *= b;
+    if (k & 1) r *= b;
+  }
+  return y > 0 ? r : 1 / r;
+}
+
 /** Samples over the regimes the kernel treats differently; every x^y finite and nonzero. */
 function samples(): { xs: number[]; ys: number[] } {
   const r = rng(19);
@@ -156,8 +175,13 @@ describe.each(BUILDS)("pow kernel ($name)", ({ name, simd }) => {
     for (let i = 0; i < xs.length; i++) {
       const x = xs[i]!, y = ys[i]!, js = Math.pow(x, y);
       const e = ulpError(got[i]!, x, y);
-      if (e > worst) { worst = e; at = `pow(${x}, ${y}) = ${got[i]}`; }
       expect(Math.sign(got[i]!), `sign of pow(${x}, ${y})`).toBe(Math.sign(js));
+      // Binary-powering exponents have their own bound (tested below).
+      if (smallInt(y)) {
+        if (e > intBound(y)) expect.fail(`pow(${x}, ${y}) = ${got[i]}: ${e} ulp`);
+        continue;
+      }
+      if (e > worst) { worst = e; at = `pow(${x}, ${y}) = ${got[i]}`; }
       // V8's Math.pow (fdlibm's e_pow) itself errs by hundreds of ulps for x near 1 with huge
       // y; the comparison with it is kept where it is within an ulp of the truth.
       const h = ulpError(js, x, y);
@@ -226,11 +250,79 @@ describe.each(BUILDS)("pow kernel ($name)", ({ name, simd }) => {
     const g = runPow(as, bs);
     for (let i = 0; i < as.length; i++) {
       const want = Math.pow(as[i]!, bs[i]!);
+      const tol = smallInt(bs[i]!) ? intBound(bs[i]!) + 1 : 2;
       const ok = Number.isFinite(want) && want !== 0 && Math.abs(want) !== 1
-        ? Math.abs(g[i]! - want) <= 2 * Math.max(Math.abs(want) * 2 ** -52, 2 ** -1074) && Math.sign(g[i]!) === Math.sign(want)
+        ? Math.abs(g[i]! - want) <= tol * Math.max(Math.abs(want) * 2 ** -52, 2 ** -1074) && Math.sign(g[i]!) === Math.sign(want)
         : same(g[i]!, want);
       if (!ok) expect.fail(`pow(${show(as[i]!)}, ${show(bs[i]!)}): got ${show(g[i]!)}, Math.pow ${show(want)}`);
     }
+  });
+});
+
+describe.each(BUILDS)("pow kernel, integer exponents 1 ≤ |y| ≤ 4 ($name)", ({ name, simd }) => {
+  beforeAll(async () => ({ k, arena } = await useBuild(simd)));
+  afterEach(() => arena.release());
+
+  it("multiplies where the power stays in [2^-1022, 2^1022): the chain's bits, within |y| − 1 ulp (|y| − ½ below 0)", () => {
+    const r = rng(31);
+    const xs: number[] = [];
+    for (let i = 0; i < 700; i++) xs.push((i % 2 ? -1 : 1) * Math.exp(r() * 170)); // x^4 within range
+    for (let i = 0; i < 300; i++) xs.push((r() + 1.5) * 3);
+    for (let i = 0; i < 200; i++) xs.push(1 + r() * 2 ** -20);
+    xs.push(1, -1, 3, 0.5, 10, 1.5, 2 ** 127, -(2 ** -127));
+    const worst: string[] = [];
+    for (let n = -4; n <= 4; n++) {
+      if (n === 0) continue;
+      const bcast = runPow(xs, [n], 1, 0, xs.length), each = runPow(xs, xs.map(() => n));
+      let w = 0;
+      for (let i = 0; i < xs.length; i++) {
+        const x = xs[i]!, want = chainPow(x, n);
+        if (!same(bcast[i]!, each[i]!)) expect.fail(`pow(${x}, ${n}): broadcast ${bcast[i]} vs per entry ${each[i]}`);
+        if (!same(bcast[i]!, want)) expect.fail(`pow(${x}, ${n}) = ${bcast[i]}, the chain gives ${want}`);
+        const e = ulpError(bcast[i]!, x, n);
+        w = Math.max(w, e);
+        if (e > intBound(n)) expect.fail(`pow(${x}, ${n}) = ${bcast[i]}: ${e} ulp > ${intBound(n)}`);
+      }
+      worst.push(`${n}: ${w.toFixed(2)}`);
+    }
+    // Exact where the power is a double.
+    const ex: [number, number, number][] = [[3, 3, 27], [-2, 3, -8], [1.5, 4, 5.0625], [-0.5, -3, -8], [10, 4, 1e4], [7, -2, 1 / 49], [-3, -4, 1 / 81]];
+    const g = runPow(ex.map((c) => c[0]), ex.map((c) => c[1]));
+    ex.forEach(([x, y, want], i) => expect(Object.is(g[i], want), `pow(${x}, ${y}) = ${g[i]}`).toBe(true));
+    console.log(`  pow ${name}, worst ulp by integer exponent: ${worst.join(", ")}`);
+  });
+
+  it("takes the log/exp route where the power leaves the range, for overflow, underflow and special bases", () => {
+    const cases: [number, number][] = [
+      [1e80, 4], [-1e110, 3], [1e-78, 4], [-1e-105, 3], [1e103, -3], [1e-154, -2], [2 ** 511, -2], [2 ** -511, 2],
+      [1e-310, 3], [-1e-310, -2], [5e-324, 1], [1.7976931348623157e308, 2], [2 ** 1022, 1], [2 ** 1022, -1],
+      [2 ** 256, -4], [1e-80, -4],
+    ];
+    const got = runPow(cases.map((c) => c[0]), cases.map((c) => c[1]));
+    // The same through the broadcast-exponent row (its tiles and its pair-by-pair retry).
+    const bc = cases.map(([x, y]) => runPow([1.5, x, 2, x, x, -3, x], [y], 1, 0, 7));
+    cases.forEach(([x, y], i) => {
+      for (const j of [1, 3, 4, 6]) if (!same(bc[i]![j]!, got[i]!)) expect.fail(`pow(${x}, ${y}) broadcast, entry ${j}: ${bc[i]![j]} vs ${got[i]}`);
+      const want = Math.pow(x, y);
+      if (!Number.isFinite(want) || want === 0) {
+        if (!same(got[i]!, want)) expect.fail(`pow(${x}, ${y}) = ${got[i]}, want ${want}`);
+      } else {
+        expect(ulpError(got[i]!, x, y), `pow(${x}, ${y}) = ${got[i]}`).toBeLessThan(1);
+        expect(Math.sign(got[i]!)).toBe(Math.sign(want));
+      }
+    });
+    // 1e103^-3 = 1e-309 is subnormal, not 0 (1 / (1e103)^3 would overflow and give 0).
+    expect(got[4]).toBeGreaterThan(0);
+    // Zero, infinite and NaN bases follow Math.pow exactly.
+    const I = Infinity;
+    const xs = [0, -0, I, -I, NaN], ns = [-4, -3, -2, -1, 1, 2, 3, 4];
+    const as: number[] = [], bs: number[] = [];
+    for (const x of xs) for (const n of ns) { as.push(x); bs.push(n); }
+    const sp = runPow(as, bs), spb = as.map((x, i) => runPow([x, x, x], [bs[i]!], 1, 0, 3)[2]!);
+    as.forEach((x, i) => {
+      const want = Math.pow(x, bs[i]!);
+      if (!same(sp[i]!, want) || !same(spb[i]!, want)) expect.fail(`pow(${show(x)}, ${bs[i]}) = ${show(sp[i]!)} / ${show(spb[i]!)}, want ${show(want)}`);
+    });
   });
 });
 
@@ -247,6 +339,20 @@ describe.each(BUILDS)("pow kernel in place ($name)", ({ simd }) => {
       k.binary(BinaryOp.Pow, 1, shape, a, one, b, one, which === "a" ? a : b);
       const got = arena.view(which === "a" ? a : b, n);
       for (let i = 0; i < n; i++) if (!same(got[i]!, want[i]!)) expect.fail(`out = ${which}, entry ${i}: ${got[i]} vs ${want[i]}`);
+    }
+  });
+
+  it("writes over the base with a broadcast integer exponent, in and out of range, with the same results", () => {
+    const { xs } = samples();
+    xs.splice(100, 0, 0, -0, NaN, Infinity, 1e-310, 1e200, -1e-200);
+    const n = xs.length, shape = arena.putI32([n]), one = arena.putI32([1]), zero = arena.putI32([0]);
+    for (const y of [4, 3, -2, -3, 1]) {
+      const want = runPow(xs, [y], 1, 0, n);
+      const a = arena.put(xs), b = arena.put([y]);
+      k.binary(BinaryOp.Pow, 1, shape, a, one, b, zero, a);
+      const got = arena.view(a, n);
+      for (let i = 0; i < n; i++) if (!same(got[i]!, want[i]!)) expect.fail(`y = ${y}, entry ${i} (${xs[i]}): ${got[i]} vs ${want[i]}`);
+      expect(same(want[100 + 5]!, Math.pow(1e200, y)) || y < 0).toBe(true);
     }
   });
 });
@@ -271,6 +377,12 @@ describe("pow kernel: builds, positions and strides", () => {
       runs.push(runPow([2.5], ys, 0, 1, ys.length));
       const ev = xs.flatMap((x, i) => [x, ys[i]!]);
       runs.push(runPow(ev, ev.slice(1), 2, 2, xs.length));
+      // Binary-powering exponents: broadcast (dense and strided) and per entry.
+      runs.push(runPow(xs, [-3], 1, 0, xs.length));
+      runs.push(runPow(ev, [-3], 2, 0, xs.length));
+      runs.push(runPow(xs, xs.map(() => -3)));
+      runs.push(runPow([0, ...xs], [4], 1, 0, xs.length + 1).subarray(1));
+      runs.push(runPow(xs, xs.map(() => 4)));
       arena.release();
       results.push(runs);
     }
@@ -279,10 +391,13 @@ describe("pow kernel: builds, positions and strides", () => {
     s.forEach((run, j) => expect(sameBits(run, c[j]!), `run ${j}: simd vs scalar`).toBe(true));
     expect(sameBits(s[0]!, s[1]!), "position (lane) independence").toBe(true);
     expect(sameBits(s[0]!, s[4]!), "strided = dense").toBe(true);
+    expect(sameBits(s[5]!, s[6]!) && sameBits(s[5]!, s[7]!), "x^-3: broadcast, strided and per entry").toBe(true);
+    expect(sameBits(s[8]!, s[9]!), "x^4: broadcast (other lane) and per entry").toBe(true);
     const n = xs.length;
     for (let i = n - 400; i < n; i++) {
       const want = Math.pow(xs[i]!, ys[i]!), got = s[0]![i]!;
-      const ok = Number.isNaN(want) ? Number.isNaN(got) : Math.sign(got) === Math.sign(want) && Math.abs(got - want) <= 2 * Math.abs(want) * 2 ** -52;
+      const tol = smallInt(ys[i]!) ? intBound(ys[i]!) + 1 : 2;
+      const ok = Number.isNaN(want) ? Number.isNaN(got) : Math.sign(got) === Math.sign(want) && Math.abs(got - want) <= tol * Math.abs(want) * 2 ** -52;
       if (!ok) expect.fail(`pow(${xs[i]}, ${ys[i]}) = ${got}, Math.pow ${want}`);
     }
     expect(s[2]!.every((v, i) => same(v, Math.pow(xs[i]!, 2.5)) || Math.abs(v - Math.pow(xs[i]!, 2.5)) <= 2 * Math.abs(v) * 2 ** -52)).toBe(true);
