@@ -4,12 +4,13 @@
 // of the same length as the suite's. On a shared machine the wall time of a solve includes
 // the time other processes held the cores; CPU time and the minimum wall time do not, which
 // makes them the steadier figures to compare with scipy's (optim_scipy.py prints both).
-// Run: node bench/peers/optim_cpu.mjs ["<group> <method>" substring]
+// Run: node bench/peers/optim_cpu.mjs ["<group> <method>" substring]; OPT_THREADS=1 runs matcalc on one
+// thread as the suite does (default: init()'s, all cores).
 import * as mc from "../../dist/index.js";
 import { minimize } from "../../dist/optim/index.js";
 import { mulberry32 } from "../../dist/random.js";
 
-await mc.init();
+await mc.init(process.env.OPT_THREADS ? { threads: Number(process.env.OPT_THREADS) } : undefined);
 const only = process.argv[2] ?? "";
 
 function extendedRosenbrock(n) {
