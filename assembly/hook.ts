@@ -29,6 +29,10 @@ declare function trsmHook(side: i32, uplo: i32, trans: i32, diag: i32, m: i32, n
 @external("env", "luStepHook")
 declare function luStepHook(m: i32, n: i32, j: i32, jb: i32, jbn: i32, a: usize, lda: i32, ipiv: usize): void;
 
+// @ts-ignore: decorator
+@external("env", "cholStepHook")
+declare function cholStepHook(n: i32, j: i32, jb: i32, jbn: i32, a: usize, lda: i32): void;
+
 let hooked: bool = false;
 
 /** 1: route the *Large calls through the imported hooks; 0: compute here (the default). */
@@ -64,5 +68,16 @@ export function trsmLarge(side: i32, uplo: i32, trans: i32, diag: i32, m: i32, n
 export function luStepLarge(m: i32, n: i32, j: i32, jb: i32, jbn: i32, a: usize, lda: i32, ipiv: usize): bool {
   if (!hooked) return false;
   luStepHook(m, n, j, jb, jbn, a, lda, ipiv);
+  return true;
+}
+
+/**
+ * One step of potrf (assembly/cholesky.ts cholStep) through the imported hook when it is on:
+ * the pool runs it as column-range tasks, the next panel factored beside the update. Returns
+ * false when the hook is off, and the caller runs cholStep itself.
+ */
+export function cholStepLarge(n: i32, j: i32, jb: i32, jbn: i32, a: usize, lda: i32): bool {
+  if (!hooked) return false;
+  cholStepHook(n, j, jb, jbn, a, lda);
   return true;
 }

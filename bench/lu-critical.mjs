@@ -50,6 +50,7 @@ K = instantiateKernels(module, undefined, {
     if (rows.length < 2) K.luStep(m, n, j, jb, jbn, a, lda, ipiv);
     else timed(rows);
   },
+  cholStepHook: (...a) => whole(() => K.cholStep(...a)),
 });
 const arena = new Arena(K);
 const g = new Float64Array(nn);

@@ -168,8 +168,8 @@ let threadsWanted: "auto" | number = "auto";
 
 /** Instantiates a kernel module and checks it exports the whole ABI. @internal */
 export function instantiateKernels(module: WebAssembly.Module, memory?: WebAssembly.Memory,
-  hooks: { gemmHook: Kernels["gemm"]; syrkHook: SyrkHook; trsmHook: Kernels["trsm"]; luStepHook: LuStepHook } =
-  { gemmHook: noHook, syrkHook: noHook, trsmHook: noHook, luStepHook: noHook }): Kernels {
+  hooks: { gemmHook: Kernels["gemm"]; syrkHook: SyrkHook; trsmHook: Kernels["trsm"]; luStepHook: LuStepHook; cholStepHook: CholStepHook } =
+  { gemmHook: noHook, syrkHook: noHook, trsmHook: noHook, luStepHook: noHook, cholStepHook: noHook }): Kernels {
   const instance = new WebAssembly.Instance(module, {
     env: {
       ...(memory ? { memory } : {}),
@@ -191,6 +191,7 @@ export function instantiateKernels(module: WebAssembly.Module, memory?: WebAssem
 
 type SyrkHook = (n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number) => void;
 type LuStepHook = (m: number, n: number, j: number, jb: number, jbn: number, a: number, lda: number, ipiv: number) => void;
+type CholStepHook = (n: number, j: number, jb: number, jbn: number, a: number, lda: number) => void;
 
 /** The factorizations' hooks of an instance that never turns them on (assembly/hook.ts). */
 function noHook(): never {
@@ -242,6 +243,7 @@ function threaded(shared: SharedBuild, threads: number): { kernels: Kernels; are
     syrkHook: (...args) => pool!.syrk(...args),
     trsmHook: (...args) => pool!.trsm(...args),
     luStepHook: (...args) => pool!.luStep(...args),
+    cholStepHook: (...args) => pool!.cholStep(...args),
   }) as Kernels & {
     scratchBytes(): number; setScratch(p: number): void; setGemmHook(on: number): void;
   };

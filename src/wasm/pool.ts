@@ -75,6 +75,9 @@ const OP_GEMM_UPPER = 16;
 const OP_LU_NEXT = 20;
 const OP_LU_UPDATE = 21;
 const OP_LU_SWAP = 22;
+// potrf's steps (assembly/cholesky.ts): the look-ahead task, a column range's update.
+const OP_CHOL_NEXT = 23;
+const OP_CHOL_UPDATE = 24;
 /**
  * Bytes of each thread's task area (after its kernel scratch): where a task of a batched
  * entrywise call writes the shape, pointer and cursor tables of its block, and a fused
@@ -103,6 +106,9 @@ type TaskKernels = Kernels & {
   luUpdate(m: number, j: number, jb: number, c0: number, nc: number, a: number, lda: number, ipiv: number): void;
   luSwap(j: number, jb: number, c0: number, nc: number, a: number, lda: number, ipiv: number): void;
   luStep(m: number, n: number, j: number, jb: number, jbn: number, a: number, lda: number, ipiv: number): void;
+  cholNext(n: number, j: number, jb: number, nc: number, jbn: number, a: number, lda: number): number;
+  cholUpdate(n: number, j: number, jb: number, c0: number, nc: number, a: number, lda: number): void;
+  cholStep(n: number, j: number, jb: number, jbn: number, a: number, lda: number): number;
   /** Rows r0 … r1 − 1 of transpose(m, n, a, out) (assembly/transpose.ts). */
   transposeRows(m: number, n: number, a: number, out: number, r0: number, r1: number): void;
 };
@@ -115,7 +121,7 @@ type TaskKernels = Kernels & {
  * binary and op 12 fusedRows on a block of their outermost dimension (10 arguments each, the
  * call's own plus the block's start and extent), op 13 sumAxis and op 14 maxAxis (5
  * arguments), op 15 transposeRows (6 arguments), op 16 gemmUpper (12 arguments), ops 20–22
- * getrf's luNext (8), luUpdate (8) and luSwap (7).
+ * getrf's luNext (8), luUpdate (8) and luSwap (7), ops 23–24 potrf's cholNext and cholUpdate (7 each).
  * `area` is the running thread's task area (TASK_AREA_BYTES).
  */
 function runTask(K: TaskKernels, x: Float64Array, t: number, area: number): void {
@@ -199,6 +205,11 @@ function runTask(K: TaskKernels, x: Float64Array, t: number, area: number): void
     K.luNext(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!);
   } else if (x[o] === 22) {
     K.luSwap(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!);
+  } else if (x[o] === 24) {
+    K.cholUpdate(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!);
+  } else if (x[o] === 23) {
+    // A panel that is not positive definite stops there; potrf reads where from the diagonal.
+    K.cholNext(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!);
   } else {
     throw new Error(`unknown task op ${x[o]}`);
   }
@@ -297,6 +308,7 @@ runTape: (K: TaskKernels, x: Float64Array, n: number) => void): void {
       syrkHook() { throw new Error("syrkHook called in a worker"); },
       trsmHook() { throw new Error("trsmHook called in a worker"); },
       luStepHook() { throw new Error("luStepHook called in a worker"); },
+      cholStepHook() { throw new Error("cholStepHook called in a worker"); },
     },
   }).exports as unknown as TaskKernels & { setScratch(base: number): void };
   K.setScratch(d.scratch);
@@ -1042,6 +1054,21 @@ export class Pool {
     this.run("getrf", rows);
   }
 
+  /**
+   * One step of potrf after panel j (assembly/cholesky.ts cholStep) as one job: the next
+   * panel's columns updated and factored (the first task, which the caller takes), the other
+   * trailing columns in ranges (cholStepRows). The tasks are cholStep's calls, so the bits are
+   * cholStep's. Small steps run whole on the calling thread.
+   */
+  cholStep(n: number, j: number, jb: number, jbn: number, a: number, lda: number): void {
+    const rows = cholStepRows(n, j, jb, jbn, a, lda);
+    if (rows.length < 2 || rows.length > MAX_TASKS) {
+      (this.kernels as TaskKernels).cholStep(n, j, jb, jbn, a, lda);
+      return;
+    }
+    this.run("potrf", rows);
+  }
+
   /** Whether every worker has started (instantiated its kernels and waits for jobs). */
   private get ready(): boolean {
     return Atomics.load(this.ctl, READY) >= this.workers.length;
@@ -1670,6 +1697,25 @@ export function luStepRows(m: number, n: number, j: number, jb: number, jbn: num
     for (let t = 0; t < panels; t++, c0 += w) rows.push([OP_LU_UPDATE, m, j, jb, c0, t === panels - 1 ? n - c0 : w, a, lda, ipiv]);
   }
   for (let c = 0; c < j; c += LU_SWAP_COLS) rows.push([OP_LU_SWAP, j, jb, c, Math.min(LU_SWAP_COLS, j - c), a, lda, ipiv]);
+  return rows;
+}
+
+/** Columns per trailing-update range of a potrf step: assembly/cholesky.ts CH_RANGE. */
+const CH_RANGE = 64;
+
+/**
+ * The task rows of potrf's step after panel j (assembly/cholesky.ts cholStep), or none when
+ * the step is small: first the next panel's jbn columns, updated and factored (cholNext),
+ * then the other trailing columns in ranges of CH_RANGE (cholUpdate), exactly cholStep's
+ * calls in its order. The ranges' work falls with the rows below them, so the last tasks are
+ * the smallest and the threads end close together. A function of the shape alone. @internal
+ */
+export function cholStepRows(n: number, j: number, jb: number, jbn: number, a: number, lda: number): number[][] {
+  const jn = j + jb, rest = n - jn;
+  const rows: number[][] = [];
+  if ((rest * rest * jb) / 2 < LU_MIN_WORK) return rows;
+  rows.push([OP_CHOL_NEXT, n, j, jb, jbn, jbn, a, lda]);
+  for (let c0 = jn + jbn; c0 < n; c0 += CH_RANGE) rows.push([OP_CHOL_UPDATE, n, j, jb, c0, Math.min(CH_RANGE, n - c0), a, lda]);
   return rows;
 }
 
