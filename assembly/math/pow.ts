@@ -578,6 +578,20 @@ const VINT: usize = memory.data<f64>([
   return f64x2.mul(x2, x2);
 }
 
+/**
+ * Two pairs of powIntRow's tile at pa: x^k stored at po (1/x^k when inv), and `ok` AND-ed
+ * with whether both powers stay in [lo, hi).
+ */
+// @ts-ignore: decorator
+@inline function intTwoPairsV(pa: usize, po: usize, k: i32, inv: bool, ok: v128, lo: v128, hi: v128, one: v128): v128 {
+  const r0 = intPowChainV(v128.load(pa), k), r1 = intPowChainV(v128.load(pa, 16), k);
+  const a0 = f64x2.abs(r0), a1 = f64x2.abs(r1);
+  const in0 = v128.and(f64x2.ge(a0, lo), f64x2.lt(a0, hi)), in1 = v128.and(f64x2.ge(a1, lo), f64x2.lt(a1, hi));
+  v128.store(po, inv ? f64x2.div(one, r0) : r0);
+  v128.store(po, inv ? f64x2.div(one, r1) : r1, 16);
+  return v128.and(ok, v128.and(in0, in1));
+}
+
 /** Pairs per range check of {@link powIntRow}'s branch-free tiles. */
 const INT_TILE = 256;
 
@@ -597,38 +611,23 @@ function powIntRow(n: i32, a: usize, sa: i32, y: f64, out: usize): void {
     while (i + 2 <= n) {
       const len = out == a ? 0 : min(INT_TILE * 2, (n - i) & ~1);
       const pa = a + (<usize>i << 3), po = out + (<usize>i << 3);
-      // Two pairs an iteration (len is a multiple of 4 but for a row's last tile).
-      let ok0 = i64x2.splat(-1), ok1 = ok0;
+      // Two pairs an iteration (len is a multiple of 4 but for a row's last tile); `inv` a
+      // literal in each loop, so the inlined body has no branch on it.
+      let ok = i64x2.splat(-1);
       const len4 = len & ~3;
       if (inv) {
-        for (let j = 0; j < len4; j += 4) {
-          const o = <usize>j << 3;
-          const r0 = intPowChainV(v128.load(pa + o), k), r1 = intPowChainV(v128.load(pa + o, 16), k);
-          const a0 = f64x2.abs(r0), a1 = f64x2.abs(r1);
-          ok0 = v128.and(ok0, v128.and(f64x2.ge(a0, lo), f64x2.lt(a0, hi)));
-          ok1 = v128.and(ok1, v128.and(f64x2.ge(a1, lo), f64x2.lt(a1, hi)));
-          v128.store(po + o, f64x2.div(one, r0));
-          v128.store(po + o, f64x2.div(one, r1), 16);
-        }
+        for (let j = 0; j < len4; j += 4) ok = intTwoPairsV(pa + (<usize>j << 3), po + (<usize>j << 3), k, true, ok, lo, hi, one);
       } else {
-        for (let j = 0; j < len4; j += 4) {
-          const o = <usize>j << 3;
-          const r0 = intPowChainV(v128.load(pa + o), k), r1 = intPowChainV(v128.load(pa + o, 16), k);
-          const a0 = f64x2.abs(r0), a1 = f64x2.abs(r1);
-          ok0 = v128.and(ok0, v128.and(f64x2.ge(a0, lo), f64x2.lt(a0, hi)));
-          ok1 = v128.and(ok1, v128.and(f64x2.ge(a1, lo), f64x2.lt(a1, hi)));
-          v128.store(po + o, r0);
-          v128.store(po + o, r1, 16);
-        }
+        for (let j = 0; j < len4; j += 4) ok = intTwoPairsV(pa + (<usize>j << 3), po + (<usize>j << 3), k, false, ok, lo, hi, one);
       }
       if (len4 < len) {
         const o = <usize>len4 << 3;
         const r = intPowChainV(v128.load(pa + o), k);
         const ar = f64x2.abs(r);
-        ok0 = v128.and(ok0, v128.and(f64x2.ge(ar, lo), f64x2.lt(ar, hi)));
+        ok = v128.and(ok, v128.and(f64x2.ge(ar, lo), f64x2.lt(ar, hi)));
         v128.store(po + o, inv ? f64x2.div(one, r) : r);
       }
-      if (len > 0 && i64x2.all_true(v128.and(ok0, ok1))) {
+      if (len > 0 && i64x2.all_true(ok)) {
         i += len;
         continue;
       }
