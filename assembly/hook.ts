@@ -1,29 +1,20 @@
-// The factorizations' large products, routed through JavaScript when the thread pool runs.
+// The factorizations' large steps and products, routed through JavaScript when the thread pool
+// runs.
 //
-// getrf's trailing update (a gemm) and potrf's (a syrkLower) hold nearly all of a large
-// factorization's flops, and their triangular solves (trsm) most of the rest. In the threaded runtime the calling thread's instance turns the
-// hooks on, and those calls go out to the imported `gemmHook` / `syrkHook` / `trsmHook`
+// getrf's and potrf's steps (a panel's trailing update beside the next panel's factorization)
+// hold nearly all of a large factorization's flops, and a recursive syrk's off-diagonal blocks
+// are gemms. In the threaded runtime the calling thread's instance turns the hooks on, and
+// those calls go out to the imported `luStepHook` / `cholStepHook` / `gemmHook`
 // (src/wasm/module.ts, src/wasm/pool.ts), which split them across the workers into calls
-// that compute each entry exactly as the local call does: the same bits. Every other instance (the plain one, workers,
-// optimizer workspaces) leaves it off and calls gemm directly: one predictable branch per
-// block, nothing in any loop.
+// that compute each entry exactly as the local call does: the same bits. Every other instance
+// (the plain one, workers, optimizer workspaces) leaves it off and computes directly: one
+// predictable branch per block, nothing in any loop.
 import { gemm } from "./gemm";
-import { syrkLower } from "./linalg/syrk";
-import { trsm } from "./trsm";
 
 // @ts-ignore: decorator
 @external("env", "gemmHook")
 declare function gemmHook(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64,
   a: usize, lda: i32, b: usize, ldb: i32, beta: f64, c: usize, ldc: i32): void;
-
-// @ts-ignore: decorator
-@external("env", "syrkHook")
-declare function syrkHook(n: i32, k: i32, alpha: f64, a: usize, lda: i32, beta: f64, c: usize, ldc: i32): void;
-
-// @ts-ignore: decorator
-@external("env", "trsmHook")
-declare function trsmHook(side: i32, uplo: i32, trans: i32, diag: i32, m: i32, n: i32, alpha: f64,
-  a: usize, lda: i32, b: usize, ldb: i32): void;
 
 // @ts-ignore: decorator
 @external("env", "luStepHook")
@@ -45,19 +36,6 @@ export function gemmLarge(transA: i32, transB: i32, m: i32, n: i32, k: i32, alph
   a: usize, lda: i32, b: usize, ldb: i32, beta: f64, c: usize, ldc: i32): void {
   if (hooked) gemmHook(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   else gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-}
-
-/** syrkLower, or the imported hook when it is on (same arguments, same result). */
-export function syrkLarge(n: i32, k: i32, alpha: f64, a: usize, lda: i32, beta: f64, c: usize, ldc: i32): void {
-  if (hooked) syrkHook(n, k, alpha, a, lda, beta, c, ldc);
-  else syrkLower(n, k, alpha, a, lda, beta, c, ldc);
-}
-
-/** trsm, or the imported hook when it is on (same arguments, same result). */
-export function trsmLarge(side: i32, uplo: i32, trans: i32, diag: i32, m: i32, n: i32, alpha: f64,
-  a: usize, lda: i32, b: usize, ldb: i32): void {
-  if (hooked) trsmHook(side, uplo, trans, diag, m, n, alpha, a, lda, b, ldb);
-  else trsm(side, uplo, trans, diag, m, n, alpha, a, lda, b, ldb);
 }
 
 /**

@@ -39,7 +39,7 @@ const noop = () => { throw new Error("hook called"); };
 const inst = dists.map((d) => {
   const bytes = readFileSync(resolve(d, `wasm/kernels.${build}.wasm`));
   const { exports: K } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-    env: { gemmHook: noop, syrkHook: noop, trsmHook: noop, luStepHook: noop, cholStepHook: noop, abort: noop },
+    env: { gemmHook: noop, luStepHook: noop, cholStepHook: noop, abort: noop },
   });
   return { dist: d, K, mem: K.memory };
 });

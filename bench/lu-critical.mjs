@@ -43,8 +43,6 @@ function whole(f) {
 }
 K = instantiateKernels(module, undefined, {
   gemmHook: (...a) => whole(() => K.gemm(...a)),
-  syrkHook: (...a) => whole(() => K.syrkLower(...a)),
-  trsmHook: (...a) => whole(() => K.trsm(...a)),
   luStepHook: (m, n, j, jb, jbn, a, lda, ipiv) => {
     const rows = pool.luStepRows(m, n, j, jb, jbn, a, lda, ipiv);
     if (rows.length < 2) K.luStep(m, n, j, jb, jbn, a, lda, ipiv);

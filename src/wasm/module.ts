@@ -168,8 +168,8 @@ let threadsWanted: "auto" | number = "auto";
 
 /** Instantiates a kernel module and checks it exports the whole ABI. @internal */
 export function instantiateKernels(module: WebAssembly.Module, memory?: WebAssembly.Memory,
-  hooks: { gemmHook: Kernels["gemm"]; syrkHook: SyrkHook; trsmHook: Kernels["trsm"]; luStepHook: LuStepHook; cholStepHook: CholStepHook } =
-  { gemmHook: noHook, syrkHook: noHook, trsmHook: noHook, luStepHook: noHook, cholStepHook: noHook }): Kernels {
+  hooks: { gemmHook: Kernels["gemm"]; luStepHook: LuStepHook; cholStepHook: CholStepHook } =
+  { gemmHook: noHook, luStepHook: noHook, cholStepHook: noHook }): Kernels {
   const instance = new WebAssembly.Instance(module, {
     env: {
       ...(memory ? { memory } : {}),
@@ -189,7 +189,6 @@ export function instantiateKernels(module: WebAssembly.Module, memory?: WebAssem
   return exports as unknown as Kernels;
 }
 
-type SyrkHook = (n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number) => void;
 type LuStepHook = (m: number, n: number, j: number, jb: number, jbn: number, a: number, lda: number, ipiv: number) => void;
 type CholStepHook = (n: number, j: number, jb: number, jbn: number, a: number, lda: number) => void;
 
@@ -240,8 +239,6 @@ function threaded(shared: SharedBuild, threads: number): { kernels: Kernels; are
   let pool: Pool | null = null;
   const plain = instantiateKernels(shared.module, memory, {
     gemmHook: (...args) => pool!.gemm(...args),
-    syrkHook: (...args) => pool!.syrk(...args),
-    trsmHook: (...args) => pool!.trsm(...args),
     luStepHook: (...args) => pool!.luStep(...args),
     cholStepHook: (...args) => pool!.cholStep(...args),
   }) as Kernels & {

@@ -60,8 +60,6 @@ const ROW = 14;
 const MAX_TASKS = 1024;
 const CONTROL_BYTES = TABLE + MAX_TASKS * ROW * 8;
 const OP_GEMM = 1;
-const OP_SYRK = 2;
-const OP_TRSM = 3;
 const OP_UNARY = 4;
 const OP_GEMV = 5;
 const OP_ROWBLOCKS = 6;
@@ -101,7 +99,6 @@ const FAULTS: Record<PoolFault, number> = { throw: 1, trap: 2, exit: 3 };
 
 /** The kernels a task may call. */
 type TaskKernels = Kernels & {
-  syrkLower(n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number): void;
   luNext(m: number, j: number, jb: number, nc: number, jbn: number, a: number, lda: number, ipiv: number): void;
   luUpdate(m: number, j: number, jb: number, c0: number, nc: number, a: number, lda: number, ipiv: number): void;
   luSwap(j: number, jb: number, c0: number, nc: number, a: number, lda: number, ipiv: number): void;
@@ -115,13 +112,13 @@ type TaskKernels = Kernels & {
 
 /**
  * Task t of the table: runs in the caller and (as source text) in every worker, so it must use
- * nothing but its arguments. Row t is [op, arguments…]: op 1 gemm (13 arguments), op 2 a
- * syrkLower leaf (8 arguments), op 3 trsm (11 arguments), op 4 unary (4 arguments), op 5 gemv
- * (11 arguments), op 6 a range of row blocks of a fused pass (see {@link RowBlocksJob}), op 11
- * binary and op 12 fusedRows on a block of their outermost dimension (10 arguments each, the
- * call's own plus the block's start and extent), op 13 sumAxis and op 14 maxAxis (5
- * arguments), op 15 transposeRows (6 arguments), op 16 gemmUpper (12 arguments), ops 20–22
- * getrf's luNext (8), luUpdate (8) and luSwap (7), ops 23–24 potrf's cholNext and cholUpdate (7 each).
+ * nothing but its arguments. Row t is [op, arguments…]: op 1 gemm (13 arguments), op 4 unary
+ * (4 arguments), op 5 gemv (11 arguments), op 6 a range of row blocks of a fused pass (see
+ * {@link RowBlocksJob}), op 11 binary and op 12 fusedRows on a block of their outermost
+ * dimension (10 arguments each, the call's own plus the block's start and extent), op 13
+ * sumAxis and op 14 maxAxis (5 arguments), op 15 transposeRows (6 arguments), op 16 gemmUpper
+ * (12 arguments), ops 20–22 getrf's luNext (8), luUpdate (8) and luSwap (7), ops 23–24
+ * potrf's cholNext and cholUpdate (7 each).
  * `area` is the running thread's task area (TASK_AREA_BYTES).
  */
 function runTask(K: TaskKernels, x: Float64Array, t: number, area: number): void {
@@ -165,13 +162,8 @@ function runTask(K: TaskKernels, x: Float64Array, t: number, area: number): void
   } else if (x[o] === 1) {
     K.gemm(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!,
       x[o + 9]!, x[o + 10]!, x[o + 11]!, x[o + 12]!, x[o + 13]!);
-  } else if (x[o] === 2) {
-    K.syrkLower(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!);
   } else if (x[o] === 4) {
     K.unary(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!);
-  } else if (x[o] === 3) {
-    K.trsm(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!,
-      x[o + 9]!, x[o + 10]!, x[o + 11]!);
   } else if (x[o] === 5) {
     K.gemv(x[o + 1]!, x[o + 2]!, x[o + 3]!, x[o + 4]!, x[o + 5]!, x[o + 6]!, x[o + 7]!, x[o + 8]!,
       x[o + 9]!, x[o + 10]!, x[o + 11]!);
@@ -305,8 +297,6 @@ runTape: (K: TaskKernels, x: Float64Array, n: number) => void): void {
       memory: d.memory,
       abort() { throw new Error("a kernel aborted"); },
       gemmHook() { throw new Error("gemmHook called in a worker"); },
-      syrkHook() { throw new Error("syrkHook called in a worker"); },
-      trsmHook() { throw new Error("trsmHook called in a worker"); },
       luStepHook() { throw new Error("luStepHook called in a worker"); },
       cholStepHook() { throw new Error("cholStepHook called in a worker"); },
     },
@@ -993,52 +983,6 @@ export class Pool {
   }
 
   /**
-   * The lower triangle of C ← α·A·Aᵀ + β·C (assembly/linalg/syrk.ts) as the blocks its
-   * recursion computes: diagonal leaves and off-diagonal gemm blocks, all independent (each
-   * writes its own entries of C and reads only A), each computed by the same call as in the
-   * recursion, so in any order and on any thread they give the recursion's bits. Large
-   * blocks are split by column panels as gemm is. Tasks run largest first.
-   */
-  syrk(n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number): void {
-    const rows: number[][] = [];
-    syrkRows(rows, n, k, alpha, a, lda, beta, c, ldc);
-    if (rows.length > MAX_TASKS) {
-      (this.kernels as TaskKernels).syrkLower(n, k, alpha, a, lda, beta, c, ldc);
-      return;
-    }
-    rows.sort((x, y) => work(y) - work(x));
-    this.run("syrk", rows);
-  }
-
-  /**
-   * op(A)·X = α·B (side 0) or X·op(A) = α·B (side 1), B m×n, split along the dimension whose
-   * slices are independent: B's columns (side 0) or rows (side 1), in panels starting at
-   * multiples of 8, so that every column (row) takes the same path through the solve's
-   * row pairs, 8-row strips and gemm tiles as in the whole call; a remainder under 8 joins
-   * the last panel. Small solves run whole on the calling thread.
-   */
-  trsm(side: number, uplo: number, trans: number, diag: number, m: number, n: number, alpha: number,
-    a: number, lda: number, b: number, ldb: number): void {
-    const tri = side === 0 ? m : n, len = side === 0 ? n : m;
-    if (tri * tri * len < GEMM_MIN_WORK * 2 || len < GEMM_MIN_N) {
-      this.kernels.trsm(side, uplo, trans, diag, m, n, alpha, a, lda, b, ldb);
-      return;
-    }
-    const w = Math.max(64, Math.ceil(len / 8 / 8) * 8);
-    let panels = Math.floor(len / w);
-    if (len - panels * w >= 8) panels++;
-    const rows: number[][] = [];
-    for (let t = 0; t < panels; t++) {
-      const j0 = t * w;
-      const nj = t === panels - 1 ? len - j0 : w;
-      rows.push(side === 0
-        ? [OP_TRSM, side, uplo, trans, diag, m, nj, alpha, a, lda, b + 8 * j0 * ldb, ldb]
-        : [OP_TRSM, side, uplo, trans, diag, nj, n, alpha, a, lda, b + 8 * j0, ldb]);
-    }
-    this.run("trsm", rows);
-  }
-
-  /**
    * One step of getrf after panel j (assembly/lu.ts luStep) as one job: the columns right of
    * the panel in ranges (luStepRows), the first range also factoring the next panel while the
    * others are updated, and the row swaps left of the panel in ranges. Each range runs the
@@ -1631,29 +1575,6 @@ export function gemmUpperPart(n: number, k: number): number {
 /** A gemm or gemmUpper task's multiply-adds. */
 function upperWork(row: readonly number[]): number {
   return row[0] === OP_GEMM_UPPER ? (row[3]! * row[3]! * row[4]!) / 2 : row[3]! * row[4]! * row[5]!;
-}
-
-/** Leaves of assembly/linalg/syrk.ts's recursion (its LEAF). */
-const SYRK_LEAF = 32;
-
-/** The blocks of syrkLower's recursion, in its order (the split rule is the assembly's). */
-function syrkRows(rows: number[][], n: number, k: number, alpha: number, a: number, lda: number,
-  beta: number, c: number, ldc: number): void {
-  if (n <= 0) return;
-  if (n <= SYRK_LEAF) {
-    rows.push([OP_SYRK, n, k, alpha, a, lda, beta, c, ldc]);
-    return;
-  }
-  const n1 = ((n >> 1) + 7) & ~7, n2 = n - n1;
-  const a2 = a + 8 * n1;
-  syrkRows(rows, n1, k, alpha, a, lda, beta, c, ldc);
-  gemmRows(rows, 0, 1, n2, n1, k, alpha, a2, lda, a, lda, beta, c + 8 * n1, ldc);
-  syrkRows(rows, n2, k, alpha, a2, lda, beta, c + 8 * n1 + 8 * n1 * ldc, ldc);
-}
-
-/** A task's multiply-adds (to run the largest first). */
-function work(row: readonly number[]): number {
-  return row[0] === OP_GEMM ? row[3]! * row[4]! * row[5]! : row[1]! * row[1]! * row[2]!;
 }
 
 /** Steps of getrf with fewer multiply-adds in their update run whole on the calling thread. */
