@@ -359,22 +359,14 @@ function powMag(ix: u64, y: f64): f64 {
   return ay >= 1.0 && ay <= INT_MAX_EXP && Math.trunc(y) == y;
 }
 
-/** x^k for 1 ≤ k ≤ 4: the lowest set bit's square first, then a square and a product per bit. */
+/** x^k for 1 ≤ k ≤ 4 by right-to-left binary powering, written out: x³ = x·x², x⁴ = (x²)². */
 // @ts-ignore: decorator
 @inline function intPowChain(x: f64, k: i32): f64 {
-  let b = x;
-  while ((k & 1) == 0) {
-    b = b * b;
-    k >>= 1;
-  }
-  let r = b;
-  k >>= 1;
-  while (k != 0) {
-    b = b * b;
-    if (k & 1) r = r * b;
-    k >>= 1;
-  }
-  return r;
+  if (k == 1) return x;
+  const x2 = x * x;
+  if (k == 2) return x2;
+  if (k == 3) return x * x2;
+  return x2 * x2;
 }
 
 /** x^y by binary powering for isSmallInt(y), or NaN when the power leaves [2^-1022, 2^1022). */
@@ -565,10 +557,7 @@ const VINT: usize = memory.data<f64>([
   1.0, 1.0, INT_MAX_EXP, INT_MAX_EXP, MIN_NORMAL, MIN_NORMAL, INT_TOP, INT_TOP,
 ], 16);
 
-/**
- * Two lanes of {@link intPowChain} (1 ≤ k ≤ 4), written out: the same products in the same
- * order (x^3 = x·x², x^4 = (x²)²), with no loop for V8 to run per pair.
- */
+/** Two lanes of {@link intPowChain}: the same products in the same order. */
 // @ts-ignore: decorator
 @inline function intPowChainV(x: v128, k: i32): v128 {
   if (k == 1) return x;
@@ -578,6 +567,13 @@ const VINT: usize = memory.data<f64>([
   return f64x2.mul(x2, x2);
 }
 
+/** Lanes (all ones) whose power r stays in [lo, hi) = [2^-1022, 2^1022): the integer path's test. */
+// @ts-ignore: decorator
+@inline function inRangeV(r: v128, lo: v128, hi: v128): v128 {
+  const ar = f64x2.abs(r);
+  return v128.and(f64x2.ge(ar, lo), f64x2.lt(ar, hi));
+}
+
 /**
  * Two pairs of powIntRow's tile at pa: x^k stored at po (1/x^k when inv), and `ok` AND-ed
  * with whether both powers stay in [lo, hi).
@@ -585,11 +581,9 @@ const VINT: usize = memory.data<f64>([
 // @ts-ignore: decorator
 @inline function intTwoPairsV(pa: usize, po: usize, k: i32, inv: bool, ok: v128, lo: v128, hi: v128, one: v128): v128 {
   const r0 = intPowChainV(v128.load(pa), k), r1 = intPowChainV(v128.load(pa, 16), k);
-  const a0 = f64x2.abs(r0), a1 = f64x2.abs(r1);
-  const in0 = v128.and(f64x2.ge(a0, lo), f64x2.lt(a0, hi)), in1 = v128.and(f64x2.ge(a1, lo), f64x2.lt(a1, hi));
   v128.store(po, inv ? f64x2.div(one, r0) : r0);
   v128.store(po, inv ? f64x2.div(one, r1) : r1, 16);
-  return v128.and(ok, v128.and(in0, in1));
+  return v128.and(ok, v128.and(inRangeV(r0, lo, hi), inRangeV(r1, lo, hi)));
 }
 
 /** Pairs per range check of {@link powIntRow}'s branch-free tiles. */
@@ -597,7 +591,7 @@ const INT_TILE = 256;
 
 /**
  * out[i] = a[i·sa]^y for a broadcast exponent with isSmallInt(y). SIMD build, dense a: a tile
- * of pairs at a time, stored by binary powering with the range test OR-ed over the tile (no
+ * of pairs at a time, stored by binary powering with the range test AND-ed over the tile (no
  * branch per pair); a tile where some power left the range is done again pair by pair, lanes
  * out of range through powScalar (which takes the same path where it can, so every entry's
  * bits are powScalar's). In place (out = a) every pair is checked before its store instead.
@@ -623,8 +617,7 @@ function powIntRow(n: i32, a: usize, sa: i32, y: f64, out: usize): void {
       if (len4 < len) {
         const o = <usize>len4 << 3;
         const r = intPowChainV(v128.load(pa + o), k);
-        const ar = f64x2.abs(r);
-        ok = v128.and(ok, v128.and(f64x2.ge(ar, lo), f64x2.lt(ar, hi)));
+        ok = v128.and(ok, inRangeV(r, lo, hi));
         v128.store(po + o, inv ? f64x2.div(one, r) : r);
       }
       if (len > 0 && i64x2.all_true(ok)) {
@@ -637,9 +630,8 @@ function powIntRow(n: i32, a: usize, sa: i32, y: f64, out: usize): void {
         const o = <usize>i << 3;
         const x = v128.load(a + o);
         const r = intPowChainV(x, k);
-        const ar = f64x2.abs(r);
         // A store in both arms keeps this a branch (see expFastV in ./exp.ts).
-        if (i64x2.all_true(v128.and(f64x2.ge(ar, lo), f64x2.lt(ar, hi)))) {
+        if (i64x2.all_true(inRangeV(r, lo, hi))) {
           v128.store(out + o, inv ? f64x2.div(one, r) : r);
         } else {
           store<f64>(out + o, powScalar(f64x2.extract_lane(x, 0), y));

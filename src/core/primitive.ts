@@ -689,11 +689,15 @@ export class LinearTrace extends Trace {
       this.outs.push(v);
     }
     for (let i = 0; i < args.length; i++) this.args.push(args[i]!);
+    this.endEquation(prim, params);
+    return res;
+  }
+  /** Closes the equation whose outputs and arguments were just pushed. */
+  private endEquation<P>(prim: Primitive<P>, params: P): void {
     this.prims.push(prim as Primitive<unknown>);
     this.params.push(params);
     this.argAt.push(this.args.length);
     this.outAt.push(this.outs.length);
-    return res;
   }
   /**
    * `process` for a primitive with {@link Primitive.run1} (arguments `a` and `b`), without
@@ -708,10 +712,7 @@ export class LinearTrace extends Trace {
     this.outs.push(v);
     this.args.push(a);
     if (b !== undefined) this.args.push(b);
-    this.prims.push(prim as Primitive<unknown>);
-    this.params.push(params);
-    this.argAt.push(this.args.length);
-    this.outAt.push(this.outs.length);
+    this.endEquation(prim, params);
     return v;
   }
   /** Keeps only the equations `kept` (ascending indices), in order. */
