@@ -1577,8 +1577,8 @@ function upperWork(row: readonly number[]): number {
   return row[0] === OP_GEMM_UPPER ? (row[3]! * row[3]! * row[4]!) / 2 : row[3]! * row[4]! * row[5]!;
 }
 
-/** Steps of getrf with fewer multiply-adds in their update run whole on the calling thread. */
-const LU_MIN_WORK = GEMM_MIN_WORK;
+/** Steps of getrf and potrf with fewer multiply-adds in their update run whole on the calling thread. */
+const STEP_MIN_WORK = GEMM_MIN_WORK;
 /** Width of a step's column ranges (a multiple of 8), but for the last few. */
 const LU_PANEL = 128;
 /** Columns per task of the row swaps left of the panel (data movement only: any split is exact). */
@@ -1599,7 +1599,7 @@ export function luStepRows(m: number, n: number, j: number, jb: number, jbn: num
   ipiv: number): number[][] {
   const jn = j + jb, right = n - jn;
   const rows: number[][] = [];
-  if (Math.max(m - jn, 1) * right * jb < LU_MIN_WORK) return rows;
+  if (Math.max(m - jn, 1) * right * jb < STEP_MIN_WORK) return rows;
   let first = 0;
   if (jbn > 0) {
     first = Math.min(right, Math.ceil(jbn / 8) * 8);
@@ -1634,7 +1634,7 @@ const CH_RANGE = 64;
 export function cholStepRows(n: number, j: number, jb: number, jbn: number, a: number, lda: number): number[][] {
   const jn = j + jb, rest = n - jn;
   const rows: number[][] = [];
-  if ((rest * rest * jb) / 2 < LU_MIN_WORK) return rows;
+  if ((rest * rest * jb) / 2 < STEP_MIN_WORK) return rows;
   rows.push([OP_CHOL_NEXT, n, j, jb, jbn, jbn, a, lda]);
   for (let c0 = jn + jbn; c0 < n; c0 += CH_RANGE) rows.push([OP_CHOL_UPDATE, n, j, jb, c0, Math.min(CH_RANGE, n - c0), a, lda]);
   return rows;
