@@ -1,8 +1,9 @@
 // Basis chunks. jacobian and hessian push columns s … s+c−1 of the identity through the
 // linearized function as one batch. Their first product with a matrix needs no arithmetic
 // (A·eⱼ is a column of A), yet as dense data it is a full GEMM: for tanh(Wx) or the first layer
-// of a network that GEMM is most of the Jacobian's cost. So basisChunk marks the chunk here, and
-// matmul's batch rule gathers columns instead of multiplying. The chunk stays dense, so every
+// of a network that GEMM is most of the Jacobian's cost. So basisChunk (ops/structure.ts, which
+// makes the chunk in the arena) marks it here, and matmul's batch rule gathers columns instead
+// of multiplying. The chunk stays dense, so every
 // other rule simply sees its ones and zeros; a mark never changes a result, only its cost.
 //
 // Low-rank batches carry the same idea one step further. A basis direction of a matrix
@@ -102,15 +103,4 @@ export function basisFactors([m, n, c]: readonly [number, number, number], s: nu
     v._buf![Math.floor(q / m) + n * b] = 1;
   }
   return { u, v };
-}
-
-/**
- * The dense basis chunk: columns start … start+count−1 of the identity on vec of `shape`,
- * batched (shape + [count], batch axis last) and marked.
- */
-export function basisChunk(shape: readonly number[], start: number, count: number): Tensor {
-  const k = shape.reduce((a, b) => a * b, 1);
-  const t = zeros([...shape, count]);
-  for (let b = 0; b < count; b++) t._buf![start + b + k * b] = 1;
-  return markBasis(t, start);
 }

@@ -318,6 +318,48 @@ export const diagEmbed_p: Primitive<DiagParams> = primitive<DiagParams>({
   },
 });
 
+// ---- basis chunks (jacobian's and hessian's seeds) ----
+
+interface BasisParams {
+  /** Entries of the vec the identity is over. */
+  k: number;
+  start: number;
+  count: number;
+}
+
+/**
+ * Columns start … start+count−1 of the k×k identity, made in the arena by two kernel calls (a
+ * fill and a strided write of the ones): a chunk of a thousand directions over a thousand
+ * inputs is 8 MB, which as fresh JavaScript storage cost page faults and a copy in on every
+ * call (bench/NOTES.md, "Basis chunks in the arena"), and kernel calls are what a taped chunk
+ * and a jit replay repeat. No inputs, so no derivative or batch rule is ever asked of it.
+ */
+export const basisColumns_p: Primitive<BasisParams> = primitive<BasisParams>({
+  name: "basisColumns",
+  shape: (_s, { k, count }) => [[k, count]],
+  impl: (_a, { k, start, count }) => {
+    const out = fillK([k, count], 0, "jacobian");
+    if (count > 0) {
+      const one = fillK([1], 1, "jacobian");
+      kernels().axpy(count, 1, one._ptr, 0, out._ptr + 8 * start, k + 1);
+    }
+    return [out];
+  },
+  jvp: () => {
+    throw new Error("matcalc: internal: basisColumns has no inputs, so no tangents");
+  },
+});
+
+/**
+ * The dense basis chunk: columns start … start+count−1 of the identity on vec of `shape`,
+ * batched (shape + [count], batch axis last) and marked (core/basis.ts).
+ */
+export function basisChunk(shape: readonly number[], start: number, count: number): Tensor {
+  const k = sizeOf(shape);
+  const cols = bind1(basisColumns_p, [], { k, start, count });
+  return markBasis(shape.length === 1 ? cols : reshape(cols, [...shape, count]), start);
+}
+
 /**
  * A matrix's diagonal as a vector, or a vector as a diagonal matrix (as NumPy's `diag`).
  * @example

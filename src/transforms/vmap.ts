@@ -4,13 +4,13 @@
 import { checkFunction, checkOptions } from "../options.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { Tensor, releasedError, scoped } from "../core/tensor.js";
-import { reshape } from "../ops/structure.js";
+import { basisChunk, reshape } from "../ops/structure.js";
 import { broadcastTo } from "../ops/reduce.js";
 import { permute } from "../ops/permute.js";
 import { Trace, Tracer, bind, withTrace, type Primitive } from "../core/primitive.js";
 import { flatten, unflatten } from "../core/pytree.js";
 import type { TensorsOf, TreeArgs } from "./types.js";
-import { basisChunk, basisFactors, fitsLowRank, lowRankOf, type LowRank } from "../core/basis.js";
+import { basisFactors, fitsLowRank, lowRankOf, type LowRank } from "../core/basis.js";
 import { fromLowRank } from "../ops/lowrank.js";
 import { member, stack } from "../ops/batched.js";
 

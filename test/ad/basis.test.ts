@@ -2,7 +2,10 @@
 // matmul's batch rule (src/core/basis.ts). Every case is run with chunk sizes that cut the
 // identity mid-column and mid-leaf, and checked against a closed form built entry by entry.
 import { describe, expect, it } from "vitest";
-import { hessian, hvp, jacobian, matrix, randn, tensor, zeros, type Tensor } from "../../src/index.js";
+import { hessian, hvp, jacobian, jit, matrix, randn, tensor, zeros, type Tensor } from "../../src/index.js";
+import { basisChunk } from "../../src/ops/structure.js";
+import { basisStart } from "../../src/core/basis.js";
+import { scoped } from "../../src/core/tensor.js";
 
 function close(a: Tensor, b: Tensor, tol = 1e-12): void {
   expect(a.shape).toEqual(b.shape);
@@ -87,5 +90,50 @@ describe("basis chunks through matmul", () => {
     }
     const expected = matrix(cols).T;
     for (const chunkSize of [1, 5, 12, 13, 128]) close(hessian(f, { chunkSize })(p), expected, 1e-11);
+  });
+});
+
+describe("basis chunks are made in the arena (basisColumns)", () => {
+  // The seeds of a Jacobian chunk are columns of the identity over vec of an input: two kernel
+  // calls in the arena, not a JavaScript array copied in (ops/structure.ts, basisChunk).
+  for (const shape of [[], [1], [6], [2, 3], [2, 3, 2]] as number[][]) {
+    it(`jacobian of the identity over shape [${shape}] is I, every chunk size, both modes, jitted too`, () => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const x = randn(shape, { seed: 20 + n });
+      const eye = build(n, n, (i, j) => (i === j ? 1 : 0));
+      for (const mode of modes) {
+        for (const chunkSize of [1, 2, 4, 5, 7, 128]) {
+          const J = jacobian((x: Tensor) => x.mul(1), { mode, chunkSize });
+          const got = J(x);
+          expect(got.shape).toEqual([n, n]); // over vec of the input (and of the output)
+          close(got.reshape([n, n]), eye, 0);
+          const Jj = jit(J);
+          for (const s of [1, 2]) close((Jj(randn(shape, { seed: s })) as Tensor).reshape([n, n]), eye, 0);
+        }
+      }
+    });
+  }
+
+  it("a chunk is arena memory holding columns start … start+count−1 of the identity", () => {
+    const t = scoped(() => {
+      const c = basisChunk([3, 2], 2, 3);
+      expect(c._buf).toBeNull(); // arena-backed, not a JS array
+      expect(basisStart(c)).toBe(2);
+      return c;
+    });
+    expect(t.shape).toEqual([3, 2, 3]);
+    const d = t.reshape([6, 3]);
+    close(d, build(6, 3, (i, j) => (i === j + 2 ? 1 : 0)), 0);
+  });
+
+  it("the seeds and the Jacobian match a closed form when a chunk ends mid-input (tanh(Wx), threads of the pool or not)", () => {
+    const W = randn([7, 11], { seed: 21 });
+    const x = randn([11], { seed: 22 }).mul(0.3);
+    const d = W.matmul(x).tanh().square().neg().add(1);
+    const expected = W.mul(d.reshape([7, 1]));
+    for (const chunkSize of [1, 3, 10, 11]) {
+      close(jacobian((x: Tensor) => W.matmul(x).tanh(), { mode: "fwd", chunkSize })(x), expected, 1e-15);
+      close(jacobian((x: Tensor) => W.matmul(x.mul(1)).tanh(), { mode: "fwd", chunkSize })(x), expected, 1e-15);
+    }
   });
 });
