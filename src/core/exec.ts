@@ -7,6 +7,7 @@ const ONE = new Tensor([], new Float64Array([1]));
 import { broadcastStrides, collapse, denseStrides, sameShape, sizeOf, type Shape } from "./shape.js";
 import { rt } from "../wasm/module.js";
 import { tapeAdd, tapeCopy, tapeMirror, taping } from "../wasm/tape.js";
+import { addRun, copyRun, mirrorSquare } from "../wasm/memruns.js";
 import type { BinaryOp, UnaryOp } from "../wasm/kernels.js";
 
 export function kernels() {
@@ -58,12 +59,7 @@ function LEN1(n: number): number[] {
  */
 export function mirrorTriangle(ptr: number, n: number, from: "upper" | "lower"): void {
   if (tapeMirror(ptr, n, from === "upper")) return;
-  const c = rt().arena.f64Range(ptr, ptr + 8 * n * n), base = ptr >>> 3;
-  const up = from === "upper";
-  for (let j = 0; j < n; j++) {
-    const i1 = up ? n : j;
-    for (let i = up ? j + 1 : 0; i < i1; i++) c[base + i + j * n] = c[base + j + i * n]!;
-  }
+  mirrorSquare(rt().arena.f64Range(ptr, ptr + 8 * n * n), ptr >>> 3, n, from === "upper");
 }
 
 /** Below this many columns (two micro-tiles) gemmUpper skips too little to pay; from 8 on it does. */
@@ -145,19 +141,17 @@ function walkBox(
 
 /**
  * Copies a box of `src` (start offsets, extents `size`) into a box of `dst` (start offsets),
- * both dense column-major. Runs of the fastest dimension move with one copyWithin each.
+ * both dense column-major. Runs of the fastest dimension move one copyRun (memruns.ts) each.
  */
 const NO_VIEW = new Float64Array(0);
 
 export function copyBox(src: Tensor, srcStart: readonly number[], size: readonly number[], dst: Tensor, dstStart: readonly number[]): void {
   walkBox(src, srcStart, size, dst, dstStart, (f64, so, dof, len) => {
     if (f64 === NO_VIEW) {
-      if (!tapeCopy(dof * 8, so * 8, len)) rt().arena.f64Range(8 * Math.min(dof, so), 8 * (Math.max(dof, so) + len)).copyWithin(dof, so, so + len);
-      return;
+      if (tapeCopy(dof * 8, so * 8, len)) return;
+      f64 = rt().arena.f64Range(8 * Math.min(dof, so), 8 * (Math.max(dof, so) + len));
     }
-    // copyWithin is a runtime call; short runs that do not overlap copy faster inline.
-    if (len < 64 && (dof + len <= so || so + len <= dof)) for (let i = 0; i < len; i++) f64[dof + i] = f64[so + i]!;
-    else f64.copyWithin(dof, so, so + len);
+    copyRun(f64, dof, so, len);
   });
 }
 
@@ -172,7 +166,7 @@ export function addBoxInto(src: Tensor, dst: Tensor, dstStart: readonly number[]
       if (tapeAdd(dof * 8, so * 8, len)) return;
       f64 = rt().arena.f64Range(8 * Math.min(dof, so), 8 * (Math.max(dof, so) + len));
     }
-    for (let i = 0; i < len; i++) f64[dof + i] = f64[dof + i]! + f64[so + i]!;
+    addRun(f64, dof, so, len);
   });
 }
 

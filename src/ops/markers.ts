@@ -13,6 +13,7 @@ import { Tensor, allocTensor, ptrOf, withShape } from "../core/tensor.js";
 import { ShapeError } from "../errors.js";
 import { rt } from "../wasm/module.js";
 import { tapeCopy } from "../wasm/tape.js";
+import { copyRun } from "../wasm/memruns.js";
 import { mirrorTriangle } from "../core/exec.js";
 
 /** Shared by a region's open and close steps: the arena mark, and whether to rewind to it. */
@@ -52,9 +53,7 @@ export const regionClose_p: Primitive<RegionParams> = replayPrimitive<RegionPara
 export function moveDown(t: Tensor): Tensor {
   const src = t._ptr;
   const moved = allocTensor(t.shape, "jacobian");
-  if (!tapeCopy(moved._ptr, src, t.size)) {
-    rt().arena.f64Range(moved._ptr, src + 8 * t.size).copyWithin(moved._ptr / 8, src / 8, src / 8 + t.size);
-  }
+  if (!tapeCopy(moved._ptr, src, t.size)) copyRun(rt().arena.f64Range(moved._ptr, src + 8 * t.size), moved._ptr / 8, src / 8, t.size);
   return moved;
 }
 

@@ -22,6 +22,7 @@
 // Workers are unref'd (Node): idle workers never keep a process alive.
 import { WorkerError } from "../errors.js";
 import type { Kernels } from "./kernels.js";
+import { MEM_RUNS, addRun, copyRun, mirrorSquare, type MemRuns } from "./memruns.js";
 
 // ---- control block (Int32 slots) ----
 const SEQ = 0; // job number
@@ -226,10 +227,11 @@ export const TAPE_ROW = 14;
 
 /**
  * Runs rows 0 … n/TAPE_ROW − 1 of a tape, in order: in a worker (as source text, so it uses
- * nothing but its arguments) and on the caller when a tape is flushed. The calls are the ones
- * the chunk would have made on the caller, so the bits are the same.
+ * nothing but its arguments; `mem` is memruns.ts's moves, handed over the same way) and on the
+ * caller when a tape is flushed. The calls are the ones the chunk would have made on the
+ * caller, and the moves the same functions, so the bits are the same.
  */
-function runTape(K: TaskKernels, x: Float64Array, n: number): void {
+function runTape(K: TaskKernels, x: Float64Array, n: number, mem: MemRuns): void {
   let f64: Float64Array | null = null;
   for (let o = 0; o < n; o += 14) {
     const op = x[o]!;
@@ -256,21 +258,9 @@ function runTape(K: TaskKernels, x: Float64Array, n: number): void {
       case 30: case 31: case 32: {
         // Memory grown since the last view (by the caller, while this tape ran): a fresh one.
         if (f64 === null || f64.length * 8 < K.memory.buffer.byteLength) f64 = new Float64Array(K.memory.buffer);
-        const a = x[o + 1]! / 8, m = x[o + 3]!;
-        if (op === 30) {
-          // Short runs that do not overlap copy faster inline (copyWithin is a runtime call).
-          const b = x[o + 2]! / 8;
-          if (m < 64 && (a + m <= b || b + m <= a)) for (let i = 0; i < m; i++) f64[a + i] = f64[b + i]!;
-          else f64.copyWithin(a, b, b + m);
-        }
-        else if (op === 32) for (let i = 0, b = x[o + 2]! / 8; i < m; i++) f64[a + i] = f64[a + i]! + f64[b + i]!;
-        else {
-          const nn = x[o + 2]!, up = m === 1;
-          for (let j = 0; j < nn; j++) {
-            const i1 = up ? nn : j;
-            for (let i = up ? j + 1 : 0; i < i1; i++) f64[a + i + j * nn] = f64[a + j + i * nn]!;
-          }
-        }
+        if (op === 30) mem.copyRun(f64, x[o + 1]! / 8, x[o + 2]! / 8, x[o + 3]!);
+        else if (op === 32) mem.addRun(f64, x[o + 1]! / 8, x[o + 2]! / 8, x[o + 3]!);
+        else mem.mirrorSquare(f64, x[o + 1]! / 8, x[o + 2]!, x[o + 3]! === 1);
         break;
       }
       default: throw new Error(`unknown tape op ${op}`);
@@ -280,7 +270,7 @@ function runTape(K: TaskKernels, x: Float64Array, n: number): void {
 
 /** Runs a tape on the calling thread (a flushed one). @internal */
 export function runTapeHere(K: Kernels, x: Float64Array, n: number): void {
-  runTape(K as TaskKernels, x, n);
+  runTape(K as TaskKernels, x, n, MEM_RUNS);
 }
 
 /**
@@ -291,7 +281,7 @@ function workerMain(d: {
   module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer;
   scratch: number; area: number; id: number; seen: number; tapes: SharedArrayBuffer[];
 }, runTask: (K: TaskKernels, x: Float64Array, t: number, area: number) => void,
-runTape: (K: TaskKernels, x: Float64Array, n: number) => void): void {
+runTape: (K: TaskKernels, x: Float64Array, n: number, mem: MemRuns) => void, mem: MemRuns): void {
   const K = new WebAssembly.Instance(d.module, {
     env: {
       memory: d.memory,
@@ -400,7 +390,7 @@ runTape: (K: TaskKernels, x: Float64Array, n: number) => void): void {
         if (fault === 1) throw new Error("injected failure");
         if (fault === 2) K.gemm(0, 0, 64, 64, 64, 1, 0x7ffffff0 * 2, 64, 0, 64, 0, 0, 64);
         const t0 = performance.now();
-        runTape(K, tapeRowss[s]!, th[1]!);
+        runTape(K, tapeRowss[s]!, th[1]!, mem);
         th[5] = Math.round((performance.now() - t0) * 1000);
       } catch (e) {
         const msg = new TextEncoder().encode(String(e instanceof Error ? `${e.name}: ${e.message}` : e)).subarray(0, 1024);
@@ -466,13 +456,14 @@ runTape: (K: TaskKernels, x: Float64Array, n: number) => void): void {
 const WORKER_SOURCE = `"use strict";
 const runTask = ${runTask.toString()};
 const runTape = ${runTape.toString()};
+const mem = { copyRun: ${copyRun.toString()}, addRun: ${addRun.toString()}, mirrorSquare: ${mirrorSquare.toString()} };
 const workerMain = ${workerMain.toString()};
 const node = typeof process === "object" && typeof process.getBuiltinModule === "function"
   ? process.getBuiltinModule("node:worker_threads") : null;
 if (node && node.workerData) {
-  workerMain(node.workerData, runTask, runTape);
+  workerMain(node.workerData, runTask, runTape, mem);
 } else {
-  self.onmessage = (e) => workerMain(e.data, runTask, runTape);
+  self.onmessage = (e) => workerMain(e.data, runTask, runTape, mem);
 }
 `;
 
@@ -806,7 +797,7 @@ export class Pool {
     const th = this.ths[slot]!;
     if (th[4] !== 0 || Atomics.compareExchange(th, 0, 1, 4) !== 1) return false;
     try {
-      runTape(this.kernels as TaskKernels, this.tapeRowss[slot]!, th[1]!);
+      runTape(this.kernels as TaskKernels, this.tapeRowss[slot]!, th[1]!, MEM_RUNS);
     } finally {
       this.tapesTaken++;
       Atomics.store(th, 0, 0);
