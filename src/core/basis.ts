@@ -3,8 +3,8 @@
 // (A·eⱼ is a column of A), yet as dense data it is a full GEMM: for tanh(Wx) or the first layer
 // of a network that GEMM is most of the Jacobian's cost. So basisChunk (ops/structure.ts, which
 // makes the chunk in the arena) marks it here, and matmul's batch rule gathers columns instead
-// of multiplying. The chunk stays dense, so every
-// other rule simply sees its ones and zeros; a mark never changes a result, only its cost.
+// of multiplying. The chunk stays dense, so every other rule simply sees its ones and zeros; a
+// mark never changes a result, only its cost.
 //
 // Low-rank batches carry the same idea one step further. A basis direction of a matrix
 // argument is eᵢeⱼᵀ, and the products, solves, transposes and scalings that follow it in a

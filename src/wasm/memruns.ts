@@ -28,7 +28,10 @@ export function mirrorSquare(f64: Float64Array, base: number, n: number, fromUpp
   }
 }
 
-/** The three moves as the tape runner takes them: the worker's copies of their source, or MEM_RUNS on the caller. @internal */
+/**
+ * The three moves as the tape runner takes them: in a worker, functions made from their source
+ * text; on the caller, {@link MEM_RUNS}. @internal
+ */
 export interface MemRuns {
   copyRun: typeof copyRun;
   addRun: typeof addRun;
