@@ -1201,6 +1201,30 @@ export function materialize(t: Tensor): void {
   t._buf = buf;
 }
 
+/**
+ * JS-owned storage for a result of `n` entries that the caller fills itself (contents
+ * unspecified): the storage made ahead by {@link prepareStorage}, if any. @internal
+ */
+export function resultStorage(n: number): Float64Array {
+  return jsStorage(n);
+}
+
+/**
+ * Copies the entries of `t` (arena or JS memory) into `dst` from entry `at` on: a block of a
+ * result the caller assembles in JS memory, instead of copying the block out and then the
+ * whole out again. @internal
+ */
+export function copyInto(t: Tensor, dst: Float64Array, at: number): void {
+  if (readHook.onRead) readHook.onRead(t);
+  if (t._buf) {
+    dst.set(t._buf, at);
+    return;
+  }
+  const arena = rt().arena;
+  if (!arena.live(t._epoch, t._ptr)) throw releasedError();
+  dst.set(arena.view(t._ptr, t.size), at);
+}
+
 /** Storage made ahead by prepareStorage, by entries (taken by the next result of that size). */
 const prepared = new Map<number, Float64Array>();
 /** Results smaller than this are not worth readying ahead. */

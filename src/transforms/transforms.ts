@@ -2,7 +2,7 @@
 // one top-level call: intermediates live in the arena and only the results leave it.
 import { DTypeError, MemoryLimitError, ShapeError, fmtShape } from "../errors.js";
 import { argnums as argnumsCheck, bool, checkFunction, checkOptions, oneOf, positiveInt } from "../options.js";
-import { Tensor, asTensor, materialize, prepareStorage, scoped, zeros } from "../core/tensor.js";
+import { Tensor, asTensor, copyInto, materialize, prepareStorage, resultStorage, scoped, zeros } from "../core/tensor.js";
 import { add, mul, mul_p } from "../ops/elementwise.js";
 import { concat, reshape, reshape_p, slice } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
@@ -687,20 +687,31 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
       // Chunks too small to pay for a worker's wake-up run here.
       const pool = rt().pool;
       const tapeWorth = pool !== null && rewind && chunk * workPerDirection(L, mode, true) >= tapeTuning.minEntries;
-      /** Blocks of the posted chunks, oldest first, and their directions. */
+      /** Blocks of the posted chunks, oldest first, their first columns, and their directions. */
       const posted: Tensor[] = [];
+      const postedAt: number[] = [];
       let queued = 0;
       let base = mark;
       let prefaulted = false;
       /** Directions of the chunks after each one. */
       const left = plan.map(() => 0);
       for (let k = plan.length - 2; k >= 0; k--) left[k] = left[k + 1]! + plan[k + 1]!.count;
+      // At top level the chunks' blocks go straight into the result's JS storage: block k is
+      // the columns leafStart + start … of B (rows × columns, column-major), one contiguous
+      // range. No storage of its own per block, no concat in the arena, no second copy out.
+      const rows = mode === "fwd" ? m : n;
+      let out: Float64Array | null = null;
+      const place = (b: Tensor, col: number): void => {
+        if (b.rank !== 2 || b.shape[0] !== rows) throw new Error(`matcalc: internal: a ${op} chunk's block is ${fmtShape(b.shape)}, not ${rows} rows`);
+        out ??= resultStorage(rows * (mode === "fwd" ? n : m));
+        copyInto(b, out, rows * col);
+      };
       const settle = (): void => {
         if (posted.length === 0) return;
-        const bs = posted.splice(0);
+        const bs = posted.splice(0), at = postedAt.splice(0);
         queued = 0;
         settleTape();
-        for (const b of bs) materialize(b);
+        bs.forEach((b, i) => place(b, at[i]!));
       };
       if (tapeWorth) pool!.tapesHot(true);
       try {
@@ -737,17 +748,21 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
           marked++;
         }
         if (regions) rec.closeRegion(block);
+        const col = leafStart[leaf]! + start;
         if (tape && postTape()) {
           posted.push(block);
+          postedAt.push(col);
           queued += c;
           base = arena.mark();
-          blocks.push(block);
           return;
         }
-        if (rewind && k < plan.length - 1) {
-          materialize(block);
-          arena.rewind(base);
-        } else settle();
+        if (rewind) {
+          place(block, col);
+          if (k < plan.length - 1) arena.rewind(base);
+          else settle();
+          return;
+        }
+        settle();
         blocks.push(block);
       });
       } finally {
@@ -755,7 +770,7 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
         abortTape();
       }
       settle();
-      let B = blocks.length === 1 ? blocks[0]! : concat(blocks, 1);
+      let B = rewind ? new Tensor(mode === "fwd" ? [m, n] : [n, m], out!) : blocks.length === 1 ? blocks[0]! : concat(blocks, 1);
       if (marked === plan.length) B = bind1(mirrorUpper_p, [B], {});
       const numerator = mode === "fwd";
       if (list.length !== unique.length) B = repeatArgs(B, numerator ? 1 : 0, L, list, unique);

@@ -2,7 +2,7 @@
 // matmul's batch rule (src/core/basis.ts). Every case is run with chunk sizes that cut the
 // identity mid-column and mid-leaf, and checked against a closed form built entry by entry.
 import { describe, expect, it } from "vitest";
-import { hessian, hvp, jacobian, jit, matrix, randn, tensor, zeros, type Tensor } from "../../src/index.js";
+import { concat, hessian, hvp, jacobian, jit, matrix, randn, tensor, zeros, type Tensor } from "../../src/index.js";
 import { basisChunk } from "../../src/ops/structure.js";
 import { basisStart } from "../../src/core/basis.js";
 import { scoped } from "../../src/core/tensor.js";
@@ -136,4 +136,40 @@ describe("basis chunks are made in the arena (basisColumns)", () => {
       close(jacobian((x: Tensor) => W.matmul(x.mul(1)).tanh(), { mode: "fwd", chunkSize })(x), expected, 1e-15);
     }
   });
+});
+
+describe("chunked Jacobians assembled in the result's storage", () => {
+  // At top level each chunk's block is copied straight into the result's JS storage at its
+  // columns (transforms.ts, jacobianOf); chunks never straddle leaves, so even one large chunk
+  // size gives several blocks here. A linear map with small integer coefficients has an exact
+  // Jacobian: every chunk size, mode, layout and argnums must give the closed form bit for bit.
+  const A = tensor(Array.from({ length: 7 * 7 }, (_, i) => ((i * 37) % 11) - 5), [7, 7]);
+  const f = (p: { a: Tensor; b: Tensor }, s: Tensor) => {
+    const v = concat([p.a, p.b.reshape([4]), s.reshape([1])], 0); // [a, vec b, s]: 8 entries
+    const y = A.matmul(v.slice([0], [7])).add(v.slice([7], [1]).mul(3));
+    return [y.slice([0], [4]), y.slice([4], [3]).reshape([3, 1])];
+  };
+  const p = { a: tensor([1, 2, 3]), b: tensor([4, 5, 6, 7], [2, 2]) }, s = tensor(2);
+  /** Column q of the full 7 × 8 Jacobian over [a, vec b, s]. */
+  const column = (q: number) => Array.from({ length: 7 }, (_, i) => (q < 7 ? A.get(i, q) : 3));
+  const argCols = [[0, 1, 2, 3, 4, 5, 6], [7]];
+  for (const mode of modes) {
+    for (const layout of ["numerator", "denominator"] as const) {
+      for (const argnums of [0, [0, 1], [1, 0, 0]] as const) {
+        it(`${mode}, ${layout}, argnums ${JSON.stringify(argnums)}: the closed form for every chunk size`, () => {
+          const cols = (Array.isArray(argnums) ? argnums : [argnums]).flatMap((k) => argCols[k]!);
+          const J = build(7, cols.length, (i, j) => column(cols[j]!)[i]!);
+          const expected = layout === "numerator" ? J : J.T;
+          for (const chunkSize of [1, 2, 3, 5, 7, 128]) {
+            const got = jacobian(f, { mode, layout, argnums, chunkSize })(p, s) as Tensor;
+            expect(got.shape).toEqual(expected.shape);
+            expect(Array.from(got.data)).toEqual(Array.from(expected.data));
+          }
+          const blk = jacobian(f, { mode, layout, argnums, chunkSize: 2, blocks: true })(p, s);
+          const blkRef = jacobian(f, { mode, layout, argnums, chunkSize: 128, blocks: true })(p, s);
+          expect(JSON.stringify(blk)).toEqual(JSON.stringify(blkRef));
+        });
+      }
+    }
+  }
 });
