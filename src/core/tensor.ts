@@ -1187,42 +1187,36 @@ export function materialize(t: Tensor): void {
   if (readHook.onRead) readHook.onRead(t);
   t._rowScaled = null; // leaving the call: hold no other value alive
   if (t._buf) return;
-  const arena = rt().arena;
-  if (!arena.live(t._epoch, t._ptr)) throw releasedError();
   const n = t.size;
   const buf = jsStorage(n);
   if (n <= SMALL_COPY) {
     // A subarray view and a `set` call cost more than the copy for a few entries.
+    const arena = rt().arena;
+    if (!arena.live(t._epoch, t._ptr)) throw releasedError();
     const f64 = arena.f64Range(t._ptr, t._ptr + 8 * n), p = t._ptr >>> 3;
     for (let i = 0; i < n; i++) buf[i] = f64[p + i]!;
   } else {
-    buf.set(arena.view(t._ptr, n));
+    copyArenaInto(t, buf, 0);
   }
   t._buf = buf;
 }
 
-/**
- * JS-owned storage for a result of `n` entries that the caller fills itself (contents
- * unspecified): the storage made ahead by {@link prepareStorage}, if any. @internal
- */
-export function resultStorage(n: number): Float64Array {
-  return jsStorage(n);
+/** Copies an arena-backed tensor's entries into `dst` from entry `at` on. */
+function copyArenaInto(t: Tensor, dst: Float64Array, at: number): void {
+  const arena = rt().arena;
+  if (!arena.live(t._epoch, t._ptr)) throw releasedError();
+  dst.set(arena.view(t._ptr, t.size), at);
 }
 
 /**
  * Copies the entries of `t` (arena or JS memory) into `dst` from entry `at` on: a block of a
- * result the caller assembles in JS memory, instead of copying the block out and then the
- * whole out again. @internal
+ * result the caller assembles in JS memory (storage from {@link jsStorage}), instead of
+ * copying the block out and then the whole out again. @internal
  */
 export function copyInto(t: Tensor, dst: Float64Array, at: number): void {
   if (readHook.onRead) readHook.onRead(t);
-  if (t._buf) {
-    dst.set(t._buf, at);
-    return;
-  }
-  const arena = rt().arena;
-  if (!arena.live(t._epoch, t._ptr)) throw releasedError();
-  dst.set(arena.view(t._ptr, t.size), at);
+  if (t._buf) dst.set(t._buf, at);
+  else copyArenaInto(t, dst, at);
 }
 
 /** Storage made ahead by prepareStorage, by entries (taken by the next result of that size). */
@@ -1261,8 +1255,11 @@ const ON_HEAP_ENTRIES = 8;
 /** Per size: the shared buffer being filled and its next free entry. */
 const sharedStorage = new Map<number, { buf: ArrayBuffer; next: number; end: number }>();
 
-/** JS-owned storage for `n` entries (contents unspecified). */
-function jsStorage(n: number): Float64Array {
+/**
+ * JS-owned storage for `n` entries (contents unspecified): the storage made ahead by
+ * {@link prepareStorage}, if any. @internal
+ */
+export function jsStorage(n: number): Float64Array {
   // Up to 64 bytes V8 keeps a typed array's storage in the object itself: no ArrayBuffer to
   // amortize, and cheaper than a view into a shared one.
   if (n > SHARED_MAX_ENTRIES || n <= ON_HEAP_ENTRIES) {

@@ -2,7 +2,7 @@
 // one top-level call: intermediates live in the arena and only the results leave it.
 import { DTypeError, MemoryLimitError, ShapeError, fmtShape } from "../errors.js";
 import { argnums as argnumsCheck, bool, checkFunction, checkOptions, oneOf, positiveInt } from "../options.js";
-import { Tensor, asTensor, copyInto, materialize, prepareStorage, resultStorage, scoped, zeros } from "../core/tensor.js";
+import { Tensor, asTensor, copyInto, jsStorage, materialize, prepareStorage, scoped, zeros } from "../core/tensor.js";
 import { add, mul, mul_p } from "../ops/elementwise.js";
 import { concat, reshape, reshape_p, slice } from "../ops/structure.js";
 import { sum } from "../ops/reduce.js";
@@ -703,7 +703,7 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
       let out: Float64Array | null = null;
       const place = (b: Tensor, col: number): void => {
         if (b.rank !== 2 || b.shape[0] !== rows) throw new Error(`matcalc: internal: a ${op} chunk's block is ${fmtShape(b.shape)}, not ${rows} rows`);
-        out ??= resultStorage(rows * (mode === "fwd" ? n : m));
+        out ??= jsStorage(rows * (mode === "fwd" ? n : m));
         copyInto(b, out, rows * col);
       };
       const settle = (): void => {
