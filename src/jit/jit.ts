@@ -28,7 +28,7 @@ import { Tensor, allocTensor, asTensor, prepareStorage, readHook, releasedError,
 import { checkTreeNodes, flattenStatic, treeKey, unflatten, type StaticTreeDef } from "../core/pytree.js";
 import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "../core/primitive.js";
 import { sizeOf, type Shape } from "../core/shape.js";
-import { deref, runSteps, shapeTable, type Program, type Ref, type Step } from "./program.js";
+import { deref, dropPlan, runSteps, shapeTable, verifyDrops, type Drops, type Program, type Ref, type Step } from "./program.js";
 import { moveDown, regionClose_p, regionOpen_p, type RegionParams } from "../ops/markers.js";
 import { JIT_PASSES, LINEARIZE_PASSES, jitDebug, runPasses } from "./pipeline.js";
 import { ProgramError } from "./program.js";
@@ -44,6 +44,16 @@ interface CachedProgram extends Program {
   outDef: OutDef;
   /** Storage of the program's own constants that results share (see {@link ownConstants}). */
   own: Set<Float64Array>;
+  /** When the replay lets go of each value (see {@link dropPlan}). */
+  drops: Drops;
+  /** Whether the steps hold regions (jacobian chunks), which threads may run on workers. */
+  regions: boolean;
+  /**
+   * The values array of the last replay, empty again, for the next one: a new array of 10⁵
+   * slots costs more than the replay's own bookkeeping (its memory is fresh every call).
+   * Null while a replay holds it.
+   */
+  spare: Tensor[] | null;
 }
 
 /** Ends a dry recording that met a step it must run but cannot (see {@link Recording.skip}). */
@@ -213,21 +223,26 @@ export class Recording implements Recorder {
 }
 
 function replay(p: CachedProgram, inputs: readonly Tensor[]): Tensor[] {
-  const vals: Tensor[] = new Array<Tensor>(p.slots);
-  if (rt().pool === null || !p.steps.some((s) => s.prim === regionOpen_p)) runSteps(p.steps, 0, p.steps.length, vals, inputs);
+  const vals: Tensor[] = p.spare ?? new Array<Tensor>(p.slots);
+  p.spare = null;
+  if (rt().pool === null || !p.regions) runSteps(p.steps, 0, p.steps.length, vals, inputs, p.drops);
   else {
     // While the worker runs the first chunk, the caller readies the JS storage of the large
     // results (its page faults are most of the copy out's time), out of the serial end.
-    runChunked(p.steps, vals, inputs, () => {
+    runChunked(p.steps, vals, inputs, p.drops, () => {
       for (const n of outSizes(p)) prepareStorage(n);
     });
   }
-  return p.outs.map((r) => {
+  const results = p.outs.map((r) => {
     const t = deref(r, vals, inputs);
     // A result sharing a constant's storage (the constant itself, or a reshape of it) is
     // copied: each call returns tensors of its own, as f does.
     return t._buf !== null && p.own.has(t._buf) ? new Tensor(t.shape, t._buf.slice()) : t;
   });
+  // Every other slot was dropped on the way: with the results' cleared, the array is empty.
+  for (const r of p.outs) if (r.kind === "slot") vals[r.i] = undefined!;
+  p.spare = vals;
+  return results;
 }
 
 const outSizesOf = new WeakMap<CachedProgram, number[]>();
@@ -280,7 +295,7 @@ function regionPlan(steps: readonly Step[]): Map<RegionParams, { work: number; a
  * block, so the memory of all of them is given back as one chunk's would be, and the next
  * chunk may be taped. Same calls, same arguments: the same bits as runSteps.
  */
-function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Tensor[], onPosted: () => void): void {
+function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Tensor[], drops: Drops, onPosted: () => void): void {
   const arena = rt().arena;
   const plan = regionPlan(steps);
   let prefaulted = false;
@@ -306,9 +321,10 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
     if (followers.length > 0 && arena.mark() === expectTop) {
       arena.rewind(flightEnd);
       for (const slot of followers) {
-        const t = vals[slot]!;
-        // A block from outside the region (JS-owned, or made before it) stays where it is.
-        if (t._buf !== null || t._ptr < flightEnd) continue;
+        const t = vals[slot];
+        // A block no later step reads (dropped), or from outside the region (JS-owned, or
+        // made before it), stays where it is.
+        if (t === undefined || t._buf !== null || t._ptr < flightEnd) continue;
         vals[slot] = moveDown(t);
       }
     }
@@ -335,7 +351,7 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
             if (rt().pool!.tapeRunning && arena.mark() === expectTop) following = !(worth && tapeSlotFree());
             else settle();
           }
-          runSteps(steps, k, k + 1, vals, inputs);
+          runSteps(steps, k, k + 1, vals, inputs, drops);
           if (!following && worth && beginTape()) {
             taped = p;
             queued += r!.work;
@@ -354,7 +370,7 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
             // The close moves the block down by a taped copy; the chunk's memory stays
             // allocated (up to `top`) until the worker has run it.
             const top = arena.mark();
-            runSteps(steps, k, k + 1, vals, inputs);
+            runSteps(steps, k, k + 1, vals, inputs, drops);
             const slot = s.outSlots === undefined ? s.out : s.outSlots[0]!;
             if (tapeInFlight()) followers.push(slot); // behind another: moves down as the caller's do
             else {
@@ -368,7 +384,7 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
           }
         } else if (depth === 0 && following) {
           following = false;
-          runSteps(steps, k, k + 1, vals, inputs);
+          runSteps(steps, k, k + 1, vals, inputs, drops);
           followers.push(s.outSlots === undefined ? s.out : s.outSlots[0]!);
           expectTop = arena.mark();
           // The worker done already: its memory and this chunk's are given back now.
@@ -385,7 +401,7 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
         }
         if (wait) settle();
       }
-      runSteps(steps, k, k + 1, vals, inputs);
+      runSteps(steps, k, k + 1, vals, inputs, drops);
     }
     ok = true;
   } finally {
@@ -548,7 +564,11 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       const inShapes = inputs.map((t) => t.shape);
       const compiled = runPasses(JIT_PASSES, { steps: rec.steps, slots: rec.slotCount, outs, split: rec.steps.length }, inShapes);
       const own = ownConstants(compiled.steps, compiled.outs, outLeaves);
-      remember(cache, plan.key, { steps: compiled.steps, slots: compiled.slots, outs: compiled.outs, outDef, own });
+      const steps = compiled.steps;
+      const drops = dropPlan(steps, compiled.outs);
+      if (jitDebug.verify) verifyDrops(steps, compiled.outs, [0, steps.length], drops);
+      const regions = steps.some((s) => s.prim === regionOpen_p);
+      remember(cache, plan.key, { steps, slots: compiled.slots, outs: compiled.outs, outDef, own, drops, regions, spare: null });
       return true;
     } catch (e) {
       // Tests verify every pass's output: a broken invariant must fail them, not fall back.
@@ -684,6 +704,8 @@ interface LinearizedProgram {
   outDef: OutDef;
   tangentOuts: Ref[];
   tangentDef: OutDef;
+  /** Drops of the two parts: the tangent part reruns on the values of the first. */
+  drops: Drops;
 }
 
 /**
@@ -711,7 +733,7 @@ export function jitLinearize(
       const p = cached;
       const vals: Tensor[] = new Array<Tensor>(p.slots);
       try {
-        runSteps(p.steps, 0, p.split, vals, leaves);
+        runSteps(p.steps, 0, p.split, vals, leaves, p.drops);
       } catch {
         return linearize(f, x); // a kernel error: f handles or raises it, as in jit
       }
@@ -721,7 +743,7 @@ export function jitLinearize(
         if (tp === null || tp.key !== key) return linearize(f, x)[1](t);
         const inputs = [...leaves, ...tp.leaves];
         try {
-          runSteps(p.steps, p.split, p.steps.length, vals, inputs);
+          runSteps(p.steps, p.split, p.steps.length, vals, inputs, p.drops);
         } catch {
           return linearize(f, x)[1](t);
         }
@@ -765,7 +787,10 @@ export function jitLinearize(
         const inShapes = [...inputs, ...tin].map((t) => t.shape);
         try {
           const final = runPasses(LINEARIZE_PASSES, { steps: rec.steps, slots: rec.slotCount, outs: results, split }, inShapes);
-          remember(cache, key, { steps: final.steps, split: final.split, slots: rec.slotCount, outs: outsP, outDef, tangentOuts: tanP, tangentDef: tDef });
+          const bounds = [0, final.split, final.steps.length];
+          const drops = dropPlan(final.steps, results, bounds);
+          if (jitDebug.verify) verifyDrops(final.steps, results, bounds, drops);
+          remember(cache, key, { steps: final.steps, split: final.split, slots: rec.slotCount, outs: outsP, outDef, tangentOuts: tanP, tangentDef: tDef, drops });
         } catch (e) {
           if (jitDebug.verify && e instanceof ProgramError) throw e;
           remember(cache, key, `jit failed while compiling the recording (${internalReason(e)})`);

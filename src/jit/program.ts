@@ -117,10 +117,105 @@ export function deref(r: Ref, vals: readonly Tensor[], inputs: readonly Tensor[]
   return r.kind === "slot" ? vals[r.i]! : r.kind === "in" ? inputs[r.i]! : r.t;
 }
 
-/** Runs steps `from` … `to − 1`, writing their outputs to `vals`. @internal */
-export function runSteps(steps: readonly Step[], from: number, to: number, vals: Tensor[], inputs: readonly Tensor[]): void {
+/**
+ * When a replay lets go of each value: step k drops `slots[at[k]]` … `slots[at[k + 1] − 1]`
+ * after it runs. @internal
+ */
+export interface Drops {
+  at: Int32Array;
+  slots: Int32Array;
+}
+
+/**
+ * The drops of a replay that runs `steps` in the parts `bounds` delimit (`[0, n]`: in one go;
+ * `[0, split, n]`: a linearization, whose tangent part reruns on the values of the first). A
+ * slot is dropped after its last read, or after its step if nothing reads it, unless a result
+ * names it or a later part reads it: a part drops only slots it writes, so a rerun part finds
+ * every value from earlier parts. Without drops, a replay would hold every value it made to its
+ * end: a 10⁵-step program keeps 10⁵ tensors alive, and the collector copies them all.
+ * @internal
+ */
+export function dropPlan(steps: readonly Step[], results: readonly Ref[], bounds: readonly number[] = [0, steps.length]): Drops {
+  const n = slotBound(steps);
+  /** The part that writes each slot (−1: none), and the step that last touches it. */
+  const part = new Int32Array(n).fill(-1);
+  const last = new Int32Array(n).fill(-1);
+  /** Slots a result names or another part reads: never dropped. */
+  const kept = new Uint8Array(n);
+  for (const r of results) if (r.kind === "slot" && r.i < n) kept[r.i] = 1;
+  let b = 0;
+  for (let k = 0; k < steps.length; k++) {
+    while (b + 1 < bounds.length - 1 && k >= bounds[b + 1]!) b++;
+    const s = steps[k]!;
+    const args = s.args;
+    for (let i = 0; i < args.length; i++) {
+      const r = args[i]!;
+      if (r.kind !== "slot" || r.i >= n) continue;
+      if (part[r.i] !== b) kept[r.i] = 1;
+      else last[r.i] = k;
+    }
+    for (let j = 0; j < s.nOut; j++) {
+      const slot = slotOf(s, j);
+      part[slot] = b;
+      if (last[slot] < k) last[slot] = k;
+    }
+  }
+  const at = new Int32Array(steps.length + 1);
+  for (let i = 0; i < n; i++) if (part[i] >= 0 && kept[i] === 0) at[last[i]! + 1]!++;
+  for (let k = 0; k < steps.length; k++) at[k + 1]! += at[k]!;
+  const slots = new Int32Array(at[steps.length]!);
+  const fill = at.slice(0, steps.length);
+  for (let i = 0; i < n; i++) if (part[i] >= 0 && kept[i] === 0) slots[fill[last[i]!]!++] = i;
+  return { at, slots };
+}
+
+/**
+ * Checks a drop plan by running it on slot numbers alone: no step reads a slot after its drop,
+ * no slot is dropped twice or before its step, no result is dropped, a part drops only slots
+ * it writes (a rerun part must find the earlier parts' values), and in a one-part plan
+ * every other slot is dropped (a replay's values array ends empty, to be reused). Throws a
+ * {@link ProgramError} naming `pass`. Tests run it on every plan (as verifyProgram). @internal
+ */
+export function verifyDrops(steps: readonly Step[], results: readonly Ref[], bounds: readonly number[], drops: Drops, pass = "dropPlan"): void {
+  const fail = (why: string): never => {
+    throw new ProgramError(pass, why);
+  };
+  const n = slotBound(steps);
+  /** 0: not written yet, 1: holds a value, 2: dropped. */
+  const state = new Uint8Array(n);
+  const writer = new Int32Array(n);
+  let b = 0;
+  if (drops.at.length !== steps.length + 1) fail(`${drops.at.length} step offsets for ${steps.length} steps`);
+  for (let k = 0; k < steps.length; k++) {
+    const s = steps[k]!;
+    while (b + 1 < bounds.length - 1 && k >= bounds[b + 1]!) b++;
+    for (const r of s.args) if (r.kind === "slot" && state[r.i] === 2) fail(`step ${k} (${s.prim.name}) reads slot ${r.i} after its drop`);
+    for (let j = 0; j < s.nOut; j++) {
+      state[slotOf(s, j)] = 1;
+      writer[slotOf(s, j)] = b;
+    }
+    for (let i = drops.at[k]!; i < drops.at[k + 1]!; i++) {
+      const slot = drops.slots[i]!;
+      if (state[slot] !== 1) fail(`step ${k} (${s.prim.name}) drops slot ${slot}, which holds no value`);
+      if (writer[slot] !== b) fail(`step ${k} (${s.prim.name}) drops slot ${slot}, which an earlier part wrote`);
+      state[slot] = 2;
+    }
+  }
+  for (const r of results) if (r.kind === "slot" && state[r.i] === 2) fail(`result slot ${r.i} is dropped`);
+  if (bounds.length === 2) {
+    const result = new Set(results.flatMap((r) => (r.kind === "slot" ? [r.i] : [])));
+    for (let i = 0; i < n; i++) if (state[i] === 1 && !result.has(i)) fail(`slot ${i} is never dropped`);
+  }
+}
+
+/**
+ * Runs steps `from` … `to − 1`, writing their outputs to `vals` and, given `drops`, clearing
+ * the values no later step reads. @internal
+ */
+export function runSteps(steps: readonly Step[], from: number, to: number, vals: Tensor[], inputs: readonly Tensor[], drops?: Drops): void {
   // The replay's only JavaScript besides the kernels' own (an MLP Hessian runs thousands of
   // steps a call): plain loops, no closure per step.
+  const at = drops?.at, dropped = drops?.slots;
   for (let k = from; k < to; k++) {
     const s = steps[k]!;
     const refs = s.args;
@@ -132,6 +227,7 @@ export function runSteps(steps: readonly Step[], from: number, to: number, vals:
     const outs = s.prim.impl(args, s.params);
     if (s.outSlots === undefined) for (let j = 0; j < s.nOut; j++) vals[s.out + j] = outs[j]!;
     else for (let j = 0; j < s.nOut; j++) vals[s.outSlots[j]!] = outs[j]!;
+    if (at !== undefined) for (let i = at[k]!, e = at[k + 1]!; i < e; i++) vals[dropped![i]!] = undefined!;
   }
 }
 

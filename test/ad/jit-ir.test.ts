@@ -2,10 +2,11 @@
 // primitives by identity, long recordings, and fallback when the recorder or a pass fails.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { grad, hessian, jit, randn, scalar, vector, type Tensor } from "../../src/index.js";
-import { ProgramError, slotOf, verifyProgram, type Ref, type Step } from "../../src/jit/program.js";
+import { dropPlan, ProgramError, slotOf, verifyDrops, verifyProgram, type Drops, type Ref, type Step } from "../../src/jit/program.js";
 import { JIT_PASSES, LINEARIZE_PASSES, jitDebug, runPasses, type JitPass, type Staged } from "../../src/jit/pipeline.js";
 import { jitLinearize, Recording } from "../../src/jit/jit.js";
 import { linearize } from "../../src/transforms/transforms.js";
+import { scoped } from "../../src/core/tensor.js";
 import { regionClose_p, regionOpen_p, type RegionParams } from "../../src/ops/markers.js";
 import { neg_p, add_p } from "../../src/ops/elementwise.js";
 import { reshape_p } from "../../src/ops/structure.js";
@@ -71,6 +72,89 @@ describe("verifyProgram", () => {
     a.rewind = false; // what checkRegions does to such a region: then it is fine
     b.rewind = false;
     expect(() => verifyProgram(program(steps(a), [slot(2)]), [[3]])).not.toThrow();
+  });
+});
+
+describe("drops: a replay lets go of each value after its last read", () => {
+  // 0 = −x; 1 = 0 + x; 2 = reshape 1; 3 = −2; 4 = 0 + 3 (results: 2 and 4).
+  const steps = () => [
+    st(P(neg_p), [input(0)], 0, [3]),
+    st(P(add_p), [slot(0), input(0)], 1, [3]),
+    st(P(reshape_p), [slot(1)], 2, [3, 1], { shape: [3, 1] }),
+    st(P(neg_p), [slot(1)], 3, [3]),
+    st(P(add_p), [slot(0), slot(3)], 4, [3]),
+  ];
+  const byStep = (d: Drops) => Array.from({ length: d.at.length - 1 }, (_, k) => Array.from(d.slots.subarray(d.at[k]!, d.at[k + 1]!)).sort());
+
+  it("one part: each slot after its last read, results never", () => {
+    const d = dropPlan(steps(), [slot(2), slot(4)]);
+    expect(byStep(d)).toEqual([[], [], [], [1], [0, 3]]);
+    expect(() => verifyDrops(steps(), [slot(2), slot(4)], [0, 5], d)).not.toThrow();
+  });
+
+  it("a value nothing reads goes right after its step", () => {
+    const d = dropPlan(steps(), [slot(4)]);
+    expect(byStep(d)).toEqual([[], [], [2], [1], [0, 3]]);
+  });
+
+  it("two parts: slots the second part reads stay; the second drops only its own", () => {
+    // Part 0: steps 0–2, part 1: steps 3–4, which reads slots 0 and 1 of part 0 on every rerun.
+    const d = dropPlan(steps(), [slot(2), slot(4)], [0, 3, 5]);
+    expect(byStep(d)).toEqual([[], [], [], [], [3]]);
+    expect(() => verifyDrops(steps(), [slot(2), slot(4)], [0, 3, 5], d)).not.toThrow();
+  });
+
+  it("verifyDrops names what a wrong plan breaks", () => {
+    const plan = (lists: number[][]): Drops => {
+      const at = new Int32Array(lists.length + 1);
+      lists.forEach((l, k) => (at[k + 1] = at[k]! + l.length));
+      return { at, slots: Int32Array.from(lists.flat()) };
+    };
+    const cases: [number[][], number[], RegExp][] = [
+      [[[0], [], [], [1], [3]], [0, 5], /step 1 \(add\) reads slot 0 after its drop/],
+      [[[], [], [], [1], [0, 3, 2]], [0, 5], /result slot 2 is dropped/],
+      [[[], [], [], [1], [3]], [0, 5], /slot 0 is never dropped/],
+      [[[], [], [], [1, 1], [0, 3]], [0, 5], /step 3 \(neg\) drops slot 1, which holds no value/],
+      [[[], [], [], [], [0, 3]], [0, 3, 5], /step 4 \(add\) drops slot 0, which an earlier part wrote/],
+    ];
+    for (const [lists, bounds, msg] of cases) {
+      expect(() => verifyDrops(steps(), [slot(2), slot(4)], bounds, plan(lists))).toThrow(msg);
+    }
+  });
+
+  it("replays of long programs, linearizations and chunked Hessians give f's bits with drops checked (tests verify every plan)", () => {
+    let calls = 0;
+    const f = (x: Tensor) => {
+      calls++;
+      let y = x;
+      for (let i = 0; i < 300; i++) y = y.mul(0.99).add(x.mul(0.01)).tanh();
+      return y.mul(y).sum();
+    };
+    const x = vector([0.4, -0.3, 1.1]), y = vector([-1, 0.2, 0.7]);
+    const jg = jit(grad(f)), jh = jit(hessian(f, { chunkSize: 1 }));
+    for (const v of [x, y, x]) {
+      expect(Array.from(jg(v).data)).toEqual(Array.from(grad(f)(v).data));
+      expect(Array.from((jh(v) as Tensor).data)).toEqual(Array.from((hessian(f, { chunkSize: 1 })(v) as Tensor).data));
+    }
+    // Each replayed without running f (a replay that failed would run f again).
+    calls = 0;
+    jg(y);
+    jh(y);
+    expect(calls).toBe(0);
+    const lin = jitLinearize((v) => f(v as Tensor), (g, v) => linearize(g, v) as [unknown, (t: unknown) => unknown]);
+    const t1 = vector([1, 0, -1]), t2 = vector([0.5, 2, 0]);
+    const want = [t1, t2, t1].map((t) => (linearize(f, x)[1](t) as Tensor).item());
+    for (let k = 0; k < 3; k++) {
+      // Inside a scope, as the optimizers call it (the residuals live in the arena).
+      scoped(() => {
+        calls = 0;
+        const [out, jvpFn] = lin(x);
+        // The tangent part reruns on the first part's values: twice per linearization.
+        expect([t1, t2, t1].map((t) => (jvpFn(t) as Tensor).item())).toEqual(want);
+        expect((out as Tensor).item()).toBe(f(x).item());
+        if (k > 0) expect(calls).toBe(1); // f(x) just above: the linearization replayed
+      });
+    }
   });
 });
 
