@@ -11,6 +11,21 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 const here = new URL("./", import.meta.url);
 const outPath = process.argv[2] ?? new URL("RESULTS.md", here);
 
+/** The optim suite's scipy cells (bench/peers/optim_scipy.json) as a reference column. */
+function scipyReference() {
+  const url = new URL("peers/optim_scipy.json", here);
+  if (!existsSync(url)) return { label: "scipy ms", values: {} };
+  const d = JSON.parse(readFileSync(url, "utf8"));
+  const values = {};
+  for (const c of d.cells) {
+    const counts = c.nhev > 0 ? `${c.nit} it, ${c.nfev} f, ${c.njev} g, ${c.nhev} hvp`
+      : c.nfev === c.njev ? `${c.nit} it, ${c.nfev} f/g` : `${c.nit} it, ${c.nfev} f, ${c.njev} g`;
+    const ms = c.ms >= 100 ? c.ms.toFixed(0) : c.ms.toFixed(2);
+    (values[c.group] ??= {})[c.method] = `${ms} (${counts})`;
+  }
+  return { label: `scipy ${d.scipy} ms (optim_scipy.json, ${String(d.date).slice(0, 16).replace("T", " ")} UTC; it, evaluations)`, values };
+}
+
 const HOSTS = [
   { id: "node", label: "Node", script: "npm run bench" },
   { id: "chromium", label: "Chromium", script: "npm run bench:browser" },
@@ -58,25 +73,9 @@ const REFERENCE = {
       "hessian logdet X, 50×50 (2500×2500)": { "hessian(logdet)": "190–311" },
     },
   },
-  // The same figures as SCIPY_MS / SCIPY_COUNTS in bench/suites/optim.ts (the suite prints
-  // them too). The counts were taken with scipy 1.17, whose counts match the issue's 1.10 ones.
-  optim: {
-    label: "scipy 1.10 ms (reference; it, evaluations)",
-    values: {
-      "ext. Rosenbrock n=100": {
-        "newton-cg": "4.95 (83 it, 105 f, 105 g, 142 hvp)", "trust-ncg": "2.28 (42 it, 43 f, 37 g, 108 hvp)",
-        bfgs: "66 (430 it, 458 f/g)", lbfgs: "1.23 (36 it, 48 f/g)",
-      },
-      "ext. Rosenbrock n=1000": {
-        "newton-cg": "6.28 (83 it, 105 f, 105 g, 142 hvp)", "trust-ncg": "3.33 (51 it, 52 f, 47 g, 121 hvp)",
-        bfgs: "134349", lbfgs: "2.52 (35 it, 44 f/g)",
-      },
-      "logistic 10000×100": {
-        "newton-cg": "21.3 (7 it, 8 f, 8 g, 15 hvp)", "trust-ncg": "18.8 (6 it, 7 f, 7 g, 19 hvp)",
-        bfgs: "22.1 (20 it, 21 f/g)", lbfgs: "7.27 (9 it, 10 f/g)",
-      },
-    },
-  },
+  // scipy's side of the optim suite: bench/peers/optim_scipy.json, the figures the suite itself
+  // prints its ratios against (re-measured per host by bench/peers/optim_scipy.py).
+  optim: scipyReference(),
 };
 /** What the note column holds, per suite (default "note"). */
 const NOTE_LABEL = { optim: "matcalc status, it, evaluations" };
