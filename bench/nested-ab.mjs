@@ -7,7 +7,7 @@
 //   node bench/nested-ab.mjs <before/dist> <after/dist> [rounds]
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { alternate, bestOf, cpuMs } from "./timing.mjs";
+import { alternate, bestOf, cpuMs, printAB } from "./timing.mjs";
 
 const [, self, a, b, roundsArg] = process.argv;
 
@@ -33,11 +33,5 @@ if (a === "--child") {
   console.log(JSON.stringify(out));
 } else {
   const runs = alternate(self, a, b, Number(roundsArg ?? 3), "usage: node bench/nested-ab.mjs <before/dist> <after/dist> [rounds]");
-  const names = Object.keys(runs.before[0]);
-  const range = (xs) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
-  console.log("µs per call (range over rounds)   before          after           after/before (best)");
-  for (const k of names) {
-    const bs = runs.before.map((r) => r[k]), as = runs.after.map((r) => r[k]);
-    console.log(`${k.padEnd(30)} ${range(bs).padEnd(15)} ${range(as).padEnd(15)} ${(Math.min(...as) / Math.min(...bs)).toFixed(2)}`);
-  }
+  printAB(runs, "µs per call");
 }

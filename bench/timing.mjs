@@ -39,3 +39,17 @@ export function alternate(script, before, after, rounds, usage) {
   }
   return runs;
 }
+
+/**
+ * Prints `alternate`'s runs task by task: each side's range over the rounds and after/before
+ * of the fastest figures (`unit` names the figures, e.g. "ms per call").
+ */
+export function printAB(runs, unit) {
+  const names = Object.keys(runs.before[0]);
+  const range = (xs) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
+  console.log(`${`${unit} (range over rounds)`.padEnd(33)} before          after           after/before (best)`);
+  for (const k of names) {
+    const bs = runs.before.map((r) => r[k]), as = runs.after.map((r) => r[k]);
+    console.log(`${k.padEnd(30)} ${range(bs).padEnd(15)} ${range(as).padEnd(15)} ${(Math.min(...as) / Math.min(...bs)).toFixed(2)}`);
+  }
+}

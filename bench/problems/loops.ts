@@ -16,6 +16,7 @@
 import * as mc from "../../src/index.js";
 import { concat, matrix, slice, tensor, vector, zeros, type Tensor } from "../../src/index.js";
 import { fillRandom } from "../harness.js";
+import { rk4Loss } from "./ode.mjs";
 
 /** fillRandom's values scaled by `scale`, as a tensor of `shape`. */
 function uniform(shape: number[], seed: number, scale: number): Tensor {
@@ -131,18 +132,7 @@ export interface OdeProblem {
 export function odeProblem(steps = 10_000, h = 1e-3): OdeProblem {
   const params: OdeParams = { r: vector([2 / 3, -1]), A: matrix([[0, -4 / 3], [1, 0]]), z0: vector([1, 1]) };
   const target = vector([1, 0.5]);
-  const loss = (p: OdeParams): Tensor => {
-    const f = (z: Tensor) => z.mul(p.r.add(p.A.matmul(z)));
-    let z = p.z0;
-    for (let s = 0; s < steps; s++) {
-      const k1 = f(z);
-      const k2 = f(z.add(k1.mul(h / 2)));
-      const k3 = f(z.add(k2.mul(h / 2)));
-      const k4 = f(z.add(k3.mul(h)));
-      z = z.add(k1.add(k2.add(k3).mul(2)).add(k4).mul(h / 6));
-    }
-    return z.sub(target).square().sum().mul(0.5);
-  };
+  const loss = rk4Loss(steps, h, target) as (p: OdeParams) => Tensor;
   return { steps, h, params, target, loss };
 }
 
