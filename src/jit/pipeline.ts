@@ -108,10 +108,20 @@ export function runPasses(passes: readonly JitPass[], program: Staged, inShapes:
   let p = prune(program);
   if (jitDebug.verify) verifyProgram(p, inShapes, "recording");
   for (const pass of passes) {
-    p = prune(pass.run(p, shapeTable(p.steps, inShapes)));
+    const out = pass.run(p, shapeTable(p.steps, inShapes));
+    // A pass that changed nothing leaves nothing dead: a 10⁶-step program skips a liveness walk.
+    p = unchanged(p, out) ? out : prune(out);
     if (jitDebug.verify) verifyProgram(p, inShapes, pass.name);
   }
   return p;
+}
+
+/** Whether `b` has the same steps (the same objects, in order), results and split as `a`. */
+function unchanged(a: Staged, b: Staged): boolean {
+  if (a.split !== b.split || a.steps.length !== b.steps.length || a.outs.length !== b.outs.length) return false;
+  for (let k = 0; k < a.steps.length; k++) if (a.steps[k] !== b.steps[k]) return false;
+  for (let i = 0; i < a.outs.length; i++) if (a.outs[i] !== b.outs[i]) return false;
+  return true;
 }
 
 function prune(p: Staged): Staged {
