@@ -655,7 +655,9 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
       const mode = opts.mode === "fwd" || opts.mode === "rev" ? opts.mode : autoMode(L, n, m);
       if (mode === "fwd") pruneDead(L.lin, L.outTangents);
       const chunk = Math.max(1, Math.floor(opts.chunkSize ?? defaultChunk(m + n, workPerDirection(L, mode))));
-      checkResultSize(op, m, n, Math.ceil((mode === "fwd" ? n : m) / chunk));
+      /** The shape of B, the Jacobian as the chunks make it: one column per direction. */
+      const [rows, directions] = mode === "fwd" ? [m, n] : [n, m];
+      checkResultSize(op, m, n, Math.ceil(directions / chunk));
       const done = (J: Tensor): Tensor | PyTree => (opts.blocks === true ? toBlocks(J, opts.layout === "denominator", L, list, unique, single) : J);
       if (m === 0 || n === 0) {
         const argSizes = L.vars.map((vs) => vs.reduce((a, v) => a + v.size, 0));
@@ -699,11 +701,10 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
       // At top level the chunks' blocks go straight into the result's JS storage: block k is
       // the columns leafStart + start … of B (rows × columns, column-major), one contiguous
       // range. No storage of its own per block, no concat in the arena, no second copy out.
-      const rows = mode === "fwd" ? m : n;
       let out: Float64Array | null = null;
       const place = (b: Tensor, col: number): void => {
         if (b.rank !== 2 || b.shape[0] !== rows) throw new Error(`matcalc: internal: a ${op} chunk's block is ${fmtShape(b.shape)}, not ${rows} rows`);
-        out ??= jsStorage(rows * (mode === "fwd" ? n : m));
+        out ??= jsStorage(rows * directions);
         copyInto(b, out, rows * col);
       };
       const settle = (): void => {
@@ -770,7 +771,7 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
         abortTape();
       }
       settle();
-      let B = rewind ? new Tensor(mode === "fwd" ? [m, n] : [n, m], out!) : blocks.length === 1 ? blocks[0]! : concat(blocks, 1);
+      let B = rewind ? new Tensor([rows, directions], out!) : blocks.length === 1 ? blocks[0]! : concat(blocks, 1);
       if (marked === plan.length) B = bind1(mirrorUpper_p, [B], {});
       const numerator = mode === "fwd";
       if (list.length !== unique.length) B = repeatArgs(B, numerator ? 1 : 0, L, list, unique);
