@@ -16,42 +16,56 @@
 // skip work that does not pay at small sizes: a small op(A) = A is read in place (DIRECT_A),
 // and tiny products skip packing altogether (SMALL_MNK). One-column/one-row products go to gemv.
 //
-// The micro-tile is MR = 4 rows (two f64x2) × NR = 4 columns: 8 accumulators. Why not larger:
-// V8's TurboFan (Node 20, x64) schedules all loads of a loop iteration ahead of the arithmetic,
-// so a tile needs accumulators + A vectors + B splats + 1 temporary registers, out of the 15
-// xmm registers it allocates (xmm15 is its scratch). 4×4 needs 8 + 2 + 4 + 1 = 15. Read off
-// V8's code (--print-wasm-code): 4×4 and 8×2 keep the loop free of stack traffic; 6×3 spills
-// 2 values per iteration, 4×5 and 10×2 spill 6, 4×6, 6×4, 8×3 and 12×2 10-12, 10×4 32, and 4×4
-// with k unrolled by 2 spills 14 (both iterations' loads are hoisted together). 8×2 runs as fast
-// as 4×4 but moves more packed data per flop ((MR+NR)/(MR·NR) = 0.625 vs 0.5) and wastes more
-// on edge tiles. Without FMA (plain SIMD has none; the relaxed build has it) every multiply-add
-// is 2 instructions on 3 FP ports, so the ceiling is 3 × 2 lanes a cycle, which the 4×4 loop
-// reaches (bench/NOTES.md has the measured rates beside native C).
+// The micro-tile is MR = 4 rows (two f64x2) × NR = 4 columns. Why not larger: V8's
+// TurboFan (Node 20, x64) schedules all loads of a loop iteration ahead of the arithmetic, so a
+// tile needs accumulators + A vectors + B splats (+ 1 temporary without FMA) registers, out of
+// the 15 xmm registers it allocates (xmm15 is its scratch).
+// - Plain SIMD: 4×4 needs 8 + 2 + 4 + 1 = 15. Read off V8's code (--print-wasm-code): 4×4 and
+//   8×2 keep the loop free of stack traffic; 6×3 spills 2 values per iteration, 4×5 and 10×2
+//   spill 6, 4×6, 6×4, 8×3 and 12×2 10-12, 10×4 32, and 4×4 with k unrolled by 2 spills 14
+//   (both iterations' loads are hoisted together). 8×2 runs as fast as 4×4 but moves more
+//   packed data per flop ((MR+NR)/(MR·NR) = 0.625 vs 0.5) and wastes more on edge tiles.
+// - Relaxed SIMD (fused multiply-add, no temporary): 6×3 (MR_WIDE × NR_WIDE) needs 9 + 3 + 3
+//   = 15 and runs ~4 % faster than 4×4 (9 accumulators cover the FMA latency better than 8;
+//   1.5 multiply-adds a load instead of 1.33); 10×2 (17 registers) spills. The relaxed build
+//   takes it for all but short products (WIDE_M). Measured in bench/NOTES.md.
+// Each entry of C sees the same operations whatever tile it falls in (full tiles and edge
+// tiles round alike, mergeTile), so the tile shape never changes a result's bits, and a
+// product split into panels anywhere gives the bits of the whole call.
 import { gemv } from "./blas";
 import { madd } from "./fma";
 
 /** Micro-tile rows (A micro-panel height) and columns (B micro-panel width). */
 const MR: i32 = 4;
 const NR: i32 = 4;
+/** The relaxed build's tile for products of at least WIDE_M rows, or a multiple of 6. */
+const MR_WIDE: i32 = 6;
+const NR_WIDE: i32 = 3;
 /**
- * k-block: a B micro-panel is KC·NR·8 = 8 KiB and an A micro-panel another 8 KiB, so both sit
+ * Below this many rows (and not a multiple of 6), the relaxed build keeps 4×4: a partial 6-row
+ * panel wastes up to 4/6 of its work, which at m = 20 (the MLP Hessian's Xᵀ·δ) cost 15 %.
+ */
+const WIDE_M: i32 = 96;
+/**
+ * k-block: a B micro-panel is KC·NR·8 ≤ 8 KiB and an A micro-panel KC·MR·8 ≤ 12 KiB, so both sit
  * in the 48 KiB L1 with room for the C tile (the BLIS rule: B micro-panel resident in L1 while
  * A micro-panels stream from L2).
  */
 const KC: i32 = 256;
-/** m-block: the packed A block is MC·KC·8 = 256 KiB, well inside the 2 MiB L2. */
-const MC: i32 = 128;
+/** m-block (a multiple of both tiles' rows): the packed A block is MC·KC·8 ≈ 256 KiB, well inside L2. */
+const MC: i32 = ASC_FEATURE_RELAXED_SIMD ? 132 : 128;
 /**
- * n-block: the packed B block is KC·NC·8 = 1 MiB. A is re-packed once per NC columns, which
- * costs m·k copies against 2·m·NC·k flops, i.e. under 0.1% at NC = 512.
+ * n-block (a multiple of both tiles' columns): the packed B block is KC·NC·8 ≈ 1 MiB. A is re-packed once per
+ * NC columns, which costs m·k copies against 2·m·NC·k flops, i.e. under 0.1% at NC = 512.
  */
-const NC: i32 = 512;
+const NC: i32 = ASC_FEATURE_RELAXED_SIMD ? 516 : 512;
 
 // Scratch: static blocks below __heap_base, unless placeGemmScratch moved them (threads).
 let APACK_AT: usize = memory.data(MC * KC * 8, 16);
 let BPACK_AT: usize = memory.data(KC * NC * 8, 16);
 /** An edge tile is computed in full into CTILE, then only its valid part is merged into C. */
-let CTILE_AT: usize = memory.data(MR * NR * 8, 16);
+const CTILE_BYTES: i32 = 4 * 6 * 8;
+let CTILE_AT: usize = memory.data(CTILE_BYTES, 16);
 
 /**
  * Below this many multiply-adds a call skips packing and runs a plain loop: the packed path
@@ -68,12 +82,15 @@ const SMALL_MNK: i32 = 512;
 const DIRECT_A: i64 = 16384;
 
 /**
- * The MR×NR micro-kernel: C[0:4, 0:4] ← α·Ap·Bp + β·C over kc ≥ 1 steps. Bp holds kc groups
- * of 4 columns (packed). Ap holds kc groups of 4 rows, astep bytes apart: 32 when packed, or
- * A's column stride when A is read in place. ldc in bytes. β = 0 does not read C.
+ * The micro-kernel: C[0:mr, 0:nr] ← α·Ap·Bp + β·C over kc ≥ 1 steps, with mr×nr = MR×NR, or
+ * MR_WIDE×NR_WIDE when `wide` (relaxed build only). Bp holds kc groups of nr columns (packed).
+ * Ap holds kc groups of mr rows, astep bytes apart: mr·8 when packed, or A's column stride
+ * when A is read in place. ldc in bytes. β = 0 does not read C.
  */
-function kernel(kc: i32, ap: usize, astep: usize, bp: usize, c: usize, ldc: usize, alpha: f64, beta: f64): void {
-  if (ASC_FEATURE_SIMD) {
+function kernel(kc: i32, ap: usize, astep: usize, bp: usize, c: usize, ldc: usize, alpha: f64, beta: f64, wide: bool): void {
+  if (ASC_FEATURE_RELAXED_SIMD && wide) {
+    kernel6x3(kc, ap, astep, bp, c, ldc, alpha, beta);
+  } else if (ASC_FEATURE_SIMD) {
     let c00 = f64x2.splat(0), c10 = f64x2.splat(0);
     let c01 = f64x2.splat(0), c11 = f64x2.splat(0);
     let c02 = f64x2.splat(0), c12 = f64x2.splat(0);
@@ -154,65 +171,146 @@ function kernel(kc: i32, ap: usize, astep: usize, bp: usize, c: usize, ldc: usiz
   }
 }
 
-/** Merges the valid mr×nr corner of CTILE (ld 4) into C: C ← α·T + β·C (β = 0: C not read). */
-function mergeTile(mr: i32, nr: i32, c: usize, ldc: usize, alpha: f64, beta: f64): void {
+/** The relaxed build's 6×3 micro-kernel (see kernel); every multiply-add fused. */
+// @ts-ignore: decorator
+@inline function kernel6x3(kc: i32, ap: usize, astep: usize, bp: usize, c: usize, ldc: usize, alpha: f64, beta: f64): void {
+  let c00 = f64x2.splat(0), c10 = f64x2.splat(0), c20 = f64x2.splat(0);
+  let c01 = f64x2.splat(0), c11 = f64x2.splat(0), c21 = f64x2.splat(0);
+  let c02 = f64x2.splat(0), c12 = f64x2.splat(0), c22 = f64x2.splat(0);
+  const aend = ap + <usize>kc * astep;
+  do {
+    const a0 = v128.load(ap), a1 = v128.load(ap, 16), a2 = v128.load(ap, 32);
+    const b0 = v128.load_splat<f64>(bp), b1 = v128.load_splat<f64>(bp, 8), b2 = v128.load_splat<f64>(bp, 16);
+    c00 = madd(a0, b0, c00); c10 = madd(a1, b0, c10); c20 = madd(a2, b0, c20);
+    c01 = madd(a0, b1, c01); c11 = madd(a1, b1, c11); c21 = madd(a2, b1, c21);
+    c02 = madd(a0, b2, c02); c12 = madd(a1, b2, c12); c22 = madd(a2, b2, c22);
+    ap += astep;
+    bp += 24;
+  } while (ap < aend);
+  if (alpha != 1) {
+    const va = f64x2.splat(alpha);
+    c00 = f64x2.mul(va, c00); c10 = f64x2.mul(va, c10); c20 = f64x2.mul(va, c20);
+    c01 = f64x2.mul(va, c01); c11 = f64x2.mul(va, c11); c21 = f64x2.mul(va, c21);
+    c02 = f64x2.mul(va, c02); c12 = f64x2.mul(va, c12); c22 = f64x2.mul(va, c22);
+  }
+  const p0 = c, p1 = c + ldc, p2 = p1 + ldc;
+  if (beta != 0) {
+    if (beta == 1) {
+      c00 = f64x2.add(c00, v128.load(p0)); c10 = f64x2.add(c10, v128.load(p0, 16)); c20 = f64x2.add(c20, v128.load(p0, 32));
+      c01 = f64x2.add(c01, v128.load(p1)); c11 = f64x2.add(c11, v128.load(p1, 16)); c21 = f64x2.add(c21, v128.load(p1, 32));
+      c02 = f64x2.add(c02, v128.load(p2)); c12 = f64x2.add(c12, v128.load(p2, 16)); c22 = f64x2.add(c22, v128.load(p2, 32));
+    } else {
+      const vb = f64x2.splat(beta);
+      c00 = madd(vb, v128.load(p0), c00); c10 = madd(vb, v128.load(p0, 16), c10); c20 = madd(vb, v128.load(p0, 32), c20);
+      c01 = madd(vb, v128.load(p1), c01); c11 = madd(vb, v128.load(p1, 16), c11); c21 = madd(vb, v128.load(p1, 32), c21);
+      c02 = madd(vb, v128.load(p2), c02); c12 = madd(vb, v128.load(p2, 16), c12); c22 = madd(vb, v128.load(p2, 32), c22);
+    }
+  }
+  v128.store(p0, c00); v128.store(p0, c10, 16); v128.store(p0, c20, 32);
+  v128.store(p1, c01); v128.store(p1, c11, 16); v128.store(p1, c21, 32);
+  v128.store(p2, c02); v128.store(p2, c12, 16); v128.store(p2, c22, 32);
+}
+
+/**
+ * Merges the valid mr×nr corner of CTILE (ld rows) into C: C ← α·T + β·C (β = 0: C not read),
+ * rounding as the kernel's own merge does (β·C + α·T fused in the relaxed build), so an entry
+ * gets the same bits in an edge tile as in a full one.
+ */
+function mergeTile(mr: i32, nr: i32, ld: i32, c: usize, ldc: usize, alpha: f64, beta: f64): void {
   const CTILE = CTILE_AT;
   for (let j = 0; j < nr; j++) {
-    const t = CTILE + (<usize>j << 5), q = c + <usize>j * ldc;
+    const t = CTILE + <usize>(j * ld) * 8, q = c + <usize>j * ldc;
     for (let i = 0; i < mr; i++) {
       const o = <usize>i << 3;
       const v = alpha * load<f64>(t + o);
-      store<f64>(q + o, beta == 0 ? v : v + beta * load<f64>(q + o));
+      let r = v;
+      if (beta == 1) r = v + load<f64>(q + o);
+      else if (beta != 0) {
+        if (ASC_FEATURE_SIMD) r = f64x2.extract_lane(madd(f64x2.splat(beta), f64x2.splat(load<f64>(q + o)), f64x2.splat(v)), 0);
+        else r = v + beta * load<f64>(q + o);
+      }
+      store<f64>(q + o, r);
     }
   }
 }
 
 /**
- * Packs one 4-wide micro-panel: dst[4p + i] = src[i·rs + p·cs] for i < w, 0 for w ≤ i < 4,
- * p < kc (rs, cs in bytes). The zero rows/columns of a partial panel only feed the discarded
- * part of an edge tile, but keep it free of NaN and denormal garbage. (Full panels that are
- * contiguous across their width are copied by packBlock directly.)
+ * Packs one W-wide micro-panel (W the tile's rows for A, its columns for B): dst[W·p + i] = src[i·rs + p·cs] for
+ * i < w, 0 for w ≤ i < W, p < kc (rs, cs in bytes). The zero rows/columns of a partial panel
+ * only feed the discarded part of an edge tile, but keep it free of NaN and denormal garbage.
+ * (Full panels that are contiguous across their width are copied by packBlock directly.)
  */
-function pack4(dst: usize, src: usize, w: i32, kc: i32, rs: usize, cs: usize): void {
-  if (w == 4 && cs == 8) {
-    // Four streams contiguous along k (op(A) = Aᵀ, op(B) = B): transpose on the fly.
-    const s0 = src, s1 = src + rs, s2 = s1 + rs, s3 = s2 + rs;
+function packPanel(dst: usize, src: usize, w: i32, kc: i32, rs: usize, cs: usize, W: i32): void {
+  let p = 0;
+  if (w == W && cs == 8) {
+    // W streams contiguous along k (op(A) = Aᵀ, op(B) = B): transpose on the fly, two k-steps
+    // of each stream at a time.
     let o: usize = 0;
-    let p = 0;
     if (ASC_FEATURE_SIMD) {
-      // 2×2 blocks: two k-steps of two streams are one shuffle pair.
-      for (; p + 2 <= kc; p += 2) {
-        const x0 = v128.load(s0 + o), x1 = v128.load(s1 + o);
-        const x2 = v128.load(s2 + o), x3 = v128.load(s3 + o);
-        v128.store(dst, v128.shuffle<f64>(x0, x1, 0, 2));
-        v128.store(dst, v128.shuffle<f64>(x2, x3, 0, 2), 16);
-        v128.store(dst, v128.shuffle<f64>(x0, x1, 1, 3), 32);
-        v128.store(dst, v128.shuffle<f64>(x2, x3, 1, 3), 48);
-        dst += 64;
-        o += 16;
+      if (W == 3) {
+        const s0 = src, s1 = src + rs, s2 = s1 + rs;
+        for (; p + 2 <= kc; p += 2) {
+          const x0 = v128.load(s0 + o), x1 = v128.load(s1 + o), x2 = v128.load(s2 + o);
+          v128.store(dst, v128.shuffle<f64>(x0, x1, 0, 2));
+          v128.store(dst, v128.shuffle<f64>(x2, x0, 0, 3), 16);
+          v128.store(dst, v128.shuffle<f64>(x1, x2, 1, 3), 32);
+          dst += 48;
+          o += 16;
+        }
+      } else if (W == 4) {
+        const s0 = src, s1 = src + rs, s2 = s1 + rs, s3 = s2 + rs;
+        for (; p + 2 <= kc; p += 2) {
+          const x0 = v128.load(s0 + o), x1 = v128.load(s1 + o);
+          const x2 = v128.load(s2 + o), x3 = v128.load(s3 + o);
+          v128.store(dst, v128.shuffle<f64>(x0, x1, 0, 2));
+          v128.store(dst, v128.shuffle<f64>(x2, x3, 0, 2), 16);
+          v128.store(dst, v128.shuffle<f64>(x0, x1, 1, 3), 32);
+          v128.store(dst, v128.shuffle<f64>(x2, x3, 1, 3), 48);
+          dst += 64;
+          o += 16;
+        }
+      } else {
+        // Even W: the streams in pairs, two k-steps of a pair being one shuffle pair.
+        const half = <usize>W << 3;
+        for (; p + 2 <= kc; p += 2) {
+          let s = src, d = dst;
+          for (let i = 0; i < W; i += 2) {
+            const x0 = v128.load(s + o), x1 = v128.load(s + rs + o);
+            v128.store(d, v128.shuffle<f64>(x0, x1, 0, 2));
+            v128.store(d + half, v128.shuffle<f64>(x0, x1, 1, 3));
+            s += rs << 1;
+            d += 16;
+          }
+          dst += half << 1;
+          o += 16;
+        }
       }
     }
     for (; p < kc; p++) {
-      store<f64>(dst, load<f64>(s0 + o)); store<f64>(dst, load<f64>(s1 + o), 8);
-      store<f64>(dst, load<f64>(s2 + o), 16); store<f64>(dst, load<f64>(s3 + o), 24);
-      dst += 32;
+      let s = src + o;
+      for (let i = 0; i < W; i++) {
+        store<f64>(dst + (<usize>i << 3), load<f64>(s));
+        s += rs;
+      }
+      dst += <usize>W << 3;
       o += 8;
     }
   } else {
-    for (let p = 0; p < kc; p++) {
+    for (; p < kc; p++) {
       const sp = src + <usize>p * cs;
       let i = 0;
       for (; i < w; i++) store<f64>(dst + (<usize>i << 3), load<f64>(sp + <usize>i * rs));
-      for (; i < 4; i++) store<f64>(dst + (<usize>i << 3), 0.0);
-      dst += 32;
+      for (; i < W; i++) store<f64>(dst + (<usize>i << 3), 0.0);
+      dst += <usize>W << 3;
     }
   }
 }
 
-/** Packs an mn×kc block as ceil(mn/4) consecutive micro-panels of 4·kc values each. */
-function packBlock(dst: usize, src: usize, mn: i32, kc: i32, rs: usize, cs: usize): void {
-  const panel = <usize>kc << 5;
-  const full = mn & ~3;
+/** Packs an mn×kc block as ceil(mn/W) consecutive micro-panels of W·kc values each. */
+function packBlock(dst: usize, src: usize, mn: i32, kc: i32, rs: usize, cs: usize, W: i32): void {
+  const width = <usize>W << 3;
+  const panel = <usize>kc * width;
+  const full = mn - mn % W;
   if (rs == 8 && full > 0) {
     // Contiguous along the panel width (op(A) = A, op(B) = Bᵀ): walk the source one column
     // (or row) at a time so each k step reads one contiguous run, instead of touching a new
@@ -220,11 +318,15 @@ function packBlock(dst: usize, src: usize, mn: i32, kc: i32, rs: usize, cs: usiz
     const bytes = <usize>full << 3;
     for (let p = 0; p < kc; p++) {
       const sp = src + <usize>p * cs;
-      let dp = dst + (<usize>p << 5);
-      for (let o: usize = 0; o < bytes; o += 32) {
+      let dp = dst + <usize>p * width;
+      for (let o: usize = 0; o < bytes; o += width) {
         if (ASC_FEATURE_SIMD) {
           v128.store(dp, v128.load(sp + o));
-          v128.store(dp, v128.load(sp + o, 16), 16);
+          if (W == 3) store<f64>(dp, load<f64>(sp + o, 16), 16);
+          else {
+            v128.store(dp, v128.load(sp + o, 16), 16);
+            if (W == 6) v128.store(dp, v128.load(sp + o, 32), 32);
+          }
         } else {
           store<f64>(dp, load<f64>(sp + o)); store<f64>(dp, load<f64>(sp + o, 8), 8);
           store<f64>(dp, load<f64>(sp + o, 16), 16); store<f64>(dp, load<f64>(sp + o, 24), 24);
@@ -232,12 +334,12 @@ function packBlock(dst: usize, src: usize, mn: i32, kc: i32, rs: usize, cs: usiz
         dp += panel;
       }
     }
-    if (full < mn) pack4(dst + <usize>(full >> 2) * panel, src + (<usize>full << 3), mn - full, kc, rs, cs);
+    if (full < mn) packPanel(dst + <usize>(full / W) * panel, src + (<usize>full << 3), mn - full, kc, rs, cs, W);
     return;
   }
-  const step = rs << 2;
-  for (let i = 0; i < mn; i += 4) {
-    pack4(dst, src, min<i32>(4, mn - i), kc, rs, cs);
+  const step = rs * <usize>W;
+  for (let i = 0; i < mn; i += W) {
+    packPanel(dst, src, min<i32>(W, mn - i), kc, rs, cs, W);
     dst += panel;
     src += step;
   }
@@ -252,32 +354,33 @@ function packBlock(dst: usize, src: usize, mn: i32, kc: i32, rs: usize, cs: usiz
  * the block's first row lies below its first column (ic − jc).
  */
 function macroKernel(mc: i32, nc: i32, kc: i32, alpha: f64, beta: f64, c: usize, ldc: usize,
-  inPlace: bool, a: usize, ldaB: usize, upper: bool, below: i32): void {
+  inPlace: bool, a: usize, ldaB: usize, upper: bool, below: i32, wide: bool): void {
   const APACK = APACK_AT, BPACK = BPACK_AT, CTILE = CTILE_AT;
-  const bpanel = <usize>kc << 5;
-  const apanel: usize = inPlace ? <usize>MR << 3 : <usize>kc << 5;
-  const astep: usize = inPlace ? ldaB : 32;
-  const mFull = inPlace ? mc & ~(MR - 1) : mc;
-  if (mFull < mc) packBlock(APACK, a + (<usize>mFull << 3), mc - mFull, kc, 8, ldaB);
+  const MRt = wide ? MR_WIDE : MR, NRt = wide ? NR_WIDE : NR;
+  const bpanel = <usize>(kc * NRt) << 3;
+  const apanel: usize = inPlace ? <usize>MRt << 3 : <usize>(kc * MRt) << 3;
+  const astep: usize = inPlace ? ldaB : <usize>MRt << 3;
+  const mFull = inPlace ? mc - mc % MRt : mc;
+  if (mFull < mc) packBlock(APACK, a + (<usize>mFull << 3), mc - mFull, kc, 8, ldaB, MRt);
   let bp = BPACK;
-  for (let jr = 0; jr < nc; jr += NR) {
-    const nr = min<i32>(NR, nc - jr);
+  for (let jr = 0; jr < nc; jr += NRt) {
+    const nr = min<i32>(NRt, nc - jr);
     let ap = inPlace ? a : APACK;
     let cp = c + <usize>jr * ldc;
-    for (let ir = 0; ir < mc; ir += MR) {
-      const mr = min<i32>(MR, mc - ir);
+    for (let ir = 0; ir < mc; ir += MRt) {
+      const mr = min<i32>(MRt, mc - ir);
       const full = ir < mFull;
-      const pa = full ? ap : APACK, st = full ? astep : 32;
+      const pa = full ? ap : APACK, st = full ? astep : <usize>MRt << 3;
       if (upper && below + ir > jr + nr - 1) {
         // Its first row is below its last column: every entry is below the diagonal.
-      } else if (mr == MR && nr == NR) {
-        kernel(kc, pa, st, bp, cp, ldc, alpha, beta);
+      } else if (mr == MRt && nr == NRt) {
+        kernel(kc, pa, st, bp, cp, ldc, alpha, beta, wide);
       } else {
-        kernel(kc, pa, st, bp, CTILE, MR << 3, 1.0, 0.0);
-        mergeTile(mr, nr, cp, ldc, alpha, beta);
+        kernel(kc, pa, st, bp, CTILE, <usize>MRt << 3, 1.0, 0.0, wide);
+        mergeTile(mr, nr, MRt, cp, ldc, alpha, beta);
       }
       ap += apanel;
-      cp += MR << 3;
+      cp += <usize>MRt << 3;
     }
     bp += bpanel;
   }
@@ -394,20 +497,24 @@ function gemmTiles(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64,
   }
 
   const direct = !transA && <i64>m * <i64>k <= DIRECT_A;
-  const ncb = blockSize(n, NC, NR), kcb = blockSize(k, KC, 1), mcb = blockSize(m, MC, MR);
+  // The relaxed build's 6×3 tile where a partial 6-row panel wastes little (the shape alone
+  // decides; a tile never changes an entry's bits).
+  const wide = ASC_FEATURE_RELAXED_SIMD && (m % MR_WIDE == 0 || m >= WIDE_M);
+  const MRt = wide ? MR_WIDE : MR, NRt = wide ? NR_WIDE : NR;
+  const ncb = blockSize(n, NC, NRt), kcb = blockSize(k, KC, 1), mcb = blockSize(m, MC, MRt);
   for (let jc = 0; jc < n; jc += ncb) {
     const nc = min<i32>(ncb, n - jc);
     for (let pc = 0; pc < k; pc += kcb) {
       const kc = min<i32>(kcb, k - pc);
       // Later k-blocks accumulate onto the first block's result.
       const betaBlock = pc == 0 ? beta : 1.0;
-      packBlock(BPACK, b + <usize>pc * brs + <usize>jc * bcs, nc, kc, bcs, brs);
+      packBlock(BPACK, b + <usize>pc * brs + <usize>jc * bcs, nc, kc, bcs, brs, NRt);
       for (let ic = 0; ic < m; ic += mcb) {
         const mc = min<i32>(mcb, m - ic);
         const ablk = a + <usize>ic * ars + <usize>pc * acs;
-        if (!direct) packBlock(APACK, ablk, mc, kc, ars, acs);
+        if (!direct) packBlock(APACK, ablk, mc, kc, ars, acs, MRt);
         macroKernel(mc, nc, kc, alpha, betaBlock, c + (<usize>ic << 3) + <usize>jc * ldcB, ldcB,
-          direct, ablk, ldaB, upper, ic - jc);
+          direct, ablk, ldaB, upper, ic - jc, wide);
       }
     }
   }
@@ -416,7 +523,7 @@ function gemmTiles(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64,
 /**
  * The upper triangle of the n×n product C ← α·op(A)·op(B) + β·C, for products known to be
  * symmetric (Aᵀ·D·A): entries i ≤ j are gemm's, bit for bit; entries below the diagonal are
- * left as they were, except in the 4×4 tiles the diagonal crosses (computed whole). One pass
+ * left as they were, except in the micro-tiles the diagonal crosses (computed whole). One pass
  * packs A and B once and runs ~n²/2 of the micro-tiles, where blocked calls (one per column
  * block, each re-packing its rows of A) spent ~60 % of the flops and packed A ~3 times.
  * Products below SMALL_MNK multiply-adds, or with n = 1, are computed whole.
@@ -436,6 +543,6 @@ export function placeGemmScratch(base: usize, set: bool): usize {
   if (set) BPACK_AT = base;
   base += (<usize>(KC * NC * 8) + 15) & ~<usize>15;
   if (set) CTILE_AT = base;
-  base += (<usize>(MR * NR * 8) + 15) & ~<usize>15;
+  base += (<usize>CTILE_BYTES + 15) & ~<usize>15;
   return base;
 }

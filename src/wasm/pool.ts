@@ -896,10 +896,10 @@ export class Pool {
 
   /**
    * C ← α·op(A)·op(B) + β·C, split by column panels of C when it is large enough (else on
-   * the calling thread alone). A panel is the same gemm call on a column range, and the
-   * panels start at multiples of the micro-tile's 4 columns: each entry of C is computed by
-   * exactly the operations of the whole call, so the result is that of the one-thread call,
-   * bit for bit. Which products split, and where, depends on the shape alone.
+   * the calling thread alone). A panel is the same gemm call on a column range: each entry of
+   * C is computed by exactly the operations of the whole call wherever the micro-tiles fall
+   * (assembly/gemm.ts), so the result is that of the one-thread call, bit for bit. Which
+   * products split, and where, depends on the shape alone.
    */
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
@@ -945,9 +945,9 @@ export class Pool {
    * The upper triangle of the symmetric n × n product (Kernels.gemmUpper), split along the
    * diagonal into parts of GEMM_UPPER_PART-aligned rows: each part's diagonal block is the
    * same gemmUpper on that block, and the part's rows right of it one gemm (split again as
-   * gemm splits). Parts start at multiples of 8, so every micro-tile is one of the whole
-   * call's tiles and each entry on or above the diagonal is gemm's bits, as the whole call's
-   * are; a part of fewer than 8 rows at the end joins the one before (no product of one row or
+   * gemm splits). Each entry on or above the diagonal is gemm's bits wherever the tiles fall,
+   * as the whole call's are; parts start at multiples of 8, which keeps them on whole 4×4 tiles
+   * (the relaxed build's 6×3 tiles restart at each part); a part of fewer than 8 rows at the end joins the one before (no product of one row or
    * column, which gemm would make a matrix-vector product). By the shape alone.
    */
   gemmUpper(transA: number, transB: number, n: number, k: number, alpha: number,
@@ -1337,12 +1337,13 @@ export class Pool {
 
 /**
  * GEMM column-panel width for n columns: a function of n alone (never of the thread count).
- * At most 8 panels, each at least 128 wide: every panel packs all of op(A) again, which in
+ * At most 8 panels, each at least 132 wide: every panel packs all of op(A) again, which in
  * CPU time costs +11 % at 64-wide panels of an n = 1024 product, +3.5 % at 128, nothing
  * measurable at 256 (one thread, process CPU time, so other processes' load does not enter).
  */
 export function gemmPanel(n: number): number {
-  return Math.max(128, Math.ceil(n / 8 / 4) * 4);
+  // Multiples of 12: whole micro-tiles in both tile widths (4, and 3 in the relaxed build).
+  return Math.max(132, Math.ceil(n / 8 / 12) * 12);
 }
 
 /**
@@ -1366,8 +1367,9 @@ function gemmSplits(m: number, n: number, k: number): boolean {
 
 /**
  * Row-panel height of a narrow product: at most 8 panels, at least ROW_PANEL rows, starts at
- * multiples of 8 (so each row keeps its place in gemm's 4-row tiles, and a panel is never so
- * small that gemm would take its unpacked path for tiny products, SMALL_MNK = 512).
+ * multiples of 8 (whole 4-row tiles, so as fast as the whole call; the bits never depend on
+ * where tiles fall), and a panel is never so small that gemm would take its unpacked path for
+ * tiny products (SMALL_MNK = 512).
  */
 const ROW_PANEL = 128;
 

@@ -1,10 +1,28 @@
 // Runs kernel tests against both binaries (SIMD and scalar), in Node and in Chromium.
 import { mulberry32 } from "../../src/random.js";
-import { init, rt } from "../../src/wasm/module.js";
+import { init, relaxedSimdSupported, rt } from "../../src/wasm/module.js";
 import type { Kernels } from "../../src/wasm/kernels.js";
 import type { Arena } from "../../src/wasm/arena.js";
 
 export const BUILDS = [{ name: "simd", simd: true }, { name: "scalar", simd: false }] as const;
+
+/**
+ * BUILDS and, where the host validates it (Chromium; Node 20 with
+ * --experimental-wasm-relaxed-simd), the relaxed-SIMD build: for kernels whose code differs
+ * in that build beyond its fused multiply-add (gemm's 6×3 tile).
+ */
+export const BUILDS_WITH_RELAXED: readonly { name: string; simd: boolean; relaxed?: boolean }[] = [
+  ...BUILDS,
+  ...(relaxedSimdSupported() ? [{ name: "relaxed-simd", simd: true, relaxed: true }] : []),
+];
+
+/** Loads the relaxed-SIMD build; call in `beforeAll`. */
+export async function useRelaxedBuild(): Promise<{ k: Kernels; arena: Arena }> {
+  await init({ build: "relaxed-simd" });
+  const r = rt();
+  if (r.build !== "relaxed-simd") throw new Error("expected the relaxed-simd build");
+  return { k: r.kernels, arena: r.arena };
+}
 
 /** Loads one build; call in `beforeAll`. Returns accessors for the live kernels and arena. */
 export async function useBuild(simd: boolean): Promise<{ k: Kernels; arena: Arena }> {

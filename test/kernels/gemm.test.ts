@@ -1,4 +1,5 @@
-// gemm against a plain-JS reference, in both builds (SIMD and scalar) and both hosts.
+// gemm against a plain-JS reference, in every build the host runs (SIMD and scalar; relaxed
+// SIMD in Chromium and in Node with its flag) and both hosts.
 //
 // Matrices are stored column-major inside buffers whose padding rows (ld > rows) hold NaN, so
 // a kernel that reads outside the submatrix view produces NaN and fails; C's padding holds a
@@ -7,7 +8,7 @@
 // rounding, but a missing or doubled product term is ~1/k of the bound and is caught; the
 // "checker" test below shows it).
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BUILDS, get, put, rng, useBuild } from "../helpers/builds.js";
+import { BUILDS_WITH_RELAXED, get, put, rng, useBuild, useRelaxedBuild } from "../helpers/builds.js";
 import type { Kernels } from "../../src/wasm/kernels.js";
 import type { Arena } from "../../src/wasm/arena.js";
 
@@ -72,13 +73,15 @@ const SIZES = [0, 1, 2, 3, 5, 17, 33, 127, 128, 129];
 const SHAPES: [number, number, number][] = [
   [17, 5, 33], [129, 3, 128], [3, 129, 128], [5, 17, 1], [1, 7, 9], [7, 1, 9], [1, 1, 9],
   [2, 64, 3], [64, 2, 3], [31, 33, 35], [4, 4, 4], [8, 12, 300], [130, 6, 7],
+  // The relaxed build's 6×3 tile: m a multiple of 6, and m ≥ 96 with partial 6-row panels.
+  [12, 7, 5], [18, 40, 33], [97, 5, 20], [100, 31, 9],
 ];
 /** (α, β, pad): tight and padded leading dimensions, β = 0 over NaN, general β, β = 1. */
 const SCALES: [number, number, number][] = [[1.5, 0, 0], [-0.75, 0.5, 3], [1, 1, 1], [2, -1, 2]];
 
-describe.each(BUILDS)("gemm ($name)", ({ simd }) => {
+describe.each(BUILDS_WITH_RELAXED)("gemm ($name)", ({ simd, relaxed }) => {
   let k: Kernels, arena: Arena;
-  beforeAll(async () => ({ k, arena } = await useBuild(simd)));
+  beforeAll(async () => ({ k, arena } = relaxed ? await useRelaxedBuild() : await useBuild(simd)));
   afterEach(() => arena.release());
 
   /** Runs one case on the kernel and returns the whole C buffer plus the reference. */
@@ -111,12 +114,43 @@ describe.each(BUILDS)("gemm ($name)", ({ simd }) => {
   describe.each(TRANS)("op(A)=%s op(B)=%s", (tA, tB) => {
     it.each(SIZES)("square n=%i", (s) => check(tA, tB, s, s, s, 100 + s));
     it.each(SHAPES)("m=%i n=%i k=%i", (m, n, kk) => check(tA, tB, m, n, kk, 7 * m + 3 * n + kk));
-    // Crosses every blocking boundary: m > MC (128), k > KC (256), n > NC (512).
+    // Crosses every blocking boundary: m > MC (128; 132 in the relaxed build), k > KC (256),
+    // n > NC (512; 516).
     it("multi-block m=131 n=515 k=259", () => check(tA, tB, 131, 515, 259, 42));
+    it("multi-block m=269 n=521 k=259", () => check(tA, tB, 269, 521, 259, 43));
+  });
+
+  // Every entry is computed by the same operations wherever the tiles fall, so a product
+  // computed in blocks of rows and columns that start anywhere (as threads split it) has the
+  // bits of the whole call, for any α and β (edge tiles merge as full tiles do).
+  it.each([[0, 0], [1, 0], [0, 1], [1, 1]])("op(A)=%i op(B)=%i: blocks starting anywhere give the whole call's bits", (tA, tB) => {
+    const m = 137, n = 203, kk = 70;
+    for (const [alpha, beta] of [[1, 0], [-0.75, 0.3], [1.25, 1], [1, -1.7]] as const) {
+      const A = tA ? mat(kk, m, kk, 11) : mat(m, kk, m, 11);
+      const B = tB ? mat(n, kk, n, 12) : mat(kk, n, kk, 12);
+      const C = mat(m, n, m, 13);
+      const pa = put(arena, A.data), pb = put(arena, B.data);
+      const whole = put(arena, C.data), parts = put(arena, C.data);
+      k.gemm(tA, tB, m, n, kk, alpha, pa, A.ld, pb, B.ld, beta, whole, C.ld);
+      const rowCuts = [0, 7, 101, m], colCuts = [0, 5, 131, 134, n];
+      for (let r = 0; r + 1 < rowCuts.length; r++) {
+        for (let c = 0; c + 1 < colCuts.length; c++) {
+          const i0 = rowCuts[r]!, j0 = colCuts[c]!, mi = rowCuts[r + 1]! - i0, nj = colCuts[c + 1]! - j0;
+          const ai = pa + 8 * (tA ? i0 * A.ld : i0), bj = pb + 8 * (tB ? j0 : j0 * B.ld);
+          k.gemm(tA, tB, mi, nj, kk, alpha, ai, A.ld, bj, B.ld, beta, parts + 8 * (i0 + j0 * C.ld), C.ld);
+        }
+      }
+      const want = get(arena, whole, C.data.length), got = get(arena, parts, C.data.length);
+      const bad = want.findIndex((w, i) => !Object.is(w, got[i]));
+      expect(bad, `α=${alpha} β=${beta}: entry ${bad}`).toBe(-1);
+      arena.release();
+    }
   });
 
   // gemmUpper: entries on and above the diagonal bit for bit gemm's (same blocking, same
-  // order of sums); below it, only the 4×4 tiles the diagonal crosses are written.
+  // order of sums); below it, only the micro-tiles the diagonal crosses are written (4×4; 6×3
+  // in the relaxed build from 96 rows or at a multiple of 6), so nothing from MR + NR − 1 rows
+  // below the diagonal on (where the tiles fall depends on how threads split the product).
   it.each([
     [1, 0, 100, 1000], [0, 0, 37, 9], [1, 1, 130, 259], [0, 1, 6, 300], [1, 0, 515, 20], [1, 0, 7, 3], [0, 0, 1, 5],
   ])("gemmUpper op(A)=%i op(B)=%i n=%i k=%i: the upper triangle of gemm's product", (tA, tB, n, kk) => {
@@ -129,8 +163,9 @@ describe.each(BUILDS)("gemm ($name)", ({ simd }) => {
       k.gemm(tA, tB, n, n, kk, alpha, pa, A.ld, pb, B.ld, beta, full, C.ld);
       k.gemmUpper(tA, tB, n, kk, alpha, pa, A.ld, pb, B.ld, beta, upper, C.ld);
       const want = get(arena, full, C.data.length), got = get(arena, upper, C.data.length);
-      // Tiny products run whole; otherwise tiles are 4×4 from the first row and column.
+      // Tiny products run whole; otherwise tiles start at the first row and column.
       const whole = n * n * kk < 512 || n === 1;
+      const reach = relaxed ? 6 + 3 - 1 : 4 + 4 - 1;
       let kept = 0;
       const bad: string[] = [];
       for (let j = 0; j < n; j++) {
@@ -138,7 +173,7 @@ describe.each(BUILDS)("gemm ($name)", ({ simd }) => {
           const at = i + j * C.ld;
           if (i >= n) { if (got[at] !== C_PAD) bad.push(`pad (${i}, ${j})`); }
           else if (i <= j || whole) { if (!Object.is(got[at], want[at])) bad.push(`(${i}, ${j}) ${got[at]} vs ${want[at]}`); }
-          else if (Math.floor(i / 4) > Math.floor(j / 4)) {
+          else if (i - j >= reach) {
             // Below the diagonal's tiles: untouched.
             if (got[at] !== C.data[at]) bad.push(`written below (${i}, ${j})`);
             kept++;
