@@ -87,7 +87,13 @@ const DIRECT_A: i64 = 16384;
  * Ap holds kc groups of mr rows, astep bytes apart: mr·8 when packed, or A's column stride
  * when A is read in place. ldc in bytes. β = 0 does not read C.
  */
-function kernel(kc: i32, ap: usize, astep: usize, bp: usize, c: usize, ldc: usize, alpha: f64, beta: f64, wide: bool): void {
+// Inlined into macroKernel's loops on purpose: TurboFan (Node 20's V8) unrolls a small inner
+// loop only when it sits inside other loops of the same function, with a budget that grows with
+// the nesting depth. As a function of its own, the k loop ran one iteration at a time with a
+// stack check, a branch and two zero-extending moves each: GEMM at ~20.5 GFLOP/s in the SIMD
+// build against ~25.5 inlined (bench/NOTES.md, session 24).
+// @ts-ignore: decorator
+@inline function kernel(kc: i32, ap: usize, astep: usize, bp: usize, c: usize, ldc: usize, alpha: f64, beta: f64, wide: bool): void {
   if (ASC_FEATURE_RELAXED_SIMD && wide) {
     kernel6x3(kc, ap, astep, bp, c, ldc, alpha, beta);
   } else if (ASC_FEATURE_SIMD) {
@@ -226,7 +232,7 @@ function mergeTile(mr: i32, nr: i32, ld: i32, c: usize, ldc: usize, alpha: f64, 
       let r = v;
       if (beta == 1) r = v + load<f64>(q + o);
       else if (beta != 0) {
-        if (ASC_FEATURE_SIMD) r = f64x2.extract_lane(madd(f64x2.splat(beta), f64x2.splat(load<f64>(q + o)), f64x2.splat(v)), 0);
+        if (ASC_FEATURE_RELAXED_SIMD) r = f64x2.extract_lane(madd(f64x2.splat(beta), f64x2.splat(load<f64>(q + o)), f64x2.splat(v)), 0);
         else r = v + beta * load<f64>(q + o);
       }
       store<f64>(q + o, r);

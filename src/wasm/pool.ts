@@ -1337,13 +1337,14 @@ export class Pool {
 
 /**
  * GEMM column-panel width for n columns: a function of n alone (never of the thread count).
- * At most 8 panels, each at least 132 wide: every panel packs all of op(A) again, which in
+ * At most 8 panels, each at least 128 wide: every panel packs all of op(A) again, which in
  * CPU time costs +11 % at 64-wide panels of an n = 1024 product, +3.5 % at 128, nothing
  * measurable at 256 (one thread, process CPU time, so other processes' load does not enter).
  */
 export function gemmPanel(n: number): number {
-  // Multiples of 12: whole micro-tiles in both tile widths (4, and 3 in the relaxed build).
-  return Math.max(132, Math.ceil(n / 8 / 12) * 12);
+  // Multiples of 4: whole 4-wide tiles. (The relaxed build's 3-wide tiles leave one partial
+  // tile a panel, under 1 % of its work; multiples of 12 split n = 1024 into unequal panels.)
+  return Math.max(128, Math.ceil(n / 8 / 4) * 4);
 }
 
 /**
