@@ -47,16 +47,20 @@ const NR_WIDE: i32 = 3;
  */
 const WIDE_M: i32 = 96;
 /**
- * k-block: a B micro-panel is KC·NR·8 ≤ 8 KiB and an A micro-panel KC·MR·8 ≤ 12 KiB, so both sit
- * in the 48 KiB L1 with room for the C tile (the BLIS rule: B micro-panel resident in L1 while
- * A micro-panels stream from L2).
+ * k-block: a B micro-panel is KC·NR·8 ≤ 8 KiB and an A micro-panel KC·MR·8 ≤ 12 KiB, so both
+ * sit in the 48 KiB L1 with room for the C tile (the BLIS rule: B micro-panel resident in L1
+ * while A micro-panels stream from L2).
  */
 const KC: i32 = 256;
-/** m-block (a multiple of both tiles' rows): the packed A block is MC·KC·8 ≈ 256 KiB, well inside L2. */
+/**
+ * m-block (a multiple of both tiles' rows): the packed A block is MC·KC·8 ≈ 256 KiB, well
+ * inside L2.
+ */
 const MC: i32 = ASC_FEATURE_RELAXED_SIMD ? 132 : 128;
 /**
- * n-block (a multiple of both tiles' columns): the packed B block is KC·NC·8 ≈ 1 MiB. A is re-packed once per
- * NC columns, which costs m·k copies against 2·m·NC·k flops, i.e. under 0.1% at NC = 512.
+ * n-block (a multiple of both tiles' columns): the packed B block is KC·NC·8 ≈ 1 MiB. A is
+ * re-packed once per NC columns, which costs m·k copies against 2·m·NC·k flops, i.e. under
+ * 0.1% at NC = 512.
  */
 const NC: i32 = ASC_FEATURE_RELAXED_SIMD ? 516 : 512;
 
@@ -241,10 +245,11 @@ function mergeTile(mr: i32, nr: i32, ld: i32, c: usize, ldc: usize, alpha: f64, 
 }
 
 /**
- * Packs one W-wide micro-panel (W the tile's rows for A, its columns for B): dst[W·p + i] = src[i·rs + p·cs] for
- * i < w, 0 for w ≤ i < W, p < kc (rs, cs in bytes). The zero rows/columns of a partial panel
- * only feed the discarded part of an edge tile, but keep it free of NaN and denormal garbage.
- * (Full panels that are contiguous across their width are copied by packBlock directly.)
+ * Packs one W-wide micro-panel (W the tile's rows for A, its columns for B):
+ * dst[W·p + i] = src[i·rs + p·cs] for i < w, 0 for w ≤ i < W, p < kc (rs, cs in bytes). The
+ * zero rows/columns of a partial panel only feed the discarded part of an edge tile, but keep
+ * it free of NaN and denormal garbage. (Full panels that are contiguous across their width are
+ * copied by packBlock directly.)
  */
 function packPanel(dst: usize, src: usize, w: i32, kc: i32, rs: usize, cs: usize, W: i32): void {
   let p = 0;
