@@ -61,9 +61,12 @@ function crossCheck(s: Loaded, r: Loaded, n: number): void {
 /**
  * Alternating pairs of calls (~budget ms in all): the ratio of the two builds' fastest calls
  * (time slices lost to other processes only ever add time, so on a loaded machine the minimum
- * is the least disturbed figure), and the median over pairs of t(a) / t(b).
+ * is the least disturbed figure), and the median over pairs of t(a) / t(b). Each build's
+ * fastest call is also given in GFLOP/s: the p50 of a task timed on its own has come out well
+ * below it for the SIMD build on some runs (bench/NOTES.md, session 24), and these say which
+ * figure moved.
  */
-function pairedRatio(a: () => unknown, b: () => unknown, budgetMs: number): string {
+function pairedRatio(a: () => unknown, b: () => unknown, budgetMs: number, flops: number): string {
   const ratios: number[] = [];
   let minA = Infinity, minB = Infinity;
   const start = performance.now();
@@ -83,7 +86,9 @@ function pairedRatio(a: () => unknown, b: () => unknown, budgetMs: number): stri
   ratios.sort((x, y) => x - y);
   const median = ratios[Math.floor(ratios.length / 2)]!;
   const cpu = isNode() ? `, CPU time ${cpuRatio(a, b, budgetMs).toFixed(2)}×` : "";
-  return `paired, ${ratios.length} pairs: fastest simd / fastest relaxed ${(minA / minB).toFixed(2)}×, median pair ${median.toFixed(2)}×${cpu}`;
+  const gf = (ms: number) => (flops / (ms * 1e6)).toFixed(1);
+  return `paired, ${ratios.length} pairs: fastest simd / fastest relaxed ${(minA / minB).toFixed(2)}× ` +
+    `(${gf(minA)} / ${gf(minB)} GFLOP/s), median pair ${median.toFixed(2)}×${cpu}`;
 }
 
 /**
@@ -124,7 +129,7 @@ async function tasks(): Promise<TaskSpec[]> {
   const pair = (group: string, flops: number, call: (x: Loaded) => () => unknown) => {
     const [fs, fr] = builds.map(call) as [() => unknown, () => unknown];
     out.push({ name: "matcalc simd", group, baseline: true, flops, fn: fs });
-    out.push({ name: "matcalc relaxed-simd", group, flops, note: pairedRatio(fs, fr, 4000), fn: fr });
+    out.push({ name: "matcalc relaxed-simd", group, flops, note: pairedRatio(fs, fr, 4000, flops), fn: fr });
   };
   for (const n of GEMM_SIZES) {
     crossCheck(builds[0]!, builds[1]!, n);
