@@ -31,6 +31,18 @@ const resolve = {
     replacement: fileURLToPath(new URL("./dist/wasm/kernel-files.js", import.meta.url)),
   }],
 };
+// BENCH=1 in Node: the suites' imports of src/ load the built package (dist/) natively, as
+// users load it. Through vitest's module runner every call from one module into another is a
+// property read on a module object, which added 34 % to the loops suite's LSTM loss (~40 000
+// op calls; bench/NOTES.md, session 24). `npm run build` first (the bench needs dist/wasm/
+// anyway). The browser project serves src/ as native ESM, which has no such cost.
+const benchResolve = {
+  alias: [
+    ...resolve.alias,
+    { find: /^(?:\.\.\/)+src\/(.*)$/, replacement: fileURLToPath(new URL("./dist/", import.meta.url)) + "$1" },
+  ],
+};
+const benchServer = { deps: { external: [/\/dist\//] } };
 // Tests that need Node (child processes, the packed tarball, Playwright driving a page).
 // The optimizer tests that read reference data files (NIST StRD, Hock–Schittkowski, scipy's
 // figures) run in Node only: the browser project has no file system.
@@ -43,7 +55,14 @@ export default defineConfig({
   test: {
     ...(onConsoleLog ? { onConsoleLog } : {}),
     projects: [
-      { resolve, test: { name: "node", environment: "node", include, globalSetup, setupFiles: verifySetup, ...(execArgv.length ? { execArgv } : {}), testTimeout: 60_000 } },
+      {
+        resolve: process.env.BENCH ? benchResolve : resolve,
+        test: {
+          name: "node", environment: "node", include, globalSetup, setupFiles: verifySetup,
+          ...(process.env.BENCH ? { server: benchServer } : {}),
+          ...(execArgv.length ? { execArgv } : {}), testTimeout: 60_000,
+        },
+      },
       {
         resolve,
         ...(browserCacheDir ? { cacheDir: browserCacheDir } : {}),
