@@ -68,7 +68,7 @@ const NC: i32 = ASC_FEATURE_RELAXED_SIMD ? 516 : 512;
 let APACK_AT: usize = memory.data(MC * KC * 8, 16);
 let BPACK_AT: usize = memory.data(KC * NC * 8, 16);
 /** An edge tile is computed in full into CTILE, then only its valid part is merged into C. */
-const CTILE_BYTES: i32 = 4 * 6 * 8;
+const CTILE_BYTES: i32 = (MR * NR > MR_WIDE * NR_WIDE ? MR * NR : MR_WIDE * NR_WIDE) * 8;
 let CTILE_AT: usize = memory.data(CTILE_BYTES, 16);
 
 /**

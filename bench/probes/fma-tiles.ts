@@ -1,13 +1,11 @@
 // Probe kernels for bench/fma-tiles.mjs (issue 21 item 1): what a core gives f64x2 multiply-adds,
 // fused or not, and GEMM micro-tiles of several shapes on packed, cache-resident panels.
-// Compiled twice by the driver (SIMD; SIMD + relaxed SIMD), so `madd` is a multiply then an
-// add in one binary and f64x2.relaxed_madd in the other, as in assembly/fma.ts.
+// Compiled twice by the driver (SIMD; SIMD + relaxed SIMD), so the library's `madd`
+// (assembly/fma.ts) is a multiply then an add in one binary and f64x2.relaxed_madd in the
+// other. The tile loops are copies of assembly/gemm.ts's on purpose: the probe measures tile
+// shapes apart from the library (8×2 and 10×2 are not in it).
 
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
-  return f64x2.add(c, f64x2.mul(a, b));
-}
+import { madd } from "../../assembly/fma";
 
 /** n iterations of 12 independent multiply-add chains in registers (no loads): the ceiling. */
 export function peak(n: i32, p: usize): f64 {

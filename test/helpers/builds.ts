@@ -16,19 +16,15 @@ export const BUILDS_WITH_RELAXED: readonly { name: string; simd: boolean; relaxe
   ...(relaxedSimdSupported() ? [{ name: "relaxed-simd", simd: true, relaxed: true }] : []),
 ];
 
-/** Loads the relaxed-SIMD build; call in `beforeAll`. */
-export async function useRelaxedBuild(): Promise<{ k: Kernels; arena: Arena }> {
-  await init({ build: "relaxed-simd" });
+/**
+ * Loads one build (the relaxed-SIMD one with `relaxed`); call in `beforeAll`. Returns
+ * accessors for the live kernels and arena.
+ */
+export async function useBuild(simd: boolean, relaxed = false): Promise<{ k: Kernels; arena: Arena }> {
+  const build = relaxed ? "relaxed-simd" : simd ? "simd" : "scalar";
+  await init({ build });
   const r = rt();
-  if (r.build !== "relaxed-simd") throw new Error("expected the relaxed-simd build");
-  return { k: r.kernels, arena: r.arena };
-}
-
-/** Loads one build; call in `beforeAll`. Returns accessors for the live kernels and arena. */
-export async function useBuild(simd: boolean): Promise<{ k: Kernels; arena: Arena }> {
-  await init({ simd });
-  const r = rt();
-  if ((r.kernels.simdEnabled() === 1) !== simd) throw new Error(`expected the ${simd ? "simd" : "scalar"} build`);
+  if (r.build !== build) throw new Error(`expected the ${build} build`);
   return { k: r.kernels, arena: r.arena };
 }
 

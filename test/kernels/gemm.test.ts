@@ -8,7 +8,7 @@
 // rounding, but a missing or doubled product term is ~1/k of the bound and is caught; the
 // "checker" test below shows it).
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BUILDS_WITH_RELAXED, get, put, rng, useBuild, useRelaxedBuild } from "../helpers/builds.js";
+import { BUILDS_WITH_RELAXED, get, put, rng, useBuild } from "../helpers/builds.js";
 import type { Kernels } from "../../src/wasm/kernels.js";
 import type { Arena } from "../../src/wasm/arena.js";
 
@@ -81,7 +81,7 @@ const SCALES: [number, number, number][] = [[1.5, 0, 0], [-0.75, 0.5, 3], [1, 1,
 
 describe.each(BUILDS_WITH_RELAXED)("gemm ($name)", ({ simd, relaxed }) => {
   let k: Kernels, arena: Arena;
-  beforeAll(async () => ({ k, arena } = relaxed ? await useRelaxedBuild() : await useBuild(simd)));
+  beforeAll(async () => ({ k, arena } = await useBuild(simd, relaxed)));
   afterEach(() => arena.release());
 
   /** Runs one case on the kernel and returns the whole C buffer plus the reference. */
