@@ -147,6 +147,27 @@ describe.each(BUILDS_WITH_RELAXED)("gemm ($name)", ({ simd, relaxed }) => {
     }
   });
 
+  // A small op(A) = A is read in place unless its column stride is a multiple of 2 KiB (lda a
+  // multiple of 256), where it is packed: either way the same operations in the same order,
+  // so A's leading dimension never changes a bit, and both paths match the reference.
+  it.each([[64, 64, 64], [96, 40, 100], [20, 30, 256], [130, 17, 126]])("m=%i n=%i k=%i: the same bits whether A is read in place or packed (lda 256, 512, 1024 against m, m + 3, 260)", (m, n, kk) => {
+    const results: Float64Array[] = [];
+    for (const lda of [m, m + 3, 260, 256, 512, 1024]) {
+      const A = mat(m, kk, lda, 21), B = mat(kk, n, kk, 22), C = mat(m, n, m, 23);
+      const pa = put(arena, A.data), pb = put(arena, B.data), pc = put(arena, C.data);
+      k.gemm(0, 0, m, n, kk, -1, pa, lda, pb, kk, 1, pc, m);
+      const got = get(arena, pc, C.data.length);
+      const { out, bound } = refGemm(0, 0, m, n, kk, -1, A, B, 1, C);
+      expect(firstMismatch(got, out, bound, kk), `lda ${lda}`).toBe(-1);
+      results.push(got);
+      arena.release();
+    }
+    for (let r = 1; r < results.length; r++) {
+      const bad = results[0]!.findIndex((w, i) => !Object.is(w, results[r]![i]));
+      expect(bad, `lda case ${r}: entry ${bad}`).toBe(-1);
+    }
+  });
+
   // gemmUpper: entries on and above the diagonal bit for bit gemm's (same blocking, same
   // order of sums); below it, only the micro-tiles the diagonal crosses are written (4×4; 6×3
   // in the relaxed build from 96 rows or at a multiple of 6), so nothing from MR + NR − 1 rows
