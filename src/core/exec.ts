@@ -100,8 +100,9 @@ export function fillK(shape: Shape, v: number, name: string): Tensor {
 
 /**
  * Calls `run(f64, srcOffset, dstOffset, length)` (offsets into the arena's float64 view) for every
- * run of the fastest dimension of a box of extents `size`, at `srcStart` in `src` and
- * `dstStart` in `dst`, both dense column-major. The one walk behind copyBox and addBoxInto.
+ * run of a box of extents `size`, at `srcStart` in `src` and `dstStart` in `dst`, both dense
+ * column-major, in column-major order: a run is as many consecutive entries of the box as lie
+ * contiguously in both tensors. The one walk behind copyBox and addBoxInto.
  */
 function walkBox(
   src: Tensor, srcStart: readonly number[], size: readonly number[], dst: Tensor, dstStart: readonly number[],
@@ -121,21 +122,38 @@ function walkBox(
   }
   const ss = denseStrides(src.shape);
   const ds = denseStrides(dst.shape);
-  const len = size[0]!;
-  const idx = new Array<number>(rank).fill(0);
+  // The box's corner, and the dimensions it spans (extent > 1; the others only offset it).
+  let so0 = ps, do0 = pd;
+  const ext: number[] = [], sstr: number[] = [], dstr: number[] = [];
+  for (let d = 0; d < rank; d++) {
+    so0 += srcStart[d]! * ss[d]!;
+    do0 += dstStart[d]! * ds[d]!;
+    if (size[d]! > 1) {
+      ext.push(size[d]!);
+      sstr.push(ss[d]!);
+      dstr.push(ds[d]!);
+    }
+  }
+  // A run: the spanned dimensions, fastest first, while their entries stay contiguous in both
+  // tensors (a slice of a row vector, or whole columns, is one run instead of one per entry
+  // or per column).
+  let len = 1, first = 0;
+  while (first < ext.length && sstr[first] === len && dstr[first] === len) len *= ext[first++]!;
+  const k = ext.length - first;
+  const idx = new Array<number>(k).fill(0);
   for (;;) {
-    let so = ps, dof = pd;
-    for (let d = 0; d < rank; d++) {
-      so += (srcStart[d]! + idx[d]!) * ss[d]!;
-      dof += (dstStart[d]! + idx[d]!) * ds[d]!;
+    let so = so0, dof = do0;
+    for (let d = 0; d < k; d++) {
+      so += idx[d]! * sstr[first + d]!;
+      dof += idx[d]! * dstr[first + d]!;
     }
     run(f64, so, dof, len);
-    let d = 1;
-    for (; d < rank; d++) {
-      if (++idx[d]! < size[d]!) break;
+    let d = 0;
+    for (; d < k; d++) {
+      if (++idx[d]! < ext[first + d]!) break;
       idx[d] = 0;
     }
-    if (d === rank) return;
+    if (d === k) return;
   }
 }
 

@@ -148,6 +148,36 @@ describe.each(BUILDS)("structural ops ($name)", ({ simd }) => {
       expect(mc.slice(tensor(M as number), [13, 7], [40, 31]).toArray()).toEqual(sliceRef(M, [13, 7], [40, 31]));
     });
 
+    // The copies move runs of entries contiguous in both tensors, merged across dimensions of
+    // extent 1 and whole leading dimensions: every box of shapes built to merge (and not).
+    it("every box of tensors with unit and whole dimensions, and its cotangent, match a reference", () => {
+      const boxes = (shape: number[]): [number[], number[]][] => {
+        let out: [number[], number[]][] = [[[], []]];
+        for (const s of shape) {
+          const next: [number[], number[]][] = [];
+          for (const [st, sz] of out) for (let a = 0; a <= s; a++) for (let b = 0; a + b <= s; b++) next.push([[...st, a], [...sz, b]]);
+          out = next;
+        }
+        return out;
+      };
+      for (const shape of [[1, 6], [5, 1], [3, 1, 4], [1, 2, 1, 3], [2, 3, 1], [4, 3]]) {
+        const x = randNested(shape, shape.length * 10 + shape[0]!);
+        const X = tensor(x as number);
+        for (const [start, size] of boxes(shape)) {
+          const got = mc.slice(X, start, size);
+          expect(got.toArray(), `${shape} box ${start} ${size}`).toEqual(sliceRef(x, start, size));
+          if (size.some((s) => s === 0)) continue;
+          // d/dX Σ slice(X)∘W is W placed in the box (pad), zero elsewhere; two slices of the
+          // same box add their cotangents into one accumulator.
+          const w = randNested(size, 3);
+          const W = tensor(w as number);
+          const g = mc.grad((z: mc.Tensor) => mc.slice(z, start, size).mul(W).sum().add(mc.slice(z, start, size).mul(W).sum()))(X);
+          const want = build(shape, (idx) => (idx.every((v, d) => v >= start[d]! && v < start[d]! + size[d]!) ? 2 * at(w, idx.map((v, d) => v - start[d]!)) : 0));
+          expect(g.toArray(), `${shape} cotangent of box ${start} ${size}`).toEqual(want);
+        }
+      }
+    });
+
     it("a bad box is a ShapeError naming slice and the shape", () => {
       const A = zeros([2, 3]);
       const bad: [number[], number[] | undefined][] = [
