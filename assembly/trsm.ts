@@ -41,8 +41,10 @@ let RDIAG_AT: usize = memory.data(LEAF * 8, 16);
  * sets, and the kernel walks exactly those columns.
  */
 let BT_AT: usize = memory.data((NCH + 8) * LEAF * 8, 16);
-/** Right side with a power-of-two ldb: one 8-row strip of B, packed (64 bytes per column). */
-let STRIP_AT: usize = memory.data(LEAF * 8 * 8, 16);
+/** Rows of B a right-side leaf with a power-of-two ldb packs at a time (see rightLeaf). */
+const STRIP_ROWS: i32 = 64;
+/** Right side with a power-of-two ldb: a block of up to STRIP_ROWS rows of B, packed by column. */
+let STRIP_AT: usize = memory.data(LEAF * STRIP_ROWS * 8, 16);
 
 /**
  * X·U = α·B for B with m rows and t ≤ LEAF columns, U (t×t upper) in TRI/RDIAG.
@@ -165,16 +167,21 @@ function loadTriangle(a: usize, lda: i32, t: i32, swap: bool, rev: bool, unit: b
   }
 }
 
-/** Copies 64 bytes (inline: a bulk memory.copy this short costs a runtime call in V8). */
+/**
+ * Copies `bytes` (a multiple of 64) front to back (inline: a bulk memory.copy this short costs
+ * a runtime call in V8).
+ */
 // @ts-ignore: decorator
-@inline function copy64(dst: usize, src: usize): void {
-  if (ASC_FEATURE_SIMD) {
-    v128.store(dst, v128.load(src));
-    v128.store(dst, v128.load(src, 16), 16);
-    v128.store(dst, v128.load(src, 32), 32);
-    v128.store(dst, v128.load(src, 48), 48);
-  } else {
-    for (let o: usize = 0; o < 64; o += 8) store<f64>(dst + o, load<f64>(src + o));
+@inline function copyLines(dst: usize, src: usize, bytes: usize): void {
+  for (let o: usize = 0; o < bytes; o += 64) {
+    if (ASC_FEATURE_SIMD) {
+      v128.store(dst + o, v128.load(src + o));
+      v128.store(dst + o, v128.load(src + o, 16), 16);
+      v128.store(dst + o, v128.load(src + o, 32), 32);
+      v128.store(dst + o, v128.load(src + o, 48), 48);
+    } else {
+      for (let q: usize = 0; q < 64; q += 8) store<f64>(dst + o + q, load<f64>(src + o + q));
+    }
   }
 }
 
@@ -191,13 +198,19 @@ function rightLeaf(opUpper: bool, trans: i32, unit: bool, m: i32, t: i32, alpha:
   let i = 0;
   if ((ldb & 255) == 0) {
     // A stride of 2 KiB or a multiple of it maps the t ≤ 32 columns a strip walks to at most
-    // two L1 sets (12 ways each): copy each 8-row strip out and back instead (t·128 bytes
-    // moved against 4·t² multiply-adds).
-    for (; i + 8 <= m; i += 8) {
+    // two L1 sets (12 ways each): copy blocks of up to STRIP_ROWS rows (a multiple of 8) out
+    // and back instead, each column's part a contiguous run of lines read (and written) in one
+    // go, so that no line is needed again after others of its set came in. Copying 8-row strips
+    // fetched each line twice (out, then back after t others) and ran 1.35× slower than a
+    // stride off the power of two (bench/NOTES.md, session 25). Same operations, same bits.
+    while (i + 8 <= m) {
+      const rows = min<i32>(STRIP_ROWS, (m - i) & ~7);
+      const bytes = <usize>rows << 3;
       const src = first + (<usize>i << 3);
-      for (let j = 0; j < t; j++) copy64(STRIP + (<usize>j << 6), src + <usize>j * step);
-      solveUpperRight(8, t, STRIP, 64, alpha);
-      for (let j = 0; j < t; j++) copy64(src + <usize>j * step, STRIP + (<usize>j << 6));
+      for (let j = 0; j < t; j++) copyLines(STRIP + <usize>j * bytes, src + <usize>j * step, bytes);
+      solveUpperRight(rows, t, STRIP, bytes, alpha);
+      for (let j = 0; j < t; j++) copyLines(src + <usize>j * step, STRIP + <usize>j * bytes, bytes);
+      i += rows;
     }
   }
   if (i < m) solveUpperRight(m - i, t, first + (<usize>i << 3), step, alpha);
@@ -373,6 +386,6 @@ export function placeTrsmScratch(base: usize, set: bool): usize {
   if (set) BT_AT = base;
   base += (<usize>((NCH + 8) * LEAF * 8) + 15) & ~<usize>15;
   if (set) STRIP_AT = base;
-  base += (<usize>(LEAF * 8 * 8) + 15) & ~<usize>15;
+  base += (<usize>(LEAF * STRIP_ROWS * 8) + 15) & ~<usize>15;
   return base;
 }

@@ -511,6 +511,20 @@ describe.each(BUILDS)("LAPACK-style kernels ($name)", ({ simd }) => {
         expect(refError(X, refTrsm(side, uplo, trans, diag, -2, A, B), t)).toBeLessThan(C);
       });
 
+      // The packed blocks solve the same systems with the same operations as in place.
+      it.each([[250, 64], [131, 20], [7, 33]])("m=%i n=%i: ldb = 256 and 512 give the bits of ldb = m + 2", (m, n) => {
+        const t = side === 0 ? m : n;
+        const A = triangle(t, uplo, diag, 500 + m + n, true);
+        const ref = runTrsm(side, uplo, trans, diag, -2, A, rhs(m, n, 501 + m));
+        for (const ld of [256, 512]) {
+          const X = runTrsm(side, uplo, trans, diag, -2, A, rhs(m, n, 501 + m, ld));
+          const bad: string[] = [];
+          for (let j = 0; j < n; j++) for (let i = 0; i < m; i++) if (!Object.is(ge(X, i, j), ge(ref, i, j))) bad.push(`(${i}, ${j})`);
+          expect(bad.slice(0, 3), `ldb ${ld}`).toEqual([]);
+        }
+        arena.release();
+      });
+
       it("ill-conditioned 129×70 / 70×129: componentwise residual ≤ c·n·ε", () => {
         const [m, n] = side === 0 ? [129, 70] : [70, 129];
         const t = side === 0 ? m : n;
