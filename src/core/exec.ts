@@ -184,9 +184,15 @@ export function addBoxInto(src: Tensor, dst: Tensor, dstStart: readonly number[]
       if (tapeAdd(dof * 8, so * 8, len)) return;
       f64 = rt().arena.f64Range(8 * Math.min(dof, so), 8 * (Math.max(dof, so) + len));
     }
-    addRun(f64, dof, so, len);
+    // A long run through the kernel: dst + 1·src is dst + src, entry for entry (the product
+    // by 1 is exact, fused or not).
+    if (len >= ADD_RUN_KERNEL) kernels().axpy(len, 1, so * 8, 1, dof * 8, 1);
+    else addRun(f64, dof, so, len);
   });
 }
+
+/** Runs at least this long are added by the wasm kernel (axpy) rather than in JavaScript. */
+const ADD_RUN_KERNEL = 64;
 
 /** out = x with its axes permuted: out.shape[i] = x.shape[perm[i]] (a strided copy). */
 export function permuteK(x: Tensor, perm: readonly number[], name: string): Tensor {

@@ -757,17 +757,15 @@ export function backwardPass(
   // pending factors (0 stands for 1: a factor is never 0).
   const acc = new Array<Tensor | undefined>(trace.vars);
   const fac = scale === undefined ? null : new Float64Array(trace.vars);
-  const sum: Sum = { acc, fac, add, scale: scale ?? noScale };
+  // In place only when the kernels run now: a jit recording must see every step as a bind,
+  // and tracers have no entries.
+  const rec = recording.current;
+  const inPlace = (rec === null || rec.inImpl > 0) && inScope();
+  const sum: Sum = { acc, fac, add, scale: scale ?? noScale, inPlace, owned: null };
   for (let i = 0; i < outs.length; i++) {
     const o = outs[i]!;
     if (trace.isVar(o)) accumulate(sum, o.id, cts[i] ?? null, 1);
   }
-  // Accumulators this pass allocated (by id; made at the first in-place transpose), which it
-  // may add into in place. Only when the kernels run now: a jit recording must see every step
-  // as a bind, and tracers have no entries.
-  const rec = recording.current;
-  const inPlace = (rec === null || rec.inImpl > 0) && inScope();
-  let owned: Uint8Array | null = null;
   const { prims, outs: vars, outAt, argAt, args: eqArgs } = trace;
   for (let e = prims.length - 1; e >= 0; e--) {
     const o0 = outAt[e]!, o1 = outAt[e + 1]!;
@@ -800,7 +798,7 @@ export function backwardPass(
           }
         }
         if (prim.transpose1 !== undefined && la !== lb && !(inPlace && prim.transposeInto !== undefined)) {
-          addCotangent(sum, owned, ((la ? a : b) as LinearVar).id, prim.transpose1(c, a, b, la, trace.params[e]), k);
+          addCotangent(sum, ((la ? a : b) as LinearVar).id, prim.transpose1(c, a, b, la, trace.params[e]), k);
           continue;
         }
       }
@@ -827,12 +825,11 @@ export function backwardPass(
     for (let i = 0; i < args.length; i++) linear[i] = trace.isVar(args[i]!);
     if (!prim.transpose) throw new Error(`matcalc: internal: ${prim.name} has no transpose rule but was staged as linear`);
     if (inPlace && prim.transposeInto && args.length === 1 && linear[0]) {
-      owned ??= new Uint8Array(trace.vars);
-      if (intoInPlace(sum, owned, args[0] as LinearVar, cOuts[0]!, k, prim, trace.params[e])) continue;
+      if (intoInPlace(sum, ownedOf(sum), args[0] as LinearVar, cOuts[0]!, k, prim, trace.params[e])) continue;
     }
     const cIns = prim.transpose(cOuts, args, linear, trace.params[e]);
     for (let i = 0; i < args.length; i++) {
-      if (linear[i]) addCotangent(sum, owned, (args[i] as LinearVar).id, cIns[i] ?? null, k);
+      if (linear[i]) addCotangent(sum, (args[i] as LinearVar).id, cIns[i] ?? null, k);
     }
   }
   const res = new Array<Lin>(ins.length);
@@ -845,20 +842,33 @@ export function backwardPass(
 }
 
 /** A transpose's contribution k·`c` to the cotangent of variable `id` (see accumulate). */
-function addCotangent(sum: Sum, owned: Uint8Array | null, id: number, c: Lin, k: number): void {
-  if (owned !== null && owned[id] === 1 && c !== null) {
+function addCotangent(sum: Sum, id: number, c: Lin, k: number): void {
+  if (c === null) return;
+  const { acc, fac, owned } = sum;
+  const prev = acc[id];
+  if (owned !== null && owned[id] === 1) {
     // A dense contribution to an owned accumulator goes in place too (entries as `add`'s)
     // when it carries the accumulator's held factor; another factor, a tracer or a
     // broadcast one is added as before, and the sum is no longer owned.
-    const { acc, fac } = sum;
-    const into = acc[id]!;
-    if ((fac === null || (fac[id] || 1) === k) && c._trace === null && sameShape(c.shape, into.shape)) {
-      addBoxInto(c, into, ZEROS_AT(c.shape.length));
+    if ((fac === null || (fac[id] || 1) === k) && c._trace === null && sameShape(c.shape, prev!.shape)) {
+      addBoxInto(c, prev!, ZEROS_AT(c.shape.length));
       return;
     }
     owned[id] = 0;
   }
   accumulate(sum, id, c, k);
+  // The sum of two terms is a tensor this pass just made, held by no one else: later terms go
+  // into it in place (a weight's gradient summed over a loop's steps then costs no new tensor
+  // a step).
+  if (sum.inPlace && prev !== undefined) {
+    const r = acc[id]!;
+    if (r !== prev && r !== c && !(r instanceof Tracer) && r._trace === null && r._buf === null && sameShape(r.shape, c.shape)) ownedOf(sum)[id] = 1;
+  }
+}
+
+/** The pass's owned-accumulator marks (made at the first use). */
+function ownedOf(sum: Sum): Uint8Array {
+  return (sum.owned ??= new Uint8Array(sum.acc.length));
 }
 
 /**
@@ -906,6 +916,10 @@ interface Sum {
   fac: Float64Array | null;
   add: (x: Tensor, y: Tensor) => Tensor;
   scale: (x: Tensor, k: number) => Tensor;
+  /** Whether the pass may add into accumulators it made (kernels run now, inside a scope). */
+  inPlace: boolean;
+  /** Accumulators this pass made (1 by variable id), which it adds into in place; null: none yet. */
+  owned: Uint8Array | null;
 }
 
 const noScale = (x: Tensor): Tensor => x;
