@@ -6,18 +6,11 @@ import { describe, expect, it } from "vitest";
 import * as mc from "../../src/index.js";
 import { grad, jit, tensor, type Tensor } from "../../src/index.js";
 import { mulberry32 } from "../../src/random.js";
+import { expectBitIdentical } from "../helpers/reference.js";
 
 function rand(rows: number, cols: number, seed: number, scale = 1): Tensor {
   const r = mulberry32(seed);
   return tensor(Array.from({ length: rows }, () => Array.from({ length: cols }, () => scale * (2 * r() - 1))));
-}
-
-function expectBitIdentical(a: Tensor, b: Tensor): void {
-  expect(a.shape).toEqual(b.shape);
-  const x = a.data, y = b.data;
-  let diff = 0;
-  for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) diff++;
-  expect(diff).toBe(0);
 }
 
 describe("dense cotangents of a variable used at every step accumulate in place", () => {

@@ -7,6 +7,7 @@ import * as mc from "../../src/index.js";
 import { grad, hvp, jit, jvp, matmul, slice, tanh, tensor, zeros, type Tensor } from "../../src/index.js";
 import { slice_p } from "../../src/ops/structure.js";
 import { mulberry32 } from "../../src/random.js";
+import { expectBitIdentical } from "../helpers/reference.js";
 
 /** Runs `fn` with the slice transpose as it was before: pad, then an out-of-place add. */
 function padded<R>(fn: () => R): R {
@@ -23,15 +24,6 @@ function padded<R>(fn: () => R): R {
 function randn(n: number, seed: number): number[] {
   const r = mulberry32(seed);
   return Array.from({ length: n }, () => 2 * r() - 1);
-}
-
-/** Column-major entries, compared bit for bit (Object.is tells -0 from 0 and NaN from NaN). */
-function expectBitIdentical(a: Tensor, b: Tensor): void {
-  expect(a.shape).toEqual(b.shape);
-  const x = a.data, y = b.data;
-  let diff = 0;
-  for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) diff++;
-  expect(diff).toBe(0);
 }
 
 /** h_t = tanh(P[t, :] + 0.5 h_{t-1}), h_0 = 0; loss Σ h_T. */

@@ -257,3 +257,14 @@ export function expectClose(actual: unknown, expected: Nested, rtol = 1e-12, ato
   const m = mismatch(actual, expected, rtol, atol, path);
   if (m) expect.fail(m);
 }
+
+// ---- bit identity ----
+
+/** Two tensors with the same shape and the same entries bit for bit (Object.is tells −0 from 0). */
+export function expectBitIdentical(a: { shape: readonly number[]; data: Float64Array }, b: { shape: readonly number[]; data: Float64Array }): void {
+  expect(a.shape).toEqual(b.shape);
+  const x = a.data, y = b.data;
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) diff++;
+  expect(diff).toBe(0);
+}
