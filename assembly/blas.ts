@@ -103,6 +103,37 @@ export function axpy(n: i32, alpha: f64, x: usize, incx: i32, y: usize, incy: i3
   }
 }
 
+/**
+ * C[i + j·ldc] ← C[i + j·ldc] + x[i]·y[j] for i < m, j < n: each product rounded, then the sum
+ * (never fused, in every build), so C ends as `add(C, outer(x, y))` would leave it: the reverse
+ * pass adds a row vector's outer product into a weight's owned cotangent sum this way.
+ */
+export function addOuter(m: i32, n: i32, x: usize, y: usize, c: usize, ldc: i32): void {
+  const ldcB = <usize>ldc << 3;
+  let col = c;
+  for (let j = 0; j < n; j++) {
+    const yj = load<f64>(y + (<usize>j << 3));
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      const v = f64x2.splat(yj);
+      for (; i + 4 <= m; i += 4) {
+        const o = <usize>i << 3;
+        v128.store(col + o, f64x2.add(v128.load(col + o), f64x2.mul(v128.load(x + o), v)));
+        v128.store(col + o, f64x2.add(v128.load(col + o, 16), f64x2.mul(v128.load(x + o, 16), v)), 16);
+      }
+      for (; i + 2 <= m; i += 2) {
+        const o = <usize>i << 3;
+        v128.store(col + o, f64x2.add(v128.load(col + o), f64x2.mul(v128.load(x + o), v)));
+      }
+    }
+    for (; i < m; i++) {
+      const o = <usize>i << 3;
+      store<f64>(col + o, load<f64>(col + o) + load<f64>(x + o) * yj);
+    }
+    col += ldcB;
+  }
+}
+
 /** x ← α·x (a plain product: α = 0 keeps NaN and ±Inf as NaN, as IEEE says). */
 export function scal(n: i32, alpha: f64, x: usize, incx: i32): void {
   let i = 0;

@@ -79,6 +79,14 @@ export interface Primitive<P = unknown> {
    */
   readonly transposeInto?: (ct: Tensor, into: Tensor, params: P, fresh: boolean) => void;
   /**
+   * For a primitive of several arguments with exactly one flagged linear (index `i`): adds that
+   * argument's cotangent of `ct` into `into`, a dense accumulator the backward pass made and
+   * owns, when the rule can do so giving the entries `add(into, transpose(ct)[i])` would, bit
+   * for bit; returns false, writing nothing, when it cannot (the pass then transposes as
+   * usual). matmul adds a row vector's outer product this way (an RNN's weights, every step).
+   */
+  readonly transposeAddInto?: (ct: Tensor, args: readonly Tensor[], i: number, params: P, into: Tensor) => boolean;
+  /**
    * A number s such that, in its one argument flagged linear (`linearA` for `a`, `linearB`
    * for `b`; the other fixed), this primitive of one or two arguments is s·x plus a constant
    * and its output has x's shape; 0 when there is none (both flagged, too). mul
@@ -827,6 +835,9 @@ export function backwardPass(
     if (inPlace && prim.transposeInto && args.length === 1 && linear[0]) {
       if (intoInPlace(sum, ownedOf(sum), args[0] as LinearVar, cOuts[0]!, k, prim, trace.params[e])) continue;
     }
+    if (sum.owned !== null && prim.transposeAddInto !== undefined && cOuts.length === 1 && cOuts[0] !== null) {
+      if (addIntoOwned(sum, prim, args, linear, cOuts[0]!, k, trace.params[e])) continue;
+    }
     const cIns = prim.transpose(cOuts, args, linear, trace.params[e]);
     for (let i = 0; i < args.length; i++) {
       if (linear[i]) addCotangent(sum, (args[i] as LinearVar).id, cIns[i] ?? null, k);
@@ -864,6 +875,25 @@ function addCotangent(sum: Sum, id: number, c: Lin, k: number): void {
     const r = acc[id]!;
     if (r !== prev && r !== c && !(r instanceof Tracer) && r._trace === null && r._buf === null && sameShape(r.shape, c.shape)) ownedOf(sum)[id] = 1;
   }
+}
+
+/**
+ * A cotangent added by the primitive's {@link Primitive.transposeAddInto} into the sum the pass
+ * owns for its one linear argument, when that sum holds the same factor and nothing is traced.
+ */
+function addIntoOwned(sum: Sum, prim: Primitive<unknown>, args: readonly Tensor[],
+  linear: readonly boolean[], ct: Tensor, k: number, params: unknown): boolean {
+  let li = -1;
+  for (let i = 0; i < args.length; i++) {
+    if (!linear[i]) continue;
+    if (li >= 0) return false;
+    li = i;
+  }
+  if (li < 0 || ct instanceof Tracer || ct._trace !== null) return false;
+  const id = (args[li] as LinearVar).id;
+  const { acc, fac, owned } = sum;
+  if (owned![id] !== 1 || (fac !== null && (fac[id] || 1) !== k)) return false;
+  return prim.transposeAddInto!(ct, args, li, params, acc[id]!);
 }
 
 /** The pass's owned-accumulator marks (made at the first use). */

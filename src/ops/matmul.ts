@@ -13,6 +13,7 @@ import { basisScale, basisStart, markLowRank } from "../core/basis.js";
 import { mapFactor, swapFactors } from "./lowrank.js";
 import { binaryK, gemmsK, GRAM_MIN_COLUMNS, gramUpperK, isRowScaledOf, kernels } from "../core/exec.js";
 import { BinaryOp } from "../wasm/kernels.js";
+import { taping } from "../wasm/tape.js";
 
 export interface MatmulParams {
   /** 1: use Aᵀ. */
@@ -86,6 +87,16 @@ export const matmul_p: Primitive<MatmulParams> = primitive<MatmulParams>({
     const ca = !la ? null : ta === 0 ? mm(ct!, b!, 0, tb ? 0 : 1) : mm(b!, ct!, tb, 1);
     const cb = !lb ? null : tb === 0 ? mm(a!, ct!, ta ? 0 : 1, 0) : mm(ct!, a!, 1, ta);
     return [ca, cb];
+  },
+  // A row vector times B (an RNN's input or state times a weight): B's cotangent aᵀ·ct is an
+  // outer product, added into the pass's own sum entry by entry as `add` would (each product
+  // rounded, then the sum; product() makes the same products).
+  transposeAddInto: (ct, [a, b], i, { ta, tb }, into) => {
+    if (i !== 1 || ta !== 0 || tb !== 0 || a!.shape[0] !== 1 || ct.shape[0] !== 1 || a!._trace !== null || taping()) return false;
+    const K = a!.shape[1]!, N = ct.shape[1]!;
+    if (K * N === 0 || into.shape.length !== 2 || into.shape[0] !== K || into.shape[1] !== N || b!.shape[0] !== K) return false;
+    kernels().addOuter(K, N, ptrOf(a!), ptrOf(ct), ptrOf(into), K);
+    return true;
   },
   batch: ([a, b], [ba, bb], { ta, tb }, size) => [batchedMatmul(a!, b!, ba!, bb!, ta, tb, size)],
   // Low-rank batches (src/core/basis.ts), one operand shared: op(A)·PQᵀ = (op(A)P)Qᵀ and

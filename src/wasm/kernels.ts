@@ -30,6 +30,8 @@ export interface Kernels {
   axpy(n: number, alpha: number, x: number, incx: number, y: number, incy: number): void;
   /** x ← α·x. */
   scal(n: number, alpha: number, x: number, incx: number): void;
+  /** C[i + j·ldc] ← C[i + j·ldc] + x[i]·y[j] (i < m, j < n), product and sum rounded apart. */
+  addOuter(m: number, n: number, x: number, y: number, c: number, ldc: number): void;
   /**
    * y ← α·op(A)·x + β·y with A m×n (leading dimension lda), op = A if trans = 0, Aᵀ if 1.
    * When β = 0, y is not read (NaN in y does not propagate). y must not alias A or x.
@@ -227,7 +229,7 @@ export const enum FusedOp {
 
 /** Names of every function export, used to validate a loaded module. @internal */
 export const KERNEL_EXPORTS = [
-  "heapBase", "simdEnabled", "relaxedSimdEnabled", "dot", "axpy", "scal", "gemv", "vdot", "axpyDot", "axpyScaleDot",
+  "heapBase", "simdEnabled", "relaxedSimdEnabled", "dot", "axpy", "scal", "addOuter", "gemv", "vdot", "axpyDot", "axpyScaleDot",
   "scaleDot", "nrmInf", "diffNrmInf", "addScaled", "axpby", "scaleTo", "spmv", "spr2", "gemm", "gemmUpper", "unary", "binary", "fusedRows", "fill",
   "select", "sum", "max", "nrm2", "asum", "sumAxis", "maxAxis", "transpose", "kron",
   "trsm", "getrf", "getrs", "potrf", "syev", "syevWorkSize",

@@ -1,7 +1,9 @@
 // The reverse pass sums a variable's cotangent contributions in place once it holds a sum it
 // made itself (core/primitive.ts addCotangent): a weight used at every step of a loop gets one
-// accumulator, not a new tensor per step. The entries must be those of the out-of-place sums
-// (jit records them as binds), in the same order, and nothing the caller passed is written.
+// accumulator, not a new tensor per step; a row vector times the weight adds its outer product
+// straight into that sum (matmul_p.transposeAddInto, the addOuter kernel). The entries must be
+// those of the out-of-place sums (jit records them as binds), in the same order, and nothing the
+// caller passed is written.
 import { describe, expect, it } from "vitest";
 import * as mc from "../../src/index.js";
 import { grad, jit, tensor, type Tensor } from "../../src/index.js";

@@ -5,7 +5,7 @@
 // leave them alone, and reading them would pull NaN (for inputs) into the result. Tolerances
 // follow the forward-error bound shape |Δ| ≤ c·n·u·Σ|terms| with c·u = 1e-12.
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BUILDS, get, put, rng, useBuild } from "../helpers/builds.js";
+import { BUILDS, BUILDS_WITH_RELAXED, get, put, rng, useBuild } from "../helpers/builds.js";
 import type { Kernels } from "../../src/wasm/kernels.js";
 import type { Arena } from "../../src/wasm/arena.js";
 
@@ -155,6 +155,33 @@ const GEMV_CASES: [number, number, number, number, number][] = [
   // α, β, lda padding, incx, incy
   [1, 0, 0, 1, 1], [-0.5, 2, 3, 2, 1], [1.25, 1, 1, 1, 3], [2, -0.75, 2, 3, 2],
 ];
+
+// addOuter: C + x·yᵀ with each product rounded and then the sum, in every build (the relaxed
+// one too: never fused), so JavaScript's own `c + x * y` gives the reference bit for bit.
+describe.each(BUILDS_WITH_RELAXED)("addOuter ($name)", ({ simd, relaxed }) => {
+  let k: Kernels, arena: Arena;
+  beforeAll(async () => ({ k, arena } = await useBuild(simd, relaxed)));
+  afterEach(() => arena.release());
+
+  it.each([[1, 1, 1], [7, 3, 9], [64, 256, 64], [5, 4, 8], [33, 2, 40]])("m=%i n=%i ldc=%i: C + x·yᵀ as JavaScript computes it, padding untouched", (m, n, ldc) => {
+    const r = rng(m * 31 + n);
+    const xs = Array.from({ length: m }, () => r() * 3), ys = Array.from({ length: n }, () => r() * 3);
+    const cs = Array.from({ length: ldc * n }, (_, i) => (i % ldc < m ? r() * 1e3 : -7.5));
+    xs[0] = -0; // −0·y is −0: C + (−0) keeps C's sign of zero, as add does
+    cs[0] = -0;
+    const px = put(arena, xs), py = put(arena, ys), pc = put(arena, cs);
+    k.addOuter(m, n, px, py, pc, ldc);
+    const got = get(arena, pc, cs.length);
+    const bad: string[] = [];
+    for (let j = 0; j < n; j++) {
+      for (let i = 0; i < ldc; i++) {
+        const want = i < m ? cs[i + j * ldc]! + xs[i]! * ys[j]! : -7.5;
+        if (!Object.is(got[i + j * ldc], want)) bad.push(`(${i}, ${j}) ${got[i + j * ldc]} vs ${want}`);
+      }
+    }
+    expect(bad.slice(0, 3)).toEqual([]);
+  });
+});
 
 describe.each(BUILDS)("gemv ($name)", ({ simd }) => {
   let k: Kernels, arena: Arena;
