@@ -5,6 +5,7 @@
 // column-major with leading dimension lda.
 
 import { madd } from "./fma";
+import { l1Aliased } from "./l1";
 
 /** Rows of y (or x) handled per gemv block: 8 KiB, so the block stays in L1. */
 const RB: i32 = 1024;
@@ -352,21 +353,6 @@ const GJ: i32 = 16;
  * A comes from L3 or memory (see bench/NOTES.md, "gemv kernels, register tiles").
  */
 const GEMV_TILE_BYTES: i64 = 1 << 20;
-
-/**
- * Whether `cols` column pieces lda·8 bytes apart crowd into so few L1 sets (this machine's L1d:
- * 64 sets of 64-byte lines, 12 ways; x86 cores of the last years have 32–48 KiB, 8–12 ways)
- * that a panel's pieces evict each other before the next tile reads the rest of their lines.
- * A stride of 2 KiB reaches only 2 sets: then the streaming sweep is faster, unless A is well
- * inside L2 (bench/NOTES.md, "gemv kernels, register tiles").
- */
-// @ts-ignore: decorator
-@inline function l1Aliased(lda: i32, cols: i32): bool {
-  if ((lda & 7) != 0) return false; // not whole lines apart: the pieces spread over the sets
-  let g = 64; // gcd(lda / 8, 64): a power of two
-  while (((lda >> 3) & (g - 1)) != 0) g >>= 1;
-  return (64 / g) * 12 < cols;
-}
 
 /**
  * y ← α·A·x + β·y. The kernel is chosen by lda and n alone (never by m), so a row panel of the

@@ -34,6 +34,7 @@
 // product split into panels anywhere gives the bits of the whole call.
 import { gemv } from "./blas";
 import { madd } from "./fma";
+import { fewL1Sets } from "./l1";
 
 /** Micro-tile rows (A micro-panel height) and columns (B micro-panel width). */
 const MR: i32 = 4;
@@ -81,19 +82,14 @@ const SMALL_MNK: i32 = 512;
  * With op(A) = A and at most this many entries (128 KiB, an L2-resident A), the micro-kernel
  * reads A in place, column by column, instead of packing it: that wins while A sits in L2
  * (n = 64, 128) and loses from n = 256 on, where the strided reads come from L2/L3
- * (bench/NOTES.md).
+ * (bench/NOTES.md). Not when A's columns crowd into few L1 sets (./l1.ts fewL1Sets): then
+ * they evict each other between the two tiles that share a line, and at a multiple of 4 KiB
+ * A's reads also share their low 12 address bits with the stores into C's columns in the same
+ * rows, which the CPU takes for dependences (4K aliasing). The trailing updates of LU and
+ * Cholesky at n = 512 and 1024 read A so: potrf at n = 512 ran at 0.6 of its rate at n = 500
+ * (bench/NOTES.md, session 25).
  */
 const DIRECT_A: i64 = 16384;
-/**
- * ...and only when A's column stride in bytes is not a multiple of 2 KiB (lda not a multiple
- * of 256). At such strides the kc columns read in place fall into at most 2 of the L1's 64
- * sets (4 KiB a way on current x86 cores) and evict each other before the next tile reads the
- * other half of their lines; at multiples of 4 KiB, A's reads also share their low 12 address
- * bits with the stores into C's columns in the same rows, which the CPU takes for
- * dependences (4K aliasing). The trailing updates of LU and Cholesky at n = 512 and 1024 read
- * A so: potrf at n = 512 ran at 0.6 of its rate at n = 500 (bench/NOTES.md, session 25).
- */
-const DIRECT_A_STRIDE_MASK: usize = 2047;
 
 /**
  * The micro-kernel: C[0:mr, 0:nr] ← α·Ap·Bp + β·C over kc ≥ 1 steps, with mr×nr = MR×NR, or
@@ -517,7 +513,7 @@ function gemmTiles(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64,
     return;
   }
 
-  const direct = !transA && <i64>m * <i64>k <= DIRECT_A && (ldaB & DIRECT_A_STRIDE_MASK) != 0;
+  const direct = !transA && <i64>m * <i64>k <= DIRECT_A && !fewL1Sets(lda);
   // The relaxed build's 6×3 tile where a partial 6-row panel wastes little (the shape alone
   // decides; a tile never changes an entry's bits).
   const wide = ASC_FEATURE_RELAXED_SIMD && (m % MR_WIDE == 0 || m >= WIDE_M);

@@ -25,6 +25,7 @@
 // each result by at most one rounding and keeps divisions out of the kernel.
 import { gemm } from "./gemm";
 import { nmadd } from "./fma";
+import { fewL1Sets } from "./l1";
 
 /** Largest triangle solved by the register kernel; larger ones are split. */
 const LEAF: i32 = 32;
@@ -196,13 +197,13 @@ function rightLeaf(opUpper: bool, trans: i32, unit: bool, m: i32, t: i32, alpha:
   const first = rev ? b + <usize>(t - 1) * ldbB : b;
   const step: usize = rev ? 0 - ldbB : ldbB;
   let i = 0;
-  if ((ldb & 255) == 0) {
-    // A stride of 2 KiB or a multiple of it maps the t ≤ 32 columns a strip walks to at most
-    // two L1 sets (12 ways each): copy blocks of up to STRIP_ROWS rows (a multiple of 8) out
-    // and back instead, each column's part a contiguous run of lines read (and written) in one
-    // go, so that no line is needed again after others of its set came in. Copying 8-row strips
-    // fetched each line twice (out, then back after t others) and ran 1.35× slower than a
-    // stride off the power of two (bench/NOTES.md, session 25). Same operations, same bits.
+  if (fewL1Sets(ldb)) {
+    // The t ≤ 32 columns a strip walks land in at most two L1 sets (12 ways each): copy blocks
+    // of up to STRIP_ROWS rows (a multiple of 8) out and back instead, each column's part a
+    // contiguous run of lines read (and written) in one go, so that no line is needed again
+    // after others of its set came in. Copying 8-row strips fetched each line twice (out, then
+    // back after t others) and ran 1.35× slower than a stride off the power of two
+    // (bench/NOTES.md, session 25). Same operations, same bits.
     while (i + 8 <= m) {
       const rows = min<i32>(STRIP_ROWS, (m - i) & ~7);
       const bytes = <usize>rows << 3;

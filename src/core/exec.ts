@@ -140,6 +140,10 @@ function walkBox(
   let len = 1, first = 0;
   while (first < ext.length && sstr[first] === len && dstr[first] === len) len *= ext[first++]!;
   const k = ext.length - first;
+  if (k === 0) {
+    run(f64, so0, do0, len);
+    return;
+  }
   const idx = new Array<number>(k).fill(0);
   for (;;) {
     let so = so0, dof = do0;
@@ -173,13 +177,22 @@ export function copyBox(src: Tensor, srcStart: readonly number[], size: readonly
   });
 }
 
+/** Runs at least this long are added by the wasm kernel (axpy) rather than in JavaScript. */
+const ADD_RUN_KERNEL = 64;
+
+const zerosAt: number[][] = [];
+/** A shared array of `n` zeros (read only): a box's corner at the origin. */
+export function zerosOf(n: number): readonly number[] {
+  return (zerosAt[n] ??= new Array<number>(n).fill(0));
+}
+
 /**
  * dst[dstStart + i] += src[i] over the whole of `src`, in place: the backward pass adds a
  * slice's cotangent into an accumulator it owns instead of padding it to full size first.
  * Each entry is `dst + src`, as the out-of-place `add` computes it.
  */
 export function addBoxInto(src: Tensor, dst: Tensor, dstStart: readonly number[]): void {
-  walkBox(src, new Array<number>(src.shape.length).fill(0), src.shape, dst, dstStart, (f64, so, dof, len) => {
+  walkBox(src, zerosOf(src.shape.length), src.shape, dst, dstStart, (f64, so, dof, len) => {
     if (f64 === NO_VIEW) {
       if (tapeAdd(dof * 8, so * 8, len)) return;
       f64 = rt().arena.f64Range(8 * Math.min(dof, so), 8 * (Math.max(dof, so) + len));
@@ -190,9 +203,6 @@ export function addBoxInto(src: Tensor, dst: Tensor, dstStart: readonly number[]
     else addRun(f64, dof, so, len);
   });
 }
-
-/** Runs at least this long are added by the wasm kernel (axpy) rather than in JavaScript. */
-const ADD_RUN_KERNEL = 64;
 
 /** out = x with its axes permuted: out.shape[i] = x.shape[perm[i]] (a strided copy). */
 export function permuteK(x: Tensor, perm: readonly number[], name: string): Tensor {

@@ -11,7 +11,7 @@
 // nests to any order, and forward-over-reverse (HVP) falls out. Each transform invocation
 // gets a fresh level, so nested derivatives never confuse their perturbations.
 import { Tensor, inScope, scoped, topLevelCall, zeros } from "./tensor.js";
-import { addBoxInto, copyBox, fillK } from "./exec.js";
+import { addBoxInto, copyBox, fillK, zerosOf } from "./exec.js";
 import type { Shape } from "./shape.js";
 import { sameShape } from "./shape.js";
 import { fmtShape } from "../errors.js";
@@ -855,14 +855,14 @@ export function backwardPass(
 /** A transpose's contribution k·`c` to the cotangent of variable `id` (see accumulate). */
 function addCotangent(sum: Sum, id: number, c: Lin, k: number): void {
   if (c === null) return;
-  const { acc, fac, owned } = sum;
+  const { acc, owned } = sum;
   const prev = acc[id];
   if (owned !== null && owned[id] === 1) {
     // A dense contribution to an owned accumulator goes in place too (entries as `add`'s)
     // when it carries the accumulator's held factor; another factor, a tracer or a
     // broadcast one is added as before, and the sum is no longer owned.
-    if ((fac === null || (fac[id] || 1) === k) && c._trace === null && sameShape(c.shape, prev!.shape)) {
-      addBoxInto(c, prev!, ZEROS_AT(c.shape.length));
+    if (holdsFactor(sum, id, k) && c._trace === null && sameShape(c.shape, prev!.shape)) {
+      addBoxInto(c, prev!, zerosOf(c.shape.length));
       return;
     }
     owned[id] = 0;
@@ -891,9 +891,13 @@ function addIntoOwned(sum: Sum, prim: Primitive<unknown>, args: readonly Tensor[
   }
   if (li < 0 || ct instanceof Tracer || ct._trace !== null) return false;
   const id = (args[li] as LinearVar).id;
-  const { acc, fac, owned } = sum;
-  if (owned![id] !== 1 || (fac !== null && (fac[id] || 1) !== k)) return false;
-  return prim.transposeAddInto!(ct, args, li, params, acc[id]!);
+  if (sum.owned![id] !== 1 || !holdsFactor(sum, id, k)) return false;
+  return prim.transposeAddInto!(ct, args, li, params, sum.acc[id]!);
+}
+
+/** Whether variable `id`'s sum holds factor k (every sum holds 1 when factors are not held). */
+function holdsFactor(sum: Sum, id: number, k: number): boolean {
+  return (sum.fac === null ? 1 : sum.fac[id] || 1) === k;
 }
 
 /** The pass's owned-accumulator marks (made at the first use). */
@@ -914,7 +918,7 @@ function intoInPlace(sum: Sum, owned: Uint8Array, x: LinearVar, ct: Tensor, k: n
   const prev = acc[id];
   // As in accumulate: terms held with one factor k are summed as they are (k applied once when
   // the sum is used); a term with another factor takes accumulate's way.
-  if (prev !== undefined && fac !== null && (fac[id] || 1) !== k) {
+  if (prev !== undefined && !holdsFactor(sum, id, k)) {
     owned[id] = 0;
     return false;
   }
@@ -926,18 +930,12 @@ function intoInPlace(sum: Sum, owned: Uint8Array, x: LinearVar, ct: Tensor, k: n
   // Zeros and the box written (the first contribution), or a copy of what came before and
   // the box added: the entries `add(prev, pad(ct))` would give, in a tensor no one else holds.
   const into = fillK(x.shape, 0, prim.name);
-  if (prev !== undefined) copyBox(prev, ZEROS_AT(x.shape.length), x.shape, into, ZEROS_AT(x.shape.length));
+  if (prev !== undefined) copyBox(prev, zerosOf(x.shape.length), x.shape, into, zerosOf(x.shape.length));
   prim.transposeInto!(ct, into, params, prev === undefined);
   acc[id] = into;
   if (prev === undefined && fac !== null) fac[id] = k === 1 ? 0 : k;
   owned[id] = 1;
   return true;
-}
-
-const zerosAt: number[][] = [];
-/** A shared array of `n` zeros (read only). */
-function ZEROS_AT(n: number): number[] {
-  return (zerosAt[n] ??= new Array<number>(n).fill(0));
 }
 
 /** The backward pass's cotangents and how it sums and scales them. */

@@ -91,11 +91,11 @@ export const matmul_p: Primitive<MatmulParams> = primitive<MatmulParams>({
   // A row vector times B (an RNN's input or state times a weight): B's cotangent aᵀ·ct is an
   // outer product, added into the pass's own sum entry by entry as `add` would (each product
   // rounded, then the sum; product() makes the same products).
-  transposeAddInto: (ct, [a, b], i, { ta, tb }, into) => {
-    if (i !== 1 || ta !== 0 || tb !== 0 || a!.shape[0] !== 1 || ct.shape[0] !== 1 || a!._trace !== null || taping()) return false;
-    const K = a!.shape[1]!, N = ct.shape[1]!;
-    if (K * N === 0 || into.shape.length !== 2 || into.shape[0] !== K || into.shape[1] !== N || b!.shape[0] !== K) return false;
-    kernels().addOuter(K, N, ptrOf(a!), ptrOf(ct), ptrOf(into), K);
+  // (into has B's shape K×N, the pass's sum for B.)
+  transposeAddInto: (ct, [a], i, { ta, tb }, into) => {
+    if (i !== 1 || ta !== 0 || tb !== 0 || a!.shape[0] !== 1 || a!._trace !== null || taping()) return false;
+    const [K, N] = into.shape as [number, number];
+    if (K * N > 0) kernels().addOuter(K, N, ptrOf(a!), ptrOf(ct), ptrOf(into), K);
     return true;
   },
   batch: ([a, b], [ba, bb], { ta, tb }, size) => [batchedMatmul(a!, b!, ba!, bb!, ta, tb, size)],

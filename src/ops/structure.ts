@@ -5,7 +5,7 @@ import { bind, bind1, primitive, type Lin, type Primitive } from "../core/primit
 import { allocTensor, asTensor, ops, ptrOf, storage, withShape, type Tensor, type TensorLike } from "../core/tensor.js";
 import { checkShape, sameShape, sizeOf, type Shape } from "../core/shape.js";
 import { DTypeError, ShapeError, fmtShape } from "../errors.js";
-import { addBoxInto, copyBox, fillK, kernels } from "../core/exec.js";
+import { addBoxInto, copyBox, fillK, kernels, zerosOf } from "../core/exec.js";
 import { permute } from "./permute.js";
 import { basisScale, basisStart, markBasis } from "../core/basis.js";
 
@@ -144,13 +144,13 @@ export const slice_p: Primitive<BoxParams> = primitive<BoxParams>({
     // The whole tensor (a Jacobian chunk that takes every basis direction): shared, as reshape shares.
     if (start.every((d) => d === 0) && sameShape(shape, x!.shape)) return [withShape(x!, shape)];
     const out = allocTensor(shape, "slice");
-    copyBox(x!, start, shape, out, shape.map(() => 0));
+    copyBox(x!, start, shape, out, zerosOf(shape.length));
     return [out];
   },
   jvp: ([t], _p, _o, params) => [bind1(slice_p, [t!], params)],
   transpose: ([ct], [x], _l, { start }) => [bind1(pad_p, [ct!], { start, shape: x!.shape })],
   // pad without the padding: a loop that takes one row per step adds one row per step.
-  transposeInto: (ct, into, { start }, fresh) => (fresh ? copyBox(ct, ct.shape.map(() => 0), ct.shape, into, start) : addBoxInto(ct, into, start)),
+  transposeInto: (ct, into, { start }, fresh) => (fresh ? copyBox(ct, zerosOf(ct.shape.length), ct.shape, into, start) : addBoxInto(ct, into, start)),
   batch: ([x], _b, { start, shape }, size) => [bind1(slice_p, [x!], { start: [...start, 0], shape: [...shape, size] })],
 });
 
@@ -164,7 +164,7 @@ export const pad_p: Primitive<BoxParams> = primitive<BoxParams>({
   },
   impl: ([x], { start, shape }) => {
     const out = fillK(shape, 0, "pad");
-    copyBox(x!, x!.shape.map(() => 0), x!.shape, out, start);
+    copyBox(x!, zerosOf(x!.shape.length), x!.shape, out, start);
     return [out];
   },
   jvp: ([t], _p, _o, params) => [bind1(pad_p, [t!], params)],
@@ -215,7 +215,7 @@ export const concat_p: Primitive<AxisParams> = primitive<AxisParams>({
     const out = allocTensor(shape, "concat");
     let offset = 0;
     for (const x of xs) {
-      copyBox(x, x.shape.map(() => 0), x.shape, out, shape.map((_, i) => (i === axis ? offset : 0)));
+      copyBox(x, zerosOf(x.shape.length), x.shape, out, shape.map((_, i) => (i === axis ? offset : 0)));
       offset += x.shape[axis]!;
     }
     return [out];
