@@ -3,6 +3,7 @@
 import { compileKernels, compileKernelsSync, type KernelBuild } from "./kernel-files.js";
 import { KERNEL_EXPORTS, type Kernels } from "./kernels.js";
 import { Arena } from "./arena.js";
+import { raiseMallocThresholds } from "./malloc-thresholds.js";
 import { NotInitializedError, OptionError } from "../errors.js";
 import { bool, checkOptions, describe, oneOf, type OptionCheck } from "../options.js";
 import { hostCores, Pool, TASK_AREA_BYTES, threadsAvailable } from "./pool.js";
@@ -269,6 +270,7 @@ function threaded(shared: SharedBuild, threads: number): { kernels: Kernels; are
 
 function install(module: WebAssembly.Module, expected: KernelBuild | undefined, bytes: Uint8Array | null,
   shared: SharedBuild | null = null): Runtime {
+  raiseMallocThresholds();
   const plain = instantiateKernels(module);
   const build = buildOf(plain);
   if (expected !== undefined && build !== expected) {
