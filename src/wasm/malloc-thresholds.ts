@@ -31,6 +31,10 @@ export function raiseMallocThresholds(): void {
   primed = true;
   const proc = (globalThis as { process?: { platform?: string; versions?: { node?: string } } }).process;
   if (proc?.platform !== "linux" || proc.versions?.node === undefined) return;
-  // Never written: calloc's mmapped block stays untouched (no page is faulted in).
-  void new ArrayBuffer(PRIMER_BYTES);
+  try {
+    // Never written: calloc's mmapped block stays untouched (no page is faulted in).
+    void new ArrayBuffer(PRIMER_BYTES);
+  } catch {
+    // A host that refuses 16 MiB (a memory limit) only loses the speed-up.
+  }
 }
