@@ -5,7 +5,7 @@
 // start) by mmap and unmaps them when freed; smaller ones come from the heap, whose top goes back
 // to the kernel once more than M_TRIM_THRESHOLD (twice the former) lies free there. So a call
 // that returns a result of a few MB, repeated, gets fresh pages each time V8's collector has
-// freed the earlier results: the jit of an MLP Hessian (a 1.5 MB result) took ~360 page faults
+// freed the earlier results: the jit of an MLP Hessian (a 1.5 MB result) took 360–390 page faults
 // a call, ~10 µs each on a Firecracker guest, about a third of its time (bench/NOTES.md,
 // "Session 26").
 //
