@@ -873,7 +873,7 @@ function addCotangent(sum: Sum, id: number, c: Lin, k: number): void {
   // a step).
   if (sum.inPlace && prev !== undefined) {
     const r = acc[id]!;
-    if (r !== prev && r !== c && !(r instanceof Tracer) && r._trace === null && r._buf === null && sameShape(r.shape, c.shape)) ownedOf(sum)[id] = 1;
+    if (r !== prev && r !== c && r._trace === null && r._buf === null && sameShape(r.shape, c.shape)) ownedOf(sum)[id] = 1;
   }
 }
 
@@ -889,7 +889,7 @@ function addIntoOwned(sum: Sum, prim: Primitive<unknown>, args: readonly Tensor[
     if (li >= 0) return false;
     li = i;
   }
-  if (li < 0 || ct instanceof Tracer || ct._trace !== null) return false;
+  if (li < 0 || ct._trace !== null) return false;
   const id = (args[li] as LinearVar).id;
   if (sum.owned![id] !== 1 || !holdsFactor(sum, id, k)) return false;
   return prim.transposeAddInto!(ct, args, li, params, sum.acc[id]!);
