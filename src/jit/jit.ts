@@ -33,7 +33,7 @@ import { moveDown, regionClose_p, regionOpen_p, type RegionParams } from "../ops
 import { JIT_PASSES, LINEARIZE_PASSES, jitDebug, runPasses } from "./pipeline.js";
 import { ProgramError } from "./program.js";
 import { rt } from "../wasm/module.js";
-import { abortTape, beginTape, postTape, settleTape, tapeInFlight, tapeSlotFree, taping, tapeTuning } from "../wasm/tape.js";
+import { abortTape, beginTape, postTape, settleTape, tapeInFlight, tapeSlotFree, taping, tapeTuning, worthTaping } from "../wasm/tape.js";
 import { reshape_p } from "../ops/structure.js";
 
 /** How to rebuild what f returned: `[result]` as a treedef (see {@link planOut}). */
@@ -341,10 +341,10 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
         const p = s.params as RegionParams;
         if (depth++ === 0 && p.rewind) {
           following = false;
-          // Taped when worth a worker and the caller has as much left to do as is queued.
+          // Taped while worker 1's queue, at its cost, ends before the caller's share would.
           const r = plan.get(p);
           // (Tapes worker 1 has not started when the caller must wait are run by the caller.)
-          const worth = r !== undefined && r.work >= tapeTuning.minEntries && queued <= r.after;
+          const worth = r !== undefined && worthTaping(r.work, queued, r.after, tapeTuning.workerCost);
           if (tapeInFlight()) {
             // While the worker runs, chunks that come directly after run here, above its
             // memory, or are taped for it to run next while the caller has as much left to do.

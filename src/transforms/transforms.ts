@@ -13,7 +13,7 @@ import {
   type LinearVar,
 } from "../core/primitive.js";
 import { rt } from "../wasm/module.js";
-import { abortTape, beginTape, postTape, settleTape, tapeTuning } from "../wasm/tape.js";
+import { abortTape, beginTape, postTape, settleTape, tapeTuning, worthTaping } from "../wasm/tape.js";
 import { sameShape, sizeOf } from "../core/shape.js";
 import { flatten, flattenLike, mapTensors, unflatten, type PyTree, type TreeDef } from "../core/pytree.js";
 import { withBatch } from "./vmap.js";
@@ -688,7 +688,8 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
       // copied out too, the memory of all of them given back, and the next chunk may be taped.
       // Chunks too small to pay for a worker's wake-up run here.
       const pool = rt().pool;
-      const tapeWorth = pool !== null && rewind && chunk * workPerDirection(L, mode, true) >= tapeTuning.minEntries;
+      const perDirection = workPerDirection(L, mode, true);
+      const tapeWorth = pool !== null && rewind && chunk * perDirection >= tapeTuning.minEntries;
       /** Blocks of the posted chunks, oldest first, their first columns, and their directions. */
       const posted: Tensor[] = [];
       const postedAt: number[] = [];
@@ -723,8 +724,11 @@ function jacobianOf(op: string, f: Fn, opts: JacobianOptions, symmetric: boolean
           arena.rewind(mark);
           base = mark;
         }
-        // Taped when the caller has as many directions left to push as the worker has queued.
-        const tape = tapeWorth && queued <= left[k]! && k < plan.length - 1 && beginTape();
+        // Taped while worker 1's queue ends before the caller's share would. At cost 1: the
+        // caller runs a chunk's JavaScript (its tracing) whether it is taped or not, which
+        // offsets the worker's slower tapes (bench/NOTES.md, "Session 27").
+        const tape = tapeWorth && k < plan.length - 1 &&
+          worthTaping(c * perDirection, queued * perDirection, left[k]! * perDirection, 1) && beginTape();
         if (tape && !prefaulted) {
           // The result's JS storage readied while the worker runs (see prepareStorage).
           prefaulted = true;

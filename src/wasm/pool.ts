@@ -87,8 +87,11 @@ export const TASK_AREA_BYTES = 64 * 1024;
 /** The tape buffer: a 2 KiB header (state words, a failing tape's message), then its rows. */
 const TAPE_HEADER = 2048;
 const TAPE_BYTES = TAPE_HEADER + 4 * 2 ** 20;
-/** Tape slots: one running, and the next ones ready for when it ends. */
-const TAPE_SLOTS = 3;
+/**
+ * Tape slots: one running, and the next ones ready for when it ends; enough for worker 1's
+ * share of a Hessian's chunks to be posted up front (bench/NOTES.md, "Session 27").
+ */
+const TAPE_SLOTS = 6;
 
 function newTapeBuffers(): SharedArrayBuffer[] {
   return Array.from({ length: TAPE_SLOTS }, () => new SharedArrayBuffer(TAPE_BYTES));

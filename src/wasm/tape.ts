@@ -23,9 +23,26 @@ import type { Kernels } from "./kernels.js";
 /**
  * `minEntries`: entries a chunk must make (its kernels' outputs) to be taped for a worker:
  * below, its kernels take about what a worker's wake-up and the wait for it cost (tests lower
- * it to tape small problems). @internal
+ * it to tape small problems). `workerCost`: worker 1's time for a jit chunk's tape over the
+ * caller's time for running the chunk itself (1.25–1.4 measured on the MLP Hessian: the tape's
+ * values come from the other core's cache and the posted chunks' memory stays allocated, so
+ * the chunks run beside them touch more memory). `maxQueued`: entries (f64) the posted chunks
+ * may make in all, so the memory they hold until the caller waits stays bounded (a chunk may
+ * make up to 512 MiB; taped without a bound, a Hessian one thread computes could run out of
+ * memory on two). @internal
  */
-export const tapeTuning = { minEntries: 2 ** 17 };
+export const tapeTuning = { minEntries: 2 ** 17, workerCost: 1.3, maxQueued: 2 ** 25 };
+
+/**
+ * Whether a chunk making `work` entries is worth taping for worker 1 when chunks making
+ * `queued` entries are posted and not waited for, and those after it make `after`: with it,
+ * the worker's queue (at `cost` times the caller's speed) ends no later than the caller's work
+ * would without it, and the posted chunks' memory stays within `maxQueued`. (Wherever the
+ * chunk runs, its calls are the same: this only moves time, never the bits.)
+ */
+export function worthTaping(work: number, queued: number, after: number, cost: number): boolean {
+  return work >= tapeTuning.minEntries && queued + work <= tapeTuning.maxQueued && cost * (queued + work) <= work + after;
+}
 
 interface Recording {
   base: Runtime;

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { diag, hessian, jacobian, jit, randn, setThreads, WorkerError, type Tensor } from "../../src/index.js";
 import * as mc from "../../src/index.js";
 import { currentPool, rt } from "../../src/wasm/module.js";
-import { tapeStats, tapeTuning } from "../../src/wasm/tape.js";
+import { tapeStats, tapeTuning, worthTaping } from "../../src/wasm/tape.js";
 
 const sameBits = (a: Float64Array, b: Float64Array): boolean =>
   a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
@@ -160,6 +160,51 @@ test("tapes the worker has not started when waited for run on the caller, with t
     pool.holdTapes(false);
   }
   expect(sameBits(H(p).data, ref)).toBe(true);
+});
+
+describe("which chunks are taped (worthTaping)", () => {
+  test("while the worker's queue, at its cost, ends before the caller's share; within maxQueued entries", () => {
+    const min = tapeTuning.minEntries, max = tapeTuning.maxQueued;
+    // Nothing queued: taped when the caller has at least (cost − 1)·work left after it.
+    expect(worthTaping(min, 0, 0.3 * min, 1.3)).toBe(true);
+    expect(worthTaping(min, 0, 0.29 * min, 1.3)).toBe(false);
+    // 4 chunks queued: 1.3·5w ≤ w + after needs after ≥ 5.5w.
+    expect(worthTaping(min, 4 * min, 5.5 * min, 1.3)).toBe(true);
+    expect(worthTaping(min, 4 * min, 5.4 * min, 1.3)).toBe(false);
+    // At cost 1 (the un-jitted chunks): queued ≤ after.
+    expect(worthTaping(min, 4 * min, 4 * min, 1)).toBe(true);
+    expect(worthTaping(min, 4 * min, 3.9 * min, 1)).toBe(false);
+    // Too small for a worker's wake-up, or past the memory bound, whatever is left.
+    expect(worthTaping(min - 1, 0, 100 * min, 1)).toBe(false);
+    expect(worthTaping(min, max - min, 1e12, 1)).toBe(true);
+    expect(worthTaping(min, max - min + 1, 1e12, 1)).toBe(false);
+  });
+
+  test("with maxQueued 0 no chunk is posted, plain or jit, and the bits are the one-thread bits", async () => {
+    const { f, p } = mlp();
+    const H = hessian(f);
+    setThreads(1);
+    // (The jit'd Hessian computes one triangle and mirrors it: bits of its own.)
+    const ref = H(p).data.slice(), jref = jit(H)(p).data.slice();
+    setThreads(2);
+    await started();
+    const jH = jit(H);
+    jH(p);
+    let posted = tapeStats.posted;
+    expect(sameBits(H(p).data, ref)).toBe(true);
+    expect(sameBits(jH(p).data, jref)).toBe(true);
+    expect(tapeStats.posted - posted, "tapes posted with the default bound").toBeGreaterThan(1);
+    const was = tapeTuning.maxQueued;
+    tapeTuning.maxQueued = 0;
+    try {
+      posted = tapeStats.posted;
+      expect(sameBits(H(p).data, ref)).toBe(true);
+      expect(sameBits(jH(p).data, jref)).toBe(true);
+      expect(tapeStats.posted - posted).toBe(0);
+    } finally {
+      tapeTuning.maxQueued = was;
+    }
+  });
 });
 
 describe("a tape that fails in the worker", () => {
