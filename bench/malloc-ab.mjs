@@ -12,7 +12,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { alternate, cpuMs } from "./timing.mjs";
 
-const CASES = ["jit hessian MLP", "hessian MLP", "jacobian 1000x100", "jit jacobian 1000x100",
+const CASES = ["jit hessian MLP", "hessian MLP", "jacobian 1000x100", "jacobian rev 1000x100", "jit jacobian 1000x100",
   "matmul 32", "matmul 64", "matmul 128", "matmul 256", "neg 1000", "logistic f 1000x100"];
 
 if (process.argv[2] === "--child") {
@@ -29,9 +29,10 @@ if (process.argv[2] === "--child") {
   const logistic = (v) => mc.softplus(s.mul(W.matmul(v)).neg()).sum();
   const square = (n) => { const A = randn([n, n], { seed: n }); return () => mc.matmul(A, A); };
   const jH = mc.jit(mc.hessian(mlp)), H = mc.hessian(mlp), J = mc.jacobian(tanhWx), jJ = mc.jit(mc.jacobian(tanhWx));
+  const Jrev = mc.jacobian(tanhWx, { mode: "rev" });
   const cases = {
     "jit hessian MLP": () => jH(p), "hessian MLP": () => H(p),
-    "jacobian 1000x100": () => J(x), "jit jacobian 1000x100": () => jJ(x),
+    "jacobian 1000x100": () => J(x), "jacobian rev 1000x100": () => Jrev(x), "jit jacobian 1000x100": () => jJ(x),
     "matmul 32": square(32), "matmul 64": square(64), "matmul 128": square(128), "matmul 256": square(256),
     "neg 1000": () => s.neg(), "logistic f 1000x100": () => logistic(x01),
   };

@@ -129,6 +129,20 @@ async function use(threads: number): Promise<void> {
   if (!pool.started) throw new Error("autodiff-threads: the workers did not start");
 }
 
+/**
+ * Calls `fn` for at least SETTLE_MS and SETTLE_CALLS calls. After a switch the runtime is new:
+ * jit recordings are made again, the new memory is faulted in as it grows, and a new worker's
+ * tape runner is still being optimized by V8; its first calls (30–65 ms, then 12–30 for the MLP
+ * Hessian's next few, against ~7 steady: bench/NOTES.md, "Session 27") would otherwise be
+ * part of the task's samples (the harness warms for 100 ms).
+ */
+function settle(fn: () => unknown): void {
+  const t0 = performance.now();
+  for (let k = 0; k < SETTLE_CALLS || performance.now() - t0 < SETTLE_MS; k++) fn();
+}
+const SETTLE_MS = 300;
+const SETTLE_CALLS = 10;
+
 const loads: string[] = [];
 /** Pool jobs (kernel calls split across the threads) per call of each cell, with two threads. */
 const splitCalls = new Map<string, number>();
@@ -175,6 +189,7 @@ async function tasks(): Promise<TaskSpec[]> {
           before: async () => {
             if (i === 0 && t === (r % 2 === 1 ? 1 : 2)) loads.push(`round ${r}: load average ${loadAverage()}`);
             await use(t);
+            settle(c.fn);
           },
         });
       }

@@ -12,18 +12,23 @@
 // glibc raises both thresholds by itself when it frees an mmapped block larger than the current
 // threshold (mallopt(3), "dynamic mmap threshold"): to that block's size and twice that, for
 // blocks up to 32 MiB on 64-bit hosts. Which results a process happens to free first then
-// decides whether its repeated calls fault. Allocating one untouched 16 MiB block and dropping
-// it sets the thresholds once, at the first runtime: results up to 16 MiB come from the heap and
-// up to 32 MiB of free heap stays mapped for the next ones. Elsewhere (other C libraries, other
-// systems) it is a short-lived allocation of memory nothing touches.
+// decides whether its repeated calls fault. Allocating one untouched 31 MiB block and dropping
+// it sets the thresholds once, at the first runtime: results up to 31 MiB come from the heap and
+// up to 62 MiB of free heap stays mapped for the next ones (V8 frees results in batches, after
+// tens of MB of them; with 16 MiB, and so 32 MiB kept, a Jacobian with a 0.8 MB result still
+// faulted its pages in most processes). Elsewhere (other C libraries, other systems) it is a
+// short-lived allocation of memory nothing touches.
 
-/** The block dropped to raise the thresholds: half glibc's 32 MiB cap on the dynamic threshold. */
-const PRIMER_BYTES = 16 << 20;
+/**
+ * The block dropped to raise the thresholds: just under glibc's 32 MiB cap on the dynamic
+ * threshold (the mapped block, its header included, must not exceed the cap).
+ */
+const PRIMER_BYTES = 31 << 20;
 
 let primed = false;
 
 /**
- * Once per process, in Node on Linux: allocates and drops a 16 MiB ArrayBuffer, so that
+ * Once per process, in Node on Linux: allocates and drops a 31 MiB ArrayBuffer, so that
  * glibc's dynamic mmap and trim thresholds rise when the collector frees it. @internal
  */
 export function raiseMallocThresholds(): void {
@@ -35,6 +40,6 @@ export function raiseMallocThresholds(): void {
     // Never written: calloc's mmapped block stays untouched (no page is faulted in).
     void new ArrayBuffer(PRIMER_BYTES);
   } catch {
-    // A host that refuses 16 MiB (a memory limit) only loses the speed-up.
+    // A host that refuses 31 MiB (a memory limit) only loses the speed-up.
   }
 }

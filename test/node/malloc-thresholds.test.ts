@@ -1,8 +1,9 @@
-// src/wasm/malloc-thresholds.ts: in Node on Linux the first runtime drops an untouched 16 MiB
+// src/wasm/malloc-thresholds.ts: in Node on Linux the first runtime drops an untouched 31 MiB
 // ArrayBuffer so that glibc keeps freed result storage mapped. Measured in a fresh process (the
-// thresholds are process-wide and only rise), by the page faults of a call that returns a
-// 1.5 MB result: without the primer a jit'd MLP Hessian (441 × 441) faulted its result's pages
-// in on every call here (~380 a call), with it a few.
+// thresholds are process-wide and only rise), by the page faults of calls that return large
+// results: without the primer a jit'd MLP Hessian (441 × 441, 1.5 MB) faulted its result's pages
+// in on every call here (~380 a call), with it a few; with a 16 MiB primer a reverse-mode
+// Jacobian (1000 × 100, 0.8 MB, ~200 pages) still faulted 30–60 a call in 7 of 8 processes.
 import { describe, expect, test } from "vitest";
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
@@ -10,7 +11,37 @@ import { pathToFileURL } from "node:url";
 
 const dist = pathToFileURL(resolve(import.meta.dirname, "../../dist/index.js")).href;
 
+/** Runs `script` in a fresh Node process and returns its last line of output, parsed. */
+function fresh<T>(script: string): T {
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+  expect(r.error).toBeUndefined();
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  return JSON.parse(r.stdout.trim()) as T;
+}
+
 describe.runIf(process.platform === "linux")("glibc's malloc thresholds (Node on Linux)", () => {
+  test("repeated reverse-mode Jacobians with a 0.8 MB result reuse their storage's pages", () => {
+    const { rounds, shape } = fresh<{ rounds: number[]; shape: number[] }>(`
+      const mc = await import(${JSON.stringify(dist)});
+      mc.setThreads(1);
+      const W = mc.randn([1000, 100], { seed: 15 }).mul(0.1), x = mc.randn([100], { seed: 16 });
+      const J = mc.jacobian((v) => W.matmul(v).tanh(), { mode: "rev" });
+      let shape;
+      for (let i = 0; i < 100; i++) shape = J(x).shape;
+      const rounds = [];
+      for (let r = 0; r < 5; r++) {
+        const f0 = process.resourceUsage().minorPageFault;
+        for (let i = 0; i < 200; i++) J(x);
+        rounds.push((process.resourceUsage().minorPageFault - f0) / 200);
+      }
+      console.log(JSON.stringify({ rounds, shape }));`);
+    expect(shape).toEqual([1000, 100]);
+    // ~200 pages a result: a median round faulting a tenth of that means the pages went back.
+    const median = [...rounds].sort((a, b) => a - b)[2]!;
+    expect(median).toBeLessThan(20);
+  }, 90_000);
+
   test("repeated calls with a 1.5 MB result reuse their storage's pages", () => {
     const script = `
       const mc = await import(${JSON.stringify(dist)});
