@@ -11,62 +11,51 @@ import { pathToFileURL } from "node:url";
 
 const dist = pathToFileURL(resolve(import.meta.dirname, "../../dist/index.js")).href;
 
-/** Runs `script` in a fresh Node process and returns its last line of output, parsed. */
-function fresh<T>(script: string): T {
+/**
+ * In a fresh Node process (one thread): runs `setup`, then the call `call` `warm` times, then 5
+ * rounds of `per` calls; returns the result's shape and the median round's page faults a call.
+ */
+function faultsPerCall(setup: string, call: string, warm: number, per: number): { shape: number[]; median: number } {
+  const script = `
+    const mc = await import(${JSON.stringify(dist)});
+    mc.setThreads(1);
+    ${setup}
+    let shape;
+    for (let i = 0; i < ${warm}; i++) shape = (${call}).shape;
+    const rounds = [];
+    for (let r = 0; r < 5; r++) {
+      const f0 = process.resourceUsage().minorPageFault;
+      for (let i = 0; i < ${per}; i++) ${call};
+      rounds.push((process.resourceUsage().minorPageFault - f0) / ${per});
+    }
+    console.log(JSON.stringify({ rounds, shape }));`;
   const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
   expect(r.error).toBeUndefined();
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
-  return JSON.parse(r.stdout.trim()) as T;
+  const { rounds, shape } = JSON.parse(r.stdout.trim()) as { rounds: number[]; shape: number[] };
+  return { shape, median: [...rounds].sort((a, b) => a - b)[2]! };
 }
 
 describe.runIf(process.platform === "linux")("glibc's malloc thresholds (Node on Linux)", () => {
   test("repeated reverse-mode Jacobians with a 0.8 MB result reuse their storage's pages", () => {
-    const { rounds, shape } = fresh<{ rounds: number[]; shape: number[] }>(`
-      const mc = await import(${JSON.stringify(dist)});
-      mc.setThreads(1);
+    const { shape, median } = faultsPerCall(`
       const W = mc.randn([1000, 100], { seed: 15 }).mul(0.1), x = mc.randn([100], { seed: 16 });
-      const J = mc.jacobian((v) => W.matmul(v).tanh(), { mode: "rev" });
-      let shape;
-      for (let i = 0; i < 100; i++) shape = J(x).shape;
-      const rounds = [];
-      for (let r = 0; r < 5; r++) {
-        const f0 = process.resourceUsage().minorPageFault;
-        for (let i = 0; i < 200; i++) J(x);
-        rounds.push((process.resourceUsage().minorPageFault - f0) / 200);
-      }
-      console.log(JSON.stringify({ rounds, shape }));`);
+      const J = mc.jacobian((v) => W.matmul(v).tanh(), { mode: "rev" });`, "J(x)", 100, 200);
     expect(shape).toEqual([1000, 100]);
     // ~200 pages a result: a median round faulting a tenth of that means the pages went back.
-    const median = [...rounds].sort((a, b) => a - b)[2]!;
     expect(median).toBeLessThan(20);
   }, 90_000);
 
   test("repeated calls with a 1.5 MB result reuse their storage's pages", () => {
-    const script = `
-      const mc = await import(${JSON.stringify(dist)});
-      mc.setThreads(1);
+    const { shape, median } = faultsPerCall(`
       const X = mc.randn([256, 20], { seed: 5 }), Y = mc.randn([256, 1], { seed: 6 });
       const p = { W1: mc.randn([20, 20], { seed: 7 }), b1: mc.randn([20], { seed: 8 }),
         W2: mc.randn([20, 1], { seed: 9 }), b2: mc.randn([1], { seed: 10 }) };
-      const H = mc.jit(mc.hessian((q) => X.matmul(q.W1).add(q.b1).tanh().matmul(q.W2).add(q.b2).sub(Y).square().mean()));
-      let shape;
-      for (let i = 0; i < 20; i++) shape = H(p).shape;
-      const rounds = [];
-      for (let r = 0; r < 5; r++) {
-        const f0 = process.resourceUsage().minorPageFault;
-        for (let i = 0; i < 20; i++) H(p);
-        rounds.push((process.resourceUsage().minorPageFault - f0) / 20);
-      }
-      console.log(JSON.stringify({ rounds, shape }));`;
-    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
-    expect(r.error).toBeUndefined();
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
-    const { rounds, shape } = JSON.parse(r.stdout.trim()) as { rounds: number[]; shape: number[] };
+      const H = mc.jit(mc.hessian((q) => X.matmul(q.W1).add(q.b1).tanh().matmul(q.W2).add(q.b2).sub(Y).square().mean()));`,
+    "H(p)", 20, 20);
     expect(shape).toEqual([441, 441]);
     // 1.5 MB is 380 pages: a median round faulting a quarter of that means the pages went back.
-    const median = [...rounds].sort((a, b) => a - b)[2]!;
     expect(median).toBeLessThan(100);
   }, 90_000);
 });
