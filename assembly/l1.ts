@@ -4,6 +4,21 @@
 // 32–48 KiB, 8–12 ways, and the same 64 sets (4 KiB a way). Columns a multiple of 4 KiB apart
 // all fall into one set; 2 KiB apart, into two. Imported only (not a wasm export).
 
+/** Ways of each L1 set. */
+const L1_WAYS = 12;
+
+/**
+ * How many of the L1's 64 sets columns `ld` entries apart fall into: 64 / gcd(ld / 8, 64) lines
+ * apart; 64 (all) when they are not whole lines apart (the pieces spread over the sets).
+ */
+// @ts-ignore: decorator
+@inline function l1SetsReached(ld: i32): i32 {
+  if ((ld & 7) != 0) return 64;
+  let g = 64; // gcd(ld / 8, 64): a power of two
+  while (((ld >> 3) & (g - 1)) != 0) g >>= 1;
+  return 64 / g;
+}
+
 /**
  * Whether columns `ld` entries apart land in at most 2 of the L1's sets: ld a multiple of 256,
  * a stride of 2 KiB or a multiple of it. A few dozen such columns read in step evict each other
@@ -11,7 +26,7 @@
  */
 // @ts-ignore: decorator
 @inline export function fewL1Sets(ld: i32): bool {
-  return (ld & 255) == 0;
+  return l1SetsReached(ld) <= 2;
 }
 
 /**
@@ -22,8 +37,5 @@
  */
 // @ts-ignore: decorator
 @inline export function l1Aliased(lda: i32, cols: i32): bool {
-  if ((lda & 7) != 0) return false; // not whole lines apart: the pieces spread over the sets
-  let g = 64; // gcd(lda / 8, 64): a power of two
-  while (((lda >> 3) & (g - 1)) != 0) g >>= 1;
-  return (64 / g) * 12 < cols;
+  return l1SetsReached(lda) * L1_WAYS < cols;
 }
