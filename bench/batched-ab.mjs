@@ -13,18 +13,15 @@
 //     false: the state before src/wasm/tape.ts), and per call the chunks taped for worker 1,
 //     the time it spent running them, and the tapes flushed (run on the caller),
 // and a side check of solo mode against a true one-thread runtime (block timings).
+import { mlpProblem } from "./problems/mlp.mjs";
+
 const dist = new URL("../dist/", import.meta.url).href;
 const mc = await import(dist + "index.js");
 const { setThreads, rt } = await import(dist + "wasm/module.js");
 const { randn, hessian, jacobian, jit, vmap } = mc;
 
 function problems() {
-  const X = randn([256, 20], { seed: 5 }), Y = randn([256, 1], { seed: 6 });
-  const p = {
-    W1: randn([20, 20], { seed: 7 }).mul(0.3), b1: randn([20], { seed: 8 }).mul(0.1),
-    W2: randn([20, 1], { seed: 9 }).mul(0.3), b2: randn([1], { seed: 10 }).mul(0.1),
-  };
-  const f = (q) => X.matmul(q.W1).add(q.b1).tanh().matmul(q.W2).add(q.b2).sub(Y).square().mean();
+  const { f, p } = mlpProblem(mc);
   const W = randn([1000, 100], { seed: 15 }).mul(0.1), x = randn([100], { seed: 16 });
   const g = (x) => W.matmul(x).tanh();
   const A = randn([30000, 10], { seed: 1 }), B = randn([30000, 10], { seed: 2 });

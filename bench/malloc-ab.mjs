@@ -10,6 +10,7 @@
 //   (MALLOC_CASES="jit hessian MLP,matmul 128" to run some cases only)
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { mlpProblem } from "./problems/mlp.mjs";
 import { alternate, cpuMs } from "./timing.mjs";
 
 const CASES = ["jit hessian MLP", "hessian MLP", "jacobian 1000x100", "jacobian rev 1000x100", "jit jacobian 1000x100",
@@ -19,10 +20,7 @@ if (process.argv[2] === "--child") {
   const mc = await import(pathToFileURL(resolve(process.argv[3], "index.js")).href);
   mc.setThreads(1);
   const { randn } = mc;
-  const X = randn([256, 20], { seed: 5 }), Y = randn([256, 1], { seed: 6 });
-  const p = { W1: randn([20, 20], { seed: 7 }).mul(0.3), b1: randn([20], { seed: 8 }).mul(0.1),
-    W2: randn([20, 1], { seed: 9 }).mul(0.3), b2: randn([1], { seed: 10 }).mul(0.1) };
-  const mlp = (q) => X.matmul(q.W1).add(q.b1).tanh().matmul(q.W2).add(q.b2).sub(Y).square().mean();
+  const { f: mlp, p } = mlpProblem(mc);
   const W = randn([1000, 100], { seed: 1 }), x = randn([100], { seed: 2 });
   const tanhWx = (v) => W.matmul(v).tanh();
   const s = mc.sign(randn([1000], { seed: 3 })), x01 = x.mul(0.1);

@@ -8,6 +8,7 @@
 //   node bench/tape-ab.mjs <before-dist> <after-dist> [rounds]
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { mlpProblem } from "./problems/mlp.mjs";
 import { alternate } from "./timing.mjs";
 
 if (process.argv[2] === "--child") {
@@ -15,11 +16,7 @@ if (process.argv[2] === "--child") {
   const mc = await import(dir + "/index.js");
   const { rt, setThreads } = await import(dir + "/wasm/module.js");
   const { tapeStats } = await import(dir + "/wasm/tape.js");
-  const { randn } = mc;
-  const X = randn([256, 20], { seed: 5 }), Y = randn([256, 1], { seed: 6 });
-  const p = { W1: randn([20, 20], { seed: 7 }).mul(0.3), b1: randn([20], { seed: 8 }).mul(0.1),
-    W2: randn([20, 1], { seed: 9 }).mul(0.3), b2: randn([1], { seed: 10 }).mul(0.1) };
-  const mlp = (q) => X.matmul(q.W1).add(q.b1).tanh().matmul(q.W2).add(q.b2).sub(Y).square().mean();
+  const { f: mlp, p } = mlpProblem(mc);
   setThreads(2);
   await rt().pool.start();
   const pool = rt().pool;
