@@ -89,9 +89,8 @@ export const matmul_p: Primitive<MatmulParams> = primitive<MatmulParams>({
     return [ca, cb];
   },
   // A row vector times B (an RNN's input or state times a weight): B's cotangent aᵀ·ct is an
-  // outer product, added into the pass's own sum entry by entry as `add` would (each product
-  // rounded, then the sum; product() makes the same products).
-  // (into has B's shape K×N, the pass's sum for B.)
+  // outer product, added into the pass's own sum for B (K×N, as B) entry by entry as `add`
+  // would (each product rounded, then the sum; product() makes the same products).
   transposeAddInto: (ct, [a], i, { ta, tb }, into) => {
     if (i !== 1 || ta !== 0 || tb !== 0 || a!.shape[0] !== 1 || a!._trace !== null || taping()) return false;
     const [K, N] = into.shape as [number, number];
