@@ -14,9 +14,10 @@
 //     steps x along ∇_x f(x, y) (Danskin); stops when ‖∇_x f‖ ≤ tolX. Both loops stop on values,
 //     so the solve cannot be jitted whole; its two gradients can.
 import * as mc from "../../src/index.js";
-import { concat, matrix, slice, tensor, vector, zeros, type Tensor } from "../../src/index.js";
+import { matrix, slice, tensor, vector, zeros, type Tensor } from "../../src/index.js";
 import { fillRandom } from "../harness.js";
 import { rk4Loss } from "./ode.mjs";
+import { lstmLoss } from "./lstm.mjs";
 
 /** fillRandom's values scaled by `scale`, as a tensor of `shape`. */
 function uniform(shape: number[], seed: number, scale: number): Tensor {
@@ -72,21 +73,10 @@ export function lstmParams(V: number, H: number): LstmParams {
   };
 }
 
-/** One LSTM cell: x is 1×n_in, h and c 1×H; gates in torch.nn.LSTM's order i, f, g, o. */
-function lstmCell(x: Tensor, h: Tensor, c: Tensor, W: Tensor, U: Tensor, b: Tensor, H: number): [Tensor, Tensor] {
-  const g = x.matmul(W).add(h.matmul(U)).add(b);
-  const i = slice(g, [0, 0], [1, H]).sigmoid();
-  const f = slice(g, [0, H], [1, H]).sigmoid();
-  const gg = slice(g, [0, 2 * H], [1, H]).tanh();
-  const o = slice(g, [0, 3 * H], [1, H]).sigmoid();
-  const c2 = f.mul(c).add(i.mul(gg));
-  return [o.mul(c2.tanh()), c2];
-}
-
 /**
  * The two layers step by step, as a stacked LSTM cell runs: each step's input projection is
- * its own 1×V by V×4H product. (Projecting the whole sequence with one GEMM and slicing
- * a row per step would make reverse mode quadratic in T: each row's cotangent is the
+ * its own 1×V by V×4H product (lstm.mjs). (Projecting the whole sequence with one GEMM and
+ * slicing a row per step would make reverse mode quadratic in T: each row's cotangent is the
  * projection's size, zero but for the row, in matcalc as in torch.)
  */
 export function lstmProblem(T = 1024, V = 64, H = 64): LstmProblem {
@@ -94,18 +84,7 @@ export function lstmProblem(T = 1024, V = 64, H = 64): LstmProblem {
   const X = oneHot(chars.subarray(0, T), V);
   const Y = oneHot(chars.subarray(1), V);
   const xs = Array.from({ length: T }, (_, t) => slice(X, [t, 0], [1, V]));
-  const loss = (p: LstmParams): Tensor => {
-    let h1: Tensor = zeros([1, H]), c1: Tensor = zeros([1, H]);
-    let h2: Tensor = zeros([1, H]), c2: Tensor = zeros([1, H]);
-    const hs: Tensor[] = [];
-    for (let t = 0; t < T; t++) {
-      [h1, c1] = lstmCell(xs[t]!, h1, c1, p.W1, p.U1, p.b1, H);
-      [h2, c2] = lstmCell(h1, h2, c2, p.W2, p.U2, p.b2, H);
-      hs.push(h2);
-    }
-    const logp = mc.logSoftmax(concat(hs, 0).matmul(p.Wy).add(p.by), 1);
-    return Y.mul(logp).sum().mul(-1 / T);
-  };
+  const loss = lstmLoss(mc, xs, Y, H) as (p: LstmParams) => Tensor;
   return { V, H, T, chars, X, Y, params: lstmParams(V, H), loss };
 }
 

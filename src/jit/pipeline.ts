@@ -10,6 +10,7 @@ import { fuseRowBlocks } from "./passes/fuse.js";
 import { fuseChains, readCounts } from "./passes/chains.js";
 import { foldScalings } from "./passes/fold.js";
 import { symmetricProducts } from "./passes/gram.js";
+import { productSums } from "./passes/products.js";
 import { lowerTriangle } from "./passes/triangle.js";
 import { checkRegions } from "./passes/regions.js";
 
@@ -59,6 +60,21 @@ const gramPass: JitPass = {
   run: (p, shapeOf) => ({ ...p, steps: symmetricProducts(p.steps, shapeOf) }),
 };
 
+/** Sums of matrix products (a recurrent weight's cotangent over its steps) as one GEMM. */
+const productSumsPass: JitPass = {
+  name: "productSums",
+  run: (p, shapeOf) => {
+    const reads = readCounts(p.steps, p.outs);
+    let slots = p.slots;
+    const q = partwise(p, (seg) => {
+      const r = productSums(seg, shapeOf, reads, slots);
+      slots = r.slots;
+      return r.steps;
+    });
+    return { ...q, slots };
+  },
+};
+
 /** X·v → entrywise steps → Xᵀ·r in one pass over the rows of X. */
 const rowBlocksPass: JitPass = {
   name: "fuseRowBlocks",
@@ -84,7 +100,7 @@ const regionsPass: JitPass = {
 };
 
 /** What `jit` runs on a recording, in order. @internal */
-export const JIT_PASSES: readonly JitPass[] = [lowerTrianglePass, foldPass, gramPass, rowBlocksPass, chainsPass, regionsPass];
+export const JIT_PASSES: readonly JitPass[] = [lowerTrianglePass, foldPass, gramPass, productSumsPass, rowBlocksPass, chainsPass, regionsPass];
 
 /**
  * What `jitLinearize` runs. Its program has two parts run at different times (the primal

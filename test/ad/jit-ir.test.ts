@@ -160,7 +160,7 @@ describe("drops: a replay lets go of each value after its last read", () => {
 
 describe("the pass pipeline", () => {
   it("is data: jit's passes and jitLinearize's (part-wise ones only), in order", () => {
-    expect(JIT_PASSES.map((p) => p.name)).toEqual(["lowerTriangle", "foldScalings", "symmetricProducts", "fuseRowBlocks", "fuseChains", "checkRegions"]);
+    expect(JIT_PASSES.map((p) => p.name)).toEqual(["lowerTriangle", "foldScalings", "symmetricProducts", "productSums", "fuseRowBlocks", "fuseChains", "checkRegions"]);
     expect(LINEARIZE_PASSES.map((p) => p.name)).toEqual(["fuseRowBlocks", "fuseChains", "checkRegions"]);
   });
 
