@@ -6,7 +6,7 @@
 // one sequence and for two side by side (B×64 by 64×256 products per cell). Wall time, GC
 // included: what a long replay costs is mostly the collector's. Each build runs in its own
 // process, alternating ROUNDS times; figures are ms per call, the fastest of 7 calls after the
-// recording (3 for the un-jitted gradients).
+// recording (3 for the un-jitted gradients), and the first call's (for jit: recording and compiling).
 //
 //   node bench/replay-ab.mjs <before/dist> <after/dist> [rounds]
 import { resolve } from "node:path";
@@ -48,7 +48,9 @@ if (a === "--child") {
   }
   const out = {};
   for (const [k, [fn, arg, calls = 7]] of Object.entries(tasks)) {
-    fn(arg); // records
+    const t0 = performance.now();
+    fn(arg); // records (jit: and compiles)
+    out[`${k}, first call`] = performance.now() - t0;
     out[k] = bestOf(() => fn(arg), 1, calls, () => performance.now());
   }
   console.log(JSON.stringify(out));

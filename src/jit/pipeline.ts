@@ -1,13 +1,14 @@
 // The jit's pass pipeline, written down as data, and the one driver that runs it.
 //
 // Each pass takes a program and the shape of every value in it, and returns a program. The
-// driver derives the shapes before each pass, drops the steps no result needs after it (a
-// pass that replaces steps leaves the ones only they read unread), and, when verification
-// is on (tests), checks the IR's invariants after it (verifyProgram, naming the pass).
-import { liveSteps, shapeTable, bySegments, verifyProgram, append, type Program, type Ref, type Step } from "./program.js";
+// driver derives the shapes for each pass (when it first asks: a pass with nothing to do in a
+// 10⁶-step program may never ask), drops the steps no result needs after it (a pass that
+// replaces steps leaves the ones only they read unread), and, when verification is on
+// (tests), checks the IR's invariants after it (verifyProgram, naming the pass).
+import { liveSteps, shapeTable, bySegments, verifyProgram, append, readCounts, type Program, type Ref, type Step } from "./program.js";
 import type { Shape } from "../core/shape.js";
 import { fuseRowBlocks } from "./passes/fuse.js";
-import { fuseChains, readCounts } from "./passes/chains.js";
+import { fuseChains, mayChain } from "./passes/chains.js";
 import { foldScalings } from "./passes/fold.js";
 import { symmetricProducts } from "./passes/gram.js";
 import { productSums } from "./passes/products.js";
@@ -64,10 +65,12 @@ const gramPass: JitPass = {
 const productSumsPass: JitPass = {
   name: "productSums",
   run: (p, shapeOf) => {
-    const reads = readCounts(p.steps, p.outs);
+    // Counted only if some part has a candidate sum (a walk over a 10⁶-step program).
+    let reads: Int32Array | null = null;
+    const counts = (): Int32Array => (reads ??= readCounts(p.steps, p.outs));
     let slots = p.slots;
     const q = partwise(p, (seg) => {
-      const r = productSums(seg, shapeOf, reads, slots);
+      const r = productSums(seg, shapeOf, counts, slots);
       slots = r.slots;
       return r.steps;
     });
@@ -85,6 +88,7 @@ const rowBlocksPass: JitPass = {
 const chainsPass: JitPass = {
   name: "fuseChains",
   run: (p, shapeOf) => {
+    if (!mayChain(p.steps, shapeOf)) return p;
     const reads = readCounts(p.steps, p.outs);
     return partwise(p, (seg) => fuseChains(seg, shapeOf, reads));
   },
@@ -124,7 +128,9 @@ export function runPasses(passes: readonly JitPass[], program: Staged, inShapes:
   let p = prune(program);
   if (jitDebug.verify) verifyProgram(p, inShapes, "recording");
   for (const pass of passes) {
-    const out = pass.run(p, shapeTable(p.steps, inShapes));
+    let table: ((r: Ref) => Shape) | null = null;
+    const steps = p.steps;
+    const out = pass.run(p, (r) => (table ??= shapeTable(steps, inShapes))(r));
     // A pass that changed nothing leaves nothing dead: a 10⁶-step program skips a liveness walk.
     p = unchanged(p, out) ? out : prune(out);
     if (jitDebug.verify) verifyProgram(p, inShapes, pass.name);

@@ -64,6 +64,52 @@ export function append<T>(dst: T[], src: readonly T[]): T[] {
   return dst;
 }
 
+/**
+ * How many times each slot is read (the steps' arguments and the results), indexed by slot:
+ * 0 past the largest slot read. Typed arrays, not Maps: programs run to 10⁶ steps, and a Map
+ * of that many numbers cost a second a pass. @internal
+ */
+export function readCounts(steps: readonly Step[], results: readonly Ref[]): Int32Array {
+  let n = 0;
+  for (const r of results) if (r.kind === "slot") n = Math.max(n, r.i + 1);
+  for (const s of steps) for (const r of s.args) if (r.kind === "slot" && r.i >= n) n = r.i + 1;
+  const reads = new Int32Array(n);
+  for (const r of results) if (r.kind === "slot") reads[r.i]!++;
+  for (const s of steps) {
+    const args = s.args;
+    for (let i = 0; i < args.length; i++) {
+      const r = args[i]!;
+      if (r.kind === "slot") reads[r.i]!++;
+    }
+  }
+  return reads;
+}
+
+/** Reads of `slot` in counts from {@link readCounts} (slots made after the count: 0). @internal */
+export function readsOf(reads: Int32Array, slot: number): number {
+  return slot < reads.length ? reads[slot]! : 0;
+}
+
+/**
+ * The index in `steps` of the step writing each slot, indexed by slot (−1: none, or past the
+ * table's end for slots made after it). @internal
+ */
+export function producers(steps: readonly Step[]): Int32Array {
+  const at = new Int32Array(slotBound(steps)).fill(-1);
+  for (let k = 0; k < steps.length; k++) {
+    const s = steps[k]!;
+    for (let j = 0; j < s.nOut; j++) at[slotOf(s, j)] = k;
+  }
+  return at;
+}
+
+/** The step of `steps` that writes the slot `r` names (per {@link producers}), if any. @internal */
+export function producerOf(steps: readonly Step[], at: Int32Array, r: Ref): Step | undefined {
+  if (r.kind !== "slot" || r.i >= at.length) return undefined;
+  const k = at[r.i]!;
+  return k < 0 ? undefined : steps[k];
+}
+
 /** One more than the largest slot `steps` write (a size for tables indexed by slot). */
 function slotBound(steps: readonly Step[]): number {
   let n = 0;

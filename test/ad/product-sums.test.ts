@@ -13,7 +13,7 @@ import { productSumStep, productSumTuning, productSums } from "../../src/jit/pas
 import { add_p } from "../../src/ops/elementwise.js";
 import { matmul_p } from "../../src/ops/matmul.js";
 import { jitDebug } from "../../src/jit/pipeline.js";
-import type { Ref, Step } from "../../src/jit/program.js";
+import { readCounts, type Ref, type Step } from "../../src/jit/program.js";
 import type { Primitive } from "../../src/core/primitive.js";
 import type { Shape } from "../../src/core/shape.js";
 
@@ -154,12 +154,7 @@ describe("productSums", () => {
   const addStep = (a: number, b: number, out: number): Step => ({ prim: P(add_p), params: {}, args: [slot(a), slot(b)], out, nOut: 1, shapes: [[3, 2]] });
   /** o0…o4 in slots 0–4; s5 = o0 + o1, s6 = s5 + o2, s7 = s6 + o3, s8 = s7 + o4. */
   const chain = (): Step[] => [0, 1, 2, 3, 4].map(outerStep).concat([addStep(0, 1, 5), addStep(5, 2, 6), addStep(6, 3, 7), addStep(7, 4, 8)]);
-  const reads = (steps: Step[], outs: number[]): Map<number, number> => {
-    const r = new Map<number, number>();
-    for (const s of steps) for (const a of s.args) if (a.kind === "slot") r.set(a.i, (r.get(a.i) ?? 0) + 1);
-    for (const o of outs) r.set(o, (r.get(o) ?? 0) + 1);
-    return r;
-  };
+  const reads = (steps: Step[], outs: number[]) => (): Int32Array => readCounts(steps, outs.map(slot));
 
   it("on a synthetic chain: the root's slot gets the sum of all five, its terms in recorded order", () => {
     const steps = chain();

@@ -13,7 +13,7 @@
 // outputs. Each entry is the same IEEE operation on the same operands as before, so a fused
 // replay is bit for bit the unfused one.
 import { replayPrimitive, type Primitive } from "../../core/primitive.js";
-import { append, broadcastEntry, refKeys, slotOf, type Ref, type Step } from "../program.js";
+import { append, broadcastEntry, readsOf, refKeys, slotOf, type Ref, type Step } from "../program.js";
 import { allocTensor, ptrOf } from "../../core/tensor.js";
 import { broadcastStrides, collapse, denseStrides, sameShape, sizeOf, type Shape } from "../../core/shape.js";
 import { BinaryOp, FusedOp, UnaryOp } from "../../wasm/kernels.js";
@@ -101,26 +101,23 @@ function opCode(s: Step, shapeOf: (r: Ref) => Shape): number | null {
   return ew.unary === UnaryOp.Neg ? FusedOp.Neg : null;
 }
 
-/**
- * How many times each slot is read in a whole program (its steps' arguments and its
- * results): a chain's value is an output iff something outside the chain reads it.
- */
-export function readCounts(steps: readonly Step[], results: readonly Ref[]): Map<number, number> {
-  const reads = new Map<number, number>();
-  const read = (r: Ref): void => {
-    if (r.kind === "slot") reads.set(r.i, (reads.get(r.i) ?? 0) + 1);
-  };
-  for (const s of steps) s.args.forEach(read);
-  results.forEach(read);
-  return reads;
+/** Whether `s` can be a member of a chain (an entrywise op of one this file fuses, large enough). */
+function joinsChain(s: Step, shapeOf: (r: Ref) => Shape): boolean {
+  const shape = s.shapes[0];
+  return shape !== undefined && sizeOf(shape) >= MIN_ENTRIES && opCode(s, shapeOf) !== null;
+}
+
+/** Whether `steps` hold any step a chain could start with (most long programs of small values have none). */
+export function mayChain(steps: readonly Step[], shapeOf: (r: Ref) => Shape): boolean {
+  return steps.some((s) => joinsChain(s, shapeOf));
 }
 
 /**
  * Replaces the entrywise chains of `steps` (one part of a program, run as a unit) by one
  * fused step each. `reads` counts the reads of every slot in the whole program
- * ({@link readCounts}); `shapeOf` gives any value's shape.
+ * (program.ts readCounts); `shapeOf` gives any value's shape.
  */
-export function fuseChains(steps: readonly Step[], shapeOf: (r: Ref) => Shape, reads: ReadonlyMap<number, number>): Step[] {
+export function fuseChains(steps: readonly Step[], shapeOf: (r: Ref) => Shape, reads: Int32Array): Step[] {
   const broadcasts = new Map<number, Ref>();
   for (const s of steps) {
     const entry = broadcastEntry(s, shapeOf);
@@ -138,9 +135,8 @@ export function fuseChains(steps: readonly Step[], shapeOf: (r: Ref) => Shape, r
     members = new Set();
   };
   for (const s of steps) {
-    const code = opCode(s, shapeOf);
+    const joins = joinsChain(s, shapeOf);
     const shape = s.shapes[0];
-    const joins = code !== null && shape !== undefined && sizeOf(shape) >= MIN_ENTRIES;
     if (chain.length > 0) {
       const readsChain = s.args.some((a) => a.kind === "slot" && members.has(a.i));
       // All of a chain's values have its shape, so its later members read them dense.
@@ -158,12 +154,12 @@ export function fuseChains(steps: readonly Step[], shapeOf: (r: Ref) => Shape, r
 
 /** The fused step for `chain` (steps in order, same output shape), or null if it does not pay. */
 function planChain(
-  chain: readonly Step[], shapeOf: (r: Ref) => Shape, reads: ReadonlyMap<number, number>, single: (r: Ref) => Ref | null,
+  chain: readonly Step[], shapeOf: (r: Ref) => Shape, reads: Int32Array, single: (r: Ref) => Ref | null,
 ): Step | null {
   const shape = chain[0]!.shapes[0]!;
   const internal = new Map<number, number>();
   for (const s of chain) for (const a of s.args) if (a.kind === "slot") internal.set(a.i, (internal.get(a.i) ?? 0) + 1);
-  const isOut = (slot: number): boolean => (reads.get(slot) ?? 0) > (internal.get(slot) ?? 0);
+  const isOut = (slot: number): boolean => readsOf(reads, slot) > (internal.get(slot) ?? 0);
   const memberSlots = new Set(chain.map((s) => slotOf(s, 0)));
 
   // Arguments: what the chain reads from outside, each once per shape it is read in

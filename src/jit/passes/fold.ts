@@ -13,7 +13,7 @@
 // are all −1, 0 or 1 (the labels y of a logistic loss, the cotangent 1). Then both orders give
 // ±fl(x·c) (or a zero of the same sign): (x·e)·c = (±x)·c and x·(e·c) = x·(±c), and likewise
 // with c first.
-import { slotOf, type Ref, type Step } from "../program.js";
+import { producerOf, producers, readCounts, slotOf, type Ref, type Step } from "../program.js";
 import { mul_p, neg_p } from "../../ops/elementwise.js";
 import type { Primitive } from "../../core/primitive.js";
 import { broadcastShapes, sameShape, sizeOf, type Shape } from "../../core/shape.js";
@@ -54,16 +54,12 @@ const EXACT_MAPS = new Set<Primitive<unknown>>([reshape_p, broadcastTo_p, slice_
  * program and its slot count.
  */
 export function foldScalings(steps: readonly Step[], results: readonly Ref[], shapeOf: (r: Ref) => Shape, slots: number): { steps: Step[]; slots: number } {
-  const uses = new Map<number, number>();
-  const use = (r: Ref): void => {
-    if (r.kind === "slot") uses.set(r.i, (uses.get(r.i) ?? 0) + 1);
-  };
-  for (const s of steps) s.args.forEach(use);
-  results.forEach(use);
+  // Read counts on the first scaling of a scaling (most programs have none: no walk for them).
+  let counts: Int32Array | null = null;
+  const uses = (): Int32Array => (counts ??= readCounts(steps, results));
   /** The scaling each slot was made by (after folding). */
   const made = new Map<number, Scaling>();
-  const producer = new Map<number, Step>();
-  for (const s of steps) for (let j = 0; j < s.nOut; j++) producer.set(slotOf(s, j), s);
+  const at = producers(steps);
   /** Slots known to hold only −1, 0 and 1 (folded factors of exact ones included). */
   const exactSlots = new Set<number>();
   const exact = (r: Ref): boolean => {
@@ -72,7 +68,7 @@ export function foldScalings(steps: readonly Step[], results: readonly Ref[], sh
       if (r.kind === "in") return false;
       if (r.kind === "const") return r.t._buf !== null && r.t._buf.every((v) => v === 1 || v === -1 || v === 0);
       if (exactSlots.has(r.i)) return true;
-      const s = producer.get(r.i);
+      const s = producerOf(steps, at, r);
       if (s === undefined || !EXACT_MAPS.has(s.prim)) return false;
       r = s.args[0]!;
     }
@@ -88,7 +84,7 @@ export function foldScalings(steps: readonly Step[], results: readonly Ref[], sh
   };
   for (const s of steps) {
     let sc = scalingOf(s, shape, exact);
-    const inner = sc !== null && sc.x.kind === "slot" && uses.get(sc.x.i) === 1 ? made.get(sc.x.i) : undefined;
+    const inner = sc !== null && sc.x.kind === "slot" && made.has(sc.x.i) && uses()[sc.x.i] === 1 ? made.get(sc.x.i) : undefined;
     // At most one factor of the chain may round (see above).
     if (sc !== null && inner !== undefined && (sc.exact || inner.exact)) {
       const fs = sc.factor === null ? null : shape(sc.factor);
@@ -103,7 +99,8 @@ export function foldScalings(steps: readonly Step[], results: readonly Ref[], sh
         factor = sizeOf(k) <= n * MAX_FACTOR_SHARE ? push(mul_p as Primitive<unknown>, [inner.factor, sc.factor], k) : undefined;
       }
       if (factor !== undefined && factor !== null) {
-        use(inner.x);
+        // The folded step reads inner.x itself now.
+        if (inner.x.kind === "slot") uses()[inner.x.i]!++;
         const both = sc.exact && inner.exact;
         if (both && factor.kind === "slot") exactSlots.add(factor.i);
         sc = { x: inner.x, factor, exact: both };

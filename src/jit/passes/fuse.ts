@@ -14,7 +14,7 @@
 // X·w are bit for bit what the unfused steps give; Xᵀ·r is summed block by block, so it
 // differs in rounding, as any change of summation order does.
 import { replayPrimitive, type Primitive } from "../../core/primitive.js";
-import { broadcastEntry, refKeys, slotOf, type Ref, type Step } from "../program.js";
+import { broadcastEntry, producers, refKeys, slotOf, type Ref, type Step } from "../program.js";
 import { Tensor, allocTensor, ptrOf, withShape } from "../../core/tensor.js";
 import { sameShape, type Shape } from "../../core/shape.js";
 import { rt } from "../../wasm/module.js";
@@ -107,11 +107,13 @@ function isMatmul(s: Step, ta: number): boolean {
 }
 
 function fuseOne(steps: Step[], shapeOf: (r: Ref) => Shape): Step[] | null {
-  const producer = new Map<number, number>();
-  steps.forEach((s, k) => {
-    for (let j = 0; j < s.nOut; j++) producer.set(slotOf(s, j), k);
-  });
-  const prodOf = (r: Ref): number | undefined => (r.kind === "slot" ? producer.get(r.i) : undefined);
+  // Most programs have no sink: no table of producers then.
+  if (!steps.some((s) => isMatmul(s, 1))) return null;
+  const at = producers(steps);
+  const prodOf = (r: Ref): number | undefined => {
+    const k = r.kind === "slot" && r.i < at.length ? at[r.i]! : -1;
+    return k < 0 ? undefined : k;
+  };
   for (let t = steps.length - 1; t >= 0; t--) {
     const sink = steps[t]!;
     if (!isMatmul(sink, 1)) continue;

@@ -9,7 +9,7 @@
 // A step qualifies when both operands are views of the same matrix (reshapes and whole-tensor
 // slices of one value) and the weights broadcast along its rows (m × 1, or a single entry).
 import { replayPrimitive, type Primitive } from "../../core/primitive.js";
-import { slotOf, type Ref, type Step } from "../program.js";
+import { producerOf, producers, type Ref, type Step } from "../program.js";
 import { mul_p, neg_p } from "../../ops/elementwise.js";
 import { allocTensor, ptrOf } from "../../core/tensor.js";
 import { sameShape, sizeOf, type Shape } from "../../core/shape.js";
@@ -39,12 +39,14 @@ export const gramSym_p: Primitive<GramParams> = replayPrimitive<GramParams>("gra
  * shape.
  */
 export function symmetricProducts(steps: readonly Step[], shapeOf: (r: Ref) => Shape): Step[] {
-  const producer = new Map<number, Step>();
-  for (const s of steps) for (let j = 0; j < s.nOut; j++) producer.set(slotOf(s, j), s);
+  // Most programs have no candidate: no table of producers then.
+  const candidate = (s: Step): boolean => s.prim === MATMUL && (s.params as { ta: number }).ta === 1 && (s.params as { tb: number }).tb === 0;
+  if (!steps.some(candidate)) return steps as Step[];
+  const at = producers(steps);
   /** The value a ref is a view of (through reshapes and whole slices), as a comparable key. */
   const base = (r: Ref): Ref => {
     for (;;) {
-      const s = r.kind === "slot" ? producer.get(r.i) : undefined;
+      const s = producerOf(steps, at, r);
       if (s === undefined) return r;
       const whole = s.prim === SLICE && sameShape(shapeOf(s.args[0]!), s.shapes[0]!);
       if (s.prim !== RESHAPE && !whole) return r;
@@ -57,9 +59,7 @@ export function symmetricProducts(steps: readonly Step[], shapeOf: (r: Ref) => S
     return a.kind === "const" ? a.t === (b as typeof a).t : a.i === (b as { i: number }).i;
   };
   return steps.map((s) => {
-    if (s.prim !== MATMUL) return s;
-    const { ta, tb } = s.params as { ta: number; tb: number };
-    if (ta !== 1 || tb !== 0) return s;
+    if (!candidate(s)) return s;
     const [a, b] = s.args as [Ref, Ref];
     const as = shapeOf(a);
     if (as.length !== 2 || as[1]! < GRAM_MIN_COLUMNS || !sameShape(as, shapeOf(b))) return s;
@@ -76,7 +76,7 @@ export function symmetricProducts(steps: readonly Step[], shapeOf: (r: Ref) => S
         break;
       }
       const rb = base(r);
-      const w = rb.kind === "slot" ? producer.get(rb.i) : undefined;
+      const w = producerOf(steps, at, rb);
       if (w === undefined || !sameShape(w.shapes[0]!, as)) break;
       if (w.prim === neg_p) r = w.args[0]!;
       else if (w.prim === mul_p) {

@@ -13,7 +13,7 @@
 // build), so the sum can differ from the recorded adds in the last bits; README lists where a
 // replay's rounding differs from f's.
 import { replayPrimitive, type Primitive } from "../../core/primitive.js";
-import { slotOf, type Ref, type Step } from "../program.js";
+import { producerOf, producers, readsOf, slotOf, type Ref, type Step } from "../program.js";
 import { allocTensor, ptrOf, type Tensor } from "../../core/tensor.js";
 import { sameShape, type Shape } from "../../core/shape.js";
 import { add_p } from "../../ops/elementwise.js";
@@ -97,25 +97,31 @@ function productOf(s: Step, shapeOf: (r: Ref) => Shape): { a: Ref; b: Ref; ta: n
  * Replaces every sum (a tree of adds, each add read once, by the next) of at least
  * `productSumTuning.minTerms` matrix products in `steps` (one part of a program, run as a
  * unit) by one productSum step where the tree's root was, plus adds for its other terms, when
- * packing the products' operands reads fewer entries than the products write. `reads` counts
- * the reads of every slot in the whole program; new values take slots from `slots` up.
+ * packing the products' operands reads fewer entries than the products write. `reads` gives
+ * the reads of every slot in the whole program (counted on demand); new values take slots
+ * from `slots` up.
  * Returns the steps and the slot count.
  */
 export function productSums(
-  steps: readonly Step[], shapeOf: (r: Ref) => Shape, reads: ReadonlyMap<number, number>, slots: number,
+  steps: readonly Step[], shapeOf: (r: Ref) => Shape, reads: () => Int32Array, slots: number,
 ): { steps: Step[]; slots: number } {
-  const producer = new Map<number, Step>();
-  for (const s of steps) if (s.nOut === 1) producer.set(slotOf(s, 0), s);
-  const readOnce = (r: Ref): Step | undefined => (r.kind === "slot" && reads.get(r.i) === 1 ? producer.get(r.i) : undefined);
   const isAdd = (s: Step, shape: Shape): boolean =>
     s.prim === ADD && s.nOut === 1 && s.outSlots === undefined && sameShape(s.shapes[0]!, shape) && s.args.every((a) => sameShape(shapeOf(a), shape));
+  // A K×N sum can pay only if K·N > K + N (a product's operands hold at least K + N entries).
+  const isRoot = (s: Step): boolean => {
+    const sh = s.shapes[0];
+    return s.prim === ADD && sh?.length === 2 && sh[0]! * sh[1]! > sh[0]! + sh[1]! && isAdd(s, sh);
+  };
+  if (!steps.some(isRoot)) return { steps: steps as Step[], slots };
+  const at = producers(steps), counts = reads();
+  const readOnce = (r: Ref): Step | undefined => (r.kind === "slot" && readsOf(counts, r.i) === 1 ? producerOf(steps, at, r) : undefined);
 
   const inTree = new Set<Step>();
   const replaced = new Map<Step, Step[]>();
   for (let i = steps.length - 1; i >= 0; i--) {
     const root = steps[i]!;
-    const shape = root.shapes[0];
-    if (inTree.has(root) || shape === undefined || shape.length !== 2 || !isAdd(root, shape)) continue;
+    if (root.prim !== ADD || inTree.has(root) || !isRoot(root)) continue;
+    const shape = root.shapes[0]!;
     // The tree's terms, left to right (the order the adds were recorded in, for a running sum).
     const as: Ref[] = [], bs: Ref[] = [], inner: number[] = [], rest: Ref[] = [];
     // An operand with one inner index is a vector, packed either way; the others fix the layout.

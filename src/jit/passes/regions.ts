@@ -21,6 +21,7 @@ import { regionClose_p, regionOpen_p, type RegionParams } from "../../ops/marker
  * belong to the innermost region open when they are made.
  */
 export function checkRegions(steps: readonly Step[], results: readonly Ref[]): void {
+  if (!steps.some((s) => s.prim === regionOpen_p || s.prim === regionClose_p)) return;
   const owner = new Map<number, RegionParams>();
   const open: RegionParams[] = [];
   const closed = new Set<RegionParams>();
