@@ -162,6 +162,18 @@ export class Tensor {
    * `x instanceof Tracer` (a walk up the prototype chain).
    */
   declare readonly _trace: { readonly level: number; readonly alive: boolean } | null;
+  /**
+   * @internal The jit recording (src/jit/jit.ts) that knows where this value comes from, that
+   * place (`_recRef`) and whether it depends on the recording's inputs (`_recDep`); both are
+   * read only while `_rec` is the running recording. On the tensor rather than in a Map of
+   * the recording's: a recording sees every value of a 10⁶-step program, and the Map held them
+   * all alive until it ended.
+   */
+  declare _rec: object | null;
+  /** @internal */
+  declare _recRef: unknown;
+  /** @internal */
+  declare _recDep: boolean;
 
   /** @internal Use {@link tensor} and friends. */
   constructor(shape: Shape, buf: Float64Array | null, ptr = 0, epoch = 0) {
@@ -175,6 +187,9 @@ export class Tensor {
     this._uses = 0;
     this._rowScaled = null;
     this._trace = null;
+    this._rec = null;
+    this._recRef = null;
+    this._recDep = false;
   }
 
   /** Number of dimensions. */

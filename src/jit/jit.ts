@@ -67,9 +67,13 @@ export class Recording implements Recorder {
   /** Every failure is a kernel error: a later call (at other values) may record. */
   retry = true;
   readonly steps: Step[] = [];
-  private readonly where = new Map<Tensor, Ref>();
-  /** Values computed from the inputs (the others are computed from constants alone). */
-  private readonly dependent = new Set<Tensor>();
+  /**
+   * Marks the values this recording knows (Tensor._rec): where each comes from (`_recRef`)
+   * and whether it is computed from the inputs (`_recDep`; the others are computed from
+   * constants alone). A token of its own, so a value the caller keeps holds nothing of the
+   * recording alive.
+   */
+  private readonly token = {};
   private slots = 0;
 
   /**
@@ -81,7 +85,7 @@ export class Recording implements Recorder {
   }
 
   skip(prim: Primitive<unknown>, args: readonly Tensor[], shapes: readonly Shape[]): Tensor[] | null {
-    if (!this.dry || this.failed !== null || !args.some((a) => this.dependent.has(a))) return null;
+    if (!this.dry || this.failed !== null || !args.some((a) => this.dependsOnInputs(a))) return null;
     // Its error would depend on the (unknown) values: record it by running f for real.
     if (prim.mayRaise) throw new DryAbort();
     return shapes.map((s) => allocTensor(s, prim.name));
@@ -89,10 +93,17 @@ export class Recording implements Recorder {
 
   /** Registers input leaves as inputs `first, first+1, …`. */
   addInputs(inputs: readonly Tensor[], first: number): void {
-    inputs.forEach((t, i) => {
-      this.where.set(t, { kind: "in", i: first + i });
-      this.dependent.add(t);
-    });
+    inputs.forEach((t, i) => this.place(t, { kind: "in", i: first + i }, true));
+  }
+
+  private place(t: Tensor, r: Ref, dependent: boolean): void {
+    t._rec = this.token;
+    t._recRef = r;
+    t._recDep = dependent;
+  }
+
+  private dependsOnInputs(t: Tensor): boolean {
+    return t._rec === this.token && t._recDep;
   }
 
   get slotCount(): number {
@@ -107,12 +118,11 @@ export class Recording implements Recorder {
   /** Reading an input-dependent value from JavaScript means the path may depend on it. */
   onRead = (t: Tensor): void => {
     if (this.inImpl > 0) return;
-    if (this.dependent.has(t)) this.fail("f reads the entries of a value computed from its inputs");
+    if (this.dependsOnInputs(t)) this.fail("f reads the entries of a value computed from its inputs");
   };
 
   ref(t: Tensor): Ref | null {
-    const r = this.where.get(t);
-    if (r !== undefined) return r;
+    if (t._rec === this.token) return t._recRef as Ref;
     // A JS-owned tensor that no step produced is a constant (captured data, zeros a rule
     // made, a number the user wrote): its entries never change.
     if (t._buf !== null) return { kind: "const", t };
@@ -146,16 +156,16 @@ export class Recording implements Recorder {
         return;
       }
       refs.push(r);
-      if (this.dependent.has(a)) dependent = true;
+      if (this.dependsOnInputs(a)) dependent = true;
     }
     const out = this.slots;
-    outs.forEach((o, j) => {
+    for (let j = 0; j < outs.length; j++) {
+      const o = outs[j]!;
       // An output that is an argument, an input or an earlier value under the same object
       // (stopGradient returns its argument) stays what it was.
-      if (this.where.has(o) || args.includes(o)) return;
-      this.where.set(o, { kind: "slot", i: out + j });
-      if (dependent) this.dependent.add(o);
-    });
+      if (o._rec === this.token || args.includes(o)) continue;
+      this.place(o, { kind: "slot", i: out + j }, dependent);
+    }
     this.slots += outs.length;
     this.steps.push({ prim, params, args: refs, out, nOut: outs.length, shapes: outs.map((o) => o.shape) });
   }
@@ -184,7 +194,7 @@ export class Recording implements Recorder {
     const out = this.slots++;
     this.steps.push({ prim: regionClose_p as Primitive<unknown>, params: p, args: [r], out, nOut: 1, shapes: [block.shape] });
     // Later steps read the block as the close step's output (where the replay moved it).
-    this.where.set(block, { kind: "slot", i: out });
+    this.place(block, { kind: "slot", i: out }, this.dependsOnInputs(block));
   }
 
   /** Where each result comes from; null if the recording cannot stand for f. */
