@@ -125,32 +125,7 @@ const DIRECT_A: i64 = 16384;
       ap += astep;
       bp += 32;
     } while (ap < aend);
-    if (alpha != 1) {
-      const va = f64x2.splat(alpha);
-      c00 = f64x2.mul(va, c00); c10 = f64x2.mul(va, c10);
-      c01 = f64x2.mul(va, c01); c11 = f64x2.mul(va, c11);
-      c02 = f64x2.mul(va, c02); c12 = f64x2.mul(va, c12);
-      c03 = f64x2.mul(va, c03); c13 = f64x2.mul(va, c13);
-    }
-    const p0 = c, p1 = c + ldc, p2 = p1 + ldc, p3 = p2 + ldc;
-    if (beta != 0) {
-      if (beta == 1) {
-        c00 = f64x2.add(c00, v128.load(p0)); c10 = f64x2.add(c10, v128.load(p0, 16));
-        c01 = f64x2.add(c01, v128.load(p1)); c11 = f64x2.add(c11, v128.load(p1, 16));
-        c02 = f64x2.add(c02, v128.load(p2)); c12 = f64x2.add(c12, v128.load(p2, 16));
-        c03 = f64x2.add(c03, v128.load(p3)); c13 = f64x2.add(c13, v128.load(p3, 16));
-      } else {
-        const vb = f64x2.splat(beta);
-        c00 = madd(vb, v128.load(p0), c00); c10 = madd(vb, v128.load(p0, 16), c10);
-        c01 = madd(vb, v128.load(p1), c01); c11 = madd(vb, v128.load(p1, 16), c11);
-        c02 = madd(vb, v128.load(p2), c02); c12 = madd(vb, v128.load(p2, 16), c12);
-        c03 = madd(vb, v128.load(p3), c03); c13 = madd(vb, v128.load(p3, 16), c13);
-      }
-    }
-    v128.store(p0, c00); v128.store(p0, c10, 16);
-    v128.store(p1, c01); v128.store(p1, c11, 16);
-    v128.store(p2, c02); v128.store(p2, c12, 16);
-    v128.store(p3, c03); v128.store(p3, c13, 16);
+    storeTile(c00, c10, c01, c11, c02, c12, c03, c13, c, ldc, alpha, beta);
   } else {
     // Scalar: a 4×4 tile needs 16 accumulators + 8 operands, which spills; two 4×2 halves
     // (8 + 4 + 2 + 1 = 15 registers) re-read the A micro-panel from L1 instead.
@@ -185,6 +160,65 @@ const DIRECT_A: i64 = 16384;
       }
     }
   }
+}
+
+/** The SIMD 4×4 tile's end (cIJ: rows 2I and 2I + 1 of column J): C ← α·T + β·C (β = 0 does not read C). */
+// @ts-ignore: decorator
+@inline function storeTile(c00: v128, c10: v128, c01: v128, c11: v128, c02: v128, c12: v128, c03: v128, c13: v128,
+  c: usize, ldc: usize, alpha: f64, beta: f64): void {
+  if (alpha != 1) {
+    const va = f64x2.splat(alpha);
+    c00 = f64x2.mul(va, c00); c10 = f64x2.mul(va, c10);
+    c01 = f64x2.mul(va, c01); c11 = f64x2.mul(va, c11);
+    c02 = f64x2.mul(va, c02); c12 = f64x2.mul(va, c12);
+    c03 = f64x2.mul(va, c03); c13 = f64x2.mul(va, c13);
+  }
+  const p0 = c, p1 = c + ldc, p2 = p1 + ldc, p3 = p2 + ldc;
+  if (beta != 0) {
+    if (beta == 1) {
+      c00 = f64x2.add(c00, v128.load(p0)); c10 = f64x2.add(c10, v128.load(p0, 16));
+      c01 = f64x2.add(c01, v128.load(p1)); c11 = f64x2.add(c11, v128.load(p1, 16));
+      c02 = f64x2.add(c02, v128.load(p2)); c12 = f64x2.add(c12, v128.load(p2, 16));
+      c03 = f64x2.add(c03, v128.load(p3)); c13 = f64x2.add(c13, v128.load(p3, 16));
+    } else {
+      const vb = f64x2.splat(beta);
+      c00 = madd(vb, v128.load(p0), c00); c10 = madd(vb, v128.load(p0, 16), c10);
+      c01 = madd(vb, v128.load(p1), c01); c11 = madd(vb, v128.load(p1, 16), c11);
+      c02 = madd(vb, v128.load(p2), c02); c12 = madd(vb, v128.load(p2, 16), c12);
+      c03 = madd(vb, v128.load(p3), c03); c13 = madd(vb, v128.load(p3, 16), c13);
+    }
+  }
+  v128.store(p0, c00); v128.store(p0, c10, 16);
+  v128.store(p1, c01); v128.store(p1, c11, 16);
+  v128.store(p2, c02); v128.store(p2, c12, 16);
+  v128.store(p3, c03); v128.store(p3, c13, 16);
+}
+
+/**
+ * The SIMD 4×4 micro-kernel with B read in place (gemmFewRows): op(B)(p, j) at
+ * bp + p·bsp + j·bsj (bytes), A packed (kc groups of MR rows). The same operations in the same
+ * order as {@link kernel}'s, so an entry gets the same bits either way.
+ */
+// @ts-ignore: decorator
+@inline function kernelInPlaceB(kc: i32, ap: usize, bp: usize, bsp: usize, bsj: usize, c: usize, ldc: usize, alpha: f64, beta: f64): void {
+  let c00 = f64x2.splat(0), c10 = f64x2.splat(0);
+  let c01 = f64x2.splat(0), c11 = f64x2.splat(0);
+  let c02 = f64x2.splat(0), c12 = f64x2.splat(0);
+  let c03 = f64x2.splat(0), c13 = f64x2.splat(0);
+  let q0 = bp, q1 = bp + bsj, q2 = q1 + bsj, q3 = q2 + bsj;
+  const aend = ap + (<usize>kc << 5);
+  do {
+    const a0 = v128.load(ap), a1 = v128.load(ap, 16);
+    const b0 = v128.load_splat<f64>(q0), b1 = v128.load_splat<f64>(q1);
+    const b2 = v128.load_splat<f64>(q2), b3 = v128.load_splat<f64>(q3);
+    c00 = madd(a0, b0, c00); c10 = madd(a1, b0, c10);
+    c01 = madd(a0, b1, c01); c11 = madd(a1, b1, c11);
+    c02 = madd(a0, b2, c02); c12 = madd(a1, b2, c12);
+    c03 = madd(a0, b3, c03); c13 = madd(a1, b3, c13);
+    ap += 32;
+    q0 += bsp; q1 += bsp; q2 += bsp; q3 += bsp;
+  } while (ap < aend);
+  storeTile(c00, c10, c01, c11, c02, c12, c03, c13, c, ldc, alpha, beta);
 }
 
 /** The relaxed build's 6×3 micro-kernel (see kernel); every multiply-add fused. */
@@ -469,6 +503,35 @@ function gemmSmall(m: i32, n: i32, k: i32, alpha: f64, a: usize, ars: usize, acs
 }
 
 /**
+ * The first n4 (a multiple of NR) columns of a product of at most MR rows, in the SIMD
+ * builds: each entry of B feeds one tile only, so packing B (copying all of it for that one
+ * use) cost more than the products (a 2×64 by 64×256 product: 10 µs packed, against 4 for one
+ * row's gemv; bench/NOTES.md, session 28). The tiles read B in place; A is packed per k-block
+ * as the packed path packs it, and the k-blocks and merges are the packed path's, so every
+ * entry gets the bits it gets there.
+ */
+function gemmFewRows(m: i32, n4: i32, k: i32, alpha: f64, a: usize, ars: usize, acs: usize,
+  b: usize, brs: usize, bcs: usize, beta: f64, c: usize, ldc: usize): void {
+  const APACK = APACK_AT, CTILE = CTILE_AT;
+  const kcb = blockSize(k, KC, 1);
+  for (let pc = 0; pc < k; pc += kcb) {
+    const kc = min<i32>(kcb, k - pc);
+    // Later k-blocks accumulate onto the first block's result.
+    const betaBlock = pc == 0 ? beta : 1.0;
+    packBlock(APACK, a + <usize>pc * acs, m, kc, ars, acs, MR);
+    const bk = b + <usize>pc * brs;
+    for (let j = 0; j < n4; j += NR) {
+      const bp = bk + <usize>j * bcs, cp = c + <usize>j * ldc;
+      if (m == MR) kernelInPlaceB(kc, APACK, bp, brs, bcs, cp, ldc, alpha, betaBlock);
+      else {
+        kernelInPlaceB(kc, APACK, bp, brs, bcs, CTILE, <usize>MR << 3, 1.0, 0.0);
+        mergeTile(m, NR, MR, cp, ldc, alpha, betaBlock);
+      }
+    }
+  }
+}
+
+/**
  * C ← α·op(A)·op(B) + β·C; C is m×n, op(A) m×k, op(B) k×n; transA/transB: 0 = N, 1 = T.
  * Column-major with leading dimensions lda, ldb, ldc (elements). β = 0 does not read C;
  * α = 0 or k = 0 gives C ← β·C without reading A or B; m = 0 or n = 0 does nothing.
@@ -511,6 +574,15 @@ function gemmTiles(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64,
   if (<i64>m * <i64>n * <i64>k < SMALL_MNK) {
     gemmSmall(m, n, k, alpha, a, ars, acs, b, brs, bcs, beta, c, ldcB);
     return;
+  }
+  if (ASC_FEATURE_SIMD && m <= MR && !upper) {
+    // One tile's rows: B read in place; its last columns (fewer than a tile) packed below.
+    const n4 = n - n % NR;
+    if (n4 > 0) gemmFewRows(m, n4, k, alpha, a, ars, acs, b, brs, bcs, beta, c, ldcB);
+    if (n4 == n) return;
+    b += <usize>n4 * bcs;
+    c += <usize>n4 * ldcB;
+    n -= n4;
   }
 
   const direct = !transA && <i64>m * <i64>k <= DIRECT_A && !fewL1Sets(lda);

@@ -75,6 +75,9 @@ const SHAPES: [number, number, number][] = [
   [2, 64, 3], [64, 2, 3], [31, 33, 35], [4, 4, 4], [8, 12, 300], [130, 6, 7],
   // The relaxed build's 6×3 tile: m a multiple of 6, and m ≥ 96 with partial 6-row panels.
   [12, 7, 5], [18, 40, 33], [97, 5, 20], [100, 31, 9],
+  // At most one tile's rows (B read in place in the SIMD builds), across k-blocks and with
+  // the last columns short of a tile.
+  [2, 64, 256], [3, 41, 300], [4, 8, 513], [2, 7, 257],
 ];
 /** (α, β, pad): tight and padded leading dimensions, β = 0 over NaN, general β, β = 1. */
 const SCALES: [number, number, number][] = [[1.5, 0, 0], [-0.75, 0.5, 3], [1, 1, 1], [2, -1, 2]];
@@ -132,7 +135,9 @@ describe.each(BUILDS_WITH_RELAXED)("gemm ($name)", ({ simd, relaxed }) => {
       const pa = put(arena, A.data), pb = put(arena, B.data);
       const whole = put(arena, C.data), parts = put(arena, C.data);
       k.gemm(tA, tB, m, n, kk, alpha, pa, A.ld, pb, B.ld, beta, whole, C.ld);
-      const rowCuts = [0, 7, 101, m], colCuts = [0, 5, 131, 134, n];
+      // Blocks of 2, 3 and 2 rows (at most one tile's: B read in place) among larger ones; no
+      // block below 512 multiply-adds (those run a plain loop, unfused in the relaxed build).
+      const rowCuts = [0, 2, 5, 7, 101, m], colCuts = [0, 5, 131, 135, n];
       for (let r = 0; r + 1 < rowCuts.length; r++) {
         for (let c = 0; c + 1 < colCuts.length; c++) {
           const i0 = rowCuts[r]!, j0 = colCuts[c]!, mi = rowCuts[r + 1]! - i0, nj = colCuts[c + 1]! - j0;
