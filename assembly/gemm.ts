@@ -221,6 +221,28 @@ const DIRECT_A: i64 = 16384;
   storeTile(c00, c10, c01, c11, c02, c12, c03, c13, c, ldc, alpha, beta);
 }
 
+/**
+ * kernelInPlaceB for two rows (A packed two rows a step), into CTILE as a 2×NR tile (ld 2) for
+ * mergeTile: half the work of a 4×4 tile with two rows of padding. Same operations per entry.
+ */
+// @ts-ignore: decorator
+@inline function kernel2InPlaceB(kc: i32, ap: usize, bp: usize, bsp: usize, bsj: usize): void {
+  let c0 = f64x2.splat(0), c1 = f64x2.splat(0), c2 = f64x2.splat(0), c3 = f64x2.splat(0);
+  let q0 = bp, q1 = bp + bsj, q2 = q1 + bsj, q3 = q2 + bsj;
+  const aend = ap + (<usize>kc << 4);
+  do {
+    const a0 = v128.load(ap);
+    c0 = madd(a0, v128.load_splat<f64>(q0), c0);
+    c1 = madd(a0, v128.load_splat<f64>(q1), c1);
+    c2 = madd(a0, v128.load_splat<f64>(q2), c2);
+    c3 = madd(a0, v128.load_splat<f64>(q3), c3);
+    ap += 16;
+    q0 += bsp; q1 += bsp; q2 += bsp; q3 += bsp;
+  } while (ap < aend);
+  const t = CTILE_AT;
+  v128.store(t, c0); v128.store(t, c1, 16); v128.store(t, c2, 32); v128.store(t, c3, 48);
+}
+
 /** The relaxed build's 6×3 micro-kernel (see kernel); every multiply-add fused. */
 // @ts-ignore: decorator
 @inline function kernel6x3(kc: i32, ap: usize, astep: usize, bp: usize, c: usize, ldc: usize, alpha: f64, beta: f64): void {
@@ -374,7 +396,7 @@ function packBlock(dst: usize, src: usize, mn: i32, kc: i32, rs: usize, cs: usiz
         if (ASC_FEATURE_SIMD) {
           v128.store(dp, v128.load(sp + o));
           if (W == 3) store<f64>(dp, load<f64>(sp + o, 16), 16);
-          else {
+          else if (W > 2) {
             v128.store(dp, v128.load(sp + o, 16), 16);
             if (W == 6) v128.store(dp, v128.load(sp + o, 32), 32);
           }
@@ -518,11 +540,16 @@ function gemmFewRows(m: i32, n4: i32, k: i32, alpha: f64, a: usize, ars: usize, 
     const kc = min<i32>(kcb, k - pc);
     // Later k-blocks accumulate onto the first block's result.
     const betaBlock = pc == 0 ? beta : 1.0;
-    packBlock(APACK, a + <usize>pc * acs, m, kc, ars, acs, MR);
+    // Two rows: A packed two a step, for the 2-row tile.
+    const W = m <= 2 ? 2 : MR;
+    packBlock(APACK, a + <usize>pc * acs, m, kc, ars, acs, W);
     const bk = b + <usize>pc * brs;
     for (let j = 0; j < n4; j += NR) {
       const bp = bk + <usize>j * bcs, cp = c + <usize>j * ldc;
-      if (m == MR) kernelInPlaceB(kc, APACK, bp, brs, bcs, cp, ldc, alpha, betaBlock);
+      if (W == 2) {
+        kernel2InPlaceB(kc, APACK, bp, brs, bcs);
+        mergeTile(m, NR, 2, cp, ldc, alpha, betaBlock);
+      } else if (m == MR) kernelInPlaceB(kc, APACK, bp, brs, bcs, cp, ldc, alpha, betaBlock);
       else {
         kernelInPlaceB(kc, APACK, bp, brs, bcs, CTILE, <usize>MR << 3, 1.0, 0.0);
         mergeTile(m, NR, MR, cp, ldc, alpha, betaBlock);
