@@ -163,11 +163,11 @@ export class Tensor {
    */
   declare readonly _trace: { readonly level: number; readonly alive: boolean } | null;
   /**
-   * @internal The jit recording (src/jit/jit.ts) that knows where this value comes from, that
-   * place (`_recRef`) and whether it depends on the recording's inputs (`_recDep`); both are
-   * read only while `_rec` is the running recording. On the tensor rather than in a Map of
-   * the recording's: a recording sees every value of a 10⁶-step program, and the Map held them
-   * all alive until it ended.
+   * @internal The token of the jit recording (src/jit/jit.ts) that knows where this value
+   * comes from, that place (`_recRef`) and whether it depends on the recording's inputs
+   * (`_recDep`); both are read only while `_rec` is the running recording's token. On the
+   * tensor rather than in a Map of the recording's: a recording sees every value of a
+   * 10⁶-step program, and the Map held them all alive until it ended.
    */
   declare _rec: object | null;
   /** @internal */
