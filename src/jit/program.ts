@@ -65,21 +65,20 @@ export function append<T>(dst: T[], src: readonly T[]): T[] {
 }
 
 /**
- * How many times each slot is read (the steps' arguments and the results), indexed by slot:
- * 0 past the largest slot read. Typed arrays, not Maps: programs run to 10⁶ steps, and a Map
- * of that many numbers cost a second a pass. @internal
+ * How many times each slot is read (the steps' arguments and the results), indexed by slot.
+ * Every slot read is one a step writes (verifyProgram), so the table is {@link slotBound}
+ * long. Typed arrays, not Maps: programs run to 10⁶ steps, and a Map of that many numbers cost
+ * a second a pass. @internal
  */
 export function readCounts(steps: readonly Step[], results: readonly Ref[]): Int32Array {
-  let n = 0;
-  for (const r of results) if (r.kind === "slot") n = Math.max(n, r.i + 1);
-  for (const s of steps) for (const r of s.args) if (r.kind === "slot" && r.i >= n) n = r.i + 1;
-  const reads = new Int32Array(n);
-  for (const r of results) if (r.kind === "slot") reads[r.i]!++;
+  const reads = new Int32Array(slotBound(steps));
+  const n = reads.length;
+  for (const r of results) if (r.kind === "slot" && r.i < n) reads[r.i]!++;
   for (const s of steps) {
     const args = s.args;
     for (let i = 0; i < args.length; i++) {
       const r = args[i]!;
-      if (r.kind === "slot") reads[r.i]!++;
+      if (r.kind === "slot" && r.i < n) reads[r.i]!++;
     }
   }
   return reads;
@@ -103,11 +102,16 @@ export function producers(steps: readonly Step[]): Int32Array {
   return at;
 }
 
+/** The index of the step writing the slot `r` names (per {@link producers}), if any. @internal */
+export function producerIndex(at: Int32Array, r: Ref): number | undefined {
+  const k = r.kind === "slot" && r.i < at.length ? at[r.i]! : -1;
+  return k < 0 ? undefined : k;
+}
+
 /** The step of `steps` that writes the slot `r` names (per {@link producers}), if any. @internal */
 export function producerOf(steps: readonly Step[], at: Int32Array, r: Ref): Step | undefined {
-  if (r.kind !== "slot" || r.i >= at.length) return undefined;
-  const k = at[r.i]!;
-  return k < 0 ? undefined : steps[k];
+  const k = producerIndex(at, r);
+  return k === undefined ? undefined : steps[k];
 }
 
 /** One more than the largest slot `steps` write (a size for tables indexed by slot). */

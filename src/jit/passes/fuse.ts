@@ -14,7 +14,7 @@
 // X·w are bit for bit what the unfused steps give; Xᵀ·r is summed block by block, so it
 // differs in rounding, as any change of summation order does.
 import { replayPrimitive, type Primitive } from "../../core/primitive.js";
-import { broadcastEntry, producers, refKeys, slotOf, type Ref, type Step } from "../program.js";
+import { broadcastEntry, producerIndex, producers, refKeys, slotOf, type Ref, type Step } from "../program.js";
 import { Tensor, allocTensor, ptrOf, withShape } from "../../core/tensor.js";
 import { sameShape, type Shape } from "../../core/shape.js";
 import { rt } from "../../wasm/module.js";
@@ -110,10 +110,7 @@ function fuseOne(steps: Step[], shapeOf: (r: Ref) => Shape): Step[] | null {
   // Most programs have no sink: no table of producers then.
   if (!steps.some((s) => isMatmul(s, 1))) return null;
   const at = producers(steps);
-  const prodOf = (r: Ref): number | undefined => {
-    const k = r.kind === "slot" && r.i < at.length ? at[r.i]! : -1;
-    return k < 0 ? undefined : k;
-  };
+  const prodOf = (r: Ref): number | undefined => producerIndex(at, r);
   for (let t = steps.length - 1; t >= 0; t--) {
     const sink = steps[t]!;
     if (!isMatmul(sink, 1)) continue;
