@@ -47,9 +47,11 @@ interface ProductSumPlan {
 
 const ptrs: number[] = [];
 
-/** Copies each operand (at ptrs[first + t], `len` entries per unit of kₜ) into its block of a pack. */
-function pack(f64: Float64Array, first: number, inner: readonly number[], into: number, len: number, rows: boolean): void {
-  const S = inner.reduce((a, b) => a + b, 0);
+/**
+ * Copies each operand (at ptrs[first + t], `len` entries per unit of kₜ) into its block of a
+ * pack of S = Σ kₜ rows or columns.
+ */
+function pack(f64: Float64Array, first: number, inner: readonly number[], S: number, into: number, len: number, rows: boolean): void {
   let off = 0;
   for (let t = 0; t < inner.length; t++) {
     const kt = inner[t]!, src = ptrs[first + t]! >>> 3;
@@ -76,8 +78,8 @@ const productSum_p: Primitive<ProductSumPlan> = replayPrimitive<ProductSumPlan>(
   // Copied in JavaScript: in a taped Jacobian chunk this runs the tape so far first (a chunk's
   // products are batched, so its sums are not of this kind).
   const f64 = rt().arena.f64();
-  pack(f64, 0, inner, L._ptr >>> 3, k, leftRows);
-  pack(f64, T, inner, R._ptr >>> 3, n, rightRows);
+  pack(f64, 0, inner, S, L._ptr >>> 3, k, leftRows);
+  pack(f64, T, inner, S, R._ptr >>> 3, n, rightRows);
   const params: MatmulParams = { ta: leftRows ? 1 : 0, tb: rightRows ? 0 : 1 };
   return MATMUL.impl([L, R] as Tensor[], params);
 });
@@ -120,7 +122,7 @@ export function productSums(
   const replaced = new Map<Step, Step[]>();
   for (let i = steps.length - 1; i >= 0; i--) {
     const root = steps[i]!;
-    if (root.prim !== ADD || inTree.has(root) || !isRoot(root)) continue;
+    if (!isRoot(root) || inTree.has(root)) continue;
     const shape = root.shapes[0]!;
     // The tree's terms, left to right (the order the adds were recorded in, for a running sum).
     const as: Ref[] = [], bs: Ref[] = [], inner: number[] = [], rest: Ref[] = [];
