@@ -14,7 +14,10 @@
 // Packing makes every operand contiguous and 16-byte aligned whatever the transposes and
 // leading dimensions are, so one micro-kernel serves all four op combinations. Two shortcuts
 // skip work that does not pay at small sizes: a small op(A) = A is read in place (DIRECT_A),
-// and tiny products skip packing altogether (SMALL_MNK). One-column/one-row products go to gemv.
+// and tiny products skip packing altogether (SMALL_MNK). One-column/one-row products go to gemv;
+// in the SIMD builds, products of at most one tile's rows read B in place (gemmFewRows) and
+// products of a few columns read A in place (gemmFewColsN, gemmFewColsT), each entry still summed
+// and merged as the packed path does.
 //
 // The micro-tile is MR = 4 rows (two f64x2) × NR = 4 columns. Why not larger: V8's
 // TurboFan (Node 20, x64) schedules all loads of a loop iteration ahead of the arithmetic, so a
@@ -90,6 +93,18 @@ const SMALL_MNK: i32 = 512;
  * (bench/NOTES.md, session 25).
  */
 const DIRECT_A: i64 = 16384;
+
+/**
+ * Products of at most this many columns take gemmFewColsN (op(A) = A) or gemmFewColsT (op(A) =
+ * Aᵀ) in the SIMD builds: op(A) then feeds so few micro-tiles that packing it (a copy of all of
+ * A per call) and the micro-kernel's reads of it, a few bytes from each of KC columns in turn,
+ * cost more than the products. Past them the packed path is as fast or faster (bench/NOTES.md,
+ * session 29).
+ */
+const FEW_COLS_N: i32 = 16;
+const FEW_COLS_T: i32 = 8;
+/** Rows of C a gemmFewCols sweep sums at a time (op(A) = A): its partial sums, ≤ 32 KiB. */
+const SWEEP_ROWS: i32 = 256;
 
 /**
  * The micro-kernel: C[0:mr, 0:nr] ← α·Ap·Bp + β·C over kc ≥ 1 steps, with mr×nr = MR×NR, or
@@ -559,6 +574,180 @@ function gemmFewRows(m: i32, n4: i32, k: i32, alpha: f64, a: usize, ars: usize, 
 }
 
 /**
+ * The micro-kernel's tile with op(A) = Aᵀ read in place: row i of op(A) is column i of A, so the
+ * tile's four rows are four columns of A (pointers a0…a3, each stepping 8 bytes down its
+ * column) gathered two to a vector, and B is read in place as in kernelInPlaceB. The same
+ * operations per entry as {@link kernel}. Rows or columns past the product's edge repeat a
+ * valid pointer; their entries are computed and never merged.
+ */
+// @ts-ignore: decorator
+@inline function kernelGatherA(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, bp: usize, bsp: usize, bsj: usize,
+  nq: i32, c: usize, ldc: usize, alpha: f64, beta: f64): void {
+  let c00 = f64x2.splat(0), c10 = f64x2.splat(0);
+  let c01 = f64x2.splat(0), c11 = f64x2.splat(0);
+  let c02 = f64x2.splat(0), c12 = f64x2.splat(0);
+  let c03 = f64x2.splat(0), c13 = f64x2.splat(0);
+  let q0 = bp, q1 = nq > 1 ? bp + bsj : bp, q2 = nq > 2 ? bp + (bsj << 1) : bp, q3 = nq > 3 ? bp + bsj * 3 : bp;
+  const aend = a0 + (<usize>kc << 3);
+  do {
+    const x0 = v128.load64_lane(a1, v128.load64_splat(a0), 1);
+    const x1 = v128.load64_lane(a3, v128.load64_splat(a2), 1);
+    const b0 = v128.load_splat<f64>(q0), b1 = v128.load_splat<f64>(q1);
+    const b2 = v128.load_splat<f64>(q2), b3 = v128.load_splat<f64>(q3);
+    c00 = madd(x0, b0, c00); c10 = madd(x1, b0, c10);
+    c01 = madd(x0, b1, c01); c11 = madd(x1, b1, c11);
+    c02 = madd(x0, b2, c02); c12 = madd(x1, b2, c12);
+    c03 = madd(x0, b3, c03); c13 = madd(x1, b3, c13);
+    a0 += 8; a1 += 8; a2 += 8; a3 += 8;
+    q0 += bsp; q1 += bsp; q2 += bsp; q3 += bsp;
+  } while (a0 < aend);
+  storeTile(c00, c10, c01, c11, c02, c12, c03, c13, c, ldc, alpha, beta);
+}
+
+/**
+ * C ← α·Aᵀ·op(B) + β·C with at most FEW_COLS_T columns, in the SIMD builds: 4×4 tiles whose rows
+ * are four of A's columns read in place (kernelGatherA), k-block by k-block as the packed path
+ * (each block's tiles read a column run of A once and the block's few columns of B from
+ * cache). Every entry gets the packed path's operations: the same bits.
+ */
+function gemmFewColsT(m: i32, n: i32, k: i32, alpha: f64, a: usize, ldaB: usize,
+  b: usize, brs: usize, bcs: usize, beta: f64, c: usize, ldc: usize): void {
+  const CTILE = CTILE_AT;
+  const kcb = blockSize(k, KC, 1);
+  for (let pc = 0; pc < k; pc += kcb) {
+    const kc = min<i32>(kcb, k - pc);
+    const betaBlock = pc == 0 ? beta : 1.0;
+    const ak = a + (<usize>pc << 3), bk = b + <usize>pc * brs;
+    for (let i = 0; i < m; i += MR) {
+      const mr = min<i32>(MR, m - i);
+      const a0 = ak + <usize>i * ldaB;
+      const a1 = mr > 1 ? a0 + ldaB : a0, a2 = mr > 2 ? a0 + (ldaB << 1) : a0, a3 = mr > 3 ? a0 + ldaB * 3 : a0;
+      for (let j = 0; j < n; j += NR) {
+        const nr = min<i32>(NR, n - j);
+        const bp = bk + <usize>j * bcs, cp = c + (<usize>i << 3) + <usize>j * ldc;
+        if (mr == MR && nr == NR) kernelGatherA(kc, a0, a1, a2, a3, bp, brs, bcs, NR, cp, ldc, alpha, betaBlock);
+        else {
+          kernelGatherA(kc, a0, a1, a2, a3, bp, brs, bcs, nr, CTILE, <usize>MR << 3, 1.0, 0.0);
+          mergeTile(mr, nr, MR, cp, ldc, alpha, betaBlock);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * One pass of gemmFewColsN over the sweep's rows, for columns j and j + 1 of C (`two`) or j
+ * alone, and inner indices p … p+3 (`four`) or p alone: S[r, t] ← S[r, t] + A[r, p]·B[p, j+t],
+ * then the same for p + 1, …, each multiply-add rounded as the micro-kernel's (fused in the
+ * relaxed build). S holds the sweep's partial sums column by column (SWEEP_ROWS apart); `rows`
+ * may be odd (its last row read into lane 0 alone).
+ */
+// @ts-ignore: decorator
+@inline function sweepCols(rows: i32, ap: usize, ldaB: usize, bp: usize, brs: usize, bcs: usize,
+  two: bool, four: bool, s: usize): void {
+  const SB = <usize>SWEEP_ROWS << 3;
+  const q1 = two ? bp + bcs : bp;
+  const b00 = v128.load_splat<f64>(bp), b01 = v128.load_splat<f64>(q1);
+  const b10 = four ? v128.load_splat<f64>(bp + brs) : b00, b11 = four ? v128.load_splat<f64>(q1 + brs) : b01;
+  const b20 = four ? v128.load_splat<f64>(bp + (brs << 1)) : b00, b21 = four ? v128.load_splat<f64>(q1 + (brs << 1)) : b01;
+  const b30 = four ? v128.load_splat<f64>(bp + brs * 3) : b00, b31 = four ? v128.load_splat<f64>(q1 + brs * 3) : b01;
+  const pairs = <usize>(rows & ~1) << 3;
+  for (let o: usize = 0; o <= pairs; o += 16) {
+    let x0 = f64x2.splat(0), x1 = x0, x2 = x0, x3 = x0;
+    if (o < pairs) {
+      x0 = v128.load(ap + o);
+      if (four) {
+        x1 = v128.load(ap + ldaB + o); x2 = v128.load(ap + (ldaB << 1) + o); x3 = v128.load(ap + ldaB * 3 + o);
+      }
+    } else if (rows & 1) {
+      x0 = v128.load64_zero(ap + o);
+      if (four) {
+        x1 = v128.load64_zero(ap + ldaB + o); x2 = v128.load64_zero(ap + (ldaB << 1) + o); x3 = v128.load64_zero(ap + ldaB * 3 + o);
+      }
+    } else break;
+    const p = s + o;
+    let s0 = madd(x0, b00, v128.load(p));
+    if (four) s0 = madd(x3, b30, madd(x2, b20, madd(x1, b10, s0)));
+    v128.store(p, s0);
+    if (two) {
+      let s1 = madd(x0, b01, v128.load(p + SB));
+      if (four) s1 = madd(x3, b31, madd(x2, b21, madd(x1, b11, s1)));
+      v128.store(p + SB, s1);
+    }
+  }
+}
+
+/**
+ * C ← α·A·op(B) + β·C with at most FEW_COLS_N columns and A too large to read in place as the
+ * micro-kernel does (DIRECT_A), in the SIMD builds: A is read in place in column runs of
+ * SWEEP_ROWS rows, four columns at a time, each four updating the partial sums of two of C's
+ * columns for those rows (kept in APACK, which this path does not use for A). Each entry's sum
+ * runs over the k-block's inner indices in order from zero and is merged as the micro-kernel
+ * merges (storeTile's rounding, mergeTile's for a last odd row), k-block by k-block: the
+ * packed path's bits.
+ */
+function gemmFewColsN(m: i32, n: i32, k: i32, alpha: f64, a: usize, ldaB: usize,
+  b: usize, brs: usize, bcs: usize, beta: f64, c: usize, ldc: usize): void {
+  const S = APACK_AT;
+  const SB = <usize>SWEEP_ROWS << 3;
+  const kcb = blockSize(k, KC, 1);
+  for (let i0 = 0; i0 < m; i0 += SWEEP_ROWS) {
+    const rows = min<i32>(SWEEP_ROWS, m - i0);
+    const ai = a + (<usize>i0 << 3);
+    for (let pc = 0; pc < k; pc += kcb) {
+      const kc = min<i32>(kcb, k - pc);
+      memory.fill(S, 0, SB * <usize>n);
+      for (let j = 0; j < n; j += 2) {
+        const two = j + 1 < n, sj = S + <usize>j * SB;
+        let ap = ai + <usize>pc * ldaB, bp = b + <usize>pc * brs + <usize>j * bcs;
+        let p = 0;
+        for (; p + 4 <= kc; p += 4) {
+          if (two) sweepCols(rows, ap, ldaB, bp, brs, bcs, true, true, sj);
+          else sweepCols(rows, ap, ldaB, bp, brs, bcs, false, true, sj);
+          ap += ldaB << 2;
+          bp += brs << 2;
+        }
+        for (; p < kc; p++) {
+          if (two) sweepCols(rows, ap, ldaB, bp, brs, bcs, true, false, sj);
+          else sweepCols(rows, ap, ldaB, bp, brs, bcs, false, false, sj);
+          ap += ldaB;
+          bp += brs;
+        }
+      }
+      mergeSweep(rows, n, S, c + (<usize>i0 << 3), ldc, alpha, pc == 0 ? beta : 1.0);
+    }
+  }
+}
+
+/** C[0 : rows, 0 : n] ← α·S + β·C (S from gemmFewColsN), rounding as storeTile and mergeTile do. */
+function mergeSweep(rows: i32, n: i32, S: usize, c: usize, ldc: usize, alpha: f64, beta: f64): void {
+  const SB = <usize>SWEEP_ROWS << 3;
+  const pairs = <usize>(rows & ~1) << 3;
+  const va = f64x2.splat(alpha), vb = f64x2.splat(beta);
+  for (let j = 0; j < n; j++) {
+    const s = S + <usize>j * SB, q = c + <usize>j * ldc;
+    for (let o: usize = 0; o < pairs; o += 16) {
+      let v = v128.load(s + o);
+      if (alpha != 1) v = f64x2.mul(va, v);
+      if (beta == 1) v = f64x2.add(v, v128.load(q + o));
+      else if (beta != 0) v = madd(vb, v128.load(q + o), v);
+      v128.store(q + o, v);
+    }
+    if (rows & 1) {
+      const o = pairs;
+      const v = alpha * load<f64>(s + o);
+      let r = v;
+      if (beta == 1) r = v + load<f64>(q + o);
+      else if (beta != 0) {
+        if (ASC_FEATURE_RELAXED_SIMD) r = f64x2.extract_lane(madd(f64x2.splat(beta), f64x2.splat(load<f64>(q + o)), f64x2.splat(v)), 0);
+        else r = v + beta * load<f64>(q + o);
+      }
+      store<f64>(q + o, r);
+    }
+  }
+}
+
+/**
  * C ← α·op(A)·op(B) + β·C; C is m×n, op(A) m×k, op(B) k×n; transA/transB: 0 = N, 1 = T.
  * Column-major with leading dimensions lda, ldb, ldc (elements). β = 0 does not read C;
  * α = 0 or k = 0 gives C ← β·C without reading A or B; m = 0 or n = 0 does nothing.
@@ -610,6 +799,20 @@ function gemmTiles(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64,
     b += <usize>n4 * bcs;
     c += <usize>n4 * ldcB;
     n -= n4;
+  }
+
+  // Few columns (not for gemmUpper, whose products are square): op(A) read in place, each
+  // entry summed and merged as the packed path does (the same bits).
+  if (ASC_FEATURE_SIMD && !upper) {
+    if (transA && n <= FEW_COLS_T) {
+      gemmFewColsT(m, n, k, alpha, a, ldaB, b, brs, bcs, beta, c, ldcB);
+      return;
+    }
+    // A small A is read in place by the micro-kernel as it is (DIRECT_A), as fast.
+    if (!transA && n <= FEW_COLS_N && <i64>m * <i64>k > DIRECT_A) {
+      gemmFewColsN(m, n, k, alpha, a, ldaB, b, brs, bcs, beta, c, ldcB);
+      return;
+    }
   }
 
   const direct = !transA && <i64>m * <i64>k <= DIRECT_A && !fewL1Sets(lda);
