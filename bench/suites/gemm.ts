@@ -1,5 +1,7 @@
 // GEMM and GEMV throughput: matcalc's two kernel binaries (SIMD and scalar), a plain-JS loop
-// and ml-matrix, on square float64 problems.
+// and ml-matrix, on square float64 problems; and products with a few columns (a data matrix
+// times a weight matrix of a few outputs, its transpose times the residuals, A times a few
+// vectors) against the same product as one gemv per column.
 //
 // - "matcalc simd" / "matcalc scalar": each binary is instantiated here (its own memory and
 //   Arena), inputs are allocated once, and the timed call is the bare kernel
@@ -153,6 +155,62 @@ async function tasks(): Promise<TaskSpec[]> {
     }
     out.push({ name: "plain JS row dots", group, flops, baseline: true, fn: () => jsGemv(n, A, x, y) });
     out.push({ name: "ml-matrix", group, flops, fn: () => mA.mmul(mx) });
+  }
+  out.push(...fewColumnTasks(builds));
+  return out;
+}
+
+/** Products with a few columns (gemmFewColsN / gemmFewColsT in the SIMD build). */
+const FEW_COLUMNS: { group: string; tA: 0 | 1; m: number; n: number; k: number }[] = [
+  { group: "gemm few columns: X·W, X 10000×100, W 100×3", tA: 0, m: 10000, n: 3, k: 100 },
+  { group: "gemm few columns: Xᵀ·G, X 10000×100, G 10000×3", tA: 1, m: 100, n: 3, k: 10000 },
+  { group: "gemm few columns: A·V, A 1000×1000, V 1000×8", tA: 0, m: 1000, n: 8, k: 1000 },
+];
+
+/**
+ * C = op(A)·B with n ≤ 16 columns: each build's gemm, the SIMD build's n gemv calls (one per
+ * column of B: what a product of a few columns costs at the matrix-vector rate), and a plain-JS
+ * column-major loop (the baseline). Operands are the builds' own buffers (A as stored, B k×n).
+ */
+function fewColumnTasks(builds: Build[]): TaskSpec[] {
+  const out: TaskSpec[] = [];
+  for (const { group, tA, m, n, k: kk } of FEW_COLUMNS) {
+    const flops = 2 * m * n * kk;
+    const lda = tA ? kk : m;
+    const A = fillRandom(new Float64Array(m * kk), 1), B = fillRandom(new Float64Array(kk * n), 2);
+    const C = new Float64Array(m * n);
+    const js = () => {
+      C.fill(0);
+      for (let j = 0; j < n; j++) {
+        for (let p = 0; p < kk; p++) {
+          const bpj = B[p + j * kk]!;
+          if (tA) for (let i = 0; i < m; i++) C[i + j * m] += A[p + i * lda]! * bpj;
+          else for (let i = 0; i < m; i++) C[i + j * m] += A[i + p * lda]! * bpj;
+        }
+      }
+    };
+    for (const { name, k, a, b, c } of builds) {
+      const mem = () => new Float64Array(k.memory.buffer);
+      mem().set(A, a / 8);
+      mem().set(B, b / 8);
+      k.gemm(tA, 0, m, n, kk, 1, a, lda, b, kk, 0, c, m);
+      // Checked once against the JS loop: the suite never reports the speed of a wrong answer.
+      js();
+      const got = mem().subarray(c / 8, c / 8 + m * n);
+      for (let i = 0; i < m * n; i++) {
+        if (!(Math.abs(got[i]! - C[i]!) <= 1e-12 * kk)) throw new Error(`gemm bench: ${name} disagrees with the JS loop in "${group}", entry ${i}`);
+      }
+      out.push({ name, group, flops, fn: () => k.gemm(tA, 0, m, n, kk, 1, a, lda, b, kk, 0, c, m) });
+      if (name === "matcalc simd") {
+        out.push({
+          name: `matcalc simd, ${n} gemv calls`, group, flops,
+          fn: () => {
+            for (let j = 0; j < n; j++) k.gemv(tA, tA ? kk : m, tA ? m : kk, 1, a, lda, b + 8 * j * kk, 1, 0, c + 8 * j * m, 1);
+          },
+        });
+      }
+    }
+    out.push({ name: "plain JS", group, flops, baseline: true, fn: js });
   }
   return out;
 }
