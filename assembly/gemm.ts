@@ -103,8 +103,11 @@ const DIRECT_A: i64 = 16384;
  */
 const FEW_COLS_N: i32 = 16;
 const FEW_COLS_T: i32 = 8;
-/** Rows of C a gemmFewCols sweep sums at a time (op(A) = A): its partial sums, ≤ 32 KiB. */
-const SWEEP_ROWS: i32 = 256;
+/**
+ * Rows of C gemmFewColsN sums at a time: A is read in runs of this many rows (8 KiB), and the
+ * partial sums (≤ 128 KiB, in APACK) stay in L2. 256 rows ran 5–15 % slower (bench/NOTES.md).
+ */
+const SWEEP_ROWS: i32 = 1024;
 
 /**
  * The micro-kernel: C[0:mr, 0:nr] ← α·Ap·Bp + β·C over kc ≥ 1 steps, with mr×nr = MR×NR, or
@@ -606,25 +609,27 @@ function gemmFewRows(m: i32, n4: i32, k: i32, alpha: f64, a: usize, ars: usize, 
 
 /**
  * C ← α·Aᵀ·op(B) + β·C with at most FEW_COLS_T columns, in the SIMD builds: 4×4 tiles whose rows
- * are four of A's columns read in place (kernelGatherA), k-block by k-block as the packed path
- * (each block's tiles read a column run of A once and the block's few columns of B from
- * cache). Every entry gets the packed path's operations: the same bits.
+ * are four of A's columns read in place (kernelGatherA), each tile through the packed path's
+ * k-blocks in turn (four long runs down A's columns; B's few columns stay in cache from tile to
+ * tile; k-blocks outermost ran ~10 % slower). Every entry gets the packed path's operations and
+ * merges: the same bits.
  */
 function gemmFewColsT(m: i32, n: i32, k: i32, alpha: f64, a: usize, ldaB: usize,
   b: usize, brs: usize, bcs: usize, beta: f64, c: usize, ldc: usize): void {
   const CTILE = CTILE_AT;
   const kcb = blockSize(k, KC, 1);
-  for (let pc = 0; pc < k; pc += kcb) {
-    const kc = min<i32>(kcb, k - pc);
-    const betaBlock = pc == 0 ? beta : 1.0;
-    const ak = a + (<usize>pc << 3), bk = b + <usize>pc * brs;
-    for (let i = 0; i < m; i += MR) {
-      const mr = min<i32>(MR, m - i);
-      const a0 = ak + <usize>i * ldaB;
-      const a1 = mr > 1 ? a0 + ldaB : a0, a2 = mr > 2 ? a0 + (ldaB << 1) : a0, a3 = mr > 3 ? a0 + ldaB * 3 : a0;
-      for (let j = 0; j < n; j += NR) {
-        const nr = min<i32>(NR, n - j);
-        const bp = bk + <usize>j * bcs, cp = c + (<usize>i << 3) + <usize>j * ldc;
+  for (let i = 0; i < m; i += MR) {
+    const mr = min<i32>(MR, m - i);
+    const ai = a + <usize>i * ldaB;
+    for (let j = 0; j < n; j += NR) {
+      const nr = min<i32>(NR, n - j);
+      const cp = c + (<usize>i << 3) + <usize>j * ldc;
+      for (let pc = 0; pc < k; pc += kcb) {
+        const kc = min<i32>(kcb, k - pc);
+        const betaBlock = pc == 0 ? beta : 1.0;
+        const a0 = ai + (<usize>pc << 3);
+        const a1 = mr > 1 ? a0 + ldaB : a0, a2 = mr > 2 ? a0 + (ldaB << 1) : a0, a3 = mr > 3 ? a0 + ldaB * 3 : a0;
+        const bp = b + <usize>pc * brs + <usize>j * bcs;
         if (mr == MR && nr == NR) kernelGatherA(kc, a0, a1, a2, a3, bp, brs, bcs, NR, cp, ldc, alpha, betaBlock);
         else {
           kernelGatherA(kc, a0, a1, a2, a3, bp, brs, bcs, nr, CTILE, <usize>MR << 3, 1.0, 0.0);

@@ -79,8 +79,8 @@ const SHAPES: [number, number, number][] = [
   // the last columns short of a tile.
   [2, 64, 256], [3, 41, 300], [4, 8, 513], [2, 7, 257],
   // At most 16 columns (op(A) = A larger than 16384 entries) or 8 (op(A) = Aᵀ): op(A) read in
-  // place in the SIMD builds; odd rows, k across k-blocks, 1–16 columns.
-  [1001, 3, 257], [300, 16, 600], [37, 8, 517], [129, 5, 1000], [515, 2, 33], [64, 7, 300],
+  // place in the SIMD builds; odd rows, k across k-blocks, rows across sweeps (1024), 1–16 columns.
+  [1001, 3, 257], [300, 16, 600], [37, 8, 517], [129, 5, 1000], [515, 2, 33], [64, 7, 300], [2100, 3, 40],
 ];
 /** (α, β, pad): tight and padded leading dimensions, β = 0 over NaN, general β, β = 1. */
 const SCALES: [number, number, number][] = [[1.5, 0, 0], [-0.75, 0.5, 3], [1, 1, 1], [2, -1, 2]];
@@ -161,7 +161,7 @@ describe.each(BUILDS_WITH_RELAXED)("gemm ($name)", ({ simd, relaxed }) => {
   // case at least 512 multiply-adds: below, a plain loop runs, unfused in the relaxed build).
   it.each(TRANS)("op(A)=%i op(B)=%i: a few columns have the bits of the same columns of a packed product", (tA, tB) => {
     const wideN = 40;
-    for (const [m, kk] of [[1001, 257], [300, 600], [37, 517], [6, 100], [130, 129]] as const) {
+    for (const [m, kk] of [[1001, 257], [300, 600], [37, 517], [6, 100], [130, 129], [2051, 60]] as const) {
       for (const [alpha, beta] of [[1, 0], [-0.75, 0.3], [1.25, 1], [1, -1.7]] as const) {
         const A = tA ? mat(kk, m, kk + 1, 31) : mat(m, kk, m + 1, 31);
         const B = tB ? mat(wideN, kk, wideN, 32) : mat(kk, wideN, kk, 32);
