@@ -2,10 +2,11 @@
 // two dist builds side by side: each build in a process of its own, alternating ROUNDS times;
 // figures are µs per call, the fastest of 15 batches of ~20 ms (process CPU time).
 // - `mc.matmul(X, W)`: a data matrix X 10000×100 times a weight matrix W 100×3 (three outputs),
-//   and the un-jitted gradient of a three-class softmax cross-entropy in W (X·W forward,
-//   Xᵀ·(P − Y) back);
-// - the forward-mode Jacobian of tanh(A·x), A 2000×500, in chunks of 8 directions (A·V, V 500×8);
-// - the Hessian of the logistic loss over X 20000×100 (chunks of ~7 directions: X·V and Xᵀ·(D·X·V)).
+//   and the un-jitted gradient of a softmax cross-entropy in W with 3 and with 10 classes (X·W
+//   forward, Xᵀ·(P − Y) back: 10 columns take the packed path for Xᵀ·(P − Y), 8 at most do not);
+// - `vmap` of v ↦ A·v over 4 vectors, A 2000×2000 (one product A·[v₁ … v₄]);
+// - the forward-mode Jacobian of tanh(A·x), A 2000×500, in chunks of 8 directions (A·V with V
+//   500×8; the tanh and the 8 MB result cost most of it).
 //
 //   node bench/few-columns-ab.mjs <before/dist> <after/dist> [rounds]
 import { resolve } from "node:path";
@@ -18,17 +19,24 @@ if (a === "--child") {
   const mc = await import(pathToFileURL(resolve(b, "index.js")).href);
   await mc.init();
   mc.setThreads(1);
-  const X = mc.randn([10000, 100], { seed: 1 }), W = mc.randn([100, 3], { seed: 2 }).mul(0.1);
-  const labels = Array.from({ length: 10000 }, (_, i) => (i * 7 + ((i * i) >> 4)) % 3);
-  const Y = mc.tensor(Float64Array.from(labels.flatMap((c) => [0, 1, 2].map((j) => (j === c ? 1 : 0)))), [10000, 3]);
-  const ce = (w) => Y.mul(mc.logSoftmax(X.matmul(w), 1)).sum().mul(-1 / 10000);
+  const X = mc.randn([10000, 100], { seed: 1 });
+  const softmaxCE = (c) => {
+    const labels = Array.from({ length: 10000 }, (_, i) => (i * 7 + ((i * i) >> 4)) % c);
+    const Y = mc.tensor(Float64Array.from(labels.flatMap((l) => Array.from({ length: c }, (_, j) => (j === l ? 1 : 0)))), [10000, c]);
+    return mc.grad((w) => Y.mul(mc.logSoftmax(X.matmul(w), 1)).sum().mul(-1 / 10000));
+  };
+  const W3 = mc.randn([100, 3], { seed: 2 }).mul(0.1), W10 = mc.randn([100, 10], { seed: 2 }).mul(0.1);
+  const g3 = softmaxCE(3), g10 = softmaxCE(10);
+  const B = mc.randn([2000, 2000], { seed: 8 }), V = mc.randn([4, 2000], { seed: 9 });
+  const bv = mc.vmap((v) => B.matmul(v));
   const A = mc.randn([2000, 500], { seed: 3 }).mul(0.05), x = mc.randn([500], { seed: 4 });
-  const Z = mc.randn([20000, 100], { seed: 5 }), z = mc.sign(mc.randn([20000], { seed: 6 })), u = mc.randn([100], { seed: 7 }).mul(0.1);
+  const J = mc.jacobian((v) => mc.tanh(A.matmul(v)), { mode: "fwd", chunkSize: 8 });
   const tasks = {
-    "matmul X·W (10000×100·100×3)": () => mc.matmul(X, W),
-    "softmax CE grad, 3 classes": ((g) => () => g(W))(mc.grad(ce)),
-    "jacobian fwd tanh(A·x), chunks of 8": ((J) => () => J(x))(mc.jacobian((v) => mc.tanh(A.matmul(v)), { mode: "fwd", chunkSize: 8 })),
-    "logistic Hessian 20000×100": ((H) => () => H(u))(mc.hessian((w) => mc.softplus(z.mul(Z.matmul(w)).neg()).sum())),
+    "matmul X·W (10000×100·100×3)": () => mc.matmul(X, W3),
+    "softmax CE grad, 3 classes": () => g3(W3),
+    "softmax CE grad, 10 classes": () => g10(W10),
+    "vmap A·v, 4 vectors, A 2000²": () => bv(V),
+    "jacobian fwd tanh(A·x), chunks of 8": () => J(x),
   };
   const out = {};
   for (const [k, fn] of Object.entries(tasks)) {
