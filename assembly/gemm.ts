@@ -657,28 +657,32 @@ function gemmFewColsT(m: i32, n: i32, k: i32, alpha: f64, a: usize, ldaB: usize,
   const b20 = four ? v128.load_splat<f64>(bp + (brs << 1)) : b00, b21 = four ? v128.load_splat<f64>(q1 + (brs << 1)) : b01;
   const b30 = four ? v128.load_splat<f64>(bp + brs * 3) : b00, b31 = four ? v128.load_splat<f64>(q1 + brs * 3) : b01;
   const pairs = <usize>(rows & ~1) << 3;
-  for (let o: usize = 0; o <= pairs; o += 16) {
-    let x0 = f64x2.splat(0), x1 = x0, x2 = x0, x3 = x0;
-    if (o < pairs) {
-      x0 = v128.load(ap + o);
-      if (four) {
-        x1 = v128.load(ap + ldaB + o); x2 = v128.load(ap + (ldaB << 1) + o); x3 = v128.load(ap + ldaB * 3 + o);
-      }
-    } else if (rows & 1) {
-      x0 = v128.load64_zero(ap + o);
-      if (four) {
-        x1 = v128.load64_zero(ap + ldaB + o); x2 = v128.load64_zero(ap + (ldaB << 1) + o); x3 = v128.load64_zero(ap + ldaB * 3 + o);
-      }
-    } else break;
-    const p = s + o;
-    let s0 = madd(x0, b00, v128.load(p));
-    if (four) s0 = madd(x3, b30, madd(x2, b20, madd(x1, b10, s0)));
-    v128.store(p, s0);
-    if (two) {
-      let s1 = madd(x0, b01, v128.load(p + SB));
-      if (four) s1 = madd(x3, b31, madd(x2, b21, madd(x1, b11, s1)));
-      v128.store(p + SB, s1);
-    }
+  for (let o: usize = 0; o < pairs; o += 16) {
+    const q = ap + o;
+    const x0 = v128.load(q);
+    const x1 = four ? v128.load(q + ldaB) : x0, x2 = four ? v128.load(q + (ldaB << 1)) : x0, x3 = four ? v128.load(q + ldaB * 3) : x0;
+    sweepRows(x0, x1, x2, x3, b00, b10, b20, b30, b01, b11, b21, b31, s + o, two, four);
+  }
+  if (rows & 1) {
+    const q = ap + pairs;
+    const x0 = v128.load64_zero(q);
+    const x1 = four ? v128.load64_zero(q + ldaB) : x0, x2 = four ? v128.load64_zero(q + (ldaB << 1)) : x0, x3 = four ? v128.load64_zero(q + ldaB * 3) : x0;
+    sweepRows(x0, x1, x2, x3, b00, b10, b20, b30, b01, b11, b21, b31, s + pairs, two, four);
+  }
+}
+
+/** sweepCols' update of two rows' partial sums at p (columns j and, when `two`, j + 1). */
+// @ts-ignore: decorator
+@inline function sweepRows(x0: v128, x1: v128, x2: v128, x3: v128, b00: v128, b10: v128, b20: v128, b30: v128,
+  b01: v128, b11: v128, b21: v128, b31: v128, p: usize, two: bool, four: bool): void {
+  const SB = <usize>SWEEP_ROWS << 3;
+  let s0 = madd(x0, b00, v128.load(p));
+  if (four) s0 = madd(x3, b30, madd(x2, b20, madd(x1, b10, s0)));
+  v128.store(p, s0);
+  if (two) {
+    let s1 = madd(x0, b01, v128.load(p + SB));
+    if (four) s1 = madd(x3, b31, madd(x2, b21, madd(x1, b11, s1)));
+    v128.store(p + SB, s1);
   }
 }
 
