@@ -310,18 +310,21 @@ function mergeTile(mr: i32, nr: i32, ld: i32, c: usize, ldc: usize, alpha: f64, 
   const CTILE = CTILE_AT;
   for (let j = 0; j < nr; j++) {
     const t = CTILE + <usize>(j * ld) * 8, q = c + <usize>j * ldc;
-    for (let i = 0; i < mr; i++) {
-      const o = <usize>i << 3;
-      const v = alpha * load<f64>(t + o);
-      let r = v;
-      if (beta == 1) r = v + load<f64>(q + o);
-      else if (beta != 0) {
-        if (ASC_FEATURE_RELAXED_SIMD) r = f64x2.extract_lane(madd(f64x2.splat(beta), f64x2.splat(load<f64>(q + o)), f64x2.splat(v)), 0);
-        else r = v + beta * load<f64>(q + o);
-      }
-      store<f64>(q + o, r);
-    }
+    for (let i = 0; i < mr; i++) mergeEntry(load<f64>(t + (<usize>i << 3)), q + (<usize>i << 3), alpha, beta);
   }
+}
+
+/** C[q] ← α·t + β·C[q] (β = 0: C not read), rounded as a full tile's merge (storeTile) rounds it. */
+// @ts-ignore: decorator
+@inline function mergeEntry(t: f64, q: usize, alpha: f64, beta: f64): void {
+  const v = alpha * t;
+  let r = v;
+  if (beta == 1) r = v + load<f64>(q);
+  else if (beta != 0) {
+    if (ASC_FEATURE_RELAXED_SIMD) r = f64x2.extract_lane(madd(f64x2.splat(beta), f64x2.splat(load<f64>(q)), f64x2.splat(v)), 0);
+    else r = v + beta * load<f64>(q);
+  }
+  store<f64>(q, r);
 }
 
 /**
@@ -728,7 +731,7 @@ function gemmFewColsN(m: i32, n: i32, k: i32, alpha: f64, a: usize, ldaB: usize,
   }
 }
 
-/** C[0 : rows, 0 : n] ← α·S + β·C (S from gemmFewColsN), rounding as storeTile and mergeTile do. */
+/** C[0 : rows, 0 : n] ← α·S + β·C (S from gemmFewColsN), rounding as storeTile does (mergeEntry for a last odd row). */
 function mergeSweep(rows: i32, n: i32, S: usize, c: usize, ldc: usize, alpha: f64, beta: f64): void {
   const SB = <usize>SWEEP_ROWS << 3;
   const pairs = <usize>(rows & ~1) << 3;
@@ -742,17 +745,7 @@ function mergeSweep(rows: i32, n: i32, S: usize, c: usize, ldc: usize, alpha: f6
       else if (beta != 0) v = madd(vb, v128.load(q + o), v);
       v128.store(q + o, v);
     }
-    if (rows & 1) {
-      const o = pairs;
-      const v = alpha * load<f64>(s + o);
-      let r = v;
-      if (beta == 1) r = v + load<f64>(q + o);
-      else if (beta != 0) {
-        if (ASC_FEATURE_RELAXED_SIMD) r = f64x2.extract_lane(madd(f64x2.splat(beta), f64x2.splat(load<f64>(q + o)), f64x2.splat(v)), 0);
-        else r = v + beta * load<f64>(q + o);
-      }
-      store<f64>(q + o, r);
-    }
+    if (rows & 1) mergeEntry(load<f64>(s + pairs), q + pairs, alpha, beta);
   }
 }
 
