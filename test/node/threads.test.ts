@@ -43,8 +43,9 @@ describe("thread-count invariance", () => {
       }
     }
     // Narrow products, split by rows: 136-row panels and 79 left; 128 and 7 left (joining the
-    // last panel); 128 and a panel of 8.
-    for (const [m, n, k] of [[1031, 3, 300], [263, 100, 65], [264, 191, 129]] as [number, number, number][]) {
+    // last panel); 128 and a panel of 8; 264-row panels of a product with 8 columns whose whole
+    // call sums its rows in sweeps of 1024 (gemmFewColsN), with Aᵀ·B's 4-row tiles (gemmFewColsT).
+    for (const [m, n, k] of [[1031, 3, 300], [263, 100, 65], [264, 191, 129], [2100, 8, 130]] as [number, number, number][]) {
       const x = randn([m, k], { seed: m }), xt = randn([k, m], { seed: m + 2 }), w = randn([k, n], { seed: n });
       const run = (): Float64Array[] => [x.matmul(w), xt.T.matmul(w), x.matmul(w).T.matmul(x)].map((t) => t.data.slice());
       setThreads(1);
