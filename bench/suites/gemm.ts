@@ -170,7 +170,9 @@ const FEW_COLUMNS: { group: string; tA: 0 | 1; m: number; n: number; k: number }
 /**
  * C = op(A)·B with n ≤ 16 columns: each build's gemm, the SIMD build's n gemv calls (one per
  * column of B: what a product of a few columns costs at the matrix-vector rate), and a plain-JS
- * column-major loop (the baseline). Operands are the builds' own buffers (A as stored, B k×n).
+ * column-major loop (the baseline). Operands live in the builds' shared buffers: each group's
+ * are written and checked when its tasks are made, and by the time they run the buffers hold
+ * the last group's (finite values; the kernels' time does not depend on them).
  */
 function fewColumnTasks(builds: Build[]): TaskSpec[] {
   const out: TaskSpec[] = [];
