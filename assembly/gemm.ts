@@ -102,7 +102,7 @@ const DIRECT_A: i64 = 16384;
  * session 29).
  */
 const FEW_COLS_N: i32 = 16;
-const FEW_COLS_T: i32 = 8;
+const FEW_COLS_T: i32 = 12;
 /**
  * Rows of C gemmFewColsN sums at a time: A is read in runs of this many rows (8 KiB), and the
  * partial sums (≤ 128 KiB, in APACK) stay in L2. 256 rows ran 5–15 % slower (bench/NOTES.md).

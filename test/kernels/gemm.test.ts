@@ -78,9 +78,9 @@ const SHAPES: [number, number, number][] = [
   // At most one tile's rows (B read in place in the SIMD builds), across k-blocks and with
   // the last columns short of a tile.
   [2, 64, 256], [3, 41, 300], [4, 8, 513], [2, 7, 257],
-  // At most 16 columns (op(A) = A larger than 16384 entries) or 8 (op(A) = Aᵀ): op(A) read in
+  // At most 16 columns (op(A) = A larger than 16384 entries) or 12 (op(A) = Aᵀ): op(A) read in
   // place in the SIMD builds; odd rows, k across k-blocks, rows across sweeps (1024), 1–16 columns.
-  [1001, 3, 257], [300, 16, 600], [37, 8, 517], [129, 5, 1000], [515, 2, 33], [64, 7, 300], [2100, 3, 40],
+  [1001, 3, 257], [300, 16, 600], [37, 8, 517], [129, 5, 1000], [515, 2, 33], [64, 7, 300], [2100, 3, 40], [150, 12, 700],
 ];
 /** (α, β, pad): tight and padded leading dimensions, β = 0 over NaN, general β, β = 1. */
 const SCALES: [number, number, number][] = [[1.5, 0, 0], [-0.75, 0.5, 3], [1, 1, 1], [2, -1, 2]];
@@ -170,7 +170,7 @@ describe.each(BUILDS_WITH_RELAXED)("gemm ($name)", ({ simd, relaxed }) => {
         const wide = put(arena, C.data);
         k.gemm(tA, tB, m, wideN, kk, alpha, pa, A.ld, pb, B.ld, beta, wide, C.ld);
         const want = get(arena, wide, C.data.length);
-        for (const n of [2, 3, 5, 8, 13, 16]) {
+        for (const n of [2, 3, 5, 8, 12, 13, 16]) {
           const narrow = put(arena, C.data);
           k.gemm(tA, tB, m, n, kk, alpha, pa, A.ld, pb, B.ld, beta, narrow, C.ld);
           const got = get(arena, narrow, m * n);
