@@ -3,7 +3,7 @@
 // figures are µs per call, the fastest of 15 batches of ~20 ms (process CPU time).
 // - `mc.matmul(X, W)`: a data matrix X 10000×100 times a weight matrix W 100×3 (three outputs),
 //   and the un-jitted gradient of a softmax cross-entropy in W with 3 and with 10 classes (X·W
-//   forward, Xᵀ·(P − Y) back: 10 columns take the packed path for Xᵀ·(P − Y), 8 at most do not);
+//   forward, Xᵀ·(P − Y) back: both products take the few-column paths);
 // - `vmap` of v ↦ A·v over 4 vectors, A 2000×2000 (one product A·[v₁ … v₄]);
 // - the forward-mode Jacobian of tanh(A·x), A 2000×500, in chunks of 8 directions (A·V with V
 //   500×8; the tanh and the 8 MB result cost most of it).
