@@ -583,8 +583,9 @@ function gemmFewRows(m: i32, n4: i32, k: i32, alpha: f64, a: usize, ars: usize, 
  * The micro-kernel's tile with op(A) = Aᵀ read in place: row i of op(A) is column i of A, so the
  * tile's four rows are four columns of A (pointers a0…a3, each stepping 8 bytes down its
  * column) gathered two to a vector, and B is read in place as in kernelInPlaceB. The same
- * operations per entry as {@link kernel}. Rows or columns past the product's edge repeat a
- * valid pointer; their entries are computed and never merged.
+ * operations per entry as {@link kernel}. Only the first `nq` columns are computed (a constant
+ * at each call, so the others' work is compiled out; their accumulators stay zero and are never
+ * merged); rows past the product's edge repeat a valid pointer and are never merged either.
  */
 // @ts-ignore: decorator
 @inline function kernelGatherA(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, bp: usize, bsp: usize, bsj: usize,
@@ -598,14 +599,14 @@ function gemmFewRows(m: i32, n4: i32, k: i32, alpha: f64, a: usize, ars: usize, 
   do {
     const x0 = v128.load64_lane(a1, v128.load64_splat(a0), 1);
     const x1 = v128.load64_lane(a3, v128.load64_splat(a2), 1);
-    const b0 = v128.load_splat<f64>(q0), b1 = v128.load_splat<f64>(q1);
-    const b2 = v128.load_splat<f64>(q2), b3 = v128.load_splat<f64>(q3);
+    const b0 = v128.load_splat<f64>(q0), b1 = nq > 1 ? v128.load_splat<f64>(q1) : b0;
+    const b2 = nq > 2 ? v128.load_splat<f64>(q2) : b0, b3 = nq > 3 ? v128.load_splat<f64>(q3) : b0;
     c00 = madd(x0, b0, c00); c10 = madd(x1, b0, c10);
-    c01 = madd(x0, b1, c01); c11 = madd(x1, b1, c11);
-    c02 = madd(x0, b2, c02); c12 = madd(x1, b2, c12);
-    c03 = madd(x0, b3, c03); c13 = madd(x1, b3, c13);
+    if (nq > 1) { c01 = madd(x0, b1, c01); c11 = madd(x1, b1, c11); }
+    if (nq > 2) { c02 = madd(x0, b2, c02); c12 = madd(x1, b2, c12); }
+    if (nq > 3) { c03 = madd(x0, b3, c03); c13 = madd(x1, b3, c13); }
     a0 += 8; a1 += 8; a2 += 8; a3 += 8;
-    q0 += bsp; q1 += bsp; q2 += bsp; q3 += bsp;
+    q0 += bsp; if (nq > 1) q1 += bsp; if (nq > 2) q2 += bsp; if (nq > 3) q3 += bsp;
   } while (a0 < aend);
   storeTile(c00, c10, c01, c11, c02, c12, c03, c13, c, ldc, alpha, beta);
 }
@@ -635,7 +636,11 @@ function gemmFewColsT(m: i32, n: i32, k: i32, alpha: f64, a: usize, ldaB: usize,
         const bp = b + <usize>pc * brs + <usize>j * bcs;
         if (mr == MR && nr == NR) kernelGatherA(kc, a0, a1, a2, a3, bp, brs, bcs, NR, cp, ldc, alpha, betaBlock);
         else {
-          kernelGatherA(kc, a0, a1, a2, a3, bp, brs, bcs, nr, CTILE, <usize>MR << 3, 1.0, 0.0);
+          const t = CTILE, ld = <usize>MR << 3;
+          if (nr == 4) kernelGatherA(kc, a0, a1, a2, a3, bp, brs, bcs, 4, t, ld, 1.0, 0.0);
+          else if (nr == 3) kernelGatherA(kc, a0, a1, a2, a3, bp, brs, bcs, 3, t, ld, 1.0, 0.0);
+          else if (nr == 2) kernelGatherA(kc, a0, a1, a2, a3, bp, brs, bcs, 2, t, ld, 1.0, 0.0);
+          else kernelGatherA(kc, a0, a1, a2, a3, bp, brs, bcs, 1, t, ld, 1.0, 0.0);
           mergeTile(mr, nr, MR, cp, ldc, alpha, betaBlock);
         }
       }
