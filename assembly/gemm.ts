@@ -213,29 +213,38 @@ const SWEEP_ROWS: i32 = 1024;
 }
 
 /**
- * The SIMD 4×4 micro-kernel with B read in place (gemmFewRows): op(B)(p, j) at
- * bp + p·bsp + j·bsj (bytes), A packed (kc groups of MR rows). The same operations in the same
- * order as {@link kernel}'s, so an entry gets the same bits either way.
+ * The SIMD 4×4 micro-kernel with B read in place: op(B)(p, j) at bp + p·bsp + j·bsj (bytes).
+ * A is packed (kc groups of MR rows at a0; gemmFewRows), or with `gather` read in place as Aᵀ
+ * (gemmFewColsT): row i of op(A) is column i of A, so the tile's four rows are four columns of A
+ * (pointers a0…a3, each stepping 8 bytes down its column), gathered two to a vector. Only the
+ * first `nq` columns are computed (`gather` and `nq` are constants at each call, so the rest is
+ * compiled out; the other accumulators stay zero and are never merged); rows past the
+ * product's edge repeat a valid pointer and are never merged either. The same operations in the
+ * same order as {@link kernel}'s, so an entry gets the same bits either way.
  */
 // @ts-ignore: decorator
-@inline function kernelInPlaceB(kc: i32, ap: usize, bp: usize, bsp: usize, bsj: usize, c: usize, ldc: usize, alpha: f64, beta: f64): void {
+@inline function kernelInPlaceB(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, gather: bool,
+  bp: usize, bsp: usize, bsj: usize, nq: i32, c: usize, ldc: usize, alpha: f64, beta: f64): void {
   let c00 = f64x2.splat(0), c10 = f64x2.splat(0);
   let c01 = f64x2.splat(0), c11 = f64x2.splat(0);
   let c02 = f64x2.splat(0), c12 = f64x2.splat(0);
   let c03 = f64x2.splat(0), c13 = f64x2.splat(0);
-  let q0 = bp, q1 = bp + bsj, q2 = q1 + bsj, q3 = q2 + bsj;
-  const aend = ap + (<usize>kc << 5);
+  let q0 = bp, q1 = nq > 1 ? bp + bsj : bp, q2 = nq > 2 ? bp + (bsj << 1) : bp, q3 = nq > 3 ? bp + bsj * 3 : bp;
+  const aend = a0 + (<usize>kc << (gather ? 3 : 5));
   do {
-    const a0 = v128.load(ap), a1 = v128.load(ap, 16);
-    const b0 = v128.load_splat<f64>(q0), b1 = v128.load_splat<f64>(q1);
-    const b2 = v128.load_splat<f64>(q2), b3 = v128.load_splat<f64>(q3);
-    c00 = madd(a0, b0, c00); c10 = madd(a1, b0, c10);
-    c01 = madd(a0, b1, c01); c11 = madd(a1, b1, c11);
-    c02 = madd(a0, b2, c02); c12 = madd(a1, b2, c12);
-    c03 = madd(a0, b3, c03); c13 = madd(a1, b3, c13);
-    ap += 32;
-    q0 += bsp; q1 += bsp; q2 += bsp; q3 += bsp;
-  } while (ap < aend);
+    const x0 = gather ? v128.load64_lane(a1, v128.load64_splat(a0), 1) : v128.load(a0);
+    const x1 = gather ? v128.load64_lane(a3, v128.load64_splat(a2), 1) : v128.load(a0, 16);
+    const b0 = v128.load_splat<f64>(q0), b1 = nq > 1 ? v128.load_splat<f64>(q1) : b0;
+    const b2 = nq > 2 ? v128.load_splat<f64>(q2) : b0, b3 = nq > 3 ? v128.load_splat<f64>(q3) : b0;
+    c00 = madd(x0, b0, c00); c10 = madd(x1, b0, c10);
+    if (nq > 1) { c01 = madd(x0, b1, c01); c11 = madd(x1, b1, c11); }
+    if (nq > 2) { c02 = madd(x0, b2, c02); c12 = madd(x1, b2, c12); }
+    if (nq > 3) { c03 = madd(x0, b3, c03); c13 = madd(x1, b3, c13); }
+    if (gather) {
+      a0 += 8; a1 += 8; a2 += 8; a3 += 8;
+    } else a0 += 32;
+    q0 += bsp; if (nq > 1) q1 += bsp; if (nq > 2) q2 += bsp; if (nq > 3) q3 += bsp;
+  } while (a0 < aend);
   storeTile(c00, c10, c01, c11, c02, c12, c03, c13, c, ldc, alpha, beta);
 }
 
@@ -570,9 +579,9 @@ function gemmFewRows(m: i32, n4: i32, k: i32, alpha: f64, a: usize, ars: usize, 
       if (W == 2) {
         kernel2InPlaceB(kc, APACK, bp, brs, bcs);
         mergeTile(m, NR, 2, cp, ldc, alpha, betaBlock);
-      } else if (m == MR) kernelInPlaceB(kc, APACK, bp, brs, bcs, cp, ldc, alpha, betaBlock);
+      } else if (m == MR) kernelInPlaceB(kc, APACK, 0, 0, 0, false, bp, brs, bcs, NR, cp, ldc, alpha, betaBlock);
       else {
-        kernelInPlaceB(kc, APACK, bp, brs, bcs, CTILE, <usize>MR << 3, 1.0, 0.0);
+        kernelInPlaceB(kc, APACK, 0, 0, 0, false, bp, brs, bcs, NR, CTILE, <usize>MR << 3, 1.0, 0.0);
         mergeTile(m, NR, MR, cp, ldc, alpha, betaBlock);
       }
     }
@@ -580,40 +589,8 @@ function gemmFewRows(m: i32, n4: i32, k: i32, alpha: f64, a: usize, ars: usize, 
 }
 
 /**
- * The micro-kernel's tile with op(A) = Aᵀ read in place: row i of op(A) is column i of A, so the
- * tile's four rows are four columns of A (pointers a0…a3, each stepping 8 bytes down its
- * column) gathered two to a vector, and B is read in place as in kernelInPlaceB. The same
- * operations per entry as {@link kernel}. Only the first `nq` columns are computed (a constant
- * at each call, so the others' work is compiled out; their accumulators stay zero and are never
- * merged); rows past the product's edge repeat a valid pointer and are never merged either.
- */
-// @ts-ignore: decorator
-@inline function kernelGatherA(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, bp: usize, bsp: usize, bsj: usize,
-  nq: i32, c: usize, ldc: usize, alpha: f64, beta: f64): void {
-  let c00 = f64x2.splat(0), c10 = f64x2.splat(0);
-  let c01 = f64x2.splat(0), c11 = f64x2.splat(0);
-  let c02 = f64x2.splat(0), c12 = f64x2.splat(0);
-  let c03 = f64x2.splat(0), c13 = f64x2.splat(0);
-  let q0 = bp, q1 = nq > 1 ? bp + bsj : bp, q2 = nq > 2 ? bp + (bsj << 1) : bp, q3 = nq > 3 ? bp + bsj * 3 : bp;
-  const aend = a0 + (<usize>kc << 3);
-  do {
-    const x0 = v128.load64_lane(a1, v128.load64_splat(a0), 1);
-    const x1 = v128.load64_lane(a3, v128.load64_splat(a2), 1);
-    const b0 = v128.load_splat<f64>(q0), b1 = nq > 1 ? v128.load_splat<f64>(q1) : b0;
-    const b2 = nq > 2 ? v128.load_splat<f64>(q2) : b0, b3 = nq > 3 ? v128.load_splat<f64>(q3) : b0;
-    c00 = madd(x0, b0, c00); c10 = madd(x1, b0, c10);
-    if (nq > 1) { c01 = madd(x0, b1, c01); c11 = madd(x1, b1, c11); }
-    if (nq > 2) { c02 = madd(x0, b2, c02); c12 = madd(x1, b2, c12); }
-    if (nq > 3) { c03 = madd(x0, b3, c03); c13 = madd(x1, b3, c13); }
-    a0 += 8; a1 += 8; a2 += 8; a3 += 8;
-    q0 += bsp; if (nq > 1) q1 += bsp; if (nq > 2) q2 += bsp; if (nq > 3) q3 += bsp;
-  } while (a0 < aend);
-  storeTile(c00, c10, c01, c11, c02, c12, c03, c13, c, ldc, alpha, beta);
-}
-
-/**
  * C ← α·Aᵀ·op(B) + β·C with at most FEW_COLS_T columns, in the SIMD builds: 4×4 tiles whose rows
- * are four of A's columns read in place (kernelGatherA), each tile through the packed path's
+ * are four of A's columns read in place (kernelInPlaceB with `gather`), each tile through the packed path's
  * k-blocks in turn (four long runs down A's columns; B's few columns stay in cache from tile to
  * tile; k-blocks outermost ran ~10 % slower). Every entry gets the packed path's operations and
  * merges: the same bits.
@@ -634,13 +611,13 @@ function gemmFewColsT(m: i32, n: i32, k: i32, alpha: f64, a: usize, ldaB: usize,
         const a0 = ai + (<usize>pc << 3);
         const a1 = mr > 1 ? a0 + ldaB : a0, a2 = mr > 2 ? a0 + (ldaB << 1) : a0, a3 = mr > 3 ? a0 + ldaB * 3 : a0;
         const bp = b + <usize>pc * brs + <usize>j * bcs;
-        if (mr == MR && nr == NR) kernelGatherA(kc, a0, a1, a2, a3, bp, brs, bcs, NR, cp, ldc, alpha, betaBlock);
+        if (mr == MR && nr == NR) kernelInPlaceB(kc, a0, a1, a2, a3, true, bp, brs, bcs, NR, cp, ldc, alpha, betaBlock);
         else {
           const t = CTILE, ld = <usize>MR << 3;
-          if (nr == 4) kernelGatherA(kc, a0, a1, a2, a3, bp, brs, bcs, 4, t, ld, 1.0, 0.0);
-          else if (nr == 3) kernelGatherA(kc, a0, a1, a2, a3, bp, brs, bcs, 3, t, ld, 1.0, 0.0);
-          else if (nr == 2) kernelGatherA(kc, a0, a1, a2, a3, bp, brs, bcs, 2, t, ld, 1.0, 0.0);
-          else kernelGatherA(kc, a0, a1, a2, a3, bp, brs, bcs, 1, t, ld, 1.0, 0.0);
+          if (nr == 4) kernelInPlaceB(kc, a0, a1, a2, a3, true, bp, brs, bcs, 4, t, ld, 1.0, 0.0);
+          else if (nr == 3) kernelInPlaceB(kc, a0, a1, a2, a3, true, bp, brs, bcs, 3, t, ld, 1.0, 0.0);
+          else if (nr == 2) kernelInPlaceB(kc, a0, a1, a2, a3, true, bp, brs, bcs, 2, t, ld, 1.0, 0.0);
+          else kernelInPlaceB(kc, a0, a1, a2, a3, true, bp, brs, bcs, 1, t, ld, 1.0, 0.0);
           mergeTile(mr, nr, MR, cp, ldc, alpha, betaBlock);
         }
       }
