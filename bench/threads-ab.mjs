@@ -1,5 +1,5 @@
-// A/B of two builds of the thread pool on a factorization of order 1024:
-// `node bench/threads-ab.mjs OLD_DIST NEW_DIST [--op getrf|potrf] [--reps 12]` (each a built
+// A/B of two builds of the thread pool on a factorization or a product of order 1024:
+// `node bench/threads-ab.mjs OLD_DIST NEW_DIST [--op getrf|potrf|gemm] [--reps 12]` (each a built
 // dist/, e.g. one from `git stash; npm run build; cp -r dist /tmp/old`). Per build, one thread
 // against two with the caller blocking (Node) and spinning (as a page's thread must), calls
 // alternating across both builds, two pairs a build, mode and rep; prints per build and mode
@@ -10,7 +10,7 @@ const opt = (name, dflt) => {
   return i < 0 ? dflt : args.splice(i, 2)[1];
 };
 const op = opt("op", "getrf"), REPS = Number(opt("reps", "12"));
-if (op !== "getrf" && op !== "potrf") throw new Error(`--op must be getrf or potrf, got ${op}`);
+if (op !== "getrf" && op !== "potrf" && op !== "gemm") throw new Error(`--op must be getrf, potrf or gemm, got ${op}`);
 const N = 1024, nn = N * N;
 const g = new Float64Array(nn); let s = 1; for (let i = 0; i < nn; i++) { s = (s * 16807) % 2147483647; g[i] = s / 2147483647 - 0.5; }
 // potrf reads the lower triangle as a symmetric matrix: a dominant diagonal makes it positive definite.
@@ -18,6 +18,8 @@ if (op === "potrf") for (let i = 0; i < N; i++) g[i * N + i] += N;
 async function setup(dir) {
   const { rt, setThreads } = await import(dir + "/wasm/module.js");
   const side = (r) => { const { kernels: k, arena } = r; const gen = arena.put(g), work = arena.alloc(nn), ipiv = arena.allocBytes(4 * N);
+    // C = G·Gᵀ into work (both operands the one matrix in memory: the product's cost is the same).
+    if (op === "gemm") return () => k.gemm(0, 1, N, N, N, 1, gen, N, gen, N, 0, work, N);
     return () => {
       arena.f64().copyWithin(work >> 3, gen >> 3, (gen >> 3) + nn);
       if ((op === "getrf" ? k.getrf(N, N, work, N, ipiv) : k.potrf(N, work, N)) !== 0) throw new Error(`${op} failed`);
@@ -27,7 +29,7 @@ async function setup(dir) {
   return { one, two, pool: r2.pool };
 }
 const [oldDir, newDir] = args.map((d) => new URL(d.endsWith("/") ? d : d + "/", `file://${process.cwd()}/`).href.replace(/\/$/, ""));
-if (!oldDir || !newDir) throw new Error("usage: node bench/threads-ab.mjs OLD_DIST NEW_DIST [--op getrf|potrf] [--reps 12]");
+if (!oldDir || !newDir) throw new Error("usage: node bench/threads-ab.mjs OLD_DIST NEW_DIST [--op getrf|potrf|gemm] [--reps 12]");
 const sides = { old: await setup(oldDir), new: await setup(newDir) };
 const runs = {};
 for (const k of ["old", "new"]) for (const mode of ["blocking", "spinning"]) runs[`${k} ${mode}`] = { a: [], b: [], r: [] };

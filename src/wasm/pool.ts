@@ -10,9 +10,10 @@
 // that had not woken yet (under load a wake waits for a core) holds nothing up, and when it
 // wakes it finds the gate closed and touches nothing. A task's result does not depend on who runs it or in what order
 // (each task writes its own part of the output, computed by the same kernel on the same
-// operands), and the tasks themselves are a function of the call's shape alone: so the bits
-// are the same for any number of threads, and whether a task runs in a worker or in the
-// caller only changes the time.
+// operands), and the tasks themselves are a function of the call's shape alone (but GEMM's
+// column panels, whose width follows the thread count too: a panel of any width computes each
+// entry by the whole call's operations): so the bits are the same for any number of threads,
+// and whether a task runs in a worker or in the caller only changes the time.
 //
 // Node waits with Atomics.wait on both sides, after a short bounded spin (an idle worker's
 // between jobs, the caller's for the acks) that a load check turns off while the host's cores
@@ -902,7 +903,7 @@ export class Pool {
    * the calling thread alone). A panel is the same gemm call on a column range: each entry of
    * C is computed by exactly the operations of the whole call wherever the micro-tiles fall
    * (assembly/gemm.ts), so the result is that of the one-thread call, bit for bit. Which
-   * products split, and where, depends on the shape alone.
+   * products split depends on the shape alone; the panels' width, on the thread count too.
    */
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
@@ -917,7 +918,7 @@ export class Pool {
       return;
     }
     const rows: number[][] = [];
-    gemmRows(rows, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    gemmRows(rows, this.threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     this.run("gemm", rows);
   }
 
@@ -936,7 +937,7 @@ export class Pool {
       return;
     }
     const rows: number[][] = [];
-    for (const c of calls) gemmRows(rows, c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!);
+    for (const c of calls) gemmRows(rows, this.threads, c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!);
     if (rows.length > MAX_TASKS) {
       for (const c of calls) this.gemm(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!);
       return;
@@ -967,7 +968,7 @@ export class Pool {
       rows.push([OP_GEMM_UPPER, transA, transB, r1 - r0, k, alpha, ar, lda, b + 8 * (transB ? r0 : r0 * ldb), ldb,
         beta, c + 8 * (r0 + r0 * ldc), ldc]);
       if (r1 < n) {
-        gemmRows(rows, transA, transB, r1 - r0, n - r1, k, alpha, ar, lda, b + 8 * (transB ? r1 : r1 * ldb), ldb,
+        gemmRows(rows, this.threads, transA, transB, r1 - r0, n - r1, k, alpha, ar, lda, b + 8 * (transB ? r1 : r1 * ldb), ldb,
           beta, c + 8 * (r0 + r1 * ldc), ldc);
       }
       r0 = r1;
@@ -1339,15 +1340,19 @@ export class Pool {
 }
 
 /**
- * GEMM column-panel width for n columns: a function of n alone (never of the thread count).
- * At most 8 panels, each at least 128 wide: every panel packs all of op(A) again, which in
- * CPU time costs +11 % at 64-wide panels of an n = 1024 product, +3.5 % at 128, nothing
- * measurable at 256 (one thread, process CPU time, so other processes' load does not enter).
+ * GEMM column-panel width for n columns on `threads` threads (the caller and its workers).
+ * Every panel packs all of op(A) again: one-thread CPU time of an n = 1024 product cut into
+ * 128-wide panels +8–11 %, 256-wide +3–6 %, 512-wide none (the kernel's own NC-wide column
+ * blocks pack it as often). So two panels per thread (the pool's dynamic claiming evens out
+ * a thread that falls behind), more only to keep panels within NC-wide blocks, and each at
+ * least 128 wide. The width never changes a bit of the result: each entry of C is computed by
+ * the same operations wherever a panel starts (test/node/threads.test.ts, 1–4 threads).
  */
-export function gemmPanel(n: number): number {
+export function gemmPanel(n: number, threads: number): number {
+  const panels = Math.max(2 * threads, Math.ceil(n / 512));
   // Multiples of 4: whole 4-wide tiles. (The relaxed build's 3-wide tiles leave one partial
   // tile a panel, under 1 % of its work; multiples of 12 split n = 1024 into unequal panels.)
-  return Math.max(128, Math.ceil(n / 8 / 4) * 4);
+  return Math.max(128, Math.ceil(n / panels / 4) * 4);
 }
 
 /**
@@ -1377,8 +1382,11 @@ function gemmSplits(m: number, n: number, k: number): boolean {
  */
 const ROW_PANEL = 128;
 
-/** The task rows of one gemm call: its column panels, or the whole call when it is small. */
-function gemmRows(rows: number[][], transA: number, transB: number, m: number, n: number, k: number,
+/**
+ * The task rows of one gemm call on `threads` threads: its column (or row) panels, or the
+ * whole call when it is small.
+ */
+function gemmRows(rows: number[][], threads: number, transA: number, transB: number, m: number, n: number, k: number,
   alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
   if (!gemmSplits(m, n, k)) {
     rows.push([OP_GEMM, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc]);
@@ -1398,7 +1406,7 @@ function gemmRows(rows: number[][], transA: number, transB: number, m: number, n
     }
     return;
   }
-  const w = gemmPanel(n);
+  const w = gemmPanel(n, threads);
   // A last panel of one column would be a matrix-vector product: it joins the one before.
   let panels = Math.floor(n / w);
   if (n - panels * w > 1) panels++;

@@ -23,8 +23,10 @@ afterAll(() => setThreads("auto"));
 describe("thread-count invariance", () => {
   test("gemm of odd shapes and every transpose: 1, 2, 3 and 4 threads give the same bits", () => {
     let workerTasks = 0;
-    // Panels of 128 with remainders 45, 1 (joins the panel before), 60 and 67.
-    const shapes: [number, number, number][] = [[97, 301, 129], [257, 257, 300], [64, 700, 96], [1000, 195, 65]];
+    // n = 301, 257 and 195: panels of 128 with remainders 45, 1 (joins the panel before) and 67.
+    // n = 700 and 1100: panels of another width at each thread count (pool.ts gemmPanel): 176,
+    // 128, 128 and 276, 184, 140 wide at 2, 3, 4 threads.
+    const shapes: [number, number, number][] = [[97, 301, 129], [257, 257, 300], [64, 700, 96], [1000, 195, 65], [40, 1100, 200]];
     for (const [m, n, k] of shapes) {
       const a = randn([m, k], { seed: m }), b = randn([k, n], { seed: n });
       const at = randn([k, m], { seed: m + 1 }), bt = randn([n, k], { seed: n + 1 });
