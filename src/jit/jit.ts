@@ -33,7 +33,7 @@ import { moveDown, regionClose_p, regionOpen_p, type RegionParams } from "../ops
 import { JIT_PASSES, LINEARIZE_PASSES, jitDebug, runPasses } from "./pipeline.js";
 import { ProgramError } from "./program.js";
 import { rt } from "../wasm/module.js";
-import { abortTape, beginTape, postTape, settleTape, tapeInFlight, tapeSlotFree, taping, tapeTuning, worthTaping } from "../wasm/tape.js";
+import { abortTape, beginTape, lastPostedSlot, postTape, settleTape, tapeInFlight, tapeSlotFree, tapeStats, taping, tapeTuning, worthTaping } from "../wasm/tape.js";
 import { reshape_p } from "../ops/structure.js";
 
 /** How to rebuild what f returned: `[result]` as a treedef (see {@link planOut}). */
@@ -270,32 +270,72 @@ function outSizes(p: CachedProgram): number[] {
   return sizes;
 }
 
-/** Per top-level region (by its params): entries its steps make, and those of the regions after it. */
-const regionPlans = new WeakMap<readonly Step[], Map<RegionParams, { work: number; after: number }>>();
+/**
+ * Per top-level region (by its params): entries its steps make, and those of the regions after
+ * it; and whether some region opens inside another (tape regions are then not used: a nested
+ * region's rewind inside a chunk would leave its memory's extent unknown).
+ */
+interface RegionPlan {
+  regions: Map<RegionParams, { work: number; after: number }>;
+  nested: boolean;
+}
+const regionPlans = new WeakMap<readonly Step[], RegionPlan>();
 
 /**
  * The work of each top-level region of `steps` (entries its steps make, reshapes aside: views,
  * no kernel) and of the top-level regions after it.
  */
-function regionPlan(steps: readonly Step[]): Map<RegionParams, { work: number; after: number }> {
+function regionPlan(steps: readonly Step[]): RegionPlan {
   let plan = regionPlans.get(steps);
   if (plan !== undefined) return plan;
-  plan = new Map();
+  plan = { regions: new Map(), nested: false };
   const order: { p: RegionParams; work: number; after: number }[] = [];
   let depth = 0;
   for (const s of steps) {
     if (s.prim === regionOpen_p) {
       if (depth++ === 0) order.push({ p: s.params as RegionParams, work: 0, after: 0 });
+      else plan.nested = true;
     } else if (s.prim === regionClose_p) depth--;
     else if (depth > 0 && s.prim !== reshape_p) {
       for (const shape of s.shapes) order[order.length - 1]!.work += sizeOf(shape);
     }
   }
   for (let i = order.length - 2; i >= 0; i--) order[i]!.after = order[i + 1]!.after + order[i + 1]!.work;
-  for (const r of order) plan.set(r.p, r);
+  for (const r of order) plan.regions.set(r.p, r);
   regionPlans.set(steps, plan);
   return plan;
 }
+
+/**
+ * Tape regions of one replay (see runChunked): the memory worker 1's chunks run in, taken in
+ * turn. A posted chunk's memory stays allocated until its tape has run, so chunks taped one
+ * above the other make worker 1 write memory no chunk of the call touched, which costs a chunk
+ * 17–28 % (bench/NOTES.md, session 30). Instead the first taped chunk's memory and a second
+ * range as large above it are reused: a chunk is taped into a region once the tape that last
+ * used it has run, after the blocks already moved to the region's start. At each such chunk's
+ * close the rest of its region is retired (Arena.retire): what the chunk cached there (a
+ * JS-owned constant's copy) reads as released, so no chunk taped later points its tape into a
+ * region that may be reused before that tape runs. Two unfinished tapes never share a region,
+ * so the caller may still run one that worker 1 has not started.
+ */
+interface TapeRegions {
+  /** Each region's start, the blocks at its start, and its last tape's slot and work. */
+  start: [number, number];
+  blocks: [number, number];
+  slot: [number, number];
+  work: [number, number];
+  /** Bytes of a region: the first chunk's memory and room for REGION_BLOCKS blocks. */
+  size: number;
+  /** The first chunk's memory and block (bytes), and its work (entries). */
+  bytes: number;
+  blockBytes: number;
+  firstWork: number;
+  /** The region the next taped chunk goes to. */
+  next: number;
+}
+
+/** Blocks a tape region holds at its start before chunks stop going there. */
+const REGION_BLOCKS = 4;
 
 /**
  * runSteps for a program with jacobian chunks (top-level regions that rewind), on a runtime
@@ -303,7 +343,9 @@ function regionPlan(steps: readonly Step[]): Map<RegionParams, { work: number; a
  * and the chunks after it run on the caller meanwhile, above the posted chunk's memory, until
  * the worker is done. Then the caller's blocks move down right after the posted chunk's
  * block, so the memory of all of them is given back as one chunk's would be, and the next
- * chunk may be taped. Same calls, same arguments: the same bits as runSteps.
+ * chunk may be taped. With tape regions (TapeRegions, `tapeTuning.regions`) the chunks after
+ * the first taped one go into the regions in turn instead, and nothing is given back before
+ * the end. Same calls, same arguments: the same bits as runSteps.
  */
 function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Tensor[], drops: Drops, onPosted: () => void): void {
   const arena = rt().arena;
@@ -321,6 +363,21 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
   let expectTop = 0;
   /** Whether the region open now runs on the caller while the posted one runs. */
   let following = false;
+  const pool = rt().pool!;
+  const useRegions = tapeTuning.regions && !plan.nested;
+  let regions: TapeRegions | null = null;
+  /** While a chunk is taped into a tape region: which, its params, and the caller's top to go back to. */
+  let into = -1, callerTop = 0;
+  let inRegion: RegionParams | null = null;
+  /** Work of the region tapes not finished yet (what `queued` counts while regions are used). */
+  const pendingWork = (g: TapeRegions): number =>
+    (g.slot[0] >= 0 && !pool.tapeFinished(g.slot[0]) ? g.work[0] : 0) + (g.slot[1] >= 0 && !pool.tapeFinished(g.slot[1]) ? g.work[1] : 0);
+  /** The region a chunk making `work` entries may be taped into now, or −1. */
+  const freeRegion = (g: TapeRegions, work: number): number => {
+    const R = g.next;
+    if (work > g.firstWork || g.blocks[R] >= REGION_BLOCKS) return -1;
+    return g.slot[R] < 0 || pool.tapeFinished(g.slot[R]) ? R : -1;
+  };
   /**
    * Waits for the posted chunk; when nothing was allocated since the last chunk closed, moves
    * the caller's blocks down right after its block (freeing the rest of the memory).
@@ -328,6 +385,13 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
   const settle = (): void => {
     settleTape();
     queued = 0;
+    if (regions !== null) {
+      // The blocks stay where they are (in the regions and above them) until the call ends.
+      regions = null;
+      followers.length = 0;
+      flightSlot = -1;
+      return;
+    }
     if (followers.length > 0 && arena.mark() === expectTop) {
       arena.rewind(flightEnd);
       for (const slot of followers) {
@@ -342,7 +406,6 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
     flightSlot = -1;
   };
   let ok = false;
-  const pool = rt().pool!;
   pool.tapesHot(true);
   try {
     for (let k = 0; k < steps.length; k++) {
@@ -352,13 +415,30 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
         if (depth++ === 0 && p.rewind) {
           following = false;
           // Taped while worker 1's queue, at its cost, ends before the caller's share would.
-          const r = plan.get(p);
+          const r = plan.regions.get(p);
+          if (regions !== null) queued = pendingWork(regions);
           // (Tapes worker 1 has not started when the caller must wait are run by the caller.)
           const worth = r !== undefined && worthTaping(r.work, queued, r.after, tapeTuning.workerCost);
-          if (tapeInFlight()) {
+          if (regions !== null && tapeInFlight()) {
+            // Into the next region once its last tape has run, else here above everything.
+            const R = worth && tapeSlotFree() ? freeRegion(regions, r!.work) : -1;
+            if (R >= 0) {
+              const at = regions.start[R]! + regions.blocks[R]! * regions.blockBytes;
+              const end = regions.start[R]! + regions.size;
+              callerTop = arena.mark();
+              // (What the region's last chunk cached there was retired at its close.)
+              arena.moveTop(at);
+              arena.ceiling = end;
+              arena.spillTo = callerTop;
+              p.inRegion = true;
+              inRegion = p;
+              into = R;
+            } else if (arena.mark() === expectTop) following = true;
+            else settle();
+          } else if (tapeInFlight()) {
             // While the worker runs, chunks that come directly after run here, above its
             // memory, or are taped for it to run next while the caller has as much left to do.
-            if (rt().pool!.tapeRunning && arena.mark() === expectTop) following = !(worth && tapeSlotFree());
+            if (pool.tapeRunning && arena.mark() === expectTop) following = !(worth && tapeSlotFree());
             else settle();
           }
           runSteps(steps, k, k + 1, vals, inputs, drops);
@@ -369,6 +449,15 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
               prefaulted = true;
               onPosted();
             }
+          } else if (into >= 0) {
+            // No tape after all (beginTape refused): the chunk runs here, above everything.
+            into = -1;
+            arena.ceiling = Infinity;
+            p.inRegion = false;
+            inRegion = null;
+            arena.moveTop(callerTop);
+            p.mark = callerTop;
+            following = true;
           }
           continue;
         }
@@ -376,20 +465,63 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
         const p = s.params as RegionParams;
         if (--depth === 0 && p === taped) {
           taped = null;
+          if (into >= 0) {
+            // Taped into a region (or, if it flushed, run here in it): the block moves to the
+            // region's start; the caller goes on from where it was.
+            const R = into;
+            into = -1;
+            const g = regions!;
+            // Above the caller's top if the chunk outgrew the region (Arena.ceiling).
+            const reach = arena.mark();
+            runSteps(steps, k, k + 1, vals, inputs, drops);
+            p.inRegion = false;
+            inRegion = null;
+            arena.ceiling = Infinity;
+            // What the chunk cached in the region (a JS-owned constant's copy) reads as
+            // released from now on: a chunk taped later must not point its tape into a region
+            // that may be reused before that tape runs.
+            arena.retire(arena.mark(), g.start[R]! + g.size);
+            g.blocks[R]!++;
+            g.next = 1 - R;
+            followers.push(s.outSlots === undefined ? s.out : s.outSlots[0]!);
+            arena.moveTop(Math.max(callerTop, reach));
+            if (taping()) {
+              postTape();
+              tapeStats.inRegion++;
+              g.slot[R] = lastPostedSlot();
+              g.work[R] = plan.regions.get(p)?.work ?? 0;
+            }
+            expectTop = arena.mark();
+            continue;
+          }
           if (taping()) {
             // The close moves the block down by a taped copy; the chunk's memory stays
             // allocated (up to `top`) until the worker has run it.
             const top = arena.mark();
             runSteps(steps, k, k + 1, vals, inputs, drops);
             const slot = s.outSlots === undefined ? s.out : s.outSlots[0]!;
-            if (tapeInFlight()) followers.push(slot); // behind another: moves down as the caller's do
+            const first = !tapeInFlight();
+            if (!first) followers.push(slot); // behind another: moves down as the caller's do
             else {
               flightEnd = arena.mark();
               flightSlot = slot;
             }
-            arena.raiseTo(top);
+            let reach = top;
+            if (first && useRegions) {
+              // The first taped chunk: its memory is region 0, a second as large above it is
+              // region 1, and the caller's chunks go on above both.
+              const bytes = top - p.mark, blockBytes = flightEnd - p.mark;
+              const size = Math.ceil((bytes * tapeTuning.regionScale + REGION_BLOCKS * blockBytes) / 16) * 16;
+              const w = plan.regions.get(p)?.work ?? 0;
+              // (Region 1 starts above the first chunk's memory even when regions are sized smaller.)
+              const start1 = p.mark + Math.max(size, Math.ceil(bytes / 16) * 16);
+              regions = { start: [p.mark, start1], blocks: [1, 0], slot: [-1, -1], work: [w, 0], size, bytes, blockBytes, firstWork: w, next: 1 };
+              reach = start1 + size;
+            }
+            arena.raiseTo(reach);
             postTape();
-            expectTop = top;
+            if (regions !== null && first) regions.slot[0] = lastPostedSlot();
+            expectTop = arena.mark();
             continue;
           }
         } else if (depth === 0 && following) {
@@ -397,8 +529,9 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
           runSteps(steps, k, k + 1, vals, inputs, drops);
           followers.push(s.outSlots === undefined ? s.out : s.outSlots[0]!);
           expectTop = arena.mark();
-          // The worker done already: its memory and this chunk's are given back now.
-          if (!rt().pool!.tapeRunning) settle();
+          // The worker done already: its memory and this chunk's are given back now (with
+          // tape regions, they are kept for the next chunks to go into).
+          if (regions === null && !pool.tapeRunning) settle();
           continue;
         }
       } else if (tapeInFlight()) {
@@ -417,6 +550,9 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
   } finally {
     pool.tapesHot(false);
     abortTape();
+    arena.ceiling = Infinity;
+    // A chunk that failed inside a region must not leave its close moving the top next time.
+    if (inRegion !== null) inRegion.inRegion = false;
     if (ok) settle();
     else {
       try {

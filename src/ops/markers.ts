@@ -20,6 +20,13 @@ import { mirrorTriangle } from "../core/exec.js";
 export interface RegionParams {
   mark: number;
   rewind: boolean;
+  /**
+   * Set by jit's replay for a chunk it tapes into a tape region (src/jit/jit.ts): the region's
+   * memory was retired before the chunk ran, so the close moves the top back to the mark
+   * instead of rewinding (which would release everything above the mark, the caller's own
+   * chunks' blocks included).
+   */
+  inRegion?: boolean;
 }
 
 /** Takes the arena mark the region's close rewinds to. */
@@ -36,12 +43,13 @@ export const regionClose_p: Primitive<RegionParams> = replayPrimitive<RegionPara
   const t = block!;
   if (!p.rewind) return [t];
   const arena = rt().arena;
+  const back = (): void => (p.inRegion === true ? arena.moveTop(p.mark) : arena.rewind(p.mark));
   // JS-owned, or made before the region: the rewind leaves it valid.
   if (t._buf !== null || !arena.live(t._epoch, t._ptr) || t._ptr < p.mark) {
-    arena.rewind(p.mark);
+    back();
     return [t];
   }
-  arena.rewind(p.mark);
+  back();
   return [moveDown(t)];
 });
 

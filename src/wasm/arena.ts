@@ -109,6 +109,13 @@ export class Arena {
     // Plain arithmetic, not `& ~15`: bitwise ops are 32-bit and would wrap sizes ≥ 2 GiB.
     const end = ptr + Math.ceil(bytes / 16) * 16;
     if (!Number.isSafeInteger(end) || end > MAX_BYTES) throw new MemoryLimitError(op, bytes);
+    if (end > this.ceiling) {
+      // A chunk taped into a tape region outgrew it: the rest of its memory goes above the
+      // caller's (jit.ts then moves the caller's top past it).
+      this.ceiling = Infinity;
+      this.top = this.spillTo;
+      return this.bump(bytes, op, resident);
+    }
     // The views' length is the memory's (refresh follows every growth); reading
     // `memory.buffer` instead is a slow getter, read thousands of times in a Hessian's replay.
     const have = this.viewBytes;
@@ -267,12 +274,49 @@ export class Arena {
    */
   private readonly kept = new Map<number, number>();
 
+  /**
+   * Address ranges given back for reuse during the running call without a rewind, by
+   * {@link retire}: blocks of the epochs up to `upTo` in [lo, hi) read as released.
+   */
+  private readonly holes: { upTo: number; lo: number; hi: number }[] = [];
+
   /** Whether a block allocated at `ptr` during `epoch` is still valid. */
   live(epoch: number, ptr: number): boolean {
     if (epoch === this.epoch) return true;
     const below = this.kept.get(epoch);
-    return below !== undefined && ptr < below;
+    if (below === undefined || ptr >= below) return false;
+    if (this.holes.length === 0) return true;
+    for (const h of this.holes) if (epoch <= h.upTo && ptr >= h.lo && ptr < h.hi) return false;
+    return true;
   }
+
+  /**
+   * Gives back [lo, hi) below the top for reuse while everything else stays allocated: every
+   * block now in the range reads as released (a JS-owned tensor's cached copy there is simply
+   * made again), every other block stays valid. jit's tape regions (src/jit/jit.ts) place a
+   * chunk in a range a finished tape used, with {@link moveTop}.
+   */
+  retire(lo: number, hi: number): void {
+    if (!this.kept.has(this.epoch)) this.kept.set(this.epoch, Infinity);
+    this.holes.push({ upTo: this.epoch, lo, hi });
+    this.epoch = nextEpoch++;
+  }
+
+  /**
+   * Moves the top to `top` without giving anything back or retiring it: the allocations after
+   * it go there (into a range {@link retire} gave back), and the old top is restored after.
+   */
+  moveTop(top: number): void {
+    this.top = top;
+  }
+
+  /**
+   * While a chunk is taped into a tape region (src/jit/jit.ts): the region's end, which no
+   * allocation may cross (the other region's tape may be running above it), and where the
+   * allocations go on instead once one would (the caller's top, above every region).
+   */
+  ceiling = Infinity;
+  spillTo = 0;
 
   /** The current top of the transient allocations, to {@link rewind} to later. */
   mark(): number {
@@ -312,6 +356,8 @@ export class Arena {
     this.epoch = nextEpoch++;
     // Clearing a Map allocates a fresh table even when empty; every eager op ends here.
     if (this.kept.size > 0) this.kept.clear();
+    if (this.holes.length > 0) this.holes.length = 0;
+    this.ceiling = Infinity;
     if (this.pending.size > 0) this.admitPending();
   }
 

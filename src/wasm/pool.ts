@@ -747,6 +747,12 @@ export class Pool {
   }
   private tapeStart = 0;
 
+  /** Whether slot `slot`'s tape is neither waiting for worker 1 nor running (jit's tape regions). @internal */
+  tapeFinished(slot: number): boolean {
+    const state = Atomics.load(this.ths[slot]!, 0);
+    return state !== 1 && state !== 3;
+  }
+
   /**
    * Returns when slot `slot`'s tape has run (at once when none is posted there); a tape that
    * failed in the worker throws a WorkerError here, and one without an answer for the stall

@@ -29,9 +29,10 @@ import type { Kernels } from "./kernels.js";
  * the chunks run beside them touch more memory). `maxQueued`: entries (f64) the posted chunks
  * may make in all, so the memory they hold until the caller waits stays bounded (a chunk may
  * make up to 512 MiB; taped without a bound, a Hessian one thread computes could run out of
- * memory on two). @internal
+ * memory on two). `regions`: jit's tape regions (src/jit/jit.ts TapeRegions); `regionScale`
+ * sizes them from the first chunk's memory (tests shrink it so that chunks outgrow them). @internal
  */
-export const tapeTuning = { minEntries: 2 ** 17, workerCost: 1.3, maxQueued: 2 ** 25 };
+export const tapeTuning = { minEntries: 2 ** 17, workerCost: 1.3, maxQueued: 2 ** 25, regions: true, regionScale: 1 };
 
 /**
  * Whether a chunk making `work` entries is worth taping for worker 1 when chunks making
@@ -59,8 +60,8 @@ const flights: { pool: Pool; slot: number; top: number }[] = [];
 let flightTop = -1;
 const recorders = new WeakMap<Kernels, Kernels>();
 
-/** Counts for tests and the bench: chunks posted, and flushes by reason. @internal */
-export const tapeStats = { posted: 0, flushes: 0, reasons: {} as Record<string, number> };
+/** Counts for tests and the bench: chunks posted (those into jit's tape regions apart), and flushes by reason. @internal */
+export const tapeStats = { posted: 0, inRegion: 0, flushes: 0, reasons: {} as Record<string, number> };
 
 function append(op: number, args: readonly number[]): void {
   const r = recording!;
@@ -187,6 +188,11 @@ export function postTape(): boolean {
   arena.guard = inFlightGuard;
   arena.reuseGuard = reuseGuard;
   return true;
+}
+
+/** The slot of the tape posted last (−1: none in flight). @internal */
+export function lastPostedSlot(): number {
+  return flights.length === 0 ? -1 : flights[flights.length - 1]!.slot;
 }
 
 /** Whether a posted tape has not been waited for. */

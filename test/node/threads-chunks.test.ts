@@ -162,6 +162,38 @@ test("tapes the worker has not started when waited for run on the caller, with t
   expect(sameBits(H(p).data, ref)).toBe(true);
 });
 
+test("jit's tape regions: chunks taped into reused memory, call after call, keep the one-thread bits", async () => {
+  // Worker 1's chunks go into two regions in turn (src/jit/jit.ts TapeRegions). A mistake there
+  // (a region reused while a tape still reads it) shows in a few calls in a hundred, so many
+  // replays run, with the regions on and off.
+  const { f, p } = mlp();
+  const H = hessian(f);
+  setThreads(1);
+  const jref = jit(H)(p).data.slice();
+  setThreads(2);
+  await started();
+  const jH = jit(H);
+  jH(p);
+  const was = tapeTuning.regions, scale = tapeTuning.regionScale;
+  try {
+    // Regions as sized, regions too small (every chunk outgrows its region: the rest of its
+    // memory goes above the caller's), and no regions.
+    for (const [regions, regionScale] of [[true, 1], [true, 0.3], [false, 1]] as const) {
+      tapeTuning.regions = regions;
+      tapeTuning.regionScale = regionScale;
+      const inRegion = tapeStats.inRegion;
+      let wrong = 0;
+      for (let i = 0; i < 150; i++) if (!sameBits(jH(p).data, jref)) wrong++;
+      expect(wrong, `regions ${regions} (scale ${regionScale}): calls with other bits`).toBe(0);
+      if (regions) expect(tapeStats.inRegion - inRegion, "chunks taped into a region").toBeGreaterThan(0);
+      else expect(tapeStats.inRegion).toBe(inRegion);
+    }
+  } finally {
+    tapeTuning.regions = was;
+    tapeTuning.regionScale = scale;
+  }
+});
+
 describe("which chunks are taped (worthTaping)", () => {
   test("while the worker's queue, at its cost, ends before the caller's share; within maxQueued entries", () => {
     const min = tapeTuning.minEntries, max = tapeTuning.maxQueued;
