@@ -53,6 +53,20 @@ async function invariant(cases: Record<string, () => Tensor>): Promise<{ posted:
   return { posted: tapeStats.posted - p0, flushes: tapeStats.flushes - f0 };
 }
 
+/**
+ * `jit(H)`'s one-thread bits at `p`, and a jit of H recorded on two threads (workers started):
+ * what the chunked replays there must give.
+ */
+async function jitOnTwoThreads<P>(H: (p: P) => Tensor, p: P): Promise<{ jref: Float64Array; jH: (p: P) => Tensor }> {
+  setThreads(1);
+  const jref = jit(H)(p).data.slice();
+  setThreads(2);
+  await started();
+  const jH = jit(H);
+  jH(p);
+  return { jref, jH };
+}
+
 /** A jitted function recorded once (made after setThreads: recordings are per runtime). */
 function jitted(f: () => Tensor): () => Tensor {
   let g: (() => Tensor) | null = null;
@@ -168,12 +182,7 @@ test("jit's tape regions: chunks taped into reused memory, call after call, keep
   // replays run, with the regions on and off.
   const { f, p } = mlp();
   const H = hessian(f);
-  setThreads(1);
-  const jref = jit(H)(p).data.slice();
-  setThreads(2);
-  await started();
-  const jH = jit(H);
-  jH(p);
+  const { jref, jH } = await jitOnTwoThreads(H, p);
   const was = tapeTuning.regions, scale = tapeTuning.regionScale;
   try {
     // Regions as sized, regions too small (every chunk outgrows its region: the rest of its
@@ -266,12 +275,7 @@ describe("a tape that fails in the worker", () => {
       expect(tapeStats.posted).toBeGreaterThan(before);
       // jit: a replay that fails runs f un-jitted (as for any kernel error there), whose
       // result is the plain Hessian's bits; the next replay gives jit's own again.
-      setThreads(1);
-      const jref = jit(H)(p).data.slice();
-      setThreads(2);
-      await started();
-      const jH = jit(H);
-      jH(p);
+      const { jref, jH } = await jitOnTwoThreads(H, p);
       const fails = tapeStats.posted;
       currentPool()!.injectTapeFault(fault);
       expect(sameBits(jH(p).data, ref)).toBe(true);
