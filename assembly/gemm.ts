@@ -635,7 +635,6 @@ function gemmFewColsT(m: i32, n: i32, k: i32, alpha: f64, a: usize, ldaB: usize,
 // @ts-ignore: decorator
 @inline function sweepCols(rows: i32, ap: usize, ldaB: usize, bp: usize, brs: usize, bcs: usize,
   two: bool, four: bool, s: usize): void {
-  const SB = <usize>SWEEP_ROWS << 3;
   const q1 = two ? bp + bcs : bp;
   const b00 = v128.load_splat<f64>(bp), b01 = v128.load_splat<f64>(q1);
   const b10 = four ? v128.load_splat<f64>(bp + brs) : b00, b11 = four ? v128.load_splat<f64>(q1 + brs) : b01;

@@ -28,7 +28,7 @@ import { Tensor, allocTensor, asTensor, prepareStorage, readHook, releasedError,
 import { checkTreeNodes, flattenStatic, treeKey, unflatten, type StaticTreeDef } from "../core/pytree.js";
 import { Tracer, recording, traceDepth, type Primitive, type Recorder } from "../core/primitive.js";
 import { sizeOf, type Shape } from "../core/shape.js";
-import { deref, dropPlan, runSteps, shapeTable, verifyDrops, type Drops, type Program, type Ref, type Step } from "./program.js";
+import { deref, dropPlan, runSteps, shapeTable, slotOf, verifyDrops, type Drops, type Program, type Ref, type Step } from "./program.js";
 import { moveDown, regionClose_p, regionOpen_p, type RegionParams } from "../ops/markers.js";
 import { JIT_PASSES, LINEARIZE_PASSES, jitDebug, runPasses } from "./pipeline.js";
 import { ProgramError } from "./program.js";
@@ -326,8 +326,7 @@ interface TapeRegions {
   work: [number, number];
   /** Bytes of a region: the first chunk's memory and room for REGION_BLOCKS blocks. */
   size: number;
-  /** The first chunk's memory and block (bytes), and its work (entries). */
-  bytes: number;
+  /** The first chunk's block (bytes) and work (entries). */
   blockBytes: number;
   firstWork: number;
   /** The region the next taped chunk goes to. */
@@ -366,9 +365,8 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
   const pool = rt().pool!;
   const useRegions = tapeTuning.regions && !plan.nested;
   let regions: TapeRegions | null = null;
-  /** While a chunk is taped into a tape region: which, its params, and the caller's top to go back to. */
+  /** While a chunk is taped into a tape region: which, and the caller's top to go back to. */
   let into = -1, callerTop = 0;
-  let inRegion: RegionParams | null = null;
   /** Work of the region tapes not finished yet (what `queued` counts while regions are used). */
   const pendingWork = (g: TapeRegions): number =>
     (g.slot[0] >= 0 && !pool.tapeFinished(g.slot[0]) ? g.work[0] : 0) + (g.slot[1] >= 0 && !pool.tapeFinished(g.slot[1]) ? g.work[1] : 0);
@@ -430,8 +428,6 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
               arena.moveTop(at);
               arena.ceiling = end;
               arena.spillTo = callerTop;
-              p.inRegion = true;
-              inRegion = p;
               into = R;
             } else if (arena.mark() === expectTop) following = true;
             else settle();
@@ -444,6 +440,7 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
           runSteps(steps, k, k + 1, vals, inputs, drops);
           if (!following && worth && beginTape()) {
             taped = p;
+            if (into >= 0) p.inRegion = true;
             queued += r!.work;
             if (!prefaulted) {
               prefaulted = true;
@@ -453,8 +450,6 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
             // No tape after all (beginTape refused): the chunk runs here, above everything.
             into = -1;
             arena.ceiling = Infinity;
-            p.inRegion = false;
-            inRegion = null;
             arena.moveTop(callerTop);
             p.mark = callerTop;
             following = true;
@@ -475,7 +470,6 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
             const reach = arena.mark();
             runSteps(steps, k, k + 1, vals, inputs, drops);
             p.inRegion = false;
-            inRegion = null;
             arena.ceiling = Infinity;
             // What the chunk cached in the region (a JS-owned constant's copy) reads as
             // released from now on: a chunk taped later must not point its tape into a region
@@ -483,7 +477,7 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
             arena.retire(arena.mark(), g.start[R]! + g.size);
             g.blocks[R]!++;
             g.next = 1 - R;
-            followers.push(s.outSlots === undefined ? s.out : s.outSlots[0]!);
+            followers.push(slotOf(s, 0));
             arena.moveTop(Math.max(callerTop, reach));
             if (taping()) {
               postTape();
@@ -499,7 +493,7 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
             // allocated (up to `top`) until the worker has run it.
             const top = arena.mark();
             runSteps(steps, k, k + 1, vals, inputs, drops);
-            const slot = s.outSlots === undefined ? s.out : s.outSlots[0]!;
+            const slot = slotOf(s, 0);
             const first = !tapeInFlight();
             if (!first) followers.push(slot); // behind another: moves down as the caller's do
             else {
@@ -515,7 +509,7 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
               const w = plan.regions.get(p)?.work ?? 0;
               // (Region 1 starts above the first chunk's memory even when regions are sized smaller.)
               const start1 = p.mark + Math.max(size, Math.ceil(bytes / 16) * 16);
-              regions = { start: [p.mark, start1], blocks: [1, 0], slot: [-1, -1], work: [w, 0], size, bytes, blockBytes, firstWork: w, next: 1 };
+              regions = { start: [p.mark, start1], blocks: [1, 0], slot: [-1, -1], work: [w, 0], size, blockBytes, firstWork: w, next: 1 };
               reach = start1 + size;
             }
             arena.raiseTo(reach);
@@ -527,7 +521,7 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
         } else if (depth === 0 && following) {
           following = false;
           runSteps(steps, k, k + 1, vals, inputs, drops);
-          followers.push(s.outSlots === undefined ? s.out : s.outSlots[0]!);
+          followers.push(slotOf(s, 0));
           expectTop = arena.mark();
           // The worker done already: its memory and this chunk's are given back now (with
           // tape regions, they are kept for the next chunks to go into).
@@ -552,7 +546,7 @@ function runChunked(steps: readonly Step[], vals: Tensor[], inputs: readonly Ten
     abortTape();
     arena.ceiling = Infinity;
     // A chunk that failed inside a region must not leave its close moving the top next time.
-    if (inRegion !== null) inRegion.inRegion = false;
+    if (!ok) for (const rp of plan.regions.keys()) rp.inRegion = false;
     if (ok) settle();
     else {
       try {

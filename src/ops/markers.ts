@@ -21,10 +21,10 @@ export interface RegionParams {
   mark: number;
   rewind: boolean;
   /**
-   * Set by jit's replay for a chunk it tapes into a tape region (src/jit/jit.ts): the region's
-   * memory was retired before the chunk ran, so the close moves the top back to the mark
-   * instead of rewinding (which would release everything above the mark, the caller's own
-   * chunks' blocks included).
+   * Set by jit's replay for a chunk it tapes into a tape region (src/jit/jit.ts): the chunk
+   * runs below the arena's top, in memory the region's last chunk gave back (Arena.retire), so
+   * the close moves the top back to the mark instead of rewinding (which would release
+   * everything above the mark, the caller's own chunks' blocks included).
    */
   inRegion?: boolean;
 }
